@@ -1,0 +1,1 @@
+"""Knowledge base: validated answers, French-aware search and the auto-answer."""

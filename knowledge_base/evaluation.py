@@ -1,0 +1,181 @@
+"""Evaluation of search and auto-answer on {"q", "expected"} lines, against a plain BM25 baseline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import bm25s
+import msgspec
+import numpy as np
+
+from crisis.errors import InvalidInput
+from knowledge_base.answer import DEFAULT_THRESHOLD, auto_answer, confidence_features
+from knowledge_base.article import Article
+from knowledge_base.search import SearchIndex
+from knowledge_base.text import tokenise
+
+
+class EvalLine(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One evaluation question; `expected` None means no article should answer it."""
+
+    q: str
+    expected: str | None
+    lang: str = "fr"
+
+
+@dataclass(frozen=True, slots=True)
+class EvalReport:
+    """Counts over one evaluation set; rates are derived properties."""
+
+    name: str
+    total: int
+    answerable: int
+    top1_correct: int
+    top3_correct: int
+    answered: int  # automatic answers given, to any line
+    answered_correct: int
+    wrong: int  # automatic answers that were not the expected article (null lines included)
+    failures: tuple[str, ...] = ()
+
+    @property
+    def unanswerable(self) -> int:
+        return self.total - self.answerable
+
+    @property
+    def precision_at_1(self) -> float:
+        return self.top1_correct / self.answerable if self.answerable else 0.0
+
+    @property
+    def recall_at_3(self) -> float:
+        return self.top3_correct / self.answerable if self.answerable else 0.0
+
+    @property
+    def answered_share(self) -> float:
+        """Share of answerable lines that got the right automatic answer."""
+        return self.answered_correct / self.answerable if self.answerable else 0.0
+
+    @property
+    def wrong_rate(self) -> float:
+        return self.wrong / self.total if self.total else 0.0
+
+
+_LINE = msgspec.json.Decoder(EvalLine)
+
+
+def parse_eval_lines(lines: Iterable[str]) -> list[EvalLine]:
+    """Decode evaluation JSON Lines; raises InvalidInput listing every bad line."""
+    parsed: list[EvalLine] = []
+    problems: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            try:
+                parsed.append(_LINE.decode(line))
+            except msgspec.DecodeError as err:
+                problems.append(f"line {number}: {str(err).replace('`', chr(39))}")
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    return parsed
+
+
+def _report(name: str, items: Sequence[EvalLine], ranked: Sequence[Sequence[str]],
+            answers: Sequence[str | None]) -> EvalReport:
+    answerable = [i for i, item in enumerate(items) if item.expected is not None]
+    failures = [f"{items[i].q!r}: expected {items[i].expected}, answered {answers[i]}"
+                for i in range(len(items)) if answers[i] is not None and answers[i] != items[i].expected]
+    return EvalReport(
+        name=name,
+        total=len(items),
+        answerable=len(answerable),
+        top1_correct=sum(1 for i in answerable if ranked[i][:1] == [items[i].expected]),
+        top3_correct=sum(1 for i in answerable if items[i].expected in ranked[i][:3]),
+        answered=sum(1 for a in answers if a is not None),
+        answered_correct=sum(1 for i in answerable if answers[i] == items[i].expected),
+        wrong=len(failures),
+        failures=tuple(failures),
+    )
+
+
+def evaluate(index: SearchIndex, lines: Iterable[str], threshold: float = DEFAULT_THRESHOLD) -> EvalReport:
+    """Run every line through search (for precision@1, recall@3) and the auto-answer."""
+    items = parse_eval_lines(lines)
+    ranked = [[h.article_id for h in index.search(i.q, lang=i.lang, limit=3)] for i in items]
+    answers = [auto_answer(index, i.q, lang=i.lang, threshold=threshold).answer_id for i in items]
+    return _report("ours", items, ranked, answers)
+
+
+def bm25_baseline(articles: Sequence[Article], lines: Iterable[str]) -> EvalReport:
+    """Plain BM25 (bm25s) on stemmed question + answer, no synonyms, typos, intents or threshold:
+    it answers with its top hit whenever it has one."""
+    items = parse_eval_lines(lines)
+    ranked: list[list[str]] = []
+    for item in items:
+        group = [a for a in articles if a.lang == item.lang]
+        ranked.append(_bm25_rank(group, item.q, item.lang))
+    answers = [r[0] if r else None for r in ranked]
+    return _report("bm25", items, ranked, answers)
+
+
+_BM25_CACHE: dict[tuple[str, ...], bm25s.BM25] = {}
+
+
+def _bm25_rank(group: Sequence[Article], query: str, lang: str) -> list[str]:
+    key = tuple(a.id for a in group)
+    if not group:
+        return []
+    if key not in _BM25_CACHE:
+        model = bm25s.BM25()
+        model.index(_as_corpus([tokenise(f"{a.question} {a.answer}", lang) for a in group]), show_progress=False)
+        _BM25_CACHE.clear()  # one corpus at a time is all an evaluation needs
+        _BM25_CACHE[key] = model
+    model = _BM25_CACHE[key]
+    tokens = [t for t in tokenise(query, lang) if t in model.vocab_dict]
+    if not tokens:
+        return []
+    scores = model.get_scores(tokens)
+    order = [int(i) for i in np.argsort(-scores, kind="stable")[:3] if scores[i] > 0]
+    return [group[i].id for i in order]
+
+
+def _as_corpus(docs: list[list[str]]) -> bm25s.tokenization.Tokenized:
+    vocab: dict[str, int] = {}
+    ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in docs]
+    return bm25s.tokenization.Tokenized(ids=ids, vocab=vocab)
+
+
+def fit_calibration(index: SearchIndex, lines: Iterable[str], *, l2: float = 0.01,
+                    steps: int = 5000) -> tuple[float, tuple[float, ...]]:
+    """Fit (bias, weights) of the confidence logistic on lines whose intent is a question."""
+    items = parse_eval_lines(lines)
+    rows: list[tuple[float, ...]] = []
+    labels: list[float] = []
+    for item in items:
+        analysis = index.analyse(item.q, lang=item.lang, limit=3)
+        if not analysis.hits:
+            continue
+        rows.append(confidence_features(analysis))
+        labels.append(1.0 if analysis.hits[0].article_id == item.expected else 0.0)
+    x = np.hstack([np.ones((len(rows), 1)), np.asarray(rows, dtype=np.float64)])
+    y = np.asarray(labels)
+    w = np.zeros(x.shape[1])
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-x @ w))
+        grad = x.T @ (p - y) / len(y) + l2 * np.r_[0.0, w[1:]]
+        w -= 1.0 * grad
+    return float(w[0]), tuple(float(v) for v in w[1:])
+
+
+def format_report(ours: EvalReport, baseline: EvalReport) -> str:
+    """Side-by-side table of two reports, as printed by `crisis kb eval`."""
+    rows: list[tuple[str, Callable[[EvalReport], str]]] = [
+        ("lines (answerable / out of scope)", lambda r: f"{r.total} ({r.answerable} / {r.unanswerable})"),
+        ("precision@1 on answerable", lambda r: f"{r.precision_at_1:.3f}"),
+        ("recall@3 on answerable", lambda r: f"{r.recall_at_3:.3f}"),
+        ("automatic answers given", lambda r: str(r.answered)),
+        ("  right", lambda r: f"{r.answered_correct} ({r.answered_share:.1%} of answerable)"),
+        ("  wrong (out of scope included)", lambda r: f"{r.wrong} ({r.wrong_rate:.1%} of all)"),
+    ]
+    width = max(len(label) for label, _ in rows)
+    lines = [f"{'':{width}}  {ours.name:>24}  {baseline.name:>24}"]
+    lines += [f"{label:{width}}  {cell(ours):>24}  {cell(baseline):>24}" for label, cell in rows]
+    return "\n".join(lines)

@@ -1,0 +1,268 @@
+"""In-memory French-aware search over articles: weighted BM25 on stems, typo tolerance, phrase boosts."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from knowledge_base.article import Article
+from knowledge_base.synonyms import DEFAULT_SYNONYMS
+from knowledge_base.text import MAX_QUERY_WORDS, normalise_words, stem
+
+# The question and the alternates are what citizens' questions look like; the answer is
+# written in another register and is long, so its words count for less. Tags are the
+# cell's own keywords for the topic.
+FIELD_WEIGHTS: Mapping[str, float] = {"question": 3.0, "alternates": 2.0, "tags": 1.5, "answer": 0.6}
+# Standard BM25 constants; b is lowered because weighted length mixes field lengths.
+K1 = 1.2
+B = 0.5
+# Two query words adjacent in the question or an alternate are much stronger evidence
+# than the same words scattered in the answer; the bonus is this fraction of their idf.
+PHRASE_WEIGHT = 0.6
+# Re-ranking: the best Dice overlap (idf-weighted) between the query and one phrasing
+# (the question or an alternate) multiplies the score by up to 1 + RERANK_WEIGHT, because
+# a citizen's question usually restates one known phrasing rather than the whole article.
+RERANK_WEIGHT = 1.0
+RERANK_DEPTH = 30
+# Typo tolerance: only words long enough to have a stable spelling, and only close matches
+# (rapidfuzz normalised Indel similarity, 0-100).
+# Optimal-string-alignment distance counts a swapped pair of letters as one edit, the
+# commonest typing slip; one edit below 8 letters, two from 8, so short words are not
+# "corrected" into other words ("soldes" must not become "seules").
+FUZZY_MIN_LENGTH = 4
+FUZZY_LONG_WORD = 8
+_FUZZY_CACHE_MAX = 50_000
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int32]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One ranked article: its id and its relevance score (higher is better, not bounded)."""
+
+    article_id: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class RankedHit:
+    """A hit with the evidence the auto-answer calibrates on."""
+
+    article_id: str
+    score: float
+    coverage: float  # share of the query's idf mass found anywhere in the article
+    title_coverage: float  # share found in the question, alternates or tags
+    phrasing_match: float  # best idf-weighted Dice overlap with the question or one alternate
+
+
+@dataclass(frozen=True, slots=True)
+class QueryAnalysis:
+    """Ranked hits plus how much of the query the index understood."""
+
+    hits: tuple[RankedHit, ...]
+    query_mass: float  # sum of idf of the query's words (unknown words count at max idf)
+    unknown_words: int
+
+
+def _fields(article: Article) -> list[tuple[str, str]]:
+    return [("question", article.question), ("tags", " ".join(article.tags)),
+            ("answer", article.answer)] + [("alternates", alt) for alt in article.alternates]
+
+
+class _LanguageIndex:
+    """The postings of one language's articles; built once, then only read."""
+
+    def __init__(self, articles: Sequence[Article], lang: str, synonyms: Mapping[str, str]) -> None:
+        self.lang = lang
+        self.synonyms = dict(synonyms)
+        self.ids = [a.id for a in articles]
+        terms: dict[str, int] = {}
+        bigrams: dict[tuple[int, int], int] = {}
+        vocabulary: dict[str, str] = {}
+        flat_term: list[int] = []
+        flat_doc: list[int] = []
+        flat_tf: list[float] = []
+        flat_title: list[bool] = []
+        pair_key: list[int] = []
+        pair_doc: list[int] = []
+        lengths: list[float] = []
+        self.phrasings: list[tuple[frozenset[int], ...]] = []
+        for doc, article in enumerate(articles):
+            tf: dict[int, float] = defaultdict(float)
+            title: set[int] = set()
+            pairs: set[int] = set()
+            phrasings: list[frozenset[int]] = []
+            for field, text in _fields(article):
+                words = normalise_words(text, lang, self.synonyms)
+                stems = []
+                for word in words:
+                    s = stem(word, lang)
+                    if len(word) >= FUZZY_MIN_LENGTH:
+                        vocabulary.setdefault(word, s)
+                    stems.append(terms.setdefault(s, len(terms)))
+                weight = FIELD_WEIGHTS[field]
+                for t in stems:
+                    tf[t] += weight
+                if field != "answer":
+                    title.update(stems)
+                if field in ("question", "alternates"):
+                    phrasings.append(frozenset(stems))
+                    for pair in zip(stems, stems[1:]):
+                        pairs.add(bigrams.setdefault(pair, len(bigrams)))
+            lengths.append(sum(tf.values()))
+            self.phrasings.append(tuple(phrasings))
+            for t, value in tf.items():
+                flat_term.append(t)
+                flat_doc.append(doc)
+                flat_tf.append(value)
+                flat_title.append(t in title)
+            pair_key.extend(pairs)
+            pair_doc.extend([doc] * len(pairs))
+        self.terms = terms
+        self.bigrams = bigrams
+        self.vocabulary = vocabulary
+        self.vocabulary_words = list(vocabulary)
+        self._fuzzy_cache: dict[str, str | None] = {}
+        self._build_postings(flat_term, flat_doc, flat_tf, flat_title, lengths)
+        order = np.argsort(np.asarray(pair_key, dtype=np.int32), kind="stable")
+        self.pair_docs = np.asarray(pair_doc, dtype=np.int32)[order]
+        self.pair_offsets = _offsets(np.asarray(pair_key, dtype=np.int32), len(bigrams))
+
+    def _build_postings(self, term: list[int], doc: list[int], tf: list[float],
+                        title: list[bool], lengths: list[float]) -> None:
+        n = len(self.ids)
+        term_a = np.asarray(term, dtype=np.int32)
+        doc_a = np.asarray(doc, dtype=np.int32)
+        tf_a = np.asarray(tf, dtype=np.float32)
+        length = np.asarray(lengths, dtype=np.float32)
+        df = np.bincount(term_a, minlength=len(self.terms)).astype(np.float32)
+        self.idf: FloatArray = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        self.max_idf = float(self.idf.max()) if len(self.idf) else math.log1p(2.0)
+        avg = float(length.mean()) if n else 1.0
+        norm = K1 * (1.0 - B + B * length[doc_a] / max(avg, 1e-6))
+        impact = self.idf[term_a] * tf_a * (K1 + 1.0) / (tf_a + norm)
+        order = np.argsort(term_a, kind="stable")
+        self.post_docs: IntArray = doc_a[order]
+        self.post_impact: FloatArray = impact[order].astype(np.float32)
+        self.post_title = np.asarray(title, dtype=np.bool_)[order]
+        self.post_offsets = _offsets(term_a, len(self.terms))
+
+    def correct(self, word: str) -> str | None:
+        """The stem of the closest vocabulary word to a misspelt `word`, or None."""
+        if word in self._fuzzy_cache:
+            return self._fuzzy_cache[word]
+        found = None
+        if len(word) >= FUZZY_MIN_LENGTH and not word.isdigit():
+            edits = 2 if len(word) >= FUZZY_LONG_WORD else 1
+            match = process.extractOne(word, self.vocabulary_words, scorer=OSA.distance, score_cutoff=edits)
+            if match is not None:
+                found = self.vocabulary[match[0]]
+        if len(self._fuzzy_cache) < _FUZZY_CACHE_MAX:
+            self._fuzzy_cache[word] = found  # a dict store is atomic: safe for concurrent readers
+        return found
+
+    def query_terms(self, query: str) -> tuple[list[int | None], int]:
+        """Term numbers of the query's words in order (None for unknown), and the unknown count."""
+        result: list[int | None] = []
+        for word in normalise_words(query, self.lang, self.synonyms, limit=MAX_QUERY_WORDS):
+            s = stem(word, self.lang)
+            if s not in self.terms:
+                s = self.correct(word) or s
+            result.append(self.terms.get(s))
+        return result, sum(1 for t in result if t is None)
+
+    def analyse(self, query: str, limit: int) -> QueryAnalysis:
+        sequence, unknown = self.query_terms(query)
+        known = sorted({t for t in sequence if t is not None})
+        mass = float(sum(self.idf[t] for t in known)) + unknown * self.max_idf
+        if not known:
+            return QueryAnalysis((), mass, unknown)
+        scores = np.zeros(len(self.ids), dtype=np.float32)
+        for t in known:
+            lo, hi = self.post_offsets[t], self.post_offsets[t + 1]
+            scores[self.post_docs[lo:hi]] += self.post_impact[lo:hi]
+        for a, b in zip(sequence, sequence[1:]):
+            key = self.bigrams.get((a, b)) if a is not None and b is not None else None
+            if key is not None and a != b:
+                lo, hi = self.pair_offsets[key], self.pair_offsets[key + 1]
+                scores[self.pair_docs[lo:hi]] += PHRASE_WEIGHT * (self.idf[a] + self.idf[b]) / 2
+        candidates = np.flatnonzero(scores)
+        depth = max(limit, RERANK_DEPTH)
+        if len(candidates) > depth:
+            candidates = candidates[np.argpartition(-scores[candidates], depth - 1)[:depth]]
+        wanted = frozenset(known)
+        reranked = []
+        for doc in candidates.tolist():
+            match = self._phrasing_match(doc, wanted, mass)
+            reranked.append((float(scores[doc]) * (1.0 + RERANK_WEIGHT * match), doc, match))
+        reranked.sort(key=lambda item: (-item[0], item[1]))
+        hits = tuple(self._ranked(d, score, known, mass, match) for score, d, match in reranked[:limit])
+        return QueryAnalysis(hits, mass, unknown)
+
+    def _phrasing_match(self, doc: int, query: frozenset[int], query_mass: float) -> float:
+        best = 0.0
+        for phrasing in self.phrasings[doc]:
+            common = float(sum(self.idf[t] for t in phrasing & query))
+            if common:
+                own = float(sum(self.idf[t] for t in phrasing))
+                best = max(best, 2.0 * common / (own + query_mass))
+        return best
+
+    def _ranked(self, doc: int, score: float, known: list[int], mass: float, match: float) -> RankedHit:
+        found = in_title = 0.0
+        for t in known:
+            lo, hi = self.post_offsets[t], self.post_offsets[t + 1]
+            pos = lo + int(np.searchsorted(self.post_docs[lo:hi], doc))
+            if pos < hi and self.post_docs[pos] == doc:
+                found += float(self.idf[t])
+                in_title += float(self.idf[t]) if self.post_title[pos] else 0.0
+        return RankedHit(self.ids[doc], score, found / mass, in_title / mass, match)
+
+
+def _offsets(keys: IntArray, count: int) -> IntArray:
+    """Start offsets (plus a final end) of each key's run in `keys` sorted by key."""
+    offsets = np.zeros(count + 1, dtype=np.int32)
+    np.cumsum(np.bincount(keys, minlength=count), out=offsets[1:])
+    return offsets
+
+
+class SearchIndex:
+    """Immutable search index over exactly the articles given (filter status and audience first).
+
+    Building copies the synonym table; rebuilding makes a new index, so readers in other
+    threads keep a consistent view. Searching never raises on any string.
+    """
+
+    def __init__(self, articles: Sequence[Article], *, synonyms: Mapping[str, str] | None = None) -> None:
+        table = DEFAULT_SYNONYMS if synonyms is None else synonyms
+        by_lang: dict[str, list[Article]] = {}
+        for article in articles:
+            by_lang.setdefault(article.lang, []).append(article)
+        self._languages = {lang: _LanguageIndex(group, lang, table) for lang, group in by_lang.items()}
+        self._size = len(articles)
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def languages(self) -> frozenset[str]:
+        return frozenset(self._languages)
+
+    def analyse(self, query: str, *, lang: str = "fr", limit: int = 5) -> QueryAnalysis:
+        """Ranked hits with coverage evidence; no hits for an unknown language or an empty query."""
+        index = self._languages.get(lang)
+        if index is None or limit <= 0:
+            return QueryAnalysis((), 0.0, 0)
+        return index.analyse(query, limit)
+
+    def search(self, query: str, *, lang: str = "fr", limit: int = 5) -> list[SearchHit]:
+        """Up to `limit` articles of language `lang`, best first."""
+        return [SearchHit(h.article_id, h.score) for h in self.analyse(query, lang=lang, limit=limit).hits]

@@ -1,0 +1,133 @@
+"""Domain synonym tables: colloquial words mapped to the words articles use, editable by the cell."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# A synonym table maps one folded word or two-word phrase (lowercase, no accents) to the
+# words that replace it. It is a plain dict so the cell can edit it and it can be stored
+# in Redis as a hash; the search index copies it at build time, so edits take effect on
+# the next rebuild.
+SynonymTable = dict[str, str]
+
+# Why this table exists: citizens text with everyday and slang words; the validated
+# answers are written in administrative French. Each entry bridges one such gap that
+# stemming cannot (different roots). Keys and values are folded (see text.fold).
+DEFAULT_SYNONYMS: Mapping[str, str] = {
+    # water
+    "flotte": "eau",
+    "flote": "eau",
+    "robinet": "robinet eau",
+    "buvable": "potable",
+    "boire": "potable boire",
+    # vehicles
+    "bagnole": "voiture",
+    "caisse": "voiture",
+    "auto": "voiture",
+    "vehicule": "voiture",
+    "tuture": "voiture",
+    "4x4": "voiture",
+    # health
+    "toubib": "medecin",
+    "docteur": "medecin",
+    "medocs": "medicaments",
+    "medoc": "medicaments",
+    "cachets": "medicaments",
+    "pilules": "medicaments",
+    "insuline": "medicaments traitement",
+    "samu": "samu urgence",
+    # children and school
+    "gosse": "enfant",
+    "gosses": "enfants",
+    "gamin": "enfant",
+    "gamins": "enfants",
+    "mome": "enfant",
+    "momes": "enfants",
+    "college": "ecole college",
+    "lycee": "ecole lycee",
+    "maternelle": "ecole",
+    "primaire": "ecole",
+    "classe": "ecole",
+    "cours": "ecole cours",
+    # work
+    "boulot": "travail",
+    "taf": "travail",
+    "job": "travail",
+    "patron": "employeur",
+    "chef": "employeur",
+    # police and rescue
+    "flic": "police",
+    "flics": "police",
+    "keuf": "police",
+    "keufs": "police",
+    "gendarmes": "gendarmerie",
+    "pompier": "pompiers",
+    # electricity
+    "courant": "electricite",
+    "jus": "electricite",
+    "edf": "electricite enedis",
+    "lumiere": "electricite",
+    "disjoncteur": "disjoncteur electricite",
+    # food
+    "bouffe": "nourriture",
+    "manger": "nourriture aliments",
+    "congel": "congelateur",
+    "frigo": "refrigerateur",
+    # home
+    "baraque": "maison",
+    "logement": "maison",
+    "appart": "appartement",
+    "habitation": "maison",
+    "domicile": "maison",
+    "chez": "maison",
+    "salon": "maison",
+    "sous sol": "cave",
+    "ss sol": "cave",
+    "soussol": "cave",
+    # money and papers
+    "fric": "argent",
+    "thune": "argent",
+    "cni": "carte identite",
+    "assureur": "assurance",
+    "cat nat": "catastrophe naturelle",
+    "catnat": "catastrophe naturelle",
+    # phones
+    "tel": "telephone",
+    "portable": "telephone",
+    "phone": "telephone",
+    "box": "internet",
+    # animals
+    "toutou": "chien",
+    "chienne": "chien",
+    "chatte": "chat",
+    "minou": "chat",
+    # flood vocabulary
+    "crue": "crue inondation",
+    "inonde": "inondation",
+    "inondee": "inondation",
+    "inondes": "inondation",
+    "inondees": "inondation",
+    "noye": "inondation",
+    "noyee": "inondation",
+    "submerge": "inondation",
+    "submergee": "inondation",
+    "sinistres": "sinistre",
+    "victimes": "sinistre",
+    "dodo": "dormir",
+    "bloque": "coupee fermee",
+    "bloquee": "coupee fermee",
+    "bloquees": "coupees fermees",
+    "pieu": "lit",
+    "decrue": "decrue baisse",
+}
+
+
+def merge(default: Mapping[str, str], custom: Mapping[str, str]) -> SynonymTable:
+    """Return a new table: `default` overridden by `custom`; an empty custom value removes the entry."""
+    table: SynonymTable = dict(default)
+    for key, value in custom.items():
+        if value.strip():
+            table[key] = value
+        else:
+            table.pop(key, None)
+    return table

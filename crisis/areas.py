@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
+from crisis.errors import InvalidInput
+
 DEPARTEMENTS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "01": "Ain",
@@ -140,3 +142,31 @@ REGIONS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
         "Mayotte": ("976",),
     }
 )
+
+
+MAX_AREAS = 101
+
+
+def parse_areas(codes: str | list[str]) -> tuple[str, ...]:
+    """Departement codes from "75,92 93" or a list, normalised ("2a" -> "2A", "1" -> "01").
+
+    Empty means national. Unknown codes are refused all at once, naming each of them.
+    """
+    items = codes.replace(",", " ").split() if isinstance(codes, str) else [str(c) for c in codes]
+    if len(items) > MAX_AREAS:
+        raise InvalidInput(f"too many area codes: {len(items)}, at most {MAX_AREAS}")
+    found: list[str] = []
+    unknown: list[str] = []
+    for item in items:
+        code = item.strip().upper()
+        code = code.zfill(2) if code.isdigit() and len(code) < 2 else code
+        if code in DEPARTEMENTS:
+            if code not in found:
+                found.append(code)
+        else:
+            unknown.append(item[:10])
+    if unknown:
+        raise InvalidInput(
+            f"unknown departement code(s): {', '.join(unknown)}; use codes like 75, 2A or 971"
+        )
+    return tuple(found)

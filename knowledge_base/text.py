@@ -84,35 +84,50 @@ def fold(text: str) -> str:
     return _NON_WORD.sub(" ", lowered).strip()
 
 
-def _expand(tokens: list[str], table: Mapping[str, str]) -> list[str]:
-    """Replace two-token then one-token keys of `table` by their (possibly multi-word) values."""
-    out: list[str] = []
-    i = 0
-    while i < len(tokens):
-        if i + 1 < len(tokens):
-            pair = tokens[i] + " " + tokens[i + 1]
-            if pair in table:
-                out.extend(table[pair].split())
-                i += 2
-                continue
-        out.extend(table.get(tokens[i], tokens[i]).split())
-        i += 1
-    return out
+def pair_pattern(*tables: Mapping[str, str]) -> re.Pattern[str] | None:
+    """A regex finding the two-word keys of `tables` in folded text (None if there are none)."""
+    pairs = sorted({key for table in tables for key in table if " " in key}, key=len, reverse=True)
+    if not pairs:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in pairs) + r")\b")
+
+
+_SMS_PAIRS = pair_pattern(SMS_SPELLINGS)
+
+
+def replace_pairs(folded: str, pattern: re.Pattern[str] | None, *tables: Mapping[str, str]) -> str:
+    """Replace two-word keys in folded text (a regex pass, so long answers stay cheap)."""
+    if pattern is None:
+        return folded
+
+    def lookup(match: re.Match[str]) -> str:
+        key = match.group(0)
+        return next((table[key] for table in tables if key in table), key)
+
+    return pattern.sub(lookup, folded)
+
+
+def word_forms(token: str, lang: str, synonyms: Mapping[str, str] | None) -> list[str]:
+    """Content words one folded token stands for: SMS spelling, then synonyms, minus stop words."""
+    words = SMS_SPELLINGS.get(token, token).split() if lang == "fr" else [token]
+    if synonyms:
+        words = [out for word in words for out in synonyms.get(word, word).split()]
+    stops = _STOP_WORDS.get(lang, FRENCH_STOP_WORDS)
+    return [word for word in words if word not in stops]
 
 
 def normalise_words(
     text: str, lang: str = "fr", synonyms: Mapping[str, str] | None = None, *, limit: int | None = None
 ) -> list[str]:
     """Folded content words of `text`: SMS spellings expanded, synonyms applied, stop words removed."""
-    tokens = fold(text).split()
+    folded = fold(text)
     if limit is not None:
-        tokens = tokens[: limit * 2]
+        folded = " ".join(folded.split()[: limit * 2])
     if lang == "fr":
-        tokens = _expand(tokens, SMS_SPELLINGS)
+        folded = replace_pairs(folded, _SMS_PAIRS, SMS_SPELLINGS)
     if synonyms:
-        tokens = _expand(tokens, synonyms)
-    stops = _STOP_WORDS.get(lang, FRENCH_STOP_WORDS)
-    words = [t for t in tokens if t not in stops]
+        folded = replace_pairs(folded, pair_pattern(synonyms), synonyms)
+    words = [word for token in folded.split() for word in word_forms(token, lang, synonyms)]
     return words[:limit] if limit is not None else words
 
 

@@ -1,0 +1,131 @@
+"""Benchmark: knowledge-base search latency and rebuild time on 10,000 generated articles, against bm25s."""
+
+from __future__ import annotations
+
+import json
+import platform
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from knowledge_base.article import Article, parse_article_lines  # noqa: E402
+from knowledge_base.search import SearchIndex  # noqa: E402
+from knowledge_base.text import fold, tokenise  # noqa: E402
+
+SEED = 20240601
+ARTICLES = 10_000
+QUERIES = 1_000
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "kb-inondation.jsonl"
+_SMS = {"quand": "qd", "pourquoi": "pk", "beaucoup": "bcp", "dans": "ds", "pour": "pr", "que": "ke"}
+
+
+def _vocabulary(rng: random.Random) -> list[str]:
+    """Real French words from the flood articles plus invented ones, for a 20,000-word vocabulary."""
+    seed_words = sorted({w for a in parse_article_lines(DATA.open(encoding="utf-8"))
+                         for w in fold(f"{a.question} {a.answer}").split() if len(w) > 2})
+    syllables = ["ba", "ce", "di", "fo", "gu", "la", "me", "ni", "po", "ru", "sa", "te", "vi", "on", "ent",
+                 "ion", "eur", "ais", "que", "tre"]
+    invented = {"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(20_000)}
+    return seed_words + sorted(invented)
+
+
+def _sentence(rng: random.Random, words: list[str], weights: list[float], low: int, high: int) -> str:
+    return " ".join(rng.choices(words, weights, k=rng.randint(low, high)))
+
+
+def generate_articles(rng: random.Random) -> list[Article]:
+    """10,000 articles shaped like real ones: short question, a few alternates, a 60-200 word answer."""
+    words = _vocabulary(rng)
+    weights = [1.0 / (rank + 1) for rank in range(len(words))]  # Zipf-like frequencies
+    rng.shuffle(weights)
+    articles = []
+    for n in range(ARTICLES):
+        articles.append(Article(
+            id=f"article-{n}",
+            question=_sentence(rng, words, weights, 6, 14) + " ?",
+            answer=_sentence(rng, words, weights, 60, 200),
+            alternates=[_sentence(rng, words, weights, 3, 8) for _ in range(rng.randint(2, 6))],
+            tags=rng.choices(words, weights, k=rng.randint(1, 4)),
+        ))
+    return articles
+
+
+def _noisy(rng: random.Random, text: str) -> str:
+    """A citizen's version: no accents, SMS spellings, a typo in one word in five, part of the words."""
+    out = []
+    for word in fold(text).split():
+        word = _SMS.get(word, word)
+        if len(word) > 4 and rng.random() < 0.2:
+            i = rng.randrange(len(word) - 1)
+            word = word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        out.append(word)
+    keep = max(2, len(out) * 2 // 3)
+    return " ".join(out[:keep])
+
+
+def generate_queries(rng: random.Random, articles: list[Article]) -> list[str]:
+    queries = []
+    for _ in range(QUERIES):
+        article = rng.choice(articles)
+        queries.append(_noisy(rng, rng.choice([article.question, *article.alternates])))
+    return queries
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.99) - 1] * 1000
+
+
+def main() -> None:
+    rng = random.Random(SEED)
+    articles = generate_articles(rng)
+    queries = generate_queries(rng, articles)
+
+    start = time.perf_counter()
+    index = SearchIndex(articles)
+    cold_build = time.perf_counter() - start
+    start = time.perf_counter()
+    index = SearchIndex(articles)
+    warm_build = time.perf_counter() - start
+
+    start = time.perf_counter()
+    model = bm25s.BM25()
+    model.index([tokenise(f"{a.question} {a.answer}") for a in articles], show_progress=False)
+    bm25_build = time.perf_counter() - start
+
+    ours: list[float] = []
+    theirs: list[float] = []
+    for query in queries:
+        t0 = time.perf_counter()
+        index.search(query, limit=5)
+        t1 = time.perf_counter()
+        tokens = [t for t in tokenise(query) if t in model.vocab_dict]
+        if tokens:
+            scores = model.get_scores(tokens)
+            top = np.argpartition(-scores, 5)[:5]
+            top[np.argsort(-scores[top])]
+        t2 = time.perf_counter()
+        ours.append(t1 - t0)
+        theirs.append(t2 - t1)
+
+    ours_p50, ours_p99 = _percentiles(ours)
+    bm_p50, bm_p99 = _percentiles(theirs)
+    print(json.dumps({"python": platform.python_version(), "machine": platform.processor() or platform.machine(),
+                      "articles": ARTICLES, "queries": QUERIES}))
+    print(f"rebuild 10,000 articles: cold {cold_build:.2f} s, warm stem cache {warm_build:.2f} s "
+          f"(bm25s index {bm25_build:.2f} s)")
+    print(f"{'':10} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'ours':10} {ours_p50:8.3f} {ours_p99:8.3f}")
+    print(f"{'bm25s':10} {bm_p50:8.3f} {bm_p99:8.3f}")
+    print(f"ratio ours/bm25s: p50 {ours_p50 / bm_p50:.2f}x, p99 {ours_p99 / bm_p99:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""What the channels say first while crises are live: IVR greeting, SMS and urgent keywords.
+
+Kept in one Redis hash (crisis id -> JSON), switched by crisis events, so every channel
+process greets citizens with the live crises' texts without asking the core.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from crisis.context import Context
+from crisis.scenarios import get_scenario
+from crisis.types import Event, Text
+
+LIVE_EVENTS = frozenset({"crisis.activated", "crisis.level_changed", "crisis.re_escalated",
+                         "crisis.de_escalating"})
+
+
+class Greeting(msgspec.Struct, frozen=True):
+    crisis_id: str
+    level: int
+    ivr: Text
+    sms_keywords: tuple[str, ...]
+    urgent_keywords: tuple[str, ...]
+
+
+def greetings_key(ctx: Context) -> str:
+    return ctx.keys.scoped("channels", "greetings")
+
+
+async def update_greetings(ctx: Context, event: Event) -> None:
+    """Switch greetings on activation and level changes; drop them at closing."""
+    if event.type == "crisis.closed":
+        await ctx.redis.hdel(greetings_key(ctx), event.subject)
+    elif event.type in LIVE_EVENTS:
+        scenario = get_scenario(str(event.data["scenario"]))
+        greeting = Greeting(event.subject, int(event.data["level"]), scenario.ivr_greeting,
+                            scenario.sms_keywords, scenario.urgent_keywords)
+        await ctx.redis.hset(greetings_key(ctx), event.subject, msgspec.json.encode(greeting))
+
+
+async def live_greetings(ctx: Context) -> list[Greeting]:
+    """The greetings of every live crisis, highest level first."""
+    raws = await ctx.redis.hvals(greetings_key(ctx))
+    greetings = [msgspec.json.decode(r, type=Greeting) for r in raws]
+    return sorted(greetings, key=lambda g: -g.level)

@@ -1,0 +1,1 @@
+"""The core of the crisis centre: vocabulary, lifecycle, storage, events, jobs, auth, web plumbing."""

@@ -1,0 +1,96 @@
+"""Composition root of the web process: builds the aiohttp application from every package.
+
+The only module (with crisis.cli) allowed to import the edge packages; their order below is
+the order routes are matched, and the static site's catch-all comes last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator
+from importlib import resources
+
+from aiohttp import web
+
+import channels
+import monitoring
+import static_site
+from crisis.context import Context, open_context
+from crisis.events import Handler
+from crisis.heartbeat import INTERVAL_S, beat
+from crisis.metrics import EVENTS_HANDLED
+from crisis.settings import Settings
+from crisis.types import Event
+from crisis.web.api_registry import openapi_document
+from crisis.web.app_keys import CONTEXT
+from crisis.web.crisis_api import setup_crisis_api
+from crisis.web.health import setup_health
+from crisis.web.middleware import auth_middleware, error_middleware, security_headers
+from crisis.web.publication_api import setup_publication_api
+from crisis.web.session_api import setup_session_routes
+
+log = logging.getLogger(__name__)
+VERSION = "0.1.0"
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document(request.app, VERSION))
+
+
+def _counted(group: str, handler: Handler) -> Handler:
+    async def run(event: Event) -> None:
+        await handler(event)
+        EVENTS_HANDLED.labels(group, event.type).inc()
+    return run
+
+
+async def _background(app: web.Application) -> AsyncIterator[None]:
+    """Event consumers and the heartbeat run as long as the app does."""
+    ctx = app[CONTEXT]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(ctx.bus.consume(group, _counted(group, handler), stop=stop),
+                                 name=f"events-{group}")
+             for group, handler in ctx.subscriptions.items()]
+    tasks.append(asyncio.create_task(_heartbeat(ctx, stop), name="heartbeat"))
+    yield
+    stop.set()
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    await ctx.close()
+
+
+async def _heartbeat(ctx: Context, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await beat(ctx.redis, ctx.keys, "web")
+        except Exception:  # Redis down: readiness says so; keep beating when it is back
+            log.warning("heartbeat failed", exc_info=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), INTERVAL_S)
+
+
+def build_app(settings: Settings, redis_url: str) -> web.Application:
+    """The whole web application, ready for web.run_app or the aiohttp test client."""
+    ctx = open_context(settings, redis_url)
+    app = web.Application(middlewares=[error_middleware, auth_middleware],
+                          client_max_size=settings.max_body_bytes)
+    app[CONTEXT] = ctx
+    app.on_response_prepare.append(security_headers)
+    app.cleanup_ctx.append(_background)
+    setup_health(app)
+    setup_session_routes(app)
+    setup_crisis_api(app)
+    setup_publication_api(app)
+    app.router.add_get("/api/openapi.json", openapi_json)
+    app.router.add_static("/assets/", str(resources.files("crisis.web") / "static"))
+    channels.setup(app, ctx)
+    monitoring.setup(app, ctx)
+    static_site.setup(app, ctx)  # last: it serves the site at / and below
+    log.debug("app built", extra={"pid": os.getpid()})
+    return app

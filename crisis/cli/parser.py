@@ -1,0 +1,90 @@
+"""The `crisis` command line: every subcommand, its arguments and its help text."""
+
+from __future__ import annotations
+
+import argparse
+
+from crisis.types import Role
+
+ROLES = [r.value for r in Role]
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
+def _hidden_parent(parser: argparse.ArgumentParser) -> None:
+    # Set by `crisis up` so a child exits when its supervisor is gone.
+    parser.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crisis", description="Crisis information and multichannel contact centre.")
+    parser.add_argument("--as", dest="as_user", metavar="NAME",
+                        help="act as this account (its role decides what is allowed); "
+                             "default: the local administrator")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = sub.add_parser("up", help="run everything: web, workers, embedded Redis if needed")
+    up.add_argument("--demo", action="store_true",
+                    help="create demo accounts and a live demo crisis when absent")
+    up.add_argument("--web-processes", type=_positive, default=1, metavar="N")
+    up.add_argument("--workers", type=_positive, default=1, metavar="N")
+
+    web = sub.add_parser("web", help="one web process (scale-out on an external Redis)")
+    web.add_argument("--reuse-port", action="store_true", help="share the port with siblings")
+    _hidden_parent(web)
+    worker = sub.add_parser("worker", help="one background worker (RQ)")
+    worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    _hidden_parent(worker)
+
+    users = sub.add_parser("users", help="accounts").add_subparsers(dest="action", required=True)
+    add = users.add_parser("add", help="create an account (prints a generated password once)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from the first line of standard input")
+    add.add_argument("--expires-hours", type=_positive, default=None,
+                     help="time-limited account (reinforcement staff)")
+    users.add_parser("list", help="list accounts")
+
+    tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(dest="action", required=True)
+    create = tokens.add_parser("create", help="create an API bearer token, printed once")
+    create.add_argument("name")
+    create.add_argument("--role", required=True, choices=ROLES)
+
+    scenarios = sub.add_parser("scenarios", help="scenario templates")
+    scenarios.add_subparsers(dest="action", required=True).add_parser("list", help="list them")
+
+    activate = sub.add_parser("activate", help="activate a crisis from a scenario; prints its id")
+    activate.add_argument("scenario")
+    activate.add_argument("--area", default="", metavar="CODES",
+                          help="departement codes, e.g. 75,92,2A (default: national)")
+    activate.add_argument("--level", type=int, default=1, choices=(1, 2, 3))
+    activate.add_argument("--title", default="")
+
+    status = sub.add_parser("status", help="live crises and processes")
+    status.add_argument("--json", action="store_true")
+
+    for name, text in (("close", "close a crisis"), ("de-escalate", "start de-escalating"),
+                       ("re-escalate", "back to active from de-escalating")):
+        transition = sub.add_parser(name, help=text)
+        transition.add_argument("crisis_id")
+        transition.add_argument("--reason", default="")
+    level = sub.add_parser("level", help="change the level of a live crisis")
+    level.add_argument("crisis_id")
+    level.add_argument("level", type=int, choices=(1, 2, 3))
+    level.add_argument("--reason", default="")
+
+    publish = sub.add_parser("publish", help="publish a Markdown file with front matter")
+    publish.add_argument("file")
+
+    site = sub.add_parser("site", help="the static site").add_subparsers(dest="action", required=True)
+    build = site.add_parser("build", help="full build of the static site")
+    build.add_argument("--out", default=None, metavar="DIR",
+                       help="build into DIR instead of publishing to CRISIS_SITE_DIR")
+    return parser

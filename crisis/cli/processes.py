@@ -1,0 +1,122 @@
+"""The long-running commands: `crisis up` (supervisor), `crisis web`, `crisis worker`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import threading
+from collections.abc import Mapping
+
+from aiohttp import web
+from rq import Worker
+
+from crisis.app import build_app
+from crisis.cli.core_commands import say
+from crisis.cli.runtime import acting_principal, command_context, redis_url_for
+from crisis.demo import ensure_demo
+from crisis.heartbeat import process_name, start_beating_thread
+from crisis.jobs import queues
+from crisis.keys import Keys
+from crisis.redis_client import sync_redis
+from crisis.redis_server import EmbeddedRedis
+from crisis.settings import Settings
+from crisis.supervisor import Supervisor
+from static_site.builder import build_site
+
+log = logging.getLogger(__name__)
+PARENT_CHECK_S = 1.0
+
+
+def _watch_parent(parent_pid: int | None) -> None:
+    """Send ourselves SIGTERM (a clean stop) when the supervisor that started us is gone."""
+    if parent_pid is None:
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            threading.Event().wait(PARENT_CHECK_S)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def run_web(settings: Settings, args: argparse.Namespace) -> int:
+    with redis_url_for(settings) as url:
+        app = build_app(settings, url)
+        _watch_parent(args.parent_pid)
+        log.info("web listening", extra={"url": f"http://{settings.host}:{settings.port}"})
+        web.run_app(app, host=settings.host, port=settings.port, reuse_port=args.reuse_port,
+                    shutdown_timeout=5.0, print=None, access_log=None, handle_signals=True)
+    return 0
+
+
+def run_worker(settings: Settings, args: argparse.Namespace) -> int:
+    with redis_url_for(settings) as url:
+        keys = Keys(settings.redis_prefix)
+        connection = sync_redis(url, decode=False)
+        stop_beating = start_beating_thread(sync_redis(url), keys, "worker")
+        _watch_parent(args.parent_pid)
+        # The forking Worker: a job that crashes or leaks memory cannot take the worker down.
+        # The hot inbound path does not go through RQ (see DESIGN.md), so jobs are few.
+        worker = Worker(queues(connection, keys), connection=connection, name=process_name())
+        try:
+            worker.work(burst=args.burst, with_scheduler=True, logging_level=settings.log_level)
+        finally:
+            stop_beating.set()
+    return 0
+
+
+async def _prepare_demo(settings: Settings, url: str, as_user: str | None) -> None:
+    async with command_context(settings, url) as ctx:
+        actor = await acting_principal(ctx, as_user)
+        created = await ensure_demo(ctx, actor)
+    if created:
+        say("demo accounts (passwords shown once, keep them):")
+        for name, password in created.items():
+            say(f"  {name:<12} {password}")
+
+
+async def _first_site_build(settings: Settings, url: str) -> None:
+    """A fresh data dir has no site yet: build it now so / answers from the first second."""
+    async with command_context(settings, url) as ctx:
+        report = await build_site(ctx.redis, ctx.keys, ctx.bus, settings.site_path)
+    say(f"site      {report.pages} pages built in {report.seconds:.2f} s at {settings.site_path}")
+
+
+def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    embedded = None if settings.redis_url else EmbeddedRedis(settings.data_dir)
+    if embedded is not None:
+        embedded.start()
+        say(f"redis     embedded, {embedded.url} (data in {embedded.redis_dir})")
+    url = settings.redis_url or (embedded.url if embedded else "")
+    supervisor = Supervisor({**env, "REDIS_URL": url}, settings.data_dir / "metrics")
+    supervisor.install_signal_handlers()
+    try:
+        if args.demo:
+            asyncio.run(_prepare_demo(settings, url, args.as_user))
+        if not settings.site_path.exists():
+            asyncio.run(_first_site_build(settings, url))
+        reuse = ["--reuse-port"] if args.web_processes > 1 else []
+        for number in range(args.web_processes):
+            supervisor.add(f"web-{number + 1}", ["web", *reuse])
+        for number in range(args.workers):
+            supervisor.add(f"worker-{number + 1}", ["worker"])
+        supervisor.start()
+        base = f"http://{settings.host}:{settings.port}"
+        say(f"web       {base}/ ({args.web_processes} process(es)); console {base}/console/, "
+            f"cell {base}/cell/, API {base}/api/openapi.json")
+        say(f"workers   {args.workers} (queues: replies, default, bulk)")
+        ready = supervisor.wait_ready(f"{base}/readyz")
+        if ready is not None:
+            say(f"ready in {ready:.1f} s; Ctrl-C stops everything")
+        code = supervisor.run_until_stopped()
+        say("stopped")
+        return code
+    finally:
+        supervisor.stop()
+        if embedded is not None:
+            embedded.stop()

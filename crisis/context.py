@@ -1,0 +1,62 @@
+"""The running centre's shared services, built once per process and handed to every package.
+
+Each edge package receives this in its `setup(app, ctx)`; it subscribes to events with
+`ctx.subscribe(group, handler)` and reads settings from `ctx.settings`, never the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import redis
+import redis.asyncio as aioredis
+
+from crisis.accounts import Accounts
+from crisis.crises import Crises
+from crisis.events import EventBus, Handler
+from crisis.jobs import Jobs
+from crisis.keys import Keys
+from crisis.publications import Publications
+from crisis.redis_client import async_redis, sync_redis
+from crisis.secret_key import resolve_secret_key
+from crisis.settings import Settings
+
+
+@dataclasses.dataclass
+class Context:
+    settings: Settings
+    redis_url: str
+    keys: Keys
+    redis: aioredis.Redis
+    bus: EventBus
+    accounts: Accounts
+    crises: Crises
+    publications: Publications
+    jobs: Jobs
+    secret: bytes
+    subscriptions: dict[str, Handler] = dataclasses.field(default_factory=dict)
+
+    def subscribe(self, group: str, handler: Handler) -> None:
+        """Run `handler` on every event, once per group across all web processes."""
+        if group in self.subscriptions:
+            raise ValueError(f"event group {group!r} is subscribed twice")
+        self.subscriptions[group] = handler
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        self.jobs.connection.close()
+
+
+def open_context(settings: Settings, redis_url: str) -> Context:
+    """Connect (lazily: no I/O until first use) and wire the core services."""
+    keys = Keys(settings.redis_prefix)
+    client = async_redis(redis_url)
+    bus = EventBus(client, keys)
+    secret = resolve_secret_key(settings)
+    rq_connection: redis.Redis = sync_redis(redis_url, decode=False)
+    return Context(
+        settings=settings, redis_url=redis_url, keys=keys, redis=client, bus=bus,
+        accounts=Accounts(client, keys, secret, bus), crises=Crises(client, keys, bus),
+        publications=Publications(client, keys, bus), jobs=Jobs(rq_connection, keys),
+        secret=secret,
+    )

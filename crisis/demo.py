@@ -1,0 +1,32 @@
+"""`crisis up --demo`: demo accounts and one live demo crisis, created only when absent."""
+
+from __future__ import annotations
+
+import secrets
+
+from crisis.activation import activate_scenario
+from crisis.context import Context
+from crisis.errors import NotFound
+from crisis.types import Principal, Role
+
+DEMO_ACCOUNTS = (("cell", Role.CELL), ("supervisor1", Role.SUPERVISOR),
+                 ("operator1", Role.OPERATOR), ("operator2", Role.OPERATOR))
+DEMO_SCENARIO = "inondation"
+DEMO_AREAS = "75,92,93,94"
+DEMO_TITLE = "Crue de la Seine en Île-de-France"
+
+
+async def ensure_demo(ctx: Context, actor: Principal) -> dict[str, str]:
+    """Create what is missing; returns the passwords of the accounts created now (shown once)."""
+    created: dict[str, str] = {}
+    for name, role in DEMO_ACCOUNTS:
+        try:
+            await ctx.accounts.get_account(name)
+        except NotFound:
+            password = secrets.token_urlsafe(9)
+            await ctx.accounts.create_account(name, role, password, actor=actor)
+            created[name] = password
+    if not await ctx.crises.list_live():
+        await activate_scenario(ctx.crises, ctx.publications, DEMO_SCENARIO, areas=DEMO_AREAS,
+                                level=2, actor=actor, title=DEMO_TITLE, reason="demo")
+    return created

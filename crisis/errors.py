@@ -1,0 +1,84 @@
+"""The one error hierarchy of the centre: every expected failure is a CrisisError.
+
+Each category says what the caller can do about it; the web middleware maps them to HTTP
+statuses and the CLI to exit status 1 with a one-line message.
+"""
+
+from __future__ import annotations
+
+
+class CrisisError(Exception):
+    """Root of every expected error. `code` is stable and machine-readable."""
+
+    code = "error"
+    http_status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(CrisisError):
+    """The configuration (environment, .env, files) is wrong; fix it and restart."""
+
+    code = "config"
+    http_status = 500
+
+
+class InvalidInput(CrisisError):
+    """The request or file is malformed or out of bounds; correct it and retry."""
+
+    code = "invalid"
+    http_status = 400
+
+
+class NotFound(CrisisError):
+    """The named thing does not exist."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class Unauthorized(CrisisError):
+    """No valid credentials were given; log in or send a bearer token."""
+
+    code = "unauthorized"
+    http_status = 401
+
+
+class Forbidden(CrisisError):
+    """The caller is known but its role does not allow this action."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class Conflict(CrisisError):
+    """The thing already exists or was changed concurrently; reload and retry."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class InvalidTransition(Conflict):
+    """A lifecycle transition not allowed from the current state."""
+
+    code = "invalid_transition"
+
+
+class TooLarge(InvalidInput):
+    """A body or field exceeds its configured bound."""
+
+    code = "too_large"
+    http_status = 413
+
+
+class ChannelError(CrisisError):
+    """A provider (Twilio, Telegram, SMTP) failed. `retryable` says whether trying later may work."""
+
+    code = "channel"
+    http_status = 502
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable

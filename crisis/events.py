@@ -1,0 +1,138 @@
+"""The event bus: one Redis Stream, one consumer group per subscriber.
+
+Every web process runs one consumer per group, so each event is handled once per group
+however many processes run, and events written while nobody listened are read at restart.
+A handler that keeps failing does not block the stream: after MAX_ATTEMPTS the event goes to
+a dead-letter stream (`events:dead:{group}`) and is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from crisis.keys import Keys
+from crisis.types import Event, utcnow
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Event], Awaitable[None]]
+
+STREAM_MAXLEN = 100_000
+MAX_ATTEMPTS = 3
+# A message pending this long belongs to a consumer that died: another one takes it over.
+CLAIM_IDLE_MS = 30_000
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Event)
+
+
+def make_event(
+    type_: str, *, actor: str, subject: str, reason: str = "", **data: Any
+) -> Event:
+    """An event stamped now."""
+    return Event(type=type_, at=utcnow(), actor=actor, subject=subject, reason=reason, data=data)
+
+
+def consumer_name() -> str:
+    """Unique per process, readable in XINFO output."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class EventBus:
+    """Writes events to the stream and runs subscribers' consumer loops."""
+
+    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+        self.redis = redis
+        self.keys = keys
+
+    def add_to(self, pipe: aioredis.client.Pipeline, event: Event) -> None:
+        """Queue the event on a transaction pipeline, so it is written with the change."""
+        pipe.xadd(self.keys.events, {"event": _encoder.encode(event)},
+                  maxlen=STREAM_MAXLEN, approximate=True)
+
+    async def publish(self, event: Event) -> str:
+        """Write one event on its own; returns its stream id."""
+        entry_id: str = await self.redis.xadd(
+            self.keys.events, {"event": _encoder.encode(event)},
+            maxlen=STREAM_MAXLEN, approximate=True,
+        )
+        return entry_id
+
+    async def ensure_group(self, group: str) -> None:
+        """Create the group at the start of the stream (so nothing written before is missed)."""
+        try:
+            await self.redis.xgroup_create(self.keys.events, group, id="0", mkstream=True)
+        except ResponseError as err:
+            if "BUSYGROUP" not in str(err):
+                raise
+
+    async def consume(
+        self, group: str, handler: Handler, *, stop: asyncio.Event,
+        consumer: str | None = None, block_ms: int = 1000,
+    ) -> None:
+        """Feed every event of the stream to `handler`, once per group, until `stop` is set."""
+        name = consumer or consumer_name()
+        await self.ensure_group(group)
+        next_claim = 0.0
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            if loop.time() >= next_claim:
+                await self._claim_abandoned(group, name, handler)
+                next_claim = loop.time() + CLAIM_IDLE_MS / 1000
+            batch = await self.redis.xreadgroup(
+                group, name, {self.keys.events: ">"}, count=100, block=block_ms
+            )
+            for _stream, entries in batch or []:
+                for entry_id, fields in entries:
+                    await self._deliver(group, entry_id, fields, handler)
+
+    async def _claim_abandoned(self, group: str, name: str, handler: Handler) -> None:
+        start = "0-0"
+        while True:
+            result = await self.redis.xautoclaim(
+                self.keys.events, group, name, min_idle_time=CLAIM_IDLE_MS,
+                start_id=start, count=100,
+            )
+            start, entries = result[0], result[1]
+            for entry_id, fields in entries:
+                if fields:
+                    await self._deliver(group, entry_id, fields, handler)
+            if start in ("0-0", b"0-0"):
+                return
+
+    async def _deliver(
+        self, group: str, entry_id: str, fields: dict[str, str], handler: Handler
+    ) -> None:
+        try:
+            event = _decoder.decode(fields["event"])
+        except (KeyError, msgspec.DecodeError):
+            log.error("undecodable event skipped", extra={"group": group, "entry": entry_id})
+            await self.redis.xack(self.keys.events, group, entry_id)
+            return
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                await handler(event)
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a subscriber's bug must not stop the bus: log, retry, park
+                log.exception("event handler failed", extra={
+                    "group": group, "event": event.type, "attempt": attempt})
+                await asyncio.sleep(0.1 * attempt)
+        else:
+            await self.redis.xadd(f"{self.keys.events}:dead:{group}", fields, maxlen=10_000)
+        await self.redis.xack(self.keys.events, group, entry_id)
+
+    async def read_all(self, count: int = 1000) -> list[Event]:
+        """The latest events, oldest first (for the cell's timeline and the tests)."""
+        entries = await self.redis.xrevrange(self.keys.events, count=count)
+        return [_decoder.decode(fields["event"]) for _id, fields in reversed(entries)]

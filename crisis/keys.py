@@ -1,0 +1,94 @@
+"""Every Redis key the centre uses, built in one place under one prefix.
+
+| key (after the prefix)          | type   | owner           | lifetime                              |
+|---------------------------------|--------|-----------------|---------------------------------------|
+| crisis:{id}                     | string | crisis.crises   | forever (JSON of a Crisis)            |
+| crises                          | zset   | crisis.crises   | forever (id -> creation time)         |
+| crisis-seq                      | string | crisis.crises   | forever (counter for ids)             |
+| publication:{id}                | string | crisis.publications | forever (JSON of the latest version) |
+| publication:{id}:versions       | list   | crisis.publications | forever (every version, oldest first) |
+| publication:{id}:live           | string | crisis.publications | while published (the version shown) |
+| publications                    | zset   | crisis.publications | forever (id -> last update time)  |
+| account:{name}                  | string | crisis.accounts | until deleted (JSON of an Account)    |
+| accounts                        | set    | crisis.accounts | forever (account names)               |
+| token:{sha256}                  | string | crisis.accounts | until revoked (JSON of an ApiToken)   |
+| session:{sha256}                | string | crisis.sessions | CRISIS_SESSION_HOURS (TTL)            |
+| events                          | stream | crisis.events   | trimmed to ~100,000 entries           |
+| audit                           | stream | crisis.audit    | trimmed to ~1,000,000 entries         |
+| heartbeat:{kind}:{name}         | string | crisis.heartbeat| 15 s TTL, refreshed every 5 s         |
+| kb:...                          | *      | knowledge_base  | see knowledge_base/keys                |
+
+Keys of one conversation will share a `{hash tag}` so a Redis Cluster keeps them in one slot.
+docs/redis-keys.md repeats this table for operators.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Keys:
+    """Key builders under `prefix` (CRISIS_REDIS_PREFIX; tests use their own)."""
+
+    prefix: str = "crisis:"
+
+    def crisis(self, crisis_id: str) -> str:
+        return f"{self.prefix}crisis:{crisis_id}"
+
+    @property
+    def crises(self) -> str:
+        return f"{self.prefix}crises"
+
+    @property
+    def crisis_seq(self) -> str:
+        return f"{self.prefix}crisis-seq"
+
+    def publication(self, publication_id: str) -> str:
+        return f"{self.prefix}publication:{publication_id}"
+
+    def publication_versions(self, publication_id: str) -> str:
+        return f"{self.prefix}publication:{publication_id}:versions"
+
+    def publication_live(self, publication_id: str) -> str:
+        return f"{self.prefix}publication:{publication_id}:live"
+
+    @property
+    def publications(self) -> str:
+        return f"{self.prefix}publications"
+
+    def account(self, name: str) -> str:
+        return f"{self.prefix}account:{name}"
+
+    @property
+    def accounts(self) -> str:
+        return f"{self.prefix}accounts"
+
+    def token(self, token_hash: str) -> str:
+        return f"{self.prefix}token:{token_hash}"
+
+    def session(self, session_hash: str) -> str:
+        return f"{self.prefix}session:{session_hash}"
+
+    @property
+    def events(self) -> str:
+        return f"{self.prefix}events"
+
+    @property
+    def audit(self) -> str:
+        return f"{self.prefix}audit"
+
+    def heartbeat(self, kind: str, name: str) -> str:
+        return f"{self.prefix}heartbeat:{kind}:{name}"
+
+    def heartbeat_pattern(self, kind: str) -> str:
+        return f"{self.prefix}heartbeat:{kind}:*"
+
+    def scoped(self, owner: str, *parts: str) -> str:
+        """A key owned by an edge package (`owner` is its name), e.g. kb:article:x."""
+        return ":".join((f"{self.prefix}{owner}", *parts))
+
+    @property
+    def rq_queue_prefix(self) -> str:
+        """RQ queue names are prefixed too, so two centres can share one Redis."""
+        return self.prefix.rstrip(":")

@@ -1,0 +1,52 @@
+"""Redis connections from a URL: redis://, rediss://, unix:// and redis+sentinel://.
+
+Sentinel URLs name the monitored service in the path:
+`redis+sentinel://[:password@]host1:26379,host2:26379/mymaster[/db]`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+import redis
+import redis.asyncio as aioredis
+from redis.asyncio.sentinel import Sentinel as AsyncSentinel
+from redis.sentinel import Sentinel
+
+from crisis.errors import ConfigError
+
+
+def _sentinel_parts(url: str) -> tuple[list[tuple[str, int]], str, int, str | None]:
+    parts = urlsplit(url)
+    netloc = parts.netloc.rpartition("@")[2]
+    hosts: list[tuple[str, int]] = []
+    for item in netloc.split(","):
+        host, _, port = item.partition(":")
+        hosts.append((host, int(port or 26379)))
+    path = [p for p in parts.path.split("/") if p]
+    if not path:
+        raise ConfigError("REDIS_URL: a redis+sentinel:// URL must name the service, e.g. /mymaster")
+    db = int(path[1]) if len(path) > 1 else 0
+    password = unquote(parts.password) if parts.password else None
+    return hosts, path[0], db, password
+
+
+def async_redis(url: str) -> aioredis.Redis:
+    """An asyncio client (the web process); replies decoded as str."""
+    if url.startswith("redis+sentinel://"):
+        hosts, service, db, password = _sentinel_parts(url)
+        sentinel = AsyncSentinel(hosts, password=password)
+        return sentinel.master_for(service, db=db, password=password, decode_responses=True)
+    return aioredis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
+
+
+def sync_redis(url: str, *, decode: bool = True) -> redis.Redis:
+    """A blocking client (CLI, RQ workers). RQ needs `decode=False`: it stores pickles."""
+    if url.startswith("redis+sentinel://"):
+        hosts, service, db, password = _sentinel_parts(url)
+        sentinel = Sentinel(hosts, password=password)
+        client: redis.Redis = sentinel.master_for(
+            service, db=db, password=password, decode_responses=decode
+        )
+        return client
+    return redis.Redis.from_url(url, decode_responses=decode, health_check_interval=30)

@@ -1,0 +1,206 @@
+"""The centre's settings: one frozen object built once from the environment.
+
+Pure: `load_settings` takes a mapping (os.environ merged with .env by the entry point) and
+reports every problem at once, each naming its variable. Nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from crisis.errors import ConfigError
+
+T = TypeVar("T")
+
+
+class Secret:
+    """A secret value that never prints (repr, str, logs, tracebacks)."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclasses.dataclass(frozen=True)
+class HostPort:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Every setting of the centre; see docs/configuration.md (kept in sync by a test)."""
+
+    data_dir: Path = Path("var")
+    redis_url: str | None = None
+    redis_prefix: str = "crisis:"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    secret_key: Secret | None = None
+    site_dir: Path | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: Secret | None = None
+    twilio_from: str | None = None
+    twilio_api_base: str = "https://api.twilio.com"
+    telegram_bot_token: Secret | None = None
+    telegram_webhook_secret: Secret | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+    smtp_listen: HostPort = HostPort("127.0.0.1", 2525)
+    smtp_relay: HostPort | None = None
+    mail_from: str | None = None
+    max_body_bytes: int = 1_048_576
+    session_hours: int = 12
+    log_format: str = "auto"
+    log_level: str = "INFO"
+    metrics_dir: Path | None = None
+
+    @property
+    def site_path(self) -> Path:
+        """Where the static site is published (CRISIS_SITE_DIR, else $CRISIS_DATA_DIR/site)."""
+        return self.site_dir if self.site_dir is not None else self.data_dir / "site"
+
+    @property
+    def base_url(self) -> str:
+        """The public base URL without trailing slash (providers sign requests against it)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None
+
+
+# (variable, field, parser). The table is the documentation's source of truth:
+# tests/crisis/test_settings.py checks every variable here is in docs/configuration.md.
+def _text(value: str) -> str:
+    return value
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError("must be a port number 0-65535")
+    return port
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError("must be a positive whole number")
+    return number
+
+
+def _host_port(value: str) -> HostPort:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host:
+        raise ValueError("must be host:port, e.g. 127.0.0.1:2525")
+    return HostPort(host.strip("[]"), _port(port))
+
+
+def _redis_url(value: str) -> str:
+    scheme = urlsplit(value).scheme
+    if scheme not in ("redis", "rediss", "unix", "redis+sentinel"):
+        raise ValueError("must start with redis://, rediss://, unix:// or redis+sentinel://")
+    return value
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value.lower() not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value.lower()
+
+    return parse
+
+
+def _prefix(value: str) -> str:
+    if not value or any(c.isspace() for c in value):
+        raise ValueError("must be a non-empty word without spaces, e.g. crisis:")
+    return value
+
+
+VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
+    ("CRISIS_DATA_DIR", "data_dir", Path),
+    ("REDIS_URL", "redis_url", _redis_url),
+    ("CRISIS_REDIS_PREFIX", "redis_prefix", _prefix),
+    ("CRISIS_HOST", "host", _text),
+    ("CRISIS_PORT", "port", _port),
+    ("CRISIS_PUBLIC_URL", "public_url", _http_url),
+    ("CRISIS_SECRET_KEY", "secret_key", Secret),
+    ("CRISIS_SITE_DIR", "site_dir", Path),
+    ("TWILIO_ACCOUNT_SID", "twilio_account_sid", _text),
+    ("TWILIO_AUTH_TOKEN", "twilio_auth_token", Secret),
+    ("TWILIO_FROM", "twilio_from", _text),
+    ("TWILIO_API_BASE", "twilio_api_base", _http_url),
+    ("TELEGRAM_BOT_TOKEN", "telegram_bot_token", Secret),
+    ("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret", Secret),
+    ("TELEGRAM_API_BASE", "telegram_api_base", _http_url),
+    ("CRISIS_SMTP_LISTEN", "smtp_listen", _host_port),
+    ("CRISIS_SMTP_RELAY", "smtp_relay", _host_port),
+    ("CRISIS_MAIL_FROM", "mail_from", _text),
+    ("CRISIS_MAX_BODY_BYTES", "max_body_bytes", _positive),
+    ("CRISIS_SESSION_HOURS", "session_hours", _positive),
+    ("CRISIS_LOG_FORMAT", "log_format", _choice("auto", "json", "text")),
+    ("CRISIS_LOG_LEVEL", "log_level", _choice("debug", "info", "warning", "error")),
+    ("PROMETHEUS_MULTIPROC_DIR", "metrics_dir", Path),
+)
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Build Settings from `env`; raise one ConfigError listing every bad variable.
+
+    Empty values count as unset, so `FOO=` in a .env file does not break a default.
+    """
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for variable, field, parse in VARIABLES:
+        raw = env.get(variable, "").strip()
+        if not raw:
+            continue
+        try:
+            values[field] = parse(raw)
+        except ValueError as err:
+            reason = str(err) if "invalid literal" not in str(err) else "must be a whole number"
+            problems.append(f"{variable}={raw!r}: {reason}")
+    if "log_level" in values:
+        values["log_level"] = values["log_level"].upper()
+    if values.get("twilio_account_sid") and "twilio_auth_token" not in values:
+        problems.append("TWILIO_AUTH_TOKEN: required when TWILIO_ACCOUNT_SID is set")
+    if values.get("telegram_bot_token") and "telegram_webhook_secret" not in values:
+        problems.append("TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_BOT_TOKEN is set")
+    if problems:
+        raise ConfigError("invalid configuration: " + "; ".join(problems))
+    return Settings(**values)

@@ -1,0 +1,210 @@
+"""The centre's vocabulary: domain values shared by every package (imports nothing of ours)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+import msgspec
+
+LANGS: tuple[str, ...] = ("fr", "en")
+"""Languages the centre speaks, French first (the reference text)."""
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware UTC (every stored time is UTC)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Role(StrEnum):
+    """What an account may do; each role includes the ones before it."""
+
+    OPERATOR = "operator"
+    SUPERVISOR = "supervisor"
+    CELL = "cell"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+class CrisisState(StrEnum):
+    PREPARED = "prepared"
+    ACTIVE = "active"
+    DE_ESCALATING = "de-escalating"
+    CLOSED = "closed"
+
+
+class PublicationStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    VALIDATED = "validated"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+class Priority(StrEnum):
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+
+
+class ChannelKind(StrEnum):
+    SMS = "sms"
+    VOICE = "voice"
+    CHAT = "chat"
+    TELEGRAM = "telegram"
+    EMAIL = "email"
+
+
+class ConversationStatus(StrEnum):
+    NEW = "new"
+    AUTO_ANSWERED = "auto-answered"
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
+    WAITING_CITIZEN = "waiting-citizen"
+    CLOSED = "closed"
+
+
+class Text(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A text in French (the reference) with its translations."""
+
+    fr: str
+    en: str = ""
+
+    def in_lang(self, lang: str) -> str:
+        """The text in `lang`, falling back to French when no translation exists."""
+        value = getattr(self, lang, "") if lang in LANGS else ""
+        return value or self.fr
+
+
+class Level(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    level: int
+    name: Text
+    description: Text
+
+
+class Instruction(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A default safety instruction of a scenario; becomes a publication at activation."""
+
+    slug: str
+    priority: Priority
+    title: Text
+    body: Text
+
+
+class Scenario(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A prepared crisis template (shipped as TOML in crisis/scenarios/)."""
+
+    id: str
+    kind: str
+    icon: str
+    title: Text
+    summary: Text
+    kb_tags: tuple[str, ...]
+    watch_keywords: tuple[str, ...]
+    urgent_keywords: tuple[str, ...]
+    sms_keywords: tuple[str, ...]
+    ivr_greeting: Text
+    levels: tuple[Level, ...]
+    instructions: tuple[Instruction, ...]
+
+
+class Crisis(msgspec.Struct, frozen=True, kw_only=True):
+    """One crisis: a scenario applied to areas, with its lifecycle state."""
+
+    id: str
+    scenario_id: str
+    title: str
+    level: int
+    areas: tuple[str, ...]
+    state: CrisisState
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    created_by: str
+    activated_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    version: int = 1
+
+
+class Publication(msgspec.Struct, frozen=True, kw_only=True):
+    """A validated official message; the same version is shown by every channel."""
+
+    id: str
+    title: str
+    body: str
+    lang: str
+    priority: Priority
+    status: PublicationStatus
+    crisis_id: str | None = None
+    areas: tuple[str, ...] = ()
+    easy_read: str = ""
+    version: int = 1
+    drafted_by: str
+    drafted_at: dt.datetime
+    validated_by: str | None = None
+    validated_at: dt.datetime | None = None
+    published_at: dt.datetime | None = None
+    withdrawn_at: dt.datetime | None = None
+    withdraw_reason: str = ""
+    updated_at: dt.datetime
+
+
+class Account(msgspec.Struct, frozen=True, kw_only=True):
+    """A person who logs in to the console or the cell's pages."""
+
+    name: str
+    role: Role
+    password_hash: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None = None
+    disabled: bool = False
+
+
+class ApiToken(msgspec.Struct, frozen=True, kw_only=True):
+    """A bearer token for scripts; only its SHA-256 is stored."""
+
+    name: str
+    role: Role
+    token_hash: str
+    created_at: dt.datetime
+    created_by: str
+
+
+class Principal(msgspec.Struct, frozen=True):
+    """Who is acting: an account, a token or the local command line."""
+
+    name: str
+    role: Role
+    via: str = "session"
+
+    def label(self) -> str:
+        """How the audit trail names this actor."""
+        return f"{self.via}:{self.name}"
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True):
+    """Something that happened, carried on the event stream (who, when, why)."""
+
+    type: str
+    at: dt.datetime
+    actor: str
+    subject: str
+    reason: str = ""
+    data: dict[str, Any] = {}
+
+
+class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One write through the API or the CLI."""
+
+    at: dt.datetime
+    actor: str
+    action: str
+    target: str
+    before: str | None = None
+    after: str | None = None

@@ -1,0 +1,131 @@
+"""Middleware of every web process: errors to JSON, who is calling, CSRF, security headers."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from crisis.accounts import Session
+from crisis.errors import CrisisError, Forbidden, Unauthorized
+from crisis.metrics import observe_request
+from crisis.types import Principal, Role
+from crisis.web.app_keys import CONTEXT
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "crisis_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal", object)  # type: ignore[arg-type]
+SESSION: web.RequestKey[Session | None] = web.RequestKey("session", object)  # type: ignore[arg-type]
+
+# The console and the cell's pages are ours alone: no framing, no third-party anything.
+HTML_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+            "object-src 'none'")
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def wants_json(request: web.Request) -> bool:
+    return request.path.startswith(("/api/", "/hooks/", "/chat/")) or \
+        "application/json" in request.headers.get("Accept", "")
+
+
+def error_response(request: web.Request, status: int, code: str, message: str) -> web.Response:
+    if wants_json(request):
+        return web.json_response({"error": {"code": code, "message": message}}, status=status)
+    if status == 401 and request.method == "GET":
+        raise web.HTTPSeeOther(f"/login?next={request.path_qs}")
+    body = (f"<!doctype html><html lang=fr><meta charset=utf-8><title>Erreur {status}</title>"
+            f"<main><h1>Erreur {status}</h1><p>{_escape(message)}</p>"
+            f"<p><a href='/'>Retour / Back</a></p></main></html>")
+    return web.Response(text=body, status=status, content_type="text/html")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """CrisisError -> its status with {"error": {code, message}}; anything else -> logged 500."""
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except CrisisError as err:
+        status = err.http_status
+        return error_response(request, err.http_status, err.code, err.message)
+    except web.HTTPException as exc:
+        status = exc.status
+        if exc.status >= 400 and wants_json(request):
+            code = "too_large" if exc.status == 413 else exc.reason.lower().replace(" ", "_")
+            return error_response(request, exc.status, code, exc.text or exc.reason)
+        raise
+    except Exception:  # the process edge: log it, never show a traceback to a client
+        log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+        return error_response(request, 500, "internal", "internal error; it was logged")
+    finally:
+        route = request.match_info.route.resource
+        observe_request(request.method, route.canonical if route else "unmatched", status,
+                        time.perf_counter() - started)
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Resolve the caller (bearer token or session cookie) and enforce CSRF on cookie writes."""
+    accounts = request.app[CONTEXT].accounts
+    request[PRINCIPAL] = None
+    request[SESSION] = None
+    authorization = request.headers.get("Authorization", "")
+    if authorization.startswith("Bearer "):
+        principal = await accounts.principal_for_token(authorization[7:].strip())
+        if principal is None:
+            raise Unauthorized("unknown or revoked API token")
+        request[PRINCIPAL] = principal
+        return await handler(request)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    session = await accounts.get_session(cookie) if cookie else None
+    if session is not None:
+        request[SESSION] = session
+        request[PRINCIPAL] = Principal(session.name, session.role, "session")
+        if request.method in UNSAFE_METHODS:
+            await _check_csrf(request, session)
+    return await handler(request)
+
+
+async def _check_csrf(request: web.Request, session: Session) -> None:
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent and request.content_type in ("application/x-www-form-urlencoded",
+                                             "multipart/form-data"):
+        sent = str((await request.post()).get(CSRF_FIELD, ""))
+    if not hmac.compare_digest(sent, session.csrf):
+        raise Forbidden("missing or wrong CSRF token: reload the page and try again")
+
+
+def require(request: web.Request, role: Role) -> Principal:
+    """The caller, if it has at least `role`; Unauthorized or Forbidden otherwise."""
+    principal = request[PRINCIPAL]
+    if principal is None:
+        raise Unauthorized("log in, or send an API bearer token")
+    if not principal.role.at_least(role):
+        raise Forbidden(f"this needs the {role.value} role; you are {principal.role.value}")
+    return principal
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: headers for every response; a handler's own CSP is kept."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if response.content_type == "text/html":
+        headers.setdefault("Content-Security-Policy", HTML_CSP)
+        headers.setdefault("X-Frame-Options", "DENY")
+    if request.path.startswith(("/api/", "/console/", "/cell/", "/login")):
+        headers.setdefault("Cache-Control", "no-store")

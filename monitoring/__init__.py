@@ -1,0 +1,13 @@
+"""The watch: media, web and social signals, polls and citizens' questions, in a situation view."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from crisis.context import Context
+from monitoring.watch_keywords import update_watch_keywords
+
+
+def setup(app: web.Application, ctx: Context) -> None:
+    """Register the watch's routes and event subscriptions."""
+    ctx.subscribe("watch-keywords", lambda event: update_watch_keywords(ctx, event))

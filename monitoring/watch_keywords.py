@@ -1,0 +1,29 @@
+"""The keywords the watch looks for in signals: the live crises' scenario keywords.
+
+Loaded on activation and dropped at closing, by crisis events, into one Redis hash.
+"""
+
+from __future__ import annotations
+
+import json
+
+from crisis.context import Context
+from crisis.scenarios import get_scenario
+from crisis.types import Event
+
+
+def keywords_key(ctx: Context) -> str:
+    return ctx.keys.scoped("watch", "keywords")
+
+
+async def update_watch_keywords(ctx: Context, event: Event) -> None:
+    if event.type == "crisis.closed":
+        await ctx.redis.hdel(keywords_key(ctx), event.subject)
+    elif event.type in ("crisis.activated", "crisis.re_escalated"):
+        scenario = get_scenario(str(event.data["scenario"]))
+        await ctx.redis.hset(keywords_key(ctx), event.subject, json.dumps(scenario.watch_keywords))
+
+
+async def watched_keywords(ctx: Context) -> set[str]:
+    """Every keyword of every live crisis."""
+    return {word for raw in await ctx.redis.hvals(keywords_key(ctx)) for word in json.loads(raw)}

@@ -59,8 +59,8 @@ class RankedHit:
 
     article_id: str
     score: float
-    coverage: float  # share of the query's idf mass found anywhere in the article
-    title_coverage: float  # share found in the question, alternates or tags
+    coverage: float  # share of the query's idf mass found anywhere in the article (top hit only)
+    title_coverage: float  # share found in the question, alternates or tags (top hit only)
     phrasing_match: float  # best idf-weighted Dice overlap with the question or one alternate
 
 
@@ -223,10 +223,10 @@ class _LanguageIndex:
         result = result[:MAX_QUERY_WORDS]
         return result, sum(1 for t in result if t is None)
 
-    def analyse(self, query: str, limit: int) -> QueryAnalysis:
+    def analyse(self, query: str, limit: int, evidence: bool) -> QueryAnalysis:
         sequence, unknown = self.query_terms(query)
         known = sorted({t for t in sequence if t is not None})
-        mass = float(sum(self.idf[t] for t in known)) + unknown * self.max_idf
+        mass = sum(self.idf_list[t] for t in known) + unknown * self.max_idf
         if not known:
             return QueryAnalysis((), mass, unknown)
         scores = np.zeros(len(self.ids), dtype=np.float32)
@@ -248,26 +248,29 @@ class _LanguageIndex:
             match = self._phrasing_match(doc, wanted, mass)
             reranked.append((float(scores[doc]) * (1.0 + RERANK_WEIGHT * match), doc, match))
         reranked.sort(key=lambda item: (-item[0], item[1]))
-        hits = tuple(self._ranked(d, score, known, mass, match) for score, d, match in reranked[:limit])
+        hits = tuple(self._ranked(d, score, known, mass, match, evidence and rank == 0)
+                     for rank, (score, d, match) in enumerate(reranked[:limit]))
         return QueryAnalysis(hits, mass, unknown)
 
     def _phrasing_match(self, doc: int, query: frozenset[int], query_mass: float) -> float:
         best = 0.0
-        for phrasing in self.phrasings[doc]:
-            common = float(sum(self.idf[t] for t in phrasing & query))
+        for phrasing, own in self.phrasings[doc]:
+            common = sum(self.idf_list[t] for t in phrasing & query)
             if common:
-                own = float(sum(self.idf[t] for t in phrasing))
                 best = max(best, 2.0 * common / (own + query_mass))
         return best
 
-    def _ranked(self, doc: int, score: float, known: list[int], mass: float, match: float) -> RankedHit:
+    def _ranked(self, doc: int, score: float, known: list[int], mass: float, match: float,
+                evidence: bool) -> RankedHit:
         found = in_title = 0.0
+        if not evidence:
+            return RankedHit(self.ids[doc], score, 0.0, 0.0, match)
         for t in known:
             lo, hi = self.post_offsets[t], self.post_offsets[t + 1]
             pos = lo + int(np.searchsorted(self.post_docs[lo:hi], doc))
             if pos < hi and self.post_docs[pos] == doc:
-                found += float(self.idf[t])
-                in_title += float(self.idf[t]) if self.post_title[pos] else 0.0
+                found += self.idf_list[t]
+                in_title += self.idf_list[t] if self.post_title[pos] else 0.0
         return RankedHit(self.ids[doc], score, found / mass, in_title / mass, match)
 
 
@@ -300,13 +303,15 @@ class SearchIndex:
     def languages(self) -> frozenset[str]:
         return frozenset(self._languages)
 
-    def analyse(self, query: str, *, lang: str = "fr", limit: int = 5) -> QueryAnalysis:
-        """Ranked hits with coverage evidence; no hits for an unknown language or an empty query."""
+    def analyse(self, query: str, *, lang: str = "fr", limit: int = 5, evidence: bool = True) -> QueryAnalysis:
+        """Ranked hits, the top one with coverage evidence when `evidence` (the others carry zeros);
+        no hits for an unknown language or a query with no known word."""
         index = self._languages.get(lang)
         if index is None or limit <= 0:
             return QueryAnalysis((), 0.0, 0)
-        return index.analyse(query, limit)
+        return index.analyse(query, limit, evidence)
 
     def search(self, query: str, *, lang: str = "fr", limit: int = 5) -> list[SearchHit]:
         """Up to `limit` articles of language `lang`, best first."""
-        return [SearchHit(h.article_id, h.score) for h in self.analyse(query, lang=lang, limit=limit).hits]
+        analysis = self.analyse(query, lang=lang, limit=limit, evidence=False)
+        return [SearchHit(h.article_id, h.score) for h in analysis.hits]

@@ -1,0 +1,95 @@
+"""Shared fixtures: a real Redis (embedded by default, REDIS_URL when set), settings, the app.
+
+Each test gets its own key prefix on that server and its keys are deleted afterwards, so
+tests may run against the machine's shared Redis (REDIS_URL=redis://127.0.0.1:6379/0).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from crisis.context import Context, open_context
+from crisis.redis_server import EmbeddedRedis
+from crisis.settings import Settings, load_settings
+from crisis.types import Principal, Role
+
+ROOT = Path(__file__).resolve().parent.parent
+CELL = Principal("cell-tester", Role.CELL, "test")
+ADMIN = Principal("admin-tester", Role.ADMIN, "test")
+SUPERVISOR = Principal("supervisor-tester", Role.SUPERVISOR, "test")
+OPERATOR = Principal("operator-tester", Role.OPERATOR, "test")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The server every test uses: REDIS_URL if the environment names one, else embedded."""
+    external = os.environ.get("REDIS_URL")
+    if external:
+        yield external
+        return
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own; its keys (and its RQ queues) are removed after."""
+    value = f"t{uuid.uuid4().hex[:10]}:"
+    yield value
+    client = redis.Redis.from_url(redis_url)
+    try:
+        for pattern in (f"{value}*", f"rq:*{value.rstrip(':')}*"):
+            keys = list(client.scan_iter(pattern, count=1000))
+            if keys:
+                client.delete(*keys)
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def env(tmp_path: Path, prefix: str, redis_url: str) -> dict[str, str]:
+    """The environment of a centre under test (a mapping: settings never read os.environ)."""
+    return {
+        "CRISIS_DATA_DIR": str(tmp_path / "var"),
+        "CRISIS_REDIS_PREFIX": prefix,
+        "REDIS_URL": redis_url,
+        "CRISIS_SECRET_KEY": "test-secret-key-not-for-production",
+        "CRISIS_LOG_FORMAT": "text",
+    }
+
+
+@pytest.fixture
+def settings(env: dict[str, str]) -> Settings:
+    return load_settings(env)
+
+
+@pytest.fixture
+async def ctx(settings: Settings, redis_url: str) -> AsyncIterator[Context]:
+    context = open_context(settings, redis_url)
+    yield context
+    await context.close()
+
+
+@pytest.fixture
+async def client(aiohttp_client: Any, settings: Settings, redis_url: str) -> Any:
+    """An aiohttp test client over the whole application (real HTTP on loopback)."""
+    from crisis.app import build_app
+    return await aiohttp_client(build_app(settings, redis_url))
+
+
+async def login(client: Any, ctx: Context, name: str, role: Role) -> dict[str, str]:
+    """Create an account and log in through the API; returns headers carrying the CSRF token."""
+    password = "correct horse battery staple"
+    await ctx.accounts.create_account(name, role, password, actor=ADMIN)
+    response = await client.post("/api/session", json={"name": name, "password": password})
+    assert response.status == 200, await response.text()
+    return {"X-CSRF-Token": (await response.json())["csrf"]}

@@ -107,7 +107,7 @@ class Crises:
         check_level(level)
         return await self._transition(
             crisis_id, CrisisAction.CHANGE_LEVEL, actor, reason,
-            lambda c: msgspec.structs.replace(c, level=level), level=level)
+            lambda c: msgspec.structs.replace(c, level=level))
 
     async def de_escalate(self, crisis_id: str, *, actor: Principal, reason: str = "") -> Crisis:
         return await self._transition(crisis_id, CrisisAction.DE_ESCALATE, actor, reason)
@@ -122,7 +122,7 @@ class Crises:
 
     async def _transition(
         self, crisis_id: str, action: CrisisAction, actor: Principal, reason: str,
-        change: Callable[[Crisis], Crisis] | None = None, **data: object,
+        change: Callable[[Crisis], Crisis] | None = None,
     ) -> Crisis:
         require_role(actor, Role.CELL, f"{action.value} a crisis")
         reason = _bounded(reason, MAX_REASON, "reason")
@@ -148,7 +148,7 @@ class Crises:
                     self.bus.add_to(pipe, make_event(
                         _EVENT_FOR_ACTION[action], actor=actor.label(), subject=crisis_id,
                         reason=reason, scenario=after.scenario_id, state=state.value,
-                        level=after.level, areas=list(after.areas), **data))
+                        level=after.level, areas=list(after.areas)))
                     await pipe.execute()
                     return after
                 except WatchError:

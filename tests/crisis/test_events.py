@@ -1,0 +1,115 @@
+"""The event bus: each group sees every event once, across processes, and after a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from crisis.context import Context
+from crisis.events import make_event
+from crisis.types import Event
+
+CONSUMER = textwrap.dedent("""
+    import asyncio, sys
+    from crisis.events import EventBus
+    from crisis.keys import Keys
+    from crisis.redis_client import async_redis
+
+    async def main(url, prefix, group, name, out, expected):
+        client = async_redis(url)
+        bus = EventBus(client, Keys(prefix))
+        stop = asyncio.Event()
+        seen = []
+        async def handler(event):
+            seen.append(event.subject)
+            with open(out, "a") as f:
+                f.write(event.subject + "\\n")
+        task = asyncio.create_task(bus.consume(group, handler, stop=stop, consumer=name, block_ms=100))
+        while True:
+            await asyncio.sleep(0.05)
+            if int(await client.get(Keys(prefix).scoped("test", "done")) or 0) >= expected:
+                break
+        stop.set()
+        await task
+        await client.aclose()
+
+    asyncio.run(main(*sys.argv[1:6], int(sys.argv[6])))
+""")
+
+
+async def _wait_for(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not await predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_two_processes_share_a_group_and_each_group_sees_every_event(
+    ctx: Context, redis_url: str, tmp_path: Path
+) -> None:
+    outputs = {name: tmp_path / f"{name}.txt" for name in ("a1", "a2", "b1", "b2")}
+    processes = [
+        subprocess.Popen([sys.executable, "-c", CONSUMER, redis_url, ctx.keys.prefix,
+                          f"group-{name[0]}", name, str(path), "1"])
+        for name, path in outputs.items()
+    ]
+    try:
+        subjects = [f"s{i}" for i in range(200)]
+        for subject in subjects:
+            await ctx.bus.publish(make_event("test.ping", actor="test", subject=subject))
+
+        async def all_delivered() -> bool:
+            lines = {g: [] for g in "ab"}  # type: dict[str, list[str]]
+            for name, path in outputs.items():
+                if path.exists():
+                    lines[name[0]] += path.read_text().split()
+            return all(len(v) >= len(subjects) for v in lines.values())
+
+        await _wait_for(all_delivered)
+        await ctx.redis.set(ctx.keys.scoped("test", "done"), 1)
+        for process in processes:
+            assert process.wait(20) == 0
+        for group in "ab":
+            got = [s for n, p in outputs.items() if n[0] == group for s in p.read_text().split()]
+            assert sorted(got) == sorted(subjects), f"group {group}: duplicates or losses"
+        # The work was shared: both processes of a group handled some events.
+        assert all(path.read_text() for path in outputs.values())
+    finally:
+        for process in processes:
+            process.kill() if process.poll() is None else None
+
+
+async def test_events_written_before_a_group_exists_are_read(ctx: Context) -> None:
+    await ctx.bus.publish(make_event("test.early", actor="test", subject="early"))
+    seen: list[Event] = []
+    stop = asyncio.Event()
+
+    async def handler(event: Event) -> None:
+        seen.append(event)
+        stop.set()
+
+    await asyncio.wait_for(ctx.bus.consume("late-group", handler, stop=stop, block_ms=50), 10)
+    assert [e.subject for e in seen] == ["early"]
+
+
+async def test_a_failing_handler_parks_the_event_and_the_stream_goes_on(ctx: Context) -> None:
+    await ctx.bus.publish(make_event("test.poison", actor="test", subject="bad"))
+    await ctx.bus.publish(make_event("test.fine", actor="test", subject="good"))
+    handled: list[str] = []
+    stop = asyncio.Event()
+
+    async def handler(event: Event) -> None:
+        if event.subject == "bad":
+            raise RuntimeError("bug in a subscriber")
+        handled.append(event.subject)
+        stop.set()
+
+    await asyncio.wait_for(ctx.bus.consume("fragile", handler, stop=stop, block_ms=50), 10)
+    assert handled == ["good"]
+    dead = await ctx.redis.xrange(f"{ctx.keys.events}:dead:fragile")
+    assert len(dead) == 1 and json.loads(dead[0][1]["event"])["subject"] == "bad"

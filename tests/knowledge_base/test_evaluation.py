@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crisis.errors import InvalidInput
+from knowledge_base.article import Article
+from knowledge_base.evaluation import EvalReport, bm25_baseline, evaluate, format_report, parse_eval_lines
+from knowledge_base.search import SearchIndex
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+SETS = ["kb-eval-inondation.jsonl", "kb-eval-inondation-holdout.jsonl"]
+
+
+def _lines(name: str) -> list[str]:
+    return (DATA / name).read_text(encoding="utf-8").splitlines()
+
+
+@pytest.fixture(scope="module", params=SETS)
+def report(request: pytest.FixtureRequest, flood_index: SearchIndex) -> EvalReport:
+    return evaluate(flood_index, _lines(request.param))
+
+
+def test_evaluation_sets_are_big_enough_and_include_out_of_scope() -> None:
+    main = parse_eval_lines(_lines(SETS[0]))
+    holdout = parse_eval_lines(_lines(SETS[1]))
+    assert len(main) >= 120 and sum(i.expected is None for i in main) >= 20
+    assert len(holdout) >= 50
+
+
+def test_every_expected_id_exists(flood_articles: list[Article]) -> None:
+    ids = {a.id for a in flood_articles}
+    for name in SETS:
+        assert {i.expected for i in parse_eval_lines(_lines(name)) if i.expected} <= ids
+
+
+def test_precision_at_1_is_at_least_90_percent(report: EvalReport) -> None:
+    assert report.precision_at_1 >= 0.90
+
+
+def test_at_most_2_percent_of_all_questions_get_a_wrong_answer(report: EvalReport) -> None:
+    assert report.wrong_rate <= 0.02, report.failures
+
+
+def test_two_thirds_of_answerable_questions_get_an_automatic_answer(flood_index: SearchIndex) -> None:
+    assert evaluate(flood_index, _lines(SETS[0])).answered_share >= 2 / 3
+
+
+@pytest.mark.xfail(strict=True, reason="holdout: 56% answered at the default threshold (see docs/knowledge-base.md)")
+def test_two_thirds_of_holdout_questions_get_an_automatic_answer(flood_index: SearchIndex) -> None:
+    assert evaluate(flood_index, _lines(SETS[1])).answered_share >= 2 / 3
+
+
+def test_we_beat_the_bm25_baseline(flood_articles: list[Article],
+                                   flood_index: SearchIndex) -> None:
+    for name in SETS:
+        ours = evaluate(flood_index, _lines(name))
+        baseline = bm25_baseline(flood_articles, _lines(name))
+        assert ours.precision_at_1 > baseline.precision_at_1
+        assert ours.wrong < baseline.wrong
+
+
+def test_report_table_shows_both_columns(flood_articles: list[Article], flood_index: SearchIndex) -> None:
+    lines = _lines(SETS[1])
+    table = format_report(evaluate(flood_index, lines), bm25_baseline(flood_articles, lines))
+    assert "precision@1" in table and "ours" in table and "bm25" in table and "wrong" in table
+
+
+def test_bad_evaluation_lines_are_reported_with_numbers() -> None:
+    with pytest.raises(InvalidInput, match="line 2"):
+        parse_eval_lines(['{"q": "eau", "expected": null}', '{"question": "eau"}'])

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import time
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from knowledge_base.article import Article
+from knowledge_base.search import SearchIndex
+
+
+def top(index: SearchIndex, query: str, lang: str = "fr") -> str | None:
+    hits = index.search(query, lang=lang, limit=3)
+    return hits[0].article_id if hits else None
+
+
+def test_slang_without_accents_finds_drinking_water(flood_index: SearchIndex) -> None:
+    assert top(flood_index, "ou trouver de la flotte potable") in {"distribution-eau", "eau-potable"}
+    assert top(flood_index, "on peut boire leau du robinet??") == "eau-potable"
+
+
+def test_typos_and_sms_spelling_are_tolerated(flood_index: SearchIndex) -> None:
+    assert top(flood_index, "rembourssement assurance habitation inondation") == "declarer-sinistre"
+    assert top(flood_index, "qd est ce que le courant revient") == "coupure-electricite"
+    assert top(flood_index, "ma bagnole a pris l eau") == "voiture-inondee"
+
+
+def test_language_filter_only_returns_that_language(flood_index: SearchIndex) -> None:
+    assert top(flood_index, "can i drink the tap water", lang="en") == "drinking-water-en"
+    assert all(h.article_id.endswith("-en") for h in flood_index.search("water", lang="en"))
+    assert flood_index.search("eau", lang="de") == []
+
+
+def test_hits_are_sorted_and_limited(flood_index: SearchIndex) -> None:
+    hits = flood_index.search("eau inondation maison", limit=4)
+    assert len(hits) == 4
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_hostile_or_huge_queries_do_not_crash(flood_index: SearchIndex) -> None:
+    for query in ["", "😡" * 50, "<script>alert('x')</script>", "'; DROP TABLE articles; --",
+                  "eau " * 2500, "Привет мир 你好 مرحبا eau", "\x00\ud7ff\n\t"]:
+        start = time.perf_counter()
+        flood_index.search(query)
+        assert time.perf_counter() - start < 0.5
+
+
+def test_index_only_knows_the_articles_it_was_built_from(flood_articles: list[Article]) -> None:
+    index = SearchIndex([a for a in flood_articles if a.id != "eau-potable"])
+    assert all(h.article_id != "eau-potable" for h in index.search("eau du robinet potable", limit=10))
+    assert SearchIndex([]).search("eau") == []
+
+
+def test_custom_synonyms_change_matching(flood_articles: list[Article]) -> None:
+    plain = SearchIndex(flood_articles, synonyms={})
+    assert top(plain, "flotte") is None
+    custom = SearchIndex(flood_articles, synonyms={"schmilblick": "gaz"})
+    assert top(custom, "schmilblick") == "gaz-odeur"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_search_never_raises_on_any_text(query: str) -> None:
+    index = _INDEX
+    for hit in index.search(query, limit=3):
+        assert hit.score > 0
+
+
+_INDEX = SearchIndex([Article(id="a", question="L'eau est-elle potable ?", answer="Oui, buvez-la.",
+                              alternates=["eau du robinet"])])

@@ -88,14 +88,16 @@ async def _first_site_build(settings: Settings, url: str) -> None:
 
 def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str]) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    embedded = None if settings.redis_url else EmbeddedRedis(settings.data_dir)
-    if embedded is not None:
-        embedded.start()
-        say(f"redis     embedded, {embedded.url} (data in {embedded.redis_dir})")
-    url = settings.redis_url or (embedded.url if embedded else "")
-    supervisor = Supervisor({**env, "REDIS_URL": url}, settings.data_dir / "metrics")
+    supervisor = Supervisor(env, settings.data_dir / "metrics")
+    # Before anything starts: a Ctrl-C during start-up must still stop what was started.
     supervisor.install_signal_handlers()
+    embedded = None if settings.redis_url else EmbeddedRedis(settings.data_dir)
     try:
+        if embedded is not None:
+            embedded.start()
+            say(f"redis     embedded, {embedded.url} (data in {embedded.redis_dir})")
+        url = settings.redis_url or (embedded.url if embedded else "")
+        supervisor.env["REDIS_URL"] = url
         if args.demo:
             asyncio.run(_prepare_demo(settings, url, args.as_user))
         if not settings.site_path.exists():
@@ -107,8 +109,8 @@ def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str])
             supervisor.add(f"worker-{number + 1}", ["worker"])
         supervisor.start()
         base = f"http://{settings.host}:{settings.port}"
-        say(f"web       {base}/ ({args.web_processes} process(es)); console {base}/console/, "
-            f"cell {base}/cell/, API {base}/api/openapi.json")
+        say(f"web       {base}/ ({args.web_processes} process(es)); log in at {base}/login, "
+            f"API {base}/api/openapi.json")
         say(f"workers   {args.workers} (queues: replies, default, bulk)")
         ready = supervisor.wait_ready(f"{base}/readyz")
         if ready is not None:

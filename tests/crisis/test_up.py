@@ -1,0 +1,122 @@
+"""`crisis up --demo` end to end: embedded Redis, web, worker, demo crisis, clean stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def wait_until(predicate, timeout: float) -> float:  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - started < timeout, "timed out"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def test_up_demo_serves_the_demo_crisis_and_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "CRISIS_PORT": str(port),
+           "CRISIS_DATA_DIR": str(tmp_path / "var"), "CRISIS_LOG_FORMAT": "json"}
+    log = (tmp_path / "up.log").open("w")
+    up = subprocess.Popen([sys.executable, "-m", "crisis", "up", "--demo", "--workers", "2"],
+                          env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: get(f"{base}/readyz")[0] == 200 if _listening(port) else False, 60)
+        status, home = get(f"{base}/")
+        assert status == 200 and "Crue de la Seine" in home
+        output = (tmp_path / "up.log").read_text()
+        assert "operator1" in output and "cell" in output  # demo passwords shown once
+        processes = children_of(up.pid)
+        assert len(processes) >= 4  # redis, web, two workers
+        started = time.monotonic()
+        up.send_signal(signal.SIGINT)
+        assert up.wait(10) == 0
+        assert time.monotonic() - started < 10
+        wait_until(lambda: not any(alive(p) for p in processes), 5)
+    finally:
+        if up.poll() is None:
+            up.kill()
+        log.close()
+
+
+def test_a_killed_run_leaves_nothing_that_blocks_the_next(tmp_path: Path) -> None:
+    port = free_port()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "CRISIS_PORT": str(port),
+           "CRISIS_DATA_DIR": str(tmp_path / "var"), "CRISIS_LOG_FORMAT": "json"}
+    first = subprocess.Popen([sys.executable, "-m", "crisis", "up"], env=env, cwd=tmp_path,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    second = None
+    try:
+        wait_until(lambda: _listening(port) and get(f"{base}/readyz")[0] == 200, 60)
+        orphans = children_of(first.pid)
+        first.kill()  # SIGKILL: no clean-up at all
+        first.wait()
+        # The web and worker children notice their supervisor is gone and stop by themselves;
+        # the embedded Redis is left over, with its socket: the next run must recover from it.
+        redis_pid = int((tmp_path / "var" / "redis" / "redis.pid").read_text())
+        wait_until(lambda: not any(alive(p) for p in orphans - {redis_pid}), 10)
+        assert alive(redis_pid)
+        second = subprocess.Popen([sys.executable, "-m", "crisis", "up"], env=env, cwd=tmp_path,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: _listening(port) and get(f"{base}/readyz")[0] == 200, 60)
+        second.send_signal(signal.SIGINT)
+        assert second.wait(10) == 0
+        wait_until(lambda: not any(alive(p) for p in orphans), 10)
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.kill()
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from dotenv import dotenv_values
 
-from crisis.cli import core_commands, site_commands
+from crisis.cli import core_commands, kb_commands, site_commands
 from crisis.cli.parser import build_parser
 from crisis.cli.runtime import acting_principal, command_context, redis_url_for
 from crisis.context import Context
@@ -40,6 +40,10 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
     ("level", None): core_commands.level,
     ("publish", None): core_commands.publish,
     ("site", "build"): site_commands.site_build,
+    ("kb", "import"): kb_commands.kb_import,
+    ("kb", "export"): kb_commands.kb_export,
+    ("kb", "ask"): kb_commands.kb_ask,
+    ("kb", "eval"): kb_commands.kb_eval,
 }
 
 

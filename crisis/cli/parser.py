@@ -83,6 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
     publish = sub.add_parser("publish", help="publish a Markdown file with front matter")
     publish.add_argument("file")
 
+    kb = sub.add_parser("kb", help="the knowledge base").add_subparsers(dest="action", required=True)
+    kb_import = kb.add_parser("import", help="import articles from a JSON Lines file or a directory")
+    kb_import.add_argument("path", metavar="FILE.jsonl|DIR")
+    kb.add_parser("export", help="every article as JSON Lines on stdout")
+    ask = kb.add_parser("ask", help="best answer for QUESTION, or for each line of stdin")
+    ask.add_argument("question", nargs="?", default=None)
+    ask.add_argument("--json", action="store_true", help="one JSON object per line")
+    ask.add_argument("--lang", default="fr", choices=("fr", "en"))
+    evaluate = kb.add_parser("eval", help="accuracy of the auto-answer on {q, expected} lines")
+    evaluate.add_argument("file", metavar="FILE.jsonl")
+
     site = sub.add_parser("site", help="the static site").add_subparsers(dest="action", required=True)
     build = site.add_parser("build", help="full build of the static site")
     build.add_argument("--out", default=None, metavar="DIR",

@@ -1,89 +1,145 @@
-"""Builds the static site from live crises and publications and publishes it atomically.
+"""Builds the site from one data snapshot and publishes it atomically, fully or incrementally.
 
-The site is written to a fresh directory under `<site>.builds/`, then the `<site>` symlink
-is swapped to it in one rename: a reader sees the old site or the new one, never half of one.
-The last KEEP_BUILDS builds stay on disk for rollback.
+A build goes to a fresh directory (a reader sees the old site or the new one, never half of
+one). Incremental: the previous build is hard-linked into the new one, then only the pages
+whose inputs changed (static_site.pages) are rendered; untouched shards are shared by
+symlink. A change of template, stylesheet or configuration forces a full build.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import gzip
-import os
+import logging
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
-import jinja2
-import redis.asyncio as aioredis
+import msgspec
 
-from crisis.crises import Crises
-from crisis.events import EventBus
-from crisis.keys import Keys
-from crisis.publications import Publications
-from crisis.scenarios import get_scenario
-from crisis.types import utcnow
-
-KEEP_BUILDS = 5
-COMPRESSIBLE = (".html", ".css", ".xml", ".json", ".txt", ".svg", ".js")
-
-_env = jinja2.Environment(
-    loader=jinja2.PackageLoader("static_site", "templates"),
-    autoescape=jinja2.select_autoescape(default=True),
-    trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+from static_site.model import SiteConfig, SiteData
+from static_site.pages import Page, all_versions, changed_nodes, dirty_pages, shard_dirs, site_pages
+from static_site.publish import (
+    builds_dir, clone_tree, link_shard, live_build, new_build_id, publish_directory, shards_dir,
+    site_lock,
 )
+from static_site.render import render_page, stylesheets, templates_fingerprint
+from static_site.writer import remove_file, write_file
+
+log = logging.getLogger(__name__)
+MANIFEST = ".manifest.json"
+
+
+class Manifest(msgspec.Struct):
+    """What a build was made from: compared by the next build to find what changed."""
+
+    config: str
+    versions: dict[str, str]
+    pages: dict[str, list[str]]
+
+
+class BuildFailed(Exception):
+    """The build did not publish; the previous site is still online."""
 
 
 @dataclasses.dataclass(frozen=True)
 class BuildReport:
+    build_id: str
     directory: Path
+    kind: str
     pages: int
+    removed: int
+    total_pages: int
     seconds: float
+    changed: tuple[str, ...] = ()
 
 
-def write_page(root: Path, relative: str, content: str) -> None:
-    """Write one file and its gzip twin (nginx gzip_static serves it without recompressing)."""
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8")
-    path.write_bytes(data)
-    if path.suffix in COMPRESSIBLE:
-        path.with_name(path.name + ".gz").write_bytes(gzip.compress(data, 9, mtime=0))
+def read_manifest(build: Path | None) -> Manifest | None:
+    if build is None or not (build / MANIFEST).is_file():
+        return None
+    try:
+        return msgspec.json.decode((build / MANIFEST).read_bytes(), type=Manifest)
+    except msgspec.DecodeError:
+        log.warning("unreadable manifest; doing a full build", extra={"build": str(build)})
+        return None
 
 
-def publish_directory(build_dir: Path, site_dir: Path) -> None:
-    """Point `site_dir` (a symlink) at `build_dir` atomically; prune old builds."""
-    if site_dir.exists() and not site_dir.is_symlink():
-        raise RuntimeError(f"{site_dir} is a real directory; move it away so it can be a symlink")
-    temporary = site_dir.with_name(site_dir.name + ".swap")
-    if temporary.is_symlink():
-        temporary.unlink()
-    # Relative, so the data dir can be moved or synced without breaking the link.
-    temporary.symlink_to(os.path.relpath(build_dir, site_dir.parent))
-    os.replace(temporary, site_dir)
-    builds = sorted(p for p in build_dir.parent.iterdir() if p.is_dir())
-    for old in builds[:-KEEP_BUILDS]:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-async def build_site(redis: aioredis.Redis, keys: Keys, bus: EventBus, site_dir: Path) -> BuildReport:
-    """Render every page from the live data into a new build and publish it."""
+def build_site_files(data: SiteData, config: SiteConfig, site_dir: Path, *,
+                     full: bool = False) -> BuildReport:
+    """Render what changed since the live build (everything if `full`) and switch to it."""
     started = time.perf_counter()
-    crises = await Crises(redis, keys, bus).list_live()
-    publications = await Publications(redis, keys, bus).list_live()
-    builds = site_dir.parent / (site_dir.name + ".builds")
-    build_dir = builds / f"{utcnow():%Y%m%dT%H%M%S%f}"
+    with site_lock(site_dir):
+        previous = live_build(site_dir)
+        fingerprint = f"{config.fingerprint()}-{templates_fingerprint()}"
+        old = None if full else read_manifest(previous)
+        if old is not None and old.config != fingerprint:
+            old = None
+        pages = list(site_pages(data, config))
+        versions = all_versions(data)
+        if old is None:
+            to_render, to_delete, changed = pages, set(), set(versions)
+        else:
+            changed = changed_nodes(old.versions, versions)
+            to_render, to_delete = dirty_pages(pages, old.pages, changed)
+        build_id = new_build_id()
+        build_dir = builds_dir(site_dir) / build_id
+        try:
+            roots = _prepare(build_dir, site_dir, previous if old else None, config,
+                             {p.path for p in to_render} | to_delete)
+            _write_pages(to_render, to_delete, data, config, build_dir, roots)
+            manifest = Manifest(fingerprint, versions, {p.path: sorted(p.nodes) for p in pages})
+            # Replaced, not rewritten: the old file is a hard link shared with the live build.
+            temporary = build_dir / f"{MANIFEST}.tmp"
+            temporary.write_bytes(msgspec.json.encode(manifest))
+            temporary.replace(build_dir / MANIFEST)
+            publish_directory(build_dir, site_dir)
+        except Exception as err:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise BuildFailed(f"{type(err).__name__}: {err}") from err
+    return BuildReport(build_id, build_dir, "full" if old is None else "incremental",
+                       len(to_render), len(to_delete), len(pages),
+                       time.perf_counter() - started, tuple(sorted(changed))[:50])
+
+
+def _prepare(build_dir: Path, site_dir: Path, previous: Path | None, config: SiteConfig,
+             touched: set[str]) -> dict[str, Path]:
+    """Create the new build (cloned from `previous` when incremental); shard dir per prefix."""
+    shards = shard_dirs(config)
     build_dir.mkdir(parents=True)
-    by_crisis = {c.id: [p for p in publications if p.crisis_id == c.id] for c in crises}
-    scenarios = {c.id: get_scenario(c.scenario_id) for c in crises}
-    common = {"built_at": utcnow(), "crises": crises, "scenarios": scenarios}
-    write_page(build_dir, "index.html", _env.get_template("index.html").render(
-        **common, publications=publications, by_crisis=by_crisis))
-    pages = 1
-    for crisis in crises:
-        write_page(build_dir, f"crises/{crisis.id}/index.html",
-                   _env.get_template("crisis.html").render(
-                       **common, crisis=crisis, publications=by_crisis[crisis.id]))
-        pages += 1
-    publish_directory(build_dir, site_dir)
-    return BuildReport(build_dir, pages, time.perf_counter() - started)
+    if previous is not None:
+        clone_tree(previous, build_dir, skip=frozenset(shards))
+    roots: dict[str, Path] = {}
+    for shard in shards:
+        old = (previous / shard).resolve() if previous is not None else None
+        dirty = old is None or not old.is_dir() or any(p.startswith(shard + "/") for p in touched)
+        if dirty:
+            target = shards_dir(site_dir) / f"{shard.replace('/', '-')}-{build_dir.name}"
+            if old is not None and old.is_dir():
+                clone_tree(old, target)
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            assert old is not None
+            target = old
+        link_shard(build_dir, shard, target)
+        roots[shard] = target
+    return roots
+
+
+def _write_pages(to_render: Sequence[Page], to_delete: set[str], data: SiteData,
+                 config: SiteConfig, build_dir: Path, roots: dict[str, Path]) -> None:
+    _, full_css, css_path = stylesheets()
+    if not (build_dir / css_path).exists():
+        write_file(build_dir, css_path, full_css.encode())
+    for path in to_delete:
+        root, relative = _root_for(path, build_dir, roots)
+        remove_file(root, relative)
+    for page in to_render:
+        root, relative = _root_for(page.path, build_dir, roots)
+        write_file(root, relative, render_page(page, data, config).encode("utf-8"))
+
+
+def _root_for(path: str, build_dir: Path, roots: dict[str, Path]) -> tuple[Path, str]:
+    for shard, root in roots.items():
+        if path.startswith(shard + "/"):
+            return root, path[len(shard) + 1:]
+    return build_dir, path

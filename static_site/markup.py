@@ -1,0 +1,60 @@
+"""Markdown to safe HTML for the site: markdown-it-py renders, nh3 sanitises (no I/O)."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import nh3
+from markdown_it import MarkdownIt
+
+from crisis.publication_file import MAX_BODY, SLUG_PATTERN
+from crisis.types import LANGS
+
+# Raw HTML in the source is escaped by markdown-it (html=False); nh3 is the second wall in
+# case a renderer rule ever lets markup through, and it drops non-http(s) links.
+_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "blockquote",
+         "code", "pre", "br", "hr", "table", "thead", "tbody", "tr", "th", "td"}
+_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}}
+_URL_SCHEMES = {"http", "https", "mailto", "tel"}
+_HEADING = re.compile(r"<(/?)h1>")
+
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+def render_markdown(source: str, *, limit: int = MAX_BODY) -> str:
+    """Sanitised HTML of `source`; a body over `limit` characters is cut, never rendered whole.
+
+    Page titles are the only <h1>: headings in a body start at <h2>.
+    """
+    if len(source) > limit:
+        source = source[:limit] + "\n\n…"
+    html = _markdown().render(source.replace("\x00", ""))
+    html = _HEADING.sub(r"<\1h2>", html)
+    return nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES,
+                     link_rel="noopener noreferrer")
+
+
+def plain_text(source: str, limit: int = 600) -> str:
+    """Markdown reduced to plain text (for SMS, CAP, feeds and the lite pages), cut at `limit`."""
+    text = nh3.clean(_markdown().render(source[:MAX_BODY]), tags=set())
+    text = re.sub(r"[ \t]+", " ", text.replace("&amp;", "&").replace("&lt;", "<")
+                  .replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'"))
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return cut[: cut.rfind(" ")].rstrip(" ,;:") + "…" if " " in cut else cut + "…"
+
+
+def safe_slug(value: str) -> str | None:
+    """`value` if it is a plain ASCII slug usable as a path segment, else None (skipped)."""
+    return value if SLUG_PATTERN.match(value) else None
+
+
+def safe_lang(value: str) -> str | None:
+    """`value` if the site speaks it, else None (the item is left out of the site)."""
+    return value if value in LANGS else None

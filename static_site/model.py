@@ -1,0 +1,146 @@
+"""What the site is built from: configuration and one snapshot of the live data (no I/O)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import zlib
+from collections.abc import Sequence
+
+import msgspec
+
+from crisis.scenarios import load_scenarios
+from crisis.settings import Settings
+from crisis.types import Crisis, Priority, Publication, Scenario
+from knowledge_base.article import Article
+from static_site.markup import safe_lang, safe_slug
+
+PRIORITY_ORDER = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2}
+
+
+@dataclasses.dataclass(frozen=True)
+class SiteConfig:
+    """Everything that, when it changes, needs a full rebuild (with the templates)."""
+
+    base_url: str = "http://127.0.0.1:8080"
+    langs: tuple[str, ...] = ("fr", "en")
+    version: str = "0.1.0"
+    phone: str = "0 800 130 000"
+    sms: str = "38 300"
+    chat_path: str = "/chat/"
+    telegram: str = "@InfoCriseGouvBot"
+    email: str = "info-crise@example.gouv.fr"
+    cap_sender: str = "info-crise@example.gouv.fr"
+    max_body: int = 50_000
+
+    @classmethod
+    def from_settings(cls, settings: Settings, version: str = "0.1.0") -> SiteConfig:
+        return cls(base_url=settings.base_url, version=version,
+                   sms=settings.twilio_from or cls.sms,
+                   email=settings.mail_from or cls.email)
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(repr(self).encode()).hexdigest()[:16]
+
+
+@dataclasses.dataclass(frozen=True)
+class SiteData:
+    """One consistent snapshot: live crises, live publications, public articles."""
+
+    crises: Sequence[Crisis]
+    publications: Sequence[Publication]
+    articles: Sequence[Article]
+    built_at: dt.datetime
+
+    @classmethod
+    def clean(cls, crises: Sequence[Crisis], publications: Sequence[Publication],
+              articles: Sequence[Article], built_at: dt.datetime) -> SiteData:
+        """Leave out what cannot become a safe page: bad slugs, unknown languages, drafts."""
+        pubs = [p for p in publications
+                if safe_slug(p.id) and safe_lang(p.lang) and p.status == "published"]
+        pubs.sort(key=lambda p: (PRIORITY_ORDER[p.priority], -_ts(p.published_at or p.updated_at)))
+        arts = [a for a in articles if a.audience == "public" and a.status == "published"]
+        return cls(tuple(c for c in crises if safe_slug(c.id)), tuple(pubs), tuple(arts), built_at)
+
+    @functools.cached_property
+    def scenarios(self) -> dict[str, Scenario]:
+        return load_scenarios()
+
+    @functools.cached_property
+    def crisis_by_id(self) -> dict[str, Crisis]:
+        return {c.id: c for c in self.crises}
+
+    def publications_of(self, crisis_id: str | None, lang: str) -> list[Publication]:
+        return [p for p in self.by_lang(lang) if p.crisis_id == crisis_id]
+
+    def by_lang(self, lang: str) -> list[Publication]:
+        return self._pubs_by_lang.get(lang, [])
+
+    @functools.cached_property
+    def _pubs_by_lang(self) -> dict[str, list[Publication]]:
+        found: dict[str, list[Publication]] = {}
+        for p in self.publications:
+            found.setdefault(p.lang, []).append(p)
+        return found
+
+    @functools.cached_property
+    def publication_ids(self) -> frozenset[str]:
+        return frozenset(p.id for p in self.publications)
+
+    def articles_in(self, lang: str) -> list[Article]:
+        return self._articles_by_lang.get(lang, [])
+
+    @functools.cached_property
+    def _articles_by_lang(self) -> dict[str, list[Article]]:
+        found: dict[str, list[Article]] = {}
+        for a in self.articles:
+            found.setdefault(a.lang, []).append(a)
+        return found
+
+    @functools.cached_property
+    def article_map(self) -> dict[tuple[str, str], Article]:
+        return {(a.lang, a.id): a for a in self.articles}
+
+    @property
+    def article_keys(self) -> dict[tuple[str, str], Article]:
+        return self.article_map
+
+    @functools.cached_property
+    def publication_map(self) -> dict[str, Publication]:
+        return {p.id: p for p in self.publications}
+
+    @functools.cached_property
+    def tags(self) -> dict[tuple[str, str], list[Article]]:
+        """(lang, tag) -> articles; only tags usable as a path segment."""
+        found: dict[tuple[str, str], list[Article]] = {}
+        for a in self.articles:
+            for tag in a.tags:
+                if safe_slug(tag):
+                    found.setdefault((a.lang, tag), []).append(a)
+        return found
+
+    @functools.cached_property
+    def areas(self) -> dict[str, list[Crisis]]:
+        """Departement code -> live crises there."""
+        found: dict[str, list[Crisis]] = {}
+        for c in self.crises:
+            for code in c.areas:
+                found.setdefault(code, []).append(c)
+        return found
+
+    def versions(self) -> dict[str, str]:
+        """Node -> version: what the dependency graph compares between two builds."""
+        found = {f"crisis:{c.id}": f"{c.version}:{c.state}:{c.level}" for c in self.crises}
+        found.update({f"publication:{p.id}": f"{p.version}:{_ts(p.updated_at)}"
+                      for p in self.publications})
+        encode = msgspec.json.encode
+        found.update({f"article:{a.lang}:{a.id}": f"{zlib.crc32(encode(a)):x}"
+                      for a in self.articles})
+        found["build"] = self.built_at.isoformat()
+        return found
+
+
+def _ts(value: dt.datetime | None) -> float:
+    return value.timestamp() if value else 0.0

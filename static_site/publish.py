@@ -1,0 +1,148 @@
+"""Build directories on disk: clone, atomic switch, keep the last builds, roll back.
+
+    <site>            symlink -> <site>.builds/<build-id>   (what nginx and aiohttp serve)
+    <site>.builds/    one directory per build, newest last (names sort by time)
+    <site>.shards/    big sections (articles) shared by builds through directory symlinks
+    <site>.dark/      pre-rendered scenario sites (static_site.dark_site)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from crisis.errors import InvalidInput, NotFound
+from crisis.types import utcnow
+
+KEEP_BUILDS = 5
+
+
+def builds_dir(site_dir: Path) -> Path:
+    return site_dir.with_name(site_dir.name + ".builds")
+
+
+def shards_dir(site_dir: Path) -> Path:
+    return site_dir.with_name(site_dir.name + ".shards")
+
+
+def new_build_id() -> str:
+    return f"{utcnow():%Y%m%dT%H%M%S%f}"
+
+
+@contextlib.contextmanager
+def site_lock(site_dir: Path) -> Iterator[None]:
+    """One build at a time per site, across processes (the CLI and the workers)."""
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(site_dir.with_name(site_dir.name + ".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def live_build(site_dir: Path) -> Path | None:
+    """The build directory the site points at now, or None before the first build."""
+    if not site_dir.is_symlink():
+        return None
+    target = (site_dir.parent / os.readlink(site_dir)).resolve()
+    return target if target.is_dir() else None
+
+
+def link_shard(build_dir: Path, relative: str, shard: Path) -> None:
+    """Make `relative` inside the build a relative symlink to `shard`."""
+    link = build_dir / relative
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(os.path.relpath(shard, link.parent))
+
+
+def clone_tree(source: Path, target: Path, skip: frozenset[str] = frozenset()) -> None:
+    """Hard-link every file of `source` into `target` (cheap); symlinks are copied as links.
+
+    `skip` lists relative directories left out (the shards, linked separately).
+    """
+    for folder, dirs, files in os.walk(source):
+        rel = os.path.relpath(folder, source)
+        out = target / rel if rel != "." else target
+        out.mkdir(parents=True, exist_ok=True)
+        for name in list(dirs):
+            rel_dir = os.path.normpath(os.path.join(rel, name))
+            full = Path(folder) / name
+            if rel_dir in skip:
+                dirs.remove(name)
+            elif full.is_symlink():
+                dirs.remove(name)
+                (out / name).symlink_to(os.readlink(full))
+        for name in files:
+            full = Path(folder) / name
+            if full.is_symlink():
+                (out / name).symlink_to(os.readlink(full))
+            else:
+                os.link(full, out / name)
+
+
+def publish_directory(build_dir: Path, site_dir: Path) -> None:
+    """Point `site_dir` (a symlink) at `build_dir` in one rename, then prune old builds."""
+    if site_dir.exists() and not site_dir.is_symlink():
+        raise InvalidInput(f"{site_dir} is a real directory; move it away so it can be a symlink")
+    temporary = site_dir.with_name(site_dir.name + ".swap")
+    if temporary.is_symlink():
+        temporary.unlink()
+    # Relative, so the data dir can be moved or synced without breaking the link.
+    temporary.symlink_to(os.path.relpath(build_dir, site_dir.parent))
+    os.replace(temporary, site_dir)
+    prune(site_dir)
+
+
+def list_builds(site_dir: Path) -> list[Path]:
+    folder = builds_dir(site_dir)
+    return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+
+def prune(site_dir: Path, extra_roots: tuple[Path, ...] = ()) -> None:
+    """Keep the newest KEEP_BUILDS builds (and the live one); drop shards nobody links to."""
+    live = live_build(site_dir)
+    builds = list_builds(site_dir)
+    for old in builds[:-KEEP_BUILDS]:
+        if old != live:
+            shutil.rmtree(old, ignore_errors=True)
+    shards = shards_dir(site_dir)
+    if not shards.is_dir():
+        return
+    roots = [*list_builds(site_dir), *extra_roots]
+    dark = site_dir.with_name(site_dir.name + ".dark")
+    if dark.is_dir():
+        roots += [p for p in dark.iterdir() if p.is_dir()]
+    used = {link.resolve() for root in roots for link in _shard_links(root)}
+    for shard in shards.iterdir():
+        if shard.resolve() not in used:
+            shutil.rmtree(shard, ignore_errors=True)
+
+
+def _shard_links(root: Path) -> Iterator[Path]:
+    for candidate in (root / "articles", *(p / "articles" for p in root.iterdir() if p.is_dir()
+                                            and not p.is_symlink() and len(p.name) == 2)):
+        if candidate.is_symlink():
+            yield candidate
+
+
+def rollback(site_dir: Path, build_id: str | None = None) -> Path:
+    """Switch back to `build_id`, or to the build before the live one; returns it."""
+    with site_lock(site_dir):
+        builds = list_builds(site_dir)
+        live = live_build(site_dir)
+        if build_id is not None:
+            target = next((b for b in builds if b.name == build_id), None)
+            if target is None:
+                raise NotFound(f"no build {build_id!r}; kept: {', '.join(b.name for b in builds)}")
+        else:
+            older = [b for b in builds if live is None or b.name < live.name]
+            if not older:
+                raise InvalidInput("there is no older build to roll back to")
+            target = older[-1]
+        publish_directory(target, site_dir)
+        return target

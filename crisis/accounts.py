@@ -105,7 +105,7 @@ class Accounts:
         return msgspec.json.decode(raw, type=Account)
 
     async def list_accounts(self) -> list[Account]:
-        names = sorted(await self.redis.smembers(self.keys.accounts))
+        names = sorted(str(n) for n in await self.redis.smembers(self.keys.accounts))
         raws = await self.redis.mget([self.keys.account(n) for n in names]) if names else []
         return [msgspec.json.decode(r, type=Account) for r in raws if r is not None]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import msgspec
 import redis.asyncio as aioredis
 
@@ -30,5 +32,5 @@ def add_audit(pipe: aioredis.client.Pipeline, keys: Keys, entry: AuditEntry) -> 
 
 async def read_audit(redis: aioredis.Redis, keys: Keys, count: int = 100) -> list[AuditEntry]:
     """The latest entries, newest first."""
-    entries = await redis.xrevrange(keys.audit, count=count)
+    entries = cast(list[tuple[str, dict[str, str]]], await redis.xrevrange(keys.audit, count=count))
     return [_decoder.decode(fields["entry"]) for _id, fields in entries]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import builtins
+
 import msgspec
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
@@ -84,14 +86,14 @@ class Crises:
             raise NotFound(f"no crisis {crisis_id!r}; `crisis status` lists them")
         return msgspec.json.decode(raw, type=Crisis)
 
-    async def list(self, *, include_closed: bool = True) -> list[Crisis]:
+    async def list(self, *, include_closed: bool = True) -> builtins.list[Crisis]:
         """Crises, newest first."""
-        ids = await self.redis.zrevrange(self.keys.crises, 0, -1)
+        ids = [str(i) for i in await self.redis.zrevrange(self.keys.crises, 0, -1)]
         raws = await self.redis.mget([self.keys.crisis(i) for i in ids]) if ids else []
         crises = [msgspec.json.decode(r, type=Crisis) for r in raws if r is not None]
         return [c for c in crises if include_closed or c.state is not CrisisState.CLOSED]
 
-    async def list_live(self) -> list[Crisis]:
+    async def list_live(self) -> builtins.list[Crisis]:
         """Crises the public must see: active or de-escalating."""
         live = (CrisisState.ACTIVE, CrisisState.DE_ESCALATING)
         return [c for c in await self.list(include_closed=False) if c.state in live]
@@ -139,7 +141,7 @@ class Crises:
                     after = change(before) if change else before
                     after = msgspec.structs.replace(
                         after, state=state, updated_at=utcnow(), version=before.version + 1)
-                    pipe.multi()
+                    pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.set(key, msgspec.json.encode(after))
                     add_audit(pipe, self.keys, audit_entry(
                         actor, f"crisis.{action.value}", crisis_id,

@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import redis.asyncio as aioredis
@@ -61,11 +61,11 @@ class EventBus:
 
     async def publish(self, event: Event) -> str:
         """Write one event on its own; returns its stream id."""
-        entry_id: str = await self.redis.xadd(
+        entry_id = await self.redis.xadd(
             self.keys.events, {"event": _encoder.encode(event)},
             maxlen=STREAM_MAXLEN, approximate=True,
         )
-        return entry_id
+        return str(entry_id)
 
     async def ensure_group(self, group: str) -> None:
         """Create the group at the start of the stream (so nothing written before is missed)."""
@@ -88,9 +88,9 @@ class EventBus:
             if loop.time() >= next_claim:
                 await self._claim_abandoned(group, name, handler)
                 next_claim = loop.time() + CLAIM_IDLE_MS / 1000
-            batch = await self.redis.xreadgroup(
-                group, name, {self.keys.events: ">"}, count=100, block=block_ms
-            )
+            batch = cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None,
+                         await self.redis.xreadgroup(
+                             group, name, {self.keys.events: ">"}, count=100, block=block_ms))
             for _stream, entries in batch or []:
                 for entry_id, fields in entries:
                     await self._deliver(group, entry_id, fields, handler)
@@ -102,7 +102,7 @@ class EventBus:
                 self.keys.events, group, name, min_idle_time=CLAIM_IDLE_MS,
                 start_id=start, count=100,
             )
-            start, entries = result[0], result[1]
+            start, entries = cast(tuple[str, list[tuple[str, dict[str, str]]]], result[:2])
             for entry_id, fields in entries:
                 if fields:
                     await self._deliver(group, entry_id, fields, handler)
@@ -129,10 +129,12 @@ class EventBus:
                     "group": group, "event": event.type, "attempt": attempt})
                 await asyncio.sleep(0.1 * attempt)
         else:
-            await self.redis.xadd(f"{self.keys.events}:dead:{group}", fields, maxlen=10_000)
+            await self.redis.xadd(f"{self.keys.events}:dead:{group}",
+                                  cast(dict[Any, Any], fields), maxlen=10_000)
         await self.redis.xack(self.keys.events, group, entry_id)
 
     async def read_all(self, count: int = 1000) -> list[Event]:
         """The latest events, oldest first (for the cell's timeline and the tests)."""
-        entries = await self.redis.xrevrange(self.keys.events, count=count)
+        entries = cast(list[tuple[str, dict[str, str]]],
+                       await self.redis.xrevrange(self.keys.events, count=count))
         return [_decoder.decode(fields["event"]) for _id, fields in reversed(entries)]

@@ -38,5 +38,5 @@ def exposition(multiprocess_dir: Path | None) -> tuple[bytes, str]:
     if multiprocess_dir is None:
         return generate_latest(DEFAULT_REGISTRY), CONTENT_TYPE_LATEST
     registry = CollectorRegistry()
-    MultiProcessCollector(registry, path=str(multiprocess_dir))
+    MultiProcessCollector(registry, path=str(multiprocess_dir))  # type: ignore[no-untyped-call]
     return generate_latest(registry), CONTENT_TYPE_LATEST

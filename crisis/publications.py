@@ -7,6 +7,8 @@ channel shows, is kept apart so a new draft never takes a published text offline
 
 from __future__ import annotations
 
+import builtins
+
 import msgspec
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
@@ -52,19 +54,19 @@ class Publications:
             raise NotFound(f"no publication {publication_id!r}")
         return msgspec.json.decode(raw, type=Publication)
 
-    async def history(self, publication_id: str) -> list[Publication]:
+    async def history(self, publication_id: str) -> builtins.list[Publication]:
         raws = await self.redis.lrange(self.keys.publication_versions(publication_id), 0, -1)
         return [msgspec.json.decode(r, type=Publication) for r in raws]
 
-    async def list(self) -> list[Publication]:
+    async def list(self) -> builtins.list[Publication]:
         """Latest version of every publication, most recently changed first."""
-        ids = await self.redis.zrevrange(self.keys.publications, 0, -1)
+        ids = [str(i) for i in await self.redis.zrevrange(self.keys.publications, 0, -1)]
         raws = await self.redis.mget([self.keys.publication(i) for i in ids]) if ids else []
         return [msgspec.json.decode(r, type=Publication) for r in raws if r is not None]
 
-    async def list_live(self) -> list[Publication]:
+    async def list_live(self) -> builtins.list[Publication]:
         """What the public sees: the published version of each live publication."""
-        ids = await self.redis.zrevrange(self.keys.publications, 0, -1)
+        ids = [str(i) for i in await self.redis.zrevrange(self.keys.publications, 0, -1)]
         raws = await self.redis.mget([self.keys.publication_live(i) for i in ids]) if ids else []
         return [msgspec.json.decode(r, type=Publication) for r in raws if r is not None]
 
@@ -122,7 +124,7 @@ class Publications:
 
     async def publish_instructions(
         self, crisis: Crisis, scenario: Scenario, *, actor: Principal
-    ) -> list[Publication]:
+    ) -> builtins.list[Publication]:
         """At activation, the scenario's prepared (pre-validated) instructions go live."""
         published = []
         for instruction in scenario.instructions:
@@ -150,9 +152,9 @@ class Publications:
                     await pipe.watch(key)
                     raw = await pipe.get(key)
                     before = msgspec.json.decode(raw, type=Publication) if raw else None
-                    after = change(before)  # type: ignore[operator]
+                    after: Publication = change(before)  # type: ignore[operator]
                     encoded = msgspec.json.encode(after)
-                    pipe.multi()
+                    pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.set(key, encoded)
                     pipe.rpush(self.keys.publication_versions(publication_id), encoded)
                     pipe.zadd(self.keys.publications, {publication_id: after.updated_at.timestamp()})

@@ -6,6 +6,7 @@ Sentinel URLs name the monitored service in the path:
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import unquote, urlsplit
 
 import redis
@@ -35,8 +36,9 @@ def async_redis(url: str) -> aioredis.Redis:
     """An asyncio client (the web process); replies decoded as str."""
     if url.startswith("redis+sentinel://"):
         hosts, service, db, password = _sentinel_parts(url)
-        sentinel = AsyncSentinel(hosts, password=password)
-        return sentinel.master_for(service, db=db, password=password, decode_responses=True)
+        sentinel = AsyncSentinel(hosts, password=password)  # type: ignore[no-untyped-call]
+        return cast(aioredis.Redis, sentinel.master_for(
+            service, db=db, password=password, decode_responses=True))
     return aioredis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
 
 
@@ -44,9 +46,7 @@ def sync_redis(url: str, *, decode: bool = True) -> redis.Redis:
     """A blocking client (CLI, RQ workers). RQ needs `decode=False`: it stores pickles."""
     if url.startswith("redis+sentinel://"):
         hosts, service, db, password = _sentinel_parts(url)
-        sentinel = Sentinel(hosts, password=password)
-        client: redis.Redis = sentinel.master_for(
-            service, db=db, password=password, decode_responses=decode
-        )
-        return client
+        sentinel = Sentinel(hosts, password=password)  # type: ignore[no-untyped-call]
+        return cast(redis.Redis, sentinel.master_for(  # type: ignore[no-untyped-call]
+            service, db=db, password=password, decode_responses=decode))
     return redis.Redis.from_url(url, decode_responses=decode, health_check_interval=30)

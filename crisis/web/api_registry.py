@@ -31,7 +31,7 @@ class ApiRoute:
 def add_api_route(app: web.Application, route: ApiRoute) -> None:
     """Register the aiohttp route and remember its documentation."""
     app.router.add_route(route.method, route.path, route.handler)
-    app.setdefault(API_ROUTES, []).append(route)  # type: ignore[arg-type]
+    app.setdefault(API_ROUTES, []).append(route)
 
 
 def _operation(route: ApiRoute) -> dict[str, Any]:

@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 from aiohttp import web
 
 from crisis.context import Context
+from static_site.cell import build_views, crisis_views, publication_views
+from static_site.model import SiteConfig
 from static_site.serving import serve_site
 from static_site.triggers import on_event
 
 
 def setup(app: web.Application, ctx: Context) -> None:
-    """Rebuild on core events; serve the published directory at / (the catch-all route)."""
-    ctx.subscribe("site-builder", lambda event: on_event(ctx, event))
-    app.router.add_get("/{path:.*}", serve_site(ctx.settings.site_path))
+    """Rebuild on core events; the cell's pages at /cell/; the site at / (the catch-all)."""
+    config = SiteConfig.from_settings(ctx.settings)
+    ctx.subscribe("site-builder", lambda event: on_event(ctx, event, config))
+    router = app.router
+    router.add_static("/cell/static/", str(resources.files("static_site") / "static"))
+    router.add_get("/cell/", crisis_views.dashboard)
+    router.add_get("/cell/activate", crisis_views.activate_form)
+    router.add_post("/cell/activate", crisis_views.activate_post)
+    router.add_post("/cell/crises/{crisis_id}/{action}", crisis_views.crisis_action)
+    router.add_get("/cell/publications", publication_views.publication_list)
+    router.add_post("/cell/publications", publication_views.publication_create)
+    router.add_get("/cell/publications/{publication_id}", publication_views.publication_detail)
+    router.add_get("/cell/publications/{publication_id}/preview",
+                   publication_views.publication_preview)
+    router.add_post("/cell/publications/{publication_id}/{action}",
+                    publication_views.publication_action)
+    router.add_get("/cell/builds", build_views.builds_get)
+    router.add_post("/cell/builds/rollback", build_views.rollback_post)
+    router.add_post("/cell/builds/rebuild", build_views.rebuild_post)
+    router.add_get("/{path:.*}", serve_site(ctx.settings.site_path))

@@ -8,6 +8,7 @@ symlink. A change of template, stylesheet or configuration forces a full build.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import shutil
@@ -16,6 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
+import redis.asyncio as aioredis
+
+from crisis.events import EventBus
+from crisis.keys import Keys
 
 from static_site.model import SiteConfig, SiteData
 from static_site.pages import Page, all_versions, changed_nodes, dirty_pages, shard_dirs, site_pages
@@ -23,6 +28,7 @@ from static_site.publish import (
     builds_dir, clone_tree, link_shard, live_build, new_build_id, publish_directory, shards_dir,
     site_lock,
 )
+from static_site.source import load_site_data
 from static_site.render import render_page, stylesheets, templates_fingerprint
 from static_site.writer import remove_file, write_file
 
@@ -64,39 +70,59 @@ def read_manifest(build: Path | None) -> Manifest | None:
         return None
 
 
+async def build_site(redis: aioredis.Redis, keys: Keys, bus: EventBus, site_dir: Path,
+                     config: SiteConfig | None = None) -> BuildReport:
+    """Load the live data and publish a build (full when the configuration changed)."""
+    data = await load_site_data(redis, keys, bus)
+    return await asyncio.to_thread(build_site_files, data, config or SiteConfig(), site_dir)
+
+
 def build_site_files(data: SiteData, config: SiteConfig, site_dir: Path, *,
-                     full: bool = False) -> BuildReport:
-    """Render what changed since the live build (everything if `full`) and switch to it."""
-    started = time.perf_counter()
+                     full: bool = False, base: Path | None = None) -> BuildReport:
+    """Render what changed since the live build (or since `base`, a dark site) and switch.
+
+    BuildFailed if anything goes wrong; the site then stays as it was.
+    """
     with site_lock(site_dir):
-        previous = live_build(site_dir)
-        fingerprint = f"{config.fingerprint()}-{templates_fingerprint()}"
-        old = None if full else read_manifest(previous)
-        if old is not None and old.config != fingerprint:
-            old = None
-        pages = list(site_pages(data, config))
-        versions = all_versions(data)
-        if old is None:
-            to_render, to_delete, changed = pages, set(), set(versions)
-        else:
-            changed = changed_nodes(old.versions, versions)
-            to_render, to_delete = dirty_pages(pages, old.pages, changed)
-        build_id = new_build_id()
-        build_dir = builds_dir(site_dir) / build_id
+        build_dir = builds_dir(site_dir) / new_build_id()
+        report = render_build(data, config, site_dir, build_dir,
+                              base=base or live_build(site_dir), full=full)
         try:
-            roots = _prepare(build_dir, site_dir, previous if old else None, config,
-                             {p.path for p in to_render} | to_delete)
-            _write_pages(to_render, to_delete, data, config, build_dir, roots)
-            manifest = Manifest(fingerprint, versions, {p.path: sorted(p.nodes) for p in pages})
-            # Replaced, not rewritten: the old file is a hard link shared with the live build.
-            temporary = build_dir / f"{MANIFEST}.tmp"
-            temporary.write_bytes(msgspec.json.encode(manifest))
-            temporary.replace(build_dir / MANIFEST)
             publish_directory(build_dir, site_dir)
         except Exception as err:
             shutil.rmtree(build_dir, ignore_errors=True)
             raise BuildFailed(f"{type(err).__name__}: {err}") from err
-    return BuildReport(build_id, build_dir, "full" if old is None else "incremental",
+    return report
+
+
+def render_build(data: SiteData, config: SiteConfig, site_dir: Path, build_dir: Path, *,
+                 base: Path | None, full: bool = False) -> BuildReport:
+    """Write a complete build into `build_dir` (not published), reusing `base` when it can."""
+    started = time.perf_counter()
+    fingerprint = f"{config.fingerprint()}-{templates_fingerprint()}"
+    old = None if full else read_manifest(base)
+    if old is not None and old.config != fingerprint:
+        old = None
+    pages = list(site_pages(data, config))
+    versions = all_versions(data)
+    if old is None:
+        to_render, to_delete, changed = pages, set[str](), set(versions)
+    else:
+        changed = changed_nodes(old.versions, versions)
+        to_render, to_delete = dirty_pages(pages, old.pages, changed)
+    try:
+        roots = _prepare(build_dir, site_dir, base if old else None, config,
+                         {p.path for p in to_render} | to_delete)
+        _write_pages(to_render, to_delete, data, config, build_dir, roots)
+        manifest = Manifest(fingerprint, versions, {p.path: sorted(p.nodes) for p in pages})
+        # Replaced, not rewritten: the old file is a hard link shared with the live build.
+        temporary = build_dir / f"{MANIFEST}.tmp"
+        temporary.write_bytes(msgspec.json.encode(manifest))
+        temporary.replace(build_dir / MANIFEST)
+    except Exception as err:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise BuildFailed(f"{type(err).__name__}: {err}") from err
+    return BuildReport(build_dir.name, build_dir, "full" if old is None else "incremental",
                        len(to_render), len(to_delete), len(pages),
                        time.perf_counter() - started, tuple(sorted(changed))[:50])
 

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from crisis.events import EventBus
 from crisis.keys import Keys
 from crisis.redis_client import async_redis
-from static_site.builder import build_site
-from static_site.triggers import pending_key
+from static_site.dark_site import prepare_dark_sites
+from static_site.records import pending_key
+from static_site.service import config_from_args, run_build
 
 
-async def build_site_job(redis_url: str, prefix: str, site_dir: str, trigger: str) -> dict[str, object]:
-    """Clear the pending flag, build from the live data, publish atomically."""
+async def build_site_job(redis_url: str, prefix: str, site_dir: str, trigger: str,
+                         config: dict[str, Any], scenario: str | None = None) -> dict[str, object]:
+    """Clear the pending flag, then build from the live data and publish atomically.
+
+    The flag is cleared before reading, so a change landing during the build gets a build.
+    """
     client = async_redis(redis_url)
     try:
-        await client.delete(pending_key(prefix))
         keys = Keys(prefix)
-        report = await build_site(client, keys, EventBus(client, keys), Path(site_dir))
-        return {"trigger": trigger, "pages": report.pages, "seconds": report.seconds}
+        await client.delete(pending_key(keys))
+        record = await run_build(client, keys, config_from_args(config), Path(site_dir),
+                                 trigger=trigger, scenario=scenario)
+        return {"id": record.id, "ok": record.ok, "pages": record.pages_changed,
+                "seconds": record.seconds, "error": record.error}
     finally:
         await client.aclose()
+
+
+def prepare_dark_sites_job(site_dir: str, config: dict[str, Any]) -> int:
+    """Rebuild every scenario's dark site (after a template or configuration change)."""
+    return len(prepare_dark_sites(config_from_args(config), Path(site_dir)))

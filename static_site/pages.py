@@ -104,9 +104,9 @@ def _knowledge_pages(data: SiteData, lang: str) -> Iterator[Page]:
     yield Page(f"{p}articles/index.html", "articles", lang, "", all_nodes)
     yield Page(f"{p}articles/sitemap.xml", "sitemap_articles", lang, "", all_nodes)
     for article in articles:
-        nodes = {f"article:{lang}:{article.id}"} | {f"article:{o}:{article.id}" for o in other}
-        yield Page(f"{p}articles/{article.id}/index.html", "article", lang, article.id,
-                   frozenset(nodes))
+        nodes = frozenset({f"article:{lang}:{article.id}"}
+                          | {f"article:{o}:{article.id}" for o in other})
+        yield Page(f"{p}articles/{article.id}/index.html", "article", lang, article.id, nodes)
     tags = sorted(tag for (tag_lang, tag) in data.tags if tag_lang == lang)
     yield Page(f"{p}themes/index.html", "topics", lang, "", _topic_nodes(lang, tags))
     for tag in tags:

@@ -1,8 +1,9 @@
 """Serves the published site from aiohttp (the embedded default), as nginx would.
 
 Same rules as deploy/nginx: precompressed `.br`/`.gz` twins chosen by Accept-Encoding,
-`Vary: Accept-Encoding`, ETag per representation, short cache on HTML, a year on hashed
-assets, and never a file outside the site directory.
+`Vary: Accept-Encoding`, ETag per representation, short cache plus stale-while-revalidate
+and stale-if-error on pages, a year (immutable) on hashed assets, the same security headers,
+and never a file outside the site (its builds and shards) nor a hidden file.
 """
 
 from __future__ import annotations
@@ -15,24 +16,44 @@ from aiohttp import web
 
 HTML_CACHE = "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400"
 ASSET_CACHE = "public, max-age=31536000, immutable"
+# Inline styles only: the critical CSS is inlined; the site has no script at all.
 SITE_CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
             "form-action 'self'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": SITE_CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
+}
+TYPES = {".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8",
+         ".xml": "application/xml; charset=utf-8", ".json": "application/json",
+         ".css": "text/css; charset=utf-8"}
 
 
-def _resolve(root: Path, path: str) -> Path | None:
-    """The file for a URL path, or None; '..' and symlinks out of the site are refused."""
-    base = root.resolve()
-    candidate = (base / path.lstrip("/")).resolve()
-    if candidate != base and base not in candidate.parents:
+def _resolve(site_dir: Path, path: str) -> Path | None:
+    """The file for a URL path, or None; '..', hidden files and links out of the site refused."""
+    parts = [p for p in path.split("/") if p]
+    if any(p.startswith(".") or "\\" in p for p in parts):
+        return None
+    allowed = {site_dir.with_name(site_dir.name + suffix).resolve()
+               for suffix in (".builds", ".shards")}
+    candidate = site_dir.joinpath(*parts).resolve()
+    if not any(root in candidate.parents for root in allowed):
         return None
     if candidate.is_dir():
         candidate = candidate / "index.html"
     return candidate if candidate.is_file() else None
 
 
-def _pick_encoding(file: Path, accept: str) -> tuple[Path, str | None]:
-    accepted = {part.split(";")[0].strip() for part in accept.lower().split(",")}
+def pick_encoding(file: Path, accept: str) -> tuple[Path, str | None]:
+    """The .br or .gz twin when the client accepts it (q=0 means refused), else the file."""
+    accepted = set()
+    for part in accept.lower().split(","):
+        name, _, params = part.partition(";")
+        if params.strip().replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
+            accepted.add(name.strip())
     for encoding, suffix in (("br", ".br"), ("gzip", ".gz")):
         twin = file.with_name(file.name + suffix)
         if encoding in accepted and twin.is_file():
@@ -40,31 +61,36 @@ def _pick_encoding(file: Path, accept: str) -> tuple[Path, str | None]:
     return file, None
 
 
+def site_headers(file: Path, encoding: str | None) -> dict[str, str]:
+    headers = {
+        **SECURITY_HEADERS,
+        "Vary": "Accept-Encoding",
+        "Content-Type": TYPES.get(file.suffix)
+        or mimetypes.guess_type(file.name)[0] or "application/octet-stream",
+        "Cache-Control": ASSET_CACHE if file.parent.name == "assets" else HTML_CACHE,
+    }
+    if encoding:
+        headers["Content-Encoding"] = encoding
+    return headers
+
+
 def serve_site(site_dir: Path) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def site_file(request: web.Request) -> web.StreamResponse:
         file = _resolve(site_dir, request.match_info["path"])
         status = 200
         if file is None:
-            file = _resolve(site_dir, "404.html")
             status = 404
+            file = _resolve(site_dir, "404.html")
             if file is None:
                 raise web.HTTPNotFound(text="Page introuvable / Page not found")
-        body_file, encoding = _pick_encoding(file, request.headers.get("Accept-Encoding", ""))
+        body_file, encoding = pick_encoding(file, request.headers.get("Accept-Encoding", ""))
         stat = body_file.stat()
         etag = f'"{int(stat.st_mtime):x}-{stat.st_size:x}"'
-        headers = {
-            "Vary": "Accept-Encoding",
-            "Content-Type": mimetypes.guess_type(file.name)[0] or "application/octet-stream",
-            "Cache-Control": ASSET_CACHE if "/assets/" in str(file) else HTML_CACHE,
-            "Content-Security-Policy": SITE_CSP,
-        }
-        if file.suffix == ".html":
-            headers["Content-Type"] = "text/html; charset=utf-8"
-        if encoding:
-            headers["Content-Encoding"] = encoding
-        if status == 200 and request.headers.get("If-None-Match") == etag:
-            return web.Response(status=304, headers={**headers, "ETag": etag})
-        return web.Response(body=body_file.read_bytes(), status=status,
-                            headers={**headers, "ETag": etag})
+        headers = {**site_headers(file, encoding), "ETag": etag}
+        if status == 404:
+            headers["Cache-Control"] = "no-cache"
+        if status == 200 and etag in request.headers.get("If-None-Match", ""):
+            return web.Response(status=304, headers=headers)
+        return web.Response(body=body_file.read_bytes(), status=status, headers=headers)
 
     return site_file

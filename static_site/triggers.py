@@ -1,4 +1,4 @@
-"""When to rebuild the site: crisis and publication events enqueue one coalesced build job."""
+"""When to rebuild the site: crisis, publication and article events enqueue one coalesced build."""
 
 from __future__ import annotations
 
@@ -6,28 +6,35 @@ import logging
 
 from crisis.context import Context
 from crisis.types import Event
+from static_site.model import SiteConfig
+from static_site.records import pending_key
+from static_site.service import config_to_args
 
 log = logging.getLogger(__name__)
 
 REBUILD_ON = frozenset({
     "crisis.activated", "crisis.level_changed", "crisis.de_escalating", "crisis.re_escalated",
-    "crisis.closed", "publication.published", "publication.withdrawn",
+    "crisis.closed", "publication.published", "publication.withdrawn", "article.published",
+    "article.archived", "kb.article_published",
 })
 PENDING_TTL_S = 600
+JOB = "static_site.jobs.build_site_job"
 
 
-def pending_key(prefix: str) -> str:
-    return f"{prefix}site:build-pending"
+async def on_event(ctx: Context, event: Event, config: SiteConfig) -> None:
+    """Enqueue a build unless one is already waiting: triggers that arrive together coalesce.
 
-
-async def on_event(ctx: Context, event: Event) -> None:
-    """Enqueue a build unless one is already waiting: triggers that arrive together coalesce."""
+    An activation always gets its own build, started from the scenario's dark site.
+    """
     if event.type not in REBUILD_ON:
         return
-    # The flag is cleared by the job when it starts reading, so a change that lands while a
-    # build runs still gets its own build, and a burst of changes gets only one.
-    if await ctx.redis.set(pending_key(ctx.keys.prefix), event.type, nx=True, ex=PENDING_TTL_S):
-        await ctx.jobs.enqueue_async(
-            "static_site.jobs.build_site_job", ctx.redis_url, ctx.keys.prefix,
-            str(ctx.settings.site_path), event.type)
-        log.info("site build enqueued", extra={"trigger": event.type, "subject": event.subject})
+    args = (ctx.redis_url, ctx.keys.prefix, str(ctx.settings.site_path), event.type,
+            config_to_args(config))
+    if event.type == "crisis.activated":
+        await ctx.redis.set(pending_key(ctx.keys), event.type, ex=PENDING_TTL_S)
+        await ctx.jobs.enqueue_async(JOB, *args, event.data.get("scenario"), retries=1)
+    elif await ctx.redis.set(pending_key(ctx.keys), event.type, nx=True, ex=PENDING_TTL_S):
+        await ctx.jobs.enqueue_async(JOB, *args, retries=1)
+    else:
+        return
+    log.info("site build enqueued", extra={"trigger": event.type, "subject": event.subject})

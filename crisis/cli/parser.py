@@ -98,4 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     build = site.add_parser("build", help="full build of the static site")
     build.add_argument("--out", default=None, metavar="DIR",
                        help="build into DIR instead of publishing to CRISIS_SITE_DIR")
+    rollback = site.add_parser("rollback", help="switch the site back to the previous build")
+    rollback.add_argument("build_id", nargs="?", default=None,
+                          help="a kept build (default: the one before the live build)")
+    dark = site.add_parser("dark", help="prepare the dark sites (one ready build per scenario)")
+    dark.add_argument("scenario", nargs="*", help="scenario ids (default: all)")
+    targets = site.add_parser("targets", help="list, add or remove rsync publish targets")
+    targets.add_argument("--add", action="append", metavar="DEST", help="host:/path or /path")
+    targets.add_argument("--remove", action="append", metavar="DEST")
     return parser

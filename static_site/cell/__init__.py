@@ -1,0 +1,1 @@
+"""The crisis cell's publishing pages at /cell/ (server-rendered, no script needed)."""

@@ -1,0 +1,56 @@
+"""What every cell page shares: the Jinja2 environment, the language, the CSRF field."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from crisis.i18n import pick_lang
+from crisis.types import Principal, Role
+from crisis.web.app_keys import CONTEXT
+from crisis.web.middleware import SESSION, require
+from static_site.cell.messages import t
+
+CELL_CSS = "/cell/static/cell.css"
+
+
+@functools.cache
+def cell_environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("static_site", "templates"),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined)
+    env.globals.update(t=t)
+    return env
+
+
+def cell_user(request: web.Request) -> Principal:
+    """The cell member making the request (GET without a session redirects to /login)."""
+    return require(request, Role.CELL)
+
+
+def lang_of(request: web.Request) -> str:
+    return pick_lang(request.query.get("lang"), request.headers.get("Accept-Language", "fr"))
+
+
+def page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+    """A cell page rendered with the common layout values."""
+    session = request[SESSION]
+    lang = lang_of(request)
+    html = cell_environment().get_template(f"cell/{template}").render(
+        lang=lang, other="en" if lang == "fr" else "fr", csrf=session.csrf if session else "",
+        path=request.path, css=CELL_CSS, q="?lang=en" if lang == "en" else "", **context)
+    return web.Response(text=html, status=status, content_type="text/html")
+
+
+def back(request: web.Request, path: str) -> web.HTTPSeeOther:
+    """Redirect after a write (post/redirect/get), keeping the language."""
+    lang = lang_of(request)
+    return web.HTTPSeeOther(path + ("?lang=en" if lang == "en" else ""))
+
+
+def ctx_of(request: web.Request) -> Any:
+    return request.app[CONTEXT]

@@ -1,0 +1,124 @@
+"""Cell pages for publications: draft, validate, publish, withdraw, with exact previews."""
+
+from __future__ import annotations
+
+import msgspec
+from aiohttp import web
+
+from crisis.errors import CrisisError
+from crisis.lifecycle import PublicationAction
+from crisis.publication_file import (
+    MAX_BODY, MAX_TITLE, PublicationDraft, check_slug, check_text, slugify,
+)
+from crisis.types import LANGS, Priority, Publication, PublicationStatus
+from knowledge_base.article import derive_sms_text
+from static_site.cell.common import back, cell_user, ctx_of, page
+from static_site.model import SiteConfig, SiteData
+from static_site.pages import Page, prefix
+from static_site.render import render_page
+from static_site.source import load_site_data
+
+ACTIONS = {"submit": PublicationAction.SUBMIT, "validate": PublicationAction.VALIDATE,
+           "publish": PublicationAction.PUBLISH, "withdraw": PublicationAction.WITHDRAW}
+
+
+async def publication_list(request: web.Request) -> web.Response:
+    cell_user(request)
+    ctx = ctx_of(request)
+    return page(request, "publications.html", publications=await ctx.publications.list(),
+                crises=await ctx.crises.list(include_closed=False), form={}, error="",
+                langs=LANGS, priorities=list(Priority))
+
+
+def _draft_from(form: dict[str, str]) -> PublicationDraft:
+    title = check_text(form["title"], limit=MAX_TITLE, what="title")
+    if not title:
+        raise ValueError("le titre est obligatoire / a title is required")
+    if not form["body"].strip():
+        raise ValueError("le texte est obligatoire / a text is required")
+    if form["lang"] not in LANGS:
+        raise ValueError(f"langue inconnue / unknown language: {form['lang']!r}")
+    return PublicationDraft(
+        id=check_slug(form["id"]) if form["id"] else slugify(title),
+        title=title, body=check_text(form["body"], limit=MAX_BODY, what="body"),
+        lang=form["lang"], priority=Priority(form["priority"] or "normal"),
+        crisis_id=form["crisis"] or None,
+        areas=tuple(a.strip() for a in form["areas"].split(",") if a.strip()),
+        easy_read=check_text(form["easy_read"], limit=MAX_BODY, what="easy_read"))
+
+
+async def publication_create(request: web.Request) -> web.StreamResponse:
+    actor = cell_user(request)
+    ctx = ctx_of(request)
+    data = await request.post()
+    form = {k: str(data.get(k, "")).strip() for k in
+            ("id", "title", "body", "lang", "priority", "crisis", "areas", "easy_read")}
+    try:
+        saved = await ctx.publications.save_draft(_draft_from(form), actor=actor)
+    except (CrisisError, ValueError) as err:
+        message = err.message if isinstance(err, CrisisError) else str(err)
+        return page(request, "publications.html", status=400,
+                    publications=await ctx.publications.list(),
+                    crises=await ctx.crises.list(include_closed=False), form=form,
+                    error=message, langs=LANGS, priorities=list(Priority))
+    raise back(request, f"/cell/publications/{saved.id}")
+
+
+async def _preview_data(request: web.Request, publication: Publication) -> SiteData:
+    """The live data with this publication as if published: what the site would show."""
+    ctx = ctx_of(request)
+    live = await load_site_data(ctx.redis, ctx.keys, ctx.bus)
+    shown = msgspec.structs.replace(publication, status=PublicationStatus.PUBLISHED,
+                                    published_at=publication.published_at or publication.updated_at)
+    others = [p for p in live.publications if p.id != publication.id]
+    return SiteData.clean(live.crises, [shown, *others], live.articles, live.built_at)
+
+
+def _site_config(request: web.Request) -> SiteConfig:
+    return SiteConfig.from_settings(ctx_of(request).settings)
+
+
+async def publication_detail(request: web.Request) -> web.Response:
+    cell_user(request)
+    ctx = ctx_of(request)
+    publication = await ctx.publications.get(request.match_info["publication_id"])
+    data = await _preview_data(request, publication)
+    cap = render_page(Page(f"cap/{publication.id}.xml", "cap", publication.lang, publication.id,
+                           frozenset()), data, _site_config(request))
+    return page(request, "publication.html", pub=publication, sms=derive_sms_text(publication.body),
+                cap=cap, history=await ctx.publications.history(publication.id), error="")
+
+
+async def publication_preview(request: web.Request) -> web.Response:
+    """The exact site page of this publication, for the preview frame."""
+    cell_user(request)
+    ctx = ctx_of(request)
+    publication = await ctx.publications.get(request.match_info["publication_id"])
+    kind = "easy" if request.query.get("easy") and publication.easy_read else "publication"
+    path = f"{prefix(publication.lang)}publications/{publication.id}/index.html"
+    html = render_page(Page(path, kind, publication.lang, publication.id, frozenset()),
+                       await _preview_data(request, publication), _site_config(request))
+    # The site's own policy, except that the cell's page may frame it.
+    csp = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+           "frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+    return web.Response(text=html, content_type="text/html",
+                        headers={"Content-Security-Policy": csp, "X-Frame-Options": "SAMEORIGIN"})
+
+
+async def publication_action(request: web.Request) -> web.StreamResponse:
+    actor = cell_user(request)
+    ctx = ctx_of(request)
+    publication_id = request.match_info["publication_id"]
+    action = ACTIONS.get(request.match_info["action"])
+    if action is None:
+        raise web.HTTPNotFound()
+    data = await request.post()
+    try:
+        await ctx.publications.move(publication_id, action, actor=actor,
+                                    reason=str(data.get("reason", "")))
+    except CrisisError as err:
+        publication = await ctx.publications.get(publication_id)
+        return page(request, "publication.html", status=400, pub=publication,
+                    sms=derive_sms_text(publication.body), cap="",
+                    history=await ctx.publications.history(publication_id), error=err.message)
+    raise back(request, f"/cell/publications/{publication_id}")

@@ -1,0 +1,121 @@
+"""The deploy/nginx configuration, on a real nginx over a built site: headers and encodings."""
+
+from __future__ import annotations
+
+import shutil
+import urllib.error
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from static_site.builder import BuildReport
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCATIONS = ROOT / "deploy" / "nginx" / "crisis-site.locations"
+BROTLI = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def nginx_config(folder: Path, port: int, site: Path, locations: str) -> Path:
+    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (folder / "tmp" / sub).mkdir(parents=True, exist_ok=True)
+    temps = " ".join(f"{n}_temp_path {folder}/tmp/{d};" for n, d in (
+        ("client_body", "body"), ("proxy", "proxy"), ("fastcgi", "fastcgi"),
+        ("uwsgi", "uwsgi"), ("scgi", "scgi")))
+    conf = folder / "nginx.conf"
+    conf.write_text(f"""load_module {BROTLI};
+daemon off; master_process on; worker_processes 1; user root;
+pid {folder}/nginx.pid; error_log {folder}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{ include /etc/nginx/mime.types; access_log off; {temps}
+  server {{ listen 127.0.0.1:{port}; root {site}; {locations} }}
+}}
+""")
+    return conf
+
+
+def start_nginx(conf: Path, port: int) -> subprocess.Popen[bytes]:
+    subprocess.run(["nginx", "-t", "-q", "-p", str(conf.parent), "-c", str(conf)], check=True)
+    process = subprocess.Popen(["nginx", "-p", str(conf.parent), "-c", str(conf)])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError((conf.parent / "error.log").read_text())
+            time.sleep(0.02)  # polling with a deadline, not waiting for a guess
+    process.terminate()
+    raise TimeoutError("nginx did not start")
+
+
+@pytest.fixture
+def nginx(built: BuildReport, site_dir: Path, tmp_path: Path) -> Iterator[str]:
+    assert shutil.which("nginx"), "nginx is required (apt-get install nginx libnginx-mod-http-brotli-static)"
+    port = free_port()
+    conf = nginx_config(tmp_path / "nginx", port, site_dir, f"include {LOCATIONS};")
+    process = start_nginx(conf, port)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()
+
+
+def test_home_is_served_precompressed_with_cache_and_security_headers(nginx: str, site_dir: Path) -> None:
+    status, headers, body = get(nginx + "/", **{"Accept-Encoding": "gzip, deflate, br"})
+    assert status == 200
+    assert headers["content-encoding"] == "br"
+    assert body == (site_dir / "index.html.br").read_bytes()
+    assert headers["vary"] == "Accept-Encoding"
+    assert "stale-while-revalidate" in headers["cache-control"]
+    assert "stale-if-error" in headers["cache-control"]
+    assert headers["etag"].startswith('"')
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+    status, again, _ = get(nginx + "/", **{"Accept-Encoding": "br", "If-None-Match": headers["etag"]})
+    assert status == 304
+
+
+def test_gzip_and_identity_negotiation(nginx: str, site_dir: Path) -> None:
+    _, headers, body = get(nginx + "/en/", **{"Accept-Encoding": "gzip"})
+    assert headers["content-encoding"] == "gzip"
+    assert body == (site_dir / "en" / "index.html.gz").read_bytes()
+    _, headers, body = get(nginx + "/en/", **{"Accept-Encoding": "identity"})
+    assert "content-encoding" not in headers
+    assert body == (site_dir / "en" / "index.html").read_bytes()
+
+
+def test_hashed_assets_are_immutable_and_shards_are_followed(nginx: str, site_dir: Path) -> None:
+    css = next((site_dir / "assets").glob("site.*.css")).name
+    _, headers, _ = get(f"{nginx}/assets/{css}", **{"Accept-Encoding": "br"})
+    assert headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert headers["content-encoding"] == "br"
+    status, _, _ = get(nginx + "/articles/", **{"Accept-Encoding": "br"})
+    assert status == 200
+
+
+def test_missing_pages_hidden_files_and_cap(nginx: str) -> None:
+    status, _, body = get(nginx + "/nope/")
+    assert status == 404 and "Page introuvable" in body.decode()
+    assert get(nginx + "/.manifest.json")[0] == 404
+    status, headers, _ = get(nginx + "/cap/index.xml", **{"Accept-Encoding": "br"})
+    assert status == 200 and headers["content-type"].startswith("application/xml")

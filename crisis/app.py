@@ -16,6 +16,7 @@ from importlib import resources
 from aiohttp import web
 
 import channels
+import knowledge_base.web
 import monitoring
 import static_site
 from crisis.context import Context, open_context
@@ -89,6 +90,7 @@ def build_app(settings: Settings, redis_url: str) -> web.Application:
     setup_publication_api(app)
     app.router.add_get("/api/openapi.json", openapi_json)
     app.router.add_static("/assets/", str(resources.files("crisis.web") / "static"))
+    knowledge_base.web.setup(app, ctx)
     channels.setup(app, ctx)
     monitoring.setup(app, ctx)
     static_site.setup(app, ctx)  # last: it serves the site at / and below

@@ -1,0 +1,73 @@
+"""Every Redis key of the knowledge base, built in one place (nothing else reads them).
+
+| key (after the prefix)          | type   | owner                     | lifetime                                       |
+|---------------------------------|--------|---------------------------|------------------------------------------------|
+| kb:article:{id}                 | string | knowledge_base.store      | forever (JSON of the latest ArticleVersion)    |
+| kb:article:{id}:versions        | list   | knowledge_base.store      | forever (every version, oldest first)          |
+| kb:article:{id}:live            | string | knowledge_base.store      | while published (the version citizens see)     |
+| kb:articles                     | zset   | knowledge_base.store      | forever (id -> last update time)               |
+| kb:generation                   | string | knowledge_base.store      | forever (bumped when the live set or synonyms change; indexes poll it) |
+| kb:synonyms                     | hash   | knowledge_base.tuning     | forever (the cell's edits over the defaults; "" deletes one) |
+| kb:thresholds                   | hash   | knowledge_base.tuning     | forever (channel -> auto-answer threshold)     |
+| kb:alternates                   | hash   | knowledge_base.learning   | until validated or rejected (id -> JSON of a proposal) |
+| kb:alternate-seq                | string | knowledge_base.learning   | forever (counter for proposal ids)             |
+| kb:unanswered                   | hash   | knowledge_base.learning   | until covered by an article (normalised question -> JSON), at most 20,000 fields |
+| kb:answers:auto                 | zset   | knowledge_base.learning   | forever (article id -> automatic answers given) |
+| kb:answers:operator             | zset   | knowledge_base.learning   | forever (article id -> times inserted by an operator) |
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from crisis.keys import Keys
+
+OWNER = "kb"
+
+
+@dataclasses.dataclass(frozen=True)
+class KbKeys:
+    """Key builders of the knowledge base, under the centre's prefix."""
+
+    keys: Keys
+
+    def article(self, article_id: str) -> str:
+        return self.keys.scoped(OWNER, "article", article_id)
+
+    def versions(self, article_id: str) -> str:
+        return self.keys.scoped(OWNER, "article", article_id, "versions")
+
+    def live(self, article_id: str) -> str:
+        return self.keys.scoped(OWNER, "article", article_id, "live")
+
+    @property
+    def articles(self) -> str:
+        return self.keys.scoped(OWNER, "articles")
+
+    @property
+    def generation(self) -> str:
+        return self.keys.scoped(OWNER, "generation")
+
+    @property
+    def synonyms(self) -> str:
+        return self.keys.scoped(OWNER, "synonyms")
+
+    @property
+    def thresholds(self) -> str:
+        return self.keys.scoped(OWNER, "thresholds")
+
+    @property
+    def alternates(self) -> str:
+        return self.keys.scoped(OWNER, "alternates")
+
+    @property
+    def alternate_seq(self) -> str:
+        return self.keys.scoped(OWNER, "alternate-seq")
+
+    @property
+    def unanswered(self) -> str:
+        return self.keys.scoped(OWNER, "unanswered")
+
+    def answers(self, source: str) -> str:
+        """`source` is "auto" or "operator"."""
+        return self.keys.scoped(OWNER, "answers", source)

@@ -1,0 +1,75 @@
+"""Lifecycle of knowledge-base articles: the allowed transitions and who may make them (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Final
+
+from crisis.errors import InvalidTransition
+from crisis.types import Role
+
+Status = str  # one of article.Status: draft, submitted, validated, published, archived
+
+
+class ArticleAction(StrEnum):
+    EDIT = "edit"  # create, or a new draft version of the text
+    SUBMIT = "submit"
+    VALIDATE = "validate"
+    PUBLISH = "publish"
+    REJECT = "reject"  # the cell sends a submitted text back to draft
+    ARCHIVE = "archive"
+
+
+# (status, action) -> next status. A published article is never edited in place: EDIT makes
+# a new draft version and the published one stays live until the new one is published.
+# Archiving a draft discards it; an archived article comes back only through a new draft.
+ARTICLE_TRANSITIONS: Final[Mapping[tuple[Status, ArticleAction], Status]] = {
+    ("draft", ArticleAction.EDIT): "draft",
+    ("draft", ArticleAction.SUBMIT): "submitted",
+    ("draft", ArticleAction.VALIDATE): "validated",
+    ("draft", ArticleAction.PUBLISH): "published",
+    ("draft", ArticleAction.ARCHIVE): "archived",
+    ("submitted", ArticleAction.EDIT): "draft",
+    ("submitted", ArticleAction.VALIDATE): "validated",
+    ("submitted", ArticleAction.PUBLISH): "published",
+    ("submitted", ArticleAction.REJECT): "draft",
+    ("submitted", ArticleAction.ARCHIVE): "archived",
+    ("validated", ArticleAction.EDIT): "draft",
+    ("validated", ArticleAction.PUBLISH): "published",
+    ("validated", ArticleAction.REJECT): "draft",
+    ("validated", ArticleAction.ARCHIVE): "archived",
+    ("published", ArticleAction.EDIT): "draft",
+    ("published", ArticleAction.ARCHIVE): "archived",
+    ("archived", ArticleAction.EDIT): "draft",
+}
+
+# Operators (and everyone above) propose texts; only the crisis cell decides what citizens read.
+ROLE_FOR_ACTION: Final[Mapping[ArticleAction, Role]] = {
+    ArticleAction.EDIT: Role.OPERATOR,
+    ArticleAction.SUBMIT: Role.OPERATOR,
+    ArticleAction.VALIDATE: Role.CELL,
+    ArticleAction.PUBLISH: Role.CELL,
+    ArticleAction.REJECT: Role.CELL,
+    ArticleAction.ARCHIVE: Role.CELL,
+}
+
+EVENT_FOR_ACTION: Final[Mapping[ArticleAction, str]] = {
+    ArticleAction.EDIT: "kb.article_drafted",
+    ArticleAction.SUBMIT: "kb.article_submitted",
+    ArticleAction.VALIDATE: "kb.article_validated",
+    ArticleAction.PUBLISH: "kb.article_published",
+    ArticleAction.REJECT: "kb.article_rejected",
+    ArticleAction.ARCHIVE: "kb.article_archived",
+}
+
+
+def next_article_status(status: Status, action: ArticleAction) -> Status:
+    """The status after `action`, or InvalidTransition naming the actions allowed now."""
+    try:
+        return ARTICLE_TRANSITIONS[(status, action)]
+    except KeyError:
+        allowed = sorted(a.value for (s, a) in ARTICLE_TRANSITIONS if s == status)
+        raise InvalidTransition(
+            f"cannot {action.value} an article that is {status}; allowed now: {', '.join(allowed)}"
+        ) from None

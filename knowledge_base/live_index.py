@@ -1,0 +1,91 @@
+"""The search indexes of one process, kept in step with Redis by polling a generation counter.
+
+Every change that citizens' answers depend on (a publication, an archive, an alternate
+validated on a live article, the synonym table) bumps `kb:generation` in the same
+transaction. Each process checks the counter at most every CHECK_INTERVAL_S (on use, and
+in the web process from a background loop) and rebuilds in a thread when it moved, so no
+process serves an index older than CHECK_INTERVAL_S plus one rebuild after a change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import time
+from collections.abc import Mapping, Sequence
+
+from knowledge_base.article import Article
+from knowledge_base.search import SearchIndex
+from knowledge_base.store import ArticleStore
+from knowledge_base.tuning import synonym_table
+
+log = logging.getLogger(__name__)
+
+CHECK_INTERVAL_S = 0.2
+
+
+@dataclasses.dataclass(frozen=True)
+class Indexes:
+    """One consistent snapshot: the public index, the operators-only one and the articles."""
+
+    generation: int
+    public: SearchIndex
+    operators: SearchIndex  # articles for operators only (their suggestions add these)
+    articles: Mapping[str, Article]
+
+
+def build_indexes(generation: int, articles: Sequence[Article], synonyms: Mapping[str, str]) -> Indexes:
+    """Citizens only ever see published public articles: they get an index of their own."""
+    public = [a for a in articles if a.audience == "public"]
+    internal = [a for a in articles if a.audience != "public"]
+    return Indexes(generation, SearchIndex(public, synonyms=synonyms),
+                   SearchIndex(internal, synonyms=synonyms), {a.id: a for a in articles})
+
+
+class LiveIndex:
+    """The current Indexes of this process; `current()` never returns one more than a check stale."""
+
+    def __init__(self, store: ArticleStore) -> None:
+        self.store = store
+        self._indexes: Indexes | None = None
+        self._checked = 0.0
+        self._lock = asyncio.Lock()
+        self.rebuilds = 0
+
+    async def current(self) -> Indexes:
+        """The indexes, checking the generation first if the last check is older than the interval."""
+        if self._indexes is None or time.monotonic() - self._checked >= CHECK_INTERVAL_S:
+            return await self.refresh()
+        return self._indexes
+
+    async def refresh(self) -> Indexes:
+        """Rebuild now if the generation moved (concurrent callers share one rebuild)."""
+        async with self._lock:
+            started = time.monotonic()
+            generation = await self.store.generation()
+            if self._indexes is not None and self._indexes.generation == generation:
+                self._checked = started
+                return self._indexes
+            # The generation is read before the articles: a change in between bumps it
+            # again, so the next check rebuilds; an index is never labelled newer than it is.
+            articles = await self.store.published()
+            synonyms = await synonym_table(self.store)
+            self._indexes = await asyncio.to_thread(build_indexes, generation, articles, synonyms)
+            self._checked = started
+            self.rebuilds += 1
+            log.debug("knowledge-base index rebuilt", extra={
+                "generation": generation, "articles": len(articles),
+                "seconds": round(time.monotonic() - started, 3)})
+            return self._indexes
+
+    async def keep_fresh(self, stop: asyncio.Event) -> None:
+        """Background loop of a web process: check every interval until `stop` is set."""
+        while not stop.is_set():
+            try:
+                await self.refresh()
+            except Exception:  # Redis down: keep serving the last index, retry next tick
+                log.warning("knowledge-base index refresh failed", exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), CHECK_INTERVAL_S)

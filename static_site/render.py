@@ -43,7 +43,7 @@ def stylesheets() -> tuple[str, str, str]:
     critical = (folder / "critical.css").read_text(encoding="utf-8")
     full = (folder / "site.css").read_text(encoding="utf-8")
     digest = hashlib.sha256(full.encode()).hexdigest()[:10]
-    return critical, full, f"assets/site.{digest}.css"
+    return critical, full, f"site-assets/site.{digest}.css"
 
 
 def templates_fingerprint() -> str:

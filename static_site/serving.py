@@ -67,7 +67,7 @@ def site_headers(file: Path, encoding: str | None) -> dict[str, str]:
         "Vary": "Accept-Encoding",
         "Content-Type": TYPES.get(file.suffix)
         or mimetypes.guess_type(file.name)[0] or "application/octet-stream",
-        "Cache-Control": ASSET_CACHE if file.parent.name == "assets" else HTML_CACHE,
+        "Cache-Control": ASSET_CACHE if file.parent.name == "site-assets" else HTML_CACHE,
     }
     if encoding:
         headers["Content-Encoding"] = encoding

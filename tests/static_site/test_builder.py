@@ -30,7 +30,7 @@ def test_every_text_file_has_gzip_and_brotli_twins(built: BuildReport, site_dir:
 
 def test_home_budget_and_essentials_first(built: BuildReport, site_dir: Path) -> None:
     html = (site_dir / "index.html").read_bytes()
-    css = next((site_dir / "assets").glob("site.*.css.br")).read_bytes()
+    css = next((site_dir / "site-assets").glob("site.*.css.br")).read_bytes()
     assert len((site_dir / "index.html.br").read_bytes()) + len(css) <= 30_000
     first = html[:14_000].decode("utf-8", "ignore")
     assert "Montez" in first or "hauteur" in first  # the first safety instruction

@@ -105,8 +105,8 @@ def test_gzip_and_identity_negotiation(nginx: str, site_dir: Path) -> None:
 
 
 def test_hashed_assets_are_immutable_and_shards_are_followed(nginx: str, site_dir: Path) -> None:
-    css = next((site_dir / "assets").glob("site.*.css")).name
-    _, headers, _ = get(f"{nginx}/assets/{css}", **{"Accept-Encoding": "br"})
+    css = next((site_dir / "site-assets").glob("site.*.css")).name
+    _, headers, _ = get(f"{nginx}/site-assets/{css}", **{"Accept-Encoding": "br"})
     assert headers["cache-control"] == "public, max-age=31536000, immutable"
     assert headers["content-encoding"] == "br"
     status, _, _ = get(nginx + "/articles/", **{"Accept-Encoding": "br"})

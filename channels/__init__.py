@@ -2,12 +2,95 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from importlib import resources
+
 from aiohttp import web
 
+from channels.api import DESK, setup_api
+from channels.chat.socket import ChatHub
+from channels.desk import Desk, Sender
 from channels.greetings import update_greetings
+from channels.kb_bridge import knowledge_base_for
+from channels.keys import ChannelKeys
+from channels.router import Router
+from channels.sms.adapter import TwilioSms
+from channels.sms.webhooks import sms_routes
+from channels.store import ConversationStore
 from crisis.context import Context
+from crisis.errors import InvalidTransition, NotFound
+from crisis.types import ChannelKind, Conversation, Event, Message
+
+log = logging.getLogger(__name__)
+SWEEP_INTERVAL_S = 2.0
+
+
+def _sms_sender(ctx: Context) -> Sender:
+    async def send(conversation: Conversation, message: Message) -> None:
+        # A citizen is waiting: the `replies` queue goes before broadcasts (`bulk`).
+        await ctx.jobs.enqueue_async("channels.sms.jobs.send_sms_job", conversation.id,
+                                     message.id, message.text, queue="replies", retries=3)
+    return send
+
+
+def build_desk(ctx: Context) -> tuple[Desk, ChatHub]:
+    keys = ChannelKeys(ctx.keys)
+    store = ConversationStore(ctx.redis, keys, ctx.bus, ctx.secret)
+    hub = ChatHub(ctx, keys, store)
+    answerer, article_text, _live = knowledge_base_for(ctx)
+    senders: dict[ChannelKind, Sender] = {ChannelKind.CHAT: hub.send}
+    if ctx.settings.twilio_enabled:
+        senders[ChannelKind.SMS] = _sms_sender(ctx)
+    return Desk(ctx, store, Router(ctx.redis, keys), answerer, article_text, senders), hub
+
+
+async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
+    """Offers not accepted in time go back to the head of the queue."""
+    while not stop.is_set():
+        try:
+            for conversation_id in await desk.router.expired_offers():
+                conversation = await desk.store.get(conversation_id)
+                if conversation.operator:
+                    await desk.requeue(conversation_id, conversation.operator, actor="router")
+                else:
+                    await desk.router.accept(conversation_id)
+            await desk.assign()
+        except (InvalidTransition, NotFound):
+            pass  # another process got there first
+        except Exception:  # Redis hiccup: try again next tick
+            log.warning("offer sweep failed", exc_info=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), SWEEP_INTERVAL_S)
 
 
 def setup(app: web.Application, ctx: Context) -> None:
-    """Register the channels' routes and event subscriptions."""
+    """Register the channels' routes, event subscriptions and background tasks."""
+    desk, hub = build_desk(ctx)
+    app[DESK] = desk
     ctx.subscribe("channels-greetings", lambda event: update_greetings(ctx, event))
+
+    async def on_event(event: Event) -> None:
+        if event.type == "conversation.message_received":
+            await desk.process_inbound(event.subject)
+    ctx.subscribe("channels-inbound", on_event)
+
+    async def background(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(hub.run(stop)), asyncio.create_task(_sweep_offers(desk, stop))]
+        yield
+        stop.set()
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+    app.cleanup_ctx.append(background)
+
+    if ctx.settings.twilio_enabled:
+        for path, handler in sms_routes(TwilioSms(ctx.settings), desk.store, ctx.settings):
+            app.router.add_post(path, handler)
+    app.router.add_get("/chat/ws", hub.handle)
+    app.router.add_static("/chat/static/", str(resources.files("channels.chat") / "static"))
+    setup_api(app)

@@ -15,6 +15,7 @@ import redis
 from rq import Queue, Retry
 
 from crisis.keys import Keys
+from crisis.settings import Settings
 
 QUEUE_NAMES = ("replies", "default", "bulk")
 
@@ -49,3 +50,23 @@ class Jobs:
 
     async def enqueue_async(self, func_path: str, *args: Any, **kwargs: Any) -> str:
         return await asyncio.to_thread(self.enqueue, func_path, *args, **kwargs)
+
+
+# RQ gives jobs no way to receive objects: the worker's entry point binds its Settings here
+# once, before working, and jobs read them back (forked job processes inherit them).
+_worker_settings: Settings | None = None
+
+
+def bind_worker_settings(settings: Settings, redis_url: str) -> None:
+    global _worker_settings, _worker_redis_url
+    _worker_settings, _worker_redis_url = settings, redis_url
+
+
+_worker_redis_url = ""
+
+
+def worker_settings() -> tuple[Settings, str]:
+    """The settings and Redis URL of the worker running this job."""
+    if _worker_settings is None:
+        raise RuntimeError("job run outside `crisis worker`: call bind_worker_settings first")
+    return _worker_settings, _worker_redis_url

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Final
 
 from crisis.errors import InvalidInput, InvalidTransition
-from crisis.types import CrisisState, PublicationStatus
+from crisis.types import ConversationStatus, CrisisState, PublicationStatus
 
 LEVELS: Final = (1, 2, 3)
 
@@ -93,3 +93,50 @@ def check_level(level: int) -> int:
     if level not in LEVELS:
         raise InvalidInput(f"level must be 1, 2 or 3, not {level}")
     return level
+
+
+class ConversationAction(StrEnum):
+    AUTO_ANSWER = "auto-answer"
+    QUEUE = "queue"
+    ASSIGN = "assign"
+    REPLY = "reply"  # an operator answered: now the citizen's turn
+    CITIZEN_REPLY = "citizen-reply"
+    REQUEUE = "requeue"  # not accepted in time, operator gone, or transferred
+    CLOSE = "close"
+
+
+_C = ConversationStatus
+_A = ConversationAction
+CONVERSATION_TRANSITIONS: Final[Mapping[tuple[ConversationStatus, ConversationAction],
+                                        ConversationStatus]] = {
+    (_C.NEW, _A.AUTO_ANSWER): _C.AUTO_ANSWERED,
+    (_C.NEW, _A.QUEUE): _C.QUEUED,
+    (_C.NEW, _A.CLOSE): _C.CLOSED,
+    (_C.AUTO_ANSWERED, _A.AUTO_ANSWER): _C.AUTO_ANSWERED,
+    (_C.AUTO_ANSWERED, _A.QUEUE): _C.QUEUED,
+    (_C.AUTO_ANSWERED, _A.CLOSE): _C.CLOSED,
+    (_C.QUEUED, _A.ASSIGN): _C.ASSIGNED,
+    (_C.QUEUED, _A.CLOSE): _C.CLOSED,  # abandoned, or handled by self-service
+    (_C.QUEUED, _A.QUEUE): _C.QUEUED,  # the citizen writes again while waiting
+    (_C.ASSIGNED, _A.REPLY): _C.WAITING_CITIZEN,
+    (_C.ASSIGNED, _A.CITIZEN_REPLY): _C.ASSIGNED,
+    (_C.ASSIGNED, _A.REQUEUE): _C.QUEUED,
+    (_C.ASSIGNED, _A.CLOSE): _C.CLOSED,
+    (_C.WAITING_CITIZEN, _A.REPLY): _C.WAITING_CITIZEN,
+    (_C.WAITING_CITIZEN, _A.CITIZEN_REPLY): _C.ASSIGNED,
+    (_C.WAITING_CITIZEN, _A.REQUEUE): _C.QUEUED,
+    (_C.WAITING_CITIZEN, _A.CLOSE): _C.CLOSED,
+}
+
+
+def next_conversation_status(
+    status: ConversationStatus, action: ConversationAction
+) -> ConversationStatus:
+    """The status after `action`, or InvalidTransition naming the actions allowed now."""
+    try:
+        return CONVERSATION_TRANSITIONS[(status, action)]
+    except KeyError:
+        allowed = sorted(a.value for (s, a) in CONVERSATION_TRANSITIONS if s == status)
+        hint = f"; allowed now: {', '.join(allowed)}" if allowed else "; it is closed"
+        raise InvalidTransition(
+            f"cannot {action.value} a conversation that is {status.value}{hint}") from None

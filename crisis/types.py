@@ -208,3 +208,82 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
     target: str
     before: str | None = None
     after: str | None = None
+
+
+class Direction(StrEnum):
+    INBOUND = "in"
+    OUTBOUND = "out"
+
+
+class DeliveryStatus(StrEnum):
+    """Where an outbound message is (Twilio's vocabulary, shared by every channel)."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    RECEIVED = "received"  # inbound messages
+
+
+class OperatorStatus(StrEnum):
+    AVAILABLE = "available"
+    PAUSE = "pause"
+    OFFLINE = "offline"
+
+
+class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
+    """A citizen's message as any channel adapter hands it to the router."""
+
+    channel: ChannelKind
+    address: str  # normalised: E.164 phone number, chat token, Telegram chat id, e-mail
+    text: str
+    provider_id: str  # the provider's id (MessageSid...), used to drop retried duplicates
+    received_at: dt.datetime
+    lang: str = "fr"
+    attachments: tuple[str, ...] = ()
+
+
+class Message(msgspec.Struct, frozen=True, kw_only=True):
+    """One message of a conversation, either way."""
+
+    id: str
+    direction: Direction
+    text: str
+    at: dt.datetime
+    author: str  # "citizen", "auto" (knowledge base) or the operator's name
+    provider_id: str = ""
+    status: DeliveryStatus = DeliveryStatus.RECEIVED
+    article_id: str | None = None
+    attachments: tuple[str, ...] = ()
+
+
+class Conversation(msgspec.Struct, frozen=True, kw_only=True):
+    """A citizen's exchange on one channel, from first message to closing."""
+
+    id: str
+    channel: ChannelKind
+    citizen: str  # the citizen id (one per person across channels), never the raw address
+    address_masked: str
+    status: ConversationStatus
+    lang: str = "fr"
+    area: str | None = None
+    tags: tuple[str, ...] = ()
+    priority: int = 0  # 1 = urgent (matched an urgent keyword), 0 = normal
+    operator: str | None = None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    first_human_reply_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    wrap_up: str = ""
+    transitions: tuple[tuple[str, dt.datetime], ...] = ()
+
+
+class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):
+    """What a channel adapter must send."""
+
+    channel: ChannelKind
+    address: str
+    text: str
+    conversation_id: str
+    message_id: str
+    bulk: bool = False

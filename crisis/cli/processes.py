@@ -18,7 +18,7 @@ from crisis.cli.core_commands import say
 from crisis.cli.runtime import acting_principal, command_context, redis_url_for
 from crisis.demo import ensure_demo
 from crisis.heartbeat import process_name, start_beating_thread
-from crisis.jobs import queues
+from crisis.jobs import bind_worker_settings, queues
 from crisis.keys import Keys
 from crisis.redis_client import sync_redis
 from crisis.redis_server import EmbeddedRedis
@@ -56,6 +56,7 @@ def run_web(settings: Settings, args: argparse.Namespace) -> int:
 def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     with redis_url_for(settings) as url:
         keys = Keys(settings.redis_prefix)
+        bind_worker_settings(settings, url)
         connection = sync_redis(url, decode=False)
         stop_beating = start_beating_thread(sync_redis(url), keys, "worker")
         _watch_parent(args.parent_pid)

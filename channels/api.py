@@ -1,0 +1,134 @@
+"""JSON API of the contact centre: conversations and the operator's own status."""
+
+from __future__ import annotations
+
+import msgspec
+from aiohttp import web
+
+from channels.desk import Desk
+from channels.router import Router
+from crisis.errors import Forbidden, InvalidInput
+from crisis.types import ChannelKind, ConversationStatus, OperatorStatus, Role
+from crisis.web.api_registry import ApiRoute, add_api_route
+from crisis.web.json_io import json_response, read_body
+from crisis.web.middleware import require
+
+MAX_LIMIT = 1000
+DESK: web.AppKey[Desk] = web.AppKey("channels_desk", Desk)
+
+
+class ReplyBody(msgspec.Struct, forbid_unknown_fields=True):
+    text: str
+    article_id: str | None = None
+
+
+class CloseBody(msgspec.Struct, forbid_unknown_fields=True):
+    wrap_up: str = ""
+
+
+class StatusBody(msgspec.Struct, forbid_unknown_fields=True):
+    status: OperatorStatus
+    capacity: int = 3
+    langs: tuple[str, ...] = ("fr",)
+
+
+def _enum(value: str | None, kind: type[ConversationStatus] | type[ChannelKind], name: str
+          ) -> str | None:
+    if not value:
+        return None
+    try:
+        return kind(value).value
+    except ValueError:
+        allowed = ", ".join(v.value for v in kind)
+        raise InvalidInput(f"unknown {name} {value!r}; use one of {allowed}") from None
+
+
+async def list_conversations(request: web.Request) -> web.Response:
+    require(request, Role.OPERATOR)
+    query = request.query
+    try:
+        limit = int(query.get("limit", "50"))
+        cursor = float(query["cursor"]) if query.get("cursor") else None
+    except ValueError:
+        raise InvalidInput("limit must be a whole number and cursor a value from `next`") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}")
+    status = _enum(query.get("status"), ConversationStatus, "status")
+    channel = _enum(query.get("channel"), ChannelKind, "channel")
+    items, total, next_cursor = await request.app[DESK].store.page(
+        status=status, channel=ChannelKind(channel) if channel else None, limit=limit,
+        cursor=cursor)
+    return json_response({"items": items, "total": total,
+                          "next": None if next_cursor is None else repr(next_cursor)})
+
+
+async def get_conversation(request: web.Request) -> web.Response:
+    require(request, Role.OPERATOR)
+    store = request.app[DESK].store
+    conversation_id = request.match_info["conversation_id"]
+    conversation = await store.get(conversation_id)
+    return json_response({**msgspec.to_builtins(conversation),
+                          "messages": await store.messages(conversation_id)})
+
+
+async def _own(request: web.Request) -> tuple[Desk, str, str]:
+    principal = require(request, Role.OPERATOR)
+    desk = request.app[DESK]
+    conversation_id = request.match_info["conversation_id"]
+    conversation = await desk.store.get(conversation_id)
+    if conversation.operator != principal.name and not principal.role.at_least(Role.SUPERVISOR):
+        raise Forbidden("this conversation is assigned to another operator")
+    return desk, conversation_id, principal.name
+
+
+async def reply(request: web.Request) -> web.Response:
+    desk, conversation_id, name = await _own(request)
+    body = await read_body(request, ReplyBody)
+    message = await desk.reply(conversation_id, body.text, name, body.article_id)
+    return json_response(message, status=201)
+
+
+async def close(request: web.Request) -> web.Response:
+    desk, conversation_id, name = await _own(request)
+    body = await read_body(request, CloseBody) if request.can_read_body else CloseBody()
+    return json_response(await desk.close(conversation_id, name, body.wrap_up))
+
+
+async def set_my_status(request: web.Request) -> web.Response:
+    principal = require(request, Role.OPERATOR)
+    body = await read_body(request, StatusBody)
+    if not 1 <= body.capacity <= 10:
+        raise InvalidInput("capacity must be between 1 and 10")
+    desk = request.app[DESK]
+    router: Router = desk.router
+    await router.set_operator(principal.name, body.status, capacity=body.capacity,
+                              langs=tuple(body.langs[:5]))
+    if body.status is OperatorStatus.OFFLINE:
+        for conversation_id in (await router.operator(principal.name)).conversations:
+            await desk.requeue(conversation_id, principal.name, actor=principal.name)
+    await desk.assign()
+    state = await router.operator(principal.name)
+    return json_response({"name": state.name, "status": state.status, "capacity": state.capacity,
+                          "load": state.load, "conversations": state.conversations})
+
+
+def setup_api(app: web.Application) -> None:
+    for route in (
+        ApiRoute("GET", "/api/conversations", list_conversations,
+                 "Conversations, newest first, paged with `next`", Role.OPERATOR,
+                 query=("status", "channel", "limit", "cursor"), tag="contact centre"),
+        ApiRoute("GET", "/api/conversations/{conversation_id}", get_conversation,
+                 "One conversation with its messages", Role.OPERATOR, tag="contact centre"),
+        ApiRoute("POST", "/api/conversations/{conversation_id}/reply", reply,
+                 "Reply to the citizen", Role.OPERATOR, tag="contact centre",
+                 body={"type": "object", "required": ["text"], "properties": {
+                     "text": {"type": "string"}, "article_id": {"type": "string"}}}),
+        ApiRoute("POST", "/api/conversations/{conversation_id}/close", close,
+                 "Close with a wrap-up code", Role.OPERATOR, tag="contact centre",
+                 body={"type": "object", "properties": {"wrap_up": {"type": "string"}}}),
+        ApiRoute("POST", "/api/operators/me/status", set_my_status,
+                 "Set my status: available, pause or offline", Role.OPERATOR,
+                 tag="contact centre", body={"type": "object", "required": ["status"],
+                                             "properties": {"status": {"type": "string"}}}),
+    ):
+        add_api_route(app, route)

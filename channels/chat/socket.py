@@ -1,0 +1,158 @@
+"""The web-chat WebSocket (`GET /chat/ws`): anonymous, resumable, never losing a message.
+
+Protocol (JSON frames):
+  client: {"type": "hello", "token": str|null, "since": last message id|null, "lang": "fr"}
+  server: {"type": "welcome", "token": str}  then every message after `since`
+  client: {"type": "message", "id": client-chosen id, "text": str}
+  server: {"type": "ack", "id": ...}  and  {"type": "message", "id", "text", "author", "at"}
+A client resends unacknowledged messages with the same id after a reconnect; the store drops
+the duplicates. One Redis pattern subscription per process feeds every local socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+from collections import defaultdict
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from channels.addresses import citizen_id
+from channels.keys import ChannelKeys
+from channels.store import ConversationStore
+from crisis.context import Context
+from crisis.types import ChannelKind, Conversation, InboundMessage, Message, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 1000
+MAX_FRAME = 4096
+RATE_PER_S = 2.0  # sustained messages per second per socket
+BURST = 5
+
+
+def issue_token(secret: bytes) -> str:
+    raw = secrets.token_urlsafe(18)
+    return f"{raw}.{hmac.new(secret, raw.encode(), hashlib.sha256).hexdigest()[:16]}"
+
+
+def valid_token(secret: bytes, token: object) -> bool:
+    if not isinstance(token, str) or token.count(".") != 1 or len(token) > 64:
+        return False
+    raw, signature = token.split(".")
+    expected = hmac.new(secret, raw.encode(), hashlib.sha256).hexdigest()[:16]
+    return hmac.compare_digest(signature, expected)
+
+
+def frame(message: Message) -> dict[str, Any]:
+    return {"type": "message", "id": message.id, "text": message.text,
+            "author": "citizen" if message.author == "citizen" else
+            "auto" if message.author == "auto" else "operator",
+            "at": message.at.isoformat(),
+            # The citizen's own messages carry the id their browser chose, so a resumed
+            # page recognises what it already shows.
+            "client_id": message.provider_id if message.author == "citizen" else None}
+
+
+class ChatHub:
+    """Delivers outbound chat messages to the sockets of this process."""
+
+    def __init__(self, ctx: Context, keys: ChannelKeys, store: ConversationStore) -> None:
+        self.ctx = ctx
+        self.k = keys
+        self.store = store
+        self.sockets: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
+
+    def channel(self, citizen: str) -> str:
+        return self.k.root + "chat:" + citizen
+
+    async def send(self, conversation: Conversation, message: Message) -> None:
+        """The chat channel's sender: publish; the process holding the socket delivers."""
+        await self.ctx.redis.publish(self.channel(conversation.citizen), json.dumps(frame(message)))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        pubsub = self.ctx.redis.pubsub()
+        await pubsub.psubscribe(self.k.root + "chat:*")
+        try:
+            while not stop.is_set():
+                item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                if item and item["type"] == "pmessage":
+                    citizen = str(item["channel"]).rsplit(":", 1)[1]
+                    for socket in list(self.sockets.get(citizen, ())):
+                        with contextlib.suppress(ConnectionError, RuntimeError):
+                            await socket.send_str(str(item["data"]))
+        finally:
+            await pubsub.aclose()
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME)
+        await socket.prepare(request)
+        citizen = ""
+        try:
+            citizen = await self._converse(socket)
+        finally:
+            self.sockets.get(citizen, set()).discard(socket)
+        return socket
+
+    async def _converse(self, socket: web.WebSocketResponse) -> str:
+        citizen, token, lang = "", "", "fr"
+        tokens, last = float(BURST), time.monotonic()
+        async for raw in socket:
+            if raw.type is not WSMsgType.TEXT:
+                break
+            try:
+                data = json.loads(raw.data)
+                assert isinstance(data, dict)
+            except (ValueError, AssertionError):
+                await socket.send_json({"type": "error", "message": "invalid frame"})
+                continue
+            if data.get("type") == "hello":
+                token = data["token"] if valid_token(self.ctx.secret, data.get("token")) \
+                    else issue_token(self.ctx.secret)
+                lang = "en" if data.get("lang") == "en" else "fr"
+                citizen = citizen_id(self.ctx.secret, token)
+                self.sockets[citizen].add(socket)
+                await socket.send_json({"type": "welcome", "token": token})
+                await self._replay(socket, citizen, data.get("since"))
+            elif data.get("type") == "message" and token:
+                now = time.monotonic()
+                tokens = min(BURST, tokens + (now - last) * RATE_PER_S)
+                last = now
+                if tokens < 1:
+                    await socket.send_json({"type": "error", "message": "slow down"})
+                    continue
+                tokens -= 1
+                await self._receive(socket, token, lang, data)
+        return citizen
+
+    async def _receive(self, socket: web.WebSocketResponse, token: str, lang: str,
+                       data: dict[str, Any]) -> None:
+        client_id, text = str(data.get("id", ""))[:64], str(data.get("text", "")).strip()
+        if not client_id or not text:
+            await socket.send_json({"type": "error", "message": "id and text are required"})
+            return
+        if len(text) > MAX_TEXT:
+            await socket.send_json({"type": "error",
+                                    "message": f"message too long (max {MAX_TEXT})"})
+            return
+        await self.store.receive(InboundMessage(
+            channel=ChannelKind.CHAT, address=token, text=text, provider_id=client_id,
+            received_at=utcnow(), lang=lang))
+        await socket.send_json({"type": "ack", "id": client_id})
+
+    async def _replay(self, socket: web.WebSocketResponse, citizen: str, since: object) -> None:
+        conversation_id = await self.ctx.redis.get(self.k.address("chat", citizen))
+        if conversation_id is None:
+            return
+        messages = await self.store.messages(str(conversation_id))
+        ids = [m.id for m in messages]
+        start = ids.index(since) + 1 if isinstance(since, str) and since in ids else 0
+        for message in messages[start:]:
+            await socket.send_json(frame(message))

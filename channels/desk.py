@@ -1,0 +1,197 @@
+"""The contact desk: what happens to a citizen's message, and to an operator's reply.
+
+Inbound: opt-out keywords, then urgent keywords (tell them to call 112, queue first), then a
+request for a person (queue), then the knowledge base's auto-answer (answer at once when
+confident), else the queue with the expected wait. Outbound: stored first, then handed to the
+channel (an RQ job for SMS, the live socket for chat). Channel-neutral: the adapters table
+decides how a message leaves.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import unicodedata
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from channels.greetings import live_greetings
+from channels.keys import ChannelKeys
+from channels.messages import say
+from channels.router import Router, skill_of
+from channels.store import ConversationStore
+from crisis.context import Context
+from crisis.errors import InvalidInput, InvalidTransition, NotFound
+from crisis.lifecycle import ConversationAction
+from crisis.types import ChannelKind, Conversation, ConversationStatus, Message, utcnow
+from knowledge_base.answer import AutoAnswer
+from knowledge_base.intents import Intent
+
+log = logging.getLogger(__name__)
+
+Answerer = Callable[[str, str, ChannelKind], Awaitable[AutoAnswer]]
+ArticleText = Callable[[str, bool], Awaitable[str]]  # (article id, short form for SMS)
+Sender = Callable[[Conversation, Message], Awaitable[None]]
+
+STOP_WORDS = frozenset({"stop", "arret", "arreter", "unsubscribe", "desabonner"})
+START_WORDS = frozenset({"start", "unstop", "reprendre"})
+HUMAN_WORDS = frozenset({"0", "agent", "humain", "conseiller", "operateur"})
+MAX_REPLY_CHARS = 1600
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+
+
+class Desk:
+    def __init__(self, ctx: Context, store: ConversationStore, router: Router,
+                 answerer: Answerer, article_text: ArticleText,
+                 senders: dict[ChannelKind, Sender]) -> None:
+        self.ctx = ctx
+        self.article_text = article_text
+        self.store = store
+        self.router = router
+        self.answerer = answerer
+        self.senders = senders
+        self.k: ChannelKeys = store.k
+
+    async def process_inbound(self, conversation_id: str) -> None:
+        """Decide what to do with the conversation's latest citizen message."""
+        conversation = await self.store.get(conversation_id)
+        messages = await self.store.messages(conversation_id)
+        last = next((m for m in reversed(messages) if m.author == "citizen"), None)
+        if last is None:
+            return
+        text = fold(last.text)
+        if conversation.channel is ChannelKind.SMS and text in STOP_WORDS | START_WORDS:
+            await self._opt(conversation, text in STOP_WORDS)
+            return
+        if conversation.status in (ConversationStatus.ASSIGNED, ConversationStatus.WAITING_CITIZEN):
+            await self.store.transition(conversation_id, ConversationAction.CITIZEN_REPLY,
+                                        actor="citizen")
+            await self.publish_live("message", conversation_id, conversation.operator)
+            return
+        if conversation.status is ConversationStatus.QUEUED:
+            await self.publish_live("message", conversation_id, None)
+            return
+        await self._first_answer(conversation, last, text)
+
+    async def _first_answer(self, conversation: Conversation, last: Message, text: str) -> None:
+        lang = conversation.lang
+        if await self._is_urgent(text):
+            await self.send(conversation, say("urgent", lang), author="auto")
+            await self.queue(conversation, urgent=True)
+            return
+        if text in HUMAN_WORDS:
+            await self.queue(conversation)
+            return
+        answer = await self.answerer(last.text, lang, conversation.channel)
+        if answer.intent is Intent.HUMAN:
+            await self.queue(conversation)
+        elif answer.answer_id is not None:
+            body = await self._article_text(answer.answer_id, conversation.channel)
+            await self.send(conversation, f"{body}\n{say('human_hint', lang)}", author="auto",
+                            article_id=answer.answer_id)
+            await self.store.transition(conversation.id, ConversationAction.AUTO_ANSWER,
+                                        actor="knowledge-base")
+        elif answer.intent in (Intent.GREETING, Intent.THANKS, Intent.GOODBYE, Intent.EMPTY):
+            await self.send(conversation, say(f"intent_{answer.intent.value}", lang), author="auto")
+            if conversation.status is ConversationStatus.NEW:
+                await self.store.transition(conversation.id, ConversationAction.AUTO_ANSWER,
+                                            actor="knowledge-base")
+        else:
+            await self.queue(conversation)
+
+    async def _article_text(self, article_id: str, channel: ChannelKind) -> str:
+        return await self.article_text(article_id, channel is ChannelKind.SMS)
+
+    async def _is_urgent(self, text: str) -> bool:
+        words = set(text.replace("'", " ").split())
+        return any(set(g.urgent_keywords) & words for g in await live_greetings(self.ctx))
+
+    async def _opt(self, conversation: Conversation, out: bool) -> None:
+        if out:
+            await self.ctx.redis.sadd(self.k.optout, conversation.citizen)  # type: ignore[misc]
+        else:
+            await self.ctx.redis.srem(self.k.optout, conversation.citizen)  # type: ignore[misc]
+        await self.store.add_outbound(conversation.id, say("opt_out" if out else "opt_in",
+                                                           conversation.lang), "auto")
+        if conversation.status is not ConversationStatus.CLOSED:
+            await self.store.transition(conversation.id, ConversationAction.CLOSE, actor="citizen")
+
+    async def queue(self, conversation: Conversation, *, urgent: bool = False) -> None:
+        await self.store.transition(conversation.id, ConversationAction.QUEUE, actor="router",
+                                    priority="1" if urgent else "0")
+        await self.router.enqueue(conversation.id, skill_of(conversation.lang, conversation.channel),
+                                  urgent=urgent)
+        position = await self.router.position(conversation.id) or 1
+        await self.send(conversation, say("queued", conversation.lang).format(position=position),
+                        author="auto")
+        await self.publish_live("queued", conversation.id, None)
+        await self.assign()
+
+    async def assign(self) -> None:
+        for conversation_id, operator in await self.router.assign():
+            try:
+                await self.store.transition(conversation_id, ConversationAction.ASSIGN,
+                                            actor="router", operator=operator)
+            except (InvalidTransition, NotFound):  # closed by the citizen meanwhile
+                await self.router.release(conversation_id, operator)
+                continue
+            await self.publish_live("assigned", conversation_id, operator)
+
+    async def send(self, conversation: Conversation, text: str, *, author: str,
+                   article_id: str | None = None) -> Message:
+        """Store an outbound message, then hand it to its channel."""
+        text = text.strip()
+        if not text:
+            raise InvalidInput("the reply is empty")
+        if len(text) > MAX_REPLY_CHARS:
+            raise InvalidInput(f"the reply is too long: at most {MAX_REPLY_CHARS} characters")
+        message = await self.store.add_outbound(conversation.id, text, author, article_id)
+        sender = self.senders.get(conversation.channel)
+        if sender is None:
+            log.warning("no sender for channel", extra={"channel": conversation.channel.value})
+        else:
+            await sender(conversation, message)
+        return message
+
+    async def reply(self, conversation_id: str, text: str, operator: str,
+                    article_id: str | None = None) -> Message:
+        conversation = await self.store.get(conversation_id)
+        message = await self.send(conversation, text, author=operator, article_id=article_id)
+        first = {} if conversation.first_human_reply_at else {
+            "first_human_reply_at": utcnow().isoformat()}
+        await self.store.transition(conversation_id, ConversationAction.REPLY, actor=operator,
+                                    **first)
+        await self.router.accept(conversation_id)
+        return message
+
+    async def close(self, conversation_id: str, actor: str, wrap_up: str = "") -> Conversation:
+        conversation = await self.store.get(conversation_id)
+        closed = await self.store.transition(conversation_id, ConversationAction.CLOSE,
+                                             actor=actor, wrap_up=wrap_up[:100],
+                                             closed_at=utcnow().isoformat())
+        await self.router.dequeue(conversation_id)
+        if conversation.operator:
+            await self.router.release(conversation_id, conversation.operator)
+        await self.publish_live("closed", conversation_id, conversation.operator)
+        await self.assign()
+        return closed
+
+    async def requeue(self, conversation_id: str, operator: str, actor: str) -> None:
+        """Back to the head of the queue (offer not accepted, operator gone, transfer)."""
+        conversation = await self.store.get(conversation_id)
+        await self.router.release(conversation_id, operator)
+        if conversation.status in (ConversationStatus.ASSIGNED, ConversationStatus.WAITING_CITIZEN):
+            await self.store.transition(conversation_id, ConversationAction.REQUEUE, actor=actor,
+                                        operator="")
+            await self.router.enqueue(conversation_id, skill_of(conversation.lang,
+                                                                conversation.channel), head=True)
+            await self.publish_live("requeued", conversation_id, operator)
+
+    async def publish_live(self, kind: str, conversation_id: str, operator: str | None) -> None:
+        payload: dict[str, Any] = {"type": kind, "conversation": conversation_id,
+                                   "operator": operator}
+        await self.ctx.redis.publish(self.k.live, json.dumps(payload))

@@ -1,0 +1,104 @@
+"""Redis keys of the contact centre (all under `<prefix>ch:`).
+
+| key                              | type   | lifetime                                   |
+|----------------------------------|--------|--------------------------------------------|
+| ch:{c:ID}                        | hash   | until the retention purge (the conversation)|
+| ch:{c:ID}:messages               | list   | same (Message JSON, oldest first)          |
+| ch:{c:ID}:transitions            | list   | same ("status at-iso" per change)          |
+| ch:conversations                 | zset   | id -> last change time                     |
+| ch:status:{status}               | zset   | id -> last change time, one per status     |
+| ch:addr:{channel}:{citizen}      | string | the continuation window (conversation id)  |
+| ch:citizen:{citizen}             | hash   | until purge: channel -> raw address        |
+| ch:seen:{channel}:{provider id}  | string | 7 days (drops provider retries)            |
+| ch:provider:{provider id}        | string | 7 days ("conversation id|message index")   |
+| ch:optout                        | set    | forever (citizens who sent STOP)           |
+| ch:queue                         | zset   | conversation id -> order (urgent first)    |
+| ch:queue:skills                  | hash   | conversation id -> "lang|channel|topic|cost"|
+| ch:op:{name}                     | hash   | operator state: status, capacity, load...  |
+| ch:op:{name}:convs               | set    | conversations assigned to the operator     |
+| ch:ops:available                 | zset   | operator -> idle since (longest idle first)|
+| ch:offers                        | zset   | conversation id -> offer deadline          |
+| ch:live                          | pubsub | console updates for every web process      |
+
+The `{c:ID}` hash tag keeps one conversation's keys in one Redis Cluster slot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from crisis.keys import Keys
+
+
+@dataclasses.dataclass(frozen=True)
+class ChannelKeys:
+    keys: Keys
+
+    def _k(self, *parts: str) -> str:
+        return self.keys.scoped("ch", *parts)
+
+    @property
+    def root(self) -> str:
+        return self._k("")
+
+    def conversation(self, conversation_id: str) -> str:
+        return self._k(f"{{c:{conversation_id}}}")
+
+    def messages(self, conversation_id: str) -> str:
+        return self.conversation(conversation_id) + ":messages"
+
+    def transitions(self, conversation_id: str) -> str:
+        return self.conversation(conversation_id) + ":transitions"
+
+    @property
+    def conversations(self) -> str:
+        return self._k("conversations")
+
+    def by_status(self, status: str) -> str:
+        return self._k("status", status)
+
+    def address(self, channel: str, citizen: str) -> str:
+        return self._k("addr", channel, citizen)
+
+    def citizen(self, citizen: str) -> str:
+        return self._k("citizen", citizen)
+
+    def seen(self, channel: str, provider_id: str) -> str:
+        return self._k("seen", channel, provider_id)
+
+    def provider(self, provider_id: str) -> str:
+        return self._k("provider", provider_id)
+
+    @property
+    def optout(self) -> str:
+        return self._k("optout")
+
+    @property
+    def queue(self) -> str:
+        return self._k("queue")
+
+    @property
+    def queue_skills(self) -> str:
+        return self._k("queue", "skills")
+
+    def operator(self, name: str) -> str:
+        return self._k("op", name)
+
+    def operator_conversations(self, name: str) -> str:
+        return self._k("op", name, "convs")
+
+    @property
+    def available(self) -> str:
+        return self._k("ops", "available")
+
+    @property
+    def operators(self) -> str:
+        return self._k("ops", "all")
+
+    @property
+    def offers(self) -> str:
+        return self._k("offers")
+
+    @property
+    def live(self) -> str:
+        return self._k("live")

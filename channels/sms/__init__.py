@@ -1,0 +1,1 @@
+"""The SMS channel over Twilio: signed webhooks in, REST API out."""

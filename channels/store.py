@@ -1,0 +1,229 @@
+"""Conversations and their messages in Redis: receive (deduplicated), transition, read.
+
+`receive` is one Lua script: drop a provider's retry, find the citizen's open conversation
+on that channel (or open one), append the message. So a message acknowledged to the provider
+is always stored, and stored once, whichever web process got it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from typing import Any, cast
+
+import msgspec
+import redis.asyncio as aioredis
+from redis.exceptions import WatchError
+
+from channels.addresses import citizen_id, mask
+from channels.keys import ChannelKeys
+from crisis.errors import NotFound
+from crisis.events import EventBus, make_event
+from crisis.lifecycle import ConversationAction, next_conversation_status
+from crisis.types import (
+    ChannelKind, Conversation, ConversationStatus, DeliveryStatus, Direction, InboundMessage,
+    Message, utcnow,
+)
+
+SEEN_TTL_S = 7 * 24 * 3600
+DEFAULT_WINDOW_S = 24 * 3600
+
+RECEIVE_LUA = """
+-- KEYS: seen, address, citizen ; ARGV: root, ttl, new id, window, now, message, channel,
+--       raw address, then the new conversation's hash fields
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then return {false, 0} end
+local root = ARGV[1]
+local id = redis.call('GET', KEYS[2])
+local created = 0
+if id then
+  local status = redis.call('HGET', root .. '{c:' .. id .. '}', 'status')
+  if (not status) or status == 'closed' then id = false end
+end
+if not id then
+  id = ARGV[3]
+  created = 1
+  local fields = {}
+  for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+  redis.call('HSET', root .. '{c:' .. id .. '}', unpack(fields))
+  redis.call('ZADD', root .. 'conversations', ARGV[5], id)
+  redis.call('ZADD', root .. 'status:new', ARGV[5], id)
+end
+local conv = root .. '{c:' .. id .. '}'
+redis.call('SET', KEYS[2], id, 'EX', ARGV[4])
+redis.call('HSET', KEYS[3], ARGV[7], ARGV[8])
+redis.call('RPUSH', conv .. ':messages', ARGV[6])
+redis.call('HSET', conv, 'updated_at', ARGV[5])
+return {id, created}
+"""
+
+_OPTIONAL_TIMES = ("first_human_reply_at", "closed_at")
+
+
+def new_id(prefix: str) -> str:
+    return prefix + secrets.token_hex(6)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat()
+
+
+def decode_conversation(fields: dict[str, str]) -> Conversation:
+    if not fields:
+        raise NotFound("no such conversation")
+    data: dict[str, Any] = dict(fields)
+    data["tags"] = json.loads(data.get("tags") or "[]")
+    data["priority"] = int(data.get("priority") or 0)
+    data["updated_at"] = dt.datetime.fromtimestamp(float(data["updated_at"]), dt.timezone.utc)
+    data["operator"] = data.get("operator") or None
+    data["area"] = data.get("area") or None
+    for name in _OPTIONAL_TIMES:
+        data[name] = data.get(name) or None
+    return msgspec.convert(data, Conversation, strict=False)
+
+
+class ConversationStore:
+    def __init__(self, redis: aioredis.Redis, keys: ChannelKeys, bus: EventBus, secret: bytes,
+                 window_s: int = DEFAULT_WINDOW_S) -> None:
+        self.redis = redis
+        self.k = keys
+        self.bus = bus
+        self.secret = secret
+        self.window_s = window_s
+        self._receive = redis.register_script(RECEIVE_LUA)
+
+    async def receive(self, inbound: InboundMessage) -> tuple[Conversation, Message, bool] | None:
+        """Store an inbound message; None if the provider already delivered it (a retry)."""
+        citizen = citizen_id(self.secret, inbound.address)
+        now = inbound.received_at
+        message = Message(id=new_id("m"), direction=Direction.INBOUND, text=inbound.text,
+                          at=now, author="citizen", provider_id=inbound.provider_id,
+                          attachments=inbound.attachments)
+        fresh = new_id("c")
+        fields = {"id": fresh, "channel": inbound.channel.value, "citizen": citizen,
+                  "address_masked": mask(inbound.channel, inbound.address),
+                  "status": ConversationStatus.NEW.value, "lang": inbound.lang, "tags": "[]",
+                  "priority": "0", "created_at": _iso(now), "updated_at": str(now.timestamp())}
+        result = await self._receive(
+            keys=[self.k.seen(inbound.channel.value, inbound.provider_id),
+                  self.k.address(inbound.channel.value, citizen), self.k.citizen(citizen)],
+            args=[self.k.root, SEEN_TTL_S, fresh, self.window_s, now.timestamp(),
+                  msgspec.json.encode(message), inbound.channel.value, inbound.address,
+                  *[item for pair in fields.items() for item in pair]])
+        conversation_id, created = result
+        if not conversation_id:
+            return None
+        conversation = await self.get(str(conversation_id))
+        await self.bus.publish(make_event(
+            "conversation.message_received", actor="citizen", subject=conversation.id,
+            channel=inbound.channel.value, new=bool(created)))
+        return conversation, message, bool(created)
+
+    async def get(self, conversation_id: str) -> Conversation:
+        fields = await self.redis.hgetall(self.k.conversation(conversation_id))  # type: ignore[misc]
+        if not fields:
+            raise NotFound(f"no conversation {conversation_id!r}")
+        return decode_conversation(cast(dict[str, str], fields))
+
+    async def messages(self, conversation_id: str) -> list[Message]:
+        raws = await self.redis.lrange(self.k.messages(conversation_id), 0, -1)  # type: ignore[misc]
+        return [msgspec.json.decode(r, type=Message) for r in raws]
+
+    async def address_of(self, conversation: Conversation) -> str:
+        """The raw address to reply to (read only when sending)."""
+        raw = await self.redis.hget(self.k.citizen(conversation.citizen),  # type: ignore[misc]
+                                    conversation.channel.value)
+        if raw is None:
+            raise NotFound("the citizen's address was purged")
+        return str(raw)
+
+    async def add_outbound(self, conversation_id: str, text: str, author: str,
+                           article_id: str | None = None) -> Message:
+        message = Message(id=new_id("m"), direction=Direction.OUTBOUND, text=text, at=utcnow(),
+                          author=author, status=DeliveryStatus.QUEUED, article_id=article_id)
+        await self.redis.rpush(self.k.messages(conversation_id),  # type: ignore[misc]
+                               msgspec.json.encode(message))
+        return message
+
+    async def set_delivery(self, conversation_id: str, message_id: str,
+                           status: DeliveryStatus, provider_id: str = "") -> None:
+        """Record a delivery status (and the provider's id) on an outbound message."""
+        key = self.k.messages(conversation_id)
+        raws = await self.redis.lrange(key, 0, -1)  # type: ignore[misc]
+        for index, raw in enumerate(raws):
+            message = msgspec.json.decode(raw, type=Message)
+            if message.id == message_id:
+                updated = msgspec.structs.replace(
+                    message, status=status, provider_id=provider_id or message.provider_id)
+                await self.redis.lset(key, index, msgspec.json.encode(updated))  # type: ignore[misc]
+                if provider_id:
+                    await self.redis.set(self.k.provider(provider_id),
+                                         f"{conversation_id}|{message_id}", ex=SEEN_TTL_S)
+                return
+
+    async def delivery_by_provider(self, provider_id: str, status: DeliveryStatus) -> bool:
+        """A provider's receipt: find the message by the provider's id and record it."""
+        ref = await self.redis.get(self.k.provider(provider_id))
+        if ref is None:
+            return False
+        conversation_id, _, message_id = str(ref).partition("|")
+        await self.set_delivery(conversation_id, message_id, status)
+        return True
+
+    async def transition(self, conversation_id: str, action: ConversationAction, *,
+                         actor: str, **fields: str) -> Conversation:
+        """Move a conversation through its lifecycle (optimistic transaction) with an event."""
+        key = self.k.conversation(conversation_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    current = await pipe.hgetall(key)  # type: ignore[misc]
+                    before = decode_conversation(cast(dict[str, str], current))
+                    status = next_conversation_status(before.status, action)
+                    now = utcnow()
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.hset(key, mapping={"status": status.value,
+                                            "updated_at": str(now.timestamp()), **fields})
+                    pipe.zadd(self.k.conversations, {conversation_id: now.timestamp()})
+                    pipe.zrem(self.k.by_status(before.status.value), conversation_id)
+                    pipe.zadd(self.k.by_status(status.value), {conversation_id: now.timestamp()})
+                    pipe.rpush(self.k.transitions(conversation_id), f"{status.value} {_iso(now)}")
+                    self.bus.add_to(pipe, make_event(
+                        f"conversation.{action.value.replace('-', '_')}", actor=actor,
+                        subject=conversation_id, channel=before.channel.value,
+                        status=status.value, previous=before.status.value))
+                    await pipe.execute()
+                    return msgspec.structs.replace(before, status=status, updated_at=now)
+                except WatchError:
+                    continue
+
+    async def page(self, *, status: str | None, channel: ChannelKind | None, limit: int,
+                   cursor: float | None) -> tuple[list[Conversation], int, float | None]:
+        """Newest first; `cursor` is the last change time of the previous page's last item."""
+        key = self.k.by_status(status) if status else self.k.conversations
+        total = int(await self.redis.zcard(key))
+        upper: float | str = f"({cursor}" if cursor is not None else "+inf"
+        found: list[Conversation] = []
+        last_score: float | None = None
+        while len(found) < limit:
+            batch = await self.redis.zrevrangebyscore(key, upper, "-inf", start=0,
+                                                      num=limit * 2, withscores=True)
+            if not batch:
+                break
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for member, _score in batch:
+                    pipe.hgetall(self.k.conversation(str(member)))
+                rows = await pipe.execute()
+            for (member, score), fields in zip(batch, rows):
+                upper = f"({score}"
+                if not fields:
+                    continue  # purged between the two reads
+                conversation = decode_conversation(fields)
+                if channel is None or conversation.channel is channel:
+                    found.append(conversation)
+                    last_score = float(score)
+                    if len(found) == limit:
+                        break
+        more = len(found) == limit and last_score is not None
+        return found, total, last_score if more else None

@@ -1,0 +1,81 @@
+"""Fixtures of the contact centre: a Twilio stand-in, Twilio settings, a loaded knowledge base."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestServer
+from twilio.request_validator import RequestValidator
+
+from crisis.context import Context
+from crisis.settings import Settings, load_settings
+from knowledge_base.article import parse_article_lines
+from knowledge_base.importing import import_articles
+from knowledge_base.store import ArticleStore
+from tests.conftest import ADMIN, CELL
+from tests.support.twilio_standin import TwilioStandIn
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+AUTH_TOKEN = "stand-in-auth-token"
+ACCOUNT = "AC" + "0" * 32
+PUBLIC_URL = "https://crisis.example.gouv.fr"
+
+
+@pytest.fixture
+async def twilio() -> AsyncIterator[tuple[TwilioStandIn, str]]:
+    standin = TwilioStandIn()
+    server = TestServer(standin.app(), host="127.0.0.1")
+    await server.start_server()
+    yield standin, str(server.make_url("")).rstrip("/")
+    await server.close()
+
+
+@pytest.fixture
+def env(env: dict[str, str], twilio: tuple[TwilioStandIn, str]) -> dict[str, str]:
+    return {**env, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_FROM": "+33700000000", "TWILIO_API_BASE": twilio[1],
+            "CRISIS_PUBLIC_URL": PUBLIC_URL}
+
+
+@pytest.fixture
+def settings(env: dict[str, str]) -> Settings:
+    return load_settings(env)
+
+
+@pytest.fixture
+async def kb(ctx: Context) -> None:
+    """The flood knowledge base of tests/data, published."""
+    lines = (DATA / "kb-inondation.jsonl").read_text(encoding="utf-8").splitlines()
+    await import_articles(ArticleStore(ctx.redis, ctx.keys, ctx.bus),
+                          parse_article_lines(lines), actor=ADMIN)
+
+
+def signed(path: str, form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Headers and form as Twilio would send them to CRISIS_PUBLIC_URL + path."""
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_URL + path, form)
+    return {"X-Twilio-Signature": signature}, form
+
+
+def sms_form(body: str, sid: str, sender: str = "+33612345678") -> dict[str, str]:
+    return {"MessageSid": sid, "SmsSid": sid, "AccountSid": ACCOUNT, "From": sender,
+            "To": "+33700000000", "Body": body, "NumMedia": "0", "NumSegments": "1",
+            "ApiVersion": "2010-04-01"}
+
+
+async def until(check: Callable[[], Awaitable[Any]], timeout: float = 15.0) -> Any:
+    """Poll `check` until it returns something truthy (no blind sleeping)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+__all__ = ["CELL", "signed", "sms_form", "until"]

@@ -1,0 +1,116 @@
+"""The SMS channel end to end: signed webhooks, dedupe, auto-answer, outbound through Twilio."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+from channels.api import DESK
+from crisis.context import Context
+from crisis.types import ConversationStatus, Direction
+from tests.channels.conftest import signed, sms_form, until
+from tests.support.twilio_standin import TwilioStandIn
+
+
+async def test_forged_or_missing_signature_is_403(client: Any) -> None:
+    headers, form = signed("/hooks/twilio/sms", sms_form("bonjour", "SM1"))
+    forged = await client.post("/hooks/twilio/sms", data={**form, "Body": "changed"},
+                               headers=headers)
+    assert forged.status == 403
+    missing = await client.post("/hooks/twilio/sms", data=form)
+    assert missing.status == 403
+
+
+async def test_a_retried_message_is_stored_once(client: Any, kb: None) -> None:
+    headers, form = signed("/hooks/twilio/sms", sms_form("ou trouver de l eau potable", "SM42"))
+    for _ in range(3):
+        response = await client.post("/hooks/twilio/sms", data=form, headers=headers)
+        assert response.status == 200
+        assert "<Response></Response>" in await response.text()
+    store = client.app[DESK].store
+    items, total, _ = await store.page(status=None, channel=None, limit=10, cursor=None)
+    assert total == 1
+    inbound = [m for m in await store.messages(items[0].id) if m.direction is Direction.INBOUND]
+    assert len(inbound) == 1
+
+
+async def test_a_common_question_gets_an_automatic_answer_by_sms(
+    client: Any, kb: None, env: dict[str, str],
+    twilio: tuple[TwilioStandIn, str],
+) -> None:
+    standin, _ = twilio
+    headers, form = signed("/hooks/twilio/sms", sms_form("leau du robinet est potable ?", "SM7"))
+    assert (await client.post("/hooks/twilio/sms", data=form, headers=headers)).status == 200
+    store = client.app[DESK].store
+
+    async def answered() -> Any:
+        items, _, _ = await store.page(status=ConversationStatus.AUTO_ANSWERED.value,
+                                       channel=None, limit=5, cursor=None)
+        return items
+
+    conversation = (await until(answered))[0]
+    outbound = [m for m in await store.messages(conversation.id)
+                if m.direction is Direction.OUTBOUND]
+    assert outbound and outbound[0].article_id and "répondez 0" in outbound[0].text
+    await run_worker_burst(env)
+    assert standin.messages and standin.messages[0]["To"] == "+33612345678"
+    assert standin.messages[0]["Body"] == outbound[0].text
+    sent = [m for m in await store.messages(conversation.id) if m.direction is Direction.OUTBOUND]
+    assert sent[0].status.value == "sent" and sent[0].provider_id.startswith("SM")
+    # Twilio's delivery receipt lands on the message.
+    headers, receipt = signed("/hooks/twilio/sms/status", {
+        "MessageSid": sent[0].provider_id, "MessageStatus": "delivered", "AccountSid": "AC"})
+    assert (await client.post("/hooks/twilio/sms/status", data=receipt, headers=headers)).status == 200
+    delivered = [m for m in await store.messages(conversation.id) if m.direction is Direction.OUTBOUND]
+    assert delivered[0].status.value == "delivered"
+
+
+async def test_asking_for_a_person_queues_and_says_the_position(client: Any, kb: None) -> None:
+    headers, form = signed("/hooks/twilio/sms", sms_form("je voudrais parler a un humain", "SM9"))
+    await client.post("/hooks/twilio/sms", data=form, headers=headers)
+    store = client.app[DESK].store
+
+    async def queued() -> Any:
+        items, _, _ = await store.page(status="queued", channel=None, limit=5, cursor=None)
+        return items
+
+    conversation = (await until(queued))[0]
+    texts = [m.text for m in await store.messages(conversation.id)]
+    assert any("position 1" in t for t in texts)
+
+
+async def test_stop_opts_out_and_nothing_more_is_sent(
+    client: Any, ctx: Context, kb: None, env: dict[str, str],
+    twilio: tuple[TwilioStandIn, str],
+) -> None:
+    standin, _ = twilio
+    headers, form = signed("/hooks/twilio/sms", sms_form("STOP", "SM10"))
+    await client.post("/hooks/twilio/sms", data=form, headers=headers)
+    desk = client.app[DESK]
+
+    async def opted_out() -> bool:
+        return bool(await ctx.redis.scard(desk.k.optout))
+
+    await until(opted_out)
+    headers, form = signed("/hooks/twilio/sms", sms_form("leau est potable ?", "SM11"))
+    await client.post("/hooks/twilio/sms", data=form, headers=headers)
+
+    async def answered() -> Any:
+        items, _, _ = await desk.store.page(status="auto-answered", channel=None, limit=5,
+                                            cursor=None)
+        return items
+
+    await until(answered)
+    await run_worker_burst(env)
+    assert standin.messages == []  # STOP is honoured by every outbound path
+
+
+async def run_worker_burst(env: dict[str, str]) -> None:
+    """`crisis worker --burst` in a subprocess: the real worker drains the queues and exits.
+    Awaited without blocking our loop, which serves the Twilio stand-in meanwhile."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "crisis", "worker", "--burst", env={**env, "PATH": "/usr/bin:/bin"},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, output.decode()[-2000:]

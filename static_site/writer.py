@@ -23,8 +23,7 @@ def check_relative(relative: str) -> PurePosixPath:
     """`relative` as a clean relative path; UnsafePath for '..', absolute or odd segments."""
     path = PurePosixPath(relative)
     if path.is_absolute() or not path.parts or any(
-            part in ("", ".", "..") or part.startswith(".") and part != ".manifest.json"
-            or "\\" in part or "\x00" in part for part in path.parts):
+            part in ("", ".", "..") or part.startswith(".") or "\\" in part or "\x00" in part for part in path.parts):
         raise UnsafePath(f"refusing to write {relative!r} outside the site")
     return path
 
@@ -59,6 +58,10 @@ def remove_file(root: Path, relative: str) -> None:
     path = target_in(root, relative)
     for candidate in (path, path.with_name(path.name + ".gz"), path.with_name(path.name + ".br")):
         candidate.unlink(missing_ok=True)
+    folder = path.parent
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()  # an empty directory would still answer its URL with a listing or 403
+        folder = folder.parent
 
 
 def _replace(path: Path, data: bytes) -> int:

@@ -24,7 +24,8 @@ from crisis.redis_client import sync_redis
 from crisis.redis_server import EmbeddedRedis
 from crisis.settings import Settings
 from crisis.supervisor import Supervisor
-from static_site.builder import build_site
+from static_site.model import SiteConfig
+from static_site.service import run_build
 
 log = logging.getLogger(__name__)
 PARENT_CHECK_S = 1.0
@@ -83,8 +84,13 @@ async def _prepare_demo(settings: Settings, url: str, as_user: str | None) -> No
 async def _first_site_build(settings: Settings, url: str) -> None:
     """A fresh data dir has no site yet: build it now so / answers from the first second."""
     async with command_context(settings, url) as ctx:
-        report = await build_site(ctx.redis, ctx.keys, ctx.bus, settings.site_path)
-    say(f"site      {report.pages} pages built in {report.seconds:.2f} s at {settings.site_path}")
+        record = await run_build(ctx.redis, ctx.keys, SiteConfig.from_settings(settings),
+                                 settings.site_path, trigger="crisis up", full=True)
+    if record.ok:
+        say(f"site      {record.pages_changed} pages built in {record.seconds:.2f} s "
+            f"at {settings.site_path}")
+    else:
+        say(f"site      first build failed ({record.error}); see `crisis site build`")
 
 
 def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str]) -> int:

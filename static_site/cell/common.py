@@ -33,13 +33,15 @@ def cell_user(request: web.Request) -> Principal:
 
 
 def lang_of(request: web.Request) -> str:
-    return pick_lang(request.query.get("lang"), request.headers.get("Accept-Language", "fr"))
+    """French first: English only when asked for with ?lang=en (links keep it)."""
+    return pick_lang(request.query.get("lang"), "fr")
 
 
 def page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     """A cell page rendered with the common layout values."""
     session = request[SESSION]
     lang = lang_of(request)
+    context.setdefault("error", "")
     html = cell_environment().get_template(f"cell/{template}").render(
         lang=lang, other="en" if lang == "fr" else "fr", csrf=session.csrf if session else "",
         path=request.path, css=CELL_CSS, q="?lang=en" if lang == "en" else "", **context)

@@ -1,0 +1,82 @@
+"""Every process's index follows Redis: a publication is searchable everywhere within a second."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from crisis.context import Context, open_context
+from crisis.settings import Settings
+from knowledge_base.article import Article
+from knowledge_base.lifecycle import ArticleAction
+from knowledge_base.service import answer_question, knowledge_base, suggest
+from tests.conftest import CELL, OPERATOR
+from tests.knowledge_base.conftest import poll
+
+QUESTION = "ou trouver des sacs de sable"
+SAND = Article(id="sacs-sable", question="Où trouver des sacs de sable ?",
+               answer="À la mairie, de 8 h à 20 h.", alternates=["distribution de sacs de sable"])
+
+
+@pytest.fixture
+async def other(settings: Settings, redis_url: str) -> AsyncIterator[Context]:
+    """A second context on the same Redis: what another web process sees."""
+    context = open_context(settings, redis_url)
+    yield context
+    await context.close()
+
+
+async def _answered(ctx: Context) -> str | None:
+    return (await answer_question(ctx, QUESTION, record=False)).answer_id
+
+
+async def test_a_publication_reaches_another_process_within_a_second(ctx: Context, other: Context) -> None:
+    assert await _answered(other) is None  # the other process has built its (empty) index
+    store = knowledge_base(ctx).store
+    await store.save_draft(SAND, actor=OPERATOR)
+    published_at = time.monotonic()
+    await store.move("sacs-sable", ArticleAction.PUBLISH, actor=CELL)
+    assert await poll(lambda: _answered(other), lambda a: a == "sacs-sable") == "sacs-sable"
+    assert time.monotonic() - published_at < 1.0
+    await store.move("sacs-sable", ArticleAction.ARCHIVE, actor=CELL)
+    archived_at = time.monotonic()
+    assert await poll(lambda: _answered(other), lambda a: a is None) is None
+    assert time.monotonic() - archived_at < 1.0
+
+
+async def test_the_background_loop_rebuilds_without_any_request(ctx: Context, other: Context) -> None:
+    index = knowledge_base(other).index
+    stop = asyncio.Event()
+    task = asyncio.create_task(index.keep_fresh(stop))
+    try:
+        first = await poll(index.current, lambda i: True)
+        store = knowledge_base(ctx).store
+        await store.save_draft(SAND, actor=OPERATOR)
+        await store.move("sacs-sable", ArticleAction.PUBLISH, actor=CELL)
+        target = await store.generation()
+        started = time.monotonic()
+        while index.rebuilds < 2 and time.monotonic() - started < 2.0:
+            await asyncio.sleep(0.02)
+        current = await index.current()
+        assert current.generation == target > first.generation
+        assert time.monotonic() - started < 1.0
+    finally:
+        stop.set()
+        await task
+
+
+async def test_citizens_never_get_operators_only_articles(ctx: Context) -> None:
+    store = knowledge_base(ctx).store
+    internal = Article(id="consigne-sacs", question="Consigne interne : stock de sacs de sable",
+                       answer="Ne pas annoncer le stock.", audience="operators",
+                       alternates=["ou trouver des sacs de sable"])
+    await store.save_draft(internal, actor=CELL)
+    await store.move("consigne-sacs", ArticleAction.PUBLISH, actor=CELL)
+    assert await poll(lambda: suggest(ctx, QUESTION), lambda s: bool(s)) != []
+    suggestions = await suggest(ctx, QUESTION)
+    assert [s.id for s in suggestions] == ["consigne-sacs"]
+    assert await suggest(ctx, QUESTION, operators=False) == []
+    assert await _answered(ctx) is None

@@ -17,6 +17,7 @@ from channels.greetings import update_greetings
 from channels.kb_bridge import knowledge_base_for
 from channels.keys import ChannelKeys
 from channels.router import Router
+from channels.service_levels import capacity_of
 from channels.sms.adapter import TwilioSms
 from channels.sms.webhooks import sms_routes
 from channels.store import ConversationStore
@@ -74,7 +75,7 @@ def setup(app: web.Application, ctx: Context) -> None:
 
     async def on_event(event: Event) -> None:
         if event.type == "conversation.message_received":
-            await desk.process_inbound(event.subject)
+            await desk.process_inbound(event.subject, new=bool(event.data.get("new")))
     ctx.subscribe("channels-inbound", on_event)
 
     async def background(app: web.Application) -> AsyncIterator[None]:
@@ -94,3 +95,8 @@ def setup(app: web.Application, ctx: Context) -> None:
     app.router.add_get("/chat/ws", hub.handle)
     app.router.add_static("/chat/static/", str(resources.files("channels.chat") / "static"))
     setup_api(app)
+
+    async def situation() -> dict[str, object]:
+        return await desk.levels.situation(capacity_of(await desk.router.operators()),
+                                           await desk.router.queue_since())
+    ctx.add_situation("contact_centre", situation)

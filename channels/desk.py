@@ -19,6 +19,7 @@ from channels.greetings import live_greetings
 from channels.keys import ChannelKeys
 from channels.messages import say
 from channels.router import Router, skill_of
+from channels.service_levels import ServiceLevels, capacity_of
 from channels.store import ConversationStore
 from crisis.context import Context
 from crisis.errors import InvalidInput, InvalidTransition, NotFound
@@ -55,10 +56,13 @@ class Desk:
         self.answerer = answerer
         self.senders = senders
         self.k: ChannelKeys = store.k
+        self.levels = ServiceLevels(ctx.redis, store.k)
 
-    async def process_inbound(self, conversation_id: str) -> None:
+    async def process_inbound(self, conversation_id: str, *, new: bool = False) -> None:
         """Decide what to do with the conversation's latest citizen message."""
         conversation = await self.store.get(conversation_id)
+        if new:
+            await self.levels.contact(conversation.channel)
         messages = await self.store.messages(conversation_id)
         last = next((m for m in reversed(messages) if m.author == "citizen"), None)
         if last is None:
@@ -95,6 +99,7 @@ class Desk:
                             article_id=answer.answer_id)
             await self.store.transition(conversation.id, ConversationAction.AUTO_ANSWER,
                                         actor="knowledge-base")
+            await self.levels.auto_answered(conversation.channel)
         elif answer.intent in (Intent.GREETING, Intent.THANKS, Intent.GOODBYE, Intent.EMPTY):
             await self.send(conversation, say(f"intent_{answer.intent.value}", lang), author="auto")
             if conversation.status is ConversationStatus.NEW:
@@ -126,8 +131,10 @@ class Desk:
         await self.router.enqueue(conversation.id, skill_of(conversation.lang, conversation.channel),
                                   urgent=urgent)
         position = await self.router.position(conversation.id) or 1
-        await self.send(conversation, say("queued", conversation.lang).format(position=position),
-                        author="auto")
+        capacity = capacity_of(await self.router.operators())
+        minutes = max(1, round(await self.levels.estimated_wait(position, capacity) / 60))
+        await self.send(conversation, say("queued", conversation.lang).format(
+            position=position, minutes=minutes), author="auto")
         await self.publish_live("queued", conversation.id, None)
         await self.assign()
 
@@ -163,6 +170,8 @@ class Desk:
         message = await self.send(conversation, text, author=operator, article_id=article_id)
         first = {} if conversation.first_human_reply_at else {
             "first_human_reply_at": utcnow().isoformat()}
+        if first:
+            await self.levels.first_reply(conversation)
         await self.store.transition(conversation_id, ConversationAction.REPLY, actor=operator,
                                     **first)
         await self.router.accept(conversation_id)
@@ -174,6 +183,9 @@ class Desk:
                                              actor=actor, wrap_up=wrap_up[:100],
                                              closed_at=utcnow().isoformat())
         await self.router.dequeue(conversation_id)
+        waiting = conversation.status in (ConversationStatus.QUEUED, ConversationStatus.NEW)
+        await self.levels.closed(conversation, abandoned=waiting and
+                                 conversation.first_human_reply_at is None)
         if conversation.operator:
             await self.router.release(conversation_id, conversation.operator)
         await self.publish_live("closed", conversation_id, conversation.operator)

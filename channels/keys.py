@@ -14,6 +14,8 @@
 | ch:optout                        | set    | forever (citizens who sent STOP)           |
 | ch:queue                         | zset   | conversation id -> order (urgent first)    |
 | ch:queue:skills                  | hash   | conversation id -> "lang|channel|topic|cost"|
+| ch:queue:since                   | hash   | conversation id -> time it entered the queue|
+| ch:stats                         | hash   | service-level totals (contacts, waits...)  |
 | ch:op:{name}                     | hash   | operator state: status, capacity, load...  |
 | ch:op:{name}:convs               | set    | conversations assigned to the operator     |
 | ch:ops:available                 | zset   | operator -> idle since (longest idle first)|
@@ -83,6 +85,10 @@ class ChannelKeys:
 
     def operator(self, name: str) -> str:
         return self._k("op", name)
+
+    @property
+    def queue_since(self) -> str:
+        return self._k("queue", "since")
 
     def operator_conversations(self, name: str) -> str:
         return self._k("op", name, "convs")

@@ -11,8 +11,10 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "If you are in danger, call 112 now. An adviser will answer you first.",
     },
     "queued": {
-        "fr": "Un conseiller va vous répondre. Vous êtes en position {position} dans la file.",
-        "en": "An adviser will answer you. You are number {position} in the queue.",
+        "fr": "Un conseiller va vous répondre. Vous êtes en position {position} dans la file, "
+              "attente estimée : {minutes} min.",
+        "en": "An adviser will answer you. You are number {position} in the queue, "
+              "estimated wait: {minutes} min.",
     },
     "human_hint": {
         "fr": "Pour parler à un conseiller, répondez 0.",

@@ -25,7 +25,7 @@ URGENT_BOOST = 1e11  # an urgent conversation sorts before any normal one
 HEAD_BOOST = 1e12  # a requeued conversation goes before everything
 
 ASSIGN_LUA = """
--- KEYS: queue, skills, available, offers ; ARGV: root, now, deadline, scan
+-- KEYS: queue, skills, available, offers, since ; ARGV: root, now, deadline, scan
 local root = ARGV[1]
 local function has(list, value)
   if list == false or list == nil or list == '' or value == '' then return true end
@@ -50,6 +50,7 @@ for _, conv in ipairs(queued) do
         and has(s[5], channel) and has(s[6], topic) then
       redis.call('ZREM', KEYS[1], conv)
       redis.call('HDEL', KEYS[2], conv)
+      redis.call('HDEL', KEYS[5], conv)
       redis.call('HINCRBY', key, 'load', need)
       redis.call('SADD', key .. ':convs', conv)
       redis.call('HSET', root .. '{c:' .. conv .. '}', 'operator', op, 'cost', need)
@@ -107,18 +108,21 @@ class Router:
         score = time.time() - (HEAD_BOOST if head else URGENT_BOOST if urgent else 0)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(self.k.queue_skills, conversation_id, skill)
+            pipe.hsetnx(self.k.queue_since, conversation_id, time.time())
             pipe.zadd(self.k.queue, {conversation_id: score}, nx=True)
             await pipe.execute()
 
     async def dequeue(self, conversation_id: str) -> None:
         await self.redis.zrem(self.k.queue, conversation_id)
         await self.redis.hdel(self.k.queue_skills, conversation_id)  # type: ignore[misc]
+        await self.redis.hdel(self.k.queue_since, conversation_id)  # type: ignore[misc]
 
     async def assign(self) -> list[tuple[str, str]]:
         """Give queued conversations to available operators; returns (conversation, operator)."""
         now = time.time()
         flat = await self._assign(
-            keys=[self.k.queue, self.k.queue_skills, self.k.available, self.k.offers],
+            keys=[self.k.queue, self.k.queue_skills, self.k.available, self.k.offers,
+                  self.k.queue_since],
             args=[self.k.root, now, now + OFFER_TIMEOUT_S, SCAN_LIMIT])
         pairs = [str(x) for x in flat]
         return list(zip(pairs[0::2], pairs[1::2]))
@@ -170,6 +174,10 @@ class Router:
     async def position(self, conversation_id: str) -> int | None:
         rank = await self.redis.zrank(self.k.queue, conversation_id)
         return None if rank is None else int(rank) + 1
+
+    async def queue_since(self) -> list[float]:
+        """When each queued conversation entered the queue (for waits)."""
+        return [float(v) for v in await self.redis.hvals(self.k.queue_since)]  # type: ignore[misc]
 
     async def queue_length(self) -> int:
         return int(await self.redis.zcard(self.k.queue))

@@ -32,6 +32,7 @@ from crisis.web.health import setup_health
 from crisis.web.middleware import auth_middleware, error_middleware, security_headers
 from crisis.web.publication_api import setup_publication_api
 from crisis.web.session_api import setup_session_routes
+from crisis.web.situation_api import setup_situation_api
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
@@ -88,6 +89,7 @@ def build_app(settings: Settings, redis_url: str) -> web.Application:
     setup_session_routes(app)
     setup_crisis_api(app)
     setup_publication_api(app)
+    setup_situation_api(app)
     app.router.add_get("/api/openapi.json", openapi_json)
     app.router.add_static("/assets/", str(resources.files("crisis.web") / "static"))
     knowledge_base.web.setup(app, ctx)

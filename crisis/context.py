@@ -7,6 +7,8 @@ Each edge package receives this in its `setup(app, ctx)`; it subscribes to event
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import redis
 import redis.asyncio as aioredis
@@ -22,6 +24,9 @@ from crisis.secret_key import resolve_secret_key
 from crisis.settings import Settings
 
 
+SituationSource = Callable[[], Awaitable[dict[str, Any]]]
+
+
 @dataclasses.dataclass
 class Context:
     settings: Settings
@@ -35,12 +40,17 @@ class Context:
     jobs: Jobs
     secret: bytes
     subscriptions: dict[str, Handler] = dataclasses.field(default_factory=dict)
+    situation: dict[str, SituationSource] = dataclasses.field(default_factory=dict)
 
     def subscribe(self, group: str, handler: Handler) -> None:
         """Run `handler` on every event, once per group across all web processes."""
         if group in self.subscriptions:
             raise ValueError(f"event group {group!r} is subscribed twice")
         self.subscriptions[group] = handler
+
+    def add_situation(self, section: str, source: SituationSource) -> None:
+        """Contribute a section to /api/situation (the cell's live view) without an import."""
+        self.situation[section] = source
 
     async def close(self) -> None:
         await self.redis.aclose()

@@ -1,0 +1,108 @@
+"""Service levels of the contact centre: Prometheus metrics and shared counters for the cell.
+
+Prometheus gets per-process histograms (summed by /metrics across processes); the situation
+view needs totals that survive restarts and cover every process, so the same facts also go
+to one Redis hash.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, cast
+
+import redis.asyncio as aioredis
+from prometheus_client import Counter, Histogram
+
+from channels.keys import ChannelKeys
+from crisis.types import ChannelKind, Conversation, OperatorStatus, utcnow
+
+WAIT_BUCKETS = (5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200)
+CONTACTS = Counter("crisis_contacts_total", "New conversations, by channel.", ["channel"])
+AUTO_ANSWERED = Counter("crisis_contacts_auto_answered_total",
+                        "Messages answered by the knowledge base, by channel.", ["channel"])
+ABANDONED = Counter("crisis_contacts_abandoned_total",
+                    "Conversations closed while still waiting for a person, by channel.",
+                    ["channel"])
+FIRST_REPLY = Histogram("crisis_contact_first_reply_seconds",
+                        "Time from first message to first human answer, by channel.",
+                        ["channel"], buckets=WAIT_BUCKETS)
+HANDLING = Histogram("crisis_contact_handling_seconds",
+                     "Time from first message to closing, by channel.", ["channel"],
+                     buckets=WAIT_BUCKETS)
+DEFAULT_HANDLING_S = 180.0  # until the first conversations close, assume three minutes
+
+
+def _age(conversation: Conversation) -> float:
+    return (utcnow() - conversation.created_at).total_seconds()
+
+
+class ServiceLevels:
+    def __init__(self, redis: aioredis.Redis, keys: ChannelKeys) -> None:
+        self.redis = redis
+        self.key = keys.keys.scoped("ch", "stats")
+        self.k = keys
+
+    async def _add(self, **fields: float) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for name, amount in fields.items():
+                pipe.hincrbyfloat(self.key, name, amount)
+            await pipe.execute()
+
+    async def contact(self, channel: ChannelKind) -> None:
+        CONTACTS.labels(channel.value).inc()
+        await self._add(**{f"contacts:{channel.value}": 1})
+
+    async def auto_answered(self, channel: ChannelKind) -> None:
+        AUTO_ANSWERED.labels(channel.value).inc()
+        await self._add(**{f"auto:{channel.value}": 1})
+
+    async def first_reply(self, conversation: Conversation) -> None:
+        seconds = _age(conversation)
+        FIRST_REPLY.labels(conversation.channel.value).observe(seconds)
+        await self._add(**{f"first_reply_sum:{conversation.channel.value}": seconds,
+                           f"first_reply_count:{conversation.channel.value}": 1})
+
+    async def closed(self, conversation: Conversation, *, abandoned: bool) -> None:
+        seconds = _age(conversation)
+        channel = conversation.channel.value
+        HANDLING.labels(channel).observe(seconds)
+        fields = {f"handling_sum:{channel}": seconds, f"handling_count:{channel}": 1.0}
+        if abandoned:
+            ABANDONED.labels(channel).inc()
+            fields[f"abandoned:{channel}"] = 1
+        await self._add(**fields)
+
+    async def average_handling(self) -> float:
+        values = cast(list[str | None], await self.redis.hmget(  # type: ignore[misc]
+            self.key, [f"handling_{p}:{c.value}" for c in ChannelKind for p in ("sum", "count")]))
+        numbers = [float(v or 0) for v in values]
+        total, count = sum(numbers[0::2]), sum(numbers[1::2])
+        return total / count if count else DEFAULT_HANDLING_S
+
+    async def situation(self, available_capacity: int, queue_since: list[float]) -> dict[str, Any]:
+        raw = cast(dict[str, str], await self.redis.hgetall(self.key))  # type: ignore[misc]
+        stats = {k: float(v) for k, v in raw.items()}
+        per_channel = {}
+        for channel in ChannelKind:
+            c = channel.value
+            replies = stats.get(f"first_reply_count:{c}", 0)
+            per_channel[c] = {
+                "contacts": int(stats.get(f"contacts:{c}", 0)),
+                "auto_answered": int(stats.get(f"auto:{c}", 0)),
+                "abandoned": int(stats.get(f"abandoned:{c}", 0)),
+                "mean_first_reply_s": round(stats.get(f"first_reply_sum:{c}", 0) / replies, 1)
+                if replies else None,
+            }
+        oldest = round(time.time() - min(queue_since), 1) if queue_since else 0.0
+        return {"channels": per_channel, "queue": {"length": len(queue_since),
+                                                   "oldest_wait_s": oldest},
+                "available_capacity": available_capacity,
+                "estimated_wait_s": await self.estimated_wait(len(queue_since), available_capacity)}
+
+    async def estimated_wait(self, position: int, capacity: int) -> float:
+        """A rough figure citizens can plan with: position x mean handling / operators."""
+        return round(position * await self.average_handling() / max(1, capacity), 0)
+
+
+def capacity_of(states: list[Any]) -> int:
+    return sum(max(0, s.capacity - s.load) for s in states if s.status is OperatorStatus.AVAILABLE)

@@ -1,0 +1,49 @@
+"""`GET /api/situation`: the figures of the cell's live view, as JSON.
+
+The core gives the crises and the processes; each edge package contributes its own section
+through `ctx.add_situation` (the contact centre: contacts, queues, waits, service levels; the
+watch: keywords, trends, rumours, signals), so this module imports none of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from crisis.heartbeat import alive
+from crisis.types import Role, utcnow
+from crisis.web.api_registry import ApiRoute, add_api_route
+from crisis.web.app_keys import CONTEXT
+from crisis.web.json_io import json_response
+from crisis.web.middleware import require
+
+log = logging.getLogger(__name__)
+
+
+async def situation(request: web.Request) -> web.Response:
+    require(request, Role.SUPERVISOR)
+    ctx = request.app[CONTEXT]
+    live = await ctx.crises.list_live()
+    body: dict[str, Any] = {
+        "at": utcnow(),
+        "crises": [{"id": c.id, "title": c.title, "state": c.state, "level": c.level,
+                    "areas": c.areas, "updated_at": c.updated_at} for c in live],
+        "processes": {"web": len(await alive(ctx.redis, ctx.keys, "web")),
+                      "workers": len(await alive(ctx.redis, ctx.keys, "worker"))},
+    }
+    for section, source in ctx.situation.items():
+        try:
+            body[section] = await source()
+        except Exception:  # one broken section must not blank the whole view
+            log.exception("situation section failed", extra={"section": section})
+            body[section] = {"error": "unavailable"}
+    return json_response(body)
+
+
+def setup_situation_api(app: web.Application) -> None:
+    add_api_route(app, ApiRoute("GET", "/api/situation", situation,
+                                "The situation view's figures: crises, processes, contacts per "
+                                "channel, queues, waits, trending terms, rumours, signals",
+                                Role.SUPERVISOR))

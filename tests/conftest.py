@@ -93,3 +93,9 @@ async def login(client: Any, ctx: Context, name: str, role: Role) -> dict[str, s
     response = await client.post("/api/session", json={"name": name, "password": password})
     assert response.status == 200, await response.text()
     return {"X-CSRF-Token": (await response.json())["csrf"]}
+
+
+async def bearer(ctx: Context, name: str, role: Role) -> dict[str, str]:
+    """Headers of an API token acting as `name` (for apps whose cookies are https-only)."""
+    token = await ctx.accounts.create_token(name, role, actor=ADMIN)
+    return {"Authorization": f"Bearer {token}"}

@@ -8,7 +8,7 @@ from aiohttp import web
 from channels.desk import Desk
 from channels.router import Router
 from crisis.errors import Forbidden, InvalidInput
-from crisis.types import ChannelKind, ConversationStatus, OperatorStatus, Role
+from crisis.types import ChannelKind, ConversationStatus, OperatorStatus, Principal, Role
 from crisis.web.api_registry import ApiRoute, add_api_route
 from crisis.web.json_io import json_response, read_body
 from crisis.web.middleware import require
@@ -81,9 +81,22 @@ async def _own(request: web.Request) -> tuple[Desk, str, str]:
     return desk, conversation_id, principal.name
 
 
+async def check_reply_allowed(desk: Desk, principal: Principal, text: str,
+                              article_id: str | None) -> None:
+    """Reinforcement staff send validated answers only: the article's text, unchanged."""
+    if not principal.restricted:
+        return
+    if article_id is None:
+        raise Forbidden("reinforcement accounts send validated answers only: insert an article")
+    allowed = {await desk.article_text(article_id, False), await desk.article_text(article_id, True)}
+    if text.strip() not in {a.strip() for a in allowed}:
+        raise Forbidden("reinforcement accounts may not change a validated answer")
+
+
 async def reply(request: web.Request) -> web.Response:
     desk, conversation_id, name = await _own(request)
     body = await read_body(request, ReplyBody)
+    await check_reply_allowed(desk, require(request, Role.OPERATOR), body.text, body.article_id)
     message = await desk.reply(conversation_id, body.text, name, body.article_id)
     return json_response(message, status=201)
 

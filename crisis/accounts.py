@@ -38,6 +38,7 @@ class Session(msgspec.Struct, frozen=True):
     role: Role
     csrf: str
     created_at: dt.datetime
+    restricted: bool = False
 
 
 def check_name(name: str) -> str:
@@ -77,16 +78,19 @@ class Accounts:
 
     async def create_account(
         self, name: str, role: Role, password: str, *, actor: Principal,
-        expires_at: dt.datetime | None = None,
+        expires_at: dt.datetime | None = None, reinforcement: bool = False,
     ) -> Account:
         """A new account; Conflict if the name is taken. Hashing runs off the event loop."""
         require_role(actor, Role.ADMIN, "create accounts")
         check_name(name)
+        if reinforcement and (expires_at is None or role is not Role.OPERATOR):
+            raise InvalidInput("a reinforcement account is an operator with an expiry date")
         if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
             raise InvalidInput(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
         password_hash = await asyncio.to_thread(_hasher.hash, password)
         account = Account(name=name, role=role, password_hash=password_hash,
-                          created_at=utcnow(), expires_at=expires_at)
+                          created_at=utcnow(), expires_at=expires_at,
+                          reinforcement=reinforcement)
         created = await self.redis.set(self.keys.account(name), msgspec.json.encode(account), nx=True)
         if not created:
             raise Conflict(f"account {name!r} already exists")
@@ -121,7 +125,7 @@ class Accounts:
             raise failure
         if account.disabled or (account.expires_at is not None and account.expires_at <= utcnow()):
             raise Unauthorized("this account is disabled or has expired; ask a supervisor")
-        return Principal(account.name, account.role, "session")
+        return Principal(account.name, account.role, "session", account.reinforcement)
 
     @staticmethod
     def _verify(password_hash: str, password: str) -> bool:
@@ -153,7 +157,8 @@ class Accounts:
     async def open_session(self, principal: Principal, hours: int) -> tuple[str, Session]:
         """A new login session; returns the raw cookie value and the session (with CSRF token)."""
         raw = secrets.token_urlsafe(32)
-        session = Session(principal.name, principal.role, secrets.token_urlsafe(24), utcnow())
+        session = Session(principal.name, principal.role, secrets.token_urlsafe(24), utcnow(),
+                          principal.restricted)
         await self.redis.set(self.keys.session(self._digest(raw)),
                              msgspec.json.encode(session), ex=hours * 3600)
         return raw, session

@@ -164,6 +164,9 @@ class Account(msgspec.Struct, frozen=True, kw_only=True):
     created_at: dt.datetime
     expires_at: dt.datetime | None = None
     disabled: bool = False
+    # Reinforcement staff (seconded, volunteers): time-limited, may only send validated
+    # knowledge-base answers, never free text.
+    reinforcement: bool = False
 
 
 class ApiToken(msgspec.Struct, frozen=True, kw_only=True):
@@ -182,6 +185,7 @@ class Principal(msgspec.Struct, frozen=True):
     name: str
     role: Role
     via: str = "session"
+    restricted: bool = False  # a reinforcement account: validated answers only
 
     def label(self) -> str:
         """How the audit trail names this actor."""

@@ -36,7 +36,8 @@ async def users_add(ctx: Context, actor: Principal, args: argparse.Namespace) ->
         password, generated = secrets.token_urlsafe(12), True
     expires = utcnow() + dt.timedelta(hours=args.expires_hours) if args.expires_hours else None
     account = await ctx.accounts.create_account(args.name, parse_role(args.role), password,
-                                                actor=actor, expires_at=expires)
+                                                actor=actor, expires_at=expires,
+                                                reinforcement=args.reinforcement)
     say(f"account {account.name} ({account.role.value}) created")
     if generated:
         print(f"password: {password}")

@@ -49,7 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from the first line of standard input")
     add.add_argument("--expires-hours", type=_positive, default=None,
-                     help="time-limited account (reinforcement staff)")
+                     help="time-limited account")
+    add.add_argument("--reinforcement", action="store_true",
+                     help="reinforcement operator: may only send validated knowledge-base "
+                          "answers; needs --expires-hours")
     users.add_parser("list", help="list accounts")
 
     tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(dest="action", required=True)

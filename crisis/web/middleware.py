@@ -94,7 +94,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     session = await accounts.get_session(cookie) if cookie else None
     if session is not None:
         request[SESSION] = session
-        request[PRINCIPAL] = Principal(session.name, session.role, "session")
+        request[PRINCIPAL] = Principal(session.name, session.role, "session", session.restricted)
         if request.method in UNSAFE_METHODS:
             await _check_csrf(request, session)
     return await handler(request)

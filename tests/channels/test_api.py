@@ -95,3 +95,34 @@ async def test_going_offline_puts_conversations_back_at_the_head(client: Any, ct
     assert (await desk.store.get(conversation.id)).status.value == "queued"
     assert await desk.router.position(conversation.id) == 1
     assert (await desk.router.operator("op4")).load == 0
+
+
+async def test_reinforcement_staff_send_validated_answers_only(client: Any, ctx: Context,
+                                                               kb: None) -> None:
+    import datetime as dt
+
+    import pytest
+
+    from channels.api import check_reply_allowed
+    from crisis.errors import Forbidden, InvalidInput
+    from crisis.types import Principal, utcnow
+    from tests.conftest import ADMIN
+
+    with pytest.raises(InvalidInput, match="expiry"):
+        await ctx.accounts.create_account("vol0", Role.OPERATOR, "a long password!", actor=ADMIN,
+                                          reinforcement=True)
+    await ctx.accounts.create_account("vol1", Role.OPERATOR, "a long password!", actor=ADMIN,
+                                      reinforcement=True,
+                                      expires_at=utcnow() + dt.timedelta(hours=72))
+    volunteer = await ctx.accounts.authenticate("vol1", "a long password!")
+    assert volunteer.restricted
+    desk = client.app[DESK]
+    from knowledge_base.store import ArticleStore
+    article = (await ArticleStore(ctx.redis, ctx.keys, ctx.bus).published())[0]
+    text = await desk.article_text(article.id, False)
+    await check_reply_allowed(desk, volunteer, text, article.id)
+    with pytest.raises(Forbidden, match="validated answers only"):
+        await check_reply_allowed(desk, volunteer, "Rentrez chez vous.", None)
+    with pytest.raises(Forbidden, match="may not change"):
+        await check_reply_allowed(desk, volunteer, text + " (ajout)", article.id)
+    await check_reply_allowed(desk, Principal("op", Role.OPERATOR), "free text", None)

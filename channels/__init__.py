@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -12,6 +13,7 @@ from aiohttp import web
 
 from channels.api import DESK, setup_api
 from channels.chat.socket import ChatHub
+from channels.console import setup_console
 from channels.desk import Desk, Sender
 from channels.greetings import update_greetings
 from channels.kb_bridge import knowledge_base_for
@@ -76,6 +78,10 @@ def setup(app: web.Application, ctx: Context) -> None:
     async def on_event(event: Event) -> None:
         if event.type == "conversation.message_received":
             await desk.process_inbound(event.subject, new=bool(event.data.get("new")))
+        elif event.type == "crisis.closed":
+            days = ctx.settings.retention_days
+            await asyncio.to_thread(ctx.jobs.enqueue_in, dt.timedelta(days=days),
+                                    "channels.retention.purge_job", days)
     ctx.subscribe("channels-inbound", on_event)
 
     async def background(app: web.Application) -> AsyncIterator[None]:
@@ -95,6 +101,7 @@ def setup(app: web.Application, ctx: Context) -> None:
     app.router.add_get("/chat/ws", hub.handle)
     app.router.add_static("/chat/static/", str(resources.files("channels.chat") / "static"))
     setup_api(app)
+    setup_console(app, desk)
 
     async def situation() -> dict[str, object]:
         return await desk.levels.situation(capacity_of(await desk.router.operators()),

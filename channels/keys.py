@@ -9,6 +9,7 @@
 | ch:status:{status}               | zset   | id -> last change time, one per status     |
 | ch:addr:{channel}:{citizen}      | string | the continuation window (conversation id)  |
 | ch:citizen:{citizen}             | hash   | until purge: channel -> raw address        |
+| ch:citizen:{citizen}:convs       | set    | until purge: the citizen's conversations   |
 | ch:seen:{channel}:{provider id}  | string | 7 days (drops provider retries)            |
 | ch:provider:{provider id}        | string | 7 days ("conversation id|message index")   |
 | ch:optout                        | set    | forever (citizens who sent STOP)           |

@@ -52,6 +52,7 @@ end
 local conv = root .. '{c:' .. id .. '}'
 redis.call('SET', KEYS[2], id, 'EX', ARGV[4])
 redis.call('HSET', KEYS[3], ARGV[7], ARGV[8])
+redis.call('SADD', KEYS[3] .. ':convs', id)
 redis.call('RPUSH', conv .. ':messages', ARGV[6])
 redis.call('HSET', conv, 'updated_at', ARGV[5])
 return {id, created}

@@ -9,6 +9,7 @@ before `default`, and `default` before `bulk` (broadcasts).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import redis
@@ -47,6 +48,11 @@ class Jobs:
             func_path, args=args, kwargs=kwargs, job_id=job_id, retry=retry,
             failure_ttl=7 * 24 * 3600, result_ttl=3600)
         return str(job.id)
+
+    def enqueue_in(self, delay: dt.timedelta, func_path: str, *args: Any,
+                   queue: str = "default") -> str:
+        """Run later (the worker's scheduler moves it to the queue when due)."""
+        return str(self._queues[queue].enqueue_in(delay, func_path, *args).id)
 
     async def enqueue_async(self, func_path: str, *args: Any, **kwargs: Any) -> str:
         return await asyncio.to_thread(self.enqueue, func_path, *args, **kwargs)

@@ -76,6 +76,7 @@ class Settings:
     log_format: str = "auto"
     log_level: str = "INFO"
     metrics_dir: Path | None = None
+    retention_days: int = 30
 
     @property
     def site_path(self) -> Path:
@@ -176,6 +177,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("CRISIS_LOG_FORMAT", "log_format", _choice("auto", "json", "text")),
     ("CRISIS_LOG_LEVEL", "log_level", _choice("debug", "info", "warning", "error")),
     ("PROMETHEUS_MULTIPROC_DIR", "metrics_dir", Path),
+    ("CRISIS_RETENTION_DAYS", "retention_days", _positive),
 )
 
 

@@ -1,0 +1,67 @@
+"""The retention purge: conversations and citizens' addresses do not outlive their use.
+
+When a crisis closes, a job is scheduled CRISIS_RETENTION_DAYS later; it deletes every
+conversation closed before that cutoff with its messages, and the address of every citizen
+left without a conversation. Opt-outs (STOP) are kept: they hold only the keyed hash.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+
+import redis.asyncio as aioredis
+
+from channels.keys import ChannelKeys
+from crisis.jobs import worker_settings
+from crisis.keys import Keys
+from crisis.redis_client import async_redis
+from crisis.types import utcnow
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+@dataclasses.dataclass(frozen=True)
+class PurgeReport:
+    conversations: int
+    citizens: int
+
+
+async def purge_closed(redis: aioredis.Redis, keys: ChannelKeys, before: dt.datetime) -> PurgeReport:
+    """Delete conversations closed before `before` and the addresses no longer needed."""
+    closed = keys.by_status("closed")
+    conversations = citizens = 0
+    while True:
+        ids = [str(i) for i in await redis.zrangebyscore(closed, "-inf", before.timestamp(),
+                                                         start=0, num=BATCH)]
+        if not ids:
+            return PurgeReport(conversations, citizens)
+        for conversation_id in ids:
+            citizen = await redis.hget(keys.conversation(conversation_id), "citizen")  # type: ignore[misc]
+            async with redis.pipeline(transaction=True) as pipe:
+                pipe.delete(keys.conversation(conversation_id), keys.messages(conversation_id),
+                            keys.transitions(conversation_id))
+                pipe.zrem(closed, conversation_id)
+                pipe.zrem(keys.conversations, conversation_id)
+                if citizen:
+                    pipe.srem(keys.citizen(str(citizen)) + ":convs", conversation_id)
+                await pipe.execute()
+            conversations += 1
+            if citizen and not await redis.scard(keys.citizen(str(citizen)) + ":convs"):  # type: ignore[misc]
+                await redis.delete(keys.citizen(str(citizen)))
+                citizens += 1
+
+
+async def purge_job(retention_days: int) -> dict[str, int]:
+    """RQ job scheduled at a crisis's closing."""
+    settings, url = worker_settings()
+    client = async_redis(url)
+    try:
+        report = await purge_closed(client, ChannelKeys(Keys(settings.redis_prefix)),
+                                    utcnow() - dt.timedelta(days=retention_days))
+    finally:
+        await client.aclose()
+    log.info("retention purge", extra=dataclasses.asdict(report))
+    return dataclasses.asdict(report)

@@ -1,0 +1,100 @@
+"""What the console shows, read from the desk: queue figures, conversation rows, suggestions."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections import Counter
+
+from channels.desk import Desk
+from crisis.context import Context
+from crisis.errors import InvalidInput, NotFound
+from crisis.types import ChannelKind, Conversation, Message
+from knowledge_base.service import get_live_article, suggest
+
+log = logging.getLogger(__name__)
+SUGGESTIONS = 3
+EXCERPT = 120
+
+
+@dataclasses.dataclass(frozen=True)
+class QueueSummary:
+    waiting: int
+    oldest_s: int | None
+    by_channel: dict[str, int]
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    conversation: Conversation
+    last: str
+    offered: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class SuggestionView:
+    id: str
+    question: str
+    text: str
+
+
+async def queue_summary(desk: Desk) -> QueueSummary:
+    redis = desk.ctx.redis
+    oldest = await redis.zrange(desk.k.by_status("queued"), 0, 0, withscores=True)
+    skills = await redis.hvals(desk.k.queue_skills)
+    channels = Counter(str(s).split("|")[1] for s in skills if str(s).count("|") >= 1)
+    return QueueSummary(
+        waiting=await desk.router.queue_length(),
+        oldest_s=max(0, int(time.time() - float(oldest[0][1]))) if oldest else None,
+        by_channel=dict(sorted(channels.items())))
+
+
+def last_citizen(messages: list[Message]) -> Message | None:
+    return next((m for m in reversed(messages) if m.author == "citizen"), None)
+
+
+async def rows(desk: Desk, conversation_ids: list[str]) -> list[Row]:
+    """One row per conversation, newest change first; purged ones are skipped."""
+    found: list[Row] = []
+    for conversation_id in conversation_ids:
+        try:
+            conversation = await desk.store.get(conversation_id)
+        except NotFound:
+            continue
+        messages = await desk.store.messages(conversation_id)
+        last = last_citizen(messages)
+        offered = await desk.ctx.redis.zscore(desk.k.offers, conversation_id) is not None
+        excerpt = last.text[:EXCERPT] if last else ""
+        found.append(Row(conversation, excerpt, offered))
+    return sorted(found, key=lambda r: r.conversation.updated_at, reverse=True)
+
+
+async def my_rows(desk: Desk, name: str) -> list[Row]:
+    return await rows(desk, list((await desk.router.operator(name)).conversations))
+
+
+async def queued_rows(desk: Desk, limit: int = 50) -> list[Row]:
+    ids = [str(c) for c in await desk.ctx.redis.zrange(desk.k.queue, 0, limit - 1)]
+    return await rows(desk, ids)
+
+
+async def suggestions_for(ctx: Context, conversation: Conversation, messages: list[Message],
+                          lang: str) -> list[SuggestionView]:
+    """The knowledge base's top answers for the citizen's last message, in the channel's form
+    (the short SMS text for SMS)."""
+    last = last_citizen(messages)
+    if last is None:
+        return []
+    try:
+        hits = await suggest(ctx, last.text, lang=conversation.lang if conversation.lang in
+                             ("fr", "en") else lang, limit=SUGGESTIONS)
+    except InvalidInput:  # empty once cleaned, or too long to search
+        return []
+    views = []
+    for hit in hits:
+        article = await get_live_article(ctx, hit.id)
+        if article is not None:
+            text = article.sms if conversation.channel is ChannelKind.SMS else article.answer
+            views.append(SuggestionView(hit.id, hit.question, text))
+    return views

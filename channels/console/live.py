@@ -1,0 +1,154 @@
+"""The console's live socket (`GET /console/ws`) and the operators' presence.
+
+One pub/sub subscription per process (the desk's live channel) fans events out to the
+sockets of this process. An operator's open sockets are their presence, kept in Redis so
+every process sees it: `ch:console:presence:{name}` is a zset (socket id -> expiry), refreshed
+while the socket lives, so a crashed process's sockets expire on their own. When an
+operator's last socket closes, a grace period lets a page change or a network blip pass;
+after it, an operator still without a socket anywhere is set offline and their
+conversations go back to the head of the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections import defaultdict
+from urllib.parse import urlsplit
+
+from aiohttp import WSMsgType, web
+
+from channels.desk import Desk
+from crisis.errors import Forbidden
+from crisis.types import OperatorStatus, Role
+from crisis.web.middleware import require
+
+log = logging.getLogger(__name__)
+
+GRACE_S = 15.0  # long enough for a page change; short enough that citizens are not stranded
+PRESENCE_TTL_S = 60.0
+REFRESH_S = 20.0
+SEND_TIMEOUT_S = 2.0
+
+
+class ConsoleHub:
+    """The live sockets of this process, by operator, and the presence they stand for."""
+
+    def __init__(self, desk: Desk, grace_s: float = GRACE_S) -> None:
+        self.desk = desk
+        self.grace_s = grace_s
+        self.sockets: dict[str, dict[str, web.WebSocketResponse]] = defaultdict(dict)
+        self._timers: dict[str, asyncio.Task[None]] = {}
+
+    def presence_key(self, name: str) -> str:
+        return f"{self.desk.k.root}console:presence:{name}"
+
+    async def connected(self, name: str) -> int:
+        """How many console sockets the operator has open, across every process."""
+        return int(await self.desk.ctx.redis.zcount(self.presence_key(name), time.time(), "+inf"))
+
+    async def _mark(self, name: str, socket_id: str) -> None:
+        key = self.presence_key(name)
+        async with self.desk.ctx.redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(key, {socket_id: time.time() + PRESENCE_TTL_S})
+            pipe.zremrangebyscore(key, "-inf", time.time())
+            pipe.expire(key, int(PRESENCE_TTL_S) * 2)
+            await pipe.execute()
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        principal = require(request, Role.OPERATOR)
+        origin = request.headers.get("Origin")
+        if origin and urlsplit(origin).netloc != request.host:
+            raise Forbidden("the console socket only answers the console's own pages")
+        socket = web.WebSocketResponse(heartbeat=25, max_msg_size=1024)
+        await socket.prepare(request)
+        name, socket_id = principal.name, secrets.token_hex(8)
+        timer = self._timers.pop(name, None)
+        if timer is not None:
+            timer.cancel()
+        self.sockets[name][socket_id] = socket
+        try:
+            await self._mark(name, socket_id)
+            async for message in socket:  # the client only listens; drain pings and close
+                if message.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
+                    break
+        finally:
+            self.sockets[name].pop(socket_id, None)
+            with contextlib.suppress(Exception):
+                await self.desk.ctx.redis.zrem(self.presence_key(name), socket_id)
+            if not self.sockets[name]:
+                del self.sockets[name]
+                self._timers[name] = asyncio.create_task(self._after_grace(name))
+        return socket
+
+    async def _after_grace(self, name: str) -> None:
+        await asyncio.sleep(self.grace_s)
+        self._timers.pop(name, None)
+        try:
+            if name in self.sockets or await self.connected(name):
+                return
+            await self.set_offline(name)
+        except Exception:  # Redis hiccup: the router's offer timeouts still bound the harm
+            log.warning("could not set an absent operator offline", exc_info=True,
+                        extra={"operator": name})
+
+    async def set_offline(self, name: str) -> None:
+        """Offline, and their conversations back to the head of the queue."""
+        router = self.desk.router
+        state = await router.operator(name)
+        if state.status is OperatorStatus.OFFLINE and not state.conversations:
+            return
+        await router.set_operator(name, OperatorStatus.OFFLINE, capacity=state.capacity,
+                                  langs=state.langs, channels=state.channels)
+        for conversation_id in state.conversations:
+            await self.desk.requeue(conversation_id, name, actor="presence")
+        log.info("operator left the console: offline, conversations requeued",
+                 extra={"operator": name, "requeued": len(state.conversations)})
+        await self.desk.assign()
+
+    async def _fan_out(self, data: str) -> None:
+        sockets = [s for group in self.sockets.values() for s in group.values()]
+
+        async def one(socket: web.WebSocketResponse) -> None:
+            with contextlib.suppress(ConnectionError, RuntimeError, TimeoutError):
+                await asyncio.wait_for(socket.send_str(data), SEND_TIMEOUT_S)
+        await asyncio.gather(*(one(s) for s in sockets))
+
+    async def _refresh(self) -> None:
+        for name, group in list(self.sockets.items()):
+            for socket_id in list(group):
+                await self._mark(name, socket_id)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay the desk's live events until `stop`; keep this process's presence fresh."""
+        pubsub = self.desk.ctx.redis.pubsub()
+        await pubsub.subscribe(self.desk.k.live)
+        refreshed = time.monotonic()
+        try:
+            while not stop.is_set():
+                item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                if item and item["type"] == "message":
+                    await self._fan_out(str(item["data"]))
+                if time.monotonic() - refreshed > REFRESH_S:
+                    refreshed = time.monotonic()
+                    await self._refresh()
+        finally:
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    async def close(self) -> None:
+        """At shutdown: close the sockets and forget the pending timers (presence expires)."""
+        for timer in self._timers.values():
+            timer.cancel()
+        for group in list(self.sockets.values()):
+            for socket in list(group.values()):
+                with contextlib.suppress(Exception):
+                    await socket.close(code=1001)
+        for timer in list(self._timers.values()):
+            timer.cancel()
+        self._timers.clear()
+
+
+HUB: web.AppKey[ConsoleHub] = web.AppKey("console_hub", ConsoleHub)

@@ -1,0 +1,100 @@
+"""The console's pages (GET): my conversations and the queue, one conversation, supervision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from channels.api import DESK
+from channels.console import board
+from channels.console.live import HUB
+from channels.console.messages import CANNED, TOPICS, WRAP_UPS, t
+from channels.console.pages import lang_of, page, render
+from channels.desk import Desk
+from crisis.errors import Forbidden
+from crisis.types import Conversation, OperatorStatus, Principal, Role
+from crisis.web.app_keys import CONTEXT
+from crisis.web.middleware import require
+
+
+async def _panel_context(desk: Desk, principal: Principal) -> dict[str, Any]:
+    return {"me": await desk.router.operator(principal.name),
+            "mine": await board.my_rows(desk, principal.name),
+            "queue": await board.queue_summary(desk)}
+
+
+async def index(request: web.Request) -> web.Response:
+    principal = require(request, Role.OPERATOR)
+    desk = request.app[DESK]
+    return page(request, "index.html", statuses=[s.value for s in OperatorStatus],
+                **await _panel_context(desk, principal))
+
+
+async def panel(request: web.Request) -> web.Response:
+    """The live part of the index page, fetched again by the page's script on each event."""
+    principal = require(request, Role.OPERATOR)
+    html = render(request, "_panel.html", **await _panel_context(request.app[DESK], principal))
+    return web.Response(text=html, content_type="text/html")
+
+
+async def visible_conversation(request: web.Request) -> tuple[Desk, Conversation, Principal]:
+    """The conversation of the URL, if it is the caller's (or the caller supervises)."""
+    principal = require(request, Role.OPERATOR)
+    desk = request.app[DESK]
+    conversation = await desk.store.get(request.match_info["conversation_id"])
+    if conversation.operator != principal.name and not principal.role.at_least(Role.SUPERVISOR):
+        raise Forbidden("this conversation is assigned to another operator")
+    return desk, conversation, principal
+
+
+async def conversation_page(request: web.Request) -> web.Response:
+    desk, conversation, principal = await visible_conversation(request)
+    if conversation.operator == principal.name:
+        await desk.router.accept(conversation.id)  # opening an offer accepts it
+    messages = await desk.store.messages(conversation.id)
+    lang = lang_of(request)
+    suggestions = await board.suggestions_for(request.app[CONTEXT], conversation, messages, lang)
+    draft, article_id = _draft(request, suggestions, conversation.lang)
+    operators = [o for o in await desk.router.operators()
+                 if o.name != principal.name and o.status is OperatorStatus.AVAILABLE]
+    topic = await desk.ctx.redis.hget(desk.k.conversation(conversation.id), "topic")
+    return page(request, "conversation.html", c=conversation, messages=messages,
+                suggestions=suggestions, draft=draft, article_id=article_id,
+                canned=CANNED, wrap_ups=WRAP_UPS, topics=TOPICS, topic=str(topic or ""),
+                operators=operators, mine=conversation.operator == principal.name)
+
+
+def _draft(request: web.Request, suggestions: list[board.SuggestionView], citizen_lang: str
+           ) -> tuple[str, str]:
+    """Without script, the insert links come back here with ?insert= or ?canned=."""
+    wanted = request.query.get("insert", "")
+    for suggestion in suggestions:
+        if suggestion.id == wanted:
+            return suggestion.text, suggestion.id
+    canned = request.query.get("canned", "")
+    if canned in CANNED:
+        return t(canned, citizen_lang, CANNED), ""
+    return "", ""
+
+
+async def history(request: web.Request) -> web.Response:
+    """The messages of a conversation, fetched again by the page's script on each event."""
+    desk, conversation, _ = await visible_conversation(request)
+    html = render(request, "_history.html", c=conversation,
+                  messages=await desk.store.messages(conversation.id))
+    return web.Response(text=html, content_type="text/html")
+
+
+async def supervisor_page(request: web.Request) -> web.Response:
+    require(request, Role.SUPERVISOR)
+    desk = request.app[DESK]
+    hub = request.app[HUB]
+    operators = await desk.router.operators()
+    presence = {o.name: await hub.connected(o.name) for o in operators}
+    assigned = await board.rows(desk, [c for o in operators for c in o.conversations])
+    return page(request, "supervisor.html", operators=operators, presence=presence,
+                queue=await board.queue_summary(desk), queued=await board.queued_rows(desk),
+                assigned=assigned,
+                available=[o for o in operators if o.status is OperatorStatus.AVAILABLE])
+

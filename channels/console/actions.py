@@ -7,9 +7,9 @@ import logging
 
 from aiohttp import web
 
-from channels.api import DESK
+from channels.api import DESK, check_reply_allowed
 from channels.console.board import last_citizen
-from channels.console.messages import TOPICS, WRAP_UPS
+from channels.console.messages import CANNED, TOPICS, WRAP_UPS
 from channels.console.pages import back
 from channels.console.transfer import move_to_operator
 from channels.console.views import visible_conversation
@@ -54,7 +54,11 @@ async def reply(request: web.Request) -> web.Response:
     if conversation.status not in ANSWERABLE:
         raise InvalidTransition("open the conversation from your list before answering")
     article_id = form.get("article_id", "").strip() or None
-    await desk.reply(conversation.id, form.get("text", ""), principal.name, article_id)
+    text = form.get("text", "")
+    canned = {entry[lang].strip() for entry in CANNED.values() for lang in entry}
+    if not (principal.restricted and text.strip() in canned):
+        await check_reply_allowed(desk, principal, text, article_id)
+    await desk.reply(conversation.id, text, principal.name, article_id)
     if article_id:
         # The learning loop: the citizen's words become a proposed phrasing of the article.
         last = last_citizen(await desk.store.messages(conversation.id))

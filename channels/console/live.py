@@ -24,7 +24,7 @@ from aiohttp import WSMsgType, web
 from channels.desk import Desk
 from crisis.errors import Forbidden
 from crisis.types import OperatorStatus, Role
-from crisis.web.middleware import require
+from crisis.web.middleware import PRINCIPAL, require
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,10 @@ class ConsoleHub:
             await pipe.execute()
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
-        principal = require(request, Role.OPERATOR)
+        principal = request[PRINCIPAL]
+        if principal is None:  # a socket cannot follow the login redirect: say 401
+            raise web.HTTPUnauthorized(text="log in first")
+        require(request, Role.OPERATOR)
         origin = request.headers.get("Origin")
         if origin and urlsplit(origin).netloc != request.host:
             raise Forbidden("the console socket only answers the console's own pages")

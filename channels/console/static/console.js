@@ -100,7 +100,12 @@
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + "/console/ws");
-    socket.onopen = function () { delay = 500; body.setAttribute("data-live", "on"); };
+    socket.onopen = function () {
+      delay = 500; body.setAttribute("data-live", "on");
+      // Whatever happened between the page's rendering and now was not relayed: catch up.
+      if (kind === "index") { refresh("panel"); }
+      else if (kind === "conversation") { refresh("history"); }
+    };
     socket.onmessage = function (message) {
       try { onEvent(JSON.parse(message.data)); } catch (err) { /* not ours: ignore */ }
     };

@@ -29,6 +29,7 @@ from crisis.types import ChannelKind, Conversation, Event, Message
 
 log = logging.getLogger(__name__)
 SWEEP_INTERVAL_S = 2.0
+TEND_INTERVAL_S = 10
 
 
 def _sms_sender(ctx: Context) -> Sender:
@@ -61,6 +62,10 @@ async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
                 else:
                     await desk.router.accept(conversation_id)
             await desk.assign()
+            # One process at a time tends the queue (overflow offers, paced wait updates).
+            if await desk.ctx.redis.set(desk.k.keys.scoped("ch", "tend-lock"), "1", nx=True,
+                                        ex=TEND_INTERVAL_S):
+                await desk.tend_queue()
         except (InvalidTransition, NotFound):
             pass  # another process got there first
         except Exception:  # Redis hiccup: try again next tick

@@ -6,6 +6,7 @@ import msgspec
 from aiohttp import web
 
 from channels.desk import Desk
+from channels.policy import QueuePolicy, load_policy, save_policy
 from channels.router import Router
 from crisis.errors import Forbidden, InvalidInput
 from crisis.types import ChannelKind, ConversationStatus, OperatorStatus, Principal, Role
@@ -125,8 +126,30 @@ async def set_my_status(request: web.Request) -> web.Response:
                           "load": state.load, "conversations": state.conversations})
 
 
+async def get_policy(request: web.Request) -> web.Response:
+    require(request, Role.SUPERVISOR)
+    desk = request.app[DESK]
+    return json_response(await load_policy(desk.ctx.redis, desk.k))
+
+
+async def put_policy(request: web.Request) -> web.Response:
+    require(request, Role.SUPERVISOR)
+    desk = request.app[DESK]
+    policy = (await read_body(request, QueuePolicy)).check()
+    await save_policy(desk.ctx.redis, desk.k, policy)
+    return json_response(policy)
+
+
 def setup_api(app: web.Application) -> None:
     for route in (
+        ApiRoute("GET", "/api/contact-centre/policy", get_policy,
+                 "The queue policy: surge threshold, overflow, update pace", Role.SUPERVISOR,
+                 tag="contact centre"),
+        ApiRoute("PUT", "/api/contact-centre/policy", put_policy,
+                 "Set the queue policy (seconds; 0 turns surge or overflow off)",
+                 Role.SUPERVISOR, tag="contact centre", body={"type": "object", "properties": {
+                     "surge_wait_s": {"type": "integer"}, "overflow_wait_s": {"type": "integer"},
+                     "update_interval_s": {"type": "integer"}}}),
         ApiRoute("GET", "/api/conversations", list_conversations,
                  "Conversations, newest first, paged with `next`", Role.OPERATOR,
                  query=("status", "channel", "limit", "cursor"), tag="contact centre"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from channels.greetings import live_greetings
 from channels.keys import ChannelKeys
 from channels.messages import say
+from channels.policy import load_policy
 from channels.router import Router, skill_of
 from channels.service_levels import ServiceLevels, capacity_of
 from channels.store import ConversationStore
@@ -38,6 +40,8 @@ STOP_WORDS = frozenset({"stop", "arret", "arreter", "unsubscribe", "desabonner"}
 START_WORDS = frozenset({"start", "unstop", "reprendre"})
 HUMAN_WORDS = frozenset({"0", "agent", "humain", "conseiller", "operateur"})
 MAX_REPLY_CHARS = 1600
+# In surge, a below-threshold answer this likely to be right is offered as "may help".
+SURGE_SUGGESTION_CONFIDENCE = 0.5
 
 
 def fold(text: str) -> str:
@@ -87,10 +91,17 @@ class Desk:
             await self.send(conversation, say("urgent", lang), author="auto")
             await self.queue(conversation, urgent=True)
             return
-        if text in HUMAN_WORDS:
+        if text in HUMAN_WORDS or (text == "1" and "surge" in conversation.tags):
             await self.queue(conversation)
             return
+        if text == "2" and {"surge", "overflow"} & set(conversation.tags):
+            await self.send(conversation, say("callback", lang), author="auto")
+            await self.queue(conversation, tags=("callback",))
+            return
         answer = await self.answerer(last.text, lang, conversation.channel)
+        if answer.answer_id is None and answer.intent is Intent.QUESTION \
+                and await self._surge(conversation, answer):
+            return
         if answer.intent is Intent.HUMAN:
             await self.queue(conversation)
         elif answer.answer_id is not None:
@@ -125,9 +136,59 @@ class Desk:
         if conversation.status is not ConversationStatus.CLOSED:
             await self.store.transition(conversation.id, ConversationAction.CLOSE, actor="citizen")
 
-    async def queue(self, conversation: Conversation, *, urgent: bool = False) -> None:
+    async def _surge(self, conversation: Conversation, answer: AutoAnswer) -> bool:
+        """In surge, offer self-service first; the citizen stays in the queue only on request."""
+        policy = await load_policy(self.ctx.redis, self.k)
+        position = await self.router.queue_length() + 1
+        wait = await self.levels.estimated_wait(position, capacity_of(await self.router.operators()))
+        if not policy.surge_wait_s or wait < policy.surge_wait_s:
+            return False
+        lang = conversation.lang
+        if answer.candidates and answer.confidence >= SURGE_SUGGESTION_CONFIDENCE:
+            text = await self.article_text(answer.candidates[0][0],
+                                           conversation.channel is ChannelKind.SMS)
+            await self.send(conversation, say("surge_answer", lang).format(answer=text),
+                            author="auto", article_id=answer.candidates[0][0])
+        await self.send(conversation, say("surge", lang).format(
+            minutes=max(1, round(wait / 60)), site=self.ctx.settings.base_url + "/"), author="auto")
+        await self.store.transition(conversation.id, ConversationAction.AUTO_ANSWER,
+                                    actor="router", tags=json.dumps(["surge"]))
+        return True
+
+    async def tend_queue(self) -> None:
+        """Overflow offers and paced wait updates for citizens in the queue."""
+        policy = await load_policy(self.ctx.redis, self.k)
+        now = time.time()
+        capacity = capacity_of(await self.router.operators())
+        since = await self.ctx.redis.hgetall(self.k.queue_since)  # type: ignore[misc]
+        for conversation_id, entered in since.items():
+            conversation = await self.store.get(conversation_id)
+            waited = now - float(entered)
+            if policy.overflow_wait_s and waited > policy.overflow_wait_s \
+                    and "overflow" not in conversation.tags:
+                await self.send(conversation, say("overflow", conversation.lang).format(
+                    site=self.ctx.settings.base_url + "/"), author="auto")
+                await self.ctx.redis.hset(self.k.conversation(conversation_id), "tags",  # type: ignore[misc]
+                                          json.dumps([*conversation.tags, "overflow"]))
+            elif await self._update_due(conversation_id, policy.update_interval_s):
+                position = await self.router.position(conversation_id) or 1
+                minutes = max(1, round(await self.levels.estimated_wait(position, capacity) / 60))
+                await self.send(conversation, say("queued", conversation.lang).format(
+                    position=position, minutes=minutes), author="auto")
+
+    async def _update_due(self, conversation_id: str, interval: int) -> bool:
+        """True at most once per `interval` per conversation, across all processes."""
+        key = self.k.conversation(conversation_id) + ":update"
+        return bool(await self.ctx.redis.set(key, "1", nx=True, ex=interval))
+
+    async def queue(self, conversation: Conversation, *, urgent: bool = False,
+                    tags: tuple[str, ...] = ()) -> None:
         await self.store.transition(conversation.id, ConversationAction.QUEUE, actor="router",
-                                    priority="1" if urgent else "0")
+                                    priority="1" if urgent else "0",
+                                    tags=json.dumps(sorted({*conversation.tags, *tags})))
+        # The "you are number N" message just sent counts as the first update.
+        await self._update_due(conversation.id, (await load_policy(self.ctx.redis,
+                                                                   self.k)).update_interval_s)
         await self.router.enqueue(conversation.id, skill_of(conversation.lang, conversation.channel),
                                   urgent=urgent)
         position = await self.router.position(conversation.id) or 1

@@ -5,6 +5,9 @@
 | ch:{c:ID}                        | hash   | until the retention purge (the conversation)|
 | ch:{c:ID}:messages               | list   | same (Message JSON, oldest first)          |
 | ch:{c:ID}:transitions            | list   | same ("status at-iso" per change)          |
+| ch:{c:ID}:update                 | string | the update interval (paces wait updates)   |
+| ch:policy                        | hash   | forever (the supervisor's queue policy)    |
+| ch:tend-lock                     | string | 10 s (one process tends the queue)         |
 | ch:conversations                 | zset   | id -> last change time                     |
 | ch:status:{status}               | zset   | id -> last change time, one per status     |
 | ch:addr:{channel}:{citizen}      | string | the continuation window (conversation id)  |

@@ -16,6 +16,26 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "An adviser will answer you. You are number {position} in the queue, "
               "estimated wait: {minutes} min.",
     },
+    "surge": {
+        "fr": "Forte affluence : attente estimée {minutes} min. En attendant : {site}. "
+              "Répondez 1 pour rester en file, 2 pour être rappelé.",
+        "en": "Very busy: estimated wait {minutes} min. Meanwhile: {site}. "
+              "Reply 1 to stay in the queue, 2 to be called back.",
+    },
+    "surge_answer": {
+        "fr": "Cette réponse peut vous aider : {answer}",
+        "en": "This answer may help: {answer}",
+    },
+    "overflow": {
+        "fr": "L'attente est longue. Les consignes officielles sont sur {site}. "
+              "Répondez 2 pour être rappelé, ou restez en ligne.",
+        "en": "The wait is long. Official instructions are at {site}. "
+              "Reply 2 to be called back, or stay in the queue.",
+    },
+    "callback": {
+        "fr": "C'est noté : un conseiller vous rappellera au plus vite.",
+        "en": "Noted: an adviser will call you back as soon as possible.",
+    },
     "human_hint": {
         "fr": "Pour parler à un conseiller, répondez 0.",
         "en": "To talk to an adviser, reply 0.",

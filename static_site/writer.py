@@ -65,6 +65,11 @@ def remove_file(root: Path, relative: str) -> None:
 
 
 def _replace(path: Path, data: bytes) -> int:
+    # Nothing in a build is visible before the switch; only an existing file may be a hard
+    # link shared with a published build, so only that one needs the rename.
+    if not path.exists():
+        path.write_bytes(data)
+        return len(data)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_bytes(data)
     os.replace(temporary, path)

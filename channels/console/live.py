@@ -126,7 +126,17 @@ class ConsoleHub:
                 await self._mark(name, socket_id)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Relay the desk's live events until `stop`; keep this process's presence fresh."""
+        """Relay the desk's live events until `stop`; after a Redis failure, subscribe again
+        (pages catch up when their socket reopens, so a missed event costs nothing lasting)."""
+        while not stop.is_set():
+            try:
+                await self._relay(stop)
+            except Exception:  # the process edge of the relay: log, wait a little, resubscribe
+                log.warning("console relay failed; resubscribing", exc_info=True)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
+
+    async def _relay(self, stop: asyncio.Event) -> None:
         pubsub = self.desk.ctx.redis.pubsub()
         await pubsub.subscribe(self.desk.k.live)
         refreshed = time.monotonic()

@@ -3,6 +3,7 @@ of an operator (open, suggestions, reply, tags, transfer, close) and the supervi
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -11,13 +12,13 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from channels.api import DESK
-from channels.console.messages import CANNED, MESSAGES, TOPICS, WRAP_UPS
+from channels.console.messages import CANNED, MESSAGES, TOPICS, WRAP_UPS, t
 from crisis.context import Context
-from crisis.types import ConversationStatus, Direction, Role
+from crisis.types import ConversationStatus, Direction, Role, utcnow
 from knowledge_base.learning import pending_alternates
 from knowledge_base.store import ArticleStore
 from tests.channels.conftest import AUTH_TOKEN, sms_form, until
-from tests.conftest import login
+from tests.conftest import ADMIN, login
 
 # Over plain http the session cookie is not Secure, so a test client (and Chromium on
 # 127.0.0.1) sends it back; the webhooks are signed for this URL.
@@ -236,3 +237,26 @@ async def test_a_supervisor_reassigns_from_the_queue(client: Any, ctx: Context, 
 @pytest.mark.parametrize("path", ["/console/panel", "/console/supervisor"])
 async def test_pages_need_a_session(client: Any, path: str) -> None:
     assert (await client.get(path, allow_redirects=False)).status == 303
+
+
+async def test_reinforcement_staff_send_suggested_or_canned_replies_only(
+        client: Any, ctx: Context, kb: None) -> None:
+    password = "a long password!"
+    await ctx.accounts.create_account("vol1", Role.OPERATOR, password, actor=ADMIN,
+                                      reinforcement=True,
+                                      expires_at=utcnow() + dt.timedelta(hours=72))
+    response = await client.post("/api/session", json={"name": "vol1", "password": password})
+    csrf = (await response.json())["csrf"]
+    await set_status(client, csrf, "available")
+    await sms(client, "je voudrais parler a un humain", "SMR1")
+    [conversation_id] = await assigned_to(client, "vol1")
+    base = f"/console/c/{conversation_id}"
+    free = await client.post(f"{base}/reply", allow_redirects=False,
+                             data={"csrf_token": csrf, "text": "Rentrez chez vous."})
+    assert free.status == 403
+    canned = await client.post(f"{base}/reply", allow_redirects=False,
+                               data={"csrf_token": csrf, "text": t("hello", "fr", CANNED)})
+    assert canned.status == 303
+    desk = client.app[DESK]
+    assert [m.text for m in await desk.store.messages(conversation_id)
+            if m.author == "vol1"] == [t("hello", "fr", CANNED)]

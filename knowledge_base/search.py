@@ -5,9 +5,9 @@ from __future__ import annotations
 import gc
 import math
 import re
-from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -15,8 +15,9 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from knowledge_base.article import Article
+from knowledge_base.index_build import build_postings
 from knowledge_base.synonyms import DEFAULT_SYNONYMS
-from knowledge_base.text import MAX_QUERY_WORDS, SMS_SPELLINGS, fold, pair_pattern, stem, word_forms
+from knowledge_base.text import MAX_QUERY_WORDS, SMS_SPELLINGS, fold, fold_words, pair_pattern, stem, word_forms
 
 # The question and the alternates are what citizens' questions look like; the answer is
 # written in another register and is long, so its words count for less. Tags are the
@@ -93,58 +94,32 @@ class _LanguageIndex:
         self.lang = lang
         self.synonyms = dict(synonyms)
         self.pairs = pair_pattern(SMS_SPELLINGS if lang == "fr" else {}, self.synonyms)
+        self.pair_heads = frozenset(key.split()[0] for table in (SMS_SPELLINGS if lang == "fr" else {},
+                                                                 self.synonyms) for key in table if " " in key)
         self.ids = [a.id for a in articles]
         self.terms: dict[str, int] = {}
         self.vocabulary: dict[str, str] = {}
         # Folded token -> term numbers: each distinct token is normalised and stemmed once.
         self._token_cache: dict[str, tuple[int, ...]] = {}
-        bigrams: dict[tuple[int, int], int] = {}
-        flat_term: list[int] = []
-        flat_doc: list[int] = []
-        flat_tf: list[float] = []
-        flat_title: list[bool] = []
-        pair_key: list[int] = []
-        pair_doc: list[int] = []
-        lengths: list[float] = []
-        phrasings: list[tuple[frozenset[int], ...]] = []
-        for doc, article in enumerate(articles):
-            tf: dict[int, float] = defaultdict(float)
-            title: set[int] = set()
-            doc_pairs: set[int] = set()
-            doc_phrasings: list[frozenset[int]] = []
-            # Answers are long and written by the cell: no SMS pairs to undo, so skip that pass.
-            for token, count in Counter(fold(article.answer).split()).items():
-                for t in self._token_terms(token, build=True):
-                    tf[t] += FIELD_WEIGHTS["answer"] * count
-            for field, text in _short_fields(article):
-                stems = [t for token in self._tokens(text) for t in self._token_terms(token, build=True)]
-                for t in stems:
-                    tf[t] += FIELD_WEIGHTS[field]
-                title.update(stems)
-                if field != "tags":
-                    doc_phrasings.append(frozenset(stems))
-                    doc_pairs.update(bigrams.setdefault(p, len(bigrams)) for p in zip(stems, stems[1:]))
-            lengths.append(sum(tf.values()))
-            phrasings.append(tuple(doc_phrasings))
-            flat_term.extend(tf)
-            flat_tf.extend(tf.values())
-            flat_doc.extend([doc] * len(tf))
-            flat_title.extend([t in title for t in tf])
-            pair_key.extend(doc_pairs)
-            pair_doc.extend([doc] * len(doc_pairs))
-        self.bigrams = bigrams
+        built = build_postings(articles, FIELD_WEIGHTS, fold_words, self._tokens,
+                               lambda token: self._token_terms(token, build=True), lambda: len(self.terms))
         self._fuzzy_cache: dict[str, str | None] = {}
         self._by_shape = _shape_buckets(self.vocabulary)
-        self._build_postings(flat_term, flat_doc, flat_tf, flat_title, lengths)
+        self._build_postings(built.term, built.doc, built.tf, built.title, built.lengths)
         self.idf_list: list[float] = self.idf.tolist()
-        self.phrasings = [tuple((p, sum(self.idf_list[t] for t in p)) for p in ps) for ps in phrasings]
-        keys = np.asarray(pair_key, dtype=np.int32)
-        self.pair_docs = np.asarray(pair_doc, dtype=np.int32)[np.argsort(keys, kind="stable")]
-        self.pair_offsets = _offsets(keys, len(bigrams))
+        self.phrasings = [tuple((p, sum(self.idf_list[t] for t in p)) for p in ps) for ps in built.phrasings]
+        # A bigram (a, b) is the integer a * n_terms + b: one dict lookup per query pair.
+        self.n_terms = max(len(self.terms), 1)
+        self.bigrams: dict[int, int] = dict(zip(built.pair_keys.tolist(), range(len(built.pair_keys))))
+        self.pair_docs = built.pair_doc.astype(np.int32)  # rows come sorted by (bigram, doc)
+        self.pair_offsets = _offsets(built.pair_key_of_row, len(built.pair_keys))
 
     def _tokens(self, text: str) -> list[str]:
-        folded = fold(text)
-        return (self.pairs.sub(self._pair, folded) if self.pairs else folded).split()
+        words = fold_words(text)
+        # The two-word regex is slow to scan: run it only when a pair's first word is there.
+        if self.pairs is None or self.pair_heads.isdisjoint(words):
+            return words
+        return self.pairs.sub(self._pair, " ".join(words)).split()
 
     def _pair(self, match: re.Match[str]) -> str:
         key = match.group(0)
@@ -171,8 +146,8 @@ class _LanguageIndex:
             self._token_cache[token] = terms  # a dict store is atomic: safe for concurrent readers
         return terms
 
-    def _build_postings(self, term: list[int], doc: list[int], tf: list[float],
-                        title: list[bool], lengths: list[float]) -> None:
+    def _build_postings(self, term: npt.ArrayLike, doc: npt.ArrayLike, tf: npt.ArrayLike,
+                        title: npt.ArrayLike, lengths: npt.ArrayLike) -> None:
         n = len(self.ids)
         term_a = np.asarray(term, dtype=np.int32)
         doc_a = np.asarray(doc, dtype=np.int32)
@@ -236,7 +211,7 @@ class _LanguageIndex:
             lo, hi = self.post_offsets[t], self.post_offsets[t + 1]
             scores[self.post_docs[lo:hi]] += self.post_impact[lo:hi]
         for a, b in zip(sequence, sequence[1:]):
-            key = self.bigrams.get((a, b)) if a is not None and b is not None else None
+            key = self.bigrams.get(a * self.n_terms + b) if a is not None and b is not None else None
             if key is not None and a != b:
                 lo, hi = self.pair_offsets[key], self.pair_offsets[key + 1]
                 scores[self.pair_docs[lo:hi]] += PHRASE_WEIGHT * (self.idf[a] + self.idf[b]) / 2
@@ -276,7 +251,7 @@ class _LanguageIndex:
         return RankedHit(self.ids[doc], score, found / mass, in_title / mass, match)
 
 
-def _offsets(keys: IntArray, count: int) -> IntArray:
+def _offsets(keys: npt.NDArray[np.integer[Any]], count: int) -> IntArray:
     """Start offsets (plus a final end) of each key's run in `keys` sorted by key."""
     offsets = np.zeros(count + 1, dtype=np.int32)
     np.cumsum(np.bincount(keys, minlength=count), out=offsets[1:])

@@ -7,8 +7,14 @@ import threading
 import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 import snowballstemmer
+
+try:  # PyStemmer: the same Snowball algorithms compiled in C, ten times faster on cold rebuilds
+    import Stemmer as _c_stemmer
+except ImportError:  # pragma: no cover - the pure-Python stemmer gives identical stems
+    _c_stemmer = None
 
 # Letters that NFKD does not decompose but people type in French words.
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l"})
@@ -147,13 +153,14 @@ def normalise_words(
 _per_thread = threading.local()
 
 
-def _stemmer(lang: str) -> snowballstemmer.stemmer:
+def _stemmer(lang: str) -> Any:
     # One stemmer per thread: a Snowball stemmer keeps its word in itself, so two threads
     # (the event loop stemming a query, an index rebuild in a worker thread) sharing one
     # corrupt each other (IndexError inside find_among_b).
-    stemmers: dict[str, snowballstemmer.stemmer] = _per_thread.__dict__.setdefault("stemmers", {})
+    stemmers: dict[str, Any] = _per_thread.__dict__.setdefault("stemmers", {})
     if lang not in stemmers:
-        stemmers[lang] = snowballstemmer.stemmer(_STEMMER_NAMES.get(lang, "french"))
+        name = _STEMMER_NAMES.get(lang, "french")
+        stemmers[lang] = _c_stemmer.Stemmer(name) if _c_stemmer else snowballstemmer.stemmer(name)
     return stemmers[lang]
 
 

@@ -1,8 +1,7 @@
 """Where the site's data comes from: live crises, live publications, public articles.
 
-Articles are interim, until the knowledge base keeps its published articles in Redis:
-the starter articles of the live crises' scenarios (crisis/scenarios/*.articles.jsonl).
-The builder only calls `public_articles`; pointing it at the store is a change here alone.
+Articles come from the knowledge base's store: published articles for the public audience
+(the scenario's starter articles are imported into it at activation).
 """
 
 from __future__ import annotations
@@ -15,24 +14,20 @@ from crisis.crises import Crises
 from crisis.events import EventBus
 from crisis.keys import Keys
 from crisis.publications import Publications
-from crisis.scenarios import starter_articles_text
-from crisis.types import Crisis, utcnow
-from knowledge_base.article import Article, parse_article_lines
+from crisis.types import utcnow
+from knowledge_base.article import Article
+from knowledge_base.store import ArticleStore
 from static_site.model import SiteData
 
 
-async def public_articles(crises: Sequence[Crisis]) -> Sequence[Article]:
+async def public_articles(store: ArticleStore) -> Sequence[Article]:
     """Published, public articles to show on the site."""
-    found: dict[tuple[str, str], Article] = {}
-    for scenario_id in sorted({c.scenario_id for c in crises}):
-        for article in parse_article_lines(starter_articles_text(scenario_id).splitlines()):
-            found.setdefault((article.lang, article.id), article)
-    return [a for a in found.values() if a.audience == "public" and a.status == "published"]
+    return await store.published(audience="public")
 
 
 async def load_site_data(redis: aioredis.Redis, keys: Keys, bus: EventBus) -> SiteData:
     """One snapshot of what the public must see now."""
     crises = await Crises(redis, keys, bus).list_live()
     publications = await Publications(redis, keys, bus).list_live()
-    articles = await public_articles(crises)
+    articles = await public_articles(ArticleStore(redis, keys, bus))
     return SiteData.clean(crises, publications, articles, utcnow())

@@ -14,8 +14,8 @@ log = logging.getLogger(__name__)
 
 REBUILD_ON = frozenset({
     "crisis.activated", "crisis.level_changed", "crisis.de_escalating", "crisis.re_escalated",
-    "crisis.closed", "publication.published", "publication.withdrawn", "article.published",
-    "article.archived", "kb.article_published",
+    "crisis.closed", "publication.published", "publication.withdrawn",
+    "kb.article_published", "kb.article_archived", "kb.imported", "kb.alternate_validated",
 })
 PENDING_TTL_S = 600
 JOB = "static_site.jobs.build_site_job"

@@ -25,6 +25,8 @@
 | ch:ops:available                 | zset   | operator -> idle since (longest idle first)|
 | ch:offers                        | zset   | conversation id -> offer deadline          |
 | ch:live                          | pubsub | console updates for every web process      |
+| ch:chat:{citizen}                | pubsub | outbound chat messages to the citizen's socket |
+| ch:console:presence:{name}       | zset   | socket id -> expiry (operator presence)    |
 
 The `{c:ID}` hash tag keeps one conversation's keys in one Redis Cluster slot.
 """

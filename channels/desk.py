@@ -14,7 +14,7 @@ import logging
 import time
 import unicodedata
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from channels.greetings import live_greetings
 from channels.keys import ChannelKeys
@@ -128,9 +128,9 @@ class Desk:
 
     async def _opt(self, conversation: Conversation, out: bool) -> None:
         if out:
-            await self.ctx.redis.sadd(self.k.optout, conversation.citizen)  # type: ignore[misc]
+            await self.ctx.redis.sadd(self.k.optout, conversation.citizen)
         else:
-            await self.ctx.redis.srem(self.k.optout, conversation.citizen)  # type: ignore[misc]
+            await self.ctx.redis.srem(self.k.optout, conversation.citizen)
         await self.store.add_outbound(conversation.id, say("opt_out" if out else "opt_in",
                                                            conversation.lang), "auto")
         if conversation.status is not ConversationStatus.CLOSED:
@@ -160,7 +160,7 @@ class Desk:
         policy = await load_policy(self.ctx.redis, self.k)
         now = time.time()
         capacity = capacity_of(await self.router.operators())
-        since = await self.ctx.redis.hgetall(self.k.queue_since)  # type: ignore[misc]
+        since = cast(dict[str, str], await self.ctx.redis.hgetall(self.k.queue_since))
         for conversation_id, entered in since.items():
             conversation = await self.store.get(conversation_id)
             waited = now - float(entered)
@@ -168,7 +168,7 @@ class Desk:
                     and "overflow" not in conversation.tags:
                 await self.send(conversation, say("overflow", conversation.lang).format(
                     site=self.ctx.settings.base_url + "/"), author="auto")
-                await self.ctx.redis.hset(self.k.conversation(conversation_id), "tags",  # type: ignore[misc]
+                await self.ctx.redis.hset(self.k.conversation(conversation_id), "tags",
                                           json.dumps([*conversation.tags, "overflow"]))
             elif await self._update_due(conversation_id, policy.update_interval_s):
                 position = await self.router.position(conversation_id) or 1

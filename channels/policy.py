@@ -36,9 +36,9 @@ def policy_key(keys: ChannelKeys) -> str:
 
 
 async def load_policy(redis: aioredis.Redis, keys: ChannelKeys) -> QueuePolicy:
-    fields = cast(dict[str, str], await redis.hgetall(policy_key(keys)))  # type: ignore[misc]
+    fields = cast(dict[str, str], await redis.hgetall(policy_key(keys)))
     return msgspec.convert({k: int(v) for k, v in fields.items()}, QueuePolicy)
 
 
 async def save_policy(redis: aioredis.Redis, keys: ChannelKeys, policy: QueuePolicy) -> None:
-    await redis.hset(policy_key(keys), mapping=msgspec.to_builtins(policy.check()))  # type: ignore[misc]
+    await redis.hset(policy_key(keys), mapping=msgspec.to_builtins(policy.check()))

@@ -39,7 +39,7 @@ async def purge_closed(redis: aioredis.Redis, keys: ChannelKeys, before: dt.date
         if not ids:
             return PurgeReport(conversations, citizens)
         for conversation_id in ids:
-            citizen = await redis.hget(keys.conversation(conversation_id), "citizen")  # type: ignore[misc]
+            citizen = await redis.hget(keys.conversation(conversation_id), "citizen")
             async with redis.pipeline(transaction=True) as pipe:
                 pipe.delete(keys.conversation(conversation_id), keys.messages(conversation_id),
                             keys.transitions(conversation_id))
@@ -49,7 +49,7 @@ async def purge_closed(redis: aioredis.Redis, keys: ChannelKeys, before: dt.date
                     pipe.srem(keys.citizen(str(citizen)) + ":convs", conversation_id)
                 await pipe.execute()
             conversations += 1
-            if citizen and not await redis.scard(keys.citizen(str(citizen)) + ":convs"):  # type: ignore[misc]
+            if citizen and not await redis.scard(keys.citizen(str(citizen)) + ":convs"):
                 await redis.delete(keys.citizen(str(citizen)))
                 citizens += 1
 

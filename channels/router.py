@@ -114,8 +114,8 @@ class Router:
 
     async def dequeue(self, conversation_id: str) -> None:
         await self.redis.zrem(self.k.queue, conversation_id)
-        await self.redis.hdel(self.k.queue_skills, conversation_id)  # type: ignore[misc]
-        await self.redis.hdel(self.k.queue_since, conversation_id)  # type: ignore[misc]
+        await self.redis.hdel(self.k.queue_skills, conversation_id)
+        await self.redis.hdel(self.k.queue_since, conversation_id)
 
     async def assign(self) -> list[tuple[str, str]]:
         """Give queued conversations to available operators; returns (conversation, operator)."""
@@ -157,8 +157,8 @@ class Router:
             await pipe.execute()
 
     async def operator(self, name: str) -> OperatorState:
-        fields = cast(dict[str, str], await self.redis.hgetall(self.k.operator(name)))  # type: ignore[misc]
-        convs = await self.redis.smembers(self.k.operator_conversations(name))  # type: ignore[misc]
+        fields = cast(dict[str, str], await self.redis.hgetall(self.k.operator(name)))
+        convs = await self.redis.smembers(self.k.operator_conversations(name))
         return OperatorState(
             name=name, status=OperatorStatus(fields.get("status", "offline")),
             capacity=int(fields.get("capacity", DEFAULT_CAPACITY)),
@@ -168,16 +168,16 @@ class Router:
             conversations=tuple(sorted(str(c) for c in convs)))
 
     async def operators(self) -> list[OperatorState]:
-        names = sorted(str(n) for n in await self.redis.smembers(self.k.operators))  # type: ignore[misc]
+        names = sorted(str(n) for n in await self.redis.smembers(self.k.operators))
         return [await self.operator(n) for n in names]
 
     async def position(self, conversation_id: str) -> int | None:
         rank = await self.redis.zrank(self.k.queue, conversation_id)
-        return None if rank is None else int(rank) + 1
+        return None if rank is None else int(cast(int, rank)) + 1
 
     async def queue_since(self) -> list[float]:
         """When each queued conversation entered the queue (for waits)."""
-        return [float(v) for v in await self.redis.hvals(self.k.queue_since)]  # type: ignore[misc]
+        return [float(v) for v in await self.redis.hvals(self.k.queue_since)]
 
     async def queue_length(self) -> int:
         return int(await self.redis.zcard(self.k.queue))

@@ -73,14 +73,14 @@ class ServiceLevels:
         await self._add(**fields)
 
     async def average_handling(self) -> float:
-        values = cast(list[str | None], await self.redis.hmget(  # type: ignore[misc]
+        values = cast(list[str | None], await self.redis.hmget(
             self.key, [f"handling_{p}:{c.value}" for c in ChannelKind for p in ("sum", "count")]))
         numbers = [float(v or 0) for v in values]
         total, count = sum(numbers[0::2]), sum(numbers[1::2])
         return total / count if count else DEFAULT_HANDLING_S
 
     async def situation(self, available_capacity: int, queue_since: list[float]) -> dict[str, Any]:
-        raw = cast(dict[str, str], await self.redis.hgetall(self.key))  # type: ignore[misc]
+        raw = cast(dict[str, str], await self.redis.hgetall(self.key))
         stats = {k: float(v) for k, v in raw.items()}
         per_channel = {}
         for channel in ChannelKind:

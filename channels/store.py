@@ -121,18 +121,18 @@ class ConversationStore:
         return conversation, message, bool(created)
 
     async def get(self, conversation_id: str) -> Conversation:
-        fields = await self.redis.hgetall(self.k.conversation(conversation_id))  # type: ignore[misc]
+        fields = await self.redis.hgetall(self.k.conversation(conversation_id))
         if not fields:
             raise NotFound(f"no conversation {conversation_id!r}")
         return decode_conversation(cast(dict[str, str], fields))
 
     async def messages(self, conversation_id: str) -> list[Message]:
-        raws = await self.redis.lrange(self.k.messages(conversation_id), 0, -1)  # type: ignore[misc]
+        raws = await self.redis.lrange(self.k.messages(conversation_id), 0, -1)
         return [msgspec.json.decode(r, type=Message) for r in raws]
 
     async def address_of(self, conversation: Conversation) -> str:
         """The raw address to reply to (read only when sending)."""
-        raw = await self.redis.hget(self.k.citizen(conversation.citizen),  # type: ignore[misc]
+        raw = await self.redis.hget(self.k.citizen(conversation.citizen),
                                     conversation.channel.value)
         if raw is None:
             raise NotFound("the citizen's address was purged")
@@ -142,7 +142,7 @@ class ConversationStore:
                            article_id: str | None = None) -> Message:
         message = Message(id=new_id("m"), direction=Direction.OUTBOUND, text=text, at=utcnow(),
                           author=author, status=DeliveryStatus.QUEUED, article_id=article_id)
-        await self.redis.rpush(self.k.messages(conversation_id),  # type: ignore[misc]
+        await self.redis.rpush(self.k.messages(conversation_id),
                                msgspec.json.encode(message))
         return message
 
@@ -150,13 +150,13 @@ class ConversationStore:
                            status: DeliveryStatus, provider_id: str = "") -> None:
         """Record a delivery status (and the provider's id) on an outbound message."""
         key = self.k.messages(conversation_id)
-        raws = await self.redis.lrange(key, 0, -1)  # type: ignore[misc]
+        raws = await self.redis.lrange(key, 0, -1)
         for index, raw in enumerate(raws):
             message = msgspec.json.decode(raw, type=Message)
             if message.id == message_id:
                 updated = msgspec.structs.replace(
                     message, status=status, provider_id=provider_id or message.provider_id)
-                await self.redis.lset(key, index, msgspec.json.encode(updated))  # type: ignore[misc]
+                await self.redis.lset(key, index, msgspec.json.encode(updated).decode())
                 if provider_id:
                     await self.redis.set(self.k.provider(provider_id),
                                          f"{conversation_id}|{message_id}", ex=SEEN_TTL_S)
@@ -179,13 +179,14 @@ class ConversationStore:
             while True:
                 try:
                     await pipe.watch(key)
-                    current = await pipe.hgetall(key)  # type: ignore[misc]
+                    current = await pipe.hgetall(key)
                     before = decode_conversation(cast(dict[str, str], current))
                     status = next_conversation_status(before.status, action)
                     now = utcnow()
                     pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.hset(key, mapping={"status": status.value,
-                                            "updated_at": str(now.timestamp()), **fields})
+                    mapping = {"status": status.value, "updated_at": str(now.timestamp()),
+                               **fields}
+                    pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
                     pipe.zadd(self.k.conversations, {conversation_id: now.timestamp()})
                     pipe.zrem(self.k.by_status(before.status.value), conversation_id)
                     pipe.zadd(self.k.by_status(status.value), {conversation_id: now.timestamp()})
@@ -208,8 +209,8 @@ class ConversationStore:
         found: list[Conversation] = []
         last_score: float | None = None
         while len(found) < limit:
-            batch = await self.redis.zrevrangebyscore(key, upper, "-inf", start=0,
-                                                      num=limit * 2, withscores=True)
+            batch = cast(list[tuple[str, float]], await self.redis.zrevrangebyscore(
+                key, upper, "-inf", start=0, num=limit * 2, withscores=True))
             if not batch:
                 break
             async with self.redis.pipeline(transaction=False) as pipe:

@@ -54,3 +54,9 @@ def test_every_metric_is_documented() -> None:
                                     path.read_text(encoding="utf-8")))
     missing = sorted(n for n in names if f"`{n}`" not in docs)
     assert not missing, f"undocumented metrics: {missing}"
+
+
+def test_the_packages_type_check_strictly() -> None:
+    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:]

@@ -89,7 +89,7 @@ class ChatHub:
                         with contextlib.suppress(ConnectionError, RuntimeError):
                             await socket.send_str(str(item["data"]))
         finally:
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME)

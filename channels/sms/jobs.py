@@ -48,7 +48,7 @@ async def send_sms_job(conversation_id: str, message_id: str, text: str) -> str:
                                   resolve_secret_key(settings))
         conversation = await store.get(conversation_id)
         to = await store.address_of(conversation)
-        if await client.sismember(keys.optout, conversation.citizen):  # type: ignore[misc]
+        if await client.sismember(keys.optout, conversation.citizen):
             await store.set_delivery(conversation_id, message_id, DeliveryStatus.FAILED)
             return "opted-out"
         adapter = TwilioSms(settings)

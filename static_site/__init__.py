@@ -8,6 +8,7 @@ from aiohttp import web
 
 from crisis.context import Context
 from static_site.cell import build_views, crisis_views, publication_views
+from static_site.cell_kb import setup_kb_pages
 from static_site.model import SiteConfig
 from static_site.serving import serve_site
 from static_site.triggers import on_event
@@ -33,4 +34,5 @@ def setup(app: web.Application, ctx: Context) -> None:
     router.add_get("/cell/builds", build_views.builds_get)
     router.add_post("/cell/builds/rollback", build_views.rollback_post)
     router.add_post("/cell/builds/rebuild", build_views.rebuild_post)
+    setup_kb_pages(app)
     router.add_get("/{path:.*}", serve_site(ctx.settings.site_path))

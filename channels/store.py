@@ -7,6 +7,7 @@ is always stored, and stored once, whichever web process got it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import secrets
@@ -19,7 +20,7 @@ from redis.exceptions import WatchError
 from channels.addresses import citizen_id, mask
 from channels.keys import ChannelKeys
 from crisis.errors import NotFound
-from crisis.events import EventBus, make_event
+from crisis.events import STREAM_MAXLEN, EventBus, make_event
 from crisis.lifecycle import ConversationAction, next_conversation_status
 from crisis.types import (
     ChannelKind, Conversation, ConversationStatus, DeliveryStatus, Direction, InboundMessage,
@@ -30,8 +31,8 @@ SEEN_TTL_S = 7 * 24 * 3600
 DEFAULT_WINDOW_S = 24 * 3600
 
 RECEIVE_LUA = """
--- KEYS: seen, address, citizen ; ARGV: root, ttl, new id, window, now, message, channel,
---       raw address, then the new conversation's hash fields
+-- KEYS: seen, address, citizen, events ; ARGV: root, ttl, new id, window, now, message,
+--       channel, raw address, event template, stream length, then the new conversation's fields
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then return {false, 0} end
 local root = ARGV[1]
 local id = redis.call('GET', KEYS[2])
@@ -44,7 +45,7 @@ if not id then
   id = ARGV[3]
   created = 1
   local fields = {}
-  for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+  for i = 11, #ARGV do fields[#fields + 1] = ARGV[i] end
   redis.call('HSET', root .. '{c:' .. id .. '}', unpack(fields))
   redis.call('ZADD', root .. 'conversations', ARGV[5], id)
   redis.call('ZADD', root .. 'status:new', ARGV[5], id)
@@ -55,10 +56,21 @@ redis.call('HSET', KEYS[3], ARGV[7], ARGV[8])
 redis.call('SADD', KEYS[3] .. ':convs', id)
 redis.call('RPUSH', conv .. ':messages', ARGV[6])
 redis.call('HSET', conv, 'updated_at', ARGV[5])
+-- The event that starts the background pipeline, written with the message it announces.
+local event = string.gsub(ARGV[9], '@@ID@@', id)
+event = string.gsub(event, '"@@NEW@@"', created == 1 and 'true' or 'false')
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[10], '*', 'event', event)
 return {id, created}
 """
 
 _OPTIONAL_TIMES = ("first_human_reply_at", "closed_at")
+
+
+@dataclasses.dataclass(frozen=True)
+class Received:
+    conversation_id: str
+    message: Message
+    created: bool
 
 
 def new_id(prefix: str) -> str:
@@ -93,8 +105,9 @@ class ConversationStore:
         self.window_s = window_s
         self._receive = redis.register_script(RECEIVE_LUA)
 
-    async def receive(self, inbound: InboundMessage) -> tuple[Conversation, Message, bool] | None:
-        """Store an inbound message; None if the provider already delivered it (a retry)."""
+    async def receive(self, inbound: InboundMessage) -> Received | None:
+        """Store an inbound message and announce it; None if the provider already delivered
+        it (a retry). One round trip: this is the hot path of every channel."""
         citizen = citizen_id(self.secret, inbound.address)
         now = inbound.received_at
         message = Message(id=new_id("m"), direction=Direction.INBOUND, text=inbound.text,
@@ -105,20 +118,20 @@ class ConversationStore:
                   "address_masked": mask(inbound.channel, inbound.address),
                   "status": ConversationStatus.NEW.value, "lang": inbound.lang, "tags": "[]",
                   "priority": "0", "created_at": _iso(now), "updated_at": str(now.timestamp())}
+        event = msgspec.json.encode(make_event(
+            "conversation.message_received", actor="citizen", subject="@@ID@@",
+            channel=inbound.channel.value, new="@@NEW@@"))
         result = await self._receive(
             keys=[self.k.seen(inbound.channel.value, inbound.provider_id),
-                  self.k.address(inbound.channel.value, citizen), self.k.citizen(citizen)],
+                  self.k.address(inbound.channel.value, citizen), self.k.citizen(citizen),
+                  self.bus.keys.events],
             args=[self.k.root, SEEN_TTL_S, fresh, self.window_s, now.timestamp(),
                   msgspec.json.encode(message), inbound.channel.value, inbound.address,
-                  *[item for pair in fields.items() for item in pair]])
+                  event, STREAM_MAXLEN, *[item for pair in fields.items() for item in pair]])
         conversation_id, created = result
         if not conversation_id:
             return None
-        conversation = await self.get(str(conversation_id))
-        await self.bus.publish(make_event(
-            "conversation.message_received", actor="citizen", subject=conversation.id,
-            channel=inbound.channel.value, new=bool(created)))
-        return conversation, message, bool(created)
+        return Received(str(conversation_id), message, bool(created))
 
     async def get(self, conversation_id: str) -> Conversation:
         fields = await self.redis.hgetall(self.k.conversation(conversation_id))

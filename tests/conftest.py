@@ -7,6 +7,7 @@ tests may run against the machine's shared Redis (REDIS_URL=redis://127.0.0.1:63
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -30,8 +31,10 @@ OPERATOR = Principal("operator-tester", Role.OPERATOR, "test")
 def pytest_configure(config: pytest.Config) -> None:
     # Temporary files under the project, not /tmp: on these machines /tmp creates files about
     # ten times slower, and the site tests write thousands of them. Cleaned at each run.
+    # Numbered run directories (pytest-of-user/pytest-N) keep concurrent runs apart.
     if not config.option.basetemp:
-        config.option.basetemp = str(ROOT / ".pytest_tmp")
+        (ROOT / ".pytest_tmp").mkdir(exist_ok=True)
+        tempfile.tempdir = str(ROOT / ".pytest_tmp")
 
 
 @pytest.fixture(scope="session")

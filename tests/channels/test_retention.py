@@ -26,8 +26,11 @@ def inbound(address: str, sid: str) -> InboundMessage:
 async def test_purge_deletes_closed_conversations_and_unused_addresses(client: Any,
                                                                        ctx: Context) -> None:
     desk = client.app[DESK]
-    gone, _, _ = await desk.store.receive(inbound("+33600000001", "S1"))  # type: ignore[misc]
-    kept, _, _ = await desk.store.receive(inbound("+33600000002", "S2"))  # type: ignore[misc]
+    first = await desk.store.receive(inbound("+33600000001", "S1"))
+    second = await desk.store.receive(inbound("+33600000002", "S2"))
+    assert first is not None and second is not None
+    gone = await desk.store.get(first.conversation_id)
+    kept = await desk.store.get(second.conversation_id)
     await desk.close(gone.id, "test")
     report = await purge_closed(ctx.redis, desk.k, utcnow() + dt.timedelta(seconds=1))
     assert (report.conversations, report.citizens) == (1, 1)

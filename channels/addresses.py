@@ -7,6 +7,7 @@ and a masked form.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -20,6 +21,7 @@ PHONE_CHANNELS = frozenset({ChannelKind.SMS, ChannelKind.VOICE})
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
 
 
+@functools.lru_cache(maxsize=65_536)  # citizens write again and again: parse a number once
 def normalise_address(channel: ChannelKind, raw: str, region: str = "FR") -> str:
     """E.164 for phones (a French number without +33 is read as French), lowercase e-mail."""
     raw = raw.strip()

@@ -44,7 +44,7 @@ def build_desk(ctx: Context) -> tuple[Desk, ChatHub]:
     keys = ChannelKeys(ctx.keys)
     store = ConversationStore(ctx.redis, keys, ctx.bus, ctx.secret)
     hub = ChatHub(ctx, keys, store)
-    answerer, article_text, _live = knowledge_base_for(ctx)
+    answerer, article_text = knowledge_base_for(ctx)
     senders: dict[ChannelKind, Sender] = {ChannelKind.CHAT: hub.send}
     if ctx.settings.twilio_enabled:
         senders[ChannelKind.SMS] = _sms_sender(ctx)

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from channels.desk import Desk
 from channels.policy import QueuePolicy, load_policy, save_policy
+from knowledge_base.service import record_operator_answer
 from channels.router import Router
 from crisis.errors import Forbidden, InvalidInput
 from crisis.types import ChannelKind, ConversationStatus, OperatorStatus, Principal, Role
@@ -97,8 +98,13 @@ async def check_reply_allowed(desk: Desk, principal: Principal, text: str,
 async def reply(request: web.Request) -> web.Response:
     desk, conversation_id, name = await _own(request)
     body = await read_body(request, ReplyBody)
-    await check_reply_allowed(desk, require(request, Role.OPERATOR), body.text, body.article_id)
+    principal = require(request, Role.OPERATOR)
+    await check_reply_allowed(desk, principal, body.text, body.article_id)
     message = await desk.reply(conversation_id, body.text, name, body.article_id)
+    if body.article_id:  # the learning loop: the citizen's question becomes a phrasing to validate
+        question = await desk.last_citizen_text(conversation_id)
+        if question:
+            await record_operator_answer(desk.ctx, question, body.article_id, principal)
     return json_response(message, status=201)
 
 

@@ -238,6 +238,10 @@ class Desk:
         await self.router.accept(conversation_id)
         return message
 
+    async def last_citizen_text(self, conversation_id: str) -> str:
+        messages = await self.store.messages(conversation_id)
+        return next((m.text for m in reversed(messages) if m.author == "citizen"), "")
+
     async def close(self, conversation_id: str, actor: str, wrap_up: str = "") -> Conversation:
         conversation = await self.store.get(conversation_id)
         closed = await self.store.transition(conversation_id, ConversationAction.CLOSE,

@@ -1,4 +1,8 @@
-"""How the contact centre asks the knowledge base: answer a question, fetch an answer's text."""
+"""How the contact centre asks the knowledge base: answer a question, fetch an answer's text.
+
+Everything goes through knowledge_base.service, so channels use the per-channel thresholds,
+count automatic answers, feed the cell's missing answers, and share the process's one index.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +10,25 @@ from channels.desk import Answerer, ArticleText
 from crisis.context import Context
 from crisis.errors import InvalidInput, NotFound
 from crisis.types import ChannelKind
-from knowledge_base.answer import DEFAULT_THRESHOLD, MAX_QUESTION_CHARS, AutoAnswer, auto_answer
+from knowledge_base.answer import MAX_QUESTION_CHARS, AutoAnswer
 from knowledge_base.intents import Intent
-from knowledge_base.live_index import LiveIndex
-from knowledge_base.store import ArticleStore
+from knowledge_base.service import answer_question, get_live_article
 
 
-def knowledge_base_for(ctx: Context) -> tuple[Answerer, ArticleText, LiveIndex]:
-    """The answerer and article-text functions the desk uses, over this process's live index."""
-    live = LiveIndex(ArticleStore(ctx.redis, ctx.keys, ctx.bus))
+def knowledge_base_for(ctx: Context) -> tuple[Answerer, ArticleText]:
+    """The answerer and article-text functions the desk uses."""
 
     async def answer(question: str, lang: str, channel: ChannelKind) -> AutoAnswer:
-        indexes = await live.current()
         try:
-            return auto_answer(indexes.public, question[:MAX_QUESTION_CHARS], lang=lang,
-                               threshold=DEFAULT_THRESHOLD)
+            return await answer_question(ctx, question[:MAX_QUESTION_CHARS], lang=lang,
+                                         channel=channel.value)
         except InvalidInput:  # empty once cleaned: nothing to search
             return AutoAnswer(question, None, 0.0, (), Intent.EMPTY)
 
     async def text(article_id: str, short: bool) -> str:
-        article = (await live.current()).articles.get(article_id)
+        article = await get_live_article(ctx, article_id)
         if article is None:
             raise NotFound(f"no published article {article_id!r}")
         return article.sms if short else article.answer
 
-    return answer, text, live
+    return answer, text

@@ -16,7 +16,7 @@ async def _sms(client: Any, body: str, sid: str, sender: str) -> None:
     assert (await client.post("/hooks/twilio/sms", data=form, headers=headers)).status == 200
 
 
-async def test_listing_pages_filters_and_masks(client: Any, ctx: Context, kb: None) -> None:
+async def test_listing_pages_filters_and_masks(kb: None, client: Any, ctx: Context) -> None:
     for number in range(5):
         await _sms(client, "je veux un conseiller", f"SMP{number}", f"+3361234560{number}")
     operator = await bearer(ctx, "op1", Role.OPERATOR)
@@ -43,7 +43,7 @@ async def test_listing_pages_filters_and_masks(client: Any, ctx: Context, kb: No
         assert response.status == 400 and fragment in (await response.json())["error"]["message"]
 
 
-async def test_an_operator_replies_and_closes_only_their_own(client: Any, ctx: Context, kb: None) -> None:
+async def test_an_operator_replies_and_closes_only_their_own(kb: None, client: Any, ctx: Context) -> None:
     await _sms(client, "passez moi quelqu'un", "SMQ1", "+33611111111")
     headers = await bearer(ctx, "op2", Role.OPERATOR)
     status = await client.post("/api/operators/me/status", headers=headers,

@@ -19,7 +19,7 @@ async def receive_until(socket: Any, predicate: Any, limit: int = 20) -> list[di
     raise AssertionError(f"never got the expected frame: {frames}")
 
 
-async def test_chat_question_gets_an_answer_and_a_reconnect_resumes(client: Any, kb: None) -> None:
+async def test_chat_question_gets_an_answer_and_a_reconnect_resumes(kb: None, client: Any) -> None:
     socket = await client.ws_connect("/chat/ws")
     await socket.send_json({"type": "hello", "token": None, "since": None, "lang": "fr"})
     welcome = await socket.receive_json(timeout=5)
@@ -45,7 +45,7 @@ async def test_chat_question_gets_an_answer_and_a_reconnect_resumes(client: Any,
     await again.close()
 
 
-async def test_a_reconnect_without_since_replays_the_history_once(client: Any, kb: None) -> None:
+async def test_a_reconnect_without_since_replays_the_history_once(kb: None, client: Any) -> None:
     socket = await client.ws_connect("/chat/ws")
     await socket.send_json({"type": "hello", "token": None})
     token = (await socket.receive_json(timeout=5))["token"]
@@ -81,7 +81,7 @@ async def test_bad_frames_get_clear_errors(client: Any) -> None:
     await socket.close()
 
 
-async def test_an_operator_reply_reaches_the_citizen_socket(client: Any, kb: None) -> None:
+async def test_an_operator_reply_reaches_the_citizen_socket(kb: None, client: Any) -> None:
     desk = client.app[DESK]
     await desk.router.set_operator("op1", OperatorStatus.AVAILABLE)
     socket = await client.ws_connect("/chat/ws")

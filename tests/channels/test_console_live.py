@@ -44,7 +44,7 @@ async def test_desk_events_reach_every_console_socket(client: Any, ctx: Context,
 
 
 async def test_an_operator_gone_from_the_console_is_set_offline_and_requeued(
-        client: Any, ctx: Context, kb: None) -> None:
+        kb: None, client: Any, ctx: Context) -> None:
     hub = client.app[HUB]
     hub.grace_s = 0.2
     desk = client.app[DESK]
@@ -66,7 +66,7 @@ async def test_an_operator_gone_from_the_console_is_set_offline_and_requeued(
 
 
 async def test_a_page_change_within_the_grace_period_keeps_the_operator(
-        client: Any, ctx: Context, kb: None) -> None:
+        kb: None, client: Any, ctx: Context) -> None:
     hub = client.app[HUB]
     hub.grace_s = 30.0
     desk = client.app[DESK]

@@ -138,7 +138,7 @@ async def test_html_sent_by_sms_and_chat_shows_as_text(client: Any, ctx: Context
 
 
 async def test_an_operator_opens_an_offer_sees_suggestions_replies_and_the_kb_learns(
-        client: Any, ctx: Context, kb: None) -> None:
+        kb: None, client: Any, ctx: Context) -> None:
     csrf = await become(client, ctx, "op1")
     await sms(client, "je voudrais parler a un humain", "SMA1")
     [conversation_id] = await assigned_to(client, "op1")
@@ -173,7 +173,7 @@ async def test_an_operator_opens_an_offer_sees_suggestions_replies_and_the_kb_le
     assert any("eau potable pour boire" in p.text for p in proposals)
 
 
-async def test_tags_transfer_and_close(client: Any, ctx: Context, kb: None,
+async def test_tags_transfer_and_close(kb: None, client: Any, ctx: Context,
                                        aiohttp_client: Any) -> None:
     other = await aiohttp_client(client.server)  # a second browser: another cookie jar
     other_csrf = await become(other, ctx, "op2", status="pause")
@@ -211,7 +211,7 @@ async def test_tags_transfer_and_close(client: Any, ctx: Context, kb: None,
     assert (await desk.router.operator("op1")).load == 0
 
 
-async def test_a_supervisor_reassigns_from_the_queue(client: Any, ctx: Context, kb: None,
+async def test_a_supervisor_reassigns_from_the_queue(kb: None, client: Any, ctx: Context,
                                                      aiohttp_client: Any) -> None:
     operator = await aiohttp_client(client.server)
     await become(operator, ctx, "anglo", langs=("en",))  # no French skill: nothing comes
@@ -240,7 +240,7 @@ async def test_pages_need_a_session(client: Any, path: str) -> None:
 
 
 async def test_reinforcement_staff_send_suggested_or_canned_replies_only(
-        client: Any, ctx: Context, kb: None) -> None:
+        kb: None, client: Any, ctx: Context) -> None:
     password = "a long password!"
     await ctx.accounts.create_account("vol1", Role.OPERATOR, password, actor=ADMIN,
                                       reinforcement=True,

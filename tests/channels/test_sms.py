@@ -22,7 +22,7 @@ async def test_forged_or_missing_signature_is_403(client: Any) -> None:
     assert missing.status == 403
 
 
-async def test_a_retried_message_is_stored_once(client: Any, kb: None) -> None:
+async def test_a_retried_message_is_stored_once(kb: None, client: Any) -> None:
     headers, form = signed("/hooks/twilio/sms", sms_form("ou trouver de l eau potable", "SM42"))
     for _ in range(3):
         response = await client.post("/hooks/twilio/sms", data=form, headers=headers)
@@ -36,7 +36,7 @@ async def test_a_retried_message_is_stored_once(client: Any, kb: None) -> None:
 
 
 async def test_a_common_question_gets_an_automatic_answer_by_sms(
-    client: Any, kb: None, env: dict[str, str],
+    kb: None, client: Any, env: dict[str, str],
     twilio: tuple[TwilioStandIn, str],
 ) -> None:
     standin, _ = twilio
@@ -66,7 +66,7 @@ async def test_a_common_question_gets_an_automatic_answer_by_sms(
     assert delivered[0].status.value == "delivered"
 
 
-async def test_asking_for_a_person_queues_and_says_the_position(client: Any, kb: None) -> None:
+async def test_asking_for_a_person_queues_and_says_the_position(kb: None, client: Any) -> None:
     headers, form = signed("/hooks/twilio/sms", sms_form("je voudrais parler a un humain", "SM9"))
     await client.post("/hooks/twilio/sms", data=form, headers=headers)
     store = client.app[DESK].store
@@ -81,7 +81,7 @@ async def test_asking_for_a_person_queues_and_says_the_position(client: Any, kb:
 
 
 async def test_stop_opts_out_and_nothing_more_is_sent(
-    client: Any, ctx: Context, kb: None, env: dict[str, str],
+    kb: None, client: Any, ctx: Context, env: dict[str, str],
     twilio: tuple[TwilioStandIn, str],
 ) -> None:
     standin, _ = twilio

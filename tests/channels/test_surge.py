@@ -18,7 +18,7 @@ async def _texts(desk: Any, conversation_id: str) -> list[str]:
 
 
 async def test_in_surge_a_citizen_gets_self_service_and_stays_only_on_request(
-    client: Any, ctx: Context, kb: None
+    kb: None, client: Any, ctx: Context
 ) -> None:
     desk = client.app[DESK]
     await save_policy(ctx.redis, desk.k, QueuePolicy(surge_wait_s=60))  # no operator: long wait
@@ -44,7 +44,7 @@ async def test_in_surge_a_citizen_gets_self_service_and_stays_only_on_request(
     await until(queued)
 
 
-async def test_overflow_offer_and_paced_updates(client: Any, ctx: Context, kb: None) -> None:
+async def test_overflow_offer_and_paced_updates(kb: None, client: Any, ctx: Context) -> None:
     desk = client.app[DESK]
     await save_policy(ctx.redis, desk.k, QueuePolicy(surge_wait_s=0, overflow_wait_s=1,
                                                      update_interval_s=60))

@@ -58,7 +58,8 @@ async def sessions(url: str, count: int) -> list[str]:
 async def measure(base: str, cookies: list[str], messages: int, rate: float) -> None:
     sent_at: list[float] = []
     arrivals: list[list[float]] = [[] for _ in cookies]
-    async with aiohttp.ClientSession() as http:
+    # No connection cap: each console holds one connection for the whole run.
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
         sockets = [await http.ws_connect(f"{base}/console/ws",
                                          headers={"Cookie": f"crisis_session={cookie}"})
                    for cookie in cookies]
@@ -73,12 +74,11 @@ async def measure(base: str, cookies: list[str], messages: int, rate: float) -> 
         listeners = [asyncio.create_task(listen(i, s)) for i, s in enumerate(sockets)]
         baseline: list[float] = []
         for n in range(messages):
-            headers, data = form(n)
-            data["Body"] = "je veux parler a un conseiller"
+            headers, data = form(n, "je veux parler a un conseiller")
             started = time.perf_counter()
             sent_at.append(started)
             async with http.post(f"{base}/hooks/twilio/sms", data=data, headers=headers) as r:
-                assert r.status == 200, r.status
+                assert r.status == 200, (r.status, await r.text())
             probe = time.perf_counter()
             async with http.get(f"{base}/healthz") as r:
                 await r.read()

@@ -51,10 +51,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def form(n: int) -> tuple[dict[str, str], dict[str, str]]:
+def form(n: int, body: str = "ou trouver de l'eau potable") -> tuple[dict[str, str], dict[str, str]]:
     data = {"MessageSid": f"SM{os.getpid():06d}{n:026d}", "AccountSid": "AC" + "0" * 32,
             "From": f"+336{n % 100_000_000:08d}", "To": "+33700000000",
-            "Body": "ou trouver de l'eau potable", "NumMedia": "0"}
+            "Body": body, "NumMedia": "0"}
     signature = RequestValidator(TOKEN).compute_signature(PUBLIC + "/hooks/twilio/sms", data)
     return {"X-Twilio-Signature": signature}, data
 

@@ -21,6 +21,7 @@ from channels.keys import ChannelKeys
 from channels.router import Router
 from channels.service_levels import capacity_of
 from channels.sms.adapter import TwilioSms
+from channels.sms.sandbox import sandbox_enabled, setup_sandbox
 from channels.sms.webhooks import sms_routes
 from channels.store import ConversationStore
 from crisis.context import Context
@@ -103,6 +104,8 @@ def setup(app: web.Application, ctx: Context) -> None:
     if ctx.settings.twilio_enabled:
         for path, handler in sms_routes(TwilioSms(ctx.settings), desk.store, ctx.settings):
             app.router.add_post(path, handler)
+    if sandbox_enabled(ctx):
+        setup_sandbox(app, ctx, desk.k)
     app.router.add_get("/chat/ws", hub.handle)
     app.router.add_static("/chat/static/", str(resources.files("channels.chat") / "static"))
     setup_api(app)

@@ -16,6 +16,12 @@ DEMO_AREAS = "75,92,93,94"
 DEMO_TITLE = "Crue de la Seine en Île-de-France"
 
 
+def sandbox_twilio_env(base_url: str) -> dict[str, str]:
+    """Twilio settings that point the SMS channel at the centre's own sandbox (no real SMS)."""
+    return {"TWILIO_ACCOUNT_SID": "AC" + "d" * 32, "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+            "TWILIO_FROM": "+33700000000", "TWILIO_API_BASE": base_url + "/sandbox/twilio"}
+
+
 async def ensure_demo(ctx: Context, actor: Principal) -> dict[str, str]:
     """Create what is missing; returns the passwords of the accounts created now (shown once)."""
     created: dict[str, str] = {}

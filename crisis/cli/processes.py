@@ -6,17 +6,20 @@ import argparse
 import asyncio
 import logging
 import os
+import secrets
+import shlex
 import signal
 import threading
 from collections.abc import Mapping
 
 from aiohttp import web
 from rq import Worker
+from twilio.request_validator import RequestValidator
 
 from crisis.app import build_app
 from crisis.cli.core_commands import say
 from crisis.cli.runtime import acting_principal, command_context, redis_url_for
-from crisis.demo import ensure_demo
+from crisis.demo import ensure_demo, sandbox_twilio_env
 from crisis.heartbeat import process_name, start_beating_thread
 from crisis.jobs import bind_worker_settings, queues
 from crisis.keys import Keys
@@ -93,8 +96,21 @@ async def _first_site_build(settings: Settings, url: str) -> None:
         say(f"site      first build failed ({record.error}); see `crisis site build`")
 
 
+def _sms_try_line(base: str, env: Mapping[str, str]) -> str:
+    """A ready-to-paste curl that sends a signed SMS, as Twilio would, to the sandbox."""
+    form = {"MessageSid": "SMdemo" + secrets.token_hex(13), "From": "+33612345678",
+            "To": env["TWILIO_FROM"], "Body": "ou trouver de l'eau potable ?"}
+    url = f"{base}/hooks/twilio/sms"
+    signature = RequestValidator(env["TWILIO_AUTH_TOKEN"]).compute_signature(url, form)
+    fields = " ".join(f"--data-urlencode {shlex.quote(f'{k}={v}')}" for k, v in form.items())
+    return f"curl -H 'X-Twilio-Signature: {signature}' {fields} {url}"
+
+
 def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str]) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    base = f"http://{settings.host}:{settings.port}"
+    if args.demo and not settings.twilio_enabled:
+        env = {**env, **sandbox_twilio_env(settings.base_url)}
     supervisor = Supervisor(env, settings.data_dir / "metrics")
     # Before anything starts: a Ctrl-C during start-up must still stop what was started.
     supervisor.install_signal_handlers()
@@ -115,13 +131,17 @@ def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str])
         for number in range(args.workers):
             supervisor.add(f"worker-{number + 1}", ["worker"])
         supervisor.start()
-        base = f"http://{settings.host}:{settings.port}"
         say(f"web       {base}/ ({args.web_processes} process(es)); log in at {base}/login, "
             f"API {base}/api/openapi.json")
         say(f"workers   {args.workers} (queues: replies, default, bulk)")
         ready = supervisor.wait_ready(f"{base}/readyz")
         if ready is not None:
             say(f"ready in {ready:.1f} s; Ctrl-C stops everything")
+        if args.demo:
+            say(f"try     the web chat: {base}/chat/ ; operators answer at {base}/console/")
+            if "TWILIO_API_BASE" in env and env["TWILIO_API_BASE"].endswith("/sandbox/twilio"):
+                say(f"try     an SMS (sandbox, nothing is sent): {_sms_try_line(settings.base_url, env)}")
+                say(f"        the replies it would send: {base}/sandbox/sms (log in as supervisor1)")
         code = supervisor.run_until_stopped()
         say("stopped")
         return code

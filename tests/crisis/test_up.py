@@ -74,6 +74,7 @@ def test_up_demo_serves_the_demo_crisis_and_stops_cleanly(tmp_path: Path) -> Non
         assert status == 200 and "Crue de la Seine" in home
         output = (tmp_path / "up.log").read_text()
         assert "operator1" in output and "cell" in output  # demo passwords shown once
+        _try_the_printed_sms(output, base)
         processes = children_of(up.pid)
         assert len(processes) >= 4  # redis, web, two workers
         started = time.monotonic()
@@ -120,3 +121,30 @@ def test_a_killed_run_leaves_nothing_that_blocks_the_next(tmp_path: Path) -> Non
 def _listening(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _try_the_printed_sms(output: str, base: str) -> None:
+    """Run the curl `crisis up --demo` prints; the automatic answer reaches the SMS sandbox."""
+    import http.cookiejar
+    import json
+    import re
+    import shlex
+    curl = next(line.split(": ", 1)[1] for line in output.splitlines()
+                if "try     an SMS" in line)
+    result = subprocess.run(shlex.split(curl), capture_output=True, text=True, timeout=30)
+    assert "<Response></Response>" in result.stdout, result
+    password = re.search(r"supervisor1\s+(\S+)", output).group(1)  # type: ignore[union-attr]
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(
+        http.cookiejar.CookieJar()))
+    login = urllib.request.Request(f"{base}/api/session", method="POST",
+                                   data=json.dumps({"name": "supervisor1",
+                                                    "password": password}).encode(),
+                                   headers={"Content-Type": "application/json"})
+    opener.open(login, timeout=5).read()
+
+    def replied() -> bool:
+        with opener.open(f"{base}/sandbox/sms", timeout=5) as response:
+            items = json.loads(response.read())["items"]
+        return any(i["to"] == "+33612345678" and "potable" in i["body"] for i in items)
+
+    wait_until(replied, 30)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from crisis.i18n import translate
+
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "urgent": {
         "fr": "Si vous êtes en danger, appelez le 112 maintenant. Un conseiller va vous répondre en priorité.",
@@ -63,5 +65,4 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
 
 def say(key: str, lang: str) -> str:
     """The message in `lang`, French when there is no translation."""
-    entry = MESSAGES[key]
-    return entry.get(lang) or entry["fr"]
+    return translate(MESSAGES, key, lang)

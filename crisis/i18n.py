@@ -28,10 +28,19 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
 }
 
 
-def t(key: str, lang: str) -> str:
-    """The message `key` in `lang` (French when the language or the translation is missing)."""
-    entry = MESSAGES[key]
+Table = Mapping[str, Mapping[str, str]]
+
+
+def translate(table: Table, key: str, lang: str) -> str:
+    """The entry `key` of a message table in `lang`, French when the language or the
+    translation is missing. Every package's table is read through this one function."""
+    entry = table[key]
     return entry.get(lang if lang in LANGS else "fr") or entry["fr"]
+
+
+def t(key: str, lang: str) -> str:
+    """The core's message `key` in `lang`."""
+    return translate(MESSAGES, key, lang)
 
 
 def pick_lang(query_lang: str | None, accept_language: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from crisis.errors import CrisisError
-from crisis.types import LANGS
+from crisis.i18n import translate
 from knowledge_base.article import Article
 from knowledge_base.learning import pending_alternates, reject_alternate, top_articles, validate_alternate
 from knowledge_base.lifecycle import ArticleAction
@@ -47,8 +47,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
 
 
 def tk(key: str, lang: str) -> str:
-    entry = MESSAGES[key]
-    return entry.get(lang if lang in LANGS else "fr") or entry["fr"]
+    return translate(MESSAGES, key, lang)
 
 
 async def _reviews(store: ArticleStore) -> list[dict[str, Any]]:

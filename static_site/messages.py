@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from crisis.types import LANGS
+from crisis.i18n import translate
 
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "republic": {"fr": "République<br>française", "en": "French<br>Republic"},
@@ -68,5 +68,4 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
 
 def t(key: str, lang: str) -> str:
     """The message `key` in `lang` (French when the translation is missing)."""
-    entry = MESSAGES[key]
-    return entry.get(lang if lang in LANGS else "fr") or entry["fr"]
+    return translate(MESSAGES, key, lang)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from crisis.types import LANGS
+from crisis.i18n import translate
 
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "console": {"fr": "Console des opérateurs", "en": "Operator console"},
@@ -135,5 +135,4 @@ TOPICS: Final[Mapping[str, Mapping[str, str]]] = {
 
 def t(key: str, lang: str, table: Mapping[str, Mapping[str, str]] = MESSAGES) -> str:
     """The entry `key` of `table` in `lang`, French when the translation is missing."""
-    entry = table[key]
-    return entry.get(lang if lang in LANGS else "fr") or entry["fr"]
+    return translate(table, key, lang)

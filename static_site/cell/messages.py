@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from crisis.types import LANGS
+from crisis.i18n import translate
 
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "title": {"fr": "Cellule de crise", "en": "Crisis cell"},
@@ -77,5 +77,4 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
 
 
 def t(key: str, lang: str) -> str:
-    entry = MESSAGES[key]
-    return entry.get(lang if lang in LANGS else "fr") or entry["fr"]
+    return translate(MESSAGES, key, lang)

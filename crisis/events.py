@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
@@ -28,9 +29,12 @@ Handler = Callable[[Event], Awaitable[None]]
 
 STREAM_MAXLEN = 100_000
 MAX_ATTEMPTS = 3
+HANDLER_CONCURRENCY = 16  # subjects handled at once per group and process
 # A message pending this long belongs to a consumer that died: another one takes it over.
 CLAIM_IDLE_MS = 30_000
 
+# The subject, read without decoding the whole event, to keep one subject's events in order.
+_SUBJECT = re.compile(r'"subject":"((?:[^"\\]|\\.)*)"')
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Event)
 
@@ -53,6 +57,8 @@ class EventBus:
     def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
+        # Enough to overlap Redis round trips, few enough to leave connections for requests.
+        self._concurrency = asyncio.Semaphore(HANDLER_CONCURRENCY)
 
     def add_to(self, pipe: aioredis.client.Pipeline, event: Event) -> None:
         """Queue the event on a transaction pipeline, so it is written with the change."""
@@ -92,8 +98,27 @@ class EventBus:
                          await self.redis.xreadgroup(
                              group, name, {self.keys.events: ">"}, count=100, block=block_ms))
             for _stream, entries in batch or []:
-                for entry_id, fields in entries:
-                    await self._deliver(group, entry_id, fields, handler)
+                await self._deliver_batch(group, entries, handler)
+
+    async def _deliver_batch(self, group: str, entries: list[tuple[str, dict[str, str]]],
+                             handler: Handler) -> None:
+        """Events about different subjects run concurrently (a handler mostly waits on Redis);
+        events about one subject (a conversation, a crisis) keep their order."""
+        by_subject: dict[str, list[tuple[str, dict[str, str]]]] = {}
+        for entry_id, fields in entries:
+            match = _SUBJECT.search(fields.get("event", ""))
+            by_subject.setdefault(match.group(1) if match else entry_id, []).append(
+                (entry_id, fields))
+
+        async def in_order(items: list[tuple[str, dict[str, str]]]) -> None:
+            for entry_id, fields in items:
+                await self._deliver(group, entry_id, fields, handler)
+
+        async def bounded(items: list[tuple[str, dict[str, str]]]) -> None:
+            async with self._concurrency:
+                await in_order(items)
+
+        await asyncio.gather(*(bounded(items) for items in by_subject.values()))
 
     async def _claim_abandoned(self, group: str, name: str, handler: Handler) -> None:
         start = "0-0"

@@ -17,6 +17,10 @@ from redis.sentinel import Sentinel
 from crisis.errors import ConfigError
 
 
+MAX_CONNECTIONS = 256  # per process; Redis's own default limit is 10,000 clients
+POOL_TIMEOUT_S = 10
+
+
 def _sentinel_parts(url: str) -> tuple[list[tuple[str, int]], str, int, str | None]:
     parts = urlsplit(url)
     netloc = parts.netloc.rpartition("@")[2]
@@ -39,7 +43,12 @@ def async_redis(url: str) -> aioredis.Redis:
         sentinel = AsyncSentinel(hosts, password=password)  # type: ignore[no-untyped-call]
         return cast(aioredis.Redis, sentinel.master_for(
             service, db=db, password=password, decode_responses=True))
-    return aioredis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
+    # A blocking pool: under a burst, a coroutine waits for a free connection instead of
+    # failing with "Too many connections" (which would turn a citizen's SMS into a 500).
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, decode_responses=True, health_check_interval=30,
+        max_connections=MAX_CONNECTIONS, timeout=POOL_TIMEOUT_S)
+    return aioredis.Redis.from_pool(pool)  # owns the pool: aclose() closes its connections
 
 
 def sync_redis(url: str, *, decode: bool = True) -> redis.Redis:

@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 from crisis.app import build_app
 from crisis.cli.core_commands import say
 from crisis.cli.runtime import acting_principal, command_context, redis_url_for
-from crisis.demo import ensure_demo, sandbox_twilio_env
+from crisis.demo import DEMO_SCENARIO, ensure_demo, sandbox_twilio_env
 from crisis.heartbeat import process_name, start_beating_thread
 from crisis.jobs import bind_worker_settings, queues
 from crisis.keys import Keys
@@ -27,6 +27,7 @@ from crisis.redis_client import sync_redis
 from crisis.redis_server import EmbeddedRedis
 from crisis.settings import Settings
 from crisis.supervisor import Supervisor
+from knowledge_base.service import import_starter_articles
 from static_site.model import SiteConfig
 from static_site.service import run_build
 
@@ -78,6 +79,9 @@ async def _prepare_demo(settings: Settings, url: str, as_user: str | None) -> No
     async with command_context(settings, url) as ctx:
         actor = await acting_principal(ctx, as_user)
         created = await ensure_demo(ctx, actor)
+        # Also done by the crisis.activated subscription once the web starts; done here too
+        # so the very first demo SMS already finds its answer (the import is idempotent).
+        await import_starter_articles(ctx, DEMO_SCENARIO)
     if created:
         say("demo accounts (passwords shown once, keep them):")
         for name, password in created.items():

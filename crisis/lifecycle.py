@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Final
+from typing import Final, TypeVar
 
 from crisis.errors import InvalidInput, InvalidTransition
 from crisis.types import ConversationStatus, CrisisState, PublicationStatus
@@ -64,28 +64,29 @@ PUBLICATION_TRANSITIONS: Final[
 }
 
 
-def next_crisis_state(state: CrisisState, action: CrisisAction) -> CrisisState:
-    """The state after `action`, or InvalidTransition naming the actions allowed now."""
+S = TypeVar("S", bound=StrEnum)
+A = TypeVar("A", bound=StrEnum)
+
+
+def advance(table: Mapping[tuple[S, A], S], state: S, action: A, noun: str) -> S:
+    """The state after `action` per `table`, or InvalidTransition naming what is allowed now."""
     try:
-        return CRISIS_TRANSITIONS[(state, action)]
+        return table[(state, action)]
     except KeyError:
-        allowed = sorted(a.value for (s, a) in CRISIS_TRANSITIONS if s == state)
+        allowed = sorted(a.value for (s, a) in table if s == state)
         hint = f"; allowed now: {', '.join(allowed)}" if allowed else "; it is final"
-        raise InvalidTransition(f"cannot {action.value} a crisis that is {state.value}{hint}") from None
+        raise InvalidTransition(
+            f"cannot {action.value} {noun} that is {state.value}{hint}") from None
+
+
+def next_crisis_state(state: CrisisState, action: CrisisAction) -> CrisisState:
+    return advance(CRISIS_TRANSITIONS, state, action, "a crisis")
 
 
 def next_publication_status(
     status: PublicationStatus, action: PublicationAction
 ) -> PublicationStatus:
-    """The status after `action`, or InvalidTransition naming the actions allowed now."""
-    try:
-        return PUBLICATION_TRANSITIONS[(status, action)]
-    except KeyError:
-        allowed = sorted(a.value for (s, a) in PUBLICATION_TRANSITIONS if s == status)
-        raise InvalidTransition(
-            f"cannot {action.value} a publication that is {status.value}; "
-            f"allowed now: {', '.join(allowed)}"
-        ) from None
+    return advance(PUBLICATION_TRANSITIONS, status, action, "a publication")
 
 
 def check_level(level: int) -> int:
@@ -132,11 +133,4 @@ CONVERSATION_TRANSITIONS: Final[Mapping[tuple[ConversationStatus, ConversationAc
 def next_conversation_status(
     status: ConversationStatus, action: ConversationAction
 ) -> ConversationStatus:
-    """The status after `action`, or InvalidTransition naming the actions allowed now."""
-    try:
-        return CONVERSATION_TRANSITIONS[(status, action)]
-    except KeyError:
-        allowed = sorted(a.value for (s, a) in CONVERSATION_TRANSITIONS if s == status)
-        hint = f"; allowed now: {', '.join(allowed)}" if allowed else "; it is closed"
-        raise InvalidTransition(
-            f"cannot {action.value} a conversation that is {status.value}{hint}") from None
+    return advance(CONVERSATION_TRANSITIONS, status, action, "a conversation")

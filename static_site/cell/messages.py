@@ -16,6 +16,7 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "nav.crises": {"fr": "Crises", "en": "Crises"},
     "nav.activate": {"fr": "Activer un scénario", "en": "Activate a scenario"},
     "nav.publications": {"fr": "Publications", "en": "Publications"},
+    "nav.kb": {"fr": "Base de connaissances", "en": "Knowledge base"},
     "nav.builds": {"fr": "Publications du site", "en": "Site builds"},
     "nav.site": {"fr": "Voir le site", "en": "View the site"},
     "crises.none": {"fr": "Aucune crise en cours.", "en": "No live crisis."},

@@ -15,13 +15,13 @@ from typing import Any, cast
 
 import msgspec
 import redis.asyncio as aioredis
-from redis.exceptions import WatchError
 
 from channels.addresses import citizen_id, mask
 from channels.keys import ChannelKeys
 from crisis.errors import NotFound
 from crisis.events import STREAM_MAXLEN, EventBus, make_event
 from crisis.lifecycle import ConversationAction, next_conversation_status
+from crisis.transactions import watched_update
 from crisis.types import (
     ChannelKind, Conversation, ConversationStatus, DeliveryStatus, Direction, InboundMessage,
     Message, utcnow,
@@ -188,30 +188,25 @@ class ConversationStore:
                          actor: str, **fields: str) -> Conversation:
         """Move a conversation through its lifecycle (optimistic transaction) with an event."""
         key = self.k.conversation(conversation_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(key)
-                    current = await pipe.hgetall(key)
-                    before = decode_conversation(cast(dict[str, str], current))
-                    status = next_conversation_status(before.status, action)
-                    now = utcnow()
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    mapping = {"status": status.value, "updated_at": str(now.timestamp()),
-                               **fields}
-                    pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
-                    pipe.zadd(self.k.conversations, {conversation_id: now.timestamp()})
-                    pipe.zrem(self.k.by_status(before.status.value), conversation_id)
-                    pipe.zadd(self.k.by_status(status.value), {conversation_id: now.timestamp()})
-                    pipe.rpush(self.k.transitions(conversation_id), f"{status.value} {_iso(now)}")
-                    self.bus.add_to(pipe, make_event(
-                        f"conversation.{action.value.replace('-', '_')}", actor=actor,
-                        subject=conversation_id, channel=before.channel.value,
-                        status=status.value, previous=before.status.value))
-                    await pipe.execute()
-                    return msgspec.structs.replace(before, status=status, updated_at=now)
-                except WatchError:
-                    continue
+
+        async def step(pipe: aioredis.client.Pipeline) -> Conversation:
+            before = decode_conversation(cast(dict[str, str], await pipe.hgetall(key)))
+            status = next_conversation_status(before.status, action)
+            now = utcnow()
+            pipe.multi()  # type: ignore[no-untyped-call]
+            mapping = {"status": status.value, "updated_at": str(now.timestamp()), **fields}
+            pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
+            pipe.zadd(self.k.conversations, {conversation_id: now.timestamp()})
+            pipe.zrem(self.k.by_status(before.status.value), conversation_id)
+            pipe.zadd(self.k.by_status(status.value), {conversation_id: now.timestamp()})
+            pipe.rpush(self.k.transitions(conversation_id), f"{status.value} {_iso(now)}")
+            self.bus.add_to(pipe, make_event(
+                f"conversation.{action.value.replace('-', '_')}", actor=actor,
+                subject=conversation_id, channel=before.channel.value,
+                status=status.value, previous=before.status.value))
+            return msgspec.structs.replace(before, status=status, updated_at=now)
+
+        return await watched_update(self.redis, key, step)
 
     async def page(self, *, status: str | None, channel: ChannelKind | None, limit: int,
                    cursor: float | None) -> tuple[list[Conversation], int, float | None]:

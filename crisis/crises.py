@@ -13,7 +13,6 @@ import builtins
 
 import msgspec
 import redis.asyncio as aioredis
-from redis.exceptions import WatchError
 
 from crisis.accounts import require_role
 from crisis.areas import parse_areas
@@ -23,6 +22,7 @@ from crisis.events import EventBus, make_event
 from crisis.keys import Keys
 from crisis.lifecycle import CrisisAction, check_level, next_crisis_state
 from crisis.scenarios import get_scenario
+from crisis.transactions import watched_update
 from crisis.types import Crisis, CrisisState, Principal, Role, utcnow
 
 MAX_TITLE = 200
@@ -129,29 +129,26 @@ class Crises:
         require_role(actor, Role.CELL, f"{action.value} a crisis")
         reason = _bounded(reason, MAX_REASON, "reason")
         key = self.keys.crisis(crisis_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(key)
-                    raw = await pipe.get(key)
-                    if raw is None:
-                        raise NotFound(f"no crisis {crisis_id!r}; `crisis status` lists them")
-                    before = msgspec.json.decode(raw, type=Crisis)
-                    state = next_crisis_state(before.state, action)
-                    after = change(before) if change else before
-                    after = msgspec.structs.replace(
-                        after, state=state, updated_at=utcnow(), version=before.version + 1)
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(key, msgspec.json.encode(after))
-                    add_audit(pipe, self.keys, audit_entry(
-                        actor, f"crisis.{action.value}", crisis_id,
-                        before=f"{before.state.value}/level {before.level}",
-                        after=f"{after.state.value}/level {after.level}"))
-                    self.bus.add_to(pipe, make_event(
-                        _EVENT_FOR_ACTION[action], actor=actor.label(), subject=crisis_id,
-                        reason=reason, scenario=after.scenario_id, state=state.value,
-                        level=after.level, areas=list(after.areas)))
-                    await pipe.execute()
-                    return after
-                except WatchError:
-                    continue
+
+        async def step(pipe: aioredis.client.Pipeline) -> Crisis:
+            raw = await pipe.get(key)
+            if raw is None:
+                raise NotFound(f"no crisis {crisis_id!r}; `crisis status` lists them")
+            before = msgspec.json.decode(raw, type=Crisis)
+            state = next_crisis_state(before.state, action)
+            after = change(before) if change else before
+            after = msgspec.structs.replace(
+                after, state=state, updated_at=utcnow(), version=before.version + 1)
+            pipe.multi()  # type: ignore[no-untyped-call]
+            pipe.set(key, msgspec.json.encode(after))
+            add_audit(pipe, self.keys, audit_entry(
+                actor, f"crisis.{action.value}", crisis_id,
+                before=f"{before.state.value}/level {before.level}",
+                after=f"{after.state.value}/level {after.level}"))
+            self.bus.add_to(pipe, make_event(
+                _EVENT_FOR_ACTION[action], actor=actor.label(), subject=crisis_id,
+                reason=reason, scenario=after.scenario_id, state=state.value,
+                level=after.level, areas=list(after.areas)))
+            return after
+
+        return await watched_update(self.redis, key, step)

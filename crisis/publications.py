@@ -8,10 +8,10 @@ channel shows, is kept apart so a new draft never takes a published text offline
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 
 import msgspec
 import redis.asyncio as aioredis
-from redis.exceptions import WatchError
 
 from crisis.accounts import require_role
 from crisis.areas import parse_areas
@@ -21,6 +21,7 @@ from crisis.events import EventBus, make_event
 from crisis.keys import Keys
 from crisis.lifecycle import PublicationAction, next_publication_status
 from crisis.publication_file import PublicationDraft, check_slug
+from crisis.transactions import watched_update
 from crisis.types import Crisis, Principal, Publication, PublicationStatus, Role, Scenario, utcnow
 
 _ROLE_FOR = {
@@ -143,34 +144,31 @@ class Publications:
 
     async def _write(
         self, publication_id: str, action: PublicationAction, actor: Principal,
-        change: object, reason: str = "",
+        change: Callable[[Publication | None], Publication], reason: str = "",
     ) -> Publication:
         key = self.keys.publication(check_slug(publication_id))
-        async with self.redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(key)
-                    raw = await pipe.get(key)
-                    before = msgspec.json.decode(raw, type=Publication) if raw else None
-                    after: Publication = change(before)  # type: ignore[operator]
-                    encoded = msgspec.json.encode(after)
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(key, encoded)
-                    pipe.rpush(self.keys.publication_versions(publication_id), encoded)
-                    pipe.zadd(self.keys.publications, {publication_id: after.updated_at.timestamp()})
-                    if after.status is PublicationStatus.PUBLISHED:
-                        pipe.set(self.keys.publication_live(publication_id), encoded)
-                    elif after.status is PublicationStatus.WITHDRAWN:
-                        pipe.delete(self.keys.publication_live(publication_id))
-                    add_audit(pipe, self.keys, audit_entry(
-                        actor, f"publication.{action.value}", publication_id,
-                        before=f"v{before.version} {before.status.value}" if before else None,
-                        after=f"v{after.version} {after.status.value}"))
-                    self.bus.add_to(pipe, make_event(
-                        _EVENT_FOR[action], actor=actor.label(), subject=publication_id,
-                        reason=reason, crisis=after.crisis_id, lang=after.lang,
-                        version=after.version, status=after.status.value))
-                    await pipe.execute()
-                    return after
-                except WatchError:
-                    continue
+
+        async def step(pipe: aioredis.client.Pipeline) -> Publication:
+            raw = await pipe.get(key)
+            before = msgspec.json.decode(raw, type=Publication) if raw else None
+            after: Publication = change(before)
+            encoded = msgspec.json.encode(after)
+            pipe.multi()  # type: ignore[no-untyped-call]
+            pipe.set(key, encoded)
+            pipe.rpush(self.keys.publication_versions(publication_id), encoded)
+            pipe.zadd(self.keys.publications, {publication_id: after.updated_at.timestamp()})
+            if after.status is PublicationStatus.PUBLISHED:
+                pipe.set(self.keys.publication_live(publication_id), encoded)
+            elif after.status is PublicationStatus.WITHDRAWN:
+                pipe.delete(self.keys.publication_live(publication_id))
+            add_audit(pipe, self.keys, audit_entry(
+                actor, f"publication.{action.value}", publication_id,
+                before=f"v{before.version} {before.status.value}" if before else None,
+                after=f"v{after.version} {after.status.value}"))
+            self.bus.add_to(pipe, make_event(
+                _EVENT_FOR[action], actor=actor.label(), subject=publication_id,
+                reason=reason, crisis=after.crisis_id, lang=after.lang,
+                version=after.version, status=after.status.value))
+            return after
+
+        return await watched_update(self.redis, key, step)

@@ -72,6 +72,8 @@ def test_up_demo_serves_the_demo_crisis_and_stops_cleanly(tmp_path: Path) -> Non
         wait_until(lambda: get(f"{base}/readyz")[0] == 200 if _listening(port) else False, 60)
         status, home = get(f"{base}/")
         assert status == 200 and "Crue de la Seine" in home
+        # The supervisor prints its "try" lines just after /readyz first answers.
+        wait_until(lambda: "try     an SMS" in (tmp_path / "up.log").read_text(), 10)
         output = (tmp_path / "up.log").read_text()
         assert "operator1" in output and "cell" in output  # demo passwords shown once
         _try_the_printed_sms(output, base)
@@ -85,6 +87,7 @@ def test_up_demo_serves_the_demo_crisis_and_stops_cleanly(tmp_path: Path) -> Non
     finally:
         if up.poll() is None:
             up.kill()
+            up.wait()
         log.close()
 
 
@@ -116,6 +119,7 @@ def test_a_killed_run_leaves_nothing_that_blocks_the_next(tmp_path: Path) -> Non
         for process in (first, second):
             if process is not None and process.poll() is None:
                 process.kill()
+                process.wait()
 
 
 def _listening(port: int) -> bool:

@@ -15,13 +15,13 @@ from typing import cast
 
 import msgspec
 import redis.asyncio as aioredis
-from redis.exceptions import WatchError
 
 from crisis.accounts import require_role
 from crisis.audit import add_audit, audit_entry
 from crisis.errors import InvalidInput, NotFound
 from crisis.events import EventBus, make_event
 from crisis.keys import Keys
+from crisis.transactions import watched_update
 from crisis.types import Principal, utcnow
 from knowledge_base.article import Article
 from knowledge_base.keys import KbKeys
@@ -198,28 +198,24 @@ class ArticleStore:
         key = self.keys.article(_check_id(article_id))
         label = str(action)
         name = event or EVENT_FOR_ACTION[ArticleAction(label)]
-        async with self.redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(key)
-                    raw = await pipe.get(key)
-                    before = _decode(raw) if raw else None
-                    after = change(before)
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    self.queue_version(pipe, before, after)
-                    if also is not None:
-                        also(pipe)
-                    add_audit(pipe, self.core, audit_entry(
-                        actor, f"kb.article.{label}", article_id,
-                        before=f"v{before.version} {before.status}" if before else None,
-                        after=f"v{after.version} {after.status}"))
-                    self.bus.add_to(pipe, make_event(
-                        name, actor=actor.label(), subject=article_id, reason=reason[:MAX_REASON],
-                        version=after.version, status=after.status, lang=after.article.lang))
-                    await pipe.execute()
-                    return after
-                except WatchError:
-                    continue
+        async def step(pipe: aioredis.client.Pipeline) -> ArticleVersion:
+            raw = await pipe.get(key)
+            before = _decode(raw) if raw else None
+            after = change(before)
+            pipe.multi()  # type: ignore[no-untyped-call]
+            self.queue_version(pipe, before, after)
+            if also is not None:
+                also(pipe)
+            add_audit(pipe, self.core, audit_entry(
+                actor, f"kb.article.{label}", article_id,
+                before=f"v{before.version} {before.status}" if before else None,
+                after=f"v{after.version} {after.status}"))
+            self.bus.add_to(pipe, make_event(
+                name, actor=actor.label(), subject=article_id, reason=reason[:MAX_REASON],
+                version=after.version, status=after.status, lang=after.article.lang))
+            return after
+
+        return await watched_update(self.redis, key, step)
 
     def queue_version(self, pipe: aioredis.client.Pipeline, before: ArticleVersion | None,
                       after: ArticleVersion) -> None:

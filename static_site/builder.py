@@ -8,7 +8,6 @@ symlink. A change of template, stylesheet or configuration forces a full build.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import shutil
@@ -17,10 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
-import redis.asyncio as aioredis
 
-from crisis.events import EventBus
-from crisis.keys import Keys
 
 from static_site.model import SiteConfig, SiteData
 from static_site.pages import Page, all_versions, changed_nodes, dirty_pages, shard_dirs, site_pages
@@ -28,7 +24,6 @@ from static_site.publish import (
     builds_dir, clone_tree, link_shard, live_build, new_build_id, publish_directory, shards_dir,
     site_lock,
 )
-from static_site.source import load_site_data
 from static_site.render import render_page, stylesheets, templates_fingerprint
 from static_site.writer import remove_file, write_file
 
@@ -68,13 +63,6 @@ def read_manifest(build: Path | None) -> Manifest | None:
     except msgspec.DecodeError:
         log.warning("unreadable manifest; doing a full build", extra={"build": str(build)})
         return None
-
-
-async def build_site(redis: aioredis.Redis, keys: Keys, bus: EventBus, site_dir: Path,
-                     config: SiteConfig | None = None) -> BuildReport:
-    """Load the live data and publish a build (full when the configuration changed)."""
-    data = await load_site_data(redis, keys, bus)
-    return await asyncio.to_thread(build_site_files, data, config or SiteConfig(), site_dir)
 
 
 def build_site_files(data: SiteData, config: SiteConfig, site_dir: Path, *,

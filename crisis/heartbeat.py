@@ -1,4 +1,9 @@
-"""Process heartbeats in Redis: /readyz and the situation view see which processes are alive."""
+"""Process heartbeats in Redis: /readyz and the situation view see which processes are alive.
+
+One sorted set per kind of process (name -> time its heartbeat expires): /readyz, which load
+balancers call every few seconds, reads it with one range query instead of scanning the
+keyspace, whose size grows with every conversation.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+import time
 
 import redis
 import redis.asyncio as aioredis
@@ -23,30 +29,34 @@ def process_name() -> str:
 
 
 async def beat(client: aioredis.Redis, keys: Keys, kind: str) -> None:
-    """One heartbeat of this process (the web app calls it every INTERVAL_S)."""
-    await client.set(keys.heartbeat(kind, process_name()), "1", ex=TTL_S)
+    """One heartbeat of this process (the web app calls it every INTERVAL_S); dead entries
+    are dropped on the way."""
+    now = time.time()
+    async with client.pipeline(transaction=False) as pipe:
+        pipe.zadd(keys.heartbeats(kind), {process_name(): now + TTL_S})
+        pipe.zremrangebyscore(keys.heartbeats(kind), "-inf", now)
+        await pipe.execute()
 
 
 async def alive(client: aioredis.Redis, keys: Keys, kind: str) -> list[str]:
     """Names of the processes of `kind` that beat within the last TTL_S seconds."""
-    prefix_len = len(keys.heartbeat(kind, ""))
-    return [k[prefix_len:] async for k in client.scan_iter(keys.heartbeat_pattern(kind), count=100)]
+    return [str(n) for n in await client.zrangebyscore(keys.heartbeats(kind), time.time(), "+inf")]
 
 
 def start_beating_thread(client: redis.Redis, keys: Keys, kind: str) -> threading.Event:
     """Beat from a daemon thread (for the blocking RQ worker); set the returned event to stop."""
     stop = threading.Event()
-    key = keys.heartbeat(kind, process_name())
+    key, name = keys.heartbeats(kind), process_name()
 
     def run() -> None:
         while not stop.is_set():
             try:
-                client.set(key, "1", ex=TTL_S)
+                client.zadd(key, {name: time.time() + TTL_S})
             except redis.RedisError:
                 log.warning("heartbeat failed; retrying", exc_info=True)
             stop.wait(INTERVAL_S)
         try:
-            client.delete(key)
+            client.zrem(key, name)
         except redis.RedisError:
             pass
 

@@ -15,7 +15,7 @@
 | session:{sha256}                | string | crisis.sessions | CRISIS_SESSION_HOURS (TTL)            |
 | events                          | stream | crisis.events   | trimmed to ~100,000 entries           |
 | audit                           | stream | crisis.audit    | trimmed to ~1,000,000 entries         |
-| heartbeat:{kind}:{name}         | string | crisis.heartbeat| 15 s TTL, refreshed every 5 s         |
+| heartbeats:{kind}               | zset   | crisis.heartbeat| process -> expiry (now + 15 s), every 5 s |
 | kb:...                          | *      | knowledge_base  | see knowledge_base/keys                |
 
 Keys of one conversation will share a `{hash tag}` so a Redis Cluster keeps them in one slot.
@@ -78,11 +78,8 @@ class Keys:
     def audit(self) -> str:
         return f"{self.prefix}audit"
 
-    def heartbeat(self, kind: str, name: str) -> str:
-        return f"{self.prefix}heartbeat:{kind}:{name}"
-
-    def heartbeat_pattern(self, kind: str) -> str:
-        return f"{self.prefix}heartbeat:{kind}:*"
+    def heartbeats(self, kind: str) -> str:
+        return f"{self.prefix}heartbeats:{kind}"
 
     def scoped(self, owner: str, *parts: str) -> str:
         """A key owned by an edge package (`owner` is its name), e.g. kb:article:x."""

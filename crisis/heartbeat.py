@@ -43,6 +43,12 @@ async def alive(client: aioredis.Redis, keys: Keys, kind: str) -> list[str]:
     return [str(n) for n in await client.zrangebyscore(keys.heartbeats(kind), time.time(), "+inf")]
 
 
+async def process_counts(client: aioredis.Redis, keys: Keys) -> dict[str, int]:
+    """How many web processes and workers beat now (status, situation view)."""
+    return {"web_processes": len(await alive(client, keys, "web")),
+            "workers": len(await alive(client, keys, "worker"))}
+
+
 def start_beating_thread(client: redis.Redis, keys: Keys, kind: str) -> threading.Event:
     """Beat from a daemon thread (for the blocking RQ worker); set the returned event to stop."""
     stop = threading.Event()

@@ -61,14 +61,12 @@ class Jobs:
 # RQ gives jobs no way to receive objects: the worker's entry point binds its Settings here
 # once, before working, and jobs read them back (forked job processes inherit them).
 _worker_settings: Settings | None = None
+_worker_redis_url = ""
 
 
 def bind_worker_settings(settings: Settings, redis_url: str) -> None:
     global _worker_settings, _worker_redis_url
     _worker_settings, _worker_redis_url = settings, redis_url
-
-
-_worker_redis_url = ""
 
 
 def worker_settings() -> tuple[Settings, str]:

@@ -14,7 +14,7 @@ from crisis.accounts import parse_role
 from crisis.activation import activate_scenario
 from crisis.context import Context
 from crisis.errors import InvalidInput, NotFound
-from crisis.heartbeat import alive
+from crisis.heartbeat import process_counts
 from crisis.publication_file import parse_publication
 from crisis.scenarios import get_scenario, load_scenarios
 from crisis.types import Principal, utcnow
@@ -73,11 +73,9 @@ async def activate(ctx: Context, actor: Principal, args: argparse.Namespace) -> 
 
 async def status(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
     crises = await ctx.crises.list(include_closed=False)
-    workers = await alive(ctx.redis, ctx.keys, "worker")
-    web = await alive(ctx.redis, ctx.keys, "web")
+    counts = await process_counts(ctx.redis, ctx.keys)
     if args.json:
-        print(json.dumps({"crises": msgspec.to_builtins(crises), "workers": len(workers),
-                          "web_processes": len(web)}, ensure_ascii=False))
+        print(json.dumps({"crises": msgspec.to_builtins(crises), **counts}, ensure_ascii=False))
         return
     if not crises:
         print("no live crisis")
@@ -85,7 +83,7 @@ async def status(ctx: Context, actor: Principal, args: argparse.Namespace) -> No
         areas = ",".join(crisis.areas) or "national"
         print(f"{crisis.id:<32} {crisis.state.value:<14} level {crisis.level}  {areas:<16} "
               f"{crisis.title}")
-    print(f"processes: {len(web)} web, {len(workers)} worker(s)")
+    print(f"processes: {counts['web_processes']} web, {counts['workers']} worker(s)")
 
 
 async def transition(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from crisis.activation import activate_scenario
 from crisis.audit import read_audit
-from crisis.heartbeat import alive
+from crisis.heartbeat import process_counts
 from crisis.scenarios import get_scenario, load_scenarios
 from crisis.types import Role
 from crisis.web.api_registry import ApiRoute, add_api_route
@@ -90,8 +90,7 @@ async def status(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     return json_response({
         "crises": await ctx.crises.list(include_closed=False),
-        "workers": len(await alive(ctx.redis, ctx.keys, "worker")),
-        "web_processes": len(await alive(ctx.redis, ctx.keys, "web")),
+        **await process_counts(ctx.redis, ctx.keys),
     })
 
 

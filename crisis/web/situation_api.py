@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from crisis.heartbeat import alive
+from crisis.heartbeat import process_counts
 from crisis.types import Role, utcnow
 from crisis.web.api_registry import ApiRoute, add_api_route
 from crisis.web.app_keys import CONTEXT
@@ -30,8 +30,7 @@ async def situation(request: web.Request) -> web.Response:
         "at": utcnow(),
         "crises": [{"id": c.id, "title": c.title, "state": c.state, "level": c.level,
                     "areas": c.areas, "updated_at": c.updated_at} for c in live],
-        "processes": {"web": len(await alive(ctx.redis, ctx.keys, "web")),
-                      "workers": len(await alive(ctx.redis, ctx.keys, "worker"))},
+        "processes": await process_counts(ctx.redis, ctx.keys),
     }
     for section, source in ctx.situation.items():
         try:

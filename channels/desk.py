@@ -67,8 +67,7 @@ class Desk:
         conversation = await self.store.get(conversation_id)
         if new:
             await self.levels.contact(conversation.channel)
-        messages = await self.store.messages(conversation_id)
-        last = next((m for m in reversed(messages) if m.author == "citizen"), None)
+        last = await self.store.last_citizen_message(conversation_id)
         if last is None:
             return
         text = fold(last.text)
@@ -239,8 +238,8 @@ class Desk:
         return message
 
     async def last_citizen_text(self, conversation_id: str) -> str:
-        messages = await self.store.messages(conversation_id)
-        return next((m.text for m in reversed(messages) if m.author == "citizen"), "")
+        last = await self.store.last_citizen_message(conversation_id)
+        return last.text if last else ""
 
     async def close(self, conversation_id: str, actor: str, wrap_up: str = "") -> Conversation:
         conversation = await self.store.get(conversation_id)

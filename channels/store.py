@@ -28,6 +28,7 @@ from crisis.types import (
 )
 
 SEEN_TTL_S = 7 * 24 * 3600
+LOOKBACK = 10  # messages read from the end before reading a whole conversation
 DEFAULT_WINDOW_S = 24 * 3600
 
 RECEIVE_LUA = """
@@ -142,6 +143,18 @@ class ConversationStore:
     async def messages(self, conversation_id: str) -> list[Message]:
         raws = await self.redis.lrange(self.k.messages(conversation_id), 0, -1)
         return [msgspec.json.decode(r, type=Message) for r in raws]
+
+    async def last_citizen_message(self, conversation_id: str) -> Message | None:
+        """The citizen's latest message, read from the end: the hot path must not load a
+        long conversation to find it (it is nearly always among the last few)."""
+        key = self.k.messages(conversation_id)
+        for start in (-LOOKBACK, 0):
+            raws = await self.redis.lrange(key, start, -1)
+            for raw in reversed(raws):
+                message = msgspec.json.decode(raw, type=Message)
+                if message.author == "citizen":
+                    return message
+        return None
 
     async def address_of(self, conversation: Conversation) -> str:
         """The raw address to reply to (read only when sending)."""

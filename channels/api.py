@@ -7,7 +7,6 @@ from aiohttp import web
 
 from channels.desk import Desk
 from channels.policy import QueuePolicy, load_policy, save_policy
-from knowledge_base.service import record_operator_answer
 from channels.router import Router
 from crisis.errors import Forbidden, InvalidInput
 from crisis.types import ChannelKind, ConversationStatus, OperatorStatus, Principal, Role
@@ -101,10 +100,8 @@ async def reply(request: web.Request) -> web.Response:
     principal = require(request, Role.OPERATOR)
     await check_reply_allowed(desk, principal, body.text, body.article_id)
     message = await desk.reply(conversation_id, body.text, name, body.article_id)
-    if body.article_id:  # the learning loop: the citizen's question becomes a phrasing to validate
-        question = await desk.last_citizen_text(conversation_id)
-        if question:
-            await record_operator_answer(desk.ctx, question, body.article_id, principal)
+    if body.article_id:
+        await desk.learn_from_reply(conversation_id, body.article_id, principal)
     return json_response(message, status=201)
 
 

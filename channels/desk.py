@@ -26,9 +26,10 @@ from channels.store import ConversationStore
 from crisis.context import Context
 from crisis.errors import InvalidInput, InvalidTransition, NotFound
 from crisis.lifecycle import ConversationAction
-from crisis.types import ChannelKind, Conversation, ConversationStatus, Message, utcnow
+from crisis.types import ChannelKind, Conversation, ConversationStatus, Message, Principal, utcnow
 from knowledge_base.answer import AutoAnswer
 from knowledge_base.intents import Intent
+from knowledge_base.service import record_operator_answer
 
 log = logging.getLogger(__name__)
 
@@ -237,9 +238,15 @@ class Desk:
         await self.router.accept(conversation_id)
         return message
 
-    async def last_citizen_text(self, conversation_id: str) -> str:
+    async def learn_from_reply(self, conversation_id: str, article_id: str,
+                               operator: Principal) -> None:
+        """The learning loop: the citizen's words become a proposed phrasing of the article
+        the operator answered with (pending the cell's validation)."""
         last = await self.store.last_citizen_message(conversation_id)
-        return last.text if last else ""
+        try:
+            await record_operator_answer(self.ctx, last.text if last else "", article_id, operator)
+        except (NotFound, InvalidInput):
+            log.info("answer not learnt", extra={"article": article_id})
 
     async def close(self, conversation_id: str, actor: str, wrap_up: str = "") -> Conversation:
         conversation = await self.store.get(conversation_id)

@@ -8,16 +8,13 @@ import logging
 from aiohttp import web
 
 from channels.api import DESK, check_reply_allowed
-from channels.console.board import last_citizen
 from channels.console.messages import CANNED, TOPICS, WRAP_UPS
 from channels.console.pages import back
 from channels.console.transfer import move_to_operator
 from channels.console.views import visible_conversation
-from crisis.errors import InvalidInput, InvalidTransition, NotFound
+from crisis.errors import InvalidInput, InvalidTransition
 from crisis.types import ConversationStatus, OperatorStatus, Role
-from crisis.web.app_keys import CONTEXT
 from crisis.web.middleware import require
-from knowledge_base.service import record_operator_answer
 
 log = logging.getLogger(__name__)
 MAX_TAGS = 10
@@ -60,13 +57,7 @@ async def reply(request: web.Request) -> web.Response:
         await check_reply_allowed(desk, principal, text, article_id)
     await desk.reply(conversation.id, text, principal.name, article_id)
     if article_id:
-        # The learning loop: the citizen's words become a proposed phrasing of the article.
-        last = last_citizen(await desk.store.messages(conversation.id))
-        try:
-            await record_operator_answer(request.app[CONTEXT], last.text if last else "",
-                                         article_id, principal)
-        except (NotFound, InvalidInput):
-            log.info("answer not learnt", extra={"article": article_id})
+        await desk.learn_from_reply(conversation.id, article_id, principal)
     raise back(request, f"/console/c/{conversation.id}")
 
 

@@ -5,6 +5,7 @@
 | ch:{c:ID}                        | hash   | until the retention purge (the conversation)|
 | ch:{c:ID}:messages               | list   | same (Message JSON, oldest first)          |
 | ch:{c:ID}:transitions            | list   | same ("status at-iso" per change)          |
+| ch:{c:ID}:outbound               | hash   | same (outbound message id -> list index)   |
 | ch:{c:ID}:update                 | string | the update interval (paces wait updates)   |
 | ch:policy                        | hash   | forever (the supervisor's queue policy)    |
 | ch:tend-lock                     | string | 10 s (one process tends the queue)         |
@@ -14,7 +15,7 @@
 | ch:citizen:{citizen}             | hash   | until purge: channel -> raw address        |
 | ch:citizen:{citizen}:convs       | set    | until purge: the citizen's conversations   |
 | ch:seen:{channel}:{provider id}  | string | 7 days (drops provider retries)            |
-| ch:provider:{provider id}        | string | 7 days ("conversation id|message index")   |
+| ch:provider:{provider id}        | string | 7 days ("conversation id|message id")      |
 | ch:optout                        | set    | forever (citizens who sent STOP)           |
 | ch:queue                         | zset   | conversation id -> order (urgent first)    |
 | ch:queue:skills                  | hash   | conversation id -> "lang|channel|topic|cost"|
@@ -54,6 +55,9 @@ class ChannelKeys:
 
     def messages(self, conversation_id: str) -> str:
         return self.conversation(conversation_id) + ":messages"
+
+    def outbound_index(self, conversation_id: str) -> str:
+        return self.conversation(conversation_id) + ":outbound"
 
     def transitions(self, conversation_id: str) -> str:
         return self.conversation(conversation_id) + ":transitions"

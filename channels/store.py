@@ -64,6 +64,14 @@ redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[10], '*', 'event', event)
 return {id, created}
 """
 
+# The outbound message and its place in the list, together: set_delivery then finds it in
+# O(1) instead of reading the whole conversation (a long one is hundreds of messages).
+ADD_OUTBOUND_LUA = """
+local n = redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[2], n - 1)
+return n
+"""
+
 _OPTIONAL_TIMES = ("first_human_reply_at", "closed_at")
 
 
@@ -105,6 +113,7 @@ class ConversationStore:
         self.secret = secret
         self.window_s = window_s
         self._receive = redis.register_script(RECEIVE_LUA)
+        self._add_outbound = redis.register_script(ADD_OUTBOUND_LUA)
 
     async def receive(self, inbound: InboundMessage) -> Received | None:
         """Store an inbound message and announce it; None if the provider already delivered
@@ -166,27 +175,53 @@ class ConversationStore:
 
     async def add_outbound(self, conversation_id: str, text: str, author: str,
                            article_id: str | None = None) -> Message:
+        """Append an outbound message and remember its index (see set_delivery)."""
         message = Message(id=new_id("m"), direction=Direction.OUTBOUND, text=text, at=utcnow(),
                           author=author, status=DeliveryStatus.QUEUED, article_id=article_id)
-        await self.redis.rpush(self.k.messages(conversation_id),
-                               msgspec.json.encode(message))
+        await self._add_outbound(
+            keys=[self.k.messages(conversation_id), self.k.outbound_index(conversation_id)],
+            args=[msgspec.json.encode(message), message.id])
         return message
+
+    async def _index_of(self, conversation_id: str, message_id: str) -> int | None:
+        """The message's index in its list: one hash read (a scan only for messages stored
+        before the index existed)."""
+        raw = await self.redis.hget(self.k.outbound_index(conversation_id), message_id)
+        if raw is not None:
+            return int(raw)
+        raws = await self.redis.lrange(self.k.messages(conversation_id), 0, -1)
+        for index, item in enumerate(raws):
+            if msgspec.json.decode(item, type=Message).id == message_id:
+                return index
+        return None
 
     async def set_delivery(self, conversation_id: str, message_id: str,
                            status: DeliveryStatus, provider_id: str = "") -> None:
-        """Record a delivery status (and the provider's id) on an outbound message."""
+        """Record a delivery status (and the provider's id) on an outbound message.
+
+        Constant time: the index written by add_outbound points at the message; the update is
+        an optimistic transaction, so two receipts at once (sent, delivered) both land."""
+        index = await self._index_of(conversation_id, message_id)
+        if index is None:
+            return
         key = self.k.messages(conversation_id)
-        raws = await self.redis.lrange(key, 0, -1)
-        for index, raw in enumerate(raws):
-            message = msgspec.json.decode(raw, type=Message)
-            if message.id == message_id:
-                updated = msgspec.structs.replace(
-                    message, status=status, provider_id=provider_id or message.provider_id)
-                await self.redis.lset(key, index, msgspec.json.encode(updated).decode())
-                if provider_id:
-                    await self.redis.set(self.k.provider(provider_id),
-                                         f"{conversation_id}|{message_id}", ex=SEEN_TTL_S)
+
+        async def step(pipe: aioredis.client.Pipeline) -> None:
+            raw = await pipe.lindex(key, index)
+            if raw is None:
                 return
+            message = msgspec.json.decode(raw, type=Message)
+            if message.id != message_id:
+                return  # the list was purged and rebuilt: nothing to update
+            updated = msgspec.structs.replace(
+                message, status=status, provider_id=provider_id or message.provider_id)
+            pipe.multi()  # type: ignore[no-untyped-call]
+            pipe.lset(key, index, msgspec.json.encode(updated).decode())
+            if provider_id:
+                pipe.set(self.k.provider(provider_id), f"{conversation_id}|{message_id}",
+                         ex=SEEN_TTL_S)
+
+        await watched_update(self.redis, key, step)
 
     async def delivery_by_provider(self, provider_id: str, status: DeliveryStatus) -> bool:
         """A provider's receipt: find the message by the provider's id and record it."""

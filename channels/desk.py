@@ -19,8 +19,9 @@ from typing import Any, cast
 from channels.greetings import live_greetings
 from channels.keys import ChannelKeys
 from channels.messages import say
-from channels.policy import load_policy
+from channels.policy import PolicyCache
 from channels.router import Router, skill_of
+from channels.skills import topic_for_tags
 from channels.service_levels import ServiceLevels, capacity_of
 from channels.store import ConversationStore
 from crisis.context import Context
@@ -29,7 +30,7 @@ from crisis.lifecycle import ConversationAction
 from crisis.types import ChannelKind, Conversation, ConversationStatus, Message, Principal, utcnow
 from knowledge_base.answer import AutoAnswer
 from knowledge_base.intents import Intent
-from knowledge_base.service import record_operator_answer
+from knowledge_base.service import get_live_article, record_operator_answer
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,10 @@ HUMAN_WORDS = frozenset({"0", "agent", "humain", "conseiller", "operateur"})
 MAX_REPLY_CHARS = 1600
 # In surge, a below-threshold answer this likely to be right is offered as "may help".
 SURGE_SUGGESTION_CONFIDENCE = 0.5
+# A queued question takes the topic of the auto-answer's best guess from this confidence on:
+# a wrong topic only costs the skill wait, so the bar is lower than for answering.
+TOPIC_GUESS_CONFIDENCE = 0.2
+REQUEUABLE = frozenset({ConversationStatus.ASSIGNED, ConversationStatus.WAITING_CITIZEN})
 
 
 def fold(text: str) -> str:
@@ -62,6 +67,7 @@ class Desk:
         self.senders = senders
         self.k: ChannelKeys = store.k
         self.levels = ServiceLevels(ctx.redis, store.k)
+        self.policies = PolicyCache(ctx.redis, store.k)
 
     async def process_inbound(self, conversation_id: str, *, new: bool = False) -> None:
         """Decide what to do with the conversation's latest citizen message."""
@@ -99,6 +105,8 @@ class Desk:
             await self.queue(conversation, tags=("callback",))
             return
         answer = await self.answerer(last.text, lang, conversation.channel)
+        if answer.answer_id is None and answer.intent is Intent.QUESTION:
+            await self._guess_topic(conversation.id, answer)
         if answer.answer_id is None and answer.intent is Intent.QUESTION \
                 and await self._surge(conversation, answer):
             return
@@ -119,6 +127,22 @@ class Desk:
         else:
             await self.queue(conversation)
 
+    async def _guess_topic(self, conversation_id: str, answer: AutoAnswer) -> None:
+        """Give a conversation without a topic the one its likeliest article's tags suggest."""
+        if not answer.candidates or answer.confidence < TOPIC_GUESS_CONFIDENCE:
+            return
+        article = await get_live_article(self.ctx, answer.candidates[0][0])
+        topic = topic_for_tags(article.tags) if article is not None else ""
+        if topic:
+            await self.ctx.redis.hsetnx(self.k.conversation(conversation_id), "topic", topic)
+
+    async def topic(self, conversation_id: str) -> str:
+        """The conversation's topic ("" when none): the routing skill the console sets."""
+        return str(await self.ctx.redis.hget(self.k.conversation(conversation_id), "topic") or "")
+
+    async def _skill(self, conversation: Conversation) -> str:
+        return skill_of(conversation.lang, conversation.channel, await self.topic(conversation.id))
+
     async def _article_text(self, article_id: str, channel: ChannelKind) -> str:
         return await self.article_text(article_id, channel is ChannelKind.SMS)
 
@@ -138,7 +162,7 @@ class Desk:
 
     async def _surge(self, conversation: Conversation, answer: AutoAnswer) -> bool:
         """In surge, offer self-service first; the citizen stays in the queue only on request."""
-        policy = await load_policy(self.ctx.redis, self.k)
+        policy = await self.policies.get()
         position = await self.router.queue_length() + 1
         wait = await self.levels.estimated_wait(position, capacity_of(await self.router.operators()))
         if not policy.surge_wait_s or wait < policy.surge_wait_s:
@@ -157,7 +181,7 @@ class Desk:
 
     async def tend_queue(self) -> None:
         """Overflow offers and paced wait updates for citizens in the queue."""
-        policy = await load_policy(self.ctx.redis, self.k)
+        policy = await self.policies.get()
         now = time.time()
         capacity = capacity_of(await self.router.operators())
         since = cast(dict[str, str], await self.ctx.redis.hgetall(self.k.queue_since))
@@ -187,10 +211,8 @@ class Desk:
                                     priority="1" if urgent else "0",
                                     tags=json.dumps(sorted({*conversation.tags, *tags})))
         # The "you are number N" message just sent counts as the first update.
-        await self._update_due(conversation.id, (await load_policy(self.ctx.redis,
-                                                                   self.k)).update_interval_s)
-        await self.router.enqueue(conversation.id, skill_of(conversation.lang, conversation.channel),
-                                  urgent=urgent)
+        await self._update_due(conversation.id, (await self.policies.get()).update_interval_s)
+        await self.router.enqueue(conversation.id, await self._skill(conversation), urgent=urgent)
         position = await self.router.position(conversation.id) or 1
         capacity = capacity_of(await self.router.operators())
         minutes = max(1, round(await self.levels.estimated_wait(position, capacity) / 60))
@@ -200,7 +222,8 @@ class Desk:
         await self.assign()
 
     async def assign(self) -> None:
-        for conversation_id, operator in await self.router.assign():
+        skill_wait_s = (await self.policies.get()).skill_wait_s
+        for conversation_id, operator in await self.router.assign(skill_wait_s=skill_wait_s):
             try:
                 await self.store.transition(conversation_id, ConversationAction.ASSIGN,
                                             actor="router", operator=operator)
@@ -263,16 +286,31 @@ class Desk:
         await self.assign()
         return closed
 
-    async def requeue(self, conversation_id: str, operator: str, actor: str) -> None:
-        """Back to the head of the queue (offer not accepted, operator gone, transfer)."""
+    async def requeue(self, conversation_id: str, operator: str | None, actor: str,
+                      **changes: str) -> bool:
+        """Back to the head of the queue (offer not accepted, operator gone, transfer);
+        `changes` (topic, lang, transfer note) are written with the transition, so the
+        conversation waits in the queue of its new skill. False when it was not open.
+
+        Released before requeued: the router refuses to queue a conversation someone holds,
+        and queued only once its status says so, so another process's assignment of it
+        always finds it queued.
+        """
         conversation = await self.store.get(conversation_id)
-        await self.router.release(conversation_id, operator)
-        if conversation.status in (ConversationStatus.ASSIGNED, ConversationStatus.WAITING_CITIZEN):
-            await self.store.transition(conversation_id, ConversationAction.REQUEUE, actor=actor,
-                                        operator="")
-            await self.router.enqueue(conversation_id, skill_of(conversation.lang,
-                                                                conversation.channel), head=True)
-            await self.publish_live("requeued", conversation_id, operator)
+        if operator:
+            await self.router.release(conversation_id, operator)
+        if conversation.status in REQUEUABLE:
+            action = ConversationAction.REQUEUE
+        elif conversation.status is ConversationStatus.QUEUED and changes:
+            action = ConversationAction.QUEUE  # a queued conversation moved to another skill
+        else:
+            return False
+        await self.store.transition(conversation_id, action, actor=actor, operator="", **changes)
+        skill = skill_of(changes.get("lang", conversation.lang), conversation.channel,
+                         await self.topic(conversation_id))
+        await self.router.enqueue(conversation_id, skill, head=True)
+        await self.publish_live("requeued", conversation_id, operator)
+        return True
 
     async def publish_live(self, kind: str, conversation_id: str, operator: str | None) -> None:
         payload: dict[str, Any] = {"type": kind, "conversation": conversation_id,

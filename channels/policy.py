@@ -1,10 +1,14 @@
-"""The supervisor's queue policy: surge mode, overflow and the pace of wait updates.
+"""The supervisor's queue policy: surge mode, overflow, skill expansion, the pace of updates.
 
-Stored in one Redis hash so every web process applies the same policy at once.
+Stored in one Redis hash so every web process applies the same policy; each process keeps
+it for CACHE_TTL_S (it is read for every queued message), and drops its copy at once when
+the change is its own.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import cast
 
 import msgspec
@@ -21,9 +25,12 @@ class QueuePolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     overflow_wait_s: int = 1200
     # At most one position/wait update per queued citizen in this many seconds.
     update_interval_s: int = 600
+    # Wait (s) for an operator with the conversation's topic before any operator with its
+    # language and channel may take it (skill expansion); 0 = topics never hold a conversation.
+    skill_wait_s: int = 120
 
     def check(self) -> QueuePolicy:
-        for name in ("surge_wait_s", "overflow_wait_s"):
+        for name in ("surge_wait_s", "overflow_wait_s", "skill_wait_s"):
             if not 0 <= getattr(self, name) <= 24 * 3600:
                 raise InvalidInput(f"{name} must be between 0 and 86400 seconds")
         if not 60 <= self.update_interval_s <= 24 * 3600:
@@ -42,3 +49,35 @@ async def load_policy(redis: aioredis.Redis, keys: ChannelKeys) -> QueuePolicy:
 
 async def save_policy(redis: aioredis.Redis, keys: ChannelKeys, policy: QueuePolicy) -> None:
     await redis.hset(policy_key(keys), mapping=msgspec.to_builtins(policy.check()))
+
+
+CACHE_TTL_S = 1.0
+
+
+class PolicyCache:
+    """This process's copy of the policy, read again from Redis after `ttl_s`; `save` writes
+    through and drops the copy, so the supervisor's own process applies a change at once and
+    the others within `ttl_s`."""
+
+    def __init__(self, redis: aioredis.Redis, keys: ChannelKeys, ttl_s: float = CACHE_TTL_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.ttl_s = ttl_s
+        self.clock = clock
+        self._policy: QueuePolicy | None = None
+        self._read_at = 0.0
+
+    async def get(self) -> QueuePolicy:
+        now = self.clock()
+        if self._policy is None or now - self._read_at >= self.ttl_s:
+            self._policy = await load_policy(self.redis, self.keys)
+            self._read_at = now
+        return self._policy
+
+    async def save(self, policy: QueuePolicy) -> None:
+        await save_policy(self.redis, self.keys, policy)
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        self._policy = None

@@ -1,10 +1,13 @@
-"""The router: a skill-based queue and capacity-based assignment to operators.
+"""The router: skill queues and capacity-based assignment to operators.
 
-Assignment is one Lua script, so across any number of web processes a conversation is never
-given to two operators and an operator never goes over capacity. Order: urgent conversations
-first, then oldest first; among the operators with the skills and the room, the one idle
-longest. An offer not accepted within OFFER_TIMEOUT_S goes back to the head of the queue,
-and so do the conversations of an operator who logs out or goes offline.
+Every change to the queue or to an operator's load is one Lua script built on one shared
+prelude (`_LIB`: the key layout and the capacity rule), so across any number of web processes
+a conversation is never given to two operators and an operator never goes over capacity.
+Order: urgent conversations first, then oldest first; among the operators with the skills
+and the room, the one idle longest. Skills: the conversation's language and channel are
+required; its topic is preferred for `skill_wait_s` (see `assign`). An offer not accepted
+within OFFER_TIMEOUT_S goes back to the head of the queue, and so do the conversations of
+an operator who logs out or goes offline.
 """
 
 from __future__ import annotations
@@ -16,67 +19,155 @@ from typing import cast
 import redis.asyncio as aioredis
 
 from channels.keys import ChannelKeys
+from channels.skills import Skills
+from crisis.errors import InvalidInput
 from crisis.types import ChannelKind, OperatorStatus
 
 OFFER_TIMEOUT_S = 30
 DEFAULT_CAPACITY = 3
+DEFAULT_SKILL_WAIT_S = 120
 SCAN_LIMIT = 500
 URGENT_BOOST = 1e11  # an urgent conversation sorts before any normal one
 HEAD_BOOST = 1e12  # a requeued conversation goes before everything
 
-ASSIGN_LUA = """
--- KEYS: queue, skills, available, offers, since ; ARGV: root, now, deadline, scan
-local root = ARGV[1]
-local function has(list, value)
+# Every script gets KEYS = queue, queue skills, queue since, available operators, offers,
+# all operators; ARGV[1] = the key root, ARGV[2] = now. Operator and conversation keys are
+# derived from the root here, and nowhere else.
+_LIB = """
+local root, now = ARGV[1], tonumber(ARGV[2])
+local QUEUE, SKILLS, SINCE, AVAILABLE, OFFERS, ALL = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local function op_key(op) return root .. 'op:' .. op end
+local function conv_key(conv) return root .. '{c:' .. conv .. '}' end
+local function skill_parts(skill)
+  local lang, channel, topic, cost = string.match(skill or '|||1', '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+  return lang or '', channel or '', topic or '', cost or '1'
+end
+-- The capacity rule: a conversation costs 1; a call (cost 0) takes the whole capacity.
+local function need_of(cost, capacity)
+  local need = tonumber(cost) or 1
+  if need == 0 then need = capacity end
+  return need
+end
+local function room(op, need_cost)
+  local s = redis.call('HMGET', op_key(op), 'status', 'capacity', 'load')
+  local capacity = tonumber(s[2]) or 0
+  local need = need_of(need_cost, capacity)
+  return s[1] == 'available' and (tonumber(s[3]) or 0) + need <= capacity, need, s[1]
+end
+local function give(op, conv, need, deadline)
+  redis.call('HINCRBY', op_key(op), 'load', need)
+  redis.call('SADD', op_key(op) .. ':convs', conv)
+  redis.call('HSET', conv_key(conv), 'operator', op, 'cost', need)
+  redis.call('ZADD', OFFERS, deadline, conv)
+end
+-- Frees what `op` holds for `conv`; nothing when someone else holds it now.
+local function take_back(op, conv)
+  local okey = op_key(op)
+  if redis.call('SREM', okey .. ':convs', conv) == 0 then return false end
+  local cost = tonumber(redis.call('HGET', conv_key(conv), 'cost')) or 1
+  if redis.call('HINCRBY', okey, 'load', -cost) < 0 then redis.call('HSET', okey, 'load', 0) end
+  redis.call('HDEL', conv_key(conv), 'operator')
+  redis.call('ZREM', OFFERS, conv)
+  return true
+end
+local function unqueue(conv)
+  redis.call('ZREM', QUEUE, conv)
+  redis.call('HDEL', SKILLS, conv)
+  redis.call('HDEL', SINCE, conv)
+end
+"""
+
+ENQUEUE_LUA = _LIB + """
+-- ARGV: root, now, conversation, skill, score, head (1 = move to the head if already queued)
+local conv = ARGV[3]
+local holder = redis.call('HGET', conv_key(conv), 'operator')
+if holder and holder ~= '' then return 0 end  -- held by an operator: release it first
+redis.call('HSET', SKILLS, conv, ARGV[4])
+if ARGV[6] == '1' then
+  redis.call('ZADD', QUEUE, ARGV[5], conv)
+  redis.call('HSET', SINCE, conv, now)  -- a new skill queue: its wait starts again
+else
+  redis.call('ZADD', QUEUE, 'NX', ARGV[5], conv)
+  redis.call('HSETNX', SINCE, conv, now)
+end
+return 1
+"""
+
+ASSIGN_LUA = _LIB + """
+-- ARGV: root, now, offer deadline, scan limit, skill wait (s)
+local function has(list, value)  -- an empty list of languages or channels means any
   if list == false or list == nil or list == '' or value == '' then return true end
   for item in string.gmatch(list, '[^,]+') do if item == value then return true end end
   return false
 end
+local function knows(list, topic)  -- topics are strict: no topics means no preference
+  if topic == '' then return true end
+  for item in string.gmatch(list or '', '[^,]+') do if item == topic then return true end end
+  return false
+end
 local assigned = {}
-local ops = redis.call('ZRANGE', KEYS[3], 0, -1)
+local ops = redis.call('ZRANGE', AVAILABLE, 0, -1)
 if #ops == 0 then return assigned end
-local queued = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[4]) - 1)
-for _, conv in ipairs(queued) do
-  local skill = redis.call('HGET', KEYS[2], conv) or '|||1'
-  local lang, channel, topic, cost = string.match(skill, '([^|]*)|([^|]*)|([^|]*)|([^|]*)')
+-- A topic is worth waiting for only while someone signed in (available or on a break) has it.
+local staffed = {}
+for _, op in ipairs(redis.call('SMEMBERS', ALL)) do
+  local s = redis.call('HMGET', op_key(op), 'status', 'topics')
+  if s[1] == 'available' or s[1] == 'pause' then
+    for topic in string.gmatch(s[2] or '', '[^,]+') do staffed[topic] = true end
+  end
+end
+local wait = tonumber(ARGV[5]) or 0
+for _, conv in ipairs(redis.call('ZRANGE', QUEUE, 0, tonumber(ARGV[4]) - 1)) do
+  local lang, channel, topic, cost = skill_parts(redis.call('HGET', SKILLS, conv))
+  if topic ~= '' then
+    local since = tonumber(redis.call('HGET', SINCE, conv)) or now
+    if not staffed[topic] or now - since >= wait then topic = '' end  -- skill expansion
+  end
   for i, op in ipairs(ops) do
-    local key = root .. 'op:' .. op
-    local s = redis.call('HMGET', key, 'status', 'capacity', 'load', 'langs', 'channels', 'topics')
-    local capacity = tonumber(s[2]) or 0
-    local load = tonumber(s[3]) or 0
-    local need = tonumber(cost) or 1
-    if need == 0 then need = capacity end
-    if s[1] == 'available' and load + need <= capacity and has(s[4], lang)
-        and has(s[5], channel) and has(s[6], topic) then
-      redis.call('ZREM', KEYS[1], conv)
-      redis.call('HDEL', KEYS[2], conv)
-      redis.call('HDEL', KEYS[5], conv)
-      redis.call('HINCRBY', key, 'load', need)
-      redis.call('SADD', key .. ':convs', conv)
-      redis.call('HSET', root .. '{c:' .. conv .. '}', 'operator', op, 'cost', need)
-      redis.call('ZADD', KEYS[3], ARGV[2], op)
-      redis.call('ZADD', KEYS[4], ARGV[3], conv)
-      assigned[#assigned + 1] = conv
-      assigned[#assigned + 1] = op
-      table.remove(ops, i)
-      ops[#ops + 1] = op
-      break
+    local skills = redis.call('HMGET', op_key(op), 'langs', 'channels', 'topics')
+    if has(skills[1], lang) and has(skills[2], channel) and knows(skills[3], topic) then
+      local fits, need = room(op, cost)
+      if fits then
+        unqueue(conv)
+        give(op, conv, need, ARGV[3])
+        redis.call('ZADD', AVAILABLE, now, op)
+        assigned[#assigned + 1] = conv
+        assigned[#assigned + 1] = op
+        table.remove(ops, i)
+        ops[#ops + 1] = op
+        break
+      end
     end
   end
 end
 return assigned
 """
 
-RELEASE_LUA = """
--- KEYS: operator hash, operator convs, conversation hash, offers ; ARGV: conversation id
-if redis.call('SREM', KEYS[2], ARGV[1]) == 1 then
-  local cost = tonumber(redis.call('HGET', KEYS[3], 'cost')) or 1
-  local load = redis.call('HINCRBY', KEYS[1], 'load', -cost)
-  if load < 0 then redis.call('HSET', KEYS[1], 'load', 0) end
-end
-redis.call('ZREM', KEYS[4], ARGV[1])
-redis.call('HDEL', KEYS[3], 'operator')
+RELEASE_LUA = _LIB + """
+-- ARGV: root, now, conversation, operator
+take_back(ARGV[4], ARGV[3])
 return 1
+"""
+
+MOVE_LUA = _LIB + """
+-- ARGV: root, now, conversation, target, offer deadline
+local conv, target = ARGV[3], ARGV[4]
+local old = redis.call('HGET', conv_key(conv), 'operator') or ''
+if old == target then return 'same' end
+local cost
+if old ~= '' then
+  cost = redis.call('HGET', conv_key(conv), 'cost') or '1'
+else
+  if not redis.call('ZSCORE', QUEUE, conv) then return 'gone' end
+  local _, _, _, skill_cost = skill_parts(redis.call('HGET', SKILLS, conv))
+  cost = skill_cost
+end
+local fits, need, status = room(target, cost)
+if status ~= 'available' then return 'unavailable' end
+if not fits then return 'full' end
+if old ~= '' then take_back(old, conv) else unqueue(conv) end
+give(target, conv, need, ARGV[5])
+return 'ok:' .. old
 """
 
 
@@ -89,50 +180,87 @@ class OperatorState:
     langs: tuple[str, ...]
     channels: tuple[str, ...]
     conversations: tuple[str, ...]
+    topics: tuple[str, ...] = ()
+
+    @property
+    def skills(self) -> Skills:
+        return Skills(self.langs, self.topics, self.channels)
 
 
 def skill_of(lang: str, channel: ChannelKind, topic: str = "") -> str:
+    """The queue entry of a conversation: "lang|channel|topic|cost"."""
     cost = "0" if channel is ChannelKind.VOICE else "1"  # a call takes the whole operator
     return f"{lang}|{channel.value}|{topic}|{cost}"
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(filter(None, (value or "").split(",")))
 
 
 class Router:
     def __init__(self, redis: aioredis.Redis, keys: ChannelKeys) -> None:
         self.redis = redis
         self.k = keys
-        self._assign = redis.register_script(ASSIGN_LUA)
-        self._release = redis.register_script(RELEASE_LUA)
+        self._scripts = {name: redis.register_script(lua) for name, lua in (
+            ("enqueue", ENQUEUE_LUA), ("assign", ASSIGN_LUA), ("release", RELEASE_LUA),
+            ("move", MOVE_LUA))}
+
+    async def _run(self, script: str, *args: str | float | int, now: float | None = None
+                   ) -> object:
+        k = self.k
+        return await self._scripts[script](
+            keys=[k.queue, k.queue_skills, k.queue_since, k.available, k.offers, k.operators],
+            args=[k.root, time.time() if now is None else now, *args])
 
     async def enqueue(self, conversation_id: str, skill: str, *, urgent: bool = False,
-                      head: bool = False) -> None:
-        score = time.time() - (HEAD_BOOST if head else URGENT_BOOST if urgent else 0)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.k.queue_skills, conversation_id, skill)
-            pipe.hsetnx(self.k.queue_since, conversation_id, time.time())
-            pipe.zadd(self.k.queue, {conversation_id: score}, nx=True)
-            await pipe.execute()
+                      head: bool = False, now: float | None = None) -> bool:
+        """Queue the conversation (skill from `skill_of`); with `head`, before everything and
+        into that skill's queue even if already queued. False when an operator holds it."""
+        at = time.time() if now is None else now
+        score = at - (HEAD_BOOST if head else URGENT_BOOST if urgent else 0)
+        return bool(await self._run("enqueue", conversation_id, skill, score, int(head), now=at))
 
     async def dequeue(self, conversation_id: str) -> None:
-        await self.redis.zrem(self.k.queue, conversation_id)
-        await self.redis.hdel(self.k.queue_skills, conversation_id)
-        await self.redis.hdel(self.k.queue_since, conversation_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(self.k.queue, conversation_id)
+            pipe.hdel(self.k.queue_skills, conversation_id)
+            pipe.hdel(self.k.queue_since, conversation_id)
+            await pipe.execute()
 
-    async def assign(self) -> list[tuple[str, str]]:
-        """Give queued conversations to available operators; returns (conversation, operator)."""
-        now = time.time()
-        flat = await self._assign(
-            keys=[self.k.queue, self.k.queue_skills, self.k.available, self.k.offers,
-                  self.k.queue_since],
-            args=[self.k.root, now, now + OFFER_TIMEOUT_S, SCAN_LIMIT])
+    async def assign(self, *, skill_wait_s: int = DEFAULT_SKILL_WAIT_S, now: float | None = None
+                     ) -> list[tuple[str, str]]:
+        """Give queued conversations to available operators; returns (conversation, operator).
+
+        A conversation with a topic goes only to an operator with that topic while it has
+        waited less than `skill_wait_s` and someone signed in (available or on a break) has
+        the topic; after that, or at once when nobody signed in has it, any operator with
+        the language and channel may take it (skill expansion).
+        """
+        at = time.time() if now is None else now
+        flat = cast(list[str], await self._run("assign", at + OFFER_TIMEOUT_S, SCAN_LIMIT,
+                                               skill_wait_s, now=at))
         pairs = [str(x) for x in flat]
         return list(zip(pairs[0::2], pairs[1::2]))
 
     async def release(self, conversation_id: str, operator: str) -> None:
-        """Free the operator's capacity held by a conversation (closed, requeued, moved)."""
-        await self._release(keys=[self.k.operator(operator),
-                                  self.k.operator_conversations(operator),
-                                  self.k.conversation(conversation_id), self.k.offers],
-                            args=[conversation_id])
+        """Free the operator's capacity held by a conversation (closed, requeued, moved);
+        nothing when another operator holds it now."""
+        await self._run("release", conversation_id, operator)
+
+    async def move(self, conversation_id: str, target: str) -> str | None:
+        """Give the conversation (queued or held) to `target`, skills aside: a person chose.
+
+        Returns the previous operator (None from the queue). InvalidInput when the target is
+        not available, has no room, already has it, or the conversation left the queue.
+        """
+        result = str(await self._run("move", conversation_id, target,
+                                     time.time() + OFFER_TIMEOUT_S))
+        if not result.startswith("ok:"):
+            raise InvalidInput({"unavailable": f"{target} is not available",
+                                "full": f"{target} has no room left",
+                                "same": f"{target} already has this conversation",
+                                "gone": "the conversation left the queue meanwhile"}[result])
+        return result[3:] or None
 
     async def accept(self, conversation_id: str) -> None:
         """The operator opened the offer: it no longer times out."""
@@ -142,13 +270,22 @@ class Router:
         return [str(c) for c in await self.redis.zrangebyscore(self.k.offers, "-inf", time.time())]
 
     async def set_operator(self, name: str, status: OperatorStatus, *,
-                           capacity: int = DEFAULT_CAPACITY, langs: tuple[str, ...] = ("fr",),
-                           channels: tuple[str, ...] = ()) -> None:
+                           capacity: int | None = None, langs: tuple[str, ...] | None = None,
+                           channels: tuple[str, ...] | None = None,
+                           topics: tuple[str, ...] | None = None) -> None:
+        """Set the status; a value left out (None) keeps what the operator had (defaults for
+        a new operator: capacity 3, French, every channel, no topic)."""
         key = self.k.operator(name)
+        fields: dict[str, str | int] = {"status": status.value}
+        for field, value in (("langs", langs), ("channels", channels), ("topics", topics)):
+            if value is not None:
+                fields[field] = ",".join(value)
+        if capacity is not None:
+            fields["capacity"] = capacity
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={"status": status.value, "capacity": capacity,
-                                    "langs": ",".join(langs), "channels": ",".join(channels)})
-            pipe.hsetnx(key, "load", 0)
+            pipe.hset(key, mapping=fields)
+            for field, default in (("load", 0), ("capacity", DEFAULT_CAPACITY), ("langs", "fr")):
+                pipe.hsetnx(key, field, default)
             pipe.sadd(self.k.operators, name)
             if status is OperatorStatus.AVAILABLE:
                 pipe.zadd(self.k.available, {name: time.time()}, nx=True)
@@ -156,15 +293,23 @@ class Router:
                 pipe.zrem(self.k.available, name)
             await pipe.execute()
 
+    async def set_skills(self, name: str, skills: Skills) -> None:
+        """Set a known operator's languages, topics and channels (checked); status unchanged."""
+        skills = skills.check()
+        if not await self.redis.sismember(self.k.operators, name):
+            raise InvalidInput(f"no operator named {name[:40]!r} has signed in yet")
+        await self.redis.hset(self.k.operator(name), mapping={
+            "langs": ",".join(skills.langs), "topics": ",".join(skills.topics),
+            "channels": ",".join(skills.channels)})
+
     async def operator(self, name: str) -> OperatorState:
         fields = cast(dict[str, str], await self.redis.hgetall(self.k.operator(name)))
         convs = await self.redis.smembers(self.k.operator_conversations(name))
         return OperatorState(
             name=name, status=OperatorStatus(fields.get("status", "offline")),
             capacity=int(fields.get("capacity", DEFAULT_CAPACITY)),
-            load=int(fields.get("load", 0)),
-            langs=tuple(filter(None, fields.get("langs", "fr").split(","))),
-            channels=tuple(filter(None, fields.get("channels", "").split(","))),
+            load=int(fields.get("load", 0)), langs=_split(fields.get("langs", "fr")),
+            channels=_split(fields.get("channels")), topics=_split(fields.get("topics")),
             conversations=tuple(sorted(str(c) for c in convs)))
 
     async def operators(self) -> list[OperatorState]:
@@ -174,6 +319,14 @@ class Router:
     async def position(self, conversation_id: str) -> int | None:
         rank = await self.redis.zrank(self.k.queue, conversation_id)
         return None if rank is None else int(cast(int, rank)) + 1
+
+    async def queued_skill(self, conversation_id: str) -> str | None:
+        """The skill a queued conversation waits for, None when it is not queued."""
+        value = await self.redis.hget(self.k.queue_skills, conversation_id)
+        return None if value is None else str(value)
+
+    async def queue_skills(self) -> list[str]:
+        return [str(v) for v in await self.redis.hvals(self.k.queue_skills)]
 
     async def queue_since(self) -> list[float]:
         """When each queued conversation entered the queue (for waits)."""

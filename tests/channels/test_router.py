@@ -10,11 +10,13 @@ import uuid
 from collections import Counter
 
 import hypothesis.strategies as st
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from channels.keys import ChannelKeys
 from channels.router import Router, skill_of
 from crisis.context import Context
+from crisis.errors import InvalidInput
 from crisis.keys import Keys
 from crisis.types import ChannelKind, OperatorStatus
 
@@ -36,6 +38,7 @@ ASSIGNER = textwrap.dedent("""
 
     asyncio.run(main(sys.argv[1], sys.argv[2]))
 """)
+T0 = 1_800_000_000.0  # a fixed clock for the skill waits
 
 
 async def _operators(router: Router, count: int, capacity: int = 3) -> None:
@@ -97,28 +100,138 @@ async def test_longest_idle_operator_first_and_paused_get_nothing(ctx: Context) 
     assert (await router.operator("resting")).load == 0
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(st.tuples(st.sampled_from(["enqueue", "available", "pause", "assign",
-                                                 "release"]), st.integers(0, 5)),
+async def test_a_topic_waits_for_an_operator_with_it_then_spills_over(ctx: Context) -> None:
+    router = Router(ctx.redis, ChannelKeys(ctx.keys))
+    await router.set_operator("assureur", OperatorStatus.AVAILABLE, capacity=1,
+                              topics=("assurance",))
+    await router.set_operator("generalist", OperatorStatus.AVAILABLE)
+    await router.enqueue("plain", skill_of("fr", ChannelKind.SMS), now=T0)
+    await router.enqueue("claim1", skill_of("fr", ChannelKind.SMS, "assurance"), now=T0)
+    await router.enqueue("claim2", skill_of("fr", ChannelKind.SMS, "assurance"), now=T0 + 1)
+    # The generalist idles longest but does not have the topic: the specialist gets claim1;
+    # claim2 waits for the (now full) specialist while the wait lasts.
+    assert dict(await router.assign(skill_wait_s=120, now=T0 + 2)) == {
+        "plain": "generalist", "claim1": "assureur"}
+    assert await router.assign(skill_wait_s=120, now=T0 + 120) == []
+    assert await router.assign(skill_wait_s=120, now=T0 + 121) == [("claim2", "generalist")]
+
+
+async def test_a_topic_nobody_signed_in_has_does_not_wait(ctx: Context) -> None:
+    router = Router(ctx.redis, ChannelKeys(ctx.keys))
+    await router.set_operator("generalist", OperatorStatus.AVAILABLE)
+    await router.set_operator("away", OperatorStatus.OFFLINE, topics=("eau",))
+    await router.enqueue("water", skill_of("fr", ChannelKind.CHAT, "eau"), now=T0)
+    assert await router.assign(now=T0) == [("water", "generalist")]
+    # A specialist on a break is coming back: the conversation waits for them.
+    await router.set_operator("away", OperatorStatus.PAUSE)
+    await router.enqueue("water2", skill_of("fr", ChannelKind.CHAT, "eau"), now=T0)
+    assert await router.assign(skill_wait_s=60, now=T0 + 1) == []
+    # The language stays required after the spill-over.
+    await router.enqueue("english", skill_of("en", ChannelKind.CHAT, "eau"), now=T0)
+    assert await router.assign(skill_wait_s=60, now=T0 + 61) == [("water2", "generalist")]
+
+
+async def test_move_checks_room_and_moves_the_load(ctx: Context) -> None:
+    router = Router(ctx.redis, ChannelKeys(ctx.keys))
+    await router.set_operator("a", OperatorStatus.AVAILABLE, capacity=2)
+    await router.enqueue("c1", skill_of("fr", ChannelKind.SMS))
+    await router.enqueue("call", skill_of("fr", ChannelKind.VOICE))
+    assert await router.assign() == [("c1", "a")]  # the call needs the whole operator
+    await router.set_operator("b", OperatorStatus.PAUSE, capacity=2)
+    with pytest.raises(InvalidInput, match="not available"):
+        await router.move("c1", "b")
+    await router.set_operator("b", OperatorStatus.AVAILABLE)
+    with pytest.raises(InvalidInput, match="already has"):
+        await router.move("c1", "a")
+    assert await router.move("c1", "b") == "a"
+    assert (await router.operator("a")).load == 0 and (await router.operator("b")).load == 1
+    with pytest.raises(InvalidInput, match="no room"):
+        await router.move("call", "b")  # from the queue: a call takes 2, b has 1 left
+    assert await router.move("call", "a") is None
+    assert (await router.operator("a")).load == 2 and await router.queue_length() == 0
+    with pytest.raises(InvalidInput, match="left the queue"):
+        await router.move("unknown", "b")
+
+
+async def test_a_held_conversation_is_not_queued_again(ctx: Context) -> None:
+    router = Router(ctx.redis, ChannelKeys(ctx.keys))
+    await router.set_operator("a", OperatorStatus.AVAILABLE)
+    await router.enqueue("c1", skill_of("fr", ChannelKind.SMS))
+    assert await router.assign() == [("c1", "a")]
+    assert not await router.enqueue("c1", skill_of("fr", ChannelKind.SMS), head=True)
+    await router.release("c1", "someone-else")  # not theirs: nothing happens
+    assert (await router.operator("a")).conversations == ("c1",)
+    await router.release("c1", "a")
+    assert await router.enqueue("c1", skill_of("fr", ChannelKind.SMS, "eau"), head=True)
+    assert await router.queued_skill("c1") == "fr|sms|eau|1"
+
+
+TOPIC_OF = ("", "eau", "assurance")
+OPERATOR_TOPICS = (("eau",), (), ("assurance", "eau"))
+SKILL_WAIT_S = 150
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.sampled_from(["enqueue", "call", "available", "pause",
+                                                 "offline", "assign", "release", "move",
+                                                 "to-skill", "tick"]), st.integers(0, 5)),
                       min_size=1, max_size=40))
-async def test_any_sequence_keeps_capacity_and_uniqueness(ctx: Context, steps: list[tuple[str, int]]
-                                                          ) -> None:
+async def test_any_sequence_keeps_capacity_uniqueness_and_topics(
+        ctx: Context, steps: list[tuple[str, int]]) -> None:
     # A fresh key space per example: hypothesis replays examples while shrinking.
     router = Router(ctx.redis, ChannelKeys(Keys(f"{ctx.keys.prefix}h{uuid.uuid4().hex[:8]}:")))
     owner: dict[str, str] = {}
+    since: dict[str, float] = {}  # queued conversation -> when it entered its skill queue
+    topic: dict[str, str] = {}
+    cost: dict[str, int] = {}
+    status: dict[str, OperatorStatus] = {}
+    now = T0
     for step, number in steps:
-        if step == "enqueue":
-            await router.enqueue(f"c{number}", skill_of("fr", ChannelKind.SMS))
-        elif step in ("available", "pause"):
-            status = OperatorStatus.AVAILABLE if step == "available" else OperatorStatus.PAUSE
-            await router.set_operator(f"o{number % 3}", status, capacity=2)
-        elif step == "assign":
-            for conversation, operator in await router.assign():
+        conversation, operator = f"c{number}", f"o{number % 3}"
+        if step in ("enqueue", "call"):
+            channel = ChannelKind.VOICE if step == "call" else ChannelKind.SMS
+            if await router.enqueue(conversation, skill_of("fr", channel, TOPIC_OF[number % 3]),
+                                    now=now):
                 assert conversation not in owner
-                owner[conversation] = operator
-        elif owner:
-            conversation = sorted(owner)[number % len(owner)]
+                since.setdefault(conversation, now)
+                topic[conversation] = (await router.queued_skill(conversation) or "").split("|")[2]
+        elif step in ("available", "pause", "offline"):
+            status[operator] = OperatorStatus(step)
+            await router.set_operator(operator, status[operator], capacity=2,
+                                      topics=OPERATOR_TOPICS[number % 3])
+        elif step == "assign":
+            staffed = {t for o, s in status.items() if s is not OperatorStatus.OFFLINE
+                       for t in OPERATOR_TOPICS[int(o[1:])]}
+            for assigned, to in await router.assign(skill_wait_s=SKILL_WAIT_S, now=now):
+                assert assigned not in owner
+                wanted = topic[assigned]
+                assert (not wanted or wanted in OPERATOR_TOPICS[int(to[1:])]
+                        or wanted not in staffed or now - since[assigned] >= SKILL_WAIT_S)
+                owner[assigned] = to
+                del since[assigned]
+        elif step == "move" and (conversation in owner or conversation in since):
+            try:
+                previous = await router.move(conversation, operator)
+            except InvalidInput:
+                continue
+            assert previous == owner.get(conversation)
+            owner[conversation] = operator
+            since.pop(conversation, None)
+        elif step == "to-skill" and conversation in owner:  # as the console's skill transfer
             await router.release(conversation, owner.pop(conversation))
+            assert await router.enqueue(conversation, skill_of("fr", ChannelKind.SMS, "eau"),
+                                        head=True, now=now)
+            since[conversation], topic[conversation] = now, "eau"
+        elif step == "release" and owner:
+            released = sorted(owner)[number % len(owner)]
+            await router.release(released, owner.pop(released))
+        elif step == "tick":
+            now += 100
         for state in await router.operators():
+            mine = {c for c, o in owner.items() if o == state.name}
+            assert set(state.conversations) == mine
             assert 0 <= state.load <= state.capacity
-            assert set(state.conversations) == {c for c, o in owner.items() if o == state.name}
+            for held in mine:
+                cost[held] = int(await ctx.redis.hget(router.k.conversation(held), "cost") or 0)
+            assert state.load == sum(cost[c] for c in mine)
+        assert await router.queue_length() == len(since)

@@ -15,11 +15,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import msgspec
-
-
+from static_site.manifest import write_manifests
 from static_site.model import SiteConfig, SiteData
-from static_site.pages import Page, all_versions, changed_nodes, dirty_pages, shard_dirs, site_pages
+from static_site.pages import Page, shard_dirs
+from static_site.plan import build_fingerprint, plan_build
 from static_site.publish import (
     builds_dir, clone_tree, link_shard, live_build, new_build_id, publish_directory, shards_dir,
     site_lock,
@@ -28,15 +27,6 @@ from static_site.render import render_page, stylesheets, templates_fingerprint
 from static_site.writer import remove_file, write_file
 
 log = logging.getLogger(__name__)
-MANIFEST = ".manifest.json"
-
-
-class Manifest(msgspec.Struct):
-    """What a build was made from: compared by the next build to find what changed."""
-
-    config: str
-    versions: dict[str, str]
-    pages: dict[str, frozenset[str]]
 
 
 class BuildFailed(Exception):
@@ -53,16 +43,6 @@ class BuildReport:
     total_pages: int
     seconds: float
     changed: tuple[str, ...] = ()
-
-
-def read_manifest(build: Path | None) -> Manifest | None:
-    if build is None or not (build / MANIFEST).is_file():
-        return None
-    try:
-        return msgspec.json.decode((build / MANIFEST).read_bytes(), type=Manifest)
-    except msgspec.DecodeError:
-        log.warning("unreadable manifest; doing a full build", extra={"build": str(build)})
-        return None
 
 
 def build_site_files(data: SiteData, config: SiteConfig, site_dir: Path, *,
@@ -87,32 +67,19 @@ def render_build(data: SiteData, config: SiteConfig, site_dir: Path, build_dir: 
                  base: Path | None, full: bool = False) -> BuildReport:
     """Write a complete build into `build_dir` (not published), reusing `base` when it can."""
     started = time.perf_counter()
-    fingerprint = f"{config.fingerprint()}-{templates_fingerprint()}"
-    old = None if full else read_manifest(base)
-    if old is not None and old.config != fingerprint:
-        old = None
-    pages = list(site_pages(data, config))
-    versions = all_versions(data)
-    if old is None:
-        to_render, to_delete, changed = pages, set[str](), set(versions)
-    else:
-        changed = changed_nodes(old.versions, versions)
-        to_render, to_delete = dirty_pages(pages, old.pages, changed)
     try:
-        roots = _prepare(build_dir, site_dir, base if old else None, config,
-                         {p.path for p in to_render} | to_delete)
-        _write_pages(to_render, to_delete, data, config, build_dir, roots)
-        manifest = Manifest(fingerprint, versions, {p.path: p.nodes for p in pages})
-        # Replaced, not rewritten: the old file is a hard link shared with the live build.
-        temporary = build_dir / f"{MANIFEST}.tmp"
-        temporary.write_bytes(msgspec.json.encode(manifest))
-        temporary.replace(build_dir / MANIFEST)
+        plan = plan_build(data, config, base, build_fingerprint(config, templates_fingerprint()),
+                          full=full)
+        roots = _prepare(build_dir, site_dir, base if plan.incremental else None, config,
+                         plan.touched)
+        _write_pages(plan.render, plan.delete, data, config, build_dir, roots)
+        write_manifests(build_dir, plan.manifest, plan.knowledge)
     except Exception as err:
         shutil.rmtree(build_dir, ignore_errors=True)
         raise BuildFailed(f"{type(err).__name__}: {err}") from err
-    return BuildReport(build_dir.name, build_dir, "full" if old is None else "incremental",
-                       len(to_render), len(to_delete), len(pages),
-                       time.perf_counter() - started, tuple(sorted(changed))[:50])
+    return BuildReport(build_dir.name, build_dir, "incremental" if plan.incremental else "full",
+                       len(plan.render), len(plan.delete), plan.total_pages,
+                       time.perf_counter() - started, tuple(sorted(plan.changed))[:50])
 
 
 def _prepare(build_dir: Path, site_dir: Path, previous: Path | None, config: SiteConfig,

@@ -13,8 +13,9 @@ from typing import NamedTuple
 
 from static_site.model import SiteConfig, SiteData
 
-# Directories that hold thousands of pages, stored once and shared between builds.
-SHARDED = ("articles",)
+# Directories that hold many pages, stored once and shared between builds. Together they are
+# the knowledge section: every page there is made from articles only (and their topics).
+SHARDED = ("articles", "themes")
 
 
 class Page(NamedTuple):
@@ -47,18 +48,29 @@ def topic_versions(data: SiteData) -> dict[str, str]:
     return {f"topic:{lang}:{tag}": str(len(items)) for (lang, tag), items in data.tags.items()}
 
 
-def all_versions(data: SiteData) -> dict[str, str]:
-    """Every node's version (computed once per snapshot: thousands of articles)."""
-    return _versions_of(data)
+def core_versions(data: SiteData) -> dict[str, str]:
+    """Versions of crises, publications, topics and the build: what core pages read."""
+    return _core_versions_of(data)
 
 
 @functools.lru_cache(maxsize=4)
-def _versions_of(data: SiteData) -> dict[str, str]:
-    return {**data.versions(), **topic_versions(data)}
+def _core_versions_of(data: SiteData) -> dict[str, str]:
+    return {**data.core_versions(), **topic_versions(data)}
+
+
+def all_versions(data: SiteData) -> dict[str, str]:
+    """Every node's version, articles included (thousands: the slow path)."""
+    return {**core_versions(data), **data.article_versions()}
 
 
 def site_pages(data: SiteData, config: SiteConfig) -> Iterator[Page]:
     """Every page of the site for this data, with its inputs."""
+    yield from core_pages(data, config)
+    yield from knowledge_pages(data, config)
+
+
+def core_pages(data: SiteData, config: SiteConfig) -> Iterator[Page]:
+    """The pages outside the knowledge section: none of them reads an article node."""
     crisis_nodes = frozenset(f"crisis:{c.id}" for c in data.crises)
     yield Page("robots.txt", "robots", "fr", "", frozenset())
     yield Page("404.html", "notfound", "fr", "", frozenset())
@@ -66,12 +78,18 @@ def site_pages(data: SiteData, config: SiteConfig) -> Iterator[Page]:
     yield Page("status.json", "status", "fr", "", crisis_nodes | {"build"})
     yield Page("cap/index.xml", "cap_index", "fr", "",
                crisis_nodes | _pub_nodes(p.id for p in data.publications))
-    yield Page("sitemap-main.xml", "sitemap_main", "fr", "", frozenset(all_versions(data))
-               - {"build"} - _article_nodes_all(data))
+    yield Page("sitemap-main.xml", "sitemap_main", "fr", "",
+               frozenset(core_versions(data)) - {"build"})
     for pub in data.publications:
         yield Page(f"cap/{pub.id}.xml", "cap", pub.lang, pub.id, _pub_context(pub.id, pub.crisis_id))
     for lang in config.langs:
         yield from _language_pages(data, lang, crisis_nodes)
+
+
+def knowledge_pages(data: SiteData, config: SiteConfig) -> Iterator[Page]:
+    """The knowledge section (articles and topics, every language): the shard directories."""
+    for lang in config.langs:
+        yield from _knowledge_pages(data, lang)
 
 
 def _language_pages(data: SiteData, lang: str, crisis_nodes: frozenset[str]) -> Iterator[Page]:
@@ -99,7 +117,6 @@ def _language_pages(data: SiteData, lang: str, crisis_nodes: frozenset[str]) -> 
         nodes = frozenset(f"crisis:{i}" for i in ids) | _pub_nodes(
             x.id for x in lang_pubs if x.crisis_id in ids or code in x.areas)
         yield Page(f"{p}departements/{code}/index.html", "area", lang, code, nodes)
-    yield from _knowledge_pages(data, lang)
 
 
 def _knowledge_pages(data: SiteData, lang: str) -> Iterator[Page]:
@@ -131,10 +148,6 @@ def _pub_context(pub_id: str, crisis_id: str | None) -> frozenset[str]:
 
 def _topic_nodes(lang: str, tags: Iterable[str]) -> frozenset[str]:
     return frozenset(f"topic:{lang}:{tag}" for tag in tags)
-
-
-def _article_nodes_all(data: SiteData) -> frozenset[str]:
-    return frozenset(f"article:{a.lang}:{a.id}" for a in data.articles)
 
 
 def changed_nodes(before: Mapping[str, str], after: Mapping[str, str]) -> set[str]:

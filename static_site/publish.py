@@ -2,7 +2,7 @@
 
     <site>            symlink -> <site>.builds/<build-id>   (what nginx and aiohttp serve)
     <site>.builds/    one directory per build, newest last (names sort by time)
-    <site>.shards/    big sections (articles) shared by builds through directory symlinks
+    <site>.shards/    big sections (articles, themes) shared by builds through directory symlinks
     <site>.dark/      pre-rendered scenario sites (static_site.dark_site)
 """
 
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from crisis.errors import InvalidInput, NotFound
 from crisis.types import utcnow
+from static_site.pages import SHARDED
 
 KEEP_BUILDS = 5
 
@@ -124,10 +125,13 @@ def prune(site_dir: Path, extra_roots: tuple[Path, ...] = ()) -> None:
 
 
 def _shard_links(root: Path) -> Iterator[Path]:
-    for candidate in (root / "articles", *(p / "articles" for p in root.iterdir() if p.is_dir()
-                                            and not p.is_symlink() and len(p.name) == 2)):
-        if candidate.is_symlink():
-            yield candidate
+    """The shard symlinks of a build: <shard> at its root and under each language folder."""
+    folders = [root, *(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()
+                       and len(p.name) == 2)]
+    for folder in folders:
+        for name in SHARDED:
+            if (folder / name).is_symlink():
+                yield folder / name
 
 
 def rollback(site_dir: Path, build_id: str | None = None) -> Path:

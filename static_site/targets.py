@@ -50,7 +50,7 @@ async def _push(site_dir: Path, target: str) -> str:
     # --copy-links: shards are symlinks here, real files there. --delay-updates puts every
     # changed file in place at the end, so an edge serves the old or the new site.
     command = ["rsync", "-a", "--copy-links", "--delete-delay", "--delay-updates",
-               "--exclude", ".manifest.json", f"{site_dir.resolve()}/", check_target(target)]
+               "--exclude", ".manifest*.json", f"{site_dir.resolve()}/", check_target(target)]
     try:
         process = await asyncio.create_subprocess_exec(
             *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)

@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 
 from channels.addresses import citizen_id, mask
 from channels.keys import ChannelKeys
+from channels.pipelined_script import PipelinedScript
 from crisis.errors import NotFound
 from crisis.events import STREAM_MAXLEN, EventBus, make_event
 from crisis.lifecycle import ConversationAction, next_conversation_status
@@ -112,7 +113,7 @@ class ConversationStore:
         self.bus = bus
         self.secret = secret
         self.window_s = window_s
-        self._receive = redis.register_script(RECEIVE_LUA)
+        self._receive = PipelinedScript(redis, RECEIVE_LUA)
         self._add_outbound = redis.register_script(ADD_OUTBOUND_LUA)
 
     async def receive(self, inbound: InboundMessage) -> Received | None:
@@ -132,12 +133,12 @@ class ConversationStore:
             "conversation.message_received", actor="citizen", subject="@@ID@@",
             channel=inbound.channel.value, new="@@NEW@@"))
         result = await self._receive(
-            keys=[self.k.seen(inbound.channel.value, inbound.provider_id),
-                  self.k.address(inbound.channel.value, citizen), self.k.citizen(citizen),
-                  self.bus.keys.events],
-            args=[self.k.root, SEEN_TTL_S, fresh, self.window_s, now.timestamp(),
-                  msgspec.json.encode(message), inbound.channel.value, inbound.address,
-                  event, STREAM_MAXLEN, *[item for pair in fields.items() for item in pair]])
+            [self.k.seen(inbound.channel.value, inbound.provider_id),
+             self.k.address(inbound.channel.value, citizen), self.k.citizen(citizen),
+             self.bus.keys.events],
+            [self.k.root, SEEN_TTL_S, fresh, self.window_s, now.timestamp(),
+             msgspec.json.encode(message), inbound.channel.value, inbound.address,
+             event, STREAM_MAXLEN, *[item for pair in fields.items() for item in pair]])
         conversation_id, created = result
         if not conversation_id:
             return None

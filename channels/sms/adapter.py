@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 
 from twilio.base.exceptions import TwilioRestException
-from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from channels.addresses import normalise_address
+from channels.sms.signature import TwilioSignature
 from crisis.errors import ChannelError, Forbidden, InvalidInput
 from crisis.ports import DeliveryReport, InboundRequest
 from crisis.settings import Settings
@@ -31,14 +31,14 @@ class TwilioSms:
     def __init__(self, settings: Settings) -> None:
         assert settings.twilio_auth_token is not None and settings.twilio_account_sid
         token = settings.twilio_auth_token.reveal()
-        self.validator = RequestValidator(token)
+        self.signature = TwilioSignature(token)
         self.client = Client(settings.twilio_account_sid, token)
         self.client.api.base_url = settings.twilio_api_base  # a stand-in in tests and staging
         self.sender = settings.twilio_from or ""
 
     def _verify(self, request: InboundRequest) -> None:
         signature = request.headers.get("X-Twilio-Signature", "")
-        if not signature or not self.validator.validate(request.url, dict(request.form), signature):
+        if not self.signature.valid(request.url, request.form, signature):
             raise Forbidden("invalid Twilio signature")
 
     def parse_inbound(self, request: InboundRequest) -> list[InboundMessage]:

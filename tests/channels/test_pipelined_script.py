@@ -1,0 +1,54 @@
+"""The receive script's dedicated connection: replies to the right caller, survives a flush
+and a dropped connection."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+
+from channels.pipelined_script import PipelinedScript
+from crisis.context import Context
+
+ECHO = "redis.call('SET', KEYS[1], ARGV[1]); return {ARGV[1], tonumber(ARGV[2]) + 1}"
+
+
+async def test_concurrent_calls_each_get_their_own_reply(ctx: Context, prefix: str) -> None:
+    script = PipelinedScript(ctx.redis, ECHO)
+    replies = await asyncio.gather(*(script([f"{prefix}echo:{n}"], [f"v{n}", n])
+                                     for n in range(500)))
+    assert replies == [[f"v{n}", n + 1] for n in range(500)]
+    assert await ctx.redis.get(f"{prefix}echo:499") == "v499"
+
+
+async def test_a_flushed_script_cache_is_reloaded(ctx: Context, prefix: str) -> None:
+    script = PipelinedScript(ctx.redis, ECHO)
+    await ctx.redis.script_flush()
+    assert await script([f"{prefix}echo"], ["a", 1]) == ["a", 2]
+    assert await script([f"{prefix}echo"], ["b", 2]) == ["b", 3]
+
+
+async def test_an_error_reply_fails_one_call_only(ctx: Context, prefix: str) -> None:
+    script = PipelinedScript(ctx.redis, ECHO)
+    good, bad = await asyncio.gather(script([f"{prefix}e"], ["a", 1]),
+                                     script([f"{prefix}e"], ["a", "not a number"]),
+                                     return_exceptions=True)
+    assert good == ["a", 2] and isinstance(bad, ResponseError)
+    assert await script([f"{prefix}e"], ["c", 3]) == ["c", 4]
+
+
+async def test_a_lost_connection_fails_the_calls_then_recovers(
+        ctx: Context, prefix: str) -> None:
+    script = PipelinedScript(ctx.redis, "return redis.call('INCR', KEYS[1])")
+    assert await script([f"{prefix}n"], []) == 1
+    connection = script._connection
+    assert connection is not None
+    await connection.send_command("CLIENT", "ID")
+    client_id = await connection.read_response()
+    await ctx.redis.client_kill_filter(_id=client_id)
+    with pytest.raises(RedisConnectionError):
+        for _ in range(3):  # the kill is noticed at the latest on the next read
+            await script([f"{prefix}n"], [])
+    assert await script([f"{prefix}n"], []) >= 2

@@ -63,11 +63,14 @@ class PipelinedScript:
         connection = self._connection
         if connection is None or not connection.is_connected:
             connection = await self._connect()
+        writer = connection._writer  # noqa: SLF001 - the connection is ours alone
+        if writer is None:
+            raise RedisConnectionError("Redis connection closed")
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         # No await between queueing the future and writing the command: replies come back in
         # the order of the writes, and the reader matches them to futures in that order.
         self._waiting.append(future)
-        connection._writer.write(packed)  # noqa: SLF001 - the connection is ours alone
+        writer.write(packed)
         if self._reader is None:
             self._reader = asyncio.create_task(self._read(connection))
         return await future
@@ -78,7 +81,8 @@ class PipelinedScript:
                 return self._connection
             if self._connection is not None:  # broken: give it back, the pool reconnects
                 await self.redis.connection_pool.release(self._connection)
-            self._connection = await self.redis.connection_pool.get_connection()
+            pool = self.redis.connection_pool
+            self._connection = await pool.get_connection()  # type: ignore[no-untyped-call]
             return self._connection
 
     async def _read(self, connection: AbstractConnection) -> None:

@@ -6,8 +6,9 @@ import msgspec
 from aiohttp import web
 
 from channels.desk import Desk
-from channels.policy import QueuePolicy, load_policy, save_policy
+from channels.policy import QueuePolicy, load_policy
 from channels.router import Router
+from channels.skills import Skills
 from crisis.errors import Forbidden, InvalidInput
 from crisis.types import ChannelKind, ConversationStatus, OperatorStatus, Principal, Role
 from crisis.web.api_registry import ApiRoute, add_api_route
@@ -31,6 +32,9 @@ class StatusBody(msgspec.Struct, forbid_unknown_fields=True):
     status: OperatorStatus
     capacity: int = 3
     langs: tuple[str, ...] = ("fr",)
+    # Left out, the topics and channels stay as they were (a supervisor may have set them).
+    topics: tuple[str, ...] | None = None
+    channels: tuple[str, ...] | None = None
 
 
 def _enum(value: str | None, kind: type[ConversationStatus] | type[ChannelKind], name: str
@@ -118,15 +122,20 @@ async def set_my_status(request: web.Request) -> web.Response:
         raise InvalidInput("capacity must be between 1 and 10")
     desk = request.app[DESK]
     router: Router = desk.router
+    kept = (await router.operator(principal.name)).skills
+    skills = Skills(body.langs, kept.topics if body.topics is None else body.topics,
+                    kept.channels if body.channels is None else body.channels).check()
     await router.set_operator(principal.name, body.status, capacity=body.capacity,
-                              langs=tuple(body.langs[:5]))
+                              langs=skills.langs, topics=skills.topics, channels=skills.channels)
     if body.status is OperatorStatus.OFFLINE:
         for conversation_id in (await router.operator(principal.name)).conversations:
             await desk.requeue(conversation_id, principal.name, actor=principal.name)
     await desk.assign()
     state = await router.operator(principal.name)
     return json_response({"name": state.name, "status": state.status, "capacity": state.capacity,
-                          "load": state.load, "conversations": state.conversations})
+                          "load": state.load, "conversations": state.conversations,
+                          "langs": state.langs, "topics": state.topics,
+                          "channels": state.channels})
 
 
 async def get_policy(request: web.Request) -> web.Response:
@@ -139,20 +148,22 @@ async def put_policy(request: web.Request) -> web.Response:
     require(request, Role.SUPERVISOR)
     desk = request.app[DESK]
     policy = (await read_body(request, QueuePolicy)).check()
-    await save_policy(desk.ctx.redis, desk.k, policy)
+    await desk.policies.save(policy)  # this process applies it at once, the others within 1 s
     return json_response(policy)
 
 
 def setup_api(app: web.Application) -> None:
     for route in (
         ApiRoute("GET", "/api/contact-centre/policy", get_policy,
-                 "The queue policy: surge threshold, overflow, update pace", Role.SUPERVISOR,
+                 "The queue policy: surge threshold, overflow, skill expansion, update pace",
+                 Role.SUPERVISOR,
                  tag="contact centre"),
         ApiRoute("PUT", "/api/contact-centre/policy", put_policy,
                  "Set the queue policy (seconds; 0 turns surge or overflow off)",
                  Role.SUPERVISOR, tag="contact centre", body={"type": "object", "properties": {
                      "surge_wait_s": {"type": "integer"}, "overflow_wait_s": {"type": "integer"},
-                     "update_interval_s": {"type": "integer"}}}),
+                     "update_interval_s": {"type": "integer"},
+                     "skill_wait_s": {"type": "integer"}}}),
         ApiRoute("GET", "/api/conversations", list_conversations,
                  "Conversations, newest first, paged with `next`", Role.OPERATOR,
                  query=("status", "channel", "limit", "cursor"), tag="contact centre"),
@@ -166,8 +177,17 @@ def setup_api(app: web.Application) -> None:
                  "Close with a wrap-up code", Role.OPERATOR, tag="contact centre",
                  body={"type": "object", "properties": {"wrap_up": {"type": "string"}}}),
         ApiRoute("POST", "/api/operators/me/status", set_my_status,
-                 "Set my status: available, pause or offline", Role.OPERATOR,
+                 "Set my status (available, pause or offline), capacity and skills; topics and "
+                 "channels left out stay as they were", Role.OPERATOR,
                  tag="contact centre", body={"type": "object", "required": ["status"],
-                                             "properties": {"status": {"type": "string"}}}),
+                                             "properties": {
+                                                 "status": {"type": "string"},
+                                                 "capacity": {"type": "integer"},
+                                                 "langs": {"type": "array",
+                                                           "items": {"type": "string"}},
+                                                 "topics": {"type": "array",
+                                                            "items": {"type": "string"}},
+                                                 "channels": {"type": "array",
+                                                              "items": {"type": "string"}}}}),
     ):
         add_api_route(app, route)

@@ -17,6 +17,7 @@ import time
 from typing import cast
 
 import redis.asyncio as aioredis
+from redis.typing import EncodableT, FieldT
 
 from channels.keys import ChannelKeys
 from channels.skills import Skills
@@ -276,12 +277,12 @@ class Router:
         """Set the status; a value left out (None) keeps what the operator had (defaults for
         a new operator: capacity 3, French, every channel, no topic)."""
         key = self.k.operator(name)
-        fields: dict[str, str | int] = {"status": status.value}
+        fields: dict[FieldT, EncodableT] = {"status": status.value}
         for field, value in (("langs", langs), ("channels", channels), ("topics", topics)):
             if value is not None:
                 fields[field] = ",".join(value)
         if capacity is not None:
-            fields["capacity"] = capacity
+            fields["capacity"] = str(capacity)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping=fields)
             for field, default in (("load", 0), ("capacity", DEFAULT_CAPACITY), ("langs", "fr")):

@@ -53,5 +53,6 @@ def setup_console(app: web.Application, desk: Desk) -> None:
     router.add_post("/console/c/{conversation_id}/close", actions.close)
     router.add_get("/console/supervisor", views.supervisor_page)
     router.add_post("/console/supervisor/reassign", actions.reassign)
+    router.add_post("/console/supervisor/skills", actions.set_operator_skills)
     router.add_static("/console/static/", str(resources.files("channels.console") / "static"))
     router.add_get("/chat/", chat_page)

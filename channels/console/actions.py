@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from aiohttp import web
 
 from channels.api import DESK, check_reply_allowed
 from channels.console.messages import CANNED, TOPICS, WRAP_UPS
 from channels.console.pages import back
-from channels.console.transfer import move_to_operator
+from channels.console.transfer import SKILL_TARGETS, move_to_operator, move_to_skill
 from channels.console.views import visible_conversation
+from channels.router import skill_of
+from channels.skills import Skills
 from crisis.errors import InvalidInput, InvalidTransition
 from crisis.types import ConversationStatus, OperatorStatus, Role
 from crisis.web.middleware import require
@@ -33,16 +36,27 @@ async def set_status(request: web.Request) -> web.Response:
         status = OperatorStatus(str(form.get("status", "")))
     except ValueError:
         raise InvalidInput("choose available, pause or offline") from None
-    langs = tuple(lang for lang in ("fr", "en") if lang in form.getall("langs", [])) or ("fr",)
     desk = request.app[DESK]
     state = await desk.router.operator(principal.name)
-    await desk.router.set_operator(principal.name, status, capacity=state.capacity, langs=langs,
-                                   channels=state.channels)
+    # The console's form carries every skill ("skills" marks it); a bare status post keeps
+    # the topics and channels a supervisor may have set.
+    skills = _skills(form, state.skills if "skills" not in form else Skills())
+    await desk.router.set_operator(principal.name, status, capacity=state.capacity,
+                                   langs=skills.langs, topics=skills.topics,
+                                   channels=skills.channels)
     if status is OperatorStatus.OFFLINE:
         for conversation_id in state.conversations:
             await desk.requeue(conversation_id, principal.name, actor=principal.name)
     await desk.assign()
     raise back(request, "/console/")
+
+
+def _skills(form: Any, keep: Skills) -> Skills:
+    """The skills ticked in a form; topics and channels from `keep` when the form has none."""
+    def ticked(name: str) -> tuple[str, ...]:
+        return tuple(str(v) for v in form.getall(name, []))
+    return Skills(ticked("langs") or ("fr",), ticked("topics") or keep.topics,
+                  ticked("channels") or keep.channels).check()
 
 
 async def reply(request: web.Request) -> web.Response:
@@ -70,15 +84,24 @@ async def set_tags(request: web.Request) -> web.Response:
         raise InvalidInput(f"unknown topic {topic[:30]!r}")
     await desk.ctx.redis.hset(desk.k.conversation(conversation.id),
                               mapping={"tags": json.dumps(tags), "topic": topic})
+    if conversation.status is ConversationStatus.QUEUED:  # now waiting in the topic's queue
+        await desk.router.enqueue(conversation.id, skill_of(conversation.lang,
+                                                            conversation.channel, topic))
+        await desk.assign()
     await desk.publish_live("updated", conversation.id, conversation.operator)
     raise back(request, f"/console/c/{conversation.id}")
 
 
 async def transfer(request: web.Request) -> web.Response:
-    """To another available operator, or back to the head of the queue."""
+    """To another available operator, to the head of a skill's queue (with a note for the
+    next operator), or back to the head of the queue."""
     desk, conversation, principal = await visible_conversation(request)
-    target = (await _form(request)).get("target", "")
-    if target == "queue":
+    form = await _form(request)
+    target = form.get("target", "")
+    if target in SKILL_TARGETS:
+        await move_to_skill(desk, conversation.id, target, form.get("note", ""),
+                            actor=principal.name)
+    elif target == "queue":
         if conversation.operator is None:
             raise InvalidTransition("the conversation is not assigned")
         await desk.requeue(conversation.id, conversation.operator, actor=principal.name)
@@ -95,6 +118,20 @@ async def close(request: web.Request) -> web.Response:
         raise InvalidInput("choose a wrap-up code")
     await desk.close(conversation.id, principal.name, wrap_up)
     raise back(request, "/console/")
+
+
+async def set_operator_skills(request: web.Request) -> web.Response:
+    """A supervisor sets an operator's languages, topics and channels."""
+    require(request, Role.SUPERVISOR)
+    form = await request.post()
+    desk = request.app[DESK]
+    name = str(form.get("operator", ""))
+    skills = Skills(*(tuple(str(v) for v in form.getall(field, []))
+                      for field in ("langs", "topics", "channels")))
+    await desk.router.set_skills(name, skills)
+    await desk.assign()
+    await desk.publish_live("skills", "", name)
+    raise back(request, "/console/supervisor")
 
 
 async def reassign(request: web.Request) -> web.Response:

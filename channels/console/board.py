@@ -23,6 +23,13 @@ class QueueSummary:
     waiting: int
     oldest_s: int | None
     by_channel: dict[str, int]
+    by_topic: dict[str, int] = dataclasses.field(default_factory=dict)
+    by_lang: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    def skill_counts(self) -> dict[str, int]:
+        """Waiting conversations per skill target ("topic:eau", "lang:en")."""
+        return {**{f"topic:{k}": n for k, n in self.by_topic.items()},
+                **{f"lang:{k}": n for k, n in self.by_lang.items()}}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +37,7 @@ class Row:
     conversation: Conversation
     last: str
     offered: bool
+    topic: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,12 +50,14 @@ class SuggestionView:
 async def queue_summary(desk: Desk) -> QueueSummary:
     redis = desk.ctx.redis
     oldest = await redis.zrange(desk.k.by_status("queued"), 0, 0, withscores=True)
-    skills = await redis.hvals(desk.k.queue_skills)
-    channels = Counter(str(s).split("|")[1] for s in skills if str(s).count("|") >= 1)
+    # Queue entries are "lang|channel|topic|cost" (channels.router.skill_of).
+    skills = [s.split("|") for s in await desk.router.queue_skills() if s.count("|") == 3]
     return QueueSummary(
         waiting=await desk.router.queue_length(),
         oldest_s=max(0, int(time.time() - float(oldest[0][1]))) if oldest else None,
-        by_channel=dict(sorted(channels.items())))
+        by_channel=dict(sorted(Counter(s[1] for s in skills).items())),
+        by_topic=dict(sorted(Counter(s[2] for s in skills if s[2]).items())),
+        by_lang=dict(sorted(Counter(s[0] for s in skills if s[0]).items())))
 
 
 def last_citizen(messages: list[Message]) -> Message | None:
@@ -66,7 +76,7 @@ async def rows(desk: Desk, conversation_ids: list[str]) -> list[Row]:
         last = last_citizen(messages)
         offered = await desk.ctx.redis.zscore(desk.k.offers, conversation_id) is not None
         excerpt = last.text[:EXCERPT] if last else ""
-        found.append(Row(conversation, excerpt, offered))
+        found.append(Row(conversation, excerpt, offered, await desk.topic(conversation_id)))
     return sorted(found, key=lambda r: r.conversation.updated_at, reverse=True)
 
 

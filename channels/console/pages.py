@@ -9,7 +9,9 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from channels.console.messages import CONVERSATION_STATES, t
+from channels.console.messages import CONVERSATION_STATES, TOPICS, t
+from channels.skills import CHANNELS, LANGS
+from channels.skills import TOPICS as SKILL_TOPICS
 from crisis.i18n import pick_lang
 from crisis.types import Role
 from crisis.web.middleware import PRINCIPAL, SESSION
@@ -24,7 +26,9 @@ def environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("channels.console", "templates"),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined)
-    env.globals.update(t=t, STATES=CONVERSATION_STATES, STATIC=STATIC, Role=Role)
+    env.globals.update(t=t, STATES=CONVERSATION_STATES, STATIC=STATIC, Role=Role,
+                       SKILL_LANGS=LANGS, SKILL_TOPICS=SKILL_TOPICS, SKILL_CHANNELS=CHANNELS,
+                       TOPIC_LABELS=TOPICS)
     env.filters["ago"] = lambda moment: max(0, int(time.time() - moment))
     return env
 

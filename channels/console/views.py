@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 
@@ -11,6 +11,7 @@ from channels.console import board
 from channels.console.live import HUB
 from channels.console.messages import CANNED, TOPICS, WRAP_UPS, t
 from channels.console.pages import lang_of, page, render
+from channels.console.transfer import transfer_note
 from channels.desk import Desk
 from crisis.errors import Forbidden
 from crisis.types import Conversation, OperatorStatus, Principal, Role
@@ -58,10 +59,12 @@ async def conversation_page(request: web.Request) -> web.Response:
     draft, article_id = _draft(request, suggestions, conversation.lang)
     operators = [o for o in await desk.router.operators()
                  if o.name != principal.name and o.status is OperatorStatus.AVAILABLE]
-    topic = await desk.ctx.redis.hget(desk.k.conversation(conversation.id), "topic")
+    fields = cast(dict[str, str], await desk.ctx.redis.hgetall(desk.k.conversation(conversation.id)))
+    queue = await board.queue_summary(desk)
     return page(request, "conversation.html", c=conversation, messages=messages,
                 suggestions=suggestions, draft=draft, article_id=article_id,
-                canned=CANNED, wrap_ups=WRAP_UPS, topics=TOPICS, topic=str(topic or ""),
+                canned=CANNED, wrap_ups=WRAP_UPS, topics=TOPICS, topic=fields.get("topic", ""),
+                note=transfer_note(fields), skill_counts=queue.skill_counts(),
                 operators=operators, mine=conversation.operator == principal.name)
 
 
@@ -95,6 +98,6 @@ async def supervisor_page(request: web.Request) -> web.Response:
     assigned = await board.rows(desk, [c for o in operators for c in o.conversations])
     return page(request, "supervisor.html", operators=operators, presence=presence,
                 queue=await board.queue_summary(desk), queued=await board.queued_rows(desk),
-                assigned=assigned,
+                assigned=assigned, skill_wait_s=(await desk.policies.get()).skill_wait_s,
                 available=[o for o in operators if o.status is OperatorStatus.AVAILABLE])
 

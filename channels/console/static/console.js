@@ -55,6 +55,10 @@
     if (event.altKey && !event.ctrlKey && event.code === "KeyR" && reply) {
       event.preventDefault(); reply.focus(); return;
     }
+    var target = document.getElementById("target");
+    if (event.altKey && !event.ctrlKey && event.code === "KeyT" && target) {
+      event.preventDefault(); target.focus(); return;
+    }
     if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && reply) {
       event.preventDefault(); reply.form.requestSubmit(); return;
     }

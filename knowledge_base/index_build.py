@@ -29,7 +29,12 @@ class BuiltPostings:
     tf: FloatArray  # field-weighted term frequency
     title: npt.NDArray[np.bool_]  # the term occurs in the question, an alternate or the tags
     lengths: FloatArray  # weighted length of each doc
-    phrasings: list[tuple[frozenset[int], ...]]  # per doc: term sets of its question and alternates
+    # Distinct terms of each phrasing (question or alternate), phrasings grouped by doc:
+    # phrasing p is phrase_terms[phrase_offsets[p]:phrase_offsets[p + 1]], doc d owns
+    # phrasings doc_phrase_offsets[d]:doc_phrase_offsets[d + 1].
+    phrase_terms: IntArray
+    phrase_offsets: IntArray
+    doc_phrase_offsets: IntArray
     pair_keys: IntArray  # distinct bigram keys (a * n_terms + b), sorted
     pair_key_of_row: IntArray  # per distinct (bigram, doc): index into pair_keys, sorted
     pair_doc: IntArray
@@ -101,23 +106,26 @@ def build_postings(articles: Sequence[Article], weights: Mapping[str, float],
     tf = np.bincount(inverse, weights=weight, minlength=len(unique)).astype(np.float64)
     title = np.bincount(inverse, weights=(kind != ANSWER).astype(np.float64), minlength=len(unique)) > 0
     lengths = np.bincount(doc, weights=weight, minlength=len(articles)).astype(np.float64)
-    phrasings = _phrasings(term, segment, kind, np.asarray(segments.doc, dtype=np.int64), len(articles))
+    phrasings = _phrasings(term, segment, kind, np.asarray(segments.doc, dtype=np.int64), len(articles),
+                           total_terms)
     pair_keys, pair_key_of_row, pair_doc = _bigrams(term, segment, kind, doc, total_terms)
-    return BuiltPostings(unique // total_terms, unique % total_terms, tf, title, lengths, phrasings,
+    return BuiltPostings(unique // total_terms, unique % total_terms, tf, title, lengths, *phrasings,
                          pair_keys, pair_key_of_row, pair_doc)
 
 
 def _phrasings(term: IntArray, segment: IntArray, kind: IntArray, segment_doc: IntArray,
-               n_docs: int) -> list[tuple[frozenset[int], ...]]:
-    per_doc: list[list[frozenset[int]]] = [[] for _ in range(n_docs)]
+               n_docs: int, total_terms: int) -> tuple[IntArray, IntArray, IntArray]:
+    """(terms, offsets, doc offsets) of the phrasings; segments come in doc order, so sorting
+    by (segment, term) keeps each doc's phrasings together."""
     mask = kind == PHRASING
-    terms, segs = term[mask].tolist(), segment[mask].tolist()
-    bounds = [0] + [i + 1 for i in range(len(segs) - 1) if segs[i] != segs[i + 1]] + [len(segs)]
-    for lo, hi in zip(bounds, bounds[1:]):
-        if hi > lo:
-            per_doc[int(segment_doc[segs[lo]])].append(frozenset(terms[lo:hi]))
+    keys = np.unique(segment[mask] * total_terms + term[mask])
     # A phrasing made only of stop words has no term and so no entry: it could match nothing.
-    return [tuple(p) for p in per_doc]
+    segments, per_phrasing = np.unique(keys // total_terms, return_counts=True)
+    offsets = np.zeros(len(segments) + 1, dtype=np.int64)
+    np.cumsum(per_phrasing, out=offsets[1:])
+    doc_offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(np.bincount(segment_doc[segments], minlength=n_docs), out=doc_offsets[1:])
+    return keys % total_terms, offsets, doc_offsets
 
 
 def _bigrams(term: IntArray, segment: IntArray, kind: IntArray, doc: IntArray,

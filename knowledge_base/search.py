@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from bisect import bisect_left, bisect_right
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -16,6 +17,7 @@ from rapidfuzz.distance import OSA
 
 from knowledge_base.article import Article
 from knowledge_base.index_build import build_postings
+from knowledge_base.scoring import PhrasingTable, bm25_scores, top_candidates
 from knowledge_base.synonyms import DEFAULT_SYNONYMS
 from knowledge_base.text import MAX_QUERY_WORDS, SMS_SPELLINGS, fold, fold_words, pair_pattern, stem, word_forms
 
@@ -80,11 +82,17 @@ def _short_fields(article: Article) -> list[tuple[str, str]]:
         ("alternates", alt) for alt in article.alternates]
 
 
-def _shape_buckets(vocabulary: Mapping[str, str]) -> dict[tuple[str, int], list[str]]:
-    buckets: dict[tuple[str, int], list[str]] = {}
+def _by_first_letter(vocabulary: Mapping[str, str]) -> dict[str, tuple[list[str], list[int]]]:
+    """Per first letter, the vocabulary sorted by length (stable) and the lengths, so the
+    words of a length range are one slice found by bisection."""
+    groups: dict[str, list[str]] = {}
     for word in vocabulary:
-        buckets.setdefault((word[0], len(word)), []).append(word)
-    return buckets
+        groups.setdefault(word[0], []).append(word)
+    result = {}
+    for letter, words in groups.items():
+        words.sort(key=len)
+        result[letter] = (words, [len(w) for w in words])
+    return result
 
 
 class _LanguageIndex:
@@ -104,10 +112,11 @@ class _LanguageIndex:
         built = build_postings(articles, FIELD_WEIGHTS, fold_words, self._tokens,
                                lambda token: self._token_terms(token, build=True), lambda: len(self.terms))
         self._fuzzy_cache: dict[str, str | None] = {}
-        self._by_shape = _shape_buckets(self.vocabulary)
+        self._by_letter = _by_first_letter(self.vocabulary)
         self._build_postings(built.term, built.doc, built.tf, built.title, built.lengths)
         self.idf_list: list[float] = self.idf.tolist()
-        self.phrasings = [tuple((p, sum(self.idf_list[t] for t in p)) for p in ps) for ps in built.phrasings]
+        self.phrasings = PhrasingTable.build(built.phrase_terms, built.phrase_offsets,
+                                             built.doc_phrase_offsets, self.idf)
         # A bigram (a, b) is the integer a * n_terms + b: one dict lookup per query pair.
         self.n_terms = max(len(self.terms), 1)
         self.bigrams: dict[int, int] = dict(zip(built.pair_keys.tolist(), range(len(built.pair_keys))))
@@ -176,8 +185,8 @@ class _LanguageIndex:
         found = None
         if len(word) >= FUZZY_MIN_LENGTH and not word.isdigit():
             edits = 2 if len(word) >= FUZZY_LONG_WORD else 1
-            choices = [w for n in range(len(word) - edits, len(word) + edits + 1)
-                       for w in self._by_shape.get((word[0], n), ())]
+            words, lengths = self._by_letter.get(word[0], ([], []))
+            choices = words[bisect_left(lengths, len(word) - edits):bisect_right(lengths, len(word) + edits)]
             match = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=edits)
             if match is not None:
                 found = self.vocabulary[match[0]]
@@ -206,36 +215,25 @@ class _LanguageIndex:
         mass = sum(self.idf_list[t] for t in known) + unknown * self.max_idf
         if not known:
             return QueryAnalysis((), mass, unknown)
-        scores = np.zeros(len(self.ids), dtype=np.float32)
-        for t in known:
-            lo, hi = self.post_offsets[t], self.post_offsets[t + 1]
-            scores[self.post_docs[lo:hi]] += self.post_impact[lo:hi]
+        known_terms = np.asarray(known, dtype=np.int32)
+        scores = bm25_scores(known_terms, self.post_offsets, self.post_docs, self.post_impact, len(self.ids))
         for a, b in zip(sequence, sequence[1:]):
-            key = self.bigrams.get(a * self.n_terms + b) if a is not None and b is not None else None
-            if key is not None and a != b:
+            if a is None or b is None or a == b:
+                continue
+            key = self.bigrams.get(a * self.n_terms + b)
+            if key is not None:
                 lo, hi = self.pair_offsets[key], self.pair_offsets[key + 1]
-                scores[self.pair_docs[lo:hi]] += PHRASE_WEIGHT * (self.idf[a] + self.idf[b]) / 2
-        candidates = np.flatnonzero(scores)
+                scores[self.pair_docs[lo:hi]] += PHRASE_WEIGHT * (self.idf_list[a] + self.idf_list[b]) / 2
         depth = max(limit, RERANK_DEPTH)
-        if len(candidates) > depth:
-            candidates = candidates[np.argpartition(-scores[candidates], depth - 1)[:depth]]
-        wanted = frozenset(known)
-        reranked = []
-        for doc in candidates.tolist():
-            match = self._phrasing_match(doc, wanted, mass)
-            reranked.append((float(scores[doc]) * (1.0 + RERANK_WEIGHT * match), doc, match))
-        reranked.sort(key=lambda item: (-item[0], item[1]))
-        hits = tuple(self._ranked(d, score, known, mass, match, evidence and rank == 0)
-                     for rank, (score, d, match) in enumerate(reranked[:limit]))
+        candidates = top_candidates(scores, depth)
+        weight = np.zeros(self.n_terms, dtype=np.float32)
+        weight[known_terms] = self.idf[known_terms]
+        match = self.phrasings.best_match(candidates, weight, mass)
+        final = scores[candidates] * (1.0 + RERANK_WEIGHT * match)
+        order = np.lexsort((candidates, -final))[:limit]
+        hits = tuple(self._ranked(int(candidates[i]), float(final[i]), known, mass, float(match[i]),
+                                  evidence and rank == 0) for rank, i in enumerate(order.tolist()))
         return QueryAnalysis(hits, mass, unknown)
-
-    def _phrasing_match(self, doc: int, query: frozenset[int], query_mass: float) -> float:
-        best = 0.0
-        for phrasing, own in self.phrasings[doc]:
-            common = sum(self.idf_list[t] for t in phrasing & query)
-            if common:
-                best = max(best, 2.0 * common / (own + query_mass))
-        return best
 
     def _ranked(self, doc: int, score: float, known: list[int], mass: float, match: float,
                 evidence: bool) -> RankedHit:

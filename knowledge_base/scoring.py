@@ -1,0 +1,86 @@
+"""Query-time scoring as array operations over the index's flat postings: one numpy call per step
+instead of a Python loop per query word or per candidate phrasing (the search's hot path)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+IntArray = npt.NDArray[np.integer[Any]]
+FloatArray = npt.NDArray[np.float32]
+Float64Array = npt.NDArray[np.float64]
+
+
+def concatenated_ranges(starts: npt.NDArray[np.integer[Any]], ends: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.int64]:
+    """Indexes of every [start, end) range, concatenated in order: gathers several posting
+    lists (or several docs' phrasings) with one fancy index instead of a loop of slices."""
+    lengths = (ends - starts).astype(np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    shifts = starts.astype(np.int64) - (np.cumsum(lengths) - lengths)
+    return np.repeat(shifts, lengths) + np.arange(total, dtype=np.int64)
+
+
+def bm25_scores(terms: IntArray, offsets: IntArray, docs: IntArray, impact: FloatArray,
+                n_docs: int) -> Float64Array:
+    """Sum of the precomputed BM25 impacts of `terms` (distinct term numbers) for every doc."""
+    rows = concatenated_ranges(offsets[terms], offsets[terms + 1])
+    return np.bincount(docs[rows], weights=impact[rows], minlength=n_docs).astype(np.float64, copy=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PhrasingTable:
+    """The distinct terms of every phrasing (question or alternate), grouped by doc.
+
+    Phrasing p has terms[offsets[p]:offsets[p + 1]]; doc d has phrasings
+    doc_offsets[d]:doc_offsets[d + 1], so its terms are one contiguous run too.
+    """
+
+    terms: IntArray
+    offsets: IntArray
+    doc_offsets: IntArray
+    own_mass: Float64Array  # sum of idf of each phrasing's terms
+
+    @classmethod
+    def build(cls, terms: IntArray, offsets: IntArray, doc_offsets: IntArray, idf: FloatArray) -> PhrasingTable:
+        lengths = np.diff(offsets)
+        owner = np.repeat(np.arange(len(lengths)), lengths)
+        own = np.bincount(owner, weights=idf[terms], minlength=len(lengths)).astype(np.float64)
+        return cls(terms, offsets, doc_offsets, own)
+
+    def best_match(self, docs: npt.NDArray[np.int64], query_weight: FloatArray, query_mass: float) -> Float64Array:
+        """Per doc of `docs`, the best idf-weighted Dice overlap 2|P & Q| / (|P| + |Q|) between
+        the query and one of its phrasings; `query_weight` is the idf of each query term, 0 elsewhere."""
+        first, last = self.doc_offsets[docs], self.doc_offsets[docs + 1]
+        phrasings = concatenated_ranges(first, last)
+        best = np.zeros(len(docs), dtype=np.float64)
+        if len(phrasings) == 0:
+            return best
+        lo, hi = self.offsets[phrasings], self.offsets[phrasings + 1]
+        entries = concatenated_ranges(lo, hi)
+        local = np.repeat(np.arange(len(phrasings)), (hi - lo).astype(np.int64))
+        common = np.bincount(local, weights=query_weight[self.terms[entries]], minlength=len(phrasings))
+        match = 2.0 * common / (self.own_mass[phrasings] + query_mass)
+        np.maximum.at(best, np.repeat(np.arange(len(docs)), (last - first).astype(np.int64)), match)
+        return best
+
+
+def top_candidates(scores: Float64Array, depth: int) -> npt.NDArray[np.int64]:
+    """The (up to) `depth` docs with the highest positive scores, in no particular order.
+
+    A strided sample's depth-th best score is a lower bound of the true one, so keeping only
+    the docs at or above it never loses a top doc, and leaves a few hundred to select from
+    instead of every doc that shares a common word with the query.
+    """
+    candidates = np.flatnonzero(scores > 0)  # a bool mask: three times faster than on floats
+    if len(candidates) > 8 * depth:
+        sample = scores[candidates[::4]]
+        bound = np.partition(sample, len(sample) - depth)[len(sample) - depth]
+        candidates = candidates[scores[candidates] >= bound]
+    if len(candidates) > depth:
+        candidates = candidates[np.argpartition(-scores[candidates], depth - 1)[:depth]]
+    return candidates.astype(np.int64)

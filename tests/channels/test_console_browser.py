@@ -146,3 +146,45 @@ async def test_the_console_pages_pass_axe(
             problems[path] = await axe_violations(page)
         await browser.close()
     assert {path: found for path, found in problems.items() if found} == {}
+
+
+async def test_an_operator_transfers_to_a_topic_with_the_keyboard(
+        aiohttp_server: Any, ctx: Context, settings: Settings, redis_url: str, kb: None) -> None:
+    server, base = await _serve(aiohttp_server, settings, redis_url)
+    for name in ("agent", "assureur"):
+        await ctx.accounts.create_account(name, Role.OPERATOR, PASSWORD, actor=ADMIN)
+    async with async_playwright() as p:
+        browser = await launch_chromium(p)
+        agent = await (await browser.new_context(locale="fr-FR")).new_page()
+        await _log_in(agent, base, "agent")
+        await _become_available(agent)
+        await sms(server, "je voudrais parler a un humain", "SMF1", CITIZEN)
+        await expect(agent.locator("#my-conversations a")).to_have_count(1)
+        # The insurance specialist ticks their topic and becomes available.
+        specialist = await (await browser.new_context(locale="fr-FR")).new_page()
+        await _log_in(specialist, base, "assureur")
+        await specialist.check("#me-topics-assurance")
+        await _become_available(specialist)
+        await expect(specialist.locator("body")).to_have_attribute("data-live", "on")
+        await agent.keyboard.press("j")
+        await agent.keyboard.press("Enter")
+        await agent.wait_for_url(re.compile(r".*/console/c/c[0-9a-f]+$"))
+        await agent.keyboard.press("Alt+t")
+        target = agent.locator("#target")
+        await expect(target).to_be_focused()
+        await target.select_option("topic:assurance")
+        await agent.keyboard.press("Tab")
+        await expect(agent.get_by_label("Note pour l'opérateur suivant")).to_be_focused()
+        await agent.keyboard.type("Sinistre dans la cave, contrat habitation")
+        await agent.keyboard.press("Tab")
+        await agent.keyboard.press("Enter")
+        await agent.wait_for_url(f"{base}/console/")
+        # The specialist's list updates live; the note is the first thing they read.
+        offered = specialist.locator("#my-conversations a")
+        await expect(offered).to_have_count(1)
+        await offered.click()
+        await expect(specialist.locator("#transfer-note-shown")).to_contain_text(
+            "Sinistre dans la cave, contrat habitation")
+        await expect(specialist.locator("#topic-label")).to_have_text("Assurance, aides")
+        await expect(agent.locator("#my-conversations")).to_contain_text("Aucune conversation")
+        await browser.close()

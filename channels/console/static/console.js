@@ -75,12 +75,13 @@
   function refresh(id) {
     var region = document.getElementById(id);
     if (!region) { return; }
-    var focused = document.activeElement && region.contains(document.activeElement)
-      ? document.activeElement.getAttribute("href") : null;
     fetch(region.getAttribute("data-src"), { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
         if (html === null) { return; }
+        // Where the focus is now, not when the fetch started: a key pressed meanwhile counts.
+        var focused = document.activeElement && region.contains(document.activeElement)
+          ? document.activeElement.getAttribute("href") : null;
         region.innerHTML = html;   // server-rendered, escaped
         if (focused) {
           var again = region.querySelector('a[href="' + CSS.escape(focused) + '"]');

@@ -20,8 +20,8 @@ from static_site.model import SiteConfig, SiteData
 from static_site.pages import Page, shard_dirs
 from static_site.plan import build_fingerprint, plan_build
 from static_site.publish import (
-    builds_dir, clone_tree, link_shard, live_build, new_build_id, publish_directory, shards_dir,
-    site_lock,
+    builds_dir, clone_tree, link_shard, live_build, new_build_id, prune, shards_dir, site_lock,
+    switch_to,
 )
 from static_site.render import render_page, stylesheets, templates_fingerprint
 from static_site.writer import remove_file, write_file
@@ -43,24 +43,33 @@ class BuildReport:
     total_pages: int
     seconds: float
     changed: tuple[str, ...] = ()
+    # time.perf_counter() at the atomic switch (what readers see); pruning comes after.
+    switched_at: float = 0.0
 
 
 def build_site_files(data: SiteData, config: SiteConfig, site_dir: Path, *,
                      full: bool = False, base: Path | None = None) -> BuildReport:
     """Render what changed since the live build (or since `base`, a dark site) and switch.
 
-    BuildFailed if anything goes wrong; the site then stays as it was.
+    BuildFailed if anything goes wrong before the switch; the site then stays as it was.
+    Old builds are pruned after the switch: a failure there is logged, the site is online.
     """
     with site_lock(site_dir):
         build_dir = builds_dir(site_dir) / new_build_id()
         report = render_build(data, config, site_dir, build_dir,
                               base=base or live_build(site_dir), full=full)
         try:
-            publish_directory(build_dir, site_dir)
+            switch_to(build_dir, site_dir)
         except Exception as err:
             shutil.rmtree(build_dir, ignore_errors=True)
             raise BuildFailed(f"{type(err).__name__}: {err}") from err
-    return report
+        switched_at = time.perf_counter()
+        try:
+            prune(site_dir)
+        except OSError:
+            log.exception("pruning old builds failed; the new build is online",
+                          extra={"build": build_dir.name})
+    return dataclasses.replace(report, switched_at=switched_at)
 
 
 def render_build(data: SiteData, config: SiteConfig, site_dir: Path, build_dir: Path, *,

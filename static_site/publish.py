@@ -66,28 +66,36 @@ def clone_tree(source: Path, target: Path, skip: frozenset[str] = frozenset()) -
 
     `skip` lists relative directories left out (the shards, linked separately).
     """
-    for folder, dirs, files in os.walk(source):
-        rel = os.path.relpath(folder, source)
-        out = target / rel if rel != "." else target
-        out.mkdir(parents=True, exist_ok=True)
-        for name in list(dirs):
-            rel_dir = os.path.normpath(os.path.join(rel, name))
-            full = Path(folder) / name
-            if rel_dir in skip:
-                dirs.remove(name)
-            elif full.is_symlink():
-                dirs.remove(name)
-                (out / name).symlink_to(os.readlink(full))
-        for name in files:
-            full = Path(folder) / name
-            if full.is_symlink():
-                (out / name).symlink_to(os.readlink(full))
+    os.makedirs(target, exist_ok=True)
+    _clone_dir(os.fspath(source), os.fspath(target), "", skip)
+
+
+def _clone_dir(source: str, target: str, relative: str, skip: frozenset[str]) -> None:
+    # scandir's entry types come from the directory listing itself: no stat per file, which
+    # is most of the cost of a clone on a busy disk (this runs before every switch).
+    with os.scandir(source) as entries:
+        for entry in entries:
+            out = os.path.join(target, entry.name)
+            inner = f"{relative}{entry.name}"
+            if inner in skip:
+                continue
+            if entry.is_symlink():
+                os.symlink(os.readlink(entry.path), out)
+            elif entry.is_dir():
+                os.mkdir(out)
+                _clone_dir(entry.path, out, inner + "/", skip)
             else:
-                os.link(full, out / name)
+                os.link(entry.path, out)
 
 
 def publish_directory(build_dir: Path, site_dir: Path) -> None:
     """Point `site_dir` (a symlink) at `build_dir` in one rename, then prune old builds."""
+    switch_to(build_dir, site_dir)
+    prune(site_dir)
+
+
+def switch_to(build_dir: Path, site_dir: Path) -> None:
+    """The atomic switch: `site_dir` (a symlink) points at `build_dir` after one rename."""
     if site_dir.exists() and not site_dir.is_symlink():
         raise InvalidInput(f"{site_dir} is a real directory; move it away so it can be a symlink")
     temporary = site_dir.with_name(site_dir.name + ".swap")
@@ -96,7 +104,6 @@ def publish_directory(build_dir: Path, site_dir: Path) -> None:
     # Relative, so the data dir can be moved or synced without breaking the link.
     temporary.symlink_to(os.path.relpath(build_dir, site_dir.parent))
     os.replace(temporary, site_dir)
-    prune(site_dir)
 
 
 def list_builds(site_dir: Path) -> list[Path]:

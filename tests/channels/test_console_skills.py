@@ -128,3 +128,29 @@ async def test_a_transfer_to_a_skill_requeues_at_the_head_with_a_note(
         return bool(await desk.router.queue_length() == 1)
     assert await until(still_queued)
 
+
+
+async def test_a_supervisor_moves_a_queued_conversation_to_a_topic(
+        kb: None, client: Any, ctx: Context, aiohttp_client: Any) -> None:
+    desk = client.app[DESK]
+    specialist = await aiohttp_client(client.server)
+    await become_with_skills(specialist, ctx, "hydro", ("eau",), status="pause")
+    await sms(client, "je voudrais parler a un humain", "SMK3")
+
+    async def queued() -> Any:
+        return await desk.router.queue_length()
+    await until(queued)
+    csrf = csrf_of(await login(client, ctx, "chef", Role.SUPERVISOR))
+    [conversation_id] = [str(c) for c in await ctx.redis.zrange(desk.k.queue, 0, -1)]
+    base = f"/console/c/{conversation_id}"
+    # Setting the topic of a queued conversation moves it to that topic's queue in place...
+    await client.post(f"{base}/tags", allow_redirects=False,
+                      data={"csrf_token": csrf, "tags": "", "topic": "electricite"})
+    assert await desk.router.queued_skill(conversation_id) == "fr|sms|electricite|1"
+    # ...and a transfer to a topic puts it at the head of that topic's queue.
+    await client.post(f"{base}/transfer", allow_redirects=False,
+                      data={"csrf_token": csrf, "target": "topic:eau", "note": "coupure"})
+    assert await desk.router.queued_skill(conversation_id) == "fr|sms|eau|1"
+    assert (await desk.store.get(conversation_id)).status is ConversationStatus.QUEUED
+    supervision = await (await client.get("/console/supervisor")).text()
+    assert "Sujet : Eau potable" in supervision  # the queue by topic

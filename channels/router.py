@@ -109,20 +109,27 @@ end
 local assigned = {}
 local ops = redis.call('ZRANGE', AVAILABLE, 0, -1)
 if #ops == 0 then return assigned end
--- A topic is worth waiting for only while someone signed in (available or on a break) has it.
-local staffed = {}
-for _, op in ipairs(redis.call('SMEMBERS', ALL)) do
-  local s = redis.call('HMGET', op_key(op), 'status', 'topics')
-  if s[1] == 'available' or s[1] == 'pause' then
-    for topic in string.gmatch(s[2] or '', '[^,]+') do staffed[topic] = true end
+-- A topic is worth waiting for only while someone signed in (available or on a break) has
+-- it; read once, and only when a queued conversation has a topic.
+local staffed = nil
+local function is_staffed(wanted)
+  if staffed == nil then
+    staffed = {}
+    for _, op in ipairs(redis.call('SMEMBERS', ALL)) do
+      local s = redis.call('HMGET', op_key(op), 'status', 'topics')
+      if s[1] == 'available' or s[1] == 'pause' then
+        for topic in string.gmatch(s[2] or '', '[^,]+') do staffed[topic] = true end
+      end
+    end
   end
+  return staffed[wanted] == true
 end
 local wait = tonumber(ARGV[5]) or 0
 for _, conv in ipairs(redis.call('ZRANGE', QUEUE, 0, tonumber(ARGV[4]) - 1)) do
   local lang, channel, topic, cost = skill_parts(redis.call('HGET', SKILLS, conv))
   if topic ~= '' then
     local since = tonumber(redis.call('HGET', SINCE, conv)) or now
-    if not staffed[topic] or now - since >= wait then topic = '' end  -- skill expansion
+    if now - since >= wait or not is_staffed(topic) then topic = '' end  -- skill expansion
   end
   for i, op in ipairs(ops) do
     local skills = redis.call('HMGET', op_key(op), 'langs', 'channels', 'topics')

@@ -11,6 +11,8 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge_base.article import Article
+from knowledge_base.scoring import concatenated_ranges
+from knowledge_base.token_cache import TokenCache
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -22,7 +24,7 @@ ANSWER, TAGS, PHRASING = 0, 1, 2
 
 @dataclasses.dataclass(frozen=True)
 class BuiltPostings:
-    """Term statistics of the articles, as flat arrays ordered by (doc, term)."""
+    """Term statistics of the articles, as flat arrays ordered by (term, doc)."""
 
     doc: IntArray  # one row per distinct (doc, term)
     term: IntArray
@@ -40,77 +42,62 @@ class BuiltPostings:
     pair_doc: IntArray
 
 
-class _Segments:
-    """Every text of every article, tokenised, with its doc, weight and kind."""
-
-    def __init__(self) -> None:
-        self.tokens: list[list[str]] = []
-        self.doc: list[int] = []
-        self.weight: list[float] = []
-        self.kind: list[int] = []
-
-    def add(self, tokens: list[str], doc: int, weight: float, kind: int) -> None:
-        self.tokens.append(tokens)
-        self.doc.append(doc)
-        self.weight.append(weight)
-        self.kind.append(kind)
+# Field of each segment (see token_cache) -> kind, and the field's weight name.
+_KINDS = np.asarray([ANSWER, PHRASING, TAGS, PHRASING], dtype=np.int64)
+_FIELDS = ("answer", "question", "tags", "alternates")
 
 
-def _segments(articles: Sequence[Article], weights: Mapping[str, float],
-              fold_words: Callable[[str], list[str]], short_tokens: Callable[[str], list[str]]) -> _Segments:
-    segments = _Segments()
-    for doc, article in enumerate(articles):
-        # Answers are long and written by the cell: no SMS pairs to undo, so fold only.
-        segments.add(fold_words(article.answer), doc, weights["answer"], ANSWER)
-        segments.add(short_tokens(article.question), doc, weights["question"], PHRASING)
-        segments.add(short_tokens(" ".join(article.tags)), doc, weights["tags"], TAGS)
-        for alternate in article.alternates:
-            segments.add(short_tokens(alternate), doc, weights["alternates"], PHRASING)
-    return segments
+def _token_table(used: IntArray, tokens: list[str], token_terms: Callable[[str], tuple[int, ...]],
+                 size: int) -> tuple[IntArray, IntArray, IntArray]:
+    """(terms per token, start of each token's terms, all terms) for the tokens in `used`;
+    tokens of articles not in this build get no terms and are never looked up."""
+    counts = np.zeros(size, dtype=np.int64)
+    per_token = [token_terms(tokens[n]) for n in used.tolist()]
+    counts[used] = np.fromiter((len(t) for t in per_token), dtype=np.int64, count=len(per_token))
+    starts = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    # `used` is ascending, so the terms of the used tokens in that order are the table itself.
+    table = np.fromiter(itertools.chain.from_iterable(per_token), dtype=np.int64, count=int(starts[-1]))
+    return counts, starts, table
 
 
-def build_postings(articles: Sequence[Article], weights: Mapping[str, float],
+def build_postings(articles: Sequence[Article], weights: Mapping[str, float], cache: TokenCache,
                    fold_words: Callable[[str], list[str]], short_tokens: Callable[[str], list[str]],
                    token_terms: Callable[[str], tuple[int, ...]], n_terms: Callable[[], int]) -> BuiltPostings:
     """Postings of `articles`; `token_terms` numbers a token's stems (growing the term table)."""
-    segments = _segments(articles, weights, fold_words, short_tokens)
-    vocabulary: dict[str, int] = {}
-    for tokens in segments.tokens:
-        for token in tokens:
-            if token not in vocabulary:
-                vocabulary[token] = len(vocabulary)
-    per_token = [token_terms(token) for token in vocabulary]
-    counts = np.fromiter((len(t) for t in per_token), dtype=np.int64, count=len(per_token))
-    starts = np.zeros(len(per_token) + 1, dtype=np.int64)
-    np.cumsum(counts, out=starts[1:])
-    table = np.fromiter(itertools.chain.from_iterable(per_token), dtype=np.int64, count=int(starts[-1]))
+    with cache.lock:
+        flats, seg_lengths = cache.article_tokens(articles, fold_words, short_tokens)
+        tokens = cache.tokens
+    n_docs = len(articles)
+    flat = np.concatenate(flats) if flats else np.zeros(0, dtype=np.int64)
+    lengths_per_segment = np.concatenate(seg_lengths) if seg_lengths else np.zeros(0, dtype=np.int64)
+    segments_per_doc = np.fromiter((len(s) for s in seg_lengths), dtype=np.int64, count=n_docs)
+    segment_doc = np.repeat(np.arange(n_docs, dtype=np.int64), segments_per_doc)
+    first_segment = np.cumsum(segments_per_doc) - segments_per_doc
+    field = np.minimum(np.arange(len(segment_doc)) - np.repeat(first_segment, segments_per_doc), 3)
+    used = np.flatnonzero(np.bincount(flat, minlength=len(tokens)))
+    counts, starts, table = _token_table(used, tokens, token_terms, len(tokens))
 
-    lengths_per_segment = np.fromiter((len(t) for t in segments.tokens), dtype=np.int64,
-                                      count=len(segments.tokens))
-    flat = np.fromiter(map(vocabulary.__getitem__, itertools.chain.from_iterable(segments.tokens)),
-                       dtype=np.int64, count=int(lengths_per_segment.sum()))
-    segment_of_token = np.repeat(np.arange(len(segments.tokens)), lengths_per_segment)
+    segment_of_token = np.repeat(np.arange(len(segment_doc)), lengths_per_segment)
     # Expand each token occurrence into its terms (zero for a stop word, two for "robinet eau").
     n = counts[flat]
-    first = np.repeat(starts[flat], n)
-    within = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
-    term = table[first + within]
+    term = table[concatenated_ranges(starts[flat], starts[flat] + n)]
     segment = np.repeat(segment_of_token, n)
-    doc = np.asarray(segments.doc, dtype=np.int64)[segment]
-    weight = np.asarray(segments.weight, dtype=np.float64)[segment]
-    kind = np.asarray(segments.kind, dtype=np.int64)[segment]
+    doc = segment_doc[segment]
+    weight = np.asarray([weights[f] for f in _FIELDS], dtype=np.float64)[field][segment]
+    kind = _KINDS[field][segment]
     total_terms = max(n_terms(), 1)
 
-    key = doc * total_terms + term
+    # Rows sorted by (term, doc): the order of the postings, so no second sort is needed.
+    key = term * max(n_docs, 1) + doc
     unique, inverse = np.unique(key, return_inverse=True)
     tf = np.bincount(inverse, weights=weight, minlength=len(unique)).astype(np.float64)
     title = np.bincount(inverse, weights=(kind != ANSWER).astype(np.float64), minlength=len(unique)) > 0
-    lengths = np.bincount(doc, weights=weight, minlength=len(articles)).astype(np.float64)
-    phrasings = _phrasings(term, segment, kind, np.asarray(segments.doc, dtype=np.int64), len(articles),
-                           total_terms)
-    pair_keys, pair_key_of_row, pair_doc = _bigrams(term, segment, kind, doc, total_terms)
-    return BuiltPostings(unique // total_terms, unique % total_terms, tf, title, lengths, *phrasings,
-                         pair_keys, pair_key_of_row, pair_doc)
+    doc_lengths = np.bincount(doc, weights=weight, minlength=n_docs).astype(np.float64)
+    phrasings = _phrasings(term, segment, kind, segment_doc, n_docs, total_terms)
+    pair_keys, pair_key_of_row, pair_doc = _bigrams(term, segment, kind, doc, total_terms, n_docs)
+    return BuiltPostings(unique % max(n_docs, 1), unique // max(n_docs, 1), tf, title, doc_lengths,
+                         *phrasings, pair_keys, pair_key_of_row, pair_doc)
 
 
 def _phrasings(term: IntArray, segment: IntArray, kind: IntArray, segment_doc: IntArray,
@@ -129,12 +116,13 @@ def _phrasings(term: IntArray, segment: IntArray, kind: IntArray, segment_doc: I
 
 
 def _bigrams(term: IntArray, segment: IntArray, kind: IntArray, doc: IntArray,
-             total_terms: int) -> tuple[IntArray, IntArray, IntArray]:
+             total_terms: int, n_docs: int) -> tuple[IntArray, IntArray, IntArray]:
     mask = kind == PHRASING
     terms, segs, docs = term[mask], segment[mask], doc[mask]
     adjacent = segs[:-1] == segs[1:]
     keys = (terms[:-1] * total_terms + terms[1:])[adjacent]
     pair_doc = docs[:-1][adjacent]
-    rows = np.unique(np.stack([keys, pair_doc]), axis=1) if len(keys) else np.zeros((2, 0), dtype=np.int64)
-    pair_keys, key_of_row = np.unique(rows[0], return_inverse=True)
-    return pair_keys, key_of_row.astype(np.int64), rows[1]
+    # One int64 per (bigram, doc): a 1-D unique is many times faster than unique(axis=1).
+    rows = np.unique(keys * max(n_docs, 1) + pair_doc)
+    pair_keys, key_of_row = np.unique(rows // max(n_docs, 1), return_inverse=True)
+    return pair_keys, key_of_row.astype(np.int64), rows % max(n_docs, 1)

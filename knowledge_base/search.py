@@ -19,6 +19,7 @@ from knowledge_base.article import Article
 from knowledge_base.index_build import build_postings
 from knowledge_base.scoring import PhrasingTable, bm25_scores, top_candidates
 from knowledge_base.synonyms import DEFAULT_SYNONYMS
+from knowledge_base.token_cache import token_cache
 from knowledge_base.text import MAX_QUERY_WORDS, SMS_SPELLINGS, fold, fold_words, pair_pattern, stem, word_forms
 
 # The question and the alternates are what citizens' questions look like; the answer is
@@ -109,7 +110,7 @@ class _LanguageIndex:
         self.vocabulary: dict[str, str] = {}
         # Folded token -> term numbers: each distinct token is normalised and stemmed once.
         self._token_cache: dict[str, tuple[int, ...]] = {}
-        built = build_postings(articles, FIELD_WEIGHTS, fold_words, self._tokens,
+        built = build_postings(articles, FIELD_WEIGHTS, token_cache(lang, self.synonyms), fold_words, self._tokens,
                                lambda token: self._token_terms(token, build=True), lambda: len(self.terms))
         self._fuzzy_cache: dict[str, str | None] = {}
         self._by_letter = _by_first_letter(self.vocabulary)

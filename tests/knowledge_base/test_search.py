@@ -68,3 +68,22 @@ def test_search_never_raises_on_any_text(query: str) -> None:
 
 _INDEX = SearchIndex([Article(id="a", question="L'eau est-elle potable ?", answer="Oui, buvez-la.",
                               alternates=["eau du robinet"])])
+
+
+def test_a_rebuild_sees_edited_articles_and_new_synonyms(flood_articles: list[Article]) -> None:
+    # The per-article token cache must never serve the tokens of an older version.
+    SearchIndex(flood_articles)
+    edited = [a if a.id != "sacs-sable" else Article(id=a.id, question=a.question, answer=a.answer,
+                                                       alternates=[*a.alternates, "parpaings bricolage"])
+              for a in flood_articles]
+    assert top(SearchIndex(edited), "parpaings") == "sacs-sable"
+    assert top(SearchIndex(flood_articles), "parpaings") is None
+    assert top(SearchIndex(flood_articles, synonyms={"parpaings": "batardeau"}), "parpaings") == "sacs-sable"
+
+
+def test_search_results_do_not_depend_on_the_order_of_rebuilds(flood_articles: list[Article]) -> None:
+    fresh = SearchIndex(flood_articles)
+    queries = ["eau potable", "ma voiture a pris l eau", "ou dormir ce soir", "coupure de courant"]
+    before = [fresh.search(q) for q in queries]
+    SearchIndex(flood_articles[:5])  # another build in between, with a subset
+    assert [SearchIndex(flood_articles).search(q) for q in queries] == before

@@ -105,7 +105,7 @@ class Desk:
             await self.queue(conversation, tags=("callback",))
             return
         answer = await self.answerer(last.text, lang, conversation.channel)
-        if answer.answer_id is None and answer.intent is Intent.QUESTION:
+        if answer.intent is Intent.QUESTION:  # kept for when the citizen then asks for a person
             await self._guess_topic(conversation.id, answer)
         if answer.answer_id is None and answer.intent is Intent.QUESTION \
                 and await self._surge(conversation, answer):
@@ -128,7 +128,8 @@ class Desk:
             await self.queue(conversation)
 
     async def _guess_topic(self, conversation_id: str, answer: AutoAnswer) -> None:
-        """Give a conversation without a topic the one its likeliest article's tags suggest."""
+        """Give a conversation without a topic the one its likeliest (or answering) article's
+        tags suggest."""
         if not answer.candidates or answer.confidence < TOPIC_GUESS_CONFIDENCE:
             return
         article = await get_live_article(self.ctx, answer.candidates[0][0])

@@ -154,3 +154,21 @@ async def test_a_supervisor_moves_a_queued_conversation_to_a_topic(
     assert (await desk.store.get(conversation_id)).status is ConversationStatus.QUEUED
     supervision = await (await client.get("/console/supervisor")).text()
     assert "Sujet : Eau potable" in supervision  # the queue by topic
+
+
+async def test_an_answered_question_keeps_its_topic_for_the_person_asked_next(
+        kb: None, client: Any, ctx: Context, aiohttp_client: Any) -> None:
+    desk = client.app[DESK]
+    await sms(client, "Comment déclarer les dégâts à mon assurance ?", "SMK4")
+
+    async def answered() -> Any:
+        items, _, _ = await desk.store.page(status="auto-answered", channel=None, limit=1,
+                                            cursor=None)
+        return items
+    [conversation] = await until(answered)
+    assert await desk.topic(conversation.id) == "assurance"
+    specialist = await aiohttp_client(client.server)
+    await become(client, ctx, "generalist")
+    await become_with_skills(specialist, ctx, "assureur", ("assurance",))
+    await sms(client, "0", "SMK5")  # "a person, please"
+    assert await assigned_to(client, "assureur") == [conversation.id]

@@ -1,14 +1,19 @@
 """Inbound SMS webhook throughput and latency, against a bare aiohttp handler, in one run.
 
-    python bench/bench_sms_webhook.py [--seconds 8] [--concurrency 32]
+    python bench/bench_sms_webhook.py [--seconds 8] [--concurrency 32] [--pipeline-in-web]
 
-Starts an embedded Redis, then (one at a time, each in its own process on a free port):
+Starts an embedded Redis, then (one at a time, each serving HTTP from one process on a free
+port, loaded by the same client with the same number of connections):
   1. baseline: a bare aiohttp app whose handler answers 200 to any POST;
-  2. ours: `crisis web` with Twilio on, the real /hooks/twilio/sms (signature check, dedupe,
-     persist, event for the background pipeline, empty TwiML).
+  2. ours, as `crisis up` runs it: `crisis web --no-events` with Twilio on, the real
+     /hooks/twilio/sms (signature check, dedupe, persist, event for the background pipeline,
+     empty TwiML), and beside it `crisis worker --events`, the background pipeline
+     (auto-answer, queueing, console events) on the same cores, running during the load.
+     `--pipeline-in-web` runs the pipeline inside the web process instead (the old model).
 The load comes from a separate process (aiohttp client, signed Twilio forms, a new
-MessageSid per request). Prints requests/s of both and the ratio, then p50/p99 latency of
-ours at half its max rate, then checks that every acknowledged message was persisted.
+MessageSid per request). Prints requests/s of both and the ratio, the CPU seconds each of
+our processes used, p50/p99 latency of ours at half its max rate, how long the pipeline took
+to catch up after the load, and checks that every acknowledged message was persisted.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from twilio.request_validator import RequestValidator
@@ -83,23 +89,29 @@ async def _load(url: str, seconds: float, concurrency: int, rate: float | None,
                     next_at += interval
                     await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
         await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    LOADER_CPU.append(time.process_time())
     return sent, latencies
+
+
+LOADER_CPU: list[float] = []
 
 
 def load(url: str, seconds: float, concurrency: int, rate: float | None, offset: int,
          out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    out.put(asyncio.run(_load(url, seconds, concurrency, rate, offset)))
+    out.put((*asyncio.run(_load(url, seconds, concurrency, rate, offset)), LOADER_CPU[-1]))
 
 
 def run_load(url: str, seconds: float, concurrency: int, rate: float | None = None,
              offset: int = 0) -> tuple[int, list[float]]:
+    """Requests answered and their latencies; the loader's CPU seconds go to LOADER_CPU."""
     queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     process = multiprocessing.Process(target=load, args=(url, seconds, concurrency, rate,
                                                          offset, queue))
     process.start()
     result = queue.get(timeout=seconds + 120)
     process.join()
-    return result  # type: ignore[no-any-return]
+    LOADER_CPU.append(result[2])
+    return result[0], result[1]
 
 
 def wait_listening(port: int) -> None:
@@ -112,10 +124,47 @@ def wait_listening(port: int) -> None:
     raise RuntimeError("server did not start")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pipeline_backlog(client: Any, stream: str, group: str) -> int:
+    """Events of the stream not yet handled by the pipeline's consumer group."""
+    info = {g["name"]: g for g in client.xinfo_groups(stream)}.get(group)
+    if info is None:
+        return int(client.xlen(stream))
+    undelivered = len(client.xrange(stream, f"({info['last-delivered-id']}", "+", count=100_000))
+    return undelivered + int(info["pending"])
+
+
+def wait_consuming(client: Any, stream: str, group: str) -> None:
+    """Until the pipeline's consumer group exists (its process has started)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if group in {g["name"] for g in client.xinfo_groups(stream)}:
+                return
+        except Exception:  # no stream yet
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("the event consumers did not start")
+
+
+def wait_drained(client: Any, stream: str, group: str, timeout: float = 300) -> float:
+    started = time.monotonic()
+    while pipeline_backlog(client, stream, group) and time.monotonic() - started < timeout:
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--pipeline-in-web", action="store_true",
+                        help="run the event consumers inside the web process (old model)")
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="bench-sms-"))
     redis = EmbeddedRedis(data)
@@ -124,8 +173,10 @@ def main() -> None:
         port = free_port()
         bare = subprocess.Popen([sys.executable, "-c", BARE, str(port)])
         wait_listening(port)
+        bare_cpu = cpu_seconds(bare.pid)
         base_sent, _ = run_load(f"http://127.0.0.1:{port}/hooks/twilio/sms", args.seconds,
                                 args.concurrency)
+        bare_cpu = cpu_seconds(bare.pid) - bare_cpu
         bare.terminate()
         bare.wait()
         base_rate = base_sent / args.seconds
@@ -136,23 +187,46 @@ def main() -> None:
                "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": TOKEN,
                "TWILIO_API_BASE": "http://127.0.0.1:9", "CRISIS_LOG_LEVEL": "warning",
                "CRISIS_REDIS_PREFIX": "bench:"}
-        web = subprocess.Popen([sys.executable, "-m", "crisis", "web"], env=env, cwd=data)
-        wait_listening(port)
-        url = f"http://127.0.0.1:{port}/hooks/twilio/sms"
-        ours_sent, _ = run_load(url, args.seconds, args.concurrency, offset=1)
-        ours_rate = ours_sent / args.seconds
-        half_sent, latencies = run_load(url, args.seconds, args.concurrency,
-                                        rate=ours_rate / 2, offset=2)
-        web.terminate()
-        web.wait()
         import redis as redis_py
         client = redis_py.Redis(unix_socket_path=str(redis.socket_path), decode_responses=True)
+        web_command = ["web"] if args.pipeline_in_web else ["web", "--no-events"]
+        web = subprocess.Popen([sys.executable, "-m", "crisis", *web_command], env=env, cwd=data)
+        events = None if args.pipeline_in_web else subprocess.Popen(
+            [sys.executable, "-m", "crisis", "worker", "--events"], env=env, cwd=data)
+        wait_listening(port)
+        stream, group = "bench:events", "channels-inbound"
+        wait_consuming(client, stream, group)
+        url = f"http://127.0.0.1:{port}/hooks/twilio/sms"
+        redis_pid = int(client.info("server")["process_id"])
+        pids = [p.pid for p in (web, events) if p is not None] + [redis_pid]
+        cpu_before = {pid: cpu_seconds(pid) for pid in pids}
+        ours_sent, _ = run_load(url, args.seconds, args.concurrency, offset=1)
+        cpu = {pid: cpu_seconds(pid) - before for pid, before in cpu_before.items()}
+        cpu[0] = LOADER_CPU[-1]
+        ours_rate = ours_sent / args.seconds
+        backlog = pipeline_backlog(client, stream, group)
+        drained = wait_drained(client, stream, group)
+        half_sent, latencies = run_load(url, args.seconds, args.concurrency,
+                                        rate=ours_rate / 2, offset=2)
+        wait_drained(client, stream, group)
+        web.terminate()
+        web.wait()
+        if events is not None:
+            events.terminate()
+            events.wait()
         stored = sum(client.llen(key) for key in client.scan_iter("bench:ch:{c:*}:messages"))
         inbound = sum(1 for key in client.scan_iter("bench:ch:seen:sms:*"))
         latencies.sort()
-        print(f"bare aiohttp handler: {base_rate:8.0f} req/s")
+        print(f"bare aiohttp handler: {base_rate:8.0f} req/s (CPU seconds: server {bare_cpu:.1f}, "
+              f"load generator {LOADER_CPU[0]:.1f}; server CPU per request "
+              f"{bare_cpu / base_sent * 1e6:.0f} us)")
         print(f"inbound SMS webhook:  {ours_rate:8.0f} req/s   ratio {ours_rate / base_rate:.2f} "
-              f"(goal >= 0.5)")
+              f"(goal >= 0.5); model: "
+              f"{'pipeline in the web process' if events is None else 'web + events process'}")
+        print(f"CPU seconds during the {args.seconds:.0f} s max-rate run: web {cpu[web.pid]:.1f}"
+              + (f", events (pipeline) {cpu[events.pid]:.1f}" if events is not None else "")
+              + f", redis {cpu[redis_pid]:.1f}, load generator {cpu[0]:.1f}; web CPU per request "
+              f"{cpu[web.pid] / ours_sent * 1e6:.0f} us; pipeline backlog at the end {backlog} events, caught up in {drained:.1f} s")
         print(f"at half rate ({ours_rate / 2:.0f} req/s): p50 "
               f"{statistics.median(latencies) * 1000:.1f} ms, p99 "
               f"{latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f} ms")

@@ -34,6 +34,86 @@ def _bulk(item: Arg) -> bytes:
     return b"$%d\r\n%s\r\n" % (len(data), data)
 
 
+class _Line:
+    """One connection with the calls written on it and not yet answered, in order."""
+
+    def __init__(self, connection: AbstractConnection, pool: aioredis.ConnectionPool) -> None:
+        self.connection = connection
+        self.pool = pool
+        self.retired = False
+        self.waiting: deque[asyncio.Future[Any]] = deque()
+        self.unsent: list[bytes] = []
+        self.reader: asyncio.Task[None] | None = None
+        self.broken = False
+
+    @property
+    def usable(self) -> bool:
+        return not self.broken and self.connection.is_connected
+
+    def call(self, packed: bytes) -> asyncio.Future[Any]:
+        """Queue the command; it is written with the others of this loop turn."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        # Replies come back in the order of the writes; the reader hands them out in the
+        # order of `waiting`, so both orders are set here, with no await in between.
+        self.waiting.append(future)
+        if not self.unsent:
+            loop.call_soon(self._send)
+        self.unsent.append(packed)
+        if self.reader is None:
+            self.reader = asyncio.create_task(self._read())
+        return future
+
+    def _send(self) -> None:
+        """One write (one system call) for every call of the loop turn: under load the
+        webhooks' commands share a packet instead of waking Redis once each."""
+        unsent, self.unsent = self.unsent, []
+        writer = self.connection._writer  # noqa: SLF001 - the connection is ours alone
+        if self.broken or writer is None:
+            self._fail(RedisConnectionError("Redis connection closed"))
+            return
+        writer.write(b"".join(unsent))
+
+    async def _read(self) -> None:
+        """Hand replies to the waiting calls, in order, while any wait."""
+        try:
+            while self.waiting:
+                try:
+                    reply: Any = await self.connection.read_response()
+                except ResponseError as err:  # an error reply: the connection is still good
+                    reply = err
+                future = self.waiting.popleft()
+                if future.done():  # its caller went away; the reply is dropped
+                    continue
+                if isinstance(reply, Exception):
+                    future.set_exception(reply)
+                else:
+                    future.set_result(reply)
+        except BaseException as err:  # the connection is gone: fail every call in flight
+            self._fail(RedisConnectionError(f"Redis connection lost: {err!r}"))
+            self.reader = None
+            await self.retire()
+            if isinstance(err, asyncio.CancelledError):
+                raise
+        finally:
+            self.reader = None
+
+    async def retire(self) -> None:
+        """Close the connection and give it back to the pool (which reconnects it on use)."""
+        if not self.retired:
+            self.retired = self.broken = True
+            await self.connection.disconnect(nowait=True)
+            await self.pool.release(self.connection)
+
+    def _fail(self, failure: Exception) -> None:
+        self.broken = True
+        self.unsent = []
+        while self.waiting:
+            future = self.waiting.popleft()
+            if not future.done():
+                future.set_exception(failure)
+
+
 class PipelinedScript:
     """Calls one Lua script; `await script(keys, args)` returns the decoded reply."""
 
@@ -42,10 +122,8 @@ class PipelinedScript:
         self._fallback = redis.register_script(source)  # loads the script on NOSCRIPT
         sha = hashlib.sha1(source.encode()).hexdigest().encode()
         self._head = b"$7\r\nEVALSHA\r\n" + _bulk(sha)
-        self._connection: AbstractConnection | None = None
+        self._line: _Line | None = None
         self._connect_lock = asyncio.Lock()
-        self._waiting: deque[asyncio.Future[Any]] = deque()
-        self._reader: asyncio.Task[None] | None = None
 
     def pack(self, keys: Sequence[str], args: Sequence[Arg]) -> bytes:
         parts = [b"*%d\r\n" % (3 + len(keys) + len(args)), self._head, _bulk(len(keys))]
@@ -54,62 +132,22 @@ class PipelinedScript:
         return b"".join(parts)
 
     async def __call__(self, keys: Sequence[str], args: Sequence[Arg]) -> Any:
+        packed = self.pack(keys, args)
+        line = self._line if self._line is not None and self._line.usable else await self._connect()
         try:
-            return await self._call(self.pack(keys, args))
+            return await line.call(packed)
         except NoScriptError:  # a restarted or flushed Redis: load it once, the slow way
             return await self._fallback(keys=list(keys), args=list(args))
 
-    async def _call(self, packed: bytes) -> Any:
-        connection = self._connection
-        if connection is None or not connection.is_connected:
-            connection = await self._connect()
-        writer = connection._writer  # noqa: SLF001 - the connection is ours alone
-        if writer is None:
-            raise RedisConnectionError("Redis connection closed")
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        # No await between queueing the future and writing the command: replies come back in
-        # the order of the writes, and the reader matches them to futures in that order.
-        self._waiting.append(future)
-        writer.write(packed)
-        if self._reader is None:
-            self._reader = asyncio.create_task(self._read(connection))
-        return await future
-
-    async def _connect(self) -> AbstractConnection:
+    async def _connect(self) -> _Line:
+        """A fresh line; the broken one's connection goes back to the pool to reconnect."""
         async with self._connect_lock:
-            if self._connection is not None and self._connection.is_connected:
-                return self._connection
-            if self._connection is not None:  # broken: give it back, the pool reconnects
-                await self.redis.connection_pool.release(self._connection)
+            old = self._line
+            if old is not None and old.usable:
+                return old
             pool = self.redis.connection_pool
-            self._connection = await pool.get_connection()  # type: ignore[no-untyped-call]
-            return self._connection
-
-    async def _read(self, connection: AbstractConnection) -> None:
-        """Hand replies to the waiting calls, in order, while any wait."""
-        try:
-            while self._waiting:
-                try:
-                    reply: Any = await connection.read_response()
-                except ResponseError as err:  # an error reply: the connection is still good
-                    reply = err
-                future = self._waiting.popleft()
-                if future.done():  # its caller went away; the reply is dropped
-                    continue
-                if isinstance(reply, Exception):
-                    future.set_exception(reply)
-                else:
-                    future.set_result(reply)
-        except BaseException as err:  # the connection is gone: fail every call in flight
-            # Before any await: a call arriving meanwhile starts afresh on a new connection.
-            self._reader = None
-            failure = RedisConnectionError(f"Redis connection lost: {err!r}")
-            while self._waiting:
-                future = self._waiting.popleft()
-                if not future.done():
-                    future.set_exception(failure)
-            await connection.disconnect(nowait=True)
-            if isinstance(err, asyncio.CancelledError):
-                raise
-        else:
-            self._reader = None
+            if old is not None and old.reader is None:  # else its reader retires it
+                await old.retire()
+            connection = await pool.get_connection()  # type: ignore[no-untyped-call]
+            self._line = _Line(connection, pool)
+            return self._line

@@ -121,10 +121,11 @@ class ConversationStore:
         it (a retry). One round trip: this is the hot path of every channel."""
         citizen = citizen_id(self.secret, inbound.address)
         now = inbound.received_at
-        message = Message(id=new_id("m"), direction=Direction.INBOUND, text=inbound.text,
+        random = secrets.token_hex(12)  # one system call for both ids
+        message = Message(id="m" + random[:12], direction=Direction.INBOUND, text=inbound.text,
                           at=now, author="citizen", provider_id=inbound.provider_id,
                           attachments=inbound.attachments)
-        fresh = new_id("c")
+        fresh = "c" + random[12:]
         fields = {"id": fresh, "channel": inbound.channel.value, "citizen": citizen,
                   "address_masked": mask(inbound.channel, inbound.address),
                   "status": ConversationStatus.NEW.value, "lang": inbound.lang, "tags": "[]",

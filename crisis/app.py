@@ -36,6 +36,10 @@ from crisis.web.situation_api import setup_situation_api
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
+# What this process does besides serving: run the event consumers (the background pipeline)
+# or leave them to a `crisis worker --events` process; and under which kind it beats.
+CONSUME_EVENTS = web.AppKey("consume_events", bool)
+HEARTBEAT_KIND = web.AppKey("heartbeat_kind", str)
 
 
 async def openapi_json(request: web.Request) -> web.Response:
@@ -53,10 +57,12 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     """Event consumers and the heartbeat run as long as the app does."""
     ctx = app[CONTEXT]
     stop = asyncio.Event()
+    groups = ctx.subscriptions.items() if app[CONSUME_EVENTS] else ()
     tasks = [asyncio.create_task(ctx.bus.consume(group, _counted(group, handler), stop=stop),
                                  name=f"events-{group}")
-             for group, handler in ctx.subscriptions.items()]
-    tasks.append(asyncio.create_task(_heartbeat(ctx, stop), name="heartbeat"))
+             for group, handler in groups]
+    tasks.append(asyncio.create_task(_heartbeat(ctx, stop, app[HEARTBEAT_KIND]),
+                                     name="heartbeat"))
     yield
     stop.set()
     for task in tasks:
@@ -67,22 +73,29 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     await ctx.close()
 
 
-async def _heartbeat(ctx: Context, stop: asyncio.Event) -> None:
+async def _heartbeat(ctx: Context, stop: asyncio.Event, kind: str) -> None:
     while not stop.is_set():
         try:
-            await beat(ctx.redis, ctx.keys, "web")
+            await beat(ctx.redis, ctx.keys, kind)
         except Exception:  # Redis down: readiness says so; keep beating when it is back
             log.warning("heartbeat failed", exc_info=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), INTERVAL_S)
 
 
-def build_app(settings: Settings, redis_url: str) -> web.Application:
-    """The whole web application, ready for web.run_app or the aiohttp test client."""
+def build_app(settings: Settings, redis_url: str, *, consume_events: bool = True,
+              heartbeat_kind: str = "web") -> web.Application:
+    """The whole web application, ready for web.run_app or the aiohttp test client.
+
+    `consume_events=False`: the process only serves (acknowledges webhooks fast); another
+    process runs the event consumers. `crisis worker --events` builds the same app with
+    `heartbeat_kind="events"` and starts it without opening a port."""
     ctx = open_context(settings, redis_url)
     app = web.Application(middlewares=[error_middleware, auth_middleware],
                           client_max_size=settings.max_body_bytes)
     app[CONTEXT] = ctx
+    app[CONSUME_EVENTS] = consume_events
+    app[HEARTBEAT_KIND] = heartbeat_kind
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(_background)
     setup_health(app)

@@ -1,7 +1,8 @@
 """`crisis up`: starts and supervises the centre's processes on one machine.
 
-Children (web processes, RQ workers) run in their own sessions so a Ctrl-C reaches only the
-supervisor, which then stops them in order: web first (in-flight requests finish), workers
+Children (web processes, the event consumers, RQ workers) run in their own sessions so a
+Ctrl-C reaches only the supervisor, which then stops them in order: web first (in-flight
+requests finish), the event consumers next (no new event after the last request), workers
 next (current job finishes), Redis last. A child that dies is restarted; each child also
 exits by itself if the supervisor disappears, so no orphan survives a `kill -9`.
 """
@@ -107,10 +108,11 @@ class Supervisor:
         return 0
 
     def stop(self) -> float:
-        """Stop the web processes, then the workers; returns how long it took."""
+        """Stop the web processes, the event consumers, then the workers; returns how long
+        it took."""
         started = time.monotonic()
         deadline = started + STOP_TIMEOUT_S
-        for group in ("web", "worker"):
+        for group in ("web", "events", "worker"):
             members = [c for c in self.children if c.name.startswith(group) and c.process]
             for child in members:
                 if child.process and child.process.poll() is None:

@@ -17,7 +17,9 @@ from crisis.ports import InboundRequest
 from crisis.settings import Settings
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+_EMPTY_TWIML_BODY = EMPTY_TWIML.encode()  # encoded once: every webhook answers it
 MAX_FORM_BYTES = 64 * 1024
+SIGNATURE_HEADER = "X-Twilio-Signature"
 
 
 async def inbound_request(request: web.Request, settings: Settings) -> InboundRequest:
@@ -26,13 +28,14 @@ async def inbound_request(request: web.Request, settings: Settings) -> InboundRe
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_FORM_BYTES,
                                             actual_size=request.content_length)
     form = await request.post()
+    # Only the header the adapter reads: copying all of them costs on every webhook.
     return InboundRequest(url=settings.base_url + request.path_qs,
-                          headers=dict(request.headers),
+                          headers={SIGNATURE_HEADER: request.headers.get(SIGNATURE_HEADER, "")},
                           form={k: str(v) for k, v in form.items()})
 
 
 def twiml() -> web.Response:
-    return web.Response(text=EMPTY_TWIML, content_type="text/xml")
+    return web.Response(body=_EMPTY_TWIML_BODY, content_type="text/xml", charset="utf-8")
 
 
 def sms_routes(adapter: TwilioSms, store: ConversationStore, settings: Settings

@@ -37,9 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     web = sub.add_parser("web", help="one web process (scale-out on an external Redis)")
     web.add_argument("--reuse-port", action="store_true", help="share the port with siblings")
+    web.add_argument("--no-events", action="store_true",
+                     help="only serve: the event consumers run in a `crisis worker --events`")
     _hidden_parent(web)
     worker = sub.add_parser("worker", help="one background worker (RQ)")
     worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    worker.add_argument("--events", action="store_true",
+                        help="run the event consumers (the pipeline after each webhook or "
+                             "chat message) instead of RQ jobs")
     _hidden_parent(worker)
 
     users = sub.add_parser("users", help="accounts").add_subparsers(dest="action", required=True)

@@ -1,4 +1,10 @@
-"""The long-running commands: `crisis up` (supervisor), `crisis web`, `crisis worker`."""
+"""The long-running commands: `crisis up` (supervisor), `crisis web`, `crisis worker`.
+
+Process model of `crisis up`: web processes only serve and acknowledge (`web --no-events`);
+one `worker --events` process runs the event consumers (auto-answer, queueing, console
+events, site builds), so a burst of webhooks never waits behind the pipeline's work; RQ
+workers run the jobs (outbound SMS, builds, purges).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from rq import Worker
 from twilio.request_validator import RequestValidator
 
 from crisis.app import build_app
+from crisis.web.app_keys import CONTEXT
 from crisis.cli.core_commands import say
 from crisis.cli.runtime import acting_principal, command_context, redis_url_for
 from crisis.demo import DEMO_SCENARIO, ensure_demo, sandbox_twilio_env
@@ -33,6 +40,10 @@ from static_site.service import run_build
 
 log = logging.getLogger(__name__)
 PARENT_CHECK_S = 1.0
+# The event consumers yield the CPU to the web processes when it is short: a webhook's
+# acknowledgement (Twilio retries after 15 s) comes before what happens next, which a
+# backlog in the stream only delays (measured: docs/performance.md, contact centre).
+EVENTS_NICENESS = 5
 
 
 def _watch_parent(parent_pid: int | None) -> None:
@@ -50,7 +61,7 @@ def _watch_parent(parent_pid: int | None) -> None:
 
 def run_web(settings: Settings, args: argparse.Namespace) -> int:
     with redis_url_for(settings) as url:
-        app = build_app(settings, url)
+        app = build_app(settings, url, consume_events=not args.no_events)
         _watch_parent(args.parent_pid)
         log.info("web listening", extra={"url": f"http://{settings.host}:{settings.port}"})
         web.run_app(app, host=settings.host, port=settings.port, reuse_port=args.reuse_port,
@@ -58,7 +69,32 @@ def run_web(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _consume_events(settings: Settings, url: str) -> None:
+    """The whole app, started without a port: every package's subscriptions and what they
+    need (the knowledge-base index kept fresh...) run here until SIGTERM/SIGINT."""
+    app = build_app(settings, url, heartbeat_kind="events")
+    runner = web.AppRunner(app, handle_signals=False)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await runner.setup()
+    log.info("event consumers running", extra={"groups": sorted(app[CONTEXT].subscriptions)})
+    try:
+        await stop.wait()
+    finally:
+        # Handlers in flight finish or are cancelled; an unacknowledged event is read again
+        # by the next consumer (nothing acknowledged to a citizen is lost).
+        await runner.cleanup()
+
+
 def run_worker(settings: Settings, args: argparse.Namespace) -> int:
+    if args.events:
+        with redis_url_for(settings) as url:
+            _watch_parent(args.parent_pid)
+            os.nice(EVENTS_NICENESS)
+            asyncio.run(_consume_events(settings, url))
+        return 0
     with redis_url_for(settings) as url:
         keys = Keys(settings.redis_prefix)
         bind_worker_settings(settings, url)
@@ -131,13 +167,15 @@ def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str])
             asyncio.run(_first_site_build(settings, url))
         reuse = ["--reuse-port"] if args.web_processes > 1 else []
         for number in range(args.web_processes):
-            supervisor.add(f"web-{number + 1}", ["web", *reuse])
+            supervisor.add(f"web-{number + 1}", ["web", "--no-events", *reuse])
+        supervisor.add("events-1", ["worker", "--events"])
         for number in range(args.workers):
             supervisor.add(f"worker-{number + 1}", ["worker"])
         supervisor.start()
         say(f"web       {base}/ ({args.web_processes} process(es)); log in at {base}/login, "
             f"API {base}/api/openapi.json")
-        say(f"workers   {args.workers} (queues: replies, default, bulk)")
+        say(f"workers   {args.workers} (queues: replies, default, bulk) and 1 event consumer "
+            f"process (the pipeline after each acknowledgement)")
         ready = supervisor.wait_ready(f"{base}/readyz")
         if ready is not None:
             say(f"ready in {ready:.1f} s; Ctrl-C stops everything")

@@ -43,8 +43,8 @@ async def test_a_lost_connection_fails_the_calls_then_recovers(
         ctx: Context, prefix: str) -> None:
     script = PipelinedScript(ctx.redis, "return redis.call('INCR', KEYS[1])")
     assert await script([f"{prefix}n"], []) == 1
-    connection = script._connection
-    assert connection is not None
+    assert script._line is not None
+    connection = script._line.connection
     await connection.send_command("CLIENT", "ID")
     client_id = await connection.read_response()
     await ctx.redis.client_kill_filter(_id=client_id)

@@ -20,7 +20,7 @@ from knowledge_base.index_build import build_postings
 from knowledge_base.scoring import PhrasingTable, bm25_scores, top_candidates
 from knowledge_base.synonyms import DEFAULT_SYNONYMS
 from knowledge_base.token_cache import token_cache
-from knowledge_base.text import MAX_QUERY_WORDS, SMS_SPELLINGS, fold, fold_words, pair_pattern, stem, word_forms
+from knowledge_base.text import MAX_QUERY_WORDS, PLACE_MARKERS, SMS_SPELLINGS, STREET_WORDS, stop_words, fold, fold_words, pair_pattern, stem, word_forms
 
 # The question and the alternates are what citizens' questions look like; the answer is
 # written in another register and is long, so its words count for less. Tags are the
@@ -106,6 +106,7 @@ class _LanguageIndex:
         self.pair_heads = frozenset(key.split()[0] for table in (SMS_SPELLINGS if lang == "fr" else {},
                                                                  self.synonyms) for key in table if " " in key)
         self.ids = [a.id for a in articles]
+        self._stop_words = stop_words(lang)
         self.terms: dict[str, int] = {}
         self.vocabulary: dict[str, str] = {}
         # Folded token -> term numbers: each distinct token is normalised and stemmed once.
@@ -196,17 +197,32 @@ class _LanguageIndex:
         return found
 
     def query_terms(self, query: str) -> tuple[list[int | None], int]:
-        """Term numbers of the query's words in order (None for unknown), and the unknown count."""
+        """Term numbers of the query's words in order (None for unknown), and the unknown count.
+
+        An unknown word right after a place marker ("a sommieres", "rue des lilas", "quartier
+        st jean", "route de ales") is left out: citizens locate their message, and a place
+        the articles do not name says nothing about which answer they need.
+        """
         result: list[int | None] = []
+        place = street = False
         for token in self._tokens(" ".join(fold(query).split()[: MAX_QUERY_WORDS * 2])):
             terms = self._token_terms(token)
+            known = bool(terms)
             if terms:
                 result.extend(terms)
-                continue
-            for word in word_forms(token, self.lang, self.synonyms):
-                s = stem(word, self.lang)
-                s = s if s in self.terms else (self.correct(word) or s)
-                result.append(self.terms.get(s))
+            else:
+                for word in word_forms(token, self.lang, self.synonyms):
+                    s = stem(word, self.lang)
+                    # Place markers are real words, and a word after a street word is a name:
+                    # neither is a typo of an article word.
+                    fix = None if street or token in PLACE_MARKERS else self.correct(word)
+                    term = self.terms.get(s if s in self.terms else (fix or s))
+                    known = known or term is not None
+                    if term is not None or not place:
+                        result.append(term)
+            # A place name may run over several words ("saint jean du gard").
+            street = token in STREET_WORDS or (street and not known and token not in PLACE_MARKERS)
+            place = token in PLACE_MARKERS or (place and not known and token not in self._stop_words)
         result = result[:MAX_QUERY_WORDS]
         return result, sum(1 for t in result if t is None)
 

@@ -63,6 +63,9 @@ FRENCH_STOP_WORDS: frozenset[str] = frozenset(
     "est-ce estce apres avant chose rien ok jamais cest".split()
     # Prepositions and generic verbs of motion: they glue a question together but name no topic.
     + "sous vers entre contre chez selon pendant depuis aller va vais vont allez allons".split()
+    # A plea ("aidez-moi", "aidez nous") says the writer is distressed, not what about; asking
+    # how to help others uses the infinitive ("comment aider"), which stays a content word.
+    + "aidez".split()
     # Forms of etre and avoir that the short list above misses.
     + "suis etes sommes serai sera serons seront etais etions etiez etaient avais avait avions "
     "aviez avaient aurai aura aurons auront".split()
@@ -79,6 +82,22 @@ ENGLISH_STOP_WORDS: frozenset[str] = frozenset(
     "were what when where which who why will with would you your yours hi hello thanks".split()
 )
 _STOP_WORDS: Mapping[str, frozenset[str]] = {"fr": FRENCH_STOP_WORDS, "en": ENGLISH_STOP_WORDS}
+# Words after which a citizen names a place: prepositions of place, and words that always
+# start a place name (street types, "saint"). Only a following word the index does not know
+# is treated as a place (see search.query_terms); after a street word it is not even
+# typo-corrected ("saint genies" must not become "sait gene").
+STREET_WORDS: frozenset[str] = frozenset(
+    "rue avenue av bd boulevard chemin impasse allee place quartier residence lotissement cite "
+    "hameau lieu dit st ste saint sainte street road".split()
+)
+PLACE_MARKERS: frozenset[str] = STREET_WORDS | frozenset(
+    "a au aux de d du des pres vers entre et sur route in at near from to of".split()
+)
+
+
+def stop_words(lang: str) -> frozenset[str]:
+    """The stop words of `lang` (French for an unknown language)."""
+    return _STOP_WORDS.get(lang, FRENCH_STOP_WORDS)
 _STEMMER_NAMES: Mapping[str, str] = {"fr": "french", "en": "english"}
 
 
@@ -164,11 +183,20 @@ def _stemmer(lang: str) -> Any:
     return stemmers[lang]
 
 
+# Snowball gives a noun and a verb of different meaning the same stem; for these the noun
+# keeps its own stem. "aide(s)" is financial help ("des aides"), "aider" is to help
+# (volunteering): one stem made "je veux aider" and "ya des aides ?" fight for one article.
+STEM_EXCEPTIONS: Mapping[str, Mapping[str, str]] = {"fr": {"aide": "aide", "aides": "aide"}}
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str, lang: str = "fr") -> str:
     """Snowball stem of one folded word (cached: the vocabulary is small, the stemmer is slow)."""
     if word.isdigit() or len(word) <= 2:
         return word
+    exception = STEM_EXCEPTIONS.get(lang, {}).get(word)
+    if exception is not None:
+        return exception
     result: str = _stemmer(lang).stemWord(word)
     return result
 

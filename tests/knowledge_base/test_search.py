@@ -87,3 +87,22 @@ def test_search_results_do_not_depend_on_the_order_of_rebuilds(flood_articles: l
     before = [fresh.search(q) for q in queries]
     SearchIndex(flood_articles[:5])  # another build in between, with a subset
     assert [SearchIndex(flood_articles).search(q) for q in queries] == before
+
+
+def test_an_unknown_place_name_does_not_count_against_the_question(flood_index: SearchIndex) -> None:
+    plain = flood_index.analyse("coupure de courant")
+    located = flood_index.analyse("coupure de courant rue des lilas a saint hippolyte")
+    # "rue" is an article word (crossing a flooded street) and counts; the names do not.
+    assert located.unknown_words == 0
+    assert located.query_mass == flood_index.analyse("coupure de courant rue").query_mass
+    assert located.hits[0].article_id == plain.hits[0].article_id == "coupure-electricite"
+    # Outside a place phrase an unknown word still counts: it may be the real topic.
+    assert flood_index.analyse("coupure de courant xylophone").unknown_words == 1
+    # A misspelt topic word after a place marker is still corrected, not dropped.
+    corrected = flood_index.analyse("coupure d electriciter")
+    assert corrected.unknown_words == 0 and corrected.hits[0].article_id == "coupure-electricite"
+
+
+def test_financial_aid_and_volunteering_are_told_apart(flood_index: SearchIndex) -> None:
+    assert top(flood_index, "y a des aides pour les sinistres") == "aides-financieres"
+    assert top(flood_index, "je veux aider les sinistres") == "aider-benevole"

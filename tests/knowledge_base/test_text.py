@@ -32,3 +32,9 @@ def test_english_uses_english_stop_words_and_stemmer() -> None:
 
 def test_mixed_scripts_and_markup_do_not_break_tokenising() -> None:
     assert tokenise("Привет 你好 <script>alert(1)</script>") == ["привет", "你好", "script", "alert", "1", "script"]
+
+
+def test_the_noun_aide_keeps_its_own_stem() -> None:
+    from knowledge_base.text import stem
+    assert stem("aides") == stem("aide") != stem("aider")
+    assert tokenise("aidez moi") == []  # a plea, not a topic

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from static_site.manifest import write_manifests
+from static_site.markup import forget_rendered
 from static_site.model import SiteConfig, SiteData
 from static_site.pages import Page, shard_dirs
 from static_site.plan import build_fingerprint, plan_build
@@ -76,6 +77,7 @@ def render_build(data: SiteData, config: SiteConfig, site_dir: Path, build_dir: 
                  base: Path | None, full: bool = False) -> BuildReport:
     """Write a complete build into `build_dir` (not published), reusing `base` when it can."""
     started = time.perf_counter()
+    forget_rendered()
     try:
         plan = plan_build(data, config, base, build_fingerprint(config, templates_fingerprint()),
                           full=full)

@@ -25,6 +25,19 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
+# One publication's body appears on up to ten pages of a build (home, feeds, crisis, areas,
+# lite, CAP): rendered once per build, not once per page. Cleared at the start of each build
+# (forget_rendered) so a long-lived process does the same work as a freshly forked job.
+_MEMO_SIZE = 512
+
+
+def forget_rendered() -> None:
+    """Drop the memo of rendered texts (called at the start of every build)."""
+    render_markdown.cache_clear()
+    _plain_whole.cache_clear()
+
+
+@functools.lru_cache(maxsize=_MEMO_SIZE)
 def render_markdown(source: str, *, limit: int = MAX_BODY) -> str:
     """Sanitised HTML of `source`; a body over `limit` characters is cut, never rendered whole.
 
@@ -40,14 +53,19 @@ def render_markdown(source: str, *, limit: int = MAX_BODY) -> str:
 
 def plain_text(source: str, limit: int = 600) -> str:
     """Markdown reduced to plain text (for SMS, CAP, feeds and the lite pages), cut at `limit`."""
-    text = nh3.clean(_markdown().render(source[:MAX_BODY]), tags=set())
-    text = re.sub(r"[ \t]+", " ", text.replace("&amp;", "&").replace("&lt;", "<")
-                  .replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'"))
-    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    text = _plain_whole(source)
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
     return cut[: cut.rfind(" ")].rstrip(" ,;:") + "…" if " " in cut else cut + "…"
+
+
+@functools.lru_cache(maxsize=_MEMO_SIZE)
+def _plain_whole(source: str) -> str:
+    text = nh3.clean(_markdown().render(source[:MAX_BODY]), tags=set())
+    text = re.sub(r"[ \t]+", " ", text.replace("&amp;", "&").replace("&lt;", "<")
+                  .replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'"))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def safe_slug(value: str) -> str | None:

@@ -1,0 +1,96 @@
+"""Build directories: cloning, the switch, pruning (which must never follow a shard link)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from static_site.builder import BuildReport, build_site_files
+from static_site.markup import plain_text, render_markdown
+from static_site.model import SiteConfig, SiteData
+from static_site.publish import KEEP_BUILDS, clone_tree, list_builds, live_build, remove_tree
+from tests.static_site.conftest import NOW, demo_data
+
+
+def test_clone_links_files_copies_symlinks_and_skips_shards(tmp_path: Path) -> None:
+    source = tmp_path / "a"
+    (source / "x" / "y").mkdir(parents=True)
+    (source / "x" / "y" / "page.html").write_text("page")
+    (source / "shard-target").mkdir()
+    (source / "articles").symlink_to("shard-target")
+    (source / "themes").symlink_to("shard-target")
+    clone_tree(source, tmp_path / "b", skip=frozenset({"themes"}))
+    assert os.path.samefile(source / "x/y/page.html", tmp_path / "b/x/y/page.html")
+    assert os.readlink(tmp_path / "b/articles") == "shard-target"
+    assert not (tmp_path / "b/themes").exists()
+
+
+def test_removing_a_build_unlinks_its_shard_links_without_following_them(tmp_path: Path) -> None:
+    shard = tmp_path / "shard"
+    shard.mkdir()
+    (shard / "index.html").write_text("shared")
+    build = tmp_path / "build"
+    (build / "en").mkdir(parents=True)
+    (build / "en" / "articles").symlink_to(shard)
+    (build / "file").write_text("x")
+    remove_tree(build)
+    assert not build.exists()
+    assert (shard / "index.html").read_text() == "shared"
+
+
+def test_the_report_says_when_the_switch_happened(built: BuildReport, config: SiteConfig,
+                                                  site_dir: Path) -> None:
+    before = time.perf_counter()
+    report = build_site_files(demo_data(), config, site_dir)
+    assert before < report.switched_at < time.perf_counter()
+    assert live_build(site_dir) == report.directory
+
+
+def test_a_pruning_failure_after_the_switch_keeps_the_new_build_online(
+        built: BuildReport, config: SiteConfig, site_dir: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(site: Path) -> None:
+        raise OSError("disk hiccup")
+
+    monkeypatch.setattr("static_site.builder.prune", broken)
+    pub = demo_data().publications[0]
+    newer = msgspec.structs.replace(pub, version=2, title="Toujours en ligne")
+    data = demo_data()
+    report = build_site_files(SiteData.clean(data.crises, [newer, *data.publications[1:]],
+                                             data.articles, NOW), config, site_dir)
+    assert live_build(site_dir) == report.directory and report.directory.is_dir()
+    assert "Toujours en ligne" in (site_dir / "index.html").read_text()
+
+
+def test_pruning_keeps_the_shards_of_every_kept_build(built: BuildReport, config: SiteConfig,
+                                                      site_dir: Path) -> None:
+    data = demo_data()
+    for n in range(KEEP_BUILDS + 2):
+        article = data.articles_in("fr")[0]
+        edited = msgspec.structs.replace(article, answer=f"Réponse n° {n}.")
+        build_site_files(SiteData.clean(data.crises, data.publications,
+                                        [edited if a is article else a for a in data.articles],
+                                        NOW), config, site_dir)
+    builds = list_builds(site_dir)
+    assert len(builds) == KEEP_BUILDS
+    for build in builds:
+        for shard in ("articles", "themes", "en/articles", "en/themes"):
+            assert (build / shard / "index.html").is_file(), (build.name, shard)
+    shards = site_dir.with_name(site_dir.name + ".shards")
+    # Each build changed a French article, so each has its own French articles shard.
+    assert len([p for p in shards.iterdir() if p.name.startswith("articles-")]) == KEEP_BUILDS
+
+
+def test_markdown_is_memoised_within_a_build_and_forgotten_between_builds(
+        built: BuildReport, config: SiteConfig, site_dir: Path) -> None:
+    render_markdown("**gras**")
+    plain_text("**gras**")
+    assert render_markdown.cache_info().currsize > 0
+    build_site_files(SiteData.clean([], [], [], NOW), config, site_dir)
+    # Cleared at the start of the build, which had no text to render: nothing carried over.
+    assert render_markdown.cache_info().currsize == 0
+    assert render_markdown("**gras**") == "<p><strong>gras</strong></p>\n"

@@ -16,7 +16,9 @@ from static_site.manifest import (
     FORMAT, KnowledgeManifest, Manifest, read_knowledge, read_manifest,
 )
 from static_site.model import SiteConfig, SiteData
-from static_site.pages import Page, changed_nodes, core_pages, core_versions, dirty_pages, knowledge_pages
+from static_site.pages import (
+    Page, changed_nodes, core_pages, core_versions, dirty_pages, knowledge_pages, shard_dirs,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,7 +53,7 @@ def plan_build(data: SiteData, config: SiteConfig, base: Path | None, fingerprin
                full: bool = False) -> BuildPlan:
     """Diff `data` against the manifests of `base`; everything when there is nothing to diff."""
     old = None if full else read_manifest(base)
-    if old is not None and old.config != fingerprint:
+    if old is not None and (old.config != fingerprint or not _shards_intact(base, config)):
         old = None
     digest = data.knowledge_digest
     old_knowledge = None
@@ -76,6 +78,12 @@ def plan_build(data: SiteData, config: SiteConfig, base: Path | None, fingerprin
     knowledge = KnowledgeManifest(digest, article_versions, {p.path: p.nodes for p in pages})
     manifest = Manifest(fingerprint, digest, len(pages), versions, core_map)
     return BuildPlan(render + more, delete | gone, changed, manifest, knowledge, True)
+
+
+def _shards_intact(base: Path | None, config: SiteConfig) -> bool:
+    """Whether every shard link of `base` leads to a directory (one may have been deleted by
+    hand): carrying over a section whose files are gone would publish an empty one."""
+    return base is not None and all((base / shard).is_dir() for shard in shard_dirs(config))
 
 
 def _everything(data: SiteData, config: SiteConfig, core: list[Page], versions: dict[str, str],

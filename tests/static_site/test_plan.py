@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import msgspec
@@ -138,3 +139,11 @@ def test_the_sections_read_disjoint_inputs_and_the_knowledge_one_is_the_shards(
     core = list(core_pages(demo_data(), config))
     assert not any(n.startswith("article:") for p in core for n in p.nodes)
     assert not any(p.path.removeprefix("en/").startswith(("articles/", "themes/")) for p in core)
+
+
+def test_a_shard_deleted_by_hand_means_a_full_build(
+        built: BuildReport, config: SiteConfig, site_dir: Path) -> None:
+    shutil.rmtree((site_dir / "en/themes").resolve())
+    report = build_site_files(demo_data(), config, site_dir)
+    assert report.kind == "full"
+    assert (site_dir / "en/themes/index.html").is_file()

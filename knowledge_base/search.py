@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-from bisect import bisect_left, bisect_right
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -12,14 +11,13 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from knowledge_base.article import Article
 from knowledge_base.index_build import build_postings
 from knowledge_base.scoring import PhrasingTable, bm25_scores, top_candidates
 from knowledge_base.synonyms import DEFAULT_SYNONYMS
 from knowledge_base.token_cache import token_cache
+from knowledge_base.typos import FUZZY_MIN_LENGTH, TypoCorrector
 from knowledge_base.text import MAX_QUERY_WORDS, PLACE_MARKERS, SMS_SPELLINGS, STREET_WORDS, stop_words, fold, fold_words, pair_pattern, stem, word_forms
 
 # The question and the alternates are what citizens' questions look like; the answer is
@@ -37,13 +35,6 @@ PHRASE_WEIGHT = 0.6
 # a citizen's question usually restates one known phrasing rather than the whole article.
 RERANK_WEIGHT = 1.0
 RERANK_DEPTH = 30
-# Typo tolerance: only words long enough to have a stable spelling, and only close matches
-# (rapidfuzz normalised Indel similarity, 0-100).
-# Optimal-string-alignment distance counts a swapped pair of letters as one edit, the
-# commonest typing slip; one edit below 8 letters, two from 8, so short words are not
-# "corrected" into other words ("soldes" must not become "seules").
-FUZZY_MIN_LENGTH = 4
-FUZZY_LONG_WORD = 8
 _CACHE_MAX = 50_000
 
 FloatArray = npt.NDArray[np.float32]
@@ -83,19 +74,6 @@ def _short_fields(article: Article) -> list[tuple[str, str]]:
         ("alternates", alt) for alt in article.alternates]
 
 
-def _by_first_letter(vocabulary: Mapping[str, str]) -> dict[str, tuple[list[str], list[int]]]:
-    """Per first letter, the vocabulary sorted by length (stable) and the lengths, so the
-    words of a length range are one slice found by bisection."""
-    groups: dict[str, list[str]] = {}
-    for word in vocabulary:
-        groups.setdefault(word[0], []).append(word)
-    result = {}
-    for letter, words in groups.items():
-        words.sort(key=len)
-        result[letter] = (words, [len(w) for w in words])
-    return result
-
-
 class _LanguageIndex:
     """The postings of one language's articles; built once, then only read."""
 
@@ -113,8 +91,7 @@ class _LanguageIndex:
         self._token_cache: dict[str, tuple[int, ...]] = {}
         built = build_postings(articles, FIELD_WEIGHTS, token_cache(lang, self.synonyms), fold_words, self._tokens,
                                lambda token: self._token_terms(token, build=True), lambda: len(self.terms))
-        self._fuzzy_cache: dict[str, str | None] = {}
-        self._by_letter = _by_first_letter(self.vocabulary)
+        self._typos = TypoCorrector(self.vocabulary)
         self._build_postings(built.term, built.doc, built.tf, built.title, built.lengths)
         self.idf_list: list[float] = self.idf.tolist()
         self.phrasings = PhrasingTable.build(built.phrase_terms, built.phrase_offsets,
@@ -176,26 +153,6 @@ class _LanguageIndex:
         self.post_title = np.asarray(title, dtype=np.bool_)[order]
         self.post_offsets = _offsets(term_a, len(self.terms))
 
-    def correct(self, word: str) -> str | None:
-        """The stem of the closest vocabulary word to a misspelt `word`, or None.
-
-        Candidates share the first letter and a close length: typos rarely hit the first
-        letter, and the restriction keeps a lookup at tens of microseconds on 10,000 articles.
-        """
-        if word in self._fuzzy_cache:
-            return self._fuzzy_cache[word]
-        found = None
-        if len(word) >= FUZZY_MIN_LENGTH and not word.isdigit():
-            edits = 2 if len(word) >= FUZZY_LONG_WORD else 1
-            words, lengths = self._by_letter.get(word[0], ([], []))
-            choices = words[bisect_left(lengths, len(word) - edits):bisect_right(lengths, len(word) + edits)]
-            match = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=edits)
-            if match is not None:
-                found = self.vocabulary[match[0]]
-        if len(self._fuzzy_cache) < _CACHE_MAX:
-            self._fuzzy_cache[word] = found
-        return found
-
     def query_terms(self, query: str) -> tuple[list[int | None], int]:
         """Term numbers of the query's words in order (None for unknown), and the unknown count.
 
@@ -215,7 +172,7 @@ class _LanguageIndex:
                     s = stem(word, self.lang)
                     # Place markers are real words, and a word after a street word is a name:
                     # neither is a typo of an article word.
-                    fix = None if street or token in PLACE_MARKERS else self.correct(word)
+                    fix = None if street or token in PLACE_MARKERS else self._typos.correct(word)
                     term = self.terms.get(s if s in self.terms else (fix or s))
                     known = known or term is not None
                     if term is not None or not place:

@@ -1,0 +1,68 @@
+"""Typo correction of query words against an index's vocabulary (optimal string alignment)."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+# Only words long enough to have a stable spelling are corrected. Optimal-string-alignment
+# distance counts a swapped pair of letters as one edit, the commonest typing slip; one edit
+# below 8 letters, two from 8, so short words are not "corrected" into other words ("soldes"
+# must not become "seules").
+FUZZY_MIN_LENGTH = 4
+FUZZY_LONG_WORD = 8
+_CACHE_MAX = 50_000
+
+
+def letter_mask(word: str) -> int:
+    """The set of the word's characters as 64 bits (characters share bits modulo 64)."""
+    mask = 0
+    for char in word:
+        mask |= 1 << (ord(char) & 63)
+    return mask
+
+
+class TypoCorrector:
+    """Finds the closest vocabulary word to a misspelt word; built once per index, then only read.
+
+    Candidates share the first letter (typos rarely hit it) and a close length: one slice of
+    the words sorted by length. Then a letter-set filter: k edits change at most 2k members
+    of a word's set of letters, so a word whose set differs by more cannot match; it drops
+    most candidates before the exact distance is computed, with the same result.
+    """
+
+    def __init__(self, vocabulary: Mapping[str, str]) -> None:
+        self._stems = vocabulary  # word -> stem
+        groups: dict[str, list[str]] = {}
+        for word in vocabulary:
+            groups.setdefault(word[0], []).append(word)
+        self._by_letter: dict[str, tuple[list[str], list[int], npt.NDArray[np.uint64]]] = {}
+        for letter, words in groups.items():
+            words.sort(key=len)  # stable: same-length words keep their first-seen order
+            masks = np.fromiter((letter_mask(w) for w in words), dtype=np.uint64, count=len(words))
+            self._by_letter[letter] = (words, [len(w) for w in words], masks)
+        self._cache: dict[str, str | None] = {}
+
+    def correct(self, word: str) -> str | None:
+        """The stem of the closest vocabulary word to `word`, or None (cached per word)."""
+        if word in self._cache:
+            return self._cache[word]
+        found = None
+        group = self._by_letter.get(word[0]) if len(word) >= FUZZY_MIN_LENGTH and not word.isdigit() else None
+        if group is not None:
+            words, lengths, masks = group
+            edits = 2 if len(word) >= FUZZY_LONG_WORD else 1
+            lo, hi = bisect_left(lengths, len(word) - edits), bisect_right(lengths, len(word) + edits)
+            differing = np.bitwise_count(masks[lo:hi] ^ np.uint64(letter_mask(word)))
+            choices = [words[lo + i] for i in np.flatnonzero(differing <= 2 * edits).tolist()]
+            match = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=edits)
+            if match is not None:
+                found = self._stems[match[0]]
+        if len(self._cache) < _CACHE_MAX:
+            self._cache[word] = found  # a dict store is atomic: safe for concurrent readers
+        return found

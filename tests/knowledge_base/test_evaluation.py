@@ -10,7 +10,7 @@ from knowledge_base.evaluation import EvalReport, bm25_baseline, evaluate, forma
 from knowledge_base.search import SearchIndex
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-SETS = ["kb-eval-inondation.jsonl", "kb-eval-inondation-holdout.jsonl"]
+SETS = ["kb-eval-inondation.jsonl", "kb-eval-inondation-holdout.jsonl", "kb-eval-inondation-holdout2.jsonl"]
 
 
 def _lines(name: str) -> list[str]:
@@ -25,8 +25,10 @@ def report(request: pytest.FixtureRequest, flood_index: SearchIndex) -> EvalRepo
 def test_evaluation_sets_are_big_enough_and_include_out_of_scope() -> None:
     main = parse_eval_lines(_lines(SETS[0]))
     holdout = parse_eval_lines(_lines(SETS[1]))
+    holdout2 = parse_eval_lines(_lines(SETS[2]))
     assert len(main) >= 120 and sum(i.expected is None for i in main) >= 20
     assert len(holdout) >= 50
+    assert len(holdout2) >= 60 and sum(i.expected is None for i in holdout2) >= 8
 
 
 def test_every_expected_id_exists(flood_articles: list[Article]) -> None:
@@ -35,8 +37,14 @@ def test_every_expected_id_exists(flood_articles: list[Article]) -> None:
         assert {i.expected for i in parse_eval_lines(_lines(name)) if i.expected} <= ids
 
 
-def test_precision_at_1_is_at_least_90_percent(report: EvalReport) -> None:
-    assert report.precision_at_1 >= 0.90
+def test_precision_at_1_is_at_least_90_percent(flood_index: SearchIndex) -> None:
+    for name in SETS[:2]:
+        assert evaluate(flood_index, _lines(name)).precision_at_1 >= 0.90, name
+
+
+@pytest.mark.xfail(strict=True, reason="second holdout: precision@1 0.894 (59 of 66), see docs/knowledge-base.md")
+def test_precision_at_1_on_the_second_holdout_is_at_least_90_percent(flood_index: SearchIndex) -> None:
+    assert evaluate(flood_index, _lines(SETS[2])).precision_at_1 >= 0.90
 
 
 def test_at_most_2_percent_of_all_questions_get_a_wrong_answer(report: EvalReport) -> None:
@@ -47,9 +55,15 @@ def test_two_thirds_of_answerable_questions_get_an_automatic_answer(flood_index:
     assert evaluate(flood_index, _lines(SETS[0])).answered_share >= 2 / 3
 
 
-@pytest.mark.xfail(strict=True, reason="holdout: 56% answered at the default threshold (see docs/knowledge-base.md)")
+@pytest.mark.xfail(strict=True, reason="holdout: 61.0% answered at the default threshold (see docs/knowledge-base.md)")
 def test_two_thirds_of_holdout_questions_get_an_automatic_answer(flood_index: SearchIndex) -> None:
     assert evaluate(flood_index, _lines(SETS[1])).answered_share >= 2 / 3
+
+
+@pytest.mark.xfail(strict=True, reason="second holdout: 40.9% answered at the default threshold "
+                   "(see docs/knowledge-base.md)")
+def test_two_thirds_of_second_holdout_questions_get_an_automatic_answer(flood_index: SearchIndex) -> None:
+    assert evaluate(flood_index, _lines(SETS[2])).answered_share >= 2 / 3
 
 
 def test_we_beat_the_bm25_baseline(flood_articles: list[Article],

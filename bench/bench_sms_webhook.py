@@ -165,6 +165,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--pipeline-in-web", action="store_true",
                         help="run the event consumers inside the web process (old model)")
+    parser.add_argument("--without-pipeline", action="store_true",
+                        help="diagnosis only: nothing consumes the events during the load "
+                             "(they are handled after it); not the benchmark's figure")
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="bench-sms-"))
     redis = EmbeddedRedis(data)
@@ -191,11 +194,13 @@ def main() -> None:
         client = redis_py.Redis(unix_socket_path=str(redis.socket_path), decode_responses=True)
         web_command = ["web"] if args.pipeline_in_web else ["web", "--no-events"]
         web = subprocess.Popen([sys.executable, "-m", "crisis", *web_command], env=env, cwd=data)
-        events = None if args.pipeline_in_web else subprocess.Popen(
-            [sys.executable, "-m", "crisis", "worker", "--events"], env=env, cwd=data)
+        events_command = [sys.executable, "-m", "crisis", "worker", "--events"]
+        events = None if args.pipeline_in_web or args.without_pipeline else subprocess.Popen(
+            events_command, env=env, cwd=data)
         wait_listening(port)
         stream, group = "bench:events", "channels-inbound"
-        wait_consuming(client, stream, group)
+        if not args.without_pipeline:
+            wait_consuming(client, stream, group)
         url = f"http://127.0.0.1:{port}/hooks/twilio/sms"
         redis_pid = int(client.info("server")["process_id"])
         pids = [p.pid for p in (web, events) if p is not None] + [redis_pid]
@@ -205,6 +210,9 @@ def main() -> None:
         cpu[0] = LOADER_CPU[-1]
         ours_rate = ours_sent / args.seconds
         backlog = pipeline_backlog(client, stream, group)
+        if args.without_pipeline:
+            events = subprocess.Popen(events_command, env=env, cwd=data)
+            wait_consuming(client, stream, group)
         drained = wait_drained(client, stream, group)
         half_sent, latencies = run_load(url, args.seconds, args.concurrency,
                                         rate=ours_rate / 2, offset=2)
@@ -222,9 +230,10 @@ def main() -> None:
               f"{bare_cpu / base_sent * 1e6:.0f} us)")
         print(f"inbound SMS webhook:  {ours_rate:8.0f} req/s   ratio {ours_rate / base_rate:.2f} "
               f"(goal >= 0.5); model: "
-              f"{'pipeline in the web process' if events is None else 'web + events process'}")
+              f"{'pipeline in the web process' if events is None else 'web + events process'}"
+              + (" (DIAGNOSIS: pipeline stopped during the load)" if args.without_pipeline else ""))
         print(f"CPU seconds during the {args.seconds:.0f} s max-rate run: web {cpu[web.pid]:.1f}"
-              + (f", events (pipeline) {cpu[events.pid]:.1f}" if events is not None else "")
+              + (f", events (pipeline) {cpu[events.pid]:.1f}" if events and events.pid in cpu else "")
               + f", redis {cpu[redis_pid]:.1f}, load generator {cpu[0]:.1f}; web CPU per request "
               f"{cpu[web.pid] / ours_sent * 1e6:.0f} us; pipeline backlog at the end {backlog} events, caught up in {drained:.1f} s")
         print(f"at half rate ({ours_rate / 2:.0f} req/s): p50 "

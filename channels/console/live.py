@@ -32,6 +32,9 @@ GRACE_S = 15.0  # long enough for a page change; short enough that citizens are 
 PRESENCE_TTL_S = 60.0
 REFRESH_S = 20.0
 SEND_TIMEOUT_S = 2.0
+# Below this many bytes waiting in a socket's transport, a small frame is written at once
+# (aiohttp waits for the socket to drain only above its 64 KiB high-water mark).
+FAST_SEND_BUFFER = 16 * 1024
 
 
 class ConsoleHub:
@@ -41,6 +44,7 @@ class ConsoleHub:
         self.desk = desk
         self.grace_s = grace_s
         self.sockets: dict[str, dict[str, web.WebSocketResponse]] = defaultdict(dict)
+        self._transports: dict[web.WebSocketResponse, asyncio.Transport | None] = {}
         self._timers: dict[str, asyncio.Task[None]] = {}
 
     def presence_key(self, name: str) -> str:
@@ -66,8 +70,11 @@ class ConsoleHub:
         origin = request.headers.get("Origin")
         if origin and urlsplit(origin).netloc != request.host:
             raise Forbidden("the console socket only answers the console's own pages")
-        socket = web.WebSocketResponse(heartbeat=25, max_msg_size=1024)
+        # No permessage-deflate: the events are small JSON, and compressing them would cost
+        # a zlib stream per socket on every fan-out (browsers ask for it by default).
+        socket = web.WebSocketResponse(heartbeat=25, max_msg_size=1024, compress=False)
         await socket.prepare(request)
+        self._transports[socket] = request.transport
         name, socket_id = principal.name, secrets.token_hex(8)
         timer = self._timers.pop(name, None)
         if timer is not None:
@@ -79,6 +86,7 @@ class ConsoleHub:
                 if message.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
                     break
         finally:
+            self._transports.pop(socket, None)
             self.sockets[name].pop(socket_id, None)
             with contextlib.suppress(Exception):
                 await self.desk.ctx.redis.zrem(self.presence_key(name), socket_id)
@@ -113,12 +121,29 @@ class ConsoleHub:
         await self.desk.assign()
 
     async def _fan_out(self, data: str) -> None:
-        sockets = [s for group in self.sockets.values() for s in group.values()]
+        """The event to every socket of this process, encoded once. A socket that reads
+        fast enough (nearly all) is written to in line, without a task of its own; only a
+        socket with a backlog gets a task, bounded by SEND_TIMEOUT_S, so it delays no one."""
+        payload = data.encode()
+        slow: list[web.WebSocketResponse] = []
+        for group in list(self.sockets.values()):
+            for socket in list(group.values()):
+                transport = self._transports.get(socket)
+                if transport is None or transport.is_closing():
+                    continue
+                if transport.get_write_buffer_size() >= FAST_SEND_BUFFER:
+                    slow.append(socket)
+                    continue
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await socket.send_frame(payload, WSMsgType.TEXT)
+        if slow:
+            await asyncio.gather(*(self._send_slowly(s, payload) for s in slow))
 
-        async def one(socket: web.WebSocketResponse) -> None:
-            with contextlib.suppress(ConnectionError, RuntimeError, TimeoutError):
-                await asyncio.wait_for(socket.send_str(data), SEND_TIMEOUT_S)
-        await asyncio.gather(*(one(s) for s in sockets))
+    @staticmethod
+    async def _send_slowly(socket: web.WebSocketResponse, payload: bytes) -> None:
+        with contextlib.suppress(ConnectionError, RuntimeError, TimeoutError):
+            async with asyncio.timeout(SEND_TIMEOUT_S):
+                await socket.send_frame(payload, WSMsgType.TEXT)
 
     async def _refresh(self) -> None:
         for name, group in list(self.sockets.items()):

@@ -40,10 +40,6 @@ from static_site.service import run_build
 
 log = logging.getLogger(__name__)
 PARENT_CHECK_S = 1.0
-# The event consumers yield the CPU to the web processes when it is short: a webhook's
-# acknowledgement (Twilio retries after 15 s) comes before what happens next, which a
-# backlog in the stream only delays (measured: docs/performance.md, contact centre).
-EVENTS_NICENESS = 5
 
 
 def _watch_parent(parent_pid: int | None) -> None:
@@ -92,7 +88,6 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     if args.events:
         with redis_url_for(settings) as url:
             _watch_parent(args.parent_pid)
-            os.nice(EVENTS_NICENESS)
             asyncio.run(_consume_events(settings, url))
         return 0
     with redis_url_for(settings) as url:

@@ -135,10 +135,11 @@ class SiteData:
         return found
 
     def core_versions(self) -> dict[str, str]:
-        """Node -> version for crises, publications and the build itself (a few dozen)."""
+        """Node -> version for crises, publications (and their presence), the build itself."""
         found = {f"crisis:{c.id}": f"{c.version}:{c.state}:{c.level}" for c in self.crises}
         found.update({f"publication:{p.id}": f"{p.version}:{_ts(p.updated_at)}"
                       for p in self.publications})
+        found.update({f"exists:publication:{p.id}": "1" for p in self.publications})
         found["build"] = self.built_at.isoformat()
         return found
 

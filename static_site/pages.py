@@ -1,8 +1,10 @@
 """The site's pages and the explicit dependency graph: which data each page is made from.
 
 Every page names its inputs as nodes ("crisis:<id>", "publication:<id>",
-"article:<lang>:<id>", "topic:<lang>:<tag>", "build"). An incremental build re-renders a page
-only when one of its nodes changed version, appeared or disappeared (see `dirty_pages`).
+"article:<lang>:<id>", "topic:<lang>:<tag>", "build", and "exists:publication:<id>" for a
+page that only needs to know whether a publication is online). An incremental build
+re-renders a page only when one of its nodes changed version, appeared or disappeared (see
+`dirty_pages`).
 """
 
 from __future__ import annotations
@@ -107,8 +109,10 @@ def _language_pages(data: SiteData, lang: str, crisis_nodes: frozenset[str]) -> 
         yield Page(f"{p}crises/{crisis.id}/index.html", "crisis", lang, crisis.id, nodes)
         yield Page(f"{p}lite/crises/{crisis.id}.txt", "lite_crisis", lang, crisis.id, nodes)
     for pub in lang_pubs:
+        # The language switcher needs only to know whether the translation is published: a
+        # new version of the translation leaves this page as it is.
         nodes = _pub_context(pub.id, pub.crisis_id) | {
-            f"publication:{translation_of(pub.id, lang)[1]}"}
+            f"exists:publication:{translation_of(pub.id, lang)[1]}"}
         yield Page(f"{p}publications/{pub.id}/index.html", "publication", lang, pub.id, nodes)
         if pub.easy_read.strip():
             yield Page(f"{p}publications/{pub.id}/facile/index.html", "easy", lang, pub.id, nodes)

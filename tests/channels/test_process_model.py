@@ -1,0 +1,83 @@
+"""The process model of `crisis up`: web processes only acknowledge, `crisis worker --events`
+runs the pipeline behind them."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from redis.exceptions import ResponseError
+
+from crisis.context import Context
+from tests.channels.conftest import signed, sms_form, until
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _start(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "crisis", *args, env={**env, "PATH": "/usr/bin:/bin"},
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 20)
+
+
+@pytest.fixture
+async def processes() -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    started: list[asyncio.subprocess.Process] = []
+    yield started
+    for process in started:
+        await _stop(process)
+
+
+async def _groups(ctx: Context) -> set[str]:
+    try:
+        return {str(g["name"]) for g in await ctx.redis.xinfo_groups(ctx.keys.events)}
+    except ResponseError:  # no stream yet
+        return set()
+
+
+async def test_the_web_acknowledges_and_the_events_process_answers(
+        env: dict[str, str], ctx: Context, processes: list[Any]) -> None:
+    port = _free_port()
+    env = {**env, "CRISIS_PORT": str(port)}
+    processes.append(await _start(env, "web", "--no-events"))
+    base = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as http:
+        async def listening() -> bool:
+            try:
+                async with http.get(f"{base}/healthz") as response:
+                    return response.status == 200
+            except aiohttp.ClientError:
+                return False
+        await until(listening, 30)
+        headers, form = signed("/hooks/twilio/sms", sms_form("je veux un humain", "SMpm1"))
+        async with http.post(f"{base}/hooks/twilio/sms", data=form, headers=headers) as response:
+            assert response.status == 200
+    # Stored and announced, and nobody consumed it: the web process only acknowledged.
+    assert await ctx.redis.xlen(ctx.keys.events) >= 1
+    assert "channels-inbound" not in await _groups(ctx)
+
+    processes.append(await _start(env, "worker", "--events"))
+    conversations = ctx.keys.scoped("ch", "status", "queued")
+
+    async def queued() -> int:
+        return int(await ctx.redis.zcard(conversations))
+    assert await until(queued, 30) == 1
+    events = processes.pop()
+    await _stop(events)
+    assert events.returncode == 0  # SIGTERM: a clean stop
+    assert processes[0].returncode is None  # the web process is still serving

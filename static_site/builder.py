@@ -2,8 +2,9 @@
 
 A build goes to a fresh directory (a reader sees the old site or the new one, never half of
 one). Incremental: the previous build is hard-linked into the new one, then only the pages
-whose inputs changed (static_site.pages) are rendered; untouched shards are shared by
-symlink. A change of template, stylesheet or configuration forces a full build.
+whose inputs changed (static_site.plan over the graph of static_site.pages) are rendered;
+untouched shards (the knowledge section) are shared by symlink. A change of template,
+stylesheet or configuration forces a full build.
 """
 
 from __future__ import annotations
@@ -95,26 +96,47 @@ def render_build(data: SiteData, config: SiteConfig, site_dir: Path, build_dir: 
 
 def _prepare(build_dir: Path, site_dir: Path, previous: Path | None, config: SiteConfig,
              touched: set[str]) -> dict[str, Path]:
-    """Create the new build (cloned from `previous` when incremental); shard dir per prefix."""
+    """Create the new build (cloned from `previous` when incremental); shard dir per prefix.
+
+    A shard with a touched page is copied (hard links) to a new shard directory; the others
+    are linked as they are. A shard inside another one (en/articles inside en) is linked
+    from the outer shard's directory, which is only ever modified when it is a fresh copy.
+    """
     shards = shard_dirs(config)
     build_dir.mkdir(parents=True)
     if previous is not None:
         clone_tree(previous, build_dir, skip=frozenset(shards))
     roots: dict[str, Path] = {}
+    fresh: set[str] = set()
     for shard in shards:
+        outer = next((o for o in roots if shard.startswith(o + "/")), None)
+        if outer is not None and outer not in fresh:
+            # The outer shard is shared as it is; so is everything inside it (a touched page
+            # in here would have made the outer one fresh).
+            roots[shard] = (roots[outer] / shard[len(outer) + 1:]).resolve()
+            continue
         old = (previous / shard).resolve() if previous is not None else None
         dirty = old is None or not old.is_dir() or any(p.startswith(shard + "/") for p in touched)
+        target = old if old is not None and not dirty else _fresh_shard(site_dir, build_dir, shard, old)
         if dirty:
-            target = shards_dir(site_dir) / f"{shard.replace('/', '-')}-{build_dir.name}"
-            if old is not None and old.is_dir():
-                clone_tree(old, target)
-            target.mkdir(parents=True, exist_ok=True)
-        else:
-            assert old is not None
-            target = old
-        link_shard(build_dir, shard, target)
+            fresh.add(shard)
+        parent, relative = (roots[outer], shard[len(outer) + 1:]) if outer else (build_dir, shard)
+        if (parent / relative).is_symlink():  # cloned with its outer shard: keep or replace
+            if not dirty:
+                roots[shard] = target
+                continue
+            (parent / relative).unlink()
+        link_shard(parent, relative, target)
         roots[shard] = target
     return roots
+
+
+def _fresh_shard(site_dir: Path, build_dir: Path, shard: str, old: Path | None) -> Path:
+    target = shards_dir(site_dir) / f"{shard.replace('/', '-')}-{build_dir.name}"
+    if old is not None and old.is_dir():
+        clone_tree(old, target)
+    target.mkdir(parents=True, exist_ok=True)
+    return target
 
 
 def _write_pages(to_render: Sequence[Page], to_delete: set[str], data: SiteData,
@@ -131,7 +153,8 @@ def _write_pages(to_render: Sequence[Page], to_delete: set[str], data: SiteData,
 
 
 def _root_for(path: str, build_dir: Path, roots: dict[str, Path]) -> tuple[Path, str]:
-    for shard, root in roots.items():
+    """The directory a page is written in: its innermost shard's, else the build's."""
+    for shard in sorted(roots, key=len, reverse=True):
         if path.startswith(shard + "/"):
-            return root, path[len(shard) + 1:]
+            return roots[shard], path[len(shard) + 1:]
     return build_dir, path

@@ -36,7 +36,14 @@ def prefix(lang: str) -> str:
 
 
 def shard_dirs(config: SiteConfig) -> tuple[str, ...]:
-    return tuple(f"{prefix(lang)}{name}" for lang in config.langs for name in SHARDED)
+    """Directories stored once and shared between builds by symlink, outer ones first.
+
+    Each other language's root is one (a change to French pages only leaves the whole
+    English tree as it was: one link instead of a copy of its directories), then the
+    knowledge section's directories, which live inside the language roots.
+    """
+    roots = tuple(prefix(lang).rstrip("/") for lang in config.langs if prefix(lang))
+    return (*roots, *(f"{prefix(lang)}{name}" for lang in config.langs for name in SHARDED))
 
 
 def translation_of(publication_id: str, lang: str) -> tuple[str, str]:

@@ -2,7 +2,7 @@
 
     <site>            symlink -> <site>.builds/<build-id>   (what nginx and aiohttp serve)
     <site>.builds/    one directory per build, newest last (names sort by time)
-    <site>.shards/    big sections (articles, themes) shared by builds through directory symlinks
+    <site>.shards/    big sections (other language roots, articles, themes) shared by builds through directory symlinks
     <site>.dark/      pre-rendered scenario sites (static_site.dark_site)
 """
 
@@ -154,13 +154,18 @@ def _remove_dir(path: str) -> None:
 
 
 def _shard_links(root: Path) -> Iterator[Path]:
-    """The shard symlinks of a build: <shard> at its root and under each language folder."""
-    folders = [root, *(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()
-                       and len(p.name) == 2)]
-    for folder in folders:
-        for name in SHARDED:
-            if (folder / name).is_symlink():
-                yield folder / name
+    """The shard symlinks of a build: any link at its root (a language root or a knowledge
+    directory), and the knowledge links inside each language root."""
+    with os.scandir(root) as entries:
+        top = [(Path(e.path), e.is_symlink()) for e in entries
+               if e.is_symlink() or (e.is_dir() and len(e.name) == 2)]
+    for path, is_link in top:
+        if is_link:
+            yield path
+        if len(path.name) == 2 and path.is_dir():
+            for name in SHARDED:
+                if (path / name).is_symlink():
+                    yield path / name
 
 
 def rollback(site_dir: Path, build_id: str | None = None) -> Path:

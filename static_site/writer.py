@@ -31,8 +31,9 @@ def check_relative(relative: str) -> PurePosixPath:
 def target_in(root: Path, relative: str) -> Path:
     """The file `relative` under `root`, refusing anything that resolves outside it."""
     path = root / check_relative(relative)
-    base = root.resolve()
-    if base not in path.parent.resolve().parents and path.parent.resolve() != base:
+    base = os.path.realpath(root)
+    parent = os.path.realpath(path.parent)
+    if parent != base and not parent.startswith(base + os.sep):
         raise UnsafePath(f"refusing to write {relative!r}: it resolves outside {root}")
     return path
 

@@ -94,3 +94,48 @@ def test_markdown_is_memoised_within_a_build_and_forgotten_between_builds(
     # Cleared at the start of the build, which had no text to render: nothing carried over.
     assert render_markdown.cache_info().currsize == 0
     assert render_markdown("**gras**") == "<p><strong>gras</strong></p>\n"
+
+
+def test_a_french_change_shares_the_english_tree_and_an_english_one_copies_it(
+        built: BuildReport, config: SiteConfig, site_dir: Path) -> None:
+    first = live_build(site_dir)
+    assert first is not None
+    data = demo_data()
+    fr = next(p for p in data.publications if p.lang == "fr")
+    en = next(p for p in data.publications if p.lang == "en")
+    newer = msgspec.structs.replace(fr, version=2, title="Nouveau titre")
+    build_site_files(SiteData.clean(data.crises, [newer if p is fr else p for p in data.publications],
+                                    data.articles, NOW), config, site_dir)
+    second = live_build(site_dir)
+    assert second is not None and (second / "en").is_symlink()
+    assert (second / "en").resolve() == (first / "en").resolve()
+
+    english = msgspec.structs.replace(en, version=2, title="New title")
+    publications = [newer if p is fr else english if p is en else p for p in data.publications]
+    build_site_files(SiteData.clean(data.crises, publications, data.articles, NOW), config, site_dir)
+    third = live_build(site_dir)
+    assert third is not None and (third / "en").resolve() != (second / "en").resolve()
+    assert "New title" in (site_dir / "en/index.html").read_text()
+    assert "New title" not in (second / "en/index.html").read_text()  # the old tree untouched
+    assert (third / "en/articles").resolve() == (first / "en/articles").resolve()
+    assert (site_dir / "en/articles/index.html").is_file()
+
+
+def test_an_english_article_change_relinks_its_shards_inside_a_fresh_english_root(
+        built: BuildReport, config: SiteConfig, site_dir: Path) -> None:
+    first = live_build(site_dir)
+    assert first is not None
+    data = demo_data()
+    article = data.articles_in("en")[0]
+    edited = msgspec.structs.replace(article, answer="A reviewed answer.")
+    build_site_files(SiteData.clean(data.crises, data.publications,
+                                    [edited if a is article else a for a in data.articles], NOW),
+                     config, site_dir)
+    second = live_build(site_dir)
+    assert second is not None
+    assert (second / "en").resolve() != (first / "en").resolve()
+    assert (second / "en/articles").resolve() != (first / "en/articles").resolve()
+    for french in ("articles", "themes"):
+        assert (second / french).resolve() == (first / french).resolve()
+    assert "A reviewed answer." in (site_dir / f"en/articles/{article.id}/index.html").read_text()
+    assert "A reviewed answer." not in (first / f"en/articles/{article.id}/index.html").read_text()

@@ -16,9 +16,10 @@ from knowledge_base.article import Article
 from knowledge_base.index_build import build_postings
 from knowledge_base.scoring import PhrasingTable, bm25_scores, top_candidates
 from knowledge_base.synonyms import DEFAULT_SYNONYMS
+from knowledge_base.text import (MAX_QUERY_WORDS, PLACE_MARKERS, SMS_SPELLINGS, STREET_WORDS, fold_words, pair_pattern,
+                                 stem, stop_words, word_forms)
 from knowledge_base.token_cache import token_cache
 from knowledge_base.typos import FUZZY_MIN_LENGTH, TypoCorrector
-from knowledge_base.text import MAX_QUERY_WORDS, PLACE_MARKERS, SMS_SPELLINGS, STREET_WORDS, stop_words, fold, fold_words, pair_pattern, stem, word_forms
 
 # The question and the alternates are what citizens' questions look like; the answer is
 # written in another register and is long, so its words count for less. Tags are the
@@ -162,7 +163,7 @@ class _LanguageIndex:
         """
         result: list[int | None] = []
         place = street = False
-        for token in self._tokens(" ".join(fold(query).split()[: MAX_QUERY_WORDS * 2])):
+        for token in self._tokens(" ".join(fold_words(query)[: MAX_QUERY_WORDS * 2])):
             terms = self._token_terms(token)
             known = bool(terms)
             if terms:

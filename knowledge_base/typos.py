@@ -41,11 +41,13 @@ class TypoCorrector:
         groups: dict[str, list[str]] = {}
         for word in vocabulary:
             groups.setdefault(word[0], []).append(word)
-        self._by_letter: dict[str, tuple[list[str], list[int], npt.NDArray[np.uint64]]] = {}
+        # Words as an object array: selecting the candidates is then one boolean index in C
+        # instead of a Python list comprehension (half the cost of a lookup).
+        self._by_letter: dict[str, tuple[npt.NDArray[np.object_], list[int], npt.NDArray[np.uint64]]] = {}
         for letter, words in groups.items():
             words.sort(key=len)  # stable: same-length words keep their first-seen order
             masks = np.fromiter((letter_mask(w) for w in words), dtype=np.uint64, count=len(words))
-            self._by_letter[letter] = (words, [len(w) for w in words], masks)
+            self._by_letter[letter] = (np.array(words, dtype=object), [len(w) for w in words], masks)
         self._cache: dict[str, str | None] = {}
 
     def correct(self, word: str) -> str | None:
@@ -59,7 +61,7 @@ class TypoCorrector:
             edits = 2 if len(word) >= FUZZY_LONG_WORD else 1
             lo, hi = bisect_left(lengths, len(word) - edits), bisect_right(lengths, len(word) + edits)
             differing = np.bitwise_count(masks[lo:hi] ^ np.uint64(letter_mask(word)))
-            choices = [words[lo + i] for i in np.flatnonzero(differing <= 2 * edits).tolist()]
+            choices = words[lo:hi][differing <= 2 * edits].tolist()
             match = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=edits)
             if match is not None:
                 found = self._stems[match[0]]

@@ -28,8 +28,14 @@ def concatenated_ranges(starts: npt.NDArray[np.integer[Any]], ends: npt.NDArray[
 def bm25_scores(terms: IntArray, offsets: IntArray, docs: IntArray, impact: FloatArray,
                 n_docs: int) -> Float64Array:
     """Sum of the precomputed BM25 impacts of `terms` (distinct term numbers) for every doc."""
-    rows = concatenated_ranges(offsets[terms], offsets[terms + 1])
-    return np.bincount(docs[rows], weights=impact[rows], minlength=n_docs).astype(np.float64, copy=False)
+    # A query has a handful of terms: slicing each posting list is cheaper than building an
+    # index of all their rows.
+    bounds = [(int(offsets[t]), int(offsets[t + 1])) for t in terms.tolist()]
+    if not bounds:
+        return np.zeros(n_docs, dtype=np.float64)
+    hit_docs = np.concatenate([docs[lo:hi] for lo, hi in bounds])
+    weights = np.concatenate([impact[lo:hi] for lo, hi in bounds])
+    return np.bincount(hit_docs, weights=weights, minlength=n_docs).astype(np.float64, copy=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,16 +62,21 @@ class PhrasingTable:
         """Per doc of `docs`, the best idf-weighted Dice overlap 2|P & Q| / (|P| + |Q|) between
         the query and one of its phrasings; `query_weight` is the idf of each query term, 0 elsewhere."""
         first, last = self.doc_offsets[docs], self.doc_offsets[docs + 1]
-        phrasings = concatenated_ranges(first, last)
+        per_doc = (last - first).astype(np.int64)
         best = np.zeros(len(docs), dtype=np.float64)
-        if len(phrasings) == 0:
+        if not per_doc.any():
             return best
-        lo, hi = self.offsets[phrasings], self.offsets[phrasings + 1]
-        entries = concatenated_ranges(lo, hi)
-        local = np.repeat(np.arange(len(phrasings)), (hi - lo).astype(np.int64))
-        common = np.bincount(local, weights=query_weight[self.terms[entries]], minlength=len(phrasings))
+        phrasings = concatenated_ranges(first, last)
+        # A doc's phrasings are contiguous, and so are their terms: one range per doc.
+        entries = concatenated_ranges(self.offsets[first], self.offsets[last])
+        per_phrasing = self.offsets[phrasings + 1] - self.offsets[phrasings]
+        phrasing_starts = np.cumsum(per_phrasing) - per_phrasing
+        common = np.add.reduceat(query_weight[self.terms[entries]].astype(np.float64), phrasing_starts)
+        common[per_phrasing == 0] = 0.0  # (never happens: a phrasing has at least one term)
         match = 2.0 * common / (self.own_mass[phrasings] + query_mass)
-        np.maximum.at(best, np.repeat(np.arange(len(docs)), (last - first).astype(np.int64)), match)
+        doc_starts = np.minimum(np.cumsum(per_doc) - per_doc, len(match) - 1)
+        best = np.maximum.reduceat(match, doc_starts)
+        best[per_doc == 0] = 0.0  # reduceat gives an empty group the next group's first value
         return best
 
 

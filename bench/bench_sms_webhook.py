@@ -165,6 +165,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--pipeline-in-web", action="store_true",
                         help="run the event consumers inside the web process (old model)")
+    parser.add_argument("--events-nice", type=int, default=0, metavar="N",
+                        help="lower the events process's priority by N more than its own "
+                             "(experiments)")
     parser.add_argument("--without-pipeline", action="store_true",
                         help="diagnosis only: nothing consumes the events during the load "
                              "(they are handled after it); not the benchmark's figure")
@@ -194,7 +197,8 @@ def main() -> None:
         client = redis_py.Redis(unix_socket_path=str(redis.socket_path), decode_responses=True)
         web_command = ["web"] if args.pipeline_in_web else ["web", "--no-events"]
         web = subprocess.Popen([sys.executable, "-m", "crisis", *web_command], env=env, cwd=data)
-        events_command = [sys.executable, "-m", "crisis", "worker", "--events"]
+        events_command = ["nice", "-n", str(args.events_nice), sys.executable, "-m", "crisis",
+                          "worker", "--events"]
         events = None if args.pipeline_in_web or args.without_pipeline else subprocess.Popen(
             events_command, env=env, cwd=data)
         wait_listening(port)
@@ -231,7 +235,8 @@ def main() -> None:
         print(f"inbound SMS webhook:  {ours_rate:8.0f} req/s   ratio {ours_rate / base_rate:.2f} "
               f"(goal >= 0.5); model: "
               f"{'pipeline in the web process' if events is None else 'web + events process'}"
-              + (" (DIAGNOSIS: pipeline stopped during the load)" if args.without_pipeline else ""))
+              + (" (DIAGNOSIS: pipeline stopped during the load)" if args.without_pipeline else "")
+              + (f", events process at nice +{args.events_nice}" if args.events_nice else ""))
         print(f"CPU seconds during the {args.seconds:.0f} s max-rate run: web {cpu[web.pid]:.1f}"
               + (f", events (pipeline) {cpu[events.pid]:.1f}" if events and events.pid in cpu else "")
               + f", redis {cpu[redis_pid]:.1f}, load generator {cpu[0]:.1f}; web CPU per request "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import secrets
@@ -40,6 +41,10 @@ from static_site.service import run_build
 
 log = logging.getLogger(__name__)
 PARENT_CHECK_S = 1.0
+# The event consumers yield the CPU to the web processes when it is short: a webhook's
+# acknowledgement (Twilio retries after 15 s, and a retry is more load) comes before what
+# happens next, which a backlog in the stream only delays. Measured in docs/performance.md.
+EVENTS_NICENESS = 5
 
 
 def _watch_parent(parent_pid: int | None) -> None:
@@ -59,6 +64,9 @@ def run_web(settings: Settings, args: argparse.Namespace) -> int:
     with redis_url_for(settings) as url:
         app = build_app(settings, url, consume_events=not args.no_events)
         _watch_parent(args.parent_pid)
+        # What start-up built lives as long as the process: out of the collector's sight, a
+        # full collection (a pause for every request in flight) has far less to walk.
+        gc.freeze()
         log.info("web listening", extra={"url": f"http://{settings.host}:{settings.port}"})
         web.run_app(app, host=settings.host, port=settings.port, reuse_port=args.reuse_port,
                     shutdown_timeout=5.0, print=None, access_log=None, handle_signals=True)
@@ -75,6 +83,7 @@ async def _consume_events(settings: Settings, url: str) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await runner.setup()
+    gc.freeze()  # as in run_web: start-up's objects are never garbage
     log.info("event consumers running", extra={"groups": sorted(app[CONTEXT].subscriptions)})
     try:
         await stop.wait()
@@ -88,6 +97,7 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     if args.events:
         with redis_url_for(settings) as url:
             _watch_parent(args.parent_pid)
+            os.nice(EVENTS_NICENESS)
             asyncio.run(_consume_events(settings, url))
         return 0
     with redis_url_for(settings) as url:

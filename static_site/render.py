@@ -19,6 +19,7 @@ from static_site.markup import plain_text, render_markdown
 from static_site.messages import t
 from static_site.model import SiteConfig, SiteData
 from static_site.pages import Page, prefix, translation_of
+from static_site.template_cache import template_cache
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -29,11 +30,7 @@ def environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("static_site", "templates"),
         autoescape=jinja2.select_autoescape(("html", "xml"), default_for_string=True),
         trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-        auto_reload=False,
-        # Every build job is a fresh fork of the worker: compiling the templates again would
-        # cost ~100 ms per publish; their bytecode (keyed by source checksum) costs ~15 ms.
-        # Jinja keeps it in a private per-user directory under the system temp dir.
-        bytecode_cache=jinja2.FileSystemBytecodeCache())
+        auto_reload=False, bytecode_cache=template_cache())
     env.filters.update(markdown=render_markdown, plain=plain_text, when=when, iso=iso,
                        area_name=area_name)
     env.globals.update(t=t, prefix=prefix)

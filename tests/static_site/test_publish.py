@@ -6,6 +6,7 @@ import os
 import time
 from pathlib import Path
 
+import jinja2
 import msgspec
 import pytest
 
@@ -13,6 +14,7 @@ from static_site.builder import BuildReport, build_site_files
 from static_site.markup import plain_text, render_markdown
 from static_site.model import SiteConfig, SiteData
 from static_site.publish import KEEP_BUILDS, clone_tree, list_builds, live_build, remove_tree
+from static_site.template_cache import SafeBytecodeCache
 from tests.static_site.conftest import NOW, demo_data
 
 
@@ -139,3 +141,20 @@ def test_an_english_article_change_relinks_its_shards_inside_a_fresh_english_roo
         assert (second / french).resolve() == (first / french).resolve()
     assert "A reviewed answer." in (site_dir / f"en/articles/{article.id}/index.html").read_text()
     assert "A reviewed answer." not in (first / f"en/articles/{article.id}/index.html").read_text()
+
+
+def test_a_template_cache_that_cannot_write_or_read_still_renders(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    env = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "Bonjour {{ name }}"}),
+                             bytecode_cache=SafeBytecodeCache(str(not_a_dir)))
+    assert env.get_template("t.html").render(name="Paris") == "Bonjour Paris"
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    jinja2.Environment(loader=jinja2.DictLoader({"t.html": "Bonjour {{ name }}"}),
+                       bytecode_cache=SafeBytecodeCache(str(folder))).get_template("t.html")
+    for cached in folder.iterdir():
+        cached.write_bytes(b"not bytecode")  # a torn or foreign file
+    env = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "Bonjour {{ name }}"}),
+                             bytecode_cache=SafeBytecodeCache(str(folder)))
+    assert env.get_template("t.html").render(name="Lyon") == "Bonjour Lyon"

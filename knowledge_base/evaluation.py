@@ -10,7 +10,7 @@ import msgspec
 import numpy as np
 
 from crisis.errors import InvalidInput
-from knowledge_base.answer import DEFAULT_THRESHOLD, auto_answer, confidence_features
+from knowledge_base.answer import DEFAULT_THRESHOLD, auto_answer
 from knowledge_base.article import Article
 from knowledge_base.search import SearchIndex
 from knowledge_base.text import tokenise
@@ -141,28 +141,6 @@ def _as_corpus(docs: list[list[str]]) -> bm25s.tokenization.Tokenized:
     vocab: dict[str, int] = {}
     ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in docs]
     return bm25s.tokenization.Tokenized(ids=ids, vocab=vocab)
-
-
-def fit_calibration(index: SearchIndex, lines: Iterable[str], *, l2: float = 0.01,
-                    steps: int = 5000) -> tuple[float, tuple[float, ...]]:
-    """Fit (bias, weights) of the confidence logistic on lines whose intent is a question."""
-    items = parse_eval_lines(lines)
-    rows: list[tuple[float, ...]] = []
-    labels: list[float] = []
-    for item in items:
-        analysis = index.analyse(item.q, lang=item.lang, limit=3)
-        if not analysis.hits:
-            continue
-        rows.append(confidence_features(analysis))
-        labels.append(1.0 if analysis.hits[0].article_id == item.expected else 0.0)
-    x = np.hstack([np.ones((len(rows), 1)), np.asarray(rows, dtype=np.float64)])
-    y = np.asarray(labels)
-    w = np.zeros(x.shape[1])
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-x @ w))
-        grad = x.T @ (p - y) / len(y) + l2 * np.r_[0.0, w[1:]]
-        w -= 1.0 * grad
-    return float(w[0]), tuple(float(v) for v in w[1:])
 
 
 def format_report(ours: EvalReport, baseline: EvalReport) -> str:

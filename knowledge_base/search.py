@@ -16,7 +16,7 @@ from knowledge_base.article import Article
 from knowledge_base.index_build import build_postings
 from knowledge_base.scoring import PhrasingTable, bm25_scores, top_candidates
 from knowledge_base.synonyms import DEFAULT_SYNONYMS
-from knowledge_base.text import (MAX_QUERY_WORDS, PLACE_MARKERS, SMS_SPELLINGS, STREET_WORDS, fold_words, pair_pattern,
+from knowledge_base.text import (MAX_QUERY_WORDS, PLACE_MARKERS, ROAD_WORDS, SMS_SPELLINGS, STREET_WORDS, fold_words, pair_pattern,
                                  stem, stop_words, word_forms)
 from knowledge_base.token_cache import token_cache
 from knowledge_base.typos import FUZZY_MIN_LENGTH, TypoCorrector
@@ -68,6 +68,8 @@ class QueryAnalysis:
     hits: tuple[RankedHit, ...]
     query_mass: float  # sum of idf of the query's words (unknown words count at max idf)
     unknown_words: int
+    known_terms: int = 0  # distinct known terms of the query
+    corrected_words: int = 0  # query words understood only through typo correction
 
 
 def _short_fields(article: Article) -> list[tuple[str, str]]:
@@ -154,18 +156,26 @@ class _LanguageIndex:
         self.post_title = np.asarray(title, dtype=np.bool_)[order]
         self.post_offsets = _offsets(term_a, len(self.terms))
 
-    def query_terms(self, query: str) -> tuple[list[int | None], int]:
-        """Term numbers of the query's words in order (None for unknown), and the unknown count.
+    def query_terms(self, query: str) -> tuple[list[int | None], int, int]:
+        """Term numbers of the query's words in order (None for unknown), the unknown count and
+        the number of words understood through typo correction.
 
         An unknown word right after a place marker ("a sommieres", "rue des lilas", "quartier
         st jean", "route de ales") is left out: citizens locate their message, and a place
-        the articles do not name says nothing about which answer they need.
+        the articles do not name says nothing about which answer they need. The road word
+        that starts such an address ("route", "rue"...) leaves with it.
         """
         result: list[int | None] = []
+        corrected = 0
         place = street = False
+        address: tuple[int, int] | None = None  # where the terms of a pending road word are
         for token in self._tokens(" ".join(fold_words(query)[: MAX_QUERY_WORDS * 2])):
             terms = self._token_terms(token)
             known = bool(terms)
+            if token in ROAD_WORDS:
+                address = (len(result), len(result) + len(terms)) if terms else None
+            elif terms:
+                address = None
             if terms:
                 result.extend(terms)
             else:
@@ -175,21 +185,27 @@ class _LanguageIndex:
                     # neither is a typo of an article word.
                     fix = None if street or token in PLACE_MARKERS else self._typos.correct(word)
                     term = self.terms.get(s if s in self.terms else (fix or s))
+                    corrected += s not in self.terms and fix is not None and term is not None
                     known = known or term is not None
                     if term is not None or not place:
                         result.append(term)
+                    elif address is not None:
+                        # "route de nimes", "rue des lilas": the road word is part of an
+                        # address, not the topic (it made "route" outrank the question).
+                        del result[address[0]:address[1]]
+                        address = None
             # A place name may run over several words ("saint jean du gard").
             street = token in STREET_WORDS or (street and not known and token not in PLACE_MARKERS)
             place = token in PLACE_MARKERS or (place and not known and token not in self._stop_words)
         result = result[:MAX_QUERY_WORDS]
-        return result, sum(1 for t in result if t is None)
+        return result, sum(1 for t in result if t is None), corrected
 
     def analyse(self, query: str, limit: int, evidence: bool) -> QueryAnalysis:
-        sequence, unknown = self.query_terms(query)
+        sequence, unknown, corrected = self.query_terms(query)
         known = sorted({t for t in sequence if t is not None})
         mass = sum(self.idf_list[t] for t in known) + unknown * self.max_idf
         if not known:
-            return QueryAnalysis((), mass, unknown)
+            return QueryAnalysis((), mass, unknown, 0, corrected)
         known_terms = np.asarray(known, dtype=np.int32)
         scores = bm25_scores(known_terms, self.post_offsets, self.post_docs, self.post_impact, len(self.ids))
         for a, b in zip(sequence, sequence[1:]):
@@ -208,7 +224,7 @@ class _LanguageIndex:
         order = np.lexsort((candidates, -final))[:limit]
         hits = tuple(self._ranked(int(candidates[i]), float(final[i]), known, mass, float(match[i]),
                                   evidence and rank == 0) for rank, i in enumerate(order.tolist()))
-        return QueryAnalysis(hits, mass, unknown)
+        return QueryAnalysis(hits, mass, unknown, len(known), corrected)
 
     def _ranked(self, doc: int, score: float, known: list[int], mass: float, match: float,
                 evidence: bool) -> RankedHit:

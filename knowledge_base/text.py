@@ -90,6 +90,8 @@ STREET_WORDS: frozenset[str] = frozenset(
     "rue avenue av bd boulevard chemin impasse allee place quartier residence lotissement cite "
     "hameau lieu dit st ste saint sainte street road".split()
 )
+# Words that start an address: when a place name follows them, they leave the question with it.
+ROAD_WORDS: frozenset[str] = frozenset("rue avenue av bd boulevard chemin impasse allee route street road".split())
 PLACE_MARKERS: frozenset[str] = STREET_WORDS | frozenset(
     "a au aux de d du des pres vers entre et sur route in at near from to of".split()
 )

@@ -92,15 +92,27 @@ def test_search_results_do_not_depend_on_the_order_of_rebuilds(flood_articles: l
 def test_an_unknown_place_name_does_not_count_against_the_question(flood_index: SearchIndex) -> None:
     plain = flood_index.analyse("coupure de courant")
     located = flood_index.analyse("coupure de courant rue des lilas a saint hippolyte")
-    # "rue" is an article word (crossing a flooded street) and counts; the names do not.
+    # "rue" is an article word (crossing a flooded street), but here it starts an address and
+    # leaves with the names; on its own it counts.
     assert located.unknown_words == 0
-    assert located.query_mass == flood_index.analyse("coupure de courant rue").query_mass
+    assert located.query_mass == plain.query_mass < flood_index.analyse("coupure de courant rue").query_mass
     assert located.hits[0].article_id == plain.hits[0].article_id == "coupure-electricite"
     # Outside a place phrase an unknown word still counts: it may be the real topic.
     assert flood_index.analyse("coupure de courant xylophone").unknown_words == 1
     # A misspelt topic word after a place marker is still corrected, not dropped.
     corrected = flood_index.analyse("coupure d electriciter")
     assert corrected.unknown_words == 0 and corrected.hits[0].article_id == "coupure-electricite"
+
+
+def test_a_road_word_that_starts_an_address_is_not_the_topic(flood_index: SearchIndex) -> None:
+    assert top(flood_index, "toujours pas de courant route de pezenas") == "coupure-electricite"
+    assert top(flood_index, "la route de pezenas est coupee") == "routes-coupees"
+
+
+def test_typo_corrections_and_known_terms_are_counted(flood_index: SearchIndex) -> None:
+    analysis = flood_index.analyse("coupure d electrisite")
+    assert analysis.corrected_words == 1 and analysis.known_terms >= 2
+    assert flood_index.analyse("coupure d electricite").corrected_words == 0
 
 
 def test_financial_aid_and_volunteering_are_told_apart(flood_index: SearchIndex) -> None:

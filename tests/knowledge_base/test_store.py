@@ -10,6 +10,7 @@ import pytest
 from crisis.audit import read_audit
 from crisis.context import Context
 from crisis.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from knowledge_base.answer import DEFAULT_THRESHOLD
 from knowledge_base.article import Article
 from knowledge_base.importing import export_lines, import_articles, read_article_files
 from knowledge_base.lifecycle import ArticleAction
@@ -134,7 +135,7 @@ async def test_synonyms_and_thresholds_are_the_cells(store: ArticleStore) -> Non
     assert await store.generation() > generation
     await set_threshold(store, "sms", 0.95, actor=CELL)
     values = await thresholds(store)
-    assert values["sms"] == 0.95 and values["chat"] == 0.85
+    assert values["sms"] == 0.95 and values["chat"] == DEFAULT_THRESHOLD
     with pytest.raises(InvalidInput):
         await set_threshold(store, "sms", 0.1, actor=CELL)
     with pytest.raises(InvalidInput, match="unknown channel"):

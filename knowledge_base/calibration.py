@@ -1,0 +1,212 @@
+"""Fitting the auto-answer's confidence: logistic regression in plain numpy, cross-validated by
+leaving one whole evaluation set out (each set was written separately, so a held-out set stands
+for wording the fit has not seen).
+
+Refit with `python -m knowledge_base.calibration` from the project root: it prints the
+cross-validation figures of every candidate feature set and the constants to copy into
+`knowledge_base/answer.py`. Needs no Redis and no crisis: the articles and sets are files.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from knowledge_base.answer import feature_values
+from knowledge_base.article import parse_article_lines
+from knowledge_base.evaluation import parse_eval_lines
+from knowledge_base.intents import Intent, detect_intent
+from knowledge_base.search import SearchIndex
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+ARTICLES = DATA / "kb-inondation.jsonl"
+# The sets the constants are fitted on. The third holdout is NOT here: it tests the fit.
+TRAINING_SETS = ("kb-eval-inondation.jsonl", "kb-eval-inondation-holdout.jsonl",
+                 "kb-eval-inondation-holdout2.jsonl")
+# Candidate feature sets, from the old five upwards; cross-validation picks one.
+CANDIDATES: dict[str, tuple[str, ...]] = {
+    "old5": ("coverage", "title", "margin", "normalised", "phrasing"),
+    "old5+pm": ("coverage", "title", "margin", "normalised", "phrasing", "phrasing_margin"),
+    "old5+pm+words": ("coverage", "title", "margin", "normalised", "phrasing", "phrasing_margin",
+                      "unknown_share", "corrected_share", "terms", "single_term"),
+    "compact": ("coverage", "margin", "phrasing", "phrasing_margin", "unknown_share", "terms"),
+}
+L2_VALUES = (0.3, 1.0, 3.0)
+THRESHOLDS = tuple(round(0.50 + 0.01 * i, 2) for i in range(46))
+# The threshold is the lowest one whose pooled out-of-fold wrong rate stays under this bound,
+# with no held-out set over 2%: a margin under the issue's 2% (4 wrong in the 282 lines), since unseen sets vary.
+MAX_POOLED_WRONG = 0.015
+MAX_FOLD_WRONG = 0.02
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One evaluation line as the calibration sees it."""
+
+    features: dict[str, float]  # empty when the line can never be answered (no hit, not a question)
+    correct: bool  # the top hit is the expected article
+    answerable: bool  # the line has an expected article
+
+
+def lines_of(index: SearchIndex, text: Iterable[str]) -> list[Line]:
+    result = []
+    for item in parse_eval_lines(text):
+        analysis = index.analyse(item.q, lang=item.lang, limit=3)
+        question = detect_intent(item.q) is Intent.QUESTION
+        features = feature_values(analysis) if analysis.hits and question else {}
+        correct = bool(analysis.hits) and analysis.hits[0].article_id == item.expected
+        result.append(Line(features, correct, item.expected is not None))
+    return result
+
+
+def fit_logistic(x: FloatArray, y: FloatArray, l2: float) -> tuple[float, tuple[float, ...]]:
+    """Bias and weights minimising the log loss plus l2/2 * |weights|^2 (Newton's method)."""
+    a = np.hstack([np.ones((len(x), 1)), x])
+    w = np.zeros(a.shape[1])
+    penalty = np.full(a.shape[1], l2)
+    penalty[0] = 0.0
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-(a @ w)))
+        grad = a.T @ (p - y) + penalty * w
+        hessian = (a * (p * (1 - p))[:, None]).T @ a + np.diag(penalty) + 1e-9 * np.eye(len(w))
+        step = np.linalg.solve(hessian, grad)
+        w -= step
+        if float(np.abs(step).max()) < 1e-10:
+            break
+    return float(w[0]), tuple(float(v) for v in w[1:])
+
+
+def _matrix(lines: Sequence[Line], names: Sequence[str]) -> tuple[FloatArray, FloatArray]:
+    rows = [line for line in lines if line.features]
+    x = np.asarray([[line.features[n] for n in names] for line in rows], dtype=np.float64).reshape(len(rows), len(names))
+    return x, np.asarray([1.0 if line.correct else 0.0 for line in rows])
+
+
+def predict(lines: Sequence[Line], names: Sequence[str], bias: float, weights: Sequence[float]) -> FloatArray:
+    """Confidence per line (0 for lines that can never be answered)."""
+    out = np.zeros(len(lines))
+    for i, line in enumerate(lines):
+        if line.features:
+            z = bias + sum(w * line.features[n] for w, n in zip(weights, names))
+            out[i] = 1.0 / (1.0 + np.exp(-z))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    answered_share: float  # right automatic answers / answerable lines
+    wrong: int
+    total: int
+
+    @property
+    def wrong_rate(self) -> float:
+        return self.wrong / self.total if self.total else 0.0
+
+
+def figures(lines: Sequence[Line], confidence: FloatArray, threshold: float) -> Figures:
+    answered = confidence >= threshold
+    right = sum(1 for line, a in zip(lines, answered) if a and line.correct)
+    wrong = sum(1 for line, a in zip(lines, answered) if a and not line.correct)
+    answerable = sum(1 for line in lines if line.answerable)
+    return Figures(right / answerable if answerable else 0.0, wrong, len(lines))
+
+
+def out_of_fold(sets: Mapping[str, Sequence[Line]], names: Sequence[str], l2: float) -> dict[str, FloatArray]:
+    """Each set's confidences from a fit on the other sets only."""
+    result = {}
+    for held in sets:
+        train = [line for name, lines in sets.items() if name != held for line in lines]
+        x, y = _matrix(train, names)
+        bias, weights = fit_logistic(x, y, l2)
+        result[held] = predict(sets[held], names, bias, weights)
+    return result
+
+
+def choose_threshold(sets: Mapping[str, Sequence[Line]], oof: Mapping[str, FloatArray],
+                     lowest: float = 0.0) -> float:
+    """The lowest threshold (from `lowest` up) meeting the wrong-answer bounds with `oof`."""
+    pooled = [line for lines in sets.values() for line in lines]
+    confidence = np.concatenate([oof[name] for name in sets])
+    for t in (t for t in THRESHOLDS if t >= lowest):
+        per_set = [figures(sets[n], oof[n], t) for n in sets]
+        if figures(pooled, confidence, t).wrong_rate <= MAX_POOLED_WRONG and all(
+                f.wrong_rate <= MAX_FOLD_WRONG for f in per_set):
+            return t
+    return THRESHOLDS[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    features: tuple[str, ...]
+    l2: float
+    bias: float
+    weights: tuple[float, ...]
+    threshold: float
+    cv: dict[str, Figures]  # out-of-fold figures per held-out set at `threshold`
+
+
+def calibrate(index: SearchIndex, sets: Mapping[str, Sequence[Line]], *,
+              report: list[str] | None = None) -> Calibration:
+    """Pick the feature set and L2 with the best worst-set out-of-fold answer share at their own
+    cross-validated threshold, then fit on all sets; `cv` gives the out-of-fold figures at the
+    final threshold (raised when the final fit needs it)."""
+    best: tuple[float, str, float, float, dict[str, Figures]] | None = None
+    for label, names in CANDIDATES.items():
+        for l2 in L2_VALUES:
+            oof = out_of_fold(sets, names, l2)
+            t = choose_threshold(sets, oof)
+            cv = {n: figures(sets[n], oof[n], t) for n in sets}
+            worst = min(f.answered_share for f in cv.values())
+            if report is not None:
+                report.append(f"{label:14} l2={l2:<4} t={t:.2f} " + "  ".join(
+                    f"{n}: {f.answered_share:.1%} answered, {f.wrong} wrong ({f.wrong_rate:.1%})" for n, f in cv.items()))
+            if best is None or worst > best[0] + 1e-9:
+                best = (worst, label, l2, t, cv)
+    assert best is not None
+    _, label, l2, threshold, cv = best
+    names = CANDIDATES[label]
+    x, y = _matrix([line for lines in sets.values() for line in lines], names)
+    bias, weights = fit_logistic(x, y, l2)
+    bias, weights = round(bias, 3), tuple(round(w, 3) for w in weights)
+    # The final fit moves the confidences a little: its threshold must meet the same bounds
+    # on the sets themselves, so it may only be raised.
+    fitted = {n: predict(lines, names, bias, weights) for n, lines in sets.items()}
+    raised = choose_threshold(sets, fitted, lowest=threshold)
+    cv = {n: figures(sets[n], oof, raised) for n, oof in out_of_fold(sets, names, l2).items()}
+    return Calibration(names, l2, bias, weights, raised, cv)
+
+
+def training_sets(index: SearchIndex) -> dict[str, list[Line]]:
+    return {name.removeprefix("kb-eval-inondation").removesuffix(".jsonl").lstrip("-") or "main":
+            lines_of(index, (DATA / name).read_text(encoding="utf-8").splitlines()) for name in TRAINING_SETS}
+
+
+def public_index() -> SearchIndex:
+    with ARTICLES.open(encoding="utf-8") as f:
+        return SearchIndex([a for a in parse_article_lines(f) if a.audience == "public"])
+
+
+def main() -> None:
+    index = public_index()
+    report: list[str] = []
+    result = calibrate(index, training_sets(index), report=report)
+    print("\n".join(report))
+    print(f"chosen: {result.features} l2={result.l2} threshold={result.threshold}")
+    for name, f in result.cv.items():
+        print(f"  CV held out {name}: {f.answered_share:.1%} answered, {f.wrong}/{f.total} wrong ({f.wrong_rate:.1%})")
+    print(f"CALIBRATION_FEATURES = {result.features!r}")
+    print(f"CALIBRATION_BIAS = {result.bias}")
+    print(f"CALIBRATION_WEIGHTS = {result.weights!r}")
+    print(f"DEFAULT_THRESHOLD = {result.threshold}")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -10,7 +10,8 @@ from knowledge_base.evaluation import EvalReport, bm25_baseline, evaluate, forma
 from knowledge_base.search import SearchIndex
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-SETS = ["kb-eval-inondation.jsonl", "kb-eval-inondation-holdout.jsonl", "kb-eval-inondation-holdout2.jsonl"]
+SETS = ["kb-eval-inondation.jsonl", "kb-eval-inondation-holdout.jsonl", "kb-eval-inondation-holdout2.jsonl",
+        "kb-eval-inondation-holdout3.jsonl"]  # the third was never used to fit or choose anything
 
 
 def _lines(name: str) -> list[str]:
@@ -26,9 +27,11 @@ def test_evaluation_sets_are_big_enough_and_include_out_of_scope() -> None:
     main = parse_eval_lines(_lines(SETS[0]))
     holdout = parse_eval_lines(_lines(SETS[1]))
     holdout2 = parse_eval_lines(_lines(SETS[2]))
+    holdout3 = parse_eval_lines(_lines(SETS[3]))
     assert len(main) >= 120 and sum(i.expected is None for i in main) >= 20
     assert len(holdout) >= 50
     assert len(holdout2) >= 60 and sum(i.expected is None for i in holdout2) >= 8
+    assert len(holdout3) >= 70 and sum(i.expected is None for i in holdout3) >= 10
 
 
 def test_every_expected_id_exists(flood_articles: list[Article]) -> None:
@@ -40,6 +43,12 @@ def test_every_expected_id_exists(flood_articles: list[Article]) -> None:
 def test_precision_at_1_is_at_least_90_percent(flood_index: SearchIndex) -> None:
     for name in SETS[:3]:
         assert evaluate(flood_index, _lines(name)).precision_at_1 >= 0.90, name
+
+
+@pytest.mark.xfail(strict=True, reason="third holdout (unseen): precision@1 0.893 (75 of 84), "
+                   "see docs/knowledge-base.md")
+def test_precision_at_1_on_the_third_holdout_is_at_least_90_percent(flood_index: SearchIndex) -> None:
+    assert evaluate(flood_index, _lines(SETS[3])).precision_at_1 >= 0.90
 
 
 def test_at_most_2_percent_of_all_questions_get_a_wrong_answer(report: EvalReport) -> None:
@@ -55,6 +64,12 @@ def test_two_thirds_of_answerable_questions_get_an_automatic_answer(flood_index:
                    "(57.6% out of fold; see docs/knowledge-base.md)")
 def test_two_thirds_of_second_holdout_questions_get_an_automatic_answer(flood_index: SearchIndex) -> None:
     assert evaluate(flood_index, _lines(SETS[2])).answered_share >= 2 / 3
+
+
+@pytest.mark.xfail(strict=True, reason="third holdout (unseen): 47.6% answered at the default threshold 0.84 "
+                   "(see docs/knowledge-base.md)")
+def test_two_thirds_of_third_holdout_questions_get_an_automatic_answer(flood_index: SearchIndex) -> None:
+    assert evaluate(flood_index, _lines(SETS[3])).answered_share >= 2 / 3
 
 
 def test_we_beat_the_bm25_baseline(flood_articles: list[Article],

@@ -100,6 +100,27 @@ def test_a_failed_build_leaves_the_previous_site_online(
     assert (site_dir / "index.html").is_file()
 
 
+def test_a_write_failing_in_a_writer_thread_fails_the_build_and_keeps_the_site(
+        built: BuildReport, config: SiteConfig, site_dir: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The demo site is over PARALLEL_WRITE_FROM pages: a full build writes from threads.
+    from static_site import builder
+    assert built.total_pages >= builder.PARALLEL_WRITE_FROM
+    before = live_build(site_dir)
+    real_write = builder.write_file
+
+    def disk_full(root: Path, relative: str, data: bytes) -> int:
+        if relative.endswith("index.html") and "crises" in relative:
+            raise OSError(28, "No space left on device")
+        return real_write(root, relative, data)
+
+    monkeypatch.setattr("static_site.builder.write_file", disk_full)
+    with pytest.raises(BuildFailed, match="No space left"):
+        build_site_files(demo_data(), config, site_dir, full=True)
+    assert live_build(site_dir) == before
+    assert (site_dir / "index.html").is_file()
+
+
 def test_a_template_or_config_change_forces_a_full_build(built: BuildReport, site_dir: Path) -> None:
     report = build_site_files(demo_data(), SiteConfig(base_url="https://autre.example.fr"), site_dir)
     assert report.kind == "full" and report.pages == report.total_pages

@@ -1,17 +1,20 @@
 """Inbound SMS webhook throughput and latency, against a bare aiohttp handler, in one run.
 
-    python bench/bench_sms_webhook.py [--seconds 8] [--concurrency 32] [--pipeline-in-web]
+    python bench/bench_sms_webhook.py [--seconds 4] [--rounds 3] [--concurrency 32]
+                                      [--pipeline-in-web]
 
-Starts an embedded Redis, then (one at a time, each serving HTTP from one process on a free
-port, loaded by the same client with the same number of connections):
+Starts an embedded Redis, then two servers, each serving HTTP from one process on a free
+port, loaded in turn (3 alternating rounds, so the machine's other load weighs on both
+alike) by the same client with the same number of connections:
   1. baseline: a bare aiohttp app whose handler answers 200 to any POST;
   2. ours, as `crisis up` runs it: `crisis web --no-events` with Twilio on, the real
      /hooks/twilio/sms (signature check, dedupe, persist, event for the background pipeline,
      empty TwiML), and beside it `crisis worker --events`, the background pipeline
      (auto-answer, queueing, console events) on the same cores, running during the load.
      `--pipeline-in-web` runs the pipeline inside the web process instead (the old model).
-The load comes from a separate process (aiohttp client, signed Twilio forms, a new
-MessageSid per request). Prints requests/s of both and the ratio, the CPU seconds each of
+While the bare handler is loaded the pipeline is paused (SIGSTOP), so its catching up is
+counted in our phases only. The load comes from a separate process (aiohttp client, signed
+Twilio forms, a new MessageSid per request). Prints requests/s of both and the ratio, the CPU seconds each of
 our processes used, p50/p99 latency of ours at half its max rate, how long the pipeline took
 to catch up after the load, and checks that every acknowledged message was persisted.
 """
@@ -22,6 +25,7 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -161,7 +165,10 @@ def wait_drained(client: Any, stream: str, group: str, timeout: float = 300) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--seconds", type=float, default=4.0, help="per phase")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="bare and ours alternate this many times (the machine's other "
+                             "load then weighs on both alike)")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--pipeline-in-web", action="store_true",
                         help="run the event consumers inside the web process (old model)")
@@ -176,18 +183,8 @@ def main() -> None:
     redis = EmbeddedRedis(data)
     redis.start()
     try:
-        port = free_port()
-        bare = subprocess.Popen([sys.executable, "-c", BARE, str(port)])
-        wait_listening(port)
-        bare_cpu = cpu_seconds(bare.pid)
-        base_sent, _ = run_load(f"http://127.0.0.1:{port}/hooks/twilio/sms", args.seconds,
-                                args.concurrency)
-        bare_cpu = cpu_seconds(bare.pid) - bare_cpu
-        bare.terminate()
-        bare.wait()
-        base_rate = base_sent / args.seconds
-
-        port = free_port()
+        bare_port, port = free_port(), free_port()
+        bare = subprocess.Popen([sys.executable, "-c", BARE, str(bare_port)])
         env = {**os.environ, "REDIS_URL": redis.url, "CRISIS_PORT": str(port),
                "CRISIS_DATA_DIR": str(data), "CRISIS_PUBLIC_URL": PUBLIC,
                "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": TOKEN,
@@ -201,6 +198,7 @@ def main() -> None:
                           "worker", "--events"]
         events = None if args.pipeline_in_web or args.without_pipeline else subprocess.Popen(
             events_command, env=env, cwd=data)
+        wait_listening(bare_port)
         wait_listening(port)
         stream, group = "bench:events", "channels-inbound"
         if not args.without_pipeline:
@@ -208,18 +206,42 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}/hooks/twilio/sms"
         redis_pid = int(client.info("server")["process_id"])
         pids = [p.pid for p in (web, events) if p is not None] + [redis_pid]
-        cpu_before = {pid: cpu_seconds(pid) for pid in pids}
-        ours_sent, _ = run_load(url, args.seconds, args.concurrency, offset=1)
-        cpu = {pid: cpu_seconds(pid) - before for pid, before in cpu_before.items()}
-        cpu[0] = LOADER_CPU[-1]
-        ours_rate = ours_sent / args.seconds
+        cpu = dict.fromkeys([0, bare.pid, *pids], 0.0)
+        loader = {"bare": 0.0, "ours": 0.0}
+        base_sent = ours_sent = 0
+        rounds: list[float] = []
+        for number in range(args.rounds):
+            # While the bare handler is measured, the pipeline (catching up on our previous
+            # phase) is paused, so its work is counted in our phases only.
+            if events is not None:
+                events.send_signal(signal.SIGSTOP)
+            before = cpu_seconds(bare.pid)
+            sent, _ = run_load(f"http://127.0.0.1:{bare_port}/hooks/twilio/sms", args.seconds,
+                               args.concurrency, offset=(1 + number) * 1_000_000)
+            cpu[bare.pid] += cpu_seconds(bare.pid) - before
+            loader["bare"] += LOADER_CPU[-1]
+            base_sent += sent
+            if events is not None:
+                events.send_signal(signal.SIGCONT)
+            before_ours = {pid: cpu_seconds(pid) for pid in pids}
+            ours, _ = run_load(url, args.seconds, args.concurrency,
+                               offset=(1 + number) * 1_000_000)
+            for pid in pids:
+                cpu[pid] += cpu_seconds(pid) - before_ours[pid]
+            loader["ours"] += LOADER_CPU[-1]
+            ours_sent += ours
+            rounds.append(ours / sent)
+        bare.terminate()
+        bare.wait()
+        measured = args.seconds * args.rounds
+        base_rate, ours_rate = base_sent / measured, ours_sent / measured
         backlog = pipeline_backlog(client, stream, group)
         if args.without_pipeline:
             events = subprocess.Popen(events_command, env=env, cwd=data)
             wait_consuming(client, stream, group)
         drained = wait_drained(client, stream, group)
-        half_sent, latencies = run_load(url, args.seconds, args.concurrency,
-                                        rate=ours_rate / 2, offset=2)
+        half_sent, latencies = run_load(url, 8.0, args.concurrency, rate=ours_rate / 2,
+                                        offset=8_000_000)
         wait_drained(client, stream, group)
         web.terminate()
         web.wait()
@@ -229,18 +251,22 @@ def main() -> None:
         stored = sum(client.llen(key) for key in client.scan_iter("bench:ch:{c:*}:messages"))
         inbound = sum(1 for key in client.scan_iter("bench:ch:seen:sms:*"))
         latencies.sort()
-        print(f"bare aiohttp handler: {base_rate:8.0f} req/s (CPU seconds: server {bare_cpu:.1f}, "
-              f"load generator {LOADER_CPU[0]:.1f}; server CPU per request "
-              f"{bare_cpu / base_sent * 1e6:.0f} us)")
+        model = "pipeline in the web process" if events is None else "web + events process"
+        print(f"{args.rounds} rounds of {args.seconds:.0f} s each, alternating, "
+              f"{args.concurrency} connections")
+        print(f"bare aiohttp handler: {base_rate:8.0f} req/s (CPU s: server {cpu[bare.pid]:.1f}, "
+              f"load generator {loader['bare']:.1f}; server CPU per request "
+              f"{cpu[bare.pid] / base_sent * 1e6:.0f} us)")
         print(f"inbound SMS webhook:  {ours_rate:8.0f} req/s   ratio {ours_rate / base_rate:.2f} "
-              f"(goal >= 0.5); model: "
-              f"{'pipeline in the web process' if events is None else 'web + events process'}"
+              f"(goal >= 0.5; per round {', '.join(f'{r:.2f}' for r in rounds)}); model: {model}"
               + (" (DIAGNOSIS: pipeline stopped during the load)" if args.without_pipeline else "")
               + (f", events process at nice +{args.events_nice}" if args.events_nice else ""))
-        print(f"CPU seconds during the {args.seconds:.0f} s max-rate run: web {cpu[web.pid]:.1f}"
-              + (f", events (pipeline) {cpu[events.pid]:.1f}" if events and events.pid in cpu else "")
-              + f", redis {cpu[redis_pid]:.1f}, load generator {cpu[0]:.1f}; web CPU per request "
-              f"{cpu[web.pid] / ours_sent * 1e6:.0f} us; pipeline backlog at the end {backlog} events, caught up in {drained:.1f} s")
+        print(f"CPU s in our phases: web {cpu[web.pid]:.1f}"
+              + (f", events (pipeline) {cpu[events.pid]:.1f}" if events and events.pid in cpu
+                 else "")
+              + f", redis {cpu[redis_pid]:.1f}, load generator {loader['ours']:.1f}; web CPU "
+              f"per request {cpu[web.pid] / ours_sent * 1e6:.0f} us; pipeline backlog at the "
+              f"end {backlog} events, caught up in {drained:.1f} s")
         print(f"at half rate ({ours_rate / 2:.0f} req/s): p50 "
               f"{statistics.median(latencies) * 1000:.1f} ms, p99 "
               f"{latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f} ms")

@@ -14,9 +14,10 @@ alike) by the same client with the same number of connections:
      `--pipeline-in-web` runs the pipeline inside the web process instead (the old model).
 While the bare handler is loaded the pipeline is paused (SIGSTOP), so its catching up is
 counted in our phases only. The load comes from a separate process (aiohttp client, signed
-Twilio forms, a new MessageSid per request). Prints requests/s of both and the ratio, the CPU seconds each of
-our processes used, p50/p99 latency of ours at half its max rate, how long the pipeline took
-to catch up after the load, and checks that every acknowledged message was persisted.
+Twilio forms, a new MessageSid per request). Prints requests/s of both and the ratio, the
+CPU seconds each of our processes used, p50/p99 latency of ours at half its max rate, how
+long the pipeline took to catch up after the load, and checks that every acknowledged
+message was persisted.
 """
 
 from __future__ import annotations

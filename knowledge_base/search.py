@@ -59,6 +59,7 @@ class RankedHit:
     coverage: float  # share of the query's idf mass found anywhere in the article (top hit only)
     title_coverage: float  # share found in the question, alternates or tags (top hit only)
     phrasing_match: float  # best idf-weighted Dice overlap with the question or one alternate
+    phrasing_cover: float = 0.0  # largest share of the query's idf mass inside one phrasing (top hit only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ class QueryAnalysis:
     unknown_words: int
     known_terms: int = 0  # distinct known terms of the query
     corrected_words: int = 0  # query words understood only through typo correction
+    neighbour_tag: bool = False  # the top two hits share a tag (close topics of one family)
 
 
 def _short_fields(article: Article) -> list[tuple[str, str]]:
@@ -87,6 +89,7 @@ class _LanguageIndex:
         self.pair_heads = frozenset(key.split()[0] for table in (SMS_SPELLINGS if lang == "fr" else {},
                                                                  self.synonyms) for key in table if " " in key)
         self.ids = [a.id for a in articles]
+        self.tags = [frozenset(a.tags) for a in articles]
         self._stop_words = stop_words(lang)
         self.terms: dict[str, int] = {}
         self.vocabulary: dict[str, str] = {}
@@ -224,7 +227,9 @@ class _LanguageIndex:
         order = np.lexsort((candidates, -final))[:limit]
         hits = tuple(self._ranked(int(candidates[i]), float(final[i]), known, mass, float(match[i]),
                                   evidence and rank == 0) for rank, i in enumerate(order.tolist()))
-        return QueryAnalysis(hits, mass, unknown, len(known), corrected)
+        top_two = [int(candidates[i]) for i in order[:2].tolist()]
+        neighbour = len(top_two) == 2 and not self.tags[top_two[0]].isdisjoint(self.tags[top_two[1]])
+        return QueryAnalysis(hits, mass, unknown, len(known), corrected, neighbour)
 
     def _ranked(self, doc: int, score: float, known: list[int], mass: float, match: float,
                 evidence: bool) -> RankedHit:
@@ -237,7 +242,17 @@ class _LanguageIndex:
             if pos < hi and self.post_docs[pos] == doc:
                 found += self.idf_list[t]
                 in_title += self.idf_list[t] if self.post_title[pos] else 0.0
-        return RankedHit(self.ids[doc], score, found / mass, in_title / mass, match)
+        return RankedHit(self.ids[doc], score, found / mass, in_title / mass, match,
+                         self._phrasing_cover(doc, known) / mass)
+
+    def _phrasing_cover(self, doc: int, known: list[int]) -> float:
+        """The largest idf mass of the query's terms found in one phrasing of `doc`."""
+        table, wanted = self.phrasings, set(known)
+        best = 0.0
+        for p in range(int(table.doc_offsets[doc]), int(table.doc_offsets[doc + 1])):
+            terms = table.terms[int(table.offsets[p]):int(table.offsets[p + 1])].tolist()
+            best = max(best, sum(self.idf_list[t] for t in terms if t in wanted))
+        return best
 
 
 def _offsets(keys: npt.NDArray[np.integer[Any]], count: int) -> IntArray:

@@ -87,6 +87,16 @@ DEFAULT_SYNONYMS: Mapping[str, str] = {
     # money and papers
     "fric": "argent",
     "thune": "argent",
+    "thunes": "argent",
+    "pognon": "argent",
+    "oseille": "argent",
+    # money words ("argent" itself stays: asked for it is aid, offered it is volunteering)
+    "indemnite": "indemnisation",
+    "indemnites": "indemnisation",
+    "indemnise": "indemnisation",
+    "indemnises": "indemnisation",
+    "rembourse": "indemnisation",
+    "remboursement": "indemnisation",
     "cni": "carte identite",
     "assureur": "assurance",
     "cat nat": "catastrophe naturelle",
@@ -101,6 +111,11 @@ DEFAULT_SYNONYMS: Mapping[str, str] = {
     "chienne": "chien",
     "chatte": "chat",
     "minou": "chat",
+    # farm animals: the livestock article names few species
+    **{word: f"{word} betail elevage" for word in (
+        "vache", "vaches", "veau", "veaux", "brebis", "mouton", "moutons", "agneau", "agneaux",
+        "chevre", "chevres", "cochon", "cochons", "porc", "porcs", "poule", "poules", "volaille",
+        "volailles", "cheval", "chevaux", "troupeau", "troupeaux", "bestiaux", "betail", "ane", "anes")},
     # flood vocabulary
     "crue": "crue inondation",
     "inonde": "inondation",

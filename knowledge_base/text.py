@@ -47,6 +47,17 @@ SMS_SPELLINGS: Mapping[str, str] = {
     "avc": "avec", "bi1": "bien", "rien2": "rien", "2m1": "demain", "dem1": "demain",
     "pdt": "pendant", "mm": "meme", "oqp": "occupe", "tlm": "tout le monde",
     "leau": "l eau", "lelectricite": "l electricite", "durgence": "d urgence",
+    # Clipped forms of the domain's own words, as typed on a phone keyboard.
+    "elec": "electricite", "elect": "electricite", "elek": "electricite", "assu": "assurance",
+    "assur": "assurance", "apparts": "appartements", "appt": "appartement", "apt": "appartement",
+    "voit": "voiture", "num": "numero", "nums": "numeros", "tph": "telephone",
+    "tels": "telephones", "evac": "evacuation", "evacs": "evacuation",
+    "congelo": "congelateur", "hosto": "hopital", "pharma": "pharmacie", "ordo": "ordonnance",
+    "pref": "prefecture", "hdv": "mairie", "mair": "mairie", "secu": "securite", "docs": "papiers documents",
+    "rezo": "reseau", "wifi": "internet", "kil": "qu il", "ki": "qui", "kes": "qu est",
+    "koman": "comment", "komen": "comment", "qqun": "quelqu un", "qlq": "quelques", "qlqs": "quelques",
+    "vrmt": "vraiment", "slmt": "seulement", "dja": "deja", "pa": "pas", "jsui": "je suis",
+    "oskour": "au secours", "pls": "s il te plait", "plz": "s il te plait",
 }
 
 # Why: function words carry no topic; leaving them in lets "est-ce que je peux" outrank
@@ -188,7 +199,11 @@ def _stemmer(lang: str) -> Any:
 # Snowball gives a noun and a verb of different meaning the same stem; for these the noun
 # keeps its own stem. "aide(s)" is financial help ("des aides"), "aider" is to help
 # (volunteering): one stem made "je veux aider" and "ya des aides ?" fight for one article.
-STEM_EXCEPTIONS: Mapping[str, Mapping[str, str]] = {"fr": {"aide": "aide", "aides": "aide"}}
+# (Kept together: "don(s)" and "donner", since giving in a crisis is donating.)
+# "pompier(s)" keeps a stem apart from "pomper" even if a stemmer version merges them.
+STEM_EXCEPTIONS: Mapping[str, Mapping[str, str]] = {"fr": {
+    "aide": "aide", "aides": "aide",
+    "pompier": "pompier", "pompiers": "pompier"}}
 
 
 @lru_cache(maxsize=200_000)

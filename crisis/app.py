@@ -21,7 +21,7 @@ import monitoring
 import static_site
 from crisis.context import Context, open_context
 from crisis.events import Handler
-from crisis.heartbeat import INTERVAL_S, beat
+from crisis.heartbeat import EVENTS_KIND, INTERVAL_S, beat
 from crisis.metrics import EVENTS_HANDLED
 from crisis.settings import Settings
 from crisis.types import Event
@@ -61,8 +61,13 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     tasks = [asyncio.create_task(ctx.bus.consume(group, _counted(group, handler), stop=stop),
                                  name=f"events-{group}")
              for group, handler in groups]
-    tasks.append(asyncio.create_task(_heartbeat(ctx, stop, app[HEARTBEAT_KIND]),
-                                     name="heartbeat"))
+    # A process that consumes events also beats as one, so readiness can tell when no
+    # process at all answers citizens (every web started with --no-events, no events worker).
+    kinds = [app[HEARTBEAT_KIND]]
+    if app[CONSUME_EVENTS] and EVENTS_KIND not in kinds:
+        kinds.append(EVENTS_KIND)
+    tasks.extend(asyncio.create_task(_heartbeat(ctx, stop, kind), name=f"heartbeat-{kind}")
+                 for kind in kinds)
     yield
     stop.set()
     for task in tasks:

@@ -43,10 +43,16 @@ async def alive(client: aioredis.Redis, keys: Keys, kind: str) -> list[str]:
     return [str(n) for n in await client.zrangebyscore(keys.heartbeats(kind), time.time(), "+inf")]
 
 
+# The kind a process beats as when it runs the event consumers (the inbound pipeline): a
+# `crisis worker --events`, or a `crisis web` started without --no-events (which beats as both).
+EVENTS_KIND = "events"
+
+
 async def process_counts(client: aioredis.Redis, keys: Keys) -> dict[str, int]:
-    """How many web processes and workers beat now (status, situation view)."""
+    """How many web processes, RQ workers and event consumers beat now (status, situation)."""
     return {"web_processes": len(await alive(client, keys, "web")),
-            "workers": len(await alive(client, keys, "worker"))}
+            "workers": len(await alive(client, keys, "worker")),
+            "event_consumers": len(await alive(client, keys, EVENTS_KIND))}
 
 
 def start_beating_thread(client: redis.Redis, keys: Keys, kind: str) -> threading.Event:

@@ -83,7 +83,8 @@ async def status(ctx: Context, actor: Principal, args: argparse.Namespace) -> No
         areas = ",".join(crisis.areas) or "national"
         print(f"{crisis.id:<32} {crisis.state.value:<14} level {crisis.level}  {areas:<16} "
               f"{crisis.title}")
-    print(f"processes: {counts['web_processes']} web, {counts['workers']} worker(s)")
+    print(f"processes: {counts['web_processes']} web, {counts['workers']} worker(s), "
+          f"{counts['event_consumers']} event consumer(s)")
 
 
 async def transition(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:

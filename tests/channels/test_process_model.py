@@ -67,6 +67,11 @@ async def test_the_web_acknowledges_and_the_events_process_answers(
         headers, form = signed("/hooks/twilio/sms", sms_form("je veux un humain", "SMpm1"))
         async with http.post(f"{base}/hooks/twilio/sms", data=form, headers=headers) as response:
             assert response.status == 200
+        # Nobody answers citizens yet: readiness says so, and what to start.
+        async with http.get(f"{base}/readyz") as response:
+            ready = await response.json()
+        assert response.status == 503 and ready["event_consumers"] == 0
+        assert any("--events" in problem for problem in ready["problems"])
     # Stored and announced, and nobody consumed it: the web process only acknowledged.
     assert await ctx.redis.xlen(ctx.keys.events) >= 1
     assert "channels-inbound" not in await _groups(ctx)
@@ -77,6 +82,9 @@ async def test_the_web_acknowledges_and_the_events_process_answers(
     async def queued() -> int:
         return int(await ctx.redis.zcard(conversations))
     assert await until(queued, 30) == 1
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/readyz") as response:
+            assert (await response.json())["event_consumers"] == 1
     events = processes.pop()
     await _stop(events)
     assert events.returncode == 0  # SIGTERM: a clean stop

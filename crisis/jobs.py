@@ -14,11 +14,14 @@ from typing import Any
 
 import redis
 from rq import Queue, Retry
+from rq.queue import EnqueueData
 
 from crisis.keys import Keys
 from crisis.settings import Settings
 
 QUEUE_NAMES = ("replies", "default", "bulk")
+RESULT_TTL_S = 3600
+FAILURE_TTL_S = 7 * 24 * 3600  # a failed send stays a week for the supervisors to see
 
 
 def queue_name(keys: Keys, name: str) -> str:
@@ -30,23 +33,34 @@ def queues(connection: redis.Redis, keys: Keys) -> list[Queue]:
     return [Queue(queue_name(keys, n), connection=connection) for n in QUEUE_NAMES]
 
 
+def _retry(retries: int) -> Retry | None:
+    """Backoff 1 s, 5 s, 30 s..."""
+    return Retry(max=retries, interval=[1, 5, 30][:retries] or [1]) if retries else None
+
+
 class Jobs:
-    """Enqueues jobs; async methods run the blocking RQ call in a thread."""
+    """Enqueues jobs; async methods run the blocking RQ call in a thread.
+
+    `enqueue_async` batches: calls made while a batch is being written to Redis are written
+    together in the next one (one pipeline, one thread hop). Alone, a call waits for nothing;
+    under a burst (thousands of automatic replies) the per-job cost falls several-fold, which
+    is what lets one events process keep up with the webhooks."""
 
     def __init__(self, connection: redis.Redis, keys: Keys) -> None:
         self.connection = connection
         self.keys = keys
         self._queues = {n: Queue(queue_name(keys, n), connection=connection) for n in QUEUE_NAMES}
+        self._waiting: dict[str, list[tuple[EnqueueData, asyncio.Future[str]]]] = {}
+        self._flushing: set[str] = set()
 
     def enqueue(
         self, func_path: str, *args: Any, queue: str = "default", job_id: str | None = None,
         retries: int = 3, **kwargs: Any,
     ) -> str:
         """Enqueue `func_path(*args, **kwargs)`; retried with backoff (1 s, 5 s, 30 s...)."""
-        retry = Retry(max=retries, interval=[1, 5, 30][:retries] or [1]) if retries else None
         job = self._queues[queue].enqueue_call(
-            func_path, args=args, kwargs=kwargs, job_id=job_id, retry=retry,
-            failure_ttl=7 * 24 * 3600, result_ttl=3600)
+            func_path, args=args, kwargs=kwargs, job_id=job_id, retry=_retry(retries),
+            failure_ttl=FAILURE_TTL_S, result_ttl=RESULT_TTL_S)
         return str(job.id)
 
     def enqueue_in(self, delay: dt.timedelta, func_path: str, *args: Any,
@@ -54,8 +68,48 @@ class Jobs:
         """Run later (the worker's scheduler moves it to the queue when due)."""
         return str(self._queues[queue].enqueue_in(delay, func_path, *args).id)
 
-    async def enqueue_async(self, func_path: str, *args: Any, **kwargs: Any) -> str:
-        return await asyncio.to_thread(self.enqueue, func_path, *args, **kwargs)
+    async def enqueue_async(
+        self, func_path: str, *args: Any, queue: str = "default", job_id: str | None = None,
+        retries: int = 3, **kwargs: Any,
+    ) -> str:
+        """`enqueue` without blocking the loop; returns once the job is in Redis."""
+        data = Queue.prepare_data(func_path, args=args, kwargs=kwargs, job_id=job_id,
+                                  retry=_retry(retries), failure_ttl=FAILURE_TTL_S,
+                                  result_ttl=RESULT_TTL_S)
+        done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(queue, []).append((data, done))
+        if queue not in self._flushing:
+            self._flushing.add(queue)
+            asyncio.get_running_loop().create_task(self._flush(queue))
+        return await done
+
+    async def _flush(self, queue: str) -> None:
+        try:
+            while batch := self._waiting.pop(queue, []):
+                try:
+                    ids = await asyncio.to_thread(self._enqueue_many, queue,
+                                                  [data for data, _ in batch])
+                except Exception as error:  # every caller hears of it; none is lost silently
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_exception(error)
+                    continue
+                for (_, done), job_id in zip(batch, ids):
+                    if not done.done():
+                        done.set_result(job_id)
+        finally:
+            self._flushing.discard(queue)
+
+    def _enqueue_many(self, queue: str, datas: list[EnqueueData]) -> list[str]:
+        ids = [d.job_id for d in datas if d.job_id is not None]
+        if len(ids) != len(set(ids)):  # RQ refuses a batch naming one job twice: one by one
+            return [str(self._queues[queue].enqueue_job(self._queues[queue].create_job(
+                d.func, args=d.args, kwargs=d.kwargs, job_id=d.job_id, retry=d.retry,
+                failure_ttl=d.failure_ttl, result_ttl=d.result_ttl)).id) for d in datas]
+        with self.connection.pipeline() as pipe:
+            jobs = self._queues[queue].enqueue_many(datas, pipeline=pipe)
+            pipe.execute()
+        return [str(job.id) for job in jobs]
 
 
 # RQ gives jobs no way to receive objects: the worker's entry point binds its Settings here

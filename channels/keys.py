@@ -2,7 +2,8 @@
 
 | key                              | type   | lifetime                                   |
 |----------------------------------|--------|--------------------------------------------|
-| ch:{c:ID}                        | hash   | until the retention purge (the conversation)|
+| ch:{c:ID}                        | hash   | until the retention purge (the conversation;|
+|                                  |        | fields incl. topic, transfer_note)         |
 | ch:{c:ID}:messages               | list   | same (Message JSON, oldest first)          |
 | ch:{c:ID}:transitions            | list   | same ("status at-iso" per change)          |
 | ch:{c:ID}:outbound               | hash   | same (outbound message id -> list index)   |
@@ -21,7 +22,8 @@
 | ch:queue:skills                  | hash   | conversation id -> "lang|channel|topic|cost"|
 | ch:queue:since                   | hash   | conversation id -> time it entered the queue|
 | ch:stats                         | hash   | service-level totals (contacts, waits...)  |
-| ch:op:{name}                     | hash   | operator state: status, capacity, load...  |
+| ch:op:{name}                     | hash   | operator state: status, capacity, load,    |
+|                                  |        | skills langs/topics/channels (kept on logout)|
 | ch:op:{name}:convs               | set    | conversations assigned to the operator     |
 | ch:ops:available                 | zset   | operator -> idle since (longest idle first)|
 | ch:offers                        | zset   | conversation id -> offer deadline          |

@@ -15,7 +15,7 @@
 | session:{sha256}                | string | crisis.sessions | CRISIS_SESSION_HOURS (TTL)            |
 | events                          | stream | crisis.events   | trimmed to ~100,000 entries           |
 | audit                           | stream | crisis.audit    | trimmed to ~1,000,000 entries         |
-| heartbeats:{kind}               | zset   | crisis.heartbeat| process -> expiry (now + 15 s), every 5 s |
+| heartbeats:{kind}               | zset   | crisis.heartbeat| process -> expiry (now + 15 s), every 5 s; kind web, worker or events |
 | kb:...                          | *      | knowledge_base  | see knowledge_base/keys                |
 
 Keys of one conversation will share a `{hash tag}` so a Redis Cluster keeps them in one slot.

@@ -16,6 +16,8 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
+import msgspec
+
 from channels.greetings import live_greetings
 from channels.keys import ChannelKeys
 from channels.messages import say
@@ -105,8 +107,9 @@ class Desk:
             await self.queue(conversation, tags=("callback",))
             return
         answer = await self.answerer(last.text, lang, conversation.channel)
-        if answer.intent is Intent.QUESTION:  # kept for when the citizen then asks for a person
-            await self._guess_topic(conversation.id, answer)
+        if answer.intent is Intent.QUESTION and not conversation.topic:
+            # Kept even when answered: for when the citizen then asks for a person.
+            conversation = await self._guess_topic(conversation, answer)
         if answer.answer_id is None and answer.intent is Intent.QUESTION \
                 and await self._surge(conversation, answer):
             return
@@ -127,22 +130,22 @@ class Desk:
         else:
             await self.queue(conversation)
 
-    async def _guess_topic(self, conversation_id: str, answer: AutoAnswer) -> None:
-        """Give a conversation without a topic the one its likeliest (or answering) article's
-        tags suggest."""
+    async def _guess_topic(self, conversation: Conversation, answer: AutoAnswer) -> Conversation:
+        """The conversation with the topic its likeliest (or answering) article's tags suggest,
+        stored unless an operator set one meanwhile (then that one is kept)."""
         if not answer.candidates or answer.confidence < TOPIC_GUESS_CONFIDENCE:
-            return
+            return conversation
         article = await get_live_article(self.ctx, answer.candidates[0][0])
         topic = topic_for_tags(article.tags) if article is not None else ""
-        if topic:
-            await self.ctx.redis.hsetnx(self.k.conversation(conversation_id), "topic", topic)
+        if not topic:
+            return conversation
+        if not await self.ctx.redis.hsetnx(self.k.conversation(conversation.id), "topic", topic):
+            return await self.store.get(conversation.id)
+        return msgspec.structs.replace(conversation, topic=topic)
 
-    async def topic(self, conversation_id: str) -> str:
-        """The conversation's topic ("" when none): the routing skill the console sets."""
-        return str(await self.ctx.redis.hget(self.k.conversation(conversation_id), "topic") or "")
-
-    async def _skill(self, conversation: Conversation) -> str:
-        return skill_of(conversation.lang, conversation.channel, await self.topic(conversation.id))
+    @staticmethod
+    def _skill(conversation: Conversation) -> str:
+        return skill_of(conversation.lang, conversation.channel, conversation.topic)
 
     async def _article_text(self, article_id: str, channel: ChannelKind) -> str:
         return await self.article_text(article_id, channel is ChannelKind.SMS)
@@ -213,7 +216,7 @@ class Desk:
                                     tags=json.dumps(sorted({*conversation.tags, *tags})))
         # The "you are number N" message just sent counts as the first update.
         await self._update_due(conversation.id, (await self.policies.get()).update_interval_s)
-        await self.router.enqueue(conversation.id, await self._skill(conversation), urgent=urgent)
+        await self.router.enqueue(conversation.id, self._skill(conversation), urgent=urgent)
         position = await self.router.position(conversation.id) or 1
         capacity = capacity_of(await self.router.operators())
         minutes = max(1, round(await self.levels.estimated_wait(position, capacity) / 60))
@@ -308,7 +311,7 @@ class Desk:
             return False
         await self.store.transition(conversation_id, action, actor=actor, operator="", **changes)
         skill = skill_of(changes.get("lang", conversation.lang), conversation.channel,
-                         await self.topic(conversation_id))
+                         changes.get("topic", conversation.topic))
         await self.router.enqueue(conversation_id, skill, head=True)
         await self.publish_live("requeued", conversation_id, operator)
         return True

@@ -13,9 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Final
 
 from crisis.errors import InvalidInput
-from crisis.types import ChannelKind
-
-LANGS: Final = ("fr", "en")
+from crisis.types import LANGS, ChannelKind
 
 # Topic -> the knowledge-base tags that suggest it (an article's tags give a queued
 # conversation its topic when the auto-answer's best guess was not sure enough to answer).

@@ -272,6 +272,7 @@ class Conversation(msgspec.Struct, frozen=True, kw_only=True):
     lang: str = "fr"
     area: str | None = None
     tags: tuple[str, ...] = ()
+    topic: str = ""  # the routing topic (a preference skill): guessed, or set by an operator
     priority: int = 0  # 1 = urgent (matched an urgent keyword), 0 = normal
     operator: str | None = None
     created_at: dt.datetime

@@ -37,7 +37,6 @@ class Row:
     conversation: Conversation
     last: str
     offered: bool
-    topic: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,11 +71,11 @@ async def rows(desk: Desk, conversation_ids: list[str]) -> list[Row]:
             conversation = await desk.store.get(conversation_id)
         except NotFound:
             continue
-        messages = await desk.store.messages(conversation_id)
-        last = last_citizen(messages)
+        # From the end of the conversation: a list row must not load a long history.
+        last = await desk.store.last_citizen_message(conversation_id)
         offered = await desk.ctx.redis.zscore(desk.k.offers, conversation_id) is not None
         excerpt = last.text[:EXCERPT] if last else ""
-        found.append(Row(conversation, excerpt, offered, await desk.topic(conversation_id)))
+        found.append(Row(conversation, excerpt, offered))
     return sorted(found, key=lambda r: r.conversation.updated_at, reverse=True)
 
 

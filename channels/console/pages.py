@@ -10,10 +10,10 @@ import jinja2
 from aiohttp import web
 
 from channels.console.messages import CONVERSATION_STATES, TOPICS, t
-from channels.skills import CHANNELS, LANGS
+from channels.skills import CHANNELS
 from channels.skills import TOPICS as SKILL_TOPICS
 from crisis.i18n import pick_lang
-from crisis.types import Role
+from crisis.types import LANGS, Role
 from crisis.web.middleware import PRINCIPAL, SESSION
 
 STATIC = "/console/static/"

@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 
 from channels.desk import Desk
-from channels.skills import LANGS, TOPICS
+from channels.skills import TOPICS
 from crisis.errors import InvalidInput, InvalidTransition
 from crisis.events import make_event
 from crisis.lifecycle import ConversationAction
-from crisis.types import Conversation, ConversationStatus, utcnow
+from crisis.types import LANGS, Conversation, ConversationStatus, utcnow
 
 MOVABLE = frozenset({ConversationStatus.QUEUED, ConversationStatus.ASSIGNED,
                      ConversationStatus.WAITING_CITIZEN})

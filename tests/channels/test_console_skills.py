@@ -80,7 +80,7 @@ async def test_a_question_goes_to_the_operator_with_its_topic(
     await sms(client, "mon assurance refuse de payer", "SMK1")
     [conversation_id] = await assigned_to(client, "assureur")
     desk = client.app[DESK]
-    assert await desk.topic(conversation_id) == "assurance"
+    assert (await desk.store.get(conversation_id)).topic == "assurance"
     assert (await desk.router.operator("generalist")).conversations == ()
     page = await (await specialist.get(f"/console/c/{conversation_id}")).text()
     assert 'id="topic-label">Assurance, aides<' in page
@@ -166,7 +166,7 @@ async def test_an_answered_question_keeps_its_topic_for_the_person_asked_next(
                                             cursor=None)
         return items
     [conversation] = await until(answered)
-    assert await desk.topic(conversation.id) == "assurance"
+    assert (await desk.store.get(conversation.id)).topic == "assurance"
     specialist = await aiohttp_client(client.server)
     await become(client, ctx, "generalist")
     await become_with_skills(specialist, ctx, "assureur", ("assurance",))

@@ -101,15 +101,28 @@ class Jobs:
             self._flushing.discard(queue)
 
     def _enqueue_many(self, queue: str, datas: list[EnqueueData]) -> list[str]:
-        ids = [d.job_id for d in datas if d.job_id is not None]
-        if len(ids) != len(set(ids)):  # RQ refuses a batch naming one job twice: one by one
-            return [str(self._queues[queue].enqueue_job(self._queues[queue].create_job(
-                d.func, args=d.args, kwargs=d.kwargs, job_id=d.job_id, retry=d.retry,
-                failure_ttl=d.failure_ttl, result_ttl=d.result_ttl)).id) for d in datas]
-        with self.connection.pipeline() as pipe:
-            jobs = self._queues[queue].enqueue_many(datas, pipeline=pipe)
-            pipe.execute()
-        return [str(job.id) for job in jobs]
+        ids: list[str] = []
+        for run in _runs_without_repeated_ids(datas):
+            with self.connection.pipeline() as pipe:
+                jobs = self._queues[queue].enqueue_many(run, pipeline=pipe)
+                pipe.execute()
+            ids.extend(str(job.id) for job in jobs)
+        return ids
+
+
+def _runs_without_repeated_ids(datas: list[EnqueueData]) -> list[list[EnqueueData]]:
+    """The batch cut where a job id comes again: RQ refuses a batch naming one job twice, and
+    the second call must land after the first, as two `enqueue` calls would."""
+    runs: list[list[EnqueueData]] = [[]]
+    seen: set[str] = set()
+    for data in datas:
+        if data.job_id is not None and data.job_id in seen:
+            runs.append([])
+            seen.clear()
+        if data.job_id is not None:
+            seen.add(data.job_id)
+        runs[-1].append(data)
+    return runs
 
 
 # RQ gives jobs no way to receive objects: the worker's entry point binds its Settings here

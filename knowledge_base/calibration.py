@@ -25,27 +25,34 @@ from knowledge_base.search import SearchIndex
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 ARTICLES = DATA / "kb-inondation.jsonl"
-# The sets the constants are fitted on. The fourth holdout is NOT here: it tests the fit.
+# The sets the constants are fitted on: every set written so far (the fourth holdout was first
+# used unseen, to test the fit of the first four; a fifth fold steadies the fit and the threshold).
 TRAINING_SETS = ("kb-eval-inondation.jsonl", "kb-eval-inondation-holdout.jsonl",
-                 "kb-eval-inondation-holdout2.jsonl", "kb-eval-inondation-holdout3.jsonl")
+                 "kb-eval-inondation-holdout2.jsonl", "kb-eval-inondation-holdout3.jsonl",
+                 "kb-eval-inondation-holdout4.jsonl")
 _COMPACT = ("coverage", "margin", "phrasing", "phrasing_margin", "unknown_share", "terms")
+_CHAR = ("char_similarity", "char_margin")
 # Candidate feature sets, from the old five upwards; cross-validation picks one.
 CANDIDATES: dict[str, tuple[str, ...]] = {
     "old5": ("coverage", "title", "margin", "normalised", "phrasing"),
-    "old5+pm": ("coverage", "title", "margin", "normalised", "phrasing", "phrasing_margin"),
     "old5+pm+words": ("coverage", "title", "margin", "normalised", "phrasing", "phrasing_margin",
                       "unknown_share", "corrected_share", "terms", "single_term"),
     "compact": _COMPACT,
-    "compact+title": (*_COMPACT, "title"),
     "compact+cover": (*_COMPACT, "phrasing_cover"),
     "compact+neighbour": (*_COMPACT, "neighbour"),
     "compact+cover+neighbour": (*_COMPACT, "phrasing_cover", "neighbour"),
-    "compact+cover+neighbour+single": (*_COMPACT, "phrasing_cover", "neighbour", "single_term"),
+    "compact+explained": (*_COMPACT, "explained_terms"),
+    "compact+char": (*_COMPACT, *_CHAR),
+    "compact+char+explained": (*_COMPACT, *_CHAR, "explained_terms"),
+    "compact+char+explained+neighbour": (*_COMPACT, *_CHAR, "explained_terms", "neighbour"),
+    "compact+char+explained+cover": (*_COMPACT, *_CHAR, "explained_terms", "phrasing_cover"),
+    "compact+char+explained+recall": (*_COMPACT, *_CHAR, "explained_terms", "phrasing_recall"),
 }
 L2_VALUES = (0.3, 1.0, 3.0, 10.0)
 THRESHOLDS = tuple(round(0.50 + 0.01 * i, 2) for i in range(46))
 # The threshold is the lowest one whose pooled out-of-fold wrong rate stays under this bound,
-# with no held-out set over 2%: a margin under the issue's 2% (4 wrong in the 282 lines), since unseen sets vary.
+# with no held-out set over 2%: a margin under the issue's 2% (7 wrong in the 484 lines), since
+# unseen sets vary. With five sets the per-set bound is usually the binding one.
 MAX_POOLED_WRONG = 0.015
 MAX_FOLD_WRONG = 0.02
 
@@ -148,6 +155,12 @@ def choose_threshold(sets: Mapping[str, Sequence[Line]], oof: Mapping[str, Float
     return THRESHOLDS[-1]
 
 
+def pooled_figures(sets: Mapping[str, Sequence[Line]], confidence: Mapping[str, FloatArray], threshold: float) -> Figures:
+    """Figures of all sets taken as one."""
+    return figures([line for lines in sets.values() for line in lines],
+                   np.concatenate([confidence[name] for name in sets]), threshold)
+
+
 @dataclass(frozen=True, slots=True)
 class Calibration:
     features: tuple[str, ...]
@@ -156,27 +169,31 @@ class Calibration:
     weights: tuple[float, ...]
     threshold: float
     cv: dict[str, Figures]  # out-of-fold figures per held-out set at `threshold`
+    pooled: Figures  # the same, all sets as one
 
 
 def calibrate(index: SearchIndex, sets: Mapping[str, Sequence[Line]], *,
               report: list[str] | None = None) -> Calibration:
     """Pick the feature set and L2 with the best worst-set out-of-fold answer share at their own
-    cross-validated threshold, then fit on all sets; `cv` gives the out-of-fold figures at the
-    final threshold (raised when the final fit needs it)."""
-    best: tuple[float, str, float, float, dict[str, Figures]] | None = None
+    cross-validated threshold (the pooled share, then fewer pooled wrong answers, break ties: one
+    line moves a set's share by 1-2 points), then fit on all sets; `cv` gives the out-of-fold figures at the final threshold
+    (raised when the final fit needs it)."""
+    best: tuple[tuple[float, float, int], str, float, float] | None = None
     for label, names in CANDIDATES.items():
         for l2 in L2_VALUES:
             oof = out_of_fold(sets, names, l2)
             t = choose_threshold(sets, oof)
             cv = {n: figures(sets[n], oof[n], t) for n in sets}
-            worst = min(f.answered_share for f in cv.values())
+            pooled = pooled_figures(sets, oof, t)
+            key = (round(min(f.answered_share for f in cv.values()), 9), round(pooled.answered_share, 9), -pooled.wrong)
             if report is not None:
-                report.append(f"{label:30} l2={l2:<4} t={t:.2f} " + "  ".join(
-                    f"{n}: {f.answered_share:.1%} answered, {f.wrong} wrong ({f.wrong_rate:.1%})" for n, f in cv.items()))
-            if best is None or worst > best[0] + 1e-9:
-                best = (worst, label, l2, t, cv)
+                report.append(f"{label:32} l2={l2:<4} t={t:.2f} pooled {pooled.answered_share:.1%} answered, "
+                              f"{pooled.wrong} wrong | " + "  ".join(
+                                  f"{n}: {f.answered_share:.1%}, {f.wrong} wrong" for n, f in cv.items()))
+            if best is None or key > best[0]:
+                best = (key, label, l2, t)
     assert best is not None
-    _, label, l2, threshold, cv = best
+    _, label, l2, threshold = best
     names = CANDIDATES[label]
     x, y = _matrix([line for lines in sets.values() for line in lines], names)
     bias, weights = fit_logistic(x, y, l2)
@@ -185,8 +202,9 @@ def calibrate(index: SearchIndex, sets: Mapping[str, Sequence[Line]], *,
     # on the sets themselves, so it may only be raised.
     fitted = {n: predict(lines, names, bias, weights) for n, lines in sets.items()}
     raised = choose_threshold(sets, fitted, lowest=threshold)
-    cv = {n: figures(sets[n], oof, raised) for n, oof in out_of_fold(sets, names, l2).items()}
-    return Calibration(names, l2, bias, weights, raised, cv)
+    oof = out_of_fold(sets, names, l2)
+    cv = {n: figures(sets[n], oof[n], raised) for n in sets}
+    return Calibration(names, l2, bias, weights, raised, cv, pooled_figures(sets, oof, raised))
 
 
 def training_sets(index: SearchIndex) -> dict[str, list[Line]]:
@@ -207,6 +225,8 @@ def main() -> None:
     print(f"chosen: {result.features} l2={result.l2} threshold={result.threshold}")
     for name, f in result.cv.items():
         print(f"  CV held out {name}: {f.answered_share:.1%} answered, {f.wrong}/{f.total} wrong ({f.wrong_rate:.1%})")
+    p = result.pooled
+    print(f"  CV pooled: {p.answered_share:.1%} answered, {p.wrong}/{p.total} wrong ({p.wrong_rate:.1%})")
     print(f"CALIBRATION_FEATURES = {result.features!r}")
     print(f"CALIBRATION_BIAS = {result.bias}")
     print(f"CALIBRATION_WEIGHTS = {result.weights!r}")

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge_base.article import Article
+from knowledge_base.char_similarity import CharSimilarity
 from knowledge_base.index_build import build_postings
 from knowledge_base.scoring import PhrasingTable, bm25_scores, top_candidates
 from knowledge_base.synonyms import DEFAULT_SYNONYMS
@@ -60,6 +61,8 @@ class RankedHit:
     title_coverage: float  # share found in the question, alternates or tags (top hit only)
     phrasing_match: float  # best idf-weighted Dice overlap with the question or one alternate
     phrasing_cover: float = 0.0  # largest share of the query's idf mass inside one phrasing (top hit only)
+    phrasing_recall: float = 0.0  # largest share of one phrasing's idf mass inside the query (top hit only)
+    char_similarity: float = 0.0  # character 4-gram cosine with its phrasings (every hit, with evidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,7 @@ class _LanguageIndex:
                                                                  self.synonyms) for key in table if " " in key)
         self.ids = [a.id for a in articles]
         self.tags = [frozenset(a.tags) for a in articles]
+        self.char_similarity = CharSimilarity([" ".join((a.question, *a.alternates)) for a in articles], lang)
         self._stop_words = stop_words(lang)
         self.terms: dict[str, int] = {}
         self.vocabulary: dict[str, str] = {}
@@ -224,35 +228,43 @@ class _LanguageIndex:
         weight[known_terms] = self.idf[known_terms]
         match = self.phrasings.best_match(candidates, weight, mass)
         final = scores[candidates] * (1.0 + RERANK_WEIGHT * match)
-        order = np.lexsort((candidates, -final))[:limit]
-        hits = tuple(self._ranked(int(candidates[i]), float(final[i]), known, mass, float(match[i]),
-                                  evidence and rank == 0) for rank, i in enumerate(order.tolist()))
-        top_two = [int(candidates[i]) for i in order[:2].tolist()]
-        neighbour = len(top_two) == 2 and not self.tags[top_two[0]].isdisjoint(self.tags[top_two[1]])
+        order = np.lexsort((candidates, -final))[:limit].tolist()
+        docs = [int(candidates[i]) for i in order]
+        # The second opinion is for the auto-answer's confidence only: plain searches skip it.
+        chars = self.char_similarity.similarities(query, docs) if evidence else [0.0] * len(docs)
+        hits = tuple(self._ranked(doc, float(final[i]), known, mass, float(match[i]), evidence and rank == 0, char)
+                     for rank, (doc, i, char) in enumerate(zip(docs, order, chars)))
+        neighbour = len(docs) >= 2 and not self.tags[docs[0]].isdisjoint(self.tags[docs[1]])
         return QueryAnalysis(hits, mass, unknown, len(known), corrected, neighbour)
 
     def _ranked(self, doc: int, score: float, known: list[int], mass: float, match: float,
-                evidence: bool) -> RankedHit:
+                evidence: bool, char: float) -> RankedHit:
         found = in_title = 0.0
         if not evidence:
-            return RankedHit(self.ids[doc], score, 0.0, 0.0, match)
+            return RankedHit(self.ids[doc], score, 0.0, 0.0, match, char_similarity=char)
         for t in known:
             lo, hi = self.post_offsets[t], self.post_offsets[t + 1]
             pos = lo + int(np.searchsorted(self.post_docs[lo:hi], doc))
             if pos < hi and self.post_docs[pos] == doc:
                 found += self.idf_list[t]
                 in_title += self.idf_list[t] if self.post_title[pos] else 0.0
-        return RankedHit(self.ids[doc], score, found / mass, in_title / mass, match,
-                         self._phrasing_cover(doc, known) / mass)
+        cover, recall = self._phrasing_overlap(doc, known)
+        return RankedHit(self.ids[doc], score, found / mass, in_title / mass, match, cover / mass, recall, char)
 
-    def _phrasing_cover(self, doc: int, known: list[int]) -> float:
-        """The largest idf mass of the query's terms found in one phrasing of `doc`."""
+    def _phrasing_overlap(self, doc: int, known: list[int]) -> tuple[float, float]:
+        """The largest idf mass of the query's terms found in one phrasing of `doc`, and the
+        largest share of one phrasing's own mass found in the query. The second sees a swapped
+        subject ("la piscine est fermée demain" against "y a-t-il école demain"): the question
+        keeps the phrasing's frame but not what it is about."""
         table, wanted = self.phrasings, set(known)
-        best = 0.0
+        cover = recall = 0.0
         for p in range(int(table.doc_offsets[doc]), int(table.doc_offsets[doc + 1])):
             terms = table.terms[int(table.offsets[p]):int(table.offsets[p + 1])].tolist()
-            best = max(best, sum(self.idf_list[t] for t in terms if t in wanted))
-        return best
+            common = sum(self.idf_list[t] for t in terms if t in wanted)
+            cover = max(cover, common)
+            own = float(table.own_mass[p])
+            recall = max(recall, common / own if own > 0 else 0.0)
+        return cover, recall
 
 
 def _offsets(keys: npt.NDArray[np.integer[Any]], count: int) -> IntArray:
@@ -293,8 +305,9 @@ class SearchIndex:
         return frozenset(self._languages)
 
     def analyse(self, query: str, *, lang: str = "fr", limit: int = 5, evidence: bool = True) -> QueryAnalysis:
-        """Ranked hits, the top one with coverage evidence when `evidence` (the others carry zeros);
-        no hits for an unknown language or a query with no known word."""
+        """Ranked hits, the top one with coverage evidence and every one with its character
+        similarity when `evidence` (zeros otherwise); no hits for an unknown language or a query
+        with no known word."""
         index = self._languages.get(lang)
         if index is None or limit <= 0:
             return QueryAnalysis((), 0.0, 0)

@@ -15,7 +15,7 @@ from channels.api import DESK, setup_api
 from channels.chat.socket import ChatHub
 from channels.console import setup_console
 from channels.desk import Desk, Sender
-from channels.greetings import update_greetings
+from channels.greetings import GREETING_EVENTS, update_greetings
 from channels.kb_bridge import knowledge_base_for
 from channels.keys import ChannelKeys
 from channels.router import Router
@@ -79,7 +79,8 @@ def setup(app: web.Application, ctx: Context) -> None:
     """Register the channels' routes, event subscriptions and background tasks."""
     desk, hub = build_desk(ctx)
     app[DESK] = desk
-    ctx.subscribe("channels-greetings", lambda event: update_greetings(ctx, event))
+    ctx.subscribe("channels-greetings", lambda event: update_greetings(ctx, event),
+                  types=GREETING_EVENTS)
 
     async def on_event(event: Event) -> None:
         if event.type == "conversation.message_received":
@@ -88,7 +89,8 @@ def setup(app: web.Application, ctx: Context) -> None:
             days = ctx.settings.retention_days
             await asyncio.to_thread(ctx.jobs.enqueue_in, dt.timedelta(days=days),
                                     "channels.retention.purge_job", days)
-    ctx.subscribe("channels-inbound", on_event)
+    ctx.subscribe("channels-inbound", on_event,
+                  types=("conversation.message_received", "crisis.closed"))
 
     async def background(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()

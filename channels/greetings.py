@@ -14,6 +14,7 @@ from crisis.types import Event, Text
 
 LIVE_EVENTS = frozenset({"crisis.activated", "crisis.level_changed", "crisis.re_escalated",
                          "crisis.de_escalating"})
+GREETING_EVENTS = LIVE_EVENTS | {"crisis.closed"}
 
 
 class Greeting(msgspec.Struct, frozen=True):

@@ -58,9 +58,10 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     ctx = app[CONTEXT]
     stop = asyncio.Event()
     groups = ctx.subscriptions.items() if app[CONSUME_EVENTS] else ()
-    tasks = [asyncio.create_task(ctx.bus.consume(group, _counted(group, handler), stop=stop),
+    tasks = [asyncio.create_task(ctx.bus.consume(group, _counted(group, sub.handler), stop=stop,
+                                                 types=sub.types),
                                  name=f"events-{group}")
-             for group, handler in groups]
+             for group, sub in groups]
     # A process that consumes events also beats as one, so readiness can tell when no
     # process at all answers citizens (every web started with --no-events, no events worker).
     kinds = [app[HEARTBEAT_KIND]]

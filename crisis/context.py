@@ -7,7 +7,7 @@ Each edge package receives this in its `setup(app, ctx)`; it subscribes to event
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 import redis
@@ -27,6 +27,14 @@ from crisis.settings import Settings
 SituationSource = Callable[[], Awaitable[dict[str, Any]]]
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Subscription:
+    """A consumer group's handler and the event types it handles (None: all)."""
+
+    handler: Handler
+    types: frozenset[str] | None
+
+
 @dataclasses.dataclass
 class Context:
     settings: Settings
@@ -39,14 +47,15 @@ class Context:
     publications: Publications
     jobs: Jobs
     secret: bytes
-    subscriptions: dict[str, Handler] = dataclasses.field(default_factory=dict)
+    subscriptions: dict[str, Subscription] = dataclasses.field(default_factory=dict)
     situation: dict[str, SituationSource] = dataclasses.field(default_factory=dict)
 
-    def subscribe(self, group: str, handler: Handler) -> None:
-        """Run `handler` on every event, once per group across all web processes."""
+    def subscribe(self, group: str, handler: Handler, *, types: Collection[str] | None = None) -> None:
+        """Run `handler` on every event of `types` (all when None), once per group across all
+        processes. Name the types: a group that reads everything pays for every SMS event."""
         if group in self.subscriptions:
             raise ValueError(f"event group {group!r} is subscribed twice")
-        self.subscriptions[group] = handler
+        self.subscriptions[group] = Subscription(handler, frozenset(types) if types is not None else None)
 
     def add_situation(self, section: str, source: SituationSource) -> None:
         """Contribute a section to /api/situation (the cell's live view) without an import."""

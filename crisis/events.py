@@ -4,6 +4,12 @@ Every web process runs one consumer per group, so each event is handled once per
 however many processes run, and events written while nobody listened are read at restart.
 A handler that keeps failing does not block the stream: after MAX_ATTEMPTS the event goes to
 a dead-letter stream (`events:dead:{group}`) and is logged.
+
+Every group reads every event, and most groups want a few crisis events among thousands of
+conversation events: a subscription names the event types it handles, and the others are
+acknowledged without being decoded. Acknowledgements go in one XACK per batch read (at-least-
+once delivery either way: a process that dies mid-batch has its unacknowledged events
+claimed by another one).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import logging
 import os
 import re
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any, cast
 
 import msgspec
@@ -35,6 +41,8 @@ CLAIM_IDLE_MS = 30_000
 
 # The subject, read without decoding the whole event, to keep one subject's events in order.
 _SUBJECT = re.compile(r'"subject":"((?:[^"\\]|\\.)*)"')
+# The type, read the same way, to skip events a group does not handle.
+_TYPE = re.compile(r'"type":"((?:[^"\\]|\\.)*)"')
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Event)
 
@@ -84,29 +92,40 @@ class EventBus:
     async def consume(
         self, group: str, handler: Handler, *, stop: asyncio.Event,
         consumer: str | None = None, block_ms: int = 1000,
+        types: Collection[str] | None = None,
     ) -> None:
-        """Feed every event of the stream to `handler`, once per group, until `stop` is set."""
+        """Feed every event of the stream to `handler`, once per group, until `stop` is set;
+        with `types`, only events of those types (the others are acknowledged unread)."""
+        wanted = frozenset(types) if types is not None else None
         name = consumer or consumer_name()
         await self.ensure_group(group)
         next_claim = 0.0
         loop = asyncio.get_running_loop()
         while not stop.is_set():
             if loop.time() >= next_claim:
-                await self._claim_abandoned(group, name, handler)
+                await self._claim_abandoned(group, name, handler, wanted)
                 next_claim = loop.time() + CLAIM_IDLE_MS / 1000
             batch = cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None,
                          await self.redis.xreadgroup(
                              group, name, {self.keys.events: ">"}, count=100, block=block_ms))
             for _stream, entries in batch or []:
-                await self._deliver_batch(group, entries, handler)
+                await self._deliver_batch(group, entries, handler, wanted)
 
     async def _deliver_batch(self, group: str, entries: list[tuple[str, dict[str, str]]],
-                             handler: Handler) -> None:
+                             handler: Handler, wanted: frozenset[str] | None) -> None:
         """Events about different subjects run concurrently (a handler mostly waits on Redis);
-        events about one subject (a conversation, a crisis) keep their order."""
+        events about one subject (a conversation, a crisis) keep their order. The whole batch
+        is acknowledged at the end, in one command."""
         by_subject: dict[str, list[tuple[str, dict[str, str]]]] = {}
         for entry_id, fields in entries:
-            match = _SUBJECT.search(fields.get("event", ""))
+            if not fields:
+                continue  # trimmed from the stream before it was claimed: nothing to deliver
+            raw = fields.get("event", "")
+            if wanted is not None:
+                kind = _TYPE.search(raw)
+                if kind is not None and kind.group(1) not in wanted:
+                    continue
+            match = _SUBJECT.search(raw)
             by_subject.setdefault(match.group(1) if match else entry_id, []).append(
                 (entry_id, fields))
 
@@ -119,8 +138,11 @@ class EventBus:
                 await in_order(items)
 
         await asyncio.gather(*(bounded(items) for items in by_subject.values()))
+        if entries:
+            await self.redis.xack(self.keys.events, group, *(entry_id for entry_id, _ in entries))
 
-    async def _claim_abandoned(self, group: str, name: str, handler: Handler) -> None:
+    async def _claim_abandoned(self, group: str, name: str, handler: Handler,
+                               wanted: frozenset[str] | None) -> None:
         start = "0-0"
         while True:
             result = await self.redis.xautoclaim(
@@ -128,9 +150,7 @@ class EventBus:
                 start_id=start, count=100,
             )
             start, entries = cast(tuple[str, list[tuple[str, dict[str, str]]]], result[:2])
-            for entry_id, fields in entries:
-                if fields:
-                    await self._deliver(group, entry_id, fields, handler)
+            await self._deliver_batch(group, entries, handler, wanted)
             if start in ("0-0", b"0-0"):
                 return
 
@@ -141,7 +161,6 @@ class EventBus:
             event = _decoder.decode(fields["event"])
         except (KeyError, msgspec.DecodeError):
             log.error("undecodable event skipped", extra={"group": group, "entry": entry_id})
-            await self.redis.xack(self.keys.events, group, entry_id)
             return
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
@@ -156,7 +175,6 @@ class EventBus:
         else:
             await self.redis.xadd(f"{self.keys.events}:dead:{group}",
                                   cast(dict[Any, Any], fields), maxlen=10_000)
-        await self.redis.xack(self.keys.events, group, entry_id)
 
     async def read_all(self, count: int = 1000) -> list[Event]:
         """The latest events, oldest first (for the cell's timeline and the tests)."""

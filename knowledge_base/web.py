@@ -165,7 +165,8 @@ def setup(app: web.Application, ctx: Context) -> None:
     """Routes, the starter-articles subscription and the index refresh loop of this process."""
     for route in _routes() + web_learning.routes():
         add_api_route(app, route)
-    ctx.subscribe("kb-starter-articles", lambda event: on_crisis_activated(ctx, event))
+    ctx.subscribe("kb-starter-articles", lambda event: on_crisis_activated(ctx, event),
+                  types=("crisis.activated",))
 
     async def keep_index_fresh(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from crisis.context import Context
-from monitoring.watch_keywords import update_watch_keywords
+from monitoring.watch_keywords import WATCH_KEYWORD_EVENTS, update_watch_keywords
 
 
 def setup(app: web.Application, ctx: Context) -> None:
     """Register the watch's routes and event subscriptions."""
-    ctx.subscribe("watch-keywords", lambda event: update_watch_keywords(ctx, event))
+    ctx.subscribe("watch-keywords", lambda event: update_watch_keywords(ctx, event),
+                  types=WATCH_KEYWORD_EVENTS)

@@ -12,6 +12,10 @@ from crisis.scenarios import get_scenario
 from crisis.types import Event
 
 
+LOADED_ON = ("crisis.activated", "crisis.re_escalated")
+WATCH_KEYWORD_EVENTS = frozenset({*LOADED_ON, "crisis.closed"})
+
+
 def keywords_key(ctx: Context) -> str:
     return ctx.keys.scoped("watch", "keywords")
 
@@ -19,7 +23,7 @@ def keywords_key(ctx: Context) -> str:
 async def update_watch_keywords(ctx: Context, event: Event) -> None:
     if event.type == "crisis.closed":
         await ctx.redis.hdel(keywords_key(ctx), event.subject)
-    elif event.type in ("crisis.activated", "crisis.re_escalated"):
+    elif event.type in LOADED_ON:
         scenario = get_scenario(str(event.data["scenario"]))
         await ctx.redis.hset(keywords_key(ctx), event.subject, json.dumps(scenario.watch_keywords))
 

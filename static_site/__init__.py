@@ -11,13 +11,13 @@ from static_site.cell import build_views, crisis_views, publication_views
 from static_site.cell_kb import setup_kb_pages
 from static_site.model import SiteConfig
 from static_site.serving import serve_site
-from static_site.triggers import on_event
+from static_site.triggers import REBUILD_ON, on_event
 
 
 def setup(app: web.Application, ctx: Context) -> None:
     """Rebuild on core events; the cell's pages at /cell/; the site at / (the catch-all)."""
     config = SiteConfig.from_settings(ctx.settings)
-    ctx.subscribe("site-builder", lambda event: on_event(ctx, event, config))
+    ctx.subscribe("site-builder", lambda event: on_event(ctx, event, config), types=REBUILD_ON)
     router = app.router
     router.add_static("/cell/static/", str(resources.files("static_site") / "static"))
     router.add_get("/cell/", crisis_views.dashboard)

@@ -118,3 +118,24 @@ async def test_a_failing_handler_parks_the_event_and_the_stream_goes_on(ctx: Con
     assert handled == ["good"]
     dead = await ctx.redis.xrange(f"{ctx.keys.events}:dead:fragile")
     assert len(dead) == 1 and json.loads(dead[0][1]["event"])["subject"] == "bad"
+
+
+async def test_a_group_gets_only_its_types_and_every_event_is_acknowledged(ctx: Context) -> None:
+    for i in range(150):  # more than one read batch, mostly events the group does not want
+        kind = "crisis.activated" if i % 50 == 0 else "conversation.message_received"
+        await ctx.bus.publish(make_event(kind, actor="test", subject=f"s{i}"))
+    await ctx.bus.publish(make_event("test.last", actor="test", subject="last"))
+    seen: list[str] = []
+    stop = asyncio.Event()
+
+    async def handler(event: Event) -> None:
+        seen.append(f"{event.type} {event.subject}")
+        if event.type == "test.last":
+            stop.set()
+
+    await asyncio.wait_for(ctx.bus.consume("crisis-only", handler, stop=stop, block_ms=50,
+                                           types=("crisis.activated", "test.last")), 10)
+    assert seen == ["crisis.activated s0", "crisis.activated s50", "crisis.activated s100",
+                    "test.last last"]
+    pending = await ctx.redis.xpending(ctx.keys.events, "crisis-only")
+    assert pending["pending"] == 0, "skipped or handled events left unacknowledged"

@@ -7,7 +7,7 @@ from typing import cast
 
 import msgspec
 import redis.asyncio as aioredis
-from redis.exceptions import WatchError
+from redis.commands.core import AsyncScript
 
 from crisis.accounts import require_role
 from crisis.audit import add_audit, audit_entry
@@ -150,31 +150,39 @@ def unanswered_key(question: str, lang: str) -> str:
     return " ".join(sorted(set(tokenise(question, lang))))[:300]
 
 
+# One atomic step per unanswered question. (It was WATCH + MULTI on the one hash every
+# question shares: under a burst of unanswered SMS the concurrent handlers kept invalidating
+# each other's WATCH and retried, the pipeline's costliest step.) Fields as UnansweredQuestion.
+RECORD_UNANSWERED_LUA = """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+local entry
+if raw then
+  entry = cjson.decode(raw)
+else
+  if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+  entry = {key = ARGV[1], lang = ARGV[3], count = 0, channels = {[ARGV[5]] = 0}}
+end
+entry.question = ARGV[4]
+entry.count = entry.count + 1
+entry.channels[ARGV[5]] = (entry.channels[ARGV[5]] or 0) + 1
+entry.last_at = ARGV[6]
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(entry))
+return 1
+"""
+_record_script: AsyncScript | None = None
+
+
 async def record_unanswered(store: ArticleStore, question: str, *, lang: str, channel: str) -> None:
     """Remember a question that got no automatic answer (bounded: at most MAX_UNANSWERED)."""
+    global _record_script
     key = unanswered_key(question, lang)
     if not key:
         return
-    field = f"{lang}:{key}"
-    async with store.redis.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                await pipe.watch(store.keys.unanswered)
-                raw = await pipe.hget(store.keys.unanswered, field)
-                if raw is None and await pipe.hlen(store.keys.unanswered) >= MAX_UNANSWERED:
-                    return
-                entry = msgspec.json.decode(raw, type=UnansweredQuestion) if raw else UnansweredQuestion(
-                    key=field, question="", lang=lang, count=0, channels={}, last_at=utcnow())
-                entry.question = question[:MAX_QUESTION]
-                entry.count += 1
-                entry.channels[channel] = entry.channels.get(channel, 0) + 1
-                entry.last_at = utcnow()
-                pipe.multi()  # type: ignore[no-untyped-call]
-                pipe.hset(store.keys.unanswered, field, msgspec.json.encode(entry))
-                await pipe.execute()
-                return
-            except WatchError:
-                continue
+    if _record_script is None:  # one Script object serves every client (passed at each call)
+        _record_script = store.redis.register_script(RECORD_UNANSWERED_LUA)
+    at = msgspec.json.encode(utcnow()).decode().strip('"')
+    await _record_script(keys=[store.keys.unanswered], client=store.redis, args=[
+        f"{lang}:{key}", MAX_UNANSWERED, lang, question[:MAX_QUESTION], channel, at])
 
 
 async def unanswered_questions(store: ArticleStore) -> list[UnansweredQuestion]:

@@ -24,7 +24,7 @@ from channels.messages import say
 from channels.policy import PolicyCache
 from channels.router import Router, skill_of
 from channels.skills import topic_for_tags
-from channels.service_levels import ServiceLevels, capacity_of
+from channels.service_levels import ServiceLevels, WaitEstimates, capacity_of
 from channels.store import ConversationStore
 from crisis.context import Context
 from crisis.errors import InvalidInput, InvalidTransition, NotFound
@@ -70,6 +70,7 @@ class Desk:
         self.k: ChannelKeys = store.k
         self.levels = ServiceLevels(ctx.redis, store.k)
         self.policies = PolicyCache(ctx.redis, store.k)
+        self.waits = WaitEstimates(self.levels, self._free_capacity)
 
     async def process_inbound(self, conversation_id: str, *, new: bool = False) -> None:
         """Decide what to do with the conversation's latest citizen message."""
@@ -167,9 +168,11 @@ class Desk:
     async def _surge(self, conversation: Conversation, answer: AutoAnswer) -> bool:
         """In surge, offer self-service first; the citizen stays in the queue only on request."""
         policy = await self.policies.get()
+        if not policy.surge_wait_s:
+            return False
         position = await self.router.queue_length() + 1
-        wait = await self.levels.estimated_wait(position, capacity_of(await self.router.operators()))
-        if not policy.surge_wait_s or wait < policy.surge_wait_s:
+        wait = await self.waits.seconds_for(position)
+        if wait < policy.surge_wait_s:
             return False
         lang = conversation.lang
         if answer.candidates and answer.confidence >= SURGE_SUGGESTION_CONFIDENCE:
@@ -183,11 +186,13 @@ class Desk:
                                     actor="router", tags=json.dumps(["surge"]))
         return True
 
+    async def _free_capacity(self) -> int:
+        return capacity_of(await self.router.operators())
+
     async def tend_queue(self) -> None:
         """Overflow offers and paced wait updates for citizens in the queue."""
         policy = await self.policies.get()
         now = time.time()
-        capacity = capacity_of(await self.router.operators())
         since = cast(dict[str, str], await self.ctx.redis.hgetall(self.k.queue_since))
         for conversation_id, entered in since.items():
             conversation = await self.store.get(conversation_id)
@@ -200,7 +205,7 @@ class Desk:
                                           json.dumps([*conversation.tags, "overflow"]))
             elif await self._update_due(conversation_id, policy.update_interval_s):
                 position = await self.router.position(conversation_id) or 1
-                minutes = max(1, round(await self.levels.estimated_wait(position, capacity) / 60))
+                minutes = await self.waits.minutes_for(position)
                 await self.send(conversation, say("queued", conversation.lang).format(
                     position=position, minutes=minutes), author="auto")
 
@@ -218,8 +223,7 @@ class Desk:
         await self._update_due(conversation.id, (await self.policies.get()).update_interval_s)
         await self.router.enqueue(conversation.id, self._skill(conversation), urgent=urgent)
         position = await self.router.position(conversation.id) or 1
-        capacity = capacity_of(await self.router.operators())
-        minutes = max(1, round(await self.levels.estimated_wait(position, capacity) / 60))
+        minutes = await self.waits.minutes_for(position)
         await self.send(conversation, say("queued", conversation.lang).format(
             position=position, minutes=minutes), author="auto")
         await self.publish_live("queued", conversation.id, None)

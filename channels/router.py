@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterable
 from typing import cast
 
 import redis.asyncio as aioredis
@@ -313,6 +314,10 @@ class Router:
     async def operator(self, name: str) -> OperatorState:
         fields = cast(dict[str, str], await self.redis.hgetall(self.k.operator(name)))
         convs = await self.redis.smembers(self.k.operator_conversations(name))
+        return self._state(name, fields, convs)
+
+    @staticmethod
+    def _state(name: str, fields: dict[str, str], convs: Iterable[object]) -> OperatorState:
         return OperatorState(
             name=name, status=OperatorStatus(fields.get("status", "offline")),
             capacity=int(fields.get("capacity", DEFAULT_CAPACITY)),
@@ -322,7 +327,12 @@ class Router:
 
     async def operators(self) -> list[OperatorState]:
         names = sorted(str(n) for n in await self.redis.smembers(self.k.operators))
-        return [await self.operator(n) for n in names]
+        async with self.redis.pipeline(transaction=False) as pipe:  # one round trip for all
+            for name in names:
+                pipe.hgetall(self.k.operator(name))
+                pipe.smembers(self.k.operator_conversations(name))
+            replies = await pipe.execute()
+        return [self._state(name, replies[2 * i], replies[2 * i + 1]) for i, name in enumerate(names)]
 
     async def position(self, conversation_id: str) -> int | None:
         rank = await self.redis.zrank(self.k.queue, conversation_id)

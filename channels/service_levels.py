@@ -8,6 +8,7 @@ to one Redis hash.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import redis.asyncio as aioredis
@@ -102,6 +103,34 @@ class ServiceLevels:
     async def estimated_wait(self, position: int, capacity: int) -> float:
         """A rough figure citizens can plan with: position x mean handling / operators."""
         return round(position * await self.average_handling() / max(1, capacity), 0)
+
+
+class WaitEstimates:
+    """Seconds of wait per place in the queue (mean handling time over the free operator
+    capacity), read again at most every `ttl_s`. In a surge every new contact is told its wait:
+    reading every operator's state for each message would cost more than the message, and a
+    figure a second old is as good for a citizen planning their next minutes."""
+
+    def __init__(self, levels: ServiceLevels, free_capacity: Callable[[], Awaitable[int]],
+                 ttl_s: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.levels = levels
+        self.free_capacity = free_capacity
+        self.ttl_s = ttl_s
+        self.clock = clock
+        self._per_place: float | None = None
+        self._read_at = 0.0
+
+    async def seconds_for(self, position: int) -> float:
+        now = self.clock()
+        if self._per_place is None or now - self._read_at >= self.ttl_s:
+            capacity = await self.free_capacity()
+            self._per_place = await self.levels.average_handling() / max(1, capacity)
+            self._read_at = now
+        return round(position * self._per_place, 0)
+
+    async def minutes_for(self, position: int) -> int:
+        """The wait as told to citizens: whole minutes, at least one."""
+        return max(1, round(await self.seconds_for(position) / 60))
 
 
 def capacity_of(states: list[Any]) -> int:

@@ -79,3 +79,28 @@ async def test_policy_api_validates(client: Any, ctx: Context) -> None:
     assert (await response.json())["surge_wait_s"] == 300
     assert (await (await client.get("/api/contact-centre/policy", headers=headers)).json()
             )["surge_wait_s"] == 300
+
+
+async def test_wait_estimates_follow_capacity_but_read_it_at_most_once_per_ttl(
+    client: Any, ctx: Context
+) -> None:
+    from channels.service_levels import DEFAULT_HANDLING_S, WaitEstimates
+
+    desk = client.app[DESK]
+    now = [100.0]
+    capacity = [2]
+    reads: list[int] = []
+
+    async def free_capacity() -> int:
+        reads.append(capacity[0])
+        return capacity[0]
+
+    waits = WaitEstimates(desk.levels, free_capacity, ttl_s=1.0, clock=lambda: now[0])
+    assert await waits.seconds_for(4) == round(4 * DEFAULT_HANDLING_S / 2)
+    capacity[0] = 0  # every operator went on pause
+    now[0] += 0.5
+    assert await waits.seconds_for(4) == round(4 * DEFAULT_HANDLING_S / 2)  # within the ttl
+    now[0] += 0.6
+    assert await waits.seconds_for(4) == 4 * DEFAULT_HANDLING_S  # no capacity counts as one
+    assert await waits.minutes_for(1) == 3
+    assert reads == [2, 0]

@@ -84,7 +84,9 @@ def setup(app: web.Application, ctx: Context) -> None:
 
     async def on_event(event: Event) -> None:
         if event.type == "conversation.message_received":
-            await desk.process_inbound(event.subject, new=bool(event.data.get("new")))
+            await desk.process_inbound(event.subject, new=bool(event.data.get("new")),
+                                       message_id=event.data.get("message"),
+                                       seq=int(event.data.get("seq") or 0))
         elif event.type == "crisis.closed":
             days = ctx.settings.retention_days
             await asyncio.to_thread(ctx.jobs.enqueue_in, dt.timedelta(days=days),

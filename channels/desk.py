@@ -24,6 +24,7 @@ from channels.messages import say
 from channels.policy import PolicyCache
 from channels.router import Router, skill_of
 from channels.skills import topic_for_tags
+from channels.inbound_order import InboundTurns
 from channels.service_levels import ServiceLevels, WaitEstimates, capacity_of
 from channels.store import ConversationStore
 from crisis.context import Context
@@ -71,13 +72,20 @@ class Desk:
         self.levels = ServiceLevels(ctx.redis, store.k)
         self.policies = PolicyCache(ctx.redis, store.k)
         self.waits = WaitEstimates(self.levels, self._free_capacity)
+        self.turns = InboundTurns(ctx.redis, store.k)
 
-    async def process_inbound(self, conversation_id: str, *, new: bool = False) -> None:
-        """Decide what to do with the conversation's latest citizen message."""
+    async def process_inbound(self, conversation_id: str, *, new: bool = False,
+                              message_id: str | None = None, seq: int = 0) -> None:
+        """Decide what to do with citizen message `message_id` (default: the latest), in its
+        turn among the conversation's inbound messages (`seq`, see channels/inbound_order.py)."""
+        async with self.turns.turn(conversation_id, seq):
+            await self._inbound(conversation_id, new, message_id)
+
+    async def _inbound(self, conversation_id: str, new: bool, message_id: str | None) -> None:
         conversation = await self.store.get(conversation_id)
         if new:
             await self.levels.contact(conversation.channel)
-        last = await self.store.last_citizen_message(conversation_id)
+        last = await self.store.last_citizen_message(conversation_id, message_id)
         if last is None:
             return
         text = fold(last.text)

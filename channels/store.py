@@ -58,9 +58,13 @@ redis.call('HSET', KEYS[3], ARGV[7], ARGV[8])
 redis.call('SADD', KEYS[3] .. ':convs', id)
 redis.call('RPUSH', conv .. ':messages', ARGV[6])
 redis.call('HSET', conv, 'updated_at', ARGV[5])
+-- The message's rank among the conversation's inbound ones: the pipeline handles them in
+-- that order whichever events process reads them (channels/inbound_order.py).
+local seq = redis.call('HINCRBY', conv, 'inbound_seq', 1)
 -- The event that starts the background pipeline, written with the message it announces.
 local event = string.gsub(ARGV[9], '@@ID@@', id)
 event = string.gsub(event, '"@@NEW@@"', created == 1 and 'true' or 'false')
+event = string.gsub(event, '"@@SEQ@@"', tostring(seq))
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[10], '*', 'event', event)
 return {id, created}
 """
@@ -132,7 +136,7 @@ class ConversationStore:
                   "priority": "0", "created_at": _iso(now), "updated_at": str(now.timestamp())}
         event = msgspec.json.encode(make_event(
             "conversation.message_received", actor="citizen", subject="@@ID@@",
-            channel=inbound.channel.value, new="@@NEW@@"))
+            channel=inbound.channel.value, new="@@NEW@@", message=message.id, seq="@@SEQ@@"))
         result = await self._receive(
             [self.k.seen(inbound.channel.value, inbound.provider_id),
              self.k.address(inbound.channel.value, citizen), self.k.citizen(citizen),
@@ -155,15 +159,16 @@ class ConversationStore:
         raws = await self.redis.lrange(self.k.messages(conversation_id), 0, -1)
         return [msgspec.json.decode(r, type=Message) for r in raws]
 
-    async def last_citizen_message(self, conversation_id: str) -> Message | None:
-        """The citizen's latest message, read from the end: the hot path must not load a
-        long conversation to find it (it is nearly always among the last few)."""
+    async def last_citizen_message(self, conversation_id: str,
+                                   message_id: str | None = None) -> Message | None:
+        """The citizen's latest message, or the one with `message_id`, read from the end: the
+        hot path must not load a long conversation to find it (nearly always among the last few)."""
         key = self.k.messages(conversation_id)
         for start in (-LOOKBACK, 0):
             raws = await self.redis.lrange(key, start, -1)
             for raw in reversed(raws):
                 message = msgspec.json.decode(raw, type=Message)
-                if message.author == "citizen":
+                if message.author == "citizen" and message_id in (None, message.id):
                     return message
         return None
 

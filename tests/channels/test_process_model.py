@@ -4,6 +4,7 @@ runs the pipeline behind them."""
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import sys
 from collections.abc import AsyncIterator
@@ -13,6 +14,8 @@ import aiohttp
 import pytest
 from redis.exceptions import ResponseError
 
+from channels.keys import ChannelKeys
+from channels.messages import say
 from crisis.context import Context
 from tests.channels.conftest import signed, sms_form, until
 
@@ -89,3 +92,47 @@ async def test_the_web_acknowledges_and_the_events_process_answers(
     await _stop(events)
     assert events.returncode == 0  # SIGTERM: a clean stop
     assert processes[0].returncode is None  # the web process is still serving
+
+
+async def test_two_events_processes_answer_each_conversation_in_the_order_it_wrote(
+        env: dict[str, str], ctx: Context, processes: list[Any]) -> None:
+    """Three quick messages per citizen, read by two events processes sharing the groups: each
+    message is answered once, and the answers come in the citizen's order."""
+    port = _free_port()
+    env = {**env, "CRISIS_PORT": str(port)}
+    processes.append(await _start(env, "web", "--no-events"))
+    processes.append(await _start(env, "worker", "--events"))
+    processes.append(await _start(env, "worker", "--events"))
+    base = f"http://127.0.0.1:{port}"
+    citizens = [f"+3361{n:07d}" for n in range(40)]
+    wording = ["bonjour", "merci", "au revoir"]
+    async with aiohttp.ClientSession() as http:
+        async def ready() -> bool:
+            try:
+                async with http.get(f"{base}/readyz") as response:
+                    return (await response.json()).get("event_consumers") == 2
+            except aiohttp.ClientError:
+                return False
+        await until(ready, 30)
+
+        async def write(number: int, citizen: str) -> None:
+            for step, text in enumerate(wording):  # each acknowledged before the next is sent
+                headers, form = signed("/hooks/twilio/sms", sms_form(text, f"SMord{number}x{step}", citizen))
+                async with http.post(f"{base}/hooks/twilio/sms", data=form, headers=headers) as response:
+                    assert response.status == 200
+        await asyncio.gather(*(write(n, c) for n, c in enumerate(citizens)))
+
+    expected = [say(f"intent_{kind}", "fr") for kind in ("greeting", "thanks", "goodbye")]
+    keys = ChannelKeys(ctx.keys)
+
+    async def replies() -> list[list[str]] | None:
+        ids = [str(i) for i in await ctx.redis.zrange(keys.conversations, 0, -1)]
+        found = []
+        for conversation_id in ids:
+            raws = await ctx.redis.lrange(keys.messages(conversation_id), 0, -1)
+            found.append([m["text"] for m in map(json.loads, raws) if m["author"] != "citizen"])
+        done = len(ids) == len(citizens) and all(len(r) >= len(wording) for r in found)
+        return found if done else None
+
+    answered = await until(replies, 60)
+    assert all(r == expected for r in answered), [r for r in answered if r != expected][:3]

@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="create demo accounts and a live demo crisis when absent")
     up.add_argument("--web-processes", type=_positive, default=1, metavar="N")
     up.add_argument("--workers", type=_positive, default=1, metavar="N")
+    up.add_argument("--events-processes", type=_positive, default=1, metavar="N",
+                    help="processes running the pipeline (each answers a few hundred "
+                         "messages a second; a conversation's messages stay in order)")
 
     web = sub.add_parser("web", help="one web process (scale-out on an external Redis)")
     web.add_argument("--reuse-port", action="store_true", help="share the port with siblings")

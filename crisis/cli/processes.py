@@ -1,8 +1,8 @@
 """The long-running commands: `crisis up` (supervisor), `crisis web`, `crisis worker`.
 
 Process model of `crisis up`: web processes only serve and acknowledge (`web --no-events`);
-one `worker --events` process runs the event consumers (auto-answer, queueing, console
-events, site builds), so a burst of webhooks never waits behind the pipeline's work; RQ
+`worker --events` processes (one by default, `--events-processes N`) run the event
+consumers (auto-answer, queueing, console events, site builds), so a burst of webhooks never waits behind the pipeline's work; RQ
 workers run the jobs (outbound SMS, builds, purges).
 """
 
@@ -173,14 +173,16 @@ def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str])
         reuse = ["--reuse-port"] if args.web_processes > 1 else []
         for number in range(args.web_processes):
             supervisor.add(f"web-{number + 1}", ["web", "--no-events", *reuse])
-        supervisor.add("events-1", ["worker", "--events"])
+        for number in range(args.events_processes):
+            supervisor.add(f"events-{number + 1}", ["worker", "--events"])
         for number in range(args.workers):
             supervisor.add(f"worker-{number + 1}", ["worker"])
         supervisor.start()
         say(f"web       {base}/ ({args.web_processes} process(es)); log in at {base}/login, "
             f"API {base}/api/openapi.json")
-        say(f"workers   {args.workers} (queues: replies, default, bulk) and 1 event consumer "
-            f"process (the pipeline after each acknowledgement)")
+        say(f"workers   {args.workers} (queues: replies, default, bulk) and "
+            f"{args.events_processes} event consumer process(es) (the pipeline after each "
+            f"acknowledgement)")
         ready = supervisor.wait_ready(f"{base}/readyz")
         if ready is not None:
             say(f"ready in {ready:.1f} s; Ctrl-C stops everything")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -65,11 +66,12 @@ def test_up_demo_serves_the_demo_crisis_and_stops_cleanly(tmp_path: Path) -> Non
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "CRISIS_PORT": str(port),
            "CRISIS_DATA_DIR": str(tmp_path / "var"), "CRISIS_LOG_FORMAT": "json"}
     log = (tmp_path / "up.log").open("w")
-    up = subprocess.Popen([sys.executable, "-m", "crisis", "up", "--demo", "--workers", "2"],
-                          env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    up = subprocess.Popen([sys.executable, "-m", "crisis", "up", "--demo", "--workers", "2",
+                           "--events-processes", "2"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: get(f"{base}/readyz")[0] == 200 if _listening(port) else False, 60)
+        wait_until(lambda: json.loads(get(f"{base}/readyz")[1])["event_consumers"] == 2, 10)
         status, home = get(f"{base}/")
         assert status == 200 and "Crue de la Seine" in home
         # The supervisor prints its "try" lines just after /readyz first answers.
@@ -78,7 +80,7 @@ def test_up_demo_serves_the_demo_crisis_and_stops_cleanly(tmp_path: Path) -> Non
         assert "operator1" in output and "cell" in output  # demo passwords shown once
         _try_the_printed_sms(output, base)
         processes = children_of(up.pid)
-        assert len(processes) >= 4  # redis, web, two workers
+        assert len(processes) >= 6  # redis, web, two events processes, two workers
         started = time.monotonic()
         up.send_signal(signal.SIGINT)
         assert up.wait(10) == 0

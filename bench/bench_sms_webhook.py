@@ -267,7 +267,8 @@ def main() -> None:
                  else "")
               + f", redis {cpu[redis_pid]:.1f}, load generator {loader['ours']:.1f}; web CPU "
               f"per request {cpu[web.pid] / ours_sent * 1e6:.0f} us; pipeline backlog at the "
-              f"end {backlog} events, caught up in {drained:.1f} s")
+              f"end {backlog} events, caught up in {drained:.1f} s"
+              + (f" ({backlog / drained:.0f} events/s)" if drained > 0.5 else ""))
         print(f"at half rate ({ours_rate / 2:.0f} req/s): p50 "
               f"{statistics.median(latencies) * 1000:.1f} ms, p99 "
               f"{latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f} ms")

@@ -52,3 +52,17 @@ def configure_logging(fmt: str = "auto", level: str = "INFO") -> None:
     root.setLevel(level)
     # aiohttp's access log repeats what the metrics say, one line per request: too loud.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(rq_log_level(level))
+
+
+# Libraries that write several info lines per unit of work: RQ per job (started, OK, result
+# kept), the twilio client per request (eleven lines with headers). In a surge that is a
+# hundred thousand lines a minute burying what matters. Their warnings and errors are kept;
+# at `debug` everything shows.
+CHATTY_LOGGERS = ("rq.worker", "rq.queue", "rq.job", "twilio.http_client")
+
+
+def rq_log_level(level: str) -> str:
+    """The level for CHATTY_LOGGERS (RQ also takes it at `Worker.work`, which sets its own)."""
+    return "DEBUG" if level.upper() == "DEBUG" else "WARNING"

@@ -31,6 +31,7 @@ from crisis.demo import DEMO_SCENARIO, ensure_demo, sandbox_twilio_env
 from crisis.heartbeat import EVENTS_KIND, process_name, start_beating_thread
 from crisis.jobs import bind_worker_settings, queues
 from crisis.keys import Keys
+from crisis.logs import rq_log_level
 from crisis.redis_client import sync_redis
 from crisis.redis_server import EmbeddedRedis
 from crisis.settings import Settings
@@ -110,7 +111,7 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
         # The hot inbound path does not go through RQ (see DESIGN.md), so jobs are few.
         worker = Worker(queues(connection, keys), connection=connection, name=process_name())
         try:
-            worker.work(burst=args.burst, with_scheduler=True, logging_level=settings.log_level)
+            worker.work(burst=args.burst, with_scheduler=True, logging_level=rq_log_level(settings.log_level))
         finally:
             stop_beating.set()
     return 0

@@ -6,7 +6,6 @@ import gc
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -14,6 +13,7 @@ import numpy.typing as npt
 
 from knowledge_base.article import Article
 from knowledge_base.char_similarity import CharSimilarity
+from knowledge_base.hits import QueryAnalysis, RankedHit, SearchHit
 from knowledge_base.index_build import build_postings
 from knowledge_base.scoring import PhrasingTable, bm25_scores, top_candidates
 from knowledge_base.synonyms import DEFAULT_SYNONYMS
@@ -43,40 +43,6 @@ FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int32]
 
 
-@dataclass(frozen=True, slots=True)
-class SearchHit:
-    """One ranked article: its id and its relevance score (higher is better, not bounded)."""
-
-    article_id: str
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
-class RankedHit:
-    """A hit with the evidence the auto-answer calibrates on."""
-
-    article_id: str
-    score: float
-    coverage: float  # share of the query's idf mass found anywhere in the article (top hit only)
-    title_coverage: float  # share found in the question, alternates or tags (top hit only)
-    phrasing_match: float  # best idf-weighted Dice overlap with the question or one alternate
-    phrasing_cover: float = 0.0  # largest share of the query's idf mass inside one phrasing (top hit only)
-    phrasing_recall: float = 0.0  # largest share of one phrasing's idf mass inside the query (top hit only)
-    char_similarity: float = 0.0  # character 4-gram cosine with its phrasings (every hit, with evidence)
-
-
-@dataclass(frozen=True, slots=True)
-class QueryAnalysis:
-    """Ranked hits plus how much of the query the index understood."""
-
-    hits: tuple[RankedHit, ...]
-    query_mass: float  # sum of idf of the query's words (unknown words count at max idf)
-    unknown_words: int
-    known_terms: int = 0  # distinct known terms of the query
-    corrected_words: int = 0  # query words understood only through typo correction
-    neighbour_tag: bool = False  # the top two hits share a tag (close topics of one family)
-
-
 def _short_fields(article: Article) -> list[tuple[str, str]]:
     return [("question", article.question), ("tags", " ".join(article.tags))] + [
         ("alternates", alt) for alt in article.alternates]
@@ -101,7 +67,7 @@ class _LanguageIndex:
         self._token_cache: dict[str, tuple[int, ...]] = {}
         built = build_postings(articles, FIELD_WEIGHTS, token_cache(lang, self.synonyms), fold_words, self._tokens,
                                lambda token: self._token_terms(token, build=True), lambda: len(self.terms))
-        self._typos = TypoCorrector(self.vocabulary)
+        self._typos = TypoCorrector(self.vocabulary, lang)
         self._build_postings(built.term, built.doc, built.tf, built.title, built.lengths)
         self.idf_list: list[float] = self.idf.tolist()
         self.phrasings = PhrasingTable.build(built.phrase_terms, built.phrase_offsets,
@@ -186,14 +152,22 @@ class _LanguageIndex:
             if terms:
                 result.extend(terms)
             else:
-                for word in word_forms(token, self.lang, self.synonyms):
+                forms = word_forms(token, self.lang, self.synonyms)
+                found = []
+                for word in forms:
                     s = stem(word, self.lang)
                     # Place markers are real words, and a word after a street word is a name:
                     # neither is a typo of an article word.
                     fix = None if street or token in PLACE_MARKERS else self._typos.correct(word)
                     term = self.terms.get(s if s in self.terms else (fix or s))
                     corrected += s not in self.terms and fix is not None and term is not None
-                    known = known or term is not None
+                    found.append(term)
+                known = known or any(t is not None for t in found)
+                if len(forms) > 1 and known:
+                    # A synonym that keeps its word ("fils" -> "fils proche") says what the word
+                    # means in the articles' words: the kept word is not a missing topic.
+                    found = [t for t in found if t is not None]
+                for term in found:
                     if term is not None or not place:
                         result.append(term)
                     elif address is not None:
@@ -237,19 +211,27 @@ class _LanguageIndex:
         neighbour = len(docs) >= 2 and not self.tags[docs[0]].isdisjoint(self.tags[docs[1]])
         return QueryAnalysis(hits, mass, unknown, len(known), corrected, neighbour)
 
+    def specific_term(self, known: list[int]) -> int:
+        """The query's most specific known term: the highest idf (the lowest number on a tie)."""
+        return max(known, key=lambda t: (self.idf_list[t], -t))
+
     def _ranked(self, doc: int, score: float, known: list[int], mass: float, match: float,
                 evidence: bool, char: float) -> RankedHit:
         found = in_title = 0.0
         if not evidence:
             return RankedHit(self.ids[doc], score, 0.0, 0.0, match, char_similarity=char)
+        specific = self.specific_term(known)
+        specific_titled = False
         for t in known:
             lo, hi = self.post_offsets[t], self.post_offsets[t + 1]
             pos = lo + int(np.searchsorted(self.post_docs[lo:hi], doc))
             if pos < hi and self.post_docs[pos] == doc:
                 found += self.idf_list[t]
                 in_title += self.idf_list[t] if self.post_title[pos] else 0.0
+                specific_titled = specific_titled or (t == specific and bool(self.post_title[pos]))
         cover, recall = self._phrasing_overlap(doc, known)
-        return RankedHit(self.ids[doc], score, found / mass, in_title / mass, match, cover / mass, recall, char)
+        return RankedHit(self.ids[doc], score, found / mass, in_title / mass, match, cover / mass, recall, char,
+                         0.0 if specific_titled else 1.0)
 
     def _phrasing_overlap(self, doc: int, known: list[int]) -> tuple[float, float]:
         """The largest idf mass of the query's terms found in one phrasing of `doc`, and the

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from knowledge_base.familiar import FAMILIAR_WORDS
+from knowledge_base.topic_words import TOPIC_WORDS
+
 # A synonym table maps one folded word or two-word phrase (lowercase, no accents) to the
 # words that replace it. It is a plain dict so the cell can edit it and it can be stored
 # in Redis as a hash; the search index copies it at build time, so edits take effect on
@@ -12,37 +15,26 @@ SynonymTable = dict[str, str]
 
 # Why this table exists: citizens text with everyday and slang words; the validated
 # answers are written in administrative French. Each entry bridges one such gap that
-# stemming cannot (different roots). Keys and values are folded (see text.fold).
+# stemming cannot (different roots). Keys and values are folded (see text.fold). The general
+# familiar-French table (familiar.py) and the everyday names of the articles' topics
+# (topic_words.py) come first, so an entry below overrides them.
 DEFAULT_SYNONYMS: Mapping[str, str] = {
+    **FAMILIAR_WORDS,
+    **TOPIC_WORDS,
     # water
-    "flotte": "eau",
-    "flote": "eau",
     "robinet": "robinet eau",
     "buvable": "potable",
     "boire": "potable boire",
     # vehicles
-    "bagnole": "voiture",
-    "caisse": "voiture",
     "auto": "voiture",
     "vehicule": "voiture",
     "tuture": "voiture",
     "4x4": "voiture",
     # health
-    "toubib": "medecin",
     "docteur": "medecin",
-    "medocs": "medicaments",
-    "medoc": "medicaments",
-    "cachets": "medicaments",
-    "pilules": "medicaments",
     "insuline": "medicaments traitement",
     "samu": "samu urgence",
     # children and school
-    "gosse": "enfant",
-    "gosses": "enfants",
-    "gamin": "enfant",
-    "gamins": "enfants",
-    "mome": "enfant",
-    "momes": "enfants",
     "college": "ecole college",
     "lycee": "ecole lycee",
     "maternelle": "ecole",
@@ -50,16 +42,9 @@ DEFAULT_SYNONYMS: Mapping[str, str] = {
     "classe": "ecole",
     "cours": "ecole cours",
     # work
-    "boulot": "travail",
-    "taf": "travail",
-    "job": "travail",
     "patron": "employeur",
     "chef": "employeur",
     # police and rescue
-    "flic": "police",
-    "flics": "police",
-    "keuf": "police",
-    "keufs": "police",
     "gendarmes": "gendarmerie",
     "pompier": "pompiers",
     # electricity
@@ -69,12 +54,10 @@ DEFAULT_SYNONYMS: Mapping[str, str] = {
     "lumiere": "electricite",
     "disjoncteur": "disjoncteur electricite",
     # food
-    "bouffe": "nourriture",
     "manger": "nourriture aliments",
     "congel": "congelateur",
     "frigo": "refrigerateur",
     # home
-    "baraque": "maison",
     "logement": "maison",
     "appart": "appartement",
     "habitation": "maison",
@@ -85,11 +68,6 @@ DEFAULT_SYNONYMS: Mapping[str, str] = {
     "ss sol": "cave",
     "soussol": "cave",
     # money and papers
-    "fric": "argent",
-    "thune": "argent",
-    "thunes": "argent",
-    "pognon": "argent",
-    "oseille": "argent",
     # money words ("argent" itself stays: asked for it is aid, offered it is volunteering)
     "indemnite": "indemnisation",
     "indemnites": "indemnisation",
@@ -101,16 +79,8 @@ DEFAULT_SYNONYMS: Mapping[str, str] = {
     "assureur": "assurance",
     "cat nat": "catastrophe naturelle",
     "catnat": "catastrophe naturelle",
-    # phones
-    "tel": "telephone",
-    "portable": "telephone",
-    "phone": "telephone",
+    # internet
     "box": "internet",
-    # animals
-    "toutou": "chien",
-    "chienne": "chien",
-    "chatte": "chat",
-    "minou": "chat",
     # farm animals: the livestock article names few species
     **{word: f"{word} betail elevage" for word in (
         "vache", "vaches", "veau", "veaux", "brebis", "mouton", "moutons", "agneau", "agneaux",

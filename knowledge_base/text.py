@@ -80,10 +80,17 @@ FRENCH_STOP_WORDS: frozenset[str] = frozenset(
     # Forms of etre and avoir that the short list above misses.
     + "suis etes sommes serai sera serons seront etais etions etiez etaient avais avait avions "
     "aviez avaient aurai aura aurons auront".split()
+    # Forms of faire, vouloir and pouvoir and familiar fillers: they frame any question ("je
+    # fais quoi", "il veut", "un truc") and, unknown to the articles, were typo-corrected into
+    # article words ("fais" -> "fois", "veut" -> "vert") or counted against the top article.
+    + "fais font veut veulent voulez voulons voulait voudrait voudrais pourrait pourrais pouvons "
+    "truc trucs machin bidule hein bah ben ouais mdr lol ptdr svp".split()
+    # Question and reporting words that frame a question whatever its topic.
+    + "combien dit disent dire savoir vraiment partout".split()
     # Time words: citizens date their message ("since last night"), which says nothing
     # about which answer they need, and a rare time word in one alternate would outrank the topic.
     + "hier soir matin jour jours semaine semaines heure heures minute minutes lundi mardi mercredi "
-    "jeudi vendredi samedi dimanche".split()
+    "jeudi vendredi samedi dimanche nuit nuits week end weekend prochain prochaine".split()
 )
 ENGLISH_STOP_WORDS: frozenset[str] = frozenset(
     "a about after again all am an and any are as at be been before being but by can could "

@@ -32,9 +32,9 @@ def check_channel(channel: str) -> str:
 
 
 def _check_entry(key: str, value: str) -> None:
-    if not key or len(key) > 50 or fold(key) != key or len(key.split()) > 2:
-        raise InvalidInput(f"synonym {key[:50]!r}: write one or two words in lowercase without "
-                           "accents or punctuation (e.g. 'flotte', 'cat nat')")
+    if not key or len(key) > 50 or fold(key) != key or len(key.split()) > 3:
+        raise InvalidInput(f"synonym {key[:50]!r}: write one to three words in lowercase without "
+                           "accents or punctuation (e.g. 'flotte', 'cat nat', 'coup de main')")
     if len(value) > 200 or fold(value) != value.strip():
         raise InvalidInput(f"synonym {key!r}: the replacement must be lowercase words without "
                            "accents or punctuation, at most 200 characters ('' removes a default entry)")

@@ -54,3 +54,11 @@ def test_injection_and_foreign_scripts_are_handled_safely(flood_index: SearchInd
     result = auto_answer(flood_index, question)
     assert 0.0 <= result.confidence <= 1.0
     assert result.answer_id is None
+
+
+def test_the_most_specific_word_missing_from_the_top_article_is_a_feature(flood_index: SearchIndex) -> None:
+    from knowledge_base.answer import feature_values
+    # "ramassage" names the school bus; the public-transport article never says it
+    swapped = feature_values(flood_index.analyse("le bus du ramassage scolaire passe demain"))
+    assert swapped["specific_missing"] == 1.0
+    assert feature_values(flood_index.analyse("odeur de gaz que faire"))["specific_missing"] == 0.0

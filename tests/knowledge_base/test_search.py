@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from knowledge_base.article import Article
 from knowledge_base.search import SearchIndex
+from knowledge_base.text import stem
 
 
 def top(index: SearchIndex, query: str, lang: str = "fr") -> str | None:
@@ -118,3 +119,25 @@ def test_typo_corrections_and_known_terms_are_counted(flood_index: SearchIndex) 
 def test_financial_aid_and_volunteering_are_told_apart(flood_index: SearchIndex) -> None:
     assert top(flood_index, "y a des aides pour les sinistres") == "aides-financieres"
     assert top(flood_index, "je veux aider les sinistres") == "aider-benevole"
+
+
+def test_everyday_words_are_not_corrected_into_other_article_words() -> None:
+    from knowledge_base.typos import TypoCorrector
+    vocabulary = {w: stem(w) for w in ("fois", "vert", "perte", "porte", "plaie", "envoi", "secours", "attend",
+                                       "accueil", "electricite", "remboursement", "evacuer", "joignable")}
+    typos = TypoCorrector(vocabulary)
+    # real words one edit from an article word stay unknown
+    assert [typos.correct(w) for w in ("fais", "veut", "pere", "poste", "pluie", "envie", "secousse")] == [None] * 7
+    # slips and inflections are still corrected
+    assert typos.correct("acceuil") == stem("accueil")  # two letters swapped
+    assert typos.correct("electrisite") == stem("electricite")  # one edit in a long word
+    assert typos.correct("rembourssement") == stem("remboursement")  # a doubled letter
+    assert typos.correct("attendre") == stem("attend")  # an inflection of the article word
+    # a derivational prefix in front of a word the articles know
+    assert typos.correct("injoignable") == stem("joignable")
+
+
+def test_a_synonym_that_keeps_its_word_does_not_count_it_unknown(flood_index: SearchIndex) -> None:
+    # "fils" -> "fils proche": the articles say "proche", and "fils" is not a missing topic
+    analysis = flood_index.analyse("pas de nouvelles de mon fils")
+    assert analysis.unknown_words == 0 and analysis.hits[0].article_id == "proche-sans-nouvelles"

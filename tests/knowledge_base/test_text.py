@@ -38,3 +38,24 @@ def test_the_noun_aide_keeps_its_own_stem() -> None:
     from knowledge_base.text import stem
     assert stem("aides") == stem("aide") != stem("aider")
     assert tokenise("aidez moi") == []  # a plea, not a topic
+
+
+def test_familiar_french_is_glossed_in_standard_words() -> None:
+    from knowledge_base.familiar import FAMILIAR_WORDS
+    assert len(FAMILIAR_WORDS) >= 100
+    assert all(fold(key) == key and fold(value) == value and 1 <= len(key.split()) <= 3
+               for key, value in DEFAULT_SYNONYMS.items())
+    assert normalise_words("mes gosses et mon frangin", synonyms=DEFAULT_SYNONYMS) == [
+        "enfants", "frere", "proche"]
+    assert normalise_words("la gadoue", synonyms=DEFAULT_SYNONYMS) == ["boue"]
+    # set phrases of up to three words are replaced in one pass
+    assert normalise_words("un coup de main", synonyms=DEFAULT_SYNONYMS) == ["aider"]
+
+
+def test_everyday_names_of_things_reach_the_article_words() -> None:
+    assert normalise_words("le generateur", synonyms=DEFAULT_SYNONYMS) == ["groupe", "electrogene"]
+    assert normalise_words("la machine a laver", synonyms=DEFAULT_SYNONYMS) == ["electromenager", "appareils"]
+
+
+def test_framing_verbs_and_fillers_are_stop_words() -> None:
+    assert normalise_words("je fais quoi il veut un truc combien") == []

@@ -84,14 +84,17 @@ def top_candidates(scores: Float64Array, depth: int) -> npt.NDArray[np.int64]:
     """The (up to) `depth` docs with the highest positive scores, in no particular order.
 
     A strided sample's depth-th best score is a lower bound of the true one, so keeping only
-    the docs at or above it never loses a top doc, and leaves a few hundred to select from
-    instead of every doc that shares a common word with the query.
+    the docs at or above it never loses a top doc, and leaves a few hundred to select from.
+    The bound is taken on the scores themselves, before any list of matching docs is built:
+    a query with one common word matches nearly every doc, and listing them first was half
+    the cost of this step.
     """
-    candidates = np.flatnonzero(scores > 0)  # a bool mask: three times faster than on floats
-    if len(candidates) > 8 * depth:
-        sample = scores[candidates[::4]]
-        bound = np.partition(sample, len(sample) - depth)[len(sample) - depth]
-        candidates = candidates[scores[candidates] >= bound]
+    bound = 0.0
+    if len(scores) > 32 * depth:
+        sample = scores[::4]
+        bound = float(np.partition(sample, len(sample) - depth)[len(sample) - depth])
+    # a bool mask: three times faster than on floats
+    candidates = np.flatnonzero(scores >= bound) if bound > 0 else np.flatnonzero(scores > 0)
     if len(candidates) > depth:
         candidates = candidates[np.argpartition(-scores[candidates], depth - 1)[:depth]]
     return candidates.astype(np.int64)

@@ -14,6 +14,8 @@ SETS = ["kb-eval-inondation.jsonl", "kb-eval-inondation-holdout.jsonl", "kb-eval
         "kb-eval-inondation-holdout3.jsonl", "kb-eval-inondation-holdout4.jsonl",
         "kb-eval-inondation-holdout5.jsonl"]  # all six fit the confidence (knowledge_base.calibration)
 HOLDOUT5 = SETS[5]
+# Written blind and run once (docs/knowledge-base.md, 2026-11-30 (2)): in no fit and no choice.
+HOLDOUT6 = "kb-eval-inondation-holdout6.jsonl"
 
 
 def _lines(name: str) -> list[str]:
@@ -38,11 +40,13 @@ def test_evaluation_sets_are_big_enough_and_include_out_of_scope() -> None:
     assert len(holdout4) >= 80 and sum(i.expected is None for i in holdout4) >= 12
     holdout5 = parse_eval_lines(_lines(SETS[5]))
     assert len(holdout5) >= 120 and sum(i.expected is None for i in holdout5) >= 25
+    holdout6 = parse_eval_lines(_lines(HOLDOUT6))
+    assert len(holdout6) >= 120 and sum(i.expected is None for i in holdout6) >= 25
 
 
 def test_every_expected_id_exists(flood_articles: list[Article]) -> None:
     ids = {a.id for a in flood_articles}
-    for name in SETS:
+    for name in [*SETS, HOLDOUT6]:
         assert {i.expected for i in parse_eval_lines(_lines(name)) if i.expected} <= ids
 
 
@@ -78,9 +82,29 @@ def test_precision_at_1_on_the_fifth_holdout(flood_index: SearchIndex) -> None:
     assert evaluate(flood_index, _lines(HOLDOUT5)).precision_at_1 >= 0.90
 
 
+# The sixth holdout, unseen, run once with the engine of this change (48fb0c2): it misses all three
+# targets (the engine before it, same run: 62.1% answered, precision@1 0.853, 4 wrong).
+_SIXTH_NOT_MET = "sixth holdout (unseen, single run): "
+
+
+@pytest.mark.xfail(strict=True, reason=_SIXTH_NOT_MET + "60.0% answered (57 of 95)")
+def test_two_thirds_of_the_sixth_holdout_get_an_automatic_answer(flood_index: SearchIndex) -> None:
+    assert evaluate(flood_index, _lines(HOLDOUT6)).answered_share >= 2 / 3
+
+
+@pytest.mark.xfail(strict=True, reason=_SIXTH_NOT_MET + "precision@1 0.863 (82 of 95)")
+def test_precision_at_1_on_the_sixth_holdout(flood_index: SearchIndex) -> None:
+    assert evaluate(flood_index, _lines(HOLDOUT6)).precision_at_1 >= 0.90
+
+
+@pytest.mark.xfail(strict=True, reason=_SIXTH_NOT_MET + "3 wrong answers of 120 (2.5%)")
+def test_wrong_answers_on_the_sixth_holdout(flood_index: SearchIndex) -> None:
+    assert evaluate(flood_index, _lines(HOLDOUT6)).wrong_rate <= 0.02
+
+
 def test_we_beat_the_bm25_baseline(flood_articles: list[Article],
                                    flood_index: SearchIndex) -> None:
-    for name in SETS:
+    for name in [*SETS, HOLDOUT6]:
         ours = evaluate(flood_index, _lines(name))
         baseline = bm25_baseline(flood_articles, _lines(name))
         assert ours.precision_at_1 > baseline.precision_at_1

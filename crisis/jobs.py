@@ -13,13 +13,16 @@ import datetime as dt
 from typing import Any
 
 import redis
-from rq import Queue, Retry
+from rq import Queue, Retry, SimpleWorker, Worker
+from rq.job import Job
 from rq.queue import EnqueueData
 
 from crisis.keys import Keys
 from crisis.settings import Settings
 
 QUEUE_NAMES = ("replies", "default", "bulk")
+# Queues whose jobs run in the worker's own process (see CentreWorker).
+IN_PROCESS_QUEUES = frozenset({"replies"})
 RESULT_TTL_S = 3600
 FAILURE_TTL_S = 7 * 24 * 3600  # a failed send stays a week for the supervisors to see
 
@@ -123,6 +126,22 @@ def _runs_without_repeated_ids(datas: list[EnqueueData]) -> list[list[EnqueueDat
             seen.add(data.job_id)
         runs[-1].append(data)
     return runs
+
+
+class CentreWorker(Worker):
+    """RQ's forking worker, except for the jobs of IN_PROCESS_QUEUES, run in its own process.
+
+    A fork per job isolates the heavy ones (site builds, imports, purges): a crash or a leak
+    dies with the work horse. Reply sends are small, I/O-bound and come by thousands a minute
+    in a surge, where a fork per SMS capped a worker several times lower
+    (bench/bench_reply_jobs.py). A send that crashes the process is retried by RQ once the
+    supervisor has restarted the worker."""
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        if queue.name.rsplit("-", 1)[-1] in IN_PROCESS_QUEUES:
+            SimpleWorker.execute_job(self, job, queue)  # type: ignore[arg-type]
+        else:
+            super().execute_job(job, queue)
 
 
 # RQ gives jobs no way to receive objects: the worker's entry point binds its Settings here

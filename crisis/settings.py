@@ -65,6 +65,7 @@ class Settings:
     twilio_auth_token: Secret | None = None
     twilio_from: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
+    twilio_messages_per_second: int = 10
     telegram_bot_token: Secret | None = None
     telegram_webhook_secret: Secret | None = None
     telegram_api_base: str = "https://api.telegram.org"
@@ -166,6 +167,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("TWILIO_AUTH_TOKEN", "twilio_auth_token", Secret),
     ("TWILIO_FROM", "twilio_from", _text),
     ("TWILIO_API_BASE", "twilio_api_base", _http_url),
+    ("TWILIO_MESSAGES_PER_SECOND", "twilio_messages_per_second", _positive),
     ("TELEGRAM_BOT_TOKEN", "telegram_bot_token", Secret),
     ("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret", Secret),
     ("TELEGRAM_API_BASE", "telegram_api_base", _http_url),

@@ -60,3 +60,14 @@ def test_the_packages_type_check_strictly() -> None:
     result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True,
                             text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_every_job_module_is_preloaded_by_the_worker() -> None:
+    """A job whose module the worker did not import costs each forked work horse the import."""
+    from crisis.cli.processes import JOB_MODULES
+
+    paths = {match for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")
+             for match in re.findall(r'"((?:\w+\.)+\w+_job)"', p.read_text(encoding="utf-8"))}
+    assert paths, "no job found: the pattern is out of date"
+    missing = sorted(path for path in paths if path.rsplit(".", 1)[0] not in JOB_MODULES)
+    assert not missing, f"add their modules to crisis.cli.processes.JOB_MODULES: {missing}"

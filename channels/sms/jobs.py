@@ -15,13 +15,12 @@ from crisis.redis_client import async_redis, sync_redis
 from crisis.secret_key import resolve_secret_key
 from crisis.types import DeliveryStatus
 
-# Twilio queues what exceeds a number's rate: a long code sends 1 message/s, a short code or
-# a Messaging Service with several numbers far more. Configurable per deployment later.
-MESSAGES_PER_SECOND = 10
+# Twilio queues what exceeds a number's rate (TWILIO_MESSAGES_PER_SECOND): a long code sends
+# about 1 message/s, a short code or a Messaging Service with several numbers far more.
 _PACE_TIMEOUT_S = 30.0
 
 
-def _wait_for_slot(sender: str, prefix: str, url: str) -> None:
+def _wait_for_slot(sender: str, prefix: str, url: str, per_second: int) -> None:
     """A shared per-second counter in Redis paces every worker together for one sender."""
     client = sync_redis(url)
     deadline = time.monotonic() + _PACE_TIMEOUT_S
@@ -31,7 +30,7 @@ def _wait_for_slot(sender: str, prefix: str, url: str) -> None:
             key = f"{prefix}ch:rate:{sender}:{second}"
             count = client.incr(key)
             client.expire(key, 2)
-            if int(count) <= MESSAGES_PER_SECOND:
+            if int(count) <= per_second:
                 return
             time.sleep(max(0.0, second + 1 - time.time()))
     finally:
@@ -52,7 +51,7 @@ async def send_sms_job(conversation_id: str, message_id: str, text: str) -> str:
             await store.set_delivery(conversation_id, message_id, DeliveryStatus.FAILED)
             return "opted-out"
         adapter = TwilioSms(settings)
-        _wait_for_slot(adapter.sender, settings.redis_prefix, url)
+        _wait_for_slot(adapter.sender, settings.redis_prefix, url, settings.twilio_messages_per_second)
         callback = f"{settings.base_url}/hooks/twilio/sms/status"
         try:
             sid = adapter.send_blocking(to, text, callback)

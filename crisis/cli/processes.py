@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import importlib
 import logging
 import os
 import secrets
@@ -20,7 +21,6 @@ import threading
 from collections.abc import Mapping
 
 from aiohttp import web
-from rq import Worker
 from twilio.request_validator import RequestValidator
 
 from crisis.app import build_app
@@ -29,7 +29,7 @@ from crisis.cli.core_commands import say
 from crisis.cli.runtime import acting_principal, command_context, redis_url_for
 from crisis.demo import DEMO_SCENARIO, ensure_demo, sandbox_twilio_env
 from crisis.heartbeat import EVENTS_KIND, process_name, start_beating_thread
-from crisis.jobs import bind_worker_settings, queues
+from crisis.jobs import CentreWorker, bind_worker_settings, queues
 from crisis.keys import Keys
 from crisis.logs import rq_log_level
 from crisis.redis_client import sync_redis
@@ -94,6 +94,16 @@ async def _consume_events(settings: Settings, url: str) -> None:
         await runner.cleanup()
 
 
+# The modules of every job, imported before working so forked work horses inherit them: a
+# fork that imported the channels package itself paid ~1.7 s per SMS (bench_reply_jobs.py).
+JOB_MODULES = ("channels.sms.jobs", "channels.retention", "static_site.jobs")
+
+
+def preload_job_modules() -> None:
+    for module in JOB_MODULES:
+        importlib.import_module(module)
+
+
 def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     if args.events:
         with redis_url_for(settings) as url:
@@ -105,11 +115,12 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
         keys = Keys(settings.redis_prefix)
         bind_worker_settings(settings, url)
         connection = sync_redis(url, decode=False)
+        preload_job_modules()
         stop_beating = start_beating_thread(sync_redis(url), keys, "worker")
         _watch_parent(args.parent_pid)
-        # The forking Worker: a job that crashes or leaks memory cannot take the worker down.
-        # The hot inbound path does not go through RQ (see DESIGN.md), so jobs are few.
-        worker = Worker(queues(connection, keys), connection=connection, name=process_name())
+        # Reply sends in process, everything else forked (see CentreWorker). The hot inbound
+        # path does not go through RQ at all (see DESIGN.md).
+        worker = CentreWorker(queues(connection, keys), connection=connection, name=process_name())
         try:
             worker.work(burst=args.burst, with_scheduler=True, logging_level=rq_log_level(settings.log_level))
         finally:

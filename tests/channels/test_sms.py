@@ -114,3 +114,25 @@ async def run_worker_burst(env: dict[str, str]) -> None:
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     output, _ = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, output.decode()[-2000:]
+
+
+async def test_outbound_sms_are_paced_to_the_senders_rate(
+    kb: None, client: Any, env: dict[str, str], twilio: tuple[TwilioStandIn, str],
+) -> None:
+    standin, _ = twilio
+    for n in range(6):
+        headers, form = signed("/hooks/twilio/sms", sms_form(
+            "leau du robinet est potable ?", f"SMpace{n}", sender=f"+3361200000{n}"))
+        assert (await client.post("/hooks/twilio/sms", data=form, headers=headers)).status == 200
+    store = client.app[DESK].store
+
+    async def all_answered() -> bool:
+        items, _, _ = await store.page(status="auto-answered", channel=None, limit=10, cursor=None)
+        return len(items) == 6
+
+    await until(all_answered)
+    await run_worker_burst({**env, "TWILIO_MESSAGES_PER_SECOND": "2"})
+    times = sorted(float(m["ReceivedAt"]) for m in standin.messages)
+    assert len(times) == 6
+    # Six at two a second take three calendar seconds (unpaced, they go out within ~0.2 s).
+    assert len({int(t) for t in times}) >= 3, times

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 
 import pytest
 from rq import Queue
@@ -52,3 +53,29 @@ async def test_a_failing_batch_reaches_every_caller_and_the_next_batch_works(
     job_id = await ctx.jobs.enqueue_async("x.y", 6, queue="bulk")
     queue = Queue(queue_name(ctx.keys, "bulk"), connection=ctx.jobs.connection)
     assert queue.get_job_ids() == [job_id]
+
+
+WORKER = """
+import os, sys
+from crisis.jobs import CentreWorker, queues
+from crisis.keys import Keys
+from crisis.redis_client import sync_redis
+connection = sync_redis(sys.argv[1], decode=False)
+CentreWorker(queues(connection, Keys(sys.argv[2])), connection=connection).work(
+    burst=True, logging_level="WARNING")
+print(os.getpid())
+"""
+
+
+async def test_the_centre_worker_runs_replies_in_process_and_forks_the_rest(
+        ctx: Context, redis_url: str) -> None:
+    """Reply sends skip the fork (thousands a minute in a surge); heavier jobs keep it."""
+    reply = ctx.jobs.enqueue("os.getpid", queue="replies", retries=0)
+    build = ctx.jobs.enqueue("os.getpid", queue="default", retries=0)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", WORKER, redis_url, ctx.keys.prefix, stdout=asyncio.subprocess.PIPE)
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    worker_pid = int(output.split()[-1])
+    done = {job.id: job for job in Job.fetch_many([reply, build], connection=ctx.jobs.connection) if job}
+    assert done[reply].return_value() == worker_pid
+    assert done[build].return_value() not in (None, worker_pid)

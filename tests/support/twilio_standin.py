@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import time
 from typing import Any
 
 from aiohttp import web
@@ -35,7 +36,8 @@ class TwilioStandIn:
             return web.json_response({"code": 21604, "message": "'To' and 'Body' are required",
                                       "status": 400}, status=400)
         sid = f"SM{next(self._ids):032x}"
-        self.messages.append({**form, "Sid": sid, "Account": request.match_info["sid"]})
+        self.messages.append({**form, "Sid": sid, "Account": request.match_info["sid"],
+                              "ReceivedAt": str(time.time())})
         return web.json_response({
             "sid": sid, "status": "queued", "to": form["To"], "from": form.get("From"),
             "body": form["Body"], "account_sid": request.match_info["sid"],

@@ -191,16 +191,9 @@ class ConversationStore:
         return message
 
     async def _index_of(self, conversation_id: str, message_id: str) -> int | None:
-        """The message's index in its list: one hash read (a scan only for messages stored
-        before the index existed)."""
+        """The outbound message's index in its list (written by add_outbound), one hash read."""
         raw = await self.redis.hget(self.k.outbound_index(conversation_id), message_id)
-        if raw is not None:
-            return int(raw)
-        raws = await self.redis.lrange(self.k.messages(conversation_id), 0, -1)
-        for index, item in enumerate(raws):
-            if msgspec.json.decode(item, type=Message).id == message_id:
-                return index
-        return None
+        return None if raw is None else int(raw)
 
     async def set_delivery(self, conversation_id: str, message_id: str,
                            status: DeliveryStatus, provider_id: str = "") -> None:

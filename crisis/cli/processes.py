@@ -28,7 +28,7 @@ from crisis.web.app_keys import CONTEXT
 from crisis.cli.core_commands import say
 from crisis.cli.runtime import acting_principal, command_context, redis_url_for
 from crisis.demo import DEMO_SCENARIO, ensure_demo, sandbox_twilio_env
-from crisis.heartbeat import EVENTS_KIND, process_name, start_beating_thread
+from crisis.heartbeat import process_name, start_beating_thread
 from crisis.jobs import CentreWorker, bind_worker_settings, queues
 from crisis.keys import Keys
 from crisis.logs import rq_log_level

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-
 from channels.keys import ChannelKeys
 from channels.store import ConversationStore
 from crisis.context import Context
 from crisis.types import (
-    ChannelKind, DeliveryStatus, Direction, InboundMessage, Message, utcnow,
+    ChannelKind, DeliveryStatus, InboundMessage, utcnow,
 )
 
 
@@ -46,17 +44,6 @@ async def test_set_delivery_reads_one_message_not_the_whole_conversation(
     assert messages[target.id].text == "reponse 150"
     others = [m for m in sent if m.id != target.id]
     assert all(messages[m.id].status is DeliveryStatus.QUEUED for m in others)
-
-
-async def test_messages_stored_before_the_index_are_still_updated(ctx: Context) -> None:
-    store = _store(ctx)
-    conversation_id = await _conversation(store)
-    old = Message(id="mold", direction=Direction.OUTBOUND,
-                  text="ancien", at=utcnow(), author="auto", status=DeliveryStatus.QUEUED)
-    await ctx.redis.rpush(store.k.messages(conversation_id), msgspec.json.encode(old))
-    await store.set_delivery(conversation_id, "mold", DeliveryStatus.FAILED)
-    last = (await store.messages(conversation_id))[-1]
-    assert (last.id, last.status) == ("mold", DeliveryStatus.FAILED)
 
 
 async def test_an_unknown_message_changes_nothing(ctx: Context) -> None:

@@ -43,8 +43,9 @@ class ConsoleHub:
     def __init__(self, desk: Desk, grace_s: float = GRACE_S) -> None:
         self.desk = desk
         self.grace_s = grace_s
-        self.sockets: dict[str, dict[str, web.WebSocketResponse]] = defaultdict(dict)
-        self._transports: dict[web.WebSocketResponse, asyncio.Transport | None] = {}
+        # operator -> socket id -> the socket and its transport (read on every fan-out).
+        self.sockets: dict[str, dict[str, tuple[web.WebSocketResponse, asyncio.Transport | None]]] \
+            = defaultdict(dict)
         self._timers: dict[str, asyncio.Task[None]] = {}
 
     def presence_key(self, name: str) -> str:
@@ -74,19 +75,17 @@ class ConsoleHub:
         # a zlib stream per socket on every fan-out (browsers ask for it by default).
         socket = web.WebSocketResponse(heartbeat=25, max_msg_size=1024, compress=False)
         await socket.prepare(request)
-        self._transports[socket] = request.transport
         name, socket_id = principal.name, secrets.token_hex(8)
         timer = self._timers.pop(name, None)
         if timer is not None:
             timer.cancel()
-        self.sockets[name][socket_id] = socket
+        self.sockets[name][socket_id] = (socket, request.transport)
         try:
             await self._mark(name, socket_id)
             async for message in socket:  # the client only listens; drain pings and close
                 if message.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
                     break
         finally:
-            self._transports.pop(socket, None)
             self.sockets[name].pop(socket_id, None)
             with contextlib.suppress(Exception):
                 await self.desk.ctx.redis.zrem(self.presence_key(name), socket_id)
@@ -127,8 +126,7 @@ class ConsoleHub:
         payload = data.encode()
         slow: list[web.WebSocketResponse] = []
         for group in list(self.sockets.values()):
-            for socket in list(group.values()):
-                transport = self._transports.get(socket)
+            for socket, transport in list(group.values()):
                 if transport is None or transport.is_closing():
                     continue
                 if transport.get_write_buffer_size() >= FAST_SEND_BUFFER:
@@ -181,7 +179,7 @@ class ConsoleHub:
         for timer in self._timers.values():
             timer.cancel()
         for group in list(self.sockets.values()):
-            for socket in list(group.values()):
+            for socket, _transport in list(group.values()):
                 with contextlib.suppress(Exception):
                     await socket.close(code=1001)
         for timer in list(self._timers.values()):

@@ -3,7 +3,9 @@
 | key                              | type   | lifetime                                   |
 |----------------------------------|--------|--------------------------------------------|
 | ch:{c:ID}                        | hash   | until the retention purge (the conversation;|
-|                                  |        | fields incl. topic, transfer_note)         |
+|                                  |        | fields incl. topic, transfer_note, and     |
+|                                  |        | inbound_seq / inbound_done: the citizen    |
+|                                  |        | messages' order, channels/inbound_order.py)|
 | ch:{c:ID}:messages               | list   | same (Message JSON, oldest first)          |
 | ch:{c:ID}:transitions            | list   | same ("status at-iso" per change)          |
 | ch:{c:ID}:outbound               | hash   | same (outbound message id -> list index)   |
@@ -22,6 +24,7 @@
 | ch:queue:skills                  | hash   | conversation id -> "lang|channel|topic|cost"|
 | ch:queue:since                   | hash   | conversation id -> time it entered the queue|
 | ch:stats                         | hash   | service-level totals (contacts, waits...)  |
+| ch:rate:{sender}:{second}        | string | 2 s (SMS sent by that sender this second)  |
 | ch:op:{name}                     | hash   | operator state: status, capacity, load,    |
 |                                  |        | skills langs/topics/channels (kept on logout)|
 | ch:op:{name}:convs               | set    | conversations assigned to the operator     |

@@ -22,11 +22,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +34,7 @@ from channels.keys import ChannelKeys  # noqa: E402
 from channels.store import ConversationStore  # noqa: E402
 from crisis.context import open_context  # noqa: E402
 from crisis.jobs import queue_name  # noqa: E402
+from bench.ports import free_port, wait_listening  # noqa: E402
 from crisis.redis_server import EmbeddedRedis  # noqa: E402
 from crisis.settings import load_settings  # noqa: E402
 from crisis.types import ChannelKind, InboundMessage, utcnow  # noqa: E402
@@ -71,22 +70,6 @@ if sys.argv[1] != "fork":
 kind(queues(connection, Keys(settings.redis_prefix)), connection=connection).work(
     burst=True, logging_level="WARNING")
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_listening(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError("stand-in did not start")
 
 
 async def prepare(env: dict[str, str], count: int) -> list[tuple[str, str, str]]:

@@ -27,7 +27,6 @@ import asyncio
 import multiprocessing
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,7 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.ports import free_port, wait_listening  # noqa: E402
 from crisis.redis_server import EmbeddedRedis  # noqa: E402
 
 TOKEN = "bench-auth-token"
@@ -54,12 +54,6 @@ async def ok(request):
 app = web.Application(); app.router.add_post("/hooks/twilio/sms", ok)
 web.run_app(app, host="127.0.0.1", port=int(__import__("sys").argv[1]), print=None, access_log=None)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def form(n: int, body: str = "ou trouver de l'eau potable") -> tuple[dict[str, str], dict[str, str]]:
@@ -117,16 +111,6 @@ def run_load(url: str, seconds: float, concurrency: int, rate: float | None = No
     process.join()
     LOADER_CPU.append(result[2])
     return result[0], result[1]
-
-
-def wait_listening(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError("server did not start")
 
 
 def cpu_seconds(pid: int) -> float:

@@ -15,6 +15,7 @@ import msgspec
 import redis.asyncio as aioredis
 
 from channels.keys import ChannelKeys
+from channels.ttl_cache import TtlCache
 from crisis.errors import InvalidInput
 
 
@@ -63,21 +64,14 @@ class PolicyCache:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.redis = redis
         self.keys = keys
-        self.ttl_s = ttl_s
-        self.clock = clock
-        self._policy: QueuePolicy | None = None
-        self._read_at = 0.0
+        self._cache = TtlCache(lambda: load_policy(redis, keys), ttl_s, clock)
 
     async def get(self) -> QueuePolicy:
-        now = self.clock()
-        if self._policy is None or now - self._read_at >= self.ttl_s:
-            self._policy = await load_policy(self.redis, self.keys)
-            self._read_at = now
-        return self._policy
+        return await self._cache.get()
 
     async def save(self, policy: QueuePolicy) -> None:
         await save_policy(self.redis, self.keys, policy)
         self.invalidate()
 
     def invalidate(self) -> None:
-        self._policy = None
+        self._cache.invalidate()

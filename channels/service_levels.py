@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 from prometheus_client import Counter, Histogram
 
 from channels.keys import ChannelKeys
+from channels.ttl_cache import TtlCache
 from crisis.types import ChannelKind, Conversation, OperatorStatus, utcnow
 
 WAIT_BUCKETS = (5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200)
@@ -115,18 +116,14 @@ class WaitEstimates:
                  ttl_s: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.levels = levels
         self.free_capacity = free_capacity
-        self.ttl_s = ttl_s
-        self.clock = clock
-        self._per_place: float | None = None
-        self._read_at = 0.0
+        self._per_place = TtlCache(self._seconds_per_place, ttl_s, clock)
+
+    async def _seconds_per_place(self) -> float:
+        capacity = await self.free_capacity()
+        return await self.levels.average_handling() / max(1, capacity)
 
     async def seconds_for(self, position: int) -> float:
-        now = self.clock()
-        if self._per_place is None or now - self._read_at >= self.ttl_s:
-            capacity = await self.free_capacity()
-            self._per_place = await self.levels.average_handling() / max(1, capacity)
-            self._read_at = now
-        return round(position * self._per_place, 0)
+        return round(position * await self._per_place.get(), 0)
 
     async def minutes_for(self, position: int) -> int:
         """The wait as told to citizens: whole minutes, at least one."""

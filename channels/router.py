@@ -164,6 +164,14 @@ class Router:
             "langs": ",".join(skills.langs), "topics": ",".join(skills.topics),
             "channels": ",".join(skills.channels)})
 
+    async def preset_skills(self, name: str, skills: Skills) -> None:
+        """An operator's skills before they first sign in (an account created with skills);
+        signing in keeps them (set_operator leaves out what it is not given)."""
+        skills = skills.check()
+        await self.redis.hset(self.k.operator(name), mapping={
+            "langs": ",".join(skills.langs), "topics": ",".join(skills.topics),
+            "channels": ",".join(skills.channels)})
+
     async def operator(self, name: str) -> OperatorState:
         fields = cast(dict[str, str], await self.redis.hgetall(self.k.operator(name)))
         convs = await self.redis.smembers(self.k.operator_conversations(name))

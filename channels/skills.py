@@ -50,6 +50,13 @@ class Skills:
     topics: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
 
+    def describe(self) -> str:
+        """For people: "answers fr,en; topics x; channels sms" (empty parts left out)."""
+        parts = [f"answers {','.join(self.langs)}"]
+        parts += [f"{name} {','.join(values)}" for name, values in
+                  (("topics", self.topics), ("channels", self.channels)) if values]
+        return "; ".join(parts)
+
     def check(self) -> Skills:
         """The same skills in a stable order; InvalidInput on an unknown value."""
         for name, values, known in (("language", self.langs, LANGS), ("topic", self.topics, TOPICS),

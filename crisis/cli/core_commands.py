@@ -10,6 +10,9 @@ from pathlib import Path
 
 import msgspec
 
+from channels.keys import ChannelKeys
+from channels.router import Router
+from channels.skills import Skills
 from crisis.accounts import parse_role
 from crisis.activation import activate_scenario
 from crisis.context import Context
@@ -17,7 +20,7 @@ from crisis.errors import InvalidInput, NotFound
 from crisis.heartbeat import process_counts
 from crisis.publication_file import parse_publication
 from crisis.scenarios import get_scenario, load_scenarios
-from crisis.types import Principal, utcnow
+from crisis.types import Principal, Role, utcnow
 
 MAX_PUBLICATION_FILE = 200_000
 
@@ -35,12 +38,29 @@ async def users_add(ctx: Context, actor: Principal, args: argparse.Namespace) ->
         import secrets
         password, generated = secrets.token_urlsafe(12), True
     expires = utcnow() + dt.timedelta(hours=args.expires_hours) if args.expires_hours else None
-    account = await ctx.accounts.create_account(args.name, parse_role(args.role), password,
+    role = parse_role(args.role)
+    skills = operator_skills(args, role)  # checked before the account exists
+    account = await ctx.accounts.create_account(args.name, role, password,
                                                 actor=actor, expires_at=expires,
                                                 reinforcement=args.reinforcement)
-    say(f"account {account.name} ({account.role.value}) created")
+    if skills is not None:
+        await Router(ctx.redis, ChannelKeys(ctx.keys)).preset_skills(account.name, skills)
+    described = "" if skills is None else "; " + skills.describe()
+    say(f"account {account.name} ({account.role.value}) created{described}")
     if generated:
         print(f"password: {password}")
+
+
+def operator_skills(args: argparse.Namespace, role: Role) -> Skills | None:
+    """The skills given with --langs/--topics/--channels (checked), None when none was."""
+    given = {name: getattr(args, name) for name in ("langs", "topics", "channels")}
+    if not any(given.values()):
+        return None
+    if role not in (Role.OPERATOR, Role.SUPERVISOR):
+        raise InvalidInput("--langs, --topics and --channels are for operators and supervisors")
+    lists = {name: tuple(v.strip() for v in value.split(",") if v.strip())
+             for name, value in given.items() if value}
+    return Skills(**lists).check()
 
 
 async def users_list(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:

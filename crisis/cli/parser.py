@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--reinforcement", action="store_true",
                      help="reinforcement operator: may only send validated knowledge-base "
                           "answers; needs --expires-hours")
+    add.add_argument("--langs", metavar="fr,en", help="operator/supervisor: languages answered "
+                     "(default fr)")
+    add.add_argument("--topics", metavar="T1,T2", help="operator/supervisor: preferred topics")
+    add.add_argument("--channels", metavar="sms,chat", help="operator/supervisor: channels "
+                     "taken (default all)")
     users.add_parser("list", help="list accounts")
 
     tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(dest="action", required=True)

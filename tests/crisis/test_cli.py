@@ -8,6 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from channels.keys import ChannelKeys
+from channels.router import Router
+from crisis.context import Context
+from crisis.types import OperatorStatus
+
 
 def run(env: dict[str, str], *args: str, stdin: str = "", cwd: Path | None = None
         ) -> subprocess.CompletedProcess[str]:
@@ -93,3 +98,22 @@ def test_scenarios_list_names_all_eight(env: dict[str, str], tmp_path: Path) -> 
     for scenario in ("inondation", "canicule", "accident-industriel", "accident-nucleaire",
                      "attentat", "pandemie", "cyberattaque", "tempete"):
         assert scenario in listed
+
+
+async def test_an_operator_created_with_skills_keeps_them_when_signing_in(
+        env: dict[str, str], tmp_path: Path, ctx: Context) -> None:
+    created = run(env, "users", "add", "ana", "--role", "operator", "--langs", "en,fr",
+                  "--channels", "sms", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    assert "answers fr,en; channels sms" in created.stderr
+    router = Router(ctx.redis, ChannelKeys(ctx.keys))
+    await router.set_operator("ana", OperatorStatus.AVAILABLE)  # what signing in does
+    state = await router.operator("ana")
+    assert (state.langs, state.channels, state.status) == (("fr", "en"), ("sms",),
+                                                           OperatorStatus.AVAILABLE)
+    # A bad skill is refused before the account exists; skills are for operators.
+    assert_one_line_error(run(env, "users", "add", "bo", "--role", "operator", "--langs", "xx",
+                              cwd=tmp_path), "unknown language 'xx'")
+    assert_one_line_error(run(env, "users", "add", "bo", "--role", "cell", "--langs", "fr",
+                              cwd=tmp_path), "are for operators and supervisors")
+    assert "bo " not in run(env, "users", "list", cwd=tmp_path).stdout

@@ -16,6 +16,8 @@ SETS = ["kb-eval-inondation.jsonl", "kb-eval-inondation-holdout.jsonl", "kb-eval
 # All seven fit the confidence and the re-ranker (knowledge_base.calibration, rerank_fit), and the
 # re-ranker's memory holds their answerable lines: their figures here are in sample (a line finds
 # itself in the memory); the out-of-fold figures are in docs/knowledge-base.md, 2026-11-30 (3).
+# Written blind and run once (docs/knowledge-base.md, 2026-11-30 (3)): in no fit, no memory, no choice.
+HOLDOUT7 = "kb-eval-inondation-holdout7.jsonl"
 
 
 def _lines(name: str) -> list[str]:
@@ -42,11 +44,13 @@ def test_evaluation_sets_are_big_enough_and_include_out_of_scope() -> None:
     assert len(holdout5) >= 120 and sum(i.expected is None for i in holdout5) >= 25
     holdout6 = parse_eval_lines(_lines(SETS[6]))
     assert len(holdout6) >= 120 and sum(i.expected is None for i in holdout6) >= 25
+    holdout7 = parse_eval_lines(_lines(HOLDOUT7))
+    assert len(holdout7) >= 120 and sum(i.expected is None for i in holdout7) >= 25
 
 
 def test_every_expected_id_exists(flood_articles: list[Article]) -> None:
     ids = {a.id for a in flood_articles}
-    for name in SETS:
+    for name in [*SETS, HOLDOUT7]:
         assert {i.expected for i in parse_eval_lines(_lines(name)) if i.expected} <= ids
 
 
@@ -68,9 +72,30 @@ def test_two_thirds_of_holdout_questions_get_an_automatic_answer(flood_index: Se
     assert evaluate(flood_index, _lines(name)).answered_share >= 2 / 3
 
 
+# The seventh holdout, unseen, run once with the engine of 0fe910b (re-ranker): it meets the
+# wrong-answer target and misses the other two (the engine before it, same day: 40.0% answered,
+# precision@1 0.758, 9 wrong of 120).
+_SEVENTH_NOT_MET = "seventh holdout (unseen, single run): "
+
+
+@pytest.mark.xfail(strict=True, reason=_SEVENTH_NOT_MET + "57.9% answered (55 of 95)")
+def test_two_thirds_of_the_seventh_holdout_get_an_automatic_answer(flood_index: SearchIndex) -> None:
+    assert evaluate(flood_index, _lines(HOLDOUT7)).answered_share >= 2 / 3
+
+
+@pytest.mark.xfail(strict=True, reason=_SEVENTH_NOT_MET + "precision@1 0.821 (78 of 95)")
+def test_precision_at_1_on_the_seventh_holdout(flood_index: SearchIndex) -> None:
+    assert evaluate(flood_index, _lines(HOLDOUT7)).precision_at_1 >= 0.90
+
+
+def test_wrong_answers_on_the_seventh_holdout(flood_index: SearchIndex) -> None:
+    # 2 of 120 (1.7%) on its single run: two out-of-scope questions in the articles' words.
+    assert evaluate(flood_index, _lines(HOLDOUT7)).wrong_rate <= 0.02
+
+
 def test_we_beat_the_bm25_baseline(flood_articles: list[Article],
                                    flood_index: SearchIndex) -> None:
-    for name in SETS:
+    for name in [*SETS, HOLDOUT7]:
         ours = evaluate(flood_index, _lines(name))
         baseline = bm25_baseline(flood_articles, _lines(name))
         assert ours.precision_at_1 > baseline.precision_at_1

@@ -25,17 +25,57 @@ def concatenated_ranges(starts: npt.NDArray[np.integer[Any]], ends: npt.NDArray[
     return np.repeat(shifts, lengths) + np.arange(total, dtype=np.int64)
 
 
-def bm25_scores(terms: IntArray, offsets: IntArray, docs: IntArray, impact: FloatArray,
-                n_docs: int) -> Float64Array:
-    """Sum of the precomputed BM25 impacts of `terms` (distinct term numbers) for every doc."""
-    # A query has a handful of terms: slicing each posting list is cheaper than building an
-    # index of all their rows.
-    bounds = [(int(offsets[t]), int(offsets[t + 1])) for t in terms.tolist()]
-    if not bounds:
-        return np.zeros(n_docs, dtype=np.float64)
-    hit_docs = np.concatenate([docs[lo:hi] for lo, hi in bounds])
-    weights = np.concatenate([impact[lo:hi] for lo, hi in bounds])
-    return np.bincount(hit_docs, weights=weights, minlength=n_docs).astype(np.float64, copy=False)
+# A term in at least this share of the docs also gets a dense row of impacts: adding a dense
+# row costs a fifth of scattering as many postings, and common words (in most queries) are
+# where the rows are. Bounded, so memory stays under DENSE_MAX_ROWS * docs * 8 bytes.
+DENSE_SHARE = 0.125
+DENSE_MAX_ROWS = 256
+
+
+@dataclass(frozen=True, slots=True)
+class TermImpacts:
+    """Precomputed BM25 impacts of every (term, doc): postings by term, plus dense rows for the
+    commonest terms. Docs are intp and impacts float64, the types numpy indexes and adds in,
+    so a query converts nothing."""
+
+    offsets: list[int]  # term t's postings are rows offsets[t]:offsets[t + 1]
+    docs: npt.NDArray[np.intp]
+    impact: Float64Array
+    dense_row: dict[int, int]  # term -> its row in `dense`
+    dense: Float64Array
+
+    @classmethod
+    def build(cls, offsets: list[int], docs: npt.NDArray[np.intp], impact: Float64Array, n_docs: int) -> TermImpacts:
+        bounds: npt.NDArray[np.int64] = np.asarray(offsets, dtype=np.int64)
+        df = bounds[1:] - bounds[:-1]
+        common = np.flatnonzero(df >= max(DENSE_SHARE * n_docs, 1.0))
+        common = common[np.argsort(-df[common], kind="stable")][:DENSE_MAX_ROWS].tolist()
+        dense = np.zeros((len(common), n_docs), dtype=np.float64)
+        for row, t in enumerate(common):
+            dense[row, docs[offsets[t]:offsets[t + 1]]] = impact[offsets[t]:offsets[t + 1]]
+        return cls(offsets, docs, impact, {t: row for row, t in enumerate(common)}, dense)
+
+    def scores(self, terms: list[int], n_docs: int, bonus_docs: list[npt.NDArray[np.intp]],
+               bonuses: list[float]) -> Float64Array:
+        """Per doc, the sum of the impacts of `terms` (distinct term numbers), then each bonus
+        added to its docs (`bonus_docs[i]` gets `bonuses[i]`).
+
+        Every doc's sum is taken in the order of `terms`, then of the bonuses, whichever way
+        a term is added (adding a 0 changes nothing), so the scores do not depend on which
+        terms have dense rows.
+        """
+        scores = np.zeros(n_docs, dtype=np.float64)
+        for t in terms:
+            row = self.dense_row.get(t)
+            if row is not None:
+                np.add(scores, self.dense[row], out=scores)
+            else:
+                lo, hi = self.offsets[t], self.offsets[t + 1]
+                # A term's postings name each doc once, so no doc is added to twice.
+                np.add.at(scores, self.docs[lo:hi], self.impact[lo:hi])
+        for docs, bonus in zip(bonus_docs, bonuses):
+            np.add.at(scores, docs, bonus)
+        return scores
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,24 +83,53 @@ class PhrasingTable:
     """The distinct terms of every phrasing (question or alternate), grouped by doc.
 
     Phrasing p has terms[offsets[p]:offsets[p + 1]]; doc d has phrasings
-    doc_offsets[d]:doc_offsets[d + 1], so its terms are one contiguous run too.
+    doc_offsets[d]:doc_offsets[d + 1], so its terms are one contiguous run too: entries
+    doc_entry_start[d]:doc_entry_end[d]. The per-entry arrays let a query gather its
+    candidates' entries with one range expansion and read everything else from them.
     """
 
     terms: IntArray
     offsets: IntArray
     doc_offsets: IntArray
     own_mass: Float64Array  # sum of idf of each phrasing's terms
+    doc_entry_start: npt.NDArray[np.int64]
+    doc_entry_end: npt.NDArray[np.int64]
+    doc_phrasings: npt.NDArray[np.int64]  # phrasings per doc
+    entry_first: npt.NDArray[np.bool_]  # the entry starts its phrasing
+    entry_own_mass: Float64Array  # own mass of the entry's phrasing
+    every_doc_phrased: bool  # no doc without a phrasing: the reductions need no empty-group care
 
     @classmethod
     def build(cls, terms: IntArray, offsets: IntArray, doc_offsets: IntArray, idf: FloatArray) -> PhrasingTable:
         lengths = np.diff(offsets)
         owner = np.repeat(np.arange(len(lengths)), lengths)
         own = np.bincount(owner, weights=idf[terms], minlength=len(lengths)).astype(np.float64)
-        return cls(terms, offsets, doc_offsets, own)
+        first = np.zeros(len(terms), dtype=np.bool_)
+        first[offsets[:-1][lengths > 0]] = True
+        doc_bounds: npt.NDArray[np.int64] = np.asarray(doc_offsets, dtype=np.int64)
+        entry_bounds = np.asarray(offsets, dtype=np.int64)[doc_bounds]
+        per_doc = doc_bounds[1:] - doc_bounds[:-1]
+        return cls(terms, offsets, doc_offsets, own, entry_bounds[:-1].copy(), entry_bounds[1:].copy(), per_doc,
+                   first, own[owner], bool(per_doc.all()))
 
-    def best_match(self, docs: npt.NDArray[np.int64], query_weight: FloatArray, query_mass: float) -> Float64Array:
+    def best_match(self, docs: npt.NDArray[np.int64], query_weight: Float64Array, query_mass: float) -> Float64Array:
         """Per doc of `docs`, the best idf-weighted Dice overlap 2|P & Q| / (|P| + |Q|) between
         the query and one of its phrasings; `query_weight` is the idf of each query term, 0 elsewhere."""
+        if len(docs) == 0:
+            return np.zeros(0, dtype=np.float64)
+        if not self.every_doc_phrased:
+            return self._best_match_general(docs, query_weight, query_mass)
+        entries = concatenated_ranges(self.doc_entry_start[docs], self.doc_entry_end[docs])
+        firsts = np.flatnonzero(self.entry_first[entries])
+        common = np.add.reduceat(query_weight[self.terms[entries]], firsts)
+        match = 2.0 * common / (self.entry_own_mass[entries[firsts]] + query_mass)
+        per_doc = self.doc_phrasings[docs]
+        result: Float64Array = np.maximum.reduceat(match, np.cumsum(per_doc) - per_doc)
+        return result
+
+    def _best_match_general(self, docs: npt.NDArray[np.int64], query_weight: Float64Array,
+                            query_mass: float) -> Float64Array:
+        """best_match when some docs have no phrasing (a question of stop words only)."""
         first, last = self.doc_offsets[docs], self.doc_offsets[docs + 1]
         per_doc = (last - first).astype(np.int64)
         best = np.zeros(len(docs), dtype=np.float64)
@@ -71,8 +140,7 @@ class PhrasingTable:
         entries = concatenated_ranges(self.offsets[first], self.offsets[last])
         per_phrasing = self.offsets[phrasings + 1] - self.offsets[phrasings]
         phrasing_starts = np.cumsum(per_phrasing) - per_phrasing
-        common = np.add.reduceat(query_weight[self.terms[entries]].astype(np.float64), phrasing_starts)
-        common[per_phrasing == 0] = 0.0  # (never happens: a phrasing has at least one term)
+        common = np.add.reduceat(query_weight[self.terms[entries]], phrasing_starts)
         match = 2.0 * common / (self.own_mass[phrasings] + query_mass)
         doc_starts = np.minimum(np.cumsum(per_doc) - per_doc, len(match) - 1)
         best = np.maximum.reduceat(match, doc_starts)

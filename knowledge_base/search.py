@@ -15,7 +15,7 @@ from knowledge_base.article import Article
 from knowledge_base.char_similarity import CharSimilarity
 from knowledge_base.hits import QueryAnalysis, RankedHit, SearchHit
 from knowledge_base.index_build import build_postings
-from knowledge_base.scoring import PhrasingTable, bm25_scores, top_candidates
+from knowledge_base.scoring import PhrasingTable, TermImpacts, top_candidates
 from knowledge_base.synonyms import DEFAULT_SYNONYMS
 from knowledge_base.text import (MAX_QUERY_WORDS, PLACE_MARKERS, ROAD_WORDS, SMS_SPELLINGS, STREET_WORDS, fold_words, pair_pattern,
                                  stem, stop_words, word_forms)
@@ -40,6 +40,7 @@ RERANK_DEPTH = 30
 _CACHE_MAX = 50_000
 
 FloatArray = npt.NDArray[np.float32]
+Float64Array = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
 
 
@@ -75,8 +76,9 @@ class _LanguageIndex:
         # A bigram (a, b) is the integer a * n_terms + b: one dict lookup per query pair.
         self.n_terms = max(len(self.terms), 1)
         self.bigrams: dict[int, int] = dict(zip(built.pair_keys.tolist(), range(len(built.pair_keys))))
-        self.pair_docs = built.pair_doc.astype(np.int32)  # rows come sorted by (bigram, doc)
-        self.pair_offsets = _offsets(built.pair_key_of_row, len(built.pair_keys))
+        self.pair_docs = built.pair_doc.astype(np.intp)  # rows come sorted by (bigram, doc)
+        # Offsets as lists: a query reads a few of them, and a list item is a Python int at once.
+        self.pair_offsets: list[int] = _offsets(built.pair_key_of_row, len(built.pair_keys)).tolist()
 
     def _tokens(self, text: str) -> list[str]:
         words = fold_words(text)
@@ -124,10 +126,13 @@ class _LanguageIndex:
         norm = K1 * (1.0 - B + B * length[doc_a] / max(avg, 1e-6))
         impact = self.idf[term_a] * tf_a * (K1 + 1.0) / (tf_a + norm)
         order = np.argsort(term_a, kind="stable")
-        self.post_docs: IntArray = doc_a[order]
-        self.post_impact: FloatArray = impact[order].astype(np.float32)
+        # intp and float64: the types bincount sums in, so a query converts no posting rows.
+        # The impacts are rounded to float32 first, as they always were, so scores do not move.
+        self.post_docs: npt.NDArray[np.intp] = doc_a[order].astype(np.intp)
+        self.post_impact: Float64Array = impact[order].astype(np.float32).astype(np.float64)
         self.post_title = np.asarray(title, dtype=np.bool_)[order]
-        self.post_offsets = _offsets(term_a, len(self.terms))
+        self.post_offsets: list[int] = _offsets(term_a, len(self.terms)).tolist()
+        self.impacts = TermImpacts.build(self.post_offsets, self.post_docs, self.post_impact, n)
 
     def query_terms(self, query: str) -> tuple[list[int | None], int, int]:
         """Term numbers of the query's words in order (None for unknown), the unknown count and
@@ -187,18 +192,12 @@ class _LanguageIndex:
         mass = sum(self.idf_list[t] for t in known) + unknown * self.max_idf
         if not known:
             return QueryAnalysis((), mass, unknown, 0, corrected)
-        known_terms = np.asarray(known, dtype=np.int32)
-        scores = bm25_scores(known_terms, self.post_offsets, self.post_docs, self.post_impact, len(self.ids))
-        for a, b in zip(sequence, sequence[1:]):
-            if a is None or b is None or a == b:
-                continue
-            key = self.bigrams.get(a * self.n_terms + b)
-            if key is not None:
-                lo, hi = self.pair_offsets[key], self.pair_offsets[key + 1]
-                scores[self.pair_docs[lo:hi]] += PHRASE_WEIGHT * (self.idf_list[a] + self.idf_list[b]) / 2
+        pair_docs, pair_bonuses = self._adjacent_pairs(sequence)
+        scores = self.impacts.scores(known, len(self.ids), pair_docs, pair_bonuses)
         depth = max(limit, RERANK_DEPTH)
         candidates = top_candidates(scores, depth)
-        weight = np.zeros(self.n_terms, dtype=np.float32)
+        known_terms = np.asarray(known, dtype=np.intp)
+        weight = np.zeros(self.n_terms, dtype=np.float64)
         weight[known_terms] = self.idf[known_terms]
         match = self.phrasings.best_match(candidates, weight, mass)
         final = scores[candidates] * (1.0 + RERANK_WEIGHT * match)
@@ -210,6 +209,20 @@ class _LanguageIndex:
                      for rank, (doc, i, char) in enumerate(zip(docs, order, chars)))
         neighbour = len(docs) >= 2 and not self.tags[docs[0]].isdisjoint(self.tags[docs[1]])
         return QueryAnalysis(hits, mass, unknown, len(known), corrected, neighbour)
+
+    def _adjacent_pairs(self, sequence: list[int | None]) -> tuple[list[npt.NDArray[np.intp]], list[float]]:
+        """The docs of each pair of adjacent query terms found together in a phrasing, and
+        the bonus each such pair gives (in query order, a repeated pair counting again)."""
+        docs: list[npt.NDArray[np.intp]] = []
+        bonuses: list[float] = []
+        for a, b in zip(sequence, sequence[1:]):
+            if a is None or b is None or a == b:
+                continue
+            key = self.bigrams.get(a * self.n_terms + b)
+            if key is not None:
+                docs.append(self.pair_docs[self.pair_offsets[key]:self.pair_offsets[key + 1]])
+                bonuses.append(PHRASE_WEIGHT * (self.idf_list[a] + self.idf_list[b]) / 2)
+        return docs, bonuses
 
     def specific_term(self, known: list[int]) -> int:
         """The query's most specific known term: the highest idf (the lowest number on a tie)."""

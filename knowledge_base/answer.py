@@ -33,6 +33,16 @@ CALIBRATION_WEIGHTS: tuple[float, ...] = (0.426, 0.326, 0.737, 0.502, -0.332, 0.
 # fold and with the final fit, stay under 1.5% of the seven sets pooled and 2% of each.
 # Channels may pass a stricter one.
 DEFAULT_THRESHOLD = 0.78
+# The same fit on the search's own top hit (`python -m knowledge_base.calibration --no-rerank`),
+# used when the re-ranker's memory has no labelled question for any candidate (another
+# scenario's knowledge base, new articles): there the re-ranker's weights and evidence mean
+# nothing. Its cross-validated threshold is PLAIN_THRESHOLD; its confidence is shifted so that
+# the default threshold takes the same decisions (a stricter channel threshold stays stricter).
+PLAIN_FEATURES: tuple[str, ...] = ("coverage", "margin", "phrasing", "phrasing_margin", "unknown_share", "terms",
+                                   "explained_terms")
+PLAIN_BIAS = -4.516
+PLAIN_WEIGHTS: tuple[float, ...] = (0.114, 1.192, 2.784, 1.341, 0.59, 1.511, 2.097)
+PLAIN_THRESHOLD = 0.85
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,13 +113,21 @@ def feature_values(analysis: QueryAnalysis, rerank: Mapping[str, float] | None =
     }
 
 
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
 def calibrated_confidence(analysis: QueryAnalysis, rerank: Mapping[str, float] | None = None) -> float:
     """Estimated probability that the top hit is the right answer, in [0, 1]; `rerank` is the
-    re-ranker's evidence on that hit."""
+    re-ranker's evidence on that hit, None when the re-ranker did not run (plain calibration)."""
     if not analysis.hits:
         return 0.0
     values = feature_values(analysis, rerank)
-    z = CALIBRATION_BIAS + sum(w * values[name] for w, name in zip(CALIBRATION_WEIGHTS, CALIBRATION_FEATURES))
+    if rerank is None:
+        z = PLAIN_BIAS + _logit(DEFAULT_THRESHOLD) - _logit(PLAIN_THRESHOLD) + sum(
+            w * values[name] for w, name in zip(PLAIN_WEIGHTS, PLAIN_FEATURES))
+    else:
+        z = CALIBRATION_BIAS + sum(w * values[name] for w, name in zip(CALIBRATION_WEIGHTS, CALIBRATION_FEATURES))
     return 1.0 / (1.0 + math.exp(-z))
 
 

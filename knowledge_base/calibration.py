@@ -24,7 +24,7 @@ from knowledge_base.article import parse_article_lines
 from knowledge_base.evaluation import EvalLine, parse_eval_lines
 from knowledge_base.intents import Intent, detect_intent
 from knowledge_base.hits import QueryAnalysis
-from knowledge_base.rerank import RERANK_L2
+from knowledge_base.rerank import DEPTH, RERANK_L2
 from knowledge_base.search import SearchIndex
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
@@ -88,7 +88,7 @@ class Line:
 
 def lines_of(index: SearchIndex, text: Iterable[str]) -> list[Line]:
     """The lines with the search's own top hit (the engine without the re-ranker)."""
-    return [line_of(index.analyse(item.q, lang=item.lang, limit=3), item.expected,
+    return [line_of(index.analyse(item.q, lang=item.lang, limit=DEPTH), item.expected,
                     detect_intent(item.q) is Intent.QUESTION) for item in parse_eval_lines(text)]
 
 

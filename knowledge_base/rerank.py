@@ -97,6 +97,10 @@ class Memory:
         norm = math.sqrt(sum(w * w for w in weighted.values()))
         return {g: w / norm for g, w in weighted.items()} if norm > 0 else {}
 
+    def knows(self, lang: str, article_id: str) -> bool:
+        """Whether some labelled question names this article."""
+        return (lang, article_id) in self._by_article
+
     def best(self, query: str, lang: str, article_ids: Sequence[str]) -> list[float]:
         """For each article, the best cosine of `query` with one of its labelled questions."""
         profile = self._weighted(query_profile(query, lang), lang)
@@ -233,9 +237,15 @@ def reranked(found: Candidates, weights: Sequence[float] = RERANK_WEIGHTS,
     return replace(found.analysis, hits=hits, neighbour_tag=neighbour), evidence
 
 
-def analyse(index: SearchIndex, query: str, lang: str = "fr") -> tuple[QueryAnalysis, dict[str, float]]:
+def analyse(index: SearchIndex, query: str, lang: str = "fr") -> tuple[QueryAnalysis, dict[str, float] | None]:
     """Re-ranked hits of `query`, the top one with full evidence, for the auto-answer and the
-    evaluation, and the re-ranker's evidence on it."""
+    evaluation, and the re-ranker's evidence on it. When the memory has no labelled question for
+    any candidate (another scenario's articles, new articles), the weights were never fitted for
+    that case: the search's order is kept and the evidence is None (the confidence then uses the
+    calibration of the search's own top hit)."""
     found = candidates(index, query, lang, default_memory())
+    memory = default_memory()
+    if not any(memory.knows(lang, h.article_id) for h in found.analysis.hits):
+        return found.analysis, None
     ranked = order(found.features, RERANK_WEIGHTS)
     return reranked(with_evidence(index, query, lang, found, ranked[0][:1]), RERANK_WEIGHTS, ranked)

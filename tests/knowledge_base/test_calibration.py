@@ -17,6 +17,14 @@ def test_refitting_reproduces_the_committed_constants() -> None:
     assert result.threshold == answer.DEFAULT_THRESHOLD
 
 
+def test_refitting_the_plain_calibration_reproduces_its_constants() -> None:
+    # The fallback for candidates the re-ranker's memory does not know: the search's own top hit.
+    index = public_index()
+    result = calibrate(index, training_sets(index, rerank=False))
+    assert (result.features, result.bias, result.weights, result.threshold) == (
+        answer.PLAIN_FEATURES, answer.PLAIN_BIAS, answer.PLAIN_WEIGHTS, answer.PLAIN_THRESHOLD)
+
+
 def test_cross_validation_keeps_each_held_out_set_under_2_percent_wrong() -> None:
     index = public_index()
     result = calibrate(index, training_sets(index))

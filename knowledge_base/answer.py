@@ -3,46 +3,33 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from crisis.errors import InvalidInput
 from knowledge_base.intents import Intent, detect_intent
 from knowledge_base.hits import QueryAnalysis
-from knowledge_base import rerank
-from knowledge_base.rerank import RERANK_EVIDENCE
 from knowledge_base.search import K1, SearchIndex
 
 MAX_QUESTION_CHARS = 2_000
 CANDIDATES = 3
 
 # Confidence = logistic(CALIBRATION_BIAS + sum(weight * feature)) over the features named in
-# CALIBRATION_FEATURES (see `feature_values`) of the re-ranked top hit (knowledge_base.rerank).
-# Fitted by `python -m knowledge_base.calibration` (L2-regularised logistic regression, label 1
-# when the top hit is the expected article) on the seven sets of calibration.TRAINING_SETS, each
-# re-ranked by a re-ranker fitted without it, so the confidence is fitted on the re-ranker's
-# out-of-sample mistakes; features, regularisation and threshold were chosen by cross-validation
-# leaving one whole set out (docs/knowledge-base.md). Refit when the ranking or the re-ranker
-# changes; tests/knowledge_base/test_calibration.py checks the constants are a refit's.
+# CALIBRATION_FEATURES (see `feature_values`). Fitted by `python -m knowledge_base.calibration`
+# (L2-regularised logistic regression, label 1 when the top hit is the expected article) on the
+# union of the main set and the first five holdouts; features, regularisation and threshold were
+# chosen by cross-validation leaving one whole set out (docs/knowledge-base.md). Refit when the
+# ranking changes; tests/knowledge_base/test_calibration.py checks the constants are a refit's.
+# (unknown_share ends near 0: coverage already counts an unknown word against the article.)
 CALIBRATION_FEATURES: tuple[str, ...] = ("coverage", "margin", "phrasing", "phrasing_margin", "unknown_share", "terms",
-                                         "explained_terms", "rerank_probability", "memory", "memory_gap")
-CALIBRATION_BIAS = -2.918
-CALIBRATION_WEIGHTS: tuple[float, ...] = (0.426, 0.326, 0.737, 0.502, -0.332, 0.878, 1.074, 0.931, 1.307, 1.046)
+                                         "char_similarity", "char_margin", "explained_terms", "phrasing_recall",
+                                         "specific_missing")
+CALIBRATION_BIAS = -4.311
+CALIBRATION_WEIGHTS: tuple[float, ...] = (0.188, 1.191, 0.986, 0.463, 0.431, 1.007, 1.881, 1.391, 1.786, 1.924, -0.236)
 # Chosen by the same cross-validation for precision (a wrong automatic answer in a crisis is
 # worse than a short wait for an operator): the lowest threshold whose wrong answers, out of
-# fold and with the final fit, stay under 1.5% of the seven sets pooled and 2% of each.
+# fold and with the final fit, stay under 1.5% of the six sets pooled and 2% of each.
 # Channels may pass a stricter one.
-DEFAULT_THRESHOLD = 0.78
-# The same fit on the search's own top hit (`python -m knowledge_base.calibration --no-rerank`),
-# used when the re-ranker's memory has no labelled question for any candidate (another
-# scenario's knowledge base, new articles): there the re-ranker's weights and evidence mean
-# nothing. Its cross-validated threshold is PLAIN_THRESHOLD; its confidence is shifted so that
-# the default threshold takes the same decisions (a stricter channel threshold stays stricter).
-PLAIN_FEATURES: tuple[str, ...] = ("coverage", "margin", "phrasing", "phrasing_margin", "unknown_share", "terms",
-                                   "explained_terms")
-PLAIN_BIAS = -4.516
-PLAIN_WEIGHTS: tuple[float, ...] = (0.114, 1.192, 2.784, 1.341, 0.59, 1.511, 2.097)
-PLAIN_THRESHOLD = 0.85
+DEFAULT_THRESHOLD = 0.85
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +43,7 @@ class AutoAnswer:
     intent: Intent
 
 
-def feature_values(analysis: QueryAnalysis, rerank: Mapping[str, float] | None = None) -> dict[str, float]:
+def feature_values(analysis: QueryAnalysis) -> dict[str, float]:
     """Every candidate feature of the top hit, by name (all 0 without hits):
 
     coverage: share of the question's idf mass found anywhere in the article; title: share found
@@ -75,14 +62,11 @@ def feature_values(analysis: QueryAnalysis, rerank: Mapping[str, float] | None =
     phrasing's idf mass found in the question (low when the question swaps the subject);
     specific_missing: 1 when the question's most specific known word (highest idf) is not in the
     top hit's question, alternates or tags ("la mairie est fermee demain ?" against the school
-    closures article: the frame matches, the subject does not); rerank_probability, memory,
-    memory_gap: the re-ranker's evidence on its top hit (`rerank.reranked`), 0 without it.
+    closures article: the frame matches, the subject does not).
     """
-    extra = {name: (rerank or {}).get(name, 0.0) for name in RERANK_EVIDENCE}
     names = ("coverage", "title", "margin", "normalised", "phrasing", "phrasing_margin",
              "unknown_share", "corrected_share", "terms", "single_term", "phrasing_cover", "neighbour",
-             "char_similarity", "char_margin", "explained_terms", "phrasing_recall", "specific_missing",
-             *RERANK_EVIDENCE)
+             "char_similarity", "char_margin", "explained_terms", "phrasing_recall", "specific_missing")
     if not analysis.hits or analysis.query_mass <= 0:
         return dict.fromkeys(names, 0.0)
     top = analysis.hits[0]
@@ -109,25 +93,15 @@ def feature_values(analysis: QueryAnalysis, rerank: Mapping[str, float] | None =
         "explained_terms": top.coverage * math.log1p(analysis.known_terms),
         "phrasing_recall": top.phrasing_recall,
         "specific_missing": top.specific_missing,
-        **extra,
     }
 
 
-def _logit(p: float) -> float:
-    return math.log(p / (1.0 - p))
-
-
-def calibrated_confidence(analysis: QueryAnalysis, rerank: Mapping[str, float] | None = None) -> float:
-    """Estimated probability that the top hit is the right answer, in [0, 1]; `rerank` is the
-    re-ranker's evidence on that hit, None when the re-ranker did not run (plain calibration)."""
+def calibrated_confidence(analysis: QueryAnalysis) -> float:
+    """Estimated probability that the top hit is the right answer, in [0, 1]."""
     if not analysis.hits:
         return 0.0
-    values = feature_values(analysis, rerank)
-    if rerank is None:
-        z = PLAIN_BIAS + _logit(DEFAULT_THRESHOLD) - _logit(PLAIN_THRESHOLD) + sum(
-            w * values[name] for w, name in zip(PLAIN_WEIGHTS, PLAIN_FEATURES))
-    else:
-        z = CALIBRATION_BIAS + sum(w * values[name] for w, name in zip(CALIBRATION_WEIGHTS, CALIBRATION_FEATURES))
+    values = feature_values(analysis)
+    z = CALIBRATION_BIAS + sum(w * values[name] for w, name in zip(CALIBRATION_WEIGHTS, CALIBRATION_FEATURES))
     return 1.0 / (1.0 + math.exp(-z))
 
 
@@ -146,8 +120,8 @@ def auto_answer(
     intent = detect_intent(question)
     if intent is not Intent.QUESTION:
         return AutoAnswer(question, None, 0.0, (), intent)
-    analysis, evidence = rerank.analyse(index, question, lang)
-    confidence = calibrated_confidence(analysis, evidence)
-    candidates = tuple((h.article_id, round(h.score, 4)) for h in analysis.hits[:CANDIDATES])
+    analysis = index.analyse(question, lang=lang, limit=CANDIDATES)
+    confidence = calibrated_confidence(analysis)
+    candidates = tuple((h.article_id, round(h.score, 4)) for h in analysis.hits)
     answer_id = analysis.hits[0].article_id if analysis.hits and confidence >= threshold else None
     return AutoAnswer(question, answer_id, round(confidence, 4), candidates, intent)

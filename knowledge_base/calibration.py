@@ -2,11 +2,9 @@
 leaving one whole evaluation set out (each set was written separately, so a held-out set stands
 for wording the fit has not seen).
 
-Refit with `python -m knowledge_base.calibration` from the project root (after
-`python -m knowledge_base.rerank_fit` when the re-ranker changed): it prints the cross-validation
-figures of every candidate feature set and the constants to copy into `knowledge_base/answer.py`;
-`--no-rerank` calibrates the search's own top hit instead, for comparison. Needs no Redis and no
-crisis: the articles and sets are files.
+Refit with `python -m knowledge_base.calibration` from the project root: it prints the
+cross-validation figures of every candidate feature set and the constants to copy into
+`knowledge_base/answer.py`. Needs no Redis and no crisis: the articles and sets are files.
 """
 
 from __future__ import annotations
@@ -21,21 +19,17 @@ import numpy.typing as npt
 
 from knowledge_base.answer import feature_values
 from knowledge_base.article import parse_article_lines
-from knowledge_base.evaluation import EvalLine, parse_eval_lines
+from knowledge_base.evaluation import parse_eval_lines
 from knowledge_base.intents import Intent, detect_intent
-from knowledge_base.hits import QueryAnalysis
-from knowledge_base.rerank import DEPTH, RERANK_L2
 from knowledge_base.search import SearchIndex
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 ARTICLES = DATA / "kb-inondation.jsonl"
-# The sets the constants are fitted on: every set run so far (the fourth, fifth and sixth
-# holdouts were each first used unseen, to test the fit of the sets before them; then they
-# joined the folds). The re-ranker's memory holds their answerable lines too.
+# The sets the constants are fitted on: every set run so far (the fourth and fifth holdouts were
+# each first used unseen, to test the fit of the sets before them; then they joined the folds).
 TRAINING_SETS = ("kb-eval-inondation.jsonl", "kb-eval-inondation-holdout.jsonl",
                  "kb-eval-inondation-holdout2.jsonl", "kb-eval-inondation-holdout3.jsonl",
-                 "kb-eval-inondation-holdout4.jsonl", "kb-eval-inondation-holdout5.jsonl",
-                 "kb-eval-inondation-holdout6.jsonl")
+                 "kb-eval-inondation-holdout4.jsonl", "kb-eval-inondation-holdout5.jsonl")
 _COMPACT = ("coverage", "margin", "phrasing", "phrasing_margin", "unknown_share", "terms")
 _CHAR = ("char_similarity", "char_margin")
 # Candidate feature sets, from the old five upwards; cross-validation picks one.
@@ -56,21 +50,12 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "compact+char+explained+recall+specific": (*_COMPACT, *_CHAR, "explained_terms", "phrasing_recall",
                                                "specific_missing"),
     "compact+char+explained+specific": (*_COMPACT, *_CHAR, "explained_terms", "specific_missing"),
-    # The re-ranker's own evidence on its top hit (knowledge_base.rerank); 0 without it.
-    "compact+explained+rerank": (*_COMPACT, "explained_terms", "rerank_probability"),
-    "compact+explained+rerank+memory": (*_COMPACT, "explained_terms", "rerank_probability", "memory", "memory_gap"),
-    "compact+char+explained+rerank": (*_COMPACT, *_CHAR, "explained_terms", "rerank_probability"),
-    "compact+char+explained+rerank+memory": (*_COMPACT, *_CHAR, "explained_terms", "rerank_probability", "memory",
-                                             "memory_gap"),
-    "compact+char+explained+recall+specific+rerank+memory": (*_COMPACT, *_CHAR, "explained_terms", "phrasing_recall",
-                                                             "specific_missing", "rerank_probability", "memory",
-                                                             "memory_gap"),
 }
 L2_VALUES = (0.3, 1.0, 3.0, 10.0)
 THRESHOLDS = tuple(round(0.50 + 0.01 * i, 2) for i in range(46))
 # The threshold is the lowest one whose pooled out-of-fold wrong rate stays under this bound,
-# with no held-out set over 2%: a margin under the issue's 2% (10 wrong in the 724 lines), since
-# unseen sets vary. With seven sets the per-set bound is usually the binding one.
+# with no held-out set over 2%: a margin under the issue's 2% (9 wrong in the 604 lines), since
+# unseen sets vary. With six sets the per-set bound is usually the binding one.
 MAX_POOLED_WRONG = 0.015
 MAX_FOLD_WRONG = 0.02
 
@@ -87,9 +72,14 @@ class Line:
 
 
 def lines_of(index: SearchIndex, text: Iterable[str]) -> list[Line]:
-    """The lines with the search's own top hit (the engine without the re-ranker)."""
-    return [line_of(index.analyse(item.q, lang=item.lang, limit=DEPTH), item.expected,
-                    detect_intent(item.q) is Intent.QUESTION) for item in parse_eval_lines(text)]
+    result = []
+    for item in parse_eval_lines(text):
+        analysis = index.analyse(item.q, lang=item.lang, limit=3)
+        question = detect_intent(item.q) is Intent.QUESTION
+        features = feature_values(analysis) if analysis.hits and question else {}
+        correct = bool(analysis.hits) and analysis.hits[0].article_id == item.expected
+        result.append(Line(features, correct, item.expected is not None))
+    return result
 
 
 def fit_logistic(x: FloatArray, y: FloatArray, l2: float) -> tuple[float, tuple[float, ...]]:
@@ -220,32 +210,9 @@ def calibrate(index: SearchIndex, sets: Mapping[str, Sequence[Line]], *,
     return Calibration(names, l2, bias, weights, raised, cv, pooled_figures(sets, oof, raised))
 
 
-def set_lines() -> dict[str, list[EvalLine]]:
-    """The parsed lines of every training set, by short name ("main", "holdout", "holdout2"...)."""
+def training_sets(index: SearchIndex) -> dict[str, list[Line]]:
     return {name.removeprefix("kb-eval-inondation").removesuffix(".jsonl").lstrip("-") or "main":
-            parse_eval_lines((DATA / name).read_text(encoding="utf-8").splitlines()) for name in TRAINING_SETS}
-
-
-def line_of(analysis: QueryAnalysis, expected: str | None, question: bool,
-            rerank: Mapping[str, float] | None = None) -> Line:
-    features = feature_values(analysis, rerank) if analysis.hits and question else {}
-    correct = bool(analysis.hits) and analysis.hits[0].article_id == expected
-    return Line(features, correct, expected is not None)
-
-
-def training_sets(index: SearchIndex, *, rerank: bool = True) -> dict[str, list[Line]]:
-    """The training sets' lines with the top hit the auto-answer takes: each set re-ranked by a
-    re-ranker that never saw it (so the confidence is fitted on the re-ranker's out-of-sample
-    mistakes, as on an unseen set); `rerank=False` gives the search's own top hit."""
-    if not rerank:
-        return {short: lines_of(index, (DATA / name).read_text(encoding="utf-8").splitlines())
-                for name, short in zip(TRAINING_SETS, set_lines())}
-    from knowledge_base import rerank_fit  # it imports this module for the sets
-
-    sets = rerank_fit.examples(index)
-    analyses = rerank_fit.out_of_fold(sets, RERANK_L2)
-    return {name: [line_of(a, e.expected, e.question, extra) for e, (a, extra) in zip(sets[name], analyses[name])]
-            for name in sets}
+            lines_of(index, (DATA / name).read_text(encoding="utf-8").splitlines()) for name in TRAINING_SETS}
 
 
 def public_index() -> SearchIndex:
@@ -256,7 +223,7 @@ def public_index() -> SearchIndex:
 def main() -> None:
     index = public_index()
     report: list[str] = []
-    result = calibrate(index, training_sets(index, rerank="--no-rerank" not in sys.argv), report=report)
+    result = calibrate(index, training_sets(index), report=report)
     print("\n".join(report))
     print(f"chosen: {result.features} l2={result.l2} threshold={result.threshold}")
     for name, f in result.cv.items():

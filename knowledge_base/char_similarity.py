@@ -32,21 +32,6 @@ def char_profile(text: str, lang: str, *, limit: int | None = None) -> Profile:
     return {gram: w / norm for gram, w in weights.items()} if norm > 0 else {}
 
 
-# The last question's profile: the search's second ranker and the re-ranker's memory both need
-# it for the same question, one after the other (one tuple store: safe for concurrent readers,
-# a miss only recomputes it).
-_LAST: list[tuple[tuple[str, str], Profile]] = [(("", ""), {})]
-
-
-def query_profile(query: str, lang: str) -> Profile:
-    """`char_profile` of a question (its first MAX_QUERY_WORDS words), remembered for the next call."""
-    key, profile = _LAST[0]
-    if key != (query, lang):
-        profile = char_profile(query, lang, limit=MAX_QUERY_WORDS)
-        _LAST[0] = ((query, lang), profile)
-    return profile
-
-
 def cosine(a: Profile, b: Profile) -> float:
     """Cosine of two unit profiles (0 when either is empty)."""
     small, large = (a, b) if len(a) <= len(b) else (b, a)
@@ -65,7 +50,7 @@ class CharSimilarity:
 
     def similarities(self, query: str, docs: Sequence[int]) -> list[float]:
         """Cosine between `query` and each of `docs`, in order."""
-        question = query_profile(query, self._lang)
+        question = char_profile(query, self._lang, limit=MAX_QUERY_WORDS)
         return [cosine(question, self._profile(doc)) for doc in docs]
 
     def _profile(self, doc: int) -> Profile:

@@ -10,7 +10,6 @@ import msgspec
 import numpy as np
 
 from crisis.errors import InvalidInput
-from knowledge_base import rerank
 from knowledge_base.answer import DEFAULT_THRESHOLD, auto_answer
 from knowledge_base.article import Article
 from knowledge_base.search import SearchIndex
@@ -98,10 +97,9 @@ def _report(name: str, items: Sequence[EvalLine], ranked: Sequence[Sequence[str]
 
 
 def evaluate(index: SearchIndex, lines: Iterable[str], threshold: float = DEFAULT_THRESHOLD) -> EvalReport:
-    """Run every line through the re-ranked search (for precision@1, recall@3: the order the
-    auto-answer takes its top hit from) and the auto-answer."""
+    """Run every line through search (for precision@1, recall@3) and the auto-answer."""
     items = parse_eval_lines(lines)
-    ranked = [[h.article_id for h in rerank.analyse(index, i.q, i.lang)[0].hits[:3]] for i in items]
+    ranked = [[h.article_id for h in index.search(i.q, lang=i.lang, limit=3)] for i in items]
     answers = [auto_answer(index, i.q, lang=i.lang, threshold=threshold).answer_id for i in items]
     return _report("ours", items, ranked, answers)
 

@@ -1,13 +1,9 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from crisis.errors import InvalidInput
-from knowledge_base import rerank
 from knowledge_base.answer import DEFAULT_THRESHOLD, MAX_QUESTION_CHARS, auto_answer
-from knowledge_base.article import parse_article_lines
 from knowledge_base.intents import Intent
 from knowledge_base.search import SearchIndex
 
@@ -66,15 +62,3 @@ def test_the_most_specific_word_missing_from_the_top_article_is_a_feature(flood_
     swapped = feature_values(flood_index.analyse("le bus du ramassage scolaire passe demain"))
     assert swapped["specific_missing"] == 1.0
     assert feature_values(flood_index.analyse("odeur de gaz que faire"))["specific_missing"] == 0.0
-
-
-def test_a_knowledge_base_the_reranker_memory_does_not_know_is_still_answered() -> None:
-    # The scenario's starter articles have no labelled question: the search's order and the
-    # plain calibration apply (the demo SMS of `crisis up --demo`).
-    with (Path(__file__).resolve().parents[2] / "crisis" / "scenarios" / "inondation.articles.jsonl").open(
-            encoding="utf-8") as f:
-        articles = [a for a in parse_article_lines(f) if a.audience == "public"]
-    index = SearchIndex(articles)
-    analysis, evidence = rerank.analyse(index, "ou trouver de l'eau potable ?")
-    assert evidence is None
-    assert auto_answer(index, "ou trouver de l'eau potable ?").answer_id == "inondation-eau-potable"

@@ -12,12 +12,10 @@ from knowledge_base.search import SearchIndex
 DATA = Path(__file__).resolve().parent.parent / "data"
 SETS = ["kb-eval-inondation.jsonl", "kb-eval-inondation-holdout.jsonl", "kb-eval-inondation-holdout2.jsonl",
         "kb-eval-inondation-holdout3.jsonl", "kb-eval-inondation-holdout4.jsonl",
-        "kb-eval-inondation-holdout5.jsonl", "kb-eval-inondation-holdout6.jsonl"]
-# All seven fit the confidence and the re-ranker (knowledge_base.calibration, rerank_fit), and the
-# re-ranker's memory holds their answerable lines: their figures here are in sample (a line finds
-# itself in the memory); the out-of-fold figures are in docs/knowledge-base.md, 2026-11-30 (3).
-# Written blind and run once (docs/knowledge-base.md, 2026-11-30 (3)): in no fit, no memory, no choice.
-HOLDOUT7 = "kb-eval-inondation-holdout7.jsonl"
+        "kb-eval-inondation-holdout5.jsonl"]  # all six fit the confidence (knowledge_base.calibration)
+HOLDOUT5 = SETS[5]
+# Written blind and run once (docs/knowledge-base.md, 2026-11-30 (2)): in no fit and no choice.
+HOLDOUT6 = "kb-eval-inondation-holdout6.jsonl"
 
 
 def _lines(name: str) -> list[str]:
@@ -42,20 +40,19 @@ def test_evaluation_sets_are_big_enough_and_include_out_of_scope() -> None:
     assert len(holdout4) >= 80 and sum(i.expected is None for i in holdout4) >= 12
     holdout5 = parse_eval_lines(_lines(SETS[5]))
     assert len(holdout5) >= 120 and sum(i.expected is None for i in holdout5) >= 25
-    holdout6 = parse_eval_lines(_lines(SETS[6]))
+    holdout6 = parse_eval_lines(_lines(HOLDOUT6))
     assert len(holdout6) >= 120 and sum(i.expected is None for i in holdout6) >= 25
-    holdout7 = parse_eval_lines(_lines(HOLDOUT7))
-    assert len(holdout7) >= 120 and sum(i.expected is None for i in holdout7) >= 25
 
 
 def test_every_expected_id_exists(flood_articles: list[Article]) -> None:
     ids = {a.id for a in flood_articles}
-    for name in [*SETS, HOLDOUT7]:
+    for name in [*SETS, HOLDOUT6]:
         assert {i.expected for i in parse_eval_lines(_lines(name)) if i.expected} <= ids
 
 
 def test_precision_at_1_is_at_least_90_percent(flood_index: SearchIndex) -> None:
-    for name in SETS:
+    # The fourth holdout is exactly at the bound: 81 of 90.
+    for name in SETS[:5]:
         assert evaluate(flood_index, _lines(name)).precision_at_1 >= 0.90, name
 
 
@@ -67,35 +64,47 @@ def test_two_thirds_of_answerable_questions_get_an_automatic_answer(flood_index:
     assert evaluate(flood_index, _lines(SETS[0])).answered_share >= 2 / 3
 
 
-@pytest.mark.parametrize("name", SETS[1:])
+# Measured at the default threshold 0.85 (docs/knowledge-base.md, 2026-11-30 (2)): the fifth
+# holdout joined the fit after its single unseen run (48.4% answered, precision@1 0.716, 3 wrong);
+# with the familiar-French table and the refit it has 2 wrong of 120 but still misses the other
+# two targets, even in the fit (strict, so a fix shows up).
+_FIFTH_NOT_MET = "fifth holdout (in the fit since its single run): "
+
+
+@pytest.mark.parametrize("name", [*SETS[1:5], pytest.param(HOLDOUT5, marks=pytest.mark.xfail(
+    strict=True, reason=_FIFTH_NOT_MET + "49.5% answered (47 of 95)"), id=HOLDOUT5)])
 def test_two_thirds_of_holdout_questions_get_an_automatic_answer(flood_index: SearchIndex, name: str) -> None:
     assert evaluate(flood_index, _lines(name)).answered_share >= 2 / 3
 
 
-# The seventh holdout, unseen, run once with the engine of 0fe910b (re-ranker): it meets the
-# wrong-answer target and misses the other two (the engine before it, same day: 40.0% answered,
-# precision@1 0.758, 9 wrong of 120).
-_SEVENTH_NOT_MET = "seventh holdout (unseen, single run): "
+@pytest.mark.xfail(strict=True, reason=_FIFTH_NOT_MET + "precision@1 0.821 (78 of 95)")
+def test_precision_at_1_on_the_fifth_holdout(flood_index: SearchIndex) -> None:
+    assert evaluate(flood_index, _lines(HOLDOUT5)).precision_at_1 >= 0.90
 
 
-@pytest.mark.xfail(strict=True, reason=_SEVENTH_NOT_MET + "57.9% answered (55 of 95)")
-def test_two_thirds_of_the_seventh_holdout_get_an_automatic_answer(flood_index: SearchIndex) -> None:
-    assert evaluate(flood_index, _lines(HOLDOUT7)).answered_share >= 2 / 3
+# The sixth holdout, unseen, run once with the engine of this change (48fb0c2): it misses all three
+# targets (the engine before it, same run: 62.1% answered, precision@1 0.853, 4 wrong).
+_SIXTH_NOT_MET = "sixth holdout (unseen, single run): "
 
 
-@pytest.mark.xfail(strict=True, reason=_SEVENTH_NOT_MET + "precision@1 0.821 (78 of 95)")
-def test_precision_at_1_on_the_seventh_holdout(flood_index: SearchIndex) -> None:
-    assert evaluate(flood_index, _lines(HOLDOUT7)).precision_at_1 >= 0.90
+@pytest.mark.xfail(strict=True, reason=_SIXTH_NOT_MET + "60.0% answered (57 of 95)")
+def test_two_thirds_of_the_sixth_holdout_get_an_automatic_answer(flood_index: SearchIndex) -> None:
+    assert evaluate(flood_index, _lines(HOLDOUT6)).answered_share >= 2 / 3
 
 
-def test_wrong_answers_on_the_seventh_holdout(flood_index: SearchIndex) -> None:
-    # 2 of 120 (1.7%) on its single run: two out-of-scope questions in the articles' words.
-    assert evaluate(flood_index, _lines(HOLDOUT7)).wrong_rate <= 0.02
+@pytest.mark.xfail(strict=True, reason=_SIXTH_NOT_MET + "precision@1 0.863 (82 of 95)")
+def test_precision_at_1_on_the_sixth_holdout(flood_index: SearchIndex) -> None:
+    assert evaluate(flood_index, _lines(HOLDOUT6)).precision_at_1 >= 0.90
+
+
+@pytest.mark.xfail(strict=True, reason=_SIXTH_NOT_MET + "3 wrong answers of 120 (2.5%)")
+def test_wrong_answers_on_the_sixth_holdout(flood_index: SearchIndex) -> None:
+    assert evaluate(flood_index, _lines(HOLDOUT6)).wrong_rate <= 0.02
 
 
 def test_we_beat_the_bm25_baseline(flood_articles: list[Article],
                                    flood_index: SearchIndex) -> None:
-    for name in [*SETS, HOLDOUT7]:
+    for name in [*SETS, HOLDOUT6]:
         ours = evaluate(flood_index, _lines(name))
         baseline = bm25_baseline(flood_articles, _lines(name))
         assert ours.precision_at_1 > baseline.precision_at_1

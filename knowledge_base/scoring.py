@@ -84,16 +84,15 @@ class PhrasingTable:
 
     Phrasing p has terms[offsets[p]:offsets[p + 1]]; doc d has phrasings
     doc_offsets[d]:doc_offsets[d + 1], so its terms are one contiguous run too: entries
-    doc_entry_start[d]:doc_entry_end[d]. The per-entry arrays let a query gather its
-    candidates' entries with one range expansion and read everything else from them.
+    doc_entries[d]. The per-entry arrays let a query gather its candidates' entries with one
+    concatenation (a third of the cost of expanding ranges) and read everything else from them.
     """
 
     terms: IntArray
     offsets: IntArray
     doc_offsets: IntArray
     own_mass: Float64Array  # sum of idf of each phrasing's terms
-    doc_entry_start: npt.NDArray[np.int64]
-    doc_entry_end: npt.NDArray[np.int64]
+    doc_entries: list[npt.NDArray[np.int64]]  # each doc's entry numbers (views of one arange)
     doc_phrasings: npt.NDArray[np.int64]  # phrasings per doc
     entry_first: npt.NDArray[np.bool_]  # the entry starts its phrasing
     entry_own_mass: Float64Array  # own mass of the entry's phrasing
@@ -109,8 +108,8 @@ class PhrasingTable:
         doc_bounds: npt.NDArray[np.int64] = np.asarray(doc_offsets, dtype=np.int64)
         entry_bounds = np.asarray(offsets, dtype=np.int64)[doc_bounds]
         per_doc = doc_bounds[1:] - doc_bounds[:-1]
-        return cls(terms, offsets, doc_offsets, own, entry_bounds[:-1].copy(), entry_bounds[1:].copy(), per_doc,
-                   first, own[owner], bool(per_doc.all()))
+        doc_entries = np.split(np.arange(len(terms), dtype=np.int64), entry_bounds[1:-1])
+        return cls(terms, offsets, doc_offsets, own, doc_entries, per_doc, first, own[owner], bool(per_doc.all()))
 
     def best_match(self, docs: npt.NDArray[np.int64], query_weight: Float64Array, query_mass: float) -> Float64Array:
         """Per doc of `docs`, the best idf-weighted Dice overlap 2|P & Q| / (|P| + |Q|) between
@@ -119,7 +118,7 @@ class PhrasingTable:
             return np.zeros(0, dtype=np.float64)
         if not self.every_doc_phrased:
             return self._best_match_general(docs, query_weight, query_mass)
-        entries = concatenated_ranges(self.doc_entry_start[docs], self.doc_entry_end[docs])
+        entries = np.concatenate([self.doc_entries[d] for d in docs.tolist()])
         firsts = np.flatnonzero(self.entry_first[entries])
         common = np.add.reduceat(query_weight[self.terms[entries]], firsts)
         match = 2.0 * common / (self.entry_own_mass[entries[firsts]] + query_mass)

@@ -6,7 +6,7 @@ import gc
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +42,18 @@ _CACHE_MAX = 50_000
 FloatArray = npt.NDArray[np.float32]
 Float64Array = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
+
+
+class _Ranking(NamedTuple):
+    """A query's reading and ranked docs, before any hit object is made."""
+
+    known: list[int]  # distinct known terms, ascending
+    mass: float
+    unknown: int
+    corrected: int
+    docs: list[int]  # best first
+    scores: list[float]
+    matches: list[float]  # best phrasing match of each doc
 
 
 def _short_fields(article: Article) -> list[tuple[str, str]]:
@@ -186,29 +198,37 @@ class _LanguageIndex:
         result = result[:MAX_QUERY_WORDS]
         return result, sum(1 for t in result if t is None), corrected
 
-    def analyse(self, query: str, limit: int, evidence: bool) -> QueryAnalysis:
+    def rank(self, query: str, limit: int) -> _Ranking:
+        """The query's reading and its best `limit` docs, without the hits' evidence."""
         sequence, unknown, corrected = self.query_terms(query)
         known = sorted({t for t in sequence if t is not None})
         mass = sum(self.idf_list[t] for t in known) + unknown * self.max_idf
         if not known:
-            return QueryAnalysis((), mass, unknown, 0, corrected)
+            return _Ranking(known, mass, unknown, corrected, [], [], [])
         pair_docs, pair_bonuses = self._adjacent_pairs(sequence)
         scores = self.impacts.scores(known, len(self.ids), pair_docs, pair_bonuses)
-        depth = max(limit, RERANK_DEPTH)
-        candidates = top_candidates(scores, depth)
+        candidates = top_candidates(scores, max(limit, RERANK_DEPTH))
         known_terms = np.asarray(known, dtype=np.intp)
         weight = np.zeros(self.n_terms, dtype=np.float64)
         weight[known_terms] = self.idf[known_terms]
         match = self.phrasings.best_match(candidates, weight, mass)
         final = scores[candidates] * (1.0 + RERANK_WEIGHT * match)
-        order = np.lexsort((candidates, -final))[:limit].tolist()
-        docs = [int(candidates[i]) for i in order]
+        order = np.lexsort((candidates, -final))[:limit]
+        # One conversion of each array to Python numbers instead of a numpy scalar per hit.
+        return _Ranking(known, mass, unknown, corrected, candidates[order].tolist(), final[order].tolist(),
+                        match[order].tolist())
+
+    def analyse(self, query: str, limit: int, evidence: bool) -> QueryAnalysis:
+        ranking = self.rank(query, limit)
+        known, mass, docs = ranking.known, ranking.mass, ranking.docs
+        if not known:
+            return QueryAnalysis((), mass, ranking.unknown, 0, ranking.corrected)
         # The second opinion is for the auto-answer's confidence only: plain searches skip it.
         chars = self.char_similarity.similarities(query, docs) if evidence else [0.0] * len(docs)
-        hits = tuple(self._ranked(doc, float(final[i]), known, mass, float(match[i]), evidence and rank == 0, char)
-                     for rank, (doc, i, char) in enumerate(zip(docs, order, chars)))
+        hits = tuple(self._ranked(doc, score, known, mass, match, evidence and rank == 0, char)
+                     for rank, (doc, score, match, char) in enumerate(zip(docs, ranking.scores, ranking.matches, chars)))
         neighbour = len(docs) >= 2 and not self.tags[docs[0]].isdisjoint(self.tags[docs[1]])
-        return QueryAnalysis(hits, mass, unknown, len(known), corrected, neighbour)
+        return QueryAnalysis(hits, mass, ranking.unknown, len(known), ranking.corrected, neighbour)
 
     def _adjacent_pairs(self, sequence: list[int | None]) -> tuple[list[npt.NDArray[np.intp]], list[float]]:
         """The docs of each pair of adjacent query terms found together in a phrasing, and
@@ -310,5 +330,9 @@ class SearchIndex:
 
     def search(self, query: str, *, lang: str = "fr", limit: int = 5) -> list[SearchHit]:
         """Up to `limit` articles of language `lang`, best first."""
-        analysis = self.analyse(query, lang=lang, limit=limit, evidence=False)
-        return [SearchHit(h.article_id, h.score) for h in analysis.hits]
+        index = self._languages.get(lang)
+        if index is None or limit <= 0:
+            return []
+        # A plain search needs no evidence: no RankedHit is built, only the ids and scores.
+        ranking = index.rank(query, limit)
+        return [SearchHit(index.ids[doc], score) for doc, score in zip(ranking.docs, ranking.scores)]

@@ -208,9 +208,9 @@ class _LanguageIndex:
         pair_docs, pair_bonuses = self._adjacent_pairs(sequence)
         scores = self.impacts.scores(known, len(self.ids), pair_docs, pair_bonuses)
         candidates = top_candidates(scores, max(limit, RERANK_DEPTH))
-        known_terms = np.asarray(known, dtype=np.intp)
         weight = np.zeros(self.n_terms, dtype=np.float64)
-        weight[known_terms] = self.idf[known_terms]
+        for t in known:  # a few scalar stores cost less than building index arrays for them
+            weight[t] = self.idf_list[t]
         match = self.phrasings.best_match(candidates, weight, mass)
         final = scores[candidates] * (1.0 + RERANK_WEIGHT * match)
         order = np.lexsort((candidates, -final))[:limit]

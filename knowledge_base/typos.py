@@ -100,7 +100,7 @@ class TypoCorrector:
             words, lengths, masks = group
             edits = 2 if len(word) >= FUZZY_LONG_WORD else 1
             lo, hi = bisect_left(lengths, len(word) - edits), bisect_right(lengths, len(word) + edits)
-            differing = np.bitwise_count(masks[lo:hi] ^ np.uint64(letter_mask(word)))
+            differing = np.bitwise_count(masks[lo:hi] ^ letter_mask(word))
             choices = words[lo:hi][differing <= 2 * edits].tolist()
             match = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=edits)
             if match is not None and plausible_typo(word, match[0], self._stems[match[0]], int(match[1])):

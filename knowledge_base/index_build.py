@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -126,3 +127,40 @@ def _bigrams(term: IntArray, segment: IntArray, kind: IntArray, doc: IntArray,
     rows = np.unique(keys * max(n_docs, 1) + pair_doc)
     pair_keys, key_of_row = np.unique(rows // max(n_docs, 1), return_inverse=True)
     return pair_keys, key_of_row.astype(np.int64), rows % max(n_docs, 1)
+
+
+@dataclasses.dataclass(frozen=True)
+class ImpactPostings:
+    """BM25 impact of every (term, doc), rows grouped by term."""
+
+    idf: npt.NDArray[np.float32]
+    docs: npt.NDArray[np.intp]
+    impact: FloatArray
+    title: npt.NDArray[np.bool_]
+    offsets: list[int]  # term t's rows are offsets[t]:offsets[t + 1]
+
+
+def bm25_postings(term: npt.ArrayLike, doc: npt.ArrayLike, tf: npt.ArrayLike, title: npt.ArrayLike,
+                  lengths: npt.ArrayLike, n_terms: int, n_docs: int, k1: float, b: float) -> ImpactPostings:
+    """Idf of each term and the impact of each (term, doc) row of `build_postings`' output."""
+    term_a = np.asarray(term, dtype=np.int32)
+    doc_a = np.asarray(doc, dtype=np.int32)
+    tf_a = np.asarray(tf, dtype=np.float32)
+    length = np.asarray(lengths, dtype=np.float32)
+    df = np.bincount(term_a, minlength=n_terms).astype(np.float32)
+    idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+    avg = float(length.mean()) if n_docs else 1.0
+    norm = k1 * (1.0 - b + b * length[doc_a] / max(avg, 1e-6))
+    impact = idf[term_a] * tf_a * (k1 + 1.0) / (tf_a + norm)
+    order = np.argsort(term_a, kind="stable")
+    # intp and float64: the types numpy indexes and adds in, so a query converts no rows. The
+    # impacts are rounded to float32 first, as they always were, so scores do not move.
+    return ImpactPostings(idf, doc_a[order].astype(np.intp), impact[order].astype(np.float32).astype(np.float64),
+                          np.asarray(title, dtype=np.bool_)[order], offsets_of(term_a, n_terms).tolist())
+
+
+def offsets_of(keys: npt.NDArray[np.integer[Any]], count: int) -> npt.NDArray[np.int32]:
+    """Start offsets (plus a final end) of each key's run in `keys` sorted by key."""
+    offsets = np.zeros(count + 1, dtype=np.int32)
+    np.cumsum(np.bincount(keys, minlength=count), out=offsets[1:])
+    return offsets

@@ -6,7 +6,7 @@ import gc
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +14,7 @@ import numpy.typing as npt
 from knowledge_base.article import Article
 from knowledge_base.char_similarity import CharSimilarity
 from knowledge_base.hits import QueryAnalysis, RankedHit, SearchHit
-from knowledge_base.index_build import build_postings
+from knowledge_base.index_build import bm25_postings, build_postings, offsets_of
 from knowledge_base.scoring import PhrasingTable, TermImpacts, top_candidates
 from knowledge_base.synonyms import DEFAULT_SYNONYMS
 from knowledge_base.text import (MAX_QUERY_WORDS, PLACE_MARKERS, ROAD_WORDS, SMS_SPELLINGS, STREET_WORDS, fold_words, pair_pattern,
@@ -40,8 +40,6 @@ RERANK_DEPTH = 30
 _CACHE_MAX = 50_000
 
 FloatArray = npt.NDArray[np.float32]
-Float64Array = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int32]
 
 
 class _Ranking(NamedTuple):
@@ -54,11 +52,6 @@ class _Ranking(NamedTuple):
     docs: list[int]  # best first
     scores: list[float]
     matches: list[float]  # best phrasing match of each doc
-
-
-def _short_fields(article: Article) -> list[tuple[str, str]]:
-    return [("question", article.question), ("tags", " ".join(article.tags))] + [
-        ("alternates", alt) for alt in article.alternates]
 
 
 class _LanguageIndex:
@@ -90,7 +83,7 @@ class _LanguageIndex:
         self.bigrams: dict[int, int] = dict(zip(built.pair_keys.tolist(), range(len(built.pair_keys))))
         self.pair_docs = built.pair_doc.astype(np.intp)  # rows come sorted by (bigram, doc)
         # Offsets as lists: a query reads a few of them, and a list item is a Python int at once.
-        self.pair_offsets: list[int] = _offsets(built.pair_key_of_row, len(built.pair_keys)).tolist()
+        self.pair_offsets: list[int] = offsets_of(built.pair_key_of_row, len(built.pair_keys)).tolist()
 
     def _tokens(self, text: str) -> list[str]:
         words = fold_words(text)
@@ -126,25 +119,12 @@ class _LanguageIndex:
 
     def _build_postings(self, term: npt.ArrayLike, doc: npt.ArrayLike, tf: npt.ArrayLike,
                         title: npt.ArrayLike, lengths: npt.ArrayLike) -> None:
-        n = len(self.ids)
-        term_a = np.asarray(term, dtype=np.int32)
-        doc_a = np.asarray(doc, dtype=np.int32)
-        tf_a = np.asarray(tf, dtype=np.float32)
-        length = np.asarray(lengths, dtype=np.float32)
-        df = np.bincount(term_a, minlength=len(self.terms)).astype(np.float32)
-        self.idf: FloatArray = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        postings = bm25_postings(term, doc, tf, title, lengths, len(self.terms), len(self.ids), K1, B)
+        self.idf: FloatArray = postings.idf
         self.max_idf = float(self.idf.max()) if len(self.idf) else math.log1p(2.0)
-        avg = float(length.mean()) if n else 1.0
-        norm = K1 * (1.0 - B + B * length[doc_a] / max(avg, 1e-6))
-        impact = self.idf[term_a] * tf_a * (K1 + 1.0) / (tf_a + norm)
-        order = np.argsort(term_a, kind="stable")
-        # intp and float64: the types bincount sums in, so a query converts no posting rows.
-        # The impacts are rounded to float32 first, as they always were, so scores do not move.
-        self.post_docs: npt.NDArray[np.intp] = doc_a[order].astype(np.intp)
-        self.post_impact: Float64Array = impact[order].astype(np.float32).astype(np.float64)
-        self.post_title = np.asarray(title, dtype=np.bool_)[order]
-        self.post_offsets: list[int] = _offsets(term_a, len(self.terms)).tolist()
-        self.impacts = TermImpacts.build(self.post_offsets, self.post_docs, self.post_impact, n)
+        self.post_docs, self.post_impact, self.post_title = postings.docs, postings.impact, postings.title
+        self.post_offsets: list[int] = postings.offsets
+        self.impacts = TermImpacts.build(self.post_offsets, self.post_docs, self.post_impact, len(self.ids))
 
     def query_terms(self, query: str) -> tuple[list[int | None], int, int]:
         """Term numbers of the query's words in order (None for unknown), the unknown count and
@@ -280,13 +260,6 @@ class _LanguageIndex:
             own = float(table.own_mass[p])
             recall = max(recall, common / own if own > 0 else 0.0)
         return cover, recall
-
-
-def _offsets(keys: npt.NDArray[np.integer[Any]], count: int) -> IntArray:
-    """Start offsets (plus a final end) of each key's run in `keys` sorted by key."""
-    offsets = np.zeros(count + 1, dtype=np.int32)
-    np.cumsum(np.bincount(keys, minlength=count), out=offsets[1:])
-    return offsets
 
 
 class SearchIndex:

@@ -25,11 +25,13 @@ from knowledge_base.search import SearchIndex
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 ARTICLES = DATA / "kb-inondation.jsonl"
-# The sets the constants are fitted on: every set run so far (the fourth and fifth holdouts were
-# each first used unseen, to test the fit of the sets before them; then they joined the folds).
+# The sets the constants are fitted on: every set run so far (the fourth holdout
+# and the ones after them were each first used unseen, to test the fit of the sets before them;
+# then they joined the folds).
 TRAINING_SETS = ("kb-eval-inondation.jsonl", "kb-eval-inondation-holdout.jsonl",
                  "kb-eval-inondation-holdout2.jsonl", "kb-eval-inondation-holdout3.jsonl",
-                 "kb-eval-inondation-holdout4.jsonl", "kb-eval-inondation-holdout5.jsonl")
+                 "kb-eval-inondation-holdout4.jsonl", "kb-eval-inondation-holdout5.jsonl",
+                 "kb-eval-inondation-holdout6.jsonl", "kb-eval-inondation-holdout7.jsonl")
 _COMPACT = ("coverage", "margin", "phrasing", "phrasing_margin", "unknown_share", "terms")
 _CHAR = ("char_similarity", "char_margin")
 # Candidate feature sets, from the old five upwards; cross-validation picks one.

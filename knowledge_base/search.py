@@ -68,6 +68,7 @@ class _LanguageIndex:
         self.char_similarity = CharSimilarity([" ".join((a.question, *a.alternates)) for a in articles], lang)
         self._stop_words = stop_words(lang)
         self.terms: dict[str, int] = {}
+        self._term_names: list[str] | None = None  # number -> stem, built on first use
         self.vocabulary: dict[str, str] = {}
         # Folded token -> term numbers: each distinct token is normalised and stemmed once.
         self._token_cache: dict[str, tuple[int, ...]] = {}
@@ -225,8 +226,17 @@ class _LanguageIndex:
         return docs, bonuses
 
     def specific_term(self, known: list[int]) -> int:
-        """The query's most specific known term: the highest idf (the lowest number on a tie)."""
-        return max(known, key=lambda t: (self.idf_list[t], -t))
+        """The query's most specific known term: the highest idf; on a tie the longer stem, then
+        the first in alphabetical order. Not the term's number: numbers follow the order in which
+        this process first met each token, so a tie broken on them made the feature (and the
+        confidence) depend on what the process had indexed before."""
+        if self._term_names is None:
+            names = [""] * len(self.terms)
+            for name, number in self.terms.items():
+                names[number] = name
+            self._term_names = names
+        names = self._term_names
+        return min(known, key=lambda t: (-self.idf_list[t], -len(names[t]), names[t]))
 
     def _ranked(self, doc: int, score: float, known: list[int], mass: float, match: float,
                 evidence: bool, char: float) -> RankedHit:

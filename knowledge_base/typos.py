@@ -84,7 +84,10 @@ class TypoCorrector:
         # instead of a Python list comprehension (half the cost of a lookup).
         self._by_letter: dict[str, tuple[npt.NDArray[np.object_], list[int], npt.NDArray[np.uint64]]] = {}
         for letter, words in groups.items():
-            words.sort(key=len)  # stable: same-length words keep their first-seen order
+            # By length, then alphabetically: the first of equally close candidates wins, and
+            # first-seen order would make the correction depend on what this process indexed
+            # before (the token numbering is shared between indexes).
+            words.sort(key=lambda w: (len(w), w))
             masks = np.fromiter((letter_mask(w) for w in words), dtype=np.uint64, count=len(words))
             self._by_letter[letter] = (np.array(words, dtype=object), [len(w) for w in words], masks)
         self._cache: dict[str, str | None] = {}

@@ -78,3 +78,16 @@ async def test_unanswered_questions_cluster_into_missing_answers(flood: Context)
     version = await write_article_from_cluster(ctx, article, pool.members, actor=CELL)
     assert version.status == "draft"
     assert [c.count for c in await missing_answers(ctx)] == [2]
+
+
+async def test_a_burst_of_the_same_unanswered_question_counts_every_one(flood: Context) -> None:
+    """Sixty handlers at once (a surge of one rumour): none lost, none counted twice."""
+    import asyncio
+
+    from knowledge_base.learning import record_unanswered
+
+    store = knowledge_base(flood).store
+    await asyncio.gather(*(record_unanswered(store, "la piscine est fermee ?", lang="fr",
+                                             channel="sms" if n % 3 else "chat") for n in range(60)))
+    [cluster] = await missing_answers(flood)
+    assert cluster.count == 60 and cluster.channels == {"sms": 40, "chat": 20}

@@ -61,6 +61,18 @@ def wait_until(predicate, timeout: float) -> float:  # type: ignore[no-untyped-d
     return time.monotonic() - started
 
 
+def _stop(up: subprocess.Popen[bytes]) -> None:
+    """After a failed assertion: Ctrl-C first, so the supervisor stops its embedded Redis too
+    (a kill -9 leaves that server running until the next `crisis up` of the same data dir)."""
+    if up.poll() is None:
+        up.send_signal(signal.SIGINT)
+        try:
+            up.wait(15)
+        except subprocess.TimeoutExpired:
+            up.kill()
+            up.wait()
+
+
 def test_up_demo_serves_the_demo_crisis_and_stops_cleanly(tmp_path: Path) -> None:
     port = free_port()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "CRISIS_PORT": str(port),
@@ -87,9 +99,7 @@ def test_up_demo_serves_the_demo_crisis_and_stops_cleanly(tmp_path: Path) -> Non
         assert time.monotonic() - started < 10
         wait_until(lambda: not any(alive(p) for p in processes), 5)
     finally:
-        if up.poll() is None:
-            up.kill()
-            up.wait()
+        _stop(up)
         log.close()
 
 
@@ -119,9 +129,8 @@ def test_a_killed_run_leaves_nothing_that_blocks_the_next(tmp_path: Path) -> Non
         wait_until(lambda: not any(alive(p) for p in orphans), 10)
     finally:
         for process in (first, second):
-            if process is not None and process.poll() is None:
-                process.kill()
-                process.wait()
+            if process is not None:
+                _stop(process)
 
 
 def _listening(port: int) -> bool:

@@ -1,8 +1,9 @@
 """The router: skill queues and capacity-based assignment to operators.
 
 Every change to the queue or to an operator's load is one Lua script built on one shared
-prelude (channels/router_scripts.py: the key layout and the capacity rule), so across any number of web processes
-a conversation is never given to two operators and an operator never goes over capacity.
+prelude (channels/router_scripts.py: the key layout and the capacity rule), so across any
+number of web processes a conversation is never given to two operators and an operator never
+goes over capacity.
 Order: urgent conversations first, then oldest first; among the operators with the skills
 and the room, the one idle longest. Skills: the conversation's language and channel are
 required; its topic is preferred for `skill_wait_s` (see `assign`). An offer not accepted
@@ -157,12 +158,9 @@ class Router:
 
     async def set_skills(self, name: str, skills: Skills) -> None:
         """Set a known operator's languages, topics and channels (checked); status unchanged."""
-        skills = skills.check()
         if not await self.redis.sismember(self.k.operators, name):
             raise InvalidInput(f"no operator named {name[:40]!r} has signed in yet")
-        await self.redis.hset(self.k.operator(name), mapping={
-            "langs": ",".join(skills.langs), "topics": ",".join(skills.topics),
-            "channels": ",".join(skills.channels)})
+        await self.preset_skills(name, skills)
 
     async def preset_skills(self, name: str, skills: Skills) -> None:
         """An operator's skills before they first sign in (an account created with skills);

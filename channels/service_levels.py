@@ -103,7 +103,11 @@ class ServiceLevels:
 
     async def estimated_wait(self, position: int, capacity: int) -> float:
         """A rough figure citizens can plan with: position x mean handling / operators."""
-        return round(position * await self.average_handling() / max(1, capacity), 0)
+        return round(position * await self.seconds_per_place(capacity), 0)
+
+    async def seconds_per_place(self, capacity: int) -> float:
+        """What one place in the queue adds to the wait, with `capacity` free operator slots."""
+        return await self.average_handling() / max(1, capacity)
 
 
 class WaitEstimates:
@@ -119,8 +123,7 @@ class WaitEstimates:
         self._per_place = TtlCache(self._seconds_per_place, ttl_s, clock)
 
     async def _seconds_per_place(self) -> float:
-        capacity = await self.free_capacity()
-        return await self.levels.average_handling() / max(1, capacity)
+        return await self.levels.seconds_per_place(await self.free_capacity())
 
     async def seconds_for(self, position: int) -> float:
         return round(position * await self._per_place.get(), 0)

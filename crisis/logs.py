@@ -53,7 +53,7 @@ def configure_logging(fmt: str = "auto", level: str = "INFO") -> None:
     # aiohttp's access log repeats what the metrics say, one line per request: too loud.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     for name in CHATTY_LOGGERS:
-        logging.getLogger(name).setLevel(rq_log_level(level))
+        logging.getLogger(name).setLevel(chatty_level(level))
 
 
 # Libraries that write several info lines per unit of work: RQ per job (started, OK, result
@@ -63,6 +63,7 @@ def configure_logging(fmt: str = "auto", level: str = "INFO") -> None:
 CHATTY_LOGGERS = ("rq.worker", "rq.queue", "rq.job", "twilio.http_client")
 
 
-def rq_log_level(level: str) -> str:
-    """The level for CHATTY_LOGGERS (RQ also takes it at `Worker.work`, which sets its own)."""
+def chatty_level(level: str) -> str:
+    """The level for CHATTY_LOGGERS at `level` (RQ's `Worker.work` takes it too: it sets its
+    own logger's level)."""
     return "DEBUG" if level.upper() == "DEBUG" else "WARNING"

@@ -181,8 +181,8 @@ def calibrate(index: SearchIndex, sets: Mapping[str, Sequence[Line]], *,
               report: list[str] | None = None) -> Calibration:
     """Pick the feature set and L2 with the best worst-set out-of-fold answer share at their own
     cross-validated threshold (the pooled share, then fewer pooled wrong answers, break ties: one
-    line moves a set's share by 1-2 points), then fit on all sets; `cv` gives the out-of-fold figures at the final threshold
-    (raised when the final fit needs it)."""
+    line moves a set's share by 1-2 points), then fit on all sets; `cv` gives the out-of-fold
+    figures at the final threshold (raised when the final fit needs it)."""
     best: tuple[tuple[float, float, int], str, float, float] | None = None
     for label, names in CANDIDATES.items():
         for l2 in L2_VALUES:

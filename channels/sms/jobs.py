@@ -51,7 +51,8 @@ async def send_sms_job(conversation_id: str, message_id: str, text: str) -> str:
             await store.set_delivery(conversation_id, message_id, DeliveryStatus.FAILED)
             return "opted-out"
         adapter = TwilioSms(settings)
-        _wait_for_slot(adapter.sender, settings.redis_prefix, url, settings.twilio_messages_per_second)
+        _wait_for_slot(adapter.sender, settings.redis_prefix, url,
+                       settings.twilio_messages_per_second)
         callback = f"{settings.base_url}/hooks/twilio/sms/status"
         try:
             sid = adapter.send_blocking(to, text, callback)

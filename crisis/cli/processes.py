@@ -2,8 +2,8 @@
 
 Process model of `crisis up`: web processes only serve and acknowledge (`web --no-events`);
 `worker --events` processes (one by default, `--events-processes N`) run the event
-consumers (auto-answer, queueing, console events, site builds), so a burst of webhooks never waits behind the pipeline's work; RQ
-workers run the jobs (outbound SMS, builds, purges).
+consumers (auto-answer, queueing, console events, site builds), so a burst of webhooks never
+waits behind the pipeline's work; RQ workers run the jobs (outbound SMS, builds, purges).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from crisis.demo import DEMO_SCENARIO, ensure_demo, sandbox_twilio_env
 from crisis.heartbeat import process_name, start_beating_thread
 from crisis.jobs import CentreWorker, bind_worker_settings, queues
 from crisis.keys import Keys
-from crisis.logs import rq_log_level
+from crisis.logs import chatty_level
 from crisis.redis_client import sync_redis
 from crisis.redis_server import EmbeddedRedis
 from crisis.settings import Settings
@@ -122,7 +122,8 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
         # path does not go through RQ at all (see DESIGN.md).
         worker = CentreWorker(queues(connection, keys), connection=connection, name=process_name())
         try:
-            worker.work(burst=args.burst, with_scheduler=True, logging_level=rq_log_level(settings.log_level))
+            worker.work(burst=args.burst, with_scheduler=True,
+                        logging_level=chatty_level(settings.log_level))
         finally:
             stop_beating.set()
     return 0

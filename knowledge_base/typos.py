@@ -97,8 +97,9 @@ class TypoCorrector:
         if word in self._cache:
             return self._cache[word]
         found = self._without_prefix(word)
-        group = self._by_letter.get(word[0]) if len(word) >= FUZZY_MIN_LENGTH and not word.isdigit() else None
-        group = None if found is not None else group
+        group = None
+        if found is None and len(word) >= FUZZY_MIN_LENGTH and not word.isdigit():
+            group = self._by_letter.get(word[0])
         if group is not None:
             words, lengths, masks = group
             edits = 2 if len(word) >= FUZZY_LONG_WORD else 1

@@ -25,16 +25,22 @@ import os
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
+
+import redis
+from rq import Queue
+from rq.job import Job
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.ports import free_port, wait_listening  # noqa: E402
 from channels.keys import ChannelKeys  # noqa: E402
 from channels.store import ConversationStore  # noqa: E402
 from crisis.context import open_context  # noqa: E402
 from crisis.jobs import queue_name  # noqa: E402
-from bench.ports import free_port, wait_listening  # noqa: E402
+from crisis.keys import Keys  # noqa: E402
 from crisis.redis_server import EmbeddedRedis  # noqa: E402
 from crisis.settings import load_settings  # noqa: E402
 from crisis.types import ChannelKind, InboundMessage, utcnow  # noqa: E402
@@ -92,13 +98,8 @@ async def prepare(env: dict[str, str], count: int) -> list[tuple[str, str, str]]
 
 def run_round(kind: str, env: dict[str, str], replies: list[tuple[str, str, str]]) -> float:
     """Jobs per second of one worker process of `kind` draining one job per reply."""
-    import redis
-    from rq import Queue
-    from rq.job import Job
-
     connection = redis.Redis.from_url(env["REDIS_URL"])
     settings = load_settings(env)
-    from crisis.keys import Keys
     queue = Queue(queue_name(Keys(settings.redis_prefix), "replies"), connection=connection)
     jobs = [queue.enqueue("channels.sms.jobs.send_sms_job", *reply) for reply in replies]
     subprocess.run([sys.executable, "-c", WORKER, kind], env=env, check=True, cwd=ROOT)
@@ -116,13 +117,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="bench-jobs-"))
-    redis = EmbeddedRedis(data)
-    redis.start()
+    server = EmbeddedRedis(data)
+    server.start()
     port = free_port()
     standin = subprocess.Popen([sys.executable, "-c", STANDIN, str(port), str(ROOT)])
     try:
         wait_listening(port)
-        env = {**os.environ, "REDIS_URL": redis.url, "CRISIS_DATA_DIR": str(data),
+        env = {**os.environ, "REDIS_URL": server.url, "CRISIS_DATA_DIR": str(data),
                "CRISIS_PUBLIC_URL": "https://bench.example", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
                "TWILIO_AUTH_TOKEN": "bench", "TWILIO_FROM": "+33700000000",
                "TWILIO_API_BASE": f"http://127.0.0.1:{port}", "TWILIO_MESSAGES_PER_SECOND": "100000",
@@ -132,7 +133,6 @@ def main() -> None:
         for _ in range(args.rounds):
             for kind in rates:
                 rates[kind].append(run_round(kind, env, replies))
-        import urllib.request
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/count") as response:
             received = int(response.read())
         mean = {kind: sum(v) / len(v) for kind, v in rates.items()}
@@ -149,7 +149,7 @@ def main() -> None:
     finally:
         standin.terminate()
         standin.wait()
-        redis.stop()
+        server.stop()
 
 
 if __name__ == "__main__":

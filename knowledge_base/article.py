@@ -9,11 +9,15 @@ from typing import Annotated, Literal
 import msgspec
 
 from crisis.errors import InvalidInput
+from knowledge_base.text import fold
 
 # Bounds keep one article renderable in an SMS, a web page and the index without surprises.
 MAX_QUESTION = 500
 MAX_ANSWER = 20_000
-MAX_ALTERNATES = 50
+# Room for the learning loop: every operator answer proposes its question as a phrasing, and
+# a crisis's busiest articles gather dozens of validated ones (29 after ~600 answered questions
+# in the evaluation sets' simulation).
+MAX_ALTERNATES = 100
 # Three concatenated SMS segments of 153 GSM-7 septets each (7 septets go to the UDH).
 SMS_MAX_SEPTETS = 3 * 153
 
@@ -156,3 +160,26 @@ def parse_article_lines(lines: Iterable[str]) -> list[Article]:
 def article_to_json_line(article: Article) -> str:
     """One JSON line (no newline) that `parse_article_lines` reads back to an equal article."""
     return msgspec.json.encode(article).decode("utf-8")
+
+
+def with_alternates(article: Article, texts: Iterable[str]) -> tuple[Article, list[str]]:
+    """`article` with each new phrasing of `texts` appended, and the phrasings added.
+
+    Whitespace is collapsed; a phrasing whose folded form the article already has (as its
+    question or an alternate), or that came earlier in `texts`, is skipped. The one place that
+    decides what a validated phrasing becomes, for the cell's validation and the evaluation's
+    simulation of the learning loop alike. InvalidInput past MAX_ALTERNATES."""
+    known = {fold(article.question), *(fold(a) for a in article.alternates)}
+    added: list[str] = []
+    for text in texts:
+        clean = " ".join(text.split())
+        folded = fold(clean)
+        if folded and folded not in known:
+            known.add(folded)
+            added.append(clean)
+    if len(article.alternates) + len(added) > MAX_ALTERNATES:
+        raise InvalidInput(f"article {article.id!r} would have {len(article.alternates) + len(added)} "
+                           f"alternate phrasings, over {MAX_ALTERNATES}: remove some first")
+    if not added:
+        return article, added
+    return msgspec.structs.replace(article, alternates=[*article.alternates, *added]), added

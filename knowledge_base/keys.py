@@ -11,6 +11,8 @@
 | kb:thresholds                   | hash   | knowledge_base.tuning     | forever (channel -> auto-answer threshold)     |
 | kb:alternates                   | hash   | knowledge_base.learning   | until validated or rejected (id -> JSON of a proposal) |
 | kb:alternate-seq                | string | knowledge_base.learning   | forever (counter for proposal ids)             |
+| kb:alternates:phrasing          | hash   | knowledge_base.learning   | as kb:alternates ("<article id>\x1f<folded text>" -> proposal id: the O(1) dedupe) |
+| kb:alternates:count             | hash   | knowledge_base.learning   | as kb:alternates (proposal id -> times proposed) |
 | kb:unanswered                   | hash   | knowledge_base.learning   | until covered by an article (normalised question -> JSON), at most 20,000 fields |
 | kb:answers:auto                 | zset   | knowledge_base.learning   | forever (article id -> automatic answers given) |
 | kb:answers:operator             | zset   | knowledge_base.learning   | forever (article id -> times inserted by an operator) |
@@ -59,6 +61,10 @@ class KbKeys:
     @property
     def alternates(self) -> str:
         return self.keys.scoped(OWNER, "alternates")
+
+    def alternate_index(self, part: str) -> str:
+        """`part` is "phrasing" (article id and folded text -> proposal id) or "count"."""
+        return self.keys.scoped(OWNER, "alternates", part)
 
     @property
     def alternate_seq(self) -> str:

@@ -6,11 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from crisis.audit import read_audit
 from crisis.context import Context
-from crisis.errors import Forbidden
-from knowledge_base.article import Article
+from crisis.errors import Forbidden, InvalidInput, NotFound
+from knowledge_base.article import MAX_ALTERNATES, Article
 from knowledge_base.importing import import_articles, read_article_files
-from knowledge_base.learning import pending_alternates, reject_alternate, top_articles, validate_alternate
+from knowledge_base.learning import (
+    AlternateProposal, group_by_article, pending_alternates, propose_alternate, reject_alternate,
+    reject_alternates, top_articles, validate_alternate, validate_alternates,
+)
+from knowledge_base.lifecycle import ArticleAction
+from knowledge_base.store import ArticleStore
 from knowledge_base.service import (
     answer_question, knowledge_base, missing_answers, record_operator_answer, suggest,
     write_article_from_cluster,
@@ -91,3 +97,106 @@ async def test_a_burst_of_the_same_unanswered_question_counts_every_one(flood: C
                                              channel="sms" if n % 3 else "chat") for n in range(60)))
     [cluster] = await missing_answers(flood)
     assert cluster.count == 60 and cluster.channels == {"sms": 40, "chat": 20}
+
+
+async def _propose(store: ArticleStore, article_id: str, *texts: str) -> list[AlternateProposal]:
+    made = [await propose_alternate(store, article_id, text, actor=OPERATOR) for text in texts]
+    return [p for p in made if p is not None]
+
+
+async def test_a_repeated_phrasing_counts_on_its_pending_proposal(flood: Context) -> None:
+    store = knowledge_base(flood).store
+    [once] = await _propose(store, "eau-potable", "on peut boire l'eau du robinet ?")
+    [first] = await _propose(store, "declarer-sinistre", "proprio veut pas rendre la caution")
+    repeats = ["Proprio veut pas rendre la   caution", "PROPRIO VEUT PAS RENDRE LA CAUTION !",
+               "propriô veut pas rendre la caution"]
+    assert await _propose(store, "declarer-sinistre", *repeats) == []  # None: no new proposal
+    pending = await pending_alternates(store)
+    assert [(p.id, p.count) for p in pending] == [(first.id, 4), (once.id, 1)]  # most proposed first
+    assert pending[0].proposed_by == OPERATOR.label() and pending[0].text == first.text
+    # The same words for another article are another proposal; the article's own question is refused.
+    [other] = await _propose(store, "eau-potable", "proprio veut pas rendre la caution")
+    question = (await store.get("eau-potable")).article.question
+    assert await _propose(store, "eau-potable", question.upper()) == []
+    assert {p.id: p.count for p in await pending_alternates(store)} == {first.id: 4, once.id: 1, other.id: 1}
+    assert [(a, [p.id for p in ps]) for a, ps in group_by_article(await pending_alternates(store))] == [
+        ("declarer-sinistre", [first.id]), ("eau-potable", [once.id, other.id])]
+
+
+async def test_the_same_new_phrasing_proposed_at_once_makes_one_proposal_counted_every_time(
+        flood: Context) -> None:
+    import asyncio
+
+    store = knowledge_base(flood).store
+    made = await asyncio.gather(*(propose_alternate(store, "eau-potable", "l eau est elle potable la",
+                                                    actor=OPERATOR) for _ in range(30)))
+    assert len([p for p in made if p is not None]) == 1
+    [proposal] = await pending_alternates(store)
+    assert proposal.count == 30
+
+
+async def test_bulk_validation_writes_one_version_per_article_with_every_phrasing(flood: Context) -> None:
+    store = knowledge_base(flood).store
+    water = await _propose(store, "eau-potable", "flotte du robinet ok ?", "on peut boire l eau", "eau ok bébé")
+    claim = await _propose(store, "declarer-sinistre", "cave inondée assurance")
+    before = {a: len(await store.history(a)) for a in ("eau-potable", "declarer-sinistre")}
+    result = await validate_alternates(store, [p.id for p in water + claim], actor=CELL)
+    assert result.phrasings == 4 and sorted(result.added) == ["declarer-sinistre", "eau-potable"]
+    assert [v.id for v in result.versions] == ["eau-potable", "declarer-sinistre"]
+    for article_id, count in before.items():
+        assert len(await store.history(article_id)) == count + 1, article_id
+    alternates = (await store.get("eau-potable")).article.alternates
+    assert alternates[-3:] == ["flotte du robinet ok ?", "on peut boire l eau", "eau ok bébé"]
+    assert "cave inondée assurance" in (await store.get("declarer-sinistre")).article.alternates
+    assert await pending_alternates(store) == []
+    audit = [e for e in await read_audit(flood.redis, flood.keys) if e.action == "kb.article.add-alternate"]
+    assert sorted(e.target for e in audit) == ["declarer-sinistre", "eau-potable"]
+    # Decided: the phrasing is now known, so it is refused rather than proposed again.
+    assert await _propose(store, "eau-potable", "On peut boire l'eau") == []
+
+
+async def test_a_batch_with_an_unknown_or_decided_id_names_them_and_writes_nothing(flood: Context) -> None:
+    store = knowledge_base(flood).store
+    first, second, third = await _propose(store, "eau-potable", "flotte ok ?", "eau bonne ?", "eau du puits ?")
+    await reject_alternate(store, third.id, actor=CELL)
+    versions = len(await store.history("eau-potable"))
+    with pytest.raises(NotFound) as caught:
+        await validate_alternates(store, [first.id, "alt-999", third.id, second.id], actor=CELL)
+    assert "'alt-999'" in caught.value.message and f"'{third.id}'" in caught.value.message
+    assert f"'{first.id}'" not in caught.value.message and "reload" in caught.value.message
+    with pytest.raises(NotFound):
+        await reject_alternates(store, [first.id, "alt-999"], actor=CELL)
+    assert len(await store.history("eau-potable")) == versions
+    assert [p.id for p in await pending_alternates(store)] == [first.id, second.id]
+    with pytest.raises(Forbidden):
+        await validate_alternates(store, [first.id], actor=OPERATOR)
+    with pytest.raises(InvalidInput):
+        await validate_alternates(store, [], actor=CELL)
+
+
+async def test_a_batch_that_would_overfill_an_article_is_refused_whole(flood: Context) -> None:
+    store = knowledge_base(flood).store
+    full = Article(id="plein", question="Question pleine ?", answer="Oui.",
+                   alternates=[f"formulation numero {n}" for n in range(MAX_ALTERNATES - 1)])
+    await store.save_draft(full, actor=CELL)
+    await store.move("plein", ArticleAction.PUBLISH, actor=CELL)
+    proposals = await _propose(store, "plein", "encore une", "et une autre") + \
+        await _propose(store, "eau-potable", "eau ok ?")
+    with pytest.raises(InvalidInput, match="'plein'"):
+        await validate_alternates(store, [p.id for p in proposals], actor=CELL)
+    assert len(await pending_alternates(store)) == 3
+    assert "eau ok ?" not in (await store.get("eau-potable")).article.alternates
+
+
+async def test_bulk_rejection_drops_the_proposals_and_a_later_repeat_starts_a_new_count(flood: Context) -> None:
+    store = knowledge_base(flood).store
+    first, second = await _propose(store, "eau-potable", "c quoi ce bordel", "lol")
+    await _propose(store, "eau-potable", "c quoi ce bordel")
+    versions = len(await store.history("eau-potable"))
+    rejected = await reject_alternates(store, [first.id, second.id], actor=CELL)
+    assert [p.id for p in rejected] == [first.id, second.id]
+    assert await pending_alternates(store) == [] and len(await store.history("eau-potable")) == versions
+    audit = [e for e in await read_audit(flood.redis, flood.keys) if e.action == "kb.alternate.reject"]
+    assert sorted(e.before or "" for e in audit) == sorted([first.id, second.id])
+    [again] = await _propose(store, "eau-potable", "C quoi ce bordel")
+    assert again.id != first.id and [p.count for p in await pending_alternates(store)] == [1]

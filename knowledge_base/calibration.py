@@ -2,6 +2,9 @@
 leaving one whole evaluation set out (each set was written separately, so a held-out set stands
 for wording the fit has not seen).
 
+Two models are fitted, one per state of an article (cold: as the cell wrote it; learned: after the
+learning loop added operators' questions to it), on the sets of `knowledge_base.calibration_sets`.
+
 Refit with `python -m knowledge_base.calibration` from the project root: it prints the
 cross-validation figures of every candidate feature set and the constants to copy into
 `knowledge_base/answer.py`. Needs no Redis and no crisis: the articles and sets are files.
@@ -9,29 +12,17 @@ cross-validation figures of every candidate feature set and the constants to cop
 
 from __future__ import annotations
 
+import math
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from knowledge_base.answer import feature_values
-from knowledge_base.article import parse_article_lines
-from knowledge_base.evaluation import parse_eval_lines
-from knowledge_base.intents import Intent, detect_intent
-from knowledge_base.search import SearchIndex
+from knowledge_base.answer import LEARNED_PHRASINGS
+from knowledge_base.calibration_sets import LEARNED, Line, public_index, training_sets
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-ARTICLES = DATA / "kb-inondation.jsonl"
-# The sets the constants are fitted on: every set run so far (the fourth holdout
-# and the ones after them were each first used unseen, to test the fit of the sets before them;
-# then they joined the folds).
-TRAINING_SETS = ("kb-eval-inondation.jsonl", "kb-eval-inondation-holdout.jsonl",
-                 "kb-eval-inondation-holdout2.jsonl", "kb-eval-inondation-holdout3.jsonl",
-                 "kb-eval-inondation-holdout4.jsonl", "kb-eval-inondation-holdout5.jsonl",
-                 "kb-eval-inondation-holdout6.jsonl", "kb-eval-inondation-holdout7.jsonl")
 _COMPACT = ("coverage", "margin", "phrasing", "phrasing_margin", "unknown_share", "terms")
 _CHAR = ("char_similarity", "char_margin")
 # Candidate feature sets, from the old five upwards; cross-validation picks one.
@@ -53,6 +44,9 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
                                                "specific_missing"),
     "compact+char+explained+specific": (*_COMPACT, *_CHAR, "explained_terms", "specific_missing"),
 }
+# Each again with the top hit's phrasing count, which tells a learned article (dozens of
+# phrasings from the learning loop) from one as the cell wrote it.
+CANDIDATES |= {f"{label}+phrasings": (*names, "phrasings") for label, names in list(CANDIDATES.items())}
 L2_VALUES = (0.3, 1.0, 3.0, 10.0)
 THRESHOLDS = tuple(round(0.50 + 0.01 * i, 2) for i in range(46))
 # The threshold is the lowest one whose pooled out-of-fold wrong rate stays under this bound,
@@ -62,26 +56,6 @@ MAX_POOLED_WRONG = 0.015
 MAX_FOLD_WRONG = 0.02
 
 FloatArray = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One evaluation line as the calibration sees it."""
-
-    features: dict[str, float]  # empty when the line can never be answered (no hit, not a question)
-    correct: bool  # the top hit is the expected article
-    answerable: bool  # the line has an expected article
-
-
-def lines_of(index: SearchIndex, text: Iterable[str]) -> list[Line]:
-    result = []
-    for item in parse_eval_lines(text):
-        analysis = index.analyse(item.q, lang=item.lang, limit=3)
-        question = detect_intent(item.q) is Intent.QUESTION
-        features = feature_values(analysis) if analysis.hits and question else {}
-        correct = bool(analysis.hits) and analysis.hits[0].article_id == item.expected
-        result.append(Line(features, correct, item.expected is not None))
-    return result
 
 
 def fit_logistic(x: FloatArray, y: FloatArray, l2: float) -> tuple[float, tuple[float, ...]]:
@@ -136,11 +110,16 @@ def figures(lines: Sequence[Line], confidence: FloatArray, threshold: float) -> 
     return Figures(right / answerable if answerable else 0.0, wrong, len(lines))
 
 
+def fold_of(name: str) -> str:
+    """The set a line set comes from: a set and its learned twin are held out together."""
+    return name.removesuffix(LEARNED)
+
+
 def out_of_fold(sets: Mapping[str, Sequence[Line]], names: Sequence[str], l2: float) -> dict[str, FloatArray]:
-    """Each set's confidences from a fit on the other sets only."""
+    """Each set's confidences from a fit on the other sets only (neither regime of its own)."""
     result = {}
     for held in sets:
-        train = [line for name, lines in sets.items() if name != held for line in lines]
+        train = [line for name, lines in sets.items() if fold_of(name) != fold_of(held) for line in lines]
         x, y = _matrix(train, names)
         bias, weights = fit_logistic(x, y, l2)
         result[held] = predict(sets[held], names, bias, weights)
@@ -177,8 +156,7 @@ class Calibration:
     pooled: Figures  # the same, all sets as one
 
 
-def calibrate(index: SearchIndex, sets: Mapping[str, Sequence[Line]], *,
-              report: list[str] | None = None) -> Calibration:
+def calibrate(sets: Mapping[str, Sequence[Line]], *, report: list[str] | None = None) -> Calibration:
     """Pick the feature set and L2 with the best worst-set out-of-fold answer share at their own
     cross-validated threshold (the pooled share, then fewer pooled wrong answers, break ties: one
     line moves a set's share by 1-2 points), then fit on all sets; `cv` gives the out-of-fold
@@ -212,30 +190,69 @@ def calibrate(index: SearchIndex, sets: Mapping[str, Sequence[Line]], *,
     return Calibration(names, l2, bias, weights, raised, cv, pooled_figures(sets, oof, raised))
 
 
-def training_sets(index: SearchIndex) -> dict[str, list[Line]]:
-    return {name.removeprefix("kb-eval-inondation").removesuffix(".jsonl").lstrip("-") or "main":
-            lines_of(index, (DATA / name).read_text(encoding="utf-8").splitlines()) for name in TRAINING_SETS}
+@dataclass(frozen=True, slots=True)
+class TwoStates:
+    """The confidence models of both states of an article (see knowledge_base.answer)."""
+
+    cold: Calibration
+    learned: Calibration  # bias shifted so that `cold.threshold` is its threshold too
+    cv: dict[str, Figures]  # out-of-fold figures per set, each line scored as auto_answer would
+    pooled: Figures
 
 
-def public_index() -> SearchIndex:
-    with ARTICLES.open(encoding="utf-8") as f:
-        return SearchIndex([a for a in parse_article_lines(f) if a.audience == "public"])
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def learned_state(line: Line) -> bool:
+    """Whether auto_answer scores this line with the learned model: its top article has at least
+    LEARNED_PHRASINGS phrasings."""
+    return line.features.get("phrasings", 0.0) >= math.log1p(LEARNED_PHRASINGS) - 1e-9
+
+
+def calibrate_states(sets: Mapping[str, Sequence[Line]], *, report: list[str] | None = None) -> TwoStates:
+    """One model fitted on the cold sets, one on their learned twins, each with its own
+    cross-validated features, L2 and threshold. The learned model's bias is then shifted by the
+    two thresholds' log-odds, so that one threshold (the cold one, which channels may raise)
+    holds for both: a channel's stricter threshold is stricter in both states."""
+    cold_sets = {n: lines for n, lines in sets.items() if not n.endswith(LEARNED)}
+    learned_sets_ = {n: lines for n, lines in sets.items() if n.endswith(LEARNED)}
+    cold = calibrate(cold_sets, report=report)
+    learned = calibrate(learned_sets_, report=report)
+    shift = _logit(cold.threshold) - _logit(learned.threshold)
+    learned = Calibration(learned.features, learned.l2, round(learned.bias + shift, 3), learned.weights,
+                          cold.threshold, learned.cv, learned.pooled)
+    oof = {}
+    for held in sets:
+        models = []
+        for model, state in ((cold, False), (learned, True)):
+            # Each model is fitted on its own sets, as in `calibrate`; a line is scored by the
+            # model auto_answer would pick for it.
+            x, y = _matrix([line for name, lines in sets.items() if fold_of(name) != fold_of(held)
+                            and name.endswith(LEARNED) == state for line in lines], model.features)
+            bias, weights = fit_logistic(x, y, model.l2)
+            models.append((model.features, bias + (shift if state else 0.0), weights))
+        by_state = [predict(sets[held], *m) for m in models]
+        oof[held] = np.where([learned_state(line) for line in sets[held]], by_state[1], by_state[0])
+    cv = {n: figures(sets[n], oof[n], cold.threshold) for n in sets}
+    return TwoStates(cold, learned, cv, pooled_figures(sets, oof, cold.threshold))
 
 
 def main() -> None:
     index = public_index()
     report: list[str] = []
-    result = calibrate(index, training_sets(index), report=report)
+    result = calibrate_states(training_sets(index), report=report)
     print("\n".join(report))
-    print(f"chosen: {result.features} l2={result.l2} threshold={result.threshold}")
+    for state, model in (("cold", result.cold), ("learned", result.learned)):
+        print(f"{state}: {model.features} l2={model.l2}")
     for name, f in result.cv.items():
         print(f"  CV held out {name}: {f.answered_share:.1%} answered, {f.wrong}/{f.total} wrong ({f.wrong_rate:.1%})")
     p = result.pooled
     print(f"  CV pooled: {p.answered_share:.1%} answered, {p.wrong}/{p.total} wrong ({p.wrong_rate:.1%})")
-    print(f"CALIBRATION_FEATURES = {result.features!r}")
-    print(f"CALIBRATION_BIAS = {result.bias}")
-    print(f"CALIBRATION_WEIGHTS = {result.weights!r}")
-    print(f"DEFAULT_THRESHOLD = {result.threshold}")
+    for state, model in (("COLD", result.cold), ("LEARNED", result.learned)):
+        print(f"{state}_MODEL = ConfidenceModel(\n    features={model.features!r},\n"
+              f"    bias={model.bias},\n    weights={model.weights!r})")
+    print(f"DEFAULT_THRESHOLD = {result.cold.threshold}")
     sys.stdout.flush()
 
 

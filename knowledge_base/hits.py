@@ -28,6 +28,7 @@ class RankedHit:
     # The query's most specific known term (highest idf) is absent from the article's question,
     # alternates and tags (top hit only): "la mairie est fermee demain" against the school article.
     specific_missing: float = 0.0
+    phrasings: int = 0  # how many phrasings (question + alternates) the article has (top hit only)
 
 
 @dataclass(frozen=True, slots=True)

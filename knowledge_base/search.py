@@ -253,8 +253,9 @@ class _LanguageIndex:
                 in_title += self.idf_list[t] if self.post_title[pos] else 0.0
                 specific_titled = specific_titled or (t == specific and bool(self.post_title[pos]))
         cover, recall = self._phrasing_overlap(doc, known)
+        phrasings = int(self.phrasings.doc_offsets[doc + 1] - self.phrasings.doc_offsets[doc])
         return RankedHit(self.ids[doc], score, found / mass, in_title / mass, match, cover / mass, recall, char,
-                         0.0 if specific_titled else 1.0)
+                         0.0 if specific_titled else 1.0, phrasings)
 
     def _phrasing_overlap(self, doc: int, known: list[int]) -> tuple[float, float]:
         """The largest idf mass of the query's terms found in one phrasing of `doc`, and the

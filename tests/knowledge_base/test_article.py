@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from crisis.errors import InvalidInput
-from knowledge_base.article import (SMS_MAX_SEPTETS, Article, article_to_json_line, derive_sms_text,
-                                    gsm7_septets, parse_article_lines)
+from knowledge_base.article import (MAX_ALTERNATES, SMS_MAX_SEPTETS, Article, article_to_json_line, derive_sms_text,
+                                    gsm7_septets, parse_article_lines, with_alternates)
 
 GOOD = '{"id": "eau-potable", "question": "L eau est-elle potable ?", "answer": "Non, **pas encore**."}'
 
@@ -28,7 +28,7 @@ def test_every_bad_line_is_reported_at_once_with_its_number() -> None:
 
 
 @pytest.mark.parametrize("field, value", [("question", "x" * 501), ("answer", "x" * 20_001),
-                                          ("alternates", ["x"] * 51), ("lang", "de"), ("status", "live")])
+                                          ("alternates", ["x"] * (MAX_ALTERNATES + 1)), ("lang", "de"), ("status", "live")])
 def test_bounds_and_enumerations_are_enforced(field: str, value: object) -> None:
     import json
     line = json.loads(GOOD)
@@ -59,3 +59,14 @@ def test_export_then_import_gives_the_same_articles(flood_articles: list[Article
 def test_flood_set_has_thirty_french_articles_and_some_english(flood_articles: list[Article]) -> None:
     assert sum(a.lang == "fr" for a in flood_articles) >= 30
     assert sum(a.lang == "en" for a in flood_articles) >= 8
+
+
+def test_with_alternates_adds_only_new_phrasings_and_keeps_the_bound() -> None:
+    article = Article(id="eau-potable", question="L'eau du robinet est-elle potable ?", answer="Oui.",
+                      alternates=["on peut boire l eau"])
+    learned, added = with_alternates(article, ["  peut on   boire l'eau  ", "L'EAU DU ROBINET EST-ELLE POTABLE ?",
+                                               "On peut boire l'eau", "peut on boire l eau"])
+    assert added == ["peut on boire l'eau"] and learned.alternates == ["on peut boire l eau", "peut on boire l'eau"]
+    assert with_alternates(learned, ["on peut boire l eau"]) == (learned, [])
+    with pytest.raises(InvalidInput, match="over 100"):
+        with_alternates(article, [f"phrasing {n}" for n in range(MAX_ALTERNATES)])

@@ -3,7 +3,7 @@ articles, synonyms, thresholds."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from aiohttp import web
@@ -15,8 +15,8 @@ from crisis.web.json_io import json_response, read_body
 from crisis.web.middleware import require
 from knowledge_base.article import Article
 from knowledge_base.learning import (
-    forget_unanswered, pending_alternates, propose_alternate, reject_alternate, top_articles,
-    validate_alternate,
+    forget_unanswered, pending_alternates, propose_alternate, reject_alternate, reject_alternates,
+    top_articles, validate_alternate, validate_alternates,
 )
 from knowledge_base.store import ArticleStore
 from knowledge_base.service import (
@@ -25,6 +25,7 @@ from knowledge_base.service import (
 from knowledge_base.tuning import custom_synonyms, replace_synonyms, set_threshold, synonym_table, thresholds
 
 TAG = "knowledge base"
+MAX_DECISION_IDS = 1000  # proposals decided in one request
 
 
 class TextBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -34,6 +35,10 @@ class TextBody(msgspec.Struct, forbid_unknown_fields=True):
 class OperatorAnswerBody(msgspec.Struct, forbid_unknown_fields=True):
     question: str
     article_id: str
+
+
+class IdsBody(msgspec.Struct, forbid_unknown_fields=True):
+    ids: Annotated[list[str], msgspec.Meta(min_length=1, max_length=MAX_DECISION_IDS)]
 
 
 class MembersBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -78,6 +83,18 @@ async def decide_alternate(request: web.Request) -> web.Response:
     if request.match_info["decision"] == "validate":
         return json_response(await validate_alternate(_store(request), proposal_id, actor=actor))
     return json_response(await reject_alternate(_store(request), proposal_id, actor=actor))
+
+
+async def decide_alternates(request: web.Request) -> web.Response:
+    """Many proposals at once: validated (one new version per article) or rejected."""
+    actor = require(request, Role.CELL)
+    body = await read_body(request, IdsBody)
+    if request.match_info["decision"] == "validate":
+        result = await validate_alternates(_store(request), body.ids, actor=actor)
+        return json_response({"versions": result.versions, "added": result.added,
+                              "phrasings": result.phrasings, "articles": len(result.versions)})
+    rejected = await reject_alternates(_store(request), body.ids, actor=actor)
+    return json_response({"rejected": rejected, "total": len(rejected)})
 
 
 async def operator_answer(request: web.Request) -> web.Response:
@@ -150,6 +167,11 @@ def routes() -> list[ApiRoute]:
                  tag=TAG),
         ApiRoute("POST", "/api/kb/alternates/{proposal_id}/{decision:validate|reject}", decide_alternate,
                  "Validate (added to the article) or reject a proposed phrasing", Role.CELL, tag=TAG),
+        ApiRoute("POST", "/api/kb/alternates/{decision:validate|reject}", decide_alternates,
+                 "Validate or reject many proposed phrasings at once (one new version per article); "
+                 "nothing is written if an id is not pending (404 naming them)", Role.CELL,
+                 body={"type": "object", "required": ["ids"], "properties": {"ids": {
+                     **member_list, "minItems": 1, "maxItems": MAX_DECISION_IDS}}}, tag=TAG),
         ApiRoute("POST", "/api/kb/operator-answers", operator_answer,
                  "An operator answered a question with an article (learning loop)", Role.OPERATOR,
                  body={"type": "object", "required": ["question", "article_id"], "properties": {

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from crisis.audit import read_audit
 from crisis.context import Context
 from crisis.errors import Forbidden, InvalidInput, NotFound
+from crisis.types import Role
 from knowledge_base.article import MAX_ALTERNATES, Article
 from knowledge_base.importing import import_articles, read_article_files
 from knowledge_base.learning import (
@@ -16,12 +18,12 @@ from knowledge_base.learning import (
     reject_alternates, top_articles, validate_alternate, validate_alternates,
 )
 from knowledge_base.lifecycle import ArticleAction
-from knowledge_base.store import ArticleStore
 from knowledge_base.service import (
     answer_question, knowledge_base, missing_answers, record_operator_answer, suggest,
     write_article_from_cluster,
 )
-from tests.conftest import CELL, OPERATOR
+from knowledge_base.store import ArticleStore
+from tests.conftest import CELL, OPERATOR, login
 from tests.knowledge_base.conftest import poll
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -200,3 +202,29 @@ async def test_bulk_rejection_drops_the_proposals_and_a_later_repeat_starts_a_ne
     assert sorted(e.before or "" for e in audit) == sorted([first.id, second.id])
     [again] = await _propose(store, "eau-potable", "C quoi ce bordel")
     assert again.id != first.id and [p.count for p in await pending_alternates(store)] == [1]
+
+
+async def test_the_api_decides_many_proposals_in_one_request(client: Any, ctx: Context) -> None:
+    await import_articles(knowledge_base(ctx).store, read_article_files(DATA / "kb-inondation.jsonl"), actor=CELL)
+    store = knowledge_base(ctx).store
+    water = await _propose(store, "eau-potable", "flotte ok ?", "eau bonne ?")
+    [claim] = await _propose(store, "declarer-sinistre", "cave inondée assurance")
+    await _propose(store, "eau-potable", "eau bonne ?")
+    operator = await login(client, ctx, "op", Role.OPERATOR)
+    listed = await (await client.get("/api/kb/alternates?article=eau-potable")).json()
+    assert [(p["text"], p["count"]) for p in listed["items"]] == [("eau bonne ?", 2), ("flotte ok ?", 1)]
+    ids = [p.id for p in water]
+    assert (await client.post("/api/kb/alternates/validate", json={"ids": ids}, headers=operator)).status == 403
+    client.session.cookie_jar.clear()
+    cell = await login(client, ctx, "chef", Role.CELL)
+    unknown = await client.post("/api/kb/alternates/validate", json={"ids": [*ids, "alt-404"]}, headers=cell)
+    assert unknown.status == 404 and "'alt-404'" in (await unknown.json())["error"]["message"]
+    assert (await client.post("/api/kb/alternates/reject", json={"ids": []}, headers=cell)).status == 400
+    validated = await client.post("/api/kb/alternates/validate", json={"ids": ids}, headers=cell)
+    body = await validated.json()
+    assert validated.status == 200 and body["phrasings"] == 2 and body["articles"] == 1
+    assert body["added"] == {"eau-potable": ["flotte ok ?", "eau bonne ?"]}
+    assert body["versions"][0]["article"]["alternates"][-2:] == ["flotte ok ?", "eau bonne ?"]
+    rejected = await (await client.post("/api/kb/alternates/reject", json={"ids": [claim.id]}, headers=cell)).json()
+    assert rejected["total"] == 1 and rejected["rejected"][0]["id"] == claim.id
+    assert await pending_alternates(store) == []

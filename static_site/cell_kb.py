@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
-from crisis.errors import CrisisError
+from crisis.errors import CrisisError, NotFound
 from crisis.i18n import translate
 from knowledge_base.article import Article
-from knowledge_base.learning import pending_alternates, reject_alternate, top_articles, validate_alternate
+from knowledge_base.learning import (
+    group_by_article, pending_alternates, reject_alternate, reject_alternates, top_articles,
+    validate_alternate, validate_alternates,
+)
 from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.service import knowledge_base, missing_answers, write_article_from_cluster
 from knowledge_base.store import ArticleStore
-from static_site.cell.common import back, cell_user, ctx_of, page
+from static_site.cell.common import back, cell_user, ctx_of, lang_of, page
 
 PATH = "/cell/kb"
 # French first; the cell's shared table belongs to static_site.cell, these are the KB page's own.
@@ -43,11 +47,65 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "accept": {"fr": "Accepter", "en": "Accept"},
     "refuse": {"fr": "Refuser", "en": "Refuse"},
     "save": {"fr": "Enregistrer le brouillon", "en": "Save the draft"},
+    "alternates_help": {
+        "fr": "Cochez les formulations (Espace), puis validez ou refusez la sélection en une fois. "
+              "Les plus demandées sont en tête.",
+        "en": "Tick the phrasings (Space), then validate or refuse the selection at once. "
+              "The most asked come first."},
+    "select_all": {"fr": "Tout sélectionner pour cet article", "en": "Select all for this article"},
+    "validate_selection": {"fr": "Valider la sélection", "en": "Validate the selection"},
+    "refuse_selection": {"fr": "Refuser la sélection", "en": "Refuse the selection"},
+    "selection_actions": {"fr": "Décision sur la sélection", "en": "Decision on the selection"},
+    "first_by": {"fr": "d'abord par", "en": "first by"},
+    "phrasings.one": {"fr": "{n} formulation", "en": "{n} phrasing"},
+    "phrasings.many": {"fr": "{n} formulations", "en": "{n} phrasings"},
+    "proposed_total.one": {"fr": "proposée {n} fois", "en": "proposed once"},
+    "proposed_total.many": {"fr": "proposées {n} fois au total", "en": "proposed {n} times in all"},
+    "proposed.one": {"fr": "proposée {n} fois", "en": "proposed once"},
+    "proposed.many": {"fr": "proposée {n} fois", "en": "proposed {n} times"},
+    "added.one": {"fr": "{n} formulation ajoutée", "en": "{n} phrasing added"},
+    "added.many": {"fr": "{n} formulations ajoutées", "en": "{n} phrasings added"},
+    "to_articles.one": {"fr": "à {n} article", "en": "to {n} article"},
+    "to_articles.many": {"fr": "à {n} articles", "en": "to {n} articles"},
+    "known.one": {"fr": "{n} déjà connue de son article, retirée de la liste",
+                  "en": "{n} already known to its article, taken off the list"},
+    "known.many": {"fr": "{n} déjà connues de leur article, retirées de la liste",
+                   "en": "{n} already known to their article, taken off the list"},
+    "rejected.one": {"fr": "{n} formulation refusée", "en": "{n} phrasing refused"},
+    "rejected.many": {"fr": "{n} formulations refusées", "en": "{n} phrasings refused"},
+    "choose_some": {"fr": "Aucune formulation cochée : cochez-en au moins une, puis recommencez.",
+                    "en": "No phrasing ticked: tick at least one, then try again."},
+    "decided_meanwhile": {
+        "fr": "Rien n'a été enregistré : certaines formulations ne sont plus en attente (décidées "
+              "entre-temps par quelqu'un d'autre). La liste est à jour : refaites votre sélection.",
+        "en": "Nothing was saved: some phrasings are no longer pending (decided meanwhile by someone "
+              "else). The list is up to date: make your selection again."},
+    "not_saved": {"fr": "Rien n'a été enregistré", "en": "Nothing was saved"},
 }
 
 
 def tk(key: str, lang: str) -> str:
     return translate(MESSAGES, key, lang)
+
+
+def tn(key: str, n: int, lang: str) -> str:
+    """The entry `key.one` or `key.many` for the number `n` (French: 0 and 1 are singular)."""
+    one = n == 1 or (lang != "en" and n == 0)
+    return tk(f"{key}.{'one' if one else 'many'}", lang).format(n=n)
+
+
+def _notice(query: Mapping[str, str], lang: str) -> str:
+    """The result of the last bulk decision, from the redirect's query (numbers only)."""
+    numbers = {k: int(query[k]) for k in ("phrasings", "articles", "known", "rejected")
+               if query.get(k, "").isdigit()}
+    if query.get("done") == "validated" and {"phrasings", "articles"} <= numbers.keys():
+        text = f"{tn('added', numbers['phrasings'], lang)} {tn('to_articles', numbers['articles'], lang)}"
+        if numbers.get("known"):
+            text += f" ({tn('known', numbers['known'], lang)})"
+        return text + "."
+    if query.get("done") == "rejected" and "rejected" in numbers:
+        return tn("rejected", numbers["rejected"], lang) + "."
+    return ""
 
 
 async def _reviews(store: ArticleStore) -> list[dict[str, Any]]:
@@ -65,10 +123,11 @@ async def _render(request: web.Request, status: int = 200, error: str = "",
                   form: Mapping[str, str] | None = None) -> web.Response:
     ctx = ctx_of(request)
     store = knowledge_base(ctx).store
-    proposals = await pending_alternates(store)
-    questions = {p.article_id: (await store.get(p.article_id)).article.question for p in proposals}
-    return page(request, "kb_review.html", status=status, error=error, tk=tk,
-                reviews=await _reviews(store), proposals=proposals, questions=questions,
+    groups = group_by_article(await pending_alternates(store))
+    questions = {article_id: (await store.get(article_id)).article.question for article_id, _ in groups}
+    return page(request, "kb_review.html", status=status, error=error, tk=tk, tn=tn,
+                notice="" if error else _notice(request.query, lang_of(request)),
+                reviews=await _reviews(store), groups=groups, questions=questions,
                 clusters=(await missing_answers(ctx))[:30], top=await top_articles(store),
                 form=form or {})
 
@@ -105,6 +164,37 @@ async def kb_alternate_action(request: web.Request) -> web.StreamResponse:
     raise back(request, PATH)
 
 
+async def kb_alternates_decision(request: web.Request) -> web.StreamResponse:
+    """The cell validates or refuses the ticked phrasings at once: `ids` (one per ticked box)
+    and `all` (an article's "select all" box: its ids, space-separated), `decision`."""
+    actor = cell_user(request)
+    store = knowledge_base(ctx_of(request)).store
+    data = await request.post()
+    ids = [str(i) for i in data.getall("ids", [])]
+    ids += [i for group in data.getall("all", []) for i in str(group).split()]
+    decision = data.get("decision")
+    if decision not in ("validate", "reject"):
+        raise web.HTTPBadRequest(text="decision must be validate or reject")
+    lang = lang_of(request)
+    if not ids:
+        return await _render(request, 400, tk("choose_some", lang))
+    try:
+        if decision == "validate":
+            result = await validate_alternates(store, ids, actor=actor)
+            known = len(set(ids)) - result.phrasings
+            query = {"done": "validated", "phrasings": result.phrasings,
+                     "articles": len(result.versions), "known": known}
+        else:
+            query = {"done": "rejected", "rejected": len(await reject_alternates(store, ids, actor=actor))}
+    except NotFound as err:
+        return await _render(request, 400, f"{tk('decided_meanwhile', lang)} ({err.message})")
+    except CrisisError as err:
+        return await _render(request, 400, f"{tk('not_saved', lang)}: {err.message}")
+    if lang == "en":
+        query["lang"] = "en"
+    raise web.HTTPSeeOther(f"{PATH}?{urlencode(query)}#alternates-notice")
+
+
 async def kb_write_from_cluster(request: web.Request) -> web.StreamResponse:
     """The cell writes the article a missing-answer cluster asks for (saved as a draft)."""
     actor = cell_user(request)
@@ -125,5 +215,6 @@ def setup_kb_pages(app: web.Application) -> None:
     router = app.router
     router.add_get(PATH, kb_review)
     router.add_post(PATH + "/articles/{article_id}/{action}", kb_article_action)
+    router.add_post(PATH + "/alternates", kb_alternates_decision)
     router.add_post(PATH + "/alternates/{proposal_id}/{decision:accept|refuse}", kb_alternate_action)
     router.add_post(PATH + "/missing", kb_write_from_cluster)

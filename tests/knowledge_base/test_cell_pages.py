@@ -176,9 +176,20 @@ async def test_the_cell_validates_two_phrasings_with_the_keyboard_in_chromium(
         await expect(notice).to_have_text("2 formulations ajoutées à 1 article.")
         await expect(notice).to_be_focused()
         problems["/cell/kb (after validating)"] = await axe_violations(page)
+        # On a small phone, with many proposals: no sideways scroll, and a checkbox reached with
+        # Tab is never hidden under the decision buttons that stay at the bottom of the screen.
+        more = [await _propose(store, "hebergement", f"ou dormir cette nuit quartier {n}") for n in range(12)]
+        await page.set_viewport_size({"width": 320, "height": 480})
+        await page.goto(f"{base}/cell/kb")
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 320
+        for proposal in more[:8]:
+            await _tab_to(page, f"p-{proposal.id}")
+            box = await page.locator(f"#p-{proposal.id}").bounding_box()
+            bar = await page.locator(".kb-alternates .actions").bounding_box()
+            assert box is not None and bar is not None and box["y"] + box["height"] <= bar["y"], proposal.id
         await browser.close()
     alternates = (await store.get("sacs-sable")).article.alternates
     assert first.text in alternates and second.text in alternates and kept.text not in alternates
-    assert {p.id for p in await pending_alternates(store)} == {kept.id, sleep.id}
+    assert {p.id for p in await pending_alternates(store)} == {kept.id, sleep.id, *(p.id for p in more)}
     bad = {path: found for path, found in problems.items() if found}
     assert not bad, bad

@@ -136,8 +136,11 @@ async def propose_alternate(store: ArticleStore, article_id: str, text: str, *, 
 
     async def create(pipe: aioredis.client.Pipeline) -> AlternateProposal | None:
         # Under WATCH of the index: two operators proposing the same new phrasing at once make
-        # one proposal counted twice. Only new phrasings and decisions write the index.
+        # one proposal counted twice. Only new phrasings and decisions write the index. A field
+        # naming no pending proposal (left by a fold that changed since) is replaced.
         existing = await pipe.hget(index, field)
+        if existing is not None and not await pipe.hexists(store.keys.alternates, existing):
+            existing = None
         pipe.multi()  # type: ignore[no-untyped-call]
         if existing is not None:
             pipe.hincrby(counts, existing, 1)

@@ -228,3 +228,12 @@ async def test_the_api_decides_many_proposals_in_one_request(client: Any, ctx: C
     rejected = await (await client.post("/api/kb/alternates/reject", json={"ids": [claim.id]}, headers=cell)).json()
     assert rejected["total"] == 1 and rejected["rejected"][0]["id"] == claim.id
     assert await pending_alternates(store) == []
+
+
+async def test_a_dedupe_field_left_without_its_proposal_does_not_swallow_the_phrasing(flood: Context) -> None:
+    """E.g. a pending proposal decided after the folding rules changed: its old field stays."""
+    store = knowledge_base(flood).store
+    await flood.redis.hset(store.keys.alternate_index("phrasing"), "eau-potable\x1feau ok", "alt-404")
+    [proposal] = await _propose(store, "eau-potable", "Eau OK ?")
+    assert await _propose(store, "eau-potable", "eau ok") == []
+    assert [(p.id, p.count) for p in await pending_alternates(store)] == [(proposal.id, 2)]

@@ -47,6 +47,9 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
 # Each again with the top hit's phrasing count, which tells a learned article (dozens of
 # phrasings from the learning loop) from one as the cell wrote it.
 CANDIDATES |= {f"{label}+phrasings": (*names, "phrasings") for label, names in list(CANDIDATES.items())}
+# And with the kNN vote of the closest phrasings (since 2026-11-30 (4): it is what many learned
+# phrasings are good for).
+CANDIDATES |= {f"{label}+vote": (*names, "vote") for label, names in list(CANDIDATES.items())}
 L2_VALUES = (0.3, 1.0, 3.0, 10.0)
 THRESHOLDS = tuple(round(0.50 + 0.01 * i, 2) for i in range(46))
 # The threshold is the lowest one whose pooled out-of-fold wrong rate stays under this bound,

@@ -41,3 +41,4 @@ class QueryAnalysis:
     known_terms: int = 0  # distinct known terms of the query
     corrected_words: int = 0  # query words understood only through typo correction
     neighbour_tag: bool = False  # the top two hits share a tag (close topics of one family)
+    phrasing_vote: float = 0.0  # share of the five closest phrasings' overlap that is the top hit's

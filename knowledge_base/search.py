@@ -37,6 +37,8 @@ PHRASE_WEIGHT = 0.6
 # a citizen's question usually restates one known phrasing rather than the whole article.
 RERANK_WEIGHT = 1.0
 RERANK_DEPTH = 30
+# Phrasings that vote in `PhrasingTable.vote` (the auto-answer's confidence): the five closest.
+VOTERS = 5
 _CACHE_MAX = 50_000
 
 FloatArray = npt.NDArray[np.float32]
@@ -209,7 +211,8 @@ class _LanguageIndex:
         hits = tuple(self._ranked(doc, score, known, mass, match, evidence and rank == 0, char)
                      for rank, (doc, score, match, char) in enumerate(zip(docs, ranking.scores, ranking.matches, chars)))
         neighbour = len(docs) >= 2 and not self.tags[docs[0]].isdisjoint(self.tags[docs[1]])
-        return QueryAnalysis(hits, mass, ranking.unknown, len(known), ranking.corrected, neighbour)
+        vote = self.phrasings.vote(docs, set(known), self.idf_list, mass, VOTERS) if evidence else 0.0
+        return QueryAnalysis(hits, mass, ranking.unknown, len(known), ranking.corrected, neighbour, vote)
 
     def _adjacent_pairs(self, sequence: list[int | None]) -> tuple[list[npt.NDArray[np.intp]], list[float]]:
         """The docs of each pair of adjacent query terms found together in a phrasing, and
@@ -252,25 +255,10 @@ class _LanguageIndex:
                 found += self.idf_list[t]
                 in_title += self.idf_list[t] if self.post_title[pos] else 0.0
                 specific_titled = specific_titled or (t == specific and bool(self.post_title[pos]))
-        cover, recall = self._phrasing_overlap(doc, known)
+        cover, recall = self.phrasings.cover_and_recall(doc, set(known), self.idf_list)
         phrasings = int(self.phrasings.doc_offsets[doc + 1] - self.phrasings.doc_offsets[doc])
         return RankedHit(self.ids[doc], score, found / mass, in_title / mass, match, cover / mass, recall, char,
                          0.0 if specific_titled else 1.0, phrasings)
-
-    def _phrasing_overlap(self, doc: int, known: list[int]) -> tuple[float, float]:
-        """The largest idf mass of the query's terms found in one phrasing of `doc`, and the
-        largest share of one phrasing's own mass found in the query. The second sees a swapped
-        subject ("la piscine est fermée demain" against "y a-t-il école demain"): the question
-        keeps the phrasing's frame but not what it is about."""
-        table, wanted = self.phrasings, set(known)
-        cover = recall = 0.0
-        for p in range(int(table.doc_offsets[doc]), int(table.doc_offsets[doc + 1])):
-            terms = table.terms[int(table.offsets[p]):int(table.offsets[p + 1])].tolist()
-            common = sum(self.idf_list[t] for t in terms if t in wanted)
-            cover = max(cover, common)
-            own = float(table.own_mass[p])
-            recall = max(recall, common / own if own > 0 else 0.0)
-        return cover, recall
 
 
 class SearchIndex:

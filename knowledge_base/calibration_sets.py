@@ -26,7 +26,7 @@ TRAINING_SETS = ("kb-eval-inondation.jsonl", "kb-eval-inondation-holdout.jsonl",
                  "kb-eval-inondation-holdout2.jsonl", "kb-eval-inondation-holdout3.jsonl",
                  "kb-eval-inondation-holdout4.jsonl", "kb-eval-inondation-holdout5.jsonl",
                  "kb-eval-inondation-holdout6.jsonl", "kb-eval-inondation-holdout7.jsonl",
-                 "kb-eval-inondation-holdout8.jsonl")
+                 "kb-eval-inondation-holdout8.jsonl", "kb-eval-inondation-holdout9.jsonl")
 # Suffix of a set's learned twin: its lines against the articles learned from the other sets.
 LEARNED = "+learned"
 

@@ -14,7 +14,8 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 SETS = ["kb-eval-inondation.jsonl", "kb-eval-inondation-holdout.jsonl", "kb-eval-inondation-holdout2.jsonl",
         "kb-eval-inondation-holdout3.jsonl", "kb-eval-inondation-holdout4.jsonl",
         "kb-eval-inondation-holdout5.jsonl", "kb-eval-inondation-holdout6.jsonl",
-        "kb-eval-inondation-holdout7.jsonl", "kb-eval-inondation-holdout8.jsonl"]  # all nine fit the confidence
+        "kb-eval-inondation-holdout7.jsonl", "kb-eval-inondation-holdout8.jsonl",
+        "kb-eval-inondation-holdout9.jsonl"]  # all ten fit the confidence (knowledge_base.calibration)
 
 
 def _lines(name: str) -> list[str]:
@@ -48,7 +49,7 @@ def test_every_expected_id_exists(flood_articles: list[Article]) -> None:
         assert {i.expected for i in parse_eval_lines(_lines(name)) if i.expected} <= ids
 
 
-# Figures at the default threshold 0.88 with all nine sets in the fit (docs/knowledge-base.md,
+# Figures at the default threshold 0.9 with all ten sets in the fit (docs/knowledge-base.md,
 # 2026-11-30 (4)). Each holdout was written blind and run once before it joined the fit; those
 # single runs are the honest unseen figures and are in the docs. Strict xfails: a fix shows up.
 def _not_met(name: str, figure: str) -> pytest.MarkDecorator:
@@ -62,7 +63,8 @@ def _cases(met: list[str], missed: dict[str, str]) -> list[object]:
 
 @pytest.mark.parametrize("name", _cases(SETS[:5], {
     SETS[5]: "precision@1 0.821 (78 of 95)", SETS[6]: "precision@1 0.863 (82 of 95)",
-    SETS[7]: "precision@1 0.758 (72 of 95)", SETS[8]: "precision@1 0.719 (69 of 96)"}))
+    SETS[7]: "precision@1 0.758 (72 of 95)", SETS[8]: "precision@1 0.719 (69 of 96)",
+    SETS[9]: "precision@1 0.674 (64 of 95)"}))
 def test_precision_at_1_is_at_least_90_percent(flood_index: SearchIndex, name: str) -> None:
     assert evaluate(flood_index, _lines(name)).precision_at_1 >= 0.90
 
@@ -71,10 +73,11 @@ def test_at_most_2_percent_of_all_questions_get_a_wrong_answer(report: EvalRepor
     assert report.wrong_rate <= 0.02, report.failures
 
 
-@pytest.mark.parametrize("name", [*SETS[:3], SETS[4], *(pytest.param(name, marks=_not_met(name, figure), id=name) for name, figure in {
-    SETS[3]: "61.9% answered (52 of 84)", SETS[5]: "41.1% answered (39 of 95)",
-    SETS[6]: "56.8% answered (54 of 95)", SETS[7]: "35.8% answered (34 of 95)",
-    SETS[8]: "27.1% answered (26 of 96)"}.items())])
+@pytest.mark.parametrize("name", _cases(SETS[:2], {
+    SETS[2]: "60.6% answered (40 of 66)", SETS[3]: "54.8% answered (46 of 84)",
+    SETS[4]: "65.6% answered (59 of 90)", SETS[5]: "32.6% answered (31 of 95)",
+    SETS[6]: "48.4% answered (46 of 95)", SETS[7]: "25.3% answered (24 of 95)",
+    SETS[8]: "24.0% answered (23 of 96)", SETS[9]: "22.1% answered (21 of 95)"}))
 def test_two_thirds_of_answerable_questions_get_an_automatic_answer(flood_index: SearchIndex,
                                                                     name: str) -> None:
     assert evaluate(flood_index, _lines(name)).answered_share >= 2 / 3
@@ -89,7 +92,7 @@ def learned(flood_articles: list[Article]) -> dict[str, tuple[SearchIndex, list[
     return {name: (index, _lines(name)) for name, (index, _) in learned_sets(flood_articles, parsed).items()}
 
 
-@pytest.mark.parametrize("name", _cases(SETS[:8], {SETS[8]: "precision@1 0.885 (85 of 96)"}))
+@pytest.mark.parametrize("name", _cases([*SETS[:8], SETS[9]], {SETS[8]: "precision@1 0.896 (86 of 96)"}))
 def test_after_the_learning_loop_precision_at_1_is_at_least_90_percent(learned: dict[str, tuple[SearchIndex, list[str]]],
                                                                       name: str) -> None:
     assert evaluate(*learned[name]).precision_at_1 >= 0.90
@@ -102,7 +105,7 @@ def test_after_the_learning_loop_at_most_2_percent_get_a_wrong_answer(learned: d
     assert report.wrong_rate <= 0.02, report.failures
 
 
-@pytest.mark.parametrize("name", _cases(SETS[:8], {SETS[8]: "59.4% answered (57 of 96)"}))
+@pytest.mark.parametrize("name", SETS)
 def test_after_the_learning_loop_two_thirds_get_an_automatic_answer(
         learned: dict[str, tuple[SearchIndex, list[str]]], name: str) -> None:
     assert evaluate(*learned[name]).answered_share >= 2 / 3

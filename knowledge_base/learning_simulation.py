@@ -1,7 +1,7 @@
 """What the learning loop makes of the articles after a crisis has run a while.
 
 Each question an operator answered by inserting article X is proposed as a phrasing of X; once
-the cell validates it, search reads it like any alternate (`knowledge_base.learning`). Here the
+the cell validates it, search reads it like any alternate (`knowledge_base.alternates`). Here the
 same rule (`with_alternates`) is applied to labelled lines at once, so the evaluation and the
 calibration can measure the auto-answer in that state: "the questions of the other sets were
 answered by operators, and the cell validated them; how does it answer this unseen set?".

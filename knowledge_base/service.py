@@ -19,10 +19,8 @@ from knowledge_base.article import MAX_QUESTION, Article, parse_article_lines
 from knowledge_base.clusters import MissingAnswer, cluster_unanswered
 from knowledge_base.importing import ImportReport, import_articles
 from knowledge_base.intents import Intent
-from knowledge_base.learning import (
-    AlternateProposal, count_answer, forget_unanswered, propose_alternate, record_unanswered,
-    unanswered_questions,
-)
+from knowledge_base.alternates import AlternateProposal, propose_alternate
+from knowledge_base.learning import count_answer, forget_unanswered, record_unanswered, unanswered_questions
 from knowledge_base.live_index import LiveIndex
 from knowledge_base.store import ArticleStore, ArticleVersion
 from knowledge_base.tuning import check_channel, threshold_for

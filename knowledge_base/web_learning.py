@@ -14,10 +14,11 @@ from crisis.web.app_keys import CONTEXT
 from crisis.web.json_io import json_response, read_body
 from crisis.web.middleware import require
 from knowledge_base.article import Article
-from knowledge_base.learning import (
-    forget_unanswered, pending_alternates, propose_alternate, reject_alternate, reject_alternates,
-    top_articles, validate_alternate, validate_alternates,
+from knowledge_base.alternates import (
+    pending_alternates, propose_alternate, reject_alternate, reject_alternates, validate_alternate,
+    validate_alternates,
 )
+from knowledge_base.learning import forget_unanswered, top_articles
 from knowledge_base.store import ArticleStore
 from knowledge_base.service import (
     knowledge_base, missing_answers, record_operator_answer, write_article_from_cluster,

@@ -12,10 +12,11 @@ from aiohttp import web
 from crisis.errors import CrisisError, NotFound
 from crisis.i18n import translate
 from knowledge_base.article import Article
-from knowledge_base.learning import (
-    group_by_article, pending_alternates, reject_alternate, reject_alternates, top_articles,
-    validate_alternate, validate_alternates,
+from knowledge_base.alternates import (
+    group_by_article, pending_alternates, reject_alternate, reject_alternates, validate_alternate,
+    validate_alternates,
 )
+from knowledge_base.learning import top_articles
 from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.service import knowledge_base, missing_answers, write_article_from_cluster
 from knowledge_base.store import ArticleStore

@@ -15,7 +15,7 @@ from channels.api import DESK
 from channels.console.messages import CANNED, MESSAGES, TOPICS, WRAP_UPS, t
 from crisis.context import Context
 from crisis.types import ConversationStatus, Direction, Role, utcnow
-from knowledge_base.learning import pending_alternates
+from knowledge_base.alternates import pending_alternates
 from knowledge_base.store import ArticleStore
 from tests.channels.conftest import AUTH_TOKEN, sms_form, until
 from tests.conftest import ADMIN, login

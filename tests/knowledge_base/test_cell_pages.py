@@ -13,7 +13,7 @@ from crisis.context import Context
 from crisis.settings import Settings
 from crisis.types import Role
 from knowledge_base.article import Article
-from knowledge_base.learning import AlternateProposal, pending_alternates, propose_alternate
+from knowledge_base.alternates import AlternateProposal, pending_alternates, propose_alternate
 from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.service import answer_question, knowledge_base, missing_answers, record_operator_answer
 from knowledge_base.store import ArticleStore

@@ -13,10 +13,11 @@ from crisis.errors import Forbidden, InvalidInput, NotFound
 from crisis.types import Role
 from knowledge_base.article import MAX_ALTERNATES, Article
 from knowledge_base.importing import import_articles, read_article_files
-from knowledge_base.learning import (
+from knowledge_base.alternates import (
     AlternateProposal, group_by_article, pending_alternates, propose_alternate, reject_alternate,
-    reject_alternates, top_articles, validate_alternate, validate_alternates,
+    reject_alternates, validate_alternate, validate_alternates,
 )
+from knowledge_base.learning import top_articles
 from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.service import (
     answer_question, knowledge_base, missing_answers, record_operator_answer, suggest,

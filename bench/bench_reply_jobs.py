@@ -86,7 +86,7 @@ async def prepare(env: dict[str, str], count: int) -> list[tuple[str, str, str]]
     replies = []
     for n in range(count):
         received = await store.receive(InboundMessage(
-            channel=ChannelKind.SMS, address=f"+3361{n:07d}", text="ou trouver de l'eau potable",
+            channel=ChannelKind.SMS, address=f"+3361{n:07d}", text="peut on boire l'eau du robinet",
             provider_id=f"SMbench{n:026d}", received_at=utcnow()))
         assert received is not None
         text = "Une inondation peut contaminer le reseau d'eau potable. Suivez les consignes."

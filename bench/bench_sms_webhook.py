@@ -56,7 +56,7 @@ web.run_app(app, host="127.0.0.1", port=int(__import__("sys").argv[1]), print=No
 """
 
 
-def form(n: int, body: str = "ou trouver de l'eau potable") -> tuple[dict[str, str], dict[str, str]]:
+def form(n: int, body: str = "peut on boire l'eau du robinet") -> tuple[dict[str, str], dict[str, str]]:
     data = {"MessageSid": f"SM{os.getpid():06d}{n:026d}", "AccountSid": "AC" + "0" * 32,
             "From": f"+336{n % 100_000_000:08d}", "To": "+33700000000",
             "Body": body, "NumMedia": "0"}

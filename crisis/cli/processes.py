@@ -157,7 +157,7 @@ async def _first_site_build(settings: Settings, url: str) -> None:
 def _sms_try_line(base: str, env: Mapping[str, str]) -> str:
     """A ready-to-paste curl that sends a signed SMS, as Twilio would, to the sandbox."""
     form = {"MessageSid": "SMdemo" + secrets.token_hex(13), "From": "+33612345678",
-            "To": env["TWILIO_FROM"], "Body": "ou trouver de l'eau potable ?"}
+            "To": env["TWILIO_FROM"], "Body": "peut on boire l'eau du robinet ?"}
     url = f"{base}/hooks/twilio/sms"
     signature = RequestValidator(env["TWILIO_AUTH_TOKEN"]).compute_signature(url, form)
     fields = " ".join(f"--data-urlencode {shlex.quote(f'{k}={v}')}" for k, v in form.items())

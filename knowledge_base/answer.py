@@ -28,11 +28,12 @@ class ConfidenceModel:
         return 1.0 / (1.0 + math.exp(-z))
 
 
-# Two models, by the state of the top article. As the cell wrote it, an article has a question
-# and a few alternates; the learning loop then adds the questions operators answered with it,
-# dozens for a busy article. Many phrasings change what a close phrasing proves (some phrasing
-# is near an unrelated question by chance), so the learned state has its own model.
-LEARNED_PHRASINGS = 12  # phrasings (question + alternates) from which an article counts as learned
+# Two models, by the state of the top article. Written in a hurry, an article has a question and
+# a few alternates; a prepared one (the flood scenario's) has a dozen or more, and the learning
+# loop adds the questions operators answered with it, dozens for a busy article. Many phrasings
+# change what a close phrasing proves (some phrasing is near an unrelated question by chance),
+# so articles with many have their own model.
+LEARNED_PHRASINGS = 12  # phrasings (question + alternates) from which LEARNED_MODEL scores an article
 # Fitted by `python -m knowledge_base.calibration` (L2-regularised logistic regression, label 1
 # when the top hit is the expected article): COLD_MODEL on the main set and the nine holdouts,
 # LEARNED_MODEL on the same sets once the learning loop has taken in the other sets' questions
@@ -97,7 +98,8 @@ def feature_values(analysis: QueryAnalysis) -> dict[str, float]:
     """
     names = ("coverage", "title", "margin", "normalised", "phrasing", "phrasing_margin",
              "unknown_share", "corrected_share", "terms", "single_term", "phrasing_cover", "neighbour",
-             "char_similarity", "char_margin", "explained_terms", "phrasing_recall", "specific_missing", "phrasings", "vote")
+             "char_similarity", "char_margin", "explained_terms", "phrasing_recall", "specific_missing",
+             "phrasings", "vote")
     if not analysis.hits or analysis.query_mass <= 0:
         return dict.fromkeys(names, 0.0)
     top = analysis.hits[0]

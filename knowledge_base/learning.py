@@ -47,6 +47,26 @@ async def top_articles(store: ArticleStore, limit: int = 20) -> list[dict[str, o
     return [{"id": i, **c, "total": sum(c.values())} for i, c in rows[:limit]]
 
 
+async def situation_figures(store: ArticleStore, *, top: int = 5) -> dict[str, object]:
+    """The knowledge base's section of the situation view: answers given automatically and by
+    operators with an article, distinct questions left without an automatic answer, phrasings
+    waiting for the cell, the articles that answered most. One round trip; no hash is read whole."""
+    async with store.redis.pipeline(transaction=False) as pipe:
+        for source in ("auto", "operator"):
+            pipe.zrange(store.keys.answers(source), 0, -1, withscores=True)
+        pipe.hlen(store.keys.unanswered)
+        pipe.hlen(store.keys.alternates)
+        auto, operator, unanswered, pending = await pipe.execute()
+    automatic = int(sum(score for _, score in auto))
+    by_operator = int(sum(score for _, score in operator))
+    return {"automatic_answers": automatic, "operator_answers": by_operator,
+            # Of the answers that used an article: the share the auto-answer gave, which the
+            # learning loop raises as validated phrasings accumulate.
+            "automatic_share": round(automatic / (automatic + by_operator), 3) if automatic + by_operator else None,
+            "unanswered_questions": int(unanswered), "pending_phrasings": int(pending),
+            "top_articles": await top_articles(store, top)}
+
+
 def unanswered_key(question: str, lang: str) -> str:
     """Questions asked with the same content words, in any order, share one entry."""
     return " ".join(sorted(set(tokenise(question, lang))))[:300]

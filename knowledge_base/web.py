@@ -19,6 +19,7 @@ from crisis.web.json_io import ReasonBody, json_response, read_body
 from crisis.web.middleware import require
 from knowledge_base import web_learning
 from knowledge_base.article import Article
+from knowledge_base.learning import situation_figures
 from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.service import answer_question, knowledge_base, on_crisis_activated, suggest
 
@@ -167,6 +168,7 @@ def setup(app: web.Application, ctx: Context) -> None:
         add_api_route(app, route)
     ctx.subscribe("kb-starter-articles", lambda event: on_crisis_activated(ctx, event),
                   types=("crisis.activated",))
+    ctx.add_situation("knowledge_base", lambda: situation_figures(knowledge_base(ctx).store))
 
     async def keep_index_fresh(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()

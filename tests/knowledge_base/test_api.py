@@ -104,3 +104,18 @@ async def test_learning_and_tuning_routes(client: Any, ctx: Context) -> None:
         return str(found["items"][0]["id"]) if found["items"] else ""
 
     assert await poll(first_hit, lambda hit: hit == "distribution-eau") == "distribution-eau"
+
+
+async def test_the_situation_view_shows_the_auto_answer_and_the_learning_loop(client: Any, ctx: Context) -> None:
+    await import_articles(knowledge_base(ctx).store, read_article_files(DATA / "kb-inondation.jsonl"), actor=CELL)
+    cell = await login(client, ctx, "chef", Role.CELL)
+    for question in ("kel route coupee", "est ce que je peux boire l eau du robinet", "kel route coupee"):
+        await client.post("/api/kb/answer", json={"question": question, "channel": "sms"}, headers=cell)
+    await client.post("/api/kb/answer", json={"question": "le cinema rouvre quand", "channel": "sms"}, headers=cell)
+    operator_answer = {"question": "la départementale est fermée ?", "article_id": "routes-coupees"}
+    assert (await client.post("/api/kb/operator-answers", json=operator_answer, headers=cell)).status in (200, 201)
+    section = (await (await client.get("/api/situation", headers=cell)).json())["knowledge_base"]
+    assert section["automatic_answers"] == 3 and section["operator_answers"] == 1
+    assert section["automatic_share"] == 0.75
+    assert section["unanswered_questions"] == 1 and section["pending_phrasings"] == 1
+    assert section["top_articles"][0] == {"id": "routes-coupees", "auto": 2, "operator": 1, "total": 3}

@@ -2,7 +2,8 @@
 
 The core gives the crises and the processes; each edge package contributes its own section
 through `ctx.add_situation` (the contact centre: contacts, queues, waits, service levels; the
-watch: keywords, trends, rumours, signals), so this module imports none of them.
+knowledge base: automatic answers, questions left unanswered, phrasings waiting; the watch:
+keywords, trends, rumours, signals), so this module imports none of them.
 """
 
 from __future__ import annotations
@@ -44,5 +45,6 @@ async def situation(request: web.Request) -> web.Response:
 def setup_situation_api(app: web.Application) -> None:
     add_api_route(app, ApiRoute("GET", "/api/situation", situation,
                                 "The situation view's figures: crises, processes, contacts per "
-                                "channel, queues, waits, trending terms, rumours, signals",
+                                "channel, queues, waits, automatic answers, trending terms, rumours, "
+                                "signals",
                                 Role.SUPERVISOR))

@@ -12,6 +12,7 @@ cross-validation figures of every candidate feature set and the constants to cop
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -216,8 +217,9 @@ def learned_state(line: Line) -> bool:
 def calibrate_states(sets: Mapping[str, Sequence[Line]], *, report: list[str] | None = None) -> TwoStates:
     """One model fitted on the cold sets, one on their learned twins, each with its own
     cross-validated features, L2 and threshold. The learned model's bias is then shifted by the
-    two thresholds' log-odds, so that one threshold (the cold one, which channels may raise)
-    holds for both: a channel's stricter threshold is stricter in both states."""
+    two thresholds' log-odds, so that one threshold (the cold one, raised if the two models
+    together need it; channels may raise it further) holds for both: a channel's stricter
+    threshold is stricter in both states."""
     cold_sets = {n: lines for n, lines in sets.items() if not n.endswith(LEARNED)}
     learned_sets_ = {n: lines for n, lines in sets.items() if n.endswith(LEARNED)}
     cold = calibrate(cold_sets, report=report)
@@ -237,8 +239,17 @@ def calibrate_states(sets: Mapping[str, Sequence[Line]], *, report: list[str] | 
             models.append((model.features, bias + (shift if state else 0.0), weights))
         by_state = [predict(sets[held], *m) for m in models]
         oof[held] = np.where([learned_state(line) for line in sets[held]], by_state[1], by_state[0])
-    cv = {n: figures(sets[n], oof[n], cold.threshold) for n in sets}
-    return TwoStates(cold, learned, cv, pooled_figures(sets, oof, cold.threshold))
+    # Each model's threshold met the bounds on its own sets with its own lines; scored as
+    # auto_answer scores them (a learned set's English lines, say, whose articles learned little,
+    # go to the cold model), the sets may need a higher one: the common threshold is raised
+    # until the bounds hold out of fold and with the final constants, in both states.
+    fitted = {n: np.where([learned_state(line) for line in lines],
+                          predict(lines, learned.features, learned.bias, learned.weights),
+                          predict(lines, cold.features, cold.bias, cold.weights)) for n, lines in sets.items()}
+    threshold = choose_threshold(sets, fitted, lowest=choose_threshold(sets, oof, lowest=cold.threshold))
+    cold, learned = (dataclasses.replace(model, threshold=threshold) for model in (cold, learned))
+    cv = {n: figures(sets[n], oof[n], threshold) for n in sets}
+    return TwoStates(cold, learned, cv, pooled_figures(sets, oof, threshold))
 
 
 def main() -> None:

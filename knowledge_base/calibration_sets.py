@@ -20,7 +20,7 @@ from knowledge_base.search import SearchIndex
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 ARTICLES = DATA / "kb-inondation.jsonl"
 # The same articles as the flood scenario ships them (crisis/scenarios/inondation.articles.jsonl,
-# ids prefixed there): ten more citizen phrasings each, written from the articles only, before
+# the same file): ten more citizen phrasings each, written from the articles only, before
 # any run, and checked mechanically against every evaluation line for near-copies. Not in the
 # fit: measured with the models fitted on the two states above (docs/knowledge-base.md).
 PREPARED = DATA / "kb-inondation-prepared.jsonl"

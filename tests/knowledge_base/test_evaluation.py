@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import msgspec
 import pytest
 
 from crisis.errors import InvalidInput
@@ -174,12 +173,10 @@ def test_bad_evaluation_lines_are_reported_with_numbers() -> None:
 
 
 def test_the_flood_scenario_ships_the_prepared_articles() -> None:
-    # The figures above hold for a real flood crisis only if its starter articles are these.
+    # The figures above hold for a real flood crisis only if its starter articles are these; same
+    # ids, so `crisis kb eval` of these sets runs as is on a centre with the flood crisis live.
     shipped = parse_article_lines(starter_articles_text("inondation").splitlines())
-    prepared = public_articles(PREPARED)
-    by_id = {a.id.removeprefix("inondation-"): a for a in shipped}
-    for article in prepared:
-        assert msgspec.structs.replace(by_id[article.id], id=article.id) == article
+    assert [a for a in shipped if a.audience == "public"] == public_articles(PREPARED)
 
 
 # holdout10: the first hours of a flood, mostly SMS, written blind and kept out of the fit

@@ -86,7 +86,7 @@ async def test_cell_activates_publishes_and_the_site_shows_it_accessibly(
         await page.get_by_text("Les quais sont fermés.").wait_for()
         crisis = (await ctx.crises.list_live())[0]
         pub_id = f"{crisis.id}-montez-en-hauteur"
-        article = "inondation-eau-potable"
+        article = "eau-potable"
         for path in site_pages_of_every_template(crisis.id, pub_id, article):
             response = await page.goto(base + path)
             assert response is not None and response.status in (200, 404), path

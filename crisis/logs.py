@@ -47,6 +47,9 @@ def configure_logging(fmt: str = "auto", level: str = "INFO") -> None:
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if use_json else ReadableFormatter())
+    # The handler keeps the level too: some libraries set their own logger to DEBUG on import
+    # (bm25s does), which the root's level alone would not hold back.
+    handler.setLevel(level)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -30,3 +30,13 @@ def test_info_keeps_library_chatter_out_but_debug_shows_it() -> None:
     assert logging.getLogger("channels.desk").isEnabledFor(logging.INFO)
     configure_logging("json", "DEBUG")
     assert logging.getLogger("twilio.http_client").isEnabledFor(logging.INFO)
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_a_library_that_sets_its_own_logger_to_debug_stays_quiet_at_info(capsys: pytest.CaptureFixture[str]) -> None:
+    import bm25s  # noqa: F401  (it sets logging.getLogger("bm25s") to DEBUG on import)
+    configure_logging("json", "INFO")
+    logging.getLogger("bm25s").debug("Building index from IDs objects")
+    logging.getLogger("channels.desk").info("kept")
+    err = capsys.readouterr().err
+    assert "Building index" not in err and "kept" in err

@@ -25,7 +25,7 @@ from crisis.errors import InvalidInput, InvalidTransition, NotFound
 from crisis.lifecycle import ConversationAction
 from crisis.types import ChannelKind, Conversation, ConversationStatus, Message, Principal, utcnow
 from knowledge_base.answer import AutoAnswer
-from knowledge_base.service import record_operator_answer
+from knowledge_base.service import question_of, record_operator_answer
 
 log = logging.getLogger(__name__)
 
@@ -147,11 +147,12 @@ class Desk:
 
     async def learn_from_reply(self, conversation_id: str, article_id: str,
                                operator: Principal) -> None:
-        """The learning loop: the citizen's words become a proposed phrasing of the article
-        the operator answered with (pending the cell's validation)."""
-        last = await self.store.last_citizen_message(conversation_id)
+        """The learning loop: the citizen's question (the messages of their last turn that ask
+        something: not "bonjour" or "svp") becomes a proposed phrasing of the article the
+        operator answered with, pending the cell's validation."""
+        turn = await self.store.citizen_turn(conversation_id)
         try:
-            await record_operator_answer(self.ctx, last.text if last else "", article_id, operator)
+            await record_operator_answer(self.ctx, question_of([m.text for m in turn]), article_id, operator)
         except (NotFound, InvalidInput):
             log.info("answer not learnt", extra={"article": article_id})
 

@@ -172,6 +172,20 @@ class ConversationStore:
                     return message
         return None
 
+    async def citizen_turn(self, conversation_id: str) -> list[Message]:
+        """The citizen's messages since an operator last wrote, oldest first, the conversation's
+        latest replies (the one just sent, automatic ones) aside: "bonjour", "ya de l'eau dans
+        la cave", "svp" is one turn. Read from the last LOOKBACK messages only."""
+        raws = await self.redis.lrange(self.k.messages(conversation_id), -LOOKBACK, -1)
+        turn: list[Message] = []
+        for raw in reversed(raws):
+            message = msgspec.json.decode(raw, type=Message)
+            if message.author == "citizen":
+                turn.append(message)
+            elif message.author != "auto" and turn:
+                break  # an operator's earlier answer: the turn starts after it
+        return turn[::-1]
+
     async def address_of(self, conversation: Conversation) -> str:
         """The raw address to reply to (read only when sending)."""
         raw = await self.redis.hget(self.k.citizen(conversation.citizen),

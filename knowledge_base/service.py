@@ -14,12 +14,12 @@ from crisis.context import Context
 from crisis.errors import InvalidInput
 from crisis.scenarios import starter_articles_text
 from crisis.types import LANGS, Event, Principal, Role
+from knowledge_base.alternates import AlternateProposal, propose_alternate
 from knowledge_base.answer import MAX_QUESTION_CHARS, AutoAnswer, auto_answer
 from knowledge_base.article import MAX_QUESTION, Article, parse_article_lines
 from knowledge_base.clusters import MissingAnswer, cluster_unanswered
 from knowledge_base.importing import ImportReport, import_articles
-from knowledge_base.intents import Intent
-from knowledge_base.alternates import AlternateProposal, propose_alternate
+from knowledge_base.intents import Intent, detect_intent
 from knowledge_base.learning import count_answer, forget_unanswered, record_unanswered, unanswered_questions
 from knowledge_base.live_index import LiveIndex
 from knowledge_base.store import ArticleStore, ArticleVersion
@@ -113,6 +113,13 @@ async def published_articles(ctx: Context, *, audience: str | None = "public") -
     return await knowledge_base(ctx).store.published(audience=audience)
 
 
+def question_of(texts: Sequence[str]) -> str:
+    """The question in a citizen's turn of messages: those that ask something, joined (greetings,
+    thanks and "svp" teach search nothing), cut to MAX_QUESTION characters."""
+    asked = [" ".join(text.split()) for text in texts if detect_intent(text) is Intent.QUESTION]
+    return " ".join(asked)[:MAX_QUESTION].strip()
+
+
 async def record_operator_answer(ctx: Context, question: str, article_id: str,
                                  operator: Principal) -> AlternateProposal | None:
     """An operator answered `question` with the article: count it and propose the question as
@@ -121,8 +128,8 @@ async def record_operator_answer(ctx: Context, question: str, article_id: str,
     await kb.store.get(article_id)  # NotFound before anything is counted
     await count_answer(kb.store, article_id, "operator")
     text = " ".join(question.split())
-    if not text or len(text) > MAX_QUESTION:
-        return None
+    if not text or len(text) > MAX_QUESTION or detect_intent(text) is not Intent.QUESTION:
+        return None  # nothing to learn from "merci" or "svp"
     try:
         return await propose_alternate(kb.store, article_id, text, actor=operator, source="operator-answer")
     except InvalidInput:

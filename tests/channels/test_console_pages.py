@@ -173,6 +173,29 @@ async def test_an_operator_opens_an_offer_sees_suggestions_replies_and_the_kb_le
     assert any("eau potable pour boire" in p.text for p in proposals)
 
 
+async def test_the_kb_learns_the_question_of_the_citizens_turn_not_its_last_words(
+        kb: None, client: Any, ctx: Context) -> None:
+    csrf = await become(client, ctx, "op1")
+    await sms(client, "je voudrais parler a un humain", "SMT1")
+    [conversation_id] = await assigned_to(client, "op1")
+    desk = client.app[DESK]
+    await client.post(f"/console/c/{conversation_id}/reply", allow_redirects=False,
+                      data={"csrf_token": csrf, "text": "Bonjour, je vous écoute."})
+    await sms(client, "ma cave est pleine de flotte depuis cette nuit", "SMT2")
+    await sms(client, "svp", "SMT3")
+
+    async def turn_of_two() -> bool:
+        return len(await desk.store.citizen_turn(conversation_id)) == 2
+    await until(turn_of_two)
+    response = await client.post(f"/console/c/{conversation_id}/reply", allow_redirects=False,
+                                 data={"csrf_token": csrf, "text": "Voici les consignes.",
+                                       "article_id": "pomper-cave"})
+    assert response.status == 303
+    proposals = await pending_alternates(ArticleStore(ctx.redis, ctx.keys, ctx.bus), "pomper-cave")
+    # Not "svp" (the last message), nor the request for a person before the operator's answer.
+    assert [p.text for p in proposals] == ["ma cave est pleine de flotte depuis cette nuit"]
+
+
 async def test_tags_transfer_and_close(kb: None, client: Any, ctx: Context,
                                        aiohttp_client: Any) -> None:
     other = await aiohttp_client(client.server)  # a second browser: another cookie jar

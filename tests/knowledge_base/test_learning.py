@@ -238,3 +238,10 @@ async def test_a_dedupe_field_left_without_its_proposal_does_not_swallow_the_phr
     [proposal] = await _propose(store, "eau-potable", "Eau OK ?")
     assert await _propose(store, "eau-potable", "eau ok") == []
     assert [(p.id, p.count) for p in await pending_alternates(store)] == [(proposal.id, 2)]
+
+
+def test_the_question_of_a_turn_keeps_what_asks_something() -> None:
+    from knowledge_base.service import question_of
+    turn = ["bonjour", "ya  de l'eau dans\nla cave", "svp", "et la voiture ?", "merci"]
+    assert question_of(turn) == "ya de l'eau dans la cave et la voiture ?"
+    assert question_of(["svp", "merci", "je voudrais un humain"]) == ""

@@ -82,6 +82,13 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "Nothing was saved: some phrasings are no longer pending (decided meanwhile by someone "
               "else). The list is up to date: make your selection again."},
     "not_saved": {"fr": "Rien n'a été enregistré", "en": "Nothing was saved"},
+    "shortcuts": {"fr": "Raccourcis clavier", "en": "Keyboard shortcuts"},
+    "key.jk": {"fr": "case suivante / précédente", "en": "next / previous box"},
+    "kbd.space": {"fr": "Espace", "en": "Space"},
+    "key.space": {"fr": "cocher ou décocher la case", "en": "tick or untick the box"},
+    "key.a": {"fr": "cocher ou décocher tout l'article de la formulation",
+              "en": "tick or untick the phrasing's whole article"},
+    "key.alt_vr": {"fr": "valider / refuser la sélection", "en": "validate / refuse the selection"},
 }
 
 

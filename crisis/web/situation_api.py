@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from crisis.context import Context
 from crisis.heartbeat import process_counts
 from crisis.types import Role, utcnow
 from crisis.web.api_registry import ApiRoute, add_api_route
@@ -23,9 +24,10 @@ from crisis.web.middleware import require
 log = logging.getLogger(__name__)
 
 
-async def situation(request: web.Request) -> web.Response:
-    require(request, Role.SUPERVISOR)
-    ctx = request.app[CONTEXT]
+async def situation_body(ctx: Context) -> dict[str, Any]:
+    """The situation view's figures, as /api/situation sends them and the cell's page shows them.
+
+    A section whose source raises is logged and given as `{"error": "unavailable"}`."""
     live = await ctx.crises.list_live()
     body: dict[str, Any] = {
         "at": utcnow(),
@@ -39,7 +41,12 @@ async def situation(request: web.Request) -> web.Response:
         except Exception:  # one broken section must not blank the whole view
             log.exception("situation section failed", extra={"section": section})
             body[section] = {"error": "unavailable"}
-    return json_response(body)
+    return body
+
+
+async def situation(request: web.Request) -> web.Response:
+    require(request, Role.SUPERVISOR)
+    return json_response(await situation_body(request.app[CONTEXT]))
 
 
 def setup_situation_api(app: web.Application) -> None:

@@ -7,7 +7,7 @@ from importlib import resources
 from aiohttp import web
 
 from crisis.context import Context
-from static_site.cell import build_views, crisis_views, publication_views
+from static_site.cell import build_views, crisis_views, publication_views, situation_views
 from static_site.cell_kb import setup_kb_pages
 from static_site.model import SiteConfig
 from static_site.serving import serve_site
@@ -21,6 +21,7 @@ def setup(app: web.Application, ctx: Context) -> None:
     router = app.router
     router.add_static("/cell/static/", str(resources.files("static_site") / "static"))
     router.add_get("/cell/", crisis_views.dashboard)
+    router.add_get("/cell/situation", situation_views.situation_page)
     router.add_get("/cell/activate", crisis_views.activate_form)
     router.add_post("/cell/activate", crisis_views.activate_post)
     router.add_post("/cell/crises/{crisis_id}/{action}", crisis_views.crisis_action)

@@ -1,0 +1,103 @@
+"""The cell's live situation page: the figures of /api/situation, server-rendered for people
+under stress (crises, contacts per channel with a bar chart, the queue, the knowledge base).
+
+The figures come from the same function as the JSON route (no HTTP call to ourselves);
+`?fragment=1` returns only the figures region, which cell_situation.js swaps in every 5 s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from crisis.types import ChannelKind, Role
+from crisis.web.middleware import require
+from crisis.web.situation_api import situation_body
+from static_site.cell.common import ctx_of, page
+
+PARIS = ZoneInfo("Europe/Paris")
+# The contact chart's drawing (SVG user units; it scales to the page's width).
+CHART_LABEL_W = 90
+CHART_BAR_MAX = 170
+CHART_ROW_H = 28
+
+
+def section_of(body: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
+    """A package's section, or None when it failed or is not there (the page says "unavailable")."""
+    section = body.get(name)
+    if not isinstance(section, Mapping) or "error" in section:
+        return None
+    return section
+
+
+def duration(seconds: float | None) -> str:
+    """A wait as people read it: 42 s, 3 min 05 s, 1 h 02 min; a dash when there is none."""
+    if seconds is None:
+        return "–"
+    total = int(round(seconds))
+    if total < 60:
+        return f"{total} s"
+    if total < 3600:
+        return f"{total // 60} min {total % 60:02d} s"
+    return f"{total // 3600} h {total % 3600 // 60:02d} min"
+
+
+def contact_view(section: Mapping[str, Any]) -> dict[str, Any]:
+    """Rows per channel (in the channels' fixed order), totals, and the chart's bar widths."""
+    channels = section.get("channels", {})
+    rows: list[dict[str, Any]] = []
+    for kind in ChannelKind:
+        figures = channels.get(kind.value, {})
+        rows.append({"channel": kind.value, "contacts": int(figures.get("contacts", 0)),
+                     "auto_answered": int(figures.get("auto_answered", 0)),
+                     "abandoned": int(figures.get("abandoned", 0)),
+                     "first_reply": duration(figures.get("mean_first_reply_s"))})
+    most = max((r["contacts"] for r in rows), default=0)
+    for index, row in enumerate(rows):
+        row["bar"] = round(CHART_BAR_MAX * row["contacts"] / most) if most else 0
+        row["y"] = index * CHART_ROW_H
+    queue = section.get("queue", {})
+    return {"rows": rows, "total": sum(r["contacts"] for r in rows),
+            "total_auto": sum(r["auto_answered"] for r in rows),
+            "total_abandoned": sum(r["abandoned"] for r in rows),
+            "chart": {"label_w": CHART_LABEL_W, "bar_max": CHART_BAR_MAX, "row_h": CHART_ROW_H,
+                      "height": CHART_ROW_H * len(rows)},
+            "queue_length": int(queue.get("length", 0)),
+            "oldest_wait": duration(float(queue.get("oldest_wait_s", 0) or 0)),
+            "estimated_wait": duration(float(section.get("estimated_wait_s", 0) or 0)),
+            "capacity": int(section.get("available_capacity", 0))}
+
+
+def knowledge_view(section: Mapping[str, Any]) -> dict[str, Any]:
+    """The automatic share as a percentage and the two answer counts as a split bar."""
+    automatic = int(section.get("automatic_answers", 0))
+    operator = int(section.get("operator_answers", 0))
+    share = section.get("automatic_share")
+    answered = automatic + operator
+    return {"automatic": automatic, "operator": operator, "answered": answered,
+            "share_pct": round(float(share) * 100) if share is not None else 0,
+            "auto_w": round(300 * automatic / answered) if answered else 0,
+            "unanswered": int(section.get("unanswered_questions", 0)),
+            "pending": int(section.get("pending_phrasings", 0)),
+            "top": list(section.get("top_articles", []))}
+
+
+async def situation_page(request: web.Request) -> web.Response:
+    """GET /cell/situation (cell and supervisors); `?fragment=1`: the figures region only."""
+    require(request, Role.SUPERVISOR)
+    body = await situation_body(ctx_of(request))
+    at: dt.datetime = body["at"]
+    contact = section_of(body, "contact_centre")
+    knowledge = section_of(body, "knowledge_base")
+    values = dict(
+        crises=body["crises"], updated=at.astimezone(PARIS).strftime("%H:%M:%S"),
+        updated_iso=at.isoformat(timespec="seconds"),
+        contact=contact_view(contact) if contact is not None else None,
+        kb=knowledge_view(knowledge) if knowledge is not None else None)
+    if request.query.get("fragment") == "1":
+        return page(request, "situation_figures.html", **values)
+    return page(request, "situation.html", **values)

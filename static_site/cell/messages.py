@@ -90,6 +90,10 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "sit.col.auto": {"fr": "Réponses automatiques", "en": "Auto-answered"},
     "sit.col.abandoned": {"fr": "Abandons", "en": "Abandoned"},
     "sit.col.first_reply": {"fr": "Première réponse (moyenne)", "en": "Mean first reply"},
+    "sit.short.contacts": {"fr": "Nb", "en": "No."},
+    "sit.short.auto": {"fr": "Auto", "en": "Auto"},
+    "sit.short.abandoned": {"fr": "Aband.", "en": "Aband."},
+    "sit.short.first_reply": {"fr": "1re rép.", "en": "1st reply"},
     "sit.total": {"fr": "Total", "en": "Total"},
     "channel.sms": {"fr": "SMS", "en": "SMS"},
     "channel.voice": {"fr": "Téléphone", "en": "Phone"},
@@ -113,8 +117,10 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "sit.review": {"fr": "Les examiner", "en": "Review them"},
     "sit.top": {"fr": "Articles qui répondent le plus", "en": "Articles that answer most"},
     "sit.none": {"fr": "aucun pour l'instant", "en": "none yet"},
-    "sit.answers_of": {"fr": "{total} réponses ({auto} automatiques, {operator} par un opérateur)",
-                       "en": "{total} answers ({auto} automatic, {operator} by an operator)"},
+    "sit.answers_of.one": {"fr": "{total} réponse (automatique : {auto}, opérateur : {operator})",
+                           "en": "{total} answer (automatic: {auto}, operator: {operator})"},
+    "sit.answers_of.many": {"fr": "{total} réponses (automatiques : {auto}, opérateur : {operator})",
+                            "en": "{total} answers (automatic: {auto}, operator: {operator})"},
     "error": {"fr": "Erreur", "en": "Error"},
 }
 

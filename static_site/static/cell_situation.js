@@ -33,6 +33,9 @@
   function refresh() {
     fetch(url.toString(), {credentials: "same-origin", headers: {"Accept": "text/html"}})
       .then(function (response) {
+        // Logged out meanwhile: the fetch followed the redirect to the login page; reload the
+        // whole page (it goes to the login form) rather than swapping that form in.
+        if (response.redirected) { window.location.reload(); throw new Error("logged out"); }
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.text();
       })

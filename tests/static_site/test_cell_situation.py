@@ -22,8 +22,9 @@ from crisis.types import Role
 from crisis.web.app_keys import CONTEXT
 from knowledge_base.article import parse_article_lines
 from knowledge_base.importing import import_articles
+from knowledge_base.alternates import propose_alternate
 from knowledge_base.service import answer_question, knowledge_base
-from tests.conftest import ADMIN, CELL, login
+from tests.conftest import ADMIN, CELL, OPERATOR, login
 from tests.support.browser import axe_violations, launch_chromium
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -69,6 +70,8 @@ async def test_the_cell_sees_the_figures_after_real_activity(client: Any, ctx: C
                           actor=ADMIN)
     answer = await answer_question(ctx, "est ce que je peux boire l eau du robinet", channel="sms")
     assert answer.answer_id is not None
+    await propose_alternate(knowledge_base(ctx).store, answer.answer_id, "flotte du robinet buvable",
+                            actor=OPERATOR)
     await activate_scenario(ctx.crises, ctx.publications, "inondation", areas=["75", "92"], level=2,
                             actor=CELL, title="Crue <b>Seine</b>")
     await _chat_contact(client, "/chat/ws")
@@ -81,6 +84,8 @@ async def test_the_cell_sees_the_figures_after_real_activity(client: Any, ctx: C
     assert _cell(html, "fig-contacts-total") == "1" and "aucun contact" not in html
     assert _cell(html, "fig-automatic-share") == "100 %"
     assert "Crue &lt;b&gt;Seine&lt;/b&gt;" in html and "75, 92" in html
+    assert f"<strong>{answer.answer_id}</strong> : 1 réponse (automatique : 1, opérateur : 0)" in html
+    assert re.search(r'id="fig-pending">1 <a href="/cell/kb#alternates"', html)
     assert re.search(r'<title id="chart-contacts-title">Contacts par canal : SMS 0, Téléphone 0, '
                      r'Chat web 1,', html)
     english = await (await client.get("/cell/situation?lang=en")).text()

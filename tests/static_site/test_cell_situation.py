@@ -162,12 +162,14 @@ async def test_the_page_refreshes_itself_is_accessible_and_fits_320px_in_chromiu
         await expect(page.locator(".chart-value[data-channel=chat]")).to_have_text("0")
         first_time = await page.locator("#situation-updated").inner_text()
         await page.evaluate("window.notReloaded = true")
+        await page.locator("#sit-channel-region").focus()  # a keyboard user reading the table
         # A citizen writes on the chat: the figures change within a refresh, with no reload.
         await _chat_contact(citizen, f"{base}/chat/ws")
         await expect(page.locator("#fig-contacts-chat")).to_have_text("1", timeout=15000)
         await expect(page.locator(".chart-value[data-channel=chat]")).to_have_text("1")
         await expect(page.locator("#situation-updated")).not_to_have_text(first_time)
         assert await page.evaluate("window.notReloaded === true")
+        await expect(page.locator("#sit-channel-region")).to_be_focused()  # the swap kept the focus
         await expect(page.get_by_role("img", name=re.compile("Chat web 1"))).to_have_count(1)
         assert await page.locator("[aria-live]").count() == 0
         # Keyboard: the refresh link is reached with Tab and shows its focus.

@@ -95,6 +95,7 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "sit.short.abandoned": {"fr": "Aband.", "en": "Aband."},
     "sit.short.first_reply": {"fr": "1re rép.", "en": "1st reply"},
     "sit.total": {"fr": "Total", "en": "Total"},
+    "sit.colon": {"fr": " : ", "en": ": "},
     "channel.sms": {"fr": "SMS", "en": "SMS"},
     "channel.voice": {"fr": "Téléphone", "en": "Phone"},
     "channel.chat": {"fr": "Chat web", "en": "Web chat"},

@@ -91,6 +91,7 @@ async def test_the_cell_sees_the_figures_after_real_activity(client: Any, ctx: C
     english = await (await client.get("/cell/situation?lang=en")).text()
     assert "<h1>Live situation</h1>" in english and "Contacts per channel" in english
     assert 'href="/cell/situation?lang=en"' in english and "Refresh</a>" in english
+    assert "Contacts per channel: SMS 0, Phone 0, Web chat 1," in english and "Areas: 75, 92" in english
 
 
 async def test_supervisors_see_it_operators_do_not(client: Any, ctx: Context) -> None:

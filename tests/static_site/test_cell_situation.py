@@ -4,9 +4,7 @@ refresh without reloading, 320 px wide)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -20,25 +18,16 @@ from crisis.context import Context
 from crisis.settings import Settings
 from crisis.types import Role
 from crisis.web.app_keys import CONTEXT
+from knowledge_base.alternates import propose_alternate
 from knowledge_base.article import parse_article_lines
 from knowledge_base.importing import import_articles
-from knowledge_base.alternates import propose_alternate
 from knowledge_base.service import answer_question, knowledge_base
+from tests.channels.conftest import until
 from tests.conftest import ADMIN, CELL, OPERATOR, login
 from tests.support.browser import axe_violations, launch_chromium
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PASSWORD = "correct horse battery staple"
-
-
-async def _poll(check: Any, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 async def _chat_contact(session: Any, url: str, text: str = "bonjour, il y a quelqu'un ?") -> None:
@@ -80,7 +69,7 @@ async def test_the_cell_sees_the_figures_after_real_activity(client: Any, ctx: C
         page = await (await client.get("/cell/situation")).text()
         return page if _cell(page, "fig-contacts-chat") == "1" else None
 
-    html = await _poll(one_contact)
+    html = await until(one_contact)
     assert _cell(html, "fig-contacts-total") == "1" and "aucun contact" not in html
     assert _cell(html, "fig-automatic-share") == "100 %"
     assert "Crue &lt;b&gt;Seine&lt;/b&gt;" in html and "75, 92" in html

@@ -18,7 +18,7 @@ from tests.channels.conftest import until
 from tests.channels.test_console_pages import SCRIPT, assigned_to, env, sms
 from tests.channels.test_sms import run_worker_burst
 from tests.conftest import ADMIN
-from tests.support.browser import axe_violations, launch_chromium
+from tests.support.browser import axe_violations, launch_chromium, log_in
 from tests.support.twilio_standin import TwilioStandIn
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -34,11 +34,7 @@ async def _serve(aiohttp_server: Any, settings: Settings, redis_url: str) -> tup
 
 
 async def _log_in(page: Any, base: str, name: str) -> None:
-    await page.goto(f"{base}/login?next=/console/")
-    await page.fill("#name", name)
-    await page.fill("#password", PASSWORD)
-    await page.keyboard.press("Enter")
-    await page.wait_for_url(f"{base}/console/")
+    await log_in(page, base, name, PASSWORD, "/console/")
 
 
 async def _become_available(page: Any) -> None:

@@ -18,7 +18,7 @@ from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.service import answer_question, knowledge_base, missing_answers, record_operator_answer
 from knowledge_base.store import ArticleStore
 from tests.conftest import ADMIN, CELL, OPERATOR, login
-from tests.support.browser import axe_violations, launch_chromium
+from tests.support.browser import axe_violations, launch_chromium, log_in
 
 SAND = Article(id="sacs-sable", question="Où trouver des sacs de sable ?", answer="À la mairie.")
 SHELTER = Article(id="hebergement", question="Où dormir si ma maison est inondée ?", answer="Au gymnase.")
@@ -143,11 +143,7 @@ async def test_the_cell_validates_two_phrasings_with_the_keyboard_in_chromium(
         browser = await launch_chromium(p)
         page = await (await browser.new_context(locale="fr-FR")).new_page()
         page.set_default_timeout(5000)
-        await page.goto(f"{base}/login?next=/cell/kb")
-        await page.fill("#name", "cellule")
-        await page.fill("#password", PASSWORD)
-        await page.keyboard.press("Enter")
-        await page.wait_for_url(f"{base}/cell/kb")
+        await log_in(page, base, "cellule", PASSWORD, "/cell/kb")
         problems["/cell/kb"] = await axe_violations(page)
         # "Select all" ticks the article's phrasings and follows them (mixed when some are).
         await _tab_to(page, "all-hebergement")

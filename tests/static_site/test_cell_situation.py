@@ -24,7 +24,7 @@ from knowledge_base.importing import import_articles
 from knowledge_base.service import answer_question, knowledge_base
 from tests.channels.conftest import until
 from tests.conftest import ADMIN, CELL, OPERATOR, login
-from tests.support.browser import axe_violations, launch_chromium
+from tests.support.browser import axe_violations, launch_chromium, log_in
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PASSWORD = "correct horse battery staple"
@@ -140,11 +140,7 @@ async def test_the_page_refreshes_itself_is_accessible_and_fits_320px_in_chromiu
         browser = await launch_chromium(p)
         page = await (await browser.new_context(locale="fr-FR")).new_page()
         page.set_default_timeout(5000)
-        await page.goto(f"{base}/login?next=/cell/situation")
-        await page.fill("#name", "cellule")
-        await page.fill("#password", PASSWORD)
-        await page.keyboard.press("Enter")
-        await page.wait_for_url(f"{base}/cell/situation")
+        await log_in(page, base, "cellule", PASSWORD, "/cell/situation")
         assert await axe_violations(page) == []
         chart = page.get_by_role("img", name=re.compile(r"^Contacts par canal : SMS 0"))
         await expect(chart).to_have_count(1)

@@ -17,6 +17,15 @@ async def launch_chromium(playwright: Any) -> Any:
                                             args=CHROMIUM_ARGS)
 
 
+async def log_in(page: Any, base: str, name: str, password: str, landing: str) -> None:
+    """Sign in through the login form, by keyboard, and wait for `landing` (a path)."""
+    await page.goto(f"{base}/login?next={landing}")
+    await page.fill("#name", name)
+    await page.fill("#password", password)
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(f"{base}{landing}")
+
+
 async def axe_violations(page: Any) -> list[dict[str, Any]]:
     """axe-core violations of impact serious or critical on the current page.
 

@@ -52,3 +52,10 @@ def pick_lang(query_lang: str | None, accept_language: str) -> str:
         if code in LANGS:
             return code
     return "fr"
+
+
+def translate_count(table: Table, key: str, n: int, lang: str) -> str:
+    """The entry `key.one` or `key.many` for the number `n`, in `lang`, with `{n}` filled in
+    (other placeholders are the caller's). French counts 0 and 1 as singular, English 1 only."""
+    one = n == 1 or (lang != "en" and n == 0)
+    return translate(table, f"{key}.{'one' if one else 'many'}", lang).replace("{n}", str(n))

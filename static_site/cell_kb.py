@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from crisis.errors import CrisisError, NotFound
-from crisis.i18n import translate
+from crisis.i18n import translate, translate_count
 from knowledge_base.article import Article
 from knowledge_base.alternates import (
     group_by_article, pending_alternates, reject_alternate, reject_alternates, validate_alternate,
@@ -97,9 +97,7 @@ def tk(key: str, lang: str) -> str:
 
 
 def tn(key: str, n: int, lang: str) -> str:
-    """The entry `key.one` or `key.many` for the number `n` (French: 0 and 1 are singular)."""
-    one = n == 1 or (lang != "en" and n == 0)
-    return tk(f"{key}.{'one' if one else 'many'}", lang).format(n=n)
+    return translate_count(MESSAGES, key, n, lang)
 
 
 def _notice(query: Mapping[str, str], lang: str) -> str:

@@ -12,7 +12,7 @@ from crisis.i18n import pick_lang
 from crisis.types import Principal, Role
 from crisis.web.app_keys import CONTEXT
 from crisis.web.middleware import SESSION, require
-from static_site.cell.messages import t
+from static_site.cell.messages import t, tn
 
 CELL_CSS = "/cell/static/cell.css"
 
@@ -23,7 +23,7 @@ def cell_environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("static_site", "templates"),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined)
-    env.globals.update(t=t)
+    env.globals.update(t=t, tn=tn)
     return env
 
 

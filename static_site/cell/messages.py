@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from crisis.i18n import translate
+from crisis.i18n import translate, translate_count
 
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "title": {"fr": "Cellule de crise", "en": "Crisis cell"},
@@ -118,13 +118,17 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "sit.review": {"fr": "Les examiner", "en": "Review them"},
     "sit.top": {"fr": "Articles qui répondent le plus", "en": "Articles that answer most"},
     "sit.none": {"fr": "aucun pour l'instant", "en": "none yet"},
-    "sit.answers_of.one": {"fr": "{total} réponse (automatique : {auto}, opérateur : {operator})",
-                           "en": "{total} answer (automatic: {auto}, operator: {operator})"},
-    "sit.answers_of.many": {"fr": "{total} réponses (automatiques : {auto}, opérateur : {operator})",
-                            "en": "{total} answers (automatic: {auto}, operator: {operator})"},
+    "sit.answers_of.one": {"fr": "{n} réponse (automatique : {auto}, opérateur : {operator})",
+                           "en": "{n} answer (automatic: {auto}, operator: {operator})"},
+    "sit.answers_of.many": {"fr": "{n} réponses (automatiques : {auto}, opérateur : {operator})",
+                            "en": "{n} answers (automatic: {auto}, operator: {operator})"},
     "error": {"fr": "Erreur", "en": "Error"},
 }
 
 
 def t(key: str, lang: str) -> str:
     return translate(MESSAGES, key, lang)
+
+
+def tn(key: str, n: int, lang: str) -> str:
+    return translate_count(MESSAGES, key, n, lang)

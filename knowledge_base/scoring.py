@@ -156,7 +156,7 @@ class PhrasingTable:
         best[per_doc == 0] = 0.0  # reduceat gives an empty group the next group's first value
         return best
 
-    def shared_mass(self, doc: int, wanted: set[int], idf: list[float]) -> list[tuple[float, float]]:
+    def shared_mass(self, doc: int, wanted: set[int], idf: list[float]) -> Shared:
         """Per phrasing of `doc`: the idf mass of its terms that are in `wanted`, and its own mass."""
         result = []
         for p in range(int(self.doc_offsets[doc]), int(self.doc_offsets[doc + 1])):
@@ -164,27 +164,33 @@ class PhrasingTable:
             result.append((sum(idf[t] for t in terms if t in wanted), float(self.own_mass[p])))
         return result
 
-    def cover_and_recall(self, doc: int, wanted: set[int], idf: list[float]) -> tuple[float, float]:
-        """The largest idf mass of the query's terms found in one phrasing of `doc`, and the
-        largest share of one phrasing's own mass found in the query. The second sees a swapped
-        subject ("la piscine est fermée demain" against "y a-t-il école demain"): the question
-        keeps the phrasing's frame but not what it is about."""
-        shared = self.shared_mass(doc, wanted, idf)
-        return (max((common for common, _ in shared), default=0.0),
-                max((common / own for common, own in shared if own > 0), default=0.0))
 
-    def vote(self, docs: Sequence[int], wanted: set[int], idf: list[float], query_mass: float, voters: int) -> float:
-        """Among the `voters` phrasings of `docs` closest to the query (idf-weighted Dice, as
-        `best_match`), the share of their overlap that belongs to docs[0]. An article with
-        dozens of learned phrasings has one close to almost anything; several close ones
-        agreeing is what a kNN vote over answered questions trusts."""
-        if not docs or query_mass <= 0:
-            return 0.0
-        scored = [(2.0 * common / (own + query_mass), rank)
-                  for rank, doc in enumerate(docs) for common, own in self.shared_mass(doc, wanted, idf)]
-        closest = heapq.nlargest(voters, scored)
-        total = sum(score for score, _ in closest)
-        return sum(score for score, rank in closest if rank == 0) / total if total > 0 else 0.0
+# A phrasing as the evidence steps see it: (idf mass of its terms found in the query, its own mass),
+# from PhrasingTable.shared_mass; computed once per hit and read by both functions below.
+Shared = list[tuple[float, float]]
+
+
+def cover_and_recall(shared: Shared) -> tuple[float, float]:
+    """The largest idf mass of the query's terms found in one phrasing of a doc, and the
+    largest share of one phrasing's own mass found in the query. The second sees a swapped
+    subject ("la piscine est fermée demain" against "y a-t-il école demain"): the question
+    keeps the phrasing's frame but not what it is about."""
+    return (max((common for common, _ in shared), default=0.0),
+            max((common / own for common, own in shared if own > 0), default=0.0))
+
+
+def phrasing_vote(shared_by_doc: Sequence[Shared], query_mass: float, voters: int) -> float:
+    """Among the `voters` phrasings of the docs closest to the query (idf-weighted Dice, as
+    `best_match`), the share of their overlap that belongs to the first doc. An article with
+    dozens of learned phrasings has one close to almost anything; several close ones
+    agreeing is what a kNN vote over answered questions trusts."""
+    if not shared_by_doc or query_mass <= 0:
+        return 0.0
+    scored = [(2.0 * common / (own + query_mass), rank)
+              for rank, shared in enumerate(shared_by_doc) for common, own in shared]
+    closest = heapq.nlargest(voters, scored)
+    total = sum(score for score, _ in closest)
+    return sum(score for score, rank in closest if rank == 0) / total if total > 0 else 0.0
 
 
 def kth_largest(values: Float64Array, k: int) -> float:

@@ -15,7 +15,8 @@ from knowledge_base.article import Article
 from knowledge_base.char_similarity import CharSimilarity
 from knowledge_base.hits import QueryAnalysis, RankedHit, SearchHit
 from knowledge_base.index_build import bm25_postings, build_postings, offsets_of
-from knowledge_base.scoring import PhrasingTable, TermImpacts, top_candidates
+from knowledge_base.scoring import (PhrasingTable, Shared, TermImpacts, cover_and_recall, phrasing_vote,
+                                    top_candidates)
 from knowledge_base.synonyms import DEFAULT_SYNONYMS
 from knowledge_base.text import (MAX_QUERY_WORDS, PLACE_MARKERS, ROAD_WORDS, SMS_SPELLINGS, STREET_WORDS, fold_words, pair_pattern,
                                  stem, stop_words, word_forms)
@@ -37,7 +38,7 @@ PHRASE_WEIGHT = 0.6
 # a citizen's question usually restates one known phrasing rather than the whole article.
 RERANK_WEIGHT = 1.0
 RERANK_DEPTH = 30
-# Phrasings that vote in `PhrasingTable.vote` (the auto-answer's confidence): the five closest.
+# Phrasings that vote in `phrasing_vote` (the auto-answer's confidence): the five closest.
 VOTERS = 5
 _CACHE_MAX = 50_000
 
@@ -208,10 +209,14 @@ class _LanguageIndex:
             return QueryAnalysis((), mass, ranking.unknown, 0, ranking.corrected)
         # The second opinion is for the auto-answer's confidence only: plain searches skip it.
         chars = self.char_similarity.similarities(query, docs) if evidence else [0.0] * len(docs)
-        hits = tuple(self._ranked(doc, score, known, mass, match, evidence and rank == 0, char)
+        # Each hit's phrasings against the query, once: the top hit's cover and recall and the
+        # vote all read them.
+        wanted = set(known)
+        shared = [self.phrasings.shared_mass(doc, wanted, self.idf_list) for doc in docs] if evidence else []
+        hits = tuple(self._ranked(doc, score, known, mass, match, shared[0] if evidence and rank == 0 else None, char)
                      for rank, (doc, score, match, char) in enumerate(zip(docs, ranking.scores, ranking.matches, chars)))
         neighbour = len(docs) >= 2 and not self.tags[docs[0]].isdisjoint(self.tags[docs[1]])
-        vote = self.phrasings.vote(docs, set(known), self.idf_list, mass, VOTERS) if evidence else 0.0
+        vote = phrasing_vote(shared, mass, VOTERS) if evidence else 0.0
         return QueryAnalysis(hits, mass, ranking.unknown, len(known), ranking.corrected, neighbour, vote)
 
     def _adjacent_pairs(self, sequence: list[int | None]) -> tuple[list[npt.NDArray[np.intp]], list[float]]:
@@ -242,9 +247,10 @@ class _LanguageIndex:
         return min(known, key=lambda t: (-self.idf_list[t], -len(names[t]), names[t]))
 
     def _ranked(self, doc: int, score: float, known: list[int], mass: float, match: float,
-                evidence: bool, char: float) -> RankedHit:
+                shared: Shared | None, char: float) -> RankedHit:
+        """The hit, with its evidence when `shared` (its phrasings against the query) is given."""
         found = in_title = 0.0
-        if not evidence:
+        if shared is None:
             return RankedHit(self.ids[doc], score, 0.0, 0.0, match, char_similarity=char)
         specific = self.specific_term(known)
         specific_titled = False
@@ -255,7 +261,7 @@ class _LanguageIndex:
                 found += self.idf_list[t]
                 in_title += self.idf_list[t] if self.post_title[pos] else 0.0
                 specific_titled = specific_titled or (t == specific and bool(self.post_title[pos]))
-        cover, recall = self.phrasings.cover_and_recall(doc, set(known), self.idf_list)
+        cover, recall = cover_and_recall(shared)
         phrasings = int(self.phrasings.doc_offsets[doc + 1] - self.phrasings.doc_offsets[doc])
         return RankedHit(self.ids[doc], score, found / mass, in_title / mass, match, cover / mass, recall, char,
                          0.0 if specific_titled else 1.0, phrasings)

@@ -37,10 +37,22 @@ async def count_answer(store: ArticleStore, article_id: str, source: str) -> Non
 
 async def top_articles(store: ArticleStore, limit: int = 20) -> list[dict[str, object]]:
     """Articles that answered most: automatic and operator answers, by total."""
+    return _ranked_articles(*await _answer_counts(store), limit)
+
+
+async def _answer_counts(store: ArticleStore) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+    """(article id, answers) of the automatic answers and of the operators', in one round trip."""
+    async with store.redis.pipeline(transaction=False) as pipe:
+        for source in ("auto", "operator"):
+            pipe.zrange(store.keys.answers(source), 0, -1, withscores=True)
+        auto, operator = await pipe.execute()
+    return cast(list[tuple[str, float]], auto), cast(list[tuple[str, float]], operator)
+
+
+def _ranked_articles(auto: list[tuple[str, float]], operator: list[tuple[str, float]],
+                     limit: int) -> list[dict[str, object]]:
     counts: dict[str, dict[str, int]] = {}
-    for source in ("auto", "operator"):
-        pairs = cast(list[tuple[str, float]], await store.redis.zrevrange(
-            store.keys.answers(source), 0, -1, withscores=True))
+    for source, pairs in (("auto", auto), ("operator", operator)):
         for article_id, score in pairs:
             counts.setdefault(article_id, {"auto": 0, "operator": 0})[source] = int(score)
     rows = sorted(counts.items(), key=lambda item: (-sum(item[1].values()), item[0]))
@@ -50,13 +62,12 @@ async def top_articles(store: ArticleStore, limit: int = 20) -> list[dict[str, o
 async def situation_figures(store: ArticleStore, *, top: int = 5) -> dict[str, object]:
     """The knowledge base's section of the situation view: answers given automatically and by
     operators with an article, distinct questions left without an automatic answer, phrasings
-    waiting for the cell, the articles that answered most. One round trip; no hash is read whole."""
+    waiting for the cell, the articles that answered most. Two round trips; no hash is read whole."""
+    auto, operator = await _answer_counts(store)
     async with store.redis.pipeline(transaction=False) as pipe:
-        for source in ("auto", "operator"):
-            pipe.zrange(store.keys.answers(source), 0, -1, withscores=True)
         pipe.hlen(store.keys.unanswered)
         pipe.hlen(store.keys.alternates)
-        auto, operator, unanswered, pending = await pipe.execute()
+        unanswered, pending = await pipe.execute()
     automatic = int(sum(score for _, score in auto))
     by_operator = int(sum(score for _, score in operator))
     return {"automatic_answers": automatic, "operator_answers": by_operator,
@@ -64,7 +75,7 @@ async def situation_figures(store: ArticleStore, *, top: int = 5) -> dict[str, o
             # learning loop raises as validated phrasings accumulate.
             "automatic_share": round(automatic / (automatic + by_operator), 3) if automatic + by_operator else None,
             "unanswered_questions": int(unanswered), "pending_phrasings": int(pending),
-            "top_articles": await top_articles(store, top)}
+            "top_articles": _ranked_articles(auto, operator, top)}
 
 
 def unanswered_key(question: str, lang: str) -> str:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import re
 import secrets
+
+from typing import Any
 
 import msgspec
 import redis.asyncio as aioredis
@@ -29,8 +32,16 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 
 _hasher = PasswordHasher()
-# Verifying against this when the account is unknown keeps the timing the same either way.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the account is unknown, so the timing is the same either way.
+
+    Made on first use, not at import: an argon2 hash costs tens of milliseconds that every
+    `crisis` command would pay.
+    """
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class Session(msgspec.Struct, frozen=True):
@@ -39,6 +50,11 @@ class Session(msgspec.Struct, frozen=True):
     csrf: str
     created_at: dt.datetime
     restricted: bool = False
+    # The account's own expiry (reinforcement staff): the session ends with the account.
+    account_expires_at: dt.datetime | None = None
+
+    def is_current(self, now: dt.datetime) -> bool:
+        return self.account_expires_at is None or now < self.account_expires_at
 
 
 def check_name(name: str) -> str:
@@ -47,6 +63,11 @@ def check_name(name: str) -> str:
             f"invalid account name {name!r}: use 1-40 lowercase letters, digits, '.', '_' or '-'"
         )
     return name
+
+
+def check_password(password: str) -> None:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidInput(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
 
 
 def parse_role(value: str) -> Role:
@@ -85,8 +106,7 @@ class Accounts:
         check_name(name)
         if reinforcement and (expires_at is None or role is not Role.OPERATOR):
             raise InvalidInput("a reinforcement account is an operator with an expiry date")
-        if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-            raise InvalidInput(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+        check_password(password)
         password_hash = await asyncio.to_thread(_hasher.hash, password)
         account = Account(name=name, role=role, password_hash=password_hash,
                           created_at=utcnow(), expires_at=expires_at,
@@ -119,13 +139,53 @@ class Accounts:
         try:
             account = await self.get_account(name)
         except NotFound:
-            await asyncio.to_thread(self._verify, _DUMMY_HASH, password)
+            await asyncio.to_thread(self._verify, _dummy_hash(), password)
             raise failure from None
         if not await asyncio.to_thread(self._verify, account.password_hash, password):
             raise failure
         if account.disabled or (account.expires_at is not None and account.expires_at <= utcnow()):
             raise Unauthorized("this account is disabled or has expired; ask a supervisor")
         return Principal(account.name, account.role, "session", account.reinforcement)
+
+    async def set_password(self, name: str, password: str, *, actor: Principal) -> Account:
+        """A new password for `name`; its open sessions end (whoever knew the old one is out)."""
+        require_role(actor, Role.ADMIN, "change passwords")
+        check_password(password)
+        account = await self.get_account(name)
+        password_hash = await asyncio.to_thread(_hasher.hash, password)
+        changed = msgspec.structs.replace(account, password_hash=password_hash)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self.keys.account(name), msgspec.json.encode(changed))
+            await self._end_sessions(pipe, name)
+            add_audit(pipe, self.keys, audit_entry(actor, "account.passwd", name))
+            await pipe.execute()
+        return changed
+
+    async def disable_account(self, name: str, *, actor: Principal) -> tuple[Account, int]:
+        """Disable `name` and end at once its sessions and every API token of that name.
+
+        Returns the account and how many tokens were revoked.
+        """
+        require_role(actor, Role.ADMIN, "disable accounts")
+        account = await self.get_account(name)
+        disabled = msgspec.structs.replace(account, disabled=True)
+        token_hashes = await self._token_hashes_of(name)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self.keys.account(name), msgspec.json.encode(disabled))
+            await self._end_sessions(pipe, name)
+            self._delete_tokens(pipe, token_hashes)
+            add_audit(pipe, self.keys, audit_entry(actor, "account.disable", name))
+            self.bus.add_to(pipe, make_event("account.disabled", actor=actor.label(), subject=name))
+            await pipe.execute()
+        return disabled, len(token_hashes)
+
+    async def _end_sessions(self, pipe: Any, name: str) -> None:
+        """Queue the deletion of every open session of `name` on `pipe`."""
+        index = self.keys.account_sessions(name)
+        hashes = [str(h) for h in await self.redis.smembers(index)]
+        if hashes:
+            pipe.delete(*[self.keys.session(h) for h in hashes])
+        pipe.delete(index)
 
     @staticmethod
     def _verify(password_hash: str, password: str) -> bool:
@@ -134,38 +194,102 @@ class Accounts:
         except (VerificationError, InvalidHashError):
             return False
 
-    async def create_token(self, name: str, role: Role, *, actor: Principal) -> str:
-        """A new API bearer token; the raw value is returned once and never stored."""
+    async def create_token(self, name: str, role: Role, *, actor: Principal,
+                           expires_days: int | None = 90) -> str:
+        """A new API bearer token; the raw value is returned once and never stored.
+
+        It stops working after `expires_days` (None: never); Redis drops it then.
+        """
         require_role(actor, Role.ADMIN, "create API tokens")
         check_name(name)
         raw = "crt_" + secrets.token_urlsafe(32)
+        now = utcnow()
+        expires_at = now + dt.timedelta(days=expires_days) if expires_days else None
         token = ApiToken(name=name, role=role, token_hash=self._digest(raw),
-                         created_at=utcnow(), created_by=actor.label())
+                         created_at=now, created_by=actor.label(), expires_at=expires_at)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(self.keys.token(token.token_hash), msgspec.json.encode(token))
+            pipe.set(self.keys.token(token.token_hash), msgspec.json.encode(token),
+                     exat=expires_at)
+            pipe.hset(self.keys.tokens, token.token_hash, name)
             add_audit(pipe, self.keys, audit_entry(actor, "token.create", name, after=role.value))
             await pipe.execute()
         return raw
+
+    async def list_tokens(self) -> list[ApiToken]:
+        """Every live token (expired ones leave the index as they are found), by name."""
+        hashes = [str(h) for h in await self.redis.hkeys(self.keys.tokens)]
+        raws = await self.redis.mget([self.keys.token(h) for h in hashes]) if hashes else []
+        gone = [h for h, raw in zip(hashes, raws) if raw is None]
+        if gone:
+            await self.redis.hdel(self.keys.tokens, *gone)
+        tokens = [msgspec.json.decode(r, type=ApiToken) for r in raws if r is not None]
+        return sorted(tokens, key=lambda t: (t.name, t.created_at))
+
+    async def revoke_tokens(self, name: str, *, actor: Principal) -> int:
+        """Revoke every token named `name` at once; returns how many there were."""
+        require_role(actor, Role.ADMIN, "revoke API tokens")
+        hashes = await self._token_hashes_of(name)
+        if not hashes:
+            raise NotFound(f"no API token named {name!r} (see `crisis tokens list`)")
+        async with self.redis.pipeline(transaction=True) as pipe:
+            self._delete_tokens(pipe, hashes)
+            add_audit(pipe, self.keys, audit_entry(actor, "token.revoke", name,
+                                                   after=str(len(hashes))))
+            await pipe.execute()
+        return len(hashes)
+
+    async def _token_hashes_of(self, name: str) -> list[str]:
+        index = await self.redis.hgetall(self.keys.tokens)
+        return [str(h) for h, owner in index.items() if str(owner) == name]
+
+    def _delete_tokens(self, pipe: Any, hashes: list[str]) -> None:
+        if hashes:
+            pipe.delete(*[self.keys.token(h) for h in hashes])
+            pipe.hdel(self.keys.tokens, *hashes)
 
     async def principal_for_token(self, raw: str) -> Principal | None:
         data = await self.redis.get(self.keys.token(self._digest(raw)))
         if data is None:
             return None
         token = msgspec.json.decode(data, type=ApiToken)
+        if token.expires_at is not None and token.expires_at <= utcnow():
+            return None  # Redis drops it at that second; this covers clock skew between the two
         return Principal(token.name, token.role, "token")
 
     async def open_session(self, principal: Principal, hours: int) -> tuple[str, Session]:
-        """A new login session; returns the raw cookie value and the session (with CSRF token)."""
+        """A new login session; returns the raw cookie value and the session (with CSRF token).
+
+        The session carries the account's expiry, and joins the account's index of sessions
+        so that disabling the account or changing its password ends it at once.
+        """
+        stored = await self.redis.get(self.keys.account(principal.name))
+        expires_at = None if stored is None else msgspec.json.decode(stored, type=Account).expires_at
         raw = secrets.token_urlsafe(32)
+        digest = self._digest(raw)
         session = Session(principal.name, principal.role, secrets.token_urlsafe(24), utcnow(),
-                          principal.restricted)
-        await self.redis.set(self.keys.session(self._digest(raw)),
-                             msgspec.json.encode(session), ex=hours * 3600)
+                          principal.restricted, expires_at)
+        index = self.keys.account_sessions(principal.name)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self.keys.session(digest), msgspec.json.encode(session), ex=hours * 3600)
+            pipe.sadd(index, digest)
+            pipe.expire(index, hours * 3600)
+            await pipe.execute()
         return raw, session
 
     async def get_session(self, raw: str) -> Session | None:
+        """The session of this cookie, or None: unknown, ended, or its account has expired."""
         data = await self.redis.get(self.keys.session(self._digest(raw)))
-        return None if data is None else msgspec.json.decode(data, type=Session)
+        if data is None:
+            return None
+        session = msgspec.json.decode(data, type=Session)
+        return session if session.is_current(utcnow()) else None
 
     async def close_session(self, raw: str) -> None:
-        await self.redis.delete(self.keys.session(self._digest(raw)))
+        digest = self._digest(raw)
+        data = await self.redis.get(self.keys.session(digest))
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self.keys.session(digest))
+            if data is not None:
+                name = msgspec.json.decode(data, type=Session).name
+                pipe.srem(self.keys.account_sessions(name), digest)
+            await pipe.execute()

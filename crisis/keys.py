@@ -11,8 +11,10 @@
 | publications                    | zset   | crisis.publications | forever (id -> last update time)  |
 | account:{name}                  | string | crisis.accounts | until deleted (JSON of an Account)    |
 | accounts                        | set    | crisis.accounts | forever (account names)               |
-| token:{sha256}                  | string | crisis.accounts | until revoked (JSON of an ApiToken)   |
-| session:{sha256}                | string | crisis.sessions | CRISIS_SESSION_HOURS (TTL)            |
+| token:{sha256}                  | string | crisis.accounts | until revoked or expired (JSON of an ApiToken) |
+| tokens                          | hash   | crisis.accounts | forever (token sha256 -> name; pruned when listed) |
+| session:{sha256}                | string | crisis.accounts | CRISIS_SESSION_HOURS (TTL)            |
+| account-sessions:{name}         | set    | crisis.accounts | as long as its newest session (session sha256s, to end them all) |
 | events                          | stream | crisis.events   | trimmed to ~100,000 entries           |
 | audit                           | stream | crisis.audit    | trimmed to ~1,000,000 entries         |
 | heartbeats:{kind}               | zset   | crisis.heartbeat| process -> expiry (now + 15 s), every 5 s; kind web, worker or events |
@@ -67,8 +69,15 @@ class Keys:
     def token(self, token_hash: str) -> str:
         return f"{self.prefix}token:{token_hash}"
 
+    @property
+    def tokens(self) -> str:
+        return f"{self.prefix}tokens"
+
     def session(self, session_hash: str) -> str:
         return f"{self.prefix}session:{session_hash}"
+
+    def account_sessions(self, name: str) -> str:
+        return f"{self.prefix}account-sessions:{name}"
 
     @property
     def events(self) -> str:

@@ -97,6 +97,10 @@ class EmbeddedRedis:
             time.sleep(0.02)
         raise ConfigError(f"embedded redis did not answer within {START_TIMEOUT_S:.0f} s")
 
+    def has_data(self) -> bool:
+        """Whether a server has ever run on this data directory (its files are there)."""
+        return self.redis_dir.is_dir()
+
     def is_running(self) -> bool:
         if not self.socket_path.exists():
             return False

@@ -177,6 +177,7 @@ class ApiToken(msgspec.Struct, frozen=True, kw_only=True):
     token_hash: str
     created_at: dt.datetime
     created_by: str
+    expires_at: dt.datetime | None = None  # tokens made before expiry existed have none
 
 
 class Principal(msgspec.Struct, frozen=True):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-import bm25s
 import msgspec
 import numpy as np
 
@@ -116,7 +116,9 @@ def bm25_baseline(articles: Sequence[Article], lines: Iterable[str]) -> EvalRepo
     return _report("bm25", items, ranked, answers)
 
 
-_BM25_CACHE: dict[tuple[str, ...], bm25s.BM25] = {}
+# bm25s is imported where it is used: only `crisis kb eval` needs it, and its import (with
+# numpy's) would otherwise slow every `crisis` command down.
+_BM25_CACHE: dict[tuple[str, ...], Any] = {}
 
 
 def _bm25_rank(group: Sequence[Article], query: str, lang: str) -> list[str]:
@@ -124,6 +126,8 @@ def _bm25_rank(group: Sequence[Article], query: str, lang: str) -> list[str]:
     if not group:
         return []
     if key not in _BM25_CACHE:
+        import bm25s
+
         model = bm25s.BM25()
         model.index(_as_corpus([tokenise(f"{a.question} {a.answer}", lang) for a in group]), show_progress=False)
         _BM25_CACHE.clear()  # one corpus at a time is all an evaluation needs
@@ -137,7 +141,9 @@ def _bm25_rank(group: Sequence[Article], query: str, lang: str) -> list[str]:
     return [group[i].id for i in order]
 
 
-def _as_corpus(docs: list[list[str]]) -> bm25s.tokenization.Tokenized:
+def _as_corpus(docs: list[list[str]]) -> Any:
+    import bm25s.tokenization
+
     vocab: dict[str, int] = {}
     ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in docs]
     return bm25s.tokenization.Tokenized(ids=ids, vocab=vocab)

@@ -7,20 +7,20 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
-from channels.keys import ChannelKeys
-from channels.router import Router
-from channels.skills import Skills
 from crisis.accounts import parse_role
-from crisis.activation import activate_scenario
 from crisis.context import Context
 from crisis.errors import InvalidInput, NotFound
-from crisis.heartbeat import process_counts
-from crisis.publication_file import parse_publication
-from crisis.scenarios import get_scenario, load_scenarios
 from crisis.types import Principal, Role, utcnow
+
+if TYPE_CHECKING:
+    from channels.skills import Skills
+
+# Modules a single command needs are imported in that command, so that the others (above
+# all `crisis status`) do not load the contact centre (bench/bench_cli.py).
 
 MAX_PUBLICATION_FILE = 200_000
 
@@ -30,13 +30,17 @@ def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-async def users_add(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+def _new_password(args: argparse.Namespace) -> tuple[str, bool]:
+    """The password from stdin (--password-stdin), or a generated one; and whether generated."""
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-        generated = False
-    else:
-        import secrets
-        password, generated = secrets.token_urlsafe(12), True
+        return sys.stdin.readline().rstrip("\n"), False
+    import secrets
+
+    return secrets.token_urlsafe(12), True
+
+
+async def users_add(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+    password, generated = _new_password(args)
     expires = utcnow() + dt.timedelta(hours=args.expires_hours) if args.expires_hours else None
     role = parse_role(args.role)
     skills = operator_skills(args, role)  # checked before the account exists
@@ -44,6 +48,9 @@ async def users_add(ctx: Context, actor: Principal, args: argparse.Namespace) ->
                                                 actor=actor, expires_at=expires,
                                                 reinforcement=args.reinforcement)
     if skills is not None:
+        from channels.keys import ChannelKeys
+        from channels.router import Router
+
         await Router(ctx.redis, ChannelKeys(ctx.keys)).preset_skills(account.name, skills)
     described = "" if skills is None else "; " + skills.describe()
     say(f"account {account.name} ({account.role.value}) created{described}")
@@ -58,6 +65,8 @@ def operator_skills(args: argparse.Namespace, role: Role) -> Skills | None:
         return None
     if role not in (Role.OPERATOR, Role.SUPERVISOR):
         raise InvalidInput("--langs, --topics and --channels are for operators and supervisors")
+    from channels.skills import Skills
+
     lists = {name: tuple(v.strip() for v in value.split(",") if v.strip())
              for name, value in given.items() if value}
     return Skills(**lists).check()
@@ -65,22 +74,61 @@ def operator_skills(args: argparse.Namespace, role: Role) -> Skills | None:
 
 async def users_list(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
     for account in await ctx.accounts.list_accounts():
-        expiry = f" expires {account.expires_at:%Y-%m-%d %H:%M}" if account.expires_at else ""
-        print(f"{account.name:<20} {account.role.value:<11}{expiry}")
+        expiry = f" expires {account.expires_at:%Y-%m-%d %H:%M} UTC" if account.expires_at else ""
+        state = " disabled" if account.disabled else ""
+        print(f"{account.name:<20} {account.role.value:<11}{state}{expiry}")
+
+
+async def users_passwd(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+    password, generated = _new_password(args)
+    await ctx.accounts.set_password(args.name, password, actor=actor)
+    say(f"password of {args.name} changed; its open sessions have ended")
+    if generated:
+        print(f"password: {password}")
+
+
+async def users_disable(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+    _, tokens = await ctx.accounts.disable_account(args.name, actor=actor)
+    say(f"account {args.name} disabled: its sessions have ended and {tokens} API token(s) "
+        "of that name were revoked")
 
 
 async def tokens_create(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
-    token = await ctx.accounts.create_token(args.name, parse_role(args.role), actor=actor)
-    say("keep this token now: it is shown only once")
+    token = await ctx.accounts.create_token(args.name, parse_role(args.role), actor=actor,
+                                            expires_days=args.expires_days)
+    expires = utcnow() + dt.timedelta(days=args.expires_days)
+    say(f"keep this token now: it is shown only once; it expires on {expires:%Y-%m-%d} "
+        "(revoke it with `crisis tokens revoke NAME`)")
     print(token)
 
 
-async def scenarios_list(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+async def tokens_list(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+    tokens = await ctx.accounts.list_tokens()
+    if not tokens:
+        say("no API token (create one with `crisis tokens create NAME --role ROLE`)")
+    for token in tokens:
+        expiry = f"{token.expires_at:%Y-%m-%d %H:%M} UTC" if token.expires_at else "never"
+        print(f"{token.name:<20} {token.role.value:<11} created {token.created_at:%Y-%m-%d %H:%M} "
+              f"UTC by {token.created_by:<18} expires {expiry}")
+
+
+async def tokens_revoke(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+    count = await ctx.accounts.revoke_tokens(args.name, actor=actor)
+    say(f"{count} API token(s) named {args.name} revoked")
+
+
+def scenarios_list(args: argparse.Namespace) -> None:
+    """The scenario templates the package ships (no centre needed)."""
+    from crisis.scenarios import load_scenarios
+
     for scenario in load_scenarios().values():
         print(f"{scenario.id:<22} {scenario.title.fr:<28} {scenario.summary.fr[:60]}")
 
 
 async def activate(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+    from crisis.activation import activate_scenario
+    from crisis.scenarios import get_scenario
+
     scenario = get_scenario(args.scenario)
     say(f"activating {scenario.title.fr}: publishing its {len(scenario.instructions)} instructions...")
     crisis = await activate_scenario(ctx.crises, ctx.publications, args.scenario,
@@ -92,6 +140,8 @@ async def activate(ctx: Context, actor: Principal, args: argparse.Namespace) -> 
 
 
 async def status(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+    from crisis.heartbeat import process_counts
+
     crises = await ctx.crises.list(include_closed=False)
     counts = await process_counts(ctx.redis, ctx.keys)
     if args.json:
@@ -120,6 +170,8 @@ async def level(ctx: Context, actor: Principal, args: argparse.Namespace) -> Non
 
 
 async def publish(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+    from crisis.publication_file import parse_publication
+
     path = Path(args.file)
     try:
         if path.stat().st_size > MAX_PUBLICATION_FILE:

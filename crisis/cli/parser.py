@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--as", dest="as_user", metavar="NAME",
                         help="act as this account (its role decides what is allowed); "
                              "default: the local administrator")
+    parser.add_argument("--data-dir", metavar="DIR", default=None,
+                        help="the centre's data directory (default: CRISIS_DATA_DIR, else ./var)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     up = sub.add_parser("up", help="run everything: web, workers, embedded Redis if needed")
@@ -67,11 +69,24 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--channels", metavar="sms,chat", help="operator/supervisor: channels "
                      "taken (default all)")
     users.add_parser("list", help="list accounts")
+    passwd = users.add_parser("passwd", help="set a new password (prints a generated one once); "
+                              "ends the account's open sessions")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true",
+                        help="read the password from the first line of standard input")
+    disable = users.add_parser("disable", help="disable an account: its sessions and API tokens "
+                               "end at once")
+    disable.add_argument("name")
 
     tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(dest="action", required=True)
     create = tokens.add_parser("create", help="create an API bearer token, printed once")
     create.add_argument("name")
     create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--expires-days", type=_positive, default=90, metavar="N",
+                        help="the token stops working after N days (default 90)")
+    tokens.add_parser("list", help="list API tokens: name, role, creation, expiry, last use")
+    revoke = tokens.add_parser("revoke", help="revoke every API token of NAME at once")
+    revoke.add_argument("name")
 
     scenarios = sub.add_parser("scenarios", help="scenario templates")
     scenarios.add_subparsers(dest="action", required=True).add_parser("list", help="list them")

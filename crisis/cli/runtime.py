@@ -7,9 +7,25 @@ import getpass
 from collections.abc import AsyncIterator, Iterator
 
 from crisis.context import Context, open_context
+from crisis.errors import NotFound
 from crisis.redis_server import EmbeddedRedis
 from crisis.settings import Settings
 from crisis.types import Principal, Role
+
+
+def require_centre(settings: Settings) -> None:
+    """NotFound, saying which directory was used and how to choose, when it holds no centre.
+
+    Without REDIS_URL a command works on the embedded Redis of its data directory; run from
+    another folder it would otherwise start an empty one there and report "no live crisis".
+    Only `crisis up` (and `web`, `worker`) create a centre.
+    """
+    if settings.redis_url or EmbeddedRedis(settings.data_dir).has_data():
+        return
+    raise NotFound(
+        f"no centre in {settings.data_dir.resolve()} (the data directory): start one with "
+        "`crisis up`, or choose the centre's directory with CRISIS_DATA_DIR=DIR or "
+        "`crisis --data-dir DIR ...`")
 
 
 @contextlib.contextmanager

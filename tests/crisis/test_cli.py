@@ -117,3 +117,42 @@ async def test_an_operator_created_with_skills_keeps_them_when_signing_in(
     assert_one_line_error(run(env, "users", "add", "bo", "--role", "cell", "--langs", "fr",
                               cwd=tmp_path), "are for operators and supervisors")
     assert "bo " not in run(env, "users", "list", cwd=tmp_path).stdout
+
+
+def test_a_folder_without_a_centre_is_named_and_left_untouched(tmp_path: Path) -> None:
+    bare = {"CRISIS_SECRET_KEY": "test-secret-key-not-for-production"}  # no REDIS_URL, no dir
+    result = run(bare, "status", cwd=tmp_path)
+    assert_one_line_error(result, f"no centre in {tmp_path / 'var'}")
+    assert "CRISIS_DATA_DIR" in result.stderr and "--data-dir" in result.stderr
+    assert not (tmp_path / "var").exists()  # no empty centre was created there
+
+
+def test_data_dir_option_reaches_an_existing_centre(tmp_path: Path) -> None:
+    from crisis.redis_server import EmbeddedRedis
+
+    centre = tmp_path / "centre"
+    server = EmbeddedRedis(centre)  # what `crisis up` leaves behind
+    server.start()
+    server.stop()
+    bare = {"CRISIS_SECRET_KEY": "test-secret-key-not-for-production"}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = run(bare, "--data-dir", str(centre), "status", cwd=elsewhere)
+    assert result.returncode == 0, result.stderr
+    assert "no live crisis" in result.stdout
+    assert not (elsewhere / "var").exists()
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["status"], ["scenarios", "list"]])
+def test_light_commands_do_not_load_the_contact_centre(env: dict[str, str], tmp_path: Path,
+                                                        argv: list[str]) -> None:
+    # Each command loads what it uses (bench/bench_cli.py measures the time): none of these
+    # needs the web stack, the channels or the knowledge base.
+    probe = ("import sys\nfrom crisis.cli import main\n"
+             f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+             "heavy = sorted(m for m in ('aiohttp', 'channels', 'knowledge_base', 'static_site',"
+             " 'twilio', 'telegram', 'jinja2', 'numpy') if m in sys.modules)\n"
+             "print('HEAVY', heavy)")
+    result = subprocess.run([sys.executable, "-c", probe], env={**env, "PATH": "/usr/bin:/bin"},
+                            capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert "HEAVY []" in result.stdout, result.stdout + result.stderr

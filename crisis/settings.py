@@ -77,6 +77,7 @@ class Settings:
     log_format: str = "auto"
     log_level: str = "INFO"
     metrics_dir: Path | None = None
+    metrics_token: Secret | None = None
     retention_days: int = 30
 
     @property
@@ -179,6 +180,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("CRISIS_LOG_FORMAT", "log_format", _choice("auto", "json", "text")),
     ("CRISIS_LOG_LEVEL", "log_level", _choice("debug", "info", "warning", "error")),
     ("PROMETHEUS_MULTIPROC_DIR", "metrics_dir", Path),
+    ("CRISIS_METRICS_TOKEN", "metrics_token", Secret),
     ("CRISIS_RETENTION_DAYS", "retention_days", _positive),
 )
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 
 import redis.exceptions
 from aiohttp import web
@@ -42,8 +44,29 @@ async def readyz(request: web.Request) -> web.Response:
          "workers": len(workers), "event_consumers": len(consumers)}, status=status)
 
 
+def _loopback(remote: str | None) -> bool:
+    try:
+        return remote is not None and ipaddress.ip_address(remote).is_loopback
+    except ValueError:
+        return False
+
+
 async def metrics(request: web.Request) -> web.Response:
-    body, content_type = exposition(request.app[CONTEXT].settings.metrics_dir)
+    """Prometheus exposition: to `Authorization: Bearer $CRISIS_METRICS_TOKEN` when that is
+    set, else only to clients on this machine (queue sizes and rates tell an attacker how
+    stretched the centre is)."""
+    # Plain-text refusals, not the login redirect that pages get: the client is a scraper.
+    settings = request.app[CONTEXT].settings
+    if settings.metrics_token is not None:
+        expected = f"Bearer {settings.metrics_token.reveal()}"
+        if not hmac.compare_digest(request.headers.get("Authorization", ""), expected):
+            return web.Response(status=401, text="send the metrics token: "
+                                "Authorization: Bearer $CRISIS_METRICS_TOKEN\n")
+    elif not _loopback(request.remote):
+        return web.Response(status=403, text="metrics are served to this machine only; set "
+                            "CRISIS_METRICS_TOKEN to let a Prometheus elsewhere scrape them "
+                            "with that bearer token\n")
+    body, content_type = exposition(settings.metrics_dir)
     response = web.Response(body=body)
     response.headers["Content-Type"] = content_type
     return response

@@ -83,6 +83,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     accounts = request.app[CONTEXT].accounts
     request[PRINCIPAL] = None
     request[SESSION] = None
+    if request.path == "/metrics":
+        return await handler(request)  # its own bearer (CRISIS_METRICS_TOKEN), not an API token
     authorization = request.headers.get("Authorization", "")
     if authorization.startswith("Bearer "):
         principal = await accounts.principal_for_token(authorization[7:].strip())
@@ -122,6 +124,7 @@ def require(request: web.Request, role: Role) -> Principal:
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """on_response_prepare: headers for every response; a handler's own CSP is kept."""
     headers = response.headers
+    headers["Server"] = "crisis-centre"  # no software or version banner for a scanner to match
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if response.content_type == "text/html":

@@ -48,6 +48,16 @@ class PublicationStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class ArticleStatus(StrEnum):
+    """A knowledge-base article's state (knowledge_base/lifecycle.py holds its transitions)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    VALIDATED = "validated"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
 class Priority(StrEnum):
     URGENT = "urgent"
     HIGH = "high"

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Final
 
 from crisis.errors import InvalidTransition
-from crisis.types import Role
+from crisis.types import ArticleStatus, Role
 
 Status = str  # one of article.Status: draft, submitted, validated, published, archived
 
@@ -25,23 +25,23 @@ class ArticleAction(StrEnum):
 # a new draft version and the published one stays live until the new one is published.
 # Archiving a draft discards it; an archived article comes back only through a new draft.
 ARTICLE_TRANSITIONS: Final[Mapping[tuple[Status, ArticleAction], Status]] = {
-    ("draft", ArticleAction.EDIT): "draft",
-    ("draft", ArticleAction.SUBMIT): "submitted",
-    ("draft", ArticleAction.VALIDATE): "validated",
-    ("draft", ArticleAction.PUBLISH): "published",
-    ("draft", ArticleAction.ARCHIVE): "archived",
-    ("submitted", ArticleAction.EDIT): "draft",
-    ("submitted", ArticleAction.VALIDATE): "validated",
-    ("submitted", ArticleAction.PUBLISH): "published",
-    ("submitted", ArticleAction.REJECT): "draft",
-    ("submitted", ArticleAction.ARCHIVE): "archived",
-    ("validated", ArticleAction.EDIT): "draft",
-    ("validated", ArticleAction.PUBLISH): "published",
-    ("validated", ArticleAction.REJECT): "draft",
-    ("validated", ArticleAction.ARCHIVE): "archived",
-    ("published", ArticleAction.EDIT): "draft",
-    ("published", ArticleAction.ARCHIVE): "archived",
-    ("archived", ArticleAction.EDIT): "draft",
+    (ArticleStatus.DRAFT, ArticleAction.EDIT): ArticleStatus.DRAFT,
+    (ArticleStatus.DRAFT, ArticleAction.SUBMIT): ArticleStatus.SUBMITTED,
+    (ArticleStatus.DRAFT, ArticleAction.VALIDATE): ArticleStatus.VALIDATED,
+    (ArticleStatus.DRAFT, ArticleAction.PUBLISH): ArticleStatus.PUBLISHED,
+    (ArticleStatus.DRAFT, ArticleAction.ARCHIVE): ArticleStatus.ARCHIVED,
+    (ArticleStatus.SUBMITTED, ArticleAction.EDIT): ArticleStatus.DRAFT,
+    (ArticleStatus.SUBMITTED, ArticleAction.VALIDATE): ArticleStatus.VALIDATED,
+    (ArticleStatus.SUBMITTED, ArticleAction.PUBLISH): ArticleStatus.PUBLISHED,
+    (ArticleStatus.SUBMITTED, ArticleAction.REJECT): ArticleStatus.DRAFT,
+    (ArticleStatus.SUBMITTED, ArticleAction.ARCHIVE): ArticleStatus.ARCHIVED,
+    (ArticleStatus.VALIDATED, ArticleAction.EDIT): ArticleStatus.DRAFT,
+    (ArticleStatus.VALIDATED, ArticleAction.PUBLISH): ArticleStatus.PUBLISHED,
+    (ArticleStatus.VALIDATED, ArticleAction.REJECT): ArticleStatus.DRAFT,
+    (ArticleStatus.VALIDATED, ArticleAction.ARCHIVE): ArticleStatus.ARCHIVED,
+    (ArticleStatus.PUBLISHED, ArticleAction.EDIT): ArticleStatus.DRAFT,
+    (ArticleStatus.PUBLISHED, ArticleAction.ARCHIVE): ArticleStatus.ARCHIVED,
+    (ArticleStatus.ARCHIVED, ArticleAction.EDIT): ArticleStatus.DRAFT,
 }
 
 # Operators (and everyone above) propose texts; only the crisis cell decides what citizens read.

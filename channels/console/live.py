@@ -87,8 +87,11 @@ class ConsoleHub:
                     break
         finally:
             self.sockets[name].pop(socket_id, None)
-            with contextlib.suppress(Exception):
+            try:
                 await self.desk.ctx.redis.zrem(self.presence_key(name), socket_id)
+            except Exception:  # Redis hiccup: the presence entry expires by itself
+                log.warning("could not remove a closed console socket's presence",
+                            exc_info=True, extra={"operator": name})
             if not self.sockets[name]:
                 del self.sockets[name]
                 self._timers[name] = asyncio.create_task(self._after_grace(name))
@@ -180,8 +183,10 @@ class ConsoleHub:
             timer.cancel()
         for group in list(self.sockets.values()):
             for socket, _transport in list(group.values()):
-                with contextlib.suppress(Exception):
+                try:
                     await socket.close(code=1001)
+                except Exception:  # shutting down: the peer may already be gone
+                    log.debug("console socket did not close cleanly", exc_info=True)
         for timer in list(self._timers.values()):
             timer.cancel()
         self._timers.clear()

@@ -26,7 +26,7 @@ from channels.sms.webhooks import sms_routes
 from channels.store import ConversationStore
 from crisis.context import Context
 from crisis.errors import InvalidTransition, NotFound
-from crisis.types import ChannelKind, Conversation, Event, Message
+from crisis.types import ChannelKind, Conversation, Event, EventType, Message
 
 log = logging.getLogger(__name__)
 SWEEP_INTERVAL_S = 2.0
@@ -83,16 +83,16 @@ def setup(app: web.Application, ctx: Context) -> None:
                   types=GREETING_EVENTS)
 
     async def on_event(event: Event) -> None:
-        if event.type == "conversation.message_received":
+        if event.type == EventType.CONVERSATION_MESSAGE_RECEIVED:
             await desk.process_inbound(event.subject, new=bool(event.data.get("new")),
                                        message_id=event.data.get("message"),
                                        seq=int(event.data.get("seq") or 0))
-        elif event.type == "crisis.closed":
+        elif event.type == EventType.CRISIS_CLOSED:
             days = ctx.settings.retention_days
             await asyncio.to_thread(ctx.jobs.enqueue_in, dt.timedelta(days=days),
                                     "channels.retention.purge_job", days)
     ctx.subscribe("channels-inbound", on_event,
-                  types=("conversation.message_received", "crisis.closed"))
+                  types=(EventType.CONVERSATION_MESSAGE_RECEIVED, EventType.CRISIS_CLOSED))
 
     async def background(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()

@@ -10,11 +10,12 @@ import msgspec
 
 from crisis.context import Context
 from crisis.scenarios import get_scenario
-from crisis.types import Event, Text
+from crisis.types import Event, EventType, Text
 
-LIVE_EVENTS = frozenset({"crisis.activated", "crisis.level_changed", "crisis.re_escalated",
-                         "crisis.de_escalating"})
-GREETING_EVENTS = LIVE_EVENTS | {"crisis.closed"}
+LIVE_EVENTS = frozenset({EventType.CRISIS_ACTIVATED, EventType.CRISIS_LEVEL_CHANGED,
+                         EventType.CRISIS_RE_ESCALATED,
+                         EventType.CRISIS_DE_ESCALATING})
+GREETING_EVENTS = LIVE_EVENTS | {EventType.CRISIS_CLOSED}
 
 
 class Greeting(msgspec.Struct, frozen=True):
@@ -31,7 +32,7 @@ def greetings_key(ctx: Context) -> str:
 
 async def update_greetings(ctx: Context, event: Event) -> None:
     """Switch greetings on activation and level changes; drop them at closing."""
-    if event.type == "crisis.closed":
+    if event.type == EventType.CRISIS_CLOSED:
         await ctx.redis.hdel(greetings_key(ctx), event.subject)
     elif event.type in LIVE_EVENTS:
         scenario = get_scenario(str(event.data["scenario"]))

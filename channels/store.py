@@ -21,11 +21,13 @@ from channels.keys import ChannelKeys
 from channels.pipelined_script import PipelinedScript
 from crisis.errors import NotFound
 from crisis.events import STREAM_MAXLEN, EventBus, make_event
-from crisis.lifecycle import ConversationAction, next_conversation_status
+from crisis.lifecycle import (
+    EVENT_FOR_CONVERSATION_ACTION, ConversationAction, next_conversation_status,
+)
 from crisis.transactions import watched_update
 from crisis.types import (
-    ChannelKind, Conversation, ConversationStatus, DeliveryStatus, Direction, InboundMessage,
-    Message, utcnow,
+    ChannelKind, Conversation, ConversationStatus, DeliveryStatus, Direction, EventType,
+    InboundMessage, Message, utcnow,
 )
 
 SEEN_TTL_S = 7 * 24 * 3600
@@ -135,7 +137,7 @@ class ConversationStore:
                   "status": ConversationStatus.NEW.value, "lang": inbound.lang, "tags": "[]",
                   "priority": "0", "created_at": _iso(now), "updated_at": str(now.timestamp())}
         event = msgspec.json.encode(make_event(
-            "conversation.message_received", actor="citizen", subject="@@ID@@",
+            EventType.CONVERSATION_MESSAGE_RECEIVED, actor="citizen", subject="@@ID@@",
             channel=inbound.channel.value, new="@@NEW@@", message=message.id, seq="@@SEQ@@"))
         result = await self._receive(
             [self.k.seen(inbound.channel.value, inbound.provider_id),
@@ -263,7 +265,7 @@ class ConversationStore:
             pipe.zadd(self.k.by_status(status.value), {conversation_id: now.timestamp()})
             pipe.rpush(self.k.transitions(conversation_id), f"{status.value} {_iso(now)}")
             self.bus.add_to(pipe, make_event(
-                f"conversation.{action.value.replace('-', '_')}", actor=actor,
+                EVENT_FOR_CONVERSATION_ACTION[action], actor=actor,
                 subject=conversation_id, channel=before.channel.value,
                 status=status.value, previous=before.status.value))
             return msgspec.structs.replace(before, status=status, updated_at=now)

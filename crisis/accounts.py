@@ -25,7 +25,7 @@ from crisis.audit import add_audit, audit_entry
 from crisis.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from crisis.events import EventBus, make_event
 from crisis.keys import Keys
-from crisis.types import Account, ApiToken, Principal, Role, utcnow
+from crisis.types import Account, ApiToken, EventType, Principal, Role, utcnow
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 MIN_PASSWORD = 10
@@ -117,7 +117,7 @@ class Accounts:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.sadd(self.keys.accounts, name)
             add_audit(pipe, self.keys, audit_entry(actor, "account.create", name, after=role.value))
-            self.bus.add_to(pipe, make_event("account.created", actor=actor.label(),
+            self.bus.add_to(pipe, make_event(EventType.ACCOUNT_CREATED, actor=actor.label(),
                                              subject=name, role=role.value))
             await pipe.execute()
         return account
@@ -175,7 +175,8 @@ class Accounts:
             await self._end_sessions(pipe, name)
             self._delete_tokens(pipe, token_hashes)
             add_audit(pipe, self.keys, audit_entry(actor, "account.disable", name))
-            self.bus.add_to(pipe, make_event("account.disabled", actor=actor.label(), subject=name))
+            self.bus.add_to(pipe, make_event(EventType.ACCOUNT_DISABLED, actor=actor.label(),
+                                             subject=name))
             await pipe.execute()
         return disabled, len(token_hashes)
 

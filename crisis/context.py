@@ -22,6 +22,7 @@ from crisis.publications import Publications
 from crisis.redis_client import async_redis, sync_redis
 from crisis.secret_key import resolve_secret_key
 from crisis.settings import Settings
+from crisis.types import EventType
 
 
 SituationSource = Callable[[], Awaitable[dict[str, Any]]]
@@ -32,7 +33,7 @@ class Subscription:
     """A consumer group's handler and the event types it handles (None: all)."""
 
     handler: Handler
-    types: frozenset[str] | None
+    types: frozenset[EventType] | None
 
 
 @dataclasses.dataclass
@@ -50,7 +51,8 @@ class Context:
     subscriptions: dict[str, Subscription] = dataclasses.field(default_factory=dict)
     situation: dict[str, SituationSource] = dataclasses.field(default_factory=dict)
 
-    def subscribe(self, group: str, handler: Handler, *, types: Collection[str] | None = None) -> None:
+    def subscribe(self, group: str, handler: Handler, *,
+                  types: Collection[EventType] | None = None) -> None:
         """Run `handler` on every event of `types` (all when None), once per group across all
         processes. Name the types: a group that reads everything pays for every SMS event."""
         if group in self.subscriptions:

@@ -23,17 +23,17 @@ from crisis.keys import Keys
 from crisis.lifecycle import CrisisAction, check_level, next_crisis_state
 from crisis.scenarios import get_scenario
 from crisis.transactions import watched_update
-from crisis.types import Crisis, CrisisState, Principal, Role, utcnow
+from crisis.types import Crisis, CrisisState, EventType, Principal, Role, utcnow
 
 MAX_TITLE = 200
 MAX_REASON = 1000
 
 _EVENT_FOR_ACTION = {
-    CrisisAction.ACTIVATE: "crisis.activated",
-    CrisisAction.CHANGE_LEVEL: "crisis.level_changed",
-    CrisisAction.DE_ESCALATE: "crisis.de_escalating",
-    CrisisAction.RE_ESCALATE: "crisis.re_escalated",
-    CrisisAction.CLOSE: "crisis.closed",
+    CrisisAction.ACTIVATE: EventType.CRISIS_ACTIVATED,
+    CrisisAction.CHANGE_LEVEL: EventType.CRISIS_LEVEL_CHANGED,
+    CrisisAction.DE_ESCALATE: EventType.CRISIS_DE_ESCALATING,
+    CrisisAction.RE_ESCALATE: EventType.CRISIS_RE_ESCALATED,
+    CrisisAction.CLOSE: EventType.CRISIS_CLOSED,
 }
 
 
@@ -75,7 +75,7 @@ class Crises:
             add_audit(pipe, self.keys, audit_entry(actor, "crisis.create", crisis.id,
                                                    after=crisis.state.value))
             self.bus.add_to(pipe, make_event(
-                "crisis.created", actor=actor.label(), subject=crisis.id,
+                EventType.CRISIS_CREATED, actor=actor.label(), subject=crisis.id,
                 scenario=scenario.id, areas=list(codes), level=level))
             await pipe.execute()
         return crisis

@@ -27,7 +27,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from crisis.keys import Keys
-from crisis.types import Event, utcnow
+from crisis.types import Event, EventType, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ _decoder = msgspec.json.Decoder(Event)
 
 
 def make_event(
-    type_: str, *, actor: str, subject: str, reason: str = "", **data: Any
+    type_: EventType, *, actor: str, subject: str, reason: str = "", **data: Any
 ) -> Event:
     """An event stamped now."""
     return Event(type=type_, at=utcnow(), actor=actor, subject=subject, reason=reason, data=data)
@@ -92,7 +92,7 @@ class EventBus:
     async def consume(
         self, group: str, handler: Handler, *, stop: asyncio.Event,
         consumer: str | None = None, block_ms: int = 1000,
-        types: Collection[str] | None = None,
+        types: Collection[EventType] | None = None,
     ) -> None:
         """Feed every event of the stream to `handler`, once per group, until `stop` is set;
         with `types`, only events of those types (the others are acknowledged unread)."""

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Final, TypeVar
 
 from crisis.errors import InvalidInput, InvalidTransition
-from crisis.types import ConversationStatus, CrisisState, PublicationStatus
+from crisis.types import ConversationStatus, CrisisState, EventType, PublicationStatus
 
 LEVELS: Final = (1, 2, 3)
 
@@ -105,6 +105,17 @@ class ConversationAction(StrEnum):
     REQUEUE = "requeue"  # not accepted in time, operator gone, or transferred
     CLOSE = "close"
 
+
+# The event each conversation transition writes (channels/store.py).
+EVENT_FOR_CONVERSATION_ACTION: Final[Mapping[ConversationAction, EventType]] = {
+    ConversationAction.AUTO_ANSWER: EventType.CONVERSATION_AUTO_ANSWERED,
+    ConversationAction.QUEUE: EventType.CONVERSATION_QUEUED,
+    ConversationAction.ASSIGN: EventType.CONVERSATION_ASSIGNED,
+    ConversationAction.REPLY: EventType.CONVERSATION_REPLIED,
+    ConversationAction.CITIZEN_REPLY: EventType.CONVERSATION_CITIZEN_REPLIED,
+    ConversationAction.REQUEUE: EventType.CONVERSATION_REQUEUED,
+    ConversationAction.CLOSE: EventType.CONVERSATION_CLOSED,
+}
 
 _C = ConversationStatus
 _A = ConversationAction

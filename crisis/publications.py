@@ -22,7 +22,9 @@ from crisis.keys import Keys
 from crisis.lifecycle import PublicationAction, next_publication_status
 from crisis.publication_file import PublicationDraft, check_slug
 from crisis.transactions import watched_update
-from crisis.types import Crisis, Principal, Publication, PublicationStatus, Role, Scenario, utcnow
+from crisis.types import (
+    Crisis, EventType, Principal, Publication, PublicationStatus, Role, Scenario, utcnow,
+)
 
 _ROLE_FOR = {
     PublicationAction.EDIT: Role.SUPERVISOR,
@@ -32,11 +34,11 @@ _ROLE_FOR = {
     PublicationAction.WITHDRAW: Role.CELL,
 }
 _EVENT_FOR = {
-    PublicationAction.EDIT: "publication.drafted",
-    PublicationAction.SUBMIT: "publication.submitted",
-    PublicationAction.VALIDATE: "publication.validated",
-    PublicationAction.PUBLISH: "publication.published",
-    PublicationAction.WITHDRAW: "publication.withdrawn",
+    PublicationAction.EDIT: EventType.PUBLICATION_DRAFTED,
+    PublicationAction.SUBMIT: EventType.PUBLICATION_SUBMITTED,
+    PublicationAction.VALIDATE: EventType.PUBLICATION_VALIDATED,
+    PublicationAction.PUBLISH: EventType.PUBLICATION_PUBLISHED,
+    PublicationAction.WITHDRAW: EventType.PUBLICATION_WITHDRAWN,
 }
 
 

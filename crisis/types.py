@@ -203,6 +203,46 @@ class Principal(msgspec.Struct, frozen=True):
         return f"{self.via}:{self.name}"
 
 
+class EventType(StrEnum):
+    """Every event on the bus: producers and subscribers name them from here, never as bare
+    strings (docs/architecture.md lists who produces and who listens to each)."""
+
+    CRISIS_CREATED = "crisis.created"
+    CRISIS_ACTIVATED = "crisis.activated"
+    CRISIS_LEVEL_CHANGED = "crisis.level_changed"
+    CRISIS_DE_ESCALATING = "crisis.de_escalating"
+    CRISIS_RE_ESCALATED = "crisis.re_escalated"
+    CRISIS_CLOSED = "crisis.closed"
+    PUBLICATION_DRAFTED = "publication.drafted"
+    PUBLICATION_SUBMITTED = "publication.submitted"
+    PUBLICATION_VALIDATED = "publication.validated"
+    PUBLICATION_PUBLISHED = "publication.published"
+    PUBLICATION_WITHDRAWN = "publication.withdrawn"
+    ACCOUNT_CREATED = "account.created"
+    ACCOUNT_DISABLED = "account.disabled"
+    CONVERSATION_MESSAGE_RECEIVED = "conversation.message_received"
+    CONVERSATION_AUTO_ANSWERED = "conversation.auto_answer"
+    CONVERSATION_QUEUED = "conversation.queue"
+    CONVERSATION_ASSIGNED = "conversation.assign"
+    CONVERSATION_REPLIED = "conversation.reply"
+    CONVERSATION_CITIZEN_REPLIED = "conversation.citizen_reply"
+    CONVERSATION_REQUEUED = "conversation.requeue"
+    CONVERSATION_CLOSED = "conversation.close"
+    CONVERSATION_TRANSFERRED = "conversation.transferred"
+    KB_ARTICLE_DRAFTED = "kb.article_drafted"
+    KB_ARTICLE_SUBMITTED = "kb.article_submitted"
+    KB_ARTICLE_VALIDATED = "kb.article_validated"
+    KB_ARTICLE_PUBLISHED = "kb.article_published"
+    KB_ARTICLE_REJECTED = "kb.article_rejected"
+    KB_ARTICLE_ARCHIVED = "kb.article_archived"
+    KB_ALTERNATE_PROPOSED = "kb.alternate_proposed"
+    KB_ALTERNATE_VALIDATED = "kb.alternate_validated"
+    KB_ALTERNATE_REJECTED = "kb.alternate_rejected"
+    KB_IMPORTED = "kb.imported"
+    KB_SYNONYMS_CHANGED = "kb.synonyms_changed"
+    KB_THRESHOLD_CHANGED = "kb.threshold_changed"
+
+
 class Event(msgspec.Struct, frozen=True, kw_only=True):
     """Something that happened, carried on the event stream (who, when, why)."""
 

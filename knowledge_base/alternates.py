@@ -15,7 +15,7 @@ from crisis.audit import add_audit, audit_entry
 from crisis.errors import InvalidInput, NotFound
 from crisis.events import make_event
 from crisis.transactions import watched_update
-from crisis.types import Principal, Role, utcnow
+from crisis.types import EventType, Principal, Role, utcnow
 from knowledge_base.article import MAX_QUESTION, with_alternates
 from knowledge_base.store import MAX_REASON, ArticleStore, ArticleVersion
 from knowledge_base.text import fold
@@ -135,7 +135,7 @@ async def propose_alternate(store: ArticleStore, article_id: str, text: str, *, 
         pipe.hset(counts, proposal.id, 1)
         pipe.hset(store.keys.alternates, proposal.id, msgspec.json.encode(proposal))
         add_audit(pipe, store.core, audit_entry(actor, "kb.alternate.propose", article_id, after=proposal.id))
-        store.bus.add_to(pipe, make_event("kb.alternate_proposed", actor=actor.label(), subject=article_id,
+        store.bus.add_to(pipe, make_event(EventType.KB_ALTERNATE_PROPOSED, actor=actor.label(), subject=article_id,
                                           proposal=proposal.id, source=source))
         return proposal
 
@@ -194,7 +194,7 @@ async def _add_to_article(store: ArticleStore, article_id: str, proposals: list[
             actor, "kb.article.add-alternate", article_id,
             before=f"v{before.version} {before.status}", after=f"v{after.version} {after.status}"))
         store.bus.add_to(pipe, make_event(
-            "kb.alternate_validated", actor=actor.label(), subject=article_id,
+            EventType.KB_ALTERNATE_VALIDATED, actor=actor.label(), subject=article_id,
             reason=" | ".join(p.text for p in proposals)[:MAX_REASON], version=after.version,
             status=after.status, lang=after.article.lang, proposals=",".join(p.id for p in proposals)))
         return after, added
@@ -248,7 +248,7 @@ async def reject_alternates(store: ArticleStore, proposal_ids: Iterable[str], *,
         for proposal in proposals:
             add_audit(pipe, store.core, audit_entry(actor, "kb.alternate.reject", proposal.article_id,
                                                     before=proposal.id))
-            store.bus.add_to(pipe, make_event("kb.alternate_rejected", actor=actor.label(),
+            store.bus.add_to(pipe, make_event(EventType.KB_ALTERNATE_REJECTED, actor=actor.label(),
                                               subject=proposal.article_id, proposal=proposal.id))
         return proposals
 

@@ -15,7 +15,7 @@ from crisis.accounts import require_role
 from crisis.audit import add_audit, audit_entry
 from crisis.errors import InvalidInput, NotFound
 from crisis.events import make_event
-from crisis.types import Principal, Role, utcnow
+from crisis.types import EventType, Principal, Role, utcnow
 from knowledge_base.article import Article, article_to_json_line, parse_article_lines
 from knowledge_base.store import ArticleStore, ArticleVersion, same_text
 
@@ -123,7 +123,7 @@ async def import_articles(store: ArticleStore, articles: Sequence[Article], *, a
                         after=f"v{after.version} {after.status}"))
                 if versions:
                     store.bus.add_to(pipe, make_event(
-                        "kb.imported", actor=actor.label(), subject="kb", created=report.created,
+                        EventType.KB_IMPORTED, actor=actor.label(), subject="kb", created=report.created,
                         updated=report.updated, ids=[v.id for _, v in versions[:1000]]))
                 await pipe.execute()
                 return report

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Final
 
 from crisis.errors import InvalidTransition
-from crisis.types import ArticleStatus, Role
+from crisis.types import ArticleStatus, EventType, Role
 
 Status = str  # one of article.Status: draft, submitted, validated, published, archived
 
@@ -54,13 +54,13 @@ ROLE_FOR_ACTION: Final[Mapping[ArticleAction, Role]] = {
     ArticleAction.ARCHIVE: Role.CELL,
 }
 
-EVENT_FOR_ACTION: Final[Mapping[ArticleAction, str]] = {
-    ArticleAction.EDIT: "kb.article_drafted",
-    ArticleAction.SUBMIT: "kb.article_submitted",
-    ArticleAction.VALIDATE: "kb.article_validated",
-    ArticleAction.PUBLISH: "kb.article_published",
-    ArticleAction.REJECT: "kb.article_rejected",
-    ArticleAction.ARCHIVE: "kb.article_archived",
+EVENT_FOR_ACTION: Final[Mapping[ArticleAction, EventType]] = {
+    ArticleAction.EDIT: EventType.KB_ARTICLE_DRAFTED,
+    ArticleAction.SUBMIT: EventType.KB_ARTICLE_SUBMITTED,
+    ArticleAction.VALIDATE: EventType.KB_ARTICLE_VALIDATED,
+    ArticleAction.PUBLISH: EventType.KB_ARTICLE_PUBLISHED,
+    ArticleAction.REJECT: EventType.KB_ARTICLE_REJECTED,
+    ArticleAction.ARCHIVE: EventType.KB_ARTICLE_ARCHIVED,
 }
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from crisis.context import Context
 from crisis.errors import InvalidInput
 from crisis.scenarios import starter_articles_text
-from crisis.types import LANGS, Event, Principal, Role
+from crisis.types import Event, EventType, LANGS, Principal, Role
 from knowledge_base.alternates import AlternateProposal, propose_alternate
 from knowledge_base.answer import MAX_QUESTION_CHARS, AutoAnswer, auto_answer
 from knowledge_base.article import MAX_QUESTION, Article, parse_article_lines
@@ -159,7 +159,7 @@ async def import_starter_articles(ctx: Context, scenario_id: str) -> ImportRepor
 
 async def on_crisis_activated(ctx: Context, event: Event) -> None:
     """Event handler: a crisis went live, bring its scenario's starter articles."""
-    if event.type != "crisis.activated":
+    if event.type != EventType.CRISIS_ACTIVATED:
         return
     scenario = str(event.data.get("scenario", ""))
     if scenario:

@@ -22,7 +22,7 @@ from crisis.errors import InvalidInput, NotFound
 from crisis.events import EventBus, make_event
 from crisis.keys import Keys
 from crisis.transactions import watched_update
-from crisis.types import Principal, utcnow
+from crisis.types import EventType, Principal, utcnow
 from knowledge_base.article import Article
 from knowledge_base.keys import KbKeys
 from knowledge_base.lifecycle import (
@@ -188,7 +188,7 @@ class ArticleStore:
             raise InvalidInput(f"the article names crisis {article.crisis!r}, which does not exist")
 
     async def write(self, article_id: str, action: ArticleAction | str, actor: Principal,
-                    change: Change, *, reason: str = "", event: str = "",
+                    change: Change, *, reason: str = "", event: EventType | None = None,
                     also: Callable[[aioredis.client.Pipeline], None] | None = None) -> ArticleVersion:
         """Apply `change` to the latest version in one transaction (retried on a concurrent write).
 

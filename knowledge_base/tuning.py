@@ -11,7 +11,7 @@ from crisis.accounts import require_role
 from crisis.audit import add_audit, audit_entry
 from crisis.errors import InvalidInput
 from crisis.events import make_event
-from crisis.types import ChannelKind, Principal, Role
+from crisis.types import ChannelKind, EventType, Principal, Role
 from knowledge_base.answer import DEFAULT_THRESHOLD
 from knowledge_base.store import ArticleStore
 from knowledge_base.synonyms import DEFAULT_SYNONYMS, SynonymTable, merge
@@ -66,7 +66,7 @@ async def replace_synonyms(store: ArticleStore, custom: Mapping[str, str], *,
         pipe.incr(store.keys.generation)
         add_audit(pipe, store.core, audit_entry(actor, "kb.synonyms.replace", "kb:synonyms",
                                                 before=f"{len(before)} custom", after=f"{len(custom)} custom"))
-        store.bus.add_to(pipe, make_event("kb.synonyms_changed", actor=actor.label(), subject="kb",
+        store.bus.add_to(pipe, make_event(EventType.KB_SYNONYMS_CHANGED, actor=actor.label(), subject="kb",
                                           custom=len(custom)))
         await pipe.execute()
     return merge(DEFAULT_SYNONYMS, custom)
@@ -94,7 +94,7 @@ async def set_threshold(store: ArticleStore, channel: str, value: float, *, acto
         pipe.hset(store.keys.thresholds, channel, msgspec.json.encode(value))
         add_audit(pipe, store.core, audit_entry(actor, "kb.threshold.set", channel,
                                                 before=str(before), after=str(value)))
-        store.bus.add_to(pipe, make_event("kb.threshold_changed", actor=actor.label(),
+        store.bus.add_to(pipe, make_event(EventType.KB_THRESHOLD_CHANGED, actor=actor.label(),
                                           subject=channel, threshold=value))
         await pipe.execute()
     return value

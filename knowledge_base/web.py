@@ -12,7 +12,7 @@ from aiohttp import web
 
 from crisis.context import Context
 from crisis.errors import InvalidInput
-from crisis.types import Role
+from crisis.types import EventType, Role
 from crisis.web.api_registry import ApiRoute, add_api_route
 from crisis.web.app_keys import CONTEXT
 from crisis.web.json_io import ReasonBody, json_response, read_body
@@ -167,7 +167,7 @@ def setup(app: web.Application, ctx: Context) -> None:
     for route in _routes() + web_learning.routes():
         add_api_route(app, route)
     ctx.subscribe("kb-starter-articles", lambda event: on_crisis_activated(ctx, event),
-                  types=("crisis.activated",))
+                  types=(EventType.CRISIS_ACTIVATED,))
     ctx.add_situation("knowledge_base", lambda: situation_figures(knowledge_base(ctx).store))
 
     async def keep_index_fresh(app: web.Application) -> AsyncIterator[None]:

@@ -9,11 +9,11 @@ import json
 
 from crisis.context import Context
 from crisis.scenarios import get_scenario
-from crisis.types import Event
+from crisis.types import Event, EventType
 
 
-LOADED_ON = ("crisis.activated", "crisis.re_escalated")
-WATCH_KEYWORD_EVENTS = frozenset({*LOADED_ON, "crisis.closed"})
+LOADED_ON = (EventType.CRISIS_ACTIVATED, EventType.CRISIS_RE_ESCALATED)
+WATCH_KEYWORD_EVENTS = frozenset({*LOADED_ON, EventType.CRISIS_CLOSED})
 
 
 def keywords_key(ctx: Context) -> str:
@@ -21,7 +21,7 @@ def keywords_key(ctx: Context) -> str:
 
 
 async def update_watch_keywords(ctx: Context, event: Event) -> None:
-    if event.type == "crisis.closed":
+    if event.type == EventType.CRISIS_CLOSED:
         await ctx.redis.hdel(keywords_key(ctx), event.subject)
     elif event.type in LOADED_ON:
         scenario = get_scenario(str(event.data["scenario"]))

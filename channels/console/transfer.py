@@ -17,7 +17,7 @@ from channels.skills import TOPICS
 from crisis.errors import InvalidInput, InvalidTransition
 from crisis.events import make_event
 from crisis.lifecycle import ConversationAction
-from crisis.types import LANGS, Conversation, ConversationStatus, utcnow
+from crisis.types import Conversation, ConversationStatus, EventType, LANGS, utcnow
 
 MOVABLE = frozenset({ConversationStatus.QUEUED, ConversationStatus.ASSIGNED,
                      ConversationStatus.WAITING_CITIZEN})
@@ -44,7 +44,7 @@ async def move_to_operator(desk: Desk, conversation_id: str, target: str, actor:
     if conversation.status is ConversationStatus.QUEUED:
         await desk.store.transition(conversation_id, ConversationAction.ASSIGN, actor=actor,
                                     operator=target)
-    await desk.ctx.bus.publish(make_event("conversation.transferred", actor=actor,
+    await desk.ctx.bus.publish(make_event(EventType.CONVERSATION_TRANSFERRED, actor=actor,
                                           subject=conversation_id, to=target,
                                           previous=previous or ""))
     if previous:
@@ -67,7 +67,7 @@ async def move_to_skill(desk: Desk, conversation_id: str, target: str, note: str
     if not await desk.requeue(conversation_id, conversation.operator, actor,
                               **{field: value, "transfer_note": record}):
         raise InvalidTransition("the conversation changed meanwhile; open it again")
-    await desk.ctx.bus.publish(make_event("conversation.transferred", actor=actor,
+    await desk.ctx.bus.publish(make_event(EventType.CONVERSATION_TRANSFERRED, actor=actor,
                                           subject=conversation_id, to=target,
                                           previous=conversation.operator or ""))
     await desk.assign()

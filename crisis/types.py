@@ -46,6 +46,7 @@ class PublicationStatus(StrEnum):
     VALIDATED = "validated"
     PUBLISHED = "published"
     WITHDRAWN = "withdrawn"
+    ARCHIVED = "archived"  # its crisis was closed: still online, marked as no longer in force
 
 
 class Priority(StrEnum):
@@ -152,6 +153,7 @@ class Publication(msgspec.Struct, frozen=True, kw_only=True):
     published_at: dt.datetime | None = None
     withdrawn_at: dt.datetime | None = None
     withdraw_reason: str = ""
+    archived_at: dt.datetime | None = None
     updated_at: dt.datetime
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -193,6 +195,28 @@ def test_a_text_still_published_in_a_closed_crisis_is_shown_as_archived() -> Non
     # An archived publication stays archived whatever its crisis.
     archived = msgspec.structs.replace(before.publications[0], status=PublicationStatus.ARCHIVED)
     assert SiteData.clean(before.crises, [archived], [], NOW).archived == (archived,)
+
+
+def test_crisis_close_on_the_command_line_then_a_build_shows_the_closing(
+        env: dict[str, str], tmp_path: Path) -> None:
+    def crisis(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "crisis", *args], capture_output=True,
+                              text=True, timeout=60, cwd=tmp_path,
+                              env={**env, "PATH": "/usr/bin:/bin"})
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    crisis_id = crisis("activate", "inondation", "--area", "75", "--level", "2")
+    crisis("close", crisis_id, "--reason", "fin de crue")
+    crisis("site", "build")
+    site = Path(env["CRISIS_DATA_DIR"]) / "site"
+    home = html.unescape((site / "index.html").read_text())
+    assert SHELTER not in home and crisis_id not in home
+    page = html.unescape((site / "publications" / f"{crisis_id}-montez-en-hauteur" / "index.html")
+                         .read_text())
+    assert "Crise terminée le" in page and SHELTER in page
+    cap = etree.parse(str(site / "cap" / f"{crisis_id}-montez-en-hauteur.xml"))
+    assert SCHEMA.validate(cap) and cap.findtext("cap:msgType", namespaces=CAP) == "Update"
 
 
 @pytest.mark.browser

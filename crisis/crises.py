@@ -7,9 +7,8 @@ and no event is ever written for a change that did not happen.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import builtins
+from collections.abc import Callable
 
 import msgspec
 import redis.asyncio as aioredis
@@ -21,6 +20,7 @@ from crisis.errors import InvalidInput, NotFound
 from crisis.events import EventBus, make_event
 from crisis.keys import Keys
 from crisis.lifecycle import CrisisAction, check_level, next_crisis_state
+from crisis.publications import Publications
 from crisis.scenarios import get_scenario
 from crisis.transactions import watched_update
 from crisis.types import Crisis, CrisisState, EventType, Principal, Role, utcnow
@@ -118,8 +118,21 @@ class Crises:
         return await self._transition(crisis_id, CrisisAction.RE_ESCALATE, actor, reason)
 
     async def close(self, crisis_id: str, *, actor: Principal, reason: str = "") -> Crisis:
+        """Close the crisis and archive its published publications (same closing time).
+
+        The publications are archived first and the crisis closed last, so the
+        `crisis.closed` event (which rebuilds the site) comes after every archive and one
+        rebuild shows the whole closing. The transition is checked before anything is
+        written; if the process dies in between, closing again finishes the job.
+        """
+        require_role(actor, Role.CELL, f"{CrisisAction.CLOSE.value} a crisis")
+        next_crisis_state((await self.get(crisis_id)).state, CrisisAction.CLOSE)
+        now = utcnow()
+        await Publications(self.redis, self.keys, self.bus).archive_crisis(
+            crisis_id, actor=actor, reason=_bounded(reason, MAX_REASON, "reason"), at=now)
+
         def change(c: Crisis) -> Crisis:
-            return msgspec.structs.replace(c, closed_at=utcnow())
+            return msgspec.structs.replace(c, closed_at=now)
         return await self._transition(crisis_id, CrisisAction.CLOSE, actor, reason, change)
 
     async def _transition(

@@ -7,7 +7,7 @@
 | crisis-seq                      | string | crisis.crises   | forever (counter for ids)             |
 | publication:{id}                | string | crisis.publications | forever (JSON of the latest version) |
 | publication:{id}:versions       | list   | crisis.publications | forever (every version, oldest first) |
-| publication:{id}:live           | string | crisis.publications | while published (the version shown) |
+| publication:{id}:live           | string | crisis.publications | while published or archived (the version shown) |
 | publications                    | zset   | crisis.publications | forever (id -> last update time)  |
 | account:{name}                  | string | crisis.accounts | until deleted (JSON of an Account)    |
 | accounts                        | set    | crisis.accounts | forever (account names)               |

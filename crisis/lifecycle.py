@@ -30,6 +30,7 @@ class PublicationAction(StrEnum):
     PUBLISH = "publish"
     WITHDRAW = "withdraw"
     EDIT = "edit"
+    ARCHIVE = "archive"
 
 
 # (state, action) -> next state. Closing from "prepared" cancels a crisis never activated.
@@ -61,6 +62,16 @@ PUBLICATION_TRANSITIONS: Final[
     (PublicationStatus.PUBLISHED, PublicationAction.WITHDRAW): PublicationStatus.WITHDRAWN,
     (PublicationStatus.PUBLISHED, PublicationAction.EDIT): PublicationStatus.DRAFT,
     (PublicationStatus.WITHDRAWN, PublicationAction.EDIT): PublicationStatus.DRAFT,
+    # Closing a crisis archives its published texts: they stay online (links shared during
+    # the crisis keep working) but leave the home page, the feeds and the lite pages, and
+    # their pages say they are no longer in force. Only closing does this, not de-escalating:
+    # while a crisis is being lifted its instructions are lifted one by one (the cell
+    # withdraws or replaces each), and "do not switch the power back on" may still hold; a
+    # re-escalation would otherwise leave the public with no instruction at all.
+    # An archived text can be withdrawn (taken offline) or edited into a new draft.
+    (PublicationStatus.PUBLISHED, PublicationAction.ARCHIVE): PublicationStatus.ARCHIVED,
+    (PublicationStatus.ARCHIVED, PublicationAction.WITHDRAW): PublicationStatus.WITHDRAWN,
+    (PublicationStatus.ARCHIVED, PublicationAction.EDIT): PublicationStatus.DRAFT,
 }
 
 

@@ -1,4 +1,4 @@
-"""Publications in Redis: drafting, validation, publication, withdrawal, with full history.
+"""Publications in Redis: drafting, validation, publication, withdrawal, archiving, with history.
 
 Roles: a supervisor drafts and submits; the cell validates, publishes and withdraws. Every
 change appends a version (nothing is overwritten), and the live version, the one every
@@ -8,6 +8,7 @@ channel shows, is kept apart so a new draft never takes a published text offline
 from __future__ import annotations
 
 import builtins
+import datetime as dt
 from collections.abc import Callable
 
 import msgspec
@@ -16,7 +17,7 @@ import redis.asyncio as aioredis
 from crisis.accounts import require_role
 from crisis.areas import parse_areas
 from crisis.audit import add_audit, audit_entry
-from crisis.errors import InvalidInput, NotFound
+from crisis.errors import InvalidInput, InvalidTransition, NotFound
 from crisis.events import EventBus, make_event
 from crisis.keys import Keys
 from crisis.lifecycle import PublicationAction, next_publication_status
@@ -32,6 +33,7 @@ _ROLE_FOR = {
     PublicationAction.VALIDATE: Role.CELL,
     PublicationAction.PUBLISH: Role.CELL,
     PublicationAction.WITHDRAW: Role.CELL,
+    PublicationAction.ARCHIVE: Role.CELL,
 }
 _EVENT_FOR = {
     PublicationAction.EDIT: EventType.PUBLICATION_DRAFTED,
@@ -39,6 +41,7 @@ _EVENT_FOR = {
     PublicationAction.VALIDATE: EventType.PUBLICATION_VALIDATED,
     PublicationAction.PUBLISH: EventType.PUBLICATION_PUBLISHED,
     PublicationAction.WITHDRAW: EventType.PUBLICATION_WITHDRAWN,
+    PublicationAction.ARCHIVE: EventType.PUBLICATION_ARCHIVED,
 }
 
 
@@ -68,7 +71,7 @@ class Publications:
         return [msgspec.json.decode(r, type=Publication) for r in raws if r is not None]
 
     async def list_live(self) -> builtins.list[Publication]:
-        """What the public sees: the published version of each live publication."""
+        """What the public sees: the published (or archived) version of each publication."""
         ids = [str(i) for i in await self.redis.zrevrange(self.keys.publications, 0, -1)]
         raws = await self.redis.mget([self.keys.publication_live(i) for i in ids]) if ids else []
         return [msgspec.json.decode(r, type=Publication) for r in raws if r is not None]
@@ -95,11 +98,14 @@ class Publications:
 
     async def move(
         self, publication_id: str, action: PublicationAction, *, actor: Principal,
-        reason: str = "",
+        reason: str = "", at: dt.datetime | None = None,
     ) -> Publication:
-        """Submit, validate, publish or withdraw; InvalidTransition if not allowed now."""
+        """Submit, validate, publish, withdraw or archive; InvalidTransition if not allowed now.
+
+        `at` is the time of the change (archiving uses the crisis's closing time).
+        """
         require_role(actor, _ROLE_FOR[action], f"{action.value} publications")
-        now = utcnow()
+        now = at or utcnow()
 
         def change(before: Publication | None) -> Publication:
             if before is None:
@@ -113,6 +119,8 @@ class Publications:
                 updates["published_at"] = now
             if action is PublicationAction.WITHDRAW:
                 updates.update(withdrawn_at=now, withdraw_reason=reason[:1000])
+            if action is PublicationAction.ARCHIVE:
+                updates["archived_at"] = now
             return msgspec.structs.replace(before, **updates)
 
         return await self._write(publication_id, action, actor, change, reason=reason)
@@ -144,6 +152,27 @@ class Publications:
                 published.append(await self.move(draft.id, PublicationAction.PUBLISH, actor=actor))
         return published
 
+    async def archive_crisis(
+        self, crisis_id: str, *, actor: Principal, reason: str = "", at: dt.datetime,
+    ) -> builtins.list[Publication]:
+        """Archive every published publication of `crisis_id` (its closing), stamped `at`.
+
+        Each one is its own audited transition with its own event. A publication whose
+        latest version is a draft on top of the published one is left as it is: the site
+        already treats the published text of a closed crisis as archived.
+        """
+        archived = []
+        for publication in await self.list():
+            if publication.crisis_id == crisis_id \
+                    and publication.status is PublicationStatus.PUBLISHED:
+                try:
+                    archived.append(await self.move(
+                        publication.id, PublicationAction.ARCHIVE, actor=actor,
+                        reason=reason or "crisis closed", at=at))
+                except InvalidTransition:  # withdrawn or edited meanwhile: nothing to archive
+                    continue
+        return archived
+
     async def _write(
         self, publication_id: str, action: PublicationAction, actor: Principal,
         change: Callable[[Publication | None], Publication], reason: str = "",
@@ -159,7 +188,7 @@ class Publications:
             pipe.set(key, encoded)
             pipe.rpush(self.keys.publication_versions(publication_id), encoded)
             pipe.zadd(self.keys.publications, {publication_id: after.updated_at.timestamp()})
-            if after.status is PublicationStatus.PUBLISHED:
+            if after.status in (PublicationStatus.PUBLISHED, PublicationStatus.ARCHIVED):
                 pipe.set(self.keys.publication_live(publication_id), encoded)
             elif after.status is PublicationStatus.WITHDRAWN:
                 pipe.delete(self.keys.publication_live(publication_id))

@@ -46,6 +46,7 @@ class PublicationStatus(StrEnum):
     VALIDATED = "validated"
     PUBLISHED = "published"
     WITHDRAWN = "withdrawn"
+    ARCHIVED = "archived"  # its crisis was closed: still online, marked as no longer in force
 
 
 class ArticleStatus(StrEnum):
@@ -162,6 +163,7 @@ class Publication(msgspec.Struct, frozen=True, kw_only=True):
     published_at: dt.datetime | None = None
     withdrawn_at: dt.datetime | None = None
     withdraw_reason: str = ""
+    archived_at: dt.datetime | None = None
     updated_at: dt.datetime
 
 
@@ -218,6 +220,7 @@ class EventType(StrEnum):
     PUBLICATION_VALIDATED = "publication.validated"
     PUBLICATION_PUBLISHED = "publication.published"
     PUBLICATION_WITHDRAWN = "publication.withdrawn"
+    PUBLICATION_ARCHIVED = "publication.archived"
     ACCOUNT_CREATED = "account.created"
     ACCOUNT_DISABLED = "account.disabled"
     CONVERSATION_MESSAGE_RECEIVED = "conversation.message_received"

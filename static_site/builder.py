@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from static_site.favicon import favicon_ico, favicon_svg
 from static_site.manifest import write_manifests
 from static_site.markup import forget_rendered
 from static_site.model import SiteConfig, SiteData
@@ -149,8 +150,10 @@ def _fresh_shard(site_dir: Path, build_dir: Path, shard: str, old: Path | None) 
 def _write_pages(to_render: Sequence[Page], to_delete: set[str], data: SiteData,
                  config: SiteConfig, build_dir: Path, roots: dict[str, Path]) -> None:
     _, full_css, css_path = stylesheets()
-    if not (build_dir / css_path).exists():
-        write_file(build_dir, css_path, full_css.encode())
+    for path, content in ((css_path, full_css.encode()), ("favicon.svg", favicon_svg()),
+                          ("favicon.ico", favicon_ico())):
+        if not (build_dir / path).exists():  # an incremental build has them from its base
+            write_file(build_dir, path, content)
     for path in to_delete:
         root, relative = _root_for(path, build_dir, roots)
         remove_file(root, relative)

@@ -7,6 +7,7 @@ import re
 
 import nh3
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from crisis.publication_file import MAX_BODY, SLUG_PATTERN
 from crisis.types import LANGS
@@ -38,17 +39,20 @@ def forget_rendered() -> None:
 
 
 @functools.lru_cache(maxsize=_MEMO_SIZE)
-def render_markdown(source: str, *, limit: int = MAX_BODY) -> str:
+def render_markdown(source: str, *, limit: int = MAX_BODY) -> Markup:
     """Sanitised HTML of `source`; a body over `limit` characters is cut, never rendered whole.
 
-    Page titles are the only <h1>: headings in a body start at <h2>.
+    Page titles are the only <h1>: headings in a body start at <h2>. The result is `Markup`
+    so that HTML templates insert it as markup, not as text: this is the one place where
+    text becomes trusted HTML, and only after nh3 has cleaned it. A format that carries HTML
+    as text (Atom's type="html" content) must escape it explicitly (`forceescape`).
     """
     if len(source) > limit:
         source = source[:limit] + "\n\n…"
     html = _markdown().render(source.replace("\x00", ""))
     html = _HEADING.sub(r"<\1h2>", html)
-    return nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES,
-                     link_rel="noopener noreferrer")
+    return Markup(nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES,
+                            url_schemes=_URL_SCHEMES, link_rel="noopener noreferrer"))
 
 
 def plain_text(source: str, limit: int = 600) -> str:

@@ -63,6 +63,29 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "lite.note": {"fr": "Version texte. Site complet :", "en": "Text version. Full site:"},
     "state.de-escalating": {"fr": "en cours de levée", "en": "being lifted"},
     "state.active": {"fr": "en cours", "en": "ongoing"},
+    "state.closed": {"fr": "terminée", "en": "ended"},
+    # A closed crisis's pages and its archived publications: "<ended.title> <date> —
+    # <ended.text>", then a link to what is in force now.
+    "ended.title": {"fr": "Crise terminée le", "en": "Crisis ended on"},
+    "ended.text": {"fr": "ces consignes ne sont plus en vigueur.",
+                   "en": "these instructions are no longer in force."},
+    "ended.current": {"fr": "Voir la situation actuelle", "en": "See the current situation"},
+    "ended.tag": {"fr": "Plus en vigueur", "en": "No longer in force"},
+    "ended.publications": {"fr": "Consignes diffusées pendant la crise",
+                           "en": "Instructions issued during the crisis"},
+    "cap.allclear": {"fr": "Fin d'alerte", "en": "All clear"},
+    "cap.allclear.text": {"fr": "La crise est terminée : cette consigne n'est plus en vigueur.",
+                          "en": "The crisis is over: this instruction is no longer in force."},
+    "cap.allclear.next": {"fr": "Consultez la situation actuelle :",
+                          "en": "See the current situation:"},
+    "lite.title": {"fr": "Version texte légère", "en": "Lightweight text version"},
+    "lite.intro": {"fr": "Pages en texte brut, très légères, pour les connexions lentes.",
+                   "en": "Plain-text pages, very light, for slow connections."},
+    "lite.home": {"fr": "Consignes et crises en cours (texte)",
+                  "en": "Current instructions and crises (text)"},
+    "lite.none": {"fr": "Aucune crise en cours.", "en": "No ongoing crisis."},
+    "lite.full": {"fr": "Site complet", "en": "Full site"},
+    "lite.other": {"fr": "Text version in English", "en": "Version texte en français"},
 }
 
 

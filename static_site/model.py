@@ -13,11 +13,12 @@ import msgspec
 
 from crisis.scenarios import load_scenarios
 from crisis.settings import Settings
-from crisis.types import Crisis, Priority, Publication, Scenario
+from crisis.types import Crisis, CrisisState, Priority, Publication, PublicationStatus, Scenario
 from knowledge_base.article import Article
 from static_site.markup import safe_lang, safe_slug
 
 PRIORITY_ORDER = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2}
+LIVE_STATES = (CrisisState.ACTIVE, CrisisState.DE_ESCALATING)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,22 +48,47 @@ class SiteConfig:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class SiteData:
-    """One consistent snapshot: live crises, live publications, public articles."""
+    """One consistent snapshot: live crises, current publications, public articles, and the
+    archive (closed crises and the publications that were in force during them)."""
 
     crises: Sequence[Crisis]
     publications: Sequence[Publication]
     articles: Sequence[Article]
     built_at: dt.datetime
+    closed_crises: Sequence[Crisis] = ()
+    archived: Sequence[Publication] = ()
 
     @classmethod
     def clean(cls, crises: Sequence[Crisis], publications: Sequence[Publication],
               articles: Sequence[Article], built_at: dt.datetime) -> SiteData:
-        """Leave out what cannot become a safe page: bad slugs, unknown languages, drafts."""
-        pubs = [p for p in publications
-                if safe_slug(p.id) and safe_lang(p.lang) and p.status == "published"]
-        pubs.sort(key=lambda p: (PRIORITY_ORDER[p.priority], -_ts(p.published_at or p.updated_at)))
+        """Sort out what the public sees now from what it sees as archive.
+
+        Live crises (active, de-escalating) and current publications go on the home page,
+        the feeds and the lite pages. Closed crises that were once active, and publications
+        archived or belonging to a closed crisis, keep their pages, marked as no longer in
+        force. The crisis's state decides, not only the publication's: a text still marked
+        published in a closed crisis (closed before archiving existed, or a draft pending
+        on top of it) is never shown as current. Bad slugs, unknown languages and drafts are
+        left out.
+        """
+        safe = [c for c in crises if safe_slug(c.id)]
+        live = tuple(c for c in safe if c.state in LIVE_STATES)
+        closed = tuple(c for c in safe if c.state is CrisisState.CLOSED and c.activated_at)
+        closed_ids = {c.id for c in closed}
+        current, archived = [], []
+        for p in publications:
+            if not (safe_slug(p.id) and safe_lang(p.lang)):
+                continue
+            if p.status is PublicationStatus.ARCHIVED or (
+                    p.status is PublicationStatus.PUBLISHED and p.crisis_id in closed_ids):
+                archived.append(p)
+            elif p.status is PublicationStatus.PUBLISHED:
+                current.append(p)
+        for pubs in (current, archived):
+            pubs.sort(key=lambda p: (PRIORITY_ORDER[p.priority],
+                                     -_ts(p.published_at or p.updated_at)))
         arts = [a for a in articles if a.audience == "public" and a.status == "published"]
-        return cls(tuple(c for c in crises if safe_slug(c.id)), tuple(pubs), tuple(arts), built_at)
+        return cls(live, tuple(current), tuple(arts), built_at, closed, tuple(archived))
 
     @functools.cached_property
     def scenarios(self) -> dict[str, Scenario]:
@@ -70,10 +96,29 @@ class SiteData:
 
     @functools.cached_property
     def crisis_by_id(self) -> dict[str, Crisis]:
-        return {c.id: c for c in self.crises}
+        """Every crisis with pages, live or closed."""
+        return {c.id: c for c in (*self.crises, *self.closed_crises)}
 
     def publications_of(self, crisis_id: str | None, lang: str) -> list[Publication]:
-        return [p for p in self.by_lang(lang) if p.crisis_id == crisis_id]
+        """Current publications of a live crisis; the archived ones of a closed crisis."""
+        source = self.archived_in(lang) if crisis_id in self.closed_ids else self.by_lang(lang)
+        return [p for p in source if p.crisis_id == crisis_id]
+
+    @functools.cached_property
+    def closed_ids(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.closed_crises)
+
+    def archived_in(self, lang: str) -> list[Publication]:
+        return [p for p in self.archived if p.lang == lang]
+
+    def ended_at(self, publication: Publication) -> dt.datetime | None:
+        """When an archived publication stopped being in force (its crisis's closing), or
+        None for a current one."""
+        if publication.id not in self.archived_ids:
+            return None
+        crisis = self.crisis_by_id.get(publication.crisis_id or "")
+        return (crisis.closed_at if crisis else None) or publication.archived_at \
+            or publication.updated_at
 
     def by_lang(self, lang: str) -> list[Publication]:
         return self._pubs_by_lang.get(lang, [])
@@ -87,7 +132,12 @@ class SiteData:
 
     @functools.cached_property
     def publication_ids(self) -> frozenset[str]:
-        return frozenset(p.id for p in self.publications)
+        """Every publication with a page, current or archived."""
+        return frozenset(p.id for p in (*self.publications, *self.archived))
+
+    @functools.cached_property
+    def archived_ids(self) -> frozenset[str]:
+        return frozenset(p.id for p in self.archived)
 
     def articles_in(self, lang: str) -> list[Article]:
         return self._articles_by_lang.get(lang, [])
@@ -109,7 +159,7 @@ class SiteData:
 
     @functools.cached_property
     def publication_map(self) -> dict[str, Publication]:
-        return {p.id: p for p in self.publications}
+        return {p.id: p for p in (*self.publications, *self.archived)}
 
     @functools.cached_property
     def tags(self) -> dict[tuple[str, str], list[Article]]:
@@ -136,10 +186,15 @@ class SiteData:
 
     def core_versions(self) -> dict[str, str]:
         """Node -> version for crises, publications (and their presence), the build itself."""
-        found = {f"crisis:{c.id}": f"{c.version}:{c.state}:{c.level}" for c in self.crises}
-        found.update({f"publication:{p.id}": f"{p.version}:{_ts(p.updated_at)}"
-                      for p in self.publications})
-        found.update({f"exists:publication:{p.id}": "1" for p in self.publications})
+        found = {f"crisis:{c.id}": f"{c.version}:{c.state}:{c.level}"
+                 for c in (*self.crises, *self.closed_crises)}
+        # The status is in the version: a text still marked published whose crisis closed
+        # becomes archived without a new version of its own.
+        found.update({f"publication:{p.id}": f"{p.version}:{_ts(p.updated_at)}:{status}"
+                      for status, pubs in (("current", self.publications),
+                                           ("archived", self.archived)) for p in pubs})
+        found.update({f"exists:publication:{p.id}": "1"
+                      for p in (*self.publications, *self.archived)})
         found["build"] = self.built_at.isoformat()
         return found
 

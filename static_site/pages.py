@@ -85,11 +85,13 @@ def core_pages(data: SiteData, config: SiteConfig) -> Iterator[Page]:
     yield Page("404.html", "notfound", "fr", "", frozenset())
     yield Page("sitemap.xml", "sitemap_index", "fr", "", frozenset())
     yield Page("status.json", "status", "fr", "", crisis_nodes | {"build"})
+    # The CAP index lists the all-clear messages of archived publications too: an aggregator
+    # polling it must see that the alerts it shows have ended.
     yield Page("cap/index.xml", "cap_index", "fr", "",
-               crisis_nodes | _pub_nodes(p.id for p in data.publications))
+               crisis_nodes | _pub_nodes(p.id for p in (*data.publications, *data.archived)))
     yield Page("sitemap-main.xml", "sitemap_main", "fr", "",
                frozenset(core_versions(data)) - {"build"})
-    for pub in data.publications:
+    for pub in (*data.publications, *data.archived):
         yield Page(f"cap/{pub.id}.xml", "cap", pub.lang, pub.id, _pub_context(pub.id, pub.crisis_id))
     for lang in config.langs:
         yield from _language_pages(data, lang, crisis_nodes)
@@ -107,15 +109,18 @@ def _language_pages(data: SiteData, lang: str, crisis_nodes: frozenset[str]) -> 
     home_nodes = crisis_nodes | _pub_nodes(x.id for x in lang_pubs)
     yield Page(f"{p}index.html", "home", lang, "", home_nodes)
     yield Page(f"{p}lite/index.txt", "lite_home", lang, "", home_nodes)
+    yield Page(f"{p}lite/index.html", "lite_index", lang, "", crisis_nodes)
     yield Page(f"{p}feed.xml", "atom", lang, "", home_nodes)
     yield Page(f"{p}feed.json", "jsonfeed", lang, "", home_nodes)
-    for crisis in data.crises:
+    # A closed crisis keeps its pages (links shared during the crisis must not break),
+    # with its archived publications and a banner saying they are no longer in force.
+    for crisis in (*data.crises, *data.closed_crises):
         nodes = (frozenset({f"crisis:{crisis.id}"})
                  | _pub_nodes(x.id for x in data.publications_of(crisis.id, lang))
                  | _topic_nodes(lang, data.scenarios[crisis.scenario_id].kb_tags))
         yield Page(f"{p}crises/{crisis.id}/index.html", "crisis", lang, crisis.id, nodes)
         yield Page(f"{p}lite/crises/{crisis.id}.txt", "lite_crisis", lang, crisis.id, nodes)
-    for pub in lang_pubs:
+    for pub in (*lang_pubs, *data.archived_in(lang)):
         # The language switcher needs only to know whether the translation is published: a
         # new version of the translation leaves this page as it is.
         nodes = _pub_context(pub.id, pub.crisis_id) | {

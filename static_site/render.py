@@ -83,7 +83,7 @@ def render_page(page: Page, data: SiteData, config: SiteConfig) -> str:
         return _SPECIAL[page.kind](page, data, config)
     context = _CONTEXT[page.kind](page, data) if page.kind in _CONTEXT else {}
     return environment().get_template(_TEMPLATE.get(page.kind, f"site/{page.kind}.html")).render(
-        **_common(page, data, config), **context)
+        {**_common(page, data, config), **context})
 
 
 def _common(page: Page, data: SiteData, config: SiteConfig) -> dict[str, Any]:
@@ -93,7 +93,10 @@ def _common(page: Page, data: SiteData, config: SiteConfig) -> dict[str, Any]:
             "css_url": f"/{css}", "home": f"/{prefix(lang)}", "p": f"/{prefix(lang)}",
             "alternates": _alternates(page, data, config), "built_at": data.built_at,
             "level_name": functools.partial(level_name, data, lang=lang),
-            "crisis_title": functools.partial(crisis_title, data, lang=lang)}
+            "crisis_title": functools.partial(crisis_title, data, lang=lang),
+            # Set (to the closing time) on the pages of a closed crisis and of an archived
+            # publication: they get the "no longer in force" banner and are not indexed.
+            "ended": None}
 
 
 def _alternates(page: Page, data: SiteData, config: SiteConfig) -> dict[str, str]:
@@ -133,14 +136,16 @@ def _crisis_context(page: Page, data: SiteData) -> dict[str, Any]:
     crisis = data.crisis_by_id[page.key]
     scenario = data.scenarios[crisis.scenario_id]
     topics = [tag for tag in scenario.kb_tags if (page.lang, tag) in data.tags]
-    return {"crisis": crisis, "scenario": scenario, "topics": topics,
+    ended = crisis.closed_at or crisis.updated_at if crisis.id in data.closed_ids else None
+    return {"crisis": crisis, "scenario": scenario, "topics": topics, "ended": ended,
             "publications": data.publications_of(crisis.id, page.lang)}
 
 
 def _publication_context(page: Page, data: SiteData) -> dict[str, Any]:
     pub = data.publication_map[page.key]
     crisis = data.crisis_by_id.get(pub.crisis_id or "")
-    return {"pub": pub, "crisis": crisis, "easy": page.kind == "easy"}
+    return {"pub": pub, "crisis": crisis, "easy": page.kind == "easy",
+            "ended": data.ended_at(pub)}
 
 
 def _article_context(page: Page, data: SiteData) -> dict[str, Any]:
@@ -194,6 +199,6 @@ _TEMPLATE = {"lite_home": "site/lite_home.txt", "lite_crisis": "site/lite_crisis
              "atom": "site/atom.xml", "cap": "site/cap.xml", "cap_index": "site/cap_index.xml",
              "sitemap_index": "site/sitemap_index.xml", "sitemap_main": "site/sitemap_main.xml",
              "sitemap_articles": "site/sitemap_articles.xml", "robots": "site/robots.txt",
-             "easy": "site/publication.html"}
+             "easy": "site/publication.html", "lite_index": "site/lite_index.html"}
 _SPECIAL: dict[str, Callable[[Page, SiteData, SiteConfig], str]] = {
     "jsonfeed": _json_feed, "status": _status}

@@ -29,7 +29,8 @@ SECURITY_HEADERS = {
 }
 TYPES = {".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8",
          ".xml": "application/xml; charset=utf-8", ".json": "application/json",
-         ".css": "text/css; charset=utf-8"}
+         ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml",
+         ".ico": "image/x-icon"}  # what nginx's mime.types says, not Python's vnd.microsoft
 
 
 def _resolve(site_dir: Path, path: str) -> Path | None:

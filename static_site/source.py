@@ -26,8 +26,8 @@ async def public_articles(store: ArticleStore) -> Sequence[Article]:
 
 
 async def load_site_data(redis: aioredis.Redis, keys: Keys, bus: EventBus) -> SiteData:
-    """One snapshot of what the public must see now."""
-    crises = await Crises(redis, keys, bus).list_live()
+    """One snapshot of what the public must see now, and of the archive (closed crises)."""
+    crises = await Crises(redis, keys, bus).list()
     publications = await Publications(redis, keys, bus).list_live()
     articles = await public_articles(ArticleStore(redis, keys, bus))
     return SiteData.clean(crises, publications, articles, utcnow())

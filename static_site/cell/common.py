@@ -13,6 +13,7 @@ from crisis.types import Principal, Role
 from crisis.web.app_keys import CONTEXT
 from crisis.web.middleware import SESSION, require
 from static_site.cell.messages import t, tn
+from static_site.render import when
 
 CELL_CSS = "/cell/static/cell.css"
 
@@ -24,6 +25,7 @@ def cell_environment() -> jinja2.Environment:
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined)
     env.globals.update(t=t, tn=tn)
+    env.filters["when"] = when  # Paris time, as on the site
     return env
 
 

@@ -68,10 +68,13 @@ async def _preview_data(request: web.Request, publication: Publication) -> SiteD
     """The live data with this publication as if published: what the site would show."""
     ctx = ctx_of(request)
     live = await load_site_data(ctx.redis, ctx.keys, ctx.bus)
-    shown = msgspec.structs.replace(publication, status=PublicationStatus.PUBLISHED,
+    status = publication.status if publication.status is PublicationStatus.ARCHIVED \
+        else PublicationStatus.PUBLISHED
+    shown = msgspec.structs.replace(publication, status=status,
                                     published_at=publication.published_at or publication.updated_at)
-    others = [p for p in live.publications if p.id != publication.id]
-    return SiteData.clean(live.crises, [shown, *others], live.articles, live.built_at)
+    others = [p for p in (*live.publications, *live.archived) if p.id != publication.id]
+    return SiteData.clean([*live.crises, *live.closed_crises], [shown, *others], live.articles,
+                          live.built_at)
 
 
 def _site_config(request: web.Request) -> SiteConfig:

@@ -69,6 +69,16 @@ def test_withdrawn_cannot_be_published_again_without_a_new_version() -> None:
         is PublicationStatus.DRAFT
 
 
+def test_only_a_published_text_is_archived_and_an_archived_one_is_never_republished() -> None:
+    assert next_publication_status(PublicationStatus.PUBLISHED, PublicationAction.ARCHIVE) \
+        is PublicationStatus.ARCHIVED
+    for status in (PublicationStatus.DRAFT, PublicationStatus.WITHDRAWN, PublicationStatus.ARCHIVED):
+        with pytest.raises(InvalidTransition, match="cannot archive"):
+            next_publication_status(status, PublicationAction.ARCHIVE)
+    with pytest.raises(InvalidTransition, match="allowed now: edit, withdraw"):
+        next_publication_status(PublicationStatus.ARCHIVED, PublicationAction.PUBLISH)
+
+
 @pytest.mark.parametrize("level", [0, 4, -1, 99])
 def test_levels_outside_one_to_three_are_refused(level: int) -> None:
     with pytest.raises(InvalidInput, match="level must be 1, 2 or 3"):

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp import web
 
 from crisis.scenarios import load_scenarios, starter_articles_text
 from crisis.types import Crisis, CrisisState, Priority, Publication, PublicationStatus
 from knowledge_base.article import Article, parse_article_lines
 from static_site.builder import BuildReport, build_site_files
 from static_site.model import SiteConfig, SiteData
+from static_site.serving import serve_site
 
 NOW = dt.datetime(2026, 11, 25, 8, 30, tzinfo=dt.timezone.utc)
 CRISIS_ID = "inondation-20261125-1"
@@ -71,3 +74,11 @@ def site_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def built(config: SiteConfig, site_dir: Path) -> BuildReport:
     return build_site_files(demo_data(), config, site_dir)
+
+
+async def serve_built_site(aiohttp_server: Any, site_dir: Path) -> str:
+    """The built site over real HTTP on loopback, served as `crisis up` serves it; its base URL."""
+    app = web.Application()
+    app.router.add_get("/{path:.*}", serve_site(site_dir))
+    server = await aiohttp_server(app)
+    return str(server.make_url("")).rstrip("/")

@@ -119,3 +119,16 @@ def test_missing_pages_hidden_files_and_cap(nginx: str) -> None:
     assert get(nginx + "/.manifest.json")[0] == 404
     status, headers, _ = get(nginx + "/cap/index.xml", **{"Accept-Encoding": "br"})
     assert status == 200 and headers["content-type"].startswith("application/xml")
+
+
+def test_lite_index_and_icons(nginx: str, site_dir: Path) -> None:
+    for path, lang in (("/lite/", "fr"), ("/en/lite/", "en")):
+        status, headers, body = get(nginx + path, **{"Accept-Encoding": "identity"})
+        assert status == 200 and headers["content-type"] == "text/html; charset=utf-8", path
+        assert f'<html lang="{lang}">' in body.decode()
+    status, headers, body = get(nginx + "/favicon.svg", **{"Accept-Encoding": "br"})
+    assert status == 200 and headers["content-type"].startswith("image/svg+xml")
+    assert headers["content-encoding"] == "br" and body == (site_dir / "favicon.svg.br").read_bytes()
+    status, headers, body = get(nginx + "/favicon.ico")
+    assert status == 200 and headers["content-type"] == "image/x-icon"
+    assert body == (site_dir / "favicon.ico").read_bytes()

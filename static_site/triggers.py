@@ -13,8 +13,9 @@ from static_site.service import config_to_args
 log = logging.getLogger(__name__)
 
 REBUILD_ON = frozenset({
-    EventType.CRISIS_ACTIVATED, EventType.CRISIS_LEVEL_CHANGED, EventType.CRISIS_DE_ESCALATING, EventType.CRISIS_RE_ESCALATED,
-    EventType.CRISIS_CLOSED, EventType.PUBLICATION_PUBLISHED, EventType.PUBLICATION_WITHDRAWN,
+    EventType.CRISIS_ACTIVATED, EventType.CRISIS_LEVEL_CHANGED, EventType.CRISIS_DE_ESCALATING,
+    EventType.CRISIS_RE_ESCALATED, EventType.CRISIS_CLOSED,
+    EventType.PUBLICATION_PUBLISHED, EventType.PUBLICATION_WITHDRAWN,
     EventType.KB_ARTICLE_PUBLISHED, EventType.KB_ARTICLE_ARCHIVED, EventType.KB_IMPORTED,
     EventType.KB_ALTERNATE_VALIDATED,
 })

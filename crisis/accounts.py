@@ -25,11 +25,10 @@ from crisis.audit import add_audit, audit_entry
 from crisis.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from crisis.events import EventBus, make_event
 from crisis.keys import Keys
+from crisis.password_policy import MAX_PASSWORD, check_new_password
 from crisis.types import Account, ApiToken, EventType, Principal, Role, utcnow
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
-MIN_PASSWORD = 10
-MAX_PASSWORD = 1024
 
 _hasher = PasswordHasher()
 
@@ -65,9 +64,10 @@ def check_name(name: str) -> str:
     return name
 
 
-def check_password(password: str) -> None:
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise InvalidInput(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+def check_password(password: str, name: str = "") -> None:
+    """The policy for a password being chosen (crisis.password_policy); not used at sign-in,
+    so passwords set under the older 10-character rule keep working until changed."""
+    check_new_password(password, name)
 
 
 def parse_role(value: str) -> Role:
@@ -106,7 +106,7 @@ class Accounts:
         check_name(name)
         if reinforcement and (expires_at is None or role is not Role.OPERATOR):
             raise InvalidInput("a reinforcement account is an operator with an expiry date")
-        check_password(password)
+        check_password(password, name)
         password_hash = await asyncio.to_thread(_hasher.hash, password)
         account = Account(name=name, role=role, password_hash=password_hash,
                           created_at=utcnow(), expires_at=expires_at,
@@ -150,7 +150,7 @@ class Accounts:
     async def set_password(self, name: str, password: str, *, actor: Principal) -> Account:
         """A new password for `name`; its open sessions end (whoever knew the old one is out)."""
         require_role(actor, Role.ADMIN, "change passwords")
-        check_password(password)
+        check_password(password, name)
         account = await self.get_account(name)
         password_hash = await asyncio.to_thread(_hasher.hash, password)
         changed = msgspec.structs.replace(account, password_hash=password_hash)

@@ -7,6 +7,7 @@ import secrets
 from crisis.activation import activate_scenario
 from crisis.context import Context
 from crisis.errors import NotFound
+from crisis.password_policy import generate_password
 from crisis.types import Principal, Role
 
 DEMO_ACCOUNTS = (("cell", Role.CELL), ("supervisor1", Role.SUPERVISOR),
@@ -29,7 +30,7 @@ async def ensure_demo(ctx: Context, actor: Principal) -> dict[str, str]:
         try:
             await ctx.accounts.get_account(name)
         except NotFound:
-            password = secrets.token_urlsafe(9)
+            password = generate_password(name)
             await ctx.accounts.create_account(name, role, password, actor=actor)
             created[name] = password
     if not await ctx.crises.list_live():

@@ -34,9 +34,9 @@ def _new_password(args: argparse.Namespace) -> tuple[str, bool]:
     """The password from stdin (--password-stdin), or a generated one; and whether generated."""
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n"), False
-    import secrets
+    from crisis.password_policy import generate_password
 
-    return secrets.token_urlsafe(12), True
+    return generate_password(args.name), True
 
 
 async def users_add(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:

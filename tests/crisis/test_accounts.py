@@ -100,7 +100,10 @@ def test_the_command_line_resets_a_password_and_disables_an_account(
     assert reset.returncode == 0, reset.stderr
     assert reset.stdout.startswith("password: ") and "sessions have ended" in reset.stderr
     chosen = run(env, "users", "passwd", "paul", "--password-stdin", stdin="short\n", cwd=tmp_path)
-    assert_one_line_error(chosen, "password must be 10 to 1024 characters")
+    assert_one_line_error(chosen, "password too short: 5 characters, at least 12")
+    common = run(env, "users", "passwd", "paul", "--password-stdin", stdin="Motdepasse2026!\n",
+                 cwd=tmp_path)
+    assert_one_line_error(common, "list of common or breached passwords")
     assert_one_line_error(run(env, "users", "passwd", "nobody", cwd=tmp_path), "no account named")
 
     run(env, "tokens", "create", "paul", "--role", "operator", cwd=tmp_path)

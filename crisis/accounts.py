@@ -21,7 +21,7 @@ import redis.asyncio as aioredis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from crisis.audit import add_audit, audit_entry
+from crisis.audit import add_audit, audit_entry, sign_in_entry, write_audit
 from crisis.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from crisis.events import EventBus, make_event
 from crisis.keys import Keys
@@ -146,6 +146,21 @@ class Accounts:
         if account.disabled or (account.expires_at is not None and account.expires_at <= utcnow()):
             raise Unauthorized("this account is disabled or has expired; ask a supervisor")
         return Principal(account.name, account.role, "session", account.reinforcement)
+
+    async def sign_in(self, name: str, password: str, *, address: str | None,
+                      how: str) -> Principal:
+        """`authenticate`, with the attempt written to the audit trail, success or failure:
+        the name given, `how` (session: the sign-in page; api: POST /api/session), the
+        client's address and the outcome. Unauthorized as `authenticate`."""
+        try:
+            principal = await self.authenticate(name, password)
+        except Unauthorized as err:
+            await write_audit(self.redis, self.keys,
+                              sign_in_entry(name, how, address, ok=False, detail=err.message))
+            raise
+        await write_audit(self.redis, self.keys,
+                          sign_in_entry(name, how, address, ok=True, detail=principal.role.value))
+        return principal
 
     async def set_password(self, name: str, password: str, *, actor: Principal) -> Account:
         """A new password for `name`; its open sessions end (whoever knew the old one is out)."""

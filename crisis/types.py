@@ -258,7 +258,7 @@ class Event(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
-    """One write through the API or the CLI."""
+    """One write through the API or the CLI, or one sign-in attempt."""
 
     at: dt.datetime
     actor: str
@@ -266,6 +266,8 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
     target: str
     before: str | None = None
     after: str | None = None
+    # The client's address, for sign-ins (request.remote: the proxy's peer, see docs/security.md).
+    address: str | None = None
 
 
 class Direction(StrEnum):

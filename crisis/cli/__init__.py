@@ -36,6 +36,7 @@ COMMANDS: dict[tuple[str, str | None], str] = {
     ("tokens", "create"): "core_commands:tokens_create",
     ("tokens", "list"): "core_commands:tokens_list",
     ("tokens", "revoke"): "core_commands:tokens_revoke",
+    ("audit", None): "core_commands:audit",
     ("activate", None): "core_commands:activate",
     ("status", None): "core_commands:status",
     ("close", None): "core_commands:transition",

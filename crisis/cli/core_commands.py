@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from crisis.accounts import parse_role
+from crisis.accounts import parse_role, require_role
 from crisis.context import Context
 from crisis.errors import InvalidInput, NotFound
 from crisis.types import Principal, Role, utcnow
@@ -91,6 +91,23 @@ async def users_disable(ctx: Context, actor: Principal, args: argparse.Namespace
     _, tokens = await ctx.accounts.disable_account(args.name, actor=actor)
     say(f"account {args.name} disabled: its sessions have ended and {tokens} API token(s) "
         "of that name were revoked")
+
+
+async def audit(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+    """Print the audit trail (the cell's view, as GET /api/audit), one entry a line, UTC."""
+    from crisis.audit import parse_since, printable, read_audit
+
+    require_role(actor, Role.CELL, "read the audit trail")
+    since = parse_since(args.since) if args.since else None
+    entries = await read_audit(ctx.redis, ctx.keys, args.limit, since=since, actor=args.actor)
+    if not entries:
+        say("no audit entry matches")
+    for entry in entries:
+        change = " -> ".join(printable(v, 80) for v in (entry.before, entry.after) if v)
+        where = f" from {entry.address}" if entry.address else ""
+        print(f"{entry.at:%Y-%m-%dT%H:%M:%SZ} {printable(entry.actor, 80):<24} "
+              f"{entry.action:<16} {printable(entry.target, 80)}"
+              f"{'  ' + change if change else ''}{where}")
 
 
 async def tokens_create(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:

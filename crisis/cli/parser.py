@@ -88,6 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = tokens.add_parser("revoke", help="revoke every API token of NAME at once")
     revoke.add_argument("name")
 
+    audit = sub.add_parser("audit", help="the audit trail, newest first: every write and "
+                           "every sign-in (who, how, from which address)")
+    audit.add_argument("--since", metavar="T", default=None,
+                       help="only entries from T on: ISO 8601 (UTC unless it has an offset) "
+                            "or a time ago (30m, 12h, 7d)")
+    audit.add_argument("--actor", metavar="NAME", default=None,
+                       help="only this actor: an account name, or a label such as api:alice")
+    audit.add_argument("--limit", type=_positive, default=50, metavar="N",
+                       help="at most N entries (default 50)")
+
     scenarios = sub.add_parser("scenarios", help="scenario templates")
     scenarios.add_subparsers(dest="action", required=True).add_parser("list", help="list them")
 

@@ -6,7 +6,8 @@ import msgspec
 from aiohttp import web
 
 from crisis.activation import activate_scenario
-from crisis.audit import read_audit
+from crisis.audit import parse_since, read_audit
+from crisis.errors import InvalidInput
 from crisis.heartbeat import process_counts
 from crisis.scenarios import get_scenario, load_scenarios
 from crisis.types import Role
@@ -95,10 +96,17 @@ async def status(request: web.Request) -> web.Response:
 
 
 async def audit(request: web.Request) -> web.Response:
+    """The audit trail, newest first; `since` and `actor` filter it as `crisis audit` does."""
     require(request, Role.CELL)
-    limit = min(int(request.query.get("limit", "100") or 100), 1000)
-    return json_response({"items": await read_audit(request.app[CONTEXT].redis,
-                                                    request.app[CONTEXT].keys, limit)})
+    raw_limit = request.query.get("limit", "") or "100"
+    if not raw_limit.isdigit() or int(raw_limit) < 1:
+        raise InvalidInput("limit must be a whole number from 1 to 1000")
+    since = request.query.get("since")
+    ctx = request.app[CONTEXT]
+    return json_response({"items": await read_audit(
+        ctx.redis, ctx.keys, min(int(raw_limit), 1000),
+        since=parse_since(since) if since else None,
+        actor=request.query.get("actor") or None)})
 
 
 def setup_crisis_api(app: web.Application) -> None:
@@ -120,6 +128,6 @@ def setup_crisis_api(app: web.Application) -> None:
         _transition("de-escalate"), _transition("re-escalate"), _transition("close"),
         ApiRoute("GET", "/api/status", status, "Live crises and processes", Role.OPERATOR),
         ApiRoute("GET", "/api/audit", audit, "The audit trail, newest first", Role.CELL,
-                 query=("limit",)),
+                 query=("limit", "since", "actor")),
     ):
         add_api_route(app, route)

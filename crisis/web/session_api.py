@@ -80,7 +80,8 @@ async def post_login(request: web.Request) -> web.Response:
     name, password = str(form.get("name", ""))[:64], str(form.get("password", ""))
     next_url = _safe_next(str(form.get("next", "/cell/")))
     try:
-        principal = await request.app[CONTEXT].accounts.authenticate(name, password)
+        principal = await request.app[CONTEXT].accounts.sign_in(
+            name, password, address=request.remote, how="session")
     except Unauthorized:
         return web.Response(text=login_page(lang, next_url, failed=True, name=name),
                             content_type="text/html", status=401)
@@ -101,7 +102,8 @@ async def post_logout(request: web.Request) -> web.Response:
 async def create_session(request: web.Request) -> web.Response:
     """JSON login for scripts and tests: returns the CSRF token to send on writes."""
     body = await read_body(request, LoginBody)
-    principal = await request.app[CONTEXT].accounts.authenticate(body.name, body.password)
+    principal = await request.app[CONTEXT].accounts.sign_in(
+        body.name, body.password, address=request.remote, how="api")
     response = web.Response(content_type="application/json")
     session = await _open(request, response, principal)
     response.body = msgspec.json.encode(

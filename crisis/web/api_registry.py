@@ -34,9 +34,16 @@ def add_api_route(app: web.Application, route: ApiRoute) -> None:
     app.setdefault(API_ROUTES, []).append(route)
 
 
+def _path_schema(regex: str) -> dict[str, Any]:
+    """A path variable's schema: `{action:submit|validate}` lists the only values routed."""
+    if re.fullmatch(r"[\w-]+(\|[\w-]+)+", regex):
+        return {"type": "string", "enum": regex.split("|")}
+    return {"type": "string"}
+
+
 def _operation(route: ApiRoute) -> dict[str, Any]:
-    params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-              for n in re.findall(r"{(\w+)", route.path)]
+    params = [{"name": name, "in": "path", "required": True, "schema": _path_schema(regex)}
+              for name, regex in re.findall(r"{(\w+)(?::([^}]*))?}", route.path)]
     params += [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
                for n in route.query]
     operation: dict[str, Any] = {
@@ -46,6 +53,9 @@ def _operation(route: ApiRoute) -> dict[str, Any]:
         "parameters": params,
         "responses": {
             "200": {"description": "OK", "content": {"application/json": {}}},
+            # A write that makes something new answers 201 (a crisis, a draft, a reply...).
+            **({"201": {"description": "Created", "content": {"application/json": {}}}}
+               if route.method in ("POST", "PUT") else {}),
             "4XX": {"description": "Error", "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Error"}}}},
         },

@@ -9,8 +9,6 @@ real HTTP, as a script or an attacker would send them.
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +29,6 @@ from schemathesis.specs.openapi.checks import (
 
 from channels.api import DESK
 from crisis.activation import activate_scenario
-from crisis.app import build_app
 from crisis.settings import Settings
 from crisis.types import ChannelKind, InboundMessage, Role, utcnow
 from crisis.web.app_keys import CONTEXT
@@ -39,6 +36,7 @@ from knowledge_base.article import parse_article_lines
 from knowledge_base.importing import import_articles
 from knowledge_base.store import ArticleStore
 from tests.conftest import ADMIN
+from tests.support.live_centre import live_centre
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -51,34 +49,13 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture
-def live_centre(settings: Settings, redis_url: str) -> Iterator[tuple[str, str, dict[str, str]]]:
-    """The whole web app on a free loopback port, in its own thread and event loop; yields
-    its base URL, an administrator's bearer token and the ids of things that exist."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="live-centre", daemon=True)
-    thread.start()
-
-    def call(coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=60)
-
-    async def start() -> tuple[web.AppRunner, str]:
-        app = build_app(settings, redis_url)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        token = await app[CONTEXT].accounts.create_token("fuzzer", Role.ADMIN, actor=ADMIN)
-        return runner, token
-
-    runner, token = call(start())
-    port = runner.addresses[0][1]
-    ids = call(_seed(runner.app))
-    try:
-        yield f"http://127.0.0.1:{port}", token, ids
-    finally:
-        call(runner.cleanup())
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
+def centre(settings: Settings, redis_url: str) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """A live centre with things in it; yields its base URL, an administrator's bearer
+    token and the ids of things that exist."""
+    with live_centre(settings, redis_url) as live:
+        token = live.call(live.app[CONTEXT].accounts.create_token("fuzzer", Role.ADMIN,
+                                                                  actor=ADMIN))
+        yield live.base, token, live.call(_seed(live.app))
 
 
 async def _seed(app: web.Application) -> dict[str, str]:
@@ -109,8 +86,8 @@ def _strategies(operation: Any, ids: dict[str, str]) -> list[tuple[str, int, Any
 
 
 def test_every_api_operation_survives_generated_requests(
-        live_centre: tuple[str, str, dict[str, str]]) -> None:
-    base, token, ids = live_centre
+        centre: tuple[str, str, dict[str, str]]) -> None:
+    base, token, ids = centre
     started = time.monotonic()
     schema = schemathesis.openapi.from_url(f"{base}/api/openapi.json")
     auth = {"Authorization": f"Bearer {token}"}

@@ -110,7 +110,7 @@ class ChatHub:
             try:
                 data = json.loads(raw.data)
                 assert isinstance(data, dict)
-            except (ValueError, AssertionError):
+            except (ValueError, AssertionError, RecursionError):  # "[[[[..." 4 KB deep
                 await socket.send_json({"type": "error", "message": "invalid frame"})
                 continue
             if data.get("type") == "hello":

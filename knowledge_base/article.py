@@ -147,6 +147,9 @@ def parse_article_lines(lines: Iterable[str]) -> list[Article]:
         except msgspec.DecodeError as err:
             problems.append(f"line {number}: {_describe(err)}")
             continue
+        except UnicodeEncodeError:  # a lone surrogate: text decoded with surrogateescape
+            problems.append(f"line {number}: not valid UTF-8 text")
+            continue
         key = (article.id, article.lang)
         if key in first_line:
             problems.append(f"line {number}: duplicate id '{article.id}' (first on line {first_line[key]})")

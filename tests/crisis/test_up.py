@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.polling import until_sync
+
 pytestmark = pytest.mark.slow
 
 
@@ -55,10 +57,9 @@ def get(url: str) -> tuple[int, str]:
 
 
 def wait_until(predicate, timeout: float) -> float:  # type: ignore[no-untyped-def]
+    """Seconds it took `predicate()` to hold (tests.support.polling.until_sync)."""
     started = time.monotonic()
-    while not predicate():
-        assert time.monotonic() - started < timeout, "timed out"
-        time.sleep(0.05)
+    until_sync(predicate, timeout=timeout)
     return time.monotonic() - started
 
 

@@ -15,9 +15,9 @@ from crisis.settings import Settings, load_settings
 from knowledge_base.article import parse_article_lines
 from knowledge_base.importing import import_articles
 from knowledge_base.store import ArticleStore
+from testbed.twilio import TwilioStandIn
 from tests.conftest import ADMIN, CELL
 from tests.support.polling import until
-from tests.support.twilio_standin import TwilioStandIn
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 AUTH_TOKEN = "stand-in-auth-token"

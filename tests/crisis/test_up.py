@@ -15,15 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from testbed.ports import free_port
 from tests.support.polling import until_sync
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def children_of(pid: int) -> set[int]:

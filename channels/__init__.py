@@ -29,6 +29,7 @@ from crisis.errors import InvalidTransition, NotFound
 from crisis.types import ChannelKind, Conversation, Event, Message
 
 log = logging.getLogger(__name__)
+CHAT_HUB: web.AppKey[ChatHub] = web.AppKey("channels_chat_hub", ChatHub)
 SWEEP_INTERVAL_S = 2.0
 TEND_INTERVAL_S = 10
 
@@ -79,6 +80,7 @@ def setup(app: web.Application, ctx: Context) -> None:
     """Register the channels' routes, event subscriptions and background tasks."""
     desk, hub = build_desk(ctx)
     app[DESK] = desk
+    app[CHAT_HUB] = hub
     ctx.subscribe("channels-greetings", lambda event: update_greetings(ctx, event),
                   types=GREETING_EVENTS)
 

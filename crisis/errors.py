@@ -82,3 +82,10 @@ class ChannelError(CrisisError):
     def __init__(self, message: str, *, retryable: bool) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class RequestTimeout(InvalidInput):
+    """The client took too long to send its request body; send it again, faster."""
+
+    code = "timeout"
+    http_status = 408

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import time
@@ -28,6 +29,7 @@ HTML_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-
             "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
             "object-src 'none'")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CLIENT_GONE = 499  # nginx's word for it: the client closed the connection first
 
 
 def wants_json(request: web.Request) -> bool:
@@ -67,6 +69,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status >= 400 and wants_json(request):
             code = "too_large" if exc.status == 413 else exc.reason.lower().replace(" ", "_")
             return error_response(request, exc.status, code, exc.text or exc.reason)
+        raise
+    except asyncio.CancelledError:
+        status = CLIENT_GONE  # the client went away (aiohttp cancels its handler): not ours
         raise
     except Exception:  # the process edge: log it, never show a traceback to a client
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})

@@ -20,6 +20,7 @@ from crisis.web.api_registry import ApiRoute, add_api_route
 from crisis.web.app_keys import CONTEXT
 from crisis.web.json_io import json_response, read_body
 from crisis.web.middleware import SESSION, SESSION_COOKIE, require
+from crisis.web.origin import require_same_origin
 
 
 class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -75,6 +76,7 @@ async def get_login(request: web.Request) -> web.Response:
 
 
 async def post_login(request: web.Request) -> web.Response:
+    require_same_origin(request)
     lang = pick_lang(request.query.get("lang"), request.headers.get("Accept-Language", ""))
     form = await request.post()
     name, password = str(form.get("name", ""))[:64], str(form.get("password", ""))
@@ -100,6 +102,7 @@ async def post_logout(request: web.Request) -> web.Response:
 
 async def create_session(request: web.Request) -> web.Response:
     """JSON login for scripts and tests: returns the CSRF token to send on writes."""
+    require_same_origin(request)
     body = await read_body(request, LoginBody)
     principal = await request.app[CONTEXT].accounts.authenticate(body.name, body.password)
     response = web.Response(content_type="application/json")

@@ -85,6 +85,9 @@ class Settings:
     chat_sockets_per_ip: int = 20
     chat_messages_per_ip_per_minute: int = 60
     sms_messages_per_number_per_minute: int = 10
+    login_failures_per_account: int = 10
+    login_failures_per_ip: int = 30
+    login_concurrent_hashes: int = 4
 
     @property
     def site_path(self) -> Path:
@@ -202,6 +205,9 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("CRISIS_CHAT_MESSAGES_PER_IP_PER_MINUTE", "chat_messages_per_ip_per_minute", _positive),
     ("CRISIS_SMS_MESSAGES_PER_NUMBER_PER_MINUTE", "sms_messages_per_number_per_minute",
      _positive),
+    ("CRISIS_LOGIN_FAILURES_PER_ACCOUNT", "login_failures_per_account", _positive),
+    ("CRISIS_LOGIN_FAILURES_PER_IP", "login_failures_per_ip", _positive),
+    ("CRISIS_LOGIN_CONCURRENT_HASHES", "login_concurrent_hashes", _positive),
 )
 
 

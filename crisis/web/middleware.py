@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from crisis.accounts import Session
-from crisis.errors import CrisisError, Forbidden, Unauthorized
+from crisis.errors import CrisisError, Forbidden, TryLater, Unauthorized
 from crisis.metrics import observe_request
 from crisis.types import Principal, Role
 from crisis.web.app_keys import CONTEXT
@@ -63,7 +63,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return response
     except CrisisError as err:
         status = err.http_status
-        return error_response(request, err.http_status, err.code, err.message)
+        response = error_response(request, err.http_status, err.code, err.message)
+        if isinstance(err, TryLater):
+            response.headers["Retry-After"] = str(err.retry_after_s)
+        return response
     except web.HTTPException as exc:
         status = exc.status
         if exc.status >= 400 and wants_json(request):

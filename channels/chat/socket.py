@@ -35,6 +35,7 @@ from channels.keys import ChannelKeys
 from channels.messages import say
 from channels.store import ConversationStore
 from crisis.context import Context
+from crisis.errors import RateLimited
 from crisis.types import ChannelKind, Conversation, InboundMessage, Message, utcnow
 from crisis.web.client_address import client_address
 
@@ -130,10 +131,7 @@ class ChatHub:
         address = client_address(request)
         lang = "en" if request.query.get("lang") == "en" else "fr"
         if self.per_address.get(address, 0) >= self.ctx.settings.chat_sockets_per_ip:
-            raise web.HTTPTooManyRequests(
-                text=json.dumps({"error": {"code": "too_many_sockets",
-                                           "message": say("too_many_sockets", lang)}}),
-                content_type="application/json", headers={"Retry-After": "30"})
+            raise RateLimited(say("too_many_sockets", lang), retry_after_s=30)
         self.per_address[address] = self.per_address.get(address, 0) + 1
         state = _SocketState(address=address)
         try:

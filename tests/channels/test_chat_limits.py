@@ -65,6 +65,11 @@ async def test_sockets_per_address_are_capped(client: Any) -> None:
     with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
         await client.ws_connect("/chat/ws", headers=FLOOD)
     assert refused.value.status == 429
+    answer = await client.get("/chat/ws?lang=fr", headers={**FLOOD, "Connection": "Upgrade",
+                                                           "Upgrade": "websocket"})
+    assert answer.status == 429 and answer.headers["Retry-After"] == "30"
+    assert (await answer.json())["error"]["message"].startswith(
+        "Trop de discussions ouvertes depuis votre connexion")
     other = await client.ws_connect("/chat/ws", headers=NEIGHBOUR)  # another address: fine
     await other.close()
     await sockets.pop().close()

@@ -46,7 +46,10 @@ class TwilioSms:
         sid, sender = request.form.get("MessageSid", ""), request.form.get("From", "")
         if not sid or not sender:
             raise InvalidInput("MessageSid and From are required")
-        media = int(request.form.get("NumMedia", "0") or 0)
+        try:
+            media = max(0, int(request.form.get("NumMedia", "0") or 0))
+        except ValueError:
+            raise InvalidInput("NumMedia must be a whole number") from None
         return [InboundMessage(
             channel=ChannelKind.SMS, address=normalise_address(ChannelKind.SMS, sender),
             text=request.form.get("Body", "")[:MAX_INBOUND_CHARS], provider_id=sid[:64],

@@ -3,7 +3,7 @@
     python bench/bench_reply_jobs.py [--jobs 400] [--rounds 2]
 
 The issue asks to pick RQ's worker class by measuring our jobs. Starts an embedded Redis and
-the Twilio stand-in of the tests (tests/support/twilio_standin.py, real HTTP on loopback),
+the Twilio stand-in of the tests (testbed/twilio.py, real HTTP on loopback),
 stores `--jobs` conversations each with one automatic reply waiting, then, in alternating
 rounds, enqueues one `channels.sms.jobs.send_sms_job` per reply and lets one worker process
 drain the `replies` queue in burst mode:
@@ -35,7 +35,7 @@ from rq.job import Job
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ports import free_port, wait_listening  # noqa: E402
+from testbed.ports import free_port, wait_listening  # noqa: E402
 from channels.keys import ChannelKeys  # noqa: E402
 from channels.store import ConversationStore  # noqa: E402
 from crisis.context import open_context  # noqa: E402
@@ -49,7 +49,7 @@ STANDIN = """
 import sys
 sys.path.insert(0, sys.argv[2])
 from aiohttp import web
-from tests.support.twilio_standin import TwilioStandIn
+from testbed.twilio import TwilioStandIn
 standin = TwilioStandIn()
 app = standin.app()
 async def count(request):

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from crisis.types import utcnow  # noqa: E402
 from knowledge_base.article import Article  # noqa: E402
 from static_site.model import SiteData  # noqa: E402
-from tests.static_site.conftest import make_crisis, scenario_publications  # noqa: E402
+from testbed.site_data import make_crisis, scenario_publications  # noqa: E402
 from static_site.builder import build_site_files  # noqa: E402
 from static_site.model import SiteConfig  # noqa: E402
 from static_site.pages import site_pages  # noqa: E402

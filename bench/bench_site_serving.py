@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from static_site.builder import build_site_files  # noqa: E402
 from static_site.model import SiteConfig  # noqa: E402
-from tests.static_site.conftest import demo_data  # noqa: E402
-from tests.static_site.test_nginx import LOCATIONS, free_port, nginx_config, start_nginx  # noqa: E402
+from testbed.nginx import LOCATIONS, nginx_config, start_nginx  # noqa: E402
+from testbed.ports import free_port  # noqa: E402
+from testbed.site_data import demo_data  # noqa: E402
 
 log = logging.getLogger("bench")
 

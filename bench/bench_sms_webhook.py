@@ -41,7 +41,7 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ports import free_port, wait_listening  # noqa: E402
+from testbed.ports import free_port, wait_listening  # noqa: E402
 from crisis.redis_server import EmbeddedRedis  # noqa: E402
 
 TOKEN = "bench-auth-token"

@@ -22,13 +22,15 @@ from channels.router import Router
 from channels.service_levels import capacity_of
 from channels.sms.adapter import TwilioSms
 from channels.sms.sandbox import sandbox_enabled, setup_sandbox
-from channels.sms.webhooks import sms_routes
+from channels.sms.webhooks import MAX_FORM_BYTES, sms_routes
 from channels.store import ConversationStore
 from crisis.context import Context
 from crisis.errors import InvalidTransition, NotFound
 from crisis.types import ChannelKind, Conversation, Event, EventType, Message
+from crisis.web.body import BODY_CAPS
 
 log = logging.getLogger(__name__)
+CHAT_HUB: web.AppKey[ChatHub] = web.AppKey("channels_chat_hub", ChatHub)
 SWEEP_INTERVAL_S = 2.0
 TEND_INTERVAL_S = 10
 
@@ -79,6 +81,7 @@ def setup(app: web.Application, ctx: Context) -> None:
     """Register the channels' routes, event subscriptions and background tasks."""
     desk, hub = build_desk(ctx)
     app[DESK] = desk
+    app[CHAT_HUB] = hub
     ctx.subscribe("channels-greetings", lambda event: update_greetings(ctx, event),
                   types=GREETING_EVENTS)
 
@@ -105,6 +108,7 @@ def setup(app: web.Application, ctx: Context) -> None:
                 await task
     app.cleanup_ctx.append(background)
 
+    app[BODY_CAPS]["/hooks/twilio/"] = MAX_FORM_BYTES  # Twilio forms are small: cap the stream
     if ctx.settings.twilio_enabled:
         for path, handler in sms_routes(TwilioSms(ctx.settings), desk.store, ctx.settings):
             app.router.add_post(path, handler)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import msgspec
 from aiohttp import web
 
+from channels.access import ConversationAccess
 from channels.desk import Desk
 from channels.policy import QueuePolicy, load_policy
 from channels.router import Router
 from channels.skills import Skills
 from crisis.errors import Forbidden, InvalidInput
-from crisis.types import ChannelKind, ConversationStatus, OperatorStatus, Principal, Role
+from crisis.types import (
+    ChannelKind, Conversation, ConversationStatus, OperatorStatus, Principal, Role,
+)
 from crisis.web.api_registry import ApiRoute, add_api_route
 from crisis.web.json_io import json_response, read_body
 from crisis.web.middleware import require
@@ -49,7 +52,9 @@ def _enum(value: str | None, kind: type[ConversationStatus] | type[ChannelKind],
 
 
 async def list_conversations(request: web.Request) -> web.Response:
-    require(request, Role.OPERATOR)
+    """An operator lists their own conversations and the queue's; a supervisor all of them
+    (channels/access.py)."""
+    access = ConversationAccess(require(request, Role.OPERATOR))
     query = request.query
     try:
         limit = int(query.get("limit", "50"))
@@ -62,28 +67,24 @@ async def list_conversations(request: web.Request) -> web.Response:
     channel = _enum(query.get("channel"), ChannelKind, "channel")
     items, total, next_cursor = await request.app[DESK].store.page(
         status=status, channel=ChannelKind(channel) if channel else None, limit=limit,
-        cursor=cursor)
+        cursor=cursor, visible=None if access.sees_all else access.may_list)
     return json_response({"items": items, "total": total,
                           "next": None if next_cursor is None else repr(next_cursor)})
 
 
-async def get_conversation(request: web.Request) -> web.Response:
-    require(request, Role.OPERATOR)
-    store = request.app[DESK].store
-    conversation_id = request.match_info["conversation_id"]
-    conversation = await store.get(conversation_id)
-    return json_response({**msgspec.to_builtins(conversation),
-                          "messages": await store.messages(conversation_id)})
-
-
-async def _own(request: web.Request) -> tuple[Desk, str, str]:
+async def readable_conversation(request: web.Request) -> tuple[Desk, Conversation, Principal]:
+    """The conversation of the URL, if the caller may read and act on it (channels/access.py);
+    Forbidden otherwise. The console's pages and forms use it too."""
     principal = require(request, Role.OPERATOR)
     desk = request.app[DESK]
-    conversation_id = request.match_info["conversation_id"]
-    conversation = await desk.store.get(conversation_id)
-    if conversation.operator != principal.name and not principal.role.at_least(Role.SUPERVISOR):
-        raise Forbidden("this conversation is assigned to another operator")
-    return desk, conversation_id, principal.name
+    conversation = await desk.store.get(request.match_info["conversation_id"])
+    return desk, ConversationAccess(principal).check_read(conversation), principal
+
+
+async def get_conversation(request: web.Request) -> web.Response:
+    desk, conversation, _ = await readable_conversation(request)
+    return json_response({**msgspec.to_builtins(conversation),
+                          "messages": await desk.store.messages(conversation.id)})
 
 
 async def check_reply_allowed(desk: Desk, principal: Principal, text: str,
@@ -99,20 +100,19 @@ async def check_reply_allowed(desk: Desk, principal: Principal, text: str,
 
 
 async def reply(request: web.Request) -> web.Response:
-    desk, conversation_id, name = await _own(request)
+    desk, conversation, principal = await readable_conversation(request)
     body = await read_body(request, ReplyBody)
-    principal = require(request, Role.OPERATOR)
     await check_reply_allowed(desk, principal, body.text, body.article_id)
-    message = await desk.reply(conversation_id, body.text, name, body.article_id)
+    message = await desk.reply(conversation.id, body.text, principal, body.article_id)
     if body.article_id:
-        await desk.learn_from_reply(conversation_id, body.article_id, principal)
+        await desk.learn_from_reply(conversation.id, body.article_id, principal)
     return json_response(message, status=201)
 
 
 async def close(request: web.Request) -> web.Response:
-    desk, conversation_id, name = await _own(request)
+    desk, conversation, principal = await readable_conversation(request)
     body = await read_body(request, CloseBody) if request.can_read_body else CloseBody()
-    return json_response(await desk.close(conversation_id, name, body.wrap_up))
+    return json_response(await desk.close(conversation.id, principal.name, body.wrap_up))
 
 
 async def set_my_status(request: web.Request) -> web.Response:
@@ -165,10 +165,12 @@ def setup_api(app: web.Application) -> None:
                      "update_interval_s": {"type": "integer"},
                      "skill_wait_s": {"type": "integer"}}}),
         ApiRoute("GET", "/api/conversations", list_conversations,
-                 "Conversations, newest first, paged with `next`", Role.OPERATOR,
+                 "Conversations, newest first, paged with `next` (metadata): an operator's "
+                 "own and the queued ones, every one for a supervisor", Role.OPERATOR,
                  query=("status", "channel", "limit", "cursor"), tag="contact centre"),
         ApiRoute("GET", "/api/conversations/{conversation_id}", get_conversation,
-                 "One conversation with its messages", Role.OPERATOR, tag="contact centre"),
+                 "One conversation with its messages: the caller's own (any for a supervisor)",
+                 Role.OPERATOR, tag="contact centre"),
         ApiRoute("POST", "/api/conversations/{conversation_id}/reply", reply,
                  "Reply to the citizen", Role.OPERATOR, tag="contact centre",
                  body={"type": "object", "required": ["text"], "properties": {

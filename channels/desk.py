@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
+from channels.access import ConversationAccess
 from channels.inbound import InboundPipeline
 from channels.keys import ChannelKeys
 from channels.messages import say
@@ -116,33 +117,53 @@ class Desk:
                 continue
             await self.publish_live("assigned", conversation_id, operator)
 
-    async def send(self, conversation: Conversation, text: str, *, author: str,
-                   article_id: str | None = None) -> Message:
-        """Store an outbound message, then hand it to its channel."""
+    @staticmethod
+    def _checked(text: str) -> str:
         text = text.strip()
         if not text:
             raise InvalidInput("the reply is empty")
         if len(text) > MAX_REPLY_CHARS:
             raise InvalidInput(f"the reply is too long: at most {MAX_REPLY_CHARS} characters")
-        message = await self.store.add_outbound(conversation.id, text, author, article_id)
+        return text
+
+    async def _hand_over(self, conversation: Conversation, message: Message) -> None:
+        """Give a recorded outbound message to its channel (an RQ job, the chat socket)."""
         sender = self.senders.get(conversation.channel)
         if sender is None:
             log.warning("no sender for channel", extra={"channel": conversation.channel.value})
         else:
             await sender(conversation, message)
+
+    async def send(self, conversation: Conversation, text: str, *, author: str,
+                   article_id: str | None = None) -> Message:
+        """Store an outbound message, then hand it to its channel."""
+        message = await self.store.add_outbound(conversation.id, self._checked(text), author,
+                                                article_id)
+        await self._hand_over(conversation, message)
         return message
 
-    async def reply(self, conversation_id: str, text: str, operator: str,
+    async def reply(self, conversation_id: str, text: str, principal: Principal,
                     article_id: str | None = None) -> Message:
+        """An operator's answer: check, record, then send.
+
+        The state check (a conversation that is assigned or waiting for the citizen, held by
+        the caller unless a supervisor: channels/access.py) and the recording of the message
+        are one Redis transaction; the message goes to its channel only once both succeeded.
+        So a refused reply (closed, still queued, moved to another operator meanwhile: 409 or
+        403) never reaches the citizen.
+        """
+        message = self.store.outbound_message(self._checked(text), principal.name, article_id)
         conversation = await self.store.get(conversation_id)
-        message = await self.send(conversation, text, author=operator, article_id=article_id)
-        first = {} if conversation.first_human_reply_at else {
-            "first_human_reply_at": utcnow().isoformat()}
+        first = conversation.first_human_reply_at is None
+        conversation = await self.store.checked_transition(
+            conversation_id, ConversationAction.REPLY, actor=principal.name,
+            guard=ConversationAccess(principal).check_read, outbound=message,
+            fields={"first_human_reply_at":
+                    (conversation.first_human_reply_at or utcnow()).isoformat()})
         if first:
             await self.levels.first_reply(conversation)
-        await self.store.transition(conversation_id, ConversationAction.REPLY, actor=operator,
-                                    **first)
         await self.router.accept(conversation_id)
+        await self._hand_over(conversation, message)
         return message
 
     async def learn_from_reply(self, conversation_id: str, article_id: str,

@@ -33,6 +33,9 @@
 | ch:live                          | pubsub | console updates for every web process      |
 | ch:chat:{citizen}                | pubsub | outbound chat messages to the citizen's socket |
 | ch:console:presence:{name}       | zset   | socket id -> expiry (operator presence)    |
+| ch:limit:{kind}:{subject}        | string | 60 s (inbound messages counted this minute:|
+|                                  |        | kind chat-ip: a keyed hash of the client   |
+|                                  |        | address; kind sms: the citizen id)         |
 
 The `{c:ID}` hash tag keeps one conversation's keys in one Redis Cluster slot.
 """
@@ -123,3 +126,7 @@ class ChannelKeys:
     @property
     def live(self) -> str:
         return self._k("live")
+
+    def limit(self, kind: str, subject: str) -> str:
+        """The per-minute inbound counter of one sender (channels/inbound_limits.py)."""
+        return self._k("limit", kind, subject)

@@ -56,6 +56,28 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     },
     "intent_thanks": {"fr": "Merci à vous. Prenez soin de vous.", "en": "Thank you. Take care."},
     "intent_goodbye": {"fr": "Au revoir. Prenez soin de vous.", "en": "Goodbye. Take care."},
+    "rate_limited_chat": {
+        "fr": "Beaucoup de messages sont partis de votre connexion en peu de temps. Votre "
+              "message n'est pas encore transmis : il repartira tout seul dans {seconds} s. "
+              "En cas de danger, appelez le 112.",
+        "en": "Many messages came from your connection in a short time. Your message is not "
+              "sent yet: it will go by itself in {seconds} s. If you are in danger, call 112.",
+    },
+    "rate_limited_sms": {
+        "fr": "Vous avez envoyé beaucoup de SMS en peu de temps : ceux de la prochaine minute "
+              "ne seront pas lus. Renvoyez ensuite votre question. Danger : appelez le 112.",
+        "en": "You sent many SMS in a short time: those of the next minute will not be read. "
+              "Then send your question again. Danger: call 112.",
+    },
+    "too_many_hellos": {
+        "fr": "Trop de reprises de conversation sur cette connexion. Rechargez la page.",
+        "en": "Too many conversation restarts on this connection. Reload the page.",
+    },
+    "too_many_sockets": {
+        "fr": "Trop de discussions ouvertes depuis votre connexion. Fermez-en une et "
+              "réessayez.",
+        "en": "Too many chats are open from your connection. Close one and try again.",
+    },
     "intent_empty": {
         "fr": "Nous n'avons pas compris votre message. Écrivez votre question en quelques mots.",
         "en": "We could not read your message. Write your question in a few words.",

@@ -1,8 +1,10 @@
 """The retention purge: conversations and citizens' addresses do not outlive their use.
 
 When a crisis closes, a job is scheduled CRISIS_RETENTION_DAYS later; it deletes every
-conversation closed before that cutoff with its messages, and the address of every citizen
-left without a conversation. Opt-outs (STOP) are kept: they hold only the keyed hash.
+conversation closed before that cutoff with its messages, the address of every citizen
+left without a conversation, and the copies of citizens' words the knowledge base keeps
+(unanswered questions, pending phrasings learnt from replies: knowledge_base/retention.py).
+Opt-outs (STOP) are kept: they hold only the keyed hash.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from crisis.jobs import worker_settings
 from crisis.keys import Keys
 from crisis.redis_client import async_redis
 from crisis.types import utcnow
+from knowledge_base.retention import purge_citizen_text
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -27,6 +30,8 @@ BATCH = 500
 class PurgeReport:
     conversations: int
     citizens: int
+    unanswered_questions: int = 0
+    learnt_phrasings: int = 0
 
 
 async def purge_closed(redis: aioredis.Redis, keys: ChannelKeys, before: dt.datetime) -> PurgeReport:
@@ -54,13 +59,22 @@ async def purge_closed(redis: aioredis.Redis, keys: ChannelKeys, before: dt.date
                 citizens += 1
 
 
+async def purge(redis: aioredis.Redis, keys: Keys, before: dt.datetime) -> PurgeReport:
+    """Everything the retention covers: conversations, addresses, and citizens' words in the
+    knowledge base, with one cutoff."""
+    report = await purge_closed(redis, ChannelKeys(keys), before)
+    words = await purge_citizen_text(redis, keys, before)
+    return dataclasses.replace(report, unanswered_questions=words.unanswered,
+                               learnt_phrasings=words.learnt_phrasings)
+
+
 async def purge_job(retention_days: int) -> dict[str, int]:
     """RQ job scheduled at a crisis's closing."""
     settings, url = worker_settings()
     client = async_redis(url)
     try:
-        report = await purge_closed(client, ChannelKeys(Keys(settings.redis_prefix)),
-                                    utcnow() - dt.timedelta(days=retention_days))
+        report = await purge(client, Keys(settings.redis_prefix),
+                             utcnow() - dt.timedelta(days=retention_days))
     finally:
         await client.aclose()
     log.info("retention purge", extra=dataclasses.asdict(report))

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import secrets
+from collections.abc import Callable
 from typing import Any, cast
 
 import msgspec
@@ -33,6 +34,7 @@ from crisis.types import (
 SEEN_TTL_S = 7 * 24 * 3600
 LOOKBACK = 10  # messages read from the end before reading a whole conversation
 DEFAULT_WINDOW_S = 24 * 3600
+SCAN_BUDGET = 5000  # conversations read at most per listing request (see page)
 
 RECEIVE_LUA = """
 -- KEYS: seen, address, citizen, events ; ARGV: root, ttl, new id, window, now, message,
@@ -196,11 +198,16 @@ class ConversationStore:
             raise NotFound("the citizen's address was purged")
         return str(raw)
 
+    @staticmethod
+    def outbound_message(text: str, author: str, article_id: str | None = None) -> Message:
+        """A new outbound message, not yet recorded (add_outbound or transition record it)."""
+        return Message(id=new_id("m"), direction=Direction.OUTBOUND, text=text, at=utcnow(),
+                       author=author, status=DeliveryStatus.QUEUED, article_id=article_id)
+
     async def add_outbound(self, conversation_id: str, text: str, author: str,
                            article_id: str | None = None) -> Message:
         """Append an outbound message and remember its index (see set_delivery)."""
-        message = Message(id=new_id("m"), direction=Direction.OUTBOUND, text=text, at=utcnow(),
-                          author=author, status=DeliveryStatus.QUEUED, article_id=article_id)
+        message = self.outbound_message(text, author, article_id)
         await self._add_outbound(
             keys=[self.k.messages(conversation_id), self.k.outbound_index(conversation_id)],
             args=[msgspec.json.encode(message), message.id])
@@ -251,13 +258,30 @@ class ConversationStore:
     async def transition(self, conversation_id: str, action: ConversationAction, *,
                          actor: str, **fields: str) -> Conversation:
         """Move a conversation through its lifecycle (optimistic transaction) with an event."""
+        return await self.checked_transition(conversation_id, action, actor=actor, fields=fields)
+
+    async def checked_transition(
+        self, conversation_id: str, action: ConversationAction, *, actor: str,
+        fields: dict[str, str], guard: Callable[[Conversation], object] | None = None,
+        outbound: Message | None = None,
+    ) -> Conversation:
+        """`transition` writing `fields`, where `guard` sees the conversation as it is inside
+        the transaction and may raise to refuse (nothing is written), and `outbound` is a
+        message appended in the same transaction: recorded if and only if the transition was
+        allowed (InvalidTransition otherwise) and the guard let it through."""
         key = self.k.conversation(conversation_id)
 
         async def step(pipe: aioredis.client.Pipeline) -> Conversation:
             before = decode_conversation(cast(dict[str, str], await pipe.hgetall(key)))
             status = next_conversation_status(before.status, action)
+            if guard is not None:
+                guard(before)
             now = utcnow()
             pipe.multi()  # type: ignore[no-untyped-call]
+            if outbound is not None:
+                await self._add_outbound(
+                    keys=[self.k.messages(conversation_id), self.k.outbound_index(conversation_id)],
+                    args=[msgspec.json.encode(outbound), outbound.id], client=pipe)
             mapping = {"status": status.value, "updated_at": str(now.timestamp()), **fields}
             pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
             pipe.zadd(self.k.conversations, {conversation_id: now.timestamp()})
@@ -273,31 +297,45 @@ class ConversationStore:
         return await watched_update(self.redis, key, step)
 
     async def page(self, *, status: str | None, channel: ChannelKind | None, limit: int,
-                   cursor: float | None) -> tuple[list[Conversation], int, float | None]:
-        """Newest first; `cursor` is the last change time of the previous page's last item."""
+                   cursor: float | None, visible: Callable[[Conversation], bool] | None = None,
+                   scan_budget: int = SCAN_BUDGET,
+                   ) -> tuple[list[Conversation], int, float | None]:
+        """Newest first; `cursor` is the last change time of the previous page's last item.
+
+        `visible` leaves out what the caller may not see (channels/access.py). At most
+        `scan_budget` conversations are read per call, whatever the filters leave: a page
+        may then hold fewer than `limit` items and still have a next cursor (the place the
+        scan stopped), so a narrow filter over a long history costs bounded work per request.
+        """
         key = self.k.by_status(status) if status else self.k.conversations
         total = int(await self.redis.zcard(key))
         upper: float | str = f"({cursor}" if cursor is not None else "+inf"
         found: list[Conversation] = []
         last_score: float | None = None
-        while len(found) < limit:
+        scanned = 0
+        while len(found) < limit and scanned < scan_budget:
             batch = cast(list[tuple[str, float]], await self.redis.zrevrangebyscore(
-                key, upper, "-inf", start=0, num=limit * 2, withscores=True))
+                key, upper, "-inf", start=0, num=min(limit * 2, scan_budget - scanned),
+                withscores=True))
             if not batch:
-                break
+                return found, total, None
             async with self.redis.pipeline(transaction=False) as pipe:
                 for member, _score in batch:
                     pipe.hgetall(self.k.conversation(str(member)))
                 rows = await pipe.execute()
             for (member, score), fields in zip(batch, rows):
                 upper = f"({score}"
+                scanned += 1
+                last_score = float(score)
                 if not fields:
                     continue  # purged between the two reads
                 conversation = decode_conversation(fields)
-                if channel is None or conversation.channel is channel:
+                if (channel is None or conversation.channel is channel) and \
+                        (visible is None or visible(conversation)):
                     found.append(conversation)
-                    last_score = float(score)
                     if len(found) == limit:
                         break
-        more = len(found) == limit and last_score is not None
+        # Stopped on a full page or on the budget: more may follow from where the scan stopped.
+        more = 0 if last_score is None else \
+            await self.redis.zcount(key, "-inf", f"({last_score}")
         return found, total, last_score if more else None

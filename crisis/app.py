@@ -27,6 +27,7 @@ from crisis.settings import Settings
 from crisis.types import Event
 from crisis.web.api_registry import openapi_document
 from crisis.web.app_keys import CONTEXT
+from crisis.web.body import BODY_CAPS, body_middleware
 from crisis.web.crisis_api import setup_crisis_api
 from crisis.web.health import setup_health
 from crisis.web.middleware import auth_middleware, error_middleware, security_headers
@@ -97,9 +98,10 @@ def build_app(settings: Settings, redis_url: str, *, consume_events: bool = True
     process runs the event consumers. `crisis worker --events` builds the same app with
     `heartbeat_kind="events"` and starts it without opening a port."""
     ctx = open_context(settings, redis_url)
-    app = web.Application(middlewares=[error_middleware, auth_middleware],
+    app = web.Application(middlewares=[error_middleware, body_middleware, auth_middleware],
                           client_max_size=settings.max_body_bytes)
     app[CONTEXT] = ctx
+    app[BODY_CAPS] = {}  # path prefix -> smaller body cap, set by the packages
     app[CONSUME_EVENTS] = consume_events
     app[HEARTBEAT_KIND] = heartbeat_kind
     app.on_response_prepare.append(security_headers)

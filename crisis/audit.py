@@ -14,8 +14,8 @@ from crisis.keys import Keys
 from crisis.types import AuditEntry, Principal, utcnow
 
 AUDIT_MAXLEN = 1_000_000
-SIGN_IN = "signin"
-SIGN_IN_FAILED = "signin.failed"
+SIGN_IN = "login"
+SIGN_IN_FAILED = "login.failed"
 # How someone signed in: the HTML sign-in page, or POST /api/session (scripts, the UIs).
 SIGN_IN_WAYS = ("session", "api")
 _PAGE = 500

@@ -82,3 +82,35 @@ class ChannelError(CrisisError):
     def __init__(self, message: str, *, retryable: bool) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class RequestTimeout(InvalidInput):
+    """The client took too long to send its request body; send it again, faster."""
+
+    code = "timeout"
+    http_status = 408
+
+
+class TryLater(CrisisError):
+    """Refused for now: try again after `retry_after_s` seconds (sent as Retry-After)."""
+
+    code = "try_later"
+    http_status = 503
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class RateLimited(TryLater):
+    """Too many attempts from this caller in a short time."""
+
+    code = "rate_limited"
+    http_status = 429
+
+
+class Busy(TryLater):
+    """The server is at its bound for this kind of work; another try will likely succeed."""
+
+    code = "busy"
+    http_status = 503

@@ -18,6 +18,7 @@
 | events                          | stream | crisis.events   | trimmed to ~100,000 entries           |
 | audit                           | stream | crisis.audit    | trimmed to ~1,000,000 entries         |
 | heartbeats:{kind}               | zset   | crisis.heartbeat| process -> expiry (now + 15 s), every 5 s; kind web, worker or events |
+| login-failures:{kind}:{digest}  | string | crisis.web.login_guard | 15 min from the first failure (failed logins per account or per client address; keyed hash) |
 | kb:...                          | *      | knowledge_base  | see knowledge_base/keys                |
 
 Keys of one conversation will share a `{hash tag}` so a Redis Cluster keeps them in one slot.
@@ -89,6 +90,10 @@ class Keys:
 
     def heartbeats(self, kind: str) -> str:
         return f"{self.prefix}heartbeats:{kind}"
+
+    def login_failures(self, kind: str, digest: str) -> str:
+        """Failed logins of one account or one client address (`kind`), counted in a window."""
+        return f"{self.prefix}login-failures:{kind}:{digest}"
 
     def scoped(self, owner: str, *parts: str) -> str:
         """A key owned by an edge package (`owner` is its name), e.g. kb:article:x."""

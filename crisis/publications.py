@@ -24,7 +24,8 @@ from crisis.lifecycle import PublicationAction, next_publication_status
 from crisis.publication_file import PublicationDraft, check_slug
 from crisis.transactions import watched_update
 from crisis.types import (
-    Crisis, EventType, Principal, Publication, PublicationStatus, Role, Scenario, utcnow,
+    Crisis, CrisisState, EventType, Principal, Publication, PublicationStatus, Role, Scenario,
+    utcnow,
 )
 
 _ROLE_FOR = {
@@ -80,8 +81,16 @@ class Publications:
         """Create a publication, or a new draft version of an existing one."""
         require_role(actor, Role.SUPERVISOR, "draft publications")
         areas = parse_areas(list(draft.areas)) if draft.areas else ()
-        if draft.crisis_id and not await self.redis.exists(self.keys.crisis(draft.crisis_id)):
-            raise InvalidInput(f"the front matter names crisis {draft.crisis_id!r}, which does not exist")
+        if draft.crisis_id:
+            raw = await self.redis.get(self.keys.crisis(draft.crisis_id))
+            if raw is None:
+                raise InvalidInput(
+                    f"the front matter names crisis {draft.crisis_id!r}, which does not exist")
+            # A closed crisis's texts are archived: a new one would be shown as no longer in
+            # force the moment it is published.
+            if msgspec.json.decode(raw, type=Crisis).state is CrisisState.CLOSED:
+                raise InvalidInput(f"crisis {draft.crisis_id!r} is closed: its publications are "
+                                   "archived; name a live crisis or none")
         now = utcnow()
 
         def change(before: Publication | None) -> Publication:

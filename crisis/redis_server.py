@@ -19,6 +19,7 @@ from pathlib import Path
 
 import redis
 
+from crisis.data_dir import private_dir
 from crisis.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class EmbeddedRedis:
 
     def start(self) -> None:
         """Start redis-server and wait until it answers PING; recover a stale previous run."""
-        self.redis_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.redis_dir)  # the AOF holds every conversation: 0700, files 0600
         self._recover_previous_run()
         command = [
             str(redis_server_binary()),
@@ -80,7 +81,9 @@ class EmbeddedRedis:
         ]
         # Its own session: a Ctrl-C in the terminal must not kill Redis before the web
         # and worker processes have finished with it; the supervisor stops it last.
-        self.process = subprocess.Popen(command, start_new_session=True, stdin=subprocess.DEVNULL)
+        # umask 077: the AOF, its rewrites and the log are created 0600 by redis-server.
+        self.process = subprocess.Popen(command, start_new_session=True, stdin=subprocess.DEVNULL,
+                                        umask=0o077)
         self._wait_ready()
         log.debug("embedded redis ready", extra={"socket": str(self.socket_path)})
 

@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
+from crisis.data_dir import prepare_data_dir
 from crisis.settings import Settings
 
 
@@ -15,8 +16,10 @@ def resolve_secret_key(settings: Settings) -> bytes:
         return settings.secret_key.reveal().encode()
     path = settings.data_dir / "secret_key"
     if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        prepare_data_dir(settings)
         _write_private(path, secrets.token_urlsafe(48))
+    elif path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)  # an older install's key, readable by others: close it
     return path.read_text(encoding="ascii").strip().encode()
 
 

@@ -7,6 +7,7 @@ reports every problem at once, each naming its variable. Nothing else reads the 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -79,6 +80,15 @@ class Settings:
     metrics_dir: Path | None = None
     metrics_token: Secret | None = None
     retention_days: int = 30
+    # Security limits (docs/security.md): addresses whose X-Forwarded-For is believed.
+    trusted_proxies: frozenset[str] = frozenset()
+    body_timeout_s: int = 30
+    chat_sockets_per_ip: int = 20
+    chat_messages_per_ip_per_minute: int = 60
+    sms_messages_per_number_per_minute: int = 10
+    login_failures_per_account: int = 10
+    login_failures_per_ip: int = 30
+    login_concurrent_hashes: int = 4
 
     @property
     def site_path(self) -> Path:
@@ -149,6 +159,15 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
+def _addresses(value: str) -> frozenset[str]:
+    found = set()
+    for part in value.split(","):
+        part = part.strip()
+        if part:
+            found.add(str(ipaddress.ip_address(part)))  # ValueError names a bad one
+    return frozenset(found)
+
+
 def _prefix(value: str) -> str:
     if not value or any(c.isspace() for c in value):
         raise ValueError("must be a non-empty word without spaces, e.g. crisis:")
@@ -182,6 +201,15 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("PROMETHEUS_MULTIPROC_DIR", "metrics_dir", Path),
     ("CRISIS_METRICS_TOKEN", "metrics_token", Secret),
     ("CRISIS_RETENTION_DAYS", "retention_days", _positive),
+    ("CRISIS_TRUSTED_PROXIES", "trusted_proxies", _addresses),
+    ("CRISIS_BODY_TIMEOUT_S", "body_timeout_s", _positive),
+    ("CRISIS_CHAT_SOCKETS_PER_IP", "chat_sockets_per_ip", _positive),
+    ("CRISIS_CHAT_MESSAGES_PER_IP_PER_MINUTE", "chat_messages_per_ip_per_minute", _positive),
+    ("CRISIS_SMS_MESSAGES_PER_NUMBER_PER_MINUTE", "sms_messages_per_number_per_minute",
+     _positive),
+    ("CRISIS_LOGIN_FAILURES_PER_ACCOUNT", "login_failures_per_account", _positive),
+    ("CRISIS_LOGIN_FAILURES_PER_IP", "login_failures_per_ip", _positive),
+    ("CRISIS_LOGIN_CONCURRENT_HASHES", "login_concurrent_hashes", _positive),
 )
 
 

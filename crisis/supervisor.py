@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 
+from crisis.data_dir import private_dir
+
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 8.0
@@ -53,7 +55,7 @@ class Supervisor:
     def start(self) -> None:
         # Samples of a previous run would be summed with ours: start from a clean directory.
         shutil.rmtree(self.metrics_dir, ignore_errors=True)
-        self.metrics_dir.mkdir(parents=True)
+        private_dir(self.metrics_dir)
         for child in self.children:
             self._spawn(child)
 

@@ -47,7 +47,7 @@ def _known_phrasings(version: ArticleVersion) -> set[str]:
     return {fold(version.article.question), *(fold(a) for a in version.article.alternates)}
 
 
-def _phrasing_field(article_id: str, text: str) -> str:
+def phrasing_field(article_id: str, text: str) -> str:
     """The dedupe index's field: article ids are slugs, so the separator never occurs in one."""
     return f"{article_id}\x1f{fold(text)}"
 
@@ -112,7 +112,7 @@ async def propose_alternate(store: ArticleStore, article_id: str, text: str, *, 
     version = await store.get(article_id)
     if fold(text) in _known_phrasings(version):
         return None
-    field = _phrasing_field(article_id, text)
+    field = phrasing_field(article_id, text)
     if await _count_repeat(store, field):
         return None
     number = await store.redis.incr(store.keys.alternate_seq)
@@ -164,7 +164,7 @@ def _queue_forget(pipe: aioredis.client.Pipeline, store: ArticleStore,
     ids = [p.id for p in proposals]
     pipe.hdel(store.keys.alternates, *ids)
     pipe.hdel(store.keys.alternate_index("count"), *ids)
-    pipe.hdel(store.keys.alternate_index("phrasing"), *(_phrasing_field(p.article_id, p.text) for p in proposals))
+    pipe.hdel(store.keys.alternate_index("phrasing"), *(phrasing_field(p.article_id, p.text) for p in proposals))
 
 
 async def _add_to_article(store: ArticleStore, article_id: str, proposals: list[AlternateProposal],

@@ -9,11 +9,11 @@
 | kb:generation                   | string | knowledge_base.store      | forever (bumped when the live set or synonyms change; indexes poll it) |
 | kb:synonyms                     | hash   | knowledge_base.tuning     | forever (the cell's edits over the defaults; "" deletes one) |
 | kb:thresholds                   | hash   | knowledge_base.tuning     | forever (channel -> auto-answer threshold)     |
-| kb:alternates                   | hash   | knowledge_base.alternates | until validated or rejected (id -> JSON of a proposal) |
+| kb:alternates                   | hash   | knowledge_base.alternates | until validated or rejected; one learnt from a reply (a citizen's words) also goes with the retention purge (id -> JSON of a proposal) |
 | kb:alternate-seq                | string | knowledge_base.alternates | forever (counter for proposal ids)             |
 | kb:alternates:phrasing          | hash   | knowledge_base.alternates | as kb:alternates ("<article id>\x1f<folded text>" -> proposal id: the O(1) dedupe) |
 | kb:alternates:count             | hash   | knowledge_base.alternates | as kb:alternates (proposal id -> times proposed) |
-| kb:unanswered                   | hash   | knowledge_base.learning   | until covered by an article (normalised question -> JSON), at most 20,000 fields |
+| kb:unanswered                   | hash   | knowledge_base.learning   | until covered by an article, dismissed, or the retention purge (last asked before its cutoff; normalised question -> JSON), at most 20,000 fields |
 | kb:answers:auto                 | zset   | knowledge_base.learning   | forever (article id -> automatic answers given) |
 | kb:answers:operator             | zset   | knowledge_base.learning   | forever (article id -> times inserted by an operator) |
 """

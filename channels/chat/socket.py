@@ -6,29 +6,38 @@ Protocol (JSON frames):
   client: {"type": "message", "id": client-chosen id, "text": str}
   server: {"type": "ack", "id": ...}  and  {"type": "message", "id", "text", "author", "at"}
 A client resends unacknowledged messages with the same id after a reconnect; the store drops
-the duplicates. One Redis pattern subscription per process feeds every local socket.
+the duplicates.
+Limits (docs/security.md): at most MAX_HELLOS hellos per socket (then an error with code
+"too_many_hellos" and the socket closes), CRISIS_CHAT_SOCKETS_PER_IP open sockets per client
+address in a process (429 before the upgrade), CRISIS_CHAT_MESSAGES_PER_IP_PER_MINUTE messages
+per address across processes: over it, {"type": "error", "code": "rate_limited", "id",
+"retry_after": seconds, "message"} and no ack, so the client keeps the message for later. One Redis pattern subscription per process feeds every local socket.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import hmac
 import json
 import logging
 import secrets
 import time
-from collections import defaultdict
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from channels.addresses import citizen_id
+from channels.inbound_limits import InboundLimits
 from channels.keys import ChannelKeys
+from channels.messages import say
 from channels.store import ConversationStore
 from crisis.context import Context
+from crisis.errors import RateLimited
 from crisis.types import ChannelKind, Conversation, InboundMessage, Message, utcnow
+from crisis.web.client_address import client_address
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +45,7 @@ MAX_TEXT = 1000
 MAX_FRAME = 4096
 RATE_PER_S = 2.0  # sustained messages per second per socket
 BURST = 5
+MAX_HELLOS = 3  # a page says hello once per socket; a few more leave room for a retry
 
 
 def issue_token(secret: bytes) -> str:
@@ -49,6 +59,17 @@ def valid_token(secret: bytes, token: object) -> bool:
     raw, signature = token.split(".")
     expected = hmac.new(secret, raw.encode(), hashlib.sha256).hexdigest()[:16]
     return hmac.compare_digest(signature, expected)
+
+
+@dataclasses.dataclass
+class _SocketState:
+    """What one socket has said so far."""
+
+    address: str
+    citizen: str = ""
+    token: str = ""
+    lang: str = "fr"
+    hellos: int = 0
 
 
 def frame(message: Message) -> dict[str, Any]:
@@ -68,7 +89,22 @@ class ChatHub:
         self.ctx = ctx
         self.k = keys
         self.store = store
-        self.sockets: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
+        # citizen -> this process's sockets for them; a socket is under one citizen at most
+        # and leaves when it closes, so the table is bounded by the open sockets.
+        self.sockets: dict[str, set[web.WebSocketResponse]] = {}
+        # client address -> open sockets from it in this process (CRISIS_CHAT_SOCKETS_PER_IP).
+        self.per_address: dict[str, int] = {}
+        self.limits = InboundLimits(ctx, keys)
+
+    def _register(self, citizen: str, socket: web.WebSocketResponse) -> None:
+        self.sockets.setdefault(citizen, set()).add(socket)
+
+    def _unregister(self, citizen: str, socket: web.WebSocketResponse) -> None:
+        sockets = self.sockets.get(citizen)
+        if sockets is not None:
+            sockets.discard(socket)
+            if not sockets:
+                del self.sockets[citizen]
 
     def channel(self, citizen: str) -> str:
         return self.k.root + "chat:" + citizen
@@ -92,17 +128,26 @@ class ChatHub:
             await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
-        socket = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME)
-        await socket.prepare(request)
-        citizen = ""
+        address = client_address(request)
+        lang = "en" if request.query.get("lang") == "en" else "fr"
+        if self.per_address.get(address, 0) >= self.ctx.settings.chat_sockets_per_ip:
+            raise RateLimited(say("too_many_sockets", lang), retry_after_s=30)
+        self.per_address[address] = self.per_address.get(address, 0) + 1
+        state = _SocketState(address=address)
         try:
-            citizen = await self._converse(socket)
+            socket = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME)
+            await socket.prepare(request)
+            try:
+                await self._converse(socket, state)
+            finally:
+                self._unregister(state.citizen, socket)
         finally:
-            self.sockets.get(citizen, set()).discard(socket)
+            left = self.per_address.pop(address) - 1
+            if left:
+                self.per_address[address] = left
         return socket
 
-    async def _converse(self, socket: web.WebSocketResponse) -> str:
-        citizen, token, lang = "", "", "fr"
+    async def _converse(self, socket: web.WebSocketResponse, state: _SocketState) -> None:
         tokens, last = float(BURST), time.monotonic()
         async for raw in socket:
             if raw.type is not WSMsgType.TEXT:
@@ -114,14 +159,15 @@ class ChatHub:
                 await socket.send_json({"type": "error", "message": "invalid frame"})
                 continue
             if data.get("type") == "hello":
-                token = data["token"] if valid_token(self.ctx.secret, data.get("token")) \
-                    else issue_token(self.ctx.secret)
-                lang = "en" if data.get("lang") == "en" else "fr"
-                citizen = citizen_id(self.ctx.secret, token)
-                self.sockets[citizen].add(socket)
-                await socket.send_json({"type": "welcome", "token": token})
-                await self._replay(socket, citizen, data.get("since"))
-            elif data.get("type") == "message" and token:
+                state.hellos += 1
+                if state.hellos > MAX_HELLOS:
+                    # A page says hello once per socket; more is someone minting citizens.
+                    await socket.send_json({"type": "error", "code": "too_many_hellos",
+                                            "message": say("too_many_hellos", state.lang)})
+                    await socket.close()
+                    break
+                await self._hello(socket, state, data)
+            elif data.get("type") == "message" and state.token:
                 now = time.monotonic()
                 tokens = min(BURST, tokens + (now - last) * RATE_PER_S)
                 last = now
@@ -129,10 +175,22 @@ class ChatHub:
                     await socket.send_json({"type": "error", "message": "slow down"})
                     continue
                 tokens -= 1
-                await self._receive(socket, token, lang, data)
-        return citizen
+                await self._receive(socket, state, data)
 
-    async def _receive(self, socket: web.WebSocketResponse, token: str, lang: str,
+    async def _hello(self, socket: web.WebSocketResponse, state: _SocketState,
+                     data: dict[str, Any]) -> None:
+        token = data["token"] if valid_token(self.ctx.secret, data.get("token")) \
+            else issue_token(self.ctx.secret)
+        citizen = citizen_id(self.ctx.secret, token)
+        if state.citizen and state.citizen != citizen:
+            self._unregister(state.citizen, socket)  # one citizen per socket
+        state.token, state.citizen = token, citizen
+        state.lang = "en" if data.get("lang") == "en" else "fr"
+        self._register(citizen, socket)
+        await socket.send_json({"type": "welcome", "token": token})
+        await self._replay(socket, citizen, data.get("since"))
+
+    async def _receive(self, socket: web.WebSocketResponse, state: _SocketState,
                        data: dict[str, Any]) -> None:
         client_id, text = str(data.get("id", ""))[:64], str(data.get("text", "")).strip()
         if not client_id or not text:
@@ -142,9 +200,18 @@ class ChatHub:
             await socket.send_json({"type": "error",
                                     "message": f"message too long (max {MAX_TEXT})"})
             return
+        verdict = await self.limits.chat_message(state.address)
+        if not verdict.allowed:
+            # Not acknowledged: the widget keeps the message and sends it again after.
+            await socket.send_json({
+                "type": "error", "code": "rate_limited", "id": client_id,
+                "retry_after": verdict.retry_after_s,
+                "message": say("rate_limited_chat", state.lang).format(
+                    seconds=verdict.retry_after_s)})
+            return
         await self.store.receive(InboundMessage(
-            channel=ChannelKind.CHAT, address=token, text=text, provider_id=client_id,
-            received_at=utcnow(), lang=lang))
+            channel=ChannelKind.CHAT, address=state.token, text=text, provider_id=client_id,
+            received_at=utcnow(), lang=state.lang))
         await socket.send_json({"type": "ack", "id": client_id})
 
     async def _replay(self, socket: web.WebSocketResponse, citizen: str, since: object) -> None:

@@ -8,11 +8,10 @@ from typing import Any
 
 from aiohttp import web
 
-from channels.api import DESK, check_reply_allowed
+from channels.api import DESK, check_reply_allowed, readable_conversation
 from channels.console.messages import CANNED, TOPICS, WRAP_UPS
 from channels.console.pages import back
 from channels.console.transfer import SKILL_TARGETS, move_to_operator, move_to_skill
-from channels.console.views import visible_conversation
 from channels.router import skill_of
 from channels.skills import Skills
 from crisis.errors import InvalidInput, InvalidTransition
@@ -60,7 +59,7 @@ def _skills(form: Any, keep: Skills) -> Skills:
 
 
 async def reply(request: web.Request) -> web.Response:
-    desk, conversation, principal = await visible_conversation(request)
+    desk, conversation, principal = await readable_conversation(request)
     form = await _form(request)
     if conversation.status not in ANSWERABLE:
         raise InvalidTransition("open the conversation from your list before answering")
@@ -69,14 +68,14 @@ async def reply(request: web.Request) -> web.Response:
     canned = {entry[lang].strip() for entry in CANNED.values() for lang in entry}
     if not (principal.restricted and text.strip() in canned):
         await check_reply_allowed(desk, principal, text, article_id)
-    await desk.reply(conversation.id, text, principal.name, article_id)
+    await desk.reply(conversation.id, text, principal, article_id)
     if article_id:
         await desk.learn_from_reply(conversation.id, article_id, principal)
     raise back(request, f"/console/c/{conversation.id}")
 
 
 async def set_tags(request: web.Request) -> web.Response:
-    desk, conversation, _ = await visible_conversation(request)
+    desk, conversation, _ = await readable_conversation(request)
     form = await _form(request)
     tags = [t.strip()[:30] for t in form.get("tags", "").split(",") if t.strip()][:MAX_TAGS]
     topic = form.get("topic", "")
@@ -95,7 +94,7 @@ async def set_tags(request: web.Request) -> web.Response:
 async def transfer(request: web.Request) -> web.Response:
     """To another available operator, to the head of a skill's queue (with a note for the
     next operator), or back to the head of the queue."""
-    desk, conversation, principal = await visible_conversation(request)
+    desk, conversation, principal = await readable_conversation(request)
     form = await _form(request)
     target = form.get("target", "")
     if target in SKILL_TARGETS:
@@ -112,7 +111,7 @@ async def transfer(request: web.Request) -> web.Response:
 
 
 async def close(request: web.Request) -> web.Response:
-    desk, conversation, principal = await visible_conversation(request)
+    desk, conversation, principal = await readable_conversation(request)
     wrap_up = (await _form(request)).get("wrap_up", "")
     if wrap_up not in WRAP_UPS:
         raise InvalidInput("choose a wrap-up code")

@@ -6,15 +6,14 @@ from typing import Any, cast
 
 from aiohttp import web
 
-from channels.api import DESK
+from channels.api import DESK, readable_conversation
 from channels.console import board
 from channels.console.live import HUB
 from channels.console.messages import CANNED, TOPICS, WRAP_UPS, t
 from channels.console.pages import lang_of, page, render
 from channels.console.transfer import transfer_note
 from channels.desk import Desk
-from crisis.errors import Forbidden
-from crisis.types import Conversation, OperatorStatus, Principal, Role
+from crisis.types import OperatorStatus, Principal, Role
 from crisis.web.app_keys import CONTEXT
 from crisis.web.middleware import require
 
@@ -39,18 +38,8 @@ async def panel(request: web.Request) -> web.Response:
     return web.Response(text=html, content_type="text/html")
 
 
-async def visible_conversation(request: web.Request) -> tuple[Desk, Conversation, Principal]:
-    """The conversation of the URL, if it is the caller's (or the caller supervises)."""
-    principal = require(request, Role.OPERATOR)
-    desk = request.app[DESK]
-    conversation = await desk.store.get(request.match_info["conversation_id"])
-    if conversation.operator != principal.name and not principal.role.at_least(Role.SUPERVISOR):
-        raise Forbidden("this conversation is assigned to another operator")
-    return desk, conversation, principal
-
-
 async def conversation_page(request: web.Request) -> web.Response:
-    desk, conversation, principal = await visible_conversation(request)
+    desk, conversation, principal = await readable_conversation(request)
     if conversation.operator == principal.name:
         await desk.router.accept(conversation.id)  # opening an offer accepts it
     messages = await desk.store.messages(conversation.id)
@@ -83,7 +72,7 @@ def _draft(request: web.Request, suggestions: list[board.SuggestionView], citize
 
 async def history(request: web.Request) -> web.Response:
     """The messages of a conversation, fetched again by the page's script on each event."""
-    desk, conversation, _ = await visible_conversation(request)
+    desk, conversation, _ = await readable_conversation(request)
     html = render(request, "_history.html", c=conversation,
                   messages=await desk.store.messages(conversation.id))
     return web.Response(text=html, content_type="text/html")

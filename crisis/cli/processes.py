@@ -29,6 +29,7 @@ from crisis.app import build_app
 from crisis.web.app_keys import CONTEXT
 from crisis.cli.core_commands import say
 from crisis.cli.runtime import acting_principal, command_context, redis_url_for
+from crisis.data_dir import prepare_data_dir
 from crisis.demo import DEMO_SCENARIO, ensure_demo, sandbox_twilio_env
 from crisis.heartbeat import process_name, start_beating_thread
 from crisis.jobs import CentreWorker, bind_worker_settings, queues
@@ -181,7 +182,7 @@ def seconds_since_start() -> float:
 
 
 def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(settings)
     base = f"http://{settings.host}:{settings.port}"
     if args.demo and not settings.twilio_enabled:
         env = {**env, **sandbox_twilio_env(settings.base_url)}

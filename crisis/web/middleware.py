@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import time
@@ -10,7 +11,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from crisis.accounts import Session
-from crisis.errors import CrisisError, Forbidden, Unauthorized
+from crisis.errors import CrisisError, Forbidden, TryLater, Unauthorized
 from crisis.metrics import observe_request
 from crisis.types import Principal, Role
 from crisis.web.app_keys import CONTEXT
@@ -28,6 +29,7 @@ HTML_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-
             "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
             "object-src 'none'")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CLIENT_GONE = 499  # nginx's word for it: the client closed the connection first
 
 
 def wants_json(request: web.Request) -> bool:
@@ -61,12 +63,18 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return response
     except CrisisError as err:
         status = err.http_status
-        return error_response(request, err.http_status, err.code, err.message)
+        response = error_response(request, err.http_status, err.code, err.message)
+        if isinstance(err, TryLater):
+            response.headers["Retry-After"] = str(err.retry_after_s)
+        return response
     except web.HTTPException as exc:
         status = exc.status
         if exc.status >= 400 and wants_json(request):
             code = "too_large" if exc.status == 413 else exc.reason.lower().replace(" ", "_")
             return error_response(request, exc.status, code, exc.text or exc.reason)
+        raise
+    except asyncio.CancelledError:
+        status = CLIENT_GONE  # the client went away (aiohttp cancels its handler): not ours
         raise
     except Exception:  # the process edge: log it, never show a traceback to a client
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})

@@ -20,6 +20,8 @@ from crisis.web.api_registry import ApiRoute, add_api_route
 from crisis.web.app_keys import CONTEXT
 from crisis.web.json_io import json_response, read_body
 from crisis.web.middleware import SESSION, SESSION_COOKIE, require
+from crisis.web.login_guard import LOGIN_GUARD, LoginGuard
+from crisis.web.origin import require_same_origin
 
 
 class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -75,13 +77,14 @@ async def get_login(request: web.Request) -> web.Response:
 
 
 async def post_login(request: web.Request) -> web.Response:
+    require_same_origin(request)
     lang = pick_lang(request.query.get("lang"), request.headers.get("Accept-Language", ""))
     form = await request.post()
     name, password = str(form.get("name", ""))[:64], str(form.get("password", ""))
     next_url = _safe_next(str(form.get("next", "/cell/")))
     try:
-        principal = await request.app[CONTEXT].accounts.sign_in(
-            name, password, address=request.remote, how="session")
+        principal = await request.app[LOGIN_GUARD].authenticate(request, name, password,
+                                                                 how="session")
     except Unauthorized:
         return web.Response(text=login_page(lang, next_url, failed=True, name=name),
                             content_type="text/html", status=401)
@@ -101,9 +104,10 @@ async def post_logout(request: web.Request) -> web.Response:
 
 async def create_session(request: web.Request) -> web.Response:
     """JSON login for scripts and tests: returns the CSRF token to send on writes."""
+    require_same_origin(request)
     body = await read_body(request, LoginBody)
-    principal = await request.app[CONTEXT].accounts.sign_in(
-        body.name, body.password, address=request.remote, how="api")
+    principal = await request.app[LOGIN_GUARD].authenticate(request, body.name, body.password,
+                                                             how="api")
     response = web.Response(content_type="application/json")
     session = await _open(request, response, principal)
     response.body = msgspec.json.encode(
@@ -128,6 +132,7 @@ async def me(request: web.Request) -> web.Response:
 
 
 def setup_session_routes(app: web.Application) -> None:
+    app[LOGIN_GUARD] = LoginGuard(app[CONTEXT])
     app.router.add_get("/login", get_login)
     app.router.add_post("/login", post_login)
     app.router.add_post("/logout", post_logout)

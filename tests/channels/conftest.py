@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +15,9 @@ from crisis.settings import Settings, load_settings
 from knowledge_base.article import parse_article_lines
 from knowledge_base.importing import import_articles
 from knowledge_base.store import ArticleStore
+from testbed.twilio import TwilioStandIn
 from tests.conftest import ADMIN, CELL
-from tests.support.twilio_standin import TwilioStandIn
+from tests.support.polling import until
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 AUTH_TOKEN = "stand-in-auth-token"
@@ -65,17 +64,6 @@ def sms_form(body: str, sid: str, sender: str = "+33612345678") -> dict[str, str
     return {"MessageSid": sid, "SmsSid": sid, "AccountSid": ACCOUNT, "From": sender,
             "To": "+33700000000", "Body": body, "NumMedia": "0", "NumSegments": "1",
             "ApiVersion": "2010-04-01"}
-
-
-async def until(check: Callable[[], Awaitable[Any]], timeout: float = 15.0) -> Any:
-    """Poll `check` until it returns something truthy (no blind sleeping)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 __all__ = ["CELL", "signed", "sms_form", "until"]

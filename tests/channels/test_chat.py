@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from channels.api import DESK
-from crisis.types import OperatorStatus
+from crisis.types import OperatorStatus, Principal, Role
 from tests.channels.conftest import until
 
 
@@ -95,7 +95,8 @@ async def test_an_operator_reply_reaches_the_citizen_socket(kb: None, client: An
 
     conversation = (await until(assigned))[0]
     assert conversation.operator == "op1"
-    await desk.reply(conversation.id, "Bonjour, je suis Claire, je vous écoute.", "op1")
+    await desk.reply(conversation.id, "Bonjour, je suis Claire, je vous écoute.",
+                     Principal("op1", Role.OPERATOR))
     frames = await receive_until(socket, lambda f: f.get("author") == "operator")
     assert frames[-1]["text"] == "Bonjour, je suis Claire, je vous écoute."
     await socket.close()

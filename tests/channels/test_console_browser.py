@@ -14,12 +14,12 @@ from channels.api import DESK
 from crisis.context import Context
 from crisis.settings import Settings
 from crisis.types import Role
+from testbed.twilio import TwilioStandIn
 from tests.channels.conftest import until
 from tests.channels.test_console_pages import SCRIPT, assigned_to, env, sms
 from tests.channels.test_sms import run_worker_burst
 from tests.conftest import ADMIN
 from tests.support.browser import axe_violations, launch_chromium, log_in
-from tests.support.twilio_standin import TwilioStandIn
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 __all__ = ["env"]  # the console's plain-http public URL, for the session cookie

@@ -56,3 +56,36 @@ async def test_closing_a_crisis_schedules_the_purge(client: Any, ctx: Context,
     when = registry.get_scheduled_time(job_id)
     assert dt.timedelta(days=29) < when - dt.datetime.now(dt.timezone.utc) <= dt.timedelta(days=30)
     connection.close()
+
+
+async def test_the_purge_covers_citizens_words_in_the_knowledge_base(kb: None, client: Any,
+                                                                     ctx: Context) -> None:
+    """Questions left unanswered and phrasings learnt from replies are the citizens' words:
+    they go with the conversations, not "until covered by an article"."""
+    from channels.retention import purge
+    from crisis.types import Principal, Role
+    from knowledge_base.alternates import pending_alternates, propose_alternate
+    from knowledge_base.learning import record_unanswered, unanswered_questions
+    from knowledge_base.store import ArticleStore
+
+    store = ArticleStore(ctx.redis, ctx.keys, ctx.bus)
+    article = (await store.published())[0]
+    operator = Principal("op1", Role.OPERATOR)
+    await record_unanswered(store, "mon voisin Jean Dupont est bloqué au 3 rue des Lilas",
+                            lang="fr", channel="sms")
+    await propose_alternate(store, article.id, "ma fille Léa est à l'école Jaurès, que faire",
+                            actor=operator, source="operator-answer")
+    await propose_alternate(store, article.id, "faut-il couper le gaz pendant la crue",
+                            actor=operator)  # an operator's own proposal: not a citizen's
+    cutoff = utcnow()
+    await record_unanswered(store, "le pont de la mairie est-il fermé", lang="fr", channel="chat")
+
+    report = await purge(ctx.redis, ctx.keys, cutoff)
+    assert (report.unanswered_questions, report.learnt_phrasings) == (1, 1)
+    assert [q.question for q in await unanswered_questions(store)] == [
+        "le pont de la mairie est-il fermé"]
+    assert [p.text for p in await pending_alternates(store)] == [
+        "faut-il couper le gaz pendant la crue"]
+    # A second purge with the same cutoff finds nothing more.
+    again = await purge(ctx.redis, ctx.keys, cutoff)
+    assert (again.unanswered_questions, again.learnt_phrasings) == (0, 0)

@@ -9,8 +9,8 @@ from typing import Any
 from channels.api import DESK
 from crisis.context import Context
 from crisis.types import ConversationStatus, Direction
+from testbed.twilio import TwilioStandIn
 from tests.channels.conftest import signed, sms_form, until
-from tests.support.twilio_standin import TwilioStandIn
 
 
 async def test_forged_or_missing_signature_is_403(client: Any) -> None:

@@ -7,12 +7,12 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 from crisis.context import Context
 from crisis.events import make_event
 from crisis.types import Event
+from tests.support.polling import until
 
 CONSUMER = textwrap.dedent("""
     import asyncio, sys
@@ -44,12 +44,6 @@ CONSUMER = textwrap.dedent("""
 """)
 
 
-async def _wait_for(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not await predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
-
 
 async def test_two_processes_share_a_group_and_each_group_sees_every_event(
     ctx: Context, redis_url: str, tmp_path: Path
@@ -64,7 +58,7 @@ async def test_two_processes_share_a_group_and_each_group_sees_every_event(
         async def all_consumers_joined() -> bool:
             return int(await ctx.redis.get(ctx.keys.scoped("test", "ready")) or 0) == 4
 
-        await _wait_for(all_consumers_joined)
+        await until(all_consumers_joined, timeout=20.0)
         subjects = [f"s{i}" for i in range(200)]
         for subject in subjects:
             await ctx.bus.publish(make_event("test.ping", actor="test", subject=subject))
@@ -76,7 +70,7 @@ async def test_two_processes_share_a_group_and_each_group_sees_every_event(
                     lines[name[0]] += path.read_text().split()
             return all(len(v) >= len(subjects) for v in lines.values())
 
-        await _wait_for(all_delivered)
+        await until(all_delivered, timeout=20.0)
         await ctx.redis.set(ctx.keys.scoped("test", "done"), 1)
         for process in processes:
             assert process.wait(20) == 0

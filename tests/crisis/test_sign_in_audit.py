@@ -22,7 +22,7 @@ PASSWORD = "correct horse battery staple"
 
 async def _sign_ins(ctx: Context) -> list[Any]:
     return [e for e in await read_audit(ctx.redis, ctx.keys, 100)
-            if e.action.startswith("signin")]
+            if e.action.startswith("login")]
 
 
 async def test_each_sign_in_attempt_is_audited_with_who_how_where_and_when(
@@ -43,10 +43,10 @@ async def test_each_sign_in_attempt_is_audited_with_who_how_where_and_when(
 
     entries = list(reversed(await _sign_ins(ctx)))  # oldest first
     assert [(e.actor, e.action, e.target) for e in entries] == [
-        ("api:alice", "signin", "alice"),
-        ("api:alice", "signin.failed", "alice"),
-        ("session:mallory", "signin.failed", "mallory"),
-        ("session:alice", "signin", "alice"),
+        ("api:alice", "login", "alice"),
+        ("api:alice", "login.failed", "alice"),
+        ("session:mallory", "login.failed", "mallory"),
+        ("session:alice", "login", "alice"),
     ]
     assert {e.address for e in entries} == {"127.0.0.1"}
     assert all(before <= e.at <= utcnow() for e in entries)
@@ -62,7 +62,7 @@ async def test_a_disabled_account_signing_in_is_audited_with_the_reason(
     assert (await client.post("/api/session", json={"name": "bob", "password": PASSWORD})
             ).status == 401
     [entry] = await _sign_ins(ctx)
-    assert entry.action == "signin.failed" and "disabled" in (entry.after or "")
+    assert entry.action == "login.failed" and "disabled" in (entry.after or "")
 
 
 async def test_the_cell_reads_sign_ins_through_the_api_filtered_by_actor(
@@ -76,7 +76,7 @@ async def test_the_cell_reads_sign_ins_through_the_api_filtered_by_actor(
     response = await client.get("/api/audit?actor=carol&since=1h&limit=10", headers=cell)
     assert response.status == 200, await response.text()
     items = (await response.json())["items"]
-    assert [i["action"] for i in items] == ["signin", "signin.failed"]
+    assert [i["action"] for i in items] == ["login", "login.failed"]
     assert items[0]["address"] == "127.0.0.1"
     bad = await client.get("/api/audit?since=yesterday-ish", headers=cell)
     assert bad.status == 400 and "ISO 8601" in (await bad.json())["error"]["message"]
@@ -126,9 +126,9 @@ async def test_crisis_audit_prints_the_trail_safely_on_a_terminal(
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 3  # the forged name stays on its own line; erin's account creation
-    assert "signin.failed" in lines[0] and "\x1b" not in result.stdout
+    assert "login.failed" in lines[0] and "\x1b" not in result.stdout
     assert "api:x?2026 signin admin?[31m" in lines[0] and "from 127.0.0.1" in lines[0]
-    assert "api:erin" in lines[1] and "signin" in lines[1] and "cell" in lines[1]
+    assert "api:erin" in lines[1] and "login" in lines[1] and "cell" in lines[1]
     assert "account.create" in lines[2]
 
     only = await asyncio.to_thread(run, env, "audit", "--actor", "erin", "--limit", "1",

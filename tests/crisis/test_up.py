@@ -15,13 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from testbed.ports import free_port
+from tests.support.polling import until_sync
+
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def children_of(pid: int) -> set[int]:
@@ -55,10 +52,9 @@ def get(url: str) -> tuple[int, str]:
 
 
 def wait_until(predicate, timeout: float) -> float:  # type: ignore[no-untyped-def]
+    """Seconds it took `predicate()` to hold (tests.support.polling.until_sync)."""
     started = time.monotonic()
-    while not predicate():
-        assert time.monotonic() - started < timeout, "timed out"
-        time.sleep(0.05)
+    until_sync(predicate, timeout=timeout)
     return time.monotonic() - started
 
 

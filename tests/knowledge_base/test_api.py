@@ -10,7 +10,8 @@ from crisis.types import Role
 from knowledge_base.importing import import_articles, read_article_files
 from knowledge_base.service import knowledge_base
 from tests.conftest import CELL, login
-from tests.knowledge_base.conftest import poll
+from tests.support.polling import until
+
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SAND = {"id": "sacs-sable", "question": "Où trouver des sacs de sable ?",
@@ -103,7 +104,7 @@ async def test_learning_and_tuning_routes(client: Any, ctx: Context) -> None:
         found = await (await client.get("/api/kb/search?q=g%20plu%20de%20pinard")).json()
         return str(found["items"][0]["id"]) if found["items"] else ""
 
-    assert await poll(first_hit, lambda hit: hit == "distribution-eau") == "distribution-eau"
+    assert await until(first_hit, lambda hit: hit == "distribution-eau") == "distribution-eau"
 
 
 async def test_the_situation_view_shows_the_auto_answer_and_the_learning_loop(client: Any, ctx: Context) -> None:

@@ -11,7 +11,8 @@ from typing import Any
 from crisis.context import Context
 from knowledge_base.service import knowledge_base
 from tests.conftest import CELL
-from tests.knowledge_base.conftest import poll
+from tests.support.polling import until
+
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -68,6 +69,6 @@ async def test_activation_brings_the_starter_articles(client: Any, ctx: Context)
     from crisis.activation import activate_scenario
     await activate_scenario(ctx.crises, ctx.publications, "canicule", areas="13", level=1, actor=CELL)
     store = knowledge_base(ctx).store
-    ids = await poll(store.ids, lambda found: len(found) == 8, within=10.0)
+    ids = await until(store.ids, lambda found: len(found) == 8, timeout=10.0)
     assert len(ids) == 8 and all(i.startswith("canicule") for i in ids)
     assert len(await store.published()) == 8

@@ -14,7 +14,8 @@ from knowledge_base.article import Article
 from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.service import answer_question, knowledge_base, suggest
 from tests.conftest import CELL, OPERATOR
-from tests.knowledge_base.conftest import poll
+from tests.support.polling import until
+
 
 QUESTION = "ou trouver des sacs de sable"
 SAND = Article(id="sacs-sable", question="Où trouver des sacs de sable ?",
@@ -39,11 +40,11 @@ async def test_a_publication_reaches_another_process_within_a_second(ctx: Contex
     await store.save_draft(SAND, actor=OPERATOR)
     published_at = time.monotonic()
     await store.move("sacs-sable", ArticleAction.PUBLISH, actor=CELL)
-    assert await poll(lambda: _answered(other), lambda a: a == "sacs-sable") == "sacs-sable"
+    assert await until(lambda: _answered(other), lambda a: a == "sacs-sable") == "sacs-sable"
     assert time.monotonic() - published_at < 1.0
     await store.move("sacs-sable", ArticleAction.ARCHIVE, actor=CELL)
     archived_at = time.monotonic()
-    assert await poll(lambda: _answered(other), lambda a: a is None) is None
+    assert await until(lambda: _answered(other), lambda a: a is None) is None
     assert time.monotonic() - archived_at < 1.0
 
 
@@ -52,14 +53,17 @@ async def test_the_background_loop_rebuilds_without_any_request(ctx: Context, ot
     stop = asyncio.Event()
     task = asyncio.create_task(index.keep_fresh(stop))
     try:
-        first = await poll(index.current, lambda i: True)
+        first = await until(index.current, lambda i: True)
         store = knowledge_base(ctx).store
         await store.save_draft(SAND, actor=OPERATOR)
         await store.move("sacs-sable", ArticleAction.PUBLISH, actor=CELL)
         target = await store.generation()
         started = time.monotonic()
-        while index.rebuilds < 2 and time.monotonic() - started < 2.0:
-            await asyncio.sleep(0.02)
+
+        async def rebuilt() -> bool:
+            return index.rebuilds >= 2
+
+        await until(rebuilt, timeout=2.0, every=0.02)
         current = await index.current()
         assert current.generation == target > first.generation
         assert time.monotonic() - started < 1.0
@@ -75,7 +79,7 @@ async def test_citizens_never_get_operators_only_articles(ctx: Context) -> None:
                        alternates=["ou trouver des sacs de sable"])
     await store.save_draft(internal, actor=CELL)
     await store.move("consigne-sacs", ArticleAction.PUBLISH, actor=CELL)
-    assert await poll(lambda: suggest(ctx, QUESTION), lambda s: bool(s)) != []
+    assert await until(lambda: suggest(ctx, QUESTION), lambda s: bool(s)) != []
     suggestions = await suggest(ctx, QUESTION)
     assert [s.id for s in suggestions] == ["consigne-sacs"]
     assert await suggest(ctx, QUESTION, operators=False) == []

@@ -25,7 +25,8 @@ from knowledge_base.service import (
 )
 from knowledge_base.store import ArticleStore
 from tests.conftest import CELL, OPERATOR, login
-from tests.knowledge_base.conftest import poll
+from tests.support.polling import until
+
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 QUESTION = "mon proprio veut pas rembourser la caution du studio ravagé"
@@ -52,7 +53,7 @@ async def test_an_operator_answer_becomes_a_searchable_alternate_once_validated(
     version = await validate_alternate(knowledge_base(ctx).store, proposal.id, actor=CELL)
     assert QUESTION in version.article.alternates and version.status == "published"
     assert await pending_alternates(knowledge_base(ctx).store) == []
-    found = await poll(lambda: suggest(ctx, QUESTION, limit=1), lambda s: s[0].id == "declarer-sinistre")
+    found = await until(lambda: suggest(ctx, QUESTION, limit=1), lambda s: s[0].id == "declarer-sinistre")
     assert found[0].id == "declarer-sinistre"
     result = await answer_question(ctx, QUESTION, channel="chat")
     assert result.answer_id == "declarer-sinistre"

@@ -21,7 +21,9 @@ from playwright.async_api import async_playwright
 from crisis.activation import activate_scenario
 from crisis.audit import read_audit
 from crisis.context import Context
+from crisis.errors import InvalidInput
 from crisis.lifecycle import PublicationAction
+from crisis.publication_file import PublicationDraft
 from crisis.types import Crisis, CrisisState, PublicationStatus, Role
 from static_site.model import SiteConfig, SiteData
 from static_site.service import run_build
@@ -168,6 +170,15 @@ async def test_withdrawing_an_archived_publication_takes_its_page_offline(
     await _build(ctx, "publication.withdrawn")
     assert (await client.get(f"/publications/{pub_id}/")).status == 404
     assert (await client.get(f"/crises/{crisis.id}/")).status == 200
+
+
+async def test_no_new_text_can_be_drafted_into_a_closed_crisis(ctx: Context) -> None:
+    crisis, _ = await _activate_and_close(ctx)
+    late = PublicationDraft(id="trop-tard", title="Trop tard", body="Texte.", crisis_id=crisis.id)
+    with pytest.raises(InvalidInput, match="is closed: its publications are archived"):
+        await ctx.publications.save_draft(late, actor=CELL)
+    general = msgspec.structs.replace(late, crisis_id=None)
+    assert (await ctx.publications.save_draft(general, actor=CELL)).status is PublicationStatus.DRAFT
 
 
 async def test_de_escalating_keeps_the_instructions_in_force(ctx: Context) -> None:

@@ -145,3 +145,18 @@ def test_feeds_and_cap_carry_the_body_as_their_formats_require(markdown_site: Pa
     description = cap.findtext("cap:info/cap:description", namespaces=CAP) or ""
     assert description.startswith("Des bouteilles d'eau sont distribuées")
     assert "<" not in description and "**" not in description
+
+
+async def test_the_home_excerpt_keeps_a_list_one_item_a_line_in_chromium(
+        aiohttp_server: Any, markdown_site: Path) -> None:
+    base = await serve_built_site(aiohttp_server, markdown_site)
+    async with async_playwright() as p:
+        browser = await launch_chromium(p)
+        page = await browser.new_page()
+        await _visible(page, f"{base}/")
+        excerpt = page.locator("article.pub", has_text="Distribution d'eau").locator(".excerpt")
+        lines = [line.strip() for line in (await excerpt.inner_text()).splitlines() if line.strip()]
+        # Not "... distribuées : mairie du 15e ; gymnase Jean-Bouin. Plus d'informations ..."
+        # run together on one line: each list item reads on its own line.
+        assert "mairie du 15e ;" in lines and "gymnase Jean-Bouin." in lines, lines
+        await browser.close()

@@ -16,7 +16,7 @@
   var state = JSON.parse(store.getItem("crisis-chat") || "{}");
   state.pending = state.pending || [];
   var shown = {};
-  var socket = null, delay = 500;
+  var socket = null, delay = 500, retrying = null;
 
   root.innerHTML = "";
   var status = el("p", { "class": "chat-status", role: "status" });
@@ -59,12 +59,23 @@
       var data = JSON.parse(event.data);
       if (data.type === "welcome") { state.token = data.token; save(); sendPending(); }
       else if (data.type === "ack") {
+        status.textContent = T.online;   // a waiting message got through: the warning is over
         state.pending = state.pending.filter(function (m) { return m.id !== data.id; }); save();
       } else if (data.type === "message") {
         if (data.author === "citizen") { show("you", data.text, "c:" + data.client_id); }
         else { show(data.author === "auto" ? "auto" : "adviser", data.text, "s:" + data.id); }
         state.since = data.id; save();
-      } else if (data.type === "error") { status.textContent = data.message; }
+      } else if (data.type === "error") {
+        status.textContent = data.message;
+        // Over the per-address limit the message was not taken: it stays pending and goes
+        // again once the window has passed.
+        if (data.code === "rate_limited" && data.retry_after && !retrying) {
+          retrying = setTimeout(function () {
+            retrying = null;
+            if (socket && socket.readyState === WebSocket.OPEN) { sendPending(); }
+          }, data.retry_after * 1000);
+        }
+      }
     };
     socket.onclose = function () {
       status.textContent = T.offline;

@@ -1,0 +1,94 @@
+"""The retention purge's share of the knowledge base: citizens' own words do not outlive it.
+
+Two places keep a citizen's verbatim text outside the conversations: the questions left
+without an automatic answer (kb:unanswered, shown to the cell as "missing answers") and the
+phrasings learnt from operators' replies that wait for the cell's decision (kb:alternates,
+source "operator-answer"). The channels' retention job (channels/retention.py) calls
+`purge_citizen_text` with the same cutoff as the conversations: an unanswered question last
+asked before it, and a learnt phrasing proposed before it and still pending, are deleted.
+A phrasing the cell validated has become the article's text (the service's words now, kept
+with the article's versions); a proposal an operator typed is not a citizen's text.
+
+Each deletion is compare-and-delete on the value read, so a question asked again meanwhile
+(its entry rewritten) is kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import cast
+
+import msgspec
+import redis.asyncio as aioredis
+
+from crisis.keys import Keys
+from knowledge_base.alternates import AlternateProposal, phrasing_field
+from knowledge_base.keys import KbKeys
+from knowledge_base.learning import UnansweredQuestion
+
+LEARNT = "operator-answer"  # proposals whose text is the citizen's question
+BATCH = 500
+
+DELETE_UNCHANGED_LUA = """
+local n = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    redis.call('HDEL', KEYS[1], ARGV[i]); n = n + 1
+  end
+end
+return n
+"""
+
+DELETE_PROPOSALS_LUA = """
+-- KEYS: alternates, counts, phrasing index; ARGV: (id, raw JSON, phrasing field) triples
+local n = 0
+for i = 1, #ARGV, 3 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    redis.call('HDEL', KEYS[1], ARGV[i]); redis.call('HDEL', KEYS[2], ARGV[i])
+    if redis.call('HGET', KEYS[3], ARGV[i + 2]) == ARGV[i] then
+      redis.call('HDEL', KEYS[3], ARGV[i + 2])
+    end
+    n = n + 1
+  end
+end
+return n
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class CitizenTextPurge:
+    unanswered: int
+    learnt_phrasings: int
+
+
+async def _scan(redis: aioredis.Redis, key: str) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    async for field, raw in redis.hscan_iter(key, count=BATCH):
+        found.append((str(field), str(raw)))
+    return found
+
+
+async def purge_citizen_text(redis: aioredis.Redis, keys: Keys, before: dt.datetime
+                             ) -> CitizenTextPurge:
+    """Delete the citizens' words kept by the knowledge base and last touched before `before`."""
+    kb = KbKeys(keys)
+    stale = [(field, raw) for field, raw in await _scan(redis, kb.unanswered)
+             if msgspec.json.decode(raw, type=UnansweredQuestion).last_at < before]
+    unanswered = 0
+    delete_unchanged = redis.register_script(DELETE_UNCHANGED_LUA)
+    for start in range(0, len(stale), BATCH):
+        args = [item for pair in stale[start:start + BATCH] for item in pair]
+        unanswered += int(await delete_unchanged(keys=[kb.unanswered], args=args))
+    learnt: list[str] = []
+    for proposal_id, raw in await _scan(redis, kb.alternates):
+        proposal = msgspec.json.decode(raw, type=AlternateProposal)
+        if proposal.source == LEARNT and proposal.proposed_at < before:
+            learnt += [proposal_id, raw, phrasing_field(proposal.article_id, proposal.text)]
+    delete_proposals = redis.register_script(DELETE_PROPOSALS_LUA)
+    phrasings = 0
+    for start in range(0, len(learnt), 3 * BATCH):
+        phrasings += int(cast(int, await delete_proposals(
+            keys=[kb.alternates, kb.alternate_index("count"), kb.alternate_index("phrasing")],
+            args=learnt[start:start + 3 * BATCH])))
+    return CitizenTextPurge(unanswered, phrasings)

@@ -66,7 +66,7 @@ async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
                     await desk.router.accept(conversation_id)
             await desk.assign()
             # One process at a time tends the queue (overflow offers, paced wait updates).
-            if await desk.ctx.redis.set(desk.k.keys.scoped("ch", "tend-lock"), "1", nx=True,
+            if await desk.ctx.redis.set(desk.k.tend_lock, "1", nx=True,
                                         ex=TEND_INTERVAL_S):
                 await desk.tend_queue()
         except (InvalidTransition, NotFound):

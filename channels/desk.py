@@ -88,7 +88,7 @@ class Desk:
 
     async def _update_due(self, conversation_id: str, interval: int) -> bool:
         """True at most once per `interval` per conversation, across all processes."""
-        key = self.k.conversation(conversation_id) + ":update"
+        key = self.k.wait_update(conversation_id)
         return bool(await self.ctx.redis.set(key, "1", nx=True, ex=interval))
 
     async def queue(self, conversation: Conversation, *, urgent: bool = False,

@@ -107,7 +107,7 @@ class ChatHub:
                 del self.sockets[citizen]
 
     def channel(self, citizen: str) -> str:
-        return self.k.root + "chat:" + citizen
+        return self.k.chat(citizen)
 
     async def send(self, conversation: Conversation, message: Message) -> None:
         """The chat channel's sender: publish; the process holding the socket delivers."""
@@ -115,7 +115,7 @@ class ChatHub:
 
     async def run(self, stop: asyncio.Event) -> None:
         pubsub = self.ctx.redis.pubsub()
-        await pubsub.psubscribe(self.k.root + "chat:*")
+        await pubsub.psubscribe(self.k.chat_pattern)
         try:
             while not stop.is_set():
                 item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)

@@ -49,7 +49,7 @@ class ConsoleHub:
         self._timers: dict[str, asyncio.Task[None]] = {}
 
     def presence_key(self, name: str) -> str:
-        return f"{self.desk.k.root}console:presence:{name}"
+        return self.desk.k.console_presence(name)
 
     async def connected(self, name: str) -> int:
         """How many console sockets the operator has open, across every process."""

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crisis.errors import ConfigError
 
@@ -78,6 +79,12 @@ class Settings:
     log_level: str = "INFO"
     metrics_dir: Path | None = None
     retention_days: int = 30
+    timezone: str = "Europe/Paris"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone of every page the project renders (API and logs stay UTC)."""
+        return ZoneInfo(self.timezone)
 
     @property
     def site_path(self) -> Path:
@@ -148,6 +155,14 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError("must be an IANA time zone name, e.g. Europe/Paris") from None
+    return value
+
+
 def _prefix(value: str) -> str:
     if not value or any(c.isspace() for c in value):
         raise ValueError("must be a non-empty word without spaces, e.g. crisis:")
@@ -180,6 +195,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("CRISIS_LOG_LEVEL", "log_level", _choice("debug", "info", "warning", "error")),
     ("PROMETHEUS_MULTIPROC_DIR", "metrics_dir", Path),
     ("CRISIS_RETENTION_DAYS", "retention_days", _positive),
+    ("CRISIS_TIMEZONE", "timezone", _timezone),
 )
 
 

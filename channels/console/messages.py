@@ -13,8 +13,6 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "skip": {"fr": "Aller au contenu", "en": "Skip to content"},
     "republic": {"fr": "République française", "en": "French Republic"},
     "other_lang": {"fr": "English", "en": "Français"},
-    "logout": {"fr": "Se déconnecter", "en": "Log out"},
-    "signed_in_as": {"fr": "Connecté en tant que", "en": "Signed in as"},
     "status": {"fr": "Mon statut", "en": "My status"},
     "status.available": {"fr": "Disponible", "en": "Available"},
     "status.pause": {"fr": "En pause", "en": "On a break"},

@@ -49,14 +49,14 @@ def _next_links(request: web.Request, status: int, lang: str) -> list[tuple[str,
 
 
 def error_page(request: web.Request, status: int, error: CrisisError | None = None) -> str:
-    """The whole page. `error`'s message is shown as a detail for 4xx statuses (it says what
-    to correct), never for 5xx ones (it could say something about the internals)."""
+    """The whole page. `error`'s message is shown as a detail for the 4xx statuses of a bad
+    request (it says what to correct; it is in English), not when the page says it all (401,
+    403, 404), never for 5xx ones (it could say something about the internals)."""
     lang = request_lang(request)
     e = html.escape
     title, text = _texts(request, status, error, lang)
     detail = ""
-    if error is not None and 400 <= status < 500 and status not in (401, 404) \
-            and not isinstance(error, CsrfMismatch):
+    if error is not None and 400 <= status < 500 and status not in (401, 403, 404):
         detail = f'<p class="detail">{e(t("error.detail", lang))} : {e(error.message)}</p>'
     links = "".join(f'<li><a href="{e(href)}">{e(label)}</a></li>'
                     for href, label in _next_links(request, status, lang))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 from aiohttp import web
 
+from channels.answer_forms import reply_forms
 from channels.desk import Desk
 from channels.policy import QueuePolicy, load_policy
 from channels.router import Router
@@ -93,8 +94,7 @@ async def check_reply_allowed(desk: Desk, principal: Principal, text: str,
         return
     if article_id is None:
         raise Forbidden("reinforcement accounts send validated answers only: insert an article")
-    allowed = {await desk.article_text(article_id, False), await desk.article_text(article_id, True)}
-    if text.strip() not in {a.strip() for a in allowed}:
+    if text.strip() not in reply_forms(await desk.article_of(article_id)):
         raise Forbidden("reinforcement accounts may not change a validated answer")
 
 

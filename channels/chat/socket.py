@@ -2,9 +2,11 @@
 
 Protocol (JSON frames):
   client: {"type": "hello", "token": str|null, "since": last message id|null, "lang": "fr"}
-  server: {"type": "welcome", "token": str}  then every message after `since`
+  server: {"type": "welcome", "token": str, "adviser": {"label", "text"}}  then every
+          message after `since` ("adviser": the button to reach an adviser and what it sends)
   client: {"type": "message", "id": client-chosen id, "text": str}
-  server: {"type": "ack", "id": ...}  and  {"type": "message", "id", "text", "author", "at"}
+  server: {"type": "ack", "id": ...}  and  {"type": "message", "id", "text", "author", "at",
+          "html"} ("html": sanitised HTML of an automatic answer, else null: shown as text)
 A client resends unacknowledged messages with the same id after a reconnect; the store drops
 the duplicates. One Redis pattern subscription per process feeds every local socket.
 """
@@ -25,7 +27,9 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from channels.addresses import citizen_id
+from channels.answer_forms import message_html
 from channels.keys import ChannelKeys
+from channels.messages import say
 from channels.store import ConversationStore
 from crisis.context import Context
 from crisis.types import ChannelKind, Conversation, InboundMessage, Message, utcnow
@@ -53,6 +57,7 @@ def valid_token(secret: bytes, token: object) -> bool:
 
 def frame(message: Message) -> dict[str, Any]:
     return {"type": "message", "id": message.id, "text": message.text,
+            "html": message_html(message, ChannelKind.CHAT),
             "author": "citizen" if message.author == "citizen" else
             "auto" if message.author == "auto" else "operator",
             "at": message.at.isoformat(),
@@ -119,7 +124,8 @@ class ChatHub:
                 lang = "en" if data.get("lang") == "en" else "fr"
                 citizen = citizen_id(self.ctx.secret, token)
                 self.sockets[citizen].add(socket)
-                await socket.send_json({"type": "welcome", "token": token})
+                await socket.send_json({"type": "welcome", "token": token, "adviser": {
+                    "label": say("adviser_button", lang), "text": say("adviser_request", lang)}})
                 await self._replay(socket, citizen, data.get("since"))
             elif data.get("type") == "message" and token:
                 now = time.monotonic()

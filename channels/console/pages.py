@@ -10,6 +10,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup
 
+from channels.answer_forms import message_html
 from channels.console.messages import CONVERSATION_STATES, TOPICS, t
 from channels.skills import CHANNELS
 from channels.skills import TOPICS as SKILL_TOPICS
@@ -29,7 +30,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined)
     env.globals.update(t=t, STATES=CONVERSATION_STATES, STATIC=STATIC, Role=Role,
                        SKILL_LANGS=LANGS, SKILL_TOPICS=SKILL_TOPICS, SKILL_CHANNELS=CHANNELS,
-                       TOPIC_LABELS=TOPICS)
+                       TOPIC_LABELS=TOPICS, message_html=message_html)
     env.filters["ago"] = lambda moment: max(0, int(time.time() - moment))
     return env
 

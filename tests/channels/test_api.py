@@ -119,7 +119,7 @@ async def test_reinforcement_staff_send_validated_answers_only(client: Any, ctx:
     desk = client.app[DESK]
     from knowledge_base.store import ArticleStore
     article = (await ArticleStore(ctx.redis, ctx.keys, ctx.bus).published())[0]
-    text = await desk.article_text(article.id, False)
+    text = (await desk.article_of(article.id)).answer
     await check_reply_allowed(desk, volunteer, text, article.id)
     with pytest.raises(Forbidden, match="validated answers only"):
         await check_reply_allowed(desk, volunteer, "Rentrez chez vous.", None)

@@ -27,7 +27,7 @@
   var button = el("button", { type: "submit" }); button.textContent = T.send;
   // The chat's own way to reach an adviser (SMS citizens reply 0): what it sends and its
   // label come from the server's welcome, in the page's language.
-  var adviser = el("button", { type: "button", "class": "chat-adviser", hidden: "" });
+  var adviser = el("button", { type: "button", "class": "chat-ask-adviser", hidden: "" });
   form.append(label, input, button, adviser);
   root.append(status, log, form);
 

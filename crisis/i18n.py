@@ -65,10 +65,6 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "error.other.title": {"fr": "Demande impossible", "en": "Request not possible"},
     "error.other.text": {"fr": "Cette demande ne peut pas aboutir telle quelle.",
                          "en": "This request cannot be carried out as it is."},
-    "role.operator": {"fr": "opérateur", "en": "operator"},
-    "role.supervisor": {"fr": "superviseur", "en": "supervisor"},
-    "role.cell": {"fr": "cellule de crise", "en": "crisis cell"},
-    "role.admin": {"fr": "administrateur", "en": "administrator"},
 }
 
 

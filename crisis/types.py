@@ -48,6 +48,16 @@ class PublicationStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class ArticleStatus(StrEnum):
+    """Where a knowledge-base article's version is in its review (knowledge_base.lifecycle)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    VALIDATED = "validated"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
 class Priority(StrEnum):
     URGENT = "urgent"
     HIGH = "high"

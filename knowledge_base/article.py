@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from crisis.errors import InvalidInput
+from crisis.types import ArticleStatus
 from knowledge_base.text import fold
 
 # Bounds keep one article renderable in an SMS, a web page and the index without surprises.
@@ -30,7 +31,7 @@ Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
 AreaCode = Annotated[str, msgspec.Meta(pattern=r"^(\d{2}|2[AB]|97[1-6])$")]
 Lang = Literal["fr", "en"]
 Audience = Literal["public", "operators"]
-Status = Literal["draft", "submitted", "validated", "published", "archived"]
+Status = ArticleStatus
 
 _GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
@@ -90,7 +91,7 @@ class Article(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     tags: list[Tag] = []
     alternates: Annotated[list[Alternate], msgspec.Meta(max_length=MAX_ALTERNATES)] = []
     audience: Audience = "public"
-    status: Status = "published"
+    status: Status = ArticleStatus.PUBLISHED
     areas: list[AreaCode] = []
     crisis: Slug | None = None
     publications: list[Slug] = []

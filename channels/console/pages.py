@@ -11,9 +11,10 @@ from aiohttp import web
 from markupsafe import Markup
 
 from channels.answer_forms import message_html
-from channels.console.messages import CONVERSATION_STATES, TOPICS, t
+from channels.console.messages import TOPICS, t
 from channels.skills import CHANNELS
 from channels.skills import TOPICS as SKILL_TOPICS
+from crisis.state_labels import state_label
 from crisis.types import LANGS, Role
 from crisis.web.app_keys import PRINCIPAL, SESSION
 from crisis.web.page_shell import account_bar_of, clock_of, lang_query, request_lang
@@ -28,7 +29,7 @@ def environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("channels.console", "templates"),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined)
-    env.globals.update(t=t, STATES=CONVERSATION_STATES, STATIC=STATIC, Role=Role,
+    env.globals.update(t=t, state=state_label, STATIC=STATIC, Role=Role,
                        SKILL_LANGS=LANGS, SKILL_TOPICS=SKILL_TOPICS, SKILL_CHANNELS=CHANNELS,
                        TOPIC_LABELS=TOPICS, message_html=message_html)
     env.filters["ago"] = lambda moment: max(0, int(time.time() - moment))

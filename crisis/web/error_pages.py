@@ -13,6 +13,7 @@ from aiohttp import web
 
 from crisis.errors import CrisisError, CsrfMismatch
 from crisis.i18n import t
+from crisis.state_labels import state_label
 from crisis.web.app_keys import PRINCIPAL
 from crisis.web.page_shell import account_bar_of, home_of, request_lang
 
@@ -29,7 +30,7 @@ def _texts(request: web.Request, status: int, error: CrisisError | None, lang: s
     principal = request.get(PRINCIPAL)
     if status == 403 and principal is not None:
         text = t("error.403.role", lang).format(
-            name=principal.name, role=t(f"role.{principal.role.value}", lang))
+            name=principal.name, role=state_label(principal.role, lang))
     return t(f"error.{key}.title", lang), text
 
 

@@ -9,6 +9,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup
 
+from crisis.state_labels import state_label
 from crisis.types import Principal, Role
 from crisis.web.app_keys import CONTEXT, SESSION
 from crisis.web.middleware import require
@@ -24,7 +25,7 @@ def cell_environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("static_site", "templates"),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined)
-    env.globals.update(t=t, tn=tn)
+    env.globals.update(t=t, tn=tn, state=state_label)
     return env
 
 

@@ -74,7 +74,7 @@ async def test_cell_activates_publishes_and_the_site_shows_it_accessibly(
         problems["/cell/publications/x"] = await axe_violations(page)
         await page.click("button:has-text('Publier')")
         await page.wait_for_url(f"{base}/cell/publications/fermeture-des-quais")
-        assert await page.text_content("#status") == "published"
+        assert await page.text_content("#status") == "publiée"
         record = await run_build(ctx.redis, ctx.keys, config, settings.site_path, trigger="e2e")
         assert record.ok, record.error
         await page.click("nav.menu >> text=Publications du site")

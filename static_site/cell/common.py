@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from crisis.state_labels import state_label
 from crisis.types import Principal, Role
-from crisis.web.app_keys import CONTEXT, SESSION
+from crisis.web.app_keys import CONTEXT, PRINCIPAL, SESSION
 from crisis.web.middleware import require
 from crisis.web.page_shell import account_bar_of, clock_of, lang_query, request_lang
 from static_site.cell.messages import t, tn
@@ -42,12 +42,14 @@ def lang_of(request: web.Request) -> str:
 def page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     """A cell page rendered with the common layout values."""
     session = request[SESSION]
+    principal = request[PRINCIPAL]
     lang = lang_of(request)
     context.setdefault("error", "")
     html = cell_environment().get_template(f"cell/{template}").render(
         lang=lang, other="en" if lang == "fr" else "fr", csrf=session.csrf if session else "",
         path=request.path, css=CELL_CSS, q=lang_query(request),
-        account=Markup(account_bar_of(request, lang)), clock=clock_of(request, lang), **context)
+        account=Markup(account_bar_of(request, lang)), clock=clock_of(request, lang),
+        cell_member=principal is not None and principal.role.at_least(Role.CELL), **context)
     return web.Response(text=html, status=status, content_type="text/html")
 
 

@@ -19,6 +19,7 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "nav.kb": {"fr": "Base de connaissances", "en": "Knowledge base"},
     "nav.builds": {"fr": "Publications du site", "en": "Site builds"},
     "nav.site": {"fr": "Voir le site", "en": "View the site"},
+    "nav.supervision": {"fr": "Supervision", "en": "Supervision"},
     "crises.none": {"fr": "Aucune crise en cours.", "en": "No live crisis."},
     "crisis.level": {"fr": "Niveau", "en": "Level"},
     "crisis.state": {"fr": "État", "en": "State"},

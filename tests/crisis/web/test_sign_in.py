@@ -146,3 +146,16 @@ async def test_signing_out_ends_the_session(client: Any, ctx: Context) -> None:
     assert out.status == 303 and out.headers["Location"] == "/login"
     again = await client.get("/cell/", allow_redirects=False)
     assert again.status == 303 and again.headers["Location"] == "/login?next=/cell/"
+
+
+async def test_menus_offer_only_what_the_role_may_open(client: Any, ctx: Context) -> None:
+    await _sign_in(client, ctx, "chef", Role.SUPERVISOR)
+    board = await (await client.get("/console/supervisor")).text()
+    assert 'href="/cell/situation">Situation en direct</a>' in board
+    situation = await (await client.get("/cell/situation")).text()
+    assert 'href="/console/supervisor">Supervision</a>' in situation
+    assert 'href="/cell/builds"' not in situation and 'href="/cell/activate"' not in situation
+    client.session.cookie_jar.clear()
+    await _sign_in(client, ctx, "cellule", Role.CELL)
+    situation = await (await client.get("/cell/situation")).text()
+    assert 'href="/cell/builds"' in situation and 'href="/console/supervisor"' not in situation

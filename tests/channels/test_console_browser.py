@@ -117,6 +117,9 @@ async def test_a_citizen_chats_with_an_operator(
         await expect(offered).to_have_count(1)
         await expect(offered).to_contain_text("chat")
         await offered.click()
+        # Until the page has loaded, its script (Ctrl+Enter sends) may not run yet: a key
+        # pressed before is lost, and the reply never leaves.
+        await operator.wait_for_url(re.compile(r".*/console/c/c[0-9a-f]+$"))
         await operator.fill("#reply", "Bonjour, je suis conseiller. Que se passe-t-il ?")
         await operator.keyboard.press("Control+Enter")
         await expect(citizen.locator(".chat-adviser")).to_contain_text("Que se passe-t-il ?")

@@ -126,9 +126,22 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "error": {"fr": "Erreur", "en": "Error"},
 }
 
+# The kinds of site build (static_site.records.BuildRecord.kind).
+BUILD_KINDS: Final[Mapping[str, Mapping[str, str]]] = {
+    "full": {"fr": "complète", "en": "full"},
+    "incremental": {"fr": "partielle", "en": "incremental"},
+    "dark": {"fr": "site noir", "en": "dark site"},
+    "rollback": {"fr": "retour arrière", "en": "rollback"},
+}
+
 
 def t(key: str, lang: str) -> str:
     return translate(MESSAGES, key, lang)
+
+
+def build_kind(kind: str, lang: str) -> str:
+    """A build's kind in `lang`; an unknown kind shows as is rather than failing the page."""
+    return translate(BUILD_KINDS, kind, lang) if kind in BUILD_KINDS else kind
 
 
 def tn(key: str, n: int, lang: str) -> str:

@@ -159,3 +159,18 @@ async def test_menus_offer_only_what_the_role_may_open(client: Any, ctx: Context
     await _sign_in(client, ctx, "cellule", Role.CELL)
     situation = await (await client.get("/cell/situation")).text()
     assert 'href="/cell/builds"' in situation and 'href="/console/supervisor"' not in situation
+
+
+async def test_the_cell_and_the_console_follow_the_browsers_language_or_the_choice(
+        client: Any, ctx: Context) -> None:
+    await _sign_in(client, ctx, "chef", Role.CELL)
+    english = {"Accept-Language": "en-GB,en;q=0.9,fr;q=0.5"}
+    cell = await (await client.get("/cell/publications", headers=english)).text()
+    assert "New publication" in cell and "Sign out" in cell
+    assert 'href="/cell/builds"' in cell  # links follow the browser too: no ?lang= needed
+    chosen = await (await client.get("/cell/publications?lang=fr", headers=english)).text()
+    assert "Nouvelle publication" in chosen and 'href="/cell/builds?lang=fr"' in chosen
+    console = await (await client.get("/console/", headers=english)).text()
+    assert "Operator console" in console and "Sign out" in console
+    french = await (await client.get("/cell/publications")).text()
+    assert "Nouvelle publication" in french and "Se déconnecter" in french

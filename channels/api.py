@@ -94,7 +94,8 @@ async def check_reply_allowed(desk: Desk, principal: Principal, text: str,
         return
     if article_id is None:
         raise Forbidden("reinforcement accounts send validated answers only: insert an article")
-    if text.strip() not in reply_forms(await desk.article_of(article_id)):
+    # A browser sends a textarea's line breaks as CRLF.
+    if text.replace("\r\n", "\n").strip() not in reply_forms(await desk.article_of(article_id)):
         raise Forbidden("reinforcement accounts may not change a validated answer")
 
 

@@ -62,6 +62,8 @@ def needed_role(app: web.Application, path: str) -> Role | None:
 def local_path(target: str) -> str | None:
     """`target` if it is a path of this site, else None: a login link must not bounce the user
     to another site (no scheme, no host, no "//" or "/\\" protocol-relative trick)."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):  # no header splitting either
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") \
             or target.startswith(("//", "/\\")):

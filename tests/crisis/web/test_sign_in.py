@@ -59,6 +59,8 @@ async def test_each_role_lands_on_its_own_home(client: Any, ctx: Context, role: 
     (Role.CELL, "//evil.example/cell/", "/cell/"),
     (Role.CELL, "/\\evil.example/", "/cell/"),
     (Role.CELL, "javascript:alert(1)", "/cell/"),
+    (Role.CELL, "/cell/\r\nSet-Cookie: x=1", "/cell/"),
+    (Role.CELL, "/\t/evil.example/", "/cell/"),
     (Role.SUPERVISOR, "/login?next=/cell/", "/console/supervisor"),
     (Role.SUPERVISOR, "", "/console/supervisor"),
 ])

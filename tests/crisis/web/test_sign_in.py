@@ -176,3 +176,16 @@ async def test_the_cell_and_the_console_follow_the_browsers_language_or_the_choi
     assert "Operator console" in console and "Sign out" in console
     french = await (await client.get("/cell/publications")).text()
     assert "Nouvelle publication" in french and "Se déconnecter" in french
+
+
+async def test_every_signed_in_page_has_the_sign_out_form(client: Any, ctx: Context) -> None:
+    await _sign_in(client, ctx, "root", Role.ADMIN)
+    csrf = (await (await client.get("/api/me")).json())["csrf"]
+    form = (f'<form method="post" action="/logout?lang=fr" class="logout">'
+            f'<input type="hidden" name="csrf_token" value="{csrf}">'
+            f'<button type="submit">Se déconnecter</button></form>')
+    for path in ("/cell/", "/cell/situation", "/cell/activate", "/cell/publications", "/cell/kb",
+                 "/cell/builds", "/console/", "/console/supervisor"):
+        response = await client.get(path)
+        assert response.status == 200, path
+        assert form in await response.text(), path

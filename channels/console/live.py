@@ -24,7 +24,8 @@ from aiohttp import WSMsgType, web
 from channels.desk import Desk
 from crisis.errors import Forbidden
 from crisis.types import OperatorStatus, Role
-from crisis.web.middleware import PRINCIPAL, require
+from crisis.web.app_keys import PRINCIPAL
+from crisis.web.middleware import require
 
 log = logging.getLogger(__name__)
 

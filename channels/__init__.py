@@ -47,11 +47,11 @@ def build_desk(ctx: Context) -> tuple[Desk, ChatHub]:
     keys = ChannelKeys(ctx.keys)
     store = ConversationStore(ctx.redis, keys, ctx.bus, ctx.secret)
     hub = ChatHub(ctx, keys, store)
-    answerer, article_text = knowledge_base_for(ctx)
+    answerer, article_of = knowledge_base_for(ctx)
     senders: dict[ChannelKind, Sender] = {ChannelKind.CHAT: hub.send}
     if ctx.settings.twilio_enabled:
         senders[ChannelKind.SMS] = _sms_sender(ctx)
-    return Desk(ctx, store, Router(ctx.redis, keys), answerer, article_text, senders), hub
+    return Desk(ctx, store, Router(ctx.redis, keys), answerer, article_of, senders), hub
 
 
 async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
@@ -66,7 +66,7 @@ async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
                     await desk.router.accept(conversation_id)
             await desk.assign()
             # One process at a time tends the queue (overflow offers, paced wait updates).
-            if await desk.ctx.redis.set(desk.k.keys.scoped("ch", "tend-lock"), "1", nx=True,
+            if await desk.ctx.redis.set(desk.k.tend_lock, "1", nx=True,
                                         ex=TEND_INTERVAL_S):
                 await desk.tend_queue()
         except (InvalidTransition, NotFound):

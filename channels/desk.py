@@ -26,12 +26,13 @@ from crisis.errors import InvalidInput, InvalidTransition, NotFound
 from crisis.lifecycle import ConversationAction
 from crisis.types import ChannelKind, Conversation, ConversationStatus, Message, Principal, utcnow
 from knowledge_base.answer import AutoAnswer
+from knowledge_base.article import Article
 from knowledge_base.service import question_of, record_operator_answer
 
 log = logging.getLogger(__name__)
 
 Answerer = Callable[[str, str, ChannelKind], Awaitable[AutoAnswer]]
-ArticleText = Callable[[str, bool], Awaitable[str]]  # (article id, short form for SMS)
+ArticleOf = Callable[[str], Awaitable[Article]]  # the live article of an id, or NotFound
 Sender = Callable[[Conversation, Message], Awaitable[None]]
 
 MAX_REPLY_CHARS = 1600
@@ -40,10 +41,10 @@ REQUEUABLE = frozenset({ConversationStatus.ASSIGNED, ConversationStatus.WAITING_
 
 class Desk:
     def __init__(self, ctx: Context, store: ConversationStore, router: Router,
-                 answerer: Answerer, article_text: ArticleText,
+                 answerer: Answerer, article_of: ArticleOf,
                  senders: dict[ChannelKind, Sender]) -> None:
         self.ctx = ctx
-        self.article_text = article_text
+        self.article_of = article_of
         self.store = store
         self.router = router
         self.senders = senders
@@ -76,7 +77,8 @@ class Desk:
             waited = now - float(entered)
             if policy.overflow_wait_s and waited > policy.overflow_wait_s \
                     and "overflow" not in conversation.tags:
-                await self.send(conversation, say("overflow", conversation.lang).format(
+                await self.send(conversation, say("overflow", conversation.lang,
+                                                  conversation.channel).format(
                     site=self.ctx.settings.base_url + "/"), author="auto")
                 await self.ctx.redis.hset(self.k.conversation(conversation_id), "tags",
                                           json.dumps([*conversation.tags, "overflow"]))
@@ -88,7 +90,7 @@ class Desk:
 
     async def _update_due(self, conversation_id: str, interval: int) -> bool:
         """True at most once per `interval` per conversation, across all processes."""
-        key = self.k.conversation(conversation_id) + ":update"
+        key = self.k.wait_update(conversation_id)
         return bool(await self.ctx.redis.set(key, "1", nx=True, ex=interval))
 
     async def queue(self, conversation: Conversation, *, urgent: bool = False,

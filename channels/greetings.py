@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import msgspec
 
+from channels.keys import ChannelKeys
 from crisis.context import Context
 from crisis.scenarios import get_scenario
 from crisis.types import Event, EventType, Text
@@ -27,7 +28,7 @@ class Greeting(msgspec.Struct, frozen=True):
 
 
 def greetings_key(ctx: Context) -> str:
-    return ctx.keys.scoped("channels", "greetings")
+    return ChannelKeys(ctx.keys).greetings
 
 
 async def update_greetings(ctx: Context, event: Event) -> None:

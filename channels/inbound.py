@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from channels.answer_forms import auto_answer, offered_answer
 from channels.greetings import live_greetings
 from channels.inbound_order import InboundTurns
 from channels.messages import say
 from channels.skills import topic_for_tags
 from crisis.lifecycle import ConversationAction
-from crisis.types import ChannelKind, Conversation, ConversationStatus, Message
+from crisis.types import LANGS, ChannelKind, Conversation, ConversationStatus, Message
 from knowledge_base.answer import AutoAnswer
 from knowledge_base.intents import Intent
 from knowledge_base.service import get_live_article
@@ -41,6 +42,10 @@ TOPIC_GUESS_CONFIDENCE = 0.2
 def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+
+
+# What the web chat's "Talk to an adviser" button sends, in each language.
+ADVISER_REQUESTS = frozenset(fold(say("adviser_request", lang)) for lang in LANGS)
 
 
 class InboundPipeline:
@@ -84,7 +89,8 @@ class InboundPipeline:
             await self.desk.send(conversation, say("urgent", lang), author="auto")
             await self.desk.queue(conversation, urgent=True)
             return
-        if text in HUMAN_WORDS or (text == "1" and "surge" in conversation.tags):
+        if text in HUMAN_WORDS or text in ADVISER_REQUESTS \
+                or (text == "1" and "surge" in conversation.tags):
             await self.desk.queue(conversation)
             return
         if text == "2" and {"surge", "overflow"} & set(conversation.tags):
@@ -101,15 +107,15 @@ class InboundPipeline:
         if answer.intent is Intent.HUMAN:
             await self.desk.queue(conversation)
         elif answer.answer_id is not None:
-            body = await self._article_text(answer.answer_id, conversation.channel)
-            await self.desk.send(conversation, f"{body}\n{say('human_hint', lang)}", author="auto",
-                                 article_id=answer.answer_id)
+            article = await self.desk.article_of(answer.answer_id)
+            await self.desk.send(conversation, auto_answer(article, conversation.channel, lang),
+                                 author="auto", article_id=answer.answer_id)
             await self.store.transition(conversation.id, ConversationAction.AUTO_ANSWER,
                                         actor="knowledge-base")
             await self.levels.auto_answered(conversation.channel)
         elif answer.intent in (Intent.GREETING, Intent.THANKS, Intent.GOODBYE, Intent.EMPTY):
-            await self.desk.send(conversation, say(f"intent_{answer.intent.value}", lang),
-                                 author="auto")
+            await self.desk.send(conversation, say(f"intent_{answer.intent.value}", lang,
+                                                   conversation.channel), author="auto")
             if conversation.status is ConversationStatus.NEW:
                 await self.store.transition(conversation.id, ConversationAction.AUTO_ANSWER,
                                             actor="knowledge-base")
@@ -129,9 +135,6 @@ class InboundPipeline:
                                            topic):
             return await self.store.get(conversation.id)
         return msgspec.structs.replace(conversation, topic=topic)
-
-    async def _article_text(self, article_id: str, channel: ChannelKind) -> str:
-        return await self.desk.article_text(article_id, channel is ChannelKind.SMS)
 
     async def _is_urgent(self, text: str) -> bool:
         words = set(text.replace("'", " ").split())
@@ -159,10 +162,11 @@ class InboundPipeline:
             return False
         lang = conversation.lang
         if answer.candidates and answer.confidence >= SURGE_SUGGESTION_CONFIDENCE:
-            text = await self._article_text(answer.candidates[0][0], conversation.channel)
-            await self.desk.send(conversation, say("surge_answer", lang).format(answer=text),
-                                 author="auto", article_id=answer.candidates[0][0])
-        await self.desk.send(conversation, say("surge", lang).format(
+            article = await self.desk.article_of(answer.candidates[0][0])
+            await self.desk.send(conversation,
+                                 offered_answer(article, conversation.channel, lang),
+                                 author="auto", article_id=article.id)
+        await self.desk.send(conversation, say("surge", lang, conversation.channel).format(
             minutes=max(1, round(wait / 60)), site=self.ctx.settings.base_url + "/"),
             author="auto")
         await self.store.transition(conversation.id, ConversationAction.AUTO_ANSWER,

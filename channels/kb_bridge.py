@@ -6,17 +6,19 @@ count automatic answers, feed the cell's missing answers, and share the process'
 
 from __future__ import annotations
 
-from channels.desk import Answerer, ArticleText
+from channels.desk import Answerer, ArticleOf
 from crisis.context import Context
 from crisis.errors import InvalidInput, NotFound
 from crisis.types import ChannelKind
 from knowledge_base.answer import MAX_QUESTION_CHARS, AutoAnswer
+from knowledge_base.article import Article
 from knowledge_base.intents import Intent
 from knowledge_base.service import answer_question, get_live_article
 
 
-def knowledge_base_for(ctx: Context) -> tuple[Answerer, ArticleText]:
-    """The answerer and article-text functions the desk uses."""
+def knowledge_base_for(ctx: Context) -> tuple[Answerer, ArticleOf]:
+    """The answerer and live-article functions the desk uses (channels/answer_forms.py gives
+    an article its form on each channel)."""
 
     async def answer(question: str, lang: str, channel: ChannelKind) -> AutoAnswer:
         try:
@@ -25,10 +27,10 @@ def knowledge_base_for(ctx: Context) -> tuple[Answerer, ArticleText]:
         except InvalidInput:  # empty once cleaned: nothing to search
             return AutoAnswer(question, None, 0.0, (), Intent.EMPTY)
 
-    async def text(article_id: str, short: bool) -> str:
-        article = await get_live_article(ctx, article_id)
-        if article is None:
+    async def article(article_id: str) -> Article:
+        found = await get_live_article(ctx, article_id)
+        if found is None:
             raise NotFound(f"no published article {article_id!r}")
-        return article.sms if short else article.answer
+        return found
 
-    return answer, text
+    return answer, article

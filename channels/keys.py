@@ -29,10 +29,15 @@
 |                                  |        | skills langs/topics/channels (kept on logout)|
 | ch:op:{name}:convs               | set    | conversations assigned to the operator     |
 | ch:ops:available                 | zset   | operator -> idle since (longest idle first)|
+| ch:ops:all                       | set    | forever (every operator who signed in: the |
+|                                  |        | supervisors' view of capacity)             |
 | ch:offers                        | zset   | conversation id -> offer deadline          |
 | ch:live                          | pubsub | console updates for every web process      |
 | ch:chat:{citizen}                | pubsub | outbound chat messages to the citizen's socket |
 | ch:console:presence:{name}       | zset   | socket id -> expiry (operator presence)    |
+| ch:sandbox:sms                   | list   | the last 1,000 SMS the sandbox "sent"      |
+| channels:greetings               | hash   | while the crisis is live (crisis id ->     |
+|                                  |        | JSON greeting: IVR text, SMS keywords)     |
 | ch:limit:{kind}:{subject}        | string | 60 s (inbound messages counted this minute:|
 |                                  |        | kind chat-ip: a keyed hash of the client   |
 |                                  |        | address; kind sms: the citizen id)         |
@@ -80,6 +85,13 @@ class ChannelKeys:
     def address(self, channel: str, citizen: str) -> str:
         return self._k("addr", channel, citizen)
 
+    def wait_update(self, conversation_id: str) -> str:
+        """Paces the queue-position updates sent to one waiting citizen."""
+        return self.conversation(conversation_id) + ":update"
+
+    def citizen_conversations(self, citizen: str) -> str:
+        return self.citizen(citizen) + ":convs"
+
     def citizen(self, citizen: str) -> str:
         return self._k("citizen", citizen)
 
@@ -126,6 +138,43 @@ class ChannelKeys:
     @property
     def live(self) -> str:
         return self._k("live")
+
+    @property
+    def policy(self) -> str:
+        return self._k("policy")
+
+    @property
+    def tend_lock(self) -> str:
+        return self._k("tend-lock")
+
+    @property
+    def stats(self) -> str:
+        return self._k("stats")
+
+    def send_rate(self, sender: str, second: int | str) -> str:
+        """SMS sent by `sender` in one wall-clock second (paces every worker together)."""
+        return self._k("rate", sender, str(second))
+
+    @property
+    def sandbox_sms(self) -> str:
+        return self._k("sandbox", "sms")
+
+    def chat(self, citizen: str) -> str:
+        """The pub/sub channel of one citizen's chat sockets (every web process listens)."""
+        return self._k("chat", citizen)
+
+    @property
+    def chat_pattern(self) -> str:
+        """What the chat relay subscribes to: every citizen's channel."""
+        return self._k("chat", "*")
+
+    def console_presence(self, name: str) -> str:
+        return self._k("console", "presence", name)
+
+    @property
+    def greetings(self) -> str:
+        """The live crises' greetings (channels/greetings.py); its name predates `ch:`."""
+        return self.keys.scoped("channels", "greetings")
 
     def limit(self, kind: str, subject: str) -> str:
         """The per-minute inbound counter of one sender (channels/inbound_limits.py)."""

@@ -1,4 +1,8 @@
-"""What the contact centre says to citizens: French first, English available."""
+"""What the contact centre says to citizens: French first, English available.
+
+An entry `key.<channel>` (e.g. "human_hint.chat") replaces `key` on that channel: each channel
+gives only its own instructions ("répondez 0" by SMS, a button in the web chat).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from crisis.i18n import translate
+from crisis.types import ChannelKind
 
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "urgent": {
@@ -42,6 +47,27 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "fr": "Pour parler à un conseiller, répondez 0.",
         "en": "To talk to an adviser, reply 0.",
     },
+    "human_hint.chat": {
+        "fr": "Si cette réponse ne suffit pas, choisissez « Parler à un conseiller ».",
+        "en": "If this answer is not enough, choose “Talk to an adviser”.",
+    },
+    "surge.chat": {
+        "fr": "Forte affluence : attente estimée {minutes} min. En attendant : {site}. "
+              "Pour attendre un conseiller, choisissez « Parler à un conseiller ».",
+        "en": "Very busy: estimated wait {minutes} min. Meanwhile: {site}. "
+              "To wait for an adviser, choose “Talk to an adviser”.",
+    },
+    "overflow.chat": {
+        "fr": "L'attente est longue. Les consignes officielles sont sur {site}. "
+              "Gardez cette page ouverte : un conseiller vous répondra ici.",
+        "en": "The wait is long. Official instructions are at {site}. "
+              "Keep this page open: an adviser will answer you here.",
+    },
+    "adviser_button": {"fr": "Parler à un conseiller", "en": "Talk to an adviser"},
+    "adviser_request": {
+        "fr": "Je souhaite parler à un conseiller.",
+        "en": "I would like to talk to an adviser.",
+    },
     "opt_out": {
         "fr": "Vous ne recevrez plus de SMS. Envoyez START pour vous réabonner.",
         "en": "You will receive no more SMS. Send START to subscribe again.",
@@ -53,6 +79,11 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "intent_greeting": {
         "fr": "Bonjour. Posez votre question en quelques mots, ou répondez 0 pour un conseiller.",
         "en": "Hello. Ask your question in a few words, or reply 0 for an adviser.",
+    },
+    "intent_greeting.chat": {
+        "fr": "Bonjour. Posez votre question en quelques mots, ou choisissez « Parler à un "
+              "conseiller ».",
+        "en": "Hello. Ask your question in a few words, or choose “Talk to an adviser”.",
     },
     "intent_thanks": {"fr": "Merci à vous. Prenez soin de vous.", "en": "Thank you. Take care."},
     "intent_goodbye": {"fr": "Au revoir. Prenez soin de vous.", "en": "Goodbye. Take care."},
@@ -85,6 +116,9 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
 }
 
 
-def say(key: str, lang: str) -> str:
-    """The message in `lang`, French when there is no translation."""
+def say(key: str, lang: str, channel: ChannelKind | None = None) -> str:
+    """The message in `lang` (French when there is no translation), in `channel`'s own
+    wording when it has one."""
+    if channel is not None and f"{key}.{channel.value}" in MESSAGES:
+        key = f"{key}.{channel.value}"
     return translate(MESSAGES, key, lang)

@@ -40,7 +40,7 @@ class QueuePolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 def policy_key(keys: ChannelKeys) -> str:
-    return keys.keys.scoped("ch", "policy")
+    return keys.policy
 
 
 async def load_policy(redis: aioredis.Redis, keys: ChannelKeys) -> QueuePolicy:

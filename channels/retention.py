@@ -51,10 +51,10 @@ async def purge_closed(redis: aioredis.Redis, keys: ChannelKeys, before: dt.date
                 pipe.zrem(closed, conversation_id)
                 pipe.zrem(keys.conversations, conversation_id)
                 if citizen:
-                    pipe.srem(keys.citizen(str(citizen)) + ":convs", conversation_id)
+                    pipe.srem(keys.citizen_conversations(str(citizen)), conversation_id)
                 await pipe.execute()
             conversations += 1
-            if citizen and not await redis.scard(keys.citizen(str(citizen)) + ":convs"):
+            if citizen and not await redis.scard(keys.citizen_conversations(str(citizen))):
                 await redis.delete(keys.citizen(str(citizen)))
                 citizens += 1
 

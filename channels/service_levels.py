@@ -41,7 +41,7 @@ def _age(conversation: Conversation) -> float:
 class ServiceLevels:
     def __init__(self, redis: aioredis.Redis, keys: ChannelKeys) -> None:
         self.redis = redis
-        self.key = keys.keys.scoped("ch", "stats")
+        self.key = keys.stats
         self.k = keys
 
     async def _add(self, **fields: float) -> None:

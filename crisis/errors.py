@@ -53,6 +53,10 @@ class Forbidden(CrisisError):
     http_status = 403
 
 
+class CsrfMismatch(Forbidden):
+    """A cookie-authenticated write without the session's CSRF token (an old or forged form)."""
+
+
 class Conflict(CrisisError):
     """The thing already exists or was changed concurrently; reload and retry."""
 

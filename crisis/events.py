@@ -173,7 +173,7 @@ class EventBus:
                     "group": group, "event": event.type, "attempt": attempt})
                 await asyncio.sleep(0.1 * attempt)
         else:
-            await self.redis.xadd(f"{self.keys.events}:dead:{group}",
+            await self.redis.xadd(self.keys.dead_letters(group),
                                   cast(dict[Any, Any], fields), maxlen=10_000)
 
     async def read_all(self, count: int = 1000) -> list[Event]:

@@ -24,7 +24,47 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "republic": {"fr": "République française", "en": "French Republic"},
     "service": {"fr": "Centre d'information de crise", "en": "Crisis information centre"},
     "other_lang": {"fr": "English", "en": "Français"},
-    "logout": {"fr": "Se déconnecter", "en": "Log out"},
+    "logout": {"fr": "Se déconnecter", "en": "Sign out"},
+    "signed_in_as": {"fr": "Connecté en tant que", "en": "Signed in as"},
+    "home./console/": {"fr": "Aller à la console des opérateurs", "en": "Go to the operator console"},
+    "home./console/supervisor": {"fr": "Aller à la supervision", "en": "Go to the supervision board"},
+    "home./cell/": {"fr": "Aller à l'espace de la cellule de crise", "en": "Go to the crisis cell's pages"},
+    "error.next": {"fr": "Où aller maintenant", "en": "Where to go now"},
+    "error.sign_in": {"fr": "Se connecter", "en": "Sign in"},
+    "error.sign_in_other": {"fr": "Se connecter avec un autre compte",
+                            "en": "Sign in with another account"},
+    "error.site": {"fr": "Consulter le site d'information public", "en": "Read the public information site"},
+    "error.detail": {"fr": "Détail", "en": "Detail"},
+    "error.code": {"fr": "Erreur {status}", "en": "Error {status}"},
+    "error.403.title": {"fr": "Accès refusé", "en": "Access denied"},
+    "error.403.text": {"fr": "Votre compte ne donne pas accès à cette page.",
+                       "en": "Your account does not give access to this page."},
+    "error.403.role": {"fr": "Votre compte « {name} » ({role}) ne donne pas accès à cette page.",
+                       "en": "Your account “{name}” ({role}) does not give access to this page."},
+    "error.csrf.title": {"fr": "Formulaire expiré", "en": "Form expired"},
+    "error.csrf.text": {"fr": "Ce formulaire n'est plus valable (la page était ancienne ou la "
+                              "session a changé). Revenez en arrière, rechargez la page et "
+                              "réessayez.",
+                        "en": "This form is no longer valid (the page was old or the session "
+                              "changed). Go back, reload the page and try again."},
+    "error.401.title": {"fr": "Connexion nécessaire", "en": "Sign-in needed"},
+    "error.401.text": {"fr": "Cette page est réservée aux comptes de la cellule de crise et des "
+                             "opérateurs. Connectez-vous pour continuer.",
+                       "en": "This page is for the crisis cell's and the operators' accounts. "
+                             "Sign in to go on."},
+    "error.404.title": {"fr": "Page introuvable", "en": "Page not found"},
+    "error.404.text": {"fr": "Cette page n'existe pas ou n'existe plus. Vérifiez l'adresse, ou "
+                             "repartez d'un des liens ci-dessous.",
+                       "en": "This page does not exist or no longer exists. Check the address, "
+                             "or start again from one of the links below."},
+    "error.500.title": {"fr": "Erreur du service", "en": "Service error"},
+    "error.500.text": {"fr": "Un incident nous empêche d'afficher cette page. Il a été "
+                             "enregistré pour l'équipe technique. Réessayez dans un instant.",
+                       "en": "A fault stops us from showing this page. It was logged for the "
+                             "technical team. Try again in a moment."},
+    "error.other.title": {"fr": "Demande impossible", "en": "Request not possible"},
+    "error.other.text": {"fr": "Cette demande ne peut pas aboutir telle quelle.",
+                         "en": "This request cannot be carried out as it is."},
 }
 
 

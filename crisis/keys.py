@@ -16,6 +16,7 @@
 | session:{sha256}                | string | crisis.accounts | CRISIS_SESSION_HOURS (TTL)            |
 | account-sessions:{name}         | set    | crisis.accounts | as long as its newest session (session sha256s, to end them all) |
 | events                          | stream | crisis.events   | trimmed to ~100,000 entries           |
+| events:dead:{group}             | stream | crisis.events   | until read by a person (events a subscriber group kept failing on) |
 | audit                           | stream | crisis.audit    | trimmed to ~1,000,000 entries         |
 | heartbeats:{kind}               | zset   | crisis.heartbeat| process -> expiry (now + 15 s), every 5 s; kind web, worker or events |
 | login-failures:{kind}:{digest}  | string | crisis.web.login_guard | 15 min from the first failure (failed logins per account or per client address; keyed hash) |
@@ -83,6 +84,10 @@ class Keys:
     @property
     def events(self) -> str:
         return f"{self.prefix}events"
+
+    def dead_letters(self, group: str) -> str:
+        """Events a subscriber group kept failing on (crisis/events.py)."""
+        return f"{self.prefix}events:dead:{group}"
 
     @property
     def audit(self) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crisis.errors import ConfigError
 
@@ -89,6 +90,12 @@ class Settings:
     login_failures_per_account: int = 10
     login_failures_per_ip: int = 30
     login_concurrent_hashes: int = 4
+    timezone: str = "Europe/Paris"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone of every page the project renders (API and logs stay UTC)."""
+        return ZoneInfo(self.timezone)
 
     @property
     def site_path(self) -> Path:
@@ -166,6 +173,12 @@ def _addresses(value: str) -> frozenset[str]:
         if part:
             found.add(str(ipaddress.ip_address(part)))  # ValueError names a bad one
     return frozenset(found)
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError("must be an IANA time zone name, e.g. Europe/Paris") from None
+    return value
 
 
 def _prefix(value: str) -> str:
@@ -210,6 +223,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("CRISIS_LOGIN_FAILURES_PER_ACCOUNT", "login_failures_per_account", _positive),
     ("CRISIS_LOGIN_FAILURES_PER_IP", "login_failures_per_ip", _positive),
     ("CRISIS_LOGIN_CONCURRENT_HASHES", "login_concurrent_hashes", _positive),
+    ("CRISIS_TIMEZONE", "timezone", _timezone),
 )
 
 

@@ -22,7 +22,7 @@ from crisis.errors import InvalidInput, NotFound
 from crisis.events import EventBus, make_event
 from crisis.keys import Keys
 from crisis.transactions import watched_update
-from crisis.types import EventType, Principal, utcnow
+from crisis.types import ArticleStatus, EventType, Principal, utcnow
 from knowledge_base.article import Article
 from knowledge_base.keys import KbKeys
 from knowledge_base.lifecycle import (
@@ -51,8 +51,9 @@ class ArticleVersion(msgspec.Struct, frozen=True, kw_only=True):
         return self.article.id
 
     @property
-    def status(self) -> str:
-        return self.article.status
+    def status(self) -> ArticleStatus:
+        # An in-memory replace() may have set a plain string; a decoded one is the enum.
+        return ArticleStatus(self.article.status)
 
 
 Change = Callable[[ArticleVersion | None], ArticleVersion]

@@ -7,6 +7,9 @@ from importlib import resources
 from aiohttp import web
 
 from crisis.context import Context
+from crisis.errors import NotFound
+from crisis.types import Role
+from crisis.web.page_shell import add_page_roles
 from static_site.cell import build_views, crisis_views, publication_views, situation_views
 from static_site.cell_kb import setup_kb_pages
 from static_site.model import SiteConfig
@@ -36,4 +39,12 @@ def setup(app: web.Application, ctx: Context) -> None:
     router.add_post("/cell/builds/rollback", build_views.rollback_post)
     router.add_post("/cell/builds/rebuild", build_views.rebuild_post)
     setup_kb_pages(app)
+    # Last among the cell's routes: an unknown cell address is the app's 404 page, not the
+    # public site's; then the site itself.
+    router.add_get("/cell/{tail:.*}", _not_found)
+    add_page_roles(app, {"/cell/": Role.CELL, "/cell/situation": Role.SUPERVISOR})
     router.add_get("/{path:.*}", serve_site(ctx.settings.site_path))
+
+
+async def _not_found(request: web.Request) -> web.Response:
+    raise NotFound(f"no cell page at {request.path}")

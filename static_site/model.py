@@ -35,12 +35,13 @@ class SiteConfig:
     email: str = "info-crise@example.gouv.fr"
     cap_sender: str = "info-crise@example.gouv.fr"
     max_body: int = 50_000
+    timezone: str = "Europe/Paris"  # CRISIS_TIMEZONE: the times written on the pages
 
     @classmethod
     def from_settings(cls, settings: Settings, version: str = "0.1.0") -> SiteConfig:
         return cls(base_url=settings.base_url, version=version,
                    sms=settings.twilio_from or cls.sms,
-                   email=settings.mail_from or cls.email)
+                   email=settings.mail_from or cls.email, timezone=settings.timezone)
 
     def fingerprint(self) -> str:
         return hashlib.sha256(repr(self).encode()).hexdigest()[:16]

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from crisis.areas import DEPARTEMENTS
+from crisis.local_time import local_time
 from crisis.types import Crisis
 from static_site.markup import plain_text, render_markdown
 from static_site.messages import t
@@ -21,17 +22,20 @@ from static_site.model import SiteConfig, SiteData
 from static_site.pages import Page, prefix, translation_of
 from static_site.template_cache import template_cache
 
-PARIS = ZoneInfo("Europe/Paris")
 
 
 @functools.cache
-def environment() -> jinja2.Environment:
+def environment(timezone: str = "Europe/Paris") -> jinja2.Environment:
+    """The site's templates, writing times in `timezone` (SiteConfig.timezone)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("static_site", "templates"),
         autoescape=jinja2.select_autoescape(("html", "xml"), default_for_string=True),
         trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
         auto_reload=False, bytecode_cache=template_cache())
-    env.filters.update(markdown=render_markdown, plain=plain_text, when=when, iso=iso,
+    # `when` is bound to the zone rather than reading it from the template's context: the
+    # compiled templates are cached on disk, and a context filter compiles differently.
+    env.filters.update(markdown=render_markdown, plain=plain_text,
+                       when=functools.partial(when, timezone=timezone), iso=iso,
                        area_name=area_name)
     env.globals.update(t=t, prefix=prefix)
     return env
@@ -58,13 +62,15 @@ def templates_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def when(value: dt.datetime | None, lang: str) -> str:
+def when(value: dt.datetime | None, lang: str, *, timezone: str = "Europe/Paris") -> str:
+    """A page's date and time, in the site's time zone (CRISIS_TIMEZONE), through the one
+    helper every page uses; English readers are told which time it is."""
     if value is None:
         return ""
-    local = value.astimezone(PARIS)
+    text = local_time(value, ZoneInfo(timezone), lang)
     if lang == "fr":
-        return local.strftime("%d/%m/%Y à %H:%M")
-    return local.strftime("%d %b %Y, %H:%M (Paris time)")
+        return text
+    return f"{text} ({timezone.rsplit('/', 1)[-1].replace('_', ' ')} time)"
 
 
 def iso(value: dt.datetime | None) -> str:
@@ -82,8 +88,9 @@ def render_page(page: Page, data: SiteData, config: SiteConfig) -> str:
     if page.kind in _SPECIAL:
         return _SPECIAL[page.kind](page, data, config)
     context = _CONTEXT[page.kind](page, data) if page.kind in _CONTEXT else {}
-    return environment().get_template(_TEMPLATE.get(page.kind, f"site/{page.kind}.html")).render(
-        {**_common(page, data, config), **context})
+    return environment(config.timezone).get_template(
+        _TEMPLATE.get(page.kind, f"site/{page.kind}.html")).render(
+        **_common(page, data, config), **context)
 
 
 def _common(page: Page, data: SiteData, config: SiteConfig) -> dict[str, Any]:

@@ -2,16 +2,19 @@
 
 Protocol (JSON frames):
   client: {"type": "hello", "token": str|null, "since": last message id|null, "lang": "fr"}
-  server: {"type": "welcome", "token": str}  then every message after `since`
+  server: {"type": "welcome", "token": str, "adviser": {"label", "text"}}  then every
+          message after `since` ("adviser": the button to reach an adviser and what it sends)
   client: {"type": "message", "id": client-chosen id, "text": str}
-  server: {"type": "ack", "id": ...}  and  {"type": "message", "id", "text", "author", "at"}
+  server: {"type": "ack", "id": ...}  and  {"type": "message", "id", "text", "author", "at",
+          "html"} ("html": sanitised HTML of an automatic answer, else null: shown as text)
 A client resends unacknowledged messages with the same id after a reconnect; the store drops
 the duplicates.
 Limits (docs/security.md): at most MAX_HELLOS hellos per socket (then an error with code
 "too_many_hellos" and the socket closes), CRISIS_CHAT_SOCKETS_PER_IP open sockets per client
 address in a process (429 before the upgrade), CRISIS_CHAT_MESSAGES_PER_IP_PER_MINUTE messages
 per address across processes: over it, {"type": "error", "code": "rate_limited", "id",
-"retry_after": seconds, "message"} and no ack, so the client keeps the message for later. One Redis pattern subscription per process feeds every local socket.
+"retry_after": seconds, "message"} and no ack, so the client keeps the message for later.
+One Redis pattern subscription per process feeds every local socket.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from aiohttp import WSMsgType, web
 
 from channels.addresses import citizen_id
 from channels.inbound_limits import InboundLimits
+from channels.answer_forms import message_html
 from channels.keys import ChannelKeys
 from channels.messages import say
 from channels.store import ConversationStore
@@ -74,6 +78,7 @@ class _SocketState:
 
 def frame(message: Message) -> dict[str, Any]:
     return {"type": "message", "id": message.id, "text": message.text,
+            "html": message_html(message, ChannelKind.CHAT),
             "author": "citizen" if message.author == "citizen" else
             "auto" if message.author == "auto" else "operator",
             "at": message.at.isoformat(),
@@ -107,7 +112,7 @@ class ChatHub:
                 del self.sockets[citizen]
 
     def channel(self, citizen: str) -> str:
-        return self.k.root + "chat:" + citizen
+        return self.k.chat(citizen)
 
     async def send(self, conversation: Conversation, message: Message) -> None:
         """The chat channel's sender: publish; the process holding the socket delivers."""
@@ -115,7 +120,7 @@ class ChatHub:
 
     async def run(self, stop: asyncio.Event) -> None:
         pubsub = self.ctx.redis.pubsub()
-        await pubsub.psubscribe(self.k.root + "chat:*")
+        await pubsub.psubscribe(self.k.chat_pattern)
         try:
             while not stop.is_set():
                 item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
@@ -187,7 +192,8 @@ class ChatHub:
         state.token, state.citizen = token, citizen
         state.lang = "en" if data.get("lang") == "en" else "fr"
         self._register(citizen, socket)
-        await socket.send_json({"type": "welcome", "token": token})
+        await socket.send_json({"type": "welcome", "token": token, "adviser": {
+            "label": say("adviser_button", state.lang), "text": say("adviser_request", state.lang)}})
         await self._replay(socket, citizen, data.get("since"))
 
     async def _receive(self, socket: web.WebSocketResponse, state: _SocketState,

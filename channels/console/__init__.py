@@ -13,6 +13,13 @@ from channels.console import actions, views
 from channels.console.chat_page import chat_page
 from channels.console.live import HUB, ConsoleHub
 from channels.desk import Desk
+from crisis.errors import NotFound
+from crisis.types import Role
+from crisis.web.page_shell import add_page_roles
+
+
+async def _not_found(request: web.Request) -> web.Response:
+    raise NotFound(f"no console page at {request.path}")
 
 
 async def _to_index(request: web.Request) -> web.Response:
@@ -56,3 +63,7 @@ def setup_console(app: web.Application, desk: Desk) -> None:
     router.add_post("/console/supervisor/skills", actions.set_operator_skills)
     router.add_static("/console/static/", str(resources.files("channels.console") / "static"))
     router.add_get("/chat/", chat_page)
+    # Last among the console's routes: an unknown console address is the app's 404 page,
+    # not the public site's.
+    router.add_route("GET", "/console/{tail:.*}", _not_found)
+    add_page_roles(app, {"/console/": Role.OPERATOR, "/console/supervisor": Role.SUPERVISOR})

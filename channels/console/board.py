@@ -7,10 +7,11 @@ import logging
 import time
 from collections import Counter
 
+from channels.answer_forms import answer_html, reply_text
 from channels.desk import Desk
 from crisis.context import Context
 from crisis.errors import InvalidInput, NotFound
-from crisis.types import ChannelKind, Conversation, Message
+from crisis.types import Conversation, Message
 from knowledge_base.service import get_live_article, suggest
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ class Row:
 class SuggestionView:
     id: str
     question: str
-    text: str
+    text: str  # what "insert" puts in the reply box: plain text for the conversation's channel
+    html: str  # the answer formatted (sanitised), to read
 
 
 async def queue_summary(desk: Desk) -> QueueSummary:
@@ -90,8 +92,8 @@ async def queued_rows(desk: Desk, limit: int = 50) -> list[Row]:
 
 async def suggestions_for(ctx: Context, conversation: Conversation, messages: list[Message],
                           lang: str) -> list[SuggestionView]:
-    """The knowledge base's top answers for the citizen's last message, in the channel's form
-    (the short SMS text for SMS)."""
+    """The knowledge base's top answers for the citizen's last message: formatted to read, and
+    in the plain-text form of the conversation's channel to insert (the SMS text for SMS)."""
     last = last_citizen(messages)
     if last is None:
         return []
@@ -104,6 +106,7 @@ async def suggestions_for(ctx: Context, conversation: Conversation, messages: li
     for hit in hits:
         article = await get_live_article(ctx, hit.id)
         if article is not None:
-            text = article.sms if conversation.channel is ChannelKind.SMS else article.answer
-            views.append(SuggestionView(hit.id, hit.question, text))
+            views.append(SuggestionView(hit.id, hit.question,
+                                        reply_text(article, conversation.channel),
+                                        answer_html(article.answer)))
     return views

@@ -24,7 +24,8 @@ from aiohttp import WSMsgType, web
 from channels.desk import Desk
 from crisis.errors import Forbidden
 from crisis.types import OperatorStatus, Role
-from crisis.web.middleware import PRINCIPAL, require
+from crisis.web.app_keys import PRINCIPAL
+from crisis.web.middleware import require
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class ConsoleHub:
         self._timers: dict[str, asyncio.Task[None]] = {}
 
     def presence_key(self, name: str) -> str:
-        return f"{self.desk.k.root}console:presence:{name}"
+        return self.desk.k.console_presence(name)
 
     async def connected(self, name: str) -> int:
         """How many console sockets the operator has open, across every process."""

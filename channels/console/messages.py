@@ -10,15 +10,11 @@ from crisis.i18n import translate
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "console": {"fr": "Console des opérateurs", "en": "Operator console"},
     "supervisor": {"fr": "Supervision", "en": "Supervision"},
+    "situation": {"fr": "Situation en direct", "en": "Live situation"},
     "skip": {"fr": "Aller au contenu", "en": "Skip to content"},
     "republic": {"fr": "République française", "en": "French Republic"},
     "other_lang": {"fr": "English", "en": "Français"},
-    "logout": {"fr": "Se déconnecter", "en": "Log out"},
-    "signed_in_as": {"fr": "Connecté en tant que", "en": "Signed in as"},
     "status": {"fr": "Mon statut", "en": "My status"},
-    "status.available": {"fr": "Disponible", "en": "Available"},
-    "status.pause": {"fr": "En pause", "en": "On a break"},
-    "status.offline": {"fr": "Hors ligne", "en": "Offline"},
     "langs": {"fr": "Langues traitées", "en": "Languages I answer"},
     "lang.fr": {"fr": "Français", "en": "French"},
     "lang.en": {"fr": "Anglais", "en": "English"},
@@ -119,15 +115,6 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "chat.title": {"fr": "Poser une question à un conseiller", "en": "Ask an adviser"},
     "chat.intro": {"fr": "Écrivez votre question : une réponse validée ou un conseiller vous répond.",
                    "en": "Write your question: a validated answer or an adviser replies."},
-}
-
-CONVERSATION_STATES: Final[Mapping[str, Mapping[str, str]]] = {
-    "new": {"fr": "nouvelle", "en": "new"},
-    "auto-answered": {"fr": "réponse automatique", "en": "auto-answered"},
-    "queued": {"fr": "en file", "en": "queued"},
-    "assigned": {"fr": "à traiter", "en": "to answer"},
-    "waiting-citizen": {"fr": "attend le citoyen", "en": "waiting for the citizen"},
-    "closed": {"fr": "close", "en": "closed"},
 }
 
 CANNED: Final[Mapping[str, Mapping[str, str]]] = {

@@ -8,13 +8,16 @@ from typing import Any
 
 import jinja2
 from aiohttp import web
+from markupsafe import Markup
 
-from channels.console.messages import CONVERSATION_STATES, TOPICS, t
+from channels.answer_forms import message_html
+from channels.console.messages import TOPICS, t
 from channels.skills import CHANNELS
 from channels.skills import TOPICS as SKILL_TOPICS
-from crisis.i18n import pick_lang
+from crisis.state_labels import state_label
 from crisis.types import LANGS, Role
-from crisis.web.middleware import PRINCIPAL, SESSION
+from crisis.web.app_keys import PRINCIPAL, SESSION
+from crisis.web.page_shell import account_bar_of, clock_of, lang_query, request_lang
 
 STATIC = "/console/static/"
 
@@ -26,23 +29,24 @@ def environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("channels.console", "templates"),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined)
-    env.globals.update(t=t, STATES=CONVERSATION_STATES, STATIC=STATIC, Role=Role,
+    env.globals.update(t=t, state=state_label, STATIC=STATIC, Role=Role,
                        SKILL_LANGS=LANGS, SKILL_TOPICS=SKILL_TOPICS, SKILL_CHANNELS=CHANNELS,
-                       TOPIC_LABELS=TOPICS)
+                       TOPIC_LABELS=TOPICS, message_html=message_html)
     env.filters["ago"] = lambda moment: max(0, int(time.time() - moment))
     return env
 
 
 def lang_of(request: web.Request) -> str:
-    return pick_lang(request.query.get("lang"), request.headers.get("Accept-Language", "fr"))
+    return request_lang(request)
 
 
 def render(request: web.Request, template: str, **context: Any) -> str:
     session = request[SESSION]
     lang = lang_of(request)
     return environment().get_template(template).render(
-        lang=lang, other="en" if lang == "fr" else "fr", q="?lang=en" if lang == "en" else "",
+        lang=lang, other="en" if lang == "fr" else "fr", q=lang_query(request),
         csrf=session.csrf if session else "", path=request.path, principal=request[PRINCIPAL],
+        account=Markup(account_bar_of(request, lang)), clock=clock_of(request, lang),
         **context)
 
 
@@ -53,4 +57,4 @@ def page(request: web.Request, template: str, status: int = 200, **context: Any)
 
 def back(request: web.Request, path: str) -> web.HTTPSeeOther:
     """Redirect after a write (post/redirect/get), keeping the language."""
-    return web.HTTPSeeOther(path + ("?lang=en" if lang_of(request) == "en" else ""))
+    return web.HTTPSeeOther(path + lang_query(request))

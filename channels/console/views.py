@@ -27,7 +27,7 @@ async def _panel_context(desk: Desk, principal: Principal) -> dict[str, Any]:
 async def index(request: web.Request) -> web.Response:
     principal = require(request, Role.OPERATOR)
     desk = request.app[DESK]
-    return page(request, "index.html", statuses=[s.value for s in OperatorStatus],
+    return page(request, "index.html", statuses=list(OperatorStatus),
                 **await _panel_context(desk, principal))
 
 

@@ -20,14 +20,14 @@ from crisis.types import DeliveryStatus
 _PACE_TIMEOUT_S = 30.0
 
 
-def _wait_for_slot(sender: str, prefix: str, url: str, per_second: int) -> None:
+def _wait_for_slot(sender: str, keys: ChannelKeys, url: str, per_second: int) -> None:
     """A shared per-second counter in Redis paces every worker together for one sender."""
     client = sync_redis(url)
     deadline = time.monotonic() + _PACE_TIMEOUT_S
     try:
         while time.monotonic() < deadline:
             second = int(time.time())
-            key = f"{prefix}ch:rate:{sender}:{second}"
+            key = keys.send_rate(sender, second)
             count = client.incr(key)
             client.expire(key, 2)
             if int(count) <= per_second:
@@ -51,7 +51,7 @@ async def send_sms_job(conversation_id: str, message_id: str, text: str) -> str:
             await store.set_delivery(conversation_id, message_id, DeliveryStatus.FAILED)
             return "opted-out"
         adapter = TwilioSms(settings)
-        _wait_for_slot(adapter.sender, settings.redis_prefix, url,
+        _wait_for_slot(adapter.sender, keys, url,
                        settings.twilio_messages_per_second)
         callback = f"{settings.base_url}/hooks/twilio/sms/status"
         try:

@@ -31,7 +31,7 @@ def sandbox_enabled(ctx: Context) -> bool:
 
 
 def setup_sandbox(app: web.Application, ctx: Context, keys: ChannelKeys) -> None:
-    key = keys.keys.scoped("ch", "sandbox", "sms")
+    key = keys.sandbox_sms
     assert ctx.settings.twilio_auth_token is not None
     expected = "Basic " + base64.b64encode(
         f"{ctx.settings.twilio_account_sid}:{ctx.settings.twilio_auth_token.reveal()}".encode()

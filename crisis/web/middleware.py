@@ -6,23 +6,23 @@ import asyncio
 import hmac
 import logging
 import time
+from urllib.parse import quote
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from crisis.accounts import Session
-from crisis.errors import CrisisError, Forbidden, TryLater, Unauthorized
+from crisis.errors import CrisisError, CsrfMismatch, Forbidden, TryLater, Unauthorized
 from crisis.metrics import observe_request
 from crisis.types import Principal, Role
-from crisis.web.app_keys import CONTEXT
+from crisis.web import error_pages
+from crisis.web.app_keys import CONTEXT, PRINCIPAL, SESSION
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "crisis_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
-PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal", object)  # type: ignore[arg-type]
-SESSION: web.RequestKey[Session | None] = web.RequestKey("session", object)  # type: ignore[arg-type]
 
 # The console and the cell's pages are ours alone: no framing, no third-party anything.
 HTML_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -37,19 +37,15 @@ def wants_json(request: web.Request) -> bool:
         "application/json" in request.headers.get("Accept", "")
 
 
-def error_response(request: web.Request, status: int, code: str, message: str) -> web.Response:
+def error_response(request: web.Request, status: int, code: str, message: str,
+                   error: CrisisError | None = None) -> web.Response:
+    """JSON `{"error": {code, message}}` for the API; a page in the reader's language for a
+    browser (a GET without a session goes to the login page instead of a 401)."""
     if wants_json(request):
         return web.json_response({"error": {"code": code, "message": message}}, status=status)
     if status == 401 and request.method == "GET":
-        raise web.HTTPSeeOther(f"/login?next={request.path_qs}")
-    body = (f"<!doctype html><html lang=fr><meta charset=utf-8><title>Erreur {status}</title>"
-            f"<main><h1>Erreur {status}</h1><p>{_escape(message)}</p>"
-            f"<p><a href='/'>Retour / Back</a></p></main></html>")
-    return web.Response(text=body, status=status, content_type="text/html")
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        raise web.HTTPSeeOther(f"/login?next={quote(request.path_qs, safe='/')}")
+    return error_pages.error_response(request, status, error)
 
 
 @web.middleware
@@ -63,16 +59,21 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return response
     except CrisisError as err:
         status = err.http_status
-        response = error_response(request, err.http_status, err.code, err.message)
+        response = error_response(request, err.http_status, err.code, err.message, err)
         if isinstance(err, TryLater):
             response.headers["Retry-After"] = str(err.retry_after_s)
         return response
     except web.HTTPException as exc:
         status = exc.status
-        if exc.status >= 400 and wants_json(request):
+        if exc.status < 400:
+            raise
+        if wants_json(request):
             code = "too_large" if exc.status == 413 else exc.reason.lower().replace(" ", "_")
             return error_response(request, exc.status, code, exc.text or exc.reason)
-        raise
+        # aiohttp's own 404/405/413... become the same pages; their headers (Allow) stay.
+        headers = {k: v for k, v in exc.headers.items()
+                   if k.lower() not in ("content-type", "content-length")}
+        return error_pages.error_response(request, exc.status, None, headers)
     except asyncio.CancelledError:
         status = CLIENT_GONE  # the client went away (aiohttp cancels its handler): not ours
         raise
@@ -116,7 +117,7 @@ async def _check_csrf(request: web.Request, session: Session) -> None:
                                              "multipart/form-data"):
         sent = str((await request.post()).get(CSRF_FIELD, ""))
     if not hmac.compare_digest(sent, session.csrf):
-        raise Forbidden("missing or wrong CSRF token: reload the page and try again")
+        raise CsrfMismatch("missing or wrong CSRF token: reload the page and try again")
 
 
 def require(request: web.Request, role: Role) -> Principal:

@@ -7,21 +7,22 @@ CSRF token the session carries with every write (header or form field).
 from __future__ import annotations
 
 import html
-from urllib.parse import urlsplit
+from urllib.parse import quote
 
 import msgspec
 from aiohttp import web
 
 from crisis.accounts import Session
 from crisis.errors import Unauthorized
-from crisis.i18n import pick_lang, t
+from crisis.i18n import t
 from crisis.types import Principal, Role
 from crisis.web.api_registry import ApiRoute, add_api_route
-from crisis.web.app_keys import CONTEXT
+from crisis.web.app_keys import CONTEXT, SESSION
 from crisis.web.json_io import json_response, read_body
-from crisis.web.middleware import SESSION, SESSION_COOKIE, require
 from crisis.web.login_guard import LOGIN_GUARD, LoginGuard
+from crisis.web.middleware import SESSION_COOKIE, require
 from crisis.web.origin import require_same_origin
+from crisis.web.page_shell import landing, local_path, request_lang
 
 
 class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -30,11 +31,9 @@ class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def _safe_next(target: str) -> str:
-    """Only same-site paths: a login link must not bounce the user to another site."""
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/cell/"
-    return target
+    """Only same-site paths: a login link must not bounce the user to another site. ""
+    (unknown yet) means the home of whoever signs in."""
+    return local_path(target) or ""
 
 
 async def _open(request: web.Request, response: web.StreamResponse, principal: Principal) -> Session:
@@ -59,7 +58,7 @@ def login_page(lang: str, next_url: str, failed: bool = False, name: str = "") -
 <body><a class="skip" href="#main">{e(t("skip", lang))}</a>
 <header class="site"><div class="marianne">{e(t("republic", lang))}</div>
 <div>{e(t("service", lang))}</div>
-<a href="/login?lang={other}&amp;next={e(next_url)}" lang="{other}">{e(t("other_lang", lang))}</a></header>
+<a href="/login?lang={other}&amp;next={e(quote(next_url, safe="/"))}" lang="{other}">{e(t("other_lang", lang))}</a></header>
 <main id="main"><h1>{e(t("login.title", lang))}</h1><p>{e(t("login.intro", lang))}</p>{error}
 <form method="post" action="/login?lang={lang}">
 <input type="hidden" name="next" value="{e(next_url)}">
@@ -71,24 +70,26 @@ def login_page(lang: str, next_url: str, failed: bool = False, name: str = "") -
 
 
 async def get_login(request: web.Request) -> web.Response:
-    lang = pick_lang(request.query.get("lang"), request.headers.get("Accept-Language", ""))
-    page = login_page(lang, _safe_next(request.query.get("next", "/cell/")))
+    lang = request_lang(request)
+    page = login_page(lang, _safe_next(request.query.get("next", "")))
     return web.Response(text=page, content_type="text/html")
 
 
 async def post_login(request: web.Request) -> web.Response:
+    """Sign in, then land on `next` when it is a local page the role may open, else on the
+    role's home (operators the console, supervisors the board, the cell /cell/)."""
     require_same_origin(request)
-    lang = pick_lang(request.query.get("lang"), request.headers.get("Accept-Language", ""))
+    lang = request_lang(request)
     form = await request.post()
     name, password = str(form.get("name", ""))[:64], str(form.get("password", ""))
-    next_url = _safe_next(str(form.get("next", "/cell/")))
+    next_url = _safe_next(str(form.get("next", "")))
     try:
         principal = await request.app[LOGIN_GUARD].authenticate(request, name, password,
                                                                  how="session")
     except Unauthorized:
         return web.Response(text=login_page(lang, next_url, failed=True, name=name),
                             content_type="text/html", status=401)
-    response = web.HTTPSeeOther(next_url)
+    response = web.HTTPSeeOther(landing(request.app, principal.role, next_url))
     await _open(request, response, principal)
     raise response
 
@@ -97,7 +98,8 @@ async def post_logout(request: web.Request) -> web.Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         await request.app[CONTEXT].accounts.close_session(cookie)
-    response = web.HTTPSeeOther("/login")
+    lang = request_lang(request)
+    response = web.HTTPSeeOther("/login" + ("?lang=en" if lang == "en" else ""))
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
 

@@ -19,6 +19,7 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "nav.kb": {"fr": "Base de connaissances", "en": "Knowledge base"},
     "nav.builds": {"fr": "Publications du site", "en": "Site builds"},
     "nav.site": {"fr": "Voir le site", "en": "View the site"},
+    "nav.supervision": {"fr": "Supervision", "en": "Supervision"},
     "crises.none": {"fr": "Aucune crise en cours.", "en": "No live crisis."},
     "crisis.level": {"fr": "Niveau", "en": "Level"},
     "crisis.state": {"fr": "État", "en": "State"},
@@ -58,12 +59,6 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "pub.withdraw": {"fr": "Retirer", "en": "Withdraw"},
     "pub.edit": {"fr": "Modifier (nouvelle version)", "en": "Edit (new version)"},
     "pub.list": {"fr": "Toutes les publications", "en": "All publications"},
-    "pub.status.draft": {"fr": "brouillon", "en": "draft"},
-    "pub.status.submitted": {"fr": "soumise", "en": "submitted"},
-    "pub.status.validated": {"fr": "validée", "en": "validated"},
-    "pub.status.published": {"fr": "publiée", "en": "published"},
-    "pub.status.withdrawn": {"fr": "retirée", "en": "withdrawn"},
-    "pub.status.archived": {"fr": "archivée (crise terminée)", "en": "archived (crisis closed)"},
     "pub.archived_at": {"fr": "Archivée le", "en": "Archived on"},
     "builds.title": {"fr": "Publications du site", "en": "Site builds"},
     "builds.when": {"fr": "Quand", "en": "When"},
@@ -132,9 +127,22 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "error": {"fr": "Erreur", "en": "Error"},
 }
 
+# The kinds of site build (static_site.records.BuildRecord.kind).
+BUILD_KINDS: Final[Mapping[str, Mapping[str, str]]] = {
+    "full": {"fr": "complète", "en": "full"},
+    "incremental": {"fr": "partielle", "en": "incremental"},
+    "dark": {"fr": "site noir", "en": "dark site"},
+    "rollback": {"fr": "retour arrière", "en": "rollback"},
+}
+
 
 def t(key: str, lang: str) -> str:
     return translate(MESSAGES, key, lang)
+
+
+def build_kind(kind: str, lang: str) -> str:
+    """A build's kind in `lang`; an unknown kind shows as is rather than failing the page."""
+    return translate(BUILD_KINDS, kind, lang) if kind in BUILD_KINDS else kind
 
 
 def tn(key: str, n: int, lang: str) -> str:

@@ -10,16 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from crisis.types import ChannelKind, Role
 from crisis.web.middleware import require
+from crisis.web.page_shell import clock_of
 from crisis.web.situation_api import situation_body
-from static_site.cell.common import ctx_of, page
+from static_site.cell.common import ctx_of, lang_of, page
 
-PARIS = ZoneInfo("Europe/Paris")
 # The contact chart's drawing (SVG user units; it scales to the page's width).
 CHART_LABEL_W = 90
 CHART_BAR_MAX = 170
@@ -94,7 +93,7 @@ async def situation_page(request: web.Request) -> web.Response:
     contact = section_of(body, "contact_centre")
     knowledge = section_of(body, "knowledge_base")
     values = dict(
-        crises=body["crises"], updated=at.astimezone(PARIS).strftime("%H:%M:%S"),
+        crises=body["crises"], updated=clock_of(request, lang_of(request))(at, "seconds"),
         updated_iso=at.isoformat(timespec="seconds"),
         contact=contact_view(contact) if contact is not None else None,
         kb=knowledge_view(knowledge) if knowledge is not None else None)

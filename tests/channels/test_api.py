@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from channels.answer_forms import answer_plain
 from channels.api import DESK
 from crisis.context import Context
 from crisis.types import Role
@@ -119,8 +120,11 @@ async def test_reinforcement_staff_send_validated_answers_only(client: Any, ctx:
     desk = client.app[DESK]
     from knowledge_base.store import ArticleStore
     article = (await ArticleStore(ctx.redis, ctx.keys, ctx.bus).published())[0]
-    text = await desk.article_text(article.id, False)
+    text = (await desk.article_of(article.id)).answer
     await check_reply_allowed(desk, volunteer, text, article.id)
+    # As a browser's form sends it (CRLF line breaks), and as the console inserts it.
+    await check_reply_allowed(desk, volunteer, text.replace("\n", "\r\n"), article.id)
+    await check_reply_allowed(desk, volunteer, answer_plain(text), article.id)
     with pytest.raises(Forbidden, match="validated answers only"):
         await check_reply_allowed(desk, volunteer, "Rentrez chez vous.", None)
     with pytest.raises(Forbidden, match="may not change"):

@@ -4,8 +4,11 @@ axe-core finds no serious or critical problem on the console's pages."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import async_playwright, expect
@@ -14,6 +17,7 @@ from channels.api import DESK
 from crisis.context import Context
 from crisis.settings import Settings
 from crisis.types import Role
+from knowledge_base.service import get_live_article
 from testbed.twilio import TwilioStandIn
 from tests.channels.conftest import until
 from tests.channels.test_console_pages import SCRIPT, assigned_to, env, sms
@@ -72,8 +76,13 @@ async def test_an_operator_answers_a_queued_sms_with_a_suggestion_and_the_keyboa
         await expect(page.locator("#my-conversations a")).to_be_focused()
         await page.keyboard.press("Enter")
         await page.wait_for_url(re.compile(r".*/console/c/c[0-9a-f]+$"))
-        suggestion = (await page.locator("#suggestion-1").text_content() or "").strip()
-        assert "eau" in suggestion.lower()
+        shown = (await page.locator("#suggestion-1").inner_text()).strip()
+        assert "eau" in shown.lower() and "**" not in shown  # formatted to read
+        article_id = await page.locator("[data-insert='1']").get_attribute("data-article")
+        article = await get_live_article(ctx, str(article_id))
+        assert article is not None
+        # Inserted: the SMS form, plain text, since the citizen wrote by SMS.
+        suggestion = article.sms
         await page.keyboard.press("Alt+1")
         await expect(page.locator("#reply")).to_be_focused()
         await expect(page.locator("#reply")).to_have_value(suggestion)
@@ -108,6 +117,9 @@ async def test_a_citizen_chats_with_an_operator(
         await expect(offered).to_have_count(1)
         await expect(offered).to_contain_text("chat")
         await offered.click()
+        # Until the page has loaded, its script (Ctrl+Enter sends) may not run yet: a key
+        # pressed before is lost, and the reply never leaves.
+        await operator.wait_for_url(re.compile(r".*/console/c/c[0-9a-f]+$"))
         await operator.fill("#reply", "Bonjour, je suis conseiller. Que se passe-t-il ?")
         await operator.keyboard.press("Control+Enter")
         await expect(citizen.locator(".chat-adviser")).to_contain_text("Que se passe-t-il ?")
@@ -116,6 +128,47 @@ async def test_a_citizen_chats_with_an_operator(
         await citizen.keyboard.press("Enter")
         await expect(operator.locator(".msg-citizen .text").last).to_have_text(SCRIPT)
         assert await operator.locator(".history script, .history b, .history img").count() == 0
+        await browser.close()
+
+
+async def test_a_chat_conversation_reads_formatted_in_paris_time_and_inserts_plain_text(
+        aiohttp_server: Any, ctx: Context, settings: Settings, redis_url: str, kb: None,
+        tmp_path: Path) -> None:
+    server, base = await _serve(aiohttp_server, settings, redis_url)
+    await ctx.accounts.create_account("agent", Role.OPERATOR, PASSWORD, actor=ADMIN)
+    async with async_playwright() as p:
+        browser = await launch_chromium(p)
+        citizen = await (await browser.new_context(locale="fr-FR")).new_page()
+        await citizen.goto(f"{base}/chat/")
+        for question in ("agent", "l'eau du robinet est-elle potable ?"):
+            await citizen.fill("#crisis-chat-input", question)
+            await citizen.keyboard.press("Enter")
+        await expect(citizen.locator(".chat-you")).to_have_count(2)
+        operator = await (await browser.new_context(locale="fr-FR")).new_page()
+        await _log_in(operator, base, "agent")
+        await _become_available(operator)
+        await operator.locator("#my-conversations a").click()
+        await operator.wait_for_url(re.compile(r".*/console/c/c[0-9a-f]+$"))
+        # Times on the page are Paris times (CRISIS_TIMEZONE's default), not UTC.
+        conversation_id = operator.url.rsplit("/", 1)[1]
+        messages = await server.app[DESK].store.messages(conversation_id)
+        paris = ZoneInfo("Europe/Paris")
+        history = await operator.locator("#history").inner_text()
+        for message in messages:
+            assert message.at.astimezone(paris).strftime("%H:%M:%S") in history
+            assert message.at.astimezone(dt.timezone.utc).strftime("%H:%M:%S") not in history
+        # The suggestion reads formatted: bold, not asterisks.
+        shown = operator.locator("#suggestion-1")
+        await expect(shown.locator("strong", has_text="peut être contaminée")).to_be_visible()
+        assert "**" not in await shown.inner_text()
+        await operator.screenshot(path=str(tmp_path / "console-chat-conversation.png"),
+                                  full_page=True)
+        # Inserted in the reply box (plain text sent as is): no Markdown marker either.
+        await operator.keyboard.press("Alt+1")
+        reply = operator.locator("#reply")
+        await expect(reply).to_have_value(re.compile("peut être contaminée par la crue"))
+        value = await reply.input_value()
+        assert "**" not in value and "\n- ne la buvez pas" in value
         await browser.close()
 
 

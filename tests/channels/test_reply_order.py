@@ -12,7 +12,7 @@ from tests.channels.conftest import signed, sms_form, until
 from tests.channels.test_chat import receive_until
 from tests.channels.test_sms import run_worker_burst
 from tests.conftest import bearer
-from tests.support.twilio_standin import TwilioStandIn
+from testbed.twilio import TwilioStandIn
 
 REFUSED = "Cette réponse ne doit jamais partir."
 

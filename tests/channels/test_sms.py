@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from typing import Any
 
 from channels.api import DESK
 from crisis.context import Context
 from crisis.types import ConversationStatus, Direction
+from knowledge_base.article import SMS_MAX_SEPTETS, gsm7_septets
 from testbed.twilio import TwilioStandIn
 from tests.channels.conftest import signed, sms_form, until
 
@@ -55,7 +57,15 @@ async def test_a_common_question_gets_an_automatic_answer_by_sms(
     assert outbound and outbound[0].article_id and "répondez 0" in outbound[0].text
     await run_worker_burst(env)
     assert standin.messages and standin.messages[0]["To"] == "+33612345678"
-    assert standin.messages[0]["Body"] == outbound[0].text
+    body = standin.messages[0]["Body"]
+    assert body == outbound[0].text
+    # The article is Markdown ("**peut être contaminée**"); the SMS is plain text that fits
+    # three segments, and ends with the SMS's own instruction.
+    assert "peut etre contaminée par la crue" in body  # GSM-7 has é, not ê
+    assert not re.search(r"[*_`#]|\]\(|^\s*- ", body, re.MULTILINE), body
+    septets = gsm7_septets(body)
+    assert septets is not None and septets <= SMS_MAX_SEPTETS
+    assert body.endswith("Pour parler à un conseiller, répondez 0.")
     sent = [m for m in await store.messages(conversation.id) if m.direction is Direction.OUTBOUND]
     assert sent[0].status.value == "sent" and sent[0].provider_id.startswith("SM")
     # Twilio's delivery receipt lands on the message.

@@ -67,3 +67,11 @@ def test_every_variable_is_documented() -> None:
     docs = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     missing = [name for name, _field, _parse in VARIABLES if f"`{name}`" not in docs]
     assert not missing, f"undocumented settings: {missing}"
+
+
+def test_the_time_zone_of_the_pages_is_paris_unless_set() -> None:
+    assert load_settings({}).zone.key == "Europe/Paris"
+    assert load_settings({"CRISIS_TIMEZONE": "America/Cayenne"}).zone.key == "America/Cayenne"
+    for wrong in ("Mars/Olympus", "Europe", "/etc/localtime", "../Paris"):
+        with pytest.raises(ConfigError, match="CRISIS_TIMEZONE=.*IANA time zone"):
+            load_settings({"CRISIS_TIMEZONE": wrong})

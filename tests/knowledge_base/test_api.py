@@ -104,7 +104,7 @@ async def test_learning_and_tuning_routes(client: Any, ctx: Context) -> None:
         found = await (await client.get("/api/kb/search?q=g%20plu%20de%20pinard")).json()
         return str(found["items"][0]["id"]) if found["items"] else ""
 
-    assert await until(first_hit, lambda hit: hit == "distribution-eau") == "distribution-eau"
+    assert await until(first_hit, ok=lambda hit: hit == "distribution-eau") == "distribution-eau"
 
 
 async def test_the_situation_view_shows_the_auto_answer_and_the_learning_loop(client: Any, ctx: Context) -> None:

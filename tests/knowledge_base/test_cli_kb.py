@@ -69,6 +69,6 @@ async def test_activation_brings_the_starter_articles(client: Any, ctx: Context)
     from crisis.activation import activate_scenario
     await activate_scenario(ctx.crises, ctx.publications, "canicule", areas="13", level=1, actor=CELL)
     store = knowledge_base(ctx).store
-    ids = await until(store.ids, lambda found: len(found) == 8, timeout=10.0)
+    ids = await until(store.ids, ok=lambda found: len(found) == 8, timeout=10.0)
     assert len(ids) == 8 and all(i.startswith("canicule") for i in ids)
     assert len(await store.published()) == 8

@@ -40,11 +40,11 @@ async def test_a_publication_reaches_another_process_within_a_second(ctx: Contex
     await store.save_draft(SAND, actor=OPERATOR)
     published_at = time.monotonic()
     await store.move("sacs-sable", ArticleAction.PUBLISH, actor=CELL)
-    assert await until(lambda: _answered(other), lambda a: a == "sacs-sable") == "sacs-sable"
+    assert await until(lambda: _answered(other), ok=lambda a: a == "sacs-sable") == "sacs-sable"
     assert time.monotonic() - published_at < 1.0
     await store.move("sacs-sable", ArticleAction.ARCHIVE, actor=CELL)
     archived_at = time.monotonic()
-    assert await until(lambda: _answered(other), lambda a: a is None) is None
+    assert await until(lambda: _answered(other), ok=lambda a: a is None) is None
     assert time.monotonic() - archived_at < 1.0
 
 
@@ -53,7 +53,7 @@ async def test_the_background_loop_rebuilds_without_any_request(ctx: Context, ot
     stop = asyncio.Event()
     task = asyncio.create_task(index.keep_fresh(stop))
     try:
-        first = await until(index.current, lambda i: True)
+        first = await until(index.current, ok=lambda i: True)
         store = knowledge_base(ctx).store
         await store.save_draft(SAND, actor=OPERATOR)
         await store.move("sacs-sable", ArticleAction.PUBLISH, actor=CELL)
@@ -79,7 +79,7 @@ async def test_citizens_never_get_operators_only_articles(ctx: Context) -> None:
                        alternates=["ou trouver des sacs de sable"])
     await store.save_draft(internal, actor=CELL)
     await store.move("consigne-sacs", ArticleAction.PUBLISH, actor=CELL)
-    assert await until(lambda: suggest(ctx, QUESTION), lambda s: bool(s)) != []
+    assert await until(lambda: suggest(ctx, QUESTION), ok=lambda s: bool(s)) != []
     suggestions = await suggest(ctx, QUESTION)
     assert [s.id for s in suggestions] == ["consigne-sacs"]
     assert await suggest(ctx, QUESTION, operators=False) == []

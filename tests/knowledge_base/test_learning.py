@@ -53,7 +53,7 @@ async def test_an_operator_answer_becomes_a_searchable_alternate_once_validated(
     version = await validate_alternate(knowledge_base(ctx).store, proposal.id, actor=CELL)
     assert QUESTION in version.article.alternates and version.status == "published"
     assert await pending_alternates(knowledge_base(ctx).store) == []
-    found = await until(lambda: suggest(ctx, QUESTION, limit=1), lambda s: s[0].id == "declarer-sinistre")
+    found = await until(lambda: suggest(ctx, QUESTION, limit=1), ok=lambda s: s[0].id == "declarer-sinistre")
     assert found[0].id == "declarer-sinistre"
     result = await answer_question(ctx, QUESTION, channel="chat")
     assert result.answer_id == "declarer-sinistre"

@@ -45,7 +45,8 @@ async def test_cell_activates_publishes_and_the_site_shows_it_accessibly(
     problems: dict[str, list[dict[str, Any]]] = {}
     async with async_playwright() as p:
         browser = await launch_chromium(p)
-        page = await browser.new_page()
+        # French readers: the cell follows the browser's language.
+        page = await (await browser.new_context(locale="fr-FR")).new_page()
         page.set_default_timeout(5000)
         await _login(page, base)
         problems["/cell/"] = await axe_violations(page)

@@ -18,8 +18,8 @@ def _truthy(value: Any) -> bool:
     return bool(value)
 
 
-async def until(probe: Callable[[], Awaitable[T]], ok: Callable[[T], bool] = _truthy, *,
-                timeout: float = 15.0, every: float = 0.05) -> T:
+async def until(probe: Callable[[], Awaitable[T]], timeout: float = 15.0, *,
+                ok: Callable[[T], bool] = _truthy, every: float = 0.05) -> T:
     """Await `probe()` until `ok(result)` (default: the result is truthy); returns that result.
 
     AssertionError naming the last result when `timeout` seconds pass first.
@@ -33,8 +33,8 @@ async def until(probe: Callable[[], Awaitable[T]], ok: Callable[[T], bool] = _tr
         await asyncio.sleep(every)
 
 
-def until_sync(probe: Callable[[], T], ok: Callable[[T], bool] = _truthy, *,
-               timeout: float = 15.0, every: float = 0.05) -> T:
+def until_sync(probe: Callable[[], T], timeout: float = 15.0, *,
+               ok: Callable[[T], bool] = _truthy, every: float = 0.05) -> T:
     """`until` for blocking probes (a subprocess, an HTTP GET with urllib)."""
     deadline = time.monotonic() + timeout
     while True:

@@ -25,7 +25,10 @@
   var label = el("label", { "for": "crisis-chat-input" }); label.textContent = T.label;
   var input = el("textarea", { id: "crisis-chat-input", rows: "2", maxlength: "1000", required: "" });
   var button = el("button", { type: "submit" }); button.textContent = T.send;
-  form.append(label, input, button);
+  // The chat's own way to reach an adviser (SMS citizens reply 0): what it sends and its
+  // label come from the server's welcome, in the page's language.
+  var adviser = el("button", { type: "button", "class": "chat-ask-adviser", hidden: "" });
+  form.append(label, input, button, adviser);
   root.append(status, log, form);
 
   function el(name, attrs) {
@@ -34,13 +37,28 @@
     return node;
   }
   function save() { store.setItem("crisis-chat", JSON.stringify(state)); }
-  function show(author, text, key) {
+  function show(author, text, key, html) {
     if (key && shown[key]) { return; }
     if (key) { shown[key] = true; }
     var item = el("li", { "class": "chat-" + author });
     var who = el("strong", {}); who.textContent = (T[author] || T.adviser) + " : ";
-    var body = el("span", {}); body.textContent = text;   // text, never HTML
+    var body;
+    if (html) {
+      // Only the centre's automatic answers carry html: rendered from validated Markdown and
+      // sanitised by the server. Everything else, the citizen's text above all, is text.
+      body = el("div", { "class": "chat-text chat-formatted" }); body.innerHTML = html;
+    } else {
+      body = el("span", { "class": "chat-text" }); body.textContent = text;
+    }
     item.append(who, body); log.append(item); item.scrollIntoView({ block: "nearest" });
+  }
+  function send(text) {
+    var message = { id: "w" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8), text: text };
+    state.pending.push(message); save();
+    show("you", text, "c:" + message.id);
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify({ type: "message", id: message.id, text: text }));
+    }
   }
   function sendPending() {
     state.pending.forEach(function (m) {
@@ -57,13 +75,20 @@
     };
     socket.onmessage = function (event) {
       var data = JSON.parse(event.data);
-      if (data.type === "welcome") { state.token = data.token; save(); sendPending(); }
+      if (data.type === "welcome") {
+        state.token = data.token; save(); sendPending();
+        if (data.adviser) {
+          adviser.textContent = data.adviser.label; adviser.dataset.text = data.adviser.text;
+          adviser.hidden = false;
+        }
+      }
       else if (data.type === "ack") {
         status.textContent = T.online;   // a waiting message got through: the warning is over
         state.pending = state.pending.filter(function (m) { return m.id !== data.id; }); save();
       } else if (data.type === "message") {
         if (data.author === "citizen") { show("you", data.text, "c:" + data.client_id); }
-        else { show(data.author === "auto" ? "auto" : "adviser", data.text, "s:" + data.id); }
+        else { show(data.author === "auto" ? "auto" : "adviser", data.text, "s:" + data.id,
+                    data.author === "auto" ? data.html : null); }
         state.since = data.id; save();
       } else if (data.type === "error") {
         status.textContent = data.message;
@@ -86,14 +111,10 @@
     event.preventDefault();
     var text = input.value.trim();
     if (!text) { return; }
-    var message = { id: "w" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8), text: text };
-    state.pending.push(message); save();
-    show("you", text, "c:" + message.id);
+    send(text);
     input.value = "";
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(JSON.stringify({ type: "message", id: message.id, text: text }));
-    }
   });
+  adviser.addEventListener("click", function () { send(adviser.dataset.text); });
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });

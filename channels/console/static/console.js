@@ -26,9 +26,10 @@
     reply.focus();
   }
   function insertSuggestion(n) {
+    // The shown answer is formatted; the reply box gets the plain text of the conversation's
+    // channel, carried by the link (the SMS form for SMS).
     var link = document.querySelector('[data-insert="' + n + '"]');
-    var answer = document.getElementById("suggestion-" + n);
-    if (link && answer) { insertText(answer.textContent, link.getAttribute("data-article")); }
+    if (link) { insertText(link.getAttribute("data-text"), link.getAttribute("data-article")); }
   }
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a[data-insert], a[data-canned]");

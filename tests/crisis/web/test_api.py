@@ -122,7 +122,7 @@ async def test_login_form_sets_a_strict_cookie_and_bad_password_says_what_to_do(
                                                  "next": "https://evil.example/"},
                                  allow_redirects=False)
     assert response.status == 303
-    assert response.headers["Location"] == "/cell/"  # never an open redirect
+    assert response.headers["Location"] == "/console/"  # never an open redirect: home instead
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
 

@@ -88,9 +88,10 @@ def render_page(page: Page, data: SiteData, config: SiteConfig) -> str:
     if page.kind in _SPECIAL:
         return _SPECIAL[page.kind](page, data, config)
     context = _CONTEXT[page.kind](page, data) if page.kind in _CONTEXT else {}
+    # The page's own context wins over the common one (a closed crisis's page sets `ended`).
     return environment(config.timezone).get_template(
         _TEMPLATE.get(page.kind, f"site/{page.kind}.html")).render(
-        **_common(page, data, config), **context)
+        {**_common(page, data, config), **context})
 
 
 def _common(page: Page, data: SiteData, config: SiteConfig) -> dict[str, Any]:

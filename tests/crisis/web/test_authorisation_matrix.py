@@ -139,6 +139,7 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("POST", "/console/supervisor/reassign"): SUP,
     ("POST", "/console/supervisor/skills"): SUP,
     ("GET", "/console/static"): PUBLIC,
+    ("GET", "/console/{tail}"): PUBLIC,  # the app's 404 page, to anyone: it holds nothing
     # The crisis cell's pages.
     ("GET", "/cell/static"): PUBLIC,
     ("GET", "/cell/"): CELL,
@@ -160,6 +161,7 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("POST", "/cell/kb/alternates/{proposal_id}/accept"): CELL,
     ("POST", "/cell/kb/alternates/{proposal_id}/refuse"): CELL,
     ("POST", "/cell/kb/missing"): CELL,
+    ("GET", "/cell/{tail}"): PUBLIC,  # the app's 404 page, to anyone: it holds nothing
     # The citizens' information site, last: everything else below /.
     ("GET", "/{path}"): PUBLIC,
 }
@@ -330,7 +332,7 @@ def _cases(app: web.Application, ids: dict[str, str]) -> list[Case]:
         for placeholder, value in {**ids, **fixed}.items():
             url = url.replace(placeholder, value)
         url = re.sub(r"{action}|{decision}", "close" if "crises" in pattern else "validate", url)
-        url = url.replace("{path}", "index.html")
+        url = url.replace("{path}", "index.html").replace("{tail}", "no-such-page")
         if pattern in statics:
             url = f"{pattern}/{statics[pattern]}"
         cases.append(Case(method, pattern, url))

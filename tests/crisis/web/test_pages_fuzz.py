@@ -85,7 +85,7 @@ def _url(path: str, ids: dict[str, str], action: str) -> str:
 
 actions = st.sampled_from(["validate", "publish", "withdraw", "close", "de-escalate",
                            "re-escalate", "accept", "refuse", "submit", "reject", "archive"]) \
-    | st.text("abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=12)
+    | st.text("abcdefghijklmnopqrstuvwxyz-/", min_size=1, max_size=12)
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
@@ -109,4 +109,6 @@ def test_any_query_to_any_page_is_never_a_server_error(
     path = data.draw(st.sampled_from(_page_routes(centre, "GET")))
     response = requests.get(centre.base + _url(path, ids, action), params=query, headers=auth,
                             allow_redirects=False, timeout=20)
+    if path == "/readyz" and response.status_code == 503:
+        return  # not ready while no worker beats: readiness's own answer
     assert response.status_code < 500, (path, query, response.status_code, response.text[:300])

@@ -90,7 +90,7 @@ def render_page(page: Page, data: SiteData, config: SiteConfig) -> str:
     context = _CONTEXT[page.kind](page, data) if page.kind in _CONTEXT else {}
     return environment(config.timezone).get_template(
         _TEMPLATE.get(page.kind, f"site/{page.kind}.html")).render(
-        **_common(page, data, config), **context)
+        {**_common(page, data, config), **context})
 
 
 def _common(page: Page, data: SiteData, config: SiteConfig) -> dict[str, Any]:

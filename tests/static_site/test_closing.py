@@ -101,7 +101,7 @@ async def test_the_crisis_and_publication_pages_stay_with_a_banner(client: Any, 
     crisis, closed = await _activate_and_close(ctx)
     pub_id = f"{crisis.id}-montez-en-hauteur"
     banner_fr = f"Crise terminée le {paris(closed.closed_at)} — ces consignes ne sont plus en vigueur."
-    banner_en = (f"Crisis ended on {paris(closed.closed_at, '%d %b %Y, %H:%M')} (Paris time) — "
+    banner_en = (f"Crisis ended on {paris(closed.closed_at, '%-d %b %Y, %H:%M')} (Paris time) — "
                  "these instructions are no longer in force.")
     for path, banner in ((f"/crises/{crisis.id}/", banner_fr), (f"/publications/{pub_id}/", banner_fr),
                          (f"/en/crises/{crisis.id}/", banner_en),
@@ -248,7 +248,7 @@ async def test_the_banner_reads_in_chromium_on_a_closed_crisis_and_its_publicati
                  f"Crise terminée le {paris(closed.closed_at)} — ces consignes ne sont plus "
                  "en vigueur.\n\nVoir la situation actuelle", "/"),
                 (f"/en/publications/{pub_id}-en/",
-                 f"Crisis ended on {paris(closed.closed_at, '%d %b %Y, %H:%M')} (Paris time) — "
+                 f"Crisis ended on {paris(closed.closed_at, '%-d %b %Y, %H:%M')} (Paris time) — "
                  "these instructions are no longer in force.\n\nSee the current situation", "/en/")):
             response = await page.goto(base + path)
             assert response is not None and response.status == 200

@@ -95,6 +95,14 @@ class RequestTimeout(InvalidInput):
     http_status = 408
 
 
+class BuildFailed(CrisisError):
+    """A site build did not publish; the previous site is still online. Fix the cause (the
+    message names it) and build again."""
+
+    code = "build_failed"
+    http_status = 500
+
+
 class TryLater(CrisisError):
     """Refused for now: try again after `retry_after_s` seconds (sent as Retry-After)."""
 

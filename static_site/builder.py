@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from crisis.errors import BuildFailed
 from static_site.favicon import favicon_ico, favicon_svg
 from static_site.manifest import write_manifests
 from static_site.markup import forget_rendered
@@ -37,10 +38,6 @@ WRITE_THREADS = 3
 WRITES_IN_FLIGHT = 64
 
 log = logging.getLogger(__name__)
-
-
-class BuildFailed(Exception):
-    """The build did not publish; the previous site is still online."""
 
 
 @dataclasses.dataclass(frozen=True)

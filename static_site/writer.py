@@ -8,6 +8,8 @@ from pathlib import Path, PurePosixPath
 
 import brotli
 
+from crisis.errors import InvalidInput
+
 COMPRESSIBLE = frozenset({".html", ".css", ".xml", ".json", ".txt", ".svg", ".js"})
 # Quality 6 costs about a millisecond for a 12 KB page and is within 10 % of quality 11:
 # thousands of pages per build matter more than the last few hundred bytes.
@@ -15,7 +17,7 @@ BROTLI_QUALITY = 6
 GZIP_LEVEL = 9
 
 
-class UnsafePath(ValueError):
+class UnsafePath(InvalidInput):
     """A page path that would leave the site directory; the page is not written."""
 
 

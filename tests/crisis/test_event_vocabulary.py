@@ -46,8 +46,8 @@ def test_no_event_type_is_spelled_as_a_bare_string() -> None:
     offenders = []
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
-            if path.name == "types.py" and package == "crisis":
-                continue
+            if package == "crisis" and path.name in ("types.py", "state_labels.py"):
+                continue  # the vocabulary itself, and its labels keyed by value
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                 for literal in re.findall(r'"([a-z_]+\.[a-z_]+)"', line):
                     if literal in values:

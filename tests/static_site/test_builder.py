@@ -11,7 +11,8 @@ import msgspec
 import pytest
 
 from crisis.errors import InvalidInput
-from static_site.builder import BuildFailed, BuildReport, build_site_files
+from crisis.errors import BuildFailed
+from static_site.builder import BuildReport, build_site_files
 from static_site.model import SiteConfig, SiteData
 from static_site.publish import KEEP_BUILDS, list_builds, live_build, rollback
 from tests.static_site.conftest import CRISIS_ID, NOW, demo_data

@@ -16,7 +16,7 @@ import logging
 import redis.asyncio as aioredis
 
 from channels.keys import ChannelKeys
-from crisis.jobs import worker_settings
+from crisis.worker import worker_settings
 from crisis.keys import Keys
 from crisis.redis_client import async_redis
 from crisis.types import utcnow

@@ -47,6 +47,8 @@ COMMANDS: dict[tuple[str, str | None], str] = {
     ("site", "rollback"): "site_commands:site_rollback",
     ("site", "dark"): "site_commands:site_dark",
     ("site", "targets"): "site_commands:site_targets",
+    ("citizens", "export"): "citizen_commands:citizens_export",
+    ("citizens", "erase"): "citizen_commands:citizens_erase",
     ("kb", "import"): "kb_commands:kb_import",
     ("kb", "export"): "kb_commands:kb_export",
     ("kb", "ask"): "kb_commands:kb_ask",

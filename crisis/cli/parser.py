@@ -127,6 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
             one.add_argument("--forget-opt-out", action="store_true",
                              help="also forget that the citizen sent STOP")
 
+    retention = sub.add_parser("retention", help="the retention of personal data") \
+        .add_subparsers(dest="action", required=True)
+    hold = retention.add_parser("hold", help="suspend the retention purge (an inquiry)")
+    hold.add_argument("reason", help="why the data must be kept: the inquiry, its reference")
+    retention.add_parser("release", help="let the retention purge run again")
+    retention.add_parser("status", help="the retention period and any legal hold")
+
     kb = sub.add_parser("kb", help="the knowledge base").add_subparsers(dest="action", required=True)
     kb_import = kb.add_parser("import", help="import articles from a JSON Lines file or a directory")
     kb_import.add_argument("path", metavar="FILE.jsonl|DIR")

@@ -1,7 +1,8 @@
-"""CLI commands on one citizen's data (GDPR articles 15 and 17): export it, erase it.
+"""CLI commands on personal data: one citizen's data (GDPR articles 15 and 17: export it,
+erase it) and the legal hold that suspends the retention purge during an inquiry.
 
 Only an administrator runs them (the data protection officer's request, carried out at the
-server); each run is in the audit trail under the citizen's id, never their address.
+server); each run is in the audit trail (a citizen under their id, never their address).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 
 from channels.citizen_data import citizen_of, erase_citizen, export_citizen
 from channels.keys import ChannelKeys
+from channels.retention import hold_of, release_hold, set_hold
 from crisis.accounts import require_role
 from crisis.audit import add_audit, audit_entry
 from crisis.cli.core_commands import say
@@ -53,3 +55,24 @@ async def citizens_erase(ctx: Context, actor: Principal, args: argparse.Namespac
     kept = "" if args.forget_opt_out else " (an opt-out, if any, is kept: --forget-opt-out)"
     say(f"citizen {citizen}: {report.conversations} conversation(s) and {report.addresses} "
         f"address(es) erased{kept}")
+
+
+async def retention_hold(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+    require_role(actor, Role.ADMIN, "hold personal data")
+    await set_hold(ctx.redis, ChannelKeys(ctx.keys), actor, args.reason)
+    say(f"legal hold set: the retention purge deletes nothing until `crisis retention release` "
+        f"({ctx.settings.retention_days}-day retention suspended)")
+
+
+async def retention_release(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+    require_role(actor, Role.ADMIN, "release a legal hold")
+    released = await release_hold(ctx.redis, ChannelKeys(ctx.keys), actor)
+    say("legal hold released: the next purge deletes what is past its retention"
+        if released else "there was no legal hold")
+
+
+async def retention_status(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+    hold = await hold_of(ctx.redis, ChannelKeys(ctx.keys))
+    print(f"retention: {ctx.settings.retention_days} days after a crisis closes; " + (
+        "no legal hold" if hold is None else
+        f"LEGAL HOLD since {hold['at']} by {hold['by']}: {hold['reason']}"))

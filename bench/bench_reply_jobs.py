@@ -10,7 +10,7 @@ drain the `replies` queue in burst mode:
   1. baseline: RQ's default forking `Worker` (a new process per job), as `crisis worker`
      first ran it: each work horse imported the job's modules itself;
   2. the same with the job modules imported before working (forks inherit them);
-  3. ours: `crisis.jobs.CentreWorker` as `crisis worker` runs it (modules preloaded, reply
+  3. ours: `crisis.worker.CentreWorker` as `crisis worker` runs it (modules preloaded, reply
      sends in its own process, heavier jobs still forked).
 Prints jobs/s of each (first job started to last job ended, from RQ's own timestamps), the
 ratio, and checks that the stand-in received every SMS once. The sender's rate limit is set
@@ -60,7 +60,7 @@ web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log
 WORKER = """
 import sys
 from crisis.cli.processes import preload_job_modules
-from crisis.jobs import CentreWorker, bind_worker_settings, queues
+from crisis.worker import CentreWorker, bind_worker_settings, queues
 from crisis.keys import Keys
 from crisis.redis_client import sync_redis
 from crisis.settings import load_settings

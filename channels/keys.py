@@ -38,6 +38,8 @@
 | ch:sandbox:sms                   | list   | the last 1,000 SMS the sandbox "sent"      |
 | channels:greetings               | hash   | while the crisis is live (crisis id ->     |
 |                                  |        | JSON greeting: IVR text, SMS keywords)     |
+| ch:legal-hold                    | string | until released (JSON: who, when, why: the  |
+|                                  |        | retention purge waits while it is set)     |
 | ch:limit:{kind}:{subject}        | string | 60 s (inbound messages counted this minute:|
 |                                  |        | kind chat-ip: a keyed hash of the client   |
 |                                  |        | address; kind sms: the citizen id)         |
@@ -175,6 +177,11 @@ class ChannelKeys:
     def greetings(self) -> str:
         """The live crises' greetings (channels/greetings.py); its name predates `ch:`."""
         return self.keys.scoped("channels", "greetings")
+
+    @property
+    def legal_hold(self) -> str:
+        """Set while an inquiry suspends the retention purge (channels/retention.py)."""
+        return self._k("legal-hold")
 
     def limit(self, kind: str, subject: str) -> str:
         """The per-minute inbound counter of one sender (channels/inbound_limits.py)."""

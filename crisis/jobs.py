@@ -1,4 +1,4 @@
-"""Background jobs on RQ: queue names and enqueueing by dotted path.
+"""Background jobs on RQ: queue names and enqueueing by dotted path (crisis/worker.py runs them).
 
 The core never imports the edge packages: a job is named by its dotted path
 ("static_site.jobs.build_site"), and the worker process imports it.
@@ -12,17 +12,20 @@ import asyncio
 import datetime as dt
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 import redis
-from rq import Queue, Retry, SimpleWorker, Worker
-from rq.job import Job
-from rq.queue import EnqueueData
 
 from crisis.keys import Keys
-from crisis.settings import Settings
+
+if TYPE_CHECKING:
+    from rq import Queue, Retry
+    from rq.queue import EnqueueData
+
+# rq is imported where it is used: a command that only reads the centre (`crisis status`)
+# opens a Context, which holds a Jobs, and should not pay for loading rq (bench/bench_cli.py).
 
 QUEUE_NAMES = ("replies", "default", "bulk")
-# Queues whose jobs run in the worker's own process (see CentreWorker).
-IN_PROCESS_QUEUES = frozenset({"replies"})
 RESULT_TTL_S = 3600
 FAILURE_TTL_S = 7 * 24 * 3600  # a failed send stays a week for the supervisors to see
 
@@ -31,13 +34,10 @@ def queue_name(keys: Keys, name: str) -> str:
     return f"{keys.rq_queue_prefix}-{name}"
 
 
-def queues(connection: redis.Redis, keys: Keys) -> list[Queue]:
-    """The centre's queues, highest priority first (RQ workers listen in this order)."""
-    return [Queue(queue_name(keys, n), connection=connection) for n in QUEUE_NAMES]
-
-
 def _retry(retries: int) -> Retry | None:
     """Backoff 1 s, 5 s, 30 s..."""
+    from rq import Retry
+
     return Retry(max=retries, interval=[1, 5, 30][:retries] or [1]) if retries else None
 
 
@@ -52,9 +52,18 @@ class Jobs:
     def __init__(self, connection: redis.Redis, keys: Keys) -> None:
         self.connection = connection
         self.keys = keys
-        self._queues = {n: Queue(queue_name(keys, n), connection=connection) for n in QUEUE_NAMES}
+        self._queue_objects: dict[str, Queue] = {}
         self._waiting: dict[str, list[tuple[EnqueueData, asyncio.Future[str]]]] = {}
         self._flushing: set[str] = set()
+
+    @property
+    def _queues(self) -> dict[str, Queue]:
+        if not self._queue_objects:
+            from rq import Queue
+
+            self._queue_objects = {n: Queue(queue_name(self.keys, n), connection=self.connection)
+                                   for n in QUEUE_NAMES}
+        return self._queue_objects
 
     def enqueue(
         self, func_path: str, *args: Any, queue: str = "default", job_id: str | None = None,
@@ -76,6 +85,8 @@ class Jobs:
         retries: int = 3, **kwargs: Any,
     ) -> str:
         """`enqueue` without blocking the loop; returns once the job is in Redis."""
+        from rq import Queue
+
         data = Queue.prepare_data(func_path, args=args, kwargs=kwargs, job_id=job_id,
                                   retry=_retry(retries), failure_ttl=FAILURE_TTL_S,
                                   result_ttl=RESULT_TTL_S)
@@ -126,37 +137,3 @@ def _runs_without_repeated_ids(datas: list[EnqueueData]) -> list[list[EnqueueDat
             seen.add(data.job_id)
         runs[-1].append(data)
     return runs
-
-
-class CentreWorker(Worker):
-    """RQ's forking worker, except for the jobs of IN_PROCESS_QUEUES, run in its own process.
-
-    A fork per job isolates the heavy ones (site builds, imports, purges): a crash or a leak
-    dies with the work horse. Reply sends are small, I/O-bound and come by thousands a minute
-    in a surge, where a fork per SMS capped a worker several times lower
-    (bench/bench_reply_jobs.py). A send that crashes the process is retried by RQ once the
-    supervisor has restarted the worker."""
-
-    def execute_job(self, job: Job, queue: Queue) -> None:
-        if queue.name.rsplit("-", 1)[-1] in IN_PROCESS_QUEUES:
-            SimpleWorker.execute_job(self, job, queue)  # type: ignore[arg-type]
-        else:
-            super().execute_job(job, queue)
-
-
-# RQ gives jobs no way to receive objects: the worker's entry point binds its Settings here
-# once, before working, and jobs read them back (forked job processes inherit them).
-_worker_settings: Settings | None = None
-_worker_redis_url = ""
-
-
-def bind_worker_settings(settings: Settings, redis_url: str) -> None:
-    global _worker_settings, _worker_redis_url
-    _worker_settings, _worker_redis_url = settings, redis_url
-
-
-def worker_settings() -> tuple[Settings, str]:
-    """The settings and Redis URL of the worker running this job."""
-    if _worker_settings is None:
-        raise RuntimeError("job run outside `crisis worker`: call bind_worker_settings first")
-    return _worker_settings, _worker_redis_url

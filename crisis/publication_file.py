@@ -21,7 +21,6 @@ import unicodedata
 from typing import Any
 
 import msgspec
-import yaml
 
 from crisis.errors import InvalidInput, TooLarge
 from crisis.types import LANGS, Priority
@@ -88,6 +87,8 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     parts = re.split(r"^---[ \t]*$", text, maxsplit=2, flags=re.M)
     if len(parts) < 3:
         raise InvalidInput("the front matter is not closed: add a '---' line after it")
+    import yaml  # here, not at the top: only reading a publication file needs it
+
     try:
         meta = yaml.load(parts[1], Loader=_YAML_LOADER) or {}  # noqa: S506 - a safe loader
     except yaml.YAMLError as err:

@@ -108,11 +108,6 @@ async def get_live_article(ctx: Context, article_id: str) -> Article | None:
     return None if version is None else version.article
 
 
-async def published_articles(ctx: Context, *, audience: str | None = "public") -> list[Article]:
-    """Live articles for the site (public by default)."""
-    return await knowledge_base(ctx).store.published(audience=audience)
-
-
 def question_of(texts: Sequence[str]) -> str:
     """The question in a citizen's turn of messages: those that ask something, joined (greetings,
     thanks and "svp" teach search nothing), cut to MAX_QUESTION characters."""

@@ -7,7 +7,6 @@ from typing import Any
 
 from crisis.keys import Keys
 from crisis.redis_client import async_redis
-from static_site.dark_site import prepare_dark_sites
 from static_site.records import pending_key
 from static_site.service import config_from_args, run_build
 
@@ -28,8 +27,3 @@ async def build_site_job(redis_url: str, prefix: str, site_dir: str, trigger: st
                 "seconds": record.seconds, "error": record.error}
     finally:
         await client.aclose()
-
-
-def prepare_dark_sites_job(site_dir: str, config: dict[str, Any]) -> int:
-    """Rebuild every scenario's dark site (after a template or configuration change)."""
-    return len(prepare_dark_sites(config_from_args(config), Path(site_dir)))

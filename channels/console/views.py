@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from aiohttp import web
 
-from channels.api import DESK, readable_conversation
+from channels.api import DESK, readable_conversation, record_reading
 from channels.console import board
 from channels.console.live import HUB
 from channels.console.messages import CANNED, TOPICS, WRAP_UPS, t
@@ -40,6 +40,7 @@ async def panel(request: web.Request) -> web.Response:
 
 async def conversation_page(request: web.Request) -> web.Response:
     desk, conversation, principal = await readable_conversation(request)
+    await record_reading(desk, principal, conversation.id)
     if conversation.operator == principal.name:
         await desk.router.accept(conversation.id)  # opening an offer accepts it
     messages = await desk.store.messages(conversation.id)

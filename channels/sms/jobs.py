@@ -9,7 +9,7 @@ from channels.sms.adapter import TwilioSms
 from channels.store import ConversationStore
 from crisis.errors import ChannelError
 from crisis.events import EventBus
-from crisis.jobs import worker_settings
+from crisis.worker import worker_settings
 from crisis.keys import Keys
 from crisis.redis_client import async_redis, sync_redis
 from crisis.secret_key import resolve_secret_key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from crisis.types import Role
+from crisis.types import ChannelKind, Role
 
 ROLES = [r.value for r in Role]
 
@@ -123,6 +123,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     publish = sub.add_parser("publish", help="publish a Markdown file with front matter")
     publish.add_argument("file")
+
+    citizens = sub.add_parser("citizens", help="one citizen's data on request (GDPR)") \
+        .add_subparsers(dest="action", required=True)
+    for action, text in (("export", "everything held about a citizen, as JSON on stdout"),
+                         ("erase", "delete everything held about a citizen")):
+        one = citizens.add_parser(action, help=text)
+        one.add_argument("address", help="as the citizen gives it: +33612345678, an e-mail...")
+        one.add_argument("--channel", default="sms", choices=[c.value for c in ChannelKind],
+                         help="the channel of that address (default sms; a phone number "
+                              "covers SMS and voice alike)")
+        if action == "erase":
+            one.add_argument("--forget-opt-out", action="store_true",
+                             help="also forget that the citizen sent STOP")
+
+    retention = sub.add_parser("retention", help="the retention of personal data") \
+        .add_subparsers(dest="action", required=True)
+    hold = retention.add_parser("hold", help="suspend the retention purge (an inquiry)")
+    hold.add_argument("reason", help="why the data must be kept: the inquiry, its reference")
+    retention.add_parser("release", help="let the retention purge run again")
+    retention.add_parser("status", help="the retention period and any legal hold")
 
     kb = sub.add_parser("kb", help="the knowledge base").add_subparsers(dest="action", required=True)
     kb_import = kb.add_parser("import", help="import articles from a JSON Lines file or a directory")

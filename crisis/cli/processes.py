@@ -32,7 +32,7 @@ from crisis.cli.runtime import acting_principal, command_context, redis_url_for
 from crisis.data_dir import prepare_data_dir
 from crisis.demo import DEMO_SCENARIO, ensure_demo, sandbox_twilio_env
 from crisis.heartbeat import process_name, start_beating_thread
-from crisis.jobs import CentreWorker, bind_worker_settings, queues
+from crisis.worker import CentreWorker, bind_worker_settings, queues
 from crisis.keys import Keys
 from crisis.logs import chatty_level
 from crisis.redis_client import sync_redis

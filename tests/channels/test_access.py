@@ -9,7 +9,9 @@ from typing import Any
 from channels.access import ConversationAccess
 from channels.api import DESK
 from crisis.context import Context
-from crisis.types import Conversation, ConversationStatus, ChannelKind, Principal, Role, utcnow
+from crisis.types import (
+    ChannelKind, Conversation, ConversationStatus, InboundMessage, Principal, Role, utcnow,
+)
 from crisis.web.middleware import SESSION_COOKIE
 from tests.channels.conftest import signed, sms_form, until
 from tests.conftest import ADMIN, bearer
@@ -115,3 +117,20 @@ async def test_a_filtered_listing_reads_a_bounded_number_per_page(kb: None, clie
     items, _, cursor = await store.page(status=None, channel=None, limit=10, cursor=cursor,
                                         visible=lambda c: False, scan_budget=3)
     assert items == [] and cursor is None
+
+
+async def test_who_opened_which_conversation_is_audited(client: Any, ctx: Context) -> None:
+    from crisis.audit import read_audit
+    desk = client.app[DESK]
+    received = await desk.store.receive(InboundMessage(
+        channel=ChannelKind.SMS, address="+33611112222", text="bonjour", provider_id="SAUD",
+        received_at=utcnow()))
+    assert received is not None
+    headers = await bearer(ctx, "sup-audit", Role.SUPERVISOR)
+    response = await client.get(f"/api/conversations/{received.conversation_id}", headers=headers)
+    assert response.status == 200
+    page = await client.get(f"/console/c/{received.conversation_id}", headers=headers)
+    assert page.status == 200
+    reads = [e for e in await read_audit(ctx.redis, ctx.keys)
+             if e.action == "conversation.read" and e.target == received.conversation_id]
+    assert [e.actor for e in reads] == ["token:sup-audit", "token:sup-audit"]

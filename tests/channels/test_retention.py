@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from rq.registry import ScheduledJobRegistry
@@ -89,3 +91,40 @@ async def test_the_purge_covers_citizens_words_in_the_knowledge_base(kb: None, c
     # A second purge with the same cutoff finds nothing more.
     again = await purge(ctx.redis, ctx.keys, cutoff)
     assert (again.unanswered_questions, again.learnt_phrasings) == (0, 0)
+
+
+async def test_a_legal_hold_suspends_the_purge_until_released(
+        client: Any, ctx: Context, env: dict[str, str], redis_url: str) -> None:
+    from channels.retention import hold_of, release_hold, set_hold
+    from tests.channels.test_sms import run_worker_burst
+
+    desk = client.app[DESK]
+    received = await desk.store.receive(inbound("+33600000003", "S3"))
+    assert received is not None
+    await desk.close(received.conversation_id, "test")
+    await set_hold(ctx.redis, desk.k, CELL, "enquête judiciaire n° 2026/123")
+    assert (await hold_of(ctx.redis, desk.k) or {})["reason"] == "enquête judiciaire n° 2026/123"
+
+    await asyncio.to_thread(ctx.jobs.enqueue, "channels.retention.purge_job", 0)
+    await run_worker_burst(env)
+    assert await ctx.redis.exists(desk.k.conversation(received.conversation_id))  # kept
+    connection = sync_redis(redis_url, decode=False)
+    registry = ScheduledJobRegistry(queue_name(ctx.keys, "default"), connection=connection)
+    assert registry.get_job_ids()  # the purge comes back a day later
+    connection.close()
+
+    assert await release_hold(ctx.redis, desk.k, CELL)
+    await asyncio.to_thread(ctx.jobs.enqueue, "channels.retention.purge_job", 0)
+    await run_worker_burst(env)
+    assert not await ctx.redis.exists(desk.k.conversation(received.conversation_id))
+
+
+def test_the_hold_on_the_command_line(env: dict[str, str], tmp_path: Path) -> None:
+    from tests.crisis.test_cli import run
+
+    assert "no legal hold" in run(env, "retention", "status", cwd=tmp_path).stdout
+    held = run(env, "retention", "hold", "enquête 2026/7", cwd=tmp_path)
+    assert held.returncode == 0 and "legal hold set" in held.stderr
+    assert "LEGAL HOLD" in run(env, "retention", "status", cwd=tmp_path).stdout
+    assert run(env, "retention", "hold", "   ", cwd=tmp_path).returncode == 1  # say why
+    assert "released" in run(env, "retention", "release", cwd=tmp_path).stderr

@@ -151,7 +151,7 @@ def test_light_commands_do_not_load_the_contact_centre(env: dict[str, str], tmp_
     probe = ("import sys\nfrom crisis.cli import main\n"
              f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
              "heavy = sorted(m for m in ('aiohttp', 'channels', 'knowledge_base', 'static_site',"
-             " 'twilio', 'telegram', 'jinja2', 'numpy') if m in sys.modules)\n"
+             " 'twilio', 'telegram', 'jinja2', 'numpy', 'rq', 'yaml') if m in sys.modules)\n"
              "print('HEAVY', heavy)")
     result = subprocess.run([sys.executable, "-c", probe], env={**env, "PATH": "/usr/bin:/bin"},
                             capture_output=True, text=True, timeout=60, cwd=tmp_path)

@@ -57,7 +57,7 @@ async def test_a_failing_batch_reaches_every_caller_and_the_next_batch_works(
 
 WORKER = """
 import os, sys
-from crisis.jobs import CentreWorker, queues
+from crisis.worker import CentreWorker, queues
 from crisis.keys import Keys
 from crisis.redis_client import sync_redis
 connection = sync_redis(sys.argv[1], decode=False)

@@ -1,0 +1,54 @@
+"""The worker side of the background jobs: RQ's queues in priority order, the worker class
+`crisis worker` runs, and the settings a job reads back (crisis/jobs.py enqueues them)."""
+
+from __future__ import annotations
+
+import redis
+from rq import Queue, SimpleWorker, Worker
+from rq.job import Job
+
+from crisis.jobs import QUEUE_NAMES, queue_name
+from crisis.keys import Keys
+from crisis.settings import Settings
+
+# Queues whose jobs run in the worker's own process (see CentreWorker).
+IN_PROCESS_QUEUES = frozenset({"replies"})
+
+
+def queues(connection: redis.Redis, keys: Keys) -> list[Queue]:
+    """The centre's queues, highest priority first (RQ workers listen in this order)."""
+    return [Queue(queue_name(keys, n), connection=connection) for n in QUEUE_NAMES]
+
+
+class CentreWorker(Worker):
+    """RQ's forking worker, except for the jobs of IN_PROCESS_QUEUES, run in its own process.
+
+    A fork per job isolates the heavy ones (site builds, imports, purges): a crash or a leak
+    dies with the work horse. Reply sends are small, I/O-bound and come by thousands a minute
+    in a surge, where a fork per SMS capped a worker several times lower
+    (bench/bench_reply_jobs.py). A send that crashes the process is retried by RQ once the
+    supervisor has restarted the worker."""
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        if queue.name.rsplit("-", 1)[-1] in IN_PROCESS_QUEUES:
+            SimpleWorker.execute_job(self, job, queue)  # type: ignore[arg-type]
+        else:
+            super().execute_job(job, queue)
+
+
+# RQ gives jobs no way to receive objects: the worker's entry point binds its Settings here
+# once, before working, and jobs read them back (forked job processes inherit them).
+_worker_settings: Settings | None = None
+_worker_redis_url = ""
+
+
+def bind_worker_settings(settings: Settings, redis_url: str) -> None:
+    global _worker_settings, _worker_redis_url
+    _worker_settings, _worker_redis_url = settings, redis_url
+
+
+def worker_settings() -> tuple[Settings, str]:
+    """The settings and Redis URL of the worker running this job."""
+    if _worker_settings is None:
+        raise RuntimeError("job run outside `crisis worker`: call bind_worker_settings first")
+    return _worker_settings, _worker_redis_url

@@ -29,10 +29,6 @@ MAX_TITLE = 200
 MAX_BODY = 50_000
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 FORBIDDEN_MARKUP = re.compile(r"<\s*(script|iframe|object|embed|style)\b|javascript\s*:", re.I)
-# libyaml's safe loader when the wheel has it: the same safe types, ten times faster, and it
-# refuses nesting past its depth limit at once where the pure-Python parser recurses for a
-# second before RecursionError.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 KNOWN_KEYS = frozenset({"id", "title", "crisis", "area", "areas", "priority", "lang", "easy_read"})
 
 
@@ -90,7 +86,11 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     import yaml  # here, not at the top: only reading a publication file needs it
 
     try:
-        meta = yaml.load(parts[1], Loader=_YAML_LOADER) or {}  # noqa: S506 - a safe loader
+        # libyaml's safe loader when the wheel has it: the same safe types, ten times faster,
+        # and it refuses nesting past its depth limit at once where the pure-Python parser
+        # recurses for a second before RecursionError.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        meta = yaml.load(parts[1], Loader=loader) or {}  # noqa: S506 - a safe loader
     except yaml.YAMLError as err:
         raise InvalidInput(f"the front matter is not valid YAML: {err}") from None
     except RecursionError:  # "[[[[..." thousands deep: the parser recurses once per level

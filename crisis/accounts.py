@@ -26,6 +26,7 @@ from crisis.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthori
 from crisis.events import EventBus, make_event
 from crisis.keys import Keys
 from crisis.password_policy import MAX_PASSWORD, check_new_password
+from crisis.totp import accept_code, new_secret
 from crisis.types import Account, ApiToken, EventType, Principal, Role, utcnow
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
@@ -133,8 +134,9 @@ class Accounts:
         raws = await self.redis.mget([self.keys.account(n) for n in names]) if names else []
         return [msgspec.json.decode(r, type=Account) for r in raws if r is not None]
 
-    async def authenticate(self, name: str, password: str) -> Principal:
-        """The account's principal, or Unauthorized with one message for every failure."""
+    async def authenticate(self, name: str, password: str, code: str = "") -> Principal:
+        """The account's principal, or Unauthorized with one message for every failure of the
+        password; an account with a second factor also needs its current TOTP `code`."""
         failure = Unauthorized("wrong account name or password")
         try:
             account = await self.get_account(name)
@@ -145,15 +147,19 @@ class Accounts:
             raise failure
         if account.disabled or (account.expires_at is not None and account.expires_at <= utcnow()):
             raise Unauthorized("this account is disabled or has expired; ask a supervisor")
+        if account.totp_secret is not None and not await accept_code(
+                self.redis, self.keys, account.name, account.totp_secret, code):
+            raise Unauthorized("this account needs the 6-digit code of its authenticator app "
+                               "(a code works once: wait for the next one)")
         return Principal(account.name, account.role, "session", account.reinforcement)
 
     async def sign_in(self, name: str, password: str, *, address: str | None,
-                      how: str) -> Principal:
+                      how: str, code: str = "") -> Principal:
         """`authenticate`, with the attempt written to the audit trail, success or failure:
         the name given, `how` (session: the sign-in page; api: POST /api/session), the
         client's address and the outcome. Unauthorized as `authenticate`."""
         try:
-            principal = await self.authenticate(name, password)
+            principal = await self.authenticate(name, password, code)
         except Unauthorized as err:
             await write_audit(self.redis, self.keys,
                               sign_in_entry(name, how, address, ok=False, detail=err.message))
@@ -161,6 +167,19 @@ class Accounts:
         await write_audit(self.redis, self.keys,
                           sign_in_entry(name, how, address, ok=True, detail=principal.role.value))
         return principal
+
+    async def set_totp(self, name: str, *, enable: bool, actor: Principal) -> str | None:
+        """Give `name` a new TOTP secret (returned once, to show as a URI), or remove it."""
+        require_role(actor, Role.ADMIN, "set second factors")
+        account = await self.get_account(name)
+        secret = new_secret() if enable else None
+        changed = msgspec.structs.replace(account, totp_secret=secret)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self.keys.account(name), msgspec.json.encode(changed))
+            add_audit(pipe, self.keys, audit_entry(actor, "account.totp", name,
+                                                   after="on" if enable else "off"))
+            await pipe.execute()
+        return secret
 
     async def set_password(self, name: str, password: str, *, actor: Principal) -> Account:
         """A new password for `name`; its open sessions end (whoever knew the old one is out)."""

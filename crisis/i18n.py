@@ -15,9 +15,16 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "login.title": {"fr": "Connexion", "en": "Log in"},
     "login.name": {"fr": "Identifiant", "en": "Account name"},
     "login.password": {"fr": "Mot de passe", "en": "Password"},
+    "login.code": {"fr": "Code de vérification", "en": "Verification code"},
+    "login.code_help": {"fr": "Seulement si votre compte en a un : les 6 chiffres de votre "
+                                "application d'authentification.",
+                        "en": "Only if your account has one: the 6 digits of your "
+                              "authenticator app."},
     "login.submit": {"fr": "Se connecter", "en": "Log in"},
-    "login.failed": {"fr": "Identifiant ou mot de passe incorrect. Vérifiez et réessayez.",
-                     "en": "Wrong account name or password. Check them and try again."},
+    "login.failed": {"fr": "Identifiant, mot de passe ou code de vérification incorrect. "
+                           "Vérifiez et réessayez (un code ne sert qu'une fois).",
+                     "en": "Wrong account name, password or verification code. Check them and "
+                           "try again (a code works once)."},
     "login.intro": {"fr": "Espace réservé à la cellule de crise et aux opérateurs.",
                     "en": "For the crisis cell and the operators only."},
     "skip": {"fr": "Aller au contenu", "en": "Skip to content"},

@@ -19,6 +19,7 @@
 | events:dead:{group}             | stream | crisis.events   | until read by a person (events a subscriber group kept failing on) |
 | audit                           | stream | crisis.audit    | trimmed to ~1,000,000 entries         |
 | heartbeats:{kind}               | zset   | crisis.heartbeat| process -> expiry (now + 15 s), every 5 s; kind web, worker or events |
+| totp-used:{name}                | string | crisis.totp     | 2 min (the last TOTP time step accepted: a code is good once) |
 | login-failures:{kind}:{digest}  | string | crisis.web.login_guard | 15 min from the first failure (failed logins per account or per client address; keyed hash) |
 | kb:...                          | *      | knowledge_base  | see knowledge_base/keys                |
 
@@ -95,6 +96,10 @@ class Keys:
 
     def heartbeats(self, kind: str) -> str:
         return f"{self.prefix}heartbeats:{kind}"
+
+    def totp_used(self, name: str) -> str:
+        """The last TOTP time step accepted for `name`: a code is good once (no replay)."""
+        return f"{self.prefix}totp-used:{name}"
 
     def login_failures(self, kind: str, digest: str) -> str:
         """Failed logins of one account or one client address (`kind`), counted in a window."""

@@ -179,6 +179,8 @@ class Account(msgspec.Struct, frozen=True, kw_only=True):
     # Reinforcement staff (seconded, volunteers): time-limited, may only send validated
     # knowledge-base answers, never free text.
     reinforcement: bool = False
+    # The TOTP second factor's secret (base32), when the account has one (crisis/totp.py).
+    totp_secret: str | None = None
 
 
 class ApiToken(msgspec.Struct, frozen=True, kw_only=True):

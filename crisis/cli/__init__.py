@@ -33,6 +33,7 @@ COMMANDS: dict[tuple[str, str | None], str] = {
     ("users", "list"): "core_commands:users_list",
     ("users", "passwd"): "core_commands:users_passwd",
     ("users", "disable"): "core_commands:users_disable",
+    ("users", "totp"): "core_commands:users_totp",
     ("tokens", "create"): "core_commands:tokens_create",
     ("tokens", "list"): "core_commands:tokens_list",
     ("tokens", "revoke"): "core_commands:tokens_revoke",

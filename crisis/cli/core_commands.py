@@ -87,6 +87,19 @@ async def users_passwd(ctx: Context, actor: Principal, args: argparse.Namespace)
         print(f"password: {password}")
 
 
+async def users_totp(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+    secret = await ctx.accounts.set_totp(args.name, enable=not args.off, actor=actor)
+    if secret is None:
+        say(f"{args.name} signs in with a password only (no second factor)")
+        return
+    from crisis.totp import provisioning_uri
+
+    say(f"{args.name} now needs a 6-digit code at each sign-in: scan this URI with an "
+        "authenticator app (or type the secret in it), shown only once")
+    print(provisioning_uri(secret, args.name))
+    print(f"secret: {secret}")
+
+
 async def users_disable(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
     _, tokens = await ctx.accounts.disable_account(args.name, actor=actor)
     say(f"account {args.name} disabled: its sessions have ended and {tokens} API token(s) "

@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     passwd.add_argument("name")
     passwd.add_argument("--password-stdin", action="store_true",
                         help="read the password from the first line of standard input")
+    totp = users.add_parser("totp", help="give an account a second factor (TOTP codes of an "
+                            "authenticator app; advised for the cell and administrators)")
+    totp.add_argument("name")
+    totp.add_argument("--off", action="store_true", help="remove the second factor")
     disable = users.add_parser("disable", help="disable an account: its sessions and API tokens "
                                "end at once")
     disable.add_argument("name")

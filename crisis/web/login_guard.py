@@ -51,7 +51,7 @@ class LoginGuard:
         return self.ctx.keys.login_failures(kind, digest.hexdigest()[:24])
 
     async def authenticate(self, request: web.Request, name: str, password: str, *,
-                           how: str) -> Principal:
+                           how: str, code: str = "") -> Principal:
         """The account's principal; RateLimited, Busy or Unauthorized otherwise.
 
         `how` is the way in, for the audit trail: "session" (the sign-in page) or "api"
@@ -76,7 +76,8 @@ class LoginGuard:
             raise Busy("too many logins at once: try again in a few seconds",
                        retry_after_s=5) from None
         try:
-            principal = await self.ctx.accounts.sign_in(name, password, address=address, how=how)
+            principal = await self.ctx.accounts.sign_in(name, password, address=address, how=how,
+                                                        code=code)
         except Unauthorized:  # sign_in has written it to the audit trail
             await self._failed(account_key, address_key)
             raise

@@ -28,6 +28,7 @@ from crisis.web.page_shell import landing, local_path, request_lang
 class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     password: str
+    code: str = ""  # the TOTP code, for an account with a second factor
 
 
 def _safe_next(target: str) -> str:
@@ -66,6 +67,9 @@ def login_page(lang: str, next_url: str, failed: bool = False, name: str = "") -
 <input id="name" name="name" autocomplete="username" required autofocus value="{e(name)}">
 <label for="password">{e(t("login.password", lang))}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
+<label for="code">{e(t("login.code", lang))}</label>
+<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="8" aria-describedby="code-help">
+<p id="code-help" class="help">{e(t("login.code_help", lang))}</p>
 <button type="submit">{e(t("login.submit", lang))}</button></form></main></body></html>"""
 
 
@@ -82,10 +86,11 @@ async def post_login(request: web.Request) -> web.Response:
     lang = request_lang(request)
     form = await request.post()
     name, password = str(form.get("name", ""))[:64], str(form.get("password", ""))
+    code = str(form.get("code", ""))[:16]
     next_url = _safe_next(str(form.get("next", "")))
     try:
         principal = await request.app[LOGIN_GUARD].authenticate(request, name, password,
-                                                                 how="session")
+                                                                 how="session", code=code)
     except Unauthorized:
         return web.Response(text=login_page(lang, next_url, failed=True, name=name),
                             content_type="text/html", status=401)
@@ -109,7 +114,7 @@ async def create_session(request: web.Request) -> web.Response:
     require_same_origin(request)
     body = await read_body(request, LoginBody)
     principal = await request.app[LOGIN_GUARD].authenticate(request, body.name, body.password,
-                                                             how="api")
+                                                             how="api", code=body.code[:16])
     response = web.Response(content_type="application/json")
     session = await _open(request, response, principal)
     response.body = msgspec.json.encode(

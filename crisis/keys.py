@@ -9,6 +9,8 @@
 | publication:{id}:versions       | list   | crisis.publications | forever (every version, oldest first) |
 | publication:{id}:live           | string | crisis.publications | while published or archived (the version shown) |
 | publications                    | zset   | crisis.publications | forever (id -> last update time)  |
+| publication:{id}:statement      | string | crisis.statements | forever (hash of its latest ledger entry: a removed entry shows) |
+| statements                      | stream | crisis.statements | forever, never trimmed (the record of every official statement, chained per publication) |
 | account:{name}                  | string | crisis.accounts | until deleted (JSON of an Account)    |
 | accounts                        | set    | crisis.accounts | forever (account names)               |
 | token:{sha256}                  | string | crisis.accounts | until revoked or expired (JSON of an ApiToken) |
@@ -57,6 +59,13 @@ class Keys:
 
     def publication_live(self, publication_id: str) -> str:
         return f"{self.prefix}publication:{publication_id}:live"
+
+    @property
+    def statements(self) -> str:
+        return f"{self.prefix}statements"
+
+    def statement_head(self, publication_id: str) -> str:
+        return f"{self.prefix}publication:{publication_id}:statement"
 
     @property
     def publications(self) -> str:

@@ -18,6 +18,7 @@ from crisis.accounts import require_role
 from crisis.areas import parse_areas
 from crisis.audit import add_audit, audit_entry
 from crisis.errors import InvalidInput, InvalidTransition, NotFound
+from crisis.statements import statement_entry
 from crisis.events import EventBus, make_event
 from crisis.keys import Keys
 from crisis.lifecycle import PublicationAction, next_publication_status
@@ -193,6 +194,8 @@ class Publications:
             before = msgspec.json.decode(raw, type=Publication) if raw else None
             after: Publication = change(before)
             encoded = msgspec.json.encode(after)
+            head_raw = await pipe.get(self.keys.statement_head(publication_id))
+            head = head_raw.decode() if isinstance(head_raw, bytes) else head_raw
             pipe.multi()  # type: ignore[no-untyped-call]
             pipe.set(key, encoded)
             pipe.rpush(self.keys.publication_versions(publication_id), encoded)
@@ -201,6 +204,9 @@ class Publications:
                 pipe.set(self.keys.publication_live(publication_id), encoded)
             elif after.status is PublicationStatus.WITHDRAWN:
                 pipe.delete(self.keys.publication_live(publication_id))
+            statement, statement_hash = statement_entry(after, action.value, actor, head)
+            pipe.xadd(self.keys.statements, statement)  # type: ignore[arg-type]
+            pipe.set(self.keys.statement_head(publication_id), statement_hash)
             add_audit(pipe, self.keys, audit_entry(
                 actor, f"publication.{action.value}", publication_id,
                 before=f"v{before.version} {before.status.value}" if before else None,

@@ -45,6 +45,7 @@ COMMANDS: dict[tuple[str, str | None], str] = {
     ("re-escalate", None): "core_commands:transition",
     ("level", None): "core_commands:level",
     ("publish", None): "core_commands:publish",
+    ("publications", "ledger"): "core_commands:publications_ledger",
     ("site", "build"): "site_commands:site_build",
     ("site", "rollback"): "site_commands:site_rollback",
     ("site", "dark"): "site_commands:site_dark",

@@ -214,3 +214,17 @@ async def publish(ctx: Context, actor: Principal, args: argparse.Namespace) -> N
     publication = await ctx.publications.publish_document(parse_publication(text), actor=actor)
     say(f"{publication.id} v{publication.version}: {publication.status.value}")
     print(publication.id)
+
+
+async def publications_ledger(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+    """The record of official statements (one JSON line per change); --verify checks it."""
+    from crisis.statements import read_statements, verify_statements
+
+    if args.verify:
+        problems = await verify_statements(ctx.redis, ctx.keys)
+        if problems:
+            raise InvalidInput("the record of statements does not hold: " + "; ".join(problems))
+        say("the record of statements holds: every chain is whole")
+        return
+    for entry in await read_statements(ctx.redis, ctx.keys, args.publication_id):
+        print(json.dumps(entry, ensure_ascii=False))

@@ -148,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
     retention.add_parser("release", help="let the retention purge run again")
     retention.add_parser("status", help="the retention period and any legal hold")
 
+    publications = sub.add_parser("publications", help="official statements") \
+        .add_subparsers(dest="action", required=True)
+    ledger = publications.add_parser("ledger", help="who drafted, validated and published "
+                                     "each statement, when, what text, on which channels")
+    ledger.add_argument("publication_id", nargs="?", default=None)
+    ledger.add_argument("--verify", action="store_true",
+                        help="check that no entry was altered or removed")
+
     kb = sub.add_parser("kb", help="the knowledge base").add_subparsers(dest="action", required=True)
     kb_import = kb.add_parser("import", help="import articles from a JSON Lines file or a directory")
     kb_import.add_argument("path", metavar="FILE.jsonl|DIR")

@@ -14,7 +14,7 @@ from crisis.types import Principal, Role
 from crisis.web.app_keys import CONTEXT, PRINCIPAL, SESSION
 from crisis.web.middleware import require
 from crisis.web.page_shell import account_bar_of, clock_of, lang_query, request_lang
-from static_site.cell.messages import build_kind, t, tn
+from static_site.cell.messages import build_kind, build_trigger, t, tn
 
 CELL_CSS = "/cell/static/cell.css"
 
@@ -25,7 +25,8 @@ def cell_environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("static_site", "templates"),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined)
-    env.globals.update(t=t, tn=tn, state=state_label, build_kind=build_kind)
+    env.globals.update(t=t, tn=tn, state=state_label, build_kind=build_kind,
+                       build_trigger=build_trigger)
     return env
 
 

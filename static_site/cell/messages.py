@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Final
 
 from crisis.i18n import translate, translate_count
+from crisis.state_labels import state_label
+from crisis.types import EventType
 
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "title": {"fr": "Cellule de crise", "en": "Crisis cell"},
@@ -143,6 +145,15 @@ def t(key: str, lang: str) -> str:
 def build_kind(kind: str, lang: str) -> str:
     """A build's kind in `lang`; an unknown kind shows as is rather than failing the page."""
     return translate(BUILD_KINDS, kind, lang) if kind in BUILD_KINDS else kind
+
+
+def build_trigger(trigger: str, lang: str) -> str:
+    """What started a build, in `lang`: an event says what happened ("Publication publiée");
+    anything else (`crisis up`, a rollback, the command line) shows as is."""
+    try:
+        return state_label(EventType(trigger), lang)
+    except ValueError:
+        return trigger
 
 
 def tn(key: str, n: int, lang: str) -> str:

@@ -83,6 +83,7 @@ async def test_failed_build_is_recorded_and_shown(client: Any, ctx: Context, mon
     assert (await recent_records(ctx.redis, ctx.keys))[0].error == record.error
     text = await (await client.get("/cell/builds")).text()
     assert "ÉCHEC" in text and "disk full" in text
+    assert "Publication publiée" in text and "publication.published" not in text
     metrics = await (await client.get("/metrics")).text()
     assert 'crisis_site_builds_total{kind="incremental",outcome="failed"}' in metrics
 

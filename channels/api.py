@@ -11,7 +11,7 @@ from channels.desk import Desk
 from channels.policy import QueuePolicy, load_policy
 from channels.router import Router
 from channels.skills import Skills
-from crisis.audit import add_audit, audit_entry
+from crisis.audit import audit_entry, write_audit
 from crisis.errors import Forbidden, InvalidInput
 from crisis.types import (
     ChannelKind, Conversation, ConversationStatus, OperatorStatus, Principal, Role,
@@ -86,9 +86,8 @@ async def readable_conversation(request: web.Request) -> tuple[Desk, Conversatio
 async def record_reading(desk: Desk, principal: Principal, conversation_id: str) -> None:
     """Who opened which conversation, in the audit trail (a citizen's words were read): the
     console's conversation page and the API's GET do it, not the live refreshes."""
-    async with desk.ctx.redis.pipeline(transaction=False) as pipe:
-        add_audit(pipe, desk.ctx.keys, audit_entry(principal, "conversation.read", conversation_id))
-        await pipe.execute()
+    await write_audit(desk.ctx.redis, desk.ctx.keys,
+                      audit_entry(principal, "conversation.read", conversation_id))
 
 
 async def get_conversation(request: web.Request) -> web.Response:

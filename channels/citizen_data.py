@@ -71,9 +71,7 @@ async def erase_citizen(redis: aioredis.Redis, keys: ChannelKeys, citizen: str, 
             await router.release(conversation_id, str(operator))
         await router.dequeue(conversation_id)
         async with redis.pipeline(transaction=True) as pipe:
-            pipe.delete(keys.conversation(conversation_id), keys.messages(conversation_id),
-                        keys.transitions(conversation_id), keys.outbound_index(conversation_id),
-                        keys.wait_update(conversation_id))
+            pipe.delete(*keys.conversation_keys(conversation_id))
             pipe.zrem(keys.conversations, conversation_id)
             pipe.zrem(keys.offers, conversation_id)
             for status in ConversationStatus:

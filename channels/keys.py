@@ -87,6 +87,12 @@ class ChannelKeys:
     def address(self, channel: str, citizen: str) -> str:
         return self._k("addr", channel, citizen)
 
+    def conversation_keys(self, conversation_id: str) -> list[str]:
+        """Every key that belongs to one conversation alone: what a deletion removes."""
+        return [self.conversation(conversation_id), self.messages(conversation_id),
+                self.transitions(conversation_id), self.outbound_index(conversation_id),
+                self.wait_update(conversation_id)]
+
     def wait_update(self, conversation_id: str) -> str:
         """Paces the queue-position updates sent to one waiting citizen."""
         return self.conversation(conversation_id) + ":update"

@@ -54,8 +54,7 @@ async def purge_closed(redis: aioredis.Redis, keys: ChannelKeys, before: dt.date
         for conversation_id in ids:
             citizen = await redis.hget(keys.conversation(conversation_id), "citizen")
             async with redis.pipeline(transaction=True) as pipe:
-                pipe.delete(keys.conversation(conversation_id), keys.messages(conversation_id),
-                            keys.transitions(conversation_id), keys.outbound_index(conversation_id))
+                pipe.delete(*keys.conversation_keys(conversation_id))
                 pipe.zrem(closed, conversation_id)
                 pipe.zrem(keys.conversations, conversation_id)
                 if citizen:

@@ -14,8 +14,6 @@ import hmac
 import re
 import secrets
 
-from typing import Any
-
 import msgspec
 import redis.asyncio as aioredis
 from argon2 import PasswordHasher
@@ -214,7 +212,7 @@ class Accounts:
             await pipe.execute()
         return disabled, len(token_hashes)
 
-    async def _end_sessions(self, pipe: Any, name: str) -> None:
+    async def _end_sessions(self, pipe: aioredis.client.Pipeline, name: str) -> None:
         """Queue the deletion of every open session of `name` on `pipe`."""
         index = self.keys.account_sessions(name)
         hashes = [str(h) for h in await self.redis.smembers(index)]
@@ -277,7 +275,7 @@ class Accounts:
         index = await self.redis.hgetall(self.keys.tokens)
         return [str(h) for h, owner in index.items() if str(owner) == name]
 
-    def _delete_tokens(self, pipe: Any, hashes: list[str]) -> None:
+    def _delete_tokens(self, pipe: aioredis.client.Pipeline, hashes: list[str]) -> None:
         if hashes:
             pipe.delete(*[self.keys.token(h) for h in hashes])
             pipe.hdel(self.keys.tokens, *hashes)

@@ -23,8 +23,10 @@ from static_site.records import builds_key, pending_key, targets_key
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "P:"
 HOLE = "\u2042"  # an argument's placeholder, never in a real key
-# Not keys: helpers of the builder classes, and the chat relay's subscription pattern.
-NOT_KEYS = {"scoped", "rq_queue_prefix", "prefix", "keys", "root", "chat_pattern"}
+# Not keys: helpers of the builder classes, the chat relay's subscription pattern, and the
+# list of a conversation's own keys (each built by a builder checked here).
+NOT_KEYS = {"scoped", "rq_queue_prefix", "prefix", "keys", "root", "chat_pattern",
+            "conversation_keys"}
 BUILDER_MODULES = {"crisis/keys.py", "channels/keys.py", "knowledge_base/keys.py",
                    "static_site/records.py", "monitoring/watch_keywords.py"}
 

@@ -14,7 +14,7 @@ from channels.citizen_data import citizen_of, erase_citizen, export_citizen
 from channels.keys import ChannelKeys
 from channels.retention import hold_of, release_hold, set_hold
 from crisis.accounts import require_role
-from crisis.audit import add_audit, audit_entry
+from crisis.audit import audit_entry, write_audit
 from crisis.cli.core_commands import say
 from crisis.context import Context
 from crisis.errors import InvalidInput
@@ -30,9 +30,7 @@ def _citizen(ctx: Context, args: argparse.Namespace) -> str:
 
 
 async def _audit(ctx: Context, actor: Principal, action: str, citizen: str, after: str) -> None:
-    async with ctx.redis.pipeline(transaction=True) as pipe:
-        add_audit(pipe, ctx.keys, audit_entry(actor, action, citizen, after=after))
-        await pipe.execute()
+    await write_audit(ctx.redis, ctx.keys, audit_entry(actor, action, citizen, after=after))
 
 
 async def citizens_export(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:

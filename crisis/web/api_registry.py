@@ -29,8 +29,12 @@ class ApiRoute:
 
 
 def add_api_route(app: web.Application, route: ApiRoute) -> None:
-    """Register the aiohttp route and remember its documentation."""
-    app.router.add_route(route.method, route.path, route.handler)
+    """Register the aiohttp route and remember its documentation. A GET route answers HEAD
+    too (as `add_get` does), so a monitor's HEAD probe of an API URL is not the site's 404."""
+    if route.method == "GET":
+        app.router.add_get(route.path, route.handler)
+    else:
+        app.router.add_route(route.method, route.path, route.handler)
     app.setdefault(API_ROUTES, []).append(route)
 
 

@@ -101,6 +101,14 @@ async def test_unknown_api_route_is_json_404(client: Any) -> None:
     assert "error" in await response.json()
 
 
+async def test_head_on_an_api_get_route_answers_like_get(client: Any) -> None:
+    """A monitor's HEAD probe of an API URL gets the route's status, not the site's 404."""
+    get = await client.get("/api/situation")
+    head = await client.head("/api/situation")
+    assert get.status == 401  # signed out: the API's answer, not the site's
+    assert head.status == get.status and await head.read() == b""
+
+
 async def test_html_pages_carry_security_headers(client: Any) -> None:
     response = await client.get("/login")
     assert response.status == 200

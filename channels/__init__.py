@@ -26,7 +26,7 @@ from channels.sms.webhooks import MAX_FORM_BYTES, sms_routes
 from channels.store import ConversationStore
 from crisis.context import Context
 from crisis.errors import InvalidTransition, NotFound
-from crisis.types import ChannelKind, Conversation, Event, EventType, Message
+from crisis.types import ChannelKind, Conversation, Event, EventType, Message, OperatorStatus
 from crisis.web.body import BODY_CAPS
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,10 @@ def setup(app: web.Application, ctx: Context) -> None:
     setup_console(app, desk)
 
     async def situation() -> dict[str, object]:
-        return await desk.levels.situation(capacity_of(await desk.router.operators()),
-                                           await desk.router.queue_since())
+        operators = await desk.router.operators()
+        body = await desk.levels.situation(capacity_of(operators), await desk.router.queue_since())
+        # "Citizens queued and nobody signed in" is the first alert a supervisor needs.
+        body["operators_signed_in"] = sum(o.status is not OperatorStatus.OFFLINE
+                                          for o in operators)
+        return body
     ctx.add_situation("contact_centre", situation)

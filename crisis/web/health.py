@@ -9,7 +9,10 @@ import ipaddress
 import redis.exceptions
 from aiohttp import web
 
+from prometheus_client import generate_latest
+
 from crisis.heartbeat import EVENTS_KIND, alive
+from crisis.live_gauges import collect, registry_of
 from crisis.metrics import exposition
 from crisis.web.app_keys import CONTEXT
 
@@ -67,6 +70,8 @@ async def metrics(request: web.Request) -> web.Response:
                             "CRISIS_METRICS_TOKEN to let a Prometheus elsewhere scrape them "
                             "with that bearer token\n")
     body, content_type = exposition(settings.metrics_dir)
+    # The centre-wide figures (queues, stream lag, processes alive) read from Redis now.
+    body += generate_latest(registry_of(await collect(request.app[CONTEXT])))
     response = web.Response(body=body)
     response.headers["Content-Type"] = content_type
     return response

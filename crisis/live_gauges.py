@@ -1,0 +1,127 @@
+"""Gauges read from Redis when Prometheus scrapes: what the whole centre is doing now.
+
+Counters and histograms are kept per process (crisis/metrics.py). A figure such as "how many
+citizens wait" or "how far behind is the event stream" belongs to the centre, not to one
+process: every web process reads the same values from Redis at scrape time, so it does not
+matter which one Prometheus reaches through the load balancer. The alert rules in
+deploy/prometheus/ are written against these names (docs/operations.md has their runbook).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import redis.exceptions
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector, CollectorRegistry
+
+from crisis.context import Context
+from crisis.heartbeat import EVENTS_KIND, alive
+
+log = logging.getLogger(__name__)
+
+PROCESS_KINDS = ("web", "worker", EVENTS_KIND)
+
+
+def _gauge(name: str, doc: str, value: float | None,
+           labels: Mapping[str, str] | None = None) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, doc, labels=list(labels or {}))
+    if value is not None:
+        family.add_metric(list((labels or {}).values()), value)
+    return family
+
+
+async def _stream_gauges(ctx: Context) -> list[GaugeMetricFamily]:
+    # Lag as an age, not a count: the time of the oldest event a group has not been handed
+    # yet (stream ids are times). It works on Redis 6.2 (the embedded server has no XINFO
+    # lag) and it is what an alert wants: "citizens' messages are N seconds behind".
+    lag = GaugeMetricFamily("crisis_events_lag_seconds", "Age of the oldest event not yet "
+                            "delivered to a subscriber group (0: it is up to date).",
+                            labels=["group"])
+    pending = GaugeMetricFamily("crisis_events_pending", "Events delivered to a subscriber group "
+                                "and not yet acknowledged.", labels=["group"])
+    dead = GaugeMetricFamily("crisis_events_dead_letters", "Events a subscriber group kept "
+                             "failing on, set aside for a person to read.", labels=["group"])
+    try:
+        groups = await ctx.redis.xinfo_groups(ctx.keys.events)
+    except redis.exceptions.ResponseError:  # no stream yet: nothing has happened
+        groups = []
+    now_ms = time.time() * 1000
+    for group in groups:
+        name = str(group["name"])
+        last = str(group["last-delivered-id"])
+        oldest = await ctx.redis.xrange(ctx.keys.events, min=f"({last}", count=1)
+        age = max(0.0, now_ms - int(str(oldest[0][0]).split("-")[0])) / 1000 if oldest else 0.0
+        lag.add_metric([name], round(age, 3))
+        pending.add_metric([name], float(group.get("pending") or 0))
+        dead.add_metric([name], float(await ctx.redis.xlen(ctx.keys.dead_letters(name))))
+    return [lag, pending, dead]
+
+
+async def _contact_centre(ctx: Context) -> list[GaugeMetricFamily]:
+    """The contact centre's section of the situation view, as gauges (no import of channels:
+    the section is contributed through ctx.add_situation)."""
+    source: Callable[[], Awaitable[dict[str, Any]]] | None = ctx.situation.get("contact_centre")
+    if source is None:
+        return []
+    section = await source()
+    queue = section.get("queue") or {}
+    return [
+        _gauge("crisis_queue_length", "Conversations waiting for an operator.",
+               float(queue.get("length") or 0)),
+        _gauge("crisis_queue_oldest_wait_seconds", "How long the longest-waiting citizen has "
+               "waited.", float(queue.get("oldest_wait_s") or 0)),
+        _gauge("crisis_queue_estimated_wait_seconds", "The wait a citizen joining the queue now "
+               "is told.", float(section.get("estimated_wait_s") or 0)),
+        _gauge("crisis_operator_capacity_available", "Conversations the available operators "
+               "can still take.", float(section.get("available_capacity") or 0)),
+        _gauge("crisis_operators_signed_in", "Operators signed in to the console (any status).",
+               float(section.get("operators_signed_in") or 0)),
+    ]
+
+
+async def collect(ctx: Context) -> list[GaugeMetricFamily]:
+    """Every live gauge; a part that fails is logged and left out, never the whole scrape."""
+    families: list[GaugeMetricFamily] = []
+    processes = GaugeMetricFamily("crisis_processes_alive", "Processes whose heartbeat is "
+                                  "fresh, by kind (web, worker, events).", labels=["kind"])
+    try:
+        for kind in PROCESS_KINDS:
+            processes.add_metric([kind], float(len(await alive(ctx.redis, ctx.keys, kind))))
+        families.append(processes)
+        memory = await ctx.redis.info("memory")
+        families.append(_gauge("crisis_redis_used_memory_bytes", "Memory Redis uses.",
+                               float(memory.get("used_memory", 0))))
+        families.append(_gauge("crisis_redis_maxmemory_bytes", "Redis's memory limit (0: none).",
+                               float(memory.get("maxmemory", 0))))
+        families.append(_gauge("crisis_crises_live", "Crises active or de-escalated.",
+                               float(len(await ctx.crises.list_live()))))
+        families.extend(await _stream_gauges(ctx))
+    except (redis.exceptions.RedisError, OSError):
+        log.warning("live gauges: Redis unreachable", exc_info=True)
+        families.append(_gauge("crisis_redis_up", "Redis answered the scrape.", 0.0))
+        return families
+    families.append(_gauge("crisis_redis_up", "Redis answered the scrape.", 1.0))
+    try:
+        families.extend(await _contact_centre(ctx))
+    except Exception:  # a broken section must not blank the rest of the scrape
+        log.warning("live gauges: contact centre section failed", exc_info=True)
+    return families
+
+
+class _Fixed(Collector):
+    def __init__(self, families: list[GaugeMetricFamily]) -> None:
+        self.families = families
+
+    def collect(self) -> list[GaugeMetricFamily]:
+        return self.families
+
+
+def registry_of(families: list[GaugeMetricFamily]) -> CollectorRegistry:
+    """A registry holding these already-read families, for generate_latest."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Fixed(families))
+    return registry

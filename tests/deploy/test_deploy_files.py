@@ -5,6 +5,7 @@ metric a rule names must be defined in the centre's code."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -71,3 +72,25 @@ def test_systemd_units_verify_cleanly_and_are_hardened(tmp_path: Path) -> None:
         security = _run(analyze, "security", "--offline=true", unit, cwd=tmp_path)
         exposure = re.search(r"Overall exposure level for \S+: ([\d.]+)", security.stdout)
         assert exposure and float(exposure.group(1)) <= 3.0, security.stdout[-400:]
+
+
+def test_dashboards_query_valid_promql_on_exported_metrics(tmp_path: Path) -> None:
+    """Each panel's query parses (promtool checks it as a recording rule) and reads metrics
+    the centre exports, so no panel stays empty for a typo."""
+    promtool = _tool("promtool", "prometheus")
+    exprs = []
+    for dashboard in sorted((ROOT / "deploy" / "grafana").glob("*.json")):
+        document = json.loads(dashboard.read_text(encoding="utf-8"))
+        exprs += [target["expr"] for panel in document["panels"] for target in panel["targets"]]
+    assert len(exprs) >= 10
+    rules = {"groups": [{"name": "dashboards", "rules": [
+        {"record": f"dashboard:expr{i}", "expr": expr} for i, expr in enumerate(exprs)]}]}
+    (tmp_path / "dashboards.rules.yml").write_text(json.dumps(rules), encoding="utf-8")
+    checked = _run(promtool, "check", "rules", "dashboards.rules.yml", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    source = "\n".join(path.read_text(encoding="utf-8") for package in RUNTIME_PACKAGES
+                       for path in (ROOT / package).rglob("*.py"))
+    defined = set(re.findall(r"\"(crisis_\w+)\"", source))
+    used = {re.sub(r"_(bucket|sum|count)$", "", name)
+            for expr in exprs for name in re.findall(r"\bcrisis_\w+", expr)}
+    assert used <= defined, f"panels read metrics nobody exports: {used - defined}"

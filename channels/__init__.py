@@ -24,6 +24,7 @@ from channels.sms.adapter import TwilioSms
 from channels.sms.sandbox import sandbox_enabled, setup_sandbox
 from channels.sms.webhooks import MAX_FORM_BYTES, sms_routes
 from channels.store import ConversationStore
+from channels.voice import setup_voice
 from crisis.context import Context
 from crisis.errors import InvalidTransition, NotFound
 from crisis.types import ChannelKind, Conversation, Event, EventType, Message
@@ -112,6 +113,7 @@ def setup(app: web.Application, ctx: Context) -> None:
     if ctx.settings.twilio_enabled:
         for path, handler in sms_routes(TwilioSms(ctx.settings), desk.store, ctx.settings):
             app.router.add_post(path, handler)
+        setup_voice(app, ctx, desk)  # the telephone (channels/voice/)
     if sandbox_enabled(ctx):
         setup_sandbox(app, ctx, desk.k)
     app.router.add_get("/chat/ws", hub.handle)

@@ -8,6 +8,7 @@ from aiohttp import web
 from channels.desk import Desk
 from channels.voice.adapter import TwilioVoice
 from channels.voice.calls import Calls
+from channels.voice.console import console_call_routes
 from channels.voice.content import IvrContentSource
 from channels.voice.ivr import Ivr
 from channels.voice.operators import CallDesk, make_voice_sender
@@ -29,6 +30,7 @@ def setup_voice(app: web.Application, ctx: Context, desk: Desk) -> CallDesk:
     desk.senders[ChannelKind.VOICE] = make_voice_sender(desk, calls)
     for path, handler in voice_routes(call_desk):
         app.router.add_post(path, handler)
+    console_call_routes(app, call_desk)
     ctx.subscribe("channels-voice-callbacks", call_desk.on_assigned,
                   types=(EventType.CONVERSATION_ASSIGNED,))
     ctx.add_situation("telephone", ivr.situation)

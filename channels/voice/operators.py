@@ -76,8 +76,14 @@ class CallDesk:
         return str(raw or "")
 
     async def set_operator_address(self, name: str, raw: str) -> str:
+        """Save where `name` takes calls; callbacks already given to them are placed now."""
         address = check_voice_address(raw) if raw.strip() else ""
         await self.desk.ctx.redis.hset(self.desk.k.operator(name), "voice_address", address)
+        if address:
+            for conversation_id in (await self.desk.router.operator(name)).conversations:
+                if (await self.calls.facts(conversation_id)).get("callback") == "requested":
+                    await self.desk.router.accept(conversation_id)
+                    await self.schedule_callback(conversation_id, name)
         return address
 
     async def take_call(self, conversation: Conversation, operator: str) -> str:

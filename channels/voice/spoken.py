@@ -30,6 +30,7 @@ _DECIMAL = {"fr": re.compile(r"(\d+),(\d+)"), "en": re.compile(r"(\d+)\.(\d+)")}
 _ORDINAL_FR = re.compile(r"\b(\d+)(er|re|e|ème|eme)\b")
 _ORDINAL_EN = re.compile(r"\b(\d+)(st|nd|rd|th)\b")
 _INTEGER = re.compile(r"\d+")
+_FEMININE = re.compile(r"\b((?:et )?)un (minutes?|heures?|secondes?|semaines?|personnes?|fois)\b")
 _SILENT = re.compile(r"[*_`#>|\[\]{}~^\\]")
 _SENTENCE_END = ("." , "!", "?", ":", ";", "…")
 
@@ -145,6 +146,8 @@ def spoken_form(text: str, lang: str = "fr") -> str:
         text = pattern.sub(english if lang == "en" else french, text)
     number: Callable[[re.Match[str]], str] = lambda m: in_words(int(m.group(0)), lang)
     text = _INTEGER.sub(number, text)
+    if lang == "fr":  # "une minute", "vingt et une heures": one agrees with the noun
+        text = _FEMININE.sub(lambda m: f"{m.group(1)}une {m.group(2)}", text)
     text = re.sub(r"\s+([,.!?;:])", r"\1", text)
     text = re.sub(r",(\s*,)+", ",", text)
     text = re.sub(r",([.!?;:])", r"\1", text)

@@ -54,6 +54,8 @@ def test_emergency_and_phone_numbers_times_units() -> None:
     assert "deux virgule cinq kilomètres" in spoken and "trente pour cent" in spoken
     assert "premier étage" in spoken and "dix mille foyers" in spoken
     assert "trois minutes" in spoken
+    assert spoken_form("au moins 1 minute, à 21 h", "fr") == \
+        "au moins une minute, à vingt et une heures."
     assert not re.search(r"\d", spoken)
 
 

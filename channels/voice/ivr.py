@@ -52,6 +52,8 @@ class Ivr:
     content: IvrContentSource
     adapter: TwilioVoice
     settings: Settings
+    # The first turn and "1" are the same TwiML for every caller: built once per content.
+    _built: dict[tuple[int, str, bool], str] = dataclasses.field(default_factory=dict)
 
     @property
     def urls(self) -> VoiceUrls:
@@ -62,10 +64,22 @@ class Ivr:
 
     # -- the first turn and the menu ------------------------------------------------------
     async def incoming(self, turn: CallTurn, lang: str = "fr") -> str:
-        """A new call: greeting, instructions, menu."""
+        """A new call: greeting, instructions, menu (the same TwiML for every caller while
+        the content is: built once per content and language)."""
         citizen = citizen_id(self.desk.store.secret, turn.address)
         await self.calls.start(turn.sid, caller=turn.caller, citizen=citizen, lang=lang)
-        return str((await self.twiml(lang)).greeting().instructions().menu())
+        return await self.welcome(lang)
+
+    async def welcome(self, lang: str, *, greeting: bool = True) -> str:
+        content = await self.content.get()
+        key = (id(content), lang_of(lang), greeting)
+        cached = self._built.get(key)
+        if cached is None:
+            out = Twiml(content, lang, self.urls)
+            cached = str((out.greeting() if greeting else out).instructions().menu())
+            self._built = {k: v for k, v in self._built.items() if k[0] == id(content)}
+            self._built[key] = cached
+        return cached
 
     async def menu_choice(self, turn: CallTurn, lang: str, *, answer: str = "",
                           silent: int = 0) -> str:
@@ -75,7 +89,7 @@ class Ivr:
         if not turn.digits and not turn.speech:  # silence: the menu again, then goodbye
             return str(out.menu(answer=answer, silent=silent))
         if choice == "1":
-            return str(out.instructions().menu())
+            return await self.welcome(lang, greeting=False)
         if choice == "2":
             return str(await self._by_sms(turn, out, answer))
         if choice == "3":

@@ -9,6 +9,7 @@ units and other numbers as words, in the caller's language (French unless "en").
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -121,6 +122,7 @@ def _speakable(char: str) -> bool:
     return unicodedata.category(char)[0] in "LNPZ" or char in "€%°&/+\n"
 
 
+@functools.lru_cache(maxsize=4096)  # greetings, instructions, menus: the same on every call
 def spoken_form(text: str, lang: str = "fr") -> str:
     """`text` as the IVR reads it to a caller in `lang` (see the module's docstring)."""
     lang = "en" if lang == "en" else "fr"

@@ -221,6 +221,7 @@ def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str])
             if "TWILIO_API_BASE" in env and env["TWILIO_API_BASE"].endswith("/sandbox/twilio"):
                 say(f"try     an SMS (sandbox, nothing is sent): {_sms_try_line(settings.base_url, env)}")
                 say(f"        the replies it would send: {base}/sandbox/sms (log in as supervisor1)")
+                say(f"try     a phone call (simulator, real TwiML): {base}/sandbox/phone")
         code = supervisor.run_until_stopped()
         say("stopped")
         return code

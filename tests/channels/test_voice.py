@@ -179,3 +179,24 @@ async def test_bad_query_parameters_are_a_clear_error(client: Any) -> None:
     headers, form = signed(f"{HOOK}/menu?silent=abc", call_form("CAbad", Digits="1"))
     response = await client.post(f"{HOOK}/menu?silent=abc", data=form, headers=headers)
     assert response.status == 400
+
+
+async def test_the_cell_replaces_the_greeting_and_menu_of_its_crisis(
+        client: Any, ctx: Context, flood: str) -> None:
+    from tests.conftest import bearer
+    from crisis.types import Role
+    headers = await bearer(ctx, "cellule", Role.CELL)
+    response = await client.put(f"/api/voice/ivr/{flood}", headers=headers, json={
+        "greeting_fr": "Bonjour, cellule de crise de Paris. Danger : appelez le 112.",
+        "voice": "Polly.Remi"})
+    assert response.status == 200, await response.text()
+    bad = await client.put(f"/api/voice/ivr/{flood}", headers=headers,
+                           json={"audio_url": "http://insecure.example/a.mp3"})
+    assert bad.status == 400
+    operator = await bearer(ctx, "op", Role.OPERATOR)
+    assert (await client.put(f"/api/voice/ivr/{flood}", headers=operator, json={})).status == 403
+    root = await post_twiml(client, HOOK, call_form("CAcell"))
+    first = next(root.iter("Say"))
+    assert first.text == "Bonjour, cellule de crise de Paris. Danger: appelez le cent douze."
+    assert first.get("voice") == "Polly.Remi"
+    assert "tapez quatre" in spoken(root)  # the scenario's menu is kept

@@ -200,3 +200,38 @@ async def test_the_cell_replaces_the_greeting_and_menu_of_its_crisis(
     assert first.text == "Bonjour, cellule de crise de Paris. Danger: appelez le cent douze."
     assert first.get("voice") == "Polly.Remi"
     assert "tapez quatre" in spoken(root)  # the scenario's menu is kept
+
+
+async def test_queues_are_created_sized_and_read_through_the_real_twilio_client(
+        settings: Any, twilio: tuple[Any, str]) -> None:
+    import asyncio
+
+    from channels.voice.adapter import TwilioVoice
+    from crisis.errors import ChannelError
+    standin, _ = twilio
+    adapter = TwilioVoice(settings)
+    sid = await asyncio.to_thread(adapter.ensure_queue, "crisis-fr-voice", 1000)
+    assert standin.queues[sid]["max_size"] == 1000
+    standin.queues[sid]["max_size"] = 100  # as `<Enqueue>` alone would have made it
+    assert await asyncio.to_thread(adapter.ensure_queue, "crisis-fr-voice", 1000) == sid
+    assert standin.queues[sid]["max_size"] == 1000 and len(standin.queues) == 1
+    standin.enqueue_member("crisis-fr-voice", "CAwaiting")
+    members = await asyncio.to_thread(adapter.client.queues(sid).members.list)
+    assert [m.call_sid for m in members] == ["CAwaiting"] and members[0].position == 1
+    standin.fail_next.append(503)
+    with pytest.raises(ChannelError) as busy:
+        await asyncio.to_thread(adapter.redirect_call, "CAwaiting", PUBLIC_URL + HOOK)
+    assert busy.value.retryable
+    await asyncio.to_thread(adapter.redirect_call, "CAwaiting", PUBLIC_URL + HOOK + "/bridge")
+    assert standin.call_updates[-1]["Url"].endswith("/bridge")
+    assert standin.members[sid] == []  # redirected out of the queue
+
+
+async def test_the_situation_view_counts_calls(client: Any, ctx: Context, flood: str) -> None:
+    from tests.conftest import bearer
+    from crisis.types import Role
+    await post_twiml(client, HOOK, call_form("CAsit"))
+    response = await client.get("/api/situation", headers=await bearer(ctx, "c", Role.CELL))
+    assert response.status == 200
+    telephone = (await response.json())["telephone"]
+    assert telephone["calls"] == 1 and telephone["abandoned"] == 0

@@ -24,6 +24,8 @@ from channels.sms.adapter import TwilioSms
 from channels.sms.sandbox import sandbox_enabled, setup_sandbox
 from channels.sms.webhooks import MAX_FORM_BYTES, sms_routes
 from channels.store import ConversationStore
+from channels.voice import setup_voice
+from channels.voice.simulator import setup_simulator
 from crisis.context import Context
 from crisis.errors import InvalidTransition, NotFound
 from crisis.types import ChannelKind, Conversation, Event, EventType, Message, OperatorStatus
@@ -112,8 +114,10 @@ def setup(app: web.Application, ctx: Context) -> None:
     if ctx.settings.twilio_enabled:
         for path, handler in sms_routes(TwilioSms(ctx.settings), desk.store, ctx.settings):
             app.router.add_post(path, handler)
+        setup_voice(app, ctx, desk)  # the telephone (channels/voice/)
     if sandbox_enabled(ctx):
         setup_sandbox(app, ctx, desk.k)
+        setup_simulator(app, ctx)  # the phone simulator (channels/voice/simulator.py)
     app.router.add_get("/chat/ws", hub.handle)
     app.router.add_static("/chat/static/", str(resources.files("channels.chat") / "static"))
     setup_api(app)

@@ -25,6 +25,7 @@ class Greeting(msgspec.Struct, frozen=True):
     ivr: Text
     sms_keywords: tuple[str, ...]
     urgent_keywords: tuple[str, ...]
+    ivr_menu: Text | None = None  # the scenario's IVR menu (channels/voice/ivr_texts.py)
 
 
 def greetings_key(ctx: Context) -> str:
@@ -38,7 +39,7 @@ async def update_greetings(ctx: Context, event: Event) -> None:
     elif event.type in LIVE_EVENTS:
         scenario = get_scenario(str(event.data["scenario"]))
         greeting = Greeting(event.subject, int(event.data["level"]), scenario.ivr_greeting,
-                            scenario.sms_keywords, scenario.urgent_keywords)
+                            scenario.sms_keywords, scenario.urgent_keywords, scenario.ivr_menu)
         await ctx.redis.hset(greetings_key(ctx), event.subject, msgspec.json.encode(greeting))
 
 

@@ -27,6 +27,7 @@
 | ch:rate:{sender}:{second}        | string | 2 s (SMS sent by that sender this second)  |
 | ch:op:{name}                     | hash   | operator state: status, capacity, load,    |
 |                                  |        | skills langs/topics/channels (kept on logout)|
+|                                  |        | and voice_address (phone or SIP, for calls)|
 | ch:op:{name}:convs               | set    | conversations assigned to the operator     |
 | ch:ops:available                 | zset   | operator -> idle since (longest idle first)|
 | ch:ops:all                       | set    | forever (every operator who signed in: the |
@@ -43,6 +44,20 @@
 | ch:limit:{kind}:{subject}        | string | 60 s (inbound messages counted this minute:|
 |                                  |        | kind chat-ip: a keyed hash of the client   |
 |                                  |        | address; kind sms: the citizen id)         |
+| ch:{c:ID}:voice                  | hash   | until the retention purge (the call facts: |
+|                                  |        | call sid, queue, wait, talk time, outcome, |
+|                                  |        | callback attempts)                         |
+| ch:voice:call:{sid}              | hash   | 1 day (one call's state: conversation,     |
+|                                  |        | language, citizen, where it is in the IVR) |
+| ch:voice:call:{sid}:say          | list   | 1 day (messages to speak at the call's next|
+|                                  |        | turn: JSON id, text, article)              |
+| ch:voice:live:{citizen}          | string | 4 h (the citizen's call in progress)       |
+| ch:voice:queue:{name}            | set    | while callers wait (call sids in one       |
+|                                  |        | Twilio queue: its size)                    |
+| ch:voice:queues                  | hash   | forever (Twilio queue name -> QueueSid)    |
+| ch:voice:ivr                     | hash   | while the crisis is live (crisis id -> the |
+|                                  |        | cell's IVR texts, audio URL, voice: JSON)  |
+| ch:voice:stats                   | hash   | forever (calls, abandoned, waits, talk)    |
 
 The `{c:ID}` hash tag keeps one conversation's keys in one Redis Cluster slot.
 """
@@ -91,7 +106,7 @@ class ChannelKeys:
         """Every key that belongs to one conversation alone: what a deletion removes."""
         return [self.conversation(conversation_id), self.messages(conversation_id),
                 self.transitions(conversation_id), self.outbound_index(conversation_id),
-                self.wait_update(conversation_id)]
+                self.wait_update(conversation_id), self.voice_facts(conversation_id)]
 
     def wait_update(self, conversation_id: str) -> str:
         """Paces the queue-position updates sent to one waiting citizen."""
@@ -192,3 +207,34 @@ class ChannelKeys:
     def limit(self, kind: str, subject: str) -> str:
         """The per-minute inbound counter of one sender (channels/inbound_limits.py)."""
         return self._k("limit", kind, subject)
+
+    # --- telephone (channels/voice/) ---
+    def voice_facts(self, conversation_id: str) -> str:
+        """A voice conversation's call facts (sid, queue, wait, talk time, outcome)."""
+        return self.conversation(conversation_id) + ":voice"
+
+    def voice_call(self, call_sid: str) -> str:
+        return self._k("voice", "call", call_sid)
+
+    def voice_say(self, call_sid: str) -> str:
+        """Messages waiting to be spoken at the call's next TwiML turn."""
+        return self.voice_call(call_sid) + ":say"
+
+    def voice_live(self, citizen: str) -> str:
+        return self._k("voice", "live", citizen)
+
+    def voice_queue(self, name: str) -> str:
+        return self._k("voice", "queue", name)
+
+    @property
+    def voice_queues(self) -> str:
+        return self._k("voice", "queues")
+
+    @property
+    def voice_ivr(self) -> str:
+        return self._k("voice", "ivr")
+
+    @property
+    def voice_stats(self) -> str:
+        return self._k("voice", "stats")
+    # --- end of telephone ---

@@ -113,6 +113,28 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "fr": "Nous n'avons pas compris votre message. Écrivez votre question en quelques mots.",
         "en": "We could not read your message. Write your question in a few words.",
     },
+    # --- telephone (channels/voice/): a caller presses keys, never "replies" ---
+    "human_hint.voice": {
+        "fr": "Pour parler à un conseiller, tapez 4.",
+        "en": "To talk to an adviser, press 4.",
+    },
+    "intent_greeting.voice": {
+        "fr": "Bonjour. Posez votre question en quelques mots, ou tapez 4 pour un conseiller.",
+        "en": "Hello. Ask your question in a few words, or press 4 for an adviser.",
+    },
+    "surge.voice": {
+        "fr": "Forte affluence : attente estimée {minutes} min. Les consignes sont sur {site}. "
+              "Pour attendre un conseiller, tapez 4.",
+        "en": "Very busy: estimated wait {minutes} min. The instructions are at {site}. "
+              "To wait for an adviser, press 4.",
+    },
+    "overflow.voice": {
+        "fr": "L'attente est longue. Les consignes officielles sont sur {site}. "
+              "Restez en ligne : un conseiller va vous répondre.",
+        "en": "The wait is long. Official instructions are at {site}. "
+              "Please hold: an adviser will answer you.",
+    },
+    # --- end of telephone ---
 }
 
 

@@ -27,6 +27,24 @@ EVENTS_HANDLED = Counter(
     "crisis_events_handled_total", "Events handled by a subscriber group.", ["group", "type"],
 )
 
+# --- telephone (channels/voice/) ---
+CALL_WAIT_BUCKETS = (5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600)
+CALLS = Counter("crisis_calls_total", "Calls the IVR answered, by direction (inbound, callback).",
+                ["direction"])
+CALLS_ABANDONED = Counter("crisis_calls_abandoned_total",
+                          "Callers who hung up while waiting in a queue for a person.")
+CALL_ABANDONED_WAIT = Histogram("crisis_call_abandoned_wait_seconds",
+                                "How long a caller who hung up had waited in the queue.",
+                                buckets=CALL_WAIT_BUCKETS)
+CALL_WAIT = Histogram("crisis_call_wait_seconds",
+                      "Time in the queue before an operator took the call.",
+                      buckets=CALL_WAIT_BUCKETS)
+CALL_TALK = Histogram("crisis_call_talk_seconds", "Talk time between caller and operator.",
+                      buckets=CALL_WAIT_BUCKETS)
+CALLBACKS = Counter("crisis_callbacks_total",
+                    "Callbacks, by outcome (requested, placed, answered, failed).", ["outcome"])
+# --- end of telephone ---
+
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     HTTP_REQUESTS.labels(method, route, f"{status // 100}xx").inc()

@@ -91,6 +91,15 @@ class Settings:
     login_failures_per_ip: int = 30
     login_concurrent_hashes: int = 4
     timezone: str = "Europe/Paris"
+    # --- Telephone (Twilio Voice, channels/voice/) ---
+    twilio_voice_from: str | None = None  # caller id of callbacks (TWILIO_FROM when unset)
+    twilio_calls_per_second: int = 1
+    voice_queue_max: int = 1000
+    voice_callback_wait_s: int = 300
+    voice_wait_update_s: int = 45
+    voice_fr: str = "Polly.Lea"
+    voice_en: str = "Polly.Amy"
+    # --- end of telephone ---
 
     @property
     def zone(self) -> ZoneInfo:
@@ -181,6 +190,18 @@ def _timezone(value: str) -> str:
     return value
 
 
+# --- Telephone (Twilio Voice) ---
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        number = int(value)
+        if not low <= number <= high:
+            raise ValueError(f"must be a whole number from {low} to {high}")
+        return number
+
+    return parse
+# --- end of telephone ---
+
+
 def _prefix(value: str) -> str:
     if not value or any(c.isspace() for c in value):
         raise ValueError("must be a non-empty word without spaces, e.g. crisis:")
@@ -224,6 +245,16 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("CRISIS_LOGIN_FAILURES_PER_IP", "login_failures_per_ip", _positive),
     ("CRISIS_LOGIN_CONCURRENT_HASHES", "login_concurrent_hashes", _positive),
     ("CRISIS_TIMEZONE", "timezone", _timezone),
+    # --- Telephone (Twilio Voice) ---
+    ("TWILIO_VOICE_FROM", "twilio_voice_from", _text),
+    ("TWILIO_CALLS_PER_SECOND", "twilio_calls_per_second", _positive),
+    # Twilio's own limit for one queue is 5,000 callers.
+    ("CRISIS_VOICE_QUEUE_MAX", "voice_queue_max", _bounded(1, 5000)),
+    ("CRISIS_VOICE_CALLBACK_WAIT_S", "voice_callback_wait_s", _positive),
+    ("CRISIS_VOICE_WAIT_UPDATE_S", "voice_wait_update_s", _bounded(30, 60)),
+    ("CRISIS_VOICE_FR", "voice_fr", _text),
+    ("CRISIS_VOICE_EN", "voice_en", _text),
+    # --- end of telephone ---
 )
 
 

@@ -124,6 +124,9 @@ class Scenario(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ivr_greeting: Text
     levels: tuple[Level, ...]
     instructions: tuple[Instruction, ...]
+    # The IVR's menu as read after the instructions (1 repeat, 2 SMS, 3 question, 4 person,
+    # 9 English); the telephone's own wording when a scenario has none.
+    ivr_menu: Text | None = None
 
 
 class Crisis(msgspec.Struct, frozen=True, kw_only=True):

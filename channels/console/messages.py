@@ -53,6 +53,13 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "transfer.queue": {"fr": "La file d'attente", "en": "The queue"},
     "close": {"fr": "Clore la conversation", "en": "Close the conversation"},
     "wrap_up": {"fr": "Code de clôture", "en": "Wrap-up code"},
+    # --- telephone (channels/voice/) ---
+    "call": {"fr": "Appel téléphonique", "en": "Phone call"},
+    "call.take": {"fr": "Prendre l'appel", "en": "Take the call"},
+    "call.address": {"fr": "Mon téléphone ou adresse SIP (où l'appel vous est transféré)",
+                     "en": "My phone or SIP address (where the call is put through)"},
+    "call.address_save": {"fr": "Enregistrer", "en": "Save"},
+    # --- end of telephone ---
     "back": {"fr": "Retour à mes conversations", "en": "Back to my conversations"},
     "shortcuts": {"fr": "Raccourcis clavier", "en": "Keyboard shortcuts"},
     "key.jk": {"fr": "conversation suivante / précédente dans une liste",

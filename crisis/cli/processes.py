@@ -100,7 +100,8 @@ async def _consume_events(settings: Settings, url: str) -> None:
 
 # The modules of every job, imported before working so forked work horses inherit them: a
 # fork that imported the channels package itself paid ~1.7 s per SMS (bench_reply_jobs.py).
-JOB_MODULES = ("channels.sms.jobs", "channels.retention", "static_site.jobs")
+JOB_MODULES = ("channels.sms.jobs", "channels.retention", "static_site.jobs",
+               "channels.voice.jobs")
 
 
 def preload_job_modules() -> None:
@@ -220,6 +221,7 @@ def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str])
             if "TWILIO_API_BASE" in env and env["TWILIO_API_BASE"].endswith("/sandbox/twilio"):
                 say(f"try     an SMS (sandbox, nothing is sent): {_sms_try_line(settings.base_url, env)}")
                 say(f"        the replies it would send: {base}/sandbox/sms (log in as supervisor1)")
+                say(f"try     a phone call (simulator, real TwiML): {base}/sandbox/phone")
         code = supervisor.run_until_stopped()
         say("stopped")
         return code

@@ -7,12 +7,14 @@ from collections.abc import Mapping
 import pytest
 
 import channels.messages
+import channels.voice.texts
 import crisis.i18n
 import static_site.cell.messages
 
 TABLES: dict[str, Mapping[str, Mapping[str, str]]] = {
     "crisis.i18n": crisis.i18n.MESSAGES,
     "channels.messages": channels.messages.MESSAGES,
+    "channels.voice.texts": channels.voice.texts.TEXTS,
     "static_site.cell.messages": static_site.cell.messages.MESSAGES,
     "static_site.cell.messages.BUILD_KINDS": static_site.cell.messages.BUILD_KINDS,
 }

@@ -1,0 +1,109 @@
+"""RQ jobs of the telephone: size a Twilio queue, call a citizen back, text a caller.
+
+Outbound calls are paced to TWILIO_CALLS_PER_SECOND (Twilio's default for an account is one
+call a second) by a per-second counter in Redis shared by every worker.
+"""
+
+from __future__ import annotations
+
+import time
+
+from channels.answer_forms import fit_sms
+from channels.addresses import citizen_id
+from channels.keys import ChannelKeys
+from channels.sms.adapter import TwilioSms
+from channels.store import ConversationStore
+from channels.voice.adapter import TwilioVoice
+from channels.voice.calls import Calls
+from channels.voice.twiml import VoiceUrls
+from crisis.errors import ChannelError
+from crisis.events import EventBus
+from crisis.keys import Keys
+from crisis.metrics import CALLBACKS
+from crisis.redis_client import async_redis, sync_redis
+from crisis.secret_key import resolve_secret_key
+from crisis.worker import worker_settings
+
+_PACE_TIMEOUT_S = 60.0
+
+
+def _wait_for_call_slot(keys: ChannelKeys, url: str, per_second: int) -> None:
+    """Block until this second has room for one more outbound call (all workers together)."""
+    client = sync_redis(url)
+    deadline = time.monotonic() + _PACE_TIMEOUT_S
+    try:
+        while time.monotonic() < deadline:
+            second = int(time.time())
+            key = keys.send_rate("calls", second)
+            count = client.incr(key)
+            client.expire(key, 2)
+            if int(count) <= per_second:
+                return
+            time.sleep(max(0.0, second + 1 - time.time()))
+    finally:
+        client.close()
+
+
+def ensure_queue_job(name: str) -> str:
+    """Create or resize Twilio queue `name` to CRISIS_VOICE_QUEUE_MAX; remember its sid."""
+    settings, url = worker_settings()
+    keys = ChannelKeys(Keys(settings.redis_prefix))
+    sid = TwilioVoice(settings).ensure_queue(name, settings.voice_queue_max)
+    client = sync_redis(url)
+    try:
+        client.hset(keys.voice_queues, name, sid)
+    finally:
+        client.close()
+    return sid
+
+
+async def place_callback_job(conversation_id: str, operator: str) -> str:
+    """Call the citizen of a callback conversation; Twilio then asks our callback webhook
+    for TwiML that puts them through to `operator`. Raises (RQ retries twice) when Twilio
+    is busy or unreachable."""
+    settings, url = worker_settings()
+    keys = ChannelKeys(Keys(settings.redis_prefix))
+    client = async_redis(url)
+    try:
+        store = ConversationStore(client, keys, EventBus(client, keys.keys),
+                                  resolve_secret_key(settings))
+        calls = Calls(client, keys)
+        conversation = await store.get(conversation_id)
+        to = await store.address_of(conversation)
+        facts = await calls.facts(conversation_id)
+        attempts = int(facts.get("callback_attempts") or 0) + 1
+        _wait_for_call_slot(keys, url, settings.twilio_calls_per_second)
+        urls = VoiceUrls(settings.base_url)
+        try:
+            sid = TwilioVoice(settings).place_call(
+                to, urls.url("callback", lang=conversation.lang, conversation=conversation_id,
+                             operator=operator),
+                urls.url("status", conversation=conversation_id))
+        except ChannelError as err:
+            if err.retryable:
+                raise
+            CALLBACKS.labels("failed").inc()
+            await calls.record_facts(conversation_id, callback="failed",
+                                     callback_attempts=attempts)
+            return f"failed: {err.message}"
+        CALLBACKS.labels("placed").inc()
+        await calls.count(callbacks_placed=1)
+        await calls.record_facts(conversation_id, callback="placed", callback_sid=sid,
+                                 callback_attempts=attempts)
+        return sid
+    finally:
+        await client.aclose()
+
+
+def send_caller_sms_job(to: str, text: str) -> str:
+    """The instructions by SMS to a caller who has no conversation yet (menu option 2);
+    never to a number that sent STOP."""
+    settings, url = worker_settings()
+    keys = ChannelKeys(Keys(settings.redis_prefix))
+    client = sync_redis(url)
+    try:
+        if client.sismember(keys.optout, citizen_id(resolve_secret_key(settings), to)):
+            return "opted-out"
+    finally:
+        client.close()
+    return TwilioSms(settings).send_blocking(to, fit_sms(text), None)

@@ -1,20 +1,28 @@
 """The contact desk: queueing, assignment, replies, closing, requeueing, queue care.
 
-Inbound messages go through its InboundPipeline (channels/inbound.py). Outbound: stored
-first, then handed to the channel (an RQ job for SMS, the live socket for chat).
-Channel-neutral: the adapters table decides how a message leaves.
+Inbound: `process_inbound` gathers what the pure decision of channels/inbound.py needs (only
+when it needs it) and carries out the actions it returns. Outbound: stored first, then handed
+to the channel (an RQ job for SMS, the live socket for chat). Channel-neutral: the adapters
+table decides how a message leaves. The conversation records themselves are written by the
+ConversationStore only.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import Any, assert_never, cast
 
 from channels.access import ConversationAccess
-from channels.inbound import InboundPipeline
+from channels.greetings import live_greetings
+from channels.inbound import (
+    PROVIDER_KEYWORDS, Actions, ConfirmOptOut, CountAutoAnswer, Fact, InboundFacts, Need,
+    PublishLive, Queue, Send, SetOptOut, SetTopic, Transition, decide_inbound, fold,
+)
+from channels.inbound_order import InboundTurns
 from channels.keys import ChannelKeys
 from channels.messages import say
 from channels.policy import PolicyCache
@@ -37,6 +45,8 @@ Sender = Callable[[Conversation, Message], Awaitable[None]]
 
 MAX_REPLY_CHARS = 1600
 REQUEUABLE = frozenset({ConversationStatus.ASSIGNED, ConversationStatus.WAITING_CITIZEN})
+# Facts one decision may ask for: the urgent keywords, the answer, two articles, the wait.
+MAX_FACTS = 8
 
 
 class Desk:
@@ -52,13 +62,77 @@ class Desk:
         self.levels = ServiceLevels(ctx.redis, store.k)
         self.policies = PolicyCache(ctx.redis, store.k)
         self.waits = WaitEstimates(self.levels, self._free_capacity)
-        self.inbound = InboundPipeline(self, answerer)
+        self.answerer = answerer
+        self.turns = InboundTurns(store)
+        self.provider_keywords = PROVIDER_KEYWORDS[ctx.settings.twilio_keyword_replies]
 
     async def process_inbound(self, conversation_id: str, *, new: bool = False,
                               message_id: str | None = None, seq: int = 0) -> None:
-        """Decide what to do with citizen message `message_id` (default: the latest), in its
-        turn among the conversation's inbound messages (see channels/inbound.py)."""
-        await self.inbound.process(conversation_id, new=new, message_id=message_id, seq=seq)
+        """Decide what to do with citizen message `message_id` (default: the latest) and do
+        it, in its turn among the conversation's inbound messages (`seq`, see
+        channels/inbound_order.py)."""
+        async with self.turns.turn(conversation_id, seq):
+            conversation = await self.store.get(conversation_id)
+            if new:
+                await self.levels.contact(conversation.channel)
+            last = await self.store.last_citizen_message(conversation_id, message_id)
+            if last is not None:
+                await self._carry_out(conversation, await self._decide(conversation, last))
+
+    async def _decide(self, conversation: Conversation, last: Message) -> Actions:
+        """Ask the decision (channels/inbound.py), fetching each fact it needs when it needs
+        it: a STOP or an urgent message never asks the knowledge base."""
+        facts = InboundFacts(conversation, fold(last.text),
+                             surge_wait_s=(await self.policies.get()).surge_wait_s,
+                             site_url=self.ctx.settings.base_url + "/",
+                             provider_keywords=self.provider_keywords)
+        for _ in range(MAX_FACTS):
+            decision = decide_inbound(facts)
+            if not isinstance(decision, Need):
+                return decision
+            facts = await self._fetch(facts, decision, last)
+        raise RuntimeError(f"the inbound decision kept asking for facts ({decision})")
+
+    async def _fetch(self, facts: InboundFacts, need: Need, last: Message) -> InboundFacts:
+        conversation = facts.conversation
+        if need.fact is Fact.URGENT_KEYWORDS:
+            keywords = frozenset(k for g in await live_greetings(self.ctx) for k in g.urgent_keywords)
+            return dataclasses.replace(facts, urgent_keywords=keywords)
+        if need.fact is Fact.ANSWER:
+            answer = await self.answerer(last.text, conversation.lang, conversation.channel)
+            return dataclasses.replace(facts, answer=answer)
+        if need.fact is Fact.ARTICLE:
+            try:
+                article: Article | None = await self.article_of(need.article_id)
+            except NotFound:
+                article = None
+            return dataclasses.replace(facts, articles={**facts.articles, need.article_id: article})
+        position = await self.router.queue_length() + 1
+        return dataclasses.replace(facts, wait_s=await self.waits.seconds_for(position))
+
+    async def _carry_out(self, conversation: Conversation, actions: Actions) -> None:
+        for action in actions:
+            match action:
+                case Send(text, article_id):
+                    await self.send(conversation, text, author="auto", article_id=article_id)
+                case ConfirmOptOut(text):
+                    # Marked as the STOP's confirmation, so the channel still delivers it.
+                    message = await self.store.add_opt_out_notice(conversation.id, text, "auto")
+                    await self._hand_over(conversation, message)
+                case SetOptOut(opted_out):
+                    await self.store.set_opted_out(conversation.citizen, opted_out)
+                case Queue(urgent, tags):
+                    await self.queue(conversation, urgent=urgent, tags=tags)
+                case Transition(step, actor, fields):
+                    await self.store.transition(conversation.id, step, actor=actor, **dict(fields))
+                case SetTopic(topic):  # the queue then uses the topic that won
+                    conversation = await self.store.guess_topic(conversation, topic)
+                case CountAutoAnswer():
+                    await self.levels.auto_answered(conversation.channel)
+                case PublishLive(kind, operator):
+                    await self.publish_live(kind, conversation.id, operator)
+                case _:
+                    assert_never(action)
 
     @staticmethod
     def _skill(conversation: Conversation) -> str:
@@ -80,18 +154,12 @@ class Desk:
                 await self.send(conversation, say("overflow", conversation.lang,
                                                   conversation.channel).format(
                     site=self.ctx.settings.base_url + "/"), author="auto")
-                await self.ctx.redis.hset(self.k.conversation(conversation_id), "tags",
-                                          json.dumps([*conversation.tags, "overflow"]))
-            elif await self._update_due(conversation_id, policy.update_interval_s):
+                await self.store.set_tags(conversation_id, [*conversation.tags, "overflow"])
+            elif await self.store.claim_wait_update(conversation_id, policy.update_interval_s):
                 position = await self.router.position(conversation_id) or 1
                 minutes = await self.waits.minutes_for(position)
                 await self.send(conversation, say("queued", conversation.lang).format(
                     position=position, minutes=minutes), author="auto")
-
-    async def _update_due(self, conversation_id: str, interval: int) -> bool:
-        """True at most once per `interval` per conversation, across all processes."""
-        key = self.k.wait_update(conversation_id)
-        return bool(await self.ctx.redis.set(key, "1", nx=True, ex=interval))
 
     async def queue(self, conversation: Conversation, *, urgent: bool = False,
                     tags: tuple[str, ...] = ()) -> None:
@@ -99,7 +167,8 @@ class Desk:
                                     priority="1" if urgent else "0",
                                     tags=json.dumps(sorted({*conversation.tags, *tags})))
         # The "you are number N" message just sent counts as the first update.
-        await self._update_due(conversation.id, (await self.policies.get()).update_interval_s)
+        await self.store.claim_wait_update(conversation.id,
+                                           (await self.policies.get()).update_interval_s)
         await self.router.enqueue(conversation.id, self._skill(conversation), urgent=urgent)
         position = await self.router.position(conversation.id) or 1
         minutes = await self.waits.minutes_for(position)

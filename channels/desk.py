@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, assert_never, cast
 
 from channels.access import ConversationAccess
+from channels.desk_reads import DeskReads
 from channels.greetings import live_greetings
 from channels.inbound import (
     PROVIDER_KEYWORDS, Actions, ConfirmOptOut, CountAutoAnswer, Fact, InboundFacts, Need,
@@ -25,14 +26,20 @@ from channels.inbound import (
 from channels.inbound_order import InboundTurns
 from channels.keys import ChannelKeys
 from channels.messages import say
-from channels.policy import PolicyCache
-from channels.router import Router, skill_of
+from channels.policy import PolicyCache, QueuePolicy
+from channels.router import OperatorState, Router, skill_of
 from channels.service_levels import ServiceLevels, WaitEstimates, capacity_of
+from channels.skills import Skills
 from channels.store import ConversationStore
+from crisis.audit import audit_entry, write_audit
 from crisis.context import Context
 from crisis.errors import InvalidInput, InvalidTransition, NotFound
+from crisis.events import make_event
 from crisis.lifecycle import ConversationAction
-from crisis.types import ChannelKind, Conversation, ConversationStatus, Message, Principal, utcnow
+from crisis.types import (
+    ChannelKind, Conversation, ConversationStatus, EventType, Message, OperatorStatus, Principal,
+    utcnow,
+)
 from knowledge_base.answer import AutoAnswer
 from knowledge_base.article import Article
 from knowledge_base.service import question_of, record_operator_answer
@@ -49,7 +56,7 @@ REQUEUABLE = frozenset({ConversationStatus.ASSIGNED, ConversationStatus.WAITING_
 MAX_FACTS = 8
 
 
-class Desk:
+class Desk(DeskReads):
     def __init__(self, ctx: Context, store: ConversationStore, router: Router,
                  answerer: Answerer, article_of: ArticleOf,
                  senders: dict[ChannelKind, Sender]) -> None:
@@ -160,6 +167,20 @@ class Desk:
                 minutes = await self.waits.minutes_for(position)
                 await self.send(conversation, say("queued", conversation.lang).format(
                     position=position, minutes=minutes), author="auto")
+
+    async def tend_queue_once(self, every_s: int) -> None:
+        """`tend_queue`, unless another process tended it in the last `every_s`."""
+        if await self.ctx.redis.set(self.k.tend_lock, "1", nx=True, ex=every_s):
+            await self.tend_queue()
+
+    async def requeue_expired_offers(self) -> None:
+        """Offers not opened in time go back to the head of the queue."""
+        for conversation_id in await self.router.expired_offers():
+            conversation = await self.store.get(conversation_id)
+            if conversation.operator:
+                await self.requeue(conversation_id, conversation.operator, actor="router")
+            else:
+                await self.router.accept(conversation_id)
 
     async def queue(self, conversation: Conversation, *, urgent: bool = False,
                     tags: tuple[str, ...] = ()) -> None:
@@ -288,6 +309,65 @@ class Desk:
         await self.router.enqueue(conversation_id, skill, head=True)
         await self.publish_live("requeued", conversation_id, operator)
         return True
+
+    async def accept_offer(self, conversation_id: str) -> None:
+        """The operator opened the conversation offered to them: it no longer times out."""
+        await self.router.accept(conversation_id)
+
+    async def give_to(self, conversation: Conversation, target: str, actor: str) -> None:
+        """Give the conversation (queued or held) to operator `target` as an offer
+        (`Router.move`: InvalidInput when they are unavailable, full or have it already)."""
+        previous = await self.router.move(conversation.id, target)
+        if conversation.status is ConversationStatus.QUEUED:
+            await self.store.transition(conversation.id, ConversationAction.ASSIGN, actor=actor,
+                                        operator=target)
+        await self.announce_transfer(conversation.id, actor, to=target, previous=previous or "")
+        if previous:
+            await self.publish_live("transferred", conversation.id, previous)
+        await self.publish_live("assigned", conversation.id, target)
+
+    async def announce_transfer(self, conversation_id: str, actor: str, *, to: str,
+                                previous: str) -> None:
+        await self.ctx.bus.publish(make_event(EventType.CONVERSATION_TRANSFERRED, actor=actor,
+                                              subject=conversation_id, to=to, previous=previous))
+
+    async def set_tags(self, conversation: Conversation, tags: list[str], topic: str) -> None:
+        """An operator's tags and topic; a queued conversation moves to its topic's queue."""
+        await self.store.set_tags(conversation.id, tags, topic)
+        if conversation.status is ConversationStatus.QUEUED:
+            await self.router.enqueue(conversation.id,
+                                      skill_of(conversation.lang, conversation.channel, topic))
+            await self.assign()
+        await self.publish_live("updated", conversation.id, conversation.operator)
+
+    async def set_operator_status(self, name: str, status: OperatorStatus, *, actor: str,
+                                  capacity: int | None = None,
+                                  skills: Skills | None = None) -> OperatorState:
+        """An operator's status, and capacity and skills when given (else kept). Offline,
+        their conversations go back to the head of the queue; then the queue is served."""
+        await self.router.set_operator(
+            name, status, capacity=capacity, langs=skills.langs if skills else None,
+            topics=skills.topics if skills else None, channels=skills.channels if skills else None)
+        if status is OperatorStatus.OFFLINE:
+            for conversation_id in (await self.router.operator(name)).conversations:
+                await self.requeue(conversation_id, name, actor=actor)
+        await self.assign()
+        return await self.router.operator(name)
+
+    async def set_operator_skills(self, name: str, skills: Skills) -> None:
+        """A supervisor sets a known operator's skills (InvalidInput otherwise)."""
+        await self.router.set_skills(name, skills)
+        await self.assign()
+        await self.publish_live("skills", "", name)
+
+    async def set_policy(self, policy: QueuePolicy) -> None:
+        """This process applies it at once, the others within a second (PolicyCache)."""
+        await self.policies.save(policy)
+
+    async def record_reading(self, principal: Principal, conversation_id: str) -> None:
+        """Who opened which conversation, in the audit trail (a citizen's words were read)."""
+        await write_audit(self.ctx.redis, self.ctx.keys,
+                          audit_entry(principal, "conversation.read", conversation_id))
 
     async def publish_live(self, kind: str, conversation_id: str, operator: str | None) -> None:
         payload: dict[str, Any] = {"type": kind, "conversation": conversation_id,

@@ -57,6 +57,9 @@ MAX_FACTS = 8
 
 
 class Desk(DeskReads):
+    """The contact centre's one door: the pipeline, the console and the API act through its
+    methods (reads in channels/desk_reads.py), never on its store or router directly."""
+
     def __init__(self, ctx: Context, store: ConversationStore, router: Router,
                  answerer: Answerer, article_of: ArticleOf,
                  senders: dict[ChannelKind, Sender]) -> None:
@@ -102,20 +105,26 @@ class Desk(DeskReads):
 
     async def _fetch(self, facts: InboundFacts, need: Need, last: Message) -> InboundFacts:
         conversation = facts.conversation
-        if need.fact is Fact.URGENT_KEYWORDS:
-            keywords = frozenset(k for g in await live_greetings(self.ctx) for k in g.urgent_keywords)
-            return dataclasses.replace(facts, urgent_keywords=keywords)
-        if need.fact is Fact.ANSWER:
-            answer = await self.answerer(last.text, conversation.lang, conversation.channel)
-            return dataclasses.replace(facts, answer=answer)
-        if need.fact is Fact.ARTICLE:
-            try:
-                article: Article | None = await self.article_of(need.article_id)
-            except NotFound:
-                article = None
-            return dataclasses.replace(facts, articles={**facts.articles, need.article_id: article})
-        position = await self.router.queue_length() + 1
-        return dataclasses.replace(facts, wait_s=await self.waits.seconds_for(position))
+        match need.fact:
+            case Fact.URGENT_KEYWORDS:
+                greetings = await live_greetings(self.ctx)
+                return dataclasses.replace(facts, urgent_keywords=frozenset(
+                    word for greeting in greetings for word in greeting.urgent_keywords))
+            case Fact.ANSWER:
+                answer = await self.answerer(last.text, conversation.lang, conversation.channel)
+                return dataclasses.replace(facts, answer=answer)
+            case Fact.ARTICLE:
+                try:
+                    article: Article | None = await self.article_of(need.article_id)
+                except NotFound:
+                    article = None
+                return dataclasses.replace(
+                    facts, articles={**facts.articles, need.article_id: article})
+            case Fact.WAIT:
+                position = await self.router.queue_length() + 1
+                return dataclasses.replace(facts, wait_s=await self.waits.seconds_for(position))
+            case _:
+                assert_never(need.fact)
 
     async def _carry_out(self, conversation: Conversation, actions: Actions) -> None:
         for action in actions:

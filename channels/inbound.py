@@ -87,7 +87,8 @@ class InboundFacts:
     provider_keywords: frozenset[str] = frozenset()  # see PROVIDER_KEYWORDS
     urgent_keywords: frozenset[str] | None = None
     answer: AutoAnswer | None = None
-    articles: Mapping[str, Article | None] = dataclasses.field(default_factory=dict)  # None: not live
+    # Live articles by id, None for one that is not (or no longer) published.
+    articles: Mapping[str, Article | None] = dataclasses.field(default_factory=dict)
     wait_s: float | None = None
 
 

@@ -165,7 +165,8 @@ def test_a_message_while_queued_only_updates_the_consoles() -> None:
 
 # --- before the knowledge base: urgent, a person, the surge menu -------------------------------
 
-@pytest.mark.parametrize("text", ["Je me noie !", "coincé dans la voiture", "l'eau monte, je me NOIE"])
+@pytest.mark.parametrize("text", ["Je me noie !", "coincé dans la voiture",
+                                  "l'eau monte, je me NOIE"])
 def test_urgent_words_tell_to_call_112_and_queue_first(text: str) -> None:
     assert settle(facts(text)) == ((Send(say("urgent", "fr")), Queue(urgent=True)), URGENT_ONLY)
 

@@ -19,7 +19,6 @@ from channels.greetings import GREETING_EVENTS, update_greetings
 from channels.kb_bridge import knowledge_base_for
 from channels.keys import ChannelKeys
 from channels.router import Router
-from channels.service_levels import capacity_of
 from channels.sms.adapter import TwilioSms
 from channels.sms.sandbox import sandbox_enabled, setup_sandbox
 from channels.sms.webhooks import MAX_FORM_BYTES, sms_routes
@@ -28,7 +27,7 @@ from channels.voice import setup_voice
 from channels.voice.simulator import setup_simulator
 from crisis.context import Context
 from crisis.errors import InvalidTransition, NotFound
-from crisis.types import ChannelKind, Conversation, Event, EventType, Message, OperatorStatus
+from crisis.types import ChannelKind, Conversation, Event, EventType, Message
 from crisis.web.body import BODY_CAPS
 
 log = logging.getLogger(__name__)
@@ -60,17 +59,10 @@ async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
     """Offers not accepted in time go back to the head of the queue."""
     while not stop.is_set():
         try:
-            for conversation_id in await desk.router.expired_offers():
-                conversation = await desk.store.get(conversation_id)
-                if conversation.operator:
-                    await desk.requeue(conversation_id, conversation.operator, actor="router")
-                else:
-                    await desk.router.accept(conversation_id)
+            await desk.requeue_expired_offers()
             await desk.assign()
             # One process at a time tends the queue (overflow offers, paced wait updates).
-            if await desk.ctx.redis.set(desk.k.tend_lock, "1", nx=True,
-                                        ex=TEND_INTERVAL_S):
-                await desk.tend_queue()
+            await desk.tend_queue_once(TEND_INTERVAL_S)
         except (InvalidTransition, NotFound):
             pass  # another process got there first
         except Exception:  # Redis hiccup: try again next tick
@@ -116,18 +108,10 @@ def setup(app: web.Application, ctx: Context) -> None:
             app.router.add_post(path, handler)
         setup_voice(app, ctx, desk)  # the telephone (channels/voice/)
     if sandbox_enabled(ctx):
-        setup_sandbox(app, ctx, desk.k)
+        setup_sandbox(app, ctx, ChannelKeys(ctx.keys))
         setup_simulator(app, ctx)  # the phone simulator (channels/voice/simulator.py)
     app.router.add_get("/chat/ws", hub.handle)
     app.router.add_static("/chat/static/", str(resources.files("channels.chat") / "static"))
     setup_api(app)
-    setup_console(app, desk)
-
-    async def situation() -> dict[str, object]:
-        operators = await desk.router.operators()
-        body = await desk.levels.situation(capacity_of(operators), await desk.router.queue_since())
-        # "Citizens queued and nobody signed in" is the first alert a supervisor needs.
-        body["operators_signed_in"] = sum(o.status is not OperatorStatus.OFFLINE
-                                          for o in operators)
-        return body
-    ctx.add_situation("contact_centre", situation)
+    setup_console(app, desk, ctx)
+    ctx.add_situation("contact_centre", desk.situation)

@@ -8,10 +8,8 @@ from aiohttp import web
 from channels.access import ConversationAccess
 from channels.answer_forms import reply_forms
 from channels.desk import Desk
-from channels.policy import QueuePolicy, load_policy
-from channels.router import Router
+from channels.policy import QueuePolicy
 from channels.skills import Skills
-from crisis.audit import audit_entry, write_audit
 from crisis.errors import Forbidden, InvalidInput
 from crisis.types import (
     ChannelKind, Conversation, ConversationStatus, OperatorStatus, Principal, Role,
@@ -67,7 +65,7 @@ async def list_conversations(request: web.Request) -> web.Response:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}")
     status = _enum(query.get("status"), ConversationStatus, "status")
     channel = _enum(query.get("channel"), ChannelKind, "channel")
-    items, total, next_cursor = await request.app[DESK].store.page(
+    items, total, next_cursor = await request.app[DESK].conversations(
         status=status, channel=ChannelKind(channel) if channel else None, limit=limit,
         cursor=cursor, visible=None if access.sees_all else access.may_list)
     return json_response({"items": items, "total": total,
@@ -79,22 +77,16 @@ async def readable_conversation(request: web.Request) -> tuple[Desk, Conversatio
     Forbidden otherwise. The console's pages and forms use it too."""
     principal = require(request, Role.OPERATOR)
     desk = request.app[DESK]
-    conversation = await desk.store.get(request.match_info["conversation_id"])
+    conversation = await desk.conversation(request.match_info["conversation_id"])
     return desk, ConversationAccess(principal).check_read(conversation), principal
-
-
-async def record_reading(desk: Desk, principal: Principal, conversation_id: str) -> None:
-    """Who opened which conversation, in the audit trail (a citizen's words were read): the
-    console's conversation page and the API's GET do it, not the live refreshes."""
-    await write_audit(desk.ctx.redis, desk.ctx.keys,
-                      audit_entry(principal, "conversation.read", conversation_id))
 
 
 async def get_conversation(request: web.Request) -> web.Response:
     desk, conversation, principal = await readable_conversation(request)
-    await record_reading(desk, principal, conversation.id)
+    # Audited: the console's conversation page and the API's GET, not the live refreshes.
+    await desk.record_reading(principal, conversation.id)
     return json_response({**msgspec.to_builtins(conversation),
-                          "messages": await desk.store.messages(conversation.id)})
+                          "messages": await desk.messages(conversation.id)})
 
 
 async def check_reply_allowed(desk: Desk, principal: Principal, text: str,
@@ -131,17 +123,11 @@ async def set_my_status(request: web.Request) -> web.Response:
     if not 1 <= body.capacity <= 10:
         raise InvalidInput("capacity must be between 1 and 10")
     desk = request.app[DESK]
-    router: Router = desk.router
-    kept = (await router.operator(principal.name)).skills
+    kept = (await desk.operator(principal.name)).skills
     skills = Skills(body.langs, kept.topics if body.topics is None else body.topics,
                     kept.channels if body.channels is None else body.channels).check()
-    await router.set_operator(principal.name, body.status, capacity=body.capacity,
-                              langs=skills.langs, topics=skills.topics, channels=skills.channels)
-    if body.status is OperatorStatus.OFFLINE:
-        for conversation_id in (await router.operator(principal.name)).conversations:
-            await desk.requeue(conversation_id, principal.name, actor=principal.name)
-    await desk.assign()
-    state = await router.operator(principal.name)
+    state = await desk.set_operator_status(principal.name, body.status, actor=principal.name,
+                                           capacity=body.capacity, skills=skills)
     return json_response({"name": state.name, "status": state.status, "capacity": state.capacity,
                           "load": state.load, "conversations": state.conversations,
                           "langs": state.langs, "topics": state.topics,
@@ -150,15 +136,13 @@ async def set_my_status(request: web.Request) -> web.Response:
 
 async def get_policy(request: web.Request) -> web.Response:
     require(request, Role.SUPERVISOR)
-    desk = request.app[DESK]
-    return json_response(await load_policy(desk.ctx.redis, desk.k))
+    return json_response(await request.app[DESK].policy(fresh=True))
 
 
 async def put_policy(request: web.Request) -> web.Response:
     require(request, Role.SUPERVISOR)
-    desk = request.app[DESK]
     policy = (await read_body(request, QueuePolicy)).check()
-    await desk.policies.save(policy)  # this process applies it at once, the others within 1 s
+    await request.app[DESK].set_policy(policy)
     return json_response(policy)
 
 

@@ -22,7 +22,8 @@ import redis.asyncio as aioredis
 from channels.addresses import citizen_id, normalise_address
 from channels.keys import ChannelKeys
 from channels.router import Router
-from crisis.types import ChannelKind, ConversationStatus
+from channels.store import drop_conversation
+from crisis.types import ChannelKind
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,11 +72,8 @@ async def erase_citizen(redis: aioredis.Redis, keys: ChannelKeys, citizen: str, 
             await router.release(conversation_id, str(operator))
         await router.dequeue(conversation_id)
         async with redis.pipeline(transaction=True) as pipe:
-            pipe.delete(*keys.conversation_keys(conversation_id))
-            pipe.zrem(keys.conversations, conversation_id)
+            drop_conversation(pipe, keys, conversation_id)
             pipe.zrem(keys.offers, conversation_id)
-            for status in ConversationStatus:
-                pipe.zrem(keys.by_status(status.value), conversation_id)
             await pipe.execute()
     async with redis.pipeline(transaction=True) as pipe:
         pipe.delete(keys.citizen(citizen), keys.citizen_conversations(citizen),

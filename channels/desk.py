@@ -1,30 +1,45 @@
 """The contact desk: queueing, assignment, replies, closing, requeueing, queue care.
 
-Inbound messages go through its InboundPipeline (channels/inbound.py). Outbound: stored
-first, then handed to the channel (an RQ job for SMS, the live socket for chat).
-Channel-neutral: the adapters table decides how a message leaves.
+Inbound: `process_inbound` gathers what the pure decision of channels/inbound.py needs (only
+when it needs it) and carries out the actions it returns. Outbound: stored first, then handed
+to the channel (an RQ job for SMS, the live socket for chat). Channel-neutral: the adapters
+table decides how a message leaves. The conversation records themselves are written by the
+ConversationStore only.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import Any, assert_never, cast
 
 from channels.access import ConversationAccess
-from channels.inbound import InboundPipeline
+from channels.desk_reads import DeskReads
+from channels.greetings import live_greetings
+from channels.inbound import (
+    PROVIDER_KEYWORDS, Actions, ConfirmOptOut, CountAutoAnswer, Fact, InboundFacts, Need,
+    PublishLive, Queue, Send, SetOptOut, SetTopic, Transition, decide_inbound, fold,
+)
+from channels.inbound_order import InboundTurns
 from channels.keys import ChannelKeys
 from channels.messages import say
-from channels.policy import PolicyCache
-from channels.router import Router, skill_of
+from channels.policy import PolicyCache, QueuePolicy
+from channels.router import OperatorState, Router, skill_of
 from channels.service_levels import ServiceLevels, WaitEstimates, capacity_of
+from channels.skills import Skills
 from channels.store import ConversationStore
+from crisis.audit import audit_entry, write_audit
 from crisis.context import Context
 from crisis.errors import InvalidInput, InvalidTransition, NotFound
+from crisis.events import make_event
 from crisis.lifecycle import ConversationAction
-from crisis.types import ChannelKind, Conversation, ConversationStatus, Message, Principal, utcnow
+from crisis.types import (
+    ChannelKind, Conversation, ConversationStatus, EventType, Message, OperatorStatus, Principal,
+    utcnow,
+)
 from knowledge_base.answer import AutoAnswer
 from knowledge_base.article import Article
 from knowledge_base.service import question_of, record_operator_answer
@@ -37,9 +52,14 @@ Sender = Callable[[Conversation, Message], Awaitable[None]]
 
 MAX_REPLY_CHARS = 1600
 REQUEUABLE = frozenset({ConversationStatus.ASSIGNED, ConversationStatus.WAITING_CITIZEN})
+# Facts one decision may ask for: the urgent keywords, the answer, two articles, the wait.
+MAX_FACTS = 8
 
 
-class Desk:
+class Desk(DeskReads):
+    """The contact centre's one door: the pipeline, the console and the API act through its
+    methods (reads in channels/desk_reads.py), never on its store or router directly."""
+
     def __init__(self, ctx: Context, store: ConversationStore, router: Router,
                  answerer: Answerer, article_of: ArticleOf,
                  senders: dict[ChannelKind, Sender]) -> None:
@@ -52,13 +72,83 @@ class Desk:
         self.levels = ServiceLevels(ctx.redis, store.k)
         self.policies = PolicyCache(ctx.redis, store.k)
         self.waits = WaitEstimates(self.levels, self._free_capacity)
-        self.inbound = InboundPipeline(self, answerer)
+        self.answerer = answerer
+        self.turns = InboundTurns(store)
+        self.provider_keywords = PROVIDER_KEYWORDS[ctx.settings.twilio_keyword_replies]
 
     async def process_inbound(self, conversation_id: str, *, new: bool = False,
                               message_id: str | None = None, seq: int = 0) -> None:
-        """Decide what to do with citizen message `message_id` (default: the latest), in its
-        turn among the conversation's inbound messages (see channels/inbound.py)."""
-        await self.inbound.process(conversation_id, new=new, message_id=message_id, seq=seq)
+        """Decide what to do with citizen message `message_id` (default: the latest) and do
+        it, in its turn among the conversation's inbound messages (`seq`, see
+        channels/inbound_order.py)."""
+        async with self.turns.turn(conversation_id, seq):
+            conversation = await self.store.get(conversation_id)
+            if new:
+                await self.levels.contact(conversation.channel)
+            last = await self.store.last_citizen_message(conversation_id, message_id)
+            if last is not None:
+                await self._carry_out(conversation, await self._decide(conversation, last))
+
+    async def _decide(self, conversation: Conversation, last: Message) -> Actions:
+        """Ask the decision (channels/inbound.py), fetching each fact it needs when it needs
+        it: a STOP or an urgent message never asks the knowledge base."""
+        facts = InboundFacts(conversation, fold(last.text),
+                             surge_wait_s=(await self.policies.get()).surge_wait_s,
+                             site_url=self.ctx.settings.base_url + "/",
+                             provider_keywords=self.provider_keywords)
+        for _ in range(MAX_FACTS):
+            decision = decide_inbound(facts)
+            if not isinstance(decision, Need):
+                return decision
+            facts = await self._fetch(facts, decision, last)
+        raise RuntimeError(f"the inbound decision kept asking for facts ({decision})")
+
+    async def _fetch(self, facts: InboundFacts, need: Need, last: Message) -> InboundFacts:
+        conversation = facts.conversation
+        match need.fact:
+            case Fact.URGENT_KEYWORDS:
+                greetings = await live_greetings(self.ctx)
+                return dataclasses.replace(facts, urgent_keywords=frozenset(
+                    word for greeting in greetings for word in greeting.urgent_keywords))
+            case Fact.ANSWER:
+                answer = await self.answerer(last.text, conversation.lang, conversation.channel)
+                return dataclasses.replace(facts, answer=answer)
+            case Fact.ARTICLE:
+                try:
+                    article: Article | None = await self.article_of(need.article_id)
+                except NotFound:
+                    article = None
+                return dataclasses.replace(
+                    facts, articles={**facts.articles, need.article_id: article})
+            case Fact.WAIT:
+                position = await self.router.queue_length() + 1
+                return dataclasses.replace(facts, wait_s=await self.waits.seconds_for(position))
+            case _:
+                assert_never(need.fact)
+
+    async def _carry_out(self, conversation: Conversation, actions: Actions) -> None:
+        for action in actions:
+            match action:
+                case Send(text, article_id):
+                    await self.send(conversation, text, author="auto", article_id=article_id)
+                case ConfirmOptOut(text):
+                    # Marked as the STOP's confirmation, so the channel still delivers it.
+                    message = await self.store.add_opt_out_notice(conversation.id, text, "auto")
+                    await self._hand_over(conversation, message)
+                case SetOptOut(opted_out):
+                    await self.store.set_opted_out(conversation.citizen, opted_out)
+                case Queue(urgent, tags):
+                    await self.queue(conversation, urgent=urgent, tags=tags)
+                case Transition(step, actor, fields):
+                    await self.store.transition(conversation.id, step, actor=actor, **dict(fields))
+                case SetTopic(topic):  # the queue then uses the topic that won
+                    conversation = await self.store.guess_topic(conversation, topic)
+                case CountAutoAnswer():
+                    await self.levels.auto_answered(conversation.channel)
+                case PublishLive(kind, operator):
+                    await self.publish_live(kind, conversation.id, operator)
+                case _:
+                    assert_never(action)
 
     @staticmethod
     def _skill(conversation: Conversation) -> str:
@@ -80,18 +170,26 @@ class Desk:
                 await self.send(conversation, say("overflow", conversation.lang,
                                                   conversation.channel).format(
                     site=self.ctx.settings.base_url + "/"), author="auto")
-                await self.ctx.redis.hset(self.k.conversation(conversation_id), "tags",
-                                          json.dumps([*conversation.tags, "overflow"]))
-            elif await self._update_due(conversation_id, policy.update_interval_s):
+                await self.store.set_tags(conversation_id, [*conversation.tags, "overflow"])
+            elif await self.store.claim_wait_update(conversation_id, policy.update_interval_s):
                 position = await self.router.position(conversation_id) or 1
                 minutes = await self.waits.minutes_for(position)
                 await self.send(conversation, say("queued", conversation.lang).format(
                     position=position, minutes=minutes), author="auto")
 
-    async def _update_due(self, conversation_id: str, interval: int) -> bool:
-        """True at most once per `interval` per conversation, across all processes."""
-        key = self.k.wait_update(conversation_id)
-        return bool(await self.ctx.redis.set(key, "1", nx=True, ex=interval))
+    async def tend_queue_once(self, every_s: int) -> None:
+        """`tend_queue`, unless another process tended it in the last `every_s`."""
+        if await self.ctx.redis.set(self.k.tend_lock, "1", nx=True, ex=every_s):
+            await self.tend_queue()
+
+    async def requeue_expired_offers(self) -> None:
+        """Offers not opened in time go back to the head of the queue."""
+        for conversation_id in await self.router.expired_offers():
+            conversation = await self.store.get(conversation_id)
+            if conversation.operator:
+                await self.requeue(conversation_id, conversation.operator, actor="router")
+            else:
+                await self.router.accept(conversation_id)
 
     async def queue(self, conversation: Conversation, *, urgent: bool = False,
                     tags: tuple[str, ...] = ()) -> None:
@@ -99,7 +197,8 @@ class Desk:
                                     priority="1" if urgent else "0",
                                     tags=json.dumps(sorted({*conversation.tags, *tags})))
         # The "you are number N" message just sent counts as the first update.
-        await self._update_due(conversation.id, (await self.policies.get()).update_interval_s)
+        await self.store.claim_wait_update(conversation.id,
+                                           (await self.policies.get()).update_interval_s)
         await self.router.enqueue(conversation.id, self._skill(conversation), urgent=urgent)
         position = await self.router.position(conversation.id) or 1
         minutes = await self.waits.minutes_for(position)
@@ -219,6 +318,65 @@ class Desk:
         await self.router.enqueue(conversation_id, skill, head=True)
         await self.publish_live("requeued", conversation_id, operator)
         return True
+
+    async def accept_offer(self, conversation_id: str) -> None:
+        """The operator opened the conversation offered to them: it no longer times out."""
+        await self.router.accept(conversation_id)
+
+    async def give_to(self, conversation: Conversation, target: str, actor: str) -> None:
+        """Give the conversation (queued or held) to operator `target` as an offer
+        (`Router.move`: InvalidInput when they are unavailable, full or have it already)."""
+        previous = await self.router.move(conversation.id, target)
+        if conversation.status is ConversationStatus.QUEUED:
+            await self.store.transition(conversation.id, ConversationAction.ASSIGN, actor=actor,
+                                        operator=target)
+        await self.announce_transfer(conversation.id, actor, to=target, previous=previous or "")
+        if previous:
+            await self.publish_live("transferred", conversation.id, previous)
+        await self.publish_live("assigned", conversation.id, target)
+
+    async def announce_transfer(self, conversation_id: str, actor: str, *, to: str,
+                                previous: str) -> None:
+        await self.ctx.bus.publish(make_event(EventType.CONVERSATION_TRANSFERRED, actor=actor,
+                                              subject=conversation_id, to=to, previous=previous))
+
+    async def set_tags(self, conversation: Conversation, tags: list[str], topic: str) -> None:
+        """An operator's tags and topic; a queued conversation moves to its topic's queue."""
+        await self.store.set_tags(conversation.id, tags, topic)
+        if conversation.status is ConversationStatus.QUEUED:
+            await self.router.enqueue(conversation.id,
+                                      skill_of(conversation.lang, conversation.channel, topic))
+            await self.assign()
+        await self.publish_live("updated", conversation.id, conversation.operator)
+
+    async def set_operator_status(self, name: str, status: OperatorStatus, *, actor: str,
+                                  capacity: int | None = None,
+                                  skills: Skills | None = None) -> OperatorState:
+        """An operator's status, and capacity and skills when given (else kept). Offline,
+        their conversations go back to the head of the queue; then the queue is served."""
+        await self.router.set_operator(
+            name, status, capacity=capacity, langs=skills.langs if skills else None,
+            topics=skills.topics if skills else None, channels=skills.channels if skills else None)
+        if status is OperatorStatus.OFFLINE:
+            for conversation_id in (await self.router.operator(name)).conversations:
+                await self.requeue(conversation_id, name, actor=actor)
+        await self.assign()
+        return await self.router.operator(name)
+
+    async def set_operator_skills(self, name: str, skills: Skills) -> None:
+        """A supervisor sets a known operator's skills (InvalidInput otherwise)."""
+        await self.router.set_skills(name, skills)
+        await self.assign()
+        await self.publish_live("skills", "", name)
+
+    async def set_policy(self, policy: QueuePolicy) -> None:
+        """This process applies it at once, the others within a second (PolicyCache)."""
+        await self.policies.save(policy)
+
+    async def record_reading(self, principal: Principal, conversation_id: str) -> None:
+        """Who opened which conversation, in the audit trail (a citizen's words were read)."""
+        await write_audit(self.ctx.redis, self.ctx.keys,
+                          audit_entry(principal, "conversation.read", conversation_id))
 
     async def publish_live(self, kind: str, conversation_id: str, operator: str | None) -> None:
         payload: dict[str, Any] = {"type": kind, "conversation": conversation_id,

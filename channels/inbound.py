@@ -1,42 +1,55 @@
-"""What happens to a citizen's message: the inbound pipeline of the contact desk.
+"""What to do with a citizen's message: a pure decision, carried out by the desk.
 
-Opt-out keywords, then urgent keywords (tell them to call 112, queue first), then a request
-for a person (queue), then the knowledge base's auto-answer (answer at once when confident;
-in surge, self-service first), else the queue with the expected wait. One message at a time
-per conversation, in the order received (channels/inbound_order.py). What the desk then does
-(queue, send, assign) is the Desk's.
+`decide_inbound` reads what the desk knows (`InboundFacts`) and returns the actions to take,
+in order; it does no I/O. The order of the checks: opt-out keywords (SMS), a reply in a
+conversation a person holds or that waits in the queue, then urgent keywords (tell them to
+call 112, queue first), a request for a person (queue), the surge menu's "1" and "2", then the
+knowledge base's auto-answer (answer at once when confident; in surge, self-service first),
+else the queue with the expected wait.
+
+Some facts cost a round trip or a search, so the desk does not gather them up front: when the
+decision needs one it does not have, it returns a `Need` instead of actions, and the desk asks
+again with that fact added (channels/desk.py, `Desk.process_inbound`). So a STOP, an urgent
+message or a request for a person never asks the knowledge base.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import unicodedata
-from typing import TYPE_CHECKING
-
-import msgspec
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Final
 
 from channels.answer_forms import auto_answer, offered_answer
-from channels.greetings import live_greetings
-from channels.inbound_order import InboundTurns
 from channels.messages import say
 from channels.skills import topic_for_tags
 from crisis.lifecycle import ConversationAction
-from crisis.types import LANGS, ChannelKind, Conversation, ConversationStatus, Message
+from crisis.types import LANGS, ChannelKind, Conversation, ConversationStatus
 from knowledge_base.answer import AutoAnswer
+from knowledge_base.article import Article
 from knowledge_base.intents import Intent
-from knowledge_base.service import get_live_article
-
-if TYPE_CHECKING:
-    from channels.desk import Answerer, Desk
 
 STOP_WORDS = frozenset({"stop", "arret", "arreter", "unsubscribe", "desabonner"})
 START_WORDS = frozenset({"start", "unstop", "reprendre"})
 HUMAN_WORDS = frozenset({"0", "agent", "humain", "conseiller", "operateur"})
+# Which of our keywords the SMS provider confirms itself (TWILIO_KEYWORD_REPLIES): the
+# citizen must get one confirmation, not two, and not none. Twilio's standard STOP filtering
+# on a long code answers its English words with its own text and blocks the number; the
+# French ones are ours to confirm unless a Messaging Service's Advanced Opt-Out answers them.
+PROVIDER_KEYWORDS: Final[Mapping[str, frozenset[str]]] = {
+    "english": frozenset({"stop", "unsubscribe", "start", "unstop"}),
+    "all": STOP_WORDS | START_WORDS,
+    "none": frozenset(),
+}
 # In surge, a below-threshold answer this likely to be right is offered as "may help".
 SURGE_SUGGESTION_CONFIDENCE = 0.5
 # A queued question takes the topic of the auto-answer's best guess from this confidence on:
 # a wrong topic only costs the skill wait, so the bar is lower than for answering.
 TOPIC_GUESS_CONFIDENCE = 0.2
+OPEN_FOR_A_PERSON = frozenset({ConversationStatus.ASSIGNED, ConversationStatus.WAITING_CITIZEN})
+SMALL_TALK = frozenset({Intent.GREETING, Intent.THANKS, Intent.GOODBYE, Intent.EMPTY})
 
 
 def fold(text: str) -> str:
@@ -48,127 +61,197 @@ def fold(text: str) -> str:
 ADVISER_REQUESTS = frozenset(fold(say("adviser_request", lang)) for lang in LANGS)
 
 
-class InboundPipeline:
-    def __init__(self, desk: Desk, answerer: Answerer) -> None:
-        self.desk = desk
-        self.answerer = answerer
-        self.ctx, self.store, self.k, self.levels = desk.ctx, desk.store, desk.k, desk.levels
-        self.turns = InboundTurns(desk.ctx.redis, desk.k)
+class Fact(StrEnum):
+    """A fact the decision may need that the desk fetches only then."""
 
-    async def process(self, conversation_id: str, *, new: bool = False,
-                      message_id: str | None = None, seq: int = 0) -> None:
-        """Decide what to do with citizen message `message_id` (default: the latest), in its
-        turn among the conversation's inbound messages (`seq`, see channels/inbound_order.py)."""
-        async with self.turns.turn(conversation_id, seq):
-            await self._inbound(conversation_id, new, message_id)
+    URGENT_KEYWORDS = "urgent_keywords"  # the live crises' urgent keywords
+    ANSWER = "answer"  # the knowledge base's auto-answer to the message
+    ARTICLE = "article"  # one live article (Need.article_id)
+    WAIT = "wait"  # the estimated wait of a new place in the queue
 
-    async def _inbound(self, conversation_id: str, new: bool, message_id: str | None) -> None:
-        conversation = await self.store.get(conversation_id)
-        if new:
-            await self.levels.contact(conversation.channel)
-        last = await self.store.last_citizen_message(conversation_id, message_id)
-        if last is None:
-            return
-        text = fold(last.text)
-        if conversation.channel is ChannelKind.SMS and text in STOP_WORDS | START_WORDS:
-            await self._opt(conversation, text in STOP_WORDS)
-            return
-        if conversation.status in (ConversationStatus.ASSIGNED, ConversationStatus.WAITING_CITIZEN):
-            await self.store.transition(conversation_id, ConversationAction.CITIZEN_REPLY,
-                                        actor="citizen")
-            await self.desk.publish_live("message", conversation_id, conversation.operator)
-            return
-        if conversation.status is ConversationStatus.QUEUED:
-            await self.desk.publish_live("message", conversation_id, None)
-            return
-        await self._first_answer(conversation, last, text)
 
-    async def _first_answer(self, conversation: Conversation, last: Message, text: str) -> None:
-        lang = conversation.lang
-        if await self._is_urgent(text):
-            await self.desk.send(conversation, say("urgent", lang), author="auto")
-            await self.desk.queue(conversation, urgent=True)
-            return
-        if text in HUMAN_WORDS or text in ADVISER_REQUESTS \
-                or (text == "1" and "surge" in conversation.tags):
-            await self.desk.queue(conversation)
-            return
-        if text == "2" and {"surge", "overflow"} & set(conversation.tags):
-            await self.desk.send(conversation, say("callback", lang), author="auto")
-            await self.desk.queue(conversation, tags=("callback",))
-            return
-        answer = await self.answerer(last.text, lang, conversation.channel)
-        if answer.intent is Intent.QUESTION and not conversation.topic:
-            # Kept even when answered: for when the citizen then asks for a person.
-            conversation = await self._guess_topic(conversation, answer)
-        if answer.answer_id is None and answer.intent is Intent.QUESTION \
-                and await self._surge(conversation, answer):
-            return
-        if answer.intent is Intent.HUMAN:
-            await self.desk.queue(conversation)
-        elif answer.answer_id is not None:
-            article = await self.desk.article_of(answer.answer_id)
-            await self.desk.send(conversation, auto_answer(article, conversation.channel, lang),
-                                 author="auto", article_id=answer.answer_id)
-            await self.store.transition(conversation.id, ConversationAction.AUTO_ANSWER,
-                                        actor="knowledge-base")
-            await self.levels.auto_answered(conversation.channel)
-        elif answer.intent in (Intent.GREETING, Intent.THANKS, Intent.GOODBYE, Intent.EMPTY):
-            await self.desk.send(conversation, say(f"intent_{answer.intent.value}", lang,
-                                                   conversation.channel), author="auto")
-            if conversation.status is ConversationStatus.NEW:
-                await self.store.transition(conversation.id, ConversationAction.AUTO_ANSWER,
-                                            actor="knowledge-base")
-        else:
-            await self.desk.queue(conversation)
+@dataclasses.dataclass(frozen=True, slots=True)
+class Need:
+    fact: Fact
+    article_id: str = ""
 
-    async def _guess_topic(self, conversation: Conversation, answer: AutoAnswer) -> Conversation:
-        """The conversation with the topic its likeliest (or answering) article's tags suggest,
-        stored unless an operator set one meanwhile (then that one is kept)."""
-        if not answer.candidates or answer.confidence < TOPIC_GUESS_CONFIDENCE:
-            return conversation
-        article = await get_live_article(self.ctx, answer.candidates[0][0])
-        topic = topic_for_tags(article.tags) if article is not None else ""
-        if not topic:
-            return conversation
-        if not await self.ctx.redis.hsetnx(self.k.conversation(conversation.id), "topic",
-                                           topic):
-            return await self.store.get(conversation.id)
-        return msgspec.structs.replace(conversation, topic=topic)
 
-    async def _is_urgent(self, text: str) -> bool:
-        words = set(text.replace("'", " ").split())
-        return any(set(g.urgent_keywords) & words for g in await live_greetings(self.ctx))
+@dataclasses.dataclass(frozen=True, slots=True)
+class InboundFacts:
+    """What the desk knows when deciding; the optional facts are None until needed."""
 
-    async def _opt(self, conversation: Conversation, out: bool) -> None:
-        if out:
-            await self.ctx.redis.sadd(self.k.optout, conversation.citizen)
-        else:
-            await self.ctx.redis.srem(self.k.optout, conversation.citizen)
-        await self.store.add_outbound(conversation.id, say("opt_out" if out else "opt_in",
-                                                      conversation.lang), "auto")
-        if conversation.status is not ConversationStatus.CLOSED:
-            await self.store.transition(conversation.id, ConversationAction.CLOSE,
-                                        actor="citizen")
+    conversation: Conversation
+    text: str  # the citizen's message, folded (`fold`)
+    surge_wait_s: int  # the queue policy's surge threshold (0: off)
+    site_url: str  # the public information site, given in surge and overflow messages
+    provider_keywords: frozenset[str] = frozenset()  # see PROVIDER_KEYWORDS
+    urgent_keywords: frozenset[str] | None = None
+    answer: AutoAnswer | None = None
+    # Live articles by id, None for one that is not (or no longer) published.
+    articles: Mapping[str, Article | None] = dataclasses.field(default_factory=dict)
+    wait_s: float | None = None
 
-    async def _surge(self, conversation: Conversation, answer: AutoAnswer) -> bool:
-        """In surge, offer self-service first; the citizen stays in the queue only on request."""
-        policy = await self.desk.policies.get()
-        if not policy.surge_wait_s:
-            return False
-        position = await self.desk.router.queue_length() + 1
-        wait = await self.desk.waits.seconds_for(position)
-        if wait < policy.surge_wait_s:
-            return False
-        lang = conversation.lang
-        if answer.candidates and answer.confidence >= SURGE_SUGGESTION_CONFIDENCE:
-            article = await self.desk.article_of(answer.candidates[0][0])
-            await self.desk.send(conversation,
-                                 offered_answer(article, conversation.channel, lang),
-                                 author="auto", article_id=article.id)
-        await self.desk.send(conversation, say("surge", lang, conversation.channel).format(
-            minutes=max(1, round(wait / 60)), site=self.ctx.settings.base_url + "/"),
-            author="auto")
-        await self.store.transition(conversation.id, ConversationAction.AUTO_ANSWER,
-                                    actor="router", tags=json.dumps(["surge"]))
-        return True
+
+# The actions, carried out in order by the desk.
+@dataclasses.dataclass(frozen=True, slots=True)
+class Send:
+    """An automatic message to the citizen: recorded, then handed to the channel."""
+
+    text: str
+    article_id: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ConfirmOptOut:
+    """The confirmation of a STOP: the one message that still reaches an opted-out citizen."""
+
+    text: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SetOptOut:
+    opted_out: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Queue:
+    """Into the queue, telling the citizen their position and wait (`Desk.queue`)."""
+
+    urgent: bool = False
+    tags: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Transition:
+    action: ConversationAction
+    actor: str
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SetTopic:
+    """The guessed routing topic, unless the conversation has one by then."""
+
+    topic: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CountAutoAnswer:
+    """One more message answered by the knowledge base (service levels)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PublishLive:
+    """An update for the operators' consoles."""
+
+    kind: str
+    operator: str | None
+
+
+Action = Send | ConfirmOptOut | SetOptOut | Queue | Transition | SetTopic | CountAutoAnswer \
+    | PublishLive
+Actions = tuple[Action, ...]
+
+
+def decide_inbound(facts: InboundFacts) -> Need | Actions:
+    """The actions for the citizen's latest message, or the fact still needed to decide."""
+    conversation, text = facts.conversation, facts.text
+    if conversation.channel is ChannelKind.SMS and text in STOP_WORDS | START_WORDS:
+        return _opt(facts, opted_out=text in STOP_WORDS)
+    if conversation.status in OPEN_FOR_A_PERSON:
+        return (Transition(ConversationAction.CITIZEN_REPLY, "citizen"),
+                PublishLive("message", conversation.operator))
+    if conversation.status is ConversationStatus.QUEUED:
+        return (PublishLive("message", None),)
+    return _first_answer(facts)
+
+
+def _opt(facts: InboundFacts, *, opted_out: bool) -> Actions:
+    conversation = facts.conversation
+    actions: list[Action] = [SetOptOut(opted_out)]
+    if facts.text not in facts.provider_keywords:  # else the provider confirmed it already
+        text = say("opt_out" if opted_out else "opt_in", conversation.lang)
+        actions.append(ConfirmOptOut(text) if opted_out else Send(text))
+    if conversation.status is not ConversationStatus.CLOSED:
+        actions.append(Transition(ConversationAction.CLOSE, "citizen"))
+    return tuple(actions)
+
+
+def _first_answer(facts: InboundFacts) -> Need | Actions:
+    conversation, text = facts.conversation, facts.text
+    lang, tags = conversation.lang, set(conversation.tags)
+    if facts.urgent_keywords is None:
+        return Need(Fact.URGENT_KEYWORDS)
+    if facts.urgent_keywords & set(text.replace("'", " ").split()):
+        return (Send(say("urgent", lang)), Queue(urgent=True))
+    if text in HUMAN_WORDS or text in ADVISER_REQUESTS or (text == "1" and "surge" in tags):
+        return (Queue(),)
+    if text == "2" and {"surge", "overflow"} & tags:
+        return (Send(say("callback", lang)), Queue(tags=("callback",)))
+    if facts.answer is None:
+        return Need(Fact.ANSWER)
+    topic = _topic_guess(facts, facts.answer)
+    if isinstance(topic, Need):
+        return topic
+    then = _answer(facts, facts.answer)
+    return then if isinstance(then, Need) else (*topic, *then)
+
+
+def _topic_guess(facts: InboundFacts, answer: AutoAnswer) -> Need | Actions:
+    """A question's routing topic from its likeliest article's tags (kept even when answered:
+    for when the citizen then asks for a person)."""
+    if answer.intent is not Intent.QUESTION or facts.conversation.topic \
+            or not answer.candidates or answer.confidence < TOPIC_GUESS_CONFIDENCE:
+        return ()
+    best = answer.candidates[0][0]
+    if best not in facts.articles:
+        return Need(Fact.ARTICLE, best)
+    article = facts.articles[best]
+    topic = topic_for_tags(article.tags) if article is not None else ""
+    return (SetTopic(topic),) if topic else ()
+
+
+def _answer(facts: InboundFacts, answer: AutoAnswer) -> Need | Actions:
+    conversation = facts.conversation
+    lang, channel = conversation.lang, conversation.channel
+    if answer.answer_id is None and answer.intent is Intent.QUESTION and facts.surge_wait_s:
+        if facts.wait_s is None:
+            return Need(Fact.WAIT)
+        if facts.wait_s >= facts.surge_wait_s:
+            return _self_service(facts, answer, facts.wait_s)
+    if answer.intent is Intent.HUMAN:
+        return (Queue(),)
+    if answer.answer_id is not None:
+        if answer.answer_id not in facts.articles:
+            return Need(Fact.ARTICLE, answer.answer_id)
+        article = facts.articles[answer.answer_id]
+        if article is None:  # unpublished since the search: a person answers
+            return (Queue(),)
+        return (Send(auto_answer(article, channel, lang), article.id),
+                Transition(ConversationAction.AUTO_ANSWER, "knowledge-base"), CountAutoAnswer())
+    if answer.intent in SMALL_TALK:
+        said: Actions = (Send(say(f"intent_{answer.intent.value}", lang, channel)),)
+        if conversation.status is ConversationStatus.NEW:
+            return (*said, Transition(ConversationAction.AUTO_ANSWER, "knowledge-base"))
+        return said
+    return (Queue(),)
+
+
+def _self_service(facts: InboundFacts, answer: AutoAnswer, wait_s: float) -> Need | Actions:
+    """In surge, self-service first: the likely answer if there is one, the site, and the
+    choice to stay in the queue ("1") or be called back ("2")."""
+    conversation = facts.conversation
+    lang, channel = conversation.lang, conversation.channel
+    actions: list[Action] = []
+    if answer.candidates and answer.confidence >= SURGE_SUGGESTION_CONFIDENCE:
+        best = answer.candidates[0][0]
+        if best not in facts.articles:
+            return Need(Fact.ARTICLE, best)
+        article = facts.articles[best]
+        if article is not None:
+            actions.append(Send(offered_answer(article, channel, lang), article.id))
+    actions.append(Send(say("surge", lang, channel).format(
+        minutes=max(1, round(wait_s / 60)), site=facts.site_url)))
+    actions.append(Transition(ConversationAction.AUTO_ANSWER, "router",
+                              (("tags", json.dumps(["surge"])),)))
+    return tuple(actions)

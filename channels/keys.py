@@ -3,9 +3,11 @@
 | key                              | type   | lifetime                                   |
 |----------------------------------|--------|--------------------------------------------|
 | ch:{c:ID}                        | hash   | until the retention purge (the conversation;|
-|                                  |        | fields incl. topic, transfer_note, and     |
+|                                  |        | fields incl. topic, transfer_note,         |
 |                                  |        | inbound_seq / inbound_done: the citizen    |
-|                                  |        | messages' order, channels/inbound_order.py)|
+|                                  |        | messages' order, channels/inbound_order.py,|
+|                                  |        | opt_out_notice: the message confirming a   |
+|                                  |        | STOP)                                      |
 | ch:{c:ID}:messages               | list   | same (Message JSON, oldest first)          |
 | ch:{c:ID}:transitions            | list   | same ("status at-iso" per change)          |
 | ch:{c:ID}:outbound               | hash   | same (outbound message id -> list index)   |
@@ -59,7 +61,9 @@
 |                                  |        | cell's IVR texts, audio URL, voice: JSON)  |
 | ch:voice:stats                   | hash   | forever (calls, abandoned, waits, talk)    |
 
-The `{c:ID}` hash tag keeps one conversation's keys in one Redis Cluster slot.
+The `{c:ID}` hash tag keeps one conversation's keys in one Redis Cluster slot. Only
+ConversationStore (channels/store.py) writes a conversation's keys, but for the router's
+scripts, which set `operator` and `cost` with the operator's load in one step.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ import logging
 import redis.asyncio as aioredis
 
 from channels.keys import ChannelKeys
+from channels.store import drop_conversation
 from crisis.audit import add_audit, audit_entry
 from crisis.errors import InvalidInput
 from crisis.jobs import Jobs
@@ -54,9 +55,7 @@ async def purge_closed(redis: aioredis.Redis, keys: ChannelKeys, before: dt.date
         for conversation_id in ids:
             citizen = await redis.hget(keys.conversation(conversation_id), "citizen")
             async with redis.pipeline(transaction=True) as pipe:
-                pipe.delete(*keys.conversation_keys(conversation_id))
-                pipe.zrem(closed, conversation_id)
-                pipe.zrem(keys.conversations, conversation_id)
+                drop_conversation(pipe, keys, conversation_id)
                 if citizen:
                     pipe.srem(keys.citizen_conversations(str(citizen)), conversation_id)
                 await pipe.execute()

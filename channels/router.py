@@ -211,3 +211,11 @@ class Router:
 
     async def queue_length(self) -> int:
         return int(await self.redis.zcard(self.k.queue))
+
+    async def queued(self, limit: int) -> list[str]:
+        """The first `limit` conversations of the queue, in the order they will be served."""
+        return [str(c) for c in await self.redis.zrange(self.k.queue, 0, limit - 1)]
+
+    async def offered(self, conversation_id: str) -> bool:
+        """Whether the conversation is offered to an operator who has not opened it yet."""
+        return await self.redis.zscore(self.k.offers, conversation_id) is not None

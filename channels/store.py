@@ -81,6 +81,19 @@ redis.call('HSET', KEYS[2], ARGV[2], n - 1)
 return n
 """
 
+# The citizen messages' order (channels/inbound_order.py): message n is handled once n - 1
+# is marked done. The mark only moves forward, and never recreates a purged conversation.
+INBOUND_DONE_FIELD = "inbound_done"
+MARK_INBOUND_DONE_LUA = f"""
+local done = tonumber(redis.call('HGET', KEYS[1], '{INBOUND_DONE_FIELD}') or '0')
+if tonumber(ARGV[1]) > done and redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], '{INBOUND_DONE_FIELD}', ARGV[1])
+end
+"""
+# The id of the message that confirms a citizen's STOP: the one message that may still go
+# to them once they opted out (see ConversationStore.may_send).
+OPT_OUT_NOTICE_FIELD = "opt_out_notice"
+
 _OPTIONAL_TIMES = ("first_human_reply_at", "closed_at")
 
 
@@ -123,6 +136,7 @@ class ConversationStore:
         self.window_s = window_s
         self._receive = PipelinedScript(redis, RECEIVE_LUA)
         self._add_outbound = redis.register_script(ADD_OUTBOUND_LUA)
+        self._mark_inbound_done = redis.register_script(MARK_INBOUND_DONE_LUA)
 
     async def receive(self, inbound: InboundMessage) -> Received | None:
         """Store an inbound message and announce it; None if the provider already delivered
@@ -339,3 +353,90 @@ class ConversationStore:
         more = 0 if last_score is None else \
             await self.redis.zcount(key, "-inf", f"({last_score}")
         return found, total, last_score if more else None
+
+    # Every other write to a conversation's keys is one of the methods below: nothing outside
+    # this class writes them (tests/channels/test_store_is_the_only_writer.py checks), except
+    # the router's scripts, which set `operator` and `cost` atomically with the operator's load.
+
+    async def fields(self, conversation_id: str) -> dict[str, str]:
+        """The conversation's raw hash: the fields `Conversation` leaves out too
+        (transfer_note...); empty when there is no such conversation."""
+        return cast(dict[str, str], await self.redis.hgetall(self.k.conversation(conversation_id)))
+
+    async def set_tags(self, conversation_id: str, tags: list[str] | tuple[str, ...],
+                       topic: str | None = None) -> None:
+        """Replace the conversation's tags (and its topic, when given), without a transition."""
+        mapping = {"tags": json.dumps(list(tags))}
+        if topic is not None:
+            mapping["topic"] = topic
+        await self.redis.hset(self.k.conversation(conversation_id),
+                              mapping=mapping)  # type: ignore[arg-type]
+
+    async def guess_topic(self, conversation: Conversation, topic: str) -> Conversation:
+        """The conversation with `topic`, stored unless it has a topic already (an operator's
+        choice made meanwhile wins: the conversation is then read again)."""
+        if not await self.redis.hsetnx(self.k.conversation(conversation.id), "topic", topic):
+            return await self.get(conversation.id)
+        return msgspec.structs.replace(conversation, topic=topic)
+
+    async def claim_wait_update(self, conversation_id: str, interval_s: int) -> bool:
+        """True at most once per `interval_s` per conversation, across all processes: paces
+        the queue-position updates sent to a waiting citizen."""
+        return bool(await self.redis.set(self.k.wait_update(conversation_id), "1", nx=True,
+                                         ex=interval_s))
+
+    async def inbound_done(self, conversation_id: str) -> int:
+        """The rank of the last citizen message marked handled (0: none)."""
+        return int(await self.redis.hget(self.k.conversation(conversation_id),
+                                         INBOUND_DONE_FIELD) or 0)
+
+    async def mark_inbound_done(self, conversation_id: str, seq: int) -> None:
+        """Citizen message `seq` is handled (the mark only moves forward)."""
+        await self._mark_inbound_done(keys=[self.k.conversation(conversation_id)], args=[seq])
+
+    async def opted_out(self, citizen: str) -> bool:
+        """Whether the citizen sent STOP (and not START since)."""
+        return bool(await self.redis.sismember(self.k.optout, citizen))
+
+    async def set_opted_out(self, citizen: str, opted_out: bool) -> None:
+        if opted_out:
+            await self.redis.sadd(self.k.optout, citizen)
+        else:
+            await self.redis.srem(self.k.optout, citizen)
+
+    async def add_opt_out_notice(self, conversation_id: str, text: str, author: str) -> Message:
+        """Append the message that confirms the citizen's STOP, marked as the one message that
+        may still go to them (may_send), in one transaction: the mark is there before the
+        message can be handed to its channel."""
+        message = self.outbound_message(text, author)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            await self._add_outbound(
+                keys=[self.k.messages(conversation_id), self.k.outbound_index(conversation_id)],
+                args=[msgspec.json.encode(message), message.id], client=pipe)
+            pipe.hset(self.k.conversation(conversation_id), OPT_OUT_NOTICE_FIELD, message.id)
+            await pipe.execute()
+        return message
+
+    async def may_send(self, conversation: Conversation, message_id: str) -> bool:
+        """False when the citizen opted out (STOP), for every message but the one that
+        confirms it (add_opt_out_notice): what every outbound path asks before sending."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.sismember(self.k.optout, conversation.citizen)
+            pipe.hget(self.k.conversation(conversation.id), OPT_OUT_NOTICE_FIELD)
+            opted_out, notice = await pipe.execute()
+        return not opted_out or notice == message_id
+
+    async def oldest_change(self, status: ConversationStatus) -> float | None:
+        """When the longest-unchanged conversation in `status` last changed (epoch s)."""
+        oldest = await self.redis.zrange(self.k.by_status(status.value), 0, 0, withscores=True)
+        return float(oldest[0][1]) if oldest else None
+
+
+def drop_conversation(pipe: aioredis.client.Pipeline, keys: ChannelKeys,
+                      conversation_id: str) -> None:
+    """Queue on `pipe` the deletion of one conversation: its own keys (the hash, messages,
+    transitions...) and its place in the listings (the retention purge, a citizen's erasure)."""
+    pipe.delete(*keys.conversation_keys(conversation_id))
+    pipe.zrem(keys.conversations, conversation_id)
+    for status in ConversationStatus:
+        pipe.zrem(keys.by_status(status.value), conversation_id)

@@ -68,6 +68,8 @@ class Settings:
     twilio_from: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
     twilio_messages_per_second: int = 10
+    # Which STOP/START keywords Twilio confirms itself (channels/inbound.py PROVIDER_KEYWORDS).
+    twilio_keyword_replies: str = "english"
     telegram_bot_token: Secret | None = None
     telegram_webhook_secret: Secret | None = None
     telegram_api_base: str = "https://api.telegram.org"
@@ -222,6 +224,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("TWILIO_FROM", "twilio_from", _text),
     ("TWILIO_API_BASE", "twilio_api_base", _http_url),
     ("TWILIO_MESSAGES_PER_SECOND", "twilio_messages_per_second", _positive),
+    ("TWILIO_KEYWORD_REPLIES", "twilio_keyword_replies", _choice("english", "all", "none")),
     ("TELEGRAM_BOT_TOKEN", "telegram_bot_token", Secret),
     ("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret", Secret),
     ("TELEGRAM_API_BASE", "telegram_api_base", _http_url),

@@ -13,6 +13,8 @@ from channels.console import actions, views
 from channels.console.chat_page import chat_page
 from channels.console.live import HUB, ConsoleHub
 from channels.desk import Desk
+from channels.keys import ChannelKeys
+from crisis.context import Context
 from crisis.errors import NotFound
 from crisis.types import Role
 from crisis.web.page_shell import add_page_roles
@@ -27,9 +29,9 @@ async def _to_index(request: web.Request) -> web.Response:
                                                   if request.query_string else ""))
 
 
-def setup_console(app: web.Application, desk: Desk) -> None:
+def setup_console(app: web.Application, desk: Desk, ctx: Context) -> None:
     """Register the console's pages, forms, socket and static files, and the live relay."""
-    hub = ConsoleHub(desk)
+    hub = ConsoleHub(desk, ctx.redis, ChannelKeys(ctx.keys))
     app[HUB] = hub
 
     async def relay(app: web.Application) -> AsyncIterator[None]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -12,7 +11,6 @@ from channels.api import DESK, check_reply_allowed, readable_conversation
 from channels.console.messages import CANNED, TOPICS, WRAP_UPS
 from channels.console.pages import back
 from channels.console.transfer import SKILL_TARGETS, move_to_operator, move_to_skill
-from channels.router import skill_of
 from channels.skills import Skills
 from crisis.errors import InvalidInput, InvalidTransition
 from crisis.types import ConversationStatus, OperatorStatus, Role
@@ -36,17 +34,11 @@ async def set_status(request: web.Request) -> web.Response:
     except ValueError:
         raise InvalidInput("choose available, pause or offline") from None
     desk = request.app[DESK]
-    state = await desk.router.operator(principal.name)
+    state = await desk.operator(principal.name)
     # The console's form carries every skill ("skills" marks it); a bare status post keeps
     # the topics and channels a supervisor may have set.
     skills = _skills(form, state.skills if "skills" not in form else Skills())
-    await desk.router.set_operator(principal.name, status, capacity=state.capacity,
-                                   langs=skills.langs, topics=skills.topics,
-                                   channels=skills.channels)
-    if status is OperatorStatus.OFFLINE:
-        for conversation_id in state.conversations:
-            await desk.requeue(conversation_id, principal.name, actor=principal.name)
-    await desk.assign()
+    await desk.set_operator_status(principal.name, status, actor=principal.name, skills=skills)
     raise back(request, "/console/")
 
 
@@ -81,13 +73,7 @@ async def set_tags(request: web.Request) -> web.Response:
     topic = form.get("topic", "")
     if topic not in TOPICS:
         raise InvalidInput(f"unknown topic {topic[:30]!r}")
-    await desk.ctx.redis.hset(desk.k.conversation(conversation.id),
-                              mapping={"tags": json.dumps(tags), "topic": topic})
-    if conversation.status is ConversationStatus.QUEUED:  # now waiting in the topic's queue
-        await desk.router.enqueue(conversation.id, skill_of(conversation.lang,
-                                                            conversation.channel, topic))
-        await desk.assign()
-    await desk.publish_live("updated", conversation.id, conversation.operator)
+    await desk.set_tags(conversation, tags, topic)  # a queued one now waits for its topic
     raise back(request, f"/console/c/{conversation.id}")
 
 
@@ -127,9 +113,7 @@ async def set_operator_skills(request: web.Request) -> web.Response:
     name = str(form.get("operator", ""))
     skills = Skills(*(tuple(str(v) for v in form.getall(field, []))
                       for field in ("langs", "topics", "channels")))
-    await desk.router.set_skills(name, skills)
-    await desk.assign()
-    await desk.publish_live("skills", "", name)
+    await desk.set_operator_skills(name, skills)
     raise back(request, "/console/supervisor")
 
 

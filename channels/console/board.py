@@ -49,13 +49,12 @@ class SuggestionView:
 
 
 async def queue_summary(desk: Desk) -> QueueSummary:
-    redis = desk.ctx.redis
-    oldest = await redis.zrange(desk.k.by_status("queued"), 0, 0, withscores=True)
+    oldest = await desk.oldest_queued_change()
     # Queue entries are "lang|channel|topic|cost" (channels.router.skill_of).
-    skills = [s.split("|") for s in await desk.router.queue_skills() if s.count("|") == 3]
+    skills = [s.split("|") for s in await desk.queue_skills() if s.count("|") == 3]
     return QueueSummary(
-        waiting=await desk.router.queue_length(),
-        oldest_s=max(0, int(time.time() - float(oldest[0][1]))) if oldest else None,
+        waiting=await desk.queue_length(),
+        oldest_s=max(0, int(time.time() - oldest)) if oldest is not None else None,
         by_channel=dict(sorted(Counter(s[1] for s in skills).items())),
         by_topic=dict(sorted(Counter(s[2] for s in skills if s[2]).items())),
         by_lang=dict(sorted(Counter(s[0] for s in skills if s[0]).items())))
@@ -70,24 +69,23 @@ async def rows(desk: Desk, conversation_ids: list[str]) -> list[Row]:
     found: list[Row] = []
     for conversation_id in conversation_ids:
         try:
-            conversation = await desk.store.get(conversation_id)
+            conversation = await desk.conversation(conversation_id)
         except NotFound:
             continue
         # From the end of the conversation: a list row must not load a long history.
-        last = await desk.store.last_citizen_message(conversation_id)
-        offered = await desk.ctx.redis.zscore(desk.k.offers, conversation_id) is not None
+        last = await desk.last_citizen_message(conversation_id)
+        offered = await desk.offered(conversation_id)
         excerpt = last.text[:EXCERPT] if last else ""
         found.append(Row(conversation, excerpt, offered))
     return sorted(found, key=lambda r: r.conversation.updated_at, reverse=True)
 
 
 async def my_rows(desk: Desk, name: str) -> list[Row]:
-    return await rows(desk, list((await desk.router.operator(name)).conversations))
+    return await rows(desk, list((await desk.operator(name)).conversations))
 
 
 async def queued_rows(desk: Desk, limit: int = 50) -> list[Row]:
-    ids = [str(c) for c in await desk.ctx.redis.zrange(desk.k.queue, 0, limit - 1)]
-    return await rows(desk, ids)
+    return await rows(desk, await desk.queued(limit))
 
 
 async def suggestions_for(ctx: Context, conversation: Conversation, messages: list[Message],

@@ -19,9 +19,11 @@ import time
 from collections import defaultdict
 from urllib.parse import urlsplit
 
+import redis.asyncio as aioredis
 from aiohttp import WSMsgType, web
 
 from channels.desk import Desk
+from channels.keys import ChannelKeys
 from crisis.errors import Forbidden
 from crisis.types import OperatorStatus, Role
 from crisis.web.app_keys import PRINCIPAL
@@ -41,8 +43,11 @@ FAST_SEND_BUFFER = 16 * 1024
 class ConsoleHub:
     """The live sockets of this process, by operator, and the presence they stand for."""
 
-    def __init__(self, desk: Desk, grace_s: float = GRACE_S) -> None:
+    def __init__(self, desk: Desk, redis: aioredis.Redis, keys: ChannelKeys,
+                 grace_s: float = GRACE_S) -> None:
         self.desk = desk
+        self.redis = redis  # the presence keys and the desk's live channel
+        self.k = keys
         self.grace_s = grace_s
         # operator -> socket id -> the socket and its transport (read on every fan-out).
         self.sockets: dict[str, dict[str, tuple[web.WebSocketResponse, asyncio.Transport | None]]] \
@@ -50,15 +55,15 @@ class ConsoleHub:
         self._timers: dict[str, asyncio.Task[None]] = {}
 
     def presence_key(self, name: str) -> str:
-        return self.desk.k.console_presence(name)
+        return self.k.console_presence(name)
 
     async def connected(self, name: str) -> int:
         """How many console sockets the operator has open, across every process."""
-        return int(await self.desk.ctx.redis.zcount(self.presence_key(name), time.time(), "+inf"))
+        return int(await self.redis.zcount(self.presence_key(name), time.time(), "+inf"))
 
     async def _mark(self, name: str, socket_id: str) -> None:
         key = self.presence_key(name)
-        async with self.desk.ctx.redis.pipeline(transaction=True) as pipe:
+        async with self.redis.pipeline(transaction=True) as pipe:
             pipe.zadd(key, {socket_id: time.time() + PRESENCE_TTL_S})
             pipe.zremrangebyscore(key, "-inf", time.time())
             pipe.expire(key, int(PRESENCE_TTL_S) * 2)
@@ -89,7 +94,7 @@ class ConsoleHub:
         finally:
             self.sockets[name].pop(socket_id, None)
             try:
-                await self.desk.ctx.redis.zrem(self.presence_key(name), socket_id)
+                await self.redis.zrem(self.presence_key(name), socket_id)
             except Exception:  # Redis hiccup: the presence entry expires by itself
                 log.warning("could not remove a closed console socket's presence",
                             exc_info=True, extra={"operator": name})
@@ -111,17 +116,12 @@ class ConsoleHub:
 
     async def set_offline(self, name: str) -> None:
         """Offline, and their conversations back to the head of the queue."""
-        router = self.desk.router
-        state = await router.operator(name)
+        state = await self.desk.operator(name)
         if state.status is OperatorStatus.OFFLINE and not state.conversations:
             return
-        await router.set_operator(name, OperatorStatus.OFFLINE, capacity=state.capacity,
-                                  langs=state.langs, channels=state.channels)
-        for conversation_id in state.conversations:
-            await self.desk.requeue(conversation_id, name, actor="presence")
+        await self.desk.set_operator_status(name, OperatorStatus.OFFLINE, actor="presence")
         log.info("operator left the console: offline, conversations requeued",
                  extra={"operator": name, "requeued": len(state.conversations)})
-        await self.desk.assign()
 
     async def _fan_out(self, data: str) -> None:
         """The event to every socket of this process, encoded once. A socket that reads
@@ -164,8 +164,8 @@ class ConsoleHub:
                     await asyncio.wait_for(stop.wait(), 1.0)
 
     async def _relay(self, stop: asyncio.Event) -> None:
-        pubsub = self.desk.ctx.redis.pubsub()
-        await pubsub.subscribe(self.desk.k.live)
+        pubsub = self.redis.pubsub()
+        await pubsub.subscribe(self.k.live)
         refreshed = time.monotonic()
         try:
             while not stop.is_set():

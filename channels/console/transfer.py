@@ -15,9 +15,7 @@ import json
 from channels.desk import Desk
 from channels.skills import TOPICS
 from crisis.errors import InvalidInput, InvalidTransition
-from crisis.events import make_event
-from crisis.lifecycle import ConversationAction
-from crisis.types import Conversation, ConversationStatus, EventType, LANGS, utcnow
+from crisis.types import Conversation, ConversationStatus, LANGS, utcnow
 
 MOVABLE = frozenset({ConversationStatus.QUEUED, ConversationStatus.ASSIGNED,
                      ConversationStatus.WAITING_CITIZEN})
@@ -26,7 +24,7 @@ SKILL_TARGETS = (*(f"topic:{t}" for t in TOPICS), *(f"lang:{lang}" for lang in L
 
 
 async def _movable(desk: Desk, conversation_id: str) -> Conversation:
-    conversation = await desk.store.get(conversation_id)
+    conversation = await desk.conversation(conversation_id)
     if conversation.status not in MOVABLE:
         raise InvalidTransition(f"a conversation that is {conversation.status.value} "
                                 "cannot be transferred")
@@ -39,17 +37,7 @@ async def move_to_operator(desk: Desk, conversation_id: str, target: str, actor:
     InvalidInput when the target is unavailable, full or already has it; InvalidTransition
     when the conversation is not open.
     """
-    conversation = await _movable(desk, conversation_id)
-    previous = await desk.router.move(conversation_id, target)
-    if conversation.status is ConversationStatus.QUEUED:
-        await desk.store.transition(conversation_id, ConversationAction.ASSIGN, actor=actor,
-                                    operator=target)
-    await desk.ctx.bus.publish(make_event(EventType.CONVERSATION_TRANSFERRED, actor=actor,
-                                          subject=conversation_id, to=target,
-                                          previous=previous or ""))
-    if previous:
-        await desk.publish_live("transferred", conversation_id, previous)
-    await desk.publish_live("assigned", conversation_id, target)
+    await desk.give_to(await _movable(desk, conversation_id), target, actor)
 
 
 async def move_to_skill(desk: Desk, conversation_id: str, target: str, note: str,
@@ -67,9 +55,8 @@ async def move_to_skill(desk: Desk, conversation_id: str, target: str, note: str
     if not await desk.requeue(conversation_id, conversation.operator, actor,
                               **{field: value, "transfer_note": record}):
         raise InvalidTransition("the conversation changed meanwhile; open it again")
-    await desk.ctx.bus.publish(make_event(EventType.CONVERSATION_TRANSFERRED, actor=actor,
-                                          subject=conversation_id, to=target,
-                                          previous=conversation.operator or ""))
+    await desk.announce_transfer(conversation_id, actor, to=target,
+                                 previous=conversation.operator or "")
     await desk.assign()
 
 

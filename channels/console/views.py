@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from aiohttp import web
 
-from channels.api import DESK, readable_conversation, record_reading
+from channels.api import DESK, readable_conversation
 from channels.console import board
 from channels.console.live import HUB
 from channels.console.messages import CANNED, TOPICS, WRAP_UPS, t
@@ -19,7 +19,7 @@ from crisis.web.middleware import require
 
 
 async def _panel_context(desk: Desk, principal: Principal) -> dict[str, Any]:
-    return {"me": await desk.router.operator(principal.name),
+    return {"me": await desk.operator(principal.name),
             "mine": await board.my_rows(desk, principal.name),
             "queue": await board.queue_summary(desk)}
 
@@ -40,16 +40,16 @@ async def panel(request: web.Request) -> web.Response:
 
 async def conversation_page(request: web.Request) -> web.Response:
     desk, conversation, principal = await readable_conversation(request)
-    await record_reading(desk, principal, conversation.id)
+    await desk.record_reading(principal, conversation.id)
     if conversation.operator == principal.name:
-        await desk.router.accept(conversation.id)  # opening an offer accepts it
-    messages = await desk.store.messages(conversation.id)
+        await desk.accept_offer(conversation.id)  # opening an offer accepts it
+    messages = await desk.messages(conversation.id)
     lang = lang_of(request)
     suggestions = await board.suggestions_for(request.app[CONTEXT], conversation, messages, lang)
     draft, article_id = _draft(request, suggestions, conversation.lang)
-    operators = [o for o in await desk.router.operators()
+    operators = [o for o in await desk.operators()
                  if o.name != principal.name and o.status is OperatorStatus.AVAILABLE]
-    fields = cast(dict[str, str], await desk.ctx.redis.hgetall(desk.k.conversation(conversation.id)))
+    fields = await desk.conversation_fields(conversation.id)
     queue = await board.queue_summary(desk)
     return page(request, "conversation.html", c=conversation, messages=messages,
                 suggestions=suggestions, draft=draft, article_id=article_id,
@@ -75,7 +75,7 @@ async def history(request: web.Request) -> web.Response:
     """The messages of a conversation, fetched again by the page's script on each event."""
     desk, conversation, _ = await readable_conversation(request)
     html = render(request, "_history.html", c=conversation,
-                  messages=await desk.store.messages(conversation.id))
+                  messages=await desk.messages(conversation.id))
     return web.Response(text=html, content_type="text/html")
 
 
@@ -83,11 +83,11 @@ async def supervisor_page(request: web.Request) -> web.Response:
     require(request, Role.SUPERVISOR)
     desk = request.app[DESK]
     hub = request.app[HUB]
-    operators = await desk.router.operators()
+    operators = await desk.operators()
     presence = {o.name: await hub.connected(o.name) for o in operators}
     assigned = await board.rows(desk, [c for o in operators for c in o.conversations])
     return page(request, "supervisor.html", operators=operators, presence=presence,
                 queue=await board.queue_summary(desk), queued=await board.queued_rows(desk),
-                assigned=assigned, skill_wait_s=(await desk.policies.get()).skill_wait_s,
+                assigned=assigned, skill_wait_s=(await desk.policy()).skill_wait_s,
                 available=[o for o in operators if o.status is OperatorStatus.AVAILABLE])
 

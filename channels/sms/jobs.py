@@ -47,7 +47,7 @@ async def send_sms_job(conversation_id: str, message_id: str, text: str) -> str:
                                   resolve_secret_key(settings))
         conversation = await store.get(conversation_id)
         to = await store.address_of(conversation)
-        if await client.sismember(keys.optout, conversation.citizen):
+        if not await store.may_send(conversation, message_id):  # STOP, its confirmation aside
             await store.set_delivery(conversation_id, message_id, DeliveryStatus.FAILED)
             return "opted-out"
         adapter = TwilioSms(settings)

@@ -63,8 +63,7 @@ def sms_routes(adapter: TwilioSms, store: ConversationStore, settings: Settings
                 # Not stored: a flood from one number must not fill the queue the others
                 # need. Told once per minute (in this answer: no send job, no REST call),
                 # unless the number opted out.
-                if verdict.first_refusal and not await store.redis.sismember(
-                        store.k.optout, citizen):
+                if verdict.first_refusal and not await store.opted_out(citizen):
                     notice = say("rate_limited_sms", message.lang)
                 continue
             await store.receive(message)  # None for a Twilio retry: already stored

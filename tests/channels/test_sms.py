@@ -8,8 +8,11 @@ import sys
 from typing import Any
 
 from channels.api import DESK
+from channels.messages import say
+from crisis.app import build_app
 from crisis.context import Context
-from crisis.types import ConversationStatus, Direction
+from crisis.settings import load_settings
+from crisis.types import ConversationStatus, DeliveryStatus, Direction
 from knowledge_base.article import SMS_MAX_SEPTETS, gsm7_septets
 from testbed.twilio import TwilioStandIn
 from tests.channels.conftest import signed, sms_form, until
@@ -113,7 +116,66 @@ async def test_stop_opts_out_and_nothing_more_is_sent(
 
     await until(answered)
     await run_worker_burst(env)
-    assert standin.messages == []  # STOP is honoured by every outbound path
+    # STOP is honoured by every outbound path; Twilio confirmed the STOP itself (its
+    # standard filtering: TWILIO_KEYWORD_REPLIES=english), so the centre sent nothing.
+    assert standin.messages == []
+
+
+async def _closed(client: Any, count: int) -> list[Any]:
+    store = client.app[DESK].store
+
+    async def closed() -> list[Any] | None:
+        items, _, _ = await store.page(status="closed", channel=None, limit=10, cursor=None)
+        return items if len(items) >= count else None
+    return list(await until(closed))
+
+
+async def test_arret_is_confirmed_by_the_centre_and_nothing_more_is_sent(
+    kb: None, client: Any, env: dict[str, str], twilio: tuple[TwilioStandIn, str],
+) -> None:
+    """Twilio does not know the French word: the centre confirms it, and that one message
+    reaches the citizen although they opted out; the next answers do not."""
+    standin, _ = twilio
+    headers, form = signed("/hooks/twilio/sms", sms_form("ARRÊT", "SM20"))
+    await client.post("/hooks/twilio/sms", data=form, headers=headers)
+    stopped = (await _closed(client, 1))[0]
+    headers, form = signed("/hooks/twilio/sms", sms_form("leau du robinet est potable ?", "SM21"))
+    await client.post("/hooks/twilio/sms", data=form, headers=headers)
+    store = client.app[DESK].store
+
+    async def answered() -> Any:
+        items, _, _ = await store.page(status="auto-answered", channel=None, limit=5,
+                                       cursor=None)
+        return items
+    later = (await until(answered))[0]
+    await run_worker_burst(env)
+    assert [(m["To"], m["Body"]) for m in standin.messages] == \
+        [("+33612345678", say("opt_out", "fr"))]
+    confirmation = [m for m in await store.messages(stopped.id)
+                    if m.direction is Direction.OUTBOUND]
+    assert [(m.text, m.status) for m in confirmation] == \
+        [(say("opt_out", "fr"), DeliveryStatus.SENT)]
+    refused = [m for m in await store.messages(later.id) if m.direction is Direction.OUTBOUND]
+    assert refused and all(m.status is DeliveryStatus.FAILED for m in refused)
+
+
+async def test_without_twilios_keyword_handling_the_centre_confirms_stop_and_start(
+    kb: None, aiohttp_client: Any, env: dict[str, str], redis_url: str,
+    twilio: tuple[TwilioStandIn, str],
+) -> None:
+    standin, _ = twilio
+    settings = load_settings({**env, "TWILIO_KEYWORD_REPLIES": "none"})
+    client = await aiohttp_client(build_app(settings, redis_url))
+    headers, form = signed("/hooks/twilio/sms", sms_form("Stop", "SM30"))
+    await client.post("/hooks/twilio/sms", data=form, headers=headers)
+    await _closed(client, 1)
+    await run_worker_burst(env)  # sent while the number is opted out
+    assert [m["Body"] for m in standin.messages] == [say("opt_out", "fr")]
+    headers, form = signed("/hooks/twilio/sms", sms_form("START", "SM31"))
+    await client.post("/hooks/twilio/sms", data=form, headers=headers)
+    await _closed(client, 2)
+    await run_worker_burst(env)
+    assert [m["Body"] for m in standin.messages] == [say("opt_out", "fr"), say("opt_in", "fr")]
 
 
 async def run_worker_burst(env: dict[str, str]) -> None:

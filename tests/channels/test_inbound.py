@@ -1,0 +1,332 @@
+"""The inbound decision (channels/inbound.py) as a pure function: no Redis, no knowledge base.
+
+Each case gives the facts the desk would fetch and checks the actions, and which facts the
+decision asked for: a STOP, an urgent message or a request for a person must not cost a
+search of the knowledge base.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+
+import pytest
+
+from channels.answer_forms import auto_answer, offered_answer
+from channels.inbound import (
+    PROVIDER_KEYWORDS, START_WORDS, STOP_WORDS, Actions, ConfirmOptOut, CountAutoAnswer, Fact,
+    InboundFacts, Need, PublishLive, Queue, Send, SetOptOut, SetTopic, Transition,
+    decide_inbound, fold,
+)
+from channels.messages import say
+from crisis.lifecycle import ConversationAction
+from crisis.types import ChannelKind, Conversation, ConversationStatus, utcnow
+from knowledge_base.answer import AutoAnswer
+from knowledge_base.article import Article
+from knowledge_base.intents import Intent
+
+SITE = "https://info.example.gouv.fr/"
+WATER = Article(id="eau-potable", question="L'eau du robinet est-elle potable ?",
+                answer="Non : **faites-la bouillir** avant de la boire.", tags=["eau"])
+SHELTER = Article(id="hebergement", question="Où dormir ce soir ?",
+                  answer="Les gymnases de la ville accueillent les sinistrés.",
+                  tags=["hebergement"])
+LIVE = {WATER.id: WATER, SHELTER.id: SHELTER}
+CLOSE = Transition(ConversationAction.CLOSE, "citizen")
+AUTO = Transition(ConversationAction.AUTO_ANSWER, "knowledge-base")
+SURGE = Transition(ConversationAction.AUTO_ANSWER, "router", (("tags", json.dumps(["surge"])),))
+
+
+def conversation(status: ConversationStatus = ConversationStatus.NEW, *,
+                 channel: ChannelKind = ChannelKind.SMS, lang: str = "fr",
+                 tags: tuple[str, ...] = (), topic: str = "",
+                 operator: str | None = None) -> Conversation:
+    now = utcnow()
+    return Conversation(id="c1", channel=channel, citizen="h1", address_masked="+336****78",
+                        status=status, lang=lang, tags=tags, topic=topic, operator=operator,
+                        created_at=now, updated_at=now)
+
+
+def facts(text: str, on: Conversation | None = None, *, surge_wait_s: int = 0,
+          provider: str = "english") -> InboundFacts:
+    return InboundFacts(on or conversation(), fold(text), surge_wait_s=surge_wait_s,
+                        site_url=SITE, provider_keywords=PROVIDER_KEYWORDS[provider])
+
+
+def answer(answer_id: str | None, confidence: float = 0.95, *,
+           intent: Intent = Intent.QUESTION, best: str | None = None) -> AutoAnswer:
+    candidate = best or answer_id
+    return AutoAnswer("q", answer_id, confidence,
+                      ((candidate, 9.0),) if candidate else (), intent)
+
+
+def settle(start: InboundFacts, *, urgent: frozenset[str] = frozenset({"noie", "coince"}),
+           kb: AutoAnswer | None = None, articles: Mapping[str, Article] = LIVE,
+           wait_s: float = 60.0) -> tuple[Actions, list[Need]]:
+    """What the desk does: ask, fetch what is needed, ask again. Returns the actions and the
+    facts asked for, in order."""
+    current, asked = start, []
+    for _ in range(8):
+        decision = decide_inbound(current)
+        if not isinstance(decision, Need):
+            return decision, asked
+        asked.append(decision)
+        if decision.fact is Fact.URGENT_KEYWORDS:
+            current = dataclasses.replace(current, urgent_keywords=urgent)
+        elif decision.fact is Fact.ANSWER:
+            assert kb is not None, "the decision asked the knowledge base"
+            current = dataclasses.replace(current, answer=kb)
+        elif decision.fact is Fact.ARTICLE:
+            current = dataclasses.replace(current, articles={
+                **current.articles, decision.article_id: articles.get(decision.article_id)})
+        else:
+            current = dataclasses.replace(current, wait_s=wait_s)
+    raise AssertionError(f"the decision never settled: {asked}")
+
+
+URGENT_ONLY = [Need(Fact.URGENT_KEYWORDS)]
+TO_THE_KB = [Need(Fact.URGENT_KEYWORDS), Need(Fact.ANSWER)]
+
+# --- STOP and START (SMS) ---------------------------------------------------------------------
+
+OPT_OUT = say("opt_out", "fr")
+OPT_IN = say("opt_in", "fr")
+
+
+@pytest.mark.parametrize(("text", "provider", "expected"), [
+    # Twilio's standard filtering answered the English words itself (and blocks the number).
+    ("STOP", "english", (SetOptOut(True), CLOSE)),
+    ("Unsubscribe", "english", (SetOptOut(True), CLOSE)),
+    ("START", "english", (SetOptOut(False), CLOSE)),
+    ("unstop", "english", (SetOptOut(False), CLOSE)),
+    # The French words are ours to confirm: the confirmation of a STOP is marked as such.
+    ("ARRÊT", "english", (SetOptOut(True), ConfirmOptOut(OPT_OUT), CLOSE)),
+    ("Arrêter", "english", (SetOptOut(True), ConfirmOptOut(OPT_OUT), CLOSE)),
+    ("désabonner", "english", (SetOptOut(True), ConfirmOptOut(OPT_OUT), CLOSE)),
+    ("Reprendre", "english", (SetOptOut(False), Send(OPT_IN), CLOSE)),
+    # Twilio answers nothing (keyword handling off, a standalone short code): we confirm all.
+    ("STOP", "none", (SetOptOut(True), ConfirmOptOut(OPT_OUT), CLOSE)),
+    (" stop ", "none", (SetOptOut(True), ConfirmOptOut(OPT_OUT), CLOSE)),
+    ("START", "none", (SetOptOut(False), Send(OPT_IN), CLOSE)),
+    # Advanced Opt-Out answers every word: we confirm none.
+    ("ARRET", "all", (SetOptOut(True), CLOSE)),
+    ("reprendre", "all", (SetOptOut(False), CLOSE)),
+])
+def test_stop_and_start_by_sms(text: str, provider: str, expected: Actions) -> None:
+    assert settle(facts(text, provider=provider)) == (expected, [])
+
+
+def test_stop_in_a_conversation_a_person_holds_closes_it_too() -> None:
+    held = conversation(ConversationStatus.ASSIGNED, operator="alice")
+    assert settle(facts("stop", held, provider="none"))[0] == \
+        (SetOptOut(True), ConfirmOptOut(OPT_OUT), CLOSE)
+
+
+def test_stop_in_an_already_closed_conversation_is_not_closed_again() -> None:
+    closed = conversation(ConversationStatus.CLOSED)
+    assert settle(facts("arret", closed))[0] == (SetOptOut(True), ConfirmOptOut(OPT_OUT))
+
+
+def test_the_confirmation_speaks_the_citizens_language() -> None:
+    english = conversation(lang="en")
+    assert settle(facts("STOP", english, provider="none"))[0][1] == \
+        ConfirmOptOut(say("opt_out", "en"))
+
+
+def test_stop_is_an_sms_keyword_only() -> None:
+    """In the web chat "stop" is a word like any other: the knowledge base is asked."""
+    chat = conversation(channel=ChannelKind.CHAT)
+    actions, asked = settle(facts("stop", chat), kb=answer(None, 0.1, best=None))
+    assert asked == TO_THE_KB and actions == (Queue(),)
+
+
+def test_every_provider_setting_names_only_our_keywords() -> None:
+    for words in PROVIDER_KEYWORDS.values():
+        assert words <= STOP_WORDS | START_WORDS
+
+
+# --- a conversation already with a person or in the queue -------------------------------------
+
+@pytest.mark.parametrize("status", [ConversationStatus.ASSIGNED,
+                                    ConversationStatus.WAITING_CITIZEN])
+def test_a_reply_in_a_conversation_a_person_holds_goes_to_them(
+        status: ConversationStatus) -> None:
+    held = conversation(status, operator="alice")
+    assert settle(facts("merci, et pour l'eau ?", held)) == (
+        (Transition(ConversationAction.CITIZEN_REPLY, "citizen"), PublishLive("message", "alice")),
+        [])
+
+
+def test_a_message_while_queued_only_updates_the_consoles() -> None:
+    queued = conversation(ConversationStatus.QUEUED)
+    assert settle(facts("je me noie", queued)) == ((PublishLive("message", None),), [])
+
+
+# --- before the knowledge base: urgent, a person, the surge menu -------------------------------
+
+@pytest.mark.parametrize("text", ["Je me noie !", "coincé dans la voiture",
+                                  "l'eau monte, je me NOIE"])
+def test_urgent_words_tell_to_call_112_and_queue_first(text: str) -> None:
+    assert settle(facts(text)) == ((Send(say("urgent", "fr")), Queue(urgent=True)), URGENT_ONLY)
+
+
+def test_urgent_words_count_only_while_a_crisis_lists_them() -> None:
+    actions, asked = settle(facts("je me noie"), urgent=frozenset(), kb=answer(None, 0.0))
+    assert asked == TO_THE_KB and actions == (Queue(),)
+
+
+@pytest.mark.parametrize("text", ["0", "Conseiller", "opérateur", "humain",
+                                  say("adviser_request", "fr"), say("adviser_request", "en")])
+def test_asking_for_a_person_queues_without_asking_the_knowledge_base(text: str) -> None:
+    assert settle(facts(text)) == ((Queue(),), URGENT_ONLY)
+
+
+def test_one_in_the_surge_menu_stays_in_the_queue() -> None:
+    offered = conversation(ConversationStatus.AUTO_ANSWERED, tags=("surge",))
+    assert settle(facts("1", offered)) == ((Queue(),), URGENT_ONLY)
+
+
+@pytest.mark.parametrize("tag", ["surge", "overflow"])
+def test_two_after_a_surge_or_overflow_message_asks_for_a_callback(tag: str) -> None:
+    offered = conversation(ConversationStatus.AUTO_ANSWERED, tags=(tag,))
+    assert settle(facts("2", offered)) == (
+        (Send(say("callback", "fr")), Queue(tags=("callback",))), URGENT_ONLY)
+
+
+@pytest.mark.parametrize("text", ["1", "2"])
+def test_one_and_two_are_plain_text_outside_the_menu(text: str) -> None:
+    actions, asked = settle(facts(text), kb=answer(None, 0.0, intent=Intent.EMPTY, best=None))
+    assert asked == TO_THE_KB
+    assert actions == (Send(say("intent_empty", "fr", ChannelKind.SMS)), AUTO)
+
+
+def test_one_after_overflow_only_is_not_the_surge_menu() -> None:
+    overflowed = conversation(ConversationStatus.QUEUED, tags=("overflow",))
+    # Queued: the message only reaches the operators; "1" means nothing more.
+    assert settle(facts("1", overflowed))[0] == (PublishLive("message", None),)
+
+
+# --- the knowledge base's answer ----------------------------------------------------------------
+
+def test_a_confident_answer_is_sent_and_counted_and_gives_the_topic() -> None:
+    actions, asked = settle(facts("l'eau du robinet est potable ?"), kb=answer(WATER.id))
+    assert asked == [*TO_THE_KB, Need(Fact.ARTICLE, WATER.id)]  # one read serves both
+    assert actions == (SetTopic("eau"),
+                       Send(auto_answer(WATER, ChannelKind.SMS, "fr"), WATER.id),
+                       AUTO, CountAutoAnswer())
+
+
+def test_a_confident_answer_in_the_chat_takes_the_chats_form() -> None:
+    chat = conversation(channel=ChannelKind.CHAT, lang="en", topic="eau")
+    actions, _ = settle(facts("is tap water safe?", chat), kb=answer(WATER.id))
+    assert actions == (Send(auto_answer(WATER, ChannelKind.CHAT, "en"), WATER.id), AUTO,
+                       CountAutoAnswer())
+
+
+def test_a_topic_already_set_is_kept() -> None:
+    routed = conversation(topic="sante")
+    actions, asked = settle(facts("l'eau est potable ?", routed), kb=answer(WATER.id))
+    assert not any(isinstance(a, SetTopic) for a in actions)
+    assert asked.count(Need(Fact.ARTICLE, WATER.id)) == 1
+
+
+def test_an_answer_unpublished_since_the_search_goes_to_a_person() -> None:
+    actions, _ = settle(facts("l'eau est potable ?"), kb=answer(WATER.id), articles={})
+    assert actions == (Queue(),)
+
+
+@pytest.mark.parametrize(("intent", "key"), [(Intent.GREETING, "intent_greeting"),
+                                             (Intent.THANKS, "intent_thanks"),
+                                             (Intent.GOODBYE, "intent_goodbye"),
+                                             (Intent.EMPTY, "intent_empty")])
+@pytest.mark.parametrize("channel", [ChannelKind.SMS, ChannelKind.CHAT])
+def test_small_talk_gets_its_own_answer(intent: Intent, key: str, channel: ChannelKind) -> None:
+    new = conversation(channel=channel)
+    actions, asked = settle(facts("bonjour", new), kb=answer(None, 0.0, intent=intent, best=None))
+    assert asked == TO_THE_KB
+    assert actions == (Send(say(key, "fr", channel)), AUTO)
+
+
+def test_small_talk_after_an_answer_changes_no_state() -> None:
+    answered = conversation(ConversationStatus.AUTO_ANSWERED)
+    actions, _ = settle(facts("merci"), kb=answer(None, 0.0, intent=Intent.THANKS, best=None))
+    assert actions[-1] == AUTO  # a new conversation moves on...
+    actions, _ = settle(facts("merci", answered),
+                        kb=answer(None, 0.0, intent=Intent.THANKS, best=None))
+    assert actions == (Send(say("intent_thanks", "fr", ChannelKind.SMS)),)  # ...this one stays
+
+
+def test_a_request_for_a_person_in_other_words_queues() -> None:
+    actions, _ = settle(facts("je veux parler a quelqu'un"),
+                        kb=answer(None, 0.0, intent=Intent.HUMAN, best=None))
+    assert actions == (Queue(),)
+
+
+def test_below_the_threshold_a_person_answers_with_the_guessed_topic() -> None:
+    actions, asked = settle(facts("ou dormir ?"), kb=answer(None, 0.4, best=SHELTER.id))
+    assert asked == [*TO_THE_KB, Need(Fact.ARTICLE, SHELTER.id)]  # surge off: no wait read
+    assert actions == (SetTopic("evacuation"), Queue())
+
+
+def test_a_guess_too_unsure_gives_no_topic_and_reads_no_article() -> None:
+    actions, asked = settle(facts("ou dormir ?"), kb=answer(None, 0.1, best=SHELTER.id))
+    assert asked == TO_THE_KB and actions == (Queue(),)
+
+
+def test_a_guess_whose_article_is_gone_gives_no_topic() -> None:
+    actions, _ = settle(facts("ou dormir ?"), kb=answer(None, 0.4, best="retire"))
+    assert actions == (Queue(),)
+
+
+# --- surge: self-service first ----------------------------------------------------------------
+
+def surge_text(minutes: int, channel: ChannelKind = ChannelKind.SMS) -> Send:
+    return Send(say("surge", "fr", channel).format(minutes=minutes, site=SITE))
+
+
+def test_in_surge_a_likely_answer_is_offered_with_the_wait_and_the_menu() -> None:
+    actions, asked = settle(facts("ou dormir ?", surge_wait_s=600),
+                            kb=answer(None, 0.6, best=SHELTER.id), wait_s=1500)
+    assert asked == [*TO_THE_KB, Need(Fact.ARTICLE, SHELTER.id), Need(Fact.WAIT)]
+    assert actions == (SetTopic("evacuation"),
+                       Send(offered_answer(SHELTER, ChannelKind.SMS, "fr"), SHELTER.id),
+                       surge_text(25), SURGE)
+
+
+def test_in_surge_an_unlikely_answer_is_not_offered() -> None:
+    actions, _ = settle(facts("ou dormir ?", surge_wait_s=600),
+                        kb=answer(None, 0.3, best=SHELTER.id), wait_s=600)
+    assert actions == (SetTopic("evacuation"), surge_text(10), SURGE)
+
+
+def test_in_surge_a_suggestion_unpublished_meanwhile_is_left_out() -> None:
+    routed = conversation(topic="eau")
+    actions, _ = settle(facts("ou dormir ?", routed, surge_wait_s=600),
+                        kb=answer(None, 0.7, best="retire"), wait_s=700)
+    assert actions == (surge_text(12), SURGE)
+
+
+def test_in_the_chat_the_surge_menu_is_a_button() -> None:
+    chat = conversation(channel=ChannelKind.CHAT, topic="eau")
+    actions, _ = settle(facts("ou dormir ?", chat, surge_wait_s=600),
+                        kb=answer(None, 0.0, best=None), wait_s=30)
+    assert actions == (Queue(),)  # a short wait: no surge
+    actions, _ = settle(facts("ou dormir ?", chat, surge_wait_s=600),
+                        kb=answer(None, 0.0, best=None), wait_s=3600)
+    assert actions == (surge_text(60, ChannelKind.CHAT), SURGE)
+
+
+def test_the_surge_wait_is_at_least_a_minute() -> None:
+    actions, _ = settle(facts("ou dormir ?", conversation(topic="eau"), surge_wait_s=1),
+                        kb=answer(None, 0.0, best=None), wait_s=5)
+    assert actions[0] == surge_text(1)
+
+
+@pytest.mark.parametrize("kb", [answer(WATER.id), answer(None, 0.0, intent=Intent.HUMAN,
+                                                         best=None),
+                                answer(None, 0.0, intent=Intent.GREETING, best=None)])
+def test_surge_concerns_unanswered_questions_only(kb: AutoAnswer) -> None:
+    _, asked = settle(facts("texte", conversation(topic="eau"), surge_wait_s=600), kb=kb,
+                      wait_s=9999)
+    assert Need(Fact.WAIT) not in asked

@@ -33,6 +33,7 @@ from crisis.web.health import setup_health
 from crisis.web.middleware import auth_middleware, error_middleware, security_headers
 from crisis.web.publication_api import setup_publication_api
 from crisis.web.session_api import setup_session_routes
+from crisis.web.shell import setup_page_assets
 from crisis.web.situation_api import setup_situation_api
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ def build_app(settings: Settings, redis_url: str, *, consume_events: bool = True
     setup_situation_api(app)
     app.router.add_get("/api/openapi.json", openapi_json)
     app.router.add_static("/assets/", str(resources.files("crisis.web") / "static"))
+    setup_page_assets(app)  # /cell/static/: each package adds its pages' files at its setup
     knowledge_base.web.setup(app, ctx)
     channels.setup(app, ctx)
     monitoring.setup(app, ctx)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
 from aiohttp import web
 
 from crisis.context import Context
 from crisis.errors import NotFound
 from crisis.types import Role
-from crisis.web.page_shell import add_page_roles
+from crisis.web.shell import add_page_assets, add_page_roles
 from static_site.cell import build_views, crisis_views, publication_views, situation_views
 from static_site.cell_kb import setup_kb_pages
 from static_site.model import SiteConfig
@@ -22,7 +20,7 @@ def setup(app: web.Application, ctx: Context) -> None:
     config = SiteConfig.from_settings(ctx.settings)
     ctx.subscribe("site-builder", lambda event: on_event(ctx, event, config), types=REBUILD_ON)
     router = app.router
-    router.add_static("/cell/static/", str(resources.files("static_site") / "static"))
+    add_page_assets(app, "static_site")
     router.add_get("/cell/", crisis_views.dashboard)
     router.add_get("/cell/situation", situation_views.situation_page)
     router.add_get("/cell/activate", crisis_views.activate_form)

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from crisis.errors import CrisisError, NotFound
 from crisis.i18n import translate, translate_count
+from crisis.web.shell import back, cell_user, ctx_of, lang_of
 from knowledge_base.article import Article
 from knowledge_base.alternates import (
     group_by_article, pending_alternates, reject_alternate, reject_alternates, validate_alternate,
@@ -20,7 +21,7 @@ from knowledge_base.learning import top_articles
 from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.service import knowledge_base, missing_answers, write_article_from_cluster
 from knowledge_base.store import ArticleStore
-from static_site.cell.common import back, cell_user, ctx_of, lang_of, page
+from static_site.cell.common import page
 
 PATH = "/cell/kb"
 # French first; the cell's shared table belongs to static_site.cell, these are the KB page's own.

@@ -15,7 +15,7 @@ from channels.console.live import HUB, ConsoleHub
 from channels.desk import Desk
 from crisis.errors import NotFound
 from crisis.types import Role
-from crisis.web.page_shell import add_page_roles
+from crisis.web.shell import add_page_roles
 
 
 async def _not_found(request: web.Request) -> web.Response:

@@ -17,7 +17,7 @@ from channels.skills import TOPICS as SKILL_TOPICS
 from crisis.state_labels import state_label
 from crisis.types import LANGS, Role
 from crisis.web.app_keys import PRINCIPAL, SESSION
-from crisis.web.page_shell import account_bar_of, clock_of, lang_query, request_lang
+from crisis.web.shell import account_bar_of, clock_of, lang_of, lang_query
 
 STATIC = "/console/static/"
 
@@ -34,10 +34,6 @@ def environment() -> jinja2.Environment:
                        TOPIC_LABELS=TOPICS, message_html=message_html)
     env.filters["ago"] = lambda moment: max(0, int(time.time() - moment))
     return env
-
-
-def lang_of(request: web.Request) -> str:
-    return request_lang(request)
 
 
 def render(request: web.Request, template: str, **context: Any) -> str:

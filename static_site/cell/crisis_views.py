@@ -9,7 +9,8 @@ from crisis.areas import DEPARTEMENTS, parse_areas
 from crisis.errors import CrisisError
 from crisis.lifecycle import check_level
 from crisis.scenarios import get_scenario, load_scenarios
-from static_site.cell.common import back, cell_user, ctx_of, page
+from crisis.web.shell import back, cell_user, ctx_of
+from static_site.cell.common import page
 
 
 async def dashboard(request: web.Request) -> web.Response:

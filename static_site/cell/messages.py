@@ -1,27 +1,16 @@
-"""Message table of the cell's pages: French first, English available."""
+"""Message table of the cell's pages: French first, English available. The layout's words
+(menu, skip link, language switch) are the page shell's (crisis.i18n)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Final
 
-from crisis.i18n import translate, translate_count
+from crisis.i18n import translate
 from crisis.state_labels import state_label
 from crisis.types import EventType
 
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
-    "title": {"fr": "Cellule de crise", "en": "Crisis cell"},
-    "republic": {"fr": "République française", "en": "French Republic"},
-    "skip": {"fr": "Aller au contenu", "en": "Skip to content"},
-    "other_lang": {"fr": "English", "en": "Français"},
-    "nav": {"fr": "Menu de la cellule", "en": "Cell menu"},
-    "nav.crises": {"fr": "Crises", "en": "Crises"},
-    "nav.activate": {"fr": "Activer un scénario", "en": "Activate a scenario"},
-    "nav.publications": {"fr": "Publications", "en": "Publications"},
-    "nav.kb": {"fr": "Base de connaissances", "en": "Knowledge base"},
-    "nav.builds": {"fr": "Publications du site", "en": "Site builds"},
-    "nav.site": {"fr": "Voir le site", "en": "View the site"},
-    "nav.supervision": {"fr": "Supervision", "en": "Supervision"},
     "crises.none": {"fr": "Aucune crise en cours.", "en": "No live crisis."},
     "crisis.level": {"fr": "Niveau", "en": "Level"},
     "crisis.state": {"fr": "État", "en": "State"},
@@ -38,7 +27,6 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "activate.preview": {"fr": "Prévisualiser", "en": "Preview"},
     "activate.confirm": {"fr": "Activer maintenant", "en": "Activate now"},
     "activate.will_publish": {"fr": "Ce qui sera mis en ligne", "en": "What will go live"},
-    "activate.done": {"fr": "Crise activée", "en": "Crisis activated"},
     "pub.new": {"fr": "Nouvelle publication", "en": "New publication"},
     "pub.id": {"fr": "Identifiant (lettres minuscules, chiffres, tirets ; facultatif)",
                "en": "Id (lowercase letters, digits, dashes; optional)"},
@@ -77,7 +65,6 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "builds.rollback": {"fr": "Revenir à cette version", "en": "Roll back to this build"},
     "builds.rebuild": {"fr": "Reconstruire tout le site", "en": "Rebuild the whole site"},
     "builds.none": {"fr": "Aucune publication du site pour l'instant.", "en": "No build yet."},
-    "nav.situation": {"fr": "Situation", "en": "Situation"},
     "sit.title": {"fr": "Situation en direct", "en": "Live situation"},
     "sit.refresh": {"fr": "Actualiser", "en": "Refresh"},
     "sit.updated": {"fr": "Mis à jour à", "en": "Updated at"},
@@ -126,7 +113,6 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
                            "en": "{n} answer (automatic: {auto}, operator: {operator})"},
     "sit.answers_of.many": {"fr": "{n} réponses (automatiques : {auto}, opérateur : {operator})",
                             "en": "{n} answers (automatic: {auto}, operator: {operator})"},
-    "error": {"fr": "Erreur", "en": "Error"},
 }
 
 # The kinds of site build (static_site.records.BuildRecord.kind).
@@ -136,10 +122,6 @@ BUILD_KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "dark": {"fr": "site noir", "en": "dark site"},
     "rollback": {"fr": "retour arrière", "en": "rollback"},
 }
-
-
-def t(key: str, lang: str) -> str:
-    return translate(MESSAGES, key, lang)
 
 
 def build_kind(kind: str, lang: str) -> str:
@@ -154,7 +136,3 @@ def build_trigger(trigger: str, lang: str) -> str:
         return state_label(EventType(trigger), lang)
     except ValueError:
         return trigger
-
-
-def tn(key: str, n: int, lang: str) -> str:
-    return translate_count(MESSAGES, key, n, lang)

@@ -14,10 +14,9 @@ from typing import Any
 from aiohttp import web
 
 from crisis.types import ChannelKind, Role
-from crisis.web.middleware import require
-from crisis.web.page_shell import clock_of
+from crisis.web.shell import clock_of, ctx_of, lang_of, require
 from crisis.web.situation_api import situation_body
-from static_site.cell.common import ctx_of, lang_of, page
+from static_site.cell.common import page
 
 # The contact chart's drawing (SVG user units; it scales to the page's width).
 CHART_LABEL_W = 90

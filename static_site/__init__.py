@@ -8,7 +8,7 @@ from crisis.context import Context
 from crisis.errors import NotFound
 from crisis.types import Role
 from crisis.web.shell import add_page_assets, add_page_roles
-from static_site.cell import build_views, crisis_views, publication_views, situation_views
+from static_site.cell import build_views, publication_views, situation_views
 from static_site.cell_kb import setup_kb_pages
 from static_site.model import SiteConfig
 from static_site.serving import serve_site
@@ -21,11 +21,7 @@ def setup(app: web.Application, ctx: Context) -> None:
     ctx.subscribe("site-builder", lambda event: on_event(ctx, event, config), types=REBUILD_ON)
     router = app.router
     add_page_assets(app, "static_site")
-    router.add_get("/cell/", crisis_views.dashboard)
     router.add_get("/cell/situation", situation_views.situation_page)
-    router.add_get("/cell/activate", crisis_views.activate_form)
-    router.add_post("/cell/activate", crisis_views.activate_post)
-    router.add_post("/cell/crises/{crisis_id}/{action}", crisis_views.crisis_action)
     router.add_get("/cell/publications", publication_views.publication_list)
     router.add_post("/cell/publications", publication_views.publication_create)
     router.add_get("/cell/publications/{publication_id}", publication_views.publication_detail)
@@ -40,7 +36,8 @@ def setup(app: web.Application, ctx: Context) -> None:
     # Last among the cell's routes: an unknown cell address is the app's 404 page, not the
     # public site's; then the site itself.
     router.add_get("/cell/{tail:.*}", _not_found)
-    add_page_roles(app, {"/cell/": Role.CELL, "/cell/situation": Role.SUPERVISOR})
+    add_page_roles(app, {"/cell/publications": Role.CELL, "/cell/builds": Role.CELL,
+                         "/cell/situation": Role.SUPERVISOR})
     router.add_get("/{path:.*}", serve_site(ctx.settings.site_path))
 
 

@@ -1,5 +1,5 @@
-"""Message table of the cell's pages: French first, English available. The layout's words
-(menu, skip link, language switch) are the page shell's (crisis.i18n)."""
+"""Message table of the site's cell pages: French first, English available. The words every
+cell page shares (menu, crisis, areas, reason) are the core's (crisis.i18n)."""
 
 from __future__ import annotations
 
@@ -11,22 +11,6 @@ from crisis.state_labels import state_label
 from crisis.types import EventType
 
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
-    "crises.none": {"fr": "Aucune crise en cours.", "en": "No live crisis."},
-    "crisis.level": {"fr": "Niveau", "en": "Level"},
-    "crisis.state": {"fr": "État", "en": "State"},
-    "crisis.areas": {"fr": "Départements", "en": "Areas"},
-    "crisis.change_level": {"fr": "Changer le niveau", "en": "Change level"},
-    "crisis.de_escalate": {"fr": "Désescalader", "en": "De-escalate"},
-    "crisis.re_escalate": {"fr": "Réactiver", "en": "Re-escalate"},
-    "crisis.close": {"fr": "Clore la crise", "en": "Close the crisis"},
-    "reason": {"fr": "Motif", "en": "Reason"},
-    "activate.scenario": {"fr": "Scénario", "en": "Scenario"},
-    "activate.areas": {"fr": "Départements (codes séparés par des virgules, vide = national)",
-                       "en": "Areas (comma-separated codes, empty = national)"},
-    "activate.title": {"fr": "Titre public (facultatif)", "en": "Public title (optional)"},
-    "activate.preview": {"fr": "Prévisualiser", "en": "Preview"},
-    "activate.confirm": {"fr": "Activer maintenant", "en": "Activate now"},
-    "activate.will_publish": {"fr": "Ce qui sera mis en ligne", "en": "What will go live"},
     "pub.new": {"fr": "Nouvelle publication", "en": "New publication"},
     "pub.id": {"fr": "Identifiant (lettres minuscules, chiffres, tirets ; facultatif)",
                "en": "Id (lowercase letters, digits, dashes; optional)"},

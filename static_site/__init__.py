@@ -9,7 +9,6 @@ from crisis.errors import NotFound
 from crisis.types import Role
 from crisis.web.shell import add_page_assets, add_page_roles
 from static_site.cell import build_views, publication_views, situation_views
-from static_site.cell_kb import setup_kb_pages
 from static_site.model import SiteConfig
 from static_site.serving import serve_site
 from static_site.triggers import REBUILD_ON, on_event
@@ -32,7 +31,6 @@ def setup(app: web.Application, ctx: Context) -> None:
     router.add_get("/cell/builds", build_views.builds_get)
     router.add_post("/cell/builds/rollback", build_views.rollback_post)
     router.add_post("/cell/builds/rebuild", build_views.rebuild_post)
-    setup_kb_pages(app)
     # Last among the cell's routes: an unknown cell address is the app's 404 page, not the
     # public site's; then the site itself.
     router.add_get("/cell/{tail:.*}", _not_found)

@@ -29,10 +29,12 @@ from crisis.web.api_registry import openapi_document
 from crisis.web.app_keys import CONTEXT
 from crisis.web.body import BODY_CAPS, body_middleware
 from crisis.web.crisis_api import setup_crisis_api
+from crisis.web.crisis_pages import setup_crisis_pages
 from crisis.web.health import setup_health
 from crisis.web.middleware import auth_middleware, error_middleware, security_headers
 from crisis.web.publication_api import setup_publication_api
 from crisis.web.session_api import setup_session_routes
+from crisis.web.shell import setup_page_assets
 from crisis.web.situation_api import setup_situation_api
 
 log = logging.getLogger(__name__)
@@ -113,6 +115,8 @@ def build_app(settings: Settings, redis_url: str, *, consume_events: bool = True
     setup_situation_api(app)
     app.router.add_get("/api/openapi.json", openapi_json)
     app.router.add_static("/assets/", str(resources.files("crisis.web") / "static"))
+    setup_page_assets(app)  # /cell/static/: each package adds its pages' files at its setup
+    setup_crisis_pages(app)
     knowledge_base.web.setup(app, ctx)
     channels.setup(app, ctx)
     monitoring.setup(app, ctx)

@@ -19,6 +19,7 @@ from crisis.web.json_io import ReasonBody, json_response, read_body
 from crisis.web.middleware import require
 from knowledge_base import web_learning
 from knowledge_base.article import Article
+from knowledge_base.cell_pages import setup_kb_pages
 from knowledge_base.learning import situation_figures
 from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.service import answer_question, knowledge_base, on_crisis_activated, suggest
@@ -166,6 +167,7 @@ def setup(app: web.Application, ctx: Context) -> None:
     """Routes, the starter-articles subscription and the index refresh loop of this process."""
     for route in _routes() + web_learning.routes():
         add_api_route(app, route)
+    setup_kb_pages(app)  # the cell's review pages, /cell/kb
     ctx.subscribe("kb-starter-articles", lambda event: on_crisis_activated(ctx, event),
                   types=(EventType.CRISIS_ACTIVATED,))
     ctx.add_situation("knowledge_base", lambda: situation_figures(knowledge_base(ctx).store))

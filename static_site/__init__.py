@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
 from aiohttp import web
 
 from crisis.context import Context
 from crisis.errors import NotFound
 from crisis.types import Role
-from crisis.web.page_shell import add_page_roles
-from static_site.cell import build_views, crisis_views, publication_views, situation_views
-from static_site.cell_kb import setup_kb_pages
+from crisis.web.shell import add_page_roles
+from static_site.cell import build_views, publication_views
 from static_site.model import SiteConfig
 from static_site.serving import serve_site
 from static_site.triggers import REBUILD_ON, on_event
 
 
 def setup(app: web.Application, ctx: Context) -> None:
-    """Rebuild on core events; the cell's pages at /cell/; the site at / (the catch-all)."""
+    """Rebuild on core events; the cell's publication and build pages; the site at / (the
+    catch-all). The other cell pages are their packages' (see docs/architecture.md)."""
     config = SiteConfig.from_settings(ctx.settings)
     ctx.subscribe("site-builder", lambda event: on_event(ctx, event, config), types=REBUILD_ON)
     router = app.router
-    router.add_static("/cell/static/", str(resources.files("static_site") / "static"))
-    router.add_get("/cell/", crisis_views.dashboard)
-    router.add_get("/cell/situation", situation_views.situation_page)
-    router.add_get("/cell/activate", crisis_views.activate_form)
-    router.add_post("/cell/activate", crisis_views.activate_post)
-    router.add_post("/cell/crises/{crisis_id}/{action}", crisis_views.crisis_action)
     router.add_get("/cell/publications", publication_views.publication_list)
     router.add_post("/cell/publications", publication_views.publication_create)
     router.add_get("/cell/publications/{publication_id}", publication_views.publication_detail)
@@ -38,11 +30,10 @@ def setup(app: web.Application, ctx: Context) -> None:
     router.add_get("/cell/builds", build_views.builds_get)
     router.add_post("/cell/builds/rollback", build_views.rollback_post)
     router.add_post("/cell/builds/rebuild", build_views.rebuild_post)
-    setup_kb_pages(app)
-    # Last among the cell's routes: an unknown cell address is the app's 404 page, not the
-    # public site's; then the site itself.
+    add_page_roles(app, {"/cell/publications": Role.CELL, "/cell/builds": Role.CELL})
+    # Last among the cell's routes (every package's are set up before the site's): an unknown
+    # cell address is the app's 404 page, not the public site's; then the site itself.
     router.add_get("/cell/{tail:.*}", _not_found)
-    add_page_roles(app, {"/cell/": Role.CELL, "/cell/situation": Role.SUPERVISOR})
     router.add_get("/{path:.*}", serve_site(ctx.settings.site_path))
 
 

@@ -17,7 +17,7 @@ from channels.keys import ChannelKeys
 from crisis.context import Context
 from crisis.errors import NotFound
 from crisis.types import Role
-from crisis.web.page_shell import add_page_roles
+from crisis.web.shell import add_page_roles
 
 
 async def _not_found(request: web.Request) -> web.Response:

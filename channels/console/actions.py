@@ -9,12 +9,12 @@ from aiohttp import web
 
 from channels.api import DESK, check_reply_allowed, readable_conversation
 from channels.console.messages import CANNED, TOPICS, WRAP_UPS
-from channels.console.pages import back
 from channels.console.transfer import SKILL_TARGETS, move_to_operator, move_to_skill
 from channels.skills import Skills
 from crisis.errors import InvalidInput, InvalidTransition
 from crisis.types import ConversationStatus, OperatorStatus, Role
 from crisis.web.middleware import require
+from crisis.web.shell import back
 
 log = logging.getLogger(__name__)
 MAX_TAGS = 10

@@ -10,7 +10,6 @@ from crisis.i18n import translate
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "console": {"fr": "Console des opérateurs", "en": "Operator console"},
     "supervisor": {"fr": "Supervision", "en": "Supervision"},
-    "situation": {"fr": "Situation en direct", "en": "Live situation"},
     "skip": {"fr": "Aller au contenu", "en": "Skip to content"},
     "republic": {"fr": "République française", "en": "French Republic"},
     "other_lang": {"fr": "English", "en": "Français"},

@@ -10,12 +10,13 @@ from channels.api import DESK, readable_conversation
 from channels.console import board
 from channels.console.live import HUB
 from channels.console.messages import CANNED, TOPICS, WRAP_UPS, t
-from channels.console.pages import lang_of, page, render
+from channels.console.pages import page, render
 from channels.console.transfer import transfer_note
 from channels.desk import Desk
 from crisis.types import OperatorStatus, Principal, Role
 from crisis.web.app_keys import CONTEXT
 from crisis.web.middleware import require
+from crisis.web.shell import lang_of
 
 
 async def _panel_context(desk: Desk, principal: Principal) -> dict[str, Any]:

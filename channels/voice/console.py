@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from channels.api import readable_conversation
-from channels.console.pages import back
+from crisis.web.shell import back
 from channels.voice.operators import CallDesk
 from crisis.types import Role
 from crisis.web.middleware import require

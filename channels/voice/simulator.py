@@ -26,7 +26,7 @@ from crisis.errors import InvalidInput
 from crisis.types import Role
 from crisis.web.json_io import read_body
 from crisis.web.middleware import require
-from crisis.web.page_shell import lang_query
+from crisis.web.shell import lang_query
 
 SIMULATED_CALLER = "+33600000099"
 SIMULATED_NUMBER = "+33700000000"

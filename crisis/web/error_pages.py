@@ -1,8 +1,8 @@
 """The HTML error pages (401 on a write, 403, 404, 500...) in the reader's language.
 
 Each says what happened and where to go next: the role's home, signing in, the public site.
-Plain f-strings with every value escaped: the core renders no template engine, and an error
-page must not be able to fail in its turn. A 500 never shows the exception.
+Plain f-strings with every value escaped, not the page shell's templates: an error page must
+not be able to fail in its turn. A 500 never shows the exception.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from crisis.errors import CrisisError, CsrfMismatch
 from crisis.i18n import t
 from crisis.state_labels import state_label
 from crisis.web.app_keys import PRINCIPAL
-from crisis.web.page_shell import account_bar_of, home_of, request_lang
+from crisis.web.shell import account_bar_of, home_of, lang_of
 
 KNOWN = (401, 403, 404, 500)
 
@@ -53,7 +53,7 @@ def error_page(request: web.Request, status: int, error: CrisisError | None = No
     """The whole page. `error`'s message is shown as a detail for the 4xx statuses of a bad
     request (it says what to correct; it is in English), not when the page says it all (401,
     403, 404), never for 5xx ones (it could say something about the internals)."""
-    lang = request_lang(request)
+    lang = lang_of(request)
     e = html.escape
     title, text = _texts(request, status, error, lang)
     detail = ""

@@ -12,11 +12,14 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from crisis.accounts import Session
-from crisis.errors import CrisisError, CsrfMismatch, Forbidden, TryLater, Unauthorized
+from crisis.errors import CrisisError, CsrfMismatch, TryLater, Unauthorized
 from crisis.metrics import observe_request
-from crisis.types import Principal, Role
+from crisis.types import Principal
 from crisis.web import error_pages
 from crisis.web.app_keys import CONTEXT, PRINCIPAL, SESSION
+# The role check lives with the page shell's other access rules; the API modules import it
+# from here as they always have.
+from crisis.web.shell.access import require as require
 
 log = logging.getLogger(__name__)
 
@@ -118,16 +121,6 @@ async def _check_csrf(request: web.Request, session: Session) -> None:
         sent = str((await request.post()).get(CSRF_FIELD, ""))
     if not hmac.compare_digest(sent, session.csrf):
         raise CsrfMismatch("missing or wrong CSRF token: reload the page and try again")
-
-
-def require(request: web.Request, role: Role) -> Principal:
-    """The caller, if it has at least `role`; Unauthorized or Forbidden otherwise."""
-    principal = request[PRINCIPAL]
-    if principal is None:
-        raise Unauthorized("log in, or send an API bearer token")
-    if not principal.role.at_least(role):
-        raise Forbidden(f"this needs the {role.value} role; you are {principal.role.value}")
-    return principal
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:

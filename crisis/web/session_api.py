@@ -22,7 +22,7 @@ from crisis.web.json_io import json_response, read_body
 from crisis.web.login_guard import LOGIN_GUARD, LoginGuard
 from crisis.web.middleware import SESSION_COOKIE, require
 from crisis.web.origin import require_same_origin
-from crisis.web.page_shell import landing, local_path, request_lang
+from crisis.web.shell import landing, lang_of, local_path
 
 
 class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -74,7 +74,7 @@ def login_page(lang: str, next_url: str, failed: bool = False, name: str = "") -
 
 
 async def get_login(request: web.Request) -> web.Response:
-    lang = request_lang(request)
+    lang = lang_of(request)
     page = login_page(lang, _safe_next(request.query.get("next", "")))
     return web.Response(text=page, content_type="text/html")
 
@@ -83,7 +83,7 @@ async def post_login(request: web.Request) -> web.Response:
     """Sign in, then land on `next` when it is a local page the role may open, else on the
     role's home (operators the console, supervisors the board, the cell /cell/)."""
     require_same_origin(request)
-    lang = request_lang(request)
+    lang = lang_of(request)
     form = await request.post()
     name, password = str(form.get("name", ""))[:64], str(form.get("password", ""))
     code = str(form.get("code", ""))[:16]
@@ -103,7 +103,7 @@ async def post_logout(request: web.Request) -> web.Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         await request.app[CONTEXT].accounts.close_session(cookie)
-    lang = request_lang(request)
+    lang = lang_of(request)
     response = web.HTTPSeeOther("/login" + ("?lang=en" if lang == "en" else ""))
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

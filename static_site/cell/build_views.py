@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from crisis.errors import CrisisError
-from static_site.cell.common import back, cell_user, ctx_of, page
+from crisis.web.shell import back, cell_user, ctx_of
+from static_site.cell.common import page
 from static_site.model import SiteConfig
 from static_site.publish import list_builds, live_build
 from static_site.records import recent_records

@@ -1,44 +1,16 @@
-"""Message table of the cell's pages: French first, English available."""
+"""Message table of the site's cell pages (publications, builds): French first, English
+available. The words every cell page shares (menu, crisis, areas, reason) are the core's."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Final
 
-from crisis.i18n import translate, translate_count
+from crisis.i18n import translate
 from crisis.state_labels import state_label
 from crisis.types import EventType
 
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
-    "title": {"fr": "Cellule de crise", "en": "Crisis cell"},
-    "republic": {"fr": "République française", "en": "French Republic"},
-    "skip": {"fr": "Aller au contenu", "en": "Skip to content"},
-    "other_lang": {"fr": "English", "en": "Français"},
-    "nav": {"fr": "Menu de la cellule", "en": "Cell menu"},
-    "nav.crises": {"fr": "Crises", "en": "Crises"},
-    "nav.activate": {"fr": "Activer un scénario", "en": "Activate a scenario"},
-    "nav.publications": {"fr": "Publications", "en": "Publications"},
-    "nav.kb": {"fr": "Base de connaissances", "en": "Knowledge base"},
-    "nav.builds": {"fr": "Publications du site", "en": "Site builds"},
-    "nav.site": {"fr": "Voir le site", "en": "View the site"},
-    "nav.supervision": {"fr": "Supervision", "en": "Supervision"},
-    "crises.none": {"fr": "Aucune crise en cours.", "en": "No live crisis."},
-    "crisis.level": {"fr": "Niveau", "en": "Level"},
-    "crisis.state": {"fr": "État", "en": "State"},
-    "crisis.areas": {"fr": "Départements", "en": "Areas"},
-    "crisis.change_level": {"fr": "Changer le niveau", "en": "Change level"},
-    "crisis.de_escalate": {"fr": "Désescalader", "en": "De-escalate"},
-    "crisis.re_escalate": {"fr": "Réactiver", "en": "Re-escalate"},
-    "crisis.close": {"fr": "Clore la crise", "en": "Close the crisis"},
-    "reason": {"fr": "Motif", "en": "Reason"},
-    "activate.scenario": {"fr": "Scénario", "en": "Scenario"},
-    "activate.areas": {"fr": "Départements (codes séparés par des virgules, vide = national)",
-                       "en": "Areas (comma-separated codes, empty = national)"},
-    "activate.title": {"fr": "Titre public (facultatif)", "en": "Public title (optional)"},
-    "activate.preview": {"fr": "Prévisualiser", "en": "Preview"},
-    "activate.confirm": {"fr": "Activer maintenant", "en": "Activate now"},
-    "activate.will_publish": {"fr": "Ce qui sera mis en ligne", "en": "What will go live"},
-    "activate.done": {"fr": "Crise activée", "en": "Crisis activated"},
     "pub.new": {"fr": "Nouvelle publication", "en": "New publication"},
     "pub.id": {"fr": "Identifiant (lettres minuscules, chiffres, tirets ; facultatif)",
                "en": "Id (lowercase letters, digits, dashes; optional)"},
@@ -77,56 +49,6 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "builds.rollback": {"fr": "Revenir à cette version", "en": "Roll back to this build"},
     "builds.rebuild": {"fr": "Reconstruire tout le site", "en": "Rebuild the whole site"},
     "builds.none": {"fr": "Aucune publication du site pour l'instant.", "en": "No build yet."},
-    "nav.situation": {"fr": "Situation", "en": "Situation"},
-    "sit.title": {"fr": "Situation en direct", "en": "Live situation"},
-    "sit.refresh": {"fr": "Actualiser", "en": "Refresh"},
-    "sit.updated": {"fr": "Mis à jour à", "en": "Updated at"},
-    "sit.auto_refresh": {"fr": "Les chiffres se mettent à jour toutes les 5 secondes.",
-                         "en": "The figures update every 5 seconds."},
-    "sit.unavailable": {"fr": "indisponible", "en": "unavailable"},
-    "sit.crises": {"fr": "Crises en cours", "en": "Live crises"},
-    "sit.national": {"fr": "national", "en": "national"},
-    "sit.contacts": {"fr": "Centre de contact", "en": "Contact centre"},
-    "sit.by_channel": {"fr": "Contacts par canal", "en": "Contacts per channel"},
-    "sit.no_contact": {"fr": "aucun contact pour l'instant", "en": "no contact yet"},
-    "sit.channel": {"fr": "Canal", "en": "Channel"},
-    "sit.col.contacts": {"fr": "Contacts", "en": "Contacts"},
-    "sit.col.auto": {"fr": "Réponses automatiques", "en": "Auto-answered"},
-    "sit.col.abandoned": {"fr": "Abandons", "en": "Abandoned"},
-    "sit.col.first_reply": {"fr": "Première réponse (moyenne)", "en": "Mean first reply"},
-    "sit.short.contacts": {"fr": "Nb", "en": "No."},
-    "sit.short.auto": {"fr": "Auto", "en": "Auto"},
-    "sit.short.abandoned": {"fr": "Aband.", "en": "Aband."},
-    "sit.short.first_reply": {"fr": "1re rép.", "en": "1st reply"},
-    "sit.total": {"fr": "Total", "en": "Total"},
-    "sit.colon": {"fr": " : ", "en": ": "},
-    "channel.sms": {"fr": "SMS", "en": "SMS"},
-    "channel.voice": {"fr": "Téléphone", "en": "Phone"},
-    "channel.chat": {"fr": "Chat web", "en": "Web chat"},
-    "channel.telegram": {"fr": "Telegram", "en": "Telegram"},
-    "channel.email": {"fr": "Courriel", "en": "E-mail"},
-    "sit.queue": {"fr": "File d'attente", "en": "Queue"},
-    "sit.queue_length": {"fr": "Personnes en attente", "en": "People waiting"},
-    "sit.oldest_wait": {"fr": "Attente la plus longue", "en": "Longest wait"},
-    "sit.estimated_wait": {"fr": "Attente estimée", "en": "Estimated wait"},
-    "sit.capacity": {"fr": "Places libres chez les opérateurs", "en": "Free operator places"},
-    "sit.kb": {"fr": "Base de connaissances", "en": "Knowledge base"},
-    "sit.automatic_share": {"fr": "Part des réponses automatiques", "en": "Automatic share of answers"},
-    "sit.automatic": {"fr": "automatiques", "en": "automatic"},
-    "sit.by_operator": {"fr": "par un opérateur", "en": "by an operator"},
-    "sit.answers_chart": {"fr": "Réponses automatiques et par un opérateur",
-                          "en": "Automatic and operator answers"},
-    "sit.no_answer": {"fr": "aucune réponse pour l'instant", "en": "no answer yet"},
-    "sit.unanswered": {"fr": "Questions restées sans réponse", "en": "Questions left unanswered"},
-    "sit.pending": {"fr": "Formulations en attente de la cellule", "en": "Phrasings waiting for the cell"},
-    "sit.review": {"fr": "Les examiner", "en": "Review them"},
-    "sit.top": {"fr": "Articles qui répondent le plus", "en": "Articles that answer most"},
-    "sit.none": {"fr": "aucun pour l'instant", "en": "none yet"},
-    "sit.answers_of.one": {"fr": "{n} réponse (automatique : {auto}, opérateur : {operator})",
-                           "en": "{n} answer (automatic: {auto}, operator: {operator})"},
-    "sit.answers_of.many": {"fr": "{n} réponses (automatiques : {auto}, opérateur : {operator})",
-                            "en": "{n} answers (automatic: {auto}, operator: {operator})"},
-    "error": {"fr": "Erreur", "en": "Error"},
 }
 
 # The kinds of site build (static_site.records.BuildRecord.kind).
@@ -136,10 +58,6 @@ BUILD_KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "dark": {"fr": "site noir", "en": "dark site"},
     "rollback": {"fr": "retour arrière", "en": "rollback"},
 }
-
-
-def t(key: str, lang: str) -> str:
-    return translate(MESSAGES, key, lang)
 
 
 def build_kind(kind: str, lang: str) -> str:
@@ -154,7 +72,3 @@ def build_trigger(trigger: str, lang: str) -> str:
         return state_label(EventType(trigger), lang)
     except ValueError:
         return trigger
-
-
-def tn(key: str, n: int, lang: str) -> str:
-    return translate_count(MESSAGES, key, n, lang)

@@ -11,8 +11,9 @@ from crisis.publication_file import (
     MAX_BODY, MAX_TITLE, PublicationDraft, check_slug, check_text, slugify,
 )
 from crisis.types import LANGS, Priority, Publication, PublicationStatus
+from crisis.web.shell import back, cell_user, ctx_of
 from knowledge_base.article import derive_sms_text
-from static_site.cell.common import back, cell_user, ctx_of, page
+from static_site.cell.common import page
 from static_site.model import SiteConfig, SiteData
 from static_site.pages import Page, prefix
 from static_site.render import render_page

@@ -9,6 +9,8 @@ import pytest
 import channels.messages
 import channels.voice.texts
 import crisis.i18n
+import knowledge_base.cell_pages
+import monitoring.messages
 import static_site.cell.messages
 
 TABLES: dict[str, Mapping[str, Mapping[str, str]]] = {
@@ -17,6 +19,8 @@ TABLES: dict[str, Mapping[str, Mapping[str, str]]] = {
     "channels.voice.texts": channels.voice.texts.TEXTS,
     "static_site.cell.messages": static_site.cell.messages.MESSAGES,
     "static_site.cell.messages.BUILD_KINDS": static_site.cell.messages.BUILD_KINDS,
+    "knowledge_base.cell_pages": knowledge_base.cell_pages.MESSAGES,
+    "monitoring.messages": monitoring.messages.MESSAGES,
 }
 
 

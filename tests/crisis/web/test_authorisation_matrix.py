@@ -30,6 +30,7 @@ from crisis.activation import activate_scenario
 from crisis.context import Context
 from crisis.types import ChannelKind, InboundMessage, Role, utcnow
 from crisis.web.api_registry import API_ROUTES
+from crisis.web.shell.assets import PAGE_ASSETS
 from knowledge_base.article import parse_article_lines
 from knowledge_base.importing import import_articles
 from knowledge_base.store import ArticleStore
@@ -141,7 +142,7 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("GET", "/console/static"): PUBLIC,
     ("GET", "/console/{tail}"): PUBLIC,  # the app's 404 page, to anyone: it holds nothing
     # The crisis cell's pages.
-    ("GET", "/cell/static"): PUBLIC,
+    ("GET", "/cell/static/{name}"): PUBLIC,  # each package's page files (crisis.web.shell.assets)
     ("GET", "/cell/"): CELL,
     ("GET", "/cell/situation"): SUP,
     ("GET", "/cell/activate"): CELL,
@@ -325,7 +326,8 @@ async def _real_ids(client: Any, ctx: Context) -> dict[str, str]:
 
 def _cases(app: web.Application, ids: dict[str, str]) -> list[Case]:
     statics = {prefix: _first_file(app, prefix)
-               for prefix in ("/assets", "/chat/static", "/console/static", "/cell/static")}
+               for prefix in ("/assets", "/chat/static", "/console/static")}
+    ids = {**ids, "{name}": sorted(app[PAGE_ASSETS])[0]}
     cases = []
     for method, pattern, fixed in routes_of(app):
         url = pattern

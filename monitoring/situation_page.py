@@ -1,5 +1,6 @@
-"""The cell's live situation page: the figures of /api/situation, server-rendered for people
-under stress (crises, contacts per channel with a bar chart, the queue, the knowledge base).
+"""The cell's live situation page (/cell/situation, the watch's view): the figures of
+/api/situation, server-rendered for people under stress (crises, contacts per channel with a
+bar chart, the queue, the knowledge base).
 
 The figures come from the same function as the JSON route (no HTTP call to ourselves);
 `?fragment=1` returns only the figures region, which cell_situation.js swaps in every 5 s.
@@ -14,10 +15,14 @@ from typing import Any
 from aiohttp import web
 
 from crisis.types import ChannelKind, Role
-from crisis.web.middleware import require
-from crisis.web.page_shell import clock_of
+from crisis.web.shell import (
+    CELL, PageTemplates, add_page_assets, add_page_roles, clock_of, ctx_of, lang_of, require,
+)
 from crisis.web.situation_api import situation_body
-from static_site.cell.common import ctx_of, lang_of, page
+from monitoring.messages import MESSAGES
+
+PAGES = PageTemplates("monitoring", CELL, messages=MESSAGES)
+page = PAGES.page
 
 # The contact chart's drawing (SVG user units; it scales to the page's width).
 CHART_LABEL_W = 90
@@ -100,3 +105,10 @@ async def situation_page(request: web.Request) -> web.Response:
     if request.query.get("fragment") == "1":
         return page(request, "situation_figures.html", **values)
     return page(request, "situation.html", **values)
+
+
+def setup_situation_page(app: web.Application) -> None:
+    """The page, its script and stylesheet; supervisors may open it too (from the console)."""
+    add_page_assets(app, "monitoring")
+    app.router.add_get("/cell/situation", situation_page)
+    add_page_roles(app, {"/cell/situation": Role.SUPERVISOR})

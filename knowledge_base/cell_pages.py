@@ -1,5 +1,6 @@
 """Cell pages of the knowledge base: review drafts and alternates with a diff, missing answers,
-articles that answer most (server-rendered; knowledge_base functions only, no key read here)."""
+articles that answer most (server-rendered through the page shell; knowledge_base functions
+only, no key read here)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiohttp import web
 
 from crisis.errors import CrisisError, NotFound
 from crisis.i18n import translate, translate_count
+from crisis.web.shell import CELL, PageTemplates, add_page_assets, back, cell_user, ctx_of, lang_of
 from knowledge_base.article import Article
 from knowledge_base.alternates import (
     group_by_article, pending_alternates, reject_alternate, reject_alternates, validate_alternate,
@@ -20,10 +22,9 @@ from knowledge_base.learning import top_articles
 from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.service import knowledge_base, missing_answers, write_article_from_cluster
 from knowledge_base.store import ArticleStore
-from static_site.cell.common import back, cell_user, ctx_of, lang_of, page
 
 PATH = "/cell/kb"
-# French first; the cell's shared table belongs to static_site.cell, these are the KB page's own.
+# French first; the words every cell page shares are the core's, these are the KB page's own.
 MESSAGES: Mapping[str, Mapping[str, str]] = {
     "title": {"fr": "Base de connaissances", "en": "Knowledge base"},
     "review": {"fr": "Articles à valider", "en": "Articles to validate"},
@@ -98,6 +99,10 @@ def tk(key: str, lang: str) -> str:
 
 def tn(key: str, n: int, lang: str) -> str:
     return translate_count(MESSAGES, key, n, lang)
+
+
+PAGES = PageTemplates("knowledge_base", CELL, messages=MESSAGES)
+page = PAGES.page
 
 
 def _notice(query: Mapping[str, str], lang: str) -> str:
@@ -218,6 +223,9 @@ async def kb_write_from_cluster(request: web.Request) -> web.StreamResponse:
 
 
 def setup_kb_pages(app: web.Application) -> None:
+    """The review page and its forms at /cell/kb (the cell role: /cell/ pages need it), and
+    their script and stylesheet at /cell/static/."""
+    add_page_assets(app, "knowledge_base")
     router = app.router
     router.add_get(PATH, kb_review)
     router.add_post(PATH + "/articles/{article_id}/{action}", kb_article_action)

@@ -1,4 +1,5 @@
-"""Cell pages for crises: the dashboard, scenario activation with preview, level and closing."""
+"""The cell's crisis pages, served by the core: the dashboard of live crises, scenario
+activation with a preview, level changes, de-escalation and closing (/cell/, /cell/activate)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from crisis.areas import DEPARTEMENTS, parse_areas
 from crisis.errors import CrisisError
 from crisis.lifecycle import check_level
 from crisis.scenarios import get_scenario, load_scenarios
-from static_site.cell.common import back, cell_user, ctx_of, page
+from crisis.types import Role
+from crisis.web.shell import CELL, PageTemplates, add_page_roles, back, cell_user, ctx_of
+
+# Their words are the core's (crisis.i18n), the templates' default table.
+PAGES = PageTemplates("crisis.web", CELL)
+page = PAGES.page
 
 
 async def dashboard(request: web.Request) -> web.Response:
@@ -79,3 +85,14 @@ async def crisis_action(request: web.Request) -> web.StreamResponse:
         return page(request, "dashboard.html", status=400, crises=crises,
                     scenarios=load_scenarios(), error=message)
     raise back(request, "/cell/")
+
+
+def setup_crisis_pages(app: web.Application) -> None:
+    """The crisis pages; every page under /cell/ needs the cell role unless its package says
+    otherwise (the situation view lets supervisors in)."""
+    router = app.router
+    router.add_get("/cell/", dashboard)
+    router.add_get("/cell/activate", activate_form)
+    router.add_post("/cell/activate", activate_post)
+    router.add_post("/cell/crises/{crisis_id}/{action}", crisis_action)
+    add_page_roles(app, {"/cell/": Role.CELL})

@@ -1,0 +1,58 @@
+"""Message table of the situation view: French first, English available. The words every
+cell page shares (crisis level, areas, no live crisis) are the core's (crisis.i18n)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
+    "sit.title": {"fr": "Situation en direct", "en": "Live situation"},
+    "sit.refresh": {"fr": "Actualiser", "en": "Refresh"},
+    "sit.updated": {"fr": "Mis à jour à", "en": "Updated at"},
+    "sit.auto_refresh": {"fr": "Les chiffres se mettent à jour toutes les 5 secondes.",
+                         "en": "The figures update every 5 seconds."},
+    "sit.unavailable": {"fr": "indisponible", "en": "unavailable"},
+    "sit.crises": {"fr": "Crises en cours", "en": "Live crises"},
+    "sit.national": {"fr": "national", "en": "national"},
+    "sit.contacts": {"fr": "Centre de contact", "en": "Contact centre"},
+    "sit.by_channel": {"fr": "Contacts par canal", "en": "Contacts per channel"},
+    "sit.no_contact": {"fr": "aucun contact pour l'instant", "en": "no contact yet"},
+    "sit.channel": {"fr": "Canal", "en": "Channel"},
+    "sit.col.contacts": {"fr": "Contacts", "en": "Contacts"},
+    "sit.col.auto": {"fr": "Réponses automatiques", "en": "Auto-answered"},
+    "sit.col.abandoned": {"fr": "Abandons", "en": "Abandoned"},
+    "sit.col.first_reply": {"fr": "Première réponse (moyenne)", "en": "Mean first reply"},
+    "sit.short.contacts": {"fr": "Nb", "en": "No."},
+    "sit.short.auto": {"fr": "Auto", "en": "Auto"},
+    "sit.short.abandoned": {"fr": "Aband.", "en": "Aband."},
+    "sit.short.first_reply": {"fr": "1re rép.", "en": "1st reply"},
+    "sit.total": {"fr": "Total", "en": "Total"},
+    "sit.colon": {"fr": " : ", "en": ": "},
+    "channel.sms": {"fr": "SMS", "en": "SMS"},
+    "channel.voice": {"fr": "Téléphone", "en": "Phone"},
+    "channel.chat": {"fr": "Chat web", "en": "Web chat"},
+    "channel.telegram": {"fr": "Telegram", "en": "Telegram"},
+    "channel.email": {"fr": "Courriel", "en": "E-mail"},
+    "sit.queue": {"fr": "File d'attente", "en": "Queue"},
+    "sit.queue_length": {"fr": "Personnes en attente", "en": "People waiting"},
+    "sit.oldest_wait": {"fr": "Attente la plus longue", "en": "Longest wait"},
+    "sit.estimated_wait": {"fr": "Attente estimée", "en": "Estimated wait"},
+    "sit.capacity": {"fr": "Places libres chez les opérateurs", "en": "Free operator places"},
+    "sit.kb": {"fr": "Base de connaissances", "en": "Knowledge base"},
+    "sit.automatic_share": {"fr": "Part des réponses automatiques", "en": "Automatic share of answers"},
+    "sit.automatic": {"fr": "automatiques", "en": "automatic"},
+    "sit.by_operator": {"fr": "par un opérateur", "en": "by an operator"},
+    "sit.answers_chart": {"fr": "Réponses automatiques et par un opérateur",
+                          "en": "Automatic and operator answers"},
+    "sit.no_answer": {"fr": "aucune réponse pour l'instant", "en": "no answer yet"},
+    "sit.unanswered": {"fr": "Questions restées sans réponse", "en": "Questions left unanswered"},
+    "sit.pending": {"fr": "Formulations en attente de la cellule", "en": "Phrasings waiting for the cell"},
+    "sit.review": {"fr": "Les examiner", "en": "Review them"},
+    "sit.top": {"fr": "Articles qui répondent le plus", "en": "Articles that answer most"},
+    "sit.none": {"fr": "aucun pour l'instant", "en": "none yet"},
+    "sit.answers_of.one": {"fr": "{n} réponse (automatique : {auto}, opérateur : {operator})",
+                           "en": "{n} answer (automatic: {auto}, operator: {operator})"},
+    "sit.answers_of.many": {"fr": "{n} réponses (automatiques : {auto}, opérateur : {operator})",
+                            "en": "{n} answers (automatic: {auto}, operator: {operator})"},
+}

@@ -13,7 +13,6 @@ from crisis.context import Context
 from crisis.errors import InvalidInput, NotFound
 from crisis.types import Principal
 from knowledge_base.answer import AutoAnswer, auto_answer
-from knowledge_base.evaluation import bm25_baseline, evaluate, format_report
 from knowledge_base.importing import export_lines, import_articles, read_article_files
 from knowledge_base.service import knowledge_base
 from knowledge_base.tuning import threshold_for
@@ -74,6 +73,9 @@ async def kb_ask(ctx: Context, actor: Principal, args: argparse.Namespace) -> No
 
 async def kb_eval(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
     """precision@1, recall@3 and automatic answers on {q, expected} lines, beside plain BM25."""
+    # Offline tooling: imported here, so no other command (nor the centre) loads it.
+    from knowledge_base.tooling.evaluation import bm25_baseline, evaluate, format_report
+
     path = Path(args.file)
     try:
         if path.stat().st_size > MAX_EVAL_BYTES:

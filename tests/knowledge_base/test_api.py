@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from crisis.context import Context
 from crisis.types import Role
 from knowledge_base.importing import import_articles, read_article_files
 from knowledge_base.service import knowledge_base
+from knowledge_base.tooling.calibration_sets import DATA
 from tests.conftest import CELL, login
 from tests.support.polling import until
 
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 SAND = {"id": "sacs-sable", "question": "Où trouver des sacs de sable ?",
         "answer": "À la mairie, de 8 h à 20 h.", "tags": ["sable"]}
 

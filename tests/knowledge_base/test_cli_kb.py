@@ -10,11 +10,11 @@ from typing import Any
 
 from crisis.context import Context
 from knowledge_base.service import knowledge_base
+from knowledge_base.tooling.calibration_sets import DATA
 from tests.conftest import CELL
 from tests.support.polling import until
 
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def run(env: dict[str, str], *args: str, stdin: str = "", cwd: Path | None = None

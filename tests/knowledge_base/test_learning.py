@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,11 +23,11 @@ from knowledge_base.service import (
     write_article_from_cluster,
 )
 from knowledge_base.store import ArticleStore
+from knowledge_base.tooling.calibration_sets import DATA
 from tests.conftest import CELL, OPERATOR, login
 from tests.support.polling import until
 
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 QUESTION = "mon proprio veut pas rembourser la caution du studio ravagé"
 
 

@@ -16,10 +16,10 @@ from knowledge_base.importing import export_lines, import_articles, read_article
 from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.service import import_starter_articles, knowledge_base
 from knowledge_base.store import ArticleStore
+from knowledge_base.tooling.calibration_sets import DATA
 from knowledge_base.tuning import replace_synonyms, set_threshold, synonym_table, thresholds
 from tests.conftest import CELL, OPERATOR, SUPERVISOR
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def article(article_id: str = "sacs-sable", answer: str = "En mairie, de 8 h à 20 h.", **more: object) -> Article:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -22,11 +21,11 @@ from knowledge_base.alternates import propose_alternate
 from knowledge_base.article import parse_article_lines
 from knowledge_base.importing import import_articles
 from knowledge_base.service import answer_question, knowledge_base
+from knowledge_base.tooling.calibration_sets import DATA
 from tests.channels.conftest import until
 from tests.conftest import ADMIN, CELL, OPERATOR, login
 from tests.support.browser import axe_violations, launch_chromium, log_in
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 PASSWORD = "correct horse battery staple"
 
 

@@ -25,9 +25,7 @@ from crisis.context import Context
 from crisis.errors import InvalidInput, InvalidTransition, NotFound
 from crisis.lifecycle import ConversationAction
 from crisis.types import ChannelKind, Conversation, ConversationStatus, Message, Principal, utcnow
-from knowledge_base.answer import AutoAnswer
-from knowledge_base.article import Article
-from knowledge_base.service import question_of, record_operator_answer
+from knowledge_base import Article, AutoAnswer, KnowledgeBase, question_of
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +38,11 @@ REQUEUABLE = frozenset({ConversationStatus.ASSIGNED, ConversationStatus.WAITING_
 
 
 class Desk:
-    def __init__(self, ctx: Context, store: ConversationStore, router: Router,
-                 answerer: Answerer, article_of: ArticleOf,
+    def __init__(self, ctx: Context, store: ConversationStore, router: Router, kb: KnowledgeBase,
                  senders: dict[ChannelKind, Sender]) -> None:
         self.ctx = ctx
-        self.article_of = article_of
+        self.kb = kb
+        self.article_of: ArticleOf = kb.answer_article
         self.store = store
         self.router = router
         self.senders = senders
@@ -52,7 +50,7 @@ class Desk:
         self.levels = ServiceLevels(ctx.redis, store.k)
         self.policies = PolicyCache(ctx.redis, store.k)
         self.waits = WaitEstimates(self.levels, self._free_capacity)
-        self.inbound = InboundPipeline(self, answerer)
+        self.inbound = InboundPipeline(self, kb.answer_citizen)
 
     async def process_inbound(self, conversation_id: str, *, new: bool = False,
                               message_id: str | None = None, seq: int = 0) -> None:
@@ -175,7 +173,7 @@ class Desk:
         operator answered with, pending the cell's validation."""
         turn = await self.store.citizen_turn(conversation_id)
         try:
-            await record_operator_answer(self.ctx, question_of([m.text for m in turn]), article_id, operator)
+            await self.kb.record_operator_answer(question_of([m.text for m in turn]), article_id, operator)
         except (NotFound, InvalidInput):
             log.info("answer not learnt", extra={"article": article_id})
 

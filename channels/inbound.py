@@ -22,9 +22,7 @@ from channels.messages import say
 from channels.skills import topic_for_tags
 from crisis.lifecycle import ConversationAction
 from crisis.types import LANGS, ChannelKind, Conversation, ConversationStatus, Message
-from knowledge_base.answer import AutoAnswer
-from knowledge_base.intents import Intent
-from knowledge_base.service import get_live_article
+from knowledge_base import AutoAnswer, Intent
 
 if TYPE_CHECKING:
     from channels.desk import Answerer, Desk
@@ -127,7 +125,7 @@ class InboundPipeline:
         stored unless an operator set one meanwhile (then that one is kept)."""
         if not answer.candidates or answer.confidence < TOPIC_GUESS_CONFIDENCE:
             return conversation
-        article = await get_live_article(self.ctx, answer.candidates[0][0])
+        article = await self.desk.kb.live_article(answer.candidates[0][0])
         topic = topic_for_tags(article.tags) if article is not None else ""
         if not topic:
             return conversation

@@ -21,19 +21,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from knowledge_base.article import Article, parse_article_lines  # noqa: E402
 from knowledge_base.search import SearchIndex  # noqa: E402
 from knowledge_base.text import fold, tokenise  # noqa: E402
+from knowledge_base.tooling.calibration_sets import ARTICLES as FLOOD_ARTICLES  # noqa: E402
 
 SEED = 20240601
 ARTICLES = 10_000
 QUERIES = 1_000
 # Several rounds, each on a fresh index: the median resists bursts of load from other processes.
 ROUNDS = 5
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "kb-inondation.jsonl"
 _SMS = {"quand": "qd", "pourquoi": "pk", "beaucoup": "bcp", "dans": "ds", "pour": "pr", "que": "ke"}
 
 
 def _vocabulary(rng: random.Random) -> list[str]:
     """Real French words from the flood articles plus invented ones, for a 20,000-word vocabulary."""
-    seed_words = sorted({w for a in parse_article_lines(DATA.open(encoding="utf-8"))
+    seed_words = sorted({w for a in parse_article_lines(FLOOD_ARTICLES.open(encoding="utf-8"))
                          for w in fold(f"{a.question} {a.answer}").split() if len(w) > 2})
     syllables = ["ba", "ce", "di", "fo", "gu", "la", "me", "ni", "po", "ru", "sa", "te", "vi", "on", "ent",
                  "ion", "eur", "ais", "que", "tre"]

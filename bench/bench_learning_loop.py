@@ -2,8 +2,8 @@
 
 Each evaluation set is held out in turn. The other sets stand for the questions operators
 answered earlier in the crisis: each article is taught at most K of them (drawn at random, the
-same draw for every K), as validated phrasings (knowledge_base.learning_simulation), and the
-held-out set is asked. K = 0 is the cold start, the baseline of the same run; plain BM25 is
+same draw for every K), as validated phrasings (knowledge_base.tooling.learning_simulation), and
+the held-out set is asked. K = 0 is the cold start, the baseline of the same run; plain BM25 is
 printed beside it. Figures are pooled over the held-out sets, at the default threshold.
 
 The confidence models were fitted on these sets (both states): the in-fit caveat of
@@ -23,10 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from knowledge_base.calibration_sets import DATA, TRAINING_SETS, public_articles  # noqa: E402
-from knowledge_base.evaluation import EvalLine, EvalReport, bm25_baseline, evaluate, parse_eval_lines  # noqa: E402
-from knowledge_base.learning_simulation import learned_articles  # noqa: E402
 from knowledge_base.search import SearchIndex  # noqa: E402
+from knowledge_base.tooling.calibration_sets import DATA, TRAINING_SETS, public_articles  # noqa: E402
+from knowledge_base.tooling.evaluation import (  # noqa: E402
+    EvalLine, EvalReport, bm25_baseline, evaluate, parse_eval_lines,
+)
+from knowledge_base.tooling.learning_simulation import learned_articles  # noqa: E402
 
 SEED = 20261130
 ALL = 10_000  # "every answered question": more than any article gets

@@ -16,7 +16,6 @@ from channels.chat.socket import ChatHub
 from channels.console import setup_console
 from channels.desk import Desk, Sender
 from channels.greetings import GREETING_EVENTS, update_greetings
-from channels.kb_bridge import knowledge_base_for
 from channels.keys import ChannelKeys
 from channels.router import Router
 from channels.sms.adapter import TwilioSms
@@ -29,6 +28,7 @@ from crisis.context import Context
 from crisis.errors import InvalidTransition, NotFound
 from crisis.types import ChannelKind, Conversation, Event, EventType, Message
 from crisis.web.body import BODY_CAPS
+from knowledge_base import KnowledgeBase
 
 log = logging.getLogger(__name__)
 CHAT_HUB: web.AppKey[ChatHub] = web.AppKey("channels_chat_hub", ChatHub)
@@ -44,15 +44,16 @@ def _sms_sender(ctx: Context) -> Sender:
     return send
 
 
-def build_desk(ctx: Context) -> tuple[Desk, ChatHub]:
+def build_desk(ctx: Context, kb: KnowledgeBase) -> tuple[Desk, ChatHub]:
+    """The desk answers from `kb` (each channel's threshold; answers counted, unanswered
+    questions kept for the cell) and gives each answer its channel's form (answer_forms)."""
     keys = ChannelKeys(ctx.keys)
     store = ConversationStore(ctx.redis, keys, ctx.bus, ctx.secret)
     hub = ChatHub(ctx, keys, store)
-    answerer, article_of = knowledge_base_for(ctx)
     senders: dict[ChannelKind, Sender] = {ChannelKind.CHAT: hub.send}
     if ctx.settings.twilio_enabled:
         senders[ChannelKind.SMS] = _sms_sender(ctx)
-    return Desk(ctx, store, Router(ctx.redis, keys), answerer, article_of, senders), hub
+    return Desk(ctx, store, Router(ctx.redis, keys), kb, senders), hub
 
 
 async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
@@ -71,9 +72,10 @@ async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), SWEEP_INTERVAL_S)
 
 
-def setup(app: web.Application, ctx: Context) -> None:
-    """Register the channels' routes, event subscriptions and background tasks."""
-    desk, hub = build_desk(ctx)
+def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
+    """Register the channels' routes, event subscriptions and background tasks; the desk
+    answers citizens from `kb`, the process's one knowledge base."""
+    desk, hub = build_desk(ctx, kb)
     app[DESK] = desk
     app[CHAT_HUB] = hub
     ctx.subscribe("channels-greetings", lambda event: update_greetings(ctx, event),

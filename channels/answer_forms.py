@@ -23,7 +23,7 @@ from markdown_it import MarkdownIt
 
 from channels.messages import say
 from crisis.types import ChannelKind, Message
-from knowledge_base.article import SMS_MAX_SEPTETS, Article, derive_sms_text, gsm7_septets
+from knowledge_base import SMS_MAX_SEPTETS, Article, derive_sms_text, gsm7_septets
 
 # Channels whose citizens read the Markdown formatted (the others get plain text).
 FORMATTED = frozenset({ChannelKind.CHAT})

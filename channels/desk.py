@@ -40,9 +40,7 @@ from crisis.types import (
     ChannelKind, Conversation, ConversationStatus, EventType, Message, OperatorStatus, Principal,
     utcnow,
 )
-from knowledge_base.answer import AutoAnswer
-from knowledge_base.article import Article
-from knowledge_base.service import question_of, record_operator_answer
+from knowledge_base import Article, AutoAnswer, KnowledgeBase, question_of
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +58,11 @@ class Desk(DeskReads):
     """The contact centre's one door: the pipeline, the console and the API act through its
     methods (reads in channels/desk_reads.py), never on its store or router directly."""
 
-    def __init__(self, ctx: Context, store: ConversationStore, router: Router,
-                 answerer: Answerer, article_of: ArticleOf,
+    def __init__(self, ctx: Context, store: ConversationStore, router: Router, kb: KnowledgeBase,
                  senders: dict[ChannelKind, Sender]) -> None:
         self.ctx = ctx
-        self.article_of = article_of
+        self.kb = kb
+        self.article_of: ArticleOf = kb.answer_article
         self.store = store
         self.router = router
         self.senders = senders
@@ -72,7 +70,7 @@ class Desk(DeskReads):
         self.levels = ServiceLevels(ctx.redis, store.k)
         self.policies = PolicyCache(ctx.redis, store.k)
         self.waits = WaitEstimates(self.levels, self._free_capacity)
-        self.answerer = answerer
+        self.answerer: Answerer = kb.answer_citizen
         self.turns = InboundTurns(store)
         self.provider_keywords = PROVIDER_KEYWORDS[ctx.settings.twilio_keyword_replies]
 
@@ -274,7 +272,7 @@ class Desk(DeskReads):
         operator answered with, pending the cell's validation."""
         turn = await self.store.citizen_turn(conversation_id)
         try:
-            await record_operator_answer(self.ctx, question_of([m.text for m in turn]), article_id, operator)
+            await self.kb.record_operator_answer(question_of([m.text for m in turn]), article_id, operator)
         except (NotFound, InvalidInput):
             log.info("answer not learnt", extra={"article": article_id})
 

@@ -27,9 +27,7 @@ from channels.messages import say
 from channels.skills import topic_for_tags
 from crisis.lifecycle import ConversationAction
 from crisis.types import LANGS, ChannelKind, Conversation, ConversationStatus
-from knowledge_base.answer import AutoAnswer
-from knowledge_base.article import Article
-from knowledge_base.intents import Intent
+from knowledge_base import Article, AutoAnswer, Intent
 
 STOP_WORDS = frozenset({"stop", "arret", "arreter", "unsubscribe", "desabonner"})
 START_WORDS = frozenset({"start", "unstop", "reprendre"})

@@ -3,7 +3,7 @@
 When a crisis closes, a job is scheduled CRISIS_RETENTION_DAYS later; it deletes every
 conversation closed before that cutoff with its messages, the address of every citizen
 left without a conversation, and the copies of citizens' words the knowledge base keeps
-(unanswered questions, pending phrasings learnt from replies: knowledge_base/retention.py).
+(unanswered questions, pending phrasings learnt from replies: KnowledgeBase.purge_citizen_text).
 Opt-outs (STOP) are kept: they hold only the keyed hash.
 
 A legal hold (`crisis retention hold REASON`, for an inquiry) suspends the purge: a purge due
@@ -23,12 +23,13 @@ from channels.keys import ChannelKeys
 from channels.store import drop_conversation
 from crisis.audit import add_audit, audit_entry
 from crisis.errors import InvalidInput
+from crisis.events import EventBus
 from crisis.jobs import Jobs
 from crisis.keys import Keys
 from crisis.redis_client import async_redis, sync_redis
 from crisis.types import Principal, utcnow
 from crisis.worker import worker_settings
-from knowledge_base.retention import purge_citizen_text
+from knowledge_base import KnowledgeBase
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -65,11 +66,12 @@ async def purge_closed(redis: aioredis.Redis, keys: ChannelKeys, before: dt.date
                 citizens += 1
 
 
-async def purge(redis: aioredis.Redis, keys: Keys, before: dt.datetime) -> PurgeReport:
+async def purge(redis: aioredis.Redis, keys: Keys, kb: KnowledgeBase,
+                before: dt.datetime) -> PurgeReport:
     """Everything the retention covers: conversations, addresses, and citizens' words in the
     knowledge base, with one cutoff."""
     report = await purge_closed(redis, ChannelKeys(keys), before)
-    words = await purge_citizen_text(redis, keys, before)
+    words = await kb.purge_citizen_text(before)
     return dataclasses.replace(report, unanswered_questions=words.unanswered,
                                learnt_phrasings=words.learnt_phrasings)
 
@@ -118,7 +120,9 @@ async def purge_job(retention_days: int) -> dict[str, int]:
                 connection.close()
             log.info("retention purge held: an inquiry keeps the data; tried again in a day")
             return {"held": 1}
-        report = await purge(client, keys, utcnow() - dt.timedelta(days=retention_days))
+        # A job runs without the app: its knowledge base is built on the job's connection.
+        kb = KnowledgeBase(client, keys, EventBus(client, keys))
+        report = await purge(client, keys, kb, utcnow() - dt.timedelta(days=retention_days))
     finally:
         await client.aclose()
     log.info("retention purge", extra=dataclasses.asdict(report))

@@ -36,6 +36,7 @@ from crisis.web.publication_api import setup_publication_api
 from crisis.web.session_api import setup_session_routes
 from crisis.web.shell import setup_page_assets
 from crisis.web.situation_api import setup_situation_api
+from knowledge_base import KNOWLEDGE_BASE, KnowledgeBase
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
@@ -103,6 +104,10 @@ def build_app(settings: Settings, redis_url: str, *, consume_events: bool = True
     app = web.Application(middlewares=[error_middleware, body_middleware, auth_middleware],
                           client_max_size=settings.max_body_bytes)
     app[CONTEXT] = ctx
+    # The process's one knowledge base (its index is built once, kept fresh by one loop):
+    # handed to the packages that use it, and to request handlers as CONTEXT is.
+    kb = KnowledgeBase.from_context(ctx)
+    app[KNOWLEDGE_BASE] = kb
     app[BODY_CAPS] = {}  # path prefix -> smaller body cap, set by the packages
     app[CONSUME_EVENTS] = consume_events
     app[HEARTBEAT_KIND] = heartbeat_kind
@@ -117,8 +122,8 @@ def build_app(settings: Settings, redis_url: str, *, consume_events: bool = True
     app.router.add_static("/assets/", str(resources.files("crisis.web") / "static"))
     setup_page_assets(app)  # /cell/static/: each package adds its pages' files at its setup
     setup_crisis_pages(app)
-    knowledge_base.web.setup(app, ctx)
-    channels.setup(app, ctx)
+    knowledge_base.web.setup(app, ctx, kb)
+    channels.setup(app, ctx, kb)
     monitoring.setup(app, ctx)
     static_site.setup(app, ctx)  # last: it serves the site at / and below
     log.debug("app built", extra={"pid": os.getpid()})

@@ -34,13 +34,13 @@ class ConfidenceModel:
 # change what a close phrasing proves (some phrasing is near an unrelated question by chance),
 # so articles with many have their own model.
 LEARNED_PHRASINGS = 12  # phrasings (question + alternates) from which LEARNED_MODEL scores an article
-# Fitted by `python -m knowledge_base.calibration` (L2-regularised logistic regression, label 1
-# when the top hit is the expected article): COLD_MODEL on the main set and the nine holdouts,
-# LEARNED_MODEL on the same sets once the learning loop has taken in the other sets' questions
-# (knowledge_base.learning_simulation). Features, regularisation and thresholds were chosen by
-# cross-validation leaving one whole set out (docs/knowledge-base.md), and the learned model's
-# bias is shifted so that one threshold serves both. Refit when the ranking changes;
-# tests/knowledge_base/test_calibration.py checks the constants are a refit's.
+# Fitted by `python -m knowledge_base.tooling.calibration` (L2-regularised logistic regression,
+# label 1 when the top hit is the expected article): COLD_MODEL on the main set and the nine
+# holdouts, LEARNED_MODEL on the same sets once the learning loop has taken in the other sets'
+# questions (knowledge_base.tooling.learning_simulation). Features, regularisation and thresholds
+# were chosen by cross-validation leaving one whole set out (docs/knowledge-base.md), and the
+# learned model's bias is shifted so that one threshold serves both. Refit when the ranking
+# changes; tests/knowledge_base/test_calibration.py checks the constants are a refit's.
 COLD_MODEL = ConfidenceModel(
     features=("coverage", "margin", "phrasing", "phrasing_margin", "unknown_share", "terms",
               "char_similarity", "char_margin", "explained_terms", "phrasing_recall", "specific_missing",

@@ -1,5 +1,5 @@
 """Cell pages of the knowledge base: review drafts and alternates with a diff, missing answers,
-articles that answer most (server-rendered through the page shell; knowledge_base functions
+articles that answer most (server-rendered through the page shell; the KnowledgeBase's verbs
 only, no key read here)."""
 
 from __future__ import annotations
@@ -12,16 +12,8 @@ from aiohttp import web
 
 from crisis.errors import CrisisError, NotFound
 from crisis.i18n import translate, translate_count
-from crisis.web.shell import CELL, PageTemplates, add_page_assets, back, cell_user, ctx_of, lang_of
-from knowledge_base.article import Article
-from knowledge_base.alternates import (
-    group_by_article, pending_alternates, reject_alternate, reject_alternates, validate_alternate,
-    validate_alternates,
-)
-from knowledge_base.learning import top_articles
-from knowledge_base.lifecycle import ArticleAction
-from knowledge_base.service import knowledge_base, missing_answers, write_article_from_cluster
-from knowledge_base.store import ArticleStore
+from crisis.web.shell import CELL, PageTemplates, add_page_assets, back, cell_user, lang_of
+from knowledge_base import KNOWLEDGE_BASE, Article, ArticleAction, KnowledgeBase, group_by_article
 
 PATH = "/cell/kb"
 # French first; the words every cell page shares are the core's, these are the KB page's own.
@@ -119,27 +111,26 @@ def _notice(query: Mapping[str, str], lang: str) -> str:
     return ""
 
 
-async def _reviews(store: ArticleStore) -> list[dict[str, Any]]:
+async def _reviews(kb: KnowledgeBase) -> list[dict[str, Any]]:
     """Submitted and validated articles, each with its diff from the live version."""
     items = []
     for status in ("submitted", "validated"):
-        for version in await store.latest(status=status):
-            live = await store.get_live(version.id)
-            diff = await store.diff(version.id, live.version, version.version) if live else ""
+        for version in await kb.latest(status=status):
+            live = await kb.get_live(version.id)
+            diff = await kb.diff(version.id, live.version, version.version) if live else ""
             items.append({"version": version, "live": live, "diff": diff})
     return items
 
 
 async def _render(request: web.Request, status: int = 200, error: str = "",
                   form: Mapping[str, str] | None = None) -> web.Response:
-    ctx = ctx_of(request)
-    store = knowledge_base(ctx).store
-    groups = group_by_article(await pending_alternates(store))
-    questions = {article_id: (await store.get(article_id)).article.question for article_id, _ in groups}
+    kb = request.app[KNOWLEDGE_BASE]
+    groups = group_by_article(await kb.pending_alternates())
+    questions = {article_id: (await kb.get(article_id)).article.question for article_id, _ in groups}
     return page(request, "kb_review.html", status=status, error=error, tk=tk, tn=tn,
                 notice="" if error else _notice(request.query, lang_of(request)),
-                reviews=await _reviews(store), groups=groups, questions=questions,
-                clusters=(await missing_answers(ctx))[:30], top=await top_articles(store),
+                reviews=await _reviews(kb), groups=groups, questions=questions,
+                clusters=(await kb.missing_answers())[:30], top=await kb.top_articles(),
                 form=form or {})
 
 
@@ -155,7 +146,7 @@ async def kb_article_action(request: web.Request) -> web.StreamResponse:
     if action is None:
         raise web.HTTPNotFound()
     try:
-        await knowledge_base(ctx_of(request)).store.move(request.match_info["article_id"], action, actor=actor)
+        await request.app[KNOWLEDGE_BASE].move(request.match_info["article_id"], action, actor=actor)
     except CrisisError as err:
         return await _render(request, 400, err.message)
     raise back(request, PATH)
@@ -163,13 +154,13 @@ async def kb_article_action(request: web.Request) -> web.StreamResponse:
 
 async def kb_alternate_action(request: web.Request) -> web.StreamResponse:
     actor = cell_user(request)
-    store = knowledge_base(ctx_of(request)).store
+    kb = request.app[KNOWLEDGE_BASE]
     proposal_id = request.match_info["proposal_id"]
     try:
         if request.match_info["decision"] == "accept":
-            await validate_alternate(store, proposal_id, actor=actor)
+            await kb.validate_alternate(proposal_id, actor=actor)
         else:
-            await reject_alternate(store, proposal_id, actor=actor)
+            await kb.reject_alternate(proposal_id, actor=actor)
     except CrisisError as err:
         return await _render(request, 400, err.message)
     raise back(request, PATH)
@@ -179,7 +170,7 @@ async def kb_alternates_decision(request: web.Request) -> web.StreamResponse:
     """The cell validates or refuses the ticked phrasings at once: `ids` (one per ticked box)
     and `all` (an article's "select all" box: its ids, space-separated), `decision`."""
     actor = cell_user(request)
-    store = knowledge_base(ctx_of(request)).store
+    kb = request.app[KNOWLEDGE_BASE]
     data = await request.post()
     ids = [str(i) for i in data.getall("ids", [])]
     ids += [i for group in data.getall("all", []) for i in str(group).split()]
@@ -191,12 +182,12 @@ async def kb_alternates_decision(request: web.Request) -> web.StreamResponse:
         return await _render(request, 400, tk("choose_some", lang))
     try:
         if decision == "validate":
-            result = await validate_alternates(store, ids, actor=actor)
+            result = await kb.validate_alternates(ids, actor=actor)
             known = len(set(ids)) - result.phrasings
             query = {"done": "validated", "phrasings": result.phrasings,
                      "articles": len(result.versions), "known": known}
         else:
-            query = {"done": "rejected", "rejected": len(await reject_alternates(store, ids, actor=actor))}
+            query = {"done": "rejected", "rejected": len(await kb.reject_alternates(ids, actor=actor))}
     except NotFound as err:
         return await _render(request, 400, f"{tk('decided_meanwhile', lang)} ({err.message})")
     except CrisisError as err:
@@ -215,7 +206,7 @@ async def kb_write_from_cluster(request: web.Request) -> web.StreamResponse:
         article = Article(id=form["id"], question=form["question"], answer=form["answer"],
                           alternates=[a.strip() for a in form["alternates"].splitlines() if a.strip()][:50])
         members = [m for m in form["members"].split("|") if m]
-        await write_article_from_cluster(ctx_of(request), article, members, actor=actor)
+        await request.app[KNOWLEDGE_BASE].write_article_from_cluster(article, members, actor=actor)
     except (CrisisError, ValueError, TypeError) as err:
         message = err.message if isinstance(err, CrisisError) else str(err)
         return await _render(request, 400, message, form)

@@ -1,27 +1,41 @@
-"""The knowledge base as other packages use it: answer, suggest, learn, publish starter articles.
+"""The knowledge base as the rest of the centre uses it: one `KnowledgeBase` object per process.
 
-Channels, the console and the site call these functions with the process's Context; none
-of them reads a knowledge-base key. One store and one live index exist per Context.
+The composition root (crisis/app.py, the CLI) builds it once and hands it to each package's
+`setup()`; request handlers reach it as `request.app[KNOWLEDGE_BASE]`, as they reach the
+Context. Its methods are the verbs the edges need (answer, suggest, fetch a live article, learn
+from an operator's answer, the cell's review, import and export, the site's articles, the
+retention purge); nothing outside this package reads a knowledge-base key or builds a store.
+The public names are re-exported by the package itself (`from knowledge_base import ...`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+
+import redis.asyncio as aioredis
+from aiohttp import web
 
 from crisis.context import Context
-from crisis.errors import InvalidInput
+from crisis.errors import InvalidInput, NotFound
+from crisis.events import EventBus
+from crisis.keys import Keys
 from crisis.scenarios import starter_articles_text
-from crisis.types import Event, EventType, LANGS, Principal, Role
-from knowledge_base.alternates import AlternateProposal, propose_alternate
+from crisis.types import ChannelKind, Event, EventType, LANGS, Principal, Role
+from knowledge_base import alternates, learning
+from knowledge_base.alternates import AlternateProposal, ValidatedAlternates
 from knowledge_base.answer import MAX_QUESTION_CHARS, AutoAnswer, auto_answer
 from knowledge_base.article import MAX_QUESTION, Article, parse_article_lines
 from knowledge_base.clusters import MissingAnswer, cluster_unanswered
-from knowledge_base.importing import ImportReport, import_articles
+from knowledge_base.importing import ImportReport, Progress, export_lines, import_articles
 from knowledge_base.intents import Intent, detect_intent
-from knowledge_base.learning import count_answer, forget_unanswered, record_unanswered, unanswered_questions
+from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.live_index import LiveIndex
+from knowledge_base.retention import CitizenTextPurge, purge_citizen_text
+from knowledge_base.snapshot import AnswerSnapshot
 from knowledge_base.store import ArticleStore, ArticleVersion
 from knowledge_base.tuning import check_channel, threshold_for
 
@@ -29,13 +43,6 @@ log = logging.getLogger(__name__)
 
 # Who imports a scenario's starter articles when a crisis is activated (the audit names it).
 STARTER_ACTOR = Principal("starter-articles", Role.CELL, "event")
-
-
-@dataclasses.dataclass
-class KnowledgeBase:
-    ctx: Context
-    store: ArticleStore
-    index: LiveIndex
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,64 +55,10 @@ class Suggestion:
     score: float
 
 
-_INSTANCES: dict[int, KnowledgeBase] = {}
-
-
-def knowledge_base(ctx: Context) -> KnowledgeBase:
-    """This Context's store and live index (created on first use)."""
-    kb = _INSTANCES.get(id(ctx))
-    if kb is None or kb.ctx is not ctx:
-        store = ArticleStore(ctx.redis, ctx.keys, ctx.bus)
-        kb = KnowledgeBase(ctx, store, LiveIndex(store))
-        _INSTANCES[id(ctx)] = kb
-    return kb
-
-
 def _check_lang(lang: str) -> str:
     if lang not in LANGS:
         raise InvalidInput(f"unknown language {lang[:10]!r}; languages: {', '.join(LANGS)}")
     return lang
-
-
-async def answer_question(ctx: Context, question: str, *, lang: str = "fr", channel: str = "api",
-                          record: bool = True) -> AutoAnswer:
-    """The automatic answer for a citizen's question on `channel`, or no answer (answer_id None).
-
-    Uses the channel's threshold. With `record`, an answer is counted for its article and a
-    question left unanswered is kept for the cell's missing answers. InvalidInput on an empty
-    or over-long question, an unknown language or channel.
-    """
-    kb = knowledge_base(ctx)
-    check_channel(channel)
-    indexes = await kb.index.current()
-    threshold = await threshold_for(kb.store, channel)
-    result = auto_answer(indexes.public, question, lang=_check_lang(lang), threshold=threshold)
-    if record and result.answer_id is not None:
-        await count_answer(kb.store, result.answer_id, "auto")
-    elif record and result.intent is Intent.QUESTION:
-        await record_unanswered(kb.store, question, lang=lang, channel=channel)
-    return result
-
-
-async def suggest(ctx: Context, question: str, *, lang: str = "fr", limit: int = 5,
-                  operators: bool = True) -> list[Suggestion]:
-    """Ranked articles for a question: public ones, then (for operators) operators-only ones
-    whose score beats the public hits (their scores come from a separate, smaller index)."""
-    if not question.strip() or len(question) > MAX_QUESTION_CHARS:
-        raise InvalidInput(f"a search needs 1 to {MAX_QUESTION_CHARS} characters")
-    indexes = await knowledge_base(ctx).index.current()
-    hits = [(h.score, h.article_id) for h in indexes.public.search(question, lang=_check_lang(lang), limit=limit)]
-    if operators:
-        hits += [(h.score, h.article_id) for h in indexes.operators.search(question, lang=lang, limit=limit)]
-    hits.sort(key=lambda item: -item[0])
-    return [Suggestion(i, indexes.articles[i].question, indexes.articles[i].audience, round(s, 4))
-            for s, i in hits[:limit]]
-
-
-async def get_live_article(ctx: Context, article_id: str) -> Article | None:
-    """The published text of an article (what an answer sends), or None."""
-    version = await knowledge_base(ctx).store.get_live(article_id)
-    return None if version is None else version.article
 
 
 def question_of(texts: Sequence[str]) -> str:
@@ -115,48 +68,198 @@ def question_of(texts: Sequence[str]) -> str:
     return " ".join(asked)[:MAX_QUESTION].strip()
 
 
-async def record_operator_answer(ctx: Context, question: str, article_id: str,
-                                 operator: Principal) -> AlternateProposal | None:
-    """An operator answered `question` with the article: count it and propose the question as
-    an alternate phrasing, pending the cell's validation (None when already known or unusable)."""
-    kb = knowledge_base(ctx)
-    await kb.store.get(article_id)  # NotFound before anything is counted
-    await count_answer(kb.store, article_id, "operator")
-    text = " ".join(question.split())
-    if not text or len(text) > MAX_QUESTION or detect_intent(text) is not Intent.QUESTION:
-        return None  # nothing to learn from "merci" or "svp"
-    try:
-        return await propose_alternate(kb.store, article_id, text, actor=operator, source="operator-answer")
-    except InvalidInput:
-        return None  # only emoji or punctuation: nothing a search could learn from
+class KnowledgeBase:
+    """Articles, search and the auto-answer over one Redis: the store, and this process's live
+    index (rebuilt when the articles change; `keep_fresh` refreshes it in the background).
+
+    Building one does no I/O. `store` and `index` are for this package's own modules."""
+
+    def __init__(self, redis: aioredis.Redis, keys: Keys, bus: EventBus) -> None:
+        self.store = ArticleStore(redis, keys, bus)
+        self.index = LiveIndex(self.store)
+
+    @classmethod
+    def from_context(cls, ctx: Context) -> KnowledgeBase:
+        return cls(ctx.redis, ctx.keys, ctx.bus)
+
+    # Answers ----------------------------------------------------------------------------
+
+    async def answer_question(self, question: str, *, lang: str = "fr", channel: str = "api",
+                              record: bool = True) -> AutoAnswer:
+        """The automatic answer for a citizen's question on `channel`, or no answer (answer_id None).
+
+        Uses the channel's threshold. With `record`, an answer is counted for its article and a
+        question left unanswered is kept for the cell's missing answers. InvalidInput on an empty
+        or over-long question, an unknown language or channel.
+        """
+        check_channel(channel)
+        indexes = await self.index.current()
+        threshold = await threshold_for(self.store, channel)
+        result = auto_answer(indexes.public, question, lang=_check_lang(lang), threshold=threshold)
+        if record and result.answer_id is not None:
+            await learning.count_answer(self.store, result.answer_id, "auto")
+        elif record and result.intent is Intent.QUESTION:
+            await learning.record_unanswered(self.store, question, lang=lang, channel=channel)
+        return result
+
+    async def answer_citizen(self, text: str, lang: str, channel: ChannelKind) -> AutoAnswer:
+        """`answer_question` for a citizen's message on a channel, recorded: an over-long message
+        is searched on its first MAX_QUESTION_CHARS characters, and one with nothing to search
+        (empty once cleaned) is an EMPTY intent rather than an error."""
+        try:
+            return await self.answer_question(text[:MAX_QUESTION_CHARS], lang=lang,
+                                              channel=channel.value)
+        except InvalidInput:
+            return AutoAnswer(text, None, 0.0, (), Intent.EMPTY)
+
+    async def suggest(self, question: str, *, lang: str = "fr", limit: int = 5,
+                      operators: bool = True) -> list[Suggestion]:
+        """Ranked articles for a question: public ones, then (for operators) operators-only ones
+        whose score beats the public hits (their scores come from a separate, smaller index)."""
+        if not question.strip() or len(question) > MAX_QUESTION_CHARS:
+            raise InvalidInput(f"a search needs 1 to {MAX_QUESTION_CHARS} characters")
+        indexes = await self.index.current()
+        hits = [(h.score, h.article_id) for h in indexes.public.search(question, lang=_check_lang(lang), limit=limit)]
+        if operators:
+            hits += [(h.score, h.article_id) for h in indexes.operators.search(question, lang=lang, limit=limit)]
+        hits.sort(key=lambda item: -item[0])
+        return [Suggestion(i, indexes.articles[i].question, indexes.articles[i].audience, round(s, 4))
+                for s, i in hits[:limit]]
+
+    async def live_article(self, article_id: str) -> Article | None:
+        """The published text of an article (what an answer sends), or None."""
+        version = await self.store.get_live(article_id)
+        return None if version is None else version.article
+
+    async def answer_article(self, article_id: str) -> Article:
+        """The published text of an article; NotFound when none is published."""
+        found = await self.live_article(article_id)
+        if found is None:
+            raise NotFound(f"no published article {article_id!r}")
+        return found
+
+    async def public_articles(self) -> list[Article]:
+        """Published articles for the public audience (what the site shows)."""
+        return await self.store.published(audience="public")
+
+    async def snapshot(self, channel: str = "default") -> AnswerSnapshot:
+        """The public index as it answers now, with `channel`'s threshold: for asking many
+        questions at once without recording anything (`crisis kb ask`, `crisis kb eval`)."""
+        check_channel(channel)
+        indexes = await self.index.current()
+        return AnswerSnapshot(indexes.public, indexes.articles, await threshold_for(self.store, channel))
+
+    # The learning loop ------------------------------------------------------------------
+
+    async def record_operator_answer(self, question: str, article_id: str,
+                                     operator: Principal) -> AlternateProposal | None:
+        """An operator answered `question` with the article: count it and propose the question as
+        an alternate phrasing, pending the cell's validation (None when already known or unusable)."""
+        await self.store.get(article_id)  # NotFound before anything is counted
+        await learning.count_answer(self.store, article_id, "operator")
+        text = " ".join(question.split())
+        if not text or len(text) > MAX_QUESTION or detect_intent(text) is not Intent.QUESTION:
+            return None  # nothing to learn from "merci" or "svp"
+        try:
+            return await alternates.propose_alternate(self.store, article_id, text, actor=operator,
+                                                      source="operator-answer")
+        except InvalidInput:
+            return None  # only emoji or punctuation: nothing a search could learn from
+
+    async def missing_answers(self) -> list[MissingAnswer]:
+        """Clusters of questions that got no automatic answer, most asked first."""
+        return cluster_unanswered(await learning.unanswered_questions(self.store))
+
+    async def write_article_from_cluster(self, article: Article, members: Sequence[str], *,
+                                         actor: Principal) -> ArticleVersion:
+        """Save the cell's new article as a draft and take its cluster off the missing answers."""
+        version = await self.store.save_draft(article, actor=actor, reason="written from missing answers")
+        await learning.forget_unanswered(self.store, list(members), actor=actor, article_id=article.id)
+        return version
+
+    async def top_articles(self, limit: int = 20) -> list[dict[str, object]]:
+        """The articles that answered most, automatically and by operators."""
+        return await learning.top_articles(self.store, limit)
+
+    async def situation(self) -> dict[str, object]:
+        """The knowledge base's section of the cell's situation view."""
+        return await learning.situation_figures(self.store)
+
+    # The cell's review ------------------------------------------------------------------
+
+    async def pending_alternates(self, article_id: str | None = None) -> list[AlternateProposal]:
+        return await alternates.pending_alternates(self.store, article_id)
+
+    async def validate_alternate(self, proposal_id: str, *, actor: Principal) -> ArticleVersion:
+        return await alternates.validate_alternate(self.store, proposal_id, actor=actor)
+
+    async def validate_alternates(self, proposal_ids: Iterable[str], *,
+                                  actor: Principal) -> ValidatedAlternates:
+        return await alternates.validate_alternates(self.store, proposal_ids, actor=actor)
+
+    async def reject_alternate(self, proposal_id: str, *, actor: Principal) -> AlternateProposal:
+        return await alternates.reject_alternate(self.store, proposal_id, actor=actor)
+
+    async def reject_alternates(self, proposal_ids: Iterable[str], *,
+                                actor: Principal) -> list[AlternateProposal]:
+        return await alternates.reject_alternates(self.store, proposal_ids, actor=actor)
+
+    # Articles ---------------------------------------------------------------------------
+
+    async def get(self, article_id: str) -> ArticleVersion:
+        """The latest version (maybe a draft); NotFound if there is no such article."""
+        return await self.store.get(article_id)
+
+    async def get_live(self, article_id: str) -> ArticleVersion | None:
+        return await self.store.get_live(article_id)
+
+    async def latest(self, *, status: str | None = None) -> list[ArticleVersion]:
+        """Latest version of every article (optionally of one status), most recent first."""
+        return await self.store.latest(status=status)
+
+    async def diff(self, article_id: str, old: int, new: int) -> str:
+        return await self.store.diff(article_id, old, new)
+
+    async def move(self, article_id: str, action: ArticleAction, *, actor: Principal,
+                   reason: str = "") -> ArticleVersion:
+        """Submit, validate, publish, reject or archive (the actor's role is checked)."""
+        return await self.store.move(article_id, action, actor=actor, reason=reason)
+
+    async def import_articles(self, articles: Sequence[Article], *, actor: Principal,
+                              keep_existing: bool = False,
+                              progress: Progress | None = None) -> ImportReport:
+        """Write every article in one transaction: all are imported, or none (cell role)."""
+        return await import_articles(self.store, articles, actor=actor, keep_existing=keep_existing,
+                                     progress=progress)
+
+    async def export_lines(self) -> list[str]:
+        """The latest version of every article as JSON Lines, sorted by id."""
+        return await export_lines(self.store)
+
+    async def import_starter_articles(self, scenario_id: str) -> ImportReport:
+        """The scenario's starter articles, imported once: existing articles are left as they are."""
+        articles = parse_article_lines(starter_articles_text(scenario_id).splitlines())
+        return await import_articles(self.store, articles, actor=STARTER_ACTOR, keep_existing=True)
+
+    async def on_crisis_activated(self, event: Event) -> None:
+        """Event handler: a crisis went live, bring its scenario's starter articles."""
+        if event.type != EventType.CRISIS_ACTIVATED:
+            return
+        scenario = str(event.data.get("scenario", ""))
+        if scenario:
+            report = await self.import_starter_articles(scenario)
+            log.info("starter articles imported", extra={"scenario": scenario, "report": report.summary()})
+
+    # Upkeep -----------------------------------------------------------------------------
+
+    async def purge_citizen_text(self, before: dt.datetime) -> CitizenTextPurge:
+        """The retention purge's share: citizens' words kept here and last touched before `before`."""
+        return await purge_citizen_text(self.store.redis, self.store.core, before)
+
+    async def keep_fresh(self, stop: asyncio.Event) -> None:
+        """Background loop of a web process: keep the index in step until `stop` is set."""
+        await self.index.keep_fresh(stop)
 
 
-async def missing_answers(ctx: Context) -> list[MissingAnswer]:
-    """Clusters of questions that got no automatic answer, most asked first."""
-    return cluster_unanswered(await unanswered_questions(knowledge_base(ctx).store))
-
-
-async def write_article_from_cluster(ctx: Context, article: Article, members: Sequence[str], *,
-                                     actor: Principal) -> ArticleVersion:
-    """Save the cell's new article as a draft and take its cluster off the missing answers."""
-    kb = knowledge_base(ctx)
-    version = await kb.store.save_draft(article, actor=actor, reason="written from missing answers")
-    await forget_unanswered(kb.store, list(members), actor=actor, article_id=article.id)
-    return version
-
-
-async def import_starter_articles(ctx: Context, scenario_id: str) -> ImportReport:
-    """The scenario's starter articles, imported once: existing articles are left as they are."""
-    articles = parse_article_lines(starter_articles_text(scenario_id).splitlines())
-    return await import_articles(knowledge_base(ctx).store, articles, actor=STARTER_ACTOR,
-                                 keep_existing=True)
-
-
-async def on_crisis_activated(ctx: Context, event: Event) -> None:
-    """Event handler: a crisis went live, bring its scenario's starter articles."""
-    if event.type != EventType.CRISIS_ACTIVATED:
-        return
-    scenario = str(event.data.get("scenario", ""))
-    if scenario:
-        report = await import_starter_articles(ctx, scenario)
-        log.info("starter articles imported", extra={"scenario": scenario, "report": report.summary()})
+# The app's one KnowledgeBase, for request handlers (set by the composition root).
+KNOWLEDGE_BASE = web.AppKey("knowledge_base", KnowledgeBase)

@@ -14,15 +14,13 @@ from crisis.context import Context
 from crisis.errors import InvalidInput
 from crisis.types import EventType, Role
 from crisis.web.api_registry import ApiRoute, add_api_route
-from crisis.web.app_keys import CONTEXT
 from crisis.web.json_io import ReasonBody, json_response, read_body
 from crisis.web.middleware import require
 from knowledge_base import web_learning
 from knowledge_base.article import Article
 from knowledge_base.cell_pages import setup_kb_pages
-from knowledge_base.learning import situation_figures
 from knowledge_base.lifecycle import ArticleAction
-from knowledge_base.service import answer_question, knowledge_base, on_crisis_activated, suggest
+from knowledge_base.service import KNOWLEDGE_BASE, KnowledgeBase
 
 TAG = "knowledge base"
 _ARTICLE_SCHEMA: dict[str, Any] = {
@@ -38,8 +36,8 @@ class AnswerBody(msgspec.Struct, forbid_unknown_fields=True):
     channel: str = "api"
 
 
-def _ctx(request: web.Request) -> Context:
-    return request.app[CONTEXT]
+def _kb(request: web.Request) -> KnowledgeBase:
+    return request.app[KNOWLEDGE_BASE]
 
 
 def _int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
@@ -56,7 +54,7 @@ def _int(request: web.Request, name: str, default: int, low: int, high: int) -> 
 async def list_articles(request: web.Request) -> web.Response:
     require(request, Role.OPERATOR)
     status = request.query.get("status") or None
-    items = await knowledge_base(_ctx(request)).store.latest(status=status)
+    items = await _kb(request).latest(status=status)
     return json_response({"items": items, "total": len(items)})
 
 
@@ -67,16 +65,16 @@ async def save_article(request: web.Request) -> web.Response:
     path_id = request.match_info.get("article_id")
     if path_id is not None and path_id != article.id:
         raise InvalidInput(f"the body's id {article.id!r} is not the path's {path_id!r}")
-    version = await knowledge_base(_ctx(request)).store.save_draft(article, actor=actor)
+    version = await _kb(request).store.save_draft(article, actor=actor)
     return json_response(version, status=201 if version.version == 1 else 200)
 
 
 async def get_article(request: web.Request) -> web.Response:
     require(request, Role.OPERATOR)
-    store = knowledge_base(_ctx(request)).store
+    kb = _kb(request)
     article_id = request.match_info["article_id"]
-    latest = await store.get(article_id)
-    return json_response({"latest": latest, "live": await store.get_live(article_id),
+    latest = await kb.get(article_id)
+    return json_response({"latest": latest, "live": await kb.get_live(article_id),
                           "sms": latest.article.sms})
 
 
@@ -84,35 +82,35 @@ async def move_article(request: web.Request) -> web.Response:
     actor = require(request, Role.OPERATOR)
     action = ArticleAction(request.match_info["action"])
     body = await read_body(request, ReasonBody) if request.can_read_body else ReasonBody()
-    version = await knowledge_base(_ctx(request)).store.move(
-        request.match_info["article_id"], action, actor=actor, reason=body.reason)
+    version = await _kb(request).move(request.match_info["article_id"], action, actor=actor,
+                                      reason=body.reason)
     return json_response(version)
 
 
 async def article_history(request: web.Request) -> web.Response:
     require(request, Role.OPERATOR)
-    versions = await knowledge_base(_ctx(request)).store.history(request.match_info["article_id"])
+    versions = await _kb(request).store.history(request.match_info["article_id"])
     return json_response({"items": versions, "total": len(versions)})
 
 
 async def article_diff(request: web.Request) -> web.Response:
     """Diff between two versions; by default the previous one and the latest."""
     require(request, Role.OPERATOR)
-    store = knowledge_base(_ctx(request)).store
+    kb = _kb(request)
     article_id = request.match_info["article_id"]
-    latest = (await store.get(article_id)).version
+    latest = (await kb.get(article_id)).version
     new = _int(request, "to", latest, 1, latest)
     old = _int(request, "from", max(new - 1, 1), 1, latest)
     return json_response({"id": article_id, "from": old, "to": new,
-                          "diff": await store.diff(article_id, old, new)})
+                          "diff": await kb.diff(article_id, old, new)})
 
 
 async def search_articles(request: web.Request) -> web.Response:
     """Ranked suggestions for operators (operators-only articles included)."""
     require(request, Role.OPERATOR)
     query = request.query.get("q", "")
-    hits = await suggest(_ctx(request), query, lang=request.query.get("lang", "fr"),
-                         limit=_int(request, "limit", 5, 1, 50))
+    hits = await _kb(request).suggest(query, lang=request.query.get("lang", "fr"),
+                                      limit=_int(request, "limit", 5, 1, 50))
     return json_response({"query": query, "items": hits})
 
 
@@ -120,11 +118,11 @@ async def answer(request: web.Request) -> web.Response:
     """The auto-answer as a channel would give it, with the channel's threshold."""
     require(request, Role.OPERATOR)
     body = await read_body(request, AnswerBody)
-    ctx = _ctx(request)
-    result = await answer_question(ctx, body.question, lang=body.lang, channel=body.channel)
+    kb = _kb(request)
+    result = await kb.answer_question(body.question, lang=body.lang, channel=body.channel)
     article = None
     if result.answer_id is not None:
-        live = await knowledge_base(ctx).store.get_live(result.answer_id)
+        live = await kb.get_live(result.answer_id)
         article = None if live is None else {"id": live.id, "question": live.article.question,
                                               "answer": live.article.answer, "sms": live.article.sms}
     return json_response({
@@ -163,18 +161,18 @@ def _routes() -> list[ApiRoute]:
     ]
 
 
-def setup(app: web.Application, ctx: Context) -> None:
-    """Routes, the starter-articles subscription and the index refresh loop of this process."""
+def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
+    """Routes, the starter-articles subscription and the index refresh loop of this process
+    (`kb`, the process's one knowledge base, is also `app[KNOWLEDGE_BASE]` for the handlers)."""
     for route in _routes() + web_learning.routes():
         add_api_route(app, route)
     setup_kb_pages(app)  # the cell's review pages, /cell/kb
-    ctx.subscribe("kb-starter-articles", lambda event: on_crisis_activated(ctx, event),
-                  types=(EventType.CRISIS_ACTIVATED,))
-    ctx.add_situation("knowledge_base", lambda: situation_figures(knowledge_base(ctx).store))
+    ctx.subscribe("kb-starter-articles", kb.on_crisis_activated, types=(EventType.CRISIS_ACTIVATED,))
+    ctx.add_situation("knowledge_base", kb.situation)
 
     async def keep_index_fresh(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        task = asyncio.create_task(knowledge_base(ctx).index.keep_fresh(stop), name="kb-index")
+        task = asyncio.create_task(kb.keep_fresh(stop), name="kb-index")
         yield
         stop.set()
         with contextlib.suppress(asyncio.CancelledError):

@@ -10,19 +10,13 @@ from aiohttp import web
 
 from crisis.types import Role
 from crisis.web.api_registry import ApiRoute
-from crisis.web.app_keys import CONTEXT
 from crisis.web.json_io import json_response, read_body
 from crisis.web.middleware import require
+from knowledge_base.alternates import propose_alternate
 from knowledge_base.article import Article
-from knowledge_base.alternates import (
-    pending_alternates, propose_alternate, reject_alternate, reject_alternates, validate_alternate,
-    validate_alternates,
-)
-from knowledge_base.learning import forget_unanswered, top_articles
+from knowledge_base.learning import forget_unanswered
+from knowledge_base.service import KNOWLEDGE_BASE, KnowledgeBase
 from knowledge_base.store import ArticleStore
-from knowledge_base.service import (
-    knowledge_base, missing_answers, record_operator_answer, write_article_from_cluster,
-)
 from knowledge_base.tuning import custom_synonyms, replace_synonyms, set_threshold, synonym_table, thresholds
 
 TAG = "knowledge base"
@@ -60,13 +54,17 @@ class ThresholdBody(msgspec.Struct, forbid_unknown_fields=True):
     threshold: float
 
 
+def _kb(request: web.Request) -> KnowledgeBase:
+    return request.app[KNOWLEDGE_BASE]
+
+
 def _store(request: web.Request) -> ArticleStore:
-    return knowledge_base(request.app[CONTEXT]).store
+    return _kb(request).store
 
 
 async def list_alternates(request: web.Request) -> web.Response:
     require(request, Role.OPERATOR)
-    items = await pending_alternates(_store(request), request.query.get("article") or None)
+    items = await _kb(request).pending_alternates(request.query.get("article") or None)
     return json_response({"items": items, "total": len(items)})
 
 
@@ -82,8 +80,8 @@ async def decide_alternate(request: web.Request) -> web.Response:
     actor = require(request, Role.CELL)
     proposal_id = request.match_info["proposal_id"]
     if request.match_info["decision"] == "validate":
-        return json_response(await validate_alternate(_store(request), proposal_id, actor=actor))
-    return json_response(await reject_alternate(_store(request), proposal_id, actor=actor))
+        return json_response(await _kb(request).validate_alternate(proposal_id, actor=actor))
+    return json_response(await _kb(request).reject_alternate(proposal_id, actor=actor))
 
 
 async def decide_alternates(request: web.Request) -> web.Response:
@@ -91,10 +89,10 @@ async def decide_alternates(request: web.Request) -> web.Response:
     actor = require(request, Role.CELL)
     body = await read_body(request, IdsBody)
     if request.match_info["decision"] == "validate":
-        result = await validate_alternates(_store(request), body.ids, actor=actor)
+        result = await _kb(request).validate_alternates(body.ids, actor=actor)
         return json_response({"versions": result.versions, "added": result.added,
                               "phrasings": result.phrasings, "articles": len(result.versions)})
-    rejected = await reject_alternates(_store(request), body.ids, actor=actor)
+    rejected = await _kb(request).reject_alternates(body.ids, actor=actor)
     return json_response({"rejected": rejected, "total": len(rejected)})
 
 
@@ -102,13 +100,13 @@ async def operator_answer(request: web.Request) -> web.Response:
     """The console reports that an operator answered a question with an article."""
     actor = require(request, Role.OPERATOR)
     body = await read_body(request, OperatorAnswerBody)
-    proposal = await record_operator_answer(request.app[CONTEXT], body.question, body.article_id, actor)
+    proposal = await _kb(request).record_operator_answer(body.question, body.article_id, actor)
     return json_response({"proposal": proposal})
 
 
 async def list_missing(request: web.Request) -> web.Response:
     require(request, Role.SUPERVISOR)
-    clusters = await missing_answers(request.app[CONTEXT])
+    clusters = await _kb(request).missing_answers()
     return json_response({"items": clusters, "total": len(clusters)})
 
 
@@ -122,13 +120,13 @@ async def dismiss_missing(request: web.Request) -> web.Response:
 async def article_from_missing(request: web.Request) -> web.Response:
     actor = require(request, Role.CELL)
     body = await read_body(request, ClusterArticleBody)
-    version = await write_article_from_cluster(request.app[CONTEXT], body.article, body.members, actor=actor)
+    version = await _kb(request).write_article_from_cluster(body.article, body.members, actor=actor)
     return json_response(version, status=201)
 
 
 async def list_top(request: web.Request) -> web.Response:
     require(request, Role.SUPERVISOR)
-    return json_response({"items": await top_articles(_store(request))})
+    return json_response({"items": await _kb(request).top_articles()})
 
 
 async def get_synonyms(request: web.Request) -> web.Response:

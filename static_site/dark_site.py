@@ -14,7 +14,7 @@ from pathlib import Path
 
 from crisis.scenarios import get_scenario, load_scenarios, starter_articles_text
 from crisis.types import Crisis, CrisisState, Publication, PublicationStatus, utcnow
-from knowledge_base.article import parse_article_lines
+from knowledge_base import parse_article_lines
 from static_site.builder import BuildReport, render_build
 from static_site.model import SiteConfig, SiteData
 from static_site.publish import prune, site_lock

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from crisis.events import EventBus
 from crisis.keys import Keys
 from crisis.redis_client import async_redis
+from knowledge_base import KnowledgeBase
 from static_site.records import pending_key
 from static_site.service import config_from_args, run_build
 
@@ -21,7 +23,9 @@ async def build_site_job(redis_url: str, prefix: str, site_dir: str, trigger: st
     try:
         keys = Keys(prefix)
         await client.delete(pending_key(keys))
-        record = await run_build(client, keys, config_from_args(config), Path(site_dir),
+        # A job runs without the app: its knowledge base is built on the job's connection.
+        kb = KnowledgeBase(client, keys, EventBus(client, keys))
+        record = await run_build(client, keys, config_from_args(config), Path(site_dir), kb=kb,
                                  trigger=trigger, scenario=scenario)
         return {"id": record.id, "ok": record.ok, "pages": record.pages_changed,
                 "seconds": record.seconds, "error": record.error}

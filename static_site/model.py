@@ -14,7 +14,7 @@ import msgspec
 from crisis.scenarios import load_scenarios
 from crisis.settings import Settings
 from crisis.types import Crisis, CrisisState, Priority, Publication, PublicationStatus, Scenario
-from knowledge_base.article import Article
+from knowledge_base import Article
 from static_site.markup import safe_lang, safe_slug
 
 PRIORITY_ORDER = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2}

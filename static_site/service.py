@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 from crisis.events import EventBus
 from crisis.keys import Keys
 from crisis.types import utcnow
+from knowledge_base import KnowledgeBase
 from static_site.builder import build_site_files
 from static_site.dark_site import dark_build
 from static_site.model import SiteConfig
@@ -39,14 +40,15 @@ def config_from_args(values: dict[str, Any]) -> SiteConfig:
 
 
 async def run_build(
-    redis: aioredis.Redis, keys: Keys, config: SiteConfig, site_dir: Path, *,
+    redis: aioredis.Redis, keys: Keys, config: SiteConfig, site_dir: Path, *, kb: KnowledgeBase,
     trigger: str, full: bool = False, scenario: str | None = None,
 ) -> BuildRecord:
-    """Build and publish; never raises for a failed build, returns (and stores) its record."""
+    """Build and publish (the articles from `kb`); never raises for a failed build, returns
+    (and stores) its record."""
     started = time.perf_counter()
     at = utcnow()
     try:
-        data = await load_site_data(redis, keys, EventBus(redis, keys))
+        data = await load_site_data(redis, keys, EventBus(redis, keys), kb)
         base = dark_build(site_dir, scenario) if scenario else None
         report = await asyncio.to_thread(build_site_files, data, config, site_dir,
                                          full=full, base=base)

@@ -7,7 +7,7 @@ import datetime as dt
 
 from crisis.scenarios import load_scenarios, starter_articles_text
 from crisis.types import Crisis, CrisisState, Priority, Publication, PublicationStatus
-from knowledge_base.article import Article, parse_article_lines
+from knowledge_base import Article, parse_article_lines
 from static_site.model import SiteData
 
 NOW = dt.datetime(2026, 11, 25, 8, 30, tzinfo=dt.timezone.utc)

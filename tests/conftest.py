@@ -20,6 +20,7 @@ from crisis.context import Context, open_context
 from crisis.redis_server import EmbeddedRedis
 from crisis.settings import Settings, load_settings
 from crisis.types import Principal, Role
+from knowledge_base import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
 CELL = Principal("cell-tester", Role.CELL, "test")
@@ -87,6 +88,13 @@ async def ctx(settings: Settings, redis_url: str) -> AsyncIterator[Context]:
     context = open_context(settings, redis_url)
     yield context
     await context.close()
+
+
+@pytest.fixture
+def knowledge(ctx: Context) -> KnowledgeBase:
+    """A knowledge base over the test's Redis (an app under test builds its own over the same
+    data, as another process would)."""
+    return KnowledgeBase.from_context(ctx)
 
 
 @pytest.fixture

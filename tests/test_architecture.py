@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from crisis.cli.parser import build_parser
@@ -17,6 +18,17 @@ def test_import_contracts_hold() -> None:
     result = subprocess.run([str(Path(sys.executable).with_name("lint-imports")), "--no-cache"],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_the_knowledge_base_is_used_through_its_surface_only() -> None:
+    """The contracts lint-imports checks above: the edges import `knowledge_base` itself (the
+    KnowledgeBase and its value types), never a module under it; no runtime module imports the
+    offline tooling."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    protected = {tuple(c["protected_modules"]): set(c["allowed_importers"])
+                 for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "protected"}
+    assert protected[("knowledge_base.*",)] == {"knowledge_base", "crisis.app", "crisis.cli.kb_commands"}
+    assert protected[("knowledge_base.tooling",)] == {"crisis.cli.kb_commands"}
 
 
 def test_no_module_over_800_lines() -> None:

@@ -9,10 +9,9 @@ from collections import Counter
 
 from channels.answer_forms import answer_html, reply_text
 from channels.desk import Desk
-from crisis.context import Context
 from crisis.errors import InvalidInput, NotFound
 from crisis.types import Conversation, Message
-from knowledge_base.service import get_live_article, suggest
+from knowledge_base import KnowledgeBase
 
 log = logging.getLogger(__name__)
 SUGGESTIONS = 3
@@ -88,7 +87,7 @@ async def queued_rows(desk: Desk, limit: int = 50) -> list[Row]:
     return await rows(desk, await desk.queued(limit))
 
 
-async def suggestions_for(ctx: Context, conversation: Conversation, messages: list[Message],
+async def suggestions_for(kb: KnowledgeBase, conversation: Conversation, messages: list[Message],
                           lang: str) -> list[SuggestionView]:
     """The knowledge base's top answers for the citizen's last message: formatted to read, and
     in the plain-text form of the conversation's channel to insert (the SMS text for SMS)."""
@@ -96,13 +95,13 @@ async def suggestions_for(ctx: Context, conversation: Conversation, messages: li
     if last is None:
         return []
     try:
-        hits = await suggest(ctx, last.text, lang=conversation.lang if conversation.lang in
-                             ("fr", "en") else lang, limit=SUGGESTIONS)
+        hits = await kb.suggest(last.text, lang=conversation.lang if conversation.lang in
+                                ("fr", "en") else lang, limit=SUGGESTIONS)
     except InvalidInput:  # empty once cleaned, or too long to search
         return []
     views = []
     for hit in hits:
-        article = await get_live_article(ctx, hit.id)
+        article = await kb.live_article(hit.id)
         if article is not None:
             views.append(SuggestionView(hit.id, hit.question,
                                         reply_text(article, conversation.channel),

@@ -14,7 +14,6 @@ from channels.console.pages import page, render
 from channels.console.transfer import transfer_note
 from channels.desk import Desk
 from crisis.types import OperatorStatus, Principal, Role
-from crisis.web.app_keys import CONTEXT
 from crisis.web.middleware import require
 from crisis.web.shell import lang_of
 
@@ -46,7 +45,7 @@ async def conversation_page(request: web.Request) -> web.Response:
         await desk.accept_offer(conversation.id)  # opening an offer accepts it
     messages = await desk.messages(conversation.id)
     lang = lang_of(request)
-    suggestions = await board.suggestions_for(request.app[CONTEXT], conversation, messages, lang)
+    suggestions = await board.suggestions_for(desk.kb, conversation, messages, lang)
     draft, article_id = _draft(request, suggestions, conversation.lang)
     operators = [o for o in await desk.operators()
                  if o.name != principal.name and o.status is OperatorStatus.AVAILABLE]

@@ -12,11 +12,7 @@ from crisis.cli.core_commands import say
 from crisis.context import Context
 from crisis.errors import InvalidInput, NotFound
 from crisis.types import Principal
-from knowledge_base.answer import AutoAnswer, auto_answer
-from knowledge_base.evaluation import bm25_baseline, evaluate, format_report
-from knowledge_base.importing import export_lines, import_articles, read_article_files
-from knowledge_base.service import knowledge_base
-from knowledge_base.tuning import threshold_for
+from knowledge_base import AutoAnswer, KnowledgeBase, read_article_files
 
 MAX_EVAL_BYTES = 50_000_000
 
@@ -25,12 +21,12 @@ async def kb_import(ctx: Context, actor: Principal, args: argparse.Namespace) ->
     """Validate every line of every file first; then write all articles at once, or none."""
     articles = read_article_files(Path(args.path), progress=say)
     say(f"{len(articles)} articles read, all valid")
-    report = await import_articles(knowledge_base(ctx).store, articles, actor=actor, progress=say)
+    report = await KnowledgeBase.from_context(ctx).import_articles(articles, actor=actor, progress=say)
     say(f"imported: {report.summary()}")
 
 
 async def kb_export(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
-    for line in await export_lines(knowledge_base(ctx).store):
+    for line in await KnowledgeBase.from_context(ctx).export_lines():
         print(line)
 
 
@@ -60,20 +56,21 @@ def _print_answer(result: AutoAnswer, args: argparse.Namespace, answer_text: str
 
 async def kb_ask(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
     """Best published public article for QUESTION or each stdin line (nothing is recorded)."""
-    kb = knowledge_base(ctx)
-    indexes = await kb.index.current()
-    threshold = await threshold_for(kb.store, "default")
+    snapshot = await KnowledgeBase.from_context(ctx).snapshot("default")
     for number, question in _questions(args):
         try:
-            result = auto_answer(indexes.public, question, lang=args.lang, threshold=threshold)
+            result = snapshot.answer(question, lang=args.lang)
         except InvalidInput as err:
             raise InvalidInput(f"line {number}: {err.message}" if number else err.message) from None
-        article = indexes.articles.get(result.answer_id) if result.answer_id else None
+        article = snapshot.article(result.answer_id) if result.answer_id else None
         _print_answer(result, args, article.answer if article else None)
 
 
 async def kb_eval(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
     """precision@1, recall@3 and automatic answers on {q, expected} lines, beside plain BM25."""
+    # Offline tooling: imported here, so no other command (nor the centre) loads it.
+    from knowledge_base.tooling.evaluation import bm25_baseline, evaluate, format_report
+
     path = Path(args.file)
     try:
         if path.stat().st_size > MAX_EVAL_BYTES:
@@ -83,13 +80,10 @@ async def kb_eval(ctx: Context, actor: Principal, args: argparse.Namespace) -> N
         raise NotFound(f"no file {path}") from None
     except UnicodeDecodeError:
         raise InvalidInput(f"{path} is not UTF-8 text") from None
-    kb = knowledge_base(ctx)
-    indexes = await kb.index.current()
-    if not len(indexes.public):
+    snapshot = await KnowledgeBase.from_context(ctx).snapshot("default")
+    if not len(snapshot.index):
         raise InvalidInput("no published public article to evaluate; import some first "
                            "(crisis kb import FILE.jsonl)")
-    threshold = await threshold_for(kb.store, "default")
-    say(f"{len(indexes.public)} published public articles, threshold {threshold}")
-    ours = evaluate(indexes.public, lines, threshold=threshold)
-    public = [a for a in indexes.articles.values() if a.audience == "public"]
-    print(format_report(ours, bm25_baseline(public, lines)))
+    say(f"{len(snapshot.index)} published public articles, threshold {snapshot.threshold}")
+    ours = evaluate(snapshot.index, lines, threshold=snapshot.threshold)
+    print(format_report(ours, bm25_baseline(snapshot.public_articles(), lines)))

@@ -39,7 +39,7 @@ from crisis.redis_client import sync_redis
 from crisis.redis_server import EmbeddedRedis
 from crisis.settings import Settings
 from crisis.supervisor import Supervisor
-from knowledge_base.service import import_starter_articles
+from knowledge_base import KnowledgeBase
 from static_site.model import SiteConfig
 from static_site.service import run_build
 
@@ -140,7 +140,7 @@ async def _prepare_demo(settings: Settings, url: str, as_user: str | None) -> No
         created = await ensure_demo(ctx, actor)
         # Also done by the crisis.activated subscription once the web starts; done here too
         # so the very first demo SMS already finds its answer (the import is idempotent).
-        await import_starter_articles(ctx, DEMO_SCENARIO)
+        await KnowledgeBase.from_context(ctx).import_starter_articles(DEMO_SCENARIO)
     if created:
         say("demo accounts (passwords shown once, keep them):")
         for name, password in created.items():
@@ -151,7 +151,8 @@ async def _first_site_build(settings: Settings, url: str) -> None:
     """A fresh data dir has no site yet: build it now so / answers from the first second."""
     async with command_context(settings, url) as ctx:
         record = await run_build(ctx.redis, ctx.keys, SiteConfig.from_settings(settings),
-                                 settings.site_path, trigger="crisis up", full=True)
+                                 settings.site_path, kb=KnowledgeBase.from_context(ctx),
+                                 trigger="crisis up", full=True)
     if record.ok:
         say(f"site      {record.pages_changed} pages built in {record.seconds:.2f} s "
             f"at {settings.site_path}")

@@ -10,6 +10,7 @@ from crisis.cli.core_commands import say
 from crisis.context import Context
 from crisis.errors import CrisisError
 from crisis.types import Principal
+from knowledge_base import KnowledgeBase
 from static_site.dark_site import prepare_dark_sites
 from static_site.model import SiteConfig
 from static_site.service import run_build, run_rollback
@@ -21,7 +22,8 @@ async def site_build(ctx: Context, actor: Principal, args: argparse.Namespace) -
     target = Path(args.out) if args.out else ctx.settings.site_path
     say(f"building the site into {target}...")
     record = await run_build(ctx.redis, ctx.keys, SiteConfig.from_settings(ctx.settings), target,
-                             trigger=f"cli by {actor.label()}", full=True)
+                             kb=KnowledgeBase.from_context(ctx), trigger=f"cli by {actor.label()}",
+                             full=True)
     if not record.ok:
         raise CrisisError(f"the build failed, the previous site stays online: {record.error}")
     say(f"{record.pages_changed} pages in {record.seconds:.2f} s, published at {target}")

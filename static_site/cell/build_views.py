@@ -6,6 +6,7 @@ from aiohttp import web
 
 from crisis.errors import CrisisError
 from crisis.web.shell import back, cell_user, ctx_of
+from knowledge_base import KNOWLEDGE_BASE
 from static_site.cell.common import page
 from static_site.model import SiteConfig
 from static_site.publish import list_builds, live_build
@@ -45,5 +46,6 @@ async def rebuild_post(request: web.Request) -> web.StreamResponse:
     actor = cell_user(request)
     ctx = ctx_of(request)
     await run_build(ctx.redis, ctx.keys, SiteConfig.from_settings(ctx.settings),
-                    ctx.settings.site_path, trigger=f"manual by {actor.label()}", full=True)
+                    ctx.settings.site_path, kb=request.app[KNOWLEDGE_BASE],
+                    trigger=f"manual by {actor.label()}", full=True)
     raise back(request, "/cell/builds")

@@ -12,7 +12,7 @@ from crisis.publication_file import (
 )
 from crisis.types import LANGS, Priority, Publication, PublicationStatus
 from crisis.web.shell import back, cell_user, ctx_of
-from knowledge_base.article import derive_sms_text
+from knowledge_base import KNOWLEDGE_BASE, derive_sms_text
 from static_site.cell.common import page
 from static_site.model import SiteConfig, SiteData
 from static_site.pages import Page, prefix
@@ -68,7 +68,7 @@ async def publication_create(request: web.Request) -> web.StreamResponse:
 async def _preview_data(request: web.Request, publication: Publication) -> SiteData:
     """The live data with this publication as if published: what the site would show."""
     ctx = ctx_of(request)
-    live = await load_site_data(ctx.redis, ctx.keys, ctx.bus)
+    live = await load_site_data(ctx.redis, ctx.keys, ctx.bus, request.app[KNOWLEDGE_BASE])
     status = publication.status if publication.status is PublicationStatus.ARCHIVED \
         else PublicationStatus.PUBLISHED
     shown = msgspec.structs.replace(publication, status=status,

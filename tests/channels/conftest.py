@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -14,11 +13,11 @@ from crisis.settings import Settings, load_settings
 from knowledge_base.article import parse_article_lines
 from knowledge_base.importing import import_articles
 from knowledge_base.store import ArticleStore
+from knowledge_base.tooling.calibration_sets import DATA
 from testbed.twilio import TwilioStandIn
 from tests.conftest import ADMIN, CELL
 from tests.support.polling import until
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 AUTH_TOKEN = "stand-in-auth-token"
 ACCOUNT = "AC" + "0" * 32
 PUBLIC_URL = "https://crisis.example.gouv.fr"
@@ -47,7 +46,7 @@ def settings(env: dict[str, str]) -> Settings:
 
 @pytest.fixture
 async def kb(ctx: Context) -> None:
-    """The flood knowledge base of tests/data, published."""
+    """The flood knowledge base the package ships (knowledge_base/tooling/data), published."""
     lines = (DATA / "kb-inondation.jsonl").read_text(encoding="utf-8").splitlines()
     await import_articles(ArticleStore(ctx.redis, ctx.keys, ctx.bus),
                           parse_article_lines(lines), actor=ADMIN)

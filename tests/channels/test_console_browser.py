@@ -17,7 +17,7 @@ from channels.api import DESK
 from crisis.context import Context
 from crisis.settings import Settings
 from crisis.types import Role
-from knowledge_base.service import get_live_article
+from knowledge_base import KnowledgeBase
 from testbed.twilio import TwilioStandIn
 from tests.channels.conftest import until
 from tests.channels.test_console_pages import SCRIPT, assigned_to, env, sms
@@ -79,7 +79,7 @@ async def test_an_operator_answers_a_queued_sms_with_a_suggestion_and_the_keyboa
         shown = (await page.locator("#suggestion-1").inner_text()).strip()
         assert "eau" in shown.lower() and "**" not in shown  # formatted to read
         article_id = await page.locator("[data-insert='1']").get_attribute("data-article")
-        article = await get_live_article(ctx, str(article_id))
+        article = await KnowledgeBase.from_context(ctx).live_article(str(article_id))
         assert article is not None
         # Inserted: the SMS form, plain text, since the citizen wrote by SMS.
         suggestion = article.sms

@@ -16,6 +16,7 @@ from crisis.context import Context
 from crisis.jobs import queue_name
 from crisis.redis_client import sync_redis
 from crisis.types import ChannelKind, InboundMessage, utcnow
+from knowledge_base import KnowledgeBase
 from tests.channels.conftest import until
 from tests.conftest import CELL
 
@@ -82,14 +83,14 @@ async def test_the_purge_covers_citizens_words_in_the_knowledge_base(kb: None, c
     cutoff = utcnow()
     await record_unanswered(store, "le pont de la mairie est-il fermé", lang="fr", channel="chat")
 
-    report = await purge(ctx.redis, ctx.keys, cutoff)
+    report = await purge(ctx.redis, ctx.keys, KnowledgeBase.from_context(ctx), cutoff)
     assert (report.unanswered_questions, report.learnt_phrasings) == (1, 1)
     assert [q.question for q in await unanswered_questions(store)] == [
         "le pont de la mairie est-il fermé"]
     assert [p.text for p in await pending_alternates(store)] == [
         "faut-il couper le gaz pendant la crue"]
     # A second purge with the same cutoff finds nothing more.
-    again = await purge(ctx.redis, ctx.keys, cutoff)
+    again = await purge(ctx.redis, ctx.keys, KnowledgeBase.from_context(ctx), cutoff)
     assert (again.unanswered_questions, again.learnt_phrasings) == (0, 0)
 
 

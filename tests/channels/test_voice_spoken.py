@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from channels.voice.numbers import english, french
 from channels.voice.spoken import spoken_form
-from knowledge_base.article import parse_article_lines
+from knowledge_base import parse_article_lines
+from knowledge_base.tooling.calibration_sets import DATA
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.mark.parametrize(("n", "words"), [

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from knowledge_base.article import Article, parse_article_lines
 from knowledge_base.search import SearchIndex
+from knowledge_base.tooling.calibration_sets import DATA
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 @pytest.fixture(scope="session")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from crisis.context import Context
 from crisis.types import Role
+from knowledge_base import KnowledgeBase
 from knowledge_base.importing import import_articles, read_article_files
-from knowledge_base.service import knowledge_base
+from knowledge_base.tooling.calibration_sets import DATA
 from tests.conftest import CELL, login
 from tests.support.polling import until
 
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 SAND = {"id": "sacs-sable", "question": "Où trouver des sacs de sable ?",
         "answer": "À la mairie, de 8 h à 20 h.", "tags": ["sable"]}
 
@@ -44,8 +43,9 @@ async def test_an_operator_proposes_and_the_cell_publishes(client: Any, ctx: Con
     assert (await again.json())["error"]["code"] == "invalid_transition"
 
 
-async def test_answer_uses_the_channel_threshold_and_records_misses(client: Any, ctx: Context) -> None:
-    await import_articles(knowledge_base(ctx).store, read_article_files(DATA / "kb-inondation.jsonl"), actor=CELL)
+async def test_answer_uses_the_channel_threshold_and_records_misses(
+        client: Any, ctx: Context, knowledge: KnowledgeBase) -> None:
+    await import_articles(knowledge.store, read_article_files(DATA / "kb-inondation.jsonl"), actor=CELL)
     cell = await login(client, ctx, "chef", Role.CELL)
     question = {"question": "kel route coupee", "channel": "sms"}
     answered = await (await client.post("/api/kb/answer", json=question, headers=cell)).json()
@@ -82,8 +82,9 @@ async def test_bad_input_gets_a_clear_400(client: Any, ctx: Context) -> None:
     assert (await client.get("/api/kb/articles/nope")).status == 404
 
 
-async def test_learning_and_tuning_routes(client: Any, ctx: Context) -> None:
-    await import_articles(knowledge_base(ctx).store, read_article_files(DATA / "kb-inondation.jsonl"), actor=CELL)
+async def test_learning_and_tuning_routes(
+        client: Any, ctx: Context, knowledge: KnowledgeBase) -> None:
+    await import_articles(knowledge.store, read_article_files(DATA / "kb-inondation.jsonl"), actor=CELL)
     operator = await login(client, ctx, "op", Role.OPERATOR)
     learnt = await client.post("/api/kb/operator-answers", headers=operator,
                                json={"question": "g plu de pinard", "article_id": "distribution-eau"})
@@ -107,8 +108,9 @@ async def test_learning_and_tuning_routes(client: Any, ctx: Context) -> None:
     assert await until(first_hit, ok=lambda hit: hit == "distribution-eau") == "distribution-eau"
 
 
-async def test_the_situation_view_shows_the_auto_answer_and_the_learning_loop(client: Any, ctx: Context) -> None:
-    await import_articles(knowledge_base(ctx).store, read_article_files(DATA / "kb-inondation.jsonl"), actor=CELL)
+async def test_the_situation_view_shows_the_auto_answer_and_the_learning_loop(
+        client: Any, ctx: Context, knowledge: KnowledgeBase) -> None:
+    await import_articles(knowledge.store, read_article_files(DATA / "kb-inondation.jsonl"), actor=CELL)
     cell = await login(client, ctx, "chef", Role.CELL)
     for question in ("kel route coupee", "est ce que je peux boire l eau du robinet", "kel route coupee"):
         await client.post("/api/kb/answer", json={"question": question, "channel": "sms"}, headers=cell)

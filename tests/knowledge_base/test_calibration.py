@@ -5,9 +5,9 @@ import numpy as np
 from knowledge_base import answer
 import pytest
 
-from knowledge_base.calibration import (TwoStates, calibrate_states, choose_threshold, figures, fit_logistic,
-                                         learned_state, out_of_fold)
-from knowledge_base.calibration_sets import LEARNED, Line, public_index, training_sets
+from knowledge_base.tooling.calibration import (TwoStates, calibrate_states, choose_threshold, figures,
+                                                fit_logistic, learned_state, out_of_fold)
+from knowledge_base.tooling.calibration_sets import LEARNED, Line, public_index, training_sets
 
 COLD_SETS = ("main", *(f"holdout{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9)))
 

@@ -12,10 +12,10 @@ from playwright.async_api import async_playwright, expect
 from crisis.context import Context
 from crisis.settings import Settings
 from crisis.types import Role
+from knowledge_base import KnowledgeBase
 from knowledge_base.article import Article
 from knowledge_base.alternates import AlternateProposal, pending_alternates, propose_alternate
 from knowledge_base.lifecycle import ArticleAction
-from knowledge_base.service import answer_question, knowledge_base, missing_answers, record_operator_answer
 from knowledge_base.store import ArticleStore
 from tests.conftest import ADMIN, CELL, OPERATOR, login
 from tests.support.browser import axe_violations, launch_chromium, log_in
@@ -39,16 +39,17 @@ async def _propose(store: ArticleStore, article_id: str, text: str, times: int =
     return proposal
 
 
-async def test_the_cell_reviews_and_writes_from_missing_answers(client: Any, ctx: Context) -> None:
-    store = knowledge_base(ctx).store
+async def test_the_cell_reviews_and_writes_from_missing_answers(
+        client: Any, ctx: Context, knowledge: KnowledgeBase) -> None:
+    store = knowledge.store
     await store.save_draft(SAND, actor=OPERATOR)
     await store.move("sacs-sable", ArticleAction.PUBLISH, actor=CELL)
     await store.save_draft(Article(id="sacs-sable", question=SAND.question, answer="Au gymnase <b>Jean Moulin</b>."),
                            actor=OPERATOR)
     await store.move("sacs-sable", ArticleAction.SUBMIT, actor=OPERATOR)
-    await record_operator_answer(ctx, "besoin de sacs de sable rue haute", "sacs-sable", OPERATOR)
+    await knowledge.record_operator_answer("besoin de sacs de sable rue haute", "sacs-sable", OPERATOR)
     for question in ("la piscine est fermee ?", "piscine fermee"):
-        await answer_question(ctx, question, channel="sms")
+        await knowledge.answer_question(question, channel="sms")
     headers = await login(client, ctx, "chef", Role.CELL)
     html = await (await client.get("/cell/kb")).text()
     assert "-À la mairie." in html and "+Au gymnase &lt;b&gt;Jean Moulin&lt;/b&gt;." in html
@@ -62,13 +63,13 @@ async def test_the_cell_reviews_and_writes_from_missing_answers(client: Any, ctx
     live = await store.get_live("sacs-sable")
     assert live is not None and live.article.answer.startswith("Au gymnase")
     assert "besoin de sacs de sable rue haute" in live.article.alternates
-    cluster = (await missing_answers(ctx))[0]
+    cluster = (await knowledge.missing_answers())[0]
     written = await client.post("/cell/kb/missing", headers=headers, allow_redirects=False, data={
         "id": "piscine-fermee", "question": "La piscine est-elle fermée ?", "answer": "Oui.",
         "alternates": "\n".join(cluster.questions), "members": "|".join(cluster.members)})
     assert written.status == 303
     assert (await store.get("piscine-fermee")).status == "draft"
-    assert await missing_answers(ctx) == []
+    assert await knowledge.missing_answers() == []
     bad = await client.post("/cell/kb/missing", headers=headers, data={
         "id": "Pas Un Slug", "question": "q", "answer": "r", "alternates": "", "members": ""})
     assert bad.status == 400 and "invalid article id" in await bad.text()
@@ -77,8 +78,9 @@ async def test_the_cell_reviews_and_writes_from_missing_answers(client: Any, ctx
     assert (await client.get("/cell/kb", headers={"Accept": "application/json"})).status == 403
 
 
-async def test_the_cell_decides_ticked_phrasings_at_once_with_a_message(client: Any, ctx: Context) -> None:
-    store = knowledge_base(ctx).store
+async def test_the_cell_decides_ticked_phrasings_at_once_with_a_message(
+        client: Any, ctx: Context, knowledge: KnowledgeBase) -> None:
+    store = knowledge.store
     await _published(store, SAND, SHELTER)
     bags = await _propose(store, "sacs-sable", "sacs de sable ou ?", times=3)
     hall = await _propose(store, "sacs-sable", "distribution sacs sable mairie")
@@ -127,12 +129,13 @@ async def _tab_to(page: Any, element_id: str, limit: int = 60) -> None:
 @pytest.mark.browser
 @pytest.mark.slow
 async def test_the_cell_validates_two_phrasings_with_the_keyboard_in_chromium(
-        aiohttp_server: Any, ctx: Context, settings: Settings, redis_url: str) -> None:
+        aiohttp_server: Any, ctx: Context, settings: Settings, redis_url: str,
+        knowledge: KnowledgeBase) -> None:
     from crisis.app import build_app
     server = await aiohttp_server(build_app(settings, redis_url))
     base = str(server.make_url("")).rstrip("/")
     await ctx.accounts.create_account("cellule", Role.CELL, PASSWORD, actor=ADMIN)
-    store = knowledge_base(ctx).store
+    store = knowledge.store
     await _published(store, SAND, SHELTER)
     first = await _propose(store, "sacs-sable", "sacs de sable ou ?", times=2)
     second = await _propose(store, "sacs-sable", "distribution sacs sable mairie")

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from crisis.context import Context
-from knowledge_base.service import knowledge_base
+from knowledge_base import KnowledgeBase
+from knowledge_base.tooling.calibration_sets import DATA
 from tests.conftest import CELL
 from tests.support.polling import until
 
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def run(env: dict[str, str], *args: str, stdin: str = "", cwd: Path | None = None
@@ -64,11 +64,12 @@ def test_user_errors_are_one_line(env: dict[str, str], tmp_path: Path) -> None:
     assert run(env, "kb", "ask", "--lang", "de", "x", cwd=tmp_path).returncode == 2
 
 
-async def test_activation_brings_the_starter_articles(client: Any, ctx: Context) -> None:
+async def test_activation_brings_the_starter_articles(client: Any, ctx: Context,
+                                                      knowledge: KnowledgeBase) -> None:
     """The web process's subscription imports a scenario's starter articles at activation."""
     from crisis.activation import activate_scenario
     await activate_scenario(ctx.crises, ctx.publications, "canicule", areas="13", level=1, actor=CELL)
-    store = knowledge_base(ctx).store
+    store = knowledge.store
     ids = await until(store.ids, ok=lambda found: len(found) == 8, timeout=10.0)
     assert len(ids) == 8 and all(i.startswith("canicule") for i in ids)
     assert len(await store.published()) == 8

@@ -1,23 +1,20 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from crisis.errors import InvalidInput
 from crisis.scenarios import starter_articles_text
 from knowledge_base.article import Article, parse_article_lines
-from knowledge_base.evaluation import EvalReport, bm25_baseline, evaluate, format_report, parse_eval_lines
-from knowledge_base.calibration_sets import PREPARED, public_articles
-from knowledge_base.learning_simulation import learned_articles, learned_sets
 from knowledge_base.search import SearchIndex
+from knowledge_base.tooling.calibration_sets import DATA, PREPARED, public_articles
+from knowledge_base.tooling.evaluation import EvalReport, bm25_baseline, evaluate, format_report, parse_eval_lines
+from knowledge_base.tooling.learning_simulation import learned_articles, learned_sets
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 SETS = ["kb-eval-inondation.jsonl", "kb-eval-inondation-holdout.jsonl", "kb-eval-inondation-holdout2.jsonl",
         "kb-eval-inondation-holdout3.jsonl", "kb-eval-inondation-holdout4.jsonl",
         "kb-eval-inondation-holdout5.jsonl", "kb-eval-inondation-holdout6.jsonl",
         "kb-eval-inondation-holdout7.jsonl", "kb-eval-inondation-holdout8.jsonl",
-        "kb-eval-inondation-holdout9.jsonl"]  # all ten fit the confidence (knowledge_base.calibration)
+        "kb-eval-inondation-holdout9.jsonl"]  # all ten fit the confidence (knowledge_base.tooling.calibration)
 
 
 def _lines(name: str) -> list[str]:
@@ -86,7 +83,7 @@ def test_two_thirds_of_answerable_questions_get_an_automatic_answer(flood_index:
 
 
 # After the learning loop: each set against the articles once operators' answers to the other
-# sets' questions are validated phrasings (knowledge_base.learning_simulation); the set never
+# sets' questions are validated phrasings (knowledge_base.tooling.learning_simulation); the set never
 # teaches itself. Figures at the default threshold, both confidence models in the fit.
 @pytest.fixture(scope="module")
 def learned(flood_articles: list[Article]) -> dict[str, tuple[SearchIndex, list[str]]]:
@@ -113,7 +110,7 @@ def test_after_the_learning_loop_two_thirds_get_an_automatic_answer(
     assert evaluate(*learned[name]).answered_share >= 2 / 3
 
 
-# The articles as the flood scenario ships them (tests/data/kb-inondation-prepared.jsonl: ten more
+# The articles as the flood scenario ships them (knowledge_base/tooling/data/kb-inondation-prepared.jsonl: ten more
 # citizen phrasings each, written from the articles only). Not in the fit; docs/knowledge-base.md,
 # 2026-11-30 (4).
 @pytest.fixture(scope="module")
@@ -180,7 +177,7 @@ def test_the_flood_scenario_ships_the_prepared_articles() -> None:
 
 
 # holdout10: the first hours of a flood, mostly SMS, written blind and kept out of the fit
-# (knowledge_base/calibration_sets.py). Its single run, engine aeb7392, is in the strict xfails.
+# (knowledge_base/tooling/calibration_sets.py). Its single run, engine aeb7392, is in the strict xfails.
 UNSEEN = "kb-eval-inondation-holdout10.jsonl"
 
 

@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from crisis.context import Context, open_context
+from crisis.context import open_context
 from crisis.settings import Settings
+from knowledge_base import KnowledgeBase
 from knowledge_base.article import Article
 from knowledge_base.lifecycle import ArticleAction
-from knowledge_base.service import answer_question, knowledge_base, suggest
 from tests.conftest import CELL, OPERATOR
 from tests.support.polling import until
 
@@ -23,20 +23,21 @@ SAND = Article(id="sacs-sable", question="Où trouver des sacs de sable ?",
 
 
 @pytest.fixture
-async def other(settings: Settings, redis_url: str) -> AsyncIterator[Context]:
-    """A second context on the same Redis: what another web process sees."""
+async def other(settings: Settings, redis_url: str) -> AsyncIterator[KnowledgeBase]:
+    """A second process's knowledge base on the same Redis (its own context and index)."""
     context = open_context(settings, redis_url)
-    yield context
+    yield KnowledgeBase.from_context(context)
     await context.close()
 
 
-async def _answered(ctx: Context) -> str | None:
-    return (await answer_question(ctx, QUESTION, record=False)).answer_id
+async def _answered(kb: KnowledgeBase) -> str | None:
+    return (await kb.answer_question(QUESTION, record=False)).answer_id
 
 
-async def test_a_publication_reaches_another_process_within_a_second(ctx: Context, other: Context) -> None:
+async def test_a_publication_reaches_another_process_within_a_second(
+        knowledge: KnowledgeBase, other: KnowledgeBase) -> None:
     assert await _answered(other) is None  # the other process has built its (empty) index
-    store = knowledge_base(ctx).store
+    store = knowledge.store
     await store.save_draft(SAND, actor=OPERATOR)
     published_at = time.monotonic()
     await store.move("sacs-sable", ArticleAction.PUBLISH, actor=CELL)
@@ -48,13 +49,14 @@ async def test_a_publication_reaches_another_process_within_a_second(ctx: Contex
     assert time.monotonic() - archived_at < 1.0
 
 
-async def test_the_background_loop_rebuilds_without_any_request(ctx: Context, other: Context) -> None:
-    index = knowledge_base(other).index
+async def test_the_background_loop_rebuilds_without_any_request(
+        knowledge: KnowledgeBase, other: KnowledgeBase) -> None:
+    index = other.index
     stop = asyncio.Event()
     task = asyncio.create_task(index.keep_fresh(stop))
     try:
         first = await until(index.current, ok=lambda i: True)
-        store = knowledge_base(ctx).store
+        store = knowledge.store
         await store.save_draft(SAND, actor=OPERATOR)
         await store.move("sacs-sable", ArticleAction.PUBLISH, actor=CELL)
         target = await store.generation()
@@ -72,15 +74,15 @@ async def test_the_background_loop_rebuilds_without_any_request(ctx: Context, ot
         await task
 
 
-async def test_citizens_never_get_operators_only_articles(ctx: Context) -> None:
-    store = knowledge_base(ctx).store
+async def test_citizens_never_get_operators_only_articles(knowledge: KnowledgeBase) -> None:
+    store = knowledge.store
     internal = Article(id="consigne-sacs", question="Consigne interne : stock de sacs de sable",
                        answer="Ne pas annoncer le stock.", audience="operators",
                        alternates=["ou trouver des sacs de sable"])
     await store.save_draft(internal, actor=CELL)
     await store.move("consigne-sacs", ArticleAction.PUBLISH, actor=CELL)
-    assert await until(lambda: suggest(ctx, QUESTION), ok=lambda s: bool(s)) != []
-    suggestions = await suggest(ctx, QUESTION)
+    assert await until(lambda: knowledge.suggest(QUESTION), ok=lambda s: bool(s)) != []
+    suggestions = await knowledge.suggest(QUESTION)
     assert [s.id for s in suggestions] == ["consigne-sacs"]
-    assert await suggest(ctx, QUESTION, operators=False) == []
-    assert await _answered(ctx) is None
+    assert await knowledge.suggest(QUESTION, operators=False) == []
+    assert await _answered(knowledge) is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ from crisis.audit import read_audit
 from crisis.context import Context
 from crisis.errors import Forbidden, InvalidInput, NotFound
 from crisis.types import Role
+from knowledge_base import KnowledgeBase
 from knowledge_base.article import MAX_ALTERNATES, Article
 from knowledge_base.importing import import_articles, read_article_files
 from knowledge_base.alternates import (
@@ -19,87 +19,85 @@ from knowledge_base.alternates import (
 )
 from knowledge_base.learning import top_articles
 from knowledge_base.lifecycle import ArticleAction
-from knowledge_base.service import (
-    answer_question, knowledge_base, missing_answers, record_operator_answer, suggest,
-    write_article_from_cluster,
-)
 from knowledge_base.store import ArticleStore
+from knowledge_base.tooling.calibration_sets import DATA
 from tests.conftest import CELL, OPERATOR, login
 from tests.support.polling import until
 
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 QUESTION = "mon proprio veut pas rembourser la caution du studio ravagé"
 
 
 @pytest.fixture
-async def flood(ctx: Context) -> Context:
-    await import_articles(knowledge_base(ctx).store, read_article_files(DATA / "kb-inondation.jsonl"), actor=CELL)
+async def flood(ctx: Context, knowledge: KnowledgeBase) -> Context:
+    await import_articles(knowledge.store, read_article_files(DATA / "kb-inondation.jsonl"), actor=CELL)
     return ctx
 
 
-async def test_an_operator_answer_becomes_a_searchable_alternate_once_validated(flood: Context) -> None:
-    ctx = flood
-    before = await suggest(ctx, QUESTION, limit=3)
+async def test_an_operator_answer_becomes_a_searchable_alternate_once_validated(
+        flood: Context, knowledge: KnowledgeBase) -> None:
+    before = await knowledge.suggest(QUESTION, limit=3)
     assert "declarer-sinistre" not in [s.id for s in before[:1]]
-    proposal = await record_operator_answer(ctx, QUESTION, "declarer-sinistre", OPERATOR)
+    proposal = await knowledge.record_operator_answer(QUESTION, "declarer-sinistre", OPERATOR)
     assert proposal is not None and proposal.source == "operator-answer"
-    assert await record_operator_answer(ctx, QUESTION.upper(), "declarer-sinistre", OPERATOR) is None
-    assert [p.id for p in await pending_alternates(knowledge_base(ctx).store)] == [proposal.id]
+    assert await knowledge.record_operator_answer(QUESTION.upper(), "declarer-sinistre", OPERATOR) is None
+    assert [p.id for p in await pending_alternates(knowledge.store)] == [proposal.id]
     # Pending: not used by search yet.
-    assert (await suggest(ctx, QUESTION, limit=1))[0].id == before[0].id
+    assert (await knowledge.suggest(QUESTION, limit=1))[0].id == before[0].id
     with pytest.raises(Forbidden):
-        await validate_alternate(knowledge_base(ctx).store, proposal.id, actor=OPERATOR)
-    version = await validate_alternate(knowledge_base(ctx).store, proposal.id, actor=CELL)
+        await validate_alternate(knowledge.store, proposal.id, actor=OPERATOR)
+    version = await validate_alternate(knowledge.store, proposal.id, actor=CELL)
     assert QUESTION in version.article.alternates and version.status == "published"
-    assert await pending_alternates(knowledge_base(ctx).store) == []
-    found = await until(lambda: suggest(ctx, QUESTION, limit=1), ok=lambda s: s[0].id == "declarer-sinistre")
+    assert await pending_alternates(knowledge.store) == []
+    found = await until(lambda: knowledge.suggest(QUESTION, limit=1),
+                        ok=lambda s: s[0].id == "declarer-sinistre")
     assert found[0].id == "declarer-sinistre"
-    result = await answer_question(ctx, QUESTION, channel="chat")
+    result = await knowledge.answer_question(QUESTION, channel="chat")
     assert result.answer_id == "declarer-sinistre"
-    top = await top_articles(knowledge_base(ctx).store)
+    top = await top_articles(knowledge.store)
     assert top[0] == {"id": "declarer-sinistre", "auto": 1, "operator": 2, "total": 3}
 
 
-async def test_a_rejected_alternate_is_dropped(flood: Context) -> None:
-    store = knowledge_base(flood).store
-    proposal = await record_operator_answer(flood, "c quoi ce bordel", "eau-potable", OPERATOR)
+async def test_a_rejected_alternate_is_dropped(flood: Context, knowledge: KnowledgeBase) -> None:
+    store = knowledge.store
+    proposal = await knowledge.record_operator_answer("c quoi ce bordel", "eau-potable", OPERATOR)
     assert proposal is not None
     await reject_alternate(store, proposal.id, actor=CELL)
     assert await pending_alternates(store) == []
     assert "c quoi ce bordel" not in (await store.get("eau-potable")).article.alternates
 
 
-async def test_unanswered_questions_cluster_into_missing_answers(flood: Context) -> None:
-    ctx = flood
+async def test_unanswered_questions_cluster_into_missing_answers(
+        flood: Context, knowledge: KnowledgeBase) -> None:
     asked = ["la piscine municipale est elle fermee", "piscine fermee ?", "Piscine municipale fermée ??",
              "est ce que la piscine est fermee demain", "le marché de noël est annulé ?",
              "marche de noel annule", "bonjour", "😀"]
     for question in asked:
-        result = await answer_question(ctx, question, channel="sms")
+        result = await knowledge.answer_question(question, channel="sms")
         assert result.answer_id is None, question
-    clusters = await missing_answers(ctx)
+    clusters = await knowledge.missing_answers()
     assert [c.count for c in clusters] == [4, 2]
     pool, market = clusters
     assert "piscine" in pool.label.lower() and pool.channels == {"sms": 4}
     assert "march" in market.label.lower()
     article = Article(id="piscine-fermee", question="La piscine municipale est-elle fermée ?",
                       answer="Oui, jusqu'à nouvel ordre.", alternates=list(pool.questions))
-    version = await write_article_from_cluster(ctx, article, pool.members, actor=CELL)
+    version = await knowledge.write_article_from_cluster(article, pool.members, actor=CELL)
     assert version.status == "draft"
-    assert [c.count for c in await missing_answers(ctx)] == [2]
+    assert [c.count for c in await knowledge.missing_answers()] == [2]
 
 
-async def test_a_burst_of_the_same_unanswered_question_counts_every_one(flood: Context) -> None:
+async def test_a_burst_of_the_same_unanswered_question_counts_every_one(
+        flood: Context, knowledge: KnowledgeBase) -> None:
     """Sixty handlers at once (a surge of one rumour): none lost, none counted twice."""
     import asyncio
 
     from knowledge_base.learning import record_unanswered
 
-    store = knowledge_base(flood).store
+    store = knowledge.store
     await asyncio.gather(*(record_unanswered(store, "la piscine est fermee ?", lang="fr",
                                              channel="sms" if n % 3 else "chat") for n in range(60)))
-    [cluster] = await missing_answers(flood)
+    [cluster] = await knowledge.missing_answers()
     assert cluster.count == 60 and cluster.channels == {"sms": 40, "chat": 20}
 
 
@@ -108,8 +106,9 @@ async def _propose(store: ArticleStore, article_id: str, *texts: str) -> list[Al
     return [p for p in made if p is not None]
 
 
-async def test_a_repeated_phrasing_counts_on_its_pending_proposal(flood: Context) -> None:
-    store = knowledge_base(flood).store
+async def test_a_repeated_phrasing_counts_on_its_pending_proposal(
+        flood: Context, knowledge: KnowledgeBase) -> None:
+    store = knowledge.store
     [once] = await _propose(store, "eau-potable", "on peut boire l'eau du robinet ?")
     [first] = await _propose(store, "declarer-sinistre", "proprio veut pas rendre la caution")
     repeats = ["Proprio veut pas rendre la   caution", "PROPRIO VEUT PAS RENDRE LA CAUTION !",
@@ -128,10 +127,10 @@ async def test_a_repeated_phrasing_counts_on_its_pending_proposal(flood: Context
 
 
 async def test_the_same_new_phrasing_proposed_at_once_makes_one_proposal_counted_every_time(
-        flood: Context) -> None:
+        flood: Context, knowledge: KnowledgeBase) -> None:
     import asyncio
 
-    store = knowledge_base(flood).store
+    store = knowledge.store
     made = await asyncio.gather(*(propose_alternate(store, "eau-potable", "l eau est elle potable la",
                                                     actor=OPERATOR) for _ in range(30)))
     assert len([p for p in made if p is not None]) == 1
@@ -139,8 +138,9 @@ async def test_the_same_new_phrasing_proposed_at_once_makes_one_proposal_counted
     assert proposal.count == 30
 
 
-async def test_bulk_validation_writes_one_version_per_article_with_every_phrasing(flood: Context) -> None:
-    store = knowledge_base(flood).store
+async def test_bulk_validation_writes_one_version_per_article_with_every_phrasing(
+        flood: Context, knowledge: KnowledgeBase) -> None:
+    store = knowledge.store
     water = await _propose(store, "eau-potable", "flotte du robinet ok ?", "on peut boire l eau", "eau ok bébé")
     claim = await _propose(store, "declarer-sinistre", "cave inondée assurance")
     before = {a: len(await store.history(a)) for a in ("eau-potable", "declarer-sinistre")}
@@ -159,8 +159,9 @@ async def test_bulk_validation_writes_one_version_per_article_with_every_phrasin
     assert await _propose(store, "eau-potable", "On peut boire l'eau") == []
 
 
-async def test_a_batch_with_an_unknown_or_decided_id_names_them_and_writes_nothing(flood: Context) -> None:
-    store = knowledge_base(flood).store
+async def test_a_batch_with_an_unknown_or_decided_id_names_them_and_writes_nothing(
+        flood: Context, knowledge: KnowledgeBase) -> None:
+    store = knowledge.store
     first, second, third = await _propose(store, "eau-potable", "flotte ok ?", "eau bonne ?", "eau du puits ?")
     await reject_alternate(store, third.id, actor=CELL)
     versions = len(await store.history("eau-potable"))
@@ -178,8 +179,9 @@ async def test_a_batch_with_an_unknown_or_decided_id_names_them_and_writes_nothi
         await validate_alternates(store, [], actor=CELL)
 
 
-async def test_a_batch_that_would_overfill_an_article_is_refused_whole(flood: Context) -> None:
-    store = knowledge_base(flood).store
+async def test_a_batch_that_would_overfill_an_article_is_refused_whole(
+        flood: Context, knowledge: KnowledgeBase) -> None:
+    store = knowledge.store
     full = Article(id="plein", question="Question pleine ?", answer="Oui.",
                    alternates=[f"formulation numero {n}" for n in range(MAX_ALTERNATES - 1)])
     await store.save_draft(full, actor=CELL)
@@ -192,8 +194,9 @@ async def test_a_batch_that_would_overfill_an_article_is_refused_whole(flood: Co
     assert "eau ok ?" not in (await store.get("eau-potable")).article.alternates
 
 
-async def test_bulk_rejection_drops_the_proposals_and_a_later_repeat_starts_a_new_count(flood: Context) -> None:
-    store = knowledge_base(flood).store
+async def test_bulk_rejection_drops_the_proposals_and_a_later_repeat_starts_a_new_count(
+        flood: Context, knowledge: KnowledgeBase) -> None:
+    store = knowledge.store
     first, second = await _propose(store, "eau-potable", "c quoi ce bordel", "lol")
     await _propose(store, "eau-potable", "c quoi ce bordel")
     versions = len(await store.history("eau-potable"))
@@ -206,9 +209,10 @@ async def test_bulk_rejection_drops_the_proposals_and_a_later_repeat_starts_a_ne
     assert again.id != first.id and [p.count for p in await pending_alternates(store)] == [1]
 
 
-async def test_the_api_decides_many_proposals_in_one_request(client: Any, ctx: Context) -> None:
-    await import_articles(knowledge_base(ctx).store, read_article_files(DATA / "kb-inondation.jsonl"), actor=CELL)
-    store = knowledge_base(ctx).store
+async def test_the_api_decides_many_proposals_in_one_request(
+        client: Any, ctx: Context, knowledge: KnowledgeBase) -> None:
+    await import_articles(knowledge.store, read_article_files(DATA / "kb-inondation.jsonl"), actor=CELL)
+    store = knowledge.store
     water = await _propose(store, "eau-potable", "flotte ok ?", "eau bonne ?")
     [claim] = await _propose(store, "declarer-sinistre", "cave inondée assurance")
     await _propose(store, "eau-potable", "eau bonne ?")
@@ -232,9 +236,10 @@ async def test_the_api_decides_many_proposals_in_one_request(client: Any, ctx: C
     assert await pending_alternates(store) == []
 
 
-async def test_a_dedupe_field_left_without_its_proposal_does_not_swallow_the_phrasing(flood: Context) -> None:
+async def test_a_dedupe_field_left_without_its_proposal_does_not_swallow_the_phrasing(
+        flood: Context, knowledge: KnowledgeBase) -> None:
     """E.g. a pending proposal decided after the folding rules changed: its old field stays."""
-    store = knowledge_base(flood).store
+    store = knowledge.store
     await flood.redis.hset(store.keys.alternate_index("phrasing"), "eau-potable\x1feau ok", "alt-404")
     [proposal] = await _propose(store, "eau-potable", "Eau OK ?")
     assert await _propose(store, "eau-potable", "eau ok") == []
@@ -242,7 +247,7 @@ async def test_a_dedupe_field_left_without_its_proposal_does_not_swallow_the_phr
 
 
 def test_the_question_of_a_turn_keeps_what_asks_something() -> None:
-    from knowledge_base.service import question_of
+    from knowledge_base import question_of
     turn = ["bonjour", "ya  de l'eau dans\nla cave", "svp", "et la voiture ?", "merci"]
     assert question_of(turn) == "ya de l'eau dans la cave et la voiture ?"
     assert question_of(["svp", "merci", "je voudrais un humain"]) == ""

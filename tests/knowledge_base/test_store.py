@@ -10,16 +10,16 @@ import pytest
 from crisis.audit import read_audit
 from crisis.context import Context
 from crisis.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from knowledge_base import KnowledgeBase
 from knowledge_base.answer import DEFAULT_THRESHOLD
 from knowledge_base.article import Article
 from knowledge_base.importing import export_lines, import_articles, read_article_files
 from knowledge_base.lifecycle import ArticleAction
-from knowledge_base.service import import_starter_articles, knowledge_base
 from knowledge_base.store import ArticleStore
+from knowledge_base.tooling.calibration_sets import DATA
 from knowledge_base.tuning import replace_synonyms, set_threshold, synonym_table, thresholds
 from tests.conftest import CELL, OPERATOR, SUPERVISOR
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def article(article_id: str = "sacs-sable", answer: str = "En mairie, de 8 h à 20 h.", **more: object) -> Article:
@@ -27,8 +27,8 @@ def article(article_id: str = "sacs-sable", answer: str = "En mairie, de 8 h à 
 
 
 @pytest.fixture
-def store(ctx: Context) -> ArticleStore:
-    return knowledge_base(ctx).store
+def store(knowledge: KnowledgeBase) -> ArticleStore:
+    return knowledge.store
 
 
 async def test_an_operator_drafts_and_only_the_cell_publishes(store: ArticleStore) -> None:
@@ -114,11 +114,12 @@ async def test_import_then_export_round_trips_and_reimport_changes_nothing(store
     assert decoded == sorted(articles, key=lambda a: a.id)
 
 
-async def test_starter_articles_never_overwrite_the_cells_edits(store: ArticleStore, ctx: Context) -> None:
-    first = await import_starter_articles(ctx, "inondation")
+async def test_starter_articles_never_overwrite_the_cells_edits(store: ArticleStore,
+                                                                knowledge: KnowledgeBase) -> None:
+    first = await knowledge.import_starter_articles("inondation")
     assert first.created == 52
     await store.save_draft(article("eau-potable", "Texte de la cellule."), actor=CELL)
-    second = await import_starter_articles(ctx, "inondation")
+    second = await knowledge.import_starter_articles("inondation")
     assert (second.created, second.kept) == (0, 52)
     assert (await store.get("eau-potable")).article.answer == "Texte de la cellule."
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -18,15 +17,15 @@ from crisis.context import Context
 from crisis.settings import Settings
 from crisis.types import Role
 from crisis.web.app_keys import CONTEXT
+from knowledge_base import KnowledgeBase
 from knowledge_base.alternates import propose_alternate
 from knowledge_base.article import parse_article_lines
 from knowledge_base.importing import import_articles
-from knowledge_base.service import answer_question, knowledge_base
+from knowledge_base.tooling.calibration_sets import DATA
 from tests.channels.conftest import until
 from tests.conftest import ADMIN, CELL, OPERATOR, login
 from tests.support.browser import axe_violations, launch_chromium, log_in
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 PASSWORD = "correct horse battery staple"
 
 
@@ -46,7 +45,8 @@ def _cell(html: str, element_id: str) -> str:
     return unescape(found.group(1)).strip()
 
 
-async def test_the_cell_sees_the_figures_after_real_activity(client: Any, ctx: Context) -> None:
+async def test_the_cell_sees_the_figures_after_real_activity(
+        client: Any, ctx: Context, knowledge: KnowledgeBase) -> None:
     await login(client, ctx, "chef", Role.CELL)
     empty = await client.get("/cell/situation")
     html = await empty.text()
@@ -54,12 +54,12 @@ async def test_the_cell_sees_the_figures_after_real_activity(client: Any, ctx: C
     assert "aucun contact pour l&#39;instant" in html and _cell(html, "fig-contacts-total") == "0"
     assert _cell(html, "fig-queue-length") == "0" and "indisponible" not in html
     assert 'aria-current="page">Situation</a>' in html and "Actualiser</a>" in html
-    await import_articles(knowledge_base(ctx).store,
+    await import_articles(knowledge.store,
                           parse_article_lines((DATA / "kb-inondation.jsonl").read_text("utf-8").splitlines()),
                           actor=ADMIN)
-    answer = await answer_question(ctx, "est ce que je peux boire l eau du robinet", channel="sms")
+    answer = await knowledge.answer_question("est ce que je peux boire l eau du robinet", channel="sms")
     assert answer.answer_id is not None
-    await propose_alternate(knowledge_base(ctx).store, answer.answer_id, "flotte du robinet buvable",
+    await propose_alternate(knowledge.store, answer.answer_id, "flotte du robinet buvable",
                             actor=OPERATOR)
     await activate_scenario(ctx.crises, ctx.publications, "inondation", areas=["75", "92"], level=2,
                             actor=CELL, title="Crue <b>Seine</b>")

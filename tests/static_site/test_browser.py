@@ -10,6 +10,7 @@ from playwright.async_api import async_playwright
 
 from crisis.context import Context
 from crisis.types import Role
+from knowledge_base import KnowledgeBase
 from static_site.model import SiteConfig
 from static_site.service import run_build
 from tests.conftest import ADMIN
@@ -76,7 +77,8 @@ async def test_cell_activates_publishes_and_the_site_shows_it_accessibly(
         await page.click("button:has-text('Publier')")
         await page.wait_for_url(f"{base}/cell/publications/fermeture-des-quais")
         assert await page.text_content("#status") == "publiée"
-        record = await run_build(ctx.redis, ctx.keys, config, settings.site_path, trigger="e2e")
+        record = await run_build(ctx.redis, ctx.keys, config, settings.site_path,
+                                 kb=KnowledgeBase.from_context(ctx), trigger="e2e")
         assert record.ok, record.error
         await page.click("nav.menu >> text=Publications du site")
         problems["/cell/builds"] = await axe_violations(page)

@@ -6,6 +6,7 @@ from typing import Any
 
 from crisis.context import Context
 from crisis.types import Role
+from knowledge_base import KnowledgeBase
 from static_site.model import SiteConfig
 from static_site.records import recent_records
 from static_site.service import run_build
@@ -57,7 +58,7 @@ async def test_activate_publish_build_and_serve(client: Any, ctx: Context) -> No
                                   data={"csrf_token": csrf}, allow_redirects=False)
     assert published.status == 303
     record = await run_build(ctx.redis, ctx.keys, SiteConfig.from_settings(ctx.settings),
-                             ctx.settings.site_path, trigger="test")
+                             ctx.settings.site_path, kb=KnowledgeBase.from_context(ctx), trigger="test")
     assert record.ok, record.error
     page = await client.get("/publications/evitez-le-quai/", headers={"Accept-Encoding": "br"})
     assert page.status == 200 and page.headers["Content-Encoding"] == "br"
@@ -78,7 +79,7 @@ async def test_failed_build_is_recorded_and_shown(client: Any, ctx: Context, mon
 
     monkeypatch.setattr("static_site.builder.render_page", broken)
     record = await run_build(ctx.redis, ctx.keys, SiteConfig(), ctx.settings.site_path,
-                             trigger="publication.published")
+                             kb=KnowledgeBase.from_context(ctx), trigger="publication.published")
     assert not record.ok and "disk full" in record.error
     assert (await recent_records(ctx.redis, ctx.keys))[0].error == record.error
     text = await (await client.get("/cell/builds")).text()
@@ -91,8 +92,9 @@ async def test_failed_build_is_recorded_and_shown(client: Any, ctx: Context, mon
 async def test_rollback_from_the_cell(client: Any, ctx: Context) -> None:
     csrf = await _cell(client, ctx)
     config = SiteConfig.from_settings(ctx.settings)
-    first = await run_build(ctx.redis, ctx.keys, config, ctx.settings.site_path, trigger="a", full=True)
-    await run_build(ctx.redis, ctx.keys, config, ctx.settings.site_path, trigger="b", full=True)
+    kb = KnowledgeBase.from_context(ctx)
+    first = await run_build(ctx.redis, ctx.keys, config, ctx.settings.site_path, kb=kb, trigger="a", full=True)
+    await run_build(ctx.redis, ctx.keys, config, ctx.settings.site_path, kb=kb, trigger="b", full=True)
     response = await client.post("/cell/builds/rollback", data={"csrf_token": csrf},
                                  allow_redirects=False)
     assert response.status == 303
@@ -102,7 +104,8 @@ async def test_rollback_from_the_cell(client: Any, ctx: Context) -> None:
 
 
 async def test_serving_refuses_traversal_and_hidden_files(client: Any, ctx: Context) -> None:
-    await run_build(ctx.redis, ctx.keys, SiteConfig(), ctx.settings.site_path, trigger="t")
+    await run_build(ctx.redis, ctx.keys, SiteConfig(), ctx.settings.site_path,
+                    kb=KnowledgeBase.from_context(ctx), trigger="t")
     for path in ("/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/.manifest.json"):
         response = await client.get(path)
         assert response.status == 404, path

@@ -25,6 +25,7 @@ from crisis.errors import InvalidInput
 from crisis.lifecycle import PublicationAction
 from crisis.publication_file import PublicationDraft
 from crisis.types import Crisis, CrisisState, PublicationStatus, Role
+from knowledge_base import KnowledgeBase
 from static_site.model import SiteConfig, SiteData
 from static_site.service import run_build
 from tests.conftest import CELL, bearer, login
@@ -39,7 +40,7 @@ SHELTER = "Mettez-vous à l'abri en hauteur"
 
 async def _build(ctx: Context, trigger: str) -> Path:
     record = await run_build(ctx.redis, ctx.keys, SiteConfig.from_settings(ctx.settings),
-                             ctx.settings.site_path, trigger=trigger)
+                             ctx.settings.site_path, kb=KnowledgeBase.from_context(ctx), trigger=trigger)
     assert record.ok, record.error
     return ctx.settings.site_path
 

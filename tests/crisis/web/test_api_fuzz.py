@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,10 +34,10 @@ from crisis.web.app_keys import CONTEXT
 from knowledge_base.article import parse_article_lines
 from knowledge_base.importing import import_articles
 from knowledge_base.store import ArticleStore
+from knowledge_base.tooling.calibration_sets import DATA
 from tests.conftest import ADMIN
 from tests.support.live_centre import live_centre
 
-DATA = Path(__file__).resolve().parents[2] / "data"
 
 # Examples per operation: valid requests with generated ids, valid requests on things that
 # exist (so the handlers' real work runs), invalid requests. ~55 operations stay within

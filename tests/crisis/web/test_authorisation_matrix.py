@@ -34,6 +34,7 @@ from crisis.web.shell.assets import PAGE_ASSETS
 from knowledge_base.article import parse_article_lines
 from knowledge_base.importing import import_articles
 from knowledge_base.store import ArticleStore
+from knowledge_base.tooling.calibration_sets import DATA
 from tests.conftest import ADMIN
 
 PUBLIC = "anyone"
@@ -176,7 +177,6 @@ ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "matrix-auth-token"
 METRICS_TOKEN = "matrix-metrics-token"
 PASSWORD = "correct horse battery staple"
-DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -16,8 +16,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from knowledge_base.article import MAX_ALTERNATES, Article, with_alternates
-from knowledge_base.evaluation import EvalLine
 from knowledge_base.search import SearchIndex
+from knowledge_base.tooling.evaluation import EvalLine
 
 
 def learned_articles(articles: Sequence[Article], answered: Iterable[EvalLine]) -> list[Article]:

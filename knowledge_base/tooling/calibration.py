@@ -3,11 +3,12 @@ leaving one whole evaluation set out (each set was written separately, so a held
 for wording the fit has not seen).
 
 Two models are fitted, one per state of an article (cold: as the cell wrote it; learned: after the
-learning loop added operators' questions to it), on the sets of `knowledge_base.calibration_sets`.
+learning loop added operators' questions to it), on the sets of
+`knowledge_base.tooling.calibration_sets`.
 
-Refit with `python -m knowledge_base.calibration` from the project root: it prints the
-cross-validation figures of every candidate feature set and the constants to copy into
-`knowledge_base/answer.py`. Needs no Redis and no crisis: the articles and sets are files.
+Refit with `python -m knowledge_base.tooling.calibration`, from any directory (the sets ship
+with the package): it prints the cross-validation figures of every candidate feature set and
+the constants to copy into `knowledge_base/answer.py`. Needs no Redis and no crisis.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge_base.answer import LEARNED_PHRASINGS
-from knowledge_base.calibration_sets import LEARNED, Line, public_index, training_sets
+from knowledge_base.tooling.calibration_sets import LEARNED, Line, public_index, training_sets
 
 _COMPACT = ("coverage", "margin", "phrasing", "phrasing_margin", "unknown_share", "terms")
 _CHAR = ("char_similarity", "char_margin")

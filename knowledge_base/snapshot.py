@@ -1,0 +1,30 @@
+"""One consistent view of the auto-answer, for asking many questions at once (the CLI)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from knowledge_base.answer import AutoAnswer, auto_answer
+from knowledge_base.article import Article
+from knowledge_base.search import SearchIndex
+
+
+@dataclasses.dataclass(frozen=True)
+class AnswerSnapshot:
+    """The public index, its articles and one channel's threshold, as they were when taken:
+    every question asked of it is answered alike, and nothing is recorded."""
+
+    index: SearchIndex
+    articles: Mapping[str, Article]  # every published article by id (operators-only ones too)
+    threshold: float
+
+    def answer(self, question: str, *, lang: str = "fr") -> AutoAnswer:
+        """The automatic answer, or none; InvalidInput on an empty or over-long question."""
+        return auto_answer(self.index, question, lang=lang, threshold=self.threshold)
+
+    def article(self, article_id: str) -> Article | None:
+        return self.articles.get(article_id)
+
+    def public_articles(self) -> list[Article]:
+        return [a for a in self.articles.values() if a.audience == "public"]

@@ -20,18 +20,13 @@ from collections.abc import AsyncIterator
 import redis.asyncio as aioredis
 
 from channels.keys import ChannelKeys
+from crisis.lua_scripts import register_lua
 
 log = logging.getLogger(__name__)
 
 TURN_WAIT_S = 5.0
 TURN_POLL_S = 0.02
 DONE_FIELD = "inbound_done"
-MARK_DONE_LUA = f"""
-local done = tonumber(redis.call('HGET', KEYS[1], '{DONE_FIELD}') or '0')
-if tonumber(ARGV[1]) > done and redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('HSET', KEYS[1], '{DONE_FIELD}', ARGV[1])
-end
-"""
 
 
 class InboundTurns:
@@ -40,7 +35,7 @@ class InboundTurns:
         self.redis = redis
         self.k = keys
         self.wait_s = wait_s
-        self._mark_done = redis.register_script(MARK_DONE_LUA)
+        self._mark_done = register_lua(redis, "channels", "inbound_order_mark_done.lua")
 
     @contextlib.asynccontextmanager
     async def turn(self, conversation_id: str, seq: int) -> AsyncIterator[None]:
@@ -59,4 +54,4 @@ class InboundTurns:
             yield
         finally:  # even when handling failed: the next message must not wait for a retry
             if seq > 0:
-                await self._mark_done(keys=[key], args=[seq])
+                await self._mark_done(keys=[key], args=[seq, DONE_FIELD])

@@ -1,9 +1,11 @@
 """The router: skill queues and capacity-based assignment to operators.
 
-Every change to the queue or to an operator's load is one Lua script built on one shared
-prelude (channels/router_scripts.py: the key layout and the capacity rule), so across any
+Every change to the queue or to an operator's load is one Lua script (channels/router_*.lua)
+on one shared prelude (router_lib.lua: the fixed keys and the capacity rule), so across any
 number of web processes a conversation is never given to two operators and an operator never
-goes over capacity.
+goes over capacity. Each script is given every key it touches: `assign` and `move` first read
+which operators and conversations they will look at, and the script skips (assign) or refuses
+(move: read again) what changed in between.
 Order: urgent conversations first, then oldest first; among the operators with the skills
 and the room, the one idle longest. Skills: the conversation's language and channel are
 required; its topic is preferred for `skill_wait_s` (see `assign`). An offer not accepted
@@ -22,9 +24,9 @@ import redis.asyncio as aioredis
 from redis.typing import EncodableT, FieldT
 
 from channels.keys import ChannelKeys
-from channels.router_scripts import ASSIGN_LUA, ENQUEUE_LUA, MOVE_LUA, RELEASE_LUA
 from channels.skills import Skills
-from crisis.errors import InvalidInput
+from crisis.errors import Conflict, InvalidInput
+from crisis.lua_scripts import register_lua
 from crisis.types import ChannelKind, OperatorStatus
 
 OFFER_TIMEOUT_S = 30
@@ -33,6 +35,7 @@ DEFAULT_SKILL_WAIT_S = 120
 SCAN_LIMIT = 500
 URGENT_BOOST = 1e11  # an urgent conversation sorts before any normal one
 HEAD_BOOST = 1e12  # a requeued conversation goes before everything
+MOVE_ATTEMPTS = 3  # the holder read before the script changed: read it again
 
 @dataclasses.dataclass(frozen=True)
 class OperatorState:
@@ -64,16 +67,23 @@ class Router:
     def __init__(self, redis: aioredis.Redis, keys: ChannelKeys) -> None:
         self.redis = redis
         self.k = keys
-        self._scripts = {name: redis.register_script(lua) for name, lua in (
-            ("enqueue", ENQUEUE_LUA), ("assign", ASSIGN_LUA), ("release", RELEASE_LUA),
-            ("move", MOVE_LUA))}
+        self._scripts = {name: register_lua(redis, "channels", "router_lib.lua", lua)
+                         for name, lua in (("enqueue", "router_enqueue.lua"),
+                                           ("assign", "router_assign.lua"),
+                                           ("release", "router_release.lua"),
+                                           ("move", "router_move.lua"))}
 
-    async def _run(self, script: str, *args: str | float | int, now: float | None = None
-                   ) -> object:
+    async def _run(self, script: str, keys: list[str], *args: str | float | int,
+                   now: float | None = None) -> object:
+        """Run router_`script`.lua with the prelude's keys, then `keys`, and now, then `args`."""
         k = self.k
         return await self._scripts[script](
-            keys=[k.queue, k.queue_skills, k.queue_since, k.available, k.offers, k.operators],
-            args=[k.root, time.time() if now is None else now, *args])
+            keys=[k.queue, k.queue_skills, k.queue_since, k.available, k.offers, k.operators,
+                  *keys],
+            args=[time.time() if now is None else now, *args])
+
+    def _operator_keys(self, name: str) -> list[str]:
+        return [self.k.operator(name), self.k.operator_conversations(name)]
 
     async def enqueue(self, conversation_id: str, skill: str, *, urgent: bool = False,
                       head: bool = False, now: float | None = None) -> bool:
@@ -81,7 +91,8 @@ class Router:
         into that skill's queue even if already queued. False when an operator holds it."""
         at = time.time() if now is None else now
         score = at - (HEAD_BOOST if head else URGENT_BOOST if urgent else 0)
-        return bool(await self._run("enqueue", conversation_id, skill, score, int(head), now=at))
+        return bool(await self._run("enqueue", [self.k.conversation(conversation_id)],
+                                    conversation_id, skill, score, int(head), now=at))
 
     async def dequeue(self, conversation_id: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -100,24 +111,48 @@ class Router:
         the language and channel may take it (skill expansion).
         """
         at = time.time() if now is None else now
-        flat = cast(list[str], await self._run("assign", at + OFFER_TIMEOUT_S, SCAN_LIMIT,
-                                               skill_wait_s, now=at))
+        k = self.k
+        async with self.redis.pipeline(transaction=False) as pipe:  # what the script looks at
+            pipe.zrange(k.available, 0, -1)
+            pipe.smembers(k.operators)
+            pipe.zrange(k.queue, 0, SCAN_LIMIT - 1)
+            available, signed_in, queued = await pipe.execute()
+        if not available or not queued:
+            return []  # nobody to give to, or nothing to give: the script would change nothing
+        names = list(dict.fromkeys([*map(str, available), *sorted(map(str, signed_in))]))
+        convs = [str(c) for c in queued]
+        keys = [key for name in names for key in self._operator_keys(name)]
+        keys += [k.conversation(c) for c in convs]
+        flat = cast(list[str], await self._run(
+            "assign", keys, at + OFFER_TIMEOUT_S, SCAN_LIMIT, skill_wait_s, len(names), *names,
+            *convs, now=at))
         pairs = [str(x) for x in flat]
         return list(zip(pairs[0::2], pairs[1::2]))
 
     async def release(self, conversation_id: str, operator: str) -> None:
         """Free the operator's capacity held by a conversation (closed, requeued, moved);
         nothing when another operator holds it now."""
-        await self._run("release", conversation_id, operator)
+        await self._run("release", [self.k.conversation(conversation_id),
+                                    *self._operator_keys(operator)], conversation_id)
 
     async def move(self, conversation_id: str, target: str) -> str | None:
         """Give the conversation (queued or held) to `target`, skills aside: a person chose.
 
         Returns the previous operator (None from the queue). InvalidInput when the target is
-        not available, has no room, already has it, or the conversation left the queue.
+        not available, has no room, already has it, or the conversation left the queue;
+        Conflict when it kept changing hands meanwhile.
         """
-        result = str(await self._run("move", conversation_id, target,
-                                     time.time() + OFFER_TIMEOUT_S))
+        conversation = self.k.conversation(conversation_id)
+        for _ in range(MOVE_ATTEMPTS):
+            holder = str(await self.redis.hget(conversation, "operator") or "")
+            keys = [conversation, *self._operator_keys(target)]
+            keys += self._operator_keys(holder) if holder else []
+            result = str(await self._run("move", keys, conversation_id, target,
+                                         time.time() + OFFER_TIMEOUT_S, holder))
+            if result != "stale":
+                break
+        else:
+            raise Conflict("the conversation changed hands meanwhile; try again")
         if not result.startswith("ok:"):
             raise InvalidInput({"unavailable": f"{target} is not available",
                                 "full": f"{target} has no room left",

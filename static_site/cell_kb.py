@@ -11,6 +11,7 @@ from aiohttp import web
 
 from crisis.errors import CrisisError, NotFound
 from crisis.i18n import translate, translate_count
+from crisis.types import ArticleStatus
 from knowledge_base.article import Article
 from knowledge_base.alternates import (
     group_by_article, pending_alternates, reject_alternate, reject_alternates, validate_alternate,
@@ -117,7 +118,7 @@ def _notice(query: Mapping[str, str], lang: str) -> str:
 async def _reviews(store: ArticleStore) -> list[dict[str, Any]]:
     """Submitted and validated articles, each with its diff from the live version."""
     items = []
-    for status in ("submitted", "validated"):
+    for status in (ArticleStatus.SUBMITTED, ArticleStatus.VALIDATED):
         for version in await store.latest(status=status):
             live = await store.get_live(version.id)
             diff = await store.diff(version.id, live.version, version.version) if live else ""

@@ -82,10 +82,15 @@ class ConversationStore:
         self._receive = PipelinedScript(redis, lua_source("channels", "store_receive.lua"))
         self._add_outbound = register_lua(redis, "channels", "store_add_outbound.lua")
         self._hints = ConversationHints()
+        # KEYS 5-7 of the receive script: the events stream, every conversation, the new ones.
+        self._receive_keys = [bus.keys.events, keys.conversations,
+                              keys.by_status(ConversationStatus.NEW.value)]
 
     async def receive(self, inbound: InboundMessage) -> Received | None:
         """Store an inbound message and announce it; None if the provider already delivered
-        it (a retry). One round trip: this is the hot path of every channel."""
+        it (a retry). One round trip, the hot path of every channel; two when this process's
+        hint of the citizen's conversation is missing or stale (channels/conversation_hints.py).
+        Busy in the unlikely case the address changed conversation at every attempt."""
         citizen = citizen_id(self.secret, inbound.address)
         now = inbound.received_at
         random = secrets.token_hex(12)  # one system call for both ids
@@ -103,9 +108,7 @@ class ConversationStore:
         address = self.k.address(inbound.channel.value, citizen)
         keys = [self.k.seen(inbound.channel.value, inbound.provider_id), address,
                 self.k.citizen(citizen), self.k.citizen_conversations(citizen),
-                self.bus.keys.events, self.k.conversations,
-                self.k.by_status(ConversationStatus.NEW.value), self.k.conversation(fresh),
-                self.k.messages(fresh)]
+                *self._receive_keys, self.k.conversation(fresh), self.k.messages(fresh)]
         args: list[str | bytes | int | float] = [
             SEEN_TTL_S, fresh, self.window_s, now.timestamp(), msgspec.json.encode(message),
             inbound.channel.value, inbound.address, event, STREAM_MAXLEN, "",

@@ -93,6 +93,7 @@ class Router:
         self._seen_operators: list[str] = []
         self._seen_operator_keys: list[str] = []
         self._seen_queue: dict[str, str] = {}
+        self._someone_available = True  # as far as the last assign saw
 
     async def _run(self, script: str, keys: list[str], *args: str | float | int,
                    now: float | None = None) -> object:
@@ -136,11 +137,15 @@ class Router:
         """
         at = time.time() if now is None else now
         for _ in range(ASSIGN_ATTEMPTS):
-            names, convs = self._seen_operators, list(self._seen_queue)
-            reply = cast(list[object], await self._assign(
-                [*self._fixed_keys, *self._seen_operator_keys, *self._seen_queue.values()],
-                [at, at + OFFER_TIMEOUT_S, SCAN_LIMIT, skill_wait_s, len(names), *names,
-                 *convs]))
+            keys = list(self._fixed_keys)
+            args: list[str | float] = [at, at + OFFER_TIMEOUT_S, SCAN_LIMIT, skill_wait_s]
+            if self._someone_available:  # else the keys would only cost (a surge at night)
+                keys += [*self._seen_operator_keys, *self._seen_queue.values()]
+                args += [len(self._seen_operators), *self._seen_operators, *self._seen_queue]
+            else:
+                args.append(0)
+            reply = cast(list[object], await self._assign(keys, args))
+            self._someone_available = reply[0] != "none"
             if reply[0] == "keys":  # someone or something the script was not given: look again
                 available, signed_in, head = (cast(list[str], part) for part in reply[1:4])
                 self._seen_operators = list(dict.fromkeys([*available, *sorted(signed_in)]))

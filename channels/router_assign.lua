@@ -6,15 +6,16 @@
 -- a conversation at the queue's head, is not among them, the script writes nothing and
 -- returns {'keys', available, signed in, head}: the caller calls again with their keys.
 -- ARGV: now, offer deadline, scan limit, skill wait (s), n, n operator names, conversation ids.
--- Returns {'ok', conversation, operator, conversation, operator, ...} or the 'keys' reply.
+-- Returns {'ok', conversation, operator, conversation, operator, ...}, the 'keys' reply, or
+-- {'none'} when nobody is available.
 local deadline, wait = ARGV[2], tonumber(ARGV[4]) or 0
 local n = tonumber(ARGV[5])
 local operators, conv_hashes = {}, {}
 for i = 1, n do operators[ARGV[5 + i]] = {hash = KEYS[5 + 2 * i], convs = KEYS[6 + 2 * i]} end
 for j = 1, #ARGV - 5 - n do conv_hashes[ARGV[5 + n + j]] = KEYS[6 + 2 * n + j] end
-local assigned = {'ok'}
 local ops = redis.call('ZRANGE', AVAILABLE, 0, -1)
-if #ops == 0 then return assigned end
+if #ops == 0 then return {'none'} end  -- nobody available: the caller may stop sending keys
+local assigned = {'ok'}
 local head = redis.call('ZRANGE', QUEUE, 0, tonumber(ARGV[3]) - 1)
 if #head == 0 then return assigned end
 local signed_in = redis.call('SMEMBERS', ALL)

@@ -22,6 +22,7 @@ from channels.sms.adapter import TwilioSms
 from channels.sms.sandbox import sandbox_enabled, setup_sandbox
 from channels.sms.webhooks import MAX_FORM_BYTES, sms_routes
 from channels.store import ConversationStore
+from crisis.background_tasks import cancel_and_wait
 from channels.voice import setup_voice
 from channels.voice.simulator import setup_simulator
 from crisis.context import Context
@@ -98,10 +99,7 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
         tasks = [asyncio.create_task(hub.run(stop)), asyncio.create_task(_sweep_offers(desk, stop))]
         yield
         stop.set()
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(tasks)
     app.cleanup_ctx.append(background)
 
     app[BODY_CAPS]["/hooks/twilio/"] = MAX_FORM_BYTES  # Twilio forms are small: cap the stream

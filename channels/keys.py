@@ -80,10 +80,6 @@ class ChannelKeys:
     def _k(self, *parts: str) -> str:
         return self.keys.scoped("ch", *parts)
 
-    @property
-    def root(self) -> str:
-        return self._k("")
-
     def conversation(self, conversation_id: str) -> str:
         return self._k(f"{{c:{conversation_id}}}")
 

@@ -117,18 +117,34 @@ class _Line:
 class PipelinedScript:
     """Calls one Lua script; `await script(keys, args)` returns the decoded reply."""
 
-    def __init__(self, redis: aioredis.Redis, source: str) -> None:
+    def __init__(self, redis: aioredis.Redis, source: str, *, remember: int = 0) -> None:
+        """`remember`: how many packed strings to keep for reuse, for a script called again
+        and again with many of the same keys and names (the router's assign); 0 for none."""
         self.redis = redis
         self._fallback = redis.register_script(source)  # loads the script on NOSCRIPT
         sha = hashlib.sha1(source.encode()).hexdigest().encode()
         self._head = b"$7\r\nEVALSHA\r\n" + _bulk(sha)
         self._line: _Line | None = None
         self._connect_lock = asyncio.Lock()
+        self._remember = remember
+        self._packed: dict[str, bytes] = {}
+
+    def _bulk_remembered(self, item: Arg) -> bytes:
+        if not isinstance(item, str):  # numbers change each call (and 1 == 1.0 as a dict key)
+            return _bulk(item)
+        packed = self._packed.get(item)
+        if packed is None:
+            packed = _bulk(item)
+            if len(self._packed) >= self._remember:
+                self._packed.clear()  # bounded; what is still in use comes back at once
+            self._packed[item] = packed
+        return packed
 
     def pack(self, keys: Sequence[str], args: Sequence[Arg]) -> bytes:
+        bulk = self._bulk_remembered if self._remember else _bulk
         parts = [b"*%d\r\n" % (3 + len(keys) + len(args)), self._head, _bulk(len(keys))]
-        parts += [_bulk(k) for k in keys]
-        parts += [_bulk(a) for a in args]
+        parts += [bulk(k) for k in keys]
+        parts += [bulk(a) for a in args]
         return b"".join(parts)
 
     async def __call__(self, keys: Sequence[str], args: Sequence[Arg]) -> Any:

@@ -1,9 +1,12 @@
 """The router: skill queues and capacity-based assignment to operators.
 
-Every change to the queue or to an operator's load is one Lua script built on one shared
-prelude (channels/router_scripts.py: the key layout and the capacity rule), so across any
+Every change to the queue or to an operator's load is one Lua script (channels/router_*.lua)
+on one shared prelude (router_lib.lua: the fixed keys and the capacity rule), so across any
 number of web processes a conversation is never given to two operators and an operator never
-goes over capacity.
+goes over capacity. Each script is given every key it touches, although `assign` and `move`
+learn from data which operators and conversations they touch: `move` reads the holder first,
+`assign` sends the keys of those it saw at its last look; a script that meets someone it was
+not given writes nothing and says so, and the router calls again with their keys.
 Order: urgent conversations first, then oldest first; among the operators with the skills
 and the room, the one idle longest. Skills: the conversation's language and channel are
 required; its topic is preferred for `skill_wait_s` (see `assign`). An offer not accepted
@@ -14,6 +17,7 @@ an operator who logs out or goes offline.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Iterable
 from typing import cast
@@ -22,10 +26,13 @@ import redis.asyncio as aioredis
 from redis.typing import EncodableT, FieldT
 
 from channels.keys import ChannelKeys
-from channels.router_scripts import ASSIGN_LUA, ENQUEUE_LUA, MOVE_LUA, RELEASE_LUA
+from channels.pipelined_script import PipelinedScript
 from channels.skills import Skills
-from crisis.errors import InvalidInput
+from crisis.errors import Conflict, InvalidInput
+from crisis.lua_scripts import lua_source, register_lua
 from crisis.types import ChannelKind, OperatorStatus
+
+log = logging.getLogger(__name__)
 
 OFFER_TIMEOUT_S = 30
 DEFAULT_CAPACITY = 3
@@ -33,6 +40,10 @@ DEFAULT_SKILL_WAIT_S = 120
 SCAN_LIMIT = 500
 URGENT_BOOST = 1e11  # an urgent conversation sorts before any normal one
 HEAD_BOOST = 1e12  # a requeued conversation goes before everything
+MOVE_ATTEMPTS = 3  # the holder read before the script changed: read it again
+ASSIGN_ATTEMPTS = 3  # the first look, and twice again if the queue changed in between
+SEEN_QUEUE_MAX = 2 * SCAN_LIMIT  # conversation keys sent with an assign, at most
+ASSIGN_PACKED_MAX = 20_000  # packed keys and names kept for assign (a few MB at most)
 
 @dataclasses.dataclass(frozen=True)
 class OperatorState:
@@ -64,16 +75,34 @@ class Router:
     def __init__(self, redis: aioredis.Redis, keys: ChannelKeys) -> None:
         self.redis = redis
         self.k = keys
-        self._scripts = {name: redis.register_script(lua) for name, lua in (
-            ("enqueue", ENQUEUE_LUA), ("assign", ASSIGN_LUA), ("release", RELEASE_LUA),
-            ("move", MOVE_LUA))}
+        # KEYS[1..6] of every router script (router_lib.lua).
+        self._fixed_keys = [keys.queue, keys.queue_skills, keys.queue_since, keys.available,
+                            keys.offers, keys.operators]
+        self._scripts = {name: register_lua(redis, "channels", "router_lib.lua", lua)
+                         for name, lua in (("enqueue", "router_enqueue.lua"),
+                                           ("release", "router_release.lua"),
+                                           ("move", "router_move.lua"))}
+        # Assign runs after every enqueue with the keys of every operator signed in: on its
+        # own pipelined connection, those keys and names packed once and reused.
+        self._assign = PipelinedScript(redis, lua_source(
+            "channels", "router_lib.lua", "router_assign.lua"), remember=ASSIGN_PACKED_MAX)
+        # Who was available or signed in (names, then their keys), and the queue's head
+        # (conversation -> its key), at the assign script's last look, plus what this router
+        # queued since: their keys go with the next assign, which asks for them again only
+        # when someone or something new appeared (router_assign.lua).
+        self._seen_operators: list[str] = []
+        self._seen_operator_keys: list[str] = []
+        self._seen_queue: dict[str, str] = {}
+        self._someone_available = True  # as far as the last assign saw
 
-    async def _run(self, script: str, *args: str | float | int, now: float | None = None
-                   ) -> object:
-        k = self.k
+    async def _run(self, script: str, keys: list[str], *args: str | float | int,
+                   now: float | None = None) -> object:
+        """Run router_`script`.lua with the prelude's keys, then `keys`, and now, then `args`."""
         return await self._scripts[script](
-            keys=[k.queue, k.queue_skills, k.queue_since, k.available, k.offers, k.operators],
-            args=[k.root, time.time() if now is None else now, *args])
+            keys=[*self._fixed_keys, *keys], args=[time.time() if now is None else now, *args])
+
+    def _operator_keys(self, name: str) -> list[str]:
+        return [self.k.operator(name), self.k.operator_conversations(name)]
 
     async def enqueue(self, conversation_id: str, skill: str, *, urgent: bool = False,
                       head: bool = False, now: float | None = None) -> bool:
@@ -81,9 +110,16 @@ class Router:
         into that skill's queue even if already queued. False when an operator holds it."""
         at = time.time() if now is None else now
         score = at - (HEAD_BOOST if head else URGENT_BOOST if urgent else 0)
-        return bool(await self._run("enqueue", conversation_id, skill, score, int(head), now=at))
+        queued = bool(await self._run("enqueue", [self.k.conversation(conversation_id)],
+                                      conversation_id, skill, score, int(head), now=at))
+        if queued:
+            if len(self._seen_queue) >= SEEN_QUEUE_MAX:  # a long queue: look at its head again
+                self._seen_queue.clear()
+            self._seen_queue[conversation_id] = self.k.conversation(conversation_id)
+        return queued
 
     async def dequeue(self, conversation_id: str) -> None:
+        self._seen_queue.pop(conversation_id, None)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.zrem(self.k.queue, conversation_id)
             pipe.hdel(self.k.queue_skills, conversation_id)
@@ -100,24 +136,56 @@ class Router:
         the language and channel may take it (skill expansion).
         """
         at = time.time() if now is None else now
-        flat = cast(list[str], await self._run("assign", at + OFFER_TIMEOUT_S, SCAN_LIMIT,
-                                               skill_wait_s, now=at))
-        pairs = [str(x) for x in flat]
-        return list(zip(pairs[0::2], pairs[1::2]))
+        for _ in range(ASSIGN_ATTEMPTS):
+            keys = list(self._fixed_keys)
+            args: list[str | float] = [at, at + OFFER_TIMEOUT_S, SCAN_LIMIT, skill_wait_s]
+            if self._someone_available:  # else the keys would only cost (a surge at night)
+                keys += [*self._seen_operator_keys, *self._seen_queue.values()]
+                args += [len(self._seen_operators), *self._seen_operators, *self._seen_queue]
+            else:
+                args.append(0)
+            reply = cast(list[object], await self._assign(keys, args))
+            self._someone_available = reply[0] != "none"
+            if reply[0] == "keys":  # someone or something the script was not given: look again
+                available, signed_in, head = (cast(list[str], part) for part in reply[1:4])
+                self._seen_operators = list(dict.fromkeys([*available, *sorted(signed_in)]))
+                self._seen_operator_keys = [
+                    key for name in self._seen_operators for key in self._operator_keys(name)]
+                self._seen_queue = {c: self.k.conversation(c) for c in head}
+                continue
+            pairs = [str(x) for x in reply[1:]]
+            for conversation_id in pairs[0::2]:
+                self._seen_queue.pop(conversation_id, None)
+            return list(zip(pairs[0::2], pairs[1::2]))
+        # The queue or the operators changed at every look (other processes busy): the next
+        # assign (after the next enqueue, or the sweep's within seconds) gives them out.
+        log.info("assignment deferred: the queue kept changing")
+        return []
 
     async def release(self, conversation_id: str, operator: str) -> None:
         """Free the operator's capacity held by a conversation (closed, requeued, moved);
         nothing when another operator holds it now."""
-        await self._run("release", conversation_id, operator)
+        await self._run("release", [self.k.conversation(conversation_id),
+                                    *self._operator_keys(operator)], conversation_id)
 
     async def move(self, conversation_id: str, target: str) -> str | None:
         """Give the conversation (queued or held) to `target`, skills aside: a person chose.
 
         Returns the previous operator (None from the queue). InvalidInput when the target is
-        not available, has no room, already has it, or the conversation left the queue.
+        not available, has no room, already has it, or the conversation left the queue;
+        Conflict when it kept changing hands meanwhile.
         """
-        result = str(await self._run("move", conversation_id, target,
-                                     time.time() + OFFER_TIMEOUT_S))
+        conversation = self.k.conversation(conversation_id)
+        for _ in range(MOVE_ATTEMPTS):
+            holder = str(await self.redis.hget(conversation, "operator") or "")
+            keys = [conversation, *self._operator_keys(target)]
+            keys += self._operator_keys(holder) if holder else []
+            result = str(await self._run("move", keys, conversation_id, target,
+                                         time.time() + OFFER_TIMEOUT_S, holder))
+            if result != "stale":
+                break
+        else:
+            raise Conflict("the conversation changed hands meanwhile; try again")
         if not result.startswith("ok:"):
             raise InvalidInput({"unavailable": f"{target} is not available",
                                 "full": f"{target} has no room left",

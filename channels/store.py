@@ -1,8 +1,8 @@
 """Conversations and their messages in Redis: receive (deduplicated), transition, read.
 
-`receive` is one Lua script: drop a provider's retry, find the citizen's open conversation
-on that channel (or open one), append the message. So a message acknowledged to the provider
-is always stored, and stored once, whichever web process got it.
+`receive` is one Lua script (channels/store_receive.lua): drop a provider's retry, find the
+citizen's open conversation on that channel (or open one), append the message. So a message
+acknowledged to the provider is always stored, and stored once, whichever web process got it.
 """
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ import msgspec
 import redis.asyncio as aioredis
 
 from channels.addresses import citizen_id, mask
+from channels.conversation_hints import ConversationHints
 from channels.keys import ChannelKeys
 from channels.pipelined_script import PipelinedScript
-from crisis.errors import NotFound
+from crisis.errors import Busy, NotFound
 from crisis.events import STREAM_MAXLEN, EventBus, make_event
 from crisis.lifecycle import (
     EVENT_FOR_CONVERSATION_ACTION, ConversationAction, next_conversation_status,
 )
+from crisis.lua_scripts import lua_source, register_lua
 from crisis.transactions import watched_update
 from crisis.types import (
     ChannelKind, Conversation, ConversationStatus, DeliveryStatus, Direction, EventType,
@@ -35,61 +37,11 @@ SEEN_TTL_S = 7 * 24 * 3600
 LOOKBACK = 10  # messages read from the end before reading a whole conversation
 DEFAULT_WINDOW_S = 24 * 3600
 SCAN_BUDGET = 5000  # conversations read at most per listing request (see page)
-
-RECEIVE_LUA = """
--- KEYS: seen, address, citizen, events ; ARGV: root, ttl, new id, window, now, message,
---       channel, raw address, event template, stream length, then the new conversation's fields
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then return {false, 0} end
-local root = ARGV[1]
-local id = redis.call('GET', KEYS[2])
-local created = 0
-if id then
-  local status = redis.call('HGET', root .. '{c:' .. id .. '}', 'status')
-  if (not status) or status == 'closed' then id = false end
-end
-if not id then
-  id = ARGV[3]
-  created = 1
-  local fields = {}
-  for i = 11, #ARGV do fields[#fields + 1] = ARGV[i] end
-  redis.call('HSET', root .. '{c:' .. id .. '}', unpack(fields))
-  redis.call('ZADD', root .. 'conversations', ARGV[5], id)
-  redis.call('ZADD', root .. 'status:new', ARGV[5], id)
-end
-local conv = root .. '{c:' .. id .. '}'
-redis.call('SET', KEYS[2], id, 'EX', ARGV[4])
-redis.call('HSET', KEYS[3], ARGV[7], ARGV[8])
-redis.call('SADD', KEYS[3] .. ':convs', id)
-redis.call('RPUSH', conv .. ':messages', ARGV[6])
-redis.call('HSET', conv, 'updated_at', ARGV[5])
--- The message's rank among the conversation's inbound ones: the pipeline handles them in
--- that order whichever events process reads them (channels/inbound_order.py).
-local seq = redis.call('HINCRBY', conv, 'inbound_seq', 1)
--- The event that starts the background pipeline, written with the message it announces.
-local event = string.gsub(ARGV[9], '@@ID@@', id)
-event = string.gsub(event, '"@@NEW@@"', created == 1 and 'true' or 'false')
-event = string.gsub(event, '"@@SEQ@@"', tostring(seq))
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[10], '*', 'event', event)
-return {id, created}
-"""
-
-# The outbound message and its place in the list, together: set_delivery then finds it in
-# O(1) instead of reading the whole conversation (a long one is hundreds of messages).
-ADD_OUTBOUND_LUA = """
-local n = redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[2], n - 1)
-return n
-"""
+RECEIVE_ATTEMPTS = 3  # a stale hint costs one more; a third is a race lost twice
 
 # The citizen messages' order (channels/inbound_order.py): message n is handled once n - 1
 # is marked done. The mark only moves forward, and never recreates a purged conversation.
 INBOUND_DONE_FIELD = "inbound_done"
-MARK_INBOUND_DONE_LUA = f"""
-local done = tonumber(redis.call('HGET', KEYS[1], '{INBOUND_DONE_FIELD}') or '0')
-if tonumber(ARGV[1]) > done and redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('HSET', KEYS[1], '{INBOUND_DONE_FIELD}', ARGV[1])
-end
-"""
 # The id of the message that confirms a citizen's STOP: the one message that may still go
 # to them once they opted out (see ConversationStore.may_send).
 OPT_OUT_NOTICE_FIELD = "opt_out_notice"
@@ -134,13 +86,19 @@ class ConversationStore:
         self.bus = bus
         self.secret = secret
         self.window_s = window_s
-        self._receive = PipelinedScript(redis, RECEIVE_LUA)
-        self._add_outbound = redis.register_script(ADD_OUTBOUND_LUA)
-        self._mark_inbound_done = redis.register_script(MARK_INBOUND_DONE_LUA)
+        self._receive = PipelinedScript(redis, lua_source("channels", "store_receive.lua"))
+        self._add_outbound = register_lua(redis, "channels", "store_add_outbound.lua")
+        self._mark_inbound_done = register_lua(redis, "channels", "inbound_order_mark_done.lua")
+        self._hints = ConversationHints()
+        # KEYS 5-7 of the receive script: the events stream, every conversation, the new ones.
+        self._receive_keys = [bus.keys.events, keys.conversations,
+                              keys.by_status(ConversationStatus.NEW.value)]
 
     async def receive(self, inbound: InboundMessage) -> Received | None:
         """Store an inbound message and announce it; None if the provider already delivered
-        it (a retry). One round trip: this is the hot path of every channel."""
+        it (a retry). One round trip, the hot path of every channel; two when this process's
+        hint of the citizen's conversation is missing or stale (channels/conversation_hints.py).
+        Busy in the unlikely case the address changed conversation at every attempt."""
         citizen = citizen_id(self.secret, inbound.address)
         now = inbound.received_at
         random = secrets.token_hex(12)  # one system call for both ids
@@ -155,16 +113,28 @@ class ConversationStore:
         event = msgspec.json.encode(make_event(
             EventType.CONVERSATION_MESSAGE_RECEIVED, actor="citizen", subject="@@ID@@",
             channel=inbound.channel.value, new="@@NEW@@", message=message.id, seq="@@SEQ@@"))
-        result = await self._receive(
-            [self.k.seen(inbound.channel.value, inbound.provider_id),
-             self.k.address(inbound.channel.value, citizen), self.k.citizen(citizen),
-             self.bus.keys.events],
-            [self.k.root, SEEN_TTL_S, fresh, self.window_s, now.timestamp(),
-             msgspec.json.encode(message), inbound.channel.value, inbound.address,
-             event, STREAM_MAXLEN, *[item for pair in fields.items() for item in pair]])
-        conversation_id, created = result
+        address = self.k.address(inbound.channel.value, citizen)
+        keys = [self.k.seen(inbound.channel.value, inbound.provider_id), address,
+                self.k.citizen(citizen), self.k.citizen_conversations(citizen),
+                *self._receive_keys, self.k.conversation(fresh), self.k.messages(fresh)]
+        args: list[str | bytes | int | float] = [
+            SEEN_TTL_S, fresh, self.window_s, now.timestamp(), msgspec.json.encode(message),
+            inbound.channel.value, inbound.address, event, STREAM_MAXLEN, "",
+            *[item for pair in fields.items() for item in pair]]
+        believed = self._hints.get(address)
+        for _ in range(RECEIVE_ATTEMPTS):
+            args[9] = believed
+            extra = [self.k.conversation(believed), self.k.messages(believed)] if believed else []
+            result = await self._receive(keys + extra, args)
+            if len(result) < 3:
+                break
+            believed = str(result[2])  # the address is in another conversation: its keys
+        else:  # the address changed conversation at every attempt: a race, tried again later
+            raise Busy("the conversation changed while the message was stored", retry_after_s=1)
+        conversation_id, created = result[0], result[1]
         if not conversation_id:
             return None
+        self._hints.remember(address, str(conversation_id))
         return Received(str(conversation_id), message, bool(created))
 
     async def get(self, conversation_id: str) -> Conversation:
@@ -392,7 +362,8 @@ class ConversationStore:
 
     async def mark_inbound_done(self, conversation_id: str, seq: int) -> None:
         """Citizen message `seq` is handled (the mark only moves forward)."""
-        await self._mark_inbound_done(keys=[self.k.conversation(conversation_id)], args=[seq])
+        await self._mark_inbound_done(keys=[self.k.conversation(conversation_id)],
+                                      args=[seq, INBOUND_DONE_FIELD])
 
     async def opted_out(self, citizen: str) -> bool:
         """Whether the citizen sent STOP (and not START since)."""

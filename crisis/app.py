@@ -19,6 +19,7 @@ import channels
 import knowledge_base.web
 import monitoring
 import static_site
+from crisis.background_tasks import cancel_and_wait
 from crisis.context import Context, open_context
 from crisis.events import Handler
 from crisis.heartbeat import EVENTS_KIND, INTERVAL_S, beat
@@ -75,11 +76,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
                  for kind in kinds)
     yield
     stop.set()
-    for task in tasks:
-        task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+    await cancel_and_wait(tasks)
     await ctx.close()
 
 

@@ -12,18 +12,7 @@ import dataclasses
 
 import redis.asyncio as aioredis
 
-HIT_LUA = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-local left = redis.call('TTL', KEYS[1])
-if left < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]); left = tonumber(ARGV[1]) end
-return {n, left}
-"""
-
-PEEK_LUA = """
-local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-return {n, redis.call('TTL', KEYS[1])}
-"""
+from crisis.lua_scripts import register_lua
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,8 +35,8 @@ class WindowLimit:
     def __init__(self, redis: aioredis.Redis, limit: int, window_s: int) -> None:
         self.limit = limit
         self.window_s = window_s
-        self._hit = redis.register_script(HIT_LUA)
-        self._peek = redis.register_script(PEEK_LUA)
+        self._hit = register_lua(redis, "crisis", "rate_limits_hit.lua")
+        self._peek = register_lua(redis, "crisis", "rate_limits_peek.lua")
 
     async def hit(self, key: str) -> Verdict:
         """Count one hit on `key`; refused when it is over the limit."""

@@ -115,16 +115,16 @@ class Supervisor:
         started = time.monotonic()
         deadline = started + STOP_TIMEOUT_S
         for group in ("web", "events", "worker"):
-            members = [c for c in self.children if c.name.startswith(group) and c.process]
-            for child in members:
-                if child.process and child.process.poll() is None:
-                    child.process.send_signal(signal.SIGTERM)
-            for child in members:
-                assert child.process is not None
+            members = [(c.name, c.process) for c in self.children
+                       if c.name.startswith(group) and c.process]
+            for _, process in members:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+            for name, process in members:
                 try:
-                    child.process.wait(max(0.1, deadline - time.monotonic()))
+                    process.wait(max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
-                    log.warning("did not stop in time; killed", extra={"child": child.name})
-                    child.process.kill()
-                    child.process.wait()
+                    log.warning("did not stop in time; killed", extra={"child": name})
+                    process.kill()
+                    process.wait()
         return time.monotonic() - started

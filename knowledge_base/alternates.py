@@ -8,7 +8,6 @@ from collections.abc import Iterable
 
 import msgspec
 import redis.asyncio as aioredis
-from redis.commands.core import AsyncScript
 
 from crisis.accounts import require_role
 from crisis.audit import add_audit, audit_entry
@@ -79,23 +78,11 @@ def group_by_article(proposals: Iterable[AlternateProposal]) -> list[tuple[str, 
                                                     min(p.proposed_at for p in item[1]), item[0]))
 
 
-# A repeat, counted in one atomic step: only while the proposal is still pending (a decision
-# removes the proposal, its index field and its count in one transaction). Returns the id or nil.
-COUNT_REPEAT_LUA = """
-local id = redis.call('HGET', KEYS[2], ARGV[1])
-if not id or redis.call('HEXISTS', KEYS[1], id) == 0 then return false end
-redis.call('HINCRBY', KEYS[3], id, 1)
-return id
-"""
-_repeat_script: AsyncScript | None = None
-
-
 async def _count_repeat(store: ArticleStore, field: str) -> bool:
-    global _repeat_script
-    if _repeat_script is None:  # one Script object serves every client (passed at each call)
-        _repeat_script = store.redis.register_script(COUNT_REPEAT_LUA)
+    """Count a repeat of a pending phrasing (knowledge_base/alternates_count_repeat.lua);
+    False when no pending proposal has it."""
     keys = [store.keys.alternates, store.keys.alternate_index("phrasing"), store.keys.alternate_index("count")]
-    return await _repeat_script(keys=keys, args=[field], client=store.redis) is not None
+    return await store.count_repeat_script(keys=keys, args=[field]) is not None
 
 
 async def propose_alternate(store: ArticleStore, article_id: str, text: str, *, actor: Principal,

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from crisis.errors import CrisisError, NotFound
 from crisis.i18n import translate, translate_count
+from crisis.types import ArticleStatus
 from crisis.web.shell import CELL, PageTemplates, add_page_assets, back, cell_user, lang_of
 from knowledge_base import KNOWLEDGE_BASE, Article, ArticleAction, KnowledgeBase, group_by_article
 
@@ -114,7 +115,7 @@ def _notice(query: Mapping[str, str], lang: str) -> str:
 async def _reviews(kb: KnowledgeBase) -> list[dict[str, Any]]:
     """Submitted and validated articles, each with its diff from the live version."""
     items = []
-    for status in ("submitted", "validated"):
+    for status in (ArticleStatus.SUBMITTED, ArticleStatus.VALIDATED):
         for version in await kb.latest(status=status):
             live = await kb.get_live(version.id)
             diff = await kb.diff(version.id, live.version, version.version) if live else ""

@@ -7,7 +7,6 @@ import datetime as dt
 from typing import cast
 
 import msgspec
-from redis.commands.core import AsyncScript
 
 from crisis.accounts import require_role
 from crisis.audit import add_audit, audit_entry
@@ -83,38 +82,17 @@ def unanswered_key(question: str, lang: str) -> str:
     return " ".join(sorted(set(tokenise(question, lang))))[:300]
 
 
-# One atomic step per unanswered question. (It was WATCH + MULTI on the one hash every
-# question shares: under a burst of unanswered SMS the concurrent handlers kept invalidating
-# each other's WATCH and retried, the pipeline's costliest step.) Fields as UnansweredQuestion.
-RECORD_UNANSWERED_LUA = """
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-local entry
-if raw then
-  entry = cjson.decode(raw)
-else
-  if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-  entry = {key = ARGV[1], lang = ARGV[3], count = 0, channels = {[ARGV[5]] = 0}}
-end
-entry.question = ARGV[4]
-entry.count = entry.count + 1
-entry.channels[ARGV[5]] = (entry.channels[ARGV[5]] or 0) + 1
-entry.last_at = ARGV[6]
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(entry))
-return 1
-"""
-_record_script: AsyncScript | None = None
-
-
 async def record_unanswered(store: ArticleStore, question: str, *, lang: str, channel: str) -> None:
-    """Remember a question that got no automatic answer (bounded: at most MAX_UNANSWERED)."""
-    global _record_script
+    """Remember a question that got no automatic answer (bounded: at most MAX_UNANSWERED), in
+    one atomic step (knowledge_base/learning_record_unanswered.lua)."""
     key = unanswered_key(question, lang)
     if not key:
         return
-    if _record_script is None:  # one Script object serves every client (passed at each call)
-        _record_script = store.redis.register_script(RECORD_UNANSWERED_LUA)
     at = msgspec.json.encode(utcnow()).decode().strip('"')
-    await _record_script(keys=[store.keys.unanswered], client=store.redis, args=[
+    # A script, not WATCH + MULTI on the one hash every question shares: under a burst of
+    # unanswered SMS the concurrent handlers kept invalidating each other's WATCH and retried,
+    # the pipeline's costliest step.
+    await store.record_unanswered_script(keys=[store.keys.unanswered], args=[
         f"{lang}:{key}", MAX_UNANSWERED, lang, question[:MAX_QUESTION], channel, at])
 
 

@@ -23,37 +23,13 @@ import msgspec
 import redis.asyncio as aioredis
 
 from crisis.keys import Keys
+from crisis.lua_scripts import register_lua
 from knowledge_base.alternates import AlternateProposal, phrasing_field
 from knowledge_base.keys import KbKeys
 from knowledge_base.learning import UnansweredQuestion
 
 LEARNT = "operator-answer"  # proposals whose text is the citizen's question
 BATCH = 500
-
-DELETE_UNCHANGED_LUA = """
-local n = 0
-for i = 1, #ARGV, 2 do
-  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
-    redis.call('HDEL', KEYS[1], ARGV[i]); n = n + 1
-  end
-end
-return n
-"""
-
-DELETE_PROPOSALS_LUA = """
--- KEYS: alternates, counts, phrasing index; ARGV: (id, raw JSON, phrasing field) triples
-local n = 0
-for i = 1, #ARGV, 3 do
-  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
-    redis.call('HDEL', KEYS[1], ARGV[i]); redis.call('HDEL', KEYS[2], ARGV[i])
-    if redis.call('HGET', KEYS[3], ARGV[i + 2]) == ARGV[i] then
-      redis.call('HDEL', KEYS[3], ARGV[i + 2])
-    end
-    n = n + 1
-  end
-end
-return n
-"""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,7 +52,7 @@ async def purge_citizen_text(redis: aioredis.Redis, keys: Keys, before: dt.datet
     stale = [(field, raw) for field, raw in await _scan(redis, kb.unanswered)
              if msgspec.json.decode(raw, type=UnansweredQuestion).last_at < before]
     unanswered = 0
-    delete_unchanged = redis.register_script(DELETE_UNCHANGED_LUA)
+    delete_unchanged = register_lua(redis, "knowledge_base", "retention_delete_unchanged.lua")
     for start in range(0, len(stale), BATCH):
         args = [item for pair in stale[start:start + BATCH] for item in pair]
         unanswered += int(await delete_unchanged(keys=[kb.unanswered], args=args))
@@ -85,7 +61,7 @@ async def purge_citizen_text(redis: aioredis.Redis, keys: Keys, before: dt.datet
         proposal = msgspec.json.decode(raw, type=AlternateProposal)
         if proposal.source == LEARNT and proposal.proposed_at < before:
             learnt += [proposal_id, raw, phrasing_field(proposal.article_id, proposal.text)]
-    delete_proposals = redis.register_script(DELETE_PROPOSALS_LUA)
+    delete_proposals = register_lua(redis, "knowledge_base", "retention_delete_proposals.lua")
     phrasings = 0
     for start in range(0, len(learnt), 3 * BATCH):
         phrasings += int(cast(int, await delete_proposals(

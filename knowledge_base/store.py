@@ -21,6 +21,7 @@ from crisis.audit import add_audit, audit_entry
 from crisis.errors import InvalidInput, NotFound
 from crisis.events import EventBus, make_event
 from crisis.keys import Keys
+from crisis.lua_scripts import register_lua
 from crisis.transactions import watched_update
 from crisis.types import ArticleStatus, EventType, Principal, utcnow
 from knowledge_base.article import Article
@@ -89,6 +90,10 @@ class ArticleStore:
         self.core = keys
         self.keys = KbKeys(keys)
         self.bus = bus
+        # The learning loop's scripts (.lua beside knowledge_base.alternates and .learning),
+        # registered once per store.
+        self.count_repeat_script = register_lua(redis, "knowledge_base", "alternates_count_repeat.lua")
+        self.record_unanswered_script = register_lua(redis, "knowledge_base", "learning_record_unanswered.lua")
 
     async def get(self, article_id: str) -> ArticleVersion:
         """The latest version (maybe a draft); NotFound if there is no such article."""

@@ -13,7 +13,9 @@ import msgspec
 
 from crisis.scenarios import load_scenarios
 from crisis.settings import Settings
-from crisis.types import Crisis, CrisisState, Priority, Publication, PublicationStatus, Scenario
+from crisis.types import (
+    ArticleStatus, Crisis, CrisisState, Priority, Publication, PublicationStatus, Scenario,
+)
 from knowledge_base import Article
 from static_site.markup import safe_lang, safe_slug
 
@@ -88,7 +90,7 @@ class SiteData:
         for pubs in (current, archived):
             pubs.sort(key=lambda p: (PRIORITY_ORDER[p.priority],
                                      -_ts(p.published_at or p.updated_at)))
-        arts = [a for a in articles if a.audience == "public" and a.status == "published"]
+        arts = [a for a in articles if a.audience == "public" and a.status == ArticleStatus.PUBLISHED]
         return cls(live, tuple(current), tuple(arts), built_at, closed, tuple(archived))
 
     @functools.cached_property

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from importlib import resources
 
@@ -15,6 +14,7 @@ from channels.console.live import HUB, ConsoleHub
 from channels.desk import Desk
 from channels.keys import ChannelKeys
 from crisis.context import Context
+from crisis.background_tasks import cancel_and_wait
 from crisis.errors import NotFound
 from crisis.types import Role
 from crisis.web.shell import add_page_roles
@@ -39,9 +39,7 @@ def setup_console(app: web.Application, desk: Desk, ctx: Context) -> None:
         task = asyncio.create_task(hub.run(stop), name="console-live")
         yield
         stop.set()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        await cancel_and_wait([task])
 
     async def close_sockets(app: web.Application) -> None:
         await hub.close()

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from channels.keys import ChannelKeys
 from crisis.context import Context
+from crisis.errors import ConfigError
 from crisis.types import Role, utcnow
 from crisis.web.middleware import require
 
@@ -32,7 +33,8 @@ def sandbox_enabled(ctx: Context) -> bool:
 
 def setup_sandbox(app: web.Application, ctx: Context, keys: ChannelKeys) -> None:
     key = keys.sandbox_sms
-    assert ctx.settings.twilio_auth_token is not None
+    if ctx.settings.twilio_auth_token is None:
+        raise ConfigError("the SMS sandbox needs TWILIO_AUTH_TOKEN")
     expected = "Basic " + base64.b64encode(
         f"{ctx.settings.twilio_account_sid}:{ctx.settings.twilio_auth_token.reveal()}".encode()
     ).decode()

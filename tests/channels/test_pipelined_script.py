@@ -52,3 +52,12 @@ async def test_a_lost_connection_fails_the_calls_then_recovers(
         for _ in range(3):  # the kill is noticed at the latest on the next read
             await script([f"{prefix}n"], [])
     assert await script([f"{prefix}n"], []) >= 2
+
+
+async def test_remembered_packing_gives_the_same_replies(ctx: Context, prefix: str) -> None:
+    """Strings packed once and reused (more of them than it keeps, so it forgets too); numbers
+    are packed each time: 1 and 1.0 are equal dict keys but not the same argument."""
+    script = PipelinedScript(ctx.redis, "return {KEYS[1], ARGV[1], ARGV[2]}", remember=3)
+    calls = [([f"{prefix}k{n % 5}"], [f"v{n % 4}", 1 if n % 2 else 1.0]) for n in range(40)]
+    replies = await asyncio.gather(*(script(keys, args) for keys, args in calls))
+    assert replies == [[keys[0], args[0], str(args[1])] for keys, args in calls]

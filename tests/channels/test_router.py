@@ -152,6 +152,26 @@ async def test_move_checks_room_and_moves_the_load(ctx: Context) -> None:
         await router.move("unknown", "b")
 
 
+async def test_two_moves_at_once_land_one_after_the_other(ctx: Context) -> None:
+    """A move reads who holds the conversation before its script runs (the script is given
+    that operator's keys); when the other move changed the holder in between, it reads again."""
+    router = Router(ctx.redis, ChannelKeys(ctx.keys))
+    for name in ("a", "b", "c"):
+        await router.set_operator(name, OperatorStatus.AVAILABLE)
+    await router.enqueue("c1", skill_of("fr", ChannelKind.SMS))
+    [(_, first)] = await router.assign()
+    targets = [name for name in ("a", "b", "c") if name != first]
+    # Two pooled connections: both reads are answered before either script runs.
+    await asyncio.gather(*(ctx.redis.ping() for _ in range(2)))
+    previous = dict(zip(targets, await asyncio.gather(*(router.move("c1", t) for t in targets))))
+    states = {name: await router.operator(name) for name in ("a", "b", "c")}
+    [holder] = [name for name, state in states.items() if state.conversations == ("c1",)]
+    [moved_first] = [name for name in targets if name != holder]
+    assert previous == {moved_first: first, holder: moved_first}
+    assert {name: state.load for name, state in states.items()} == {
+        "a": 0, "b": 0, "c": 0, holder: 1}
+
+
 async def test_a_held_conversation_is_not_queued_again(ctx: Context) -> None:
     router = Router(ctx.redis, ChannelKeys(ctx.keys))
     await router.set_operator("a", OperatorStatus.AVAILABLE)

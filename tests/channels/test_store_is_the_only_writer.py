@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("crisis", "channels", "knowledge_base", "static_site", "monitoring")
 OWNER = "channels/store.py"
 # Lua that builds conversation keys, by design: see the module docstring.
-LUA_ALLOWED = {OWNER, "channels/router_scripts.py"}
+LUA_ALLOWED = {OWNER, "channels/router.py"}
 BUILDERS = frozenset({"conversation", "messages", "transitions", "outbound_index",
                       "wait_update", "conversation_keys"})
 WRITES = frozenset({

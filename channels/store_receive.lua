@@ -1,0 +1,45 @@
+-- One inbound message, stored once (channels/store.py, ConversationStore.receive): drop a
+-- provider's retry, find the citizen's open conversation on that channel or open one, append
+-- the message and announce it, in one step whichever web process got it.
+-- KEYS (all from channels/keys.py and the event bus):
+--   1 seen (the provider's message id)  2 address (the continuation window)  3 citizen
+--   4 the citizen's conversations  5 the events stream  6 conversations  7 status:new
+--   8, 9 hash and messages of the new conversation (ARGV[2])
+--   10, 11 hash and messages of the conversation the caller believes this address is in
+--   (ARGV[10]); absent when it believes none.
+-- ARGV: 1 seen TTL, 2 new id, 3 window, 4 now, 5 message JSON, 6 channel, 7 raw address,
+--   8 event template, 9 stream length, 10 the believed conversation id or '', then the new
+--   conversation's fields (name, value pairs).
+-- Returns {id, created}; {false, 0} for a provider's retry; {false, 0, other id} when the
+-- address is in another conversation than ARGV[10]: nothing is written, and the caller calls
+-- again with that conversation's keys (a script may touch only the keys it was given).
+local id = redis.call('GET', KEYS[2])
+if id and id ~= ARGV[10] then return {false, 0, id} end
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return {false, 0} end
+local conv, messages, created = KEYS[10], KEYS[11], 0
+if id then
+  local status = redis.call('HGET', conv, 'status')
+  if (not status) or status == 'closed' then id = false end
+end
+if not id then
+  id, conv, messages, created = ARGV[2], KEYS[8], KEYS[9], 1
+  local fields = {}
+  for i = 11, #ARGV do fields[#fields + 1] = ARGV[i] end
+  redis.call('HSET', conv, unpack(fields))
+  redis.call('ZADD', KEYS[6], ARGV[4], id)
+  redis.call('ZADD', KEYS[7], ARGV[4], id)
+end
+redis.call('SET', KEYS[2], id, 'EX', ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[6], ARGV[7])
+redis.call('SADD', KEYS[4], id)
+redis.call('RPUSH', messages, ARGV[5])
+redis.call('HSET', conv, 'updated_at', ARGV[4])
+-- The message's rank among the conversation's inbound ones: the pipeline handles them in
+-- that order whichever events process reads them (channels/inbound_order.py).
+local seq = redis.call('HINCRBY', conv, 'inbound_seq', 1)
+-- The event that starts the background pipeline, written with the message it announces.
+local event = string.gsub(ARGV[8], '@@ID@@', id)
+event = string.gsub(event, '"@@NEW@@"', created == 1 and 'true' or 'false')
+event = string.gsub(event, '"@@SEQ@@"', tostring(seq))
+redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[9], '*', 'event', event)
+return {id, created}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -47,15 +46,15 @@ def test_the_writer_refuses_paths_outside_the_site(path: str, tmp_path: Path) ->
         target_in(tmp_path, path)
 
 
-def test_dark_site_activation_switches_within_a_second(tmp_path: Path) -> None:
+def test_dark_site_activation_is_an_incremental_build(tmp_path: Path) -> None:
+    """Activation starts from the prepared dark site and rewrites only what changed (how fast
+    is measured in bench/, not here: a loaded machine would fail a timed test)."""
     site = tmp_path / "site"
     config = SiteConfig()
     prepare_dark_sites(config, site, ["inondation"])
     base = dark_build(site, "inondation")
     assert base is not None
-    started = time.perf_counter()
     report = build_site_files(demo_data(), config, site, base=base)
-    assert time.perf_counter() - started < 1.0
     assert report.kind == "incremental" and report.pages < report.total_pages
     assert CRISIS_ID in (site / "index.html").read_text()
     assert not any("preparation" in p.name for p in (site / "crises").iterdir())

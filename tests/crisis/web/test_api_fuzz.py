@@ -9,7 +9,6 @@ real HTTP, as a script or an attacker would send them.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -87,7 +86,6 @@ def _strategies(operation: Any, ids: dict[str, str]) -> list[tuple[str, int, Any
 def test_every_api_operation_survives_generated_requests(
         centre: tuple[str, str, dict[str, str]]) -> None:
     base, token, ids = centre
-    started = time.monotonic()
     schema = schemathesis.openapi.from_url(f"{base}/api/openapi.json")
     auth = {"Authorization": f"Bearer {token}"}
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -112,4 +110,3 @@ def test_every_api_operation_survives_generated_requests(
                 failures.append(f"{operation.method.upper()} {operation.path} ({plan}): "
                                 f"{str(err)[:1500]}")
     assert not failures, "\n\n".join(failures)
-    assert time.monotonic() - started < 90

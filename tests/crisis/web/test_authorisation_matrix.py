@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -368,7 +367,6 @@ async def _ask(client: Any, case: Case, caller: Caller) -> tuple[int, str]:
 
 async def test_every_route_answers_every_caller_as_the_table_says(
         client: Any, ctx: Context) -> None:
-    started = time.monotonic()
     app = client.app
     missing = [(m, p) for m, p, _ in routes_of(app) if (m, p) not in EXPECTED]
     assert not missing, f"routes with no row in EXPECTED (decide who may call them): {missing}"
@@ -399,7 +397,6 @@ async def test_every_route_answers_every_caller_as_the_table_says(
                                  f"but the table says {access}")
     assert not wrong, f"{len(wrong)} of {asked} answers differ:\n" + "\n".join(wrong)
     assert asked > 1000
-    assert time.monotonic() - started < 60
 
 
 async def test_the_providers_own_routes_let_the_provider_in(client: Any) -> None:

@@ -116,6 +116,19 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("POST", "/hooks/twilio/sms/status"): TWILIO,
     ("POST", "/sandbox/twilio/2010-04-01/Accounts/{sid}/Messages.json"): TWILIO_BASIC,
     ("GET", "/sandbox/sms"): SUP,
+    # The telephone (channels/voice/): Twilio's signed webhooks, the demo's phone simulator,
+    # the cell's IVR texts, the console's call actions.
+    ("POST", "/hooks/twilio/voice"): TWILIO,
+    **{("POST", f"/hooks/twilio/voice/{step}"): TWILIO for step in (
+        "bridge", "callback", "callback-choice", "dial-done", "menu", "pending", "question",
+        "queue-exit", "status", "wait", "wait-key")},
+    ("GET", "/sandbox/phone"): SUP,
+    ("GET", "/sandbox/phone/static"): PUBLIC,
+    ("POST", "/sandbox/phone/step"): SUP,
+    ("GET", "/api/voice/ivr/{crisis_id}"): CELL,
+    ("PUT", "/api/voice/ivr/{crisis_id}"): CELL,
+    ("POST", "/console/c/{conversation_id}/take-call"): HOLDER,
+    ("POST", "/console/voice-address"): OP,
     # The contact centre's API and the operator console. The conversation asked for is a
     # real one, held by an operator who is none of the callers (channels/access.py).
     ("GET", "/api/contact-centre/policy"): SUP,
@@ -325,7 +338,8 @@ async def _real_ids(client: Any, ctx: Context) -> dict[str, str]:
 
 def _cases(app: web.Application, ids: dict[str, str]) -> list[Case]:
     statics = {prefix: _first_file(app, prefix)
-               for prefix in ("/assets", "/chat/static", "/console/static")}
+               for prefix in ("/assets", "/chat/static", "/console/static",
+                              "/sandbox/phone/static")}
     ids = {**ids, "{name}": sorted(app[PAGE_ASSETS])[0]}
     cases = []
     for method, pattern, fixed in routes_of(app):

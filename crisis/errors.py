@@ -83,9 +83,10 @@ class ChannelError(CrisisError):
     code = "channel"
     http_status = 502
 
-    def __init__(self, message: str, *, retryable: bool) -> None:
+    def __init__(self, message: str, *, retryable: bool, retry_after_s: float = 0.0) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.retry_after_s = retry_after_s  # the provider's own "retry after" (Telegram, 429)
 
 
 class RequestTimeout(InvalidInput):

@@ -1,9 +1,10 @@
 """The interfaces edge packages implement: one Protocol per kind of plug (pure, no I/O here).
 
 A channel adapter turns a provider's request into our values in its first function and our
-outbound messages into the provider's calls; the router and the console never know which
-channel they serve. Adding a channel is a new adapter in channels/<kind>/ and one line in
-channels' adapter table.
+outbound messages into the provider's calls; the router, the desk and the console never know
+which channel they serve. Adding a channel is a new adapter in channels/<kind>/, one line in
+the adapter table (channels/adapters.py) and one case in the contract suite
+(tests/channels/test_adapter_contract.py).
 """
 
 from __future__ import annotations
@@ -32,20 +33,62 @@ class DeliveryReport:
     error: str = ""
 
 
+@dataclass(frozen=True)
+class WebhookReply:
+    """What the web layer answers the provider's webhook (empty TwiML, an empty 200...)."""
+
+    body: bytes = b""
+    content_type: str = "text/plain"
+
+
+@dataclass(frozen=True)
+class Pace:
+    """A provider's sending limit: at most `per_second` sends a second for `key`, shared by
+    every worker through a Redis counter (Twilio per sender, Telegram overall and per chat)."""
+
+    key: str
+    per_second: int
+
+
 class ChannelAdapter(Protocol):
-    """What every channel implements (see tests/channels/test_adapter_contract.py)."""
+    """What every channel implements (see tests/channels/test_adapter_contract.py).
+
+    Inbound, a channel comes either by webhook (`inbound_path`, mounted by
+    channels/webhooks.py) or its own way (chat's socket, e-mail's SMTP listener), which then
+    hands the adapter's parsed messages to the same ConversationStore.receive. Outbound, a
+    `queued` channel is sent by the reply job (channels/outbound.py: retries, pacing, the
+    delivery recorded); a live one (chat) is handed its message at once by the desk's Outbox.
+    """
 
     kind: ChannelKind
+    inbound_path: str | None  # POST route of the provider's inbound webhook, if any
+    status_path: str | None  # POST route of its delivery receipts, if any
+    queued: bool  # True: sent by the reply job; False: delivered at once in the web process
+    headers: tuple[str, ...]  # the request headers parse_inbound/parse_delivery read
 
     def parse_inbound(self, request: InboundRequest) -> list[InboundMessage]:
         """Verify the request is the provider's (Forbidden otherwise) and parse its messages
         (InvalidInput if malformed). No side effect."""
         ...
 
-    async def send(self, message: OutboundMessage) -> str:
-        """Send one message; returns the provider's id. ChannelError(retryable=...) on failure."""
+    def acknowledge(self, notice: str | None = None) -> WebhookReply:
+        """The webhook's answer; `notice`, when given, is a short text for the sender that
+        the channel can carry in the answer itself (TwiML's <Message>), else it is dropped."""
         ...
 
     def parse_delivery(self, request: InboundRequest) -> DeliveryReport | None:
-        """A delivery receipt, verified like an inbound request; None when the channel has none."""
+        """A delivery receipt, verified like an inbound request; None when there is none."""
+        ...
+
+    def pacing(self, message: OutboundMessage) -> tuple[Pace, ...]:
+        """The limits a send of `message` counts against (none for a live channel)."""
+        ...
+
+    async def send(self, message: OutboundMessage) -> str:
+        """Send one message; returns the provider's id. ChannelError(retryable=...) on
+        failure (with retry_after_s when the provider said how long to wait)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the provider clients (HTTP sessions, SMTP connections)."""
         ...

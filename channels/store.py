@@ -104,7 +104,7 @@ class ConversationStore:
         random = secrets.token_hex(12)  # one system call for both ids
         message = Message(id="m" + random[:12], direction=Direction.INBOUND, text=inbound.text,
                           at=now, author="citizen", provider_id=inbound.provider_id,
-                          attachments=inbound.attachments)
+                          attachments=inbound.attachments, thread=inbound.thread)
         fresh = "c" + random[12:]
         fields = {"id": fresh, "channel": inbound.channel.value, "citizen": citizen,
                   "address_masked": mask(inbound.channel, inbound.address),

@@ -71,9 +71,11 @@ class ChannelAdapter(Protocol):
         (InvalidInput if malformed). No side effect."""
         ...
 
-    def acknowledge(self, notice: str | None = None) -> WebhookReply:
-        """The webhook's answer; `notice`, when given, is a short text for the sender that
-        the channel can carry in the answer itself (TwiML's <Message>), else it is dropped."""
+    def acknowledge(self, messages: list[InboundMessage], notice: str | None = None
+                    ) -> WebhookReply:
+        """The webhook's answer to the request that carried `messages`; `notice`, when given,
+        is a short text for the sender that the channel can carry in the answer itself
+        (TwiML's <Message>), else it is dropped."""
         ...
 
     def parse_delivery(self, request: InboundRequest) -> DeliveryReport | None:

@@ -306,6 +306,9 @@ class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     received_at: dt.datetime
     lang: str = "fr"
     attachments: tuple[str, ...] = ()
+    # What the channel needs to answer in the same thread, kept with the message and handed
+    # back to its adapter with every reply (an e-mail's Message-ID, References and subject).
+    thread: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class Message(msgspec.Struct, frozen=True, kw_only=True):
@@ -320,6 +323,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
     status: DeliveryStatus = DeliveryStatus.RECEIVED
     article_id: str | None = None
     attachments: tuple[str, ...] = ()
+    thread: dict[str, str] = msgspec.field(default_factory=dict)  # see InboundMessage.thread
 
 
 class Conversation(msgspec.Struct, frozen=True, kw_only=True):
@@ -353,3 +357,6 @@ class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     conversation_id: str
     message_id: str
     bulk: bool = False
+    lang: str = "fr"
+    article_id: str | None = None  # an answer from the knowledge base ("was it useful?")
+    thread: dict[str, str] = msgspec.field(default_factory=dict)  # the citizen's last message's

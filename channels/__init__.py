@@ -14,20 +14,24 @@ from aiohttp import web
 from channels.api import DESK, setup_api
 from channels.chat.socket import ChatHub
 from channels.console import setup_console
-from channels.desk import Desk, Sender
+from channels.adapters import provider_adapters
+from channels.desk import Desk
 from channels.greetings import GREETING_EVENTS, update_greetings
 from channels.keys import ChannelKeys
 from channels.router import Router
-from channels.sms.adapter import TwilioSms
+from channels.outbox import Outbox
 from channels.sms.sandbox import sandbox_enabled, setup_sandbox
-from channels.sms.webhooks import MAX_FORM_BYTES, sms_routes
 from channels.store import ConversationStore
+from channels.voice.calls import Calls
+from channels.voice.live import LiveCall
+from channels.webhooks import MAX_WEBHOOK_BYTES, webhook_routes
 from crisis.background_tasks import cancel_and_wait
 from channels.voice import setup_voice
 from channels.voice.simulator import setup_simulator
 from crisis.context import Context
 from crisis.errors import InvalidTransition, NotFound
-from crisis.types import ChannelKind, Conversation, Event, EventType, Message
+from crisis.ports import ChannelAdapter
+from crisis.types import ChannelKind, Event, EventType
 from crisis.web.body import BODY_CAPS
 from knowledge_base import KnowledgeBase
 
@@ -37,24 +41,20 @@ SWEEP_INTERVAL_S = 2.0
 TEND_INTERVAL_S = 10
 
 
-def _sms_sender(ctx: Context) -> Sender:
-    async def send(conversation: Conversation, message: Message) -> None:
-        # A citizen is waiting: the `replies` queue goes before broadcasts (`bulk`).
-        await ctx.jobs.enqueue_async("channels.sms.jobs.send_sms_job", conversation.id,
-                                     message.id, message.text, queue="replies", retries=3)
-    return send
-
-
 def build_desk(ctx: Context, kb: KnowledgeBase) -> tuple[Desk, ChatHub]:
     """The desk answers from `kb` (each channel's threshold; answers counted, unanswered
-    questions kept for the cell) and gives each answer its channel's form (answer_forms)."""
+    questions kept for the cell), gives each answer its channel's form (answer_forms) and
+    sends through the adapter table: the providers' channels the settings enable, the chat,
+    and a call in progress."""
     keys = ChannelKeys(ctx.keys)
     store = ConversationStore(ctx.redis, keys, ctx.bus, ctx.secret)
     hub = ChatHub(ctx, keys, store)
-    senders: dict[ChannelKind, Sender] = {ChannelKind.CHAT: hub.send}
+    adapters: dict[ChannelKind, ChannelAdapter] = provider_adapters(ctx.settings)
+    adapters[ChannelKind.CHAT] = hub.adapter
     if ctx.settings.twilio_enabled:
-        senders[ChannelKind.SMS] = _sms_sender(ctx)
-    return Desk(ctx, store, Router(ctx.redis, keys), kb, senders), hub
+        adapters[ChannelKind.VOICE] = LiveCall(Calls(ctx.redis, keys))
+    outbox = Outbox(store, ctx.jobs, adapters)
+    return Desk(ctx, store, Router(ctx.redis, keys), kb, outbox), hub
 
 
 async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
@@ -102,11 +102,17 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
         await cancel_and_wait(tasks)
     app.cleanup_ctx.append(background)
 
-    app[BODY_CAPS]["/hooks/twilio/"] = MAX_FORM_BYTES  # Twilio forms are small: cap the stream
+    app[BODY_CAPS]["/hooks/"] = MAX_WEBHOOK_BYTES  # providers' webhooks are small: cap the stream
+    adapters = desk.outbox.adapters
+    for path, handler in webhook_routes(adapters.values(), desk.store, ctx.settings):
+        app.router.add_post(path, handler)
+
+    async def close_adapters(app: web.Application) -> None:
+        for adapter in adapters.values():
+            await adapter.aclose()
+    app.on_cleanup.append(close_adapters)
     if ctx.settings.twilio_enabled:
-        for path, handler in sms_routes(TwilioSms(ctx.settings), desk.store, ctx.settings):
-            app.router.add_post(path, handler)
-        setup_voice(app, ctx, desk)  # the telephone (channels/voice/)
+        setup_voice(app, ctx, desk)  # the telephone's IVR (channels/voice/)
     if sandbox_enabled(ctx):
         setup_sandbox(app, ctx, ChannelKeys(ctx.keys))
         setup_simulator(app, ctx)  # the phone simulator (channels/voice/simulator.py)

@@ -2,8 +2,9 @@
 
 Inbound: `process_inbound` gathers what the pure decision of channels/inbound.py needs (only
 when it needs it) and carries out the actions it returns. Outbound: stored first, then handed
-to the channel (an RQ job for SMS, the live socket for chat). Channel-neutral: the adapters
-table decides how a message leaves. The conversation records themselves are written by the
+to the Outbox (channels/outbox.py), which looks the channel's adapter up in the table: the
+reply job for a provider's channel, at once for a live one. The desk never branches on the
+channel. The conversation records themselves are written by the
 ConversationStore only.
 """
 
@@ -26,6 +27,7 @@ from channels.inbound import (
 from channels.inbound_order import InboundTurns
 from channels.keys import ChannelKeys
 from channels.messages import say
+from channels.outbox import Outbox
 from channels.policy import PolicyCache, QueuePolicy
 from channels.router import OperatorState, Router, skill_of
 from channels.service_levels import ServiceLevels, WaitEstimates, capacity_of
@@ -46,7 +48,6 @@ log = logging.getLogger(__name__)
 
 Answerer = Callable[[str, str, ChannelKind], Awaitable[AutoAnswer]]
 ArticleOf = Callable[[str], Awaitable[Article]]  # the live article of an id, or NotFound
-Sender = Callable[[Conversation, Message], Awaitable[None]]
 
 MAX_REPLY_CHARS = 1600
 REQUEUABLE = frozenset({ConversationStatus.ASSIGNED, ConversationStatus.WAITING_CITIZEN})
@@ -59,13 +60,13 @@ class Desk(DeskReads):
     methods (reads in channels/desk_reads.py), never on its store or router directly."""
 
     def __init__(self, ctx: Context, store: ConversationStore, router: Router, kb: KnowledgeBase,
-                 senders: dict[ChannelKind, Sender]) -> None:
+                 outbox: Outbox) -> None:
         self.ctx = ctx
         self.kb = kb
         self.article_of: ArticleOf = kb.answer_article
         self.store = store
         self.router = router
-        self.senders = senders
+        self.outbox = outbox
         self.k: ChannelKeys = store.k
         self.levels = ServiceLevels(ctx.redis, store.k)
         self.policies = PolicyCache(ctx.redis, store.k)
@@ -226,12 +227,8 @@ class Desk(DeskReads):
         return text
 
     async def _hand_over(self, conversation: Conversation, message: Message) -> None:
-        """Give a recorded outbound message to its channel (an RQ job, the chat socket)."""
-        sender = self.senders.get(conversation.channel)
-        if sender is None:
-            log.warning("no sender for channel", extra={"channel": conversation.channel.value})
-        else:
-            await sender(conversation, message)
+        """Give a recorded outbound message to its channel (channels/outbox.py)."""
+        await self.outbox.hand_over(conversation, message)
 
     async def send(self, conversation: Conversation, text: str, *, author: str,
                    article_id: str | None = None) -> Message:
@@ -239,6 +236,15 @@ class Desk(DeskReads):
         message = await self.store.add_outbound(conversation.id, self._checked(text), author,
                                                 article_id)
         await self._hand_over(conversation, message)
+        return message
+
+    async def send_via(self, kind: ChannelKind, conversation_id: str, text: str, *,
+                       author: str) -> Message:
+        """Store an outbound message and send it by channel `kind` rather than the
+        conversation's own (a caller gets the instructions by SMS)."""
+        conversation = await self.store.get(conversation_id)
+        message = await self.store.add_outbound(conversation_id, self._checked(text), author)
+        await self.outbox.hand_over(conversation, message, via=kind)
         return message
 
     async def reply(self, conversation_id: str, text: str, principal: Principal,

@@ -50,6 +50,17 @@ _OPTIONAL_TIMES = ("first_human_reply_at", "closed_at")
 
 
 @dataclasses.dataclass(frozen=True)
+class ReplyFacts:
+    """What the reply job reads before sending one outbound message (reply_facts)."""
+
+    conversation: Conversation
+    message: Message
+    may_send: bool  # False once the citizen sent STOP, except for the STOP's confirmation
+    address: str
+    thread: dict[str, str]
+
+
+@dataclasses.dataclass(frozen=True)
 class Received:
     conversation_id: str
     message: Message
@@ -396,6 +407,37 @@ class ConversationStore:
             pipe.hget(self.k.conversation(conversation.id), OPT_OUT_NOTICE_FIELD)
             opted_out, notice = await pipe.execute()
         return not opted_out or notice == message_id
+
+    async def reply_facts(self, conversation_id: str, message_id: str) -> ReplyFacts:
+        """What sending outbound message `message_id` needs, in two round trips: the
+        conversation, the message, whether it may go (STOP), the address, and the thread of
+        the citizen's latest message (an e-mail's Message-ID). NotFound when purged."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self.k.conversation(conversation_id))
+            pipe.hget(self.k.outbound_index(conversation_id), message_id)
+            pipe.lrange(self.k.messages(conversation_id), -LOOKBACK, -1)
+            fields, index, recent = await pipe.execute()
+        if not fields or index is None:
+            raise NotFound(f"no outbound message {message_id!r} in {conversation_id!r}")
+        conversation = decode_conversation(cast(dict[str, str], fields))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.lindex(self.k.messages(conversation_id), int(index))
+            pipe.sismember(self.k.optout, conversation.citizen)
+            pipe.hget(self.k.citizen(conversation.citizen), conversation.channel.value)
+            raw, opted_out, address = await pipe.execute()
+        if raw is None or address is None:
+            raise NotFound("the conversation or the citizen's address was purged")
+        message = msgspec.json.decode(raw, type=Message)
+        if message.id != message_id:
+            raise NotFound(f"no outbound message {message_id!r} in {conversation_id!r}")
+        thread: dict[str, str] = {}
+        for item in reversed(recent):
+            earlier = msgspec.json.decode(item, type=Message)
+            if earlier.author == "citizen":
+                thread = earlier.thread
+                break
+        may_send = not opted_out or fields.get(OPT_OUT_NOTICE_FIELD) == message_id
+        return ReplyFacts(conversation, message, may_send, str(address), thread)
 
     async def oldest_change(self, status: ConversationStatus) -> float | None:
         """When the longest-unchanged conversation in `status` last changed (epoch s)."""

@@ -60,11 +60,29 @@ class ChannelAdapter(Protocol):
     delivery recorded); a live one (chat) is handed its message at once by the desk's Outbox.
     """
 
-    kind: ChannelKind
-    inbound_path: str | None  # POST route of the provider's inbound webhook, if any
-    status_path: str | None  # POST route of its delivery receipts, if any
-    queued: bool  # True: sent by the reply job; False: delivered at once in the web process
-    headers: tuple[str, ...]  # the request headers parse_inbound/parse_delivery read
+    # Read-only members: an adapter declares them as plain class attributes.
+    @property
+    def kind(self) -> ChannelKind: ...
+
+    @property
+    def inbound_path(self) -> str | None:
+        """POST route of the provider's inbound webhook, if any."""
+        ...
+
+    @property
+    def status_path(self) -> str | None:
+        """POST route of its delivery receipts, if any."""
+        ...
+
+    @property
+    def queued(self) -> bool:
+        """True: sent by the reply job; False: delivered at once in the web process."""
+        ...
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """The request headers parse_inbound and parse_delivery read."""
+        ...
 
     def parse_inbound(self, request: InboundRequest) -> list[InboundMessage]:
         """Verify the request is the provider's (Forbidden otherwise) and parse its messages

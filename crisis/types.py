@@ -358,5 +358,7 @@ class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     message_id: str
     bulk: bool = False
     lang: str = "fr"
+    author: str = "auto"  # "auto" (knowledge base) or the operator's name
+    citizen: str = ""  # the citizen id: what live channels (chat, a call) route by
     article_id: str | None = None  # an answer from the knowledge base ("was it useful?")
     thread: dict[str, str] = msgspec.field(default_factory=dict)  # the citizen's last message's

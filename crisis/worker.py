@@ -10,6 +10,7 @@ from rq.job import Job
 from crisis.jobs import QUEUE_NAMES, queue_name
 from crisis.keys import Keys
 from crisis.settings import Settings
+from crisis.worker_context import CentreJob
 
 # Queues whose jobs run in the worker's own process (see CentreWorker).
 IN_PROCESS_QUEUES = frozenset({"replies"})
@@ -27,7 +28,12 @@ class CentreWorker(Worker):
     dies with the work horse. Reply sends are small, I/O-bound and come by thousands a minute
     in a surge, where a fork per SMS capped a worker several times lower
     (bench/bench_reply_jobs.py). A send that crashes the process is retried by RQ once the
-    supervisor has restarted the worker."""
+    supervisor has restarted the worker.
+
+    Its jobs are CentreJobs: a reply job runs on the process's one event loop with the
+    process's Redis and provider clients (crisis/worker_context.py)."""
+
+    job_class = CentreJob
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         if queue.name.rsplit("-", 1)[-1] in IN_PROCESS_QUEUES:

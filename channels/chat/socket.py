@@ -34,35 +34,22 @@ from aiohttp import WSMsgType, web
 
 from channels.addresses import citizen_id
 from channels.inbound_limits import InboundLimits
-from channels.answer_forms import message_html
+from channels.chat.adapter import MAX_TEXT, WebChat, frame
+from channels.chat.tokens import issue_token, valid_token
 from channels.keys import ChannelKeys
 from channels.messages import say
 from channels.store import ConversationStore
 from crisis.context import Context
-from crisis.errors import RateLimited
-from crisis.types import ChannelKind, Conversation, InboundMessage, Message, utcnow
+from crisis.errors import Forbidden, InvalidInput, RateLimited
+from crisis.ports import InboundRequest
 from crisis.web.client_address import client_address
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 1000
 MAX_FRAME = 4096
 RATE_PER_S = 2.0  # sustained messages per second per socket
 BURST = 5
 MAX_HELLOS = 3  # a page says hello once per socket; a few more leave room for a retry
-
-
-def issue_token(secret: bytes) -> str:
-    raw = secrets.token_urlsafe(18)
-    return f"{raw}.{hmac.new(secret, raw.encode(), hashlib.sha256).hexdigest()[:16]}"
-
-
-def valid_token(secret: bytes, token: object) -> bool:
-    if not isinstance(token, str) or token.count(".") != 1 or len(token) > 64:
-        return False
-    raw, signature = token.split(".")
-    expected = hmac.new(secret, raw.encode(), hashlib.sha256).hexdigest()[:16]
-    return hmac.compare_digest(signature, expected)
 
 
 @dataclasses.dataclass
@@ -74,17 +61,6 @@ class _SocketState:
     token: str = ""
     lang: str = "fr"
     hellos: int = 0
-
-
-def frame(message: Message) -> dict[str, Any]:
-    return {"type": "message", "id": message.id, "text": message.text,
-            "html": message_html(message, ChannelKind.CHAT),
-            "author": "citizen" if message.author == "citizen" else
-            "auto" if message.author == "auto" else "operator",
-            "at": message.at.isoformat(),
-            # The citizen's own messages carry the id their browser chose, so a resumed
-            # page recognises what it already shows.
-            "client_id": message.provider_id if message.author == "citizen" else None}
 
 
 class ChatHub:
@@ -100,6 +76,7 @@ class ChatHub:
         # client address -> open sockets from it in this process (CRISIS_CHAT_SOCKETS_PER_IP).
         self.per_address: dict[str, int] = {}
         self.limits = InboundLimits(ctx, keys)
+        self.adapter = WebChat(ctx.redis, keys, ctx.secret)
 
     def _register(self, citizen: str, socket: web.WebSocketResponse) -> None:
         self.sockets.setdefault(citizen, set()).add(socket)
@@ -113,10 +90,6 @@ class ChatHub:
 
     def channel(self, citizen: str) -> str:
         return self.k.chat(citizen)
-
-    async def send(self, conversation: Conversation, message: Message) -> None:
-        """The chat channel's sender: publish; the process holding the socket delivers."""
-        await self.ctx.redis.publish(self.channel(conversation.citizen), json.dumps(frame(message)))
 
     async def run(self, stop: asyncio.Event) -> None:
         pubsub = self.ctx.redis.pubsub()
@@ -199,14 +172,15 @@ class ChatHub:
 
     async def _receive(self, socket: web.WebSocketResponse, state: _SocketState,
                        data: dict[str, Any]) -> None:
-        client_id, text = str(data.get("id", ""))[:64], str(data.get("text", "")).strip()
-        if not client_id or not text:
-            await socket.send_json({"type": "error", "message": "id and text are required"})
+        request = InboundRequest(url="", headers={}, form={}, body=json.dumps(
+            {"token": state.token, "id": data.get("id", ""), "text": data.get("text", ""),
+             "lang": state.lang}).encode())
+        try:
+            messages = self.adapter.parse_inbound(request)
+        except (InvalidInput, Forbidden) as err:  # no hello yet, no id, too long
+            await socket.send_json({"type": "error", "message": err.message})
             return
-        if len(text) > MAX_TEXT:
-            await socket.send_json({"type": "error",
-                                    "message": f"message too long (max {MAX_TEXT})"})
-            return
+        client_id = messages[0].provider_id
         verdict = await self.limits.chat_message(state.address)
         if not verdict.allowed:
             # Not acknowledged: the widget keeps the message and sends it again after.
@@ -216,9 +190,8 @@ class ChatHub:
                 "message": say("rate_limited_chat", state.lang).format(
                     seconds=verdict.retry_after_s)})
             return
-        await self.store.receive(InboundMessage(
-            channel=ChannelKind.CHAT, address=state.token, text=text, provider_id=client_id,
-            received_at=utcnow(), lang=state.lang))
+        for message in messages:
+            await self.store.receive(message)
         await socket.send_json({"type": "ack", "id": client_id})
 
     async def _replay(self, socket: web.WebSocketResponse, citizen: str, since: object) -> None:

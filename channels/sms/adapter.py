@@ -1,44 +1,67 @@
 """The Twilio SMS adapter: verifies and parses webhooks, sends through the REST API.
 
-The twilio client is synchronous (requests): `send` runs it in a thread so the event loop
-never blocks; in production sends go through the RQ job in channels.sms.jobs anyway.
+Sends use the twilio package's asyncio HTTP client (aiohttp underneath): one session per
+process, kept by the reply worker's context (channels/outbound.py), so a reply costs one HTTP
+request on a warm connection, not a thread, a TLS handshake and a new client.
 """
 
 from __future__ import annotations
 
-import asyncio
+from xml.sax.saxutils import escape as xml_escape
+
+import aiohttp
 
 from twilio.base.exceptions import TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from channels.addresses import normalise_address
 from channels.sms.signature import TwilioSignature
 from crisis.errors import ChannelError, ConfigError, Forbidden, InvalidInput
-from crisis.ports import DeliveryReport, InboundRequest
+from crisis.ports import DeliveryReport, InboundRequest, Pace, WebhookReply
 from crisis.settings import Settings
 from crisis.types import ChannelKind, DeliveryStatus, InboundMessage, OutboundMessage, utcnow
 
 MAX_INBOUND_CHARS = 1600  # Twilio concatenates at most 10 segments
+SIGNATURE_HEADER = "X-Twilio-Signature"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+_EMPTY_TWIML_BODY = EMPTY_TWIML.encode()  # encoded once: every webhook answers it
+TWIML = "text/xml; charset=utf-8"
 _STATUS = {"queued": DeliveryStatus.QUEUED, "accepted": DeliveryStatus.QUEUED,
            "sending": DeliveryStatus.QUEUED, "sent": DeliveryStatus.SENT,
            "delivered": DeliveryStatus.DELIVERED, "undelivered": DeliveryStatus.FAILED,
            "failed": DeliveryStatus.FAILED}
 
 
+def twiml_reply(reply: str | None = None) -> WebhookReply:
+    """Empty TwiML, or TwiML that answers the sender with one SMS (`reply`)."""
+    if reply is None:
+        return WebhookReply(_EMPTY_TWIML_BODY, TWIML)
+    return WebhookReply(('<?xml version="1.0" encoding="UTF-8"?><Response><Message>'
+                         f"{xml_escape(reply)}</Message></Response>").encode(), TWIML)
+
+
 class TwilioSms:
     kind = ChannelKind.SMS
+    inbound_path = "/hooks/twilio/sms"
+    status_path = "/hooks/twilio/sms/status"
+    queued = True
+    headers = (SIGNATURE_HEADER,)
 
     def __init__(self, settings: Settings) -> None:
         if settings.twilio_auth_token is None or not settings.twilio_account_sid:
             raise ConfigError("the SMS channel needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
-        token = settings.twilio_auth_token.reveal()
-        self.signature = TwilioSignature(token)
-        self.client = Client(settings.twilio_account_sid, token)
-        self.client.api.base_url = settings.twilio_api_base  # a stand-in in tests and staging
+        self._account = settings.twilio_account_sid
+        self._token = settings.twilio_auth_token.reveal()
+        self._api_base = settings.twilio_api_base  # a stand-in in tests and staging
+        self.signature = TwilioSignature(self._token)
         self.sender = settings.twilio_from or ""
+        self.per_second = settings.twilio_messages_per_second
+        self.status_callback = settings.base_url + self.status_path
+        self._client: Client | None = None  # built in the loop that sends (aiohttp session)
 
     def _verify(self, request: InboundRequest) -> None:
-        signature = request.headers.get("X-Twilio-Signature", "")
+        signature = request.headers.get(SIGNATURE_HEADER, "")
         if not self.signature.valid(request.url, request.form, signature):
             raise Forbidden("invalid Twilio signature")
 
@@ -65,20 +88,43 @@ class TwilioSms:
             return None
         return DeliveryReport(sid, status, request.form.get("ErrorCode", ""))
 
-    def send_blocking(self, to: str, text: str, status_callback: str | None) -> str:
+    def acknowledge(self, messages: list[InboundMessage], notice: str | None = None
+                    ) -> WebhookReply:
+        return twiml_reply(notice)
+
+    def pacing(self, message: OutboundMessage) -> tuple[Pace, ...]:
+        # Twilio's limit is per sender (a number, or a Messaging Service's pool of numbers).
+        return (Pace(f"sms:{self.sender}", self.per_second),)
+
+    def _rest(self) -> Client:
+        if self._client is None:
+            self._client = Client(self._account, self._token,
+                                  http_client=AsyncTwilioHttpClient(timeout=10))
+            self._client.api.base_url = self._api_base
+        return self._client
+
+    async def send(self, message: OutboundMessage) -> str:
         """One REST call; ChannelError says whether retrying can help."""
+        if not message.address.startswith("+"):  # a hidden caller id: nobody to write to
+            raise ChannelError("no phone number to write to", retryable=False)
+        if not self.sender:
+            raise ChannelError("TWILIO_FROM is not set: no number to send from", retryable=False)
         try:
-            message = self.client.messages.create(
-                to=to, body=text, status_callback=status_callback,
+            sent = await self._rest().messages.create_async(
+                to=message.address, body=message.text, status_callback=self.status_callback,
                 **({"messaging_service_sid": self.sender} if self.sender.startswith("MG")
                    else {"from_": self.sender}))
         except TwilioRestException as err:
             # 429 and 5xx are Twilio being busy; 4xx (bad number, blocked) will not get better.
             retryable = err.status == 429 or err.status >= 500
             raise ChannelError(f"Twilio refused the SMS: {err.msg}", retryable=retryable) from err
-        except OSError as err:
+        except (OSError, TimeoutError, aiohttp.ClientError) as err:
             raise ChannelError(f"Twilio unreachable: {err}", retryable=True) from err
-        return str(message.sid)
+        return str(sent.sid)
 
-    async def send(self, message: OutboundMessage) -> str:
-        return await asyncio.to_thread(self.send_blocking, message.address, message.text, None)
+    async def aclose(self) -> None:
+        if self._client is not None:
+            http = self._client.http_client
+            if isinstance(http, AsyncTwilioHttpClient) and http.session is not None:
+                await http.session.close()
+            self._client = None

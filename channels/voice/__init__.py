@@ -12,23 +12,23 @@ from channels.voice.cell_api import setup_ivr_api
 from channels.voice.console import console_call_routes
 from channels.voice.content import IvrContentSource
 from channels.voice.ivr import Ivr
-from channels.voice.operators import CallDesk, make_voice_sender
+from channels.voice.operators import CallDesk
 from channels.voice.webhooks import voice_routes
 from crisis.context import Context
-from crisis.types import ChannelKind, EventType
+from crisis.types import EventType
 
 CALL_DESK: web.AppKey[CallDesk] = web.AppKey("channels_call_desk", CallDesk)
 
 
 def setup_voice(app: web.Application, ctx: Context, desk: Desk) -> CallDesk:
-    """The voice channel's webhooks, its sender in the desk, callbacks on assignment, and
+    """The voice channel's webhooks (its live adapter is in the desk's table: channels/
+    __init__.py), callbacks on assignment, and
     its figures in the situation view (only with Twilio credentials)."""
     calls = Calls(ctx.redis, desk.k)
     content = IvrContentSource(ctx, desk.k)
     ivr = Ivr(desk, calls, content, TwilioVoice(ctx.settings), ctx.settings)
     call_desk = CallDesk(ivr)
     app[CALL_DESK] = call_desk
-    desk.senders[ChannelKind.VOICE] = make_voice_sender(desk, calls)
     for path, handler in voice_routes(call_desk):
         app.router.add_post(path, handler)
     console_call_routes(app, call_desk)

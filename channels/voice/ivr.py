@@ -115,10 +115,8 @@ class Ivr:
         text = await self._sms_text(out, call, answer)
         conversation_id = call.get("conversation", "")
         job = self.desk.ctx.jobs
-        if conversation_id:  # recorded on the conversation, sent by the SMS job
-            message = await self.desk.store.add_outbound(conversation_id, text, "auto")
-            await job.enqueue_async("channels.sms.jobs.send_sms_job", conversation_id,
-                                    message.id, text, queue="replies", retries=3)
+        if conversation_id:  # recorded on the conversation, sent by the reply job
+            await self.desk.send_via(ChannelKind.SMS, conversation_id, text, author="auto")
         else:
             await job.enqueue_async("channels.voice.jobs.send_caller_sms_job", turn.caller,
                                     text, queue="replies", retries=3)

@@ -11,7 +11,7 @@ import time
 from channels.answer_forms import fit_sms
 from channels.addresses import citizen_id
 from channels.keys import ChannelKeys
-from channels.sms.adapter import TwilioSms
+from channels.outbound import outbound_kit
 from channels.store import ConversationStore
 from channels.voice.adapter import TwilioVoice
 from channels.voice.calls import Calls
@@ -22,7 +22,9 @@ from crisis.keys import Keys
 from crisis.metrics import CALLBACKS
 from crisis.redis_client import async_redis, sync_redis
 from crisis.secret_key import resolve_secret_key
+from crisis.types import ChannelKind, OutboundMessage
 from crisis.worker import worker_settings
+from crisis.worker_context import WorkerContext, with_worker_context
 
 _PACE_TIMEOUT_S = 60.0
 
@@ -95,15 +97,22 @@ async def place_callback_job(conversation_id: str, operator: str) -> str:
         await client.aclose()
 
 
-def send_caller_sms_job(to: str, text: str) -> str:
+@with_worker_context
+async def send_caller_sms_job(ctx: WorkerContext, to: str, text: str) -> str:
     """The instructions by SMS to a caller who has no conversation yet (menu option 2);
-    never to a number that sent STOP."""
-    settings, url = worker_settings()
-    keys = ChannelKeys(Keys(settings.redis_prefix))
-    client = sync_redis(url)
+    never to a number that sent STOP. Through the worker's SMS adapter (channels/outbound.py)."""
+    kit = outbound_kit(ctx)
+    if await kit.store.opted_out(citizen_id(kit.store.secret, to)):
+        return "opted-out"
+    adapter = kit.adapters.get(ChannelKind.SMS)
+    if adapter is None:
+        return "no SMS channel"
+    message = OutboundMessage(channel=ChannelKind.SMS, address=to, text=fit_sms(text),
+                              conversation_id="", message_id="")
+    await kit.pacer.wait(adapter.pacing(message))
     try:
-        if client.sismember(keys.optout, citizen_id(resolve_secret_key(settings), to)):
-            return "opted-out"
-    finally:
-        client.close()
-    return TwilioSms(settings).send_blocking(to, fit_sms(text), None)
+        return await adapter.send(message)
+    except ChannelError as err:
+        if err.retryable:
+            raise
+        return f"failed: {err.message}"

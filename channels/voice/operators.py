@@ -1,4 +1,4 @@
-"""Calls and operators: the voice channel's sender, taking a call from the console, the
+"""Calls and operators: taking a call from the console, the
 bridge to the operator's phone, and callbacks.
 
 The router gives a queued call to an operator like any conversation, at their whole
@@ -16,40 +16,17 @@ import re
 import time
 
 from channels.addresses import normalise_address
-from channels.desk import Desk, Sender
-from channels.voice.adapter import ANONYMOUS, CallTurn, TwilioVoice
+from channels.desk import Desk
+from channels.voice.adapter import CallTurn, TwilioVoice
 from channels.voice.calls import Calls, CallStage
 from channels.voice.ivr import Ivr
 from crisis.errors import CrisisError, InvalidInput, InvalidTransition, NotFound
 from crisis.metrics import CALL_TALK, CALL_WAIT, CALLBACKS
-from crisis.types import ChannelKind, Conversation, DeliveryStatus, Event, Message
+from crisis.types import ChannelKind, Conversation, Event
 
 SIP = re.compile(r"^sips?:[\w.+\-]{1,64}@[\w.\-]{1,190}(?::\d{1,5})?$")
 MAX_CALLBACK_ATTEMPTS = 3  # the first call and two retries
 MISSED = frozenset({"busy", "no-answer", "failed", "canceled"})
-
-
-def make_voice_sender(desk: Desk, calls: Calls) -> Sender:
-    """How the desk's messages reach a caller: spoken at the next TwiML turn of the call in
-    progress; after the call, an operator's written answer goes by SMS to the number."""
-    store = desk.store
-
-    async def send(conversation: Conversation, message: Message) -> None:
-        sid = await calls.live_call(conversation.citizen)
-        if sid and (await calls.get(sid)).get("stage") not in (None, CallStage.ENDED):
-            await calls.say_later(sid, {"id": message.id, "text": message.text,
-                                        "article": message.article_id or ""})
-            await store.set_delivery(conversation.id, message.id, DeliveryStatus.SENT)
-            return
-        address = await store.address_of(conversation)
-        if message.author == "auto" or address.startswith(ANONYMOUS) \
-                or not desk.ctx.settings.twilio_from:
-            # The IVR's own words for a call that is over, or no way to write to the caller.
-            await store.set_delivery(conversation.id, message.id, DeliveryStatus.FAILED)
-            return
-        await desk.ctx.jobs.enqueue_async("channels.sms.jobs.send_sms_job", conversation.id,
-                                          message.id, message.text, queue="replies", retries=3)
-    return send
 
 
 def check_voice_address(raw: str) -> str:

@@ -1,8 +1,8 @@
 """Twilio Voice's webhooks, `POST /hooks/twilio/voice` and below: each verifies the signature
 (403 otherwise, through the adapter), reads the call's form as a CallTurn and answers TwiML.
 
-Bodies are capped like every Twilio webhook (channels/sms/webhooks.py MAX_FORM_BYTES, set for
-`/hooks/twilio/` by the channels' setup); query parameters are ours, read with bounds.
+Bodies are capped like every provider's webhook (channels/webhooks.py MAX_WEBHOOK_BYTES, set
+for `/hooks/` by the channels' setup); query parameters are ours, read with bounds.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from channels.sms.webhooks import inbound_request
+from channels.sms.adapter import SIGNATURE_HEADER
+from channels.webhooks import inbound_request
 from channels.voice.adapter import CallTurn
 from channels.voice.operators import CallDesk
 from channels.voice.twiml import HOOKS, lang_of
@@ -45,7 +46,8 @@ def voice_routes(calls: CallDesk) -> list[tuple[str, Handler]]:
     settings = ivr.settings
 
     async def turn_of(request: web.Request) -> CallTurn:
-        return ivr.adapter.parse_turn(await inbound_request(request, settings))
+        return ivr.adapter.parse_turn(await inbound_request(request, settings,
+                                                            (SIGNATURE_HEADER,)))
 
     async def incoming(request: web.Request) -> web.Response:
         return _twiml(await ivr.incoming(await turn_of(request), lang_of(_param(request, "lang"))))

@@ -33,6 +33,7 @@ from crisis.data_dir import prepare_data_dir
 from crisis.demo import DEMO_SCENARIO, ensure_demo, sandbox_twilio_env
 from crisis.heartbeat import process_name, start_beating_thread
 from crisis.worker import CentreWorker, bind_worker_settings, queues
+from crisis.worker_context import bind_worker_context, close_worker_context
 from crisis.keys import Keys
 from crisis.logs import chatty_level
 from crisis.redis_client import sync_redis
@@ -100,7 +101,7 @@ async def _consume_events(settings: Settings, url: str) -> None:
 
 # The modules of every job, imported before working so forked work horses inherit them: a
 # fork that imported the channels package itself paid ~1.7 s per SMS (bench_reply_jobs.py).
-JOB_MODULES = ("channels.sms.jobs", "channels.retention", "static_site.jobs",
+JOB_MODULES = ("channels.outbound", "channels.retention", "static_site.jobs",
                "channels.voice.jobs")
 
 
@@ -119,6 +120,7 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     with redis_url_for(settings) as url:
         keys = Keys(settings.redis_prefix)
         bind_worker_settings(settings, url)
+        bind_worker_context(settings, url)
         connection = sync_redis(url, decode=False)
         preload_job_modules()
         stop_beating = start_beating_thread(sync_redis(url), keys, "worker")
@@ -131,6 +133,7 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
                         logging_level=chatty_level(settings.log_level))
         finally:
             stop_beating.set()
+            close_worker_context()
     return 0
 
 

@@ -1,20 +1,21 @@
-"""Outbound reply jobs per second (one SMS through the twilio client each), by RQ worker class.
+"""Outbound reply jobs per second (one SMS each, to the Twilio stand-in), by how a worker runs them.
 
     python bench/bench_reply_jobs.py [--jobs 400] [--rounds 2]
 
-The issue asks to pick RQ's worker class by measuring our jobs. Starts an embedded Redis and
-the Twilio stand-in of the tests (testbed/twilio.py, real HTTP on loopback),
-stores `--jobs` conversations each with one automatic reply waiting, then, in alternating
-rounds, enqueues one `channels.sms.jobs.send_sms_job` per reply and lets one worker process
-drain the `replies` queue in burst mode:
-  1. baseline: RQ's default forking `Worker` (a new process per job), as `crisis worker`
-     first ran it: each work horse imported the job's modules itself;
-  2. the same with the job modules imported before working (forks inherit them);
-  3. ours: `crisis.worker.CentreWorker` as `crisis worker` runs it (modules preloaded, reply
-     sends in its own process, heavier jobs still forked).
+Starts an embedded Redis and the Twilio stand-in of the tests (testbed/twilio.py, real HTTP
+on loopback), stores `--jobs` conversations each with one automatic reply waiting, then, in
+alternating rounds, enqueues one `channels.outbound.send_reply` job per reply and lets one
+worker process drain the `replies` queue in burst mode:
+  1. baseline: RQ's forking `Worker` (a new process per job), as `crisis worker` first ran it,
+     each job opening its own Redis connection and Twilio client;
+  2. `CentreWorker` with a context built for each job and closed after it: reply sends in
+     the worker's own process, but new connections per job (what send_sms_job did);
+  3. ours: `CentreWorker` as `crisis worker` runs it: one event loop, Redis pool and Twilio
+     HTTP session per process (crisis/worker_context.py), kept across jobs.
 Prints jobs/s of each (first job started to last job ended, from RQ's own timestamps), the
-ratio, and checks that the stand-in received every SMS once. The sender's rate limit is set
-out of the way (TWILIO_MESSAGES_PER_SECOND) so the workers, not the pacing, are measured.
+ratio to the baseline, and checks that the stand-in received every SMS once. The sender's
+rate limit is set out of the way (TWILIO_MESSAGES_PER_SECOND) so the workers, not the pacing,
+are measured.
 """
 
 from __future__ import annotations
@@ -58,40 +59,64 @@ app.router.add_get("/count", count)
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
 """
 WORKER = """
+import os
 import sys
+from rq import Worker
 from crisis.cli.processes import preload_job_modules
-from crisis.worker import CentreWorker, bind_worker_settings, queues
 from crisis.keys import Keys
 from crisis.redis_client import sync_redis
 from crisis.settings import load_settings
-import os
-from rq import Worker
+from crisis.worker import CentreWorker, bind_worker_settings, queues
+from crisis.worker_context import CentreJob, bind_worker_context, close_worker_context
+
+class JobWithFreshContext(CentreJob):
+    def _execute(self):
+        try:
+            return super()._execute()
+        finally:
+            close_worker_context()
+
+class PerJobWorker(CentreWorker):
+    job_class = JobWithFreshContext
+
+class ForkingWorker(Worker):
+    job_class = JobWithFreshContext  # the context is built in each work horse anyway
+
 settings = load_settings(os.environ)
 url = settings.redis_url
 bind_worker_settings(settings, url)
+bind_worker_context(settings, url)
 connection = sync_redis(url, decode=False)
-kind = {"fork": Worker, "fork-preloaded": Worker, "centre": CentreWorker}[sys.argv[1]]
-if sys.argv[1] != "fork":
-    preload_job_modules()  # as `crisis worker` does
+kind = {"fork": ForkingWorker, "per-job": PerJobWorker, "centre": CentreWorker}[sys.argv[1]]
+preload_job_modules()  # as `crisis worker` does
 kind(queues(connection, Keys(settings.redis_prefix)), connection=connection).work(
     burst=True, logging_level="WARNING")
+close_worker_context()
 """
 
 
-async def prepare(env: dict[str, str], count: int) -> list[tuple[str, str, str]]:
-    """`count` conversations, each with one outbound reply waiting: (conversation, message, text)."""
+async def prepare(env: dict[str, str], count: int, rounds: int
+                  ) -> list[list[tuple[str, str, str]]]:
+    """`count` conversations, each with one outbound reply waiting per round:
+    (kind, conversation, message) for each round."""
     settings = load_settings(env)
     ctx = open_context(settings, env["REDIS_URL"])
     store = ConversationStore(ctx.redis, ChannelKeys(ctx.keys), ctx.bus, ctx.secret)
     replies = []
+    conversations = []
     for n in range(count):
         received = await store.receive(InboundMessage(
             channel=ChannelKind.SMS, address=f"+3361{n:07d}", text="peut on boire l'eau du robinet",
             provider_id=f"SMbench{n:026d}", received_at=utcnow()))
         assert received is not None
-        text = "Une inondation peut contaminer le reseau d'eau potable. Suivez les consignes."
-        message = await store.add_outbound(received.conversation_id, text, "auto")
-        replies.append((received.conversation_id, message.id, text))
+        conversations.append(received.conversation_id)
+    text = "Une inondation peut contaminer le reseau d'eau potable. Suivez les consignes."
+    for _ in range(rounds):  # a new reply per conversation and round: a sent one is skipped
+        round_replies = []
+        for conversation_id in conversations:
+            message = await store.add_outbound(conversation_id, text, "auto")
+            round_replies.append(("sms", conversation_id, message.id))
+        replies.append(round_replies)
     await ctx.close()
     return replies
 
@@ -101,7 +126,7 @@ def run_round(kind: str, env: dict[str, str], replies: list[tuple[str, str, str]
     connection = redis.Redis.from_url(env["REDIS_URL"])
     settings = load_settings(env)
     queue = Queue(queue_name(Keys(settings.redis_prefix), "replies"), connection=connection)
-    jobs = [queue.enqueue("channels.sms.jobs.send_sms_job", *reply) for reply in replies]
+    jobs = [queue.enqueue("channels.outbound.send_reply", *reply) for reply in replies]
     subprocess.run([sys.executable, "-c", WORKER, kind], env=env, check=True, cwd=ROOT)
     done = Job.fetch_many([j.id for j in jobs], connection=connection)
     assert all(j is not None and j.get_status() == "finished" for j in done), "a job failed"
@@ -128,17 +153,18 @@ def main() -> None:
                "TWILIO_AUTH_TOKEN": "bench", "TWILIO_FROM": "+33700000000",
                "TWILIO_API_BASE": f"http://127.0.0.1:{port}", "TWILIO_MESSAGES_PER_SECOND": "100000",
                "CRISIS_LOG_LEVEL": "warning", "CRISIS_REDIS_PREFIX": "bench:"}
-        replies = asyncio.run(prepare(env, args.jobs))
-        rates: dict[str, list[float]] = {"fork": [], "fork-preloaded": [], "centre": []}
+        kinds = ("fork", "per-job", "centre")
+        batches = iter(asyncio.run(prepare(env, args.jobs, args.rounds * len(kinds))))
+        rates: dict[str, list[float]] = {kind: [] for kind in kinds}
         for _ in range(args.rounds):
-            for kind in rates:
-                rates[kind].append(run_round(kind, env, replies))
+            for kind in kinds:
+                rates[kind].append(run_round(kind, env, next(batches)))
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/count") as response:
             received = int(response.read())
         mean = {kind: sum(v) / len(v) for kind, v in rates.items()}
-        print(f"{args.rounds} rounds of {args.jobs} send_sms_job jobs, one worker process each")
+        print(f"{args.rounds} rounds of {args.jobs} send_reply jobs, one worker process each")
         labels = {"fork": "RQ forking Worker, as started (baseline)",
-                  "fork-preloaded": "RQ forking Worker, job modules preloaded",
+                  "per-job": "CentreWorker, new connections per job",
                   "centre": "CentreWorker, as `crisis worker` runs it"}
         for kind, label in labels.items():
             print(f"{label:42} {mean[kind]:7.1f} jobs/s  ratio {mean[kind] / mean['fork']:6.2f}"

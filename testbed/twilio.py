@@ -74,8 +74,12 @@ class TwilioStandIn:
             return web.json_response({"code": 21604, "message": "'To' and 'Body' are required",
                                       "status": 400}, status=400)
         sid = f"SM{next(self._ids):032x}"
+        peer = request.transport.get_extra_info("peername") if request.transport else None
         self.messages.append({**form, "Sid": sid, "Account": request.match_info["sid"],
-                              "ReceivedAt": str(time.time())})
+                              "ReceivedAt": str(time.time()),
+                              # The client's port: the same on every request of one kept-alive
+                              # connection (a test checks the reply worker reuses it).
+                              "Peer": f"{peer[0]}:{peer[1]}" if peer else ""})
         return web.json_response({
             "sid": sid, "status": "queued", "to": form["To"], "from": form.get("From"),
             "body": form["Body"], "account_sid": request.match_info["sid"],

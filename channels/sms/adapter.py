@@ -1,7 +1,7 @@
 """The Twilio SMS adapter: verifies and parses webhooks, sends through the REST API.
 
-Sends use the twilio package's asyncio HTTP client (aiohttp underneath): one session per
-process, kept by the reply worker's context (channels/outbound.py), so a reply costs one HTTP
+Sends use the twilio package's asyncio API over our aiohttp client (rest_http.py): one session
+per process, kept by the reply worker's context (channels/outbound.py), so a reply costs one HTTP
 request on a warm connection, not a thread, a TLS handshake and a new client.
 """
 
@@ -12,10 +12,10 @@ from xml.sax.saxutils import escape as xml_escape
 import aiohttp
 
 from twilio.base.exceptions import TwilioRestException
-from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from channels.addresses import normalise_address
+from channels.sms.rest_http import TwilioHttp
 from channels.sms.signature import TwilioSignature
 from crisis.errors import ChannelError, ConfigError, Forbidden, InvalidInput
 from crisis.ports import DeliveryReport, InboundRequest, Pace, WebhookReply
@@ -98,8 +98,7 @@ class TwilioSms:
 
     def _rest(self) -> Client:
         if self._client is None:
-            self._client = Client(self._account, self._token,
-                                  http_client=AsyncTwilioHttpClient(timeout=10))
+            self._client = Client(self._account, self._token, http_client=TwilioHttp())
             self._client.api.base_url = self._api_base
         return self._client
 
@@ -125,6 +124,6 @@ class TwilioSms:
     async def aclose(self) -> None:
         if self._client is not None:
             http = self._client.http_client
-            if isinstance(http, AsyncTwilioHttpClient) and http.session is not None:
-                await http.session.close()
+            if isinstance(http, TwilioHttp):
+                await http.close()
             self._client = None

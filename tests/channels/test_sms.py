@@ -178,6 +178,28 @@ async def test_without_twilios_keyword_handling_the_centre_confirms_stop_and_sta
     assert [m["Body"] for m in standin.messages] == [say("opt_out", "fr"), say("opt_in", "fr")]
 
 
+async def test_the_reply_worker_sends_on_one_kept_alive_connection(
+    kb: None, client: Any, env: dict[str, str], twilio: tuple[TwilioStandIn, str],
+) -> None:
+    """Replies are sent by one worker with its Twilio client and Redis pool built once
+    (crisis/worker_context.py): the stand-in sees every SMS come on the same connection."""
+    standin, _ = twilio
+    for n in range(3):
+        headers, form = signed("/hooks/twilio/sms", sms_form(
+            "leau du robinet est potable ?", f"SMkeep{n}", sender=f"+3361200010{n}"))
+        assert (await client.post("/hooks/twilio/sms", data=form, headers=headers)).status == 200
+    store = client.app[DESK].store
+
+    async def all_answered() -> bool:
+        items, _, _ = await store.page(status="auto-answered", channel=None, limit=10, cursor=None)
+        return len(items) == 3
+
+    await until(all_answered)
+    await run_worker_burst(env)
+    assert len(standin.messages) == 3
+    assert len({m["Peer"] for m in standin.messages}) == 1, standin.messages
+
+
 async def run_worker_burst(env: dict[str, str]) -> None:
     """`crisis worker --burst` in a subprocess: the real worker drains the queues and exits.
     Awaited without blocking our loop, which serves the Twilio stand-in meanwhile."""

@@ -2,7 +2,9 @@
 
 Sends go through python-telegram-bot's Bot (async, httpx) pointed at TELEGRAM_API_BASE. One
 Bot serves every send of an event loop; a new loop gets a new Bot, because RQ runs each
-coroutine job in its own `asyncio.run` and a client's connections die with their loop.
+coroutine job in its own `asyncio.run` and a client's connections die with their loop. So a
+job that runs in a loop of its own calls `aclose()` before it returns (its connections are
+closed while their loop still runs; each new loop's Bot then costs one getMe).
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ class TelegramBot:
             raise _translated(err)
 
     async def aclose(self) -> None:
+        """Close this loop's Bot (its HTTP connections); the next send opens a new one."""
         bot, loop = self._bot, self._loop
         self._bot = self._loop = None
         if bot is not None and loop is asyncio.get_running_loop():

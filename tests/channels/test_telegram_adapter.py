@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
@@ -101,6 +102,16 @@ def test_the_secret_header_is_read_in_any_case() -> None:
     b'{"update_id": 1, "pad": "' + b"x" * 300_000 + b'"}',
 ])
 def test_a_malformed_body_is_invalid_input(body: bytes) -> None:
+    with pytest.raises(InvalidInput):
+        PARSER.parse_inbound(posted(body))
+
+
+@pytest.mark.parametrize("depth", [900, 2500])
+def test_replies_nested_past_the_stack_are_invalid_input(depth: int) -> None:
+    head = ('{"message_id":1,"date":1,"chat":{"id":1,"type":"private"},"text":"x",'
+            '"reply_to_message":')
+    body = ('{"update_id":1,"message":' + head * depth + '{"message_id":1,"date":1,'
+            '"chat":{"id":1,"type":"private"}}' + "}" * depth + "}").encode()
     with pytest.raises(InvalidInput):
         PARSER.parse_inbound(posted(body))
 
@@ -356,3 +367,38 @@ async def test_sends_from_one_event_loop_after_another_as_rq_jobs_do(
     ids = [await asyncio.to_thread(asyncio.run, job(text)) for text in ("un", "deux")]
     assert [m["text"] for m in api.messages] == ["un", "deux"] and len(set(ids)) == 2
     assert len(api.calls_of("getMe")) == 2  # a new client for the new loop
+
+
+# --- the stand-in answers like the Bot API (JSON bodies too, as other clients send) ---
+async def test_the_stand_in_refuses_what_telegram_refuses(
+        standin: tuple[TelegramStandIn, str]) -> None:
+    api, base = standin
+    async with aiohttp.ClientSession() as http:
+        async def call(method: str, token: str = TOKEN, **params: Any) -> tuple[int, Any]:
+            async with http.post(f"{base}/bot{token}/{method}", json=params) as response:
+                return response.status, await response.json()
+
+        assert await call("getMe", token="1:nope") == (
+            401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        assert (await call("sendMessage", chat_id=CHAT, text=""))[1]["description"] == (
+            "Bad Request: message text is empty")
+        assert (await call("sendMessage", chat_id=CHAT, text="é" * 4097))[1]["description"] == (
+            "Bad Request: message is too long")
+        assert (await call("sendMessage", chat_id="abc", text="x"))[1]["description"] == (
+            "Bad Request: chat not found")
+        assert (await call("noSuchMethod"))[0] == 404
+        status, body = await call("sendMessage", chat_id=CHAT, text="x" * 4096)
+        assert status == 200 and body["result"]["chat"]["id"] == CHAT
+        api.fail_next = [429]
+        assert await call("sendMessage", chat_id=CHAT, text="x") == (429, {
+            "ok": False, "error_code": 429, "description": "Too Many Requests: retry after 3",
+            "parameters": {"retry_after": 3}})
+        assert (await call("answerCallbackQuery", callback_query_id="42"))[1]["result"] is True
+        status, body = await call("editMessageReplyMarkup", chat_id=CHAT,
+                                  message_id=api.messages[0]["message_id"], reply_markup={
+                                      "inline_keyboard": [[{"text": "a", "callback_data": "b"}]]})
+        assert status == 200 and api.messages[0]["reply_markup"]["inline_keyboard"]
+        await call("setWebhook", url="https://x.example/hooks/telegram", secret_token="s-1")
+        assert (await call("getWebhookInfo"))[1]["result"]["url"] == "https://x.example/hooks/telegram"
+        await call("deleteWebhook")
+        assert api.webhook == {}

@@ -113,6 +113,10 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "fr": "Nous n'avons pas compris votre message. Écrivez votre question en quelques mots.",
         "en": "We could not read your message. Write your question in a few words.",
     },
+    # --- telegram (channels/telegram/): the buttons under an answer ---
+    "useful_button": {"fr": "👍 Utile", "en": "👍 Useful"},
+    "not_useful_button": {"fr": "👎 Pas utile", "en": "👎 Not useful"},
+    # --- end of telegram ---
     # --- telephone (channels/voice/): a caller presses keys, never "replies" ---
     "human_hint.voice": {
         "fr": "Pour parler à un conseiller, tapez 4.",

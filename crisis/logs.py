@@ -62,8 +62,9 @@ def configure_logging(fmt: str = "auto", level: str = "INFO") -> None:
 # Libraries that write several info lines per unit of work: RQ per job (started, OK, result
 # kept), the twilio client per request (eleven lines with headers). In a surge that is a
 # hundred thousand lines a minute burying what matters. Their warnings and errors are kept;
-# at `debug` everything shows.
-CHATTY_LOGGERS = ("rq.worker", "rq.queue", "rq.job", "twilio.http_client")
+# at `debug` everything shows. httpx (under python-telegram-bot) logs each request's URL,
+# and a Bot API URL holds the bot's token: one more reason to keep it quiet.
+CHATTY_LOGGERS = ("rq.worker", "rq.queue", "rq.job", "twilio.http_client", "httpx")
 
 
 def chatty_level(level: str) -> str:

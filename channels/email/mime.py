@@ -35,15 +35,23 @@ def clean_text(text: str) -> str:
 def decode_bytes(payload: bytes, charset: str | None) -> str:
     """`payload` in its declared charset; UTF-8, then Windows-1252, when that charset is
     unknown or not a text encoding (mail programs lie about it)."""
+    declared = None
     if charset:
         try:
-            if codecs.lookup(charset).name not in ("utf-7",):  # UTF-7 hides markup from filters
-                return payload.decode(charset, errors="replace")
+            declared = codecs.lookup(charset).name
         except (LookupError, UnicodeError, ValueError, TypeError):
-            pass
+            declared = None
+    if declared == "utf-7":  # UTF-7 hides markup from filters: read as what it claims not
+        declared = None
+    for encoding in filter(None, (declared, "utf-8")):
+        try:
+            return payload.decode(encoding)
+        except (UnicodeError, LookupError, ValueError, TypeError):
+            continue
+    # Neither fits (us-ascii declared for accented text...): the declared one, patched.
     try:
-        return payload.decode("utf-8")
-    except UnicodeDecodeError:
+        return payload.decode(declared or "cp1252", errors="replace")
+    except (UnicodeError, LookupError, ValueError, TypeError):
         return payload.decode("cp1252", errors="replace")
 
 

@@ -44,6 +44,7 @@ class SmtpSink:
     connections: int = 0
     port: int = 0
     _server: asyncio.Server | None = None
+    _sessions: list[SMTP] = dataclasses.field(default_factory=list)
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
@@ -61,18 +62,30 @@ class SmtpSink:
         return "250 OK queued"
 
     async def start(self, host: str = "127.0.0.1") -> int:
+        return await self.start_on(free_port(), host)
+
+    async def start_on(self, port: int, host: str = "127.0.0.1") -> int:
+        """Listen on `port` (again, after a stop: a relay that restarted)."""
         loop = asyncio.get_running_loop()
-        self.port = free_port()
+        self.port = port
 
         def protocol() -> Any:
             self.connections += 1
-            return SMTP(self, hostname="sink", loop=loop, enable_SMTPUTF8=True)
+            session = SMTP(self, hostname="sink", loop=loop, enable_SMTPUTF8=True)
+            self._sessions.append(session)
+            return session
 
-        self._server = await loop.create_server(protocol, host=host, port=self.port)
+        self._server = await loop.create_server(protocol, host=host, port=self.port,
+                                                reuse_address=True)
         return self.port
 
     async def stop(self) -> None:
+        """Stop listening and drop every open connection (as a relay's restart does)."""
         if self._server is not None:
             self._server.close()
+            for session in self._sessions:  # Python 3.11's Server cannot close its clients
+                if session.transport is not None:
+                    session.transport.close()
+            self._sessions.clear()
             await self._server.wait_closed()
             self._server = None

@@ -67,7 +67,7 @@ asyncio.run(main())
 
 def citizen_mail(round_no: int, number: int) -> EmailMessage:
     mail = EmailMessage()
-    mail["From"] = f"Citoyen {number} <citoyen{number}@example.fr>"
+    mail["From"] = f"Citoyen {number} <citoyen{round_no}-{number}@example.fr>"
     mail["To"] = TO
     mail["Subject"] = "Eau potable à Lyon ?"
     mail["Message-ID"] = f"<r{round_no}-{number}@example.fr>"

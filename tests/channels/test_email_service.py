@@ -91,3 +91,11 @@ async def test_a_bounce_marks_our_reply_failed(serving: ConversationStore) -> No
     await _send(bounce, sender="")
     messages = await serving.messages(conversation.id)
     assert messages[-1].status is DeliveryStatus.FAILED
+
+
+def test_crisis_smtp_needs_recipients_to_accept(tmp_path: object,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from crisis.cli import main
+
+    assert main(["smtp"], environ={"CRISIS_DATA_DIR": str(tmp_path)}) == 1
+    assert "CRISIS_MAIL_ACCEPT" in capsys.readouterr().err

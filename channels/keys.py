@@ -45,7 +45,7 @@
 |                                  |        | retention purge waits while it is set)     |
 | ch:limit:{kind}:{subject}        | string | 60 s (inbound messages counted this minute:|
 |                                  |        | kind chat-ip: a keyed hash of the client   |
-|                                  |        | address; kind sms: the citizen id)         |
+|                                  |        | address; kinds sms, email: the citizen id) |
 | ch:{c:ID}:voice                  | hash   | until the retention purge (the call facts: |
 |                                  |        | call sid, queue, wait, talk time, outcome, |
 |                                  |        | callback attempts)                         |

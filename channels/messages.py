@@ -100,6 +100,10 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "You sent many SMS in a short time: those of the next minute will not be read. "
               "Then send your question again. Danger: call 112.",
     },
+    "email_subject": {
+        "fr": "Votre question au centre d'information",
+        "en": "Your question to the information centre",
+    },
     "too_many_hellos": {
         "fr": "Trop de reprises de conversation sur cette connexion. Rechargez la page.",
         "en": "Too many conversation restarts on this connection. Reload the page.",

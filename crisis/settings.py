@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -76,6 +77,14 @@ class Settings:
     smtp_listen: HostPort = HostPort("127.0.0.1", 2525)
     smtp_relay: HostPort | None = None
     mail_from: str | None = None
+    # --- E-mail (channels/email/) ---
+    # Recipients the SMTP listener takes mail for: whole addresses or "@domain"; anything
+    # else is refused (550), so the listener is never an open relay. Empty: e-mail is off.
+    mail_accept: frozenset[str] = frozenset()
+    mail_max_bytes: int = 10 * 1_048_576  # refused at SMTP level (552) above this
+    mail_messages_per_address_per_minute: int = 10
+    smtp_messages_per_second: int = 50  # replies handed to CRISIS_SMTP_RELAY, every worker together
+    # --- end of e-mail ---
     max_body_bytes: int = 1_048_576
     session_hours: int = 12
     log_format: str = "auto"
@@ -121,6 +130,11 @@ class Settings:
     @property
     def twilio_enabled(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def email_enabled(self) -> bool:
+        """Inbound e-mail is on: the listener has recipients to accept mail for."""
+        return bool(self.mail_accept)
 
     @property
     def telegram_enabled(self) -> bool:
@@ -184,6 +198,32 @@ def _addresses(value: str) -> frozenset[str]:
         if part:
             found.add(str(ipaddress.ip_address(part)))  # ValueError names a bad one
     return frozenset(found)
+
+
+# --- E-mail ---
+_MAILBOX = re.compile(r"^(?:[^@\s,]{1,64})?@[a-z0-9.-]{1,253}$")
+
+
+def _mail_accept(value: str) -> frozenset[str]:
+    found = set()
+    for part in value.split(","):
+        part = part.strip().lower()
+        if not part:
+            continue
+        if not _MAILBOX.match(part) or ".." in part or part.endswith((".", "@")):
+            raise ValueError(f"{part!r} is neither an address (contact@example.gouv.fr) "
+                             "nor a domain (@example.gouv.fr)")
+        found.add(part)
+    return frozenset(found)
+
+
+def _mail_address(value: str) -> str:
+    if not _MAILBOX.match(value.strip().rpartition("<")[2].rstrip(">").lower()):
+        raise ValueError("must be an e-mail address, e.g. Centre <contact@example.gouv.fr>")
+    return value.strip()
+# --- end of e-mail ---
+
+
 def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -230,7 +270,14 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("TELEGRAM_API_BASE", "telegram_api_base", _http_url),
     ("CRISIS_SMTP_LISTEN", "smtp_listen", _host_port),
     ("CRISIS_SMTP_RELAY", "smtp_relay", _host_port),
-    ("CRISIS_MAIL_FROM", "mail_from", _text),
+    ("CRISIS_MAIL_FROM", "mail_from", _mail_address),
+    # --- E-mail ---
+    ("CRISIS_MAIL_ACCEPT", "mail_accept", _mail_accept),
+    ("CRISIS_MAIL_MAX_BYTES", "mail_max_bytes", _bounded(1024, 100 * 1_048_576)),
+    ("CRISIS_MAIL_MESSAGES_PER_ADDRESS_PER_MINUTE", "mail_messages_per_address_per_minute",
+     _positive),
+    ("CRISIS_SMTP_MESSAGES_PER_SECOND", "smtp_messages_per_second", _positive),
+    # --- end of e-mail ---
     ("CRISIS_MAX_BODY_BYTES", "max_body_bytes", _positive),
     ("CRISIS_SESSION_HOURS", "session_hours", _positive),
     ("CRISIS_LOG_FORMAT", "log_format", _choice("auto", "json", "text")),

@@ -102,7 +102,7 @@ async def _run_command(settings: Settings, url: str, args: argparse.Namespace) -
 
 # Commands that start a centre (they create the data directory); every other command works
 # on an existing centre and says so when the data directory holds none.
-STARTING_COMMANDS = ("up", "web", "worker")
+STARTING_COMMANDS = ("up", "web", "worker", "smtp")
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -122,7 +122,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             from crisis.cli import processes  # imports aiohttp app and rq only when needed
             if args.command == "up":
                 return processes.run_up(settings, args, env)
-            runner = processes.run_web if args.command == "web" else processes.run_worker
+            runner = {"web": processes.run_web, "worker": processes.run_worker,
+                      "smtp": processes.run_smtp}[args.command]
             return runner(settings, args)
         if _key(args) in LOCAL_COMMANDS:
             _load(LOCAL_COMMANDS[_key(args)])(args)

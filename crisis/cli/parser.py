@@ -52,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
                              "chat message) instead of RQ jobs")
     _hidden_parent(worker)
 
+    smtp = sub.add_parser("smtp", help="the e-mail channel's SMTP listener (behind the "
+                          "relay; on CRISIS_SMTP_LISTEN, for CRISIS_MAIL_ACCEPT)")
+    _hidden_parent(smtp)
+
     users = sub.add_parser("users", help="accounts").add_subparsers(dest="action", required=True)
     add = users.add_parser("add", help="create an account (prints a generated password once)")
     add.add_argument("name")

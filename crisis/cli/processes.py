@@ -30,6 +30,7 @@ from crisis.web.app_keys import CONTEXT
 from crisis.cli.core_commands import say
 from crisis.cli.runtime import acting_principal, command_context, redis_url_for
 from crisis.data_dir import prepare_data_dir
+from crisis.errors import ConfigError
 from crisis.demo import DEMO_SCENARIO, ensure_demo, sandbox_twilio_env
 from crisis.heartbeat import process_name, start_beating_thread
 from crisis.worker import CentreWorker, bind_worker_settings, queues
@@ -137,6 +138,33 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _serve_smtp(settings: Settings, url: str) -> None:
+    """The e-mail listener over a context built as the event consumers' is, until
+    SIGTERM/SIGINT; it beats as kind "smtp" so `crisis status` sees it."""
+    from channels.email.service import serve_mail  # aiosmtpd only in this process
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with command_context(settings, url) as ctx:
+        stop_beating = start_beating_thread(sync_redis(url), ctx.keys, "smtp")
+        try:
+            await serve_mail(ctx, stop)
+        finally:
+            stop_beating.set()
+
+
+def run_smtp(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.email_enabled:
+        raise ConfigError("`crisis smtp` needs CRISIS_MAIL_ACCEPT: the addresses or @domains "
+                          "it takes mail for (it is never an open relay)")
+    with redis_url_for(settings) as url:
+        _watch_parent(args.parent_pid)
+        asyncio.run(_serve_smtp(settings, url))
+    return 0
+
+
 async def _prepare_demo(settings: Settings, url: str, as_user: str | None) -> None:
     async with command_context(settings, url) as ctx:
         actor = await acting_principal(ctx, as_user)
@@ -212,9 +240,13 @@ def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str])
             supervisor.add(f"events-{number + 1}", ["worker", "--events"])
         for number in range(args.workers):
             supervisor.add(f"worker-{number + 1}", ["worker"])
+        if settings.email_enabled:  # without recipients to accept, it would refuse every mail
+            supervisor.add("smtp", ["smtp"])
         supervisor.start()
         say(f"web       {base}/ ({args.web_processes} process(es)); log in at {base}/login, "
             f"API {base}/api/openapi.json")
+        if settings.email_enabled:
+            say(f"smtp      {settings.smtp_listen} for {', '.join(sorted(settings.mail_accept))}")
         say(f"workers   {args.workers} (queues: replies, default, bulk) and "
             f"{args.events_processes} event consumer process(es) (the pipeline after each "
             f"acknowledgement)")

@@ -29,7 +29,7 @@ from crisis.background_tasks import cancel_and_wait
 from channels.voice import setup_voice
 from channels.voice.simulator import setup_simulator
 from crisis.context import Context
-from crisis.errors import InvalidTransition, NotFound
+from crisis.errors import ChannelError, InvalidTransition, NotFound
 from crisis.ports import ChannelAdapter
 from crisis.types import ChannelKind, Event, EventType
 from crisis.web.body import BODY_CAPS
@@ -73,6 +73,19 @@ async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), SWEEP_INTERVAL_S)
 
 
+async def _register_telegram(adapter: ChannelAdapter, public_url: str) -> None:
+    """Point the bot's webhook at this centre (setWebhook is idempotent: every web process
+    may do it). Never blocks the start: Telegram unreachable is logged, the rest serves."""
+    register = getattr(adapter, "register_webhook", None)
+    if register is None:
+        return
+    try:
+        await asyncio.wait_for(register(public_url), timeout=10)
+    except (ChannelError, TimeoutError):
+        log.warning("the Telegram webhook could not be registered: check TELEGRAM_BOT_TOKEN "
+                    "and that Telegram can reach CRISIS_PUBLIC_URL", exc_info=True)
+
+
 def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
     """Register the channels' routes, event subscriptions and background tasks; the desk
     answers citizens from `kb`, the process's one knowledge base."""
@@ -111,6 +124,9 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
         for adapter in adapters.values():
             await adapter.aclose()
     app.on_cleanup.append(close_adapters)
+    telegram = adapters.get(ChannelKind.TELEGRAM)
+    if telegram is not None:
+        app.on_startup.append(lambda app: _register_telegram(telegram, ctx.settings.base_url))
     if ctx.settings.twilio_enabled:
         setup_voice(app, ctx, desk)  # the telephone's IVR (channels/voice/)
     if sandbox_enabled(ctx):

@@ -23,4 +23,12 @@ def provider_adapters(settings: Settings) -> dict[ChannelKind, ChannelAdapter]:
     table: dict[ChannelKind, ChannelAdapter] = {}
     if settings.twilio_enabled:
         table[ChannelKind.SMS] = TwilioSms(settings)
+    if settings.telegram_enabled:
+        from channels.telegram.adapter import TelegramBot  # python-telegram-bot: when used
+
+        table[ChannelKind.TELEGRAM] = TelegramBot(settings)
+    if settings.smtp_relay is not None and settings.mail_from:
+        from channels.email.adapter import EmailAdapter  # aiosmtplib: when used
+
+        table[ChannelKind.EMAIL] = EmailAdapter(settings)
     return table

@@ -22,7 +22,8 @@ from channels.desk_reads import DeskReads
 from channels.greetings import live_greetings
 from channels.inbound import (
     PROVIDER_KEYWORDS, Actions, ConfirmOptOut, CountAutoAnswer, Fact, InboundFacts, Need,
-    PublishLive, Queue, Send, SetOptOut, SetTopic, Transition, decide_inbound, fold,
+    PublishLive, Queue, RecordFeedback, Send, SetOptOut, SetTopic, Transition, decide_inbound,
+    fold,
 )
 from channels.inbound_order import InboundTurns
 from channels.keys import ChannelKeys
@@ -108,7 +109,8 @@ class Desk(DeskReads):
             case Fact.URGENT_KEYWORDS:
                 greetings = await live_greetings(self.ctx)
                 return dataclasses.replace(facts, urgent_keywords=frozenset(
-                    word for greeting in greetings for word in greeting.urgent_keywords))
+                    word for greeting in greetings for word in greeting.urgent_keywords),
+                    greetings=tuple(g.ivr.in_lang(conversation.lang) for g in greetings))
             case Fact.ANSWER:
                 answer = await self.answerer(last.text, conversation.lang, conversation.channel)
                 return dataclasses.replace(facts, answer=answer)
@@ -146,6 +148,11 @@ class Desk(DeskReads):
                     await self.levels.auto_answered(conversation.channel)
                 case PublishLive(kind, operator):
                     await self.publish_live(kind, conversation.id, operator)
+                case RecordFeedback(article_id, useful):
+                    try:
+                        await self.kb.record_feedback(article_id, useful)
+                    except NotFound:  # an old button of an article since withdrawn
+                        log.info("feedback on an unknown article", extra={"article": article_id})
                 case _:
                     assert_never(action)
 

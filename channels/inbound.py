@@ -84,6 +84,8 @@ class InboundFacts:
     site_url: str  # the public information site, given in surge and overflow messages
     provider_keywords: frozenset[str] = frozenset()  # see PROVIDER_KEYWORDS
     urgent_keywords: frozenset[str] | None = None
+    # The live crises' greetings in the conversation's language (fetched with the keywords).
+    greetings: tuple[str, ...] | None = None
     answer: AutoAnswer | None = None
     # Live articles by id, None for one that is not (or no longer) published.
     articles: Mapping[str, Article | None] = dataclasses.field(default_factory=dict)
@@ -134,6 +136,14 @@ class SetTopic:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class RecordFeedback:
+    """A citizen's vote on an automatic answer (Telegram's "was this useful?" buttons)."""
+
+    article_id: str
+    useful: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class CountAutoAnswer:
     """One more message answered by the knowledge base (service levels)."""
 
@@ -147,7 +157,7 @@ class PublishLive:
 
 
 Action = Send | ConfirmOptOut | SetOptOut | Queue | Transition | SetTopic | CountAutoAnswer \
-    | PublishLive
+    | PublishLive | RecordFeedback
 Actions = tuple[Action, ...]
 
 
@@ -156,12 +166,45 @@ def decide_inbound(facts: InboundFacts) -> Need | Actions:
     conversation, text = facts.conversation, facts.text
     if conversation.channel is ChannelKind.SMS and text in STOP_WORDS | START_WORDS:
         return _opt(facts, opted_out=text in STOP_WORDS)
+    if conversation.channel is ChannelKind.TELEGRAM and text.startswith("/"):
+        return _command(facts)
     if conversation.status in OPEN_FOR_A_PERSON:
         return (Transition(ConversationAction.CITIZEN_REPLY, "citizen"),
                 PublishLive("message", conversation.operator))
     if conversation.status is ConversationStatus.QUEUED:
         return (PublishLive("message", None),)
     return _first_answer(facts)
+
+
+def _command(facts: InboundFacts) -> Need | Actions:
+    """A Telegram command (channels/telegram/updates.py normalises them: "/alerte 75 92",
+    a button's "/useful <article> yes|no"). Answered at once, whoever holds the conversation;
+    a new conversation that only said "/start" is not left waiting in the queue."""
+    conversation = facts.conversation
+    lang, site = conversation.lang, facts.site_url
+    command, _, rest = facts.text.partition(" ")
+    if command == "/stop":
+        # Telegram confirms nothing itself: the confirmation is always ours.
+        return _opt(dataclasses.replace(facts, text="stop", provider_keywords=frozenset()),
+                    opted_out=True)
+    said: Actions
+    if command == "/start":
+        said = (SetOptOut(False), Send(say("telegram_welcome", lang).format(site=site)))
+    elif command == "/info":
+        if facts.greetings is None:
+            return Need(Fact.URGENT_KEYWORDS)
+        said = (Send(say("telegram_info", lang).format(greeting="\n".join(facts.greetings),
+                                                       site=site) if facts.greetings
+                     else say("telegram_no_crisis", lang).format(site=site)),)
+    elif command == "/alerte":
+        said = (Send(say("telegram_alerts_not_open", lang).format(site=site)),)
+    elif command == "/useful" and len(words := rest.split()) == 2 and words[1] in ("yes", "no"):
+        said = (RecordFeedback(words[0], words[1] == "yes"), Send(say("feedback_thanks", lang)))
+    else:
+        said = (Send(say("telegram_help", lang)),)
+    if conversation.status is ConversationStatus.NEW:
+        return (*said, Transition(ConversationAction.AUTO_ANSWER, "knowledge-base"))
+    return said
 
 
 def _opt(facts: InboundFacts, *, opted_out: bool) -> Actions:

@@ -117,9 +117,43 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "fr": "Nous n'avons pas compris votre message. Écrivez votre question en quelques mots.",
         "en": "We could not read your message. Write your question in a few words.",
     },
-    # --- telegram (channels/telegram/): the buttons under an answer ---
+    # --- telegram (channels/telegram/): the buttons under an answer, the commands ---
     "useful_button": {"fr": "👍 Utile", "en": "👍 Useful"},
     "not_useful_button": {"fr": "👎 Pas utile", "en": "👎 Not useful"},
+    "telegram_welcome": {
+        "fr": "Bonjour, ici le centre d'information du Gouvernement. Posez votre question en "
+              "quelques mots : nous répondons tout de suite quand la réponse est validée, sinon "
+              "un conseiller vous répond. /info : les consignes en cours. /stop : ne plus "
+              "recevoir de messages. Consignes officielles : {site}",
+        "en": "Hello, this is the Government information centre. Ask your question in a few "
+              "words: we answer at once when the answer is validated, otherwise an adviser "
+              "answers you. /info: current instructions. /stop: no more messages. "
+              "Official instructions: {site}",
+    },
+    "telegram_info": {
+        "fr": "{greeting}\nConsignes officielles à jour : {site}",
+        "en": "{greeting}\nUp-to-date official instructions: {site}",
+    },
+    "telegram_no_crisis": {
+        "fr": "Aucune crise n'est en cours. Les informations officielles : {site}",
+        "en": "No crisis is under way. Official information: {site}",
+    },
+    "telegram_alerts_not_open": {
+        "fr": "Les alertes par département ne sont pas encore ouvertes sur ce canal. "
+              "Consignes officielles : {site}",
+        "en": "Alerts by département are not open on this channel yet. "
+              "Official instructions: {site}",
+    },
+    "telegram_help": {
+        "fr": "Commandes : /info (les consignes en cours), /stop (ne plus recevoir de "
+              "messages). Pour une question, écrivez-la simplement.",
+        "en": "Commands: /info (current instructions), /stop (no more messages). "
+              "For a question, just write it.",
+    },
+    "feedback_thanks": {
+        "fr": "Merci, votre avis aide à améliorer nos réponses.",
+        "en": "Thank you, your opinion helps us improve our answers.",
+    },
     # --- end of telegram ---
     # --- telephone (channels/voice/): a caller presses keys, never "replies" ---
     "human_hint.voice": {

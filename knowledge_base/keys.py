@@ -75,5 +75,6 @@ class KbKeys:
         return self.keys.scoped(OWNER, "unanswered")
 
     def answers(self, source: str) -> str:
-        """`source` is "auto" or "operator"."""
+        """`source` is "auto" or "operator"; "useful" and "not-useful" count citizens' votes
+        on an automatic answer (the buttons under a Telegram answer)."""
         return self.keys.scoped(OWNER, "answers", source)

@@ -151,6 +151,12 @@ class KnowledgeBase:
 
     # The learning loop ------------------------------------------------------------------
 
+    async def record_feedback(self, article_id: str, useful: bool) -> None:
+        """A citizen's vote on an automatic answer ("was this useful?"): counted per article
+        for the cell (NotFound for an unknown article, so a forged vote counts nothing)."""
+        await self.store.get(article_id)
+        await learning.count_answer(self.store, article_id, "useful" if useful else "not-useful")
+
     async def record_operator_answer(self, question: str, article_id: str,
                                      operator: Principal) -> AlternateProposal | None:
         """An operator answered `question` with the article: count it and propose the question as

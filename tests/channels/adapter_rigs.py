@@ -12,26 +12,37 @@ import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any, Protocol
 
+from aiohttp.test_utils import TestServer
 from twilio.request_validator import RequestValidator
 
 from channels.chat.adapter import WebChat
 from channels.chat.tokens import issue_token
+from channels.email.adapter import EmailAdapter
 from channels.keys import ChannelKeys
 from channels.sms.adapter import TwilioSms
+from channels.telegram.adapter import TelegramBot
 from crisis.context import Context
 from crisis.ports import ChannelAdapter, InboundRequest
-from crisis.settings import Settings
+from crisis.errors import Forbidden, InvalidInput
+from crisis.settings import Settings, load_settings
 from crisis.types import DeliveryStatus
+from testbed.smtp_sink import SmtpSink
+from testbed.telegram import TelegramStandIn, message_update, webhook_headers
 from testbed.twilio import TwilioStandIn
 from tests.channels.conftest import AUTH_TOKEN, PUBLIC_URL
+
+TELEGRAM_SECRET = "contract-suite-secret"
+CORPUS = Path(__file__).parent / "mail_corpus"
 
 
 class Rig(Protocol):
     adapter: ChannelAdapter
     can_fail: bool  # the channel has a provider whose sends can fail
     has_receipts: bool
+    refusal: type[Exception]  # what a forged request raises
 
     def address(self, n: int) -> str:
         """A citizen's address on this channel (the n-th test citizen)."""
@@ -44,7 +55,9 @@ class Rig(Protocol):
         """The texts the provider (or the citizen's socket) received, in order."""
         ...
 
-    def receipt(self, provider_id: str, status: DeliveryStatus) -> InboundRequest: ...
+    def receipt(self, provider_id: str) -> tuple[InboundRequest, DeliveryStatus]:
+        """The provider's receipt for a sent message, and the status it reports."""
+        ...
 
 
 @dataclasses.dataclass
@@ -53,6 +66,7 @@ class SmsRig:
     standin: TwilioStandIn
     can_fail: bool = True
     has_receipts: bool = True
+    refusal: type[Exception] = Forbidden
 
     def address(self, n: int) -> str:
         return f"+3361234{n:04d}"
@@ -76,12 +90,10 @@ class SmsRig:
     async def sent(self) -> list[str]:
         return [m["Body"] for m in self.standin.messages]
 
-    def receipt(self, provider_id: str, status: DeliveryStatus) -> InboundRequest:
-        twilio_status = {DeliveryStatus.DELIVERED: "delivered",
-                         DeliveryStatus.FAILED: "undelivered"}[status]
+    def receipt(self, provider_id: str) -> tuple[InboundRequest, DeliveryStatus]:
         return self._signed("/hooks/twilio/sms/status", {
-            "MessageSid": provider_id, "MessageStatus": twilio_status,
-            "AccountSid": "AC" + "0" * 32})
+            "MessageSid": provider_id, "MessageStatus": "delivered",
+            "AccountSid": "AC" + "0" * 32}), DeliveryStatus.DELIVERED
 
 
 @dataclasses.dataclass
@@ -94,6 +106,7 @@ class ChatRig:
     received: list[str] = dataclasses.field(default_factory=list)
     can_fail: bool = False
     has_receipts: bool = False
+    refusal: type[Exception] = Forbidden
     _listener: asyncio.Task[None] | None = None
 
     def address(self, n: int) -> str:
@@ -130,12 +143,86 @@ class ChatRig:
         await asyncio.sleep(0.2)  # published messages reach the subscriber asynchronously
         return list(self.received)
 
-    def receipt(self, provider_id: str, status: DeliveryStatus) -> InboundRequest:
+    def receipt(self, provider_id: str) -> tuple[InboundRequest, DeliveryStatus]:
         raise AssertionError("the chat has no delivery receipts")
 
     async def stop(self) -> None:
         if self._listener is not None:
             self._listener.cancel()
+
+
+@dataclasses.dataclass
+class TelegramRig:
+    adapter: TelegramBot
+    standin: TelegramStandIn
+    can_fail: bool = True
+    has_receipts: bool = False
+    refusal: type[Exception] = Forbidden
+
+    def address(self, n: int) -> str:
+        return str(700_000 + n)
+
+    def inbound(self, text: str, provider_id: str, address: str) -> InboundRequest:
+        update_id = int.from_bytes(provider_id.encode()[-6:], "big")  # one id per provider_id
+        update = message_update(int(address), text, update_id=update_id)
+        return InboundRequest(url=PUBLIC_URL + "/hooks/telegram",
+                              headers=webhook_headers(TELEGRAM_SECRET), form={},
+                              body=json.dumps(update).encode())
+
+    def forged(self, request: InboundRequest) -> InboundRequest:
+        return dataclasses.replace(request, headers=webhook_headers("not-our-secret"))
+
+    def fail_next(self, *, retryable: bool) -> None:
+        self.standin.fail_next.append(500 if retryable else 403)
+
+    async def sent(self) -> list[str]:
+        return [str(m["text"]) for m in self.standin.messages]
+
+    def receipt(self, provider_id: str) -> tuple[InboundRequest, DeliveryStatus]:
+        raise AssertionError("Telegram has no delivery receipts")
+
+
+@dataclasses.dataclass
+class EmailRig:
+    """E-mail has no per-request signature: the organisation's relay in front of
+    `crisis smtp` is the trust boundary, and the listener refuses unknown recipients (550).
+    What the adapter itself refuses is mail it cannot attribute: no sender."""
+
+    adapter: EmailAdapter
+    sink: SmtpSink
+    can_fail: bool = True
+    has_receipts: bool = True  # bounces
+    refusal: type[Exception] = InvalidInput
+
+    def address(self, n: int) -> str:
+        return f"citoyen{n}@example.fr"
+
+    def inbound(self, text: str, provider_id: str, address: str) -> InboundRequest:
+        mail = (f"From: {address}\r\nTo: contact@crise.example.gouv.fr\r\n"
+                f"Subject: Question\r\nMessage-ID: <{provider_id}@example.fr>\r\n"
+                "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                "Content-Transfer-Encoding: 8bit\r\n\r\n" + text + "\r\n")
+        return InboundRequest(url="", headers={}, form={}, body=mail.encode())
+
+    def forged(self, request: InboundRequest) -> InboundRequest:
+        head, _, body = request.body.partition(b"\r\n")  # the From line removed
+        return dataclasses.replace(request, body=body)
+
+    def fail_next(self, *, retryable: bool) -> None:
+        self.sink.answer_next.append(451 if retryable else 550)
+
+    async def sent(self) -> list[str]:
+        return [str(d.message.get_body(("plain",)).get_content()).strip()  # type: ignore[union-attr]
+                for d in self.sink.delivered]
+
+    def receipt(self, provider_id: str) -> tuple[InboundRequest, DeliveryStatus]:
+        returned = next(d.raw for d in self.sink.delivered
+                        if provider_id.encode() in d.raw).split(b"\r\n\r\n", 1)[0]
+        dsn = (CORPUS / "dsn_of_our_reply.eml").read_bytes()
+        head, _, _ = dsn.partition(b"Content-Type: text/rfc822-headers\r\n\r\n")
+        bounce = head + b"Content-Type: text/rfc822-headers\r\n\r\n" + returned + \
+            b"\r\n--dsn--\r\n"
+        return InboundRequest(url="", headers={}, form={}, body=bounce), DeliveryStatus.FAILED
 
 
 async def make_rig(name: str, ctx: Context, settings: Settings,
@@ -149,8 +236,27 @@ async def make_rig(name: str, ctx: Context, settings: Settings,
         await rig.listen()
         yield rig
         await rig.stop()
+    elif name == "telegram":
+        api = TelegramStandIn()
+        server = TestServer(api.app(), host="127.0.0.1")
+        await server.start_server()
+        rig = TelegramRig(TelegramBot(load_settings({
+            "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+            "TELEGRAM_API_BASE": str(server.make_url("")).rstrip("/")})), api)
+        yield rig
+        await rig.adapter.aclose()
+        await server.close()
+    elif name == "email":
+        sink = SmtpSink()
+        await sink.start()
+        rig = EmailRig(EmailAdapter(load_settings({
+            "CRISIS_SMTP_RELAY": f"127.0.0.1:{sink.port}",
+            "CRISIS_MAIL_FROM": "Centre d'information <contact@crise.example.gouv.fr>"})), sink)
+        yield rig
+        await rig.adapter.aclose()
+        await sink.stop()
     else:
         raise ValueError(name)
 
 
-RIGS = ("sms", "chat")
+RIGS = ("sms", "chat", "telegram", "email")

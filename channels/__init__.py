@@ -20,7 +20,9 @@ from channels.greetings import GREETING_EVENTS, update_greetings
 from channels.keys import ChannelKeys
 from channels.router import Router
 from channels.outbox import Outbox
+from channels.sandbox_log import listing
 from channels.sms.sandbox import sandbox_enabled, setup_sandbox
+from channels.telegram.sandbox import setup_telegram_sandbox, telegram_sandbox_enabled
 from channels.store import ConversationStore
 from channels.voice.calls import Calls
 from channels.voice.live import LiveCall
@@ -126,12 +128,22 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
     app.on_cleanup.append(close_adapters)
     telegram = adapters.get(ChannelKind.TELEGRAM)
     if telegram is not None:
-        app.on_startup.append(lambda app: _register_telegram(telegram, ctx.settings.base_url))
+        async def register(app: web.Application) -> AsyncIterator[None]:
+            # In the background: the demo's Telegram sandbox is served by this very process,
+            # which only listens once start-up is over.
+            task = asyncio.create_task(_register_telegram(telegram, ctx.settings.base_url))
+            yield
+            await cancel_and_wait([task])
+        app.cleanup_ctx.append(register)
     if ctx.settings.twilio_enabled:
         setup_voice(app, ctx, desk)  # the telephone's IVR (channels/voice/)
     if sandbox_enabled(ctx):
         setup_sandbox(app, ctx, ChannelKeys(ctx.keys))
         setup_simulator(app, ctx)  # the phone simulator (channels/voice/simulator.py)
+    if telegram_sandbox_enabled(ctx):
+        setup_telegram_sandbox(app, ctx, ChannelKeys(ctx.keys))
+    if ctx.settings.mail_sandbox:  # the relay itself is served by `crisis smtp`
+        app.router.add_get("/sandbox/mail", listing(ctx.redis, ChannelKeys(ctx.keys).sandbox("mail")))
     app.router.add_get("/chat/ws", hub.handle)
     app.router.add_static("/chat/static/", str(resources.files("channels.chat") / "static"))
     setup_api(app)

@@ -182,6 +182,10 @@ class ChannelKeys:
     def sandbox_sms(self) -> str:
         return self._k("sandbox", "sms")
 
+    def sandbox(self, channel: str) -> str:
+        """What the demo's sandbox of `channel` ("telegram", "mail") would have sent."""
+        return self._k("sandbox", channel)
+
     def chat(self, citizen: str) -> str:
         """The pub/sub channel of one citizen's chat sockets (every web process listens)."""
         return self._k("chat", citizen)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+import socket
 
 from crisis.activation import activate_scenario
 from crisis.context import Context
 from crisis.errors import NotFound
 from crisis.password_policy import generate_password
+from crisis.settings import Settings
 from crisis.types import Principal, Role
 
 DEMO_ACCOUNTS = (("cell", Role.CELL), ("supervisor1", Role.SUPERVISOR),
@@ -15,6 +17,31 @@ DEMO_ACCOUNTS = (("cell", Role.CELL), ("supervisor1", Role.SUPERVISOR),
 DEMO_SCENARIO = "inondation"
 DEMO_AREAS = "75,92,93,94"
 DEMO_TITLE = "Crue de la Seine en Île-de-France"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def demo_sandbox_env(settings: Settings) -> dict[str, str]:
+    """Every channel the settings leave unconfigured, pointed at the centre's own sandbox:
+    SMS (Twilio's REST API), Telegram (the Bot API) and e-mail (a listener on a free port,
+    its relay kept by `crisis smtp`), so the demo's tour tries each without an account."""
+    env: dict[str, str] = {}
+    if not settings.twilio_enabled:
+        env.update(sandbox_twilio_env(settings.base_url))
+    if not settings.telegram_enabled:
+        env.update({"TELEGRAM_BOT_TOKEN": f"100000001:{secrets.token_urlsafe(27)}",
+                    "TELEGRAM_WEBHOOK_SECRET": secrets.token_urlsafe(24),
+                    "TELEGRAM_API_BASE": settings.base_url + "/sandbox/telegram"})
+    if not settings.email_enabled and settings.smtp_relay is None:
+        env.update({"CRISIS_MAIL_ACCEPT": "contact@demo.crise.local",
+                    "CRISIS_MAIL_FROM": "Centre d'information (démo) <contact@demo.crise.local>",
+                    "CRISIS_SMTP_LISTEN": f"127.0.0.1:{_free_port()}",
+                    "CRISIS_SMTP_RELAY": f"127.0.0.1:{_free_port()}", "CRISIS_MAIL_SANDBOX": "1"})
+    return env
 
 
 def sandbox_twilio_env(base_url: str) -> dict[str, str]:

@@ -83,6 +83,8 @@ class Settings:
     mail_accept: frozenset[str] = frozenset()
     mail_max_bytes: int = 10 * 1_048_576  # refused at SMTP level (552) above this
     mail_messages_per_address_per_minute: int = 10
+    # The demo's relay: `crisis smtp` keeps replies in Redis (channels/email/sandbox.py).
+    mail_sandbox: bool = False
     smtp_messages_per_second: int = 50  # replies handed to CRISIS_SMTP_RELAY, every worker together
     # --- end of e-mail ---
     max_body_bytes: int = 1_048_576
@@ -204,6 +206,16 @@ def _addresses(value: str) -> frozenset[str]:
 _MAILBOX = re.compile(r"^(?:[^@\s,]{1,64})?@[a-z0-9.-]{1,253}$")
 
 
+def _choice_flag(value: str) -> bool:
+    """A yes/no setting: 1/true/yes or 0/false/no."""
+    folded = value.strip().lower()
+    if folded in ("1", "true", "yes"):
+        return True
+    if folded in ("0", "false", "no", ""):
+        return False
+    raise ValueError("must be 1 or 0 (true/false, yes/no)")
+
+
 def _mail_accept(value: str) -> frozenset[str]:
     found = set()
     for part in value.split(","):
@@ -277,6 +289,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("CRISIS_MAIL_MESSAGES_PER_ADDRESS_PER_MINUTE", "mail_messages_per_address_per_minute",
      _positive),
     ("CRISIS_SMTP_MESSAGES_PER_SECOND", "smtp_messages_per_second", _positive),
+    ("CRISIS_MAIL_SANDBOX", "mail_sandbox", _choice_flag),
     # --- end of e-mail ---
     ("CRISIS_MAX_BODY_BYTES", "max_body_bytes", _positive),
     ("CRISIS_SESSION_HOURS", "session_hours", _positive),

@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import base64
 import hmac
-import json
 import secrets
-from typing import cast
-
 from aiohttp import web
 
 from channels.keys import ChannelKeys
+from channels.sandbox_log import keep, listing
 from crisis.context import Context
 from crisis.errors import ConfigError
-from crisis.types import Role, utcnow
-from crisis.web.middleware import require
+from crisis.types import utcnow
 
 SANDBOX_PATH = "/sandbox/twilio"
-KEEP = 1000
 
 
 def sandbox_enabled(ctx: Context) -> bool:
@@ -47,15 +43,9 @@ def setup_sandbox(app: web.Application, ctx: Context, keys: ChannelKeys) -> None
         sid = "SM" + secrets.token_hex(16)
         record = {"sid": sid, "to": form.get("To"), "body": form.get("Body"),
                   "date_created": utcnow().isoformat(), "status": "queued"}
-        await ctx.redis.lpush(key, json.dumps(record))
-        await ctx.redis.ltrim(key, 0, KEEP - 1)
+        await keep(ctx.redis, key, record)
         return web.json_response({**record, "account_sid": request.match_info["sid"],
                                   "num_segments": "1", "direction": "outbound-api"}, status=201)
 
-    async def list_messages(request: web.Request) -> web.Response:
-        require(request, Role.SUPERVISOR)
-        raws = cast(list[str], await ctx.redis.lrange(key, 0, 99))
-        return web.json_response({"items": [json.loads(r) for r in raws]})
-
     app.router.add_post(SANDBOX_PATH + "/2010-04-01/Accounts/{sid}/Messages.json", create_message)
-    app.router.add_get("/sandbox/sms", list_messages)
+    app.router.add_get("/sandbox/sms", listing(ctx.redis, key))

@@ -31,7 +31,7 @@ from crisis.cli.core_commands import say
 from crisis.cli.runtime import acting_principal, command_context, redis_url_for
 from crisis.data_dir import prepare_data_dir
 from crisis.errors import ConfigError
-from crisis.demo import DEMO_SCENARIO, ensure_demo, sandbox_twilio_env
+from crisis.demo import DEMO_SCENARIO, demo_sandbox_env, ensure_demo
 from crisis.heartbeat import process_name, start_beating_thread
 from crisis.worker import CentreWorker, bind_worker_settings, queues
 from crisis.worker_context import bind_worker_context, close_worker_context
@@ -39,7 +39,7 @@ from crisis.keys import Keys
 from crisis.logs import chatty_level
 from crisis.redis_client import sync_redis
 from crisis.redis_server import EmbeddedRedis
-from crisis.settings import Settings
+from crisis.settings import Settings, load_settings
 from crisis.supervisor import Supervisor
 from knowledge_base import KnowledgeBase
 from static_site.model import SiteConfig
@@ -149,10 +149,19 @@ async def _serve_smtp(settings: Settings, url: str) -> None:
         loop.add_signal_handler(signum, stop.set)
     async with command_context(settings, url) as ctx:
         stop_beating = start_beating_thread(sync_redis(url), ctx.keys, "smtp")
+        relay = None
+        if settings.mail_sandbox and settings.smtp_relay is not None:  # the demo's relay
+            from channels.email.sandbox import start_sandbox_relay
+            from channels.keys import ChannelKeys
+
+            relay = await start_sandbox_relay(ctx.redis, ChannelKeys(ctx.keys).sandbox("mail"),
+                                              settings.smtp_relay.host, settings.smtp_relay.port)
         try:
             await serve_mail(ctx, stop)
         finally:
             stop_beating.set()
+            if relay is not None:
+                relay.close()
 
 
 def run_smtp(settings: Settings, args: argparse.Namespace) -> int:
@@ -217,8 +226,9 @@ def seconds_since_start() -> float:
 def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str]) -> int:
     prepare_data_dir(settings)
     base = f"http://{settings.host}:{settings.port}"
-    if args.demo and not settings.twilio_enabled:
-        env = {**env, **sandbox_twilio_env(settings.base_url)}
+    if args.demo:
+        env = {**env, **demo_sandbox_env(settings)}
+        settings = load_settings(env)  # the channels the sandboxes stand in for are now on
     supervisor = Supervisor(env, settings.data_dir / "metrics")
     # Before anything starts: a Ctrl-C during start-up must still stop what was started.
     supervisor.install_signal_handlers()
@@ -258,6 +268,20 @@ def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str])
                 say(f"try     an SMS (sandbox, nothing is sent): {_sms_try_line(settings.base_url, env)}")
                 say(f"        the replies it would send: {base}/sandbox/sms (log in as supervisor1)")
                 say(f"try     a phone call (simulator, real TwiML): {base}/sandbox/phone")
+            if env.get("TELEGRAM_API_BASE", "").endswith("/sandbox/telegram"):
+                say("try     a Telegram message (sandbox): curl -X POST "
+                    f"{settings.base_url}/hooks/telegram -H 'Content-Type: application/json' "
+                    f"-H 'X-Telegram-Bot-Api-Secret-Token: {env['TELEGRAM_WEBHOOK_SECRET']}' "
+                    "-d '{\"update_id\": 1, \"message\": {\"message_id\": 1, \"date\": 0, "
+                    "\"chat\": {\"id\": 42, \"type\": \"private\"}, \"text\": "
+                    "\"peut-on boire l eau du robinet ?\"}}'")
+                say(f"        the replies it would send: {base}/sandbox/telegram")
+            if settings.mail_sandbox and settings.email_enabled:
+                to = sorted(settings.mail_accept)[0]
+                say(f"try     an e-mail: printf 'Subject: Eau\\n\\npeut-on boire l eau du robinet ?' "
+                    f"| curl -s smtp://{settings.smtp_listen} --mail-from camille@example.fr "
+                    f"--mail-rcpt {to} -T -")
+                say(f"        the replies it would send: {base}/sandbox/mail")
         code = supervisor.run_until_stopped()
         say("stopped")
         return code

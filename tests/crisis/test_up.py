@@ -86,7 +86,7 @@ def test_up_demo_serves_the_demo_crisis_and_stops_cleanly(tmp_path: Path) -> Non
         status, home = get(f"{base}/")
         assert status == 200 and "Crue de la Seine" in home
         # The supervisor prints its "try" lines just after /readyz first answers.
-        wait_until(lambda: "try     an SMS" in (tmp_path / "up.log").read_text(), 10)
+        wait_until(lambda: "/sandbox/mail" in (tmp_path / "up.log").read_text(), 10)
         output = (tmp_path / "up.log").read_text()
         assert "operator1" in output and "cell" in output  # demo passwords shown once
         # "ready in N s" counts from the command's own start, as a user timing it would:
@@ -166,3 +166,22 @@ def _try_the_printed_sms(output: str, base: str) -> None:
         return any(i["to"] == "+33612345678" and "potable" in i["body"] for i in items)
 
     wait_until(replied, 30)
+
+    # The Telegram and e-mail lines of the tour, through their sandboxes.
+    telegram = next(line.split(": ", 1)[1] for line in output.splitlines()
+                    if "try     a Telegram message" in line)
+    result = subprocess.run(shlex.split(telegram), capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0 and result.stdout.strip() == "{}", result
+    mail = next(line.split(": ", 1)[1] for line in output.splitlines()
+                if "try     an e-mail" in line)
+    result = subprocess.run(["bash", "-c", mail], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result
+
+    def sandboxed(channel: str) -> list[dict[str, object]]:
+        with opener.open(f"{base}/sandbox/{channel}", timeout=5) as response:
+            return list(json.loads(response.read())["items"])
+
+    wait_until(lambda: any(i["chat_id"] == "42" and "potable" in str(i["text"])
+                           for i in sandboxed("telegram")), 30)
+    wait_until(lambda: any(i["to"] == ["camille@example.fr"] and "potable" in str(i["text"])
+                           for i in sandboxed("mail")), 30)

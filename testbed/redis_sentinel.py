@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import redis
 
@@ -158,7 +159,7 @@ class SentinelSet:
             return False
         expected = ["127.0.0.1", str(self.primary_port_seen(0))]
         for index in range(len(self.sentinel_ports)):
-            state = self.sentinel(index).sentinel_master(SERVICE)
+            state = cast(dict[str, Any], self.sentinel(index).sentinel_master(SERVICE))
             if [state["ip"], str(state["port"])] != expected:
                 return False
             if int(state["num-slaves"]) < 1 or int(state["num-other-sentinels"]) < 2:
@@ -167,8 +168,13 @@ class SentinelSet:
 
     def primary_port_seen(self, index: int = 0) -> int:
         """The primary's port according to sentinel `index`."""
-        address = self.sentinel(index).sentinel_get_master_addr_by_name(SERVICE)
+        address = cast(tuple[str, int], self.sentinel(index).sentinel_get_master_addr_by_name(
+            SERVICE))
         return int(address[1])
+
+    def primary_url(self) -> str:
+        """A plain redis:// URL of the current primary (to inspect its data directly)."""
+        return self.node(self.primary_port_seen()).url
 
     def node(self, port: int) -> RedisProcess:
         return self.primary if port == self.primary.port else self.replica
@@ -177,13 +183,16 @@ class SentinelSet:
         """SENTINEL FAILOVER, then wait until every sentinel names the former replica as the
         primary and it answers as one (ROLE master). Returns the new primary's port."""
         before = self.primary_port_seen()
-        self.sentinel().execute_command("SENTINEL", "FAILOVER", SERVICE)
+        self.sentinel().execute_command(  # type: ignore[no-untyped-call]
+            "SENTINEL", "FAILOVER", SERVICE)
 
         def switched() -> bool:
             seen = {self.primary_port_seen(i) for i in range(len(self.sentinel_ports))}
             if len(seen) != 1 or before in seen:
                 return False
-            return bool(self.node(seen.pop()).client().execute_command("ROLE")[0] == "master")
+            role = self.node(seen.pop()).client().execute_command(  # type: ignore[no-untyped-call]
+                "ROLE")
+            return bool(role[0] == "master")
         _until(switched, timeout, "the failover to complete")
         return self.primary_port_seen()
 

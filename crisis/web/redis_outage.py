@@ -41,6 +41,10 @@ OUTAGE_ERRORS: tuple[type[Exception], ...] = (
     redis.exceptions.ReadOnlyError, redis.exceptions.MasterDownError,
     redis.exceptions.TryAgainError, ConnectionRefusedError)
 
+# Error replies that mean the same: a primary refusing writes for want of replicas
+# (min-replicas-to-write), a replica cut from its primary, a server loading its data.
+OUTAGE_REPLIES = ("NOREPLICAS", "MASTERDOWN", "LOADING", "READONLY", "TRYAGAIN")
+
 REDIS_UNAVAILABLE = Counter(
     "crisis_redis_unavailable_total",
     "Requests answered 503 because Redis was unreachable, by reason (unreachable, "
@@ -72,7 +76,9 @@ async def redis_unavailable(request: web.Request, handler: Handler) -> web.Strea
     """Redis outage -> TryLater (503 + Retry-After through the error middleware)."""
     try:
         return await handler(request)
-    except OUTAGE_ERRORS as err:
+    except (redis.exceptions.RedisError, ConnectionRefusedError) as err:
+        if not isinstance(err, OUTAGE_ERRORS) and not str(err).startswith(OUTAGE_REPLIES):
+            raise  # a real error reply (a bug of ours): the error middleware's 500
         REDIS_UNAVAILABLE.labels("unreachable").inc()
         _outage_log.warn("redis unavailable: answered 503", path=request.path,
                          error=f"{type(err).__name__}: {err}")

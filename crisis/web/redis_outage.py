@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_S = 5
 WAIT_MS = 1000  # Twilio waits ~15 s for an answer; replication on a LAN takes milliseconds
 LOG_EVERY_S = 5.0
+# The PUBLISH that marks the replication offset to wait for: a channel, not a key (nothing
+# is stored, nobody listens), so it needs no prefix and no entry in the key table.
+MARK_CHANNEL = "crisis-replication-mark"
 
 # What "Redis is not there right now" looks like through redis-py: ConnectionError covers
 # refused/lost connections, a full pool, Sentinel's MasterNotFoundError and a server still
@@ -114,7 +117,7 @@ def replicated_acknowledgement(min_replicas: int) -> Middleware:
         ctx = request.app[CONTEXT]
         try:
             confirmed = await replicas_holding_writes(
-                ctx.redis, ctx.keys.scoped("replication-mark"), min_replicas)
+                ctx.redis, MARK_CHANNEL, min_replicas)
         except redis.exceptions.ResponseError as err:  # WAIT on a replica: a demoted primary
             confirmed, reason = 0, str(err)
         else:

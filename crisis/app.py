@@ -32,7 +32,9 @@ from crisis.web.body import BODY_CAPS, body_middleware
 from crisis.web.crisis_api import setup_crisis_api
 from crisis.web.crisis_pages import setup_crisis_pages
 from crisis.web.health import setup_health
+from crisis.web.load_shedding import load_shedding
 from crisis.web.middleware import auth_middleware, error_middleware, security_headers
+from crisis.web.redis_outage import redis_unavailable, replicated_acknowledgement
 from crisis.web.publication_api import setup_publication_api
 from crisis.web.session_api import setup_session_routes
 from crisis.web.shell import setup_page_assets
@@ -98,7 +100,12 @@ def build_app(settings: Settings, redis_url: str, *, consume_events: bool = True
     process runs the event consumers. `crisis worker --events` builds the same app with
     `heartbeat_kind="events"` and starts it without opening a port."""
     ctx = open_context(settings, redis_url)
-    app = web.Application(middlewares=[error_middleware, body_middleware, auth_middleware],
+    # Outermost first: shedding costs nothing on a refused webhook; a Redis outage anywhere
+    # below (sessions, the handler, the replicas' wait) becomes a 503 with Retry-After.
+    middlewares = [load_shedding(settings.max_inflight), error_middleware, redis_unavailable]
+    if settings.redis_min_replicas:
+        middlewares.append(replicated_acknowledgement(settings.redis_min_replicas))
+    app = web.Application(middlewares=[*middlewares, body_middleware, auth_middleware],
                           client_max_size=settings.max_body_bytes)
     app[CONTEXT] = ctx
     # The process's one knowledge base (its index is built once, kept fresh by one loop):

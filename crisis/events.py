@@ -15,6 +15,7 @@ claimed by another one).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -24,7 +25,9 @@ from typing import Any, cast
 
 import msgspec
 import redis.asyncio as aioredis
-from redis.exceptions import ResponseError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ReadOnlyError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from crisis.keys import Keys
 from crisis.types import Event, EventType, utcnow
@@ -38,6 +41,12 @@ MAX_ATTEMPTS = 3
 HANDLER_CONCURRENCY = 16  # subjects handled at once per group and process
 # A message pending this long belongs to a consumer that died: another one takes it over.
 CLAIM_IDLE_MS = 30_000
+
+# Redis away (restart, failover, network): the consumer waits and reconnects instead of
+# ending; its back-off doubles from the first to the last value.
+OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, ReadOnlyError)
+RECONNECT_FIRST_S = 0.1
+RECONNECT_MAX_S = 2.0
 
 # The subject, read without decoding the whole event, to keep one subject's events in order.
 _SUBJECT = re.compile(r'"subject":"((?:[^"\\]|\\.)*)"')
@@ -98,7 +107,39 @@ class EventBus:
         with `types`, only events of those types (the others are acknowledged unread)."""
         wanted = frozenset(types) if types is not None else None
         name = consumer or consumer_name()
+        pause = RECONNECT_FIRST_S
+        lost = False
+
+        def reconnected() -> None:
+            nonlocal pause, lost
+            if lost:
+                log.info("event consumer reconnected to redis", extra={"group": group})
+            pause, lost = RECONNECT_FIRST_S, False
+
+        while not stop.is_set():
+            try:
+                await self._consume_until_error(group, name, handler, wanted, stop, block_ms,
+                                                resume=lost, connected=reconnected)
+                return
+            except OUTAGE_ERRORS as err:
+                # A restart, a failover or a cut: wait, then read this consumer's own
+                # pending events again (handed but not acknowledged before the cut).
+                if not lost:
+                    log.warning("event consumer lost redis; reconnecting", extra={
+                        "group": group, "error": f"{type(err).__name__}: {err}"})
+                lost = True
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), pause)
+                pause = min(pause * 2, RECONNECT_MAX_S)
+
+    async def _consume_until_error(
+        self, group: str, name: str, handler: Handler, wanted: frozenset[str] | None,
+        stop: asyncio.Event, block_ms: int, *, resume: bool, connected: Callable[[], None],
+    ) -> None:
         await self.ensure_group(group)
+        if resume:
+            await self._deliver_own_pending(group, name, handler, wanted)
+        connected()
         next_claim = 0.0
         loop = asyncio.get_running_loop()
         while not stop.is_set():
@@ -110,6 +151,19 @@ class EventBus:
                              group, name, {self.keys.events: ">"}, count=100, block=block_ms))
             for _stream, entries in batch or []:
                 await self._deliver_batch(group, entries, handler, wanted)
+
+    async def _deliver_own_pending(self, group: str, name: str, handler: Handler,
+                                   wanted: frozenset[str] | None) -> None:
+        """Events this consumer was handed and did not acknowledge (id "0": its own pending
+        list), delivered again, oldest first."""
+        while True:
+            batch = cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None,
+                         await self.redis.xreadgroup(
+                             group, name, {self.keys.events: "0"}, count=100))
+            entries = [entry for _stream, items in batch or [] for entry in items]
+            if not entries:
+                return
+            await self._deliver_batch(group, entries, handler, wanted)
 
     async def _deliver_batch(self, group: str, entries: list[tuple[str, dict[str, str]]],
                              handler: Handler, wanted: frozenset[str] | None) -> None:
@@ -137,7 +191,13 @@ class EventBus:
             async with self._concurrency:
                 await in_order(items)
 
-        await asyncio.gather(*(bounded(items) for items in by_subject.values()))
+        # Every subject's run ends before a failure is raised (none is left running unseen);
+        # a Redis outage in any of them leaves the whole batch unacknowledged.
+        outcomes = await asyncio.gather(*(bounded(items) for items in by_subject.values()),
+                                        return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         if entries:
             await self.redis.xack(self.keys.events, group, *(entry_id for entry_id, _ in entries))
 
@@ -166,8 +226,8 @@ class EventBus:
             try:
                 await handler(event)
                 break
-            except asyncio.CancelledError:
-                raise
+            except (asyncio.CancelledError, *OUTAGE_ERRORS):
+                raise  # Redis away: the batch stays unacknowledged, delivered again later
             except Exception:  # a subscriber's bug must not stop the bus: log, retry, park
                 log.exception("event handler failed", extra={
                     "group": group, "event": event.type, "attempt": attempt})

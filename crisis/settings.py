@@ -113,6 +113,12 @@ class Settings:
     voice_fr: str = "Polly.Lea"
     voice_en: str = "Polly.Amy"
     # --- end of telephone ---
+    # --- Fault tolerance (docs/operations.md) ---
+    # Replicas that must hold an inbound write before its webhook is acknowledged (Redis WAIT).
+    redis_min_replicas: int = 0
+    # Webhooks in flight per web process above which new ones are shed with 503.
+    max_inflight: int = 256
+    # --- end of fault tolerance ---
 
     @property
     def zone(self) -> ZoneInfo:
@@ -318,6 +324,10 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("CRISIS_VOICE_FR", "voice_fr", _text),
     ("CRISIS_VOICE_EN", "voice_en", _text),
     # --- end of telephone ---
+    # --- Fault tolerance ---
+    ("CRISIS_REDIS_MIN_REPLICAS", "redis_min_replicas", _bounded(0, 16)),
+    ("CRISIS_MAX_INFLIGHT", "max_inflight", _positive),
+    # --- end of fault tolerance ---
 )
 
 

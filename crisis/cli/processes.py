@@ -33,11 +33,12 @@ from crisis.data_dir import prepare_data_dir
 from crisis.errors import ConfigError
 from crisis.demo import DEMO_SCENARIO, demo_sandbox_env, ensure_demo
 from crisis.heartbeat import process_name, start_beating_thread
-from crisis.worker import CentreWorker, bind_worker_settings, queues
+from crisis.worker import bind_worker_settings, queues
 from crisis.worker_context import bind_worker_context, close_worker_context
 from crisis.keys import Keys
 from crisis.logs import chatty_level
 from crisis.redis_client import sync_redis
+from crisis.redis_outage_worker import OutageTolerantWorker, wait_for_redis
 from crisis.redis_server import EmbeddedRedis
 from crisis.settings import Settings, load_settings
 from crisis.supervisor import Supervisor
@@ -127,8 +128,11 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
         stop_beating = start_beating_thread(sync_redis(url), keys, "worker")
         _watch_parent(args.parent_pid)
         # Reply sends in process, everything else forked (see CentreWorker). The hot inbound
-        # path does not go through RQ at all (see DESIGN.md).
-        worker = CentreWorker(queues(connection, keys), connection=connection, name=process_name())
+        # path does not go through RQ at all (see DESIGN.md). Redis away at start-up or later
+        # is waited for, not a reason to die (crisis/redis_outage_worker.py).
+        wait_for_redis(connection, what="worker start-up")
+        worker = OutageTolerantWorker(queues(connection, keys), connection=connection,
+                                      name=process_name())
         try:
             worker.work(burst=args.burst, with_scheduler=True,
                         logging_level=chatty_level(settings.log_level))

@@ -86,8 +86,13 @@ class Desk(DeskReads):
             if new:
                 await self.levels.contact(conversation.channel)
             last = await self.store.last_citizen_message(conversation_id, message_id)
-            if last is not None:
-                await self._carry_out(conversation, await self._decide(conversation, last))
+            # Handled once: an event redelivered after a failover or a lost acknowledgement
+            # is skipped; one that died half-way is handled again, and its replies, whose ids
+            # derive from the message's (`_carry_out`), are not recorded or sent twice.
+            if last is not None and not await self.store.handled(last.id):
+                await self._carry_out(conversation, await self._decide(conversation, last),
+                                      reply_ids=f"{last.id}.")
+                await self.store.mark_handled(last.id)
 
     async def _decide(self, conversation: Conversation, last: Message) -> Actions:
         """Ask the decision (channels/inbound.py), fetching each fact it needs when it needs
@@ -127,11 +132,17 @@ class Desk(DeskReads):
             case _:
                 assert_never(need.fact)
 
-    async def _carry_out(self, conversation: Conversation, actions: Actions) -> None:
+    async def _carry_out(self, conversation: Conversation, actions: Actions,
+                         reply_ids: str = "") -> None:
+        """Carry out the decision's actions in order; the n-th automatic message gets the id
+        `reply_ids` + n, so carrying them out again records and sends nothing twice."""
+        sent = 0
         for action in actions:
             match action:
                 case Send(text, article_id):
-                    await self.send(conversation, text, author="auto", article_id=article_id)
+                    sent += 1
+                    await self.send(conversation, text, author="auto", article_id=article_id,
+                                    message_id=f"{reply_ids}{sent}" if reply_ids else None)
                 case ConfirmOptOut(text):
                     # Marked as the STOP's confirmation, so the channel still delivers it.
                     message = await self.store.add_opt_out_notice(conversation.id, text, "auto")
@@ -139,7 +150,8 @@ class Desk(DeskReads):
                 case SetOptOut(opted_out):
                     await self.store.set_opted_out(conversation.citizen, opted_out)
                 case Queue(urgent, tags):
-                    await self.queue(conversation, urgent=urgent, tags=tags)
+                    await self.queue(conversation, urgent=urgent, tags=tags,
+                                     notice_id=f"{reply_ids}q" if reply_ids else None)
                 case Transition(step, actor, fields):
                     await self.store.transition(conversation.id, step, actor=actor, **dict(fields))
                 case SetTopic(topic):  # the queue then uses the topic that won
@@ -198,7 +210,7 @@ class Desk(DeskReads):
                 await self.router.accept(conversation_id)
 
     async def queue(self, conversation: Conversation, *, urgent: bool = False,
-                    tags: tuple[str, ...] = ()) -> None:
+                    tags: tuple[str, ...] = (), notice_id: str | None = None) -> None:
         await self.store.transition(conversation.id, ConversationAction.QUEUE, actor="router",
                                     priority="1" if urgent else "0",
                                     tags=json.dumps(sorted({*conversation.tags, *tags})))
@@ -209,7 +221,7 @@ class Desk(DeskReads):
         position = await self.router.position(conversation.id) or 1
         minutes = await self.waits.minutes_for(position)
         await self.send(conversation, say("queued", conversation.lang).format(
-            position=position, minutes=minutes), author="auto")
+            position=position, minutes=minutes), author="auto", message_id=notice_id)
         await self.publish_live("queued", conversation.id, None)
         await self.assign()
 
@@ -238,10 +250,10 @@ class Desk(DeskReads):
         await self.outbox.hand_over(conversation, message)
 
     async def send(self, conversation: Conversation, text: str, *, author: str,
-                   article_id: str | None = None) -> Message:
+                   article_id: str | None = None, message_id: str | None = None) -> Message:
         """Store an outbound message, then hand it to its channel."""
         message = await self.store.add_outbound(conversation.id, self._checked(text), author,
-                                                article_id)
+                                                article_id, message_id)
         await self._hand_over(conversation, message)
         return message
 

@@ -118,6 +118,10 @@ class ChannelKeys:
     def citizen(self, citizen: str) -> str:
         return self._k("citizen", citizen)
 
+    def handled(self, message_id: str) -> str:
+        """Set once the inbound pipeline handled a citizen's message (channels/desk.py)."""
+        return self._k("handled", message_id)
+
     def seen(self, channel: str, provider_id: str) -> str:
         return self._k("seen", channel, provider_id)
 

@@ -34,6 +34,8 @@ from crisis.types import (
 )
 
 SEEN_TTL_S = 7 * 24 * 3600
+# An event is redelivered within minutes (a consumer's pending entries after a failover).
+HANDLED_TTL_S = 24 * 3600
 LOOKBACK = 10  # messages read from the end before reading a whole conversation
 DEFAULT_WINDOW_S = 24 * 3600
 SCAN_BUDGET = 5000  # conversations read at most per listing request (see page)
@@ -194,19 +196,30 @@ class ConversationStore:
         return str(raw)
 
     @staticmethod
-    def outbound_message(text: str, author: str, article_id: str | None = None) -> Message:
+    def outbound_message(text: str, author: str, article_id: str | None = None,
+                         message_id: str | None = None) -> Message:
         """A new outbound message, not yet recorded (add_outbound or transition record it)."""
-        return Message(id=new_id("m"), direction=Direction.OUTBOUND, text=text, at=utcnow(),
-                       author=author, status=DeliveryStatus.QUEUED, article_id=article_id)
+        return Message(id=message_id or new_id("m"), direction=Direction.OUTBOUND, text=text,
+                       at=utcnow(), author=author, status=DeliveryStatus.QUEUED,
+                       article_id=article_id)
 
     async def add_outbound(self, conversation_id: str, text: str, author: str,
-                           article_id: str | None = None) -> Message:
-        """Append an outbound message and remember its index (see set_delivery)."""
-        message = self.outbound_message(text, author, article_id)
+                           article_id: str | None = None, message_id: str | None = None
+                           ) -> Message:
+        """Append an outbound message and remember its index (see set_delivery). With a
+        `message_id` already recorded, nothing is added (a redelivered inbound event)."""
+        message = self.outbound_message(text, author, article_id, message_id)
         await self._add_outbound(
             keys=[self.k.messages(conversation_id), self.k.outbound_index(conversation_id)],
             args=[msgspec.json.encode(message), message.id])
         return message
+
+    async def handled(self, message_id: str) -> bool:
+        """Whether the inbound pipeline already handled citizen message `message_id`."""
+        return bool(await self.redis.exists(self.k.handled(message_id)))
+
+    async def mark_handled(self, message_id: str) -> None:
+        await self.redis.set(self.k.handled(message_id), "1", ex=HANDLED_TTL_S)
 
     async def _index_of(self, conversation_id: str, message_id: str) -> int | None:
         """The outbound message's index in its list (written by add_outbound), one hash read."""

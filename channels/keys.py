@@ -118,6 +118,38 @@ class ChannelKeys:
     def citizen(self, citizen: str) -> str:
         return self._k("citizen", citizen)
 
+    # --- alerts (channels/alerts/) ---
+    def alert_subscriber(self, channel: str, citizen: str) -> str:
+        """One subscription: channel, raw address, areas, language, consent time, source."""
+        return self._k("alert", "sub", channel, citizen)
+
+    def alert_area(self, area: str, channel: str) -> str:
+        """The citizens subscribed to département `area` on `channel`."""
+        return self._k("alert", "area", area, channel)
+
+    @property
+    def broadcasts(self) -> str:
+        """Every broadcast id by creation time."""
+        return self._k("alert", "broadcasts")
+
+    def broadcast(self, broadcast_id: str) -> str:
+        """A broadcast: its publication, areas, texts, state and counters."""
+        return self._k("alert", "bc", broadcast_id)
+
+    def broadcast_to(self, broadcast_id: str, channel: str) -> str:
+        """The recipients of a broadcast on `channel` still to send to (a snapshot)."""
+        return self._k("alert", "bc", broadcast_id, "to", channel)
+
+    def broadcast_claimed(self, broadcast_id: str, channel: str) -> str:
+        """Recipients taken by a sending job: "claimed", then "sending" just before the
+        provider call; removed once sent or failed (channels/alerts/sending.py)."""
+        return self._k("alert", "bc", broadcast_id, "claimed", channel)
+
+    def broadcast_lease(self, broadcast_id: str, channel: str) -> str:
+        """Held by the job sending a broadcast on `channel`; gone means resume it."""
+        return self._k("alert", "bc", broadcast_id, "lease", channel)
+    # --- end of alerts ---
+
     def handled(self, message_id: str) -> str:
         """Set once the inbound pipeline handled a citizen's message (channels/desk.py)."""
         return self._k("handled", message_id)

@@ -15,6 +15,9 @@ from channels.api import DESK, setup_api
 from channels.chat.socket import ChatHub
 from channels.console import setup_console
 from channels.adapters import provider_adapters
+from channels.alerts.api import setup_broadcast_api
+from channels.alerts.broadcasts import Broadcasts
+from channels.alerts.sending import PREPARE_JOB, resume_stalled
 from channels.desk import Desk
 from channels.greetings import GREETING_EVENTS, update_greetings
 from channels.keys import ChannelKeys
@@ -33,13 +36,14 @@ from channels.voice.simulator import setup_simulator
 from crisis.context import Context
 from crisis.errors import ChannelError, InvalidTransition, NotFound
 from crisis.ports import ChannelAdapter
-from crisis.types import ChannelKind, Event, EventType
+from crisis.types import ChannelKind, Event, EventType, PublicationStatus
 from crisis.web.body import BODY_CAPS
 from knowledge_base import KnowledgeBase
 
 log = logging.getLogger(__name__)
 CHAT_HUB: web.AppKey[ChatHub] = web.AppKey("channels_chat_hub", ChatHub)
 SWEEP_INTERVAL_S = 2.0
+RESUME_INTERVAL_S = 5  # how soon a broadcast whose worker died is taken up again
 TEND_INTERVAL_S = 10
 
 
@@ -60,13 +64,18 @@ def build_desk(ctx: Context, kb: KnowledgeBase) -> tuple[Desk, ChatHub]:
 
 
 async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
-    """Offers not accepted in time go back to the head of the queue."""
+    """Offers not accepted in time go back to the head of the queue; broadcasts whose
+    worker died are resumed."""
+    keys = desk.k
     while not stop.is_set():
         try:
             await desk.requeue_expired_offers()
             await desk.assign()
             # One process at a time tends the queue (overflow offers, paced wait updates).
             await desk.tend_queue_once(TEND_INTERVAL_S)
+            if await desk.ctx.redis.set(keys.broadcast_lease("all", "tender"), "1", nx=True,
+                                        ex=RESUME_INTERVAL_S):
+                await resume_stalled(desk.ctx.redis, keys, desk.ctx.jobs)
         except (InvalidTransition, NotFound):
             pass  # another process got there first
         except Exception:  # Redis hiccup: try again next tick
@@ -106,6 +115,18 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
             days = ctx.settings.retention_days
             await asyncio.to_thread(ctx.jobs.enqueue_in, dt.timedelta(days=days),
                                     "channels.retention.purge_job", days)
+    broadcasts = Broadcasts(ctx.redis, desk.k)
+
+    async def on_published(event: Event) -> None:
+        """A publication marked `push: true` is broadcast to its areas' subscribers."""
+        publication = await ctx.publications.get(event.subject)
+        if publication.push and publication.status is PublicationStatus.PUBLISHED:
+            broadcast_id, created = await broadcasts.create(publication, ctx.settings.base_url)
+            if created:
+                await ctx.jobs.enqueue_async(PREPARE_JOB, broadcast_id, queue="bulk",
+                                             retries=0)
+    ctx.subscribe("channels-alerts", on_published, types=(EventType.PUBLICATION_PUBLISHED,))
+    setup_broadcast_api(app, ctx, broadcasts, desk.alerts)
     ctx.subscribe("channels-inbound", on_event,
                   types=(EventType.CONVERSATION_MESSAGE_RECEIVED, EventType.CRISIS_CLOSED))
 

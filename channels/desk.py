@@ -18,12 +18,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any, assert_never, cast
 
 from channels.access import ConversationAccess
+from channels.alerts.subscriptions import Subscriptions
 from channels.desk_reads import DeskReads
 from channels.greetings import live_greetings
 from channels.inbound import (
-    PROVIDER_KEYWORDS, Actions, ConfirmOptOut, CountAutoAnswer, Fact, InboundFacts, Need,
-    PublishLive, Queue, RecordFeedback, Send, SetOptOut, SetTopic, Transition, decide_inbound,
-    fold,
+    PROVIDER_KEYWORDS, Actions, ConfirmOptOut, CountAutoAnswer, EndAlerts, Fact, InboundFacts,
+    Need, PublishLive, Queue, RecordFeedback, Send, SetOptOut, SetTopic, Subscribe, Transition,
+    decide_inbound, fold,
 )
 from channels.inbound_order import InboundTurns
 from channels.keys import ChannelKeys
@@ -74,6 +75,7 @@ class Desk(DeskReads):
         self.waits = WaitEstimates(self.levels, self._free_capacity)
         self.answerer: Answerer = kb.answer_citizen
         self.turns = InboundTurns(store)
+        self.alerts = Subscriptions(ctx.redis, store.k, ctx.secret)
         self.provider_keywords = PROVIDER_KEYWORDS[ctx.settings.twilio_keyword_replies]
 
     async def process_inbound(self, conversation_id: str, *, new: bool = False,
@@ -126,6 +128,11 @@ class Desk(DeskReads):
                     article = None
                 return dataclasses.replace(
                     facts, articles={**facts.articles, need.article_id: article})
+            case Fact.ALERT_AREAS:
+                subscription = await self.alerts.of_citizen(conversation.channel.value,
+                                                            conversation.citizen)
+                return dataclasses.replace(
+                    facts, alert_areas=subscription.areas if subscription else ())
             case Fact.WAIT:
                 position = await self.router.queue_length() + 1
                 return dataclasses.replace(facts, wait_s=await self.waits.seconds_for(position))
@@ -160,6 +167,14 @@ class Desk(DeskReads):
                     await self.levels.auto_answered(conversation.channel)
                 case PublishLive(kind, operator):
                     await self.publish_live(kind, conversation.id, operator)
+                case Subscribe(areas):
+                    await self.alerts.subscribe(
+                        conversation.channel.value, await self.store.address_of(conversation),
+                        areas, lang=conversation.lang,
+                        source=f"{conversation.channel.value} message")
+                case EndAlerts():
+                    await self.alerts.unsubscribe_citizen(conversation.channel.value,
+                                                          conversation.citizen)
                 case RecordFeedback(article_id, useful):
                     try:
                         await self.kb.record_feedback(article_id, useful)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import unicodedata
 from collections.abc import Mapping
 from enum import StrEnum
@@ -25,6 +26,8 @@ from typing import Final
 from channels.answer_forms import auto_answer, offered_answer
 from channels.messages import say
 from channels.skills import topic_for_tags
+from crisis.areas import DEPARTEMENTS, parse_areas
+from crisis.errors import InvalidInput
 from crisis.lifecycle import ConversationAction
 from crisis.types import LANGS, ChannelKind, Conversation, ConversationStatus
 from knowledge_base import Article, AutoAnswer, Intent
@@ -32,6 +35,11 @@ from knowledge_base import Article, AutoAnswer, Intent
 STOP_WORDS = frozenset({"stop", "arret", "arreter", "unsubscribe", "desabonner"})
 START_WORDS = frozenset({"start", "unstop", "reprendre"})
 HUMAN_WORDS = frozenset({"0", "agent", "humain", "conseiller", "operateur"})
+# Where a citizen's STOP ends everything and "ALERTE 75" subscribes: the channels that can
+# write to them first (Telegram has the same as commands: /stop, /alerte).
+OPT_OUT_CHANNELS = frozenset({ChannelKind.SMS, ChannelKind.EMAIL})
+ALERT_WORDS = frozenset({"alerte", "alertes", "alert", "alerts"})
+AREA_TOKEN = re.compile(r"^(\d{1,3}|2[ab])$")
 # Which of our keywords the SMS provider confirms itself (TWILIO_KEYWORD_REPLIES): the
 # citizen must get one confirmation, not two, and not none. Twilio's standard STOP filtering
 # on a long code answers its English words with its own text and blocks the number; the
@@ -66,6 +74,7 @@ class Fact(StrEnum):
     ANSWER = "answer"  # the knowledge base's auto-answer to the message
     ARTICLE = "article"  # one live article (Need.article_id)
     WAIT = "wait"  # the estimated wait of a new place in the queue
+    ALERT_AREAS = "alert_areas"  # the citizen's alert subscription on this channel
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -90,6 +99,8 @@ class InboundFacts:
     # Live articles by id, None for one that is not (or no longer) published.
     articles: Mapping[str, Article | None] = dataclasses.field(default_factory=dict)
     wait_s: float | None = None
+    # The citizen's alert areas on this channel (() when not subscribed), fetched for "ALERTE ?".
+    alert_areas: tuple[str, ...] | None = None
 
 
 # The actions, carried out in order by the desk.
@@ -136,6 +147,18 @@ class SetTopic:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Subscribe:
+    """Alerts for exactly these départements on this channel (channels/alerts/)."""
+
+    areas: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EndAlerts:
+    """No more alerts on this channel (STOP)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class RecordFeedback:
     """A citizen's vote on an automatic answer (Telegram's "was this useful?" buttons)."""
 
@@ -157,17 +180,19 @@ class PublishLive:
 
 
 Action = Send | ConfirmOptOut | SetOptOut | Queue | Transition | SetTopic | CountAutoAnswer \
-    | PublishLive | RecordFeedback
+    | PublishLive | RecordFeedback | Subscribe | EndAlerts
 Actions = tuple[Action, ...]
 
 
 def decide_inbound(facts: InboundFacts) -> Need | Actions:
     """The actions for the citizen's latest message, or the fact still needed to decide."""
     conversation, text = facts.conversation, facts.text
-    if conversation.channel is ChannelKind.SMS and text in STOP_WORDS | START_WORDS:
+    if conversation.channel in OPT_OUT_CHANNELS and text in STOP_WORDS | START_WORDS:
         return _opt(facts, opted_out=text in STOP_WORDS)
     if conversation.channel is ChannelKind.TELEGRAM and text.startswith("/"):
         return _command(facts)
+    if conversation.channel in OPT_OUT_CHANNELS and (codes := alert_request(text)) is not None:
+        return _alerts(facts, codes)
     if conversation.status in OPEN_FOR_A_PERSON:
         return (Transition(ConversationAction.CITIZEN_REPLY, "citizen"),
                 PublishLive("message", conversation.operator))
@@ -196,8 +221,8 @@ def _command(facts: InboundFacts) -> Need | Actions:
         said = (Send(say("telegram_info", lang).format(greeting="\n".join(facts.greetings),
                                                        site=site) if facts.greetings
                      else say("telegram_no_crisis", lang).format(site=site)),)
-    elif command == "/alerte":
-        said = (Send(say("telegram_alerts_not_open", lang).format(site=site)),)
+    elif command == "/alerte" and (codes := alert_request("alerte " + rest)) is not None:
+        return _alerts(facts, codes)
     elif command == "/useful" and len(words := rest.split()) == 2 and words[1] in ("yes", "no"):
         said = (RecordFeedback(words[0], words[1] == "yes"), Send(say("feedback_thanks", lang)))
     else:
@@ -207,9 +232,47 @@ def _command(facts: InboundFacts) -> Need | Actions:
     return said
 
 
+def alert_request(text: str) -> str | None:
+    """The codes of an alert request ("alerte 75 92": "75 92"; "alerte" or "alerte ?": ""),
+    or None when the message is not one: "alerte inondation rue X" is a question."""
+    word, _, rest = text.partition(" ")
+    if word not in ALERT_WORDS:
+        return None
+    rest = rest.replace(",", " ").strip()
+    if rest in ("", "?"):
+        return ""
+    return rest if all(AREA_TOKEN.match(token) for token in rest.split()) else None
+
+
+def _alerts(facts: InboundFacts, codes: str) -> Need | Actions:
+    """Subscribe to the départements given, or say which ones the citizen has."""
+    conversation = facts.conversation
+    lang, channel = conversation.lang, conversation.channel
+    said: Actions
+    if not codes:
+        if facts.alert_areas is None:
+            return Need(Fact.ALERT_AREAS)
+        said = (Send(say("alert_list", lang, channel).format(areas=" ".join(facts.alert_areas))
+                     if facts.alert_areas else say("alert_none", lang, channel)),)
+    else:
+        try:
+            areas = parse_areas(codes)
+        except InvalidInput:
+            unknown = [c for c in codes.split() if c.upper().zfill(2) not in DEPARTEMENTS]
+            said = (Send(say("alert_bad_area", lang).format(codes=" ".join(unknown)[:60])),)
+        else:
+            said = (Subscribe(areas),
+                    Send(say("alert_subscribed", lang, channel).format(areas=" ".join(areas))))
+    if conversation.status is ConversationStatus.NEW:
+        return (*said, Transition(ConversationAction.AUTO_ANSWER, "knowledge-base"))
+    return said
+
+
 def _opt(facts: InboundFacts, *, opted_out: bool) -> Actions:
     conversation = facts.conversation
     actions: list[Action] = [SetOptOut(opted_out)]
+    if opted_out:
+        actions.append(EndAlerts())
     if facts.text not in facts.provider_keywords:  # else the provider confirmed it already
         text = say("opt_out" if opted_out else "opt_in", conversation.lang)
         actions.append(ConfirmOptOut(text) if opted_out else Send(text))

@@ -138,17 +138,54 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "fr": "Aucune crise n'est en cours. Les informations officielles : {site}",
         "en": "No crisis is under way. Official information: {site}",
     },
-    "telegram_alerts_not_open": {
-        "fr": "Les alertes par département ne sont pas encore ouvertes sur ce canal. "
-              "Consignes officielles : {site}",
-        "en": "Alerts by département are not open on this channel yet. "
-              "Official instructions: {site}",
-    },
     "telegram_help": {
         "fr": "Commandes : /info (les consignes en cours), /stop (ne plus recevoir de "
               "messages). Pour une question, écrivez-la simplement.",
         "en": "Commands: /info (current instructions), /stop (no more messages). "
               "For a question, just write it.",
+    },
+    # --- alerts (channels/alerts/): ALERTE 75 92, ALERTE ?, /alerte ---
+    "alert_subscribed": {
+        "fr": "Alertes activées pour : {areas}. Vous recevrez les consignes officielles pour "
+              "ces départements. ALERTE ? pour les revoir, STOP pour arrêter.",
+        "en": "Alerts on for: {areas}. You will get the official instructions for these "
+              "départements. ALERTE ? to list them, STOP to stop.",
+    },
+    "alert_subscribed.telegram": {
+        "fr": "Alertes activées pour : {areas}. Vous recevrez les consignes officielles pour "
+              "ces départements. /alerte pour les revoir, /stop pour arrêter.",
+        "en": "Alerts on for: {areas}. You will get the official instructions for these "
+              "départements. /alerte to list them, /stop to stop.",
+    },
+    "alert_list": {
+        "fr": "Vous recevez les alertes pour : {areas}. Pour changer, envoyez ALERTE suivi des "
+              "départements (par exemple ALERTE 75 92) ; STOP pour arrêter.",
+        "en": "You get alerts for: {areas}. To change, send ALERTE and the départements "
+              "(e.g. ALERTE 75 92); STOP to stop.",
+    },
+    "alert_list.telegram": {
+        "fr": "Vous recevez les alertes pour : {areas}. Pour changer, envoyez /alerte suivi des "
+              "départements (par exemple /alerte 75 92) ; /stop pour arrêter.",
+        "en": "You get alerts for: {areas}. To change, send /alerte and the départements "
+              "(e.g. /alerte 75 92); /stop to stop.",
+    },
+    "alert_none": {
+        "fr": "Vous ne recevez aucune alerte. Envoyez ALERTE suivi d'un ou plusieurs numéros de "
+              "département, par exemple ALERTE 75 92.",
+        "en": "You get no alerts. Send ALERTE and one or more département numbers, "
+              "e.g. ALERTE 75 92.",
+    },
+    "alert_none.telegram": {
+        "fr": "Vous ne recevez aucune alerte. Envoyez /alerte suivi d'un ou plusieurs numéros "
+              "de département, par exemple /alerte 75 92.",
+        "en": "You get no alerts. Send /alerte and one or more département numbers, "
+              "e.g. /alerte 75 92.",
+    },
+    "alert_bad_area": {
+        "fr": "Département inconnu : {codes}. Écrivez les numéros de département séparés par "
+              "des espaces, par exemple 75, 2A (Corse-du-Sud) ou 971 (Guadeloupe).",
+        "en": "Unknown département: {codes}. Write the département numbers separated by "
+              "spaces, e.g. 75, 2A (Corse-du-Sud) or 971 (Guadeloupe).",
     },
     "feedback_thanks": {
         "fr": "Merci, votre avis aide à améliorer nos réponses.",

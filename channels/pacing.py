@@ -27,19 +27,25 @@ class Pacer:
         self.redis = redis
         self.k = keys
 
-    async def _room(self, pace: Pace, second: int) -> bool:
+    async def _room(self, pace: Pace, second: int, share: float = 1.0) -> bool:
         key = self.k.send_rate(pace.key, second)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.incr(key)
             pipe.expire(key, 2)
             count, _ = await pipe.execute()
-        return int(count) <= pace.per_second
+        if int(count) <= max(1, int(pace.per_second * share)):
+            return True
+        # Refused: this attempt does not count, or a broadcast's waiting sends would push the
+        # counter past the whole limit and hold back the replies it leaves room for.
+        await self.redis.decr(key)
+        return False
 
-    async def wait(self, paces: Sequence[Pace]) -> None:
-        """Return once this send fits every pace in the current second."""
+    async def wait(self, paces: Sequence[Pace], share: float = 1.0) -> None:
+        """Return once this send fits every pace in the current second. A broadcast asks
+        with `share` < 1: it stops at that part of the limit, replies keep the rest."""
         deadline = time.monotonic() + PACE_TIMEOUT_S
         for pace in paces:
-            while not await self._room(pace, int(time.time())):
+            while not await self._room(pace, int(time.time()), share):
                 if time.monotonic() > deadline:
                     raise ChannelError(f"sending rate {pace.key} saturated", retryable=True)
                 await asyncio.sleep(max(0.0, int(time.time()) + 1 - time.time()))

@@ -27,6 +27,13 @@ EVENTS_HANDLED = Counter(
     "crisis_events_handled_total", "Events handled by a subscriber group.", ["group", "type"],
 )
 
+# --- alerts (channels/alerts/) ---
+BROADCAST_MESSAGES = Counter(
+    "crisis_broadcast_messages_total",
+    "Alert messages of broadcasts, by channel and outcome (sent, failed, unknown).",
+    ["channel", "outcome"],
+)
+
 # --- telephone (channels/voice/) ---
 CALL_WAIT_BUCKETS = (5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600)
 CALLS = Counter("crisis_calls_total", "Calls the IVR answered, by direction (inbound, callback).",

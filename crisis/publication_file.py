@@ -29,7 +29,9 @@ MAX_TITLE = 200
 MAX_BODY = 50_000
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 FORBIDDEN_MARKUP = re.compile(r"<\s*(script|iframe|object|embed|style)\b|javascript\s*:", re.I)
-KNOWN_KEYS = frozenset({"id", "title", "crisis", "area", "areas", "priority", "lang", "easy_read"})
+KNOWN_KEYS = frozenset({"id", "title", "crisis", "area", "areas", "priority", "lang", "easy_read",
+                        "push", "sms"})
+MAX_SMS = 480  # three SMS segments at most; the alert itself keeps to one where it can
 
 
 class PublicationDraft(msgspec.Struct, frozen=True, kw_only=True):
@@ -43,6 +45,8 @@ class PublicationDraft(msgspec.Struct, frozen=True, kw_only=True):
     crisis_id: str | None = None
     areas: tuple[str, ...] = ()
     easy_read: str = ""
+    push: bool = False  # broadcast to the alert subscribers of its areas when published
+    sms: str = ""  # the essential sentence, for SMS, Telegram and push alerts
 
 
 def slugify(text: str, limit: int = 80) -> str:
@@ -163,4 +167,17 @@ def parse_publication(text: str) -> PublicationDraft:
         crisis_id=check_slug(str(crisis_id), "crisis") if crisis_id else None,
         areas=_areas(meta.get("area", meta.get("areas", ""))),
         easy_read=check_text(_scalar(meta, "easy_read"), limit=MAX_BODY, what="easy_read"),
+        push=_flag(meta, "push"),
+        sms=check_text(_scalar(meta, "sms").strip(), limit=MAX_SMS, what="sms"),
     )
+
+
+def _flag(meta: dict[Any, Any], key: str) -> bool:
+    value = meta.get(key, False)
+    if isinstance(value, bool):
+        return value
+    if str(value).strip().lower() in ("yes", "true", "1", "oui"):
+        return True
+    if str(value).strip().lower() in ("no", "false", "0", "non", ""):
+        return False
+    raise InvalidInput(f"'{key}' must be true or false")

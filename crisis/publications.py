@@ -101,7 +101,7 @@ class Publications:
                 id=draft.id, title=draft.title, body=draft.body, lang=draft.lang,
                 priority=draft.priority, status=PublicationStatus.DRAFT,
                 crisis_id=draft.crisis_id, areas=areas, easy_read=draft.easy_read,
-                version=before.version + 1 if before else 1, drafted_by=actor.label(),
+                push=draft.push, sms=draft.sms, version=before.version + 1 if before else 1, drafted_by=actor.label(),
                 drafted_at=now, updated_at=now)
 
         return await self._write(draft.id, PublicationAction.EDIT, actor, change)

@@ -158,6 +158,8 @@ class Publication(msgspec.Struct, frozen=True, kw_only=True):
     crisis_id: str | None = None
     areas: tuple[str, ...] = ()
     easy_read: str = ""
+    push: bool = False  # broadcast to the alert subscribers of its areas once published
+    sms: str = ""  # the essential sentence (alerts by SMS, Telegram, push)
     version: int = 1
     drafted_by: str
     drafted_at: dt.datetime

@@ -1,0 +1,81 @@
+"""Alerts end to end: a citizen subscribes by SMS, the cell publishes with `push: true`, a
+real `crisis worker` broadcasts, the Twilio stand-in receives the alert once, with the link
+and how to stop; the cell follows the progress in the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from channels.api import DESK
+from crisis.context import Context
+from crisis.publication_file import parse_publication
+from crisis.types import Role
+from testbed.twilio import TwilioStandIn
+from tests.channels.conftest import PUBLIC_URL, signed, sms_form
+from tests.channels.test_sms import run_worker_burst
+from tests.conftest import CELL, bearer
+from tests.support.polling import until
+
+NOTICE = """---
+title: Évacuation des quais de Seine
+area: [75]
+push: true
+sms: Évacuez les quais de Seine avant 18 h.
+---
+Les quais de Seine sont évacués avant 18 h. Suivez les consignes des secours.
+"""
+
+
+async def _sms(client: Any, text: str, sid: str, sender: str) -> None:
+    headers, form = signed("/hooks/twilio/sms", sms_form(text, sid, sender=sender))
+    assert (await client.post("/hooks/twilio/sms", data=form, headers=headers)).status == 200
+
+
+async def test_a_subscriber_gets_the_pushed_publication_once(
+        client: Any, ctx: Context, env: dict[str, str],
+        twilio: tuple[TwilioStandIn, str]) -> None:
+    standin, _ = twilio
+    await _sms(client, "ALERTE 75 92", "SMal1", "+33611111111")
+    await _sms(client, "alerte 13", "SMal2", "+33622222222")  # another area: nothing
+    await _sms(client, "ALERTE 99", "SMal3", "+33633333333")  # unknown code: told how
+    desk = client.app[DESK]
+
+    async def subscribed() -> bool:
+        counts = await desk.alerts.counts()
+        return counts.get("75") == {"sms": 1} and counts.get("13") == {"sms": 1}
+    await until(subscribed)
+    await run_worker_burst(env)
+    texts = {m["To"]: m["Body"] for m in standin.messages}
+    assert "Alertes activées pour : 75 92" in texts["+33611111111"]
+    assert "Département inconnu : 99" in texts["+33633333333"]
+    standin.messages.clear()
+
+    await ctx.publications.publish_document(parse_publication(NOTICE), actor=CELL)
+    headers = await bearer(ctx, "cellule", Role.CELL)  # PUBLIC_URL is https: no cookie here
+
+    async def broadcast() -> Any:
+        body = await (await client.get("/api/broadcasts", headers=headers)).json()
+        items = body["items"] if "items" in body else pytest.fail(str(body))
+        return items[0] if items else None
+    created = await until(broadcast)
+    await run_worker_burst(env)  # prepares, then sends
+    [alert] = standin.messages
+    assert alert["To"] == "+33611111111"
+    assert alert["Body"].startswith("Évacuez les quais de Seine avant 18 h. "
+                                    f"{PUBLIC_URL}/publications/")
+    assert alert["Body"].endswith("STOP pour ne plus recevoir")
+    progress = await (await client.get(f"/api/broadcasts/{created['id']}",
+                                       headers=headers)).json()
+    assert progress["state"] == "done"
+    assert progress["channels"]["sms"] == {"total": 1, "sent": 1, "failed": 0, "unknown": 0,
+                                           "remaining": 0, "failures": {}}
+
+    # STOP ends the alerts too; a new version of the notice reaches nobody.
+    await _sms(client, "STOP", "SMal4", "+33611111111")
+    await until(lambda: _no_subscriber(desk, "75"))
+
+
+async def _no_subscriber(desk: Any, area: str) -> bool:
+    return area not in await desk.alerts.counts()

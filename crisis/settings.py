@@ -74,6 +74,8 @@ class Settings:
     telegram_bot_token: Secret | None = None
     telegram_webhook_secret: Secret | None = None
     telegram_api_base: str = "https://api.telegram.org"
+    # Telegram's broadcast limit is about 30 messages a second overall (paid bots: up to 1,000).
+    telegram_messages_per_second: int = 30
     smtp_listen: HostPort = HostPort("127.0.0.1", 2525)
     smtp_relay: HostPort | None = None
     mail_from: str | None = None
@@ -286,6 +288,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("TELEGRAM_BOT_TOKEN", "telegram_bot_token", Secret),
     ("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret", Secret),
     ("TELEGRAM_API_BASE", "telegram_api_base", _http_url),
+    ("TELEGRAM_MESSAGES_PER_SECOND", "telegram_messages_per_second", _positive),
     ("CRISIS_SMTP_LISTEN", "smtp_listen", _host_port),
     ("CRISIS_SMTP_RELAY", "smtp_relay", _host_port),
     ("CRISIS_MAIL_FROM", "mail_from", _mail_address),

@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 BATCH = 200
 SLICE_S = 2.0
 CONCURRENCY = 16
-LEASE_S = 30
+LEASE_S = 10  # renewed every RENEW_S while the job sends: a dead job's channel waits this long
+RENEW_S = 3.0
 QUEUED_LEASE_S = 120  # a continuation waiting behind replies keeps the channel reserved
 PACE_SHARE = 0.8
 PREPARE_JOB = "channels.alerts.sending.prepare_broadcast_job"
@@ -61,7 +62,7 @@ STOP_HINT = {
 def channel_rates(settings: Settings) -> dict[str, float]:
     """Messages a second each alert channel may send for broadcasts (PACE_SHARE of it)."""
     return {"sms": settings.twilio_messages_per_second * PACE_SHARE,
-            "telegram": 30 * PACE_SHARE,
+            "telegram": settings.telegram_messages_per_second * PACE_SHARE,
             "email": settings.smtp_messages_per_second * PACE_SHARE,
             "push": 100.0}
 
@@ -77,6 +78,7 @@ class BroadcastSender:
         self.kit = kit
         self.adapters = adapters
         self.pacer = Pacer(redis, keys)
+        self._renewed = 0.0
         self._claim = register_lua(redis, "channels.alerts", "claim.lua")
         self._lease = register_lua(redis, "channels.alerts", "lease.lua")
 
@@ -118,6 +120,7 @@ class BroadcastSender:
         await self.recover(broadcast_id, channel, token)
         deadline = time.monotonic() + SLICE_S
         limit = asyncio.Semaphore(CONCURRENCY)
+        self._renewed = time.monotonic()
         while time.monotonic() < deadline:
             members = [str(m) for m in await self._claim(keys=[to_key, claimed_key],
                                                          args=[BATCH, token])]
@@ -135,6 +138,9 @@ class BroadcastSender:
         broadcast_id = record["id"]
         claimed_key = self.k.broadcast_claimed(broadcast_id, channel)
         async with limit:
+            if time.monotonic() - self._renewed > RENEW_S:  # slow pacing: keep the channel
+                self._renewed = time.monotonic()
+                await self.take_lease(broadcast_id, channel, token)
             subscriber = cast(dict[str, str], await self.redis.hgetall(
                 self.k.alert_subscriber(channel, citizen)))
             if not subscriber or not set(subscriber.get("areas", "").split(",")) & set(

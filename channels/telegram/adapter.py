@@ -28,7 +28,6 @@ from crisis.types import ChannelKind, InboundMessage, OutboundMessage
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's own limits for a bot: about 30 messages a second in all, one a second per chat.
-OVERALL_PER_SECOND = 30
 PER_CHAT_PER_SECOND = 1
 ALLOWED_UPDATES = ("message", "callback_query")  # all the centre reads (updates.messages_of)
 _MAX_NOTICE = 4096
@@ -51,6 +50,7 @@ class TelegramBot:
         self._secret = settings.telegram_webhook_secret.reveal()
         self._base_url = settings.telegram_api_base.rstrip("/") + "/bot"
         self._pool_size = connection_pool_size
+        self.per_second = settings.telegram_messages_per_second
         self._bot: Bot | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._starting = asyncio.Lock()
@@ -85,7 +85,7 @@ class TelegramBot:
 
     # --- outbound ---
     def pacing(self, message: OutboundMessage) -> tuple[Pace, ...]:
-        return (Pace("telegram", OVERALL_PER_SECOND),
+        return (Pace("telegram", self.per_second),
                 Pace(f"telegram:{message.address}", PER_CHAT_PER_SECOND))
 
     async def send(self, message: OutboundMessage) -> str:

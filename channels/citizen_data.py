@@ -2,7 +2,8 @@
 
 GDPR article 15 (access): `export_citizen` gathers every record keyed by the citizen's id (the
 keyed hash of their address, channels/addresses.py): their addresses per channel, every
-conversation with its messages and state changes, and whether they opted out.
+conversation with its messages and state changes, whether they opted out, and their alert
+subscriptions (areas, language, consent time and source).
 GDPR article 17 (erasure): `erase_citizen` deletes the same, taking open conversations out of
 the queue and off operators first. The opt-out is kept unless asked otherwise: it holds only
 the keyed hash and is what stops the centre from texting them again.
@@ -20,6 +21,7 @@ from typing import Any, cast
 import redis.asyncio as aioredis
 
 from channels.addresses import citizen_id, normalise_address
+from channels.alerts.subscriptions import ALERT_CHANNELS, Subscriptions
 from channels.keys import ChannelKeys
 from channels.router import Router
 from channels.store import drop_conversation
@@ -55,8 +57,17 @@ async def export_citizen(redis: aioredis.Redis, keys: ChannelKeys, citizen: str)
             conversations.append({"id": conversation_id, "record": fields,
                                   "messages": [str(m) for m in messages],
                                   "state_changes": [str(t) for t in transitions]})
+    subscriptions = Subscriptions(redis, keys, b"")
+    alerts = {}
+    for channel in ALERT_CHANNELS:
+        found = await subscriptions.of_citizen(channel, citizen)
+        if found is not None:
+            alerts[channel] = {"areas": list(found.areas), "lang": found.lang,
+                               "consent_at": found.consent_at.isoformat(),
+                               "source": found.source}
     return {"citizen": citizen, "addresses": addresses, "conversations": conversations,
-            "opted_out": bool(await redis.sismember(keys.optout, citizen))}
+            "opted_out": bool(await redis.sismember(keys.optout, citizen)),
+            "alert_subscriptions": alerts}
 
 
 async def erase_citizen(redis: aioredis.Redis, keys: ChannelKeys, citizen: str, *,
@@ -64,6 +75,9 @@ async def erase_citizen(redis: aioredis.Redis, keys: ChannelKeys, citizen: str, 
     """Delete every record about `citizen`; an open conversation leaves the queue and its
     operator first. Idempotent: erasing twice erases nothing the second time."""
     router = Router(redis, keys)
+    subscriptions = Subscriptions(redis, keys, b"")
+    for channel in ALERT_CHANNELS:  # their alert subscriptions end with the rest
+        await subscriptions.unsubscribe_citizen(channel, citizen)
     addresses = cast(dict[str, str], await redis.hgetall(keys.citizen(citizen)))
     conversation_ids = [str(c) for c in await redis.smembers(keys.citizen_conversations(citizen))]
     for conversation_id in conversation_ids:

@@ -76,6 +76,8 @@ class Settings:
     telegram_api_base: str = "https://api.telegram.org"
     # Telegram's broadcast limit is about 30 messages a second overall (paid bots: up to 1,000).
     telegram_messages_per_second: int = 30
+    # The part of each provider's limit broadcasts may use; replies to citizens keep the rest.
+    broadcast_share: float = 0.8
     smtp_listen: HostPort = HostPort("127.0.0.1", 2525)
     smtp_relay: HostPort | None = None
     mail_from: str | None = None
@@ -214,6 +216,13 @@ def _addresses(value: str) -> frozenset[str]:
 _MAILBOX = re.compile(r"^(?:[^@\s,]{1,64})?@[a-z0-9.-]{1,253}$")
 
 
+def _share(value: str) -> float:
+    share = float(value)
+    if not 0.1 <= share <= 1.0:
+        raise ValueError("must be a share between 0.1 and 1.0, e.g. 0.8")
+    return share
+
+
 def _choice_flag(value: str) -> bool:
     """A yes/no setting: 1/true/yes or 0/false/no."""
     folded = value.strip().lower()
@@ -289,6 +298,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret", Secret),
     ("TELEGRAM_API_BASE", "telegram_api_base", _http_url),
     ("TELEGRAM_MESSAGES_PER_SECOND", "telegram_messages_per_second", _positive),
+    ("CRISIS_BROADCAST_SHARE", "broadcast_share", _share),
     ("CRISIS_SMTP_LISTEN", "smtp_listen", _host_port),
     ("CRISIS_SMTP_RELAY", "smtp_relay", _host_port),
     ("CRISIS_MAIL_FROM", "mail_from", _mail_address),

@@ -12,7 +12,7 @@ that were never tried back into the snapshot, and counts those that were being s
 "unknown": the provider may or may not have taken them, and none of our channels' providers
 can be asked, so they are never sent again (never twice) and the count says how many citizens
 may have missed it (at most CONCURRENCY per killed worker).
-Broadcasts use PACE_SHARE of each provider's limit, so replies to citizens keep the rest.
+Broadcasts use CRISIS_BROADCAST_SHARE of each provider's limit, so replies keep the rest.
 """
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ CONCURRENCY = 16
 LEASE_S = 10  # renewed every RENEW_S while the job sends: a dead job's channel waits this long
 RENEW_S = 3.0
 QUEUED_LEASE_S = 120  # a continuation waiting behind replies keeps the channel reserved
-PACE_SHARE = 0.8
 PREPARE_JOB = "channels.alerts.sending.prepare_broadcast_job"
 SEND_JOB = "channels.alerts.sending.send_broadcast_job"
 STOP_HINT = {
@@ -60,10 +59,11 @@ STOP_HINT = {
 
 
 def channel_rates(settings: Settings) -> dict[str, float]:
-    """Messages a second each alert channel may send for broadcasts (PACE_SHARE of it)."""
-    return {"sms": settings.twilio_messages_per_second * PACE_SHARE,
-            "telegram": settings.telegram_messages_per_second * PACE_SHARE,
-            "email": settings.smtp_messages_per_second * PACE_SHARE,
+    """Messages a second each alert channel may send for broadcasts (their share of it)."""
+    share = settings.broadcast_share
+    return {"sms": settings.twilio_messages_per_second * share,
+            "telegram": settings.telegram_messages_per_second * share,
+            "email": settings.smtp_messages_per_second * share,
             "push": 100.0}
 
 
@@ -71,8 +71,9 @@ class BroadcastSender:
     """One worker process's broadcast machinery (kept in its WorkerContext)."""
 
     def __init__(self, redis: aioredis.Redis, keys: ChannelKeys, kit: Outbound,
-                 adapters: Mapping[str, ChannelAdapter]) -> None:
+                 adapters: Mapping[str, ChannelAdapter], share: float = 0.8) -> None:
         self.redis = redis
+        self.share = share
         self.k = keys
         self.broadcasts = Broadcasts(redis, keys)
         self.kit = kit
@@ -148,7 +149,7 @@ class BroadcastSender:
                 await self.redis.hdel(claimed_key, citizen)  # unsubscribed meanwhile
                 return
             message = self._message(record, channel, subscriber, citizen)
-            await self.pacer.wait(adapter.pacing(message), share=PACE_SHARE)
+            await self.pacer.wait(adapter.pacing(message), share=self.share)
             # The idempotency mark, before the provider call: a crash from here on leaves
             # "sending", which a resumed job counts as unknown rather than send again.
             await self.redis.hset(claimed_key, citizen, "s:" + token)
@@ -204,7 +205,8 @@ def sender_of(ctx: WorkerContext) -> BroadcastSender:
     def build(ctx: WorkerContext) -> BroadcastSender:
         kit = outbound_kit(ctx)
         adapters: dict[str, ChannelAdapter] = {k.value: a for k, a in kit.adapters.items()}
-        return BroadcastSender(ctx.redis, ChannelKeys(ctx.keys), kit, adapters)
+        return BroadcastSender(ctx.redis, ChannelKeys(ctx.keys), kit, adapters,
+                               ctx.settings.broadcast_share)
     return ctx.resource("channels.alerts", build)
 
 

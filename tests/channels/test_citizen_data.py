@@ -31,6 +31,8 @@ async def test_export_holds_everything_and_erasure_leaves_nothing_but_the_others
     await desk.router.enqueue(mine.conversation_id, "fr|sms||1")  # waiting for an operator
     assert await desk.router.position(mine.conversation_id) is not None
     await ctx.redis.sadd(desk.k.optout, citizen_of(ctx.secret, ChannelKind.SMS, NUMBER))
+    await desk.alerts.subscribe("sms", NUMBER, ("75",), source="sms message")
+    await desk.alerts.subscribe("sms", OTHER, ("75",), source="sms message")
     # The citizen writes the number as they know it: "06..." is the same person.
     citizen = citizen_of(ctx.secret, ChannelKind.SMS, "06 12 34 56 78")
 
@@ -39,6 +41,7 @@ async def test_export_holds_everything_and_erasure_leaves_nothing_but_the_others
     [conversation] = exported["conversations"]
     assert "3 rue Haute" in json.dumps(conversation["messages"], ensure_ascii=False)
     assert OTHER not in json.dumps(exported)  # nobody else's data
+    assert exported["alert_subscriptions"]["sms"]["areas"] == ["75"]
 
     report = await erase_citizen(ctx.redis, desk.k, citizen)
     assert (report.conversations, report.addresses) == (1, 1)
@@ -49,6 +52,8 @@ async def test_export_holds_everything_and_erasure_leaves_nothing_but_the_others
     again = await export_citizen(ctx.redis, desk.k, citizen)
     assert again["conversations"] == [] and again["addresses"] == {}
     assert again["opted_out"]  # STOP is still honoured unless asked otherwise
+    assert again["alert_subscriptions"] == {}
+    assert await desk.alerts.counts() == {"75": {"sms": 1}}  # the other citizen's stays
     assert (await desk.store.get(theirs.conversation_id)).id == theirs.conversation_id
     assert await desk.store.address_of(await desk.store.get(theirs.conversation_id)) == OTHER
 

@@ -16,7 +16,8 @@ import pytest
 from channels.answer_forms import auto_answer, offered_answer
 from channels.inbound import (
     PROVIDER_KEYWORDS, START_WORDS, STOP_WORDS, Actions, ConfirmOptOut, CountAutoAnswer, Fact,
-    InboundFacts, Need, PublishLive, Queue, Send, SetOptOut, SetTopic, Transition,
+    EndAlerts, InboundFacts, Need, PublishLive, Queue, RecordFeedback, Send, SetOptOut, SetTopic,
+    Subscribe, Transition,
     decide_inbound, fold,
 )
 from channels.messages import say
@@ -96,21 +97,21 @@ OPT_IN = say("opt_in", "fr")
 
 @pytest.mark.parametrize(("text", "provider", "expected"), [
     # Twilio's standard filtering answered the English words itself (and blocks the number).
-    ("STOP", "english", (SetOptOut(True), CLOSE)),
-    ("Unsubscribe", "english", (SetOptOut(True), CLOSE)),
+    ("STOP", "english", (SetOptOut(True), EndAlerts(), CLOSE)),
+    ("Unsubscribe", "english", (SetOptOut(True), EndAlerts(), CLOSE)),
     ("START", "english", (SetOptOut(False), CLOSE)),
     ("unstop", "english", (SetOptOut(False), CLOSE)),
     # The French words are ours to confirm: the confirmation of a STOP is marked as such.
-    ("ARRÊT", "english", (SetOptOut(True), ConfirmOptOut(OPT_OUT), CLOSE)),
-    ("Arrêter", "english", (SetOptOut(True), ConfirmOptOut(OPT_OUT), CLOSE)),
-    ("désabonner", "english", (SetOptOut(True), ConfirmOptOut(OPT_OUT), CLOSE)),
+    ("ARRÊT", "english", (SetOptOut(True), EndAlerts(), ConfirmOptOut(OPT_OUT), CLOSE)),
+    ("Arrêter", "english", (SetOptOut(True), EndAlerts(), ConfirmOptOut(OPT_OUT), CLOSE)),
+    ("désabonner", "english", (SetOptOut(True), EndAlerts(), ConfirmOptOut(OPT_OUT), CLOSE)),
     ("Reprendre", "english", (SetOptOut(False), Send(OPT_IN), CLOSE)),
     # Twilio answers nothing (keyword handling off, a standalone short code): we confirm all.
-    ("STOP", "none", (SetOptOut(True), ConfirmOptOut(OPT_OUT), CLOSE)),
-    (" stop ", "none", (SetOptOut(True), ConfirmOptOut(OPT_OUT), CLOSE)),
+    ("STOP", "none", (SetOptOut(True), EndAlerts(), ConfirmOptOut(OPT_OUT), CLOSE)),
+    (" stop ", "none", (SetOptOut(True), EndAlerts(), ConfirmOptOut(OPT_OUT), CLOSE)),
     ("START", "none", (SetOptOut(False), Send(OPT_IN), CLOSE)),
     # Advanced Opt-Out answers every word: we confirm none.
-    ("ARRET", "all", (SetOptOut(True), CLOSE)),
+    ("ARRET", "all", (SetOptOut(True), EndAlerts(), CLOSE)),
     ("reprendre", "all", (SetOptOut(False), CLOSE)),
 ])
 def test_stop_and_start_by_sms(text: str, provider: str, expected: Actions) -> None:
@@ -120,17 +121,17 @@ def test_stop_and_start_by_sms(text: str, provider: str, expected: Actions) -> N
 def test_stop_in_a_conversation_a_person_holds_closes_it_too() -> None:
     held = conversation(ConversationStatus.ASSIGNED, operator="alice")
     assert settle(facts("stop", held, provider="none"))[0] == \
-        (SetOptOut(True), ConfirmOptOut(OPT_OUT), CLOSE)
+        (SetOptOut(True), EndAlerts(), ConfirmOptOut(OPT_OUT), CLOSE)
 
 
 def test_stop_in_an_already_closed_conversation_is_not_closed_again() -> None:
     closed = conversation(ConversationStatus.CLOSED)
-    assert settle(facts("arret", closed))[0] == (SetOptOut(True), ConfirmOptOut(OPT_OUT))
+    assert settle(facts("arret", closed))[0] == (SetOptOut(True), EndAlerts(), ConfirmOptOut(OPT_OUT))
 
 
 def test_the_confirmation_speaks_the_citizens_language() -> None:
     english = conversation(lang="en")
-    assert settle(facts("STOP", english, provider="none"))[0][1] == \
+    assert settle(facts("STOP", english, provider="none"))[0][2] == \
         ConfirmOptOut(say("opt_out", "en"))
 
 
@@ -330,3 +331,47 @@ def test_surge_concerns_unanswered_questions_only(kb: AutoAnswer) -> None:
     _, asked = settle(facts("texte", conversation(topic="eau"), surge_wait_s=600), kb=kb,
                       wait_s=9999)
     assert Need(Fact.WAIT) not in asked
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("ALERTE 75 92", (Subscribe(("75", "92")),)),
+    ("alertes 2a, 971", (Subscribe(("2A", "971")),)),
+    ("alerte 1", (Subscribe(("01",)),)),
+])
+def test_alerte_with_codes_subscribes(text: str, expected: Actions) -> None:
+    actions = settle(facts(text, conversation()))[0]
+    assert actions[:1] == expected
+    assert isinstance(actions[1], Send) and "Alertes activées pour" in actions[1].text
+
+
+def test_alerte_with_an_unknown_code_says_how_to_write_one() -> None:
+    [send, *_] = settle(facts("ALERTE 75 99", conversation()))[0]
+    assert isinstance(send, Send) and send.text.startswith("Département inconnu : 99.")
+
+
+def test_alerte_question_asks_for_the_subscription_only_then() -> None:
+    assert decide_inbound(facts("alerte ?", conversation())) == Need(Fact.ALERT_AREAS)
+    listed = decide_inbound(dataclasses.replace(facts("alerte ?", conversation()),
+                                                alert_areas=("75", "92")))
+    assert isinstance(listed, tuple) and isinstance(listed[0], Send)
+    assert "75 92" in listed[0].text
+    none = decide_inbound(dataclasses.replace(facts("alerte", conversation()), alert_areas=()))
+    assert isinstance(none, tuple) and isinstance(none[0], Send)
+    assert none[0].text.startswith("Vous ne recevez aucune alerte")
+
+
+def test_alerte_in_a_sentence_is_a_question_not_a_request() -> None:
+    assert decide_inbound(facts("alerte inondation rue de la Gare", conversation())) == \
+        Need(Fact.URGENT_KEYWORDS)
+
+
+def test_telegram_commands() -> None:
+    chat = conversation(channel=ChannelKind.TELEGRAM)
+    subscribed = settle(facts("/alerte 13", chat))[0]
+    assert subscribed[0] == Subscribe(("13",))
+    stop = settle(facts("/stop", chat))[0]
+    assert stop[:2] == (SetOptOut(True), EndAlerts())
+    assert isinstance(stop[2], ConfirmOptOut)  # Telegram confirms nothing itself
+    [vote, thanks, *_] = settle(facts("/useful art-1 yes", chat))[0]
+    assert vote == RecordFeedback("art-1", True) and isinstance(thanks, Send)
+    assert decide_inbound(facts("/info", chat)) == Need(Fact.URGENT_KEYWORDS)

@@ -204,10 +204,11 @@ async def _first_site_build(settings: Settings, url: str) -> None:
         say(f"site      first build failed ({record.error}); see `crisis site build`")
 
 
-def _sms_try_line(base: str, env: Mapping[str, str]) -> str:
+def _sms_try_line(base: str, env: Mapping[str, str],
+                  body: str = "peut on boire l'eau du robinet ?") -> str:
     """A ready-to-paste curl that sends a signed SMS, as Twilio would, to the sandbox."""
     form = {"MessageSid": "SMdemo" + secrets.token_hex(13), "From": "+33612345678",
-            "To": env["TWILIO_FROM"], "Body": "peut on boire l'eau du robinet ?"}
+            "To": env["TWILIO_FROM"], "Body": body}
     url = f"{base}/hooks/twilio/sms"
     signature = RequestValidator(env["TWILIO_AUTH_TOKEN"]).compute_signature(url, form)
     fields = " ".join(f"--data-urlencode {shlex.quote(f'{k}={v}')}" for k, v in form.items())
@@ -271,6 +272,10 @@ def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str])
             if "TWILIO_API_BASE" in env and env["TWILIO_API_BASE"].endswith("/sandbox/twilio"):
                 say(f"try     an SMS (sandbox, nothing is sent): {_sms_try_line(settings.base_url, env)}")
                 say(f"        the replies it would send: {base}/sandbox/sms (log in as supervisor1)")
+                say("try     alerts: subscribe this number to Paris by SMS: "
+                    f"{_sms_try_line(settings.base_url, env, 'ALERTE 75')}")
+                say("        then publish with push (crisis publish alerte.md, front matter "
+                    "'area: [75]' and 'push: true'): the alert arrives in /sandbox/sms")
                 say(f"try     a phone call (simulator, real TwiML): {base}/sandbox/phone")
             if env.get("TELEGRAM_API_BASE", "").endswith("/sandbox/telegram"):
                 say("try     a Telegram message (sandbox): curl -X POST "

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -93,7 +94,7 @@ def test_up_demo_serves_the_demo_crisis_and_stops_cleanly(tmp_path: Path) -> Non
         # not less than what this test saw (Redis, demo data and first build included).
         ready = float(re.search(r"ready in ([0-9.]+) s", output).group(1))  # type: ignore[union-attr]
         assert ready >= ready_seen - 0.5, (ready, ready_seen)
-        _try_the_printed_sms(output, base)
+        _try_the_printed_sms(output, base, env, tmp_path)
         processes = children_of(up.pid)
         assert len(processes) >= 6  # redis, web, two events processes, two workers
         started = time.monotonic()
@@ -141,7 +142,7 @@ def _listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _try_the_printed_sms(output: str, base: str) -> None:
+def _try_the_printed_sms(output: str, base: str, env: dict[str, str], cwd: Path) -> None:
     """Run the curl `crisis up --demo` prints; the automatic answer reaches the SMS sandbox."""
     import http.cookiejar
     import json
@@ -185,3 +186,19 @@ def _try_the_printed_sms(output: str, base: str) -> None:
                            for i in sandboxed("telegram")), 30)
     wait_until(lambda: any(i["to"] == ["camille@example.fr"] and "potable" in str(i["text"])
                            for i in sandboxed("mail")), 30)
+
+    # Alerts: subscribe the demo number by SMS, publish with push, the alert arrives.
+    alerte = next(line.split(": ", 2)[2] for line in output.splitlines()
+                  if "try     alerts" in line)
+    result = subprocess.run(shlex.split(alerte), capture_output=True, text=True, timeout=30)
+    assert "<Response></Response>" in result.stdout, result
+    wait_until(lambda: any("Alertes activées pour : 75" in str(i["body"])
+                           for i in sandboxed("sms")), 30)
+    notice = Path(tempfile.mkdtemp()) / "alerte.md"
+    notice.write_text("---\ntitle: Quais fermés\narea: [75]\npush: true\n"
+                      "sms: Les quais de Seine sont fermés.\n---\nLes quais sont fermés.\n")
+    publish = subprocess.run([sys.executable, "-m", "crisis", "publish", str(notice)],
+                             env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+    assert publish.returncode == 0, publish
+    wait_until(lambda: any(str(i["body"]).startswith("Les quais de Seine sont fermés.")
+                           for i in sandboxed("sms")), 60)

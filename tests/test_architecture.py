@@ -83,3 +83,28 @@ def test_every_job_module_is_preloaded_by_the_worker() -> None:
     assert paths, "no job found: the pattern is out of date"
     missing = sorted(path for path in paths if path.rsplit(".", 1)[0] not in JOB_MODULES)
     assert not missing, f"add their modules to crisis.cli.processes.JOB_MODULES: {missing}"
+
+
+def test_no_circle_in_the_import_graph() -> None:
+    """No module imports itself through others (type-checking imports aside): each layer can
+    be read, tested and changed from the bottom up."""
+    import grimp
+
+    graph = grimp.build_graph("crisis", "channels", "knowledge_base", "static_site",
+                              "monitoring", exclude_type_checking_imports=True)
+    imports = {m: graph.find_modules_directly_imported_by(m) for m in graph.modules}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for imported in imports[module]:
+            if state.get(imported) == 1:
+                circle = path[path.index(imported):] + [imported]
+                raise AssertionError(" -> ".join(circle))
+            if imported not in state:
+                visit(imported, [*path, imported])
+        state[module] = 2
+
+    for module in sorted(imports):
+        if module not in state:
+            visit(module, [module])

@@ -26,6 +26,7 @@ from channels.outbox import Outbox
 from channels.sandbox_log import listing
 from channels.sms.sandbox import sandbox_enabled, setup_sandbox
 from channels.telegram.sandbox import setup_telegram_sandbox, telegram_sandbox_enabled
+from channels.spool import Spool, replay_forever
 from channels.store import ConversationStore
 from channels.voice.calls import Calls
 from channels.voice.live import LiveCall
@@ -38,6 +39,8 @@ from crisis.errors import ChannelError, InvalidTransition, NotFound
 from crisis.ports import ChannelAdapter
 from crisis.types import ChannelKind, Event, EventType, PublicationStatus
 from crisis.web.body import BODY_CAPS
+from crisis.web.health import READINESS
+from crisis.web.redis_outage import is_outage
 from knowledge_base import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -132,7 +135,10 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
 
     async def background(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(hub.run(stop)), asyncio.create_task(_sweep_offers(desk, stop))]
+        tasks = [asyncio.create_task(hub.run(stop)), asyncio.create_task(_sweep_offers(desk, stop)),
+                 asyncio.create_task(replay_forever(
+                     spool, desk.store.receive, lambda r: desk.store.delivery_by_provider(
+                         r.provider_id, r.status), stop, is_outage))]
         yield
         stop.set()
         await cancel_and_wait(tasks)
@@ -140,8 +146,12 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
 
     app[BODY_CAPS]["/hooks/"] = MAX_WEBHOOK_BYTES  # providers' webhooks are small: cap the stream
     adapters = desk.outbox.adapters
-    for path, handler in webhook_routes(adapters.values(), desk.store, ctx.settings):
+    spool = Spool(ctx.settings.data_dir / "spool")
+    for path, handler in webhook_routes(adapters.values(), desk.store, ctx.settings, spool):
         app.router.add_post(path, handler)
+    app.setdefault(READINESS, []).append(
+        lambda: "messages acknowledged while Redis was down wait in the local spool"
+        if spool.waiting() else None)
 
     async def close_adapters(app: web.Application) -> None:
         for adapter in adapters.values():

@@ -19,9 +19,13 @@ from channels.inbound import START_WORDS, STOP_WORDS, fold
 from channels.inbound_limits import WINDOW_S
 from channels.messages import say
 from channels.store import ConversationStore
-from crisis.ports import ChannelAdapter, InboundRequest, WebhookReply
+from channels.spool import Spool
+from crisis.errors import TryLater
+from crisis.ports import ChannelAdapter, DeliveryReport, InboundRequest, WebhookReply
 from crisis.rate_limits import WindowLimit
 from crisis.settings import Settings
+from crisis.types import InboundMessage
+from crisis.web.redis_outage import RETRY_AFTER_S, is_outage
 
 MAX_WEBHOOK_BYTES = 64 * 1024  # providers' webhooks are small: the body cap of their routes
 FORM = "application/x-www-form-urlencoded"
@@ -49,44 +53,70 @@ def respond(reply: WebhookReply) -> web.Response:
 
 
 def webhook_routes(adapters: Iterable[ChannelAdapter], store: ConversationStore,
-                   settings: Settings) -> list[tuple[str, Handler]]:
+                   settings: Settings, spool: Spool) -> list[tuple[str, Handler]]:
     limit = WindowLimit(store.redis, settings.sms_messages_per_number_per_minute, WINDOW_S)
     routes: list[tuple[str, Handler]] = []
     for adapter in adapters:
         if adapter.inbound_path:
-            routes.append((adapter.inbound_path, _receiver(adapter, store, settings, limit)))
+            routes.append((adapter.inbound_path,
+                           _receiver(adapter, store, settings, limit, spool)))
         if adapter.status_path:
-            routes.append((adapter.status_path, _receipts(adapter, store, settings)))
+            routes.append((adapter.status_path, _receipts(adapter, store, settings, spool)))
     return routes
 
 
+def _spooled(spool: Spool, item: InboundMessage | DeliveryReport, err: BaseException) -> None:
+    """Redis is down: keep `item` in the local spool (fsync) so the provider's call can be
+    acknowledged; 503 when the disk refuses too (the provider then retries)."""
+    if not is_outage(err):
+        raise err
+    try:
+        spool.append(item)
+    except OSError as disk:
+        raise TryLater("the service is briefly unavailable; try again shortly",
+                       retry_after_s=RETRY_AFTER_S) from disk
+
+
 def _receiver(adapter: ChannelAdapter, store: ConversationStore, settings: Settings,
-              limit: WindowLimit) -> Handler:
+              limit: WindowLimit, spool: Spool) -> Handler:
     async def receive(request: web.Request) -> web.Response:
         messages = adapter.parse_inbound(await inbound_request(request, settings,
                                                                adapter.headers))
         notice = None
         for message in messages:
-            citizen = citizen_id(store.secret, message.address)
-            opting = fold(message.text) in STOP_WORDS | START_WORDS  # always heard
-            verdict = await limit.hit(store.k.limit(adapter.kind.value, citizen))
-            if not verdict.allowed and not opting:
-                # Not stored: a flood from one sender must not fill the queue the others
-                # need. Told once per minute (in the acknowledgement where the channel can
-                # carry it: no send job, no provider call), unless they opted out.
-                if verdict.first_refusal and not await store.opted_out(citizen):
-                    notice = say("rate_limited_sms", message.lang)
-                continue
-            await store.receive(message)  # None for a provider's retry: already stored
+            try:
+                notice = await _store(message) or notice
+            except Exception as err:  # noqa: BLE001 - is_outage decides; others re-raised
+                _spooled(spool, message, err)
         return respond(adapter.acknowledge(messages, notice))
+
+    async def _store(message: InboundMessage) -> str | None:
+        """Store one message unless its sender is over their limit; the notice to send
+        them in the acknowledgement, if any."""
+        citizen = citizen_id(store.secret, message.address)
+        opting = fold(message.text) in STOP_WORDS | START_WORDS  # always heard
+        verdict = await limit.hit(store.k.limit(adapter.kind.value, citizen))
+        if not verdict.allowed and not opting:
+            # Not stored: a flood from one sender must not fill the queue the others
+            # need. Told once per minute (in the acknowledgement where the channel can
+            # carry it: no send job, no provider call), unless they opted out.
+            if verdict.first_refusal and not await store.opted_out(citizen):
+                return say("rate_limited_sms", message.lang)
+            return None
+        await store.receive(message)  # None for a provider's retry: already stored
+        return None
     return receive
 
 
-def _receipts(adapter: ChannelAdapter, store: ConversationStore, settings: Settings) -> Handler:
+def _receipts(adapter: ChannelAdapter, store: ConversationStore, settings: Settings,
+              spool: Spool) -> Handler:
     async def receive_status(request: web.Request) -> web.Response:
         report = adapter.parse_delivery(await inbound_request(request, settings,
                                                               adapter.headers))
         if report is not None:
-            await store.delivery_by_provider(report.provider_id, report.status)
+            try:
+                await store.delivery_by_provider(report.provider_id, report.status)
+            except Exception as err:  # noqa: BLE001 - is_outage decides; others re-raised
+                _spooled(spool, report, err)
         return respond(adapter.acknowledge([]))
     return receive_status

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import ipaddress
+from collections.abc import Callable
 
 import redis.exceptions
 from aiohttp import web
@@ -15,6 +16,10 @@ from crisis.heartbeat import EVENTS_KIND, alive
 from crisis.live_gauges import collect, registry_of
 from crisis.metrics import exposition
 from crisis.web.app_keys import CONTEXT
+
+# Checks edge packages add: each returns a problem to show, or None (channels: the spool).
+READINESS: web.AppKey[list[Callable[[], str | None]]] = web.AppKey("readiness_checks", list)
+
 
 async def healthz(request: web.Request) -> web.Response:
     """The process is up and its event loop answers."""
@@ -41,6 +46,7 @@ async def readyz(request: web.Request) -> web.Response:
         if not consumers:
             problems.append("no event consumer: citizens' messages wait unanswered "
                             "(start `crisis worker --events`, or a `crisis web` without --no-events)")
+    problems.extend(p for check in request.app.get(READINESS, []) if (p := check()))
     status = 503 if problems else 200
     return web.json_response(
         {"status": "not ready" if problems else "ready", "problems": problems,

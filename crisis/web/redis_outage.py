@@ -74,13 +74,19 @@ _outage_log = _Throttled()
 _replication_log = _Throttled()
 
 
+def is_outage(err: BaseException) -> bool:
+    """Whether `err` means "Redis is not there right now" (not a bug of ours)."""
+    return isinstance(err, OUTAGE_ERRORS) or (
+        isinstance(err, redis.exceptions.RedisError) and str(err).startswith(OUTAGE_REPLIES))
+
+
 @web.middleware
 async def redis_unavailable(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Redis outage -> TryLater (503 + Retry-After through the error middleware)."""
     try:
         return await handler(request)
     except (redis.exceptions.RedisError, ConnectionRefusedError) as err:
-        if not isinstance(err, OUTAGE_ERRORS) and not str(err).startswith(OUTAGE_REPLIES):
+        if not is_outage(err):
             raise  # a real error reply (a bug of ours): the error middleware's 500
         REDIS_UNAVAILABLE.labels("unreachable").inc()
         _outage_log.warn("redis unavailable: answered 503", path=request.path,

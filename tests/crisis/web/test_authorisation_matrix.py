@@ -116,6 +116,13 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("POST", "/hooks/twilio/sms/status"): TWILIO,
     ("POST", "/sandbox/twilio/2010-04-01/Accounts/{sid}/Messages.json"): TWILIO_BASIC,
     ("GET", "/sandbox/sms"): SUP,
+    # Alerts (channels/alerts/): the cell follows and stops broadcasts, supervisors see
+    # how many subscribe where.
+    ("GET", "/api/broadcasts"): CELL,
+    ("GET", "/api/broadcasts/preview"): CELL,
+    ("GET", "/api/broadcasts/{broadcast_id}"): CELL,
+    ("POST", "/api/broadcasts/{broadcast_id}/cancel"): CELL,
+    ("GET", "/api/alerts/subscribers"): SUP,
     # The telephone (channels/voice/): Twilio's signed webhooks, the demo's phone simulator,
     # the cell's IVR texts, the console's call actions.
     ("POST", "/hooks/twilio/voice"): TWILIO,
@@ -333,7 +340,7 @@ async def _real_ids(client: Any, ctx: Context) -> dict[str, str]:
     return {"{crisis_id}": crisis.id, "{publication_id}": publication.id,
             "{article_id}": articles[0].id, "{scenario_id}": "inondation",
             "{proposal_id}": "no-such-proposal", "{sid}": ACCOUNT_SID,
-            "{conversation_id}": received.conversation_id}
+            "{conversation_id}": received.conversation_id, "{broadcast_id}": "no-such-broadcast"}
 
 
 def _cases(app: web.Application, ids: dict[str, str]) -> list[Case]:

@@ -130,6 +130,37 @@ async def test_pressing_4_queues_the_caller_in_a_twilio_queue_of_their_skill(
     assert pause is not None and 30 <= int(pause.get("length") or 0) <= 60
 
 
+async def test_wait_rounds_say_an_operators_words_once_and_the_instructions_every_other(
+        kb: None, client: Any, flood: str) -> None:
+    """The wait round reads and takes the call's state in one script and shares its TwiML
+    with every caller told the same figures: what is personal must still be said once."""
+    await post_twiml(client, HOOK, call_form("CAw"))
+    root = await post_twiml(client, f"{HOOK}/menu?lang=fr", call_form("CAw", Digits="4"))
+    wait_path = path_of(root.find("Enqueue").get("waitUrl"))
+    form = call_form("CAw", QueuePosition="1", QueueSid="QUw", QueueTime="5")
+    first = await post_twiml(client, wait_path, form)
+    assert "position un" in spoken(first) and "consignes en vigueur" not in spoken(first)
+    calls = client.app[CALL_DESK].calls
+    await calls.say_later("CAw", {"id": "m1", "text": "Un conseiller lit votre question."})
+    second = await post_twiml(client, wait_path, form)
+    assert "conseiller lit votre question" in spoken(second)
+    assert "position" not in spoken(second)  # the operator's words instead of the figures
+    assert "consignes en vigueur" in spoken(second)  # every other round
+    third = await post_twiml(client, wait_path, form)
+    assert "conseiller lit" not in spoken(third) and "position un" in spoken(third)
+    assert spoken(third) == spoken(first)  # the same shared answer, as built the first time
+    assert (await calls.get("CAw"))["queue_sid"] == "QUw"
+    # Another caller at the same place hears the same; at another place, their own.
+    await post_twiml(client, HOOK, call_form("CAw2"))
+    other = await post_twiml(client, wait_path, call_form("CAw2", QueuePosition="7"))
+    assert "position sept" in spoken(other)
+    # Read again and unchanged, the content is the same object: the shared TwiML stays.
+    content = client.app[CALL_DESK].ivr.content
+    before = await content.get()
+    content.invalidate()
+    assert await content.get() is before
+
+
 async def test_a_long_wait_offers_a_callback_and_pressing_1_books_it(
         kb: None, client: Any, ctx: Context, flood: str) -> None:
     ivr = client.app[CALL_DESK].ivr

@@ -11,8 +11,10 @@ from channels.api import DESK
 from channels.voice import CALL_DESK
 from crisis.activation import activate_scenario
 from crisis.context import Context
-from crisis.types import ChannelKind, ConversationStatus, Direction
+from crisis.errors import InvalidInput
+from crisis.types import ChannelKind, ConversationStatus, Direction, Role
 from tests.channels.conftest import CELL, until
+from tests.conftest import bearer
 from tests.channels.voice_support import (
     PUBLIC_URL, call_form, path_of, post_twiml, query, signed, spoken,
 )
@@ -206,6 +208,18 @@ async def test_a_caller_who_hangs_up_in_the_queue_is_counted_as_abandoned(
     assert "crisis_call_abandoned_wait_seconds_bucket" in metrics
 
 
+async def test_answering_in_the_browser_is_off_without_its_settings(client: Any,
+                                                                    ctx: Context) -> None:
+    """No TWILIO_API_KEY_SID / _SECRET / TWILIO_TWIML_APP_SID here: the token route says what
+    is missing, and an operator cannot register their browser for calls."""
+    headers = await bearer(ctx, "op", Role.OPERATOR)
+    response = await client.get("/api/voice/token", headers=headers)
+    assert response.status == 404
+    assert "TWILIO_TWIML_APP_SID" in (await response.json())["error"]["message"]
+    with pytest.raises(InvalidInput, match="not configured"):
+        await client.app[CALL_DESK].set_operator_address("op", "client:op")
+
+
 async def test_bad_query_parameters_are_a_clear_error(client: Any) -> None:
     headers, form = signed(f"{HOOK}/menu?silent=abc", call_form("CAbad", Digits="1"))
     response = await client.post(f"{HOOK}/menu?silent=abc", data=form, headers=headers)
@@ -214,8 +228,6 @@ async def test_bad_query_parameters_are_a_clear_error(client: Any) -> None:
 
 async def test_the_cell_replaces_the_greeting_and_menu_of_its_crisis(
         client: Any, ctx: Context, flood: str) -> None:
-    from tests.conftest import bearer
-    from crisis.types import Role
     headers = await bearer(ctx, "cellule", Role.CELL)
     response = await client.put(f"/api/voice/ivr/{flood}", headers=headers, json={
         "greeting_fr": "Bonjour, cellule de crise de Paris. Danger : appelez le 112.",
@@ -259,8 +271,6 @@ async def test_queues_are_created_sized_and_read_through_the_real_twilio_client(
 
 
 async def test_the_situation_view_counts_calls(client: Any, ctx: Context, flood: str) -> None:
-    from tests.conftest import bearer
-    from crisis.types import Role
     await post_twiml(client, HOOK, call_form("CAsit"))
     response = await client.get("/api/situation", headers=await bearer(ctx, "c", Role.CELL))
     assert response.status == 200

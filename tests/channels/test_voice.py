@@ -138,7 +138,9 @@ async def test_wait_rounds_say_an_operators_words_once_and_the_instructions_ever
     with every caller told the same figures: what is personal must still be said once."""
     await post_twiml(client, HOOK, call_form("CAw"))
     root = await post_twiml(client, f"{HOOK}/menu?lang=fr", call_form("CAw", Digits="4"))
-    wait_path = path_of(root.find("Enqueue").get("waitUrl"))
+    enqueue = root.find("Enqueue")
+    assert enqueue is not None
+    wait_path = path_of(enqueue.get("waitUrl") or "")
     form = call_form("CAw", QueuePosition="1", QueueSid="QUw", QueueTime="5")
     first = await post_twiml(client, wait_path, form)
     assert "position un" in spoken(first) and "consignes en vigueur" not in spoken(first)

@@ -17,6 +17,7 @@ from channels.voice.operators import CallDesk
 from channels.voice.webhooks import voice_routes
 from crisis.context import Context
 from crisis.types import EventType
+from crisis.web.shell import add_page_assets
 
 CALL_DESK: web.AppKey[CallDesk] = web.AppKey("channels_call_desk", CallDesk)
 
@@ -35,6 +36,8 @@ def setup_voice(app: web.Application, ctx: Context, desk: Desk) -> CallDesk:
     console_call_routes(app, call_desk)
     setup_ivr_api(app, content)
     setup_browser_phone(app, ctx.settings)  # 404 with the reason when not configured
+    if ctx.settings.browser_phone_enabled:  # the vendored Voice SDK, at /cell/static/
+        add_page_assets(app, "channels.voice", "browser")
     ctx.subscribe("channels-voice-callbacks", call_desk.on_assigned,
                   types=(EventType.CONVERSATION_ASSIGNED,))
     ctx.add_situation("telephone", ivr.situation)

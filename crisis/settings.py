@@ -116,6 +116,10 @@ class Settings:
     voice_wait_update_s: int = 45
     voice_fr: str = "Polly.Lea"
     voice_en: str = "Polly.Amy"
+    # Operators answering in the browser (Twilio Voice JS SDK): an API key and a TwiML App.
+    twilio_api_key_sid: str | None = None
+    twilio_api_key_secret: Secret | None = None
+    twilio_twiml_app_sid: str | None = None
     # --- end of telephone ---
     # --- Fault tolerance (docs/operations.md) ---
     # Replicas that must hold an inbound write before its webhook is acknowledged (Redis WAIT).
@@ -142,6 +146,12 @@ class Settings:
     @property
     def twilio_enabled(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def browser_phone_enabled(self) -> bool:
+        """Operators may answer calls in the browser: an API key and a TwiML App are set."""
+        return bool(self.twilio_enabled and self.twilio_api_key_sid and
+                    self.twilio_api_key_secret and self.twilio_twiml_app_sid)
 
     @property
     def email_enabled(self) -> bool:
@@ -336,6 +346,9 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("CRISIS_VOICE_WAIT_UPDATE_S", "voice_wait_update_s", _bounded(30, 60)),
     ("CRISIS_VOICE_FR", "voice_fr", _text),
     ("CRISIS_VOICE_EN", "voice_en", _text),
+    ("TWILIO_API_KEY_SID", "twilio_api_key_sid", _text),
+    ("TWILIO_API_KEY_SECRET", "twilio_api_key_secret", Secret),
+    ("TWILIO_TWIML_APP_SID", "twilio_twiml_app_sid", _text),
     # --- end of telephone ---
     # --- Fault tolerance ---
     ("CRISIS_REDIS_MIN_REPLICAS", "redis_min_replicas", _bounded(0, 16)),
@@ -364,6 +377,15 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         values["log_level"] = values["log_level"].upper()
     if values.get("twilio_account_sid") and "twilio_auth_token" not in values:
         problems.append("TWILIO_AUTH_TOKEN: required when TWILIO_ACCOUNT_SID is set")
+    browser_phone = ("twilio_api_key_sid", "twilio_api_key_secret", "twilio_twiml_app_sid")
+    if any(name in values for name in browser_phone):
+        missing = [name.upper() for name in browser_phone if name not in values]
+        if not values.get("twilio_account_sid"):
+            missing.append("TWILIO_ACCOUNT_SID")
+        if missing:
+            problems.append(f"{', '.join(missing)}: required to answer calls in the browser "
+                            "(TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET, TWILIO_TWIML_APP_SID "
+                            "go together)")
     if values.get("telegram_bot_token") and "telegram_webhook_secret" not in values:
         problems.append("TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_BOT_TOKEN is set")
     if problems:

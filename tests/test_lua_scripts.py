@@ -25,6 +25,7 @@ from channels.inbound_order import InboundTurns
 from channels.keys import ChannelKeys
 from channels.router import Router
 from channels.store import ConversationStore
+from channels.voice.calls import Calls
 from crisis.context import Context
 from crisis.lua_scripts import lua_source
 from crisis.rate_limits import WindowLimit
@@ -59,7 +60,8 @@ def _runnable_sources() -> dict[str, str]:
         relative = _relative(path)
         if relative in PRELUDES:
             continue
-        package, name = path.parent.name, path.name
+        package = ".".join(path.parent.relative_to(ROOT).parts)  # channels.voice...
+        name = path.name
         parts = ("router_lib.lua", name) if name.startswith("router_") else (name,)
         sources[relative] = lua_source(package, *parts)
     return sources
@@ -274,6 +276,15 @@ async def _run_every_script(ctx: Context) -> None:
     other = "bob" if holder == "alice" else "alice"
     assert await router.move(conversation, other) == holder
     await router.release(conversation, other)
+
+    calls = Calls(ctx.redis, keys)
+    assert await calls.start("CA1", caller="+33612345678", citizen="zc", lang="fr")
+    assert not await calls.start("CA1", caller="+33612345678", citizen="zc", lang="fr")
+    await calls.update("CA1", conversation=conversation)
+    await calls.say_later("CA1", {"id": "m1", "text": "un conseiller arrive"})
+    assert await router.enqueue(conversation, "fr|voice||1")
+    waited = await calls.wait_round("CA1", "QU1")
+    assert (waited.number, waited.position, len(waited.said)) == (1, 1, 1)
 
     limit = WindowLimit(ctx.redis, 1, 60)
     assert (await limit.hit(keys.limit("sms", "citizen"))).allowed

@@ -58,6 +58,18 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "call.address": {"fr": "Mon téléphone ou adresse SIP (où l'appel vous est transféré)",
                      "en": "My phone or SIP address (where the call is put through)"},
     "call.address_save": {"fr": "Enregistrer", "en": "Save"},
+    "call.browser": {"fr": "Répondre dans le navigateur", "en": "Answer in the browser"},
+    "call.browser.connecting": {"fr": "Connexion à Twilio…", "en": "Connecting to Twilio…"},
+    "call.browser.ready": {
+        "fr": "Prêt : l'appel sonnera ici quand vous le prendrez (micro et haut-parleur).",
+        "en": "Ready: the call will ring here when you take it (microphone and speaker)."},
+    "call.browser.bridging": {"fr": "Transfert de l'appel vers ce navigateur…",
+                              "en": "Putting the call through to this browser…"},
+    "call.browser.talking": {"fr": "En ligne avec l'appelant.", "en": "On the line with the caller."},
+    "call.browser.ended": {"fr": "Appel terminé.", "en": "Call ended."},
+    "call.browser.error": {
+        "fr": "Le navigateur n'a pas pu joindre Twilio : utilisez votre téléphone.",
+        "en": "The browser could not reach Twilio: use your phone."},
     # --- end of telephone ---
     "back": {"fr": "Retour à mes conversations", "en": "Back to my conversations"},
     "shortcuts": {"fr": "Raccourcis clavier", "en": "Keyboard shortcuts"},

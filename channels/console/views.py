@@ -13,9 +13,15 @@ from channels.console.messages import CANNED, TOPICS, WRAP_UPS, t
 from channels.console.pages import page, render
 from channels.console.transfer import transfer_note
 from channels.desk import Desk
-from crisis.types import OperatorStatus, Principal, Role
-from crisis.web.middleware import require
+from crisis.types import ChannelKind, OperatorStatus, Principal, Role
+from crisis.web.middleware import HTML_CSP, require
 from crisis.web.shell import lang_of
+
+
+# A call answered in the browser: the Twilio Voice SDK (served from here) talks to Twilio's
+# signalling and insights servers; nothing else of the page's policy changes.
+BROWSER_PHONE_CSP = HTML_CSP.replace(
+    "connect-src 'self'", "connect-src 'self' wss://*.twilio.com https://*.twilio.com")
 
 
 async def _panel_context(desk: Desk, principal: Principal) -> dict[str, Any]:
@@ -51,11 +57,18 @@ async def conversation_page(request: web.Request) -> web.Response:
                  if o.name != principal.name and o.status is OperatorStatus.AVAILABLE]
     fields = await desk.conversation_fields(conversation.id)
     queue = await board.queue_summary(desk)
-    return page(request, "conversation.html", c=conversation, messages=messages,
-                suggestions=suggestions, draft=draft, article_id=article_id,
-                canned=CANNED, wrap_ups=WRAP_UPS, topics=TOPICS, topic=fields.get("topic", ""),
-                note=transfer_note(fields), skill_counts=queue.skill_counts(),
-                operators=operators, mine=conversation.operator == principal.name)
+    mine = conversation.operator == principal.name
+    browser_phone = mine and conversation.channel is ChannelKind.VOICE and \
+        desk.ctx.settings.browser_phone_enabled
+    response = page(request, "conversation.html", c=conversation, messages=messages,
+                    suggestions=suggestions, draft=draft, article_id=article_id,
+                    canned=CANNED, wrap_ups=WRAP_UPS, topics=TOPICS,
+                    topic=fields.get("topic", ""), note=transfer_note(fields),
+                    skill_counts=queue.skill_counts(), operators=operators, mine=mine,
+                    browser_phone=browser_phone)
+    if browser_phone:
+        response.headers["Content-Security-Policy"] = BROWSER_PHONE_CSP
+    return response
 
 
 def _draft(request: web.Request, suggestions: list[board.SuggestionView], citizen_lang: str

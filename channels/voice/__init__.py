@@ -7,6 +7,7 @@ from aiohttp import web
 
 from channels.desk import Desk
 from channels.voice.adapter import TwilioVoice
+from channels.voice.browser_phone import setup_browser_phone
 from channels.voice.calls import Calls
 from channels.voice.cell_api import setup_ivr_api
 from channels.voice.console import console_call_routes
@@ -16,6 +17,7 @@ from channels.voice.operators import CallDesk
 from channels.voice.webhooks import voice_routes
 from crisis.context import Context
 from crisis.types import EventType
+from crisis.web.shell import add_page_assets
 
 CALL_DESK: web.AppKey[CallDesk] = web.AppKey("channels_call_desk", CallDesk)
 
@@ -33,6 +35,9 @@ def setup_voice(app: web.Application, ctx: Context, desk: Desk) -> CallDesk:
         app.router.add_post(path, handler)
     console_call_routes(app, call_desk)
     setup_ivr_api(app, content)
+    setup_browser_phone(app, ctx.settings)  # 404 with the reason when not configured
+    if ctx.settings.browser_phone_enabled:  # the vendored Voice SDK, at /cell/static/
+        add_page_assets(app, "channels.voice", "browser")
     ctx.subscribe("channels-voice-callbacks", call_desk.on_assigned,
                   types=(EventType.CONVERSATION_ASSIGNED,))
     ctx.add_situation("telephone", ivr.situation)

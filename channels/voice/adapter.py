@@ -8,6 +8,7 @@ A webhook's form becomes a `CallTurn` (our value) in the first function; the RES
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
@@ -62,6 +63,7 @@ def _whole(form: Any, name: str) -> int:
         raise InvalidInput(f"{name} must be a whole number") from None
 
 
+@functools.lru_cache(maxsize=4096)  # every turn of a call sends the same From: parse it once
 def _caller(raw: str) -> str:
     if raw.strip().lower() in _HIDDEN or raw.startswith(("client:", "sip:")):
         return ""

@@ -9,6 +9,7 @@ talk time, outcome) go to the conversation's own `ch:{c:ID}:voice`, purged with 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from typing import Any, cast
@@ -16,6 +17,8 @@ from typing import Any, cast
 import redis.asyncio as aioredis
 
 from channels.keys import ChannelKeys
+from channels.pipelined_script import PipelinedScript
+from crisis.lua_scripts import lua_source
 from crisis.metrics import CALL_ABANDONED_WAIT, CALLS, CALLS_ABANDONED
 
 CALL_TTL_S = 24 * 3600
@@ -31,28 +34,46 @@ class CallStage:
     ENDED = "ended"
 
 
+@dataclasses.dataclass(frozen=True)
+class WaitRound:
+    """What one round of the wait URL read (and took) from a call's state."""
+
+    number: int  # 1 for the first round
+    position: int | None  # 1-based in the router's queue; None when not queued there
+    said: list[dict[str, Any]]  # messages to speak now, removed from the call's list
+
+
 class Calls:
     def __init__(self, redis: aioredis.Redis, keys: ChannelKeys) -> None:
         self.redis = redis
         self.k = keys
+        # Every call of a surge runs both on its first turn and at each wait round: one
+        # round trip each, on a pipelined connection (channels/pipelined_script.py).
+        self._start = PipelinedScript(redis, lua_source("channels.voice", "calls_start.lua"))
+        self._wait_round = PipelinedScript(
+            redis, lua_source("channels.voice", "calls_wait_round.lua"))
 
     async def start(self, sid: str, *, caller: str, citizen: str, lang: str,
                     direction: str = "inbound", conversation: str = "") -> bool:
         """Record a new call (False when Twilio asked again for the same call)."""
-        key = self.k.voice_call(sid)
-        if not await self.redis.hsetnx(key, "started", str(time.time())):
+        started = await self._start(
+            [self.k.voice_call(sid), self.k.voice_live(citizen), self.k.voice_stats],
+            [str(time.time()), sid, caller, citizen, lang, CallStage.IVR, direction,
+             conversation, CALL_TTL_S, LIVE_TTL_S, f"calls:{direction}"])
+        if not int(started):
             return False
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={"caller": caller, "citizen": citizen, "lang": lang,
-                                    "stage": CallStage.IVR, "direction": direction,
-                                    "conversation": conversation})
-            pipe.expire(key, CALL_TTL_S)
-            if citizen:
-                pipe.set(self.k.voice_live(citizen), sid, ex=LIVE_TTL_S)
-            pipe.hincrby(self.k.voice_stats, f"calls:{direction}", 1)
-            await pipe.execute()
         CALLS.labels(direction).inc()
         return True
+
+    async def wait_round(self, sid: str, queue_sid: str = "") -> WaitRound:
+        """A round of the wait URL: counted, Twilio's QueueSid kept, the messages waiting to
+        be spoken taken (each is spoken once), and the caller's conversation's place in the
+        router's queue, all in one round trip (calls_wait_round.lua)."""
+        reply = await self._wait_round(
+            [self.k.voice_call(sid), self.k.voice_say(sid), self.k.queue], [queue_sid])
+        rank = int(reply[1])
+        return WaitRound(number=int(reply[0]), position=None if rank < 0 else rank + 1,
+                         said=[json.loads(raw) for raw in reply[2:]])
 
     async def get(self, sid: str) -> dict[str, str]:
         return cast(dict[str, str], await self.redis.hgetall(self.k.voice_call(sid)))

@@ -74,6 +74,7 @@ class IvrContentSource:
         self.ctx = ctx
         self.k = keys
         self._cache = TtlCache(self._load, CACHE_S)
+        self._last: IvrContent | None = None
 
     async def get(self) -> IvrContent:
         return await self._cache.get()
@@ -92,6 +93,15 @@ class IvrContentSource:
         return checked
 
     async def _load(self) -> IvrContent:
+        """The content as it is now; the very object loaded before when nothing changed,
+        so the TwiML built from it stays cached (channels/voice/twiml_cache.py)."""
+        fresh = await self._read()
+        if self._last is not None and fresh == self._last:
+            return self._last
+        self._last = fresh
+        return fresh
+
+    async def _read(self) -> IvrContent:
         greetings = await live_greetings(self.ctx)
         top: Greeting | None = greetings[0] if greetings else None
         custom = await self.settings_of(top.crisis_id) if top else IvrSettings()

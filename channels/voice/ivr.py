@@ -27,6 +27,7 @@ from channels.voice.calls import Calls, CallStage
 from channels.voice.content import IvrContentSource
 from channels.voice.texts import voice_text
 from channels.voice.twiml import Twiml, VoiceUrls, lang_of, queue_name
+from channels.voice.twiml_cache import TwimlCache
 from crisis.errors import CrisisError, NotFound
 from crisis.settings import Settings
 from crisis.types import ChannelKind, Conversation, ConversationStatus, InboundMessage, utcnow
@@ -52,8 +53,8 @@ class Ivr:
     content: IvrContentSource
     adapter: TwilioVoice
     settings: Settings
-    # The first turn and "1" are the same TwiML for every caller: built once per content.
-    _built: dict[tuple[int, str, bool], str] = dataclasses.field(default_factory=dict)
+    # The first turn, "1" and most wait rounds are the same TwiML for many callers.
+    _cache: TwimlCache = dataclasses.field(default_factory=TwimlCache)
 
     @property
     def urls(self) -> VoiceUrls:
@@ -72,24 +73,23 @@ class Ivr:
 
     async def welcome(self, lang: str, *, greeting: bool = True) -> str:
         content = await self.content.get()
-        key = (id(content), lang_of(lang), greeting)
-        cached = self._built.get(key)
-        if cached is None:
+        lang = lang_of(lang)
+
+        def build() -> str:
             out = Twiml(content, lang, self.urls)
-            cached = str((out.greeting() if greeting else out).instructions().menu())
-            self._built = {k: v for k, v in self._built.items() if k[0] == id(content)}
-            self._built[key] = cached
-        return cached
+            return str((out.greeting() if greeting else out).instructions().menu())
+        return self._cache.get(content, ("welcome", lang, greeting, self.settings.base_url),
+                               build)
 
     async def menu_choice(self, turn: CallTurn, lang: str, *, answer: str = "",
                           silent: int = 0) -> str:
         lang = lang_of(lang)
         choice = turn.digits or SPOKEN_KEYS.get(turn.speech.lower().strip(" .!?"), "")
+        if choice == "1":  # the shared TwiML: no per-caller building
+            return await self.welcome(lang, greeting=False)
         out = await self.twiml(lang)
         if not turn.digits and not turn.speech:  # silence: the menu again, then goodbye
             return str(out.menu(answer=answer, silent=silent))
-        if choice == "1":
-            return await self.welcome(lang, greeting=False)
         if choice == "2":
             return str(await self._by_sms(turn, out, answer))
         if choice == "3":
@@ -99,7 +99,7 @@ class Ivr:
         if choice == "9":
             other = "fr" if lang == "en" else "en"
             await self.calls.update(turn.sid, lang=other)
-            return str((await self.twiml(other)).greeting().instructions().menu())
+            return await self.welcome(other)
         if turn.speech and not turn.digits:  # words that are no menu key: a question
             return await self._record(turn, lang, turn.speech)
         return str(out.text("not_heard").menu(answer=answer))
@@ -213,25 +213,29 @@ class Ivr:
 
     async def wait(self, turn: CallTurn, lang: str) -> str:
         """The wait URL: position and wait, what operators wrote, the instructions every
-        other round, a callback offer when the wait is long; then a pause."""
-        call = await self.calls.get(turn.sid)
-        out = await self.twiml(lang)
-        rounds = int(await self.desk.ctx.redis.hincrby(self.calls.k.voice_call(turn.sid),
-                                                       "wait_rounds", 1))
-        if turn.queue_sid:
-            await self.calls.update(turn.sid, queue_sid=turn.queue_sid)
-        texts = [entry["text"] for entry in await self.calls.take_said(turn.sid)]
-        conversation_id = call.get("conversation", "")
-        position = (await self.desk.router.position(conversation_id) if conversation_id
-                    else None) or turn.queue_position or 1
+        other round, a callback offer when the wait is long; then a pause. One round trip
+        to Redis; without operators' words the TwiML is shared by every caller told the
+        same position and wait (cached per content, language and figures)."""
+        content = await self.content.get()
+        lang = lang_of(lang)
+        state = await self.calls.wait_round(turn.sid, turn.queue_sid)
+        position = state.position or turn.queue_position or 1
         seconds = await self.desk.waits.seconds_for(position)
-        if not texts:
-            texts = [voice_text("wait", out.lang).format(
-                position=position, minutes=max(1, round(seconds / 60)))]
         callback = bool(turn.caller) and seconds > self.settings.voice_callback_wait_s
-        return str(out.wait_turn(texts, callback=callback,
-                                 replay=rounds % REPLAY_EVERY == 0,
-                                 pause_s=self.settings.voice_wait_update_s))
+        replay = state.number % REPLAY_EVERY == 0
+        pause_s = self.settings.voice_wait_update_s
+        texts = [entry["text"] for entry in state.said]
+        if texts:  # what operators wrote to this caller: spoken once, never shared
+            return str(Twiml(content, lang, self.urls).wait_turn(
+                texts, callback=callback, replay=replay, pause_s=pause_s))
+        minutes = max(1, round(seconds / 60))
+
+        def build() -> str:
+            told = voice_text("wait", lang).format(position=position, minutes=minutes)
+            return str(Twiml(content, lang, self.urls).wait_turn(
+                [told], callback=callback, replay=replay, pause_s=pause_s))
+        return self._cache.get(content, ("wait", lang, position, minutes, callback, replay,
+                                         pause_s, self.settings.base_url), build)
 
     async def wait_key(self, turn: CallTurn, lang: str) -> str:
         out = await self.twiml(lang)

@@ -4,7 +4,8 @@ bridge to the operator's phone, and callbacks.
 The router gives a queued call to an operator like any conversation, at their whole
 capacity (channels/router.py: a call's cost is the operator's capacity). "Prendre l'appel"
 redirects the caller's call out of its Twilio queue (REST call update) to TwiML that dials
-the operator's registered phone number or SIP address. A callback is a conversation queued
+the operator's registered phone number, SIP address or browser (`client:<name>`, the Twilio
+Voice JS SDK: channels/voice/browser_phone.py). A callback is a conversation queued
 like the call it replaces: when the router gives it to an operator, a job calls the citizen
 and puts them through.
 """
@@ -18,6 +19,7 @@ import time
 from channels.addresses import normalise_address
 from channels.desk import Desk
 from channels.voice.adapter import CallTurn, TwilioVoice
+from channels.voice.browser_phone import CLIENT_PREFIX, NOT_CONFIGURED, client_address
 from channels.voice.calls import Calls, CallStage
 from channels.voice.ivr import Ivr
 from crisis.errors import CrisisError, InvalidInput, InvalidTransition, NotFound
@@ -29,9 +31,15 @@ MAX_CALLBACK_ATTEMPTS = 3  # the first call and two retries
 MISSED = frozenset({"busy", "no-answer", "failed", "canceled"})
 
 
-def check_voice_address(raw: str) -> str:
-    """An operator's phone number (E.164) or SIP address; InvalidInput otherwise."""
+def check_voice_address(raw: str, operator: str = "") -> str:
+    """An operator's phone number (E.164), SIP address, or their own browser
+    (`client:<operator>`); InvalidInput otherwise. A browser address names only the operator
+    registering it: calls for them must never ring someone else's browser."""
     raw = raw.strip()
+    if raw.startswith(CLIENT_PREFIX):
+        if not operator or raw != client_address(operator):
+            raise InvalidInput(f"a browser address is your own: {client_address(operator)}")
+        return raw
     if raw.startswith("sip"):
         if not SIP.match(raw):
             raise InvalidInput("a SIP address looks like sip:name@pbx.example.fr")
@@ -53,8 +61,12 @@ class CallDesk:
         return str(raw or "")
 
     async def set_operator_address(self, name: str, raw: str) -> str:
-        """Save where `name` takes calls; callbacks already given to them are placed now."""
-        address = check_voice_address(raw) if raw.strip() else ""
+        """Save where `name` takes calls; callbacks already given to them are placed now.
+        InvalidInput for an address that is no phone, SIP or their own browser, or for the
+        browser when the centre is not set up for it."""
+        address = check_voice_address(raw, name) if raw.strip() else ""
+        if address.startswith(CLIENT_PREFIX) and not self.ivr.settings.browser_phone_enabled:
+            raise InvalidInput(NOT_CONFIGURED)
         await self.desk.ctx.redis.hset(self.desk.k.operator(name), "voice_address", address)
         if address:
             for conversation_id in (await self.desk.router.operator(name)).conversations:
@@ -72,7 +84,7 @@ class CallDesk:
             raise InvalidTransition("this call is not given to you")
         address = await self.operator_address(operator)
         if not address:
-            raise InvalidInput("register your phone number or SIP address first")
+            raise InvalidInput("register your phone number, SIP address or browser first")
         facts = await self.calls.facts(conversation.id)
         await self.desk.router.accept(conversation.id)  # no offer timeout during the call
         if facts.get("callback") in ("requested", "failed"):

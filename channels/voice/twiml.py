@@ -147,9 +147,12 @@ class Twiml:
         return self
 
     def dial(self, address: str, *, caller_id: str, action: str) -> Twiml:
-        """Put the caller through to an operator's phone number or SIP address."""
+        """Put the caller through to an operator's phone number, SIP address or browser
+        (`client:<identity>`, registered by the Twilio Voice JS SDK)."""
         dial = Dial(action=action, method="POST", timeout=25, caller_id=caller_id or None)
-        if address.startswith("sip:"):
+        if address.startswith("client:"):
+            dial.client(address[len("client:"):])
+        elif address.startswith(("sip:", "sips:")):
             dial.sip(address)
         else:
             dial.number(address)

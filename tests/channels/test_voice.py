@@ -11,8 +11,10 @@ from channels.api import DESK
 from channels.voice import CALL_DESK
 from crisis.activation import activate_scenario
 from crisis.context import Context
-from crisis.types import ChannelKind, ConversationStatus, Direction
+from crisis.errors import InvalidInput
+from crisis.types import ChannelKind, ConversationStatus, Direction, Role
 from tests.channels.conftest import CELL, until
+from tests.conftest import bearer
 from tests.channels.voice_support import (
     PUBLIC_URL, call_form, path_of, post_twiml, query, signed, spoken,
 )
@@ -130,6 +132,39 @@ async def test_pressing_4_queues_the_caller_in_a_twilio_queue_of_their_skill(
     assert pause is not None and 30 <= int(pause.get("length") or 0) <= 60
 
 
+async def test_wait_rounds_say_an_operators_words_once_and_the_instructions_every_other(
+        kb: None, client: Any, flood: str) -> None:
+    """The wait round reads and takes the call's state in one script and shares its TwiML
+    with every caller told the same figures: what is personal must still be said once."""
+    await post_twiml(client, HOOK, call_form("CAw"))
+    root = await post_twiml(client, f"{HOOK}/menu?lang=fr", call_form("CAw", Digits="4"))
+    enqueue = root.find("Enqueue")
+    assert enqueue is not None
+    wait_path = path_of(enqueue.get("waitUrl") or "")
+    form = call_form("CAw", QueuePosition="1", QueueSid="QUw", QueueTime="5")
+    first = await post_twiml(client, wait_path, form)
+    assert "position un" in spoken(first) and "consignes en vigueur" not in spoken(first)
+    calls = client.app[CALL_DESK].calls
+    await calls.say_later("CAw", {"id": "m1", "text": "Un conseiller lit votre question."})
+    second = await post_twiml(client, wait_path, form)
+    assert "conseiller lit votre question" in spoken(second)
+    assert "position" not in spoken(second)  # the operator's words instead of the figures
+    assert "consignes en vigueur" in spoken(second)  # every other round
+    third = await post_twiml(client, wait_path, form)
+    assert "conseiller lit" not in spoken(third) and "position un" in spoken(third)
+    assert spoken(third) == spoken(first)  # the same shared answer, as built the first time
+    assert (await calls.get("CAw"))["queue_sid"] == "QUw"
+    # Another caller at the same place hears the same; at another place, their own.
+    await post_twiml(client, HOOK, call_form("CAw2"))
+    other = await post_twiml(client, wait_path, call_form("CAw2", QueuePosition="7"))
+    assert "position sept" in spoken(other)
+    # Read again and unchanged, the content is the same object: the shared TwiML stays.
+    content = client.app[CALL_DESK].ivr.content
+    before = await content.get()
+    content.invalidate()
+    assert await content.get() is before
+
+
 async def test_a_long_wait_offers_a_callback_and_pressing_1_books_it(
         kb: None, client: Any, ctx: Context, flood: str) -> None:
     ivr = client.app[CALL_DESK].ivr
@@ -175,6 +210,18 @@ async def test_a_caller_who_hangs_up_in_the_queue_is_counted_as_abandoned(
     assert "crisis_call_abandoned_wait_seconds_bucket" in metrics
 
 
+async def test_answering_in_the_browser_is_off_without_its_settings(client: Any,
+                                                                    ctx: Context) -> None:
+    """No TWILIO_API_KEY_SID / _SECRET / TWILIO_TWIML_APP_SID here: the token route says what
+    is missing, and an operator cannot register their browser for calls."""
+    headers = await bearer(ctx, "op", Role.OPERATOR)
+    response = await client.get("/api/voice/token", headers=headers)
+    assert response.status == 404
+    assert "TWILIO_TWIML_APP_SID" in (await response.json())["error"]["message"]
+    with pytest.raises(InvalidInput, match="not configured"):
+        await client.app[CALL_DESK].set_operator_address("op", "client:op")
+
+
 async def test_bad_query_parameters_are_a_clear_error(client: Any) -> None:
     headers, form = signed(f"{HOOK}/menu?silent=abc", call_form("CAbad", Digits="1"))
     response = await client.post(f"{HOOK}/menu?silent=abc", data=form, headers=headers)
@@ -183,8 +230,6 @@ async def test_bad_query_parameters_are_a_clear_error(client: Any) -> None:
 
 async def test_the_cell_replaces_the_greeting_and_menu_of_its_crisis(
         client: Any, ctx: Context, flood: str) -> None:
-    from tests.conftest import bearer
-    from crisis.types import Role
     headers = await bearer(ctx, "cellule", Role.CELL)
     response = await client.put(f"/api/voice/ivr/{flood}", headers=headers, json={
         "greeting_fr": "Bonjour, cellule de crise de Paris. Danger : appelez le 112.",
@@ -228,8 +273,6 @@ async def test_queues_are_created_sized_and_read_through_the_real_twilio_client(
 
 
 async def test_the_situation_view_counts_calls(client: Any, ctx: Context, flood: str) -> None:
-    from tests.conftest import bearer
-    from crisis.types import Role
     await post_twiml(client, HOOK, call_form("CAsit"))
     response = await client.get("/api/situation", headers=await bearer(ctx, "c", Role.CELL))
     assert response.status == 200

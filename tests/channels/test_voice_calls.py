@@ -74,6 +74,8 @@ async def test_an_operator_takes_the_call_from_the_console_and_it_is_bridged(
     page = await client.get(f"/console/c/{conversation_id}")
     html = await page.text()
     assert "Prendre l&#39;appel" in html or "Prendre l'appel" in html
+    # No API key and TwiML App here: no answering in the browser, no Voice SDK loaded.
+    assert "Répondre dans le navigateur" not in html and "twilio-voice-sdk" not in html
     response = await client.post(f"/console/c/{conversation_id}/take-call",
                                  allow_redirects=False, data={"csrf_token": csrf})
     assert response.status == 303, await response.text()

@@ -45,6 +45,19 @@ def test_twilio_needs_both_credentials() -> None:
         load_settings({"TWILIO_ACCOUNT_SID": "AC123"})
 
 
+def test_answering_in_the_browser_needs_the_key_the_secret_and_the_app_together() -> None:
+    twilio = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "token"}
+    assert not load_settings(twilio).browser_phone_enabled
+    with pytest.raises(ConfigError, match="TWILIO_API_KEY_SECRET, TWILIO_TWIML_APP_SID: req"):
+        load_settings({**twilio, "TWILIO_API_KEY_SID": "SK1"})
+    with pytest.raises(ConfigError, match="TWILIO_ACCOUNT_SID: required to answer calls"):
+        load_settings({"TWILIO_API_KEY_SID": "SK1", "TWILIO_API_KEY_SECRET": "s",
+                       "TWILIO_TWIML_APP_SID": "AP1"})
+    settings = load_settings({**twilio, "TWILIO_API_KEY_SID": "SK1",
+                              "TWILIO_API_KEY_SECRET": "key-secret", "TWILIO_TWIML_APP_SID": "AP1"})
+    assert settings.browser_phone_enabled and "key-secret" not in repr(settings)
+
+
 def test_secrets_never_print() -> None:
     settings = load_settings({"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "hunter2-token",
                               "CRISIS_SECRET_KEY": "very-secret"})

@@ -136,6 +136,7 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("PUT", "/api/voice/ivr/{crisis_id}"): CELL,
     ("POST", "/console/c/{conversation_id}/take-call"): HOLDER,
     ("POST", "/console/voice-address"): OP,
+    ("GET", "/api/voice/token"): OP,  # a Twilio access token to answer calls in the browser
     # The contact centre's API and the operator console. The conversation asked for is a
     # real one, held by an operator who is none of the callers (channels/access.py).
     ("GET", "/api/contact-centre/policy"): SUP,
@@ -218,6 +219,8 @@ def env(env: dict[str, str]) -> dict[str, str]:
     return {**env, "CRISIS_PUBLIC_URL": PUBLIC_URL, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM": "+33700000000",
             "TWILIO_API_BASE": PUBLIC_URL + "/sandbox/twilio",
+            "TWILIO_API_KEY_SID": "SK" + "1" * 32, "TWILIO_API_KEY_SECRET": "matrix-api-key-secret-of-32-chars",
+            "TWILIO_TWIML_APP_SID": "AP" + "1" * 32,
             "CRISIS_METRICS_TOKEN": METRICS_TOKEN}
 
 

@@ -60,7 +60,7 @@ class PollOutcome:
 
 async def fetch(session: aiohttp.ClientSession, url: str, etag: str,
                 modified: str) -> tuple[int, bytes, dict[str, str]]:
-    """(status, body, headers); the body is empty for a 304. FeedFailed on any failure."""
+    """(status, body, validators: etag and modified); the body is empty for a 304. FeedFailed on any failure."""
     headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, "
                "application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"}
     if etag:
@@ -70,8 +70,10 @@ async def fetch(session: aiohttp.ClientSession, url: str, etag: str,
     try:
         async with session.get(url, headers=headers, max_redirects=MAX_REDIRECTS,
                                timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)) as response:
+            validators = {"etag": response.headers.get("ETag", ""),
+                          "modified": response.headers.get("Last-Modified", "")}
             if response.status == 304:
-                return 304, b"", dict(response.headers)
+                return 304, b"", validators
             if response.status >= 400:
                 raise FeedFailed(f"HTTP {response.status}")
             body = bytearray()
@@ -79,7 +81,7 @@ async def fetch(session: aiohttp.ClientSession, url: str, etag: str,
                 body.extend(chunk)
                 if len(body) > MAX_FEED_BYTES:
                     raise FeedFailed(f"larger than {MAX_FEED_BYTES // (1024 * 1024)} MiB")
-            return response.status, bytes(body), dict(response.headers)
+            return response.status, bytes(body), validators
     except aiohttp.TooManyRedirects:
         raise FeedFailed(f"more than {MAX_REDIRECTS} redirects") from None
     except (aiohttp.ClientError, TimeoutError, asyncio.TimeoutError) as err:
@@ -152,8 +154,8 @@ async def poll(redis: aioredis.Redis, keys: WatchKeys, session: aiohttp.ClientSe
                "last_ok": now.isoformat(timespec="seconds"),
                "last_try": now.isoformat(timespec="seconds")}
     if status != 304:
-        mapping["etag"] = headers.get("ETag", "")
-        mapping["modified"] = headers.get("Last-Modified", "")
+        mapping["etag"] = headers["etag"]
+        mapping["modified"] = headers["modified"]
     await redis.hset(state_key, mapping=mapping)
     if fresh:
         await redis.hincrby(state_key, "entries", len(fresh))

@@ -1,7 +1,7 @@
 """The watch's RSS/Atom feeds: the list the cell keeps (`crisis feeds add|list|remove`) and
 each feed's state (conditional-GET validators, health and its reason, failures in a row).
 
-Each feed is polled by its own chain of RQ jobs (monitoring/feed_job.py): a poll schedules
+Each feed is polled by its own chain of RQ jobs (monitoring.feed_polling.py): a poll schedules
 the next one. A `chain` token in the feed's record stops an old chain when the feed is removed
 or added again, so a feed is never polled twice over.
 """

@@ -158,7 +158,7 @@ async def intake_figures(redis: aioredis.Redis, keys: WatchKeys) -> dict[str, An
         if oldest:
             lag_s = max(0.0, time.time() - int(str(oldest[0][0]).split("-")[0]) / 1000)
     if not groups and length:  # nobody has ever normalised: the oldest entry's age
-        first = await redis.xrange(keys.signals, count=1)
+        first = cast(list[tuple[str, Any]], await redis.xrange(keys.signals, count=1))
         lag_s = max(0.0, time.time() - int(str(first[0][0]).split("-")[0]) / 1000)
     totals = {_text(k): int(v) for k, v in (await redis.hgetall(keys.totals)).items()}
     return {"length": length, "maxlen": SIGNALS_MAXLEN, "lag_s": round(lag_s, 3),

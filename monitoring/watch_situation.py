@@ -39,7 +39,7 @@ async def watch_section(redis: aioredis.Redis, keys: WatchKeys, *,
     trends = trends_of(await read_windows(redis, keys, now_s=now_s))
     claims = await Rumours(redis, keys).all()
     by_claim = {t.value: t for t in trends if t.kind == "rumour"}
-    rumours = []
+    rumours: list[dict[str, Any]] = []
     for claim in claims:
         trend = by_claim.get(claim.id)
         rumours.append({"id": claim.id, "claim": claim.claim, "variants": list(claim.variants),

@@ -14,7 +14,7 @@ from monitoring.feeds import Feeds, parse_every
 from monitoring.keys import WatchKeys
 from monitoring.signal_batches import import_file
 
-POLL_JOB = "monitoring.feed_job.poll_feed"
+POLL_JOB = "monitoring.feed_polling.poll_feed_job"
 
 
 async def signals_import(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:

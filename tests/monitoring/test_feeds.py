@@ -12,7 +12,7 @@ from aiohttp import web
 
 from crisis.context import Context
 from crisis.errors import Conflict, InvalidInput
-from monitoring.feed_job import next_delay_s, poll
+from monitoring.feed_polling import next_delay_s, poll
 from monitoring.feeds import Feeds, parse_every
 from monitoring.keys import WatchKeys
 

@@ -1,6 +1,6 @@
 """Polling one RSS/Atom feed: a conditional GET, feedparser, new entries into the intake.
 
-`poll_feed` is the RQ job (one chain per feed: each poll schedules the next, after the
+`poll_feed_job` is the RQ job (one chain per feed: each poll schedules the next, after the
 feed's interval, or after a back-off when it failed: interval x 2^failures, at most an hour).
 `poll` does the work and is what the tests call. A feed that fails (network, HTTP error,
 too large, not a feed) is marked unhealthy with its reason and its chain goes on; it never
@@ -150,7 +150,7 @@ async def poll(redis: aioredis.Redis, keys: WatchKeys, session: aiohttp.ClientSe
         fresh = [signal for (_, signal), new in zip(entries, added) if new]
         await redis.zremrangebyrank(seen_key, 0, -SEEN_KEPT - 1)
     await add_signals(redis, keys, fresh)
-    mapping = {"health": "ok", "reason": "", "failures": 0,
+    mapping: dict[Any, str | int] = {"health": "ok", "reason": "", "failures": 0,
                "last_ok": now.isoformat(timespec="seconds"),
                "last_try": now.isoformat(timespec="seconds")}
     if status != 304:
@@ -164,7 +164,8 @@ async def poll(redis: aioredis.Redis, keys: WatchKeys, session: aiohttp.ClientSe
 
 def next_delay_s(feed: Feed, failures: int) -> int:
     """The feed's interval; after failures, doubled per failure in a row, at most an hour."""
-    return min(feed.every_s * (2 ** min(failures, 10)), max(MAX_BACKOFF_S, feed.every_s))
+    backoff: int = feed.every_s * 2 ** min(failures, 10)
+    return min(backoff, max(MAX_BACKOFF_S, feed.every_s))
 
 
 def _session(_: WorkerContext) -> aiohttp.ClientSession:
@@ -176,7 +177,7 @@ def _jobs(context: WorkerContext) -> Jobs:
 
 
 @with_worker_context
-async def poll_feed(context: WorkerContext, name: str, chain: str) -> dict[str, Any]:
+async def poll_feed_job(context: WorkerContext, name: str, chain: str) -> dict[str, Any]:
     """The RQ job: poll the feed `name` if `chain` is still its chain, then schedule the next."""
     keys = WatchKeys(context.keys)
     feed = await Feeds(context.redis, keys).get(name)
@@ -190,6 +191,6 @@ async def poll_feed(context: WorkerContext, name: str, chain: str) -> dict[str, 
         delay = next_delay_s(feed, failures)
         await context.redis.hset(keys.feed_state(name), "next_s", delay)
         await asyncio.to_thread(context.resource("watch-jobs", _jobs).enqueue_in,
-                                dt.timedelta(seconds=delay), "monitoring.feed_job.poll_feed",
+                                dt.timedelta(seconds=delay), "monitoring.feed_polling.poll_feed_job",
                                 name, chain)
     return dataclasses.asdict(outcome)

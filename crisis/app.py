@@ -19,6 +19,9 @@ import channels
 import knowledge_base.web
 import monitoring
 import static_site
+from channels.api import DESK
+from crisis.errors import NotFound
+from monitoring.contact_signals import CitizenMessage, CitizenMessageReader
 from crisis.background_tasks import cancel_and_wait
 from crisis.context import Context, open_context
 from crisis.events import Handler
@@ -92,6 +95,23 @@ async def _heartbeat(ctx: Context, stop: asyncio.Event, kind: str) -> None:
             await asyncio.wait_for(stop.wait(), INTERVAL_S)
 
 
+def _citizen_messages(app: web.Application) -> CitizenMessageReader:
+    """How the watch reads an inbound citizen message: through the contact centre's store
+    (the watch does not import the channels package; the composition root connects them)."""
+    async def read(conversation_id: str, message_id: str | None) -> CitizenMessage | None:
+        store = app[DESK].store
+        try:
+            conversation = await store.get(conversation_id)
+        except NotFound:
+            return None  # erased or purged before the watch read it
+        message = await store.last_citizen_message(conversation_id, message_id)
+        if message is None:
+            return None
+        return CitizenMessage(channel=conversation.channel.value, text=message.text,
+                              at=message.at, lang=conversation.lang, area=conversation.area or "")
+    return read
+
+
 def build_app(settings: Settings, redis_url: str, *, consume_events: bool = True,
               heartbeat_kind: str = "web") -> web.Application:
     """The whole web application, ready for web.run_app or the aiohttp test client.
@@ -128,7 +148,8 @@ def build_app(settings: Settings, redis_url: str, *, consume_events: bool = True
     setup_crisis_pages(app)
     knowledge_base.web.setup(app, ctx, kb)
     channels.setup(app, ctx, kb)
-    monitoring.setup(app, ctx)
+    monitoring.setup(app, ctx, citizen_messages=_citizen_messages(app),
+                     run_consumers=consume_events)
     static_site.setup(app, ctx)  # last: it serves the site at / and below
     log.debug("app built", extra={"pid": os.getpid()})
     return app

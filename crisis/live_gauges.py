@@ -83,6 +83,27 @@ async def _contact_centre(ctx: Context) -> list[GaugeMetricFamily]:
     ]
 
 
+async def _watch(ctx: Context) -> list[GaugeMetricFamily]:
+    """The watch's intake stream, from its section of the situation view (as the contact
+    centre's: no import of monitoring)."""
+    source: Callable[[], Awaitable[dict[str, Any]]] | None = ctx.situation.get("watch")
+    if source is None:
+        return []
+    intake = (await source()).get("intake") or {}
+    return [
+        _gauge("crisis_watch_signals_lag_seconds", "Age of the oldest signal of the watch's "
+               "intake stream not yet handed to the normaliser (0: up to date).",
+               float(intake.get("lag_s") or 0)),
+        _gauge("crisis_watch_signals_stream_length", "Signals held in the watch's intake "
+               "stream (bounded: the oldest are trimmed past its maximum length).",
+               float(intake.get("length") or 0)),
+        _gauge("crisis_watch_signals_pending", "Signals handed to the normaliser and not yet "
+               "acknowledged.", float(intake.get("pending") or 0)),
+        _gauge("crisis_watch_signals_normalised", "Signals normalised since the centre "
+               "started keeping count.", float(intake.get("normalised") or 0)),
+    ]
+
+
 async def collect(ctx: Context) -> list[GaugeMetricFamily]:
     """Every live gauge; a part that fails is logged and left out, never the whole scrape."""
     families: list[GaugeMetricFamily] = []
@@ -109,6 +130,10 @@ async def collect(ctx: Context) -> list[GaugeMetricFamily]:
         families.extend(await _contact_centre(ctx))
     except Exception:  # a broken section must not blank the rest of the scrape
         log.warning("live gauges: contact centre section failed", exc_info=True)
+    try:
+        families.extend(await _watch(ctx))
+    except Exception:  # likewise for the watch's section
+        log.warning("live gauges: watch section failed", exc_info=True)
     return families
 
 

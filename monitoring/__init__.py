@@ -2,15 +2,48 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 
+from crisis.background_tasks import cancel_and_wait
 from crisis.context import Context
+from crisis.events import consumer_name
+from crisis.types import EventType
+from monitoring.contact_signals import CitizenMessageReader, watch_citizen_message
+from monitoring.intake import run_normaliser
+from monitoring.keys import WatchKeys
+from monitoring.signals_api import setup_signals_api
 from monitoring.situation_page import setup_situation_page
-from monitoring.watch_keywords import WATCH_KEYWORD_EVENTS, update_watch_keywords
+from monitoring.watch_keywords import WATCH_KEYWORD_EVENTS, keywords_key, update_watch_keywords
+from monitoring.watch_situation import watch_section
 
 
-def setup(app: web.Application, ctx: Context) -> None:
-    """Register the watch's pages (the situation view) and event subscriptions."""
+def setup(app: web.Application, ctx: Context, *,
+          citizen_messages: CitizenMessageReader | None = None,
+          run_consumers: bool = True) -> None:
+    """Register the watch's pages (the situation view), API, event subscriptions and, in a
+    process that runs the consumers, the signal normaliser. `citizen_messages` reads an
+    inbound message of the contact centre (handed in by the composition root)."""
+    keys = WatchKeys(ctx.keys)
     setup_situation_page(app)
+    setup_signals_api(app)
     ctx.subscribe("watch-keywords", lambda event: update_watch_keywords(ctx, event),
                   types=WATCH_KEYWORD_EVENTS)
+    ctx.add_situation("watch", lambda: watch_section(ctx.redis, keys))
+    if citizen_messages is not None:
+        reader = citizen_messages
+        ctx.subscribe("watch-contact", lambda event: watch_citizen_message(
+            ctx.redis, keys, reader, event), types=(EventType.CONVERSATION_MESSAGE_RECEIVED,))
+    if not run_consumers:
+        return
+
+    async def normaliser(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_normaliser(ctx.redis, keys, keywords_key(ctx),
+                                                  consumer_name(), stop), name="watch-normaliser")
+        yield
+        stop.set()
+        await cancel_and_wait([task])
+    app.cleanup_ctx.append(normaliser)

@@ -1,6 +1,7 @@
 """The cell's live situation page (/cell/situation, the watch's view): the figures of
 /api/situation, server-rendered for people under stress (crises, contacts per channel with a
-bar chart, the queue, the knowledge base).
+bar chart, the queue, the knowledge base, the watch: trends with sparklines, rumours,
+sentiment per source, feeds, latest signals).
 
 The figures come from the same function as the JSON route (no HTTP call to ourselves);
 `?fragment=1` returns only the figures region, which cell_situation.js swaps in every 5 s.
@@ -90,6 +91,37 @@ def knowledge_view(section: Mapping[str, Any]) -> dict[str, Any]:
             "top": list(section.get("top_articles", []))}
 
 
+SPARK_W = 120
+SPARK_H = 24
+
+
+def sparkline(series: list[int]) -> str:
+    """The points of an SVG polyline drawing `series` in SPARK_W x SPARK_H (top = highest)."""
+    if not series:
+        return ""
+    top = max(max(series), 1)
+    step = SPARK_W / max(len(series) - 1, 1)
+    return " ".join(f"{i * step:.1f},{SPARK_H - 2 - (SPARK_H - 4) * v / top:.1f}"
+                    for i, v in enumerate(series))
+
+
+def watch_view(section: Mapping[str, Any]) -> dict[str, Any]:
+    """The watch's figures with a sparkline per trend and rumour, and sentiment bar widths."""
+    intake = section.get("intake", {})
+    trends = [{**t, "points": sparkline(list(t.get("series", [])))} for t in section.get("trends", [])]
+    rumours = [{**r, "points": sparkline(list(r.get("series", [])))} for r in section.get("rumours", [])]
+    sentiment = []
+    for row in section.get("sentiment", []):
+        total = max(int(row.get("total", 0)), 1)
+        sentiment.append({**row, "widths": {k: round(200 * int(row.get(k, 0)) / total)
+                                            for k in ("negative", "neutral", "positive")}})
+    return {"received": int(intake.get("received", 0)), "normalised": int(intake.get("normalised", 0)),
+            "lag": duration(float(intake.get("lag_s", 0) or 0)), "length": int(intake.get("length", 0)),
+            "trends": trends, "spikes": list(section.get("spikes", [])), "rumours": rumours,
+            "sentiment": sentiment, "feeds": list(section.get("feeds", [])),
+            "latest": list(section.get("latest", [])), "spark_w": SPARK_W, "spark_h": SPARK_H}
+
+
 async def situation_page(request: web.Request) -> web.Response:
     """GET /cell/situation (cell and supervisors); `?fragment=1`: the figures region only."""
     require(request, Role.SUPERVISOR)
@@ -97,11 +129,13 @@ async def situation_page(request: web.Request) -> web.Response:
     at: dt.datetime = body["at"]
     contact = section_of(body, "contact_centre")
     knowledge = section_of(body, "knowledge_base")
+    watch = section_of(body, "watch")
     values = dict(
         crises=body["crises"], updated=clock_of(request, lang_of(request))(at, "seconds"),
         updated_iso=at.isoformat(timespec="seconds"),
         contact=contact_view(contact) if contact is not None else None,
-        kb=knowledge_view(knowledge) if knowledge is not None else None)
+        kb=knowledge_view(knowledge) if knowledge is not None else None,
+        watch=watch_view(watch) if watch is not None else None)
     if request.query.get("fragment") == "1":
         return page(request, "situation_figures.html", **values)
     return page(request, "situation.html", **values)

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from channels.keys import ChannelKeys
 from crisis.keys import Keys
 from knowledge_base.keys import KbKeys
+from monitoring.keys import WatchKeys
 from monitoring.watch_keywords import keywords_key
 from static_site.records import builds_key, pending_key, targets_key
 
@@ -28,7 +29,8 @@ HOLE = "\u2042"  # an argument's placeholder, never in a real key
 NOT_KEYS = {"scoped", "rq_queue_prefix", "prefix", "keys", "chat_pattern",
             "conversation_keys"}
 BUILDER_MODULES = {"crisis/keys.py", "channels/keys.py", "knowledge_base/keys.py",
-                   "static_site/records.py", "monitoring/watch_keywords.py"}
+                   "static_site/records.py", "monitoring/watch_keywords.py",
+                   "monitoring/keys.py"}
 
 
 def _call(builder: Callable[..., str]) -> str:
@@ -38,7 +40,7 @@ def _call(builder: Callable[..., str]) -> str:
 
 def _builder_keys() -> Iterator[tuple[str, str]]:
     keys = Keys(PREFIX)
-    for obj in (keys, ChannelKeys(keys), KbKeys(keys)):
+    for obj in (keys, ChannelKeys(keys), KbKeys(keys), WatchKeys(keys)):
         for name, member in inspect.getmembers(type(obj)):
             if name.startswith("_") or name in NOT_KEYS:
                 continue

@@ -59,6 +59,10 @@ COMMANDS: dict[tuple[str, str | None], str] = {
     ("kb", "export"): "kb_commands:kb_export",
     ("kb", "ask"): "kb_commands:kb_ask",
     ("kb", "eval"): "kb_commands:kb_eval",
+    ("signals", "import"): "watch_commands:signals_import",
+    ("feeds", "add"): "watch_commands:feeds_add",
+    ("feeds", "list"): "watch_commands:feeds_list",
+    ("feeds", "remove"): "watch_commands:feeds_remove",
 }
 
 

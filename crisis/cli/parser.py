@@ -171,6 +171,28 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = kb.add_parser("eval", help="accuracy of the auto-answer on {q, expected} lines")
     evaluate.add_argument("file", metavar="FILE.jsonl")
 
+    signals = sub.add_parser("signals", help="the watch's signals") \
+        .add_subparsers(dest="action", required=True)
+    signals_import = signals.add_parser("import", help="signal lines (JSON Lines) into the "
+                                        "watch; every line is checked before any is written")
+    signals_import.add_argument("file", metavar="FILE.jsonl")
+    signals_import.add_argument("--skip-bad", action="store_true",
+                                help="import the valid lines and report the bad ones "
+                                     "(default: a bad line stops the whole import)")
+    feeds = sub.add_parser("feeds", help="the watch's RSS/Atom feeds") \
+        .add_subparsers(dest="action", required=True)
+    feeds_add = feeds.add_parser("add", help="watch a feed (polled by the workers)")
+    feeds_add.add_argument("url")
+    feeds_add.add_argument("--name", default=None, help="short name (default: from the host)")
+    feeds_add.add_argument("--every", default="60s", metavar="60s|5m|1h",
+                           help="how often to poll it (default 60s; 30s to 24h)")
+    feeds_add.add_argument("--kind", default="media", choices=("media", "official", "other"),
+                           help="who publishes it (default media)")
+    feeds_list = feeds.add_parser("list", help="the feeds, their health and its reason")
+    feeds_list.add_argument("--json", action="store_true", help="one JSON object per line")
+    feeds_remove = feeds.add_parser("remove", help="stop watching a feed")
+    feeds_remove.add_argument("name")
+
     site = sub.add_parser("site", help="the static site").add_subparsers(dest="action", required=True)
     build = site.add_parser("build", help="full build of the static site")
     build.add_argument("--out", default=None, metavar="DIR",

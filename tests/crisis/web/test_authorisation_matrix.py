@@ -79,6 +79,11 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("POST", "/api/publications/{publication_id}/publish"): CELL,
     ("POST", "/api/publications/{publication_id}/withdraw"): CELL,
     ("GET", "/api/situation"): SUP,
+    # The watch: scripts feed signals with a supervisor's token; the cell edits the rumours.
+    ("POST", "/api/signals"): SUP,
+    ("GET", "/api/watch/rumours"): SUP,
+    ("POST", "/api/watch/rumours"): CELL,
+    ("DELETE", "/api/watch/rumours/{claim_id}"): CELL,
     # Knowledge base: operators propose, the cell validates what citizens read.
     ("GET", "/api/kb/articles"): OP,
     ("POST", "/api/kb/articles"): OP,
@@ -343,7 +348,8 @@ async def _real_ids(client: Any, ctx: Context) -> dict[str, str]:
     return {"{crisis_id}": crisis.id, "{publication_id}": publication.id,
             "{article_id}": articles[0].id, "{scenario_id}": "inondation",
             "{proposal_id}": "no-such-proposal", "{sid}": ACCOUNT_SID,
-            "{conversation_id}": received.conversation_id, "{broadcast_id}": "no-such-broadcast"}
+            "{conversation_id}": received.conversation_id, "{broadcast_id}": "no-such-broadcast",
+            "{claim_id}": "no-such-claim"}
 
 
 def _cases(app: web.Application, ids: dict[str, str]) -> list[Case]:

@@ -1,0 +1,196 @@
+"""Polling one RSS/Atom feed: a conditional GET, feedparser, new entries into the intake.
+
+`poll_feed_job` is the RQ job (one chain per feed: each poll schedules the next, after the
+feed's interval, or after a back-off when it failed: interval x 2^failures, at most an hour).
+`poll` does the work and is what the tests call. A feed that fails (network, HTTP error,
+too large, not a feed) is marked unhealthy with its reason and its chain goes on; it never
+touches another feed's chain.
+
+Fetched with aiohttp rather than feedparser's own urllib: a size cap (MAX_FEED_BYTES, read
+on the stream), a timeout, at most MAX_REDIRECTS redirects, and ETag / Last-Modified sent
+back so an unchanged feed costs a 304. Entries are deduplicated by id, else link, in a
+bounded sorted set per feed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import calendar
+import dataclasses
+import datetime as dt
+import html
+import logging
+import re
+from typing import Any, Final
+
+import aiohttp
+import feedparser
+import redis.asyncio as aioredis
+
+from crisis.jobs import Jobs
+from crisis.redis_client import sync_redis
+from crisis.worker_context import WorkerContext, with_worker_context
+from monitoring.feeds import Feed, Feeds
+from monitoring.intake import add_signals
+from monitoring.keys import WatchKeys
+from monitoring.signal import MAX_TEXT_CHARS, MAX_URL_CHARS, Signal
+
+log = logging.getLogger(__name__)
+
+MAX_FEED_BYTES: Final = 5 * 1024 * 1024
+TIMEOUT_S: Final = 20
+MAX_REDIRECTS: Final = 5
+MAX_BACKOFF_S: Final = 3600
+SEEN_KEPT: Final = 5_000
+USER_AGENT: Final = "crisis-centre-watch/0.1 (+feed reader)"
+_TAGS = re.compile(r"<[^>]+>")
+
+
+class FeedFailed(Exception):
+    """The feed could not be read; the message is the reason shown to the cell."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PollOutcome:
+    ok: bool
+    new_entries: int = 0
+    not_modified: bool = False
+    reason: str = ""
+
+
+async def fetch(session: aiohttp.ClientSession, url: str, etag: str,
+                modified: str) -> tuple[int, bytes, dict[str, str]]:
+    """(status, body, validators: etag and modified); the body is empty for a 304. FeedFailed on any failure."""
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, "
+               "application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if modified:
+        headers["If-Modified-Since"] = modified
+    try:
+        async with session.get(url, headers=headers, max_redirects=MAX_REDIRECTS,
+                               timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)) as response:
+            validators = {"etag": response.headers.get("ETag", ""),
+                          "modified": response.headers.get("Last-Modified", "")}
+            if response.status == 304:
+                return 304, b"", validators
+            if response.status >= 400:
+                raise FeedFailed(f"HTTP {response.status}")
+            body = bytearray()
+            async for chunk in response.content.iter_chunked(64 * 1024):
+                body.extend(chunk)
+                if len(body) > MAX_FEED_BYTES:
+                    raise FeedFailed(f"larger than {MAX_FEED_BYTES // (1024 * 1024)} MiB")
+            return response.status, bytes(body), validators
+    except aiohttp.TooManyRedirects:
+        raise FeedFailed(f"more than {MAX_REDIRECTS} redirects") from None
+    except (aiohttp.ClientError, TimeoutError, asyncio.TimeoutError) as err:
+        raise FeedFailed(f"unreachable: {type(err).__name__} {str(err)[:120]}".strip()) from None
+
+
+def _plain(text: str) -> str:
+    return " ".join(html.unescape(_TAGS.sub(" ", text)).split())
+
+
+def _entry_time(entry: Any, now: dt.datetime) -> dt.datetime:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not parsed:
+        return now
+    when = dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.timezone.utc)
+    return min(when, now)  # a feed dated in the future counts now, not ahead of time
+
+
+def entries_of(body: bytes, feed: Feed, now: dt.datetime) -> list[tuple[str, Signal]]:
+    """(dedupe key, signal) per entry; FeedFailed when the body is not a feed."""
+    parsed = feedparser.parse(body)
+    if not parsed.entries:
+        if parsed.get("bozo"):
+            raise FeedFailed(f"not a feed: {str(parsed.get('bozo_exception'))[:120]}")
+        if not parsed.get("version"):
+            raise FeedFailed("not a feed (no RSS or Atom element)")
+        return []
+    lang = str(parsed.feed.get("language", ""))[:2].lower()
+    out: list[tuple[str, Signal]] = []
+    for entry in parsed.entries:
+        link = str(entry.get("link", ""))[:MAX_URL_CHARS]
+        key = str(entry.get("id") or link)
+        text = _plain(" ".join(filter(None, (str(entry.get("title", "")),
+                                             str(entry.get("summary", ""))))))[:MAX_TEXT_CHARS]
+        if not key or not text:
+            continue
+        out.append((key[:500], Signal(source="rss", time=_entry_time(entry, now), text=text,
+                                      url=link, lang=lang if lang.isalpha() else "",
+                                      author_kind=feed.author_kind)))
+    return out
+
+
+async def poll(redis: aioredis.Redis, keys: WatchKeys, session: aiohttp.ClientSession,
+               feed: Feed) -> PollOutcome:
+    """Poll `feed` once: new entries into the intake, its state updated."""
+    state_key = keys.feed_state(feed.name)
+    state = await Feeds(redis, keys).state(feed.name)
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        status, body, headers = await fetch(session, feed.url, state.get("etag", ""),
+                                            state.get("modified", ""))
+        entries = [] if status == 304 else entries_of(body, feed, now)
+    except FeedFailed as failure:
+        await redis.hset(state_key, mapping={"health": "unhealthy", "reason": str(failure),
+                                             "last_try": now.isoformat(timespec="seconds")})
+        await redis.hincrby(state_key, "failures", 1)
+        log.warning("feed failed", extra={"feed": feed.name, "reason": str(failure)})
+        return PollOutcome(ok=False, reason=str(failure))
+    fresh: list[Signal] = []
+    if entries:
+        seen_key = keys.feed_seen(feed.name)
+        async with redis.pipeline(transaction=False) as pipe:
+            for key, _ in entries:
+                pipe.zadd(seen_key, {key: now.timestamp()}, nx=True)
+            added = await pipe.execute()
+        fresh = [signal for (_, signal), new in zip(entries, added) if new]
+        await redis.zremrangebyrank(seen_key, 0, -SEEN_KEPT - 1)
+    await add_signals(redis, keys, fresh)
+    mapping: dict[Any, str | int] = {"health": "ok", "reason": "", "failures": 0,
+               "last_ok": now.isoformat(timespec="seconds"),
+               "last_try": now.isoformat(timespec="seconds")}
+    if status != 304:
+        mapping["etag"] = headers["etag"]
+        mapping["modified"] = headers["modified"]
+    await redis.hset(state_key, mapping=mapping)
+    if fresh:
+        await redis.hincrby(state_key, "entries", len(fresh))
+    return PollOutcome(ok=True, new_entries=len(fresh), not_modified=status == 304)
+
+
+def next_delay_s(feed: Feed, failures: int) -> int:
+    """The feed's interval; after failures, doubled per failure in a row, at most an hour."""
+    backoff: int = feed.every_s * 2 ** min(failures, 10)
+    return min(backoff, max(MAX_BACKOFF_S, feed.every_s))
+
+
+def _session(_: WorkerContext) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(raise_for_status=False)
+
+
+def _jobs(context: WorkerContext) -> Jobs:
+    return Jobs(sync_redis(context.redis_url, decode=False), context.keys)
+
+
+@with_worker_context
+async def poll_feed_job(context: WorkerContext, name: str, chain: str) -> dict[str, Any]:
+    """The RQ job: poll the feed `name` if `chain` is still its chain, then schedule the next."""
+    keys = WatchKeys(context.keys)
+    feed = await Feeds(context.redis, keys).get(name)
+    if feed is None or feed.chain != chain:
+        return {"stopped": name}  # removed, or added again with a new chain
+    session = context.resource("watch-feeds-http", _session)
+    try:
+        outcome = await poll(context.redis, keys, session, feed)
+    finally:
+        failures = int((await Feeds(context.redis, keys).state(name)).get("failures", 0) or 0)
+        delay = next_delay_s(feed, failures)
+        await context.redis.hset(keys.feed_state(name), "next_s", delay)
+        await asyncio.to_thread(context.resource("watch-jobs", _jobs).enqueue_in,
+                                dt.timedelta(seconds=delay), "monitoring.feed_polling.poll_feed_job",
+                                name, chain)
+    return dataclasses.asdict(outcome)

@@ -1,0 +1,55 @@
+"""Redis keys of the watch (all under `<prefix>watch:`), built here and nowhere else.
+
+| key                          | type   | lifetime                                                  |
+|------------------------------|--------|-----------------------------------------------------------|
+| watch:signals                | stream | trimmed to ~SIGNALS_MAXLEN entries (raw signals to normalise) |
+| watch:latest                 | list   | the last 50 normalised signals (JSON, newest first)       |
+| watch:totals                 | hash   | forever (signals imported, normalised, rejected; per source kind and sentiment) |
+| watch:counts:{window}        | hash   | 2 days ("kind:value" -> signals in that 5-minute window)  |
+| watch:rumours                | hash   | until the cell removes it (claim id -> JSON claim and variants) |
+| watch:feeds                  | hash   | until `crisis feeds remove` (feed name -> JSON feed)      |
+| watch:feed:{name}:state      | hash   | as long as the feed (ETag, Last-Modified, health, reason, failures) |
+| watch:feed:{name}:seen       | zset   | as long as the feed, the last 5,000 entries (entry id or link -> first seen) |
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from crisis.keys import Keys
+
+SIGNALS_MAXLEN = 200_000
+
+
+@dataclasses.dataclass(frozen=True)
+class WatchKeys:
+    keys: Keys
+
+    @property
+    def signals(self) -> str:
+        return self.keys.scoped("watch", "signals")
+
+    @property
+    def latest(self) -> str:
+        return self.keys.scoped("watch", "latest")
+
+    @property
+    def totals(self) -> str:
+        return self.keys.scoped("watch", "totals")
+
+    def counts(self, window: str) -> str:
+        return self.keys.scoped("watch", "counts", window)
+
+    @property
+    def rumours(self) -> str:
+        return self.keys.scoped("watch", "rumours")
+
+    @property
+    def feeds(self) -> str:
+        return self.keys.scoped("watch", "feeds")
+
+    def feed_state(self, name: str) -> str:
+        return self.keys.scoped("watch", "feed", name, "state")
+
+    def feed_seen(self, name: str) -> str:
+        return self.keys.scoped("watch", "feed", name, "seen")

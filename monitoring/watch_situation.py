@@ -1,0 +1,64 @@
+"""The watch's section of /api/situation and of the situation page: intake, trends, spikes,
+rumours, sentiment per source, feeds and the latest signals."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Final
+
+import msgspec
+import redis.asyncio as aioredis
+
+from monitoring.detection import WINDOW_S, read_windows, trends_of
+from monitoring.feeds import Feeds
+from monitoring.intake import intake_figures
+from monitoring.keys import WatchKeys
+from monitoring.normalise import NormalisedSignal
+from monitoring.watchlist import Rumours
+
+TOP_TRENDS: Final = 15
+LATEST_SHOWN: Final = 10
+SENTIMENTS: Final = ("negative", "neutral", "positive")
+
+
+def sentiment_by_source(totals: dict[str, int]) -> list[dict[str, Any]]:
+    sources: dict[str, dict[str, int]] = {}
+    for field, count in totals.items():
+        kind, _, rest = field.partition(":")
+        if kind == "sentiment":
+            source, _, label = rest.partition(":")
+            sources.setdefault(source, dict.fromkeys(SENTIMENTS, 0))[label] = count
+    return [{"source": source, **counts, "total": sum(counts.values())}
+            for source, counts in sorted(sources.items())]
+
+
+async def watch_section(redis: aioredis.Redis, keys: WatchKeys, *,
+                        now_s: float | None = None) -> dict[str, Any]:
+    now_s = time.time() if now_s is None else now_s
+    intake = await intake_figures(redis, keys)
+    trends = trends_of(await read_windows(redis, keys, now_s=now_s))
+    claims = await Rumours(redis, keys).all()
+    by_claim = {t.value: t for t in trends if t.kind == "rumour"}
+    rumours: list[dict[str, Any]] = []
+    for claim in claims:
+        trend = by_claim.get(claim.id)
+        rumours.append({"id": claim.id, "claim": claim.claim, "variants": list(claim.variants),
+                        "count": trend.count if trend else 0,
+                        "baseline": round(trend.baseline, 2) if trend else 0.0,
+                        "rising": bool(trend and trend.spike),
+                        "series": list(trend.series) if trend else []})
+    rumours.sort(key=lambda r: (not r["rising"], -int(r["count"]), str(r["id"])))
+    latest = [msgspec.json.decode(raw, type=NormalisedSignal)
+              for raw in await redis.lrange(keys.latest, 0, LATEST_SHOWN - 1)]
+    return {
+        "window_s": WINDOW_S,
+        "intake": {k: v for k, v in intake.items() if k != "totals"},
+        "trends": [t.as_json() for t in trends if t.kind != "rumour"][:TOP_TRENDS],
+        "spikes": [t.as_json() for t in trends if t.spike and t.kind != "rumour"],
+        "rumours": rumours,
+        "sentiment": sentiment_by_source(intake["totals"]),
+        "feeds": await Feeds(redis, keys).listing(),
+        "latest": [{"source": s.source, "time": s.time, "text": s.text[:280], "url": s.url,
+                    "lang": s.lang, "area": s.area, "sentiment": s.sentiment,
+                    "keywords": list(s.keywords), "rumours": list(s.rumours)} for s in latest],
+    }

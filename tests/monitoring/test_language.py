@@ -1,0 +1,35 @@
+"""Language detection measured on short texts written for the project (SMS-like, a few words)."""
+
+from __future__ import annotations
+
+from monitoring.language import detect_language
+
+LABELLED = [
+    ("fr", "peut on boire l'eau du robinet"), ("fr", "le pont est fermé ?"),
+    ("fr", "coupure de courant rue Pasteur"), ("fr", "ou est le centre d'accueil"),
+    ("fr", "mon fils est bloqué à l'école"), ("fr", "inondation a nantes"),
+    ("fr", "les secours arrivent quand"), ("fr", "merci pour votre aide"),
+    ("fr", "le barrage va céder"), ("fr", "plus de réseau depuis ce matin"),
+    ("fr", "faut il évacuer le quartier"), ("fr", "on a besoin de sacs de sable"),
+    ("en", "is the tap water safe to drink"), ("en", "where is the shelter"),
+    ("en", "the bridge is closed"), ("en", "my car is stuck on the road"),
+    ("en", "no power since this morning"), ("en", "thank you for the help"),
+    ("es", "el agua del grifo es potable"), ("es", "dónde está el refugio"),
+    ("es", "mi casa está inundada"), ("de", "ist das Leitungswasser trinkbar"),
+    ("de", "wo ist die Notunterkunft"), ("it", "l'acqua del rubinetto è potabile"),
+    ("it", "dove si trova il rifugio"), ("pt", "a água da torneira é potável"),
+    ("pt", "onde fica o abrigo"), ("ar", "هل مياه الصنبور صالحة للشرب"),
+    ("nl", "is het kraanwater drinkbaar"), ("nl", "waar is de opvang"),
+]
+
+
+def test_short_texts_are_told_apart() -> None:
+    right = sum(detect_language(text) == lang for lang, text in LABELLED)
+    french = [(lang, t) for lang, t in LABELLED if lang == "fr"]
+    print(f"language accuracy {right}/{len(LABELLED)}")
+    assert right / len(LABELLED) >= 0.9
+    assert all(detect_language(t) == "fr" for _, t in french)
+
+
+def test_too_little_text_is_unknown() -> None:
+    assert detect_language("ok") == "" and detect_language("??? !!") == ""

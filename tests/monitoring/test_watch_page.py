@@ -1,0 +1,76 @@
+"""The watch in the situation view, in Debian's Chromium: the visible text of its figures,
+a spike and a rising rumour named in words, the sparklines' text alternatives, a failing
+feed with its reason; accessible (axe) and within 320 px."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from playwright.async_api import async_playwright, expect
+
+from crisis.context import Context
+from crisis.settings import Settings
+from crisis.types import Role
+from monitoring.detection import BASELINE_WINDOWS, WINDOW_S, window_of
+from monitoring.feeds import Feeds
+from monitoring.keys import WatchKeys
+from monitoring.watchlist import Claim, Rumours
+from tests.conftest import ADMIN
+from tests.support.browser import axe_violations, launch_chromium, log_in
+
+PASSWORD = "correct horse battery staple"
+
+
+async def _history(ctx: Context) -> None:
+    """An hour of steady counts, then a jump of the keyword "crue" and of a rumour now."""
+    keys = WatchKeys(ctx.keys)
+    now = window_of(dt.datetime.now(dt.timezone.utc).timestamp())
+    for offset in range(BASELINE_WINDOWS, 0, -1):
+        await ctx.redis.hset(keys.counts(str(now - offset)),
+                             mapping={"all:all": 10, "keyword:crue": 2, "source:rss": 10})
+    await ctx.redis.hset(keys.counts(str(now)), mapping={
+        "all:all": 12, "keyword:crue": 14, "source:rss": 12, "rumour:barrage": 4})
+    await Rumours(ctx.redis, keys).put(Claim(id="barrage", claim="le barrage va céder"))
+    feeds = Feeds(ctx.redis, keys)
+    await feeds.add("http://127.0.0.1:9/rss", name="radio-locale")
+    await ctx.redis.hset(keys.feed_state("radio-locale"),
+                         mapping={"health": "unhealthy", "reason": "HTTP 500"})
+    assert WINDOW_S == 300
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+async def test_the_cell_reads_spikes_rumours_and_feeds_in_chromium(
+        aiohttp_server: Any, ctx: Context, settings: Settings, redis_url: str) -> None:
+    from crisis.app import build_app
+    server = await aiohttp_server(build_app(settings, redis_url))
+    base = str(server.make_url("")).rstrip("/")
+    await ctx.accounts.create_account("cellule", Role.CELL, PASSWORD, actor=ADMIN)
+    await _history(ctx)
+    async with async_playwright() as p:
+        browser = await launch_chromium(p)
+        page = await (await browser.new_context(locale="fr-FR")).new_page()
+        page.set_default_timeout(5000)
+        await log_in(page, base, "cellule", PASSWORD, "/cell/situation")
+        await expect(page.get_by_role("heading", name="Veille")).to_be_visible()
+        spikes = page.locator("#watch-spike-list")
+        await expect(spikes).to_contain_text("Mot-clé : crue")
+        await expect(spikes).not_to_contain_text("Tous les signaux")
+        await expect(page.locator("#watch-trend-table")).to_contain_text("pic")
+        rumour = page.locator("#watch-rumour-list li").first
+        await expect(rumour).to_contain_text("« le barrage va céder » · 4 mentions dans la fenêtre")
+        await expect(rumour).to_contain_text("en hausse")
+        await expect(page.get_by_role("img", name=re.compile(
+            r"^crue : 2, 2, .*, 14 \(signaux par fenêtre"))).to_have_count(1)
+        await expect(page.locator("#watch-feed-list")).to_contain_text(
+            "radio-locale · en échec (HTTP 500)")
+        assert await axe_violations(page) == []
+        await page.set_viewport_size({"width": 320, "height": 640})
+        await page.goto(f"{base}/cell/situation")
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 320
+        await page.goto(f"{base}/cell/situation?lang=en")
+        await expect(page.locator("#watch-spike-list")).to_contain_text("Keyword: crue")
+        await browser.close()

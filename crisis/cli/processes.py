@@ -104,7 +104,7 @@ async def _consume_events(settings: Settings, url: str) -> None:
 # The modules of every job, imported before working so forked work horses inherit them: a
 # fork that imported the channels package itself paid ~1.7 s per SMS (bench_reply_jobs.py).
 JOB_MODULES = ("channels.outbound", "channels.retention", "static_site.jobs",
-               "channels.voice.jobs")
+               "channels.voice.jobs", "channels.alerts.email_optin")
 
 
 def preload_job_modules() -> None:

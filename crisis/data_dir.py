@@ -7,6 +7,7 @@
 | redis/ (embedded Redis)       | 0700 | the AOF holds every conversation, address and account  |
 | redis/* (AOF, log, pid)       | 0600 | written by redis-server under umask 077                |
 | secret_key                    | 0600 | signs sessions, tokens and citizen ids                 |
+| vapid/, vapid/private_key.pem | 0700/0600 | the Web Push signing key (channels/push/vapid.py) |
 | metrics/                      | 0700 | per-process samples, nobody else's business            |
 | site, site.*, site-builds...  | 0755/0644 (umask 022) | public by design: nginx serves them     |
 

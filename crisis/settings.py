@@ -127,6 +127,19 @@ class Settings:
     # Webhooks in flight per web process above which new ones are shed with 503.
     max_inflight: int = 256
     # --- end of fault tolerance ---
+    # --- Web Push and e-mail alert subscriptions (channels/push/, channels/alerts/web.py) ---
+    # The VAPID `sub` claim: a contact the push services can reach (mailto: or https:).
+    vapid_subject: str | None = None
+    # Hosts (or ".domain" suffixes) of the push services a browser subscription may name:
+    # the centre POSTs to the endpoint, so an anonymous caller must not make it an arbitrary URL.
+    push_services: frozenset[str] = frozenset({
+        "fcm.googleapis.com", ".push.services.mozilla.com", ".notify.windows.com",
+        ".push.apple.com"})
+    push_concurrency: int = 16  # Web Push requests in flight per process
+    push_ttl_s: int = 86_400  # how long a push service keeps an alert for an offline browser
+    alert_signups_per_ip_per_hour: int = 20  # push and e-mail subscriptions from one address
+    alert_confirm_hours: int = 48  # an e-mail confirmation link expires after this
+    # --- end of Web Push ---
 
     @property
     def zone(self) -> ZoneInfo:
@@ -263,6 +276,21 @@ def _mail_address(value: str) -> str:
 # --- end of e-mail ---
 
 
+# --- Web Push ---
+def _vapid_subject(value: str) -> str:
+    if not (value.startswith("mailto:") and "@" in value) and not value.startswith("https://"):
+        raise ValueError("must be a mailto: or https:// URL, e.g. mailto:contact@example.gouv.fr")
+    return value
+
+
+def _push_services(value: str) -> frozenset[str]:
+    hosts = frozenset(h.strip().lower() for h in value.split(",") if h.strip())
+    if any(not re.fullmatch(r"\.?[a-z0-9.-]{1,253}", h) for h in hosts):
+        raise ValueError("must be host names or .domain suffixes, separated by commas")
+    return hosts
+# --- end of Web Push ---
+
+
 def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -354,6 +382,14 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("CRISIS_REDIS_MIN_REPLICAS", "redis_min_replicas", _bounded(0, 16)),
     ("CRISIS_MAX_INFLIGHT", "max_inflight", _positive),
     # --- end of fault tolerance ---
+    # --- Web Push and e-mail alert subscriptions ---
+    ("CRISIS_VAPID_SUBJECT", "vapid_subject", _vapid_subject),
+    ("CRISIS_PUSH_SERVICES", "push_services", _push_services),
+    ("CRISIS_PUSH_CONCURRENCY", "push_concurrency", _bounded(1, 1000)),
+    ("CRISIS_PUSH_TTL_S", "push_ttl_s", _bounded(0, 2_419_200)),
+    ("CRISIS_ALERT_SIGNUPS_PER_IP_PER_HOUR", "alert_signups_per_ip_per_hour", _positive),
+    ("CRISIS_ALERT_CONFIRM_HOURS", "alert_confirm_hours", _bounded(1, 24 * 30)),
+    # --- end of Web Push ---
 )
 
 

@@ -29,7 +29,7 @@ from static_site.publish import (
     builds_dir, clone_tree, link_shard, live_build, new_build_id, prune, shards_dir, site_lock,
     switch_to,
 )
-from static_site.render import render_page, stylesheets, templates_fingerprint
+from static_site.render import render_page, scripts, stylesheets, templates_fingerprint
 from static_site.writer import remove_file, write_file
 
 # Below this many pages (an incremental publish) threads cost more than they save.
@@ -147,8 +147,10 @@ def _fresh_shard(site_dir: Path, build_dir: Path, shard: str, old: Path | None) 
 def _write_pages(to_render: Sequence[Page], to_delete: set[str], data: SiteData,
                  config: SiteConfig, build_dir: Path, roots: dict[str, Path]) -> None:
     _, full_css, css_path = stylesheets()
+    alerts_path, alerts_js, service_worker = scripts()
     for path, content in ((css_path, full_css.encode()), ("favicon.svg", favicon_svg()),
-                          ("favicon.ico", favicon_ico())):
+                          ("favicon.ico", favicon_ico()), (alerts_path, alerts_js.encode()),
+                          ("sw.js", service_worker)):
         if not (build_dir / path).exists():  # an incremental build has them from its base
             write_file(build_dir, path, content)
     for path in to_delete:

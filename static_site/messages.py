@@ -86,6 +86,42 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "lite.none": {"fr": "Aucune crise en cours.", "en": "No ongoing crisis."},
     "lite.full": {"fr": "Site complet", "en": "Full site"},
     "lite.other": {"fr": "Text version in English", "en": "Version texte en français"},
+    # The "receive the alerts" block (templates/site/_alerts.html, assets/alerts.js).
+    "alerts.title": {"fr": "Recevoir les alertes", "en": "Receive the alerts"},
+    "alerts.intro": {"fr": "Recevez les consignes officielles pour les départements de votre choix.",
+                     "en": "Receive the official instructions for the areas you choose."},
+    "alerts.areas": {"fr": "Départements (par exemple 75 92 2A 971)",
+                     "en": "Areas (départements, e.g. 75 92 2A 971)"},
+    "alerts.email": {"fr": "Adresse électronique", "en": "E-mail address"},
+    "alerts.email.submit": {"fr": "Recevoir par courriel", "en": "Receive by e-mail"},
+    "alerts.email.note": {
+        "fr": "Un lien de confirmation vous sera envoyé. Chaque alerte contient un lien pour "
+              "vous désabonner.",
+        "en": "A confirmation link will be sent to you. Every alert has a link to unsubscribe."},
+    "alerts.push.submit": {"fr": "Recevoir sur ce navigateur", "en": "Receive in this browser"},
+    "alerts.push.stop": {"fr": "Ne plus recevoir sur ce navigateur",
+                         "en": "Stop receiving in this browser"},
+    "alerts.push.note": {
+        "fr": "Notifications de ce navigateur : il vous demandera votre accord.",
+        "en": "Notifications from this browser: it will ask for your permission."},
+    "alerts.js.working": {"fr": "Un instant…", "en": "One moment…"},
+    "alerts.js.subscribed": {"fr": "C'est fait : ce navigateur recevra les alertes pour {areas}.",
+                             "en": "Done: this browser will receive the alerts for {areas}."},
+    "alerts.js.unsubscribed": {"fr": "Ce navigateur ne recevra plus d'alertes.",
+                               "en": "This browser will no longer receive alerts."},
+    "alerts.js.denied": {
+        "fr": "Les notifications sont bloquées pour ce site dans votre navigateur : "
+              "autorisez-les, ou recevez les alertes par courriel.",
+        "en": "Notifications are blocked for this site in your browser: allow them, or "
+              "receive the alerts by e-mail."},
+    "alerts.js.unavailable": {
+        "fr": "Ce navigateur ne peut pas recevoir les alertes : recevez-les par courriel.",
+        "en": "This browser cannot receive the alerts: receive them by e-mail."},
+    "alerts.js.email_sent": {
+        "fr": "Vérifiez votre messagerie : ouvrez le lien de confirmation pour recevoir les alertes.",
+        "en": "Check your inbox: open the confirmation link to receive the alerts."},
+    "alerts.js.failed": {"fr": "La demande n'a pas abouti : {reason}",
+                         "en": "The request failed: {reason}"},
 }
 
 

@@ -51,6 +51,17 @@ def stylesheets() -> tuple[str, str, str]:
     return critical, full, f"site-assets/site.{digest}.css"
 
 
+@functools.cache
+def scripts() -> tuple[str, str, bytes]:
+    """(hashed path of the alerts block's script under site-assets/, its text, the service
+    worker). The worker keeps a fixed name at the site's root: its scope is the whole site,
+    and browsers check it for updates themselves (never cached more than 24 h)."""
+    folder = resources.files("static_site") / "assets"
+    alerts = (folder / "alerts.js").read_text(encoding="utf-8")
+    digest = hashlib.sha256(alerts.encode()).hexdigest()[:10]
+    return f"site-assets/alerts.{digest}.js", alerts, (folder / "sw.js").read_bytes()
+
+
 def templates_fingerprint() -> str:
     """Changes when any template or stylesheet changes: then a full rebuild is due."""
     digest = hashlib.sha256()
@@ -98,7 +109,7 @@ def _common(page: Page, data: SiteData, config: SiteConfig) -> dict[str, Any]:
     critical, _, css = stylesheets()
     lang = page.lang
     return {"lang": lang, "config": config, "data": data, "page": page, "critical_css": critical,
-            "css_url": f"/{css}", "home": f"/{prefix(lang)}", "p": f"/{prefix(lang)}",
+            "css_url": f"/{css}", "alerts_js": scripts()[0], "alert_areas": "", "home": f"/{prefix(lang)}", "p": f"/{prefix(lang)}",
             "alternates": _alternates(page, data, config), "built_at": data.built_at,
             "level_name": functools.partial(level_name, data, lang=lang),
             "crisis_title": functools.partial(crisis_title, data, lang=lang),
@@ -146,6 +157,7 @@ def _crisis_context(page: Page, data: SiteData) -> dict[str, Any]:
     topics = [tag for tag in scenario.kb_tags if (page.lang, tag) in data.tags]
     ended = crisis.closed_at or crisis.updated_at if crisis.id in data.closed_ids else None
     return {"crisis": crisis, "scenario": scenario, "topics": topics, "ended": ended,
+            "alert_areas": " ".join(crisis.areas),
             "publications": data.publications_of(crisis.id, page.lang)}
 
 
@@ -164,7 +176,7 @@ def _area_context(page: Page, data: SiteData) -> dict[str, Any]:
     crises = data.areas[page.key]
     ids = {c.id for c in crises}
     pubs = [p for p in data.by_lang(page.lang) if p.crisis_id in ids or page.key in p.areas]
-    return {"code": page.key, "crises": crises, "publications": pubs}
+    return {"code": page.key, "crises": crises, "publications": pubs, "alert_areas": page.key}
 
 
 def _topic_context(page: Page, data: SiteData) -> dict[str, Any]:

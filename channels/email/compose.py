@@ -31,6 +31,10 @@ def reply_id(message: OutboundMessage, domain: str) -> str:
 
 
 def reply_subject(message: OutboundMessage) -> str:
+    # A message that starts its own thread (an alert, a subscription's confirmation) names
+    # its subject itself: no "Re:".
+    if message.thread.get("subject_line"):
+        return " ".join(message.thread["subject_line"].split())[:200]
     subject = " ".join(message.thread.get("subject", "").split())[:200]
     if not subject:
         return say("email_subject", message.lang)
@@ -53,5 +57,11 @@ def compose_reply(message: OutboundMessage, sender: str, domain: str) -> EmailMe
         mail["In-Reply-To"] = theirs[0]
     if chain:
         mail["References"] = " ".join(chain[-MAX_REFERENCES:])
+    unsubscribe = message.thread.get("list_unsubscribe", "")
+    if unsubscribe.startswith("https://") or unsubscribe.startswith("http://"):
+        # RFC 2369 + RFC 8058: mail programs show an "unsubscribe" button that POSTs there.
+        mail["List-Unsubscribe"] = f"<{unsubscribe}>"
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        mail.replace_header("Auto-Submitted", "auto-generated")
     mail.set_content(message.text, charset="utf-8", cte="quoted-printable")
     return mail

@@ -16,6 +16,7 @@ from channels.chat.socket import ChatHub
 from channels.console import setup_console
 from channels.adapters import provider_adapters
 from channels.alerts.api import setup_broadcast_api
+from channels.alerts.web import setup_alert_web
 from channels.alerts.broadcasts import Broadcasts
 from channels.alerts.sending import PREPARE_JOB, resume_stalled
 from channels.desk import Desk
@@ -33,6 +34,7 @@ from channels.voice.live import LiveCall
 from channels.webhooks import MAX_WEBHOOK_BYTES, webhook_routes
 from crisis.background_tasks import cancel_and_wait
 from channels.voice import setup_voice
+from channels.voice.browser_phone import setup_browser_phone
 from channels.voice.simulator import setup_simulator
 from crisis.context import Context
 from crisis.errors import ChannelError, InvalidTransition, NotFound
@@ -168,6 +170,8 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
         app.cleanup_ctx.append(register)
     if ctx.settings.twilio_enabled:
         setup_voice(app, ctx, desk)  # the telephone's IVR (channels/voice/)
+    # The operators' browser phone token: 404 naming the missing settings when not set up.
+    setup_browser_phone(app, ctx.settings)
     if sandbox_enabled(ctx):
         setup_sandbox(app, ctx, ChannelKeys(ctx.keys))
         setup_simulator(app, ctx)  # the phone simulator (channels/voice/simulator.py)
@@ -178,5 +182,6 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
     app.router.add_get("/chat/ws", hub.handle)
     app.router.add_static("/chat/static/", str(resources.files("channels.chat") / "static"))
     setup_api(app)
+    setup_alert_web(app, ctx)  # subscribing from the site: Web Push, e-mail double opt-in
     setup_console(app, desk, ctx)
     ctx.add_situation("contact_centre", desk.situation)

@@ -21,7 +21,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import cast
 
 import redis.asyncio as aioredis
@@ -35,6 +35,7 @@ from crisis.jobs import Jobs
 from crisis.lua_scripts import register_lua
 from crisis.metrics import BROADCAST_MESSAGES
 from crisis.ports import ChannelAdapter
+from crisis.secret_key import resolve_secret_key
 from crisis.settings import Settings
 from crisis.types import ChannelKind, OutboundMessage, utcnow
 from crisis.worker_context import WorkerContext, with_worker_context
@@ -71,9 +72,11 @@ class BroadcastSender:
     """One worker process's broadcast machinery (kept in its WorkerContext)."""
 
     def __init__(self, redis: aioredis.Redis, keys: ChannelKeys, kit: Outbound,
-                 adapters: Mapping[str, ChannelAdapter], share: float = 0.8) -> None:
+                 adapters: Mapping[str, ChannelAdapter], share: float = 0.8,
+                 email_footer: Callable[[str, str], dict[str, str]] | None = None) -> None:
         self.redis = redis
         self.share = share
+        self.email_footer = email_footer  # (address, lang) -> the unsubscribe line and link
         self.k = keys
         self.broadcasts = Broadcasts(redis, keys)
         self.kit = kit
@@ -157,7 +160,7 @@ class BroadcastSender:
             try:
                 await adapter.send(message)
             except ChannelError as err:
-                outcome, reason = "failed", _reason(err)
+                outcome, reason = "failed", getattr(err, "reason", "") or _reason(err)
                 if reason == "gone" or not err.retryable:
                     await self._forget(channel, citizen, reason)
             except Exception as err:  # noqa: BLE001 - one recipient must not stop the rest
@@ -175,14 +178,26 @@ class BroadcastSender:
     def _message(self, record: Mapping[str, str], channel: str, subscriber: Mapping[str, str],
                  citizen: str) -> OutboundMessage:
         lang = subscriber.get("lang", "fr")
-        hint = STOP_HINT[channel]["en" if lang == "en" else "fr"]
-        text = record["full"] if channel == "email" else record["text"]
+        address = subscriber["address"]
+        # Push: the notification's title and link, and a topic, so that a resend replaces
+        # an alert not yet shown rather than adding a second one.
+        thread = {"title": record["title"], "url": record["url"], "topic": record["id"][-32:]}
+        if channel == "email":
+            text = f"{record['full']}\n{STOP_HINT['email']['en' if lang == 'en' else 'fr']}"
+            thread["subject_line"] = record["title"]
+            if self.email_footer is not None:  # a signed one-click unsubscribe link
+                footer = self.email_footer(address, lang)
+                text = record["full"] + footer["text"]
+                thread["list_unsubscribe"] = footer["list_unsubscribe"]
+        else:
+            hint = STOP_HINT[channel]["en" if lang == "en" else "fr"]
+            text = f"{record['text']} {hint}".strip()
         return OutboundMessage(
+            # Push is no conversation channel: the adapter ignores the kind it is given.
             channel=ChannelKind(channel) if channel in ChannelKind._value2member_map_
-            else ChannelKind.CHAT, address=subscriber["address"],
-            text=f"{text}\n{hint}".strip() if channel == "email" else f"{text} {hint}".strip(),
+            else ChannelKind.CHAT, address=address, text=text,
             conversation_id=record["id"], message_id=citizen, lang=lang, bulk=True,
-            thread={"subject": record["title"], "title": record["title"], "url": record["url"]})
+            thread=thread)
 
     async def _forget(self, channel: str, citizen: str, reason: str) -> None:
         """A recipient the provider says is gone (blocked bot, invalid number, expired push
@@ -203,10 +218,16 @@ def _reason(err: ChannelError) -> str:
 
 def sender_of(ctx: WorkerContext) -> BroadcastSender:
     def build(ctx: WorkerContext) -> BroadcastSender:
+        from channels.alerts.email_optin import alert_email_footer
+        from channels.push.adapter import WebPush
+
         kit = outbound_kit(ctx)
         adapters: dict[str, ChannelAdapter] = {k.value: a for k, a in kit.adapters.items()}
-        return BroadcastSender(ctx.redis, ChannelKeys(ctx.keys), kit, adapters,
-                               ctx.settings.broadcast_share)
+        adapters["push"] = WebPush(ctx.settings)  # its VAPID keys are in the data dir
+        secret = resolve_secret_key(ctx.settings)
+        return BroadcastSender(
+            ctx.redis, ChannelKeys(ctx.keys), kit, adapters, ctx.settings.broadcast_share,
+            lambda address, lang: alert_email_footer(ctx.settings, secret, address, lang))
     return ctx.resource("channels.alerts", build)
 
 

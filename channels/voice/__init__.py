@@ -35,7 +35,6 @@ def setup_voice(app: web.Application, ctx: Context, desk: Desk) -> CallDesk:
         app.router.add_post(path, handler)
     console_call_routes(app, call_desk)
     setup_ivr_api(app, content)
-    setup_browser_phone(app, ctx.settings)  # 404 with the reason when not configured
     if ctx.settings.browser_phone_enabled:  # the vendored Voice SDK, at /cell/static/
         add_page_assets(app, "channels.voice", "browser")
     ctx.subscribe("channels-voice-callbacks", call_desk.on_assigned,

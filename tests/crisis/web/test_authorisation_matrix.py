@@ -128,6 +128,14 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("GET", "/api/broadcasts/{broadcast_id}"): CELL,
     ("POST", "/api/broadcasts/{broadcast_id}/cancel"): CELL,
     ("GET", "/api/alerts/subscribers"): SUP,
+    # Subscribing from the site: anyone (rate-limited per address, double opt-in by e-mail).
+    ("GET", "/api/alerts/push/key"): PUBLIC,
+    ("POST", "/api/alerts/push"): PUBLIC,
+    ("DELETE", "/api/alerts/push"): PUBLIC,
+    ("POST", "/api/alerts/email"): PUBLIC,
+    ("GET", "/alerts/confirm"): PUBLIC,
+    ("GET", "/alerts/unsubscribe"): PUBLIC,
+    ("POST", "/alerts/unsubscribe"): PUBLIC,
     # The telephone (channels/voice/): Twilio's signed webhooks, the demo's phone simulator,
     # the cell's IVR texts, the console's call actions.
     ("POST", "/hooks/twilio/voice"): TWILIO,

@@ -4,14 +4,20 @@ and how to stop; the cell follows the progress in the API."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
+from aiohttp.test_utils import TestServer
+
 from channels.api import DESK
+from channels.keys import ChannelKeys
+from channels.push.vapid import load_vapid_keys
 from crisis.context import Context
 from crisis.publication_file import parse_publication
 from crisis.types import Role
+from testbed.push_service import PushStandIn
 from testbed.twilio import TwilioStandIn
 from tests.channels.conftest import PUBLIC_URL, signed, sms_form
 from tests.channels.test_sms import run_worker_burst
@@ -79,3 +85,37 @@ async def test_a_subscriber_gets_the_pushed_publication_once(
 
 async def _no_subscriber(desk: Any, area: str) -> bool:
     return area not in await desk.alerts.counts()
+
+
+async def test_browsers_get_the_alert_as_a_notification_and_gone_ones_are_forgotten(
+        client: Any, ctx: Context, env: dict[str, str], settings: Any) -> None:
+    """Web Push through the broadcast: what the push service decrypts is the alert's title,
+    text and link; a subscription the service says is gone (410) is deleted."""
+    service = PushStandIn()
+    server = TestServer(service.app(), host="127.0.0.1")
+    await server.start_server()
+    service.base = str(server.make_url("")).rstrip("/")
+    try:
+        public_key = load_vapid_keys(settings).public_key  # the worker loads the same keys
+        addresses = []
+        for _ in range(2):
+            sub = service.subscribe(public_key).json()
+            addresses.append(json.dumps({"endpoint": sub["endpoint"], "keys": sub["keys"]},
+                                        sort_keys=True, separators=(",", ":")))
+            await client.app[DESK].alerts.subscribe("push", addresses[-1], ("75",),
+                                                    source="site")
+        service.gone.add(json.loads(addresses[1])["endpoint"].rsplit("/", 1)[1])
+        await ctx.publications.publish_document(parse_publication(NOTICE), actor=CELL)
+        await until(lambda: _broadcast_created(ctx))
+        await run_worker_burst(env)
+        [delivery] = service.deliveries
+        assert delivery.payload["title"] == "Évacuation des quais de Seine"
+        assert delivery.payload["body"].startswith("Évacuez les quais de Seine avant 18 h.")
+        assert delivery.payload["url"].startswith(f"{PUBLIC_URL}/publications/")
+        assert await client.app[DESK].alerts.counts() == {"75": {"push": 1}}  # gone: removed
+    finally:
+        await server.close()
+
+
+async def _broadcast_created(ctx: Context) -> bool:
+    return bool(await ctx.redis.zcard(ChannelKeys(ctx.keys).broadcasts))

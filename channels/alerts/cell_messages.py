@@ -34,6 +34,8 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
                 "en": "{done} handled out of {total} ({pct}%)"},
     "eta": {"fr": "Fin estimée dans", "en": "Estimated time left"},
     "channel": {"fr": "Canal", "en": "Channel"},
+    "by_channel": {"fr": "Avancement par canal", "en": "Progress per channel"},
+    "nobody": {"fr": "aucun abonné", "en": "no subscriber"},
     "progress": {"fr": "Avancement", "en": "Progress"},
     "total": {"fr": "Destinataires", "en": "Recipients"},
     "sent": {"fr": "Envoyés", "en": "Sent"},

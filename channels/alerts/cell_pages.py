@@ -66,6 +66,7 @@ def broadcast_view(progress: Mapping[str, Any], lang: str) -> dict[str, Any]:
         handled = figures["sent"] + figures["failed"] + figures["unknown"]
         rows.append({"channel": channel, "handled": handled, "total": figures["total"],
                      "pct": round(100 * handled / figures["total"]) if figures["total"] else 100,
+                     "recipients": grouped(figures["total"], lang),
                      **{k: grouped(figures[k], lang)
                         for k in ("sent", "failed", "unknown", "remaining")},
                      "failures": [(reason_words(r, lang), grouped(n, lang)) for r, n in

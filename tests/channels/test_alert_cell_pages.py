@@ -76,8 +76,8 @@ async def test_a_broadcast_during_and_after_sending_and_stopped(client: Any, ctx
     assert "Fin estimée dans 13 min 22 s" in words  # 6 414 SMS left at 8 a second
     assert re.search(r'<tr data-channel="sms"><th scope="row">SMS</th>\s*<td><progress max="12430" '
                      r'value="6016"', html)
-    assert "SMS 6 000 12 4 6 414" in words.replace(" 48 %", "")
-    assert "Telegram 100 % 3 210 0 0 0" in words
+    assert "SMS 48 % 12 430 6 000 12 4 6 414" in words
+    assert "Telegram 100 % 3 210 3 210 0 0 0 E-mail aucun abonné 0 0 0 0 0" in words
     assert "Échecs par motif SMS : numéro ou adresse invalide (abonnement supprimé) 9, bot bloqué par l'abonné (abonnement supprimé) 3" in words
     assert "Départements 75, 92" in words and "Arrêter la diffusion" in words
     # The subscribers, the most followed département first, with the totals.

@@ -129,7 +129,7 @@ async def test_the_broadcasts_page_live_stopped_with_the_keyboard_and_in_english
         assert _words(await item.locator(".bc-state").inner_text()) == (
             "Envoi en cours · 9 226 traités sur 15 640 (59 %) · Fin estimée dans 13 min 22 s")
         sms_row = item.locator("tr[data-channel=sms]")
-        assert _words(await sms_row.inner_text()) == "SMS 48 % 6 000 12 4 6 414"
+        assert _words(await sms_row.inner_text()) == "SMS 48 % 12 430 6 000 12 4 6 414"
         await expect(page.locator("#subscribers-table tbody tr").first).to_contain_text("75 Paris")
         assert await axe_violations(page) == []
         await page.screenshot(path=str(SCREENS / "broadcasts-sending.png"), full_page=True)

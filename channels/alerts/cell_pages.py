@@ -87,12 +87,12 @@ def broadcast_view(progress: Mapping[str, Any], lang: str) -> dict[str, Any]:
 
 def subscribers_view(counts: Mapping[str, Mapping[str, int]], lang: str) -> dict[str, Any]:
     """One row per département with subscribers, the most followed first, and the totals."""
+    ordered = sorted(counts.items(), key=lambda item: (-sum(item[1].values()), item[0]))
     rows = [{"code": code, "name": DEPARTEMENTS[code],
              "counts": [grouped(per.get(c, 0), lang) for c in ALERT_CHANNELS],
-             "n": sum(per.values())} for code, per in counts.items()]
-    rows.sort(key=lambda r: (-r["n"], r["code"]))
+             "total": grouped(sum(per.values()), lang)} for code, per in ordered]
     totals = [sum(per.get(c, 0) for per in counts.values()) for c in ALERT_CHANNELS]
-    return {"rows": [{**r, "total": grouped(r["n"], lang)} for r in rows],
+    return {"rows": rows,
             "totals": [grouped(n, lang) for n in totals], "total": grouped(sum(totals), lang)}
 
 

@@ -23,7 +23,7 @@ from crisis.context import Context
 def mount_broadcast_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     if hasattr(channels, "setup_broadcast_pages"):
         return  # channels/__init__.py mounts the page itself
-    original: Any = channels.setup_broadcast_api
+    original: Any = getattr(channels, "setup_broadcast_api")
 
     def api_and_pages(app: web.Application, ctx: Context, broadcasts: Broadcasts,
                       subscriptions: Subscriptions) -> None:

@@ -43,6 +43,7 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "nav.publications": {"fr": "Publications", "en": "Publications"},
     "nav.kb": {"fr": "Base de connaissances", "en": "Knowledge base"},
     "nav.builds": {"fr": "Publications du site", "en": "Site builds"},
+    "nav.broadcasts": {"fr": "Diffusions d'alertes", "en": "Alert broadcasts"},
     "nav.site": {"fr": "Voir le site", "en": "View the site"},
     "nav.supervision": {"fr": "Supervision", "en": "Supervision"},
     "nav.mine": {"fr": "Mes conversations", "en": "My conversations"},

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from knowledge_base.alternates import AlternateProposal, ValidatedAlternates, group_by_article
     from knowledge_base.answer import MAX_QUESTION_CHARS, AutoAnswer
     from knowledge_base.article import (
-        MAX_QUESTION, SMS_MAX_SEPTETS, Article, derive_sms_text, gsm7_septets, parse_article_lines,
+        MAX_QUESTION, SMS_MAX_SEPTETS, Article, derive_sms_text, gsm7_alphabet, gsm7_septets,
+        parse_article_lines,
     )
     from knowledge_base.clusters import MissingAnswer
     from knowledge_base.importing import ImportReport, read_article_files
@@ -34,8 +35,8 @@ if TYPE_CHECKING:
 _HOMES: dict[str, str] = {
     **dict.fromkeys(("AlternateProposal", "ValidatedAlternates", "group_by_article"), "alternates"),
     **dict.fromkeys(("MAX_QUESTION_CHARS", "AutoAnswer"), "answer"),
-    **dict.fromkeys(("MAX_QUESTION", "SMS_MAX_SEPTETS", "Article", "derive_sms_text", "gsm7_septets",
-                     "parse_article_lines"), "article"),
+    **dict.fromkeys(("MAX_QUESTION", "SMS_MAX_SEPTETS", "Article", "derive_sms_text", "gsm7_alphabet",
+                     "gsm7_septets", "parse_article_lines"), "article"),
     "MissingAnswer": "clusters",
     **dict.fromkeys(("ImportReport", "read_article_files"), "importing"),
     "Intent": "intents",
@@ -50,7 +51,7 @@ __all__ = [
     "AlternateProposal", "AnswerSnapshot", "Article", "ArticleAction", "ArticleVersion", "AutoAnswer",
     "CitizenTextPurge", "ImportReport", "Intent", "KnowledgeBase", "MissingAnswer", "Suggestion",
     "ValidatedAlternates",
-    "derive_sms_text", "group_by_article", "gsm7_septets", "parse_article_lines", "question_of",
+    "derive_sms_text", "group_by_article", "gsm7_alphabet", "gsm7_septets", "parse_article_lines", "question_of",
     "read_article_files",
 ]
 

@@ -67,6 +67,12 @@ def gsm7_septets(text: str) -> int | None:
     return total
 
 
+def gsm7_alphabet() -> tuple[str, str]:
+    """The GSM-7 characters: (basic, one septet each; extended, two septets each), for a page
+    that counts SMS segments as the cell types (the same alphabet `gsm7_septets` counts)."""
+    return "".join(sorted(_GSM7_BASIC)), "".join(sorted(_GSM7_EXTENDED))
+
+
 def derive_sms_text(markdown: str) -> str:
     """Plain GSM-7 text of a Markdown answer, cut on a word boundary to fit three SMS segments."""
     text = markdown.translate(_TO_GSM7)

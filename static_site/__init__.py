@@ -7,7 +7,7 @@ from aiohttp import web
 from crisis.context import Context
 from crisis.errors import NotFound
 from crisis.types import Role
-from crisis.web.shell import add_page_roles
+from crisis.web.shell import add_page_assets, add_page_roles
 from static_site.cell import build_views, publication_views
 from static_site.model import SiteConfig
 from static_site.serving import serve_site
@@ -20,6 +20,7 @@ def setup(app: web.Application, ctx: Context) -> None:
     config = SiteConfig.from_settings(ctx.settings)
     ctx.subscribe("site-builder", lambda event: on_event(ctx, event, config), types=REBUILD_ON)
     router = app.router
+    add_page_assets(app, "static_site.cell")  # the publication form's script and stylesheet
     router.add_get("/cell/publications", publication_views.publication_list)
     router.add_post("/cell/publications", publication_views.publication_create)
     router.add_get("/cell/publications/{publication_id}", publication_views.publication_detail)

@@ -34,6 +34,29 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "pub.edit": {"fr": "Modifier (nouvelle version)", "en": "Edit (new version)"},
     "pub.list": {"fr": "Toutes les publications", "en": "All publications"},
     "pub.archived_at": {"fr": "Archivée le", "en": "Archived on"},
+    "pub.alert": {"fr": "Alerte aux abonnés", "en": "Alert to subscribers"},
+    "pub.push": {"fr": "Diffuser aux abonnés", "en": "Broadcast to subscribers"},
+    "pub.push_help": {
+        "fr": "À la publication, chaque abonné des départements de la publication (tous, sans "
+              "département) reçoit le message court par SMS, Telegram, notification, et le texte "
+              "complet par e-mail.",
+        "en": "When published, every subscriber of the publication's areas (all of them, with no "
+              "area) gets the short message by SMS, Telegram, notification, and the full text by "
+              "e-mail."},
+    "pub.short": {"fr": "Message court (SMS, Telegram, notification)",
+                  "en": "Short message (SMS, Telegram, notification)"},
+    "pub.short_help": {"fr": "La phrase essentielle ; vide, le titre est envoyé. Le lien vers la "
+                             "publication et la mention STOP s'ajoutent.",
+                       "en": "The essential sentence; when empty, the title is sent. The link to "
+                             "the publication and how to stop are added."},
+    "pub.will_push": {"fr": "Sera diffusée aux abonnés dès sa publication.",
+                      "en": "Will be broadcast to subscribers when published."},
+    "pub.pushed": {"fr": "Diffusée aux abonnés à sa publication.",
+                   "en": "Broadcast to subscribers when published."},
+    "pub.no_push": {"fr": "Pas de diffusion aux abonnés.", "en": "No broadcast to subscribers."},
+    "pub.see_broadcast": {"fr": "Voir la diffusion et son avancement",
+                          "en": "See the broadcast and its progress"},
+    "pub.broadcast": {"fr": "Diffusion", "en": "Broadcast"},
     "builds.title": {"fr": "Publications du site", "en": "Site builds"},
     "builds.when": {"fr": "Quand", "en": "When"},
     "builds.trigger": {"fr": "Déclencheur", "en": "Trigger"},
@@ -50,6 +73,45 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "builds.rebuild": {"fr": "Reconstruire tout le site", "en": "Rebuild the whole site"},
     "builds.none": {"fr": "Aucune publication du site pour l'instant.", "en": "No build yet."},
 }
+
+# The words of the publication form's script (cell_publication.js): the SMS counter and the
+# broadcast preview. {n}, {channel}, {d}... are filled in by the script.
+FORM_WORDS: Final[Mapping[str, Mapping[str, str]]] = {
+    "count": {"fr": "{chars} caractères : {sms} SMS ({encoding})",
+              "en": "{chars} characters: {sms} SMS ({encoding})"},
+    "count_full": {"fr": "Avec le lien et la mention STOP : {chars} caractères, {sms} SMS.",
+                   "en": "With the link and how to stop: {chars} characters, {sms} SMS."},
+    "ucs2": {"fr": "« {char} » n'est pas dans l'alphabet SMS : 70 caractères par SMS au lieu "
+                   "de 160.",
+             "en": "\"{char}\" is not in the SMS alphabet: 70 characters per SMS instead of 160."},
+    "title_sent": {"fr": "Vide : le titre sera envoyé.", "en": "Empty: the title will be sent."},
+    "first.one": {"fr": "{n} abonné par {channel}", "en": "{n} subscriber by {channel}"},
+    "first.many": {"fr": "{n} abonnés par {channel}", "en": "{n} subscribers by {channel}"},
+    "next": {"fr": "{n} par {channel}", "en": "{n} by {channel}"},
+    "eta": {"fr": "envoi estimé : {d}", "en": "estimated sending time: {d}"},
+    "sep": {"fr": " ; ", "en": "; "},
+    "none": {"fr": "Aucun abonné dans ces départements : personne ne recevra d'alerte.",
+             "en": "No subscriber in these areas: nobody will get an alert."},
+    "national": {"fr": "Toute la France (aucun département indiqué) : ",
+                 "en": "The whole country (no area given): "},
+    "loading": {"fr": "Calcul des destinataires…", "en": "Counting the recipients…"},
+    "bad_areas": {"fr": "Départements à corriger (ex. 75, 2A, 971) : aperçu impossible.",
+                  "en": "Areas to correct (e.g. 75, 2A, 971): no preview."},
+    "failed": {"fr": "Aperçu indisponible pour l'instant.", "en": "Preview unavailable for now."},
+    "channel.sms": {"fr": "SMS", "en": "SMS"},
+    "channel.telegram": {"fr": "Telegram", "en": "Telegram"},
+    "channel.email": {"fr": "e-mail", "en": "e-mail"},
+    "channel.push": {"fr": "notification", "en": "notification"},
+    # What channels/alerts/sending.py adds to an SMS alert (STOP_HINT): its longest form, for
+    # the count (an edge package cannot import another's words).
+    "stop_hint": {"fr": "STOP pour ne plus recevoir", "en": "STOP pour ne plus recevoir"},
+}
+
+
+def form_words(lang: str) -> dict[str, str]:
+    """FORM_WORDS in `lang`, for the form's script (a JSON attribute)."""
+    return {key: translate(FORM_WORDS, key, lang) for key in FORM_WORDS}
+
 
 # The kinds of site build (static_site.records.BuildRecord.kind).
 BUILD_KINDS: Final[Mapping[str, Mapping[str, str]]] = {

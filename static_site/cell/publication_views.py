@@ -8,12 +8,13 @@ from aiohttp import web
 from crisis.errors import CrisisError
 from crisis.lifecycle import PublicationAction
 from crisis.publication_file import (
-    MAX_BODY, MAX_TITLE, PublicationDraft, check_slug, check_text, slugify,
+    MAX_BODY, MAX_SMS, MAX_TITLE, PublicationDraft, check_slug, check_text, slugify,
 )
 from crisis.types import LANGS, Priority, Publication, PublicationStatus
-from crisis.web.shell import back, cell_user, ctx_of
-from knowledge_base import KNOWLEDGE_BASE, derive_sms_text
+from crisis.web.shell import back, cell_user, ctx_of, lang_of
+from knowledge_base import KNOWLEDGE_BASE, derive_sms_text, gsm7_alphabet
 from static_site.cell.common import page
+from static_site.cell.messages import form_words
 from static_site.model import SiteConfig, SiteData
 from static_site.pages import Page, prefix
 from static_site.render import render_page
@@ -23,12 +24,27 @@ ACTIONS = {"submit": PublicationAction.SUBMIT, "validate": PublicationAction.VAL
            "publish": PublicationAction.PUBLISH, "withdraw": PublicationAction.WITHDRAW}
 
 
+FIELDS = ("id", "title", "body", "lang", "priority", "crisis", "areas", "easy_read", "push", "sms")
+
+
+async def _list_page(request: web.Request, form: dict[str, str], error: str = "",
+                     status: int = 200) -> web.Response:
+    """The publications and the form; the form's script gets its words, the SMS alphabet
+    (knowledge_base's, for the segment counter) and the site's address (the alert's link)."""
+    ctx = ctx_of(request)
+    basic, extended = gsm7_alphabet()
+    return page(request, "publications.html", status=status,
+                publications=await ctx.publications.list(),
+                crises=await ctx.crises.list(include_closed=False), form=form, error=error,
+                langs=LANGS, priorities=list(Priority),
+                script={"words": form_words(lang_of(request)), "gsm7": basic,
+                        "gsm7_extended": extended, "site": ctx.settings.base_url,
+                        "max_sms": MAX_SMS})
+
+
 async def publication_list(request: web.Request) -> web.Response:
     cell_user(request)
-    ctx = ctx_of(request)
-    return page(request, "publications.html", publications=await ctx.publications.list(),
-                crises=await ctx.crises.list(include_closed=False), form={}, error="",
-                langs=LANGS, priorities=list(Priority))
+    return await _list_page(request, {})
 
 
 def _draft_from(form: dict[str, str]) -> PublicationDraft:
@@ -45,23 +61,20 @@ def _draft_from(form: dict[str, str]) -> PublicationDraft:
         lang=form["lang"], priority=Priority(form["priority"] or "normal"),
         crisis_id=form["crisis"] or None,
         areas=tuple(a.strip() for a in form["areas"].split(",") if a.strip()),
-        easy_read=check_text(form["easy_read"], limit=MAX_BODY, what="easy_read"))
+        easy_read=check_text(form["easy_read"], limit=MAX_BODY, what="easy_read"),
+        push=form["push"] == "yes", sms=check_text(form["sms"], limit=MAX_SMS, what="sms"))
 
 
 async def publication_create(request: web.Request) -> web.StreamResponse:
     actor = cell_user(request)
     ctx = ctx_of(request)
     data = await request.post()
-    form = {k: str(data.get(k, "")).strip() for k in
-            ("id", "title", "body", "lang", "priority", "crisis", "areas", "easy_read")}
+    form = {k: str(data.get(k, "")).strip() for k in FIELDS}
     try:
         saved = await ctx.publications.save_draft(_draft_from(form), actor=actor)
     except (CrisisError, ValueError) as err:
         message = err.message if isinstance(err, CrisisError) else str(err)
-        return page(request, "publications.html", status=400,
-                    publications=await ctx.publications.list(),
-                    crises=await ctx.crises.list(include_closed=False), form=form,
-                    error=message, langs=LANGS, priorities=list(Priority))
+        return await _list_page(request, form, message, 400)
     raise back(request, f"/cell/publications/{saved.id}")
 
 

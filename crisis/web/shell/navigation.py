@@ -7,7 +7,7 @@ setup, `access.add_page_roles`), so a menu never offers a page that would answer
 - a supervisor: the console with supervision and the live situation; on the cell's pages,
   the situation only, with a way back to supervision;
 - a cell member or an administrator: every cell page (crises, situation, activation,
-  publications, knowledge base, site builds).
+  publications, alert broadcasts, knowledge base, site builds).
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ CELL = Area("cell.title", (
     NavItem("/cell/situation", "nav.situation"),
     NavItem("/cell/activate", "nav.activate"),
     NavItem("/cell/publications", "nav.publications", section=True),
+    NavItem("/cell/broadcasts", "nav.broadcasts"),
     NavItem("/cell/kb", "nav.kb", section=True),
     NavItem("/cell/builds", "nav.builds"),
     # A supervisor opens the situation from the console: the way back. The cell has its menu.

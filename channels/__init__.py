@@ -18,6 +18,7 @@ from channels.adapters import provider_adapters
 from channels.alerts.api import setup_broadcast_api
 from channels.alerts.web import setup_alert_web
 from channels.alerts.broadcasts import Broadcasts
+from channels.alerts.cell_pages import setup_broadcast_pages
 from channels.alerts.sending import PREPARE_JOB, resume_stalled
 from channels.desk import Desk
 from channels.greetings import GREETING_EVENTS, update_greetings
@@ -132,6 +133,8 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
                                              retries=0)
     ctx.subscribe("channels-alerts", on_published, types=(EventType.PUBLICATION_PUBLISHED,))
     setup_broadcast_api(app, ctx, broadcasts, desk.alerts)
+    # Before static_site.setup, whose /cell/{tail} catch-all would hide the page.
+    setup_broadcast_pages(app, ctx, broadcasts, desk.alerts)
     ctx.subscribe("channels-inbound", on_event,
                   types=(EventType.CONVERSATION_MESSAGE_RECEIVED, EventType.CRISIS_CLOSED))
 

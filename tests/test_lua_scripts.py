@@ -21,6 +21,9 @@ from pathlib import Path
 import pytest
 import redis
 
+from channels.alerts.broadcasts import Broadcasts
+from channels.alerts.sending import BroadcastSender
+from channels.alerts.subscriptions import Subscriptions
 from channels.inbound_order import InboundTurns
 from channels.keys import ChannelKeys
 from channels.router import Router
@@ -28,6 +31,7 @@ from channels.store import ConversationStore
 from channels.voice.calls import Calls
 from crisis.context import Context
 from crisis.lua_scripts import lua_source
+from crisis.publication_file import parse_publication
 from crisis.rate_limits import WindowLimit
 from crisis.types import ChannelKind, InboundMessage, OperatorStatus, utcnow
 from knowledge_base.alternates import propose_alternate
@@ -285,6 +289,20 @@ async def _run_every_script(ctx: Context) -> None:
     assert await router.enqueue(conversation, "fr|voice||1")
     waited = await calls.wait_round("CA1", "QU1")
     assert (waited.number, waited.position, len(waited.said)) == (1, 1, 1)
+
+    await Subscriptions(ctx.redis, keys, ctx.secret).subscribe("sms", "+33612345678", ("75",),
+                                                               source="test")
+    broadcasts = Broadcasts(ctx.redis, keys)
+    publication = await ctx.publications.publish_document(parse_publication(
+        "---\ntitle: Alerte\narea: [75]\n---\nRestez chez vous.\n"), actor=ADMIN)
+    broadcast_id, _ = await broadcasts.create(publication, "https://x.example", ("sms",))
+    await broadcasts.snapshot(broadcast_id)
+    sender = BroadcastSender(ctx.redis, keys, None, {})  # type: ignore[arg-type]
+    assert await sender.take_lease(broadcast_id, "sms", "t1")
+    assert not await sender.take_lease(broadcast_id, "sms", "t2")
+    assert await sender._claim(keys=[keys.broadcast_to(broadcast_id, "sms"),
+                                     keys.broadcast_claimed(broadcast_id, "sms")],
+                               args=[10, "c:t1"])
 
     limit = WindowLimit(ctx.redis, 1, 60)
     assert (await limit.hit(keys.limit("sms", "citizen"))).allowed

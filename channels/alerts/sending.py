@@ -127,7 +127,7 @@ class BroadcastSender:
         self._renewed = time.monotonic()
         while time.monotonic() < deadline:
             members = [str(m) for m in await self._claim(keys=[to_key, claimed_key],
-                                                         args=[BATCH, token])]
+                                                         args=[BATCH, "c:" + token])]
             if not members:
                 break
             await asyncio.gather(*(self._send_one(limit, record, adapter, channel, member, token)

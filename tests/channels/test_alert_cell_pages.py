@@ -8,15 +8,12 @@ import re
 from html import unescape
 from typing import Any
 
-import pytest
-
 from channels.alerts.broadcasts import Broadcasts
 from channels.alerts.subscriptions import Subscriptions
 from channels.keys import ChannelKeys
 from crisis.context import Context
 from crisis.publication_file import parse_publication
 from crisis.types import Publication, Role
-from tests.channels.broadcast_pages_mount import mount_broadcast_pages
 from tests.conftest import CELL, bearer
 
 NOTICE = """---
@@ -27,11 +24,6 @@ sms: Évacuez les quais de Seine avant 18 h.
 ---
 Les quais de Seine sont évacués avant 18 h. Suivez les consignes des secours.
 """
-
-
-@pytest.fixture(autouse=True)
-def pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    mount_broadcast_pages(monkeypatch)
 
 
 async def seed_subscribers(ctx: Context) -> None:

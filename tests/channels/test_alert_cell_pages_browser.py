@@ -19,7 +19,6 @@ from crisis.context import Context
 from crisis.publication_file import parse_publication
 from crisis.settings import Settings
 from crisis.types import Role
-from tests.channels.broadcast_pages_mount import mount_broadcast_pages
 from tests.channels.test_alert_cell_pages import NOTICE, seed_broadcast, seed_subscribers
 from tests.conftest import ADMIN, CELL
 from tests.support.browser import axe_violations, launch_chromium, log_in
@@ -33,11 +32,6 @@ SCREENS = Path("/tmp/screens")
 def env(env: dict[str, str]) -> dict[str, str]:
     # Plain http: the session cookie is not https-only, so the browser keeps it on loopback.
     return {**env, "CRISIS_PUBLIC_URL": "http://crisis.example.gouv.fr"}
-
-
-@pytest.fixture(autouse=True)
-def pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    mount_broadcast_pages(monkeypatch)
 
 
 async def _serve(aiohttp_server: Any, settings: Settings, redis_url: str, ctx: Context) -> str:

@@ -68,7 +68,8 @@ async def _auto_answered(client: Any, channel: str) -> Any:
 async def test_a_telegram_question_is_answered_with_buttons_and_a_vote_counted(
         kb: None, client: Any, env: dict[str, str], telegram: TelegramStandIn,
         ctx: Context) -> None:
-    assert telegram.webhook["url"] == PUBLIC_URL + "/hooks/telegram"  # set at start
+    await until(lambda: _registered(telegram))  # set at start, in the background
+    assert telegram.webhook["url"] == PUBLIC_URL + "/hooks/telegram"
     assert telegram.webhook["secret_token"] == SECRET
     forged = await client.post("/hooks/telegram", json=message_update(42, "bonjour"),
                                headers=webhook_headers("wrong"))
@@ -99,6 +100,10 @@ async def test_a_telegram_question_is_answered_with_buttons_and_a_vote_counted(
     await until(lambda: _texts(client, conversation.id, 3))
     await run_worker_burst(env)
     assert telegram.messages[-1]["text"].startswith("Merci")
+
+
+async def _registered(telegram: TelegramStandIn) -> bool:
+    return "url" in telegram.webhook
 
 
 async def _texts(client: Any, conversation_id: str, count: int) -> bool:

@@ -35,7 +35,6 @@ from knowledge_base.article import parse_article_lines
 from knowledge_base.importing import import_articles
 from knowledge_base.store import ArticleStore
 from knowledge_base.tooling.calibration_sets import DATA
-from tests.channels.broadcast_pages_mount import mount_broadcast_pages
 from tests.conftest import ADMIN
 
 PUBLIC = "anyone"
@@ -245,12 +244,6 @@ def env(env: dict[str, str]) -> dict[str, str]:
             "TWILIO_API_KEY_SID": "SK" + "1" * 32, "TWILIO_API_KEY_SECRET": "matrix-api-key-secret-of-32-chars",
             "TWILIO_TWIML_APP_SID": "AP" + "1" * 32,
             "CRISIS_METRICS_TOKEN": METRICS_TOKEN}
-
-
-@pytest.fixture(autouse=True)
-def broadcast_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The cell's broadcasts page, until channels/__init__.py mounts it (see the shim)."""
-    mount_broadcast_pages(monkeypatch)
 
 
 def _expansions(path: str) -> Iterator[tuple[str, dict[str, str]]]:

@@ -16,7 +16,6 @@ from crisis.context import Context
 from crisis.errors import ConfigError
 from crisis.types import Role
 from crisis.web.shell import add_page_assets, lang_of
-from tests.channels.broadcast_pages_mount import mount_broadcast_pages
 from tests.conftest import login
 
 # Every cell page, whichever package serves it: the core, the site, the knowledge base, the watch.
@@ -43,12 +42,6 @@ def _menu(html: str) -> list[tuple[str, str]]:
 def test_one_language_choice(query: str, accept: str, expected: str) -> None:
     request = make_mocked_request("GET", "/cell/" + query, headers={"Accept-Language": accept})
     assert lang_of(request) == expected
-
-
-@pytest.fixture(autouse=True)
-def broadcast_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The cell's broadcasts page, until channels/__init__.py mounts it (see the shim)."""
-    mount_broadcast_pages(monkeypatch)
 
 
 async def test_every_cell_page_has_the_same_header_and_menu(client: Any, ctx: Context) -> None:

@@ -19,7 +19,7 @@ from channels.alerts.api import setup_broadcast_api
 from channels.alerts.web import setup_alert_web
 from channels.alerts.broadcasts import Broadcasts
 from channels.alerts.cell_pages import setup_broadcast_pages
-from channels.alerts.sending import PREPARE_JOB, resume_stalled
+from channels.alerts.sending import PREPARE_JOB, channel_rates, resume_stalled
 from channels.desk import Desk
 from channels.greetings import GREETING_EVENTS, update_greetings
 from channels.keys import ChannelKeys
@@ -188,3 +188,5 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
     setup_alert_web(app, ctx)  # subscribing from the site: Web Push, e-mail double opt-in
     setup_console(app, desk, ctx)
     ctx.add_situation("contact_centre", desk.situation)
+    rates = channel_rates(ctx.settings)
+    ctx.add_situation("alerts", lambda: broadcasts.situation(desk.alerts, rates))

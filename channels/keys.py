@@ -123,6 +123,10 @@ class ChannelKeys:
         """One subscription: channel, raw address, areas, language, consent time, source."""
         return self._k("alert", "sub", channel, citizen)
 
+    def alert_channel(self, channel: str) -> str:
+        """Every citizen subscribed on `channel` (whatever their areas): the totals."""
+        return self._k("alert", "channel", channel)
+
     def alert_area(self, area: str, channel: str) -> str:
         """The citizens subscribed to département `area` on `channel`."""
         return self._k("alert", "area", area, channel)
@@ -209,6 +213,10 @@ class ChannelKeys:
     @property
     def stats(self) -> str:
         return self._k("stats")
+
+    def send_spread(self, sender: str) -> str:
+        """When the next evenly spaced send of `sender` may go (channels/pacing_spread.lua)."""
+        return self._k("spread", sender)
 
     def send_rate(self, sender: str, second: int | str) -> str:
         """SMS sent by `sender` in one wall-clock second (paces every worker together)."""

@@ -17,15 +17,22 @@ import redis.asyncio as aioredis
 
 from channels.keys import ChannelKeys
 from crisis.errors import ChannelError
+from crisis.lua_scripts import register_lua
 from crisis.ports import Pace
 
 PACE_TIMEOUT_S = 30.0
+
+
+# A spread send keeps this margin under its rate, so that network jitter between us and the
+# provider never puts one more send into one of the provider's seconds.
+SPREAD_MARGIN = 1.02
 
 
 class Pacer:
     def __init__(self, redis: aioredis.Redis, keys: ChannelKeys) -> None:
         self.redis = redis
         self.k = keys
+        self._spread = register_lua(redis, "channels", "pacing_spread.lua")
 
     async def _room(self, pace: Pace, second: int, share: float = 1.0) -> bool:
         key = self.k.send_rate(pace.key, second)
@@ -40,10 +47,19 @@ class Pacer:
         await self.redis.decr(key)
         return False
 
-    async def wait(self, paces: Sequence[Pace], share: float = 1.0) -> None:
+    async def wait(self, paces: Sequence[Pace], share: float = 1.0, spread: bool = False) -> None:
         """Return once this send fits every pace in the current second. A broadcast asks
-        with `share` < 1: it stops at that part of the limit, replies keep the rest."""
+        with `share` < 1: it stops at that part of the limit, replies keep the rest; and
+        `spread`: its sends evenly spaced over the second rather than in a burst."""
         deadline = time.monotonic() + PACE_TIMEOUT_S
+        if spread:
+            for pace in paces:
+                rate = max(1e-3, pace.per_second * share)
+                wait_us = await self._spread(keys=[self.k.send_spread(pace.key)],
+                                             args=[int(1_000_000 * SPREAD_MARGIN / rate)])
+                if int(wait_us) > PACE_TIMEOUT_S * 1_000_000:
+                    raise ChannelError(f"sending rate {pace.key} saturated", retryable=True)
+                await asyncio.sleep(int(wait_us) / 1_000_000)
         for pace in paces:
             while not await self._room(pace, int(time.time()), share):
                 if time.monotonic() > deadline:

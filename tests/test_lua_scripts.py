@@ -26,11 +26,13 @@ from channels.alerts.sending import BroadcastSender
 from channels.alerts.subscriptions import Subscriptions
 from channels.inbound_order import InboundTurns
 from channels.keys import ChannelKeys
+from channels.pacing import Pacer
 from channels.router import Router
 from channels.store import ConversationStore
 from channels.voice.calls import Calls
 from crisis.context import Context
 from crisis.lua_scripts import lua_source
+from crisis.ports import Pace
 from crisis.publication_file import parse_publication
 from crisis.rate_limits import WindowLimit
 from crisis.types import ChannelKind, InboundMessage, OperatorStatus, utcnow
@@ -303,6 +305,8 @@ async def _run_every_script(ctx: Context) -> None:
     assert await sender._claim(keys=[keys.broadcast_to(broadcast_id, "sms"),
                                      keys.broadcast_claimed(broadcast_id, "sms")],
                                args=[10, "c:t1"])
+
+    await Pacer(ctx.redis, keys).wait([Pace("sms:+33700000000", 1000)], spread=True)
 
     limit = WindowLimit(ctx.redis, 1, 60)
     assert (await limit.hit(keys.limit("sms", "citizen"))).allowed

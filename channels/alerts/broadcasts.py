@@ -156,6 +156,13 @@ class Broadcasts:
                 "finished_at": record.get("finished_at"), "channels": channels,
                 "eta_seconds": round(eta, 1) if running else 0.0}
 
+    async def situation(self, subscriptions: Any, rates: Mapping[str, float]) -> dict[str, Any]:
+        """The alerts' part of /api/situation: subscribers per département and channel, their
+        totals per channel, and the broadcasts under way or of the last few."""
+        return {"subscribers": await subscriptions.counts(),
+                "subscribers_per_channel": await subscriptions.totals(),
+                "broadcasts": [await self.progress(i, rates) for i in await self.recent(5)]}
+
     async def recent(self, limit: int = 20) -> list[str]:
         return [str(i) for i in await self.redis.zrevrange(self.k.broadcasts, 0, limit - 1)]
 

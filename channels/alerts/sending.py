@@ -152,7 +152,7 @@ class BroadcastSender:
                 await self.redis.hdel(claimed_key, citizen)  # unsubscribed meanwhile
                 return
             message = self._message(record, channel, subscriber, citizen)
-            await self.pacer.wait(adapter.pacing(message), share=self.share)
+            await self.pacer.wait(adapter.pacing(message), share=self.share, spread=True)
             # The idempotency mark, before the provider call: a crash from here on leaves
             # "sending", which a resumed job counts as unknown rather than send again.
             await self.redis.hset(claimed_key, citizen, "s:" + token)

@@ -83,6 +83,7 @@ class Subscriptions:
                     pipe.srem(self.k.alert_area(area, channel), citizen)
             for area in codes:
                 pipe.sadd(self.k.alert_area(area, channel), citizen)
+            pipe.sadd(self.k.alert_channel(channel), citizen)
             pipe.hset(record_key, mapping={
                 "address": address, "areas": ",".join(codes), "lang": subscription.lang,
                 "consent_at": subscription.consent_at.isoformat(), "source": subscription.source})
@@ -104,6 +105,7 @@ class Subscriptions:
                 if area:
                     pipe.srem(self.k.alert_area(area, channel), citizen)
             pipe.delete(record_key)
+            pipe.srem(self.k.alert_channel(channel), citizen)
             return old is not None
 
         return await watched_update(self.redis, record_key, step)
@@ -121,6 +123,14 @@ class Subscriptions:
                             lang=fields.get("lang", "fr"),
                             consent_at=dt.datetime.fromisoformat(fields["consent_at"]),
                             source=fields.get("source", ""))
+
+    async def totals(self) -> dict[str, int]:
+        """Subscribers per channel, each counted once whatever their areas."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for channel in ALERT_CHANNELS:
+                pipe.scard(self.k.alert_channel(channel))
+            sizes = await pipe.execute()
+        return {channel: int(size) for channel, size in zip(ALERT_CHANNELS, sizes) if size}
 
     async def counts(self) -> Mapping[str, Mapping[str, int]]:
         """Subscribers per département and channel (départements with none left out), in

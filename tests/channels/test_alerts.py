@@ -4,6 +4,7 @@ and how to stop; the cell follows the progress in the API."""
 
 from __future__ import annotations
 
+import collections
 import json
 from typing import Any
 
@@ -78,6 +79,11 @@ async def test_a_subscriber_gets_the_pushed_publication_once(
     assert progress["channels"]["sms"] == {"total": 1, "sent": 1, "failed": 0, "unknown": 0,
                                            "remaining": 0, "failures": {}}
 
+    situation = await (await client.get("/api/situation", headers=headers)).json()
+    alerts = situation["sections"]["alerts"] if "sections" in situation else situation["alerts"]
+    assert alerts["subscribers_per_channel"] == {"sms": 2}
+    assert alerts["broadcasts"][0]["channels"]["sms"]["sent"] == 1
+
     # STOP ends the alerts too; a new version of the notice reaches nobody.
     await _sms(client, "STOP", "SMal4", "+33611111111")
     await until(lambda: _no_subscriber(desk, "75"))
@@ -119,3 +125,22 @@ async def test_browsers_get_the_alert_as_a_notification_and_gone_ones_are_forgot
 
 async def _broadcast_created(ctx: Context) -> bool:
     return bool(await ctx.redis.zcard(ChannelKeys(ctx.keys).broadcasts))
+
+
+async def test_a_broadcast_never_exceeds_the_providers_rate(
+        client: Any, ctx: Context, env: dict[str, str],
+        twilio: tuple[TwilioStandIn, str]) -> None:
+    """Paced from the stand-in's own clock: at 10 SMS a second (share 1.0), 35 alerts take
+    four seconds and no second holds more than 10."""
+    standin, _ = twilio
+    for n in range(35):
+        await client.app[DESK].alerts.subscribe("sms", f"+336500000{n:02d}", ("75",),
+                                                source="test")
+    await ctx.publications.publish_document(parse_publication(NOTICE), actor=CELL)
+    await until(lambda: _broadcast_created(ctx))
+    await run_worker_burst({**env, "TWILIO_MESSAGES_PER_SECOND": "10",
+                            "CRISIS_BROADCAST_SHARE": "1.0"})
+    seconds = collections.Counter(int(float(m["ReceivedAt"])) for m in standin.messages)
+    assert sum(seconds.values()) == 35
+    assert max(seconds.values()) <= 10, seconds
+    assert len(seconds) >= 4

@@ -46,20 +46,6 @@ from crisis.settings import load_settings  # noqa: E402
 from crisis.types import ChannelKind, OutboundMessage, Principal, Role  # noqa: E402
 from testbed.ports import free_port, wait_listening  # noqa: E402
 
-STANDIN = """
-import sys, json
-sys.path.insert(0, sys.argv[2])
-from aiohttp import web
-from testbed.twilio import TwilioStandIn
-standin = TwilioStandIn()
-app = standin.app()
-async def times(request):
-    stamps = [float(m["ReceivedAt"]) for m in standin.messages]
-    standin.messages.clear()
-    return web.json_response(stamps)
-app.router.add_get("/times", times)
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
-"""
 CELL = Principal("bench", Role.CELL, "bench")
 
 
@@ -150,7 +136,8 @@ def main() -> None:
     server = EmbeddedRedis(data)
     server.start()
     port = free_port()
-    standin = subprocess.Popen([sys.executable, "-c", STANDIN, str(port), str(ROOT)])
+    standin = subprocess.Popen([sys.executable, "-m", "testbed.twilio_server", str(port)],
+                               cwd=ROOT)
     try:
         wait_listening(port)
         env = {**os.environ, "REDIS_URL": server.url, "CRISIS_DATA_DIR": str(data),

@@ -46,18 +46,6 @@ from crisis.redis_server import EmbeddedRedis  # noqa: E402
 from crisis.settings import load_settings  # noqa: E402
 from crisis.types import ChannelKind, InboundMessage, utcnow  # noqa: E402
 
-STANDIN = """
-import sys
-sys.path.insert(0, sys.argv[2])
-from aiohttp import web
-from testbed.twilio import TwilioStandIn
-standin = TwilioStandIn()
-app = standin.app()
-async def count(request):
-    return web.Response(text=str(len(standin.messages)))
-app.router.add_get("/count", count)
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
-"""
 WORKER = """
 import os
 import sys
@@ -145,7 +133,8 @@ def main() -> None:
     server = EmbeddedRedis(data)
     server.start()
     port = free_port()
-    standin = subprocess.Popen([sys.executable, "-c", STANDIN, str(port), str(ROOT)])
+    standin = subprocess.Popen([sys.executable, "-m", "testbed.twilio_server", str(port)],
+                               cwd=ROOT)
     try:
         wait_listening(port)
         env = {**os.environ, "REDIS_URL": server.url, "CRISIS_DATA_DIR": str(data),

@@ -44,6 +44,7 @@ def utf16_len(text: str) -> int:
 @dataclasses.dataclass
 class TelegramStandIn:
     token: str = TOKEN
+    base: str = ""  # the stand-in's URL once it listens (TELEGRAM_API_BASE)
     retry_after: int = 3  # seconds, in a 429's parameters
     fail_next: list[int] = dataclasses.field(default_factory=list)
     blocked: set[int] = dataclasses.field(default_factory=set)

@@ -14,6 +14,8 @@ from knowledge_base.article import parse_article_lines
 from knowledge_base.importing import import_articles
 from knowledge_base.store import ArticleStore
 from knowledge_base.tooling.calibration_sets import DATA
+from testbed.smtp_sink import SmtpSink
+from testbed.telegram import TelegramStandIn
 from testbed.twilio import TwilioStandIn
 from tests.conftest import ADMIN, CELL
 from tests.support.polling import until
@@ -30,6 +32,26 @@ async def twilio() -> AsyncIterator[tuple[TwilioStandIn, str]]:
     await server.start_server()
     yield standin, str(server.make_url("")).rstrip("/")
     await server.close()
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[TelegramStandIn]:
+    """The Telegram Bot API stand-in on loopback (its URL in `.base`)."""
+    api = TelegramStandIn()
+    server = TestServer(api.app(), host="127.0.0.1")
+    await server.start_server()
+    api.base = str(server.make_url("")).rstrip("/")
+    yield api
+    await server.close()
+
+
+@pytest.fixture
+async def relay() -> AsyncIterator[SmtpSink]:
+    """An SMTP relay on loopback that keeps what it is given (CRISIS_SMTP_RELAY)."""
+    sink = SmtpSink()
+    await sink.start()
+    yield sink
+    await sink.stop()
 
 
 @pytest.fixture

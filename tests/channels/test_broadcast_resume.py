@@ -10,11 +10,9 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from channels.alerts.sending import CONCURRENCY
 from channels.alerts.subscriptions import Subscriptions
@@ -39,27 +37,9 @@ Un nuage toxique se déplace vers Paris. Restez chez vous.
 
 
 @pytest.fixture
-async def telegram() -> AsyncIterator[TelegramStandIn]:
-    api = TelegramStandIn()
-    server = TestServer(api.app(), host="127.0.0.1")
-    await server.start_server()
-    api.base = str(server.make_url("")).rstrip("/")  # type: ignore[attr-defined]
-    yield api
-    await server.close()
-
-
-@pytest.fixture
-async def relay() -> AsyncIterator[SmtpSink]:
-    sink = SmtpSink()
-    await sink.start()
-    yield sink
-    await sink.stop()
-
-
-@pytest.fixture
 def env(env: dict[str, str], telegram: TelegramStandIn, relay: SmtpSink) -> dict[str, str]:
     return {**env, "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_WEBHOOK_SECRET": "s" * 16,
-            "TELEGRAM_API_BASE": telegram.base,  # type: ignore[attr-defined]
+            "TELEGRAM_API_BASE": telegram.base,
             "CRISIS_SMTP_RELAY": f"127.0.0.1:{relay.port}",
             "CRISIS_MAIL_FROM": "contact@crise.example.gouv.fr",
             # No provider limit: the workers, not the pacing, are what this test stresses.

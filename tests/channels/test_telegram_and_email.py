@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
-from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from channels.api import DESK
 from channels.email.service import serve_mail
@@ -30,27 +28,9 @@ CENTRE = "contact@crise.example.gouv.fr"
 
 
 @pytest.fixture
-async def telegram() -> AsyncIterator[TelegramStandIn]:
-    api = TelegramStandIn()
-    server = TestServer(api.app(), host="127.0.0.1")
-    await server.start_server()
-    api.base = str(server.make_url("")).rstrip("/")  # type: ignore[attr-defined]
-    yield api
-    await server.close()
-
-
-@pytest.fixture
-async def relay() -> AsyncIterator[SmtpSink]:
-    sink = SmtpSink()
-    await sink.start()
-    yield sink
-    await sink.stop()
-
-
-@pytest.fixture
 def env(env: dict[str, str], telegram: TelegramStandIn, relay: SmtpSink) -> dict[str, str]:
     return {**env, "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_WEBHOOK_SECRET": SECRET,
-            "TELEGRAM_API_BASE": telegram.base,  # type: ignore[attr-defined]
+            "TELEGRAM_API_BASE": telegram.base,
             "CRISIS_SMTP_RELAY": f"127.0.0.1:{relay.port}", "CRISIS_MAIL_FROM": CENTRE,
             "CRISIS_MAIL_ACCEPT": CENTRE, "CRISIS_SMTP_LISTEN": f"127.0.0.1:{free_port()}"}
 
@@ -139,7 +119,8 @@ async def test_an_email_question_is_answered_in_its_thread(
         assert reply["Auto-Submitted"] == "auto-replied"
         outbound = [m for m in await client.app[DESK].store.messages(conversation.id)
                     if m.direction is Direction.OUTBOUND]
-        assert outbound[0].text.split()[0] in reply.get_body(("plain",)).get_content()
+        body = reply.get_body(("plain",))
+        assert body is not None and outbound[0].text.split()[0] in body.get_content()
     finally:
         stop.set()
         await listener

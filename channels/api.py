@@ -149,7 +149,8 @@ async def put_policy(request: web.Request) -> web.Response:
 def setup_api(app: web.Application) -> None:
     for route in (
         ApiRoute("GET", "/api/contact-centre/policy", get_policy,
-                 "The queue policy: surge threshold, overflow, skill expansion, update pace",
+                 "The queue policy: surge threshold, overflow, skill expansion, language "
+                 "fallback, update pace",
                  Role.SUPERVISOR,
                  tag="contact centre"),
         ApiRoute("PUT", "/api/contact-centre/policy", put_policy,
@@ -157,7 +158,8 @@ def setup_api(app: web.Application) -> None:
                  Role.SUPERVISOR, tag="contact centre", body={"type": "object", "properties": {
                      "surge_wait_s": {"type": "integer"}, "overflow_wait_s": {"type": "integer"},
                      "update_interval_s": {"type": "integer"},
-                     "skill_wait_s": {"type": "integer"}}}),
+                     "skill_wait_s": {"type": "integer"},
+                     "lang_wait_s": {"type": "integer"}}}),
         ApiRoute("GET", "/api/conversations", list_conversations,
                  "Conversations, newest first, paged with `next` (metadata): an operator's "
                  "own and the queued ones, every one for a supervisor", Role.OPERATOR,

@@ -241,8 +241,9 @@ class Desk(DeskReads):
         await self.assign()
 
     async def assign(self) -> None:
-        skill_wait_s = (await self.policies.get()).skill_wait_s
-        for conversation_id, operator in await self.router.assign(skill_wait_s=skill_wait_s):
+        policy = await self.policies.get()
+        for conversation_id, operator in await self.router.assign(
+                skill_wait_s=policy.skill_wait_s, lang_wait_s=policy.lang_wait_s):
             try:
                 await self.store.transition(conversation_id, ConversationAction.ASSIGN,
                                             actor="router", operator=operator)

@@ -29,9 +29,12 @@ class QueuePolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # Wait (s) for an operator with the conversation's topic before any operator with its
     # language and channel may take it (skill expansion); 0 = topics never hold a conversation.
     skill_wait_s: int = 120
+    # Wait (s) after which a conversation in a language no operator signed in speaks goes to
+    # any operator (the console shows its language); 0 = it waits for one who speaks it.
+    lang_wait_s: int = 180
 
     def check(self) -> QueuePolicy:
-        for name in ("surge_wait_s", "overflow_wait_s", "skill_wait_s"):
+        for name in ("surge_wait_s", "overflow_wait_s", "skill_wait_s", "lang_wait_s"):
             if not 0 <= getattr(self, name) <= 24 * 3600:
                 raise InvalidInput(f"{name} must be between 0 and 86400 seconds")
         if not 60 <= self.update_interval_s <= 24 * 3600:

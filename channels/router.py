@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 OFFER_TIMEOUT_S = 30
 DEFAULT_CAPACITY = 3
 DEFAULT_SKILL_WAIT_S = 120
+DEFAULT_LANG_WAIT_S = 180  # see QueuePolicy.lang_wait_s
 SCAN_LIMIT = 500
 URGENT_BOOST = 1e11  # an urgent conversation sorts before any normal one
 HEAD_BOOST = 1e12  # a requeued conversation goes before everything
@@ -126,19 +127,23 @@ class Router:
             pipe.hdel(self.k.queue_since, conversation_id)
             await pipe.execute()
 
-    async def assign(self, *, skill_wait_s: int = DEFAULT_SKILL_WAIT_S, now: float | None = None
+    async def assign(self, *, skill_wait_s: int = DEFAULT_SKILL_WAIT_S,
+                     lang_wait_s: int = DEFAULT_LANG_WAIT_S, now: float | None = None
                      ) -> list[tuple[str, str]]:
         """Give queued conversations to available operators; returns (conversation, operator).
 
         A conversation with a topic goes only to an operator with that topic while it has
         waited less than `skill_wait_s` and someone signed in (available or on a break) has
         the topic; after that, or at once when nobody signed in has it, any operator with
-        the language and channel may take it (skill expansion).
+        the language and channel may take it (skill expansion). A conversation in a
+        language no operator signed in speaks goes to any operator after `lang_wait_s`
+        (0: never), instead of waiting forever.
         """
         at = time.time() if now is None else now
         for _ in range(ASSIGN_ATTEMPTS):
             keys = list(self._fixed_keys)
-            args: list[str | float] = [at, at + OFFER_TIMEOUT_S, SCAN_LIMIT, skill_wait_s]
+            args: list[str | float] = [at, at + OFFER_TIMEOUT_S, SCAN_LIMIT, skill_wait_s,
+                                       lang_wait_s]
             if self._someone_available:  # else the keys would only cost (a surge at night)
                 keys += [*self._seen_operator_keys, *self._seen_queue.values()]
                 args += [len(self._seen_operators), *self._seen_operators, *self._seen_queue]

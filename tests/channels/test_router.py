@@ -130,6 +130,22 @@ async def test_a_topic_nobody_signed_in_has_does_not_wait(ctx: Context) -> None:
     assert await router.assign(skill_wait_s=60, now=T0 + 61) == [("water2", "generalist")]
 
 
+async def test_a_language_nobody_signed_in_speaks_goes_to_anyone_after_the_wait(
+        ctx: Context) -> None:
+    """A tourist's English SMS at night: no English speaker signed in. It waits the language
+    wait, then any operator takes it (rather than waiting forever); while an English speaker
+    is signed in, even on a break, it waits for them."""
+    router = Router(ctx.redis, ChannelKeys(ctx.keys))
+    await router.set_operator("francophone", OperatorStatus.AVAILABLE, langs=("fr",))
+    await router.enqueue("tourist", skill_of("en", ChannelKind.SMS), now=T0)
+    assert await router.assign(lang_wait_s=180, now=T0 + 179) == []
+    assert await router.assign(lang_wait_s=180, now=T0 + 181) == [("tourist", "francophone")]
+    await router.set_operator("anglophone", OperatorStatus.PAUSE, langs=("en",))
+    await router.enqueue("tourist2", skill_of("en", ChannelKind.SMS), now=T0)
+    assert await router.assign(lang_wait_s=180, now=T0 + 500) == []
+    assert await router.assign(lang_wait_s=0, now=T0 + 5000) == []  # 0: always wait
+
+
 async def test_move_checks_room_and_moves_the_load(ctx: Context) -> None:
     router = Router(ctx.redis, ChannelKeys(ctx.keys))
     await router.set_operator("a", OperatorStatus.AVAILABLE, capacity=2)

@@ -69,6 +69,9 @@ class Settings:
     twilio_from: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
     twilio_messages_per_second: int = 10
+    # The whole account's limit across its senders (0: only each sender's); Twilio queues
+    # what exceeds it, so a national broadcast on many numbers must stay under it too.
+    twilio_account_messages_per_second: int = 0
     # Which STOP/START keywords Twilio confirms itself (channels/inbound.py PROVIDER_KEYWORDS).
     twilio_keyword_replies: str = "english"
     telegram_bot_token: Secret | None = None
@@ -187,6 +190,13 @@ def _port(value: str) -> int:
     if not 0 <= port <= 65535:
         raise ValueError("must be a port number 0-65535")
     return port
+
+
+def _whole(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be 0 or a positive whole number")
+    return number
 
 
 def _positive(value: str) -> int:
@@ -331,6 +341,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("TWILIO_FROM", "twilio_from", _text),
     ("TWILIO_API_BASE", "twilio_api_base", _http_url),
     ("TWILIO_MESSAGES_PER_SECOND", "twilio_messages_per_second", _positive),
+    ("TWILIO_ACCOUNT_MESSAGES_PER_SECOND", "twilio_account_messages_per_second", _whole),
     ("TWILIO_KEYWORD_REPLIES", "twilio_keyword_replies", _choice("english", "all", "none")),
     ("TELEGRAM_BOT_TOKEN", "telegram_bot_token", Secret),
     ("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret", Secret),

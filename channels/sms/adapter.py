@@ -57,6 +57,7 @@ class TwilioSms:
         self.signature = TwilioSignature(self._token)
         self.sender = settings.twilio_from or ""
         self.per_second = settings.twilio_messages_per_second
+        self.account_per_second = settings.twilio_account_messages_per_second
         self.status_callback = settings.base_url + self.status_path
         self._client: Client | None = None  # built in the loop that sends (aiohttp session)
 
@@ -93,8 +94,12 @@ class TwilioSms:
         return twiml_reply(notice)
 
     def pacing(self, message: OutboundMessage) -> tuple[Pace, ...]:
-        # Twilio's limit is per sender (a number, or a Messaging Service's pool of numbers).
-        return (Pace(f"sms:{self.sender}", self.per_second),)
+        # Twilio's limit is per sender (a number, or a Messaging Service's pool of numbers),
+        # and, when set, per account across its senders.
+        sender = Pace(f"sms:{self.sender}", self.per_second)
+        if self.account_per_second:
+            return (sender, Pace("sms-account", self.account_per_second))
+        return (sender,)
 
     def _rest(self) -> Client:
         if self._client is None:

@@ -22,7 +22,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import msgspec
 from prometheus_client import Gauge
@@ -58,6 +58,7 @@ class Spool:
         self.directory = directory
         self._file: IO[bytes] | None = None
         self._path: Path | None = None
+        self._own: dict[Path, int] = {}  # this process's files and their lines, until replayed
         self.pending = 0  # lines written by this process and not replayed yet
 
     def _open(self) -> IO[bytes]:
@@ -76,6 +77,8 @@ class Spool:
         spool.write(msgspec.json.encode(line) + b"\n")
         spool.flush()
         os.fsync(spool.fileno())
+        path = cast(Path, self._path)  # set by _open
+        self._own[path] = self._own.get(path, 0) + 1
         self.pending += 1
         SPOOLED.inc()
 
@@ -92,8 +95,9 @@ class Spool:
         """Replay every unlocked spool file in order (this process's own included), deleting
         each once all its lines are stored. Raises what `receive` raises (Redis still down):
         the file stays, whole, for the next attempt. Returns the lines replayed."""
-        if self.pending:
-            self._close_own()
+        # Whatever this process wrote so far becomes replayable; later lines go to a new file
+        # (a file still open here would be skipped as locked, and stay unreplayed).
+        self._close_own()
         replayed = 0
         for path in self.files():
             with open(path, "rb") as spool:
@@ -114,10 +118,11 @@ class Spool:
                         await deliver(item.report)
                     replayed += 1
                 path.unlink()
+            mine = self._own.pop(path, 0)
+            self.pending -= mine
+            SPOOLED.dec(mine)
         if replayed:
             log.info("spool replayed", extra={"messages": replayed})
-        SPOOLED.dec(self.pending)
-        self.pending = 0
         return replayed
 
     def waiting(self) -> bool:

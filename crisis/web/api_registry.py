@@ -57,8 +57,10 @@ def _operation(route: ApiRoute) -> dict[str, Any]:
         "parameters": params,
         "responses": {
             "200": {"description": "OK", "content": {"application/json": {}}},
-            # A write that makes something new answers 201 (a crisis, a draft, a reply...).
-            **({"201": {"description": "Created", "content": {"application/json": {}}}}
+            # A write that makes something new answers 201 (a crisis, a draft, a reply...);
+            # one whose work goes on after the answer, 202 (signals, a confirmation e-mail).
+            **({"201": {"description": "Created", "content": {"application/json": {}}},
+                "202": {"description": "Accepted", "content": {"application/json": {}}}}
                if route.method in ("POST", "PUT") else {}),
             "4XX": {"description": "Error", "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Error"}}}},

@@ -65,3 +65,25 @@ async def test_a_webhook_answers_503_when_the_spool_cannot_be_written(
     headers, form = signed("/hooks/twilio/sms", sms_form("bonjour", "SMnospool"))
     response = await client.post("/hooks/twilio/sms", data=form, headers=headers)
     assert response.status == 503 and response.headers["Retry-After"] == "5"
+
+
+async def test_what_is_written_during_a_replay_is_replayed_next(ctx: Context,
+                                                                tmp_path: Path) -> None:
+    """Messages spooled while a replay runs go to a new file, which the next replay takes,
+    even when nothing is spooled after Redis came back (the case that once stayed behind)."""
+    spool = Spool(tmp_path / "spool")
+    store = ConversationStore(ctx.redis, ChannelKeys(ctx.keys), ctx.bus, ctx.secret)
+    spool.append(message(0))
+
+    async def receive_and_spool_more(inbound: InboundMessage) -> object:
+        spool.append(message(int(inbound.provider_id.removeprefix("SMspool")) + 10))
+        return await store.receive(inbound)
+
+    async def deliver(report: Any) -> None:
+        raise AssertionError("no receipt was spooled")
+
+    assert await spool.replay(receive_and_spool_more, deliver) == 1
+    assert spool.waiting() and spool.pending == 1  # message 10, in a file of its own
+    assert await spool.replay(store.receive, deliver) == 1
+    assert not spool.waiting() and spool.pending == 0
+    assert await store.receive(message(10)) is None  # it was stored

@@ -28,11 +28,12 @@ from monitoring.watch_situation import watch_section
 from tests.conftest import CELL, bearer, login
 from tests.support.polling import until
 
-NOW = dt.datetime.now(dt.timezone.utc)
 
 
 def line(text: str, **extra: Any) -> str:
-    return json.dumps({"source": "social", "time": NOW.isoformat(), "text": text, **extra},
+    # Now, not the module's import time: in a long run, that is minutes ago, another window.
+    now = dt.datetime.now(dt.timezone.utc)
+    return json.dumps({"source": "social", "time": now.isoformat(), "text": text, **extra},
                       ensure_ascii=False)
 
 

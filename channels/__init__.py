@@ -30,6 +30,7 @@ from channels.sms.sandbox import sandbox_enabled, setup_sandbox
 from channels.telegram.sandbox import setup_telegram_sandbox, telegram_sandbox_enabled
 from channels.spool import Spool, replay_forever
 from channels.store import ConversationStore
+from channels.voice.adapter import TwilioVoice
 from channels.voice.calls import Calls
 from channels.voice.live import LiveCall
 from channels.webhooks import MAX_WEBHOOK_BYTES, webhook_routes
@@ -64,7 +65,7 @@ def build_desk(ctx: Context, kb: KnowledgeBase) -> tuple[Desk, ChatHub]:
     adapters: dict[ChannelKind, ChannelAdapter] = provider_adapters(ctx.settings)
     adapters[ChannelKind.CHAT] = hub.adapter
     if ctx.settings.twilio_enabled:
-        adapters[ChannelKind.VOICE] = LiveCall(Calls(ctx.redis, keys))
+        adapters[ChannelKind.VOICE] = LiveCall(Calls(ctx.redis, keys), TwilioVoice(ctx.settings))
     outbox = Outbox(store, ctx.jobs, adapters)
     return Desk(ctx, store, Router(ctx.redis, keys), kb, outbox), hub
 

@@ -18,7 +18,7 @@ from twilio.rest import Client
 
 from channels.addresses import normalise_address
 from channels.sms.signature import TwilioSignature
-from crisis.errors import ChannelError, Forbidden, InvalidInput, CrisisError
+from crisis.errors import ChannelError, ConfigError, CrisisError, Forbidden, InvalidInput
 from crisis.ports import DeliveryReport, InboundRequest
 from crisis.settings import Settings
 from crisis.types import ChannelKind, InboundMessage, utcnow
@@ -77,7 +77,8 @@ class TwilioVoice:
     kind = ChannelKind.VOICE
 
     def __init__(self, settings: Settings) -> None:
-        assert settings.twilio_auth_token is not None and settings.twilio_account_sid
+        if settings.twilio_auth_token is None or not settings.twilio_account_sid:
+            raise ConfigError("the telephone needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
         token = settings.twilio_auth_token.reveal()
         self.signature = TwilioSignature(token)
         self.client = Client(settings.twilio_account_sid, token)

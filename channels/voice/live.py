@@ -1,14 +1,18 @@
 """The telephone as a live channel adapter: the desk's messages for a caller are spoken at
 the next TwiML turn of their call in progress (channels/voice/ivr.py reads them back).
 
-There is no inbound webhook here (the IVR has its own routes, channels/voice/webhooks.py) and
-no provider call: Twilio asks us for TwiML. Once the call is over, sending fails without
-retry, and the Outbox (channels/outbox.py) sends an operator's written answer by SMS instead;
-the IVR's own words for a call that is over are not sent.
+Inbound, a caller's spoken question is read from the IVR's signed webhook by the Twilio
+Voice adapter (channels/voice/adapter.py), whose parsing this adapter hands on; the IVR's
+routes are its own (channels/voice/webhooks.py), not the generic ones. Outbound there is no
+provider call: Twilio asks us for TwiML. Once the call is over, sending fails without retry,
+and the Outbox (channels/outbox.py) sends an operator's written answer by SMS instead; the
+IVR's own words for a call that is over are not sent.
 """
 
 from __future__ import annotations
 
+from channels.sms.adapter import SIGNATURE_HEADER
+from channels.voice.adapter import TwilioVoice
 from channels.voice.calls import CallStage, Calls
 from crisis.errors import ChannelError
 from crisis.ports import DeliveryReport, InboundRequest, Pace, WebhookReply
@@ -17,23 +21,25 @@ from crisis.types import ChannelKind, InboundMessage, OutboundMessage
 
 class LiveCall:
     kind = ChannelKind.VOICE
-    inbound_path = None
+    inbound_path = None  # the IVR's own routes (channels/voice/webhooks.py)
     status_path = None
     queued = False
-    headers = ()
+    headers = (SIGNATURE_HEADER,)
 
-    def __init__(self, calls: Calls) -> None:
+    def __init__(self, calls: Calls, voice: TwilioVoice) -> None:
         self.calls = calls
+        self.voice = voice
 
     def parse_inbound(self, request: InboundRequest) -> list[InboundMessage]:
-        return []  # a caller's words come through the IVR's webhooks as CallTurns
+        """A caller's spoken question (signature checked: Forbidden otherwise)."""
+        return self.voice.parse_inbound(request)
 
     def acknowledge(self, messages: list[InboundMessage], notice: str | None = None
                     ) -> WebhookReply:
         return WebhookReply()
 
     def parse_delivery(self, request: InboundRequest) -> DeliveryReport | None:
-        return None
+        return self.voice.parse_delivery(request)  # verified; what is spoken is heard
 
     def pacing(self, message: OutboundMessage) -> tuple[Pace, ...]:
         return ()

@@ -19,11 +19,15 @@ from aiohttp.test_utils import TestServer
 from twilio.request_validator import RequestValidator
 
 from channels.chat.adapter import WebChat
+from channels.addresses import citizen_id
 from channels.chat.tokens import issue_token
 from channels.email.adapter import EmailAdapter
 from channels.keys import ChannelKeys
 from channels.sms.adapter import TwilioSms
 from channels.telegram.adapter import TelegramBot
+from channels.voice.adapter import TwilioVoice
+from channels.voice.calls import Calls
+from channels.voice.live import LiveCall
 from crisis.context import Context
 from crisis.ports import ChannelAdapter, InboundRequest
 from crisis.errors import Forbidden, InvalidInput
@@ -152,6 +156,52 @@ class ChatRig:
 
 
 @dataclasses.dataclass
+class VoiceRig:
+    """The telephone: a caller's spoken question comes on the IVR's signed webhook; what the
+    desk says is spoken at the call's next turn (a live channel: no provider to fail)."""
+
+    adapter: LiveCall
+    ctx: Context
+    can_fail: bool = False
+    has_receipts: bool = False
+    refusal: type[Exception] = Forbidden
+    calls: list[str] = dataclasses.field(default_factory=list)
+
+    def address(self, n: int) -> str:
+        return f"+3361300{n:04d}"
+
+    def inbound(self, text: str, provider_id: str, address: str) -> InboundRequest:
+        """The speech webhook of a call in progress (the IVR recorded the call first)."""
+        sid = f"CA{address[1:]}"
+        if sid not in self.calls:
+            self.calls.append(sid)
+            citizen = citizen_id(self.ctx.secret, address)
+            asyncio.get_event_loop().create_task(self.adapter.calls.start(
+                sid, caller=address, citizen=citizen, lang="fr"))
+        url = f"{PUBLIC_URL}/hooks/twilio/voice/question?lang=fr&turn={provider_id}"
+        form = {"CallSid": sid, "From": address, "To": "+33700000000",
+                "CallStatus": "in-progress", "SpeechResult": text, "Direction": "inbound"}
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(url, form)
+        return InboundRequest(url=url, headers={"X-Twilio-Signature": signature}, form=form)
+
+    def forged(self, request: InboundRequest) -> InboundRequest:
+        return dataclasses.replace(request, form={**request.form, "SpeechResult": "autre"})
+
+    def fail_next(self, *, retryable: bool) -> None:
+        raise AssertionError("a call has no provider to fail: Twilio asks us for TwiML")
+
+    async def sent(self) -> list[str]:
+        await asyncio.sleep(0.05)  # the call records started in the background
+        spoken: list[str] = []
+        for sid in self.calls:
+            spoken += [str(entry["text"]) for entry in await self.adapter.calls.take_said(sid)]
+        return spoken
+
+    def receipt(self, provider_id: str) -> tuple[InboundRequest, DeliveryStatus]:
+        raise AssertionError("what is spoken is heard: no receipt")
+
+
+@dataclasses.dataclass
 class TelegramRig:
     adapter: TelegramBot
     standin: TelegramStandIn
@@ -236,6 +286,10 @@ async def make_rig(name: str, ctx: Context, settings: Settings,
         await rig.listen()
         yield rig
         await rig.stop()
+    elif name == "voice":
+        keys = ChannelKeys(ctx.keys)
+        rig = VoiceRig(LiveCall(Calls(ctx.redis, keys), TwilioVoice(settings)), ctx)
+        yield rig
     elif name == "telegram":
         api = TelegramStandIn()
         server = TestServer(api.app(), host="127.0.0.1")
@@ -259,4 +313,5 @@ async def make_rig(name: str, ctx: Context, settings: Settings,
         raise ValueError(name)
 
 
-RIGS = ("sms", "chat", "telegram", "email")
+RIGS = ("sms", "chat", "voice", "telegram", "email")
+LIVE = ("chat", "voice")  # no provider whose sends can fail

@@ -28,7 +28,7 @@ from crisis.errors import ChannelError, Forbidden
 from crisis.settings import Settings
 from crisis.types import DeliveryStatus, Message
 from testbed.twilio import TwilioStandIn
-from tests.channels.adapter_rigs import RIGS, make_rig
+from tests.channels.adapter_rigs import LIVE, RIGS, make_rig
 
 REPLY = "Restez chez vous et suivez les consignes."
 
@@ -97,7 +97,7 @@ async def test_a_reply_is_sent_once(rig: Any, store: ConversationStore, ctx: Con
         assert provider_id and await rig.sent() == [REPLY]
 
 
-@pytest.mark.parametrize("rig", [r for r in RIGS if r != "chat"], indirect=True)
+@pytest.mark.parametrize("rig", [r for r in RIGS if r not in LIVE], indirect=True)
 async def test_a_retryable_failure_is_retried_and_sent_once(
         rig: Any, store: ConversationStore, ctx: Context) -> None:
     conversation_id, message = await _conversation_with_reply(rig, store, 4)
@@ -111,7 +111,7 @@ async def test_a_retryable_failure_is_retried_and_sent_once(
     assert await _status(store, conversation_id, message.id) is DeliveryStatus.SENT
 
 
-@pytest.mark.parametrize("rig", [r for r in RIGS if r != "chat"], indirect=True)
+@pytest.mark.parametrize("rig", [r for r in RIGS if r not in LIVE], indirect=True)
 async def test_a_permanent_failure_is_reported_on_the_message(
         rig: Any, store: ConversationStore, ctx: Context) -> None:
     conversation_id, message = await _conversation_with_reply(rig, store, 5)

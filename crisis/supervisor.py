@@ -110,13 +110,15 @@ class Supervisor:
         return 0
 
     def stop(self) -> float:
-        """Stop the web processes, the event consumers, then the workers; returns how long
-        it took."""
+        """Stop what takes messages in (the web processes and the SMTP listener), then the
+        event consumers, then the workers, then anything else; returns how long it took."""
         started = time.monotonic()
         deadline = started + STOP_TIMEOUT_S
-        for group in ("web", "events", "worker"):
-            members = [(c.name, c.process) for c in self.children
-                       if c.name.startswith(group) and c.process]
+        ordered = [[c for c in self.children if c.name.startswith(prefixes)]
+                   for prefixes in (("web", "smtp"), ("events",), ("worker",))]
+        ordered.append([c for c in self.children if not any(c in group for group in ordered)])
+        for group in ordered:
+            members = [(c.name, c.process) for c in group if c.process]
             for _, process in members:
                 if process.poll() is None:
                     process.send_signal(signal.SIGTERM)

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Final, cast
 
@@ -88,9 +89,12 @@ async def record_normalised(redis: aioredis.Redis, keys: WatchKeys,
             newest = sorted(done, key=lambda s: s.time)[-LATEST:]
             pipe.lpush(keys.latest, *(_encoder.encode(s) for s in newest))
             pipe.ltrim(keys.latest, 0, LATEST - 1)
+        totals: Counter[str] = Counter()  # one HINCRBY per field and batch, not per signal
         for signal in done:
-            pipe.hincrby(keys.totals, f"source:{signal.source}", 1)
-            pipe.hincrby(keys.totals, f"sentiment:{signal.source}:{signal.sentiment}", 1)
+            totals[f"source:{signal.source}"] += 1
+            totals[f"sentiment:{signal.source}:{signal.sentiment}"] += 1
+        for field, count in totals.items():
+            pipe.hincrby(keys.totals, field, count)
         pipe.hincrby(keys.totals, "normalised", len(done))
         if rejected:
             pipe.hincrby(keys.totals, "rejected", rejected)

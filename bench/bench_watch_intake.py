@@ -8,7 +8,8 @@ some English, places, keywords, a rumour), on an embedded Redis:
   size and acknowledged, nothing else (what the normaliser costs at least);
 - intake: the lines validated (parse_signal_line) and written by add_signals;
 - normalise: the normaliser's batches (read, language, terms, area, sentiment, matches,
-  counts, acknowledgement) until the stream is drained.
+  counts, acknowledgement, and the trending terms' tally with its flushes) until the stream
+  is drained.
 
 Usage: python bench/bench_watch_intake.py [N]   (default 20,000)
 """
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -35,6 +37,11 @@ from monitoring.keys import WatchKeys  # noqa: E402
 from monitoring.language import detect_language  # noqa: E402
 from monitoring.signal import parse_signal_line  # noqa: E402
 from monitoring.watchlist import Claim, Rumours  # noqa: E402
+
+try:  # the trending terms' tally (absent before it existed: the bench runs on older commits)
+    from monitoring.term_store import TermTally  # noqa: E402
+except ImportError:  # pragma: no cover
+    TermTally = None  # type: ignore[assignment,misc]
 
 TEXTS = ["inondation a {p}, le pont est fermé", "plus d'électricité depuis hier soir à {p}",
          "Crue de la Loire : la préfecture de {p} appelle à la prudence",
@@ -72,7 +79,8 @@ async def run(url: str, n: int) -> dict[str, float]:
     start = time.perf_counter()
     read = 0
     while read < n:
-        batch = await redis.xreadgroup("bare", "bench", {"bench:baseline": ">"}, count=BATCH)
+        batch = cast(list[tuple[str, list[tuple[str, dict[str, str]]]]], await redis.xreadgroup(
+            "bare", "bench", {"bench:baseline": ">"}, count=BATCH))
         ids = [entry_id for _stream, items in batch for entry_id, _fields in items]
         await redis.xack("bench:baseline", "bare", *ids)
         read += len(ids)
@@ -87,9 +95,18 @@ async def run(url: str, n: int) -> dict[str, float]:
     await ensure_group(redis, keys)
     start = time.perf_counter()
     done = 0
+    tally = TermTally() if TermTally is not None else None
     while done < n:
+        if tally is None:
+            done += await normalise_once(redis, keys, "bench:watch:keywords", consumer="bench",
+                                         block_ms=None)
+            continue
         done += await normalise_once(redis, keys, "bench:watch:keywords", consumer="bench",
-                                     block_ms=None)
+                                     block_ms=None, tally=tally)
+        if tally.due():
+            await tally.flush(redis, keys)
+    if tally is not None:
+        await tally.flush(redis, keys)
     normalised = n / (time.perf_counter() - start)
     await redis.flushdb()
     await redis.aclose()

@@ -101,6 +101,8 @@ async def trend_cycle(redis: aioredis.Redis, keys: WatchKeys, *, now_s: float | 
         first = max(first, baseline.last_minute + 1)
     todo = range(first, newest_closed + 1)
     for minute, counts in zip(todo, await _minutes(redis, keys, todo), strict=True):
+        if baseline.last_minute is None and not counts:
+            continue  # a first start: the warm-up counts from the first minute with signals
         baseline.roll(minute, counts)
     window: Counter[str] = Counter()
     for counts in await _minutes(redis, keys, range(newest_closed + 1, current + 1)):

@@ -46,8 +46,10 @@ SEP: Final = "\x1f"  # between scope and gram in a counter's name
 
 
 def grams(stems: Sequence[str], n_max: int = 3) -> set[str]:
-    """The distinct 1..n_max grams of consecutive stems (a signal counts each once)."""
-    head = stems[:MAX_GRAM_STEMS]
+    """The distinct 1..n_max grams of consecutive stems (a signal counts each once). Numbers
+    are left out (a ticket number, a time, a count: mostly unique, they would fill the
+    counters with grams seen once)."""
+    head = [s for s in stems[:MAX_GRAM_STEMS] if not s.isdigit()]
     return {" ".join(head[i:i + n]) for n in range(1, n_max + 1) for i in range(len(head) - n + 1)}
 
 

@@ -107,3 +107,7 @@ def test_the_baseline_is_bounded_and_forgets_what_went_quiet() -> None:
     assert len(baseline.rates) <= MAX_BASELINE
     baseline.roll(60 + 24 * 60, {})  # a day of silence: all decayed under the floor
     assert baseline.rates == {} and baseline.last_minute == 60 + 24 * 60
+
+
+def test_numbers_make_no_gram() -> None:
+    assert grams(["coupur", "12", "rue"]) == {"coupur", "rue", "coupur rue"}

@@ -4,9 +4,12 @@ against a baseline measured in the same run: a plain XADD of the same raw lines.
 Three measures over the same N generated signal lines (SMS-like and headline-like French,
 some English, places, keywords, a rumour), on an embedded Redis:
 - baseline: XADD of each raw line to a stream, pipelined by 1,000 (what the intake costs at least);
+- bare reader: the same lines read back through a consumer group in the normaliser's batch
+  size and acknowledged, nothing else (what the normaliser costs at least);
 - intake: the lines validated (parse_signal_line) and written by add_signals;
 - normalise: the normaliser's batches (read, language, terms, area, sentiment, matches,
-  counts, acknowledgement) until the stream is drained.
+  counts, acknowledgement, and the trending terms' tally with its flushes) until the stream
+  is drained.
 
 Usage: python bench/bench_watch_intake.py [N]   (default 20,000)
 """
@@ -22,17 +25,23 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from crisis.keys import Keys  # noqa: E402
 from crisis.redis_client import async_redis  # noqa: E402
 from crisis.redis_server import EmbeddedRedis  # noqa: E402
-from monitoring.intake import add_signals, ensure_group, normalise_once  # noqa: E402
+from monitoring.intake import BATCH, add_signals, ensure_group, normalise_once  # noqa: E402
 from monitoring.keys import WatchKeys  # noqa: E402
 from monitoring.language import detect_language  # noqa: E402
 from monitoring.signal import parse_signal_line  # noqa: E402
 from monitoring.watchlist import Claim, Rumours  # noqa: E402
+
+try:  # the trending terms' tally (absent before it existed: the bench runs on older commits)
+    from monitoring.term_store import TermTally  # noqa: E402
+except ImportError:  # pragma: no cover
+    TermTally = None  # type: ignore[assignment,misc]
 
 TEXTS = ["inondation a {p}, le pont est fermé", "plus d'électricité depuis hier soir à {p}",
          "Crue de la Loire : la préfecture de {p} appelle à la prudence",
@@ -66,6 +75,16 @@ async def run(url: str, n: int) -> dict[str, float]:
                 pipe.xadd("bench:baseline", {"s": line})
             await pipe.execute()
     baseline = n / (time.perf_counter() - start)
+    await redis.xgroup_create("bench:baseline", "bare", id="0")
+    start = time.perf_counter()
+    read = 0
+    while read < n:
+        batch = cast(list[tuple[str, list[tuple[str, dict[str, str]]]]], await redis.xreadgroup(
+            "bare", "bench", {"bench:baseline": ">"}, count=BATCH))
+        ids = [entry_id for _stream, items in batch for entry_id, _fields in items]
+        await redis.xack("bench:baseline", "bare", *ids)
+        read += len(ids)
+    reader = n / (time.perf_counter() - start)
     await redis.hset("bench:watch:keywords", "c", json.dumps(["inondation", "crue", "coupure"]))
     await Rumours(redis, keys).put(Claim(id="barrage", claim="le barrage va céder"))
     start = time.perf_counter()
@@ -76,13 +95,22 @@ async def run(url: str, n: int) -> dict[str, float]:
     await ensure_group(redis, keys)
     start = time.perf_counter()
     done = 0
+    tally = TermTally() if TermTally is not None else None
     while done < n:
+        if tally is None:
+            done += await normalise_once(redis, keys, "bench:watch:keywords", consumer="bench",
+                                         block_ms=None)
+            continue
         done += await normalise_once(redis, keys, "bench:watch:keywords", consumer="bench",
-                                     block_ms=None)
+                                     block_ms=None, tally=tally)
+        if tally.due():
+            await tally.flush(redis, keys)
+    if tally is not None:
+        await tally.flush(redis, keys)
     normalised = n / (time.perf_counter() - start)
     await redis.flushdb()
     await redis.aclose()
-    return {"baseline": baseline, "intake": intake, "normalise": normalised}
+    return {"baseline": baseline, "reader": reader, "intake": intake, "normalise": normalised}
 
 
 def main() -> None:
@@ -96,10 +124,12 @@ def main() -> None:
             redis.stop()
     print(f"{platform.node()} {platform.python_version()} {n} signals")
     print(f"baseline XADD of the raw line   {figures['baseline']:>9,.0f} /s")
+    print(f"bare stream reader (XREADGROUP + XACK) {figures['reader']:>9,.0f} /s")
     print(f"intake (validate + XADD)        {figures['intake']:>9,.0f} /s  "
           f"({figures['intake'] / figures['baseline']:.2f} x baseline)")
     print(f"normalise (all steps, 1 proc)   {figures['normalise']:>9,.0f} /s  "
-          f"({figures['normalise'] / figures['baseline']:.2f} x baseline)")
+          f"({figures['normalise'] / figures['baseline']:.2f} x baseline, "
+          f"{figures['normalise'] / figures['reader']:.3f} x bare reader)")
 
 
 if __name__ == "__main__":

@@ -52,15 +52,33 @@ def place_table() -> Mapping[str, str]:
     return {name: next(iter(found)) for name, found in codes.items() if len(found) == 1}
 
 
+@lru_cache(maxsize=1)
+def _longest_from() -> Mapping[str, int]:
+    """First folded word of a place name -> the most words a name starting with it has: most
+    words of a text start no name at all, and are passed over without joining anything."""
+    longest: dict[str, int] = {}
+    for name in place_table():
+        first, *rest = name.split()
+        longest[first] = max(longest.get(first, 0), 1 + len(rest))
+    return longest
+
+
+@lru_cache(maxsize=50_000)
+def _fold_word(word: str) -> str:
+    return fold_place(word)
+
+
 def find_areas(text: str) -> list[str]:
     """The département codes of the places named in `text`, in order of mention."""
     table = place_table()
+    longest = _longest_from()
     spans = [(m.start(), m.group(0)) for m in _WORD.finditer(text)]
-    folded = [fold_place(word) for _, word in spans]
+    folded = [_fold_word(word) for _, word in spans]
     found: list[str] = []
     index = 0
     while index < len(spans):
-        for size in range(min(MAX_NAME_WORDS, len(spans) - index), 0, -1):
+        most = min(longest.get(folded[index], 0), MAX_NAME_WORDS, len(spans) - index)
+        for size in range(most, 0, -1):
             name = " ".join(folded[index:index + size])
             code = table.get(name)
             if code is not None and _counts(text, spans[index], name):

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Final, cast
 
@@ -29,6 +30,7 @@ from monitoring.detection import add_counts
 from monitoring.keys import SIGNALS_MAXLEN, WatchKeys
 from monitoring.normalise import NormalisedSignal, normalise
 from monitoring.signal import Signal, decode_signal, encode_signal
+from monitoring.term_store import CYCLE_S, TermTally, trend_cycle
 from monitoring.watchlist import Rumours, Watchlist, keywords_from_hash
 
 log = logging.getLogger(__name__)
@@ -88,9 +90,12 @@ async def record_normalised(redis: aioredis.Redis, keys: WatchKeys,
             newest = sorted(done, key=lambda s: s.time)[-LATEST:]
             pipe.lpush(keys.latest, *(_encoder.encode(s) for s in newest))
             pipe.ltrim(keys.latest, 0, LATEST - 1)
+        totals: Counter[str] = Counter()  # one HINCRBY per field and batch, not per signal
         for signal in done:
-            pipe.hincrby(keys.totals, f"source:{signal.source}", 1)
-            pipe.hincrby(keys.totals, f"sentiment:{signal.source}:{signal.sentiment}", 1)
+            totals[f"source:{signal.source}"] += 1
+            totals[f"sentiment:{signal.source}:{signal.sentiment}"] += 1
+        for field, count in totals.items():
+            pipe.hincrby(keys.totals, field, count)
         pipe.hincrby(keys.totals, "normalised", len(done))
         if rejected:
             pipe.hincrby(keys.totals, "rejected", rejected)
@@ -100,8 +105,10 @@ async def record_normalised(redis: aioredis.Redis, keys: WatchKeys,
 
 
 async def normalise_once(redis: aioredis.Redis, keys: WatchKeys, keywords_key: str, *,
-                         consumer: str, block_ms: int | None = 1000, start: str = ">") -> int:
-    """Read one batch for `consumer`, normalise and record it; returns how many entries."""
+                         consumer: str, block_ms: int | None = 1000, start: str = ">",
+                         tally: TermTally | None = None) -> int:
+    """Read one batch for `consumer`, normalise and record it (its grams added to `tally`,
+    flushed by the caller); returns how many entries."""
     batch = cast(list[tuple[str, Entries]] | None, await redis.xreadgroup(
         GROUP, consumer, {keys.signals: start}, count=BATCH, block=block_ms))
     entries = [entry for _stream, items in batch or [] for entry in items if entry[1]]
@@ -110,6 +117,8 @@ async def normalise_once(redis: aioredis.Redis, keys: WatchKeys, keywords_key: s
     watchlist = await current_watchlist(redis, keys, keywords_key)
     done, rejected = await asyncio.to_thread(normalise_entries, entries, watchlist)
     await record_normalised(redis, keys, done, rejected, [str(e) for e, _ in entries])
+    if tally is not None:
+        tally.add(done)
     return len(entries)
 
 
@@ -120,14 +129,21 @@ async def run_normaliser(redis: aioredis.Redis, keys: WatchKeys, keywords_key: s
     pending (it is read again at the next start), the loop goes on."""
     pause = 0.1
     resume = True
+    tally = TermTally()
+    next_cycle = 0.0
     while not stop.is_set():
         try:
             await ensure_group(redis, keys)
             while resume and await normalise_once(redis, keys, keywords_key, consumer=consumer,
-                                                  block_ms=None, start="0"):
+                                                  block_ms=None, start="0", tally=tally):
                 pass
             resume = False
-            await normalise_once(redis, keys, keywords_key, consumer=consumer)
+            await normalise_once(redis, keys, keywords_key, consumer=consumer, tally=tally)
+            if tally.due():
+                await tally.flush(redis, keys)
+            if time.monotonic() >= next_cycle:
+                next_cycle = time.monotonic() + CYCLE_S
+                await trend_cycle(redis, keys)
             pause = 0.1
         except (RedisConnectionError, RedisTimeoutError):
             log.warning("signal normaliser lost redis; retrying", exc_info=True)

@@ -6,6 +6,10 @@
 | watch:latest                 | list   | the last 50 normalised signals (JSON, newest first)       |
 | watch:totals                 | hash   | forever (signals imported, normalised, rejected; per source kind and sentiment) |
 | watch:counts:{window}        | hash   | 2 days ("kind:value" -> signals in that 5-minute window)  |
+| watch:terms:{minute}         | hash   | MINUTE_TTL_S, 27 min ("scope\x1fgram" -> signals that minute) |
+| watch:terms:baseline         | string | forever, bounded (JSON: EWMA rate per counter, last minute rolled) |
+| watch:terms:trending         | string | 10 min (JSON: the last trend cycle's trending grams) |
+| watch:terms:lock             | string | 29 s (the process running this trend cycle) |
 | watch:rumours                | hash   | until the cell removes it (claim id -> JSON claim and variants) |
 | watch:feeds                  | hash   | until `crisis feeds remove` (feed name -> JSON feed)      |
 | watch:feed:{name}:state      | hash   | as long as the feed (ETag, Last-Modified, health, reason, failures) |
@@ -39,6 +43,21 @@ class WatchKeys:
 
     def counts(self, window: str) -> str:
         return self.keys.scoped("watch", "counts", window)
+
+    def term_minute(self, minute: str) -> str:
+        return self.keys.scoped("watch", "terms", minute)
+
+    @property
+    def term_baseline(self) -> str:
+        return self.keys.scoped("watch", "terms", "baseline")
+
+    @property
+    def term_trending(self) -> str:
+        return self.keys.scoped("watch", "terms", "trending")
+
+    @property
+    def term_lock(self) -> str:
+        return self.keys.scoped("watch", "terms", "lock")
 
     @property
     def rumours(self) -> str:

@@ -14,7 +14,7 @@ from monitoring.gazetteer import area_of
 from monitoring.language import detect_language
 from monitoring.sentiment import compound, sentiment_of
 from monitoring.signal import Signal
-from monitoring.text_terms import terms
+from monitoring.text_terms import fold, terms_of
 from monitoring.watchlist import Watchlist
 
 MAX_TERMS = 64  # a long article's first 64 content words say what it is about
@@ -42,9 +42,10 @@ class NormalisedSignal(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=
 
 def normalise(signal: Signal, signal_id: str, watchlist: Watchlist) -> NormalisedSignal:
     lang = signal.lang or detect_language(signal.text) or "fr"
-    stems = terms(signal.text, lang)[:MAX_TERMS]
+    words = fold(signal.text).split()  # once, for the terms and the sentiment
+    stems = terms_of(words, lang)[:MAX_TERMS]
     area, area_from = (signal.area, "source") if signal.area else (area_of(signal.text), "text")
-    score = compound(signal.text) if lang == "fr" else 0.0
+    score = compound(signal.text, words=words) if lang == "fr" else 0.0
     return NormalisedSignal(
         id=signal_id, source=signal.source, time=signal.time, text=signal.text, lang=lang,
         url=signal.url, area=area, area_from=area_from if area else "",

@@ -60,10 +60,12 @@ def lexicon() -> Mapping[str, float]:
     return merged
 
 
-def compound(text: str, *, negation: bool = True) -> float:
-    """The text's valence in -1..1 (0: nothing polar found)."""
+def compound(text: str, *, negation: bool = True, words: list[str] | None = None) -> float:
+    """The text's valence in -1..1 (0: nothing polar found); `words`: the text already folded
+    and split, when the caller has it (the normaliser folds once)."""
     table = lexicon()
-    words = fold(text).split()
+    if words is None:
+        words = fold(text).split()
     total = 0.0
     for index, word in enumerate(words):
         valence = table.get(word)

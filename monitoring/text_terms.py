@@ -35,10 +35,23 @@ _STEMMER_NAMES: Final = {"fr": "french", "en": "english", "es": "spanish", "de":
 _per_thread = threading.local()
 
 
+def _strip_marks(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+# The Latin letters with marks (é, ç, ô...) mapped once: one str.translate instead of a
+# decomposition of every character (the decomposition stays for anything else).
+_ACCENTS: Final = str.maketrans({chr(c): _strip_marks(chr(c)) for c in range(0xC0, 0x250)
+                                 if _strip_marks(chr(c)).isascii()})
+
+
 def fold(text: str) -> str:
     """Casefolded, accents stripped, every run of non-word characters one space."""
-    lowered = text.casefold().translate(_LIGATURES)
-    plain = "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
+    plain = text.casefold().translate(_LIGATURES)
+    if not plain.isascii():
+        plain = plain.translate(_ACCENTS)
+        if not plain.isascii():
+            plain = _strip_marks(plain)
     return _NON_WORD.sub(" ", plain).strip()
 
 
@@ -61,9 +74,20 @@ def stem(word: str, lang: str = "fr") -> str:
 
 def content_words(text: str) -> list[str]:
     """Folded words of `text` without stop words, in order."""
-    return [w for w in fold(text).split() if w not in STOP_WORDS and len(w) > 1]
+    return content_words_of(fold(text).split())
+
+
+def content_words_of(words: list[str]) -> list[str]:
+    """`words` (already folded) without stop words and one-letter words, in order."""
+    return [w for w in words if w not in STOP_WORDS and len(w) > 1]
 
 
 def terms(text: str, lang: str = "fr") -> list[str]:
     """Stems of the content words of `text`, in order (duplicates kept)."""
-    return [stem(w, lang) for w in content_words(text)]
+    return terms_of(fold(text).split(), lang)
+
+
+def terms_of(words: list[str], lang: str = "fr") -> list[str]:
+    """Stems of the content words among `words` (already folded: the normaliser folds a
+    signal's text once and shares it with the sentiment scorer)."""
+    return [stem(w, lang) for w in words if w not in STOP_WORDS and len(w) > 1]

@@ -14,6 +14,7 @@ from monitoring.feeds import Feeds
 from monitoring.intake import intake_figures
 from monitoring.keys import WatchKeys
 from monitoring.normalise import NormalisedSignal
+from monitoring.term_store import stored_trending
 from monitoring.watchlist import Rumours
 
 TOP_TRENDS: Final = 15
@@ -56,6 +57,7 @@ async def watch_section(redis: aioredis.Redis, keys: WatchKeys, *,
         "trends": [t.as_json() for t in trends if t.kind != "rumour"][:TOP_TRENDS],
         "spikes": [t.as_json() for t in trends if t.spike and t.kind != "rumour"],
         "rumours": rumours,
+        "terms": await stored_trending(redis, keys),
         "sentiment": sentiment_by_source(intake["totals"]),
         "feeds": await Feeds(redis, keys).listing(),
         "latest": [{"source": s.source, "time": s.time, "text": s.text[:280], "url": s.url,

@@ -33,3 +33,22 @@ def test_short_texts_are_told_apart() -> None:
 
 def test_too_little_text_is_unknown() -> None:
     assert detect_language("ok") == "" and detect_language("??? !!") == ""
+
+
+def test_the_french_fast_path_never_disagrees_with_lingua() -> None:
+    """The fast path (no lingua call) takes plainly French texts only: every text it takes,
+    lingua also calls French, and it takes none of the other languages' texts."""
+    from pathlib import Path
+
+    from monitoring.language import LANGUAGES, _built, looks_french
+
+    sentiment_set = Path(__file__).parent / "data" / "sentiment_fr.tsv"
+    texts = [t for _, t in LABELLED] + [
+        line.split("\t")[-1] for line in sentiment_set.read_text("utf-8").splitlines()
+        if line and not line.startswith("#")]
+    taken = [t for t in texts if looks_french(t)]
+    assert not [t for lang, t in LABELLED if lang != "fr" and looks_french(t)]
+    found = [_built().detect_language_of(t) for t in taken]
+    assert all(LANGUAGES.get(f) == "fr" for f in found if f is not None)
+    print(f"fast path: {len(taken)}/{len(texts)} texts")
+    assert len(taken) >= len(texts) // 3  # it must pay: most French signals take it

@@ -166,3 +166,34 @@ async def test_the_situation_json_and_the_metrics_show_the_intake(client: Any, c
     metrics = await (await client.get("/metrics", headers=headers)).text()
     assert "crisis_watch_signals_stream_length 1.0" in metrics
     assert "crisis_watch_signals_lag_seconds 0.0" in metrics
+
+
+async def test_a_surging_phrase_reaches_the_situation_and_a_steady_one_does_not(
+        ctx: Context) -> None:
+    """Twenty minutes of steady talk, then "la digue cède" five times as often: after the
+    normaliser's flush, one trend cycle puts the phrase in /api/situation's watch section."""
+    from monitoring.term_store import TermTally, trend_cycle
+
+    keys = WatchKeys(ctx.keys)
+    now = dt.datetime.now(dt.timezone.utc)
+    signals = []
+    for minutes_ago in range(22, -1, -1):
+        at = now - dt.timedelta(minutes=minutes_ago, seconds=1)
+        dike = 4 if minutes_ago > 1 else 20
+        signals += [line("Coupure de courant rue Pasteur", area="44", time=at.isoformat())] * 8
+        signals += [line("Selon la mairie la digue cède près de Saumur", area="49", time=at.isoformat())] * dike
+    await add_signals(ctx.redis, keys, [parse_signal_line(s) for s in signals])
+    await ensure_group(ctx.redis, keys)
+    tally = TermTally()
+    while await normalise_once(ctx.redis, keys, keywords_key(ctx), consumer="t", block_ms=None,
+                               tally=tally):
+        pass
+    await tally.flush(ctx.redis, keys)
+    found = await trend_cycle(ctx.redis, keys, now_s=now.timestamp(), force=True)
+    assert found is not None
+    terms = {(t["scope"], t["term"]) for t in found}
+    assert {scope for scope, term in terms if "digu ced" in term} == {"all", "source:social", "area:49"}
+    assert not any("coupur" in term or "courant" in term for _scope, term in terms)
+    section = await watch_section(ctx.redis, keys)
+    assert section["terms"]["warming_up"] is False
+    assert any("digu ced" in t["term"] for t in section["terms"]["trending"])

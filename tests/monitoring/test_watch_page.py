@@ -17,6 +17,7 @@ from crisis.types import Role
 from monitoring.detection import BASELINE_WINDOWS, WINDOW_S, window_of
 from monitoring.feeds import Feeds
 from monitoring.keys import WatchKeys
+from monitoring.term_trends import SEP
 from monitoring.watchlist import Claim, Rumours
 from tests.conftest import ADMIN
 from tests.support.browser import axe_violations, launch_chromium, log_in
@@ -39,6 +40,10 @@ async def _history(ctx: Context) -> None:
     await ctx.redis.hset(keys.feed_state("radio-locale"),
                          mapping={"health": "unhealthy", "reason": "HTTP 500"})
     assert WINDOW_S == 300
+    minute = int(dt.datetime.now(dt.timezone.utc).timestamp() // 60)
+    for offset in range(22, -1, -1):  # twenty steady minutes, then "digue cède" 15 x as often
+        await ctx.redis.hset(keys.term_minute(str(minute - offset)), mapping={
+            f"all{SEP}digu ced": 2 if offset > 1 else 30, f"all{SEP}coupur": 10})
 
 
 @pytest.mark.browser
@@ -46,10 +51,10 @@ async def _history(ctx: Context) -> None:
 async def test_the_cell_reads_spikes_rumours_and_feeds_in_chromium(
         aiohttp_server: Any, ctx: Context, settings: Settings, redis_url: str) -> None:
     from crisis.app import build_app
+    await _history(ctx)
     server = await aiohttp_server(build_app(settings, redis_url))
     base = str(server.make_url("")).rstrip("/")
     await ctx.accounts.create_account("cellule", Role.CELL, PASSWORD, actor=ADMIN)
-    await _history(ctx)
     async with async_playwright() as p:
         browser = await launch_chromium(p)
         page = await (await browser.new_context(locale="fr-FR")).new_page()
@@ -67,6 +72,11 @@ async def test_the_cell_reads_spikes_rumours_and_feeds_in_chromium(
             r"^crue : 2, 2, .*, 14 \(signaux par fenêtre"))).to_have_count(1)
         await expect(page.locator("#watch-feed-list")).to_contain_text(
             "radio-locale · en échec (HTTP 500)")
+        await expect(page.locator("#watch-term-table")).to_contain_text(
+            re.compile(r"digu ced\s*all\s*60"))
+        await expect(page.locator("#watch-term-table")).not_to_contain_text("coupur")
+        await page.locator("#watch-terms").scroll_into_view_if_needed()
+        await page.screenshot(path="/tmp/screens/watch-terms.png")
         assert await axe_violations(page) == []
         await page.set_viewport_size({"width": 320, "height": 640})
         await page.goto(f"{base}/cell/situation")

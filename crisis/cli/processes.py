@@ -242,6 +242,7 @@ def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str])
     try:
         if embedded is not None:
             embedded.start()
+            supervisor.supervise_redis(embedded)  # killed, it is started again on its AOF
             say(f"redis     embedded, {embedded.url} (data in {embedded.redis_dir})")
         url = settings.redis_url or (embedded.url if embedded else "")
         supervisor.env["REDIS_URL"] = url

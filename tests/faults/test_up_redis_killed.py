@@ -10,20 +10,17 @@ import asyncio
 import collections
 import os
 import signal
-import sys
-import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from testbed.ports import free_port
 from testbed.twilio import TwilioStandIn
-from tests.faults.traffic import Tally, centre_env, send_stream, stored
+from tests.faults.traffic import Tally, send_stream, stored
+from tests.faults.up import Up, status
 from tests.support.polling import until
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
@@ -40,46 +37,6 @@ async def twilio_base() -> AsyncIterator[str]:
     await standin.close()
 
 
-class Up:
-    """`crisis up --workers 2` on its embedded Redis, output in a file."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log_path = env, log
-        self.base = f"http://127.0.0.1:{env['CRISIS_PORT']}"
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        with self.log_path.open("wb") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "crisis", "up", "--workers", "2", env=self.env,
-                stdout=log, stderr=log, cwd=self.log_path.parent)
-        await until(lambda: status(f"{self.base}/readyz", 200), 60)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    async def stop(self) -> int | None:
-        if self.process is None or self.process.returncode is not None:
-            return None if self.process is None else self.process.returncode
-        self.process.send_signal(signal.SIGINT)
-        try:
-            return await asyncio.wait_for(self.process.wait(), 20)
-        except TimeoutError:
-            self.process.kill()
-            return await self.process.wait()
-
-
-async def status(url: str, expected: int | None = None) -> int | bool:
-    """The status `url` answers (0: no answer); with `expected`, whether it is that one."""
-    try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
-            async with http.get(url) as response:
-                code = response.status
-    except (aiohttp.ClientError, TimeoutError):
-        code = 0
-    return code == expected if expected is not None else code
-
-
 async def watch_site(base: str, stop: asyncio.Event, seen: collections.Counter[int]) -> None:
     """GET / every 50 ms until `stop`, counting the answers (0: none)."""
     while not stop.is_set():
@@ -90,13 +47,9 @@ async def watch_site(base: str, stop: asyncio.Event, seen: collections.Counter[i
 async def test_the_embedded_redis_killed_mid_burst_comes_back_and_loses_nothing(
         twilio_base: str, tmp_path: Path) -> None:
     prefix = f"u{uuid.uuid4().hex[:8]}:"
-    env = centre_env("", prefix, tmp_path / "var", twilio_base,
-                     CRISIS_PORT=str(free_port()), PATH=os.environ.get("PATH", "/usr/bin:/bin"),
-                     TMPDIR=tempfile.gettempdir())  # where a long socket path goes
-    del env["REDIS_URL"]  # the embedded one
-    up = Up(env, tmp_path / "up.log")
+    up = Up(tmp_path, prefix, twilio_base)
     await up.start()
-    redis_url = f"unix://{_socket_path(tmp_path / 'var')}"
+    redis_url = up.redis_url
     try:
         tally = Tally()
         stop_stream, stop_site = asyncio.Event(), asyncio.Event()
@@ -105,7 +58,7 @@ async def test_the_embedded_redis_killed_mid_burst_comes_back_and_loses_nothing(
 
         await until(lambda: _more(tally, BEFORE_KILL), 30)
         site_watch = asyncio.create_task(watch_site(up.base, stop_site, site))
-        pid_file = tmp_path / "var" / "redis" / "redis.pid"
+        pid_file = up.redis_pid_file
         old_pid = int(pid_file.read_text())
         os.kill(old_pid, signal.SIGKILL)
         killed_at = time.monotonic()
@@ -149,11 +102,6 @@ async def test_the_embedded_redis_killed_mid_burst_comes_back_and_loses_nothing(
     finally:
         code = await up.stop()
     assert code == 0, up.log()[-3000:]
-
-
-def _socket_path(data_dir: Path) -> Path:
-    from crisis.redis_server import socket_path_for
-    return socket_path_for((data_dir / "redis").resolve())
 
 
 def _new_pid(pid_file: Path, old: int) -> bool:

@@ -80,7 +80,7 @@ class OutageTolerantWorker(CentreWorker):
 
     def run_maintenance_tasks(self) -> None:
         self._riding_outages("maintenance", lambda: super(
-            OutageTolerantWorker, self).run_maintenance_tasks())  # type: ignore[no-untyped-call]
+            OutageTolerantWorker, self).run_maintenance_tasks())
 
     def dequeue_job_and_maintain_ttl(self, *args: Any, **kwargs: Any) -> Any:
         return self._riding_outages("dequeue", lambda: super(

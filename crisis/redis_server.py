@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from crisis.data_dir import private_dir
 from crisis.errors import ConfigError
@@ -107,7 +109,10 @@ class EmbeddedRedis:
     def is_running(self) -> bool:
         if not self.socket_path.exists():
             return False
-        client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=1)
+        # One try: redis-py's default retries (10, with back-off up to seconds) would make a
+        # dead server's stale socket look alive for seconds and delay its restart as much.
+        client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=1,
+                             retry=Retry(NoBackoff(), 0))
         try:
             return bool(client.ping())
         except (redis.ConnectionError, redis.TimeoutError, OSError):

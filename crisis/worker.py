@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import redis
 from rq import Queue, SimpleWorker, Worker
 from rq.job import Job
 
+from crisis.abandoned_jobs import hand_back_jobs_of_dead_workers
 from crisis.jobs import QUEUE_NAMES, queue_name
 from crisis.keys import Keys
 from crisis.settings import Settings
 from crisis.worker_context import CentreJob
 
+HAND_BACK_EVERY_S = 5.0
 # Queues whose jobs run in the worker's own process (see CentreWorker).
 IN_PROCESS_QUEUES = frozenset({"replies"})
 
@@ -34,6 +39,23 @@ class CentreWorker(Worker):
     process's Redis and provider clients (crisis/worker_context.py)."""
 
     job_class = CentreJob
+
+    _handed_back_at = 0.0
+
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None,
+                                     max_idle_time: int | None = None) -> Any:
+        # A busy worker also looks for dead neighbours between jobs (a few Redis reads,
+        # at most every HAND_BACK_EVERY_S): their jobs need not wait for a restart.
+        if time.monotonic() - self._handed_back_at > HAND_BACK_EVERY_S:
+            self._handed_back_at = time.monotonic()
+            hand_back_jobs_of_dead_workers(self.connection, self.queues)
+        return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+
+    def run_maintenance_tasks(self) -> None:
+        # First thing at start-up too: a worker restarted after a kill -9 hands its
+        # predecessor's jobs back at once (crisis/abandoned_jobs.py).
+        hand_back_jobs_of_dead_workers(self.connection, self.queues)
+        super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         if queue.name.rsplit("-", 1)[-1] in IN_PROCESS_QUEUES:

@@ -37,6 +37,7 @@ from crisis.worker import bind_worker_settings, queues
 from crisis.worker_context import bind_worker_context, close_worker_context
 from crisis.keys import Keys
 from crisis.logs import chatty_level
+from crisis.parent_death import forked_children_die_with_this_process
 from crisis.redis_client import sync_redis
 from crisis.redis_outage_worker import OutageTolerantWorker, wait_for_redis
 from crisis.redis_server import EmbeddedRedis
@@ -53,6 +54,9 @@ PARENT_CHECK_S = 1.0
 # acknowledgement (Twilio retries after 15 s, and a retry is more load) comes before what
 # happens next, which a backlog in the stream only delays. Measured in docs/performance.md.
 EVENTS_NICENESS = 5
+# RQ's registry clean-up (and our hand-back of dead workers' jobs) every minute instead of
+# every 10: a job abandoned by a worker of another machine waits its lease, not 10 minutes more.
+MAINTENANCE_INTERVAL_S = 60
 
 
 def _watch_parent(parent_pid: int | None) -> None:
@@ -132,8 +136,11 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
         # path does not go through RQ at all (see DESIGN.md). Redis away at start-up or later
         # is waited for, not a reason to die (crisis/redis_outage_worker.py).
         wait_for_redis(connection, what="worker start-up")
+        # Its scheduler and work horses (forks) must not outlive it (crisis/parent_death.py).
+        forked_children_die_with_this_process()
         worker = OutageTolerantWorker(queues(connection, keys), connection=connection,
-                                      name=process_name())
+                                      name=process_name(),
+                                      maintenance_interval=MAINTENANCE_INTERVAL_S)
         try:
             worker.work(burst=args.burst, with_scheduler=True,
                         logging_level=chatty_level(settings.log_level))
@@ -242,6 +249,7 @@ def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str])
     try:
         if embedded is not None:
             embedded.start()
+            supervisor.supervise_redis(embedded)  # killed, it is started again on its AOF
             say(f"redis     embedded, {embedded.url} (data in {embedded.redis_dir})")
         url = settings.redis_url or (embedded.url if embedded else "")
         supervisor.env["REDIS_URL"] = url

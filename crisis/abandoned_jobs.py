@@ -1,0 +1,70 @@
+"""Jobs of a worker that died mid-job (kill -9, out of memory), handed back to RQ at once.
+
+RQ notices such a job only when its execution's lease runs out (job monitoring interval +
+60 s) and a worker's maintenance next runs (every 10 min by default): a reply to a citizen
+would wait that long. A worker of the same machine can tell much sooner: the execution names
+its worker (`<host>-<pid>`, crisis.heartbeat.process_name), and a pid of this host with no
+process is a dead worker. Its executions are expired now and RQ's own clean-up does the rest:
+retried when the job has retries left (reply jobs: 3), moved to the failed registry
+otherwise. The job itself decides whether its work was done (a reply already sent is
+skipped: channels/outbound.py).
+
+Workers on other machines are left to RQ's lease. Assumes a host name is not shared by two
+pid namespaces (containers get their own host name unless told otherwise).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from typing import cast
+
+import redis
+from rq import Queue
+from rq.executions import Execution
+from rq.registry import StartedJobRegistry
+from rq.utils import as_text, parse_composite_key
+
+log = logging.getLogger(__name__)
+
+
+def _dead_local_pid(worker_name: str, host: str) -> bool:
+    name_host, _, pid = worker_name.rpartition("-")
+    if name_host != host or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    return False
+
+
+def hand_back_jobs_of_dead_workers(connection: redis.Redis, queues: list[Queue]) -> int:
+    """Expire the started executions of this host's dead workers and let RQ retry (or fail)
+    their jobs; returns how many were handed back."""
+    host = socket.gethostname()
+    handed_back = 0
+    for queue in queues:
+        registry = StartedJobRegistry(queue=queue)
+        expired = 0
+        for raw in cast(list[bytes], connection.zrange(registry.key, 0, -1)):
+            composite_key = as_text(raw)
+            job_id, execution_id = parse_composite_key(composite_key)
+            try:
+                execution = Execution.fetch(execution_id, job_id, connection)
+            except ValueError:  # finished (or its record expired) since the range was read
+                continue
+            if not _dead_local_pid(execution.worker_name, host):
+                continue
+            # Score 1: expired long ago; xx: only if it is still there (not finished meanwhile).
+            expired += cast(int, connection.zadd(registry.key, {composite_key: 1}, xx=True,
+                                                 ch=True))
+            log.warning("job of a dead worker handed back", extra={
+                "job": job_id, "worker": execution.worker_name, "queue": queue.name})
+        if expired:
+            registry.cleanup()
+            handed_back += expired
+    return handed_back

@@ -304,6 +304,9 @@ class Desk(DeskReads):
             await self.levels.first_reply(conversation)
         await self.router.accept(conversation_id)
         await self._hand_over(conversation, message)
+        # Every console shows it at once, whichever web process the reply came through
+        # (the console's form, the API).
+        await self.publish_live("replied", conversation_id, principal.name)
         return message
 
     async def learn_from_reply(self, conversation_id: str, article_id: str,

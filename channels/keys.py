@@ -154,6 +154,11 @@ class ChannelKeys:
         return self._k("alert", "bc", broadcast_id, "lease", channel)
     # --- end of alerts ---
 
+    def sending(self, message_id: str) -> str:
+        """Set just before an outbound message's provider call, removed once the provider
+        answered: still there on a retry means the call's outcome is unknown."""
+        return self._k("sending", message_id)
+
     def handled(self, message_id: str) -> str:
         """Set once the inbound pipeline handled a citizen's message (channels/desk.py)."""
         return self._k("handled", message_id)

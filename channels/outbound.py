@@ -4,7 +4,10 @@
 broadcasts). It reads what the send needs in two round trips (ConversationStore.reply_facts),
 skips a message already sent (a job retried after a crash or a Redis failover must not
 write to the citizen twice), respects STOP, waits for the provider's pace
-(channels/pacing.py), sends, and records the delivery. A failure that retrying cannot mend
+(channels/pacing.py), marks the message "sending", sends, and records the delivery. A retry
+that finds the mark of an attempt whose worker died during the provider call does not send
+again: the provider may have the message, none of ours can be asked, so it is recorded as
+failed for the operator to see and resend if need be (never twice). A failure that retrying cannot mend
 (a bad number, a blocked bot) is recorded on the message for the operator to see; any other
 raises, and RQ tries again (1 s, 5 s, 30 s).
 
@@ -34,6 +37,7 @@ from crisis.worker_context import WorkerContext, with_worker_context
 log = logging.getLogger(__name__)
 
 SEND_REPLY_JOB = "channels.outbound.send_reply"
+SENDING_TTL_S = 24 * 3600
 # A provider's own "retry after" up to this is waited for in the job; longer, RQ's backoff.
 MAX_INLINE_WAIT_S = 5.0
 ALREADY_SENT = frozenset({DeliveryStatus.SENT, DeliveryStatus.DELIVERED})
@@ -68,9 +72,16 @@ class Outbound:
             lang=facts.conversation.lang, article_id=facts.message.article_id,
             thread=facts.thread)
         await self.pacer.wait(adapter.pacing(message))
+        mark = self.store.k.sending(message_id)
+        if not await self.store.redis.set(mark, "1", nx=True, ex=SENDING_TTL_S):
+            log.warning("a previous attempt died during the provider call: not sent again",
+                        extra={"conversation": conversation_id, "message_id": message_id})
+            await self.store.set_delivery(conversation_id, message_id, DeliveryStatus.FAILED)
+            return "unknown: an earlier attempt died during the provider call"
         try:
             provider_id = await adapter.send(message)
         except ChannelError as err:
+            await self.store.redis.delete(mark)  # the provider answered: not sent
             if not err.retryable:
                 await self.store.set_delivery(conversation_id, message_id, DeliveryStatus.FAILED)
                 return f"failed: {err.message}"
@@ -79,6 +90,7 @@ class Outbound:
             raise
         await self.store.set_delivery(conversation_id, message_id, DeliveryStatus.SENT,
                                       provider_id)
+        await self.store.redis.delete(mark)
         return provider_id
 
     async def aclose(self) -> None:

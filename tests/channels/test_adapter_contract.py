@@ -137,3 +137,16 @@ async def test_a_delivery_receipt_is_recorded(rig: Any, store: ConversationStore
     if rig.refusal is Forbidden:  # a signed channel's forged receipt is refused too
         with pytest.raises(Forbidden):
             rig.adapter.parse_delivery(rig.forged(receipt))
+
+
+@pytest.mark.parametrize("rig", [r for r in RIGS if r not in LIVE], indirect=True)
+async def test_a_send_whose_worker_died_mid_call_is_not_sent_again(
+        rig: Any, store: ConversationStore, ctx: Context) -> None:
+    """The provider may have it: a retry finding the "sending" mark of a dead attempt does not
+    send (never twice) and records the message failed for the operator to see."""
+    conversation_id, message = await _conversation_with_reply(rig, store, 7)
+    await ctx.redis.set(store.k.sending(message.id), "1")  # an attempt that never came back
+    outcome = await _send(rig, store, ctx, conversation_id, message)
+    assert outcome.startswith("unknown")
+    assert await rig.sent() == []
+    assert await _status(store, conversation_id, message.id) is DeliveryStatus.FAILED

@@ -195,8 +195,8 @@ class _LanguageIndex:
         known = sorted({t for t in sequence if t is not None})
         mass = sum(self.idf_list[t] for t in known) + unknown * self.max_idf
         if not known:
-            docs, scores = self._fallback(query, limit)
-            return _Ranking(known, mass, unknown, corrected, docs, scores, [0.0] * len(docs))
+            near, closeness = self._fallback(query, limit)
+            return _Ranking(known, mass, unknown, corrected, near, closeness, [0.0] * len(near))
         pair_docs, pair_bonuses = self._adjacent_pairs(sequence)
         scores = self.impacts.scores(known, len(self.ids), pair_docs, pair_bonuses)
         candidates = top_candidates(scores, max(limit, RERANK_DEPTH))

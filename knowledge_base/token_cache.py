@@ -71,7 +71,7 @@ class TokenCache:
                 segments = [fold_words(article.answer), short_tokens(article.question),
                             short_tokens(" ".join(article.tags))]
                 segments += [short_tokens(alternate) for alternate in article.alternates]
-                generated = [short_tokens(sentence) for sentence in answer_phrasings(article.answer)]
+                generated = [fold_words(sentence) for sentence in answer_phrasings(article.answer)]
                 segments += generated
                 numbers = self._number([token for segment in segments for token in segment])
                 field = [ANSWER_FIELD, QUESTION_FIELD, TAGS_FIELD, *[ALTERNATE_FIELD] * len(article.alternates),

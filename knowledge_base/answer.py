@@ -133,8 +133,8 @@ def feature_values(analysis: QueryAnalysis) -> dict[str, float]:
 
 def calibrated_confidence(analysis: QueryAnalysis) -> float:
     """Estimated probability that the top hit is the right answer, in [0, 1]."""
-    if not analysis.hits:
-        return 0.0
+    if not analysis.hits or analysis.known_terms == 0:
+        return 0.0  # no hit, or only the character fallback's candidates: nothing to be sure of
     model = LEARNED_MODEL if analysis.hits[0].phrasings >= LEARNED_PHRASINGS else COLD_MODEL
     return model.confidence(feature_values(analysis))
 

@@ -16,11 +16,13 @@ from knowledge_base.scoring import concatenated_ranges
 from knowledge_base.token_cache import TokenCache
 
 IntArray = npt.NDArray[np.int64]
+GENERATED_BIGRAMS = False
 FloatArray = npt.NDArray[np.float64]
 
 # Segment kinds: the answer is counted but is not a phrasing; tags count as a title field
-# but are keywords, not a phrasing a citizen would restate.
-ANSWER, TAGS, PHRASING = 0, 1, 2
+# but are keywords, not a phrasing a citizen would restate; a phrasing generated from the
+# answer is matched like a phrasing but is not a title field (its words are the answer's).
+ANSWER, TAGS, PHRASING, GENERATED = 0, 1, 2, 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,14 +40,15 @@ class BuiltPostings:
     phrase_terms: IntArray
     phrase_offsets: IntArray
     doc_phrase_offsets: IntArray
+    doc_written: IntArray  # per doc, its phrasings the cell wrote (question, alternates), not generated ones
     pair_keys: IntArray  # distinct bigram keys (a * n_terms + b), sorted
     pair_key_of_row: IntArray  # per distinct (bigram, doc): index into pair_keys, sorted
     pair_doc: IntArray
 
 
 # Field of each segment (see token_cache) -> kind, and the field's weight name.
-_KINDS = np.asarray([ANSWER, PHRASING, TAGS, PHRASING], dtype=np.int64)
-_FIELDS = ("answer", "question", "tags", "alternates")
+_KINDS = np.asarray([ANSWER, PHRASING, TAGS, PHRASING, GENERATED], dtype=np.int64)
+_FIELDS = ("answer", "question", "tags", "alternates", "generated")
 
 
 def _token_table(used: IntArray, tokens: list[str], token_terms: Callable[[str], tuple[int, ...]],
@@ -67,15 +70,14 @@ def build_postings(articles: Sequence[Article], weights: Mapping[str, float], ca
                    token_terms: Callable[[str], tuple[int, ...]], n_terms: Callable[[], int]) -> BuiltPostings:
     """Postings of `articles`; `token_terms` numbers a token's stems (growing the term table)."""
     with cache.lock:
-        flats, seg_lengths = cache.article_tokens(articles, fold_words, short_tokens)
+        flats, seg_lengths, seg_fields = cache.article_tokens(articles, fold_words, short_tokens)
         tokens = cache.tokens
     n_docs = len(articles)
     flat = np.concatenate(flats) if flats else np.zeros(0, dtype=np.int64)
     lengths_per_segment = np.concatenate(seg_lengths) if seg_lengths else np.zeros(0, dtype=np.int64)
     segments_per_doc = np.fromiter((len(s) for s in seg_lengths), dtype=np.int64, count=n_docs)
     segment_doc = np.repeat(np.arange(n_docs, dtype=np.int64), segments_per_doc)
-    first_segment = np.cumsum(segments_per_doc) - segments_per_doc
-    field = np.minimum(np.arange(len(segment_doc)) - np.repeat(first_segment, segments_per_doc), 3)
+    field = np.concatenate(seg_fields) if seg_fields else np.zeros(0, dtype=np.int64)
     used = np.flatnonzero(np.bincount(flat, minlength=len(tokens)))
     counts, starts, table = _token_table(used, tokens, token_terms, len(tokens))
 
@@ -93,19 +95,21 @@ def build_postings(articles: Sequence[Article], weights: Mapping[str, float], ca
     key = term * max(n_docs, 1) + doc
     unique, inverse = np.unique(key, return_inverse=True)
     tf = np.bincount(inverse, weights=weight, minlength=len(unique)).astype(np.float64)
-    title = np.bincount(inverse, weights=(kind != ANSWER).astype(np.float64), minlength=len(unique)) > 0
+    title = np.bincount(inverse, weights=((kind != ANSWER) & (kind != GENERATED)).astype(np.float64),
+                        minlength=len(unique)) > 0
     doc_lengths = np.bincount(doc, weights=weight, minlength=n_docs).astype(np.float64)
     phrasings = _phrasings(term, segment, kind, segment_doc, n_docs, total_terms)
+    written = _written_phrasings(term, segment, kind, segment_doc, n_docs, total_terms)
     pair_keys, pair_key_of_row, pair_doc = _bigrams(term, segment, kind, doc, total_terms, n_docs)
     return BuiltPostings(unique % max(n_docs, 1), unique // max(n_docs, 1), tf, title, doc_lengths,
-                         *phrasings, pair_keys, pair_key_of_row, pair_doc)
+                         *phrasings, written, pair_keys, pair_key_of_row, pair_doc)
 
 
 def _phrasings(term: IntArray, segment: IntArray, kind: IntArray, segment_doc: IntArray,
                n_docs: int, total_terms: int) -> tuple[IntArray, IntArray, IntArray]:
     """(terms, offsets, doc offsets) of the phrasings; segments come in doc order, so sorting
     by (segment, term) keeps each doc's phrasings together."""
-    mask = kind == PHRASING
+    mask = (kind == PHRASING) | (kind == GENERATED)
     keys = np.unique(segment[mask] * total_terms + term[mask])
     # A phrasing made only of stop words has no term and so no entry: it could match nothing.
     segments, per_phrasing = np.unique(keys // total_terms, return_counts=True)
@@ -116,9 +120,16 @@ def _phrasings(term: IntArray, segment: IntArray, kind: IntArray, segment_doc: I
     return keys % total_terms, offsets, doc_offsets
 
 
+def _written_phrasings(term: IntArray, segment: IntArray, kind: IntArray, segment_doc: IntArray,
+                       n_docs: int, total_terms: int) -> IntArray:
+    """Per doc, its written phrasings that have a term (as `_phrasings` counts them)."""
+    segments = np.unique(segment[kind == PHRASING])
+    return np.bincount(segment_doc[segments], minlength=n_docs).astype(np.int64)
+
+
 def _bigrams(term: IntArray, segment: IntArray, kind: IntArray, doc: IntArray,
              total_terms: int, n_docs: int) -> tuple[IntArray, IntArray, IntArray]:
-    mask = kind == PHRASING
+    mask = (kind == PHRASING) if not GENERATED_BIGRAMS else (kind == PHRASING) | (kind == GENERATED)
     terms, segs, docs = term[mask], segment[mask], doc[mask]
     adjacent = segs[:-1] == segs[1:]
     keys = (terms[:-1] * total_terms + terms[1:])[adjacent]

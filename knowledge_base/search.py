@@ -26,7 +26,7 @@ from knowledge_base.typos import FUZZY_MIN_LENGTH, TypoCorrector
 # The question and the alternates are what citizens' questions look like; the answer is
 # written in another register and is long, so its words count for less. Tags are the
 # cell's own keywords for the topic.
-FIELD_WEIGHTS: Mapping[str, float] = {"question": 3.0, "alternates": 2.0, "tags": 1.5, "answer": 0.6}
+FIELD_WEIGHTS: dict[str, float] = {"question": 3.0, "alternates": 2.0, "tags": 1.5, "answer": 0.6, "generated": 0.0}
 # Standard BM25 constants; b is lowered because weighted length mixes field lengths.
 K1 = 1.2
 B = 0.5
@@ -41,6 +41,9 @@ RERANK_DEPTH = 30
 # Phrasings that vote in `phrasing_vote` (the auto-answer's confidence): the five closest.
 VOTERS = 5
 _CACHE_MAX = 50_000
+# A fallback candidate must share at least this much of its 4-grams with the question: above
+# the noise of common endings (a single shared "ion " gives about 0.05).
+FALLBACK_MIN_SIMILARITY = 0.05
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -69,6 +72,9 @@ class _LanguageIndex:
         self.ids = [a.id for a in articles]
         self.tags = [frozenset(a.tags) for a in articles]
         self.char_similarity = CharSimilarity([" ".join((a.question, *a.alternates)) for a in articles], lang)
+        # The last resort for a question with no known word: the whole article's characters.
+        self.fallback_similarity = CharSimilarity([" ".join((a.question, *a.alternates, a.answer))
+                                                   for a in articles], lang)
         self._stop_words = stop_words(lang)
         self.terms: dict[str, int] = {}
         self._term_names: list[str] | None = None  # number -> stem, built on first use
@@ -80,6 +86,7 @@ class _LanguageIndex:
         self._typos = TypoCorrector(self.vocabulary, lang)
         self._build_postings(built.term, built.doc, built.tf, built.title, built.lengths)
         self.idf_list: list[float] = self.idf.tolist()
+        self.written_phrasings: list[int] = built.doc_written.tolist()
         self.phrasings = PhrasingTable.build(built.phrase_terms, built.phrase_offsets,
                                              built.doc_phrase_offsets, self.idf)
         # A bigram (a, b) is the integer a * n_terms + b: one dict lookup per query pair.
@@ -188,7 +195,8 @@ class _LanguageIndex:
         known = sorted({t for t in sequence if t is not None})
         mass = sum(self.idf_list[t] for t in known) + unknown * self.max_idf
         if not known:
-            return _Ranking(known, mass, unknown, corrected, [], [], [])
+            near, closeness = self._fallback(query, limit)
+            return _Ranking(known, mass, unknown, corrected, near, closeness, [0.0] * len(near))
         pair_docs, pair_bonuses = self._adjacent_pairs(sequence)
         scores = self.impacts.scores(known, len(self.ids), pair_docs, pair_bonuses)
         candidates = top_candidates(scores, max(limit, RERANK_DEPTH))
@@ -202,11 +210,27 @@ class _LanguageIndex:
         return _Ranking(known, mass, unknown, corrected, candidates[order].tolist(), final[order].tolist(),
                         match[order].tolist())
 
+    def _fallback(self, query: str, limit: int) -> tuple[list[int], list[float]]:
+        """Candidates for a question none of whose words the index knows, not even as a typo
+        (a word the synonyms replace by one no article uses, a rare inflection, slang): the
+        articles closest by character 4-grams over their whole text. An operator still gets
+        somewhere to start; the auto-answer never answers from these (no known word).
+        Costs one cosine per article, paid only by such questions."""
+        sims = self.char_similarity_all(query)
+        order = sorted((i for i, v in enumerate(sims) if v > FALLBACK_MIN_SIMILARITY), key=lambda i: (-sims[i], i))
+        docs = order[:limit]
+        return docs, [sims[d] for d in docs]
+
+    def char_similarity_all(self, query: str) -> list[float]:
+        return self.fallback_similarity.similarities(query, range(len(self.ids)))
+
     def analyse(self, query: str, limit: int, evidence: bool) -> QueryAnalysis:
         ranking = self.rank(query, limit)
         known, mass, docs = ranking.known, ranking.mass, ranking.docs
         if not known:
-            return QueryAnalysis((), mass, ranking.unknown, 0, ranking.corrected)
+            # Fallback candidates carry no evidence: the auto-answer gives them no confidence.
+            hits = tuple(RankedHit(self.ids[d], score, 0.0, 0.0, 0.0) for d, score in zip(docs, ranking.scores))
+            return QueryAnalysis(hits, mass, ranking.unknown, 0, ranking.corrected)
         # The second opinion is for the auto-answer's confidence only: plain searches skip it.
         chars = self.char_similarity.similarities(query, docs) if evidence else [0.0] * len(docs)
         # Each hit's phrasings against the query, once: the top hit's cover and recall and the
@@ -262,7 +286,7 @@ class _LanguageIndex:
                 in_title += self.idf_list[t] if self.post_title[pos] else 0.0
                 specific_titled = specific_titled or (t == specific and bool(self.post_title[pos]))
         cover, recall = cover_and_recall(shared)
-        phrasings = int(self.phrasings.doc_offsets[doc + 1] - self.phrasings.doc_offsets[doc])
+        phrasings = self.written_phrasings[doc]
         return RankedHit(self.ids[doc], score, found / mass, in_title / mass, match, cover / mass, recall, char,
                          0.0 if specific_titled else 1.0, phrasings)
 

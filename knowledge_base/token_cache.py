@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from knowledge_base.answer_phrasings import answer_phrasings
 from knowledge_base.article import Article
 
 IntArray = npt.NDArray[np.int64]
@@ -16,8 +17,8 @@ IntArray = npt.NDArray[np.int64]
 # only for clarity; identical texts would share tokens safely).
 ArticleKey = tuple[str, str, str, str, tuple[str, ...], tuple[str, ...]]
 # Segment fields in the order each article's segments are cached: answer, question, tags,
-# then one per alternate.
-ANSWER_FIELD, QUESTION_FIELD, TAGS_FIELD, ALTERNATE_FIELD = 0, 1, 2, 3
+# one per alternate, then one per phrasing generated from the answer (answer_phrasings).
+ANSWER_FIELD, QUESTION_FIELD, TAGS_FIELD, ALTERNATE_FIELD, GENERATED_FIELD = 0, 1, 2, 3, 4
 
 
 def article_key(article: Article) -> ArticleKey:
@@ -38,8 +39,8 @@ class TokenCache:
         self._numbers: dict[str, int] = {}
         # The articles of the last two builds: the public and the operators' indexes are
         # rebuilt one after the other, and each must find its own articles.
-        self._recent: dict[ArticleKey, tuple[IntArray, IntArray]] = {}
-        self._older: dict[ArticleKey, tuple[IntArray, IntArray]] = {}
+        self._recent: dict[ArticleKey, tuple[IntArray, IntArray, IntArray]] = {}
+        self._older: dict[ArticleKey, tuple[IntArray, IntArray, IntArray]] = {}
         self.lock = threading.Lock()
 
     def _number(self, tokens: list[str]) -> list[int]:
@@ -54,12 +55,14 @@ class TokenCache:
         return out
 
     def article_tokens(self, articles: Sequence[Article], fold_words: Callable[[str], list[str]],
-                       short_tokens: Callable[[str], list[str]]) -> tuple[list[IntArray], list[IntArray]]:
-        """Per article: token numbers of all its segments, and each segment's length.
+                       short_tokens: Callable[[str], list[str]]
+                       ) -> tuple[list[IntArray], list[IntArray], list[IntArray]]:
+        """Per article: token numbers of all its segments, each segment's length and its field.
         Call with `lock` held."""
         flats: list[IntArray] = []
         lengths: list[IntArray] = []
-        kept: dict[ArticleKey, tuple[IntArray, IntArray]] = {}
+        fields: list[IntArray] = []
+        kept: dict[ArticleKey, tuple[IntArray, IntArray, IntArray]] = {}
         for article in articles:
             key = article_key(article)
             cached = self._recent.get(key) or self._older.get(key)
@@ -68,14 +71,20 @@ class TokenCache:
                 segments = [fold_words(article.answer), short_tokens(article.question),
                             short_tokens(" ".join(article.tags))]
                 segments += [short_tokens(alternate) for alternate in article.alternates]
+                generated = [fold_words(sentence) for sentence in answer_phrasings(article.answer)]
+                segments += generated
                 numbers = self._number([token for segment in segments for token in segment])
+                field = [ANSWER_FIELD, QUESTION_FIELD, TAGS_FIELD, *[ALTERNATE_FIELD] * len(article.alternates),
+                         *[GENERATED_FIELD] * len(generated)]
                 cached = (np.asarray(numbers, dtype=np.int64),
-                          np.asarray([len(segment) for segment in segments], dtype=np.int64))
+                          np.asarray([len(segment) for segment in segments], dtype=np.int64),
+                          np.asarray(field, dtype=np.int64))
             kept[key] = cached
             flats.append(cached[0])
             lengths.append(cached[1])
+            fields.append(cached[2])
         self._older, self._recent = self._recent, kept
-        return flats, lengths
+        return flats, lengths, fields
 
 
 _CACHES: dict[tuple[str, tuple[tuple[str, str], ...]], TokenCache] = {}

@@ -54,7 +54,8 @@ def lines_of(index: SearchIndex, items: Iterable[EvalLine]) -> list[Line]:
     for item in items:
         analysis = index.analyse(item.q, lang=item.lang, limit=3)
         question = detect_intent(item.q) is Intent.QUESTION
-        features = feature_values(analysis) if analysis.hits and question else {}
+        # The character fallback's candidates (no known word) are never answered: left out like no hit.
+        features = feature_values(analysis) if analysis.hits and analysis.known_terms and question else {}
         correct = bool(analysis.hits) and analysis.hits[0].article_id == item.expected
         result.append(Line(features, correct, item.expected is not None))
     return result

@@ -37,6 +37,7 @@ class EvalReport:
     answered_correct: int
     wrong: int  # automatic answers that were not the expected article (null lines included)
     failures: tuple[str, ...] = ()
+    empty: int = 0  # answerable lines that got no candidate at all
 
     @property
     def unanswerable(self) -> int:
@@ -93,6 +94,7 @@ def _report(name: str, items: Sequence[EvalLine], ranked: Sequence[Sequence[str]
         answered_correct=sum(1 for i in answerable if answers[i] == items[i].expected),
         wrong=len(failures),
         failures=tuple(failures),
+        empty=sum(1 for i in answerable if not ranked[i]),
     )
 
 
@@ -155,6 +157,7 @@ def format_report(ours: EvalReport, baseline: EvalReport) -> str:
         ("lines (answerable / out of scope)", lambda r: f"{r.total} ({r.answerable} / {r.unanswerable})"),
         ("precision@1 on answerable", lambda r: f"{r.precision_at_1:.3f}"),
         ("recall@3 on answerable", lambda r: f"{r.recall_at_3:.3f}"),
+        ("answerable with no candidate", lambda r: str(r.empty)),
         ("automatic answers given", lambda r: str(r.answered)),
         ("  right", lambda r: f"{r.answered_correct} ({r.answered_share:.1%} of answerable)"),
         ("  wrong (out of scope included)", lambda r: f"{r.wrong} ({r.wrong_rate:.1%} of all)"),

@@ -78,8 +78,19 @@ def test_a_rebuild_sees_edited_articles_and_new_synonyms(flood_articles: list[Ar
                                                        alternates=[*a.alternates, "parpaings bricolage"])
               for a in flood_articles]
     assert top(SearchIndex(edited), "parpaings") == "sacs-sable"
-    assert top(SearchIndex(flood_articles), "parpaings") is None
+    # Unknown again (the fallback may still offer candidates by characters, never by this word).
+    assert SearchIndex(flood_articles).analyse("parpaings").known_terms == 0
     assert top(SearchIndex(flood_articles, synonyms={"parpaings": "batardeau"}), "parpaings") == "sacs-sable"
+
+
+def test_a_question_with_no_known_word_still_gets_candidates_but_no_answer(flood_index: SearchIndex) -> None:
+    from knowledge_base.answer import auto_answer
+
+    assert flood_index.analyse("evacuationnistes").known_terms == 0  # no stem, no typo fix
+    hits = flood_index.search("evacuationnistes")
+    assert hits  # the character fallback: an operator gets somewhere to start
+    answer = auto_answer(flood_index, "evacuationnistes")
+    assert answer.answer_id is None and answer.confidence == 0.0 and answer.candidates
 
 
 def test_search_results_do_not_depend_on_the_order_of_rebuilds(flood_articles: list[Article]) -> None:

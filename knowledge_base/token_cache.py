@@ -9,7 +9,6 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from knowledge_base.answer_phrasings import answer_phrasings
 from knowledge_base.article import Article
 
 IntArray = npt.NDArray[np.int64]
@@ -17,8 +16,8 @@ IntArray = npt.NDArray[np.int64]
 # only for clarity; identical texts would share tokens safely).
 ArticleKey = tuple[str, str, str, str, tuple[str, ...], tuple[str, ...]]
 # Segment fields in the order each article's segments are cached: answer, question, tags,
-# one per alternate, then one per phrasing generated from the answer (answer_phrasings).
-ANSWER_FIELD, QUESTION_FIELD, TAGS_FIELD, ALTERNATE_FIELD, GENERATED_FIELD = 0, 1, 2, 3, 4
+# one per alternate.
+ANSWER_FIELD, QUESTION_FIELD, TAGS_FIELD, ALTERNATE_FIELD = 0, 1, 2, 3
 
 
 def article_key(article: Article) -> ArticleKey:
@@ -71,11 +70,9 @@ class TokenCache:
                 segments = [fold_words(article.answer), short_tokens(article.question),
                             short_tokens(" ".join(article.tags))]
                 segments += [short_tokens(alternate) for alternate in article.alternates]
-                generated = [fold_words(sentence) for sentence in answer_phrasings(article.answer)]
-                segments += generated
                 numbers = self._number([token for segment in segments for token in segment])
-                field = [ANSWER_FIELD, QUESTION_FIELD, TAGS_FIELD, *[ALTERNATE_FIELD] * len(article.alternates),
-                         *[GENERATED_FIELD] * len(generated)]
+                field = [ANSWER_FIELD, QUESTION_FIELD, TAGS_FIELD,
+                         *[ALTERNATE_FIELD] * len(article.alternates)]
                 cached = (np.asarray(numbers, dtype=np.int64),
                           np.asarray([len(segment) for segment in segments], dtype=np.int64),
                           np.asarray(field, dtype=np.int64))

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from crisis.areas import DEPARTEMENTS
 from crisis.types import ChannelKind, Role
 from crisis.web.shell import (
     CELL, PageTemplates, add_page_assets, add_page_roles, clock_of, ctx_of, lang_of, require,
@@ -124,20 +125,46 @@ def watch_view(section: Mapping[str, Any]) -> dict[str, Any]:
             "latest": list(section.get("latest", [])), "spark_w": SPARK_W, "spark_h": SPARK_H}
 
 
+ALERT_CHANNELS = ("sms", "telegram", "email", "push")
+TOP_AREAS = 5
+
+
+def alerts_view(section: Mapping[str, Any]) -> dict[str, Any]:
+    """Subscribers per channel, the most followed départements, the latest broadcasts."""
+    totals = section.get("subscribers_per_channel", {})
+    per_area = section.get("subscribers", {})
+    areas = sorted(((f"{code} {DEPARTEMENTS.get(code, '')}".strip(),
+                     sum(int(n) for n in channels.values()))
+                    for code, channels in per_area.items()), key=lambda a: (-a[1], a[0]))
+    broadcasts = []
+    for item in section.get("broadcasts", [])[:3]:
+        channels = item.get("channels", {}).values()
+        broadcasts.append({"title": item.get("title", ""), "state": item.get("state", ""),
+                           "sent": sum(int(c.get("sent", 0)) for c in channels),
+                           "total": sum(int(c.get("total", 0)) for c in channels)})
+    return {"channels": [(c, int(totals.get(c, 0))) for c in ALERT_CHANNELS],
+            "total": sum(int(v) for v in totals.values()), "areas": areas[:TOP_AREAS],
+            "broadcasts": broadcasts}
+
+
 async def situation_page(request: web.Request) -> web.Response:
     """GET /cell/situation (cell and supervisors); `?fragment=1`: the figures region only."""
-    require(request, Role.SUPERVISOR)
+    principal = require(request, Role.SUPERVISOR)
     body = await situation_body(ctx_of(request))
     at: dt.datetime = body["at"]
     contact = section_of(body, "contact_centre")
     knowledge = section_of(body, "knowledge_base")
     watch = section_of(body, "watch")
+    alerts = section_of(body, "alerts")
     values = dict(
         crises=body["crises"], updated=clock_of(request, lang_of(request))(at, "seconds"),
         updated_iso=at.isoformat(timespec="seconds"),
         contact=contact_view(contact) if contact is not None else None,
         kb=knowledge_view(knowledge) if knowledge is not None else None,
-        watch=watch_view(watch) if watch is not None else None)
+        watch=watch_view(watch) if watch is not None else None,
+        alerts=alerts_view(alerts) if alerts is not None else None,
+        # Supervisors see this page too: the links to the cell's pages only for the cell.
+        cell=principal.role.at_least(Role.CELL))
     if request.query.get("fragment") == "1":
         return page(request, "situation_figures.html", **values)
     return page(request, "situation.html", **values)

@@ -171,3 +171,49 @@ async def test_the_page_refreshes_itself_is_accessible_and_fits_320px_in_chromiu
         assert await page.evaluate("(t => t.scrollWidth <= t.clientWidth)(document.querySelector('.table-scroll'))")
         assert await axe_violations(page) == []
         await browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+async def test_the_alert_subscribers_and_broadcasts_show_in_chromium(
+        aiohttp_server: Any, ctx: Context, settings: Settings, redis_url: str) -> None:
+    """Who subscribed where, and the latest broadcast, read from the page as the cell sees
+    it; a supervisor gets no link to the cell's broadcasts page (they could not open it)."""
+    from channels.alerts.broadcasts import Broadcasts
+    from channels.alerts.subscriptions import Subscriptions
+    from channels.keys import ChannelKeys
+    from crisis.app import build_app
+    from crisis.publication_file import parse_publication
+
+    keys = ChannelKeys(ctx.keys)
+    subscriptions = Subscriptions(ctx.redis, keys, ctx.secret)
+    for n, (channel, areas) in enumerate((("sms", ("75", "92")), ("sms", ("75",)),
+                                          ("telegram", ("75",)))):
+        await subscriptions.subscribe(channel, f"+3361000000{n}", areas, source="test")
+    publication = await ctx.publications.publish_document(parse_publication(
+        "---\ntitle: Quais fermés\narea: [75]\n---\nLes quais sont fermés.\n"), actor=CELL)
+    broadcasts = Broadcasts(ctx.redis, keys)
+    broadcast_id, _ = await broadcasts.create(publication, "https://x.example")
+    await broadcasts.snapshot(broadcast_id)
+    server = await aiohttp_server(build_app(settings, redis_url))
+    base = str(server.make_url("")).rstrip("/")
+    await ctx.accounts.create_account("cellule", Role.CELL, PASSWORD, actor=ADMIN)
+    await ctx.accounts.create_account("superviseur", Role.SUPERVISOR, PASSWORD, actor=ADMIN)
+    async with async_playwright() as p:
+        browser = await launch_chromium(p)
+        page = await (await browser.new_context(locale="fr-FR")).new_page()
+        page.set_default_timeout(5000)
+        await log_in(page, base, "cellule", PASSWORD, "/cell/situation")
+        section = page.locator("section[aria-labelledby=sit-alerts]")
+        text = await section.inner_text()
+        assert "Alertes aux abonnés" in text and "Abonnés\n3" in text.replace("\t", "\n")
+        assert "75 Paris · 3" in text and "92 Hauts-de-Seine · 1" in text
+        assert "Quais fermés : envoi en cours, 0 envoyés sur 3" in text
+        await page.screenshot(path="/tmp/screens/situation-alerts.png", full_page=True)
+        await expect(section.get_by_role("link", name="Toutes les diffusions")).to_have_count(1)
+        assert await axe_violations(page) == []
+        supervisor = await (await browser.new_context(locale="fr-FR")).new_page()
+        await log_in(supervisor, base, "superviseur", PASSWORD, "/cell/situation")
+        await expect(supervisor.locator("section[aria-labelledby=sit-alerts]")
+                     .get_by_role("link", name="Toutes les diffusions")).to_have_count(0)
+        await browser.close()

@@ -100,6 +100,16 @@ class Keys:
         return f"{self.prefix}events:dead:{group}"
 
     @property
+    def schema(self) -> str:
+        """The stored data's schema version (crisis/schema.py)."""
+        return f"{self.prefix}schema"
+
+    @property
+    def schema_lock(self) -> str:
+        """Held while a migration runs (one process migrates, the others wait)."""
+        return f"{self.prefix}schema:lock"
+
+    @property
     def audit(self) -> str:
         return f"{self.prefix}audit"
 

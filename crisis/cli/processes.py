@@ -41,6 +41,7 @@ from crisis.parent_death import forked_children_die_with_this_process
 from crisis.redis_client import sync_redis
 from crisis.redis_outage_worker import OutageTolerantWorker, wait_for_redis
 from crisis.redis_server import EmbeddedRedis
+from crisis.schema import ensure_schema
 from crisis.settings import Settings, load_settings
 from crisis.supervisor import Supervisor
 from knowledge_base import KnowledgeBase
@@ -72,8 +73,20 @@ def _watch_parent(parent_pid: int | None) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+def _check_schema(settings: Settings, url: str) -> None:
+    """Refuse to run on data of a newer version; migrate older data (crisis/schema.py).
+    Redis not there yet (restarting, a failover): wait for it rather than die."""
+    client = sync_redis(url)
+    try:
+        wait_for_redis(client, what="start-up")
+        ensure_schema(client, Keys(settings.redis_prefix))
+    finally:
+        client.close()
+
+
 def run_web(settings: Settings, args: argparse.Namespace) -> int:
     with redis_url_for(settings) as url:
+        _check_schema(settings, url)
         app = build_app(settings, url, consume_events=not args.no_events)
         _watch_parent(args.parent_pid)
         # What start-up built lives as long as the process: out of the collector's sight, a
@@ -120,11 +133,13 @@ def preload_job_modules() -> None:
 def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     if args.events:
         with redis_url_for(settings) as url:
+            _check_schema(settings, url)
             _watch_parent(args.parent_pid)
             os.nice(EVENTS_NICENESS)
             asyncio.run(_consume_events(settings, url))
         return 0
     with redis_url_for(settings) as url:
+        _check_schema(settings, url)
         keys = Keys(settings.redis_prefix)
         bind_worker_settings(settings, url)
         bind_worker_context(settings, url)
@@ -181,6 +196,7 @@ def run_smtp(settings: Settings, args: argparse.Namespace) -> int:
         raise ConfigError("`crisis smtp` needs CRISIS_MAIL_ACCEPT: the addresses or @domains "
                           "it takes mail for (it is never an open relay)")
     with redis_url_for(settings) as url:
+        _check_schema(settings, url)
         _watch_parent(args.parent_pid)
         asyncio.run(_serve_smtp(settings, url))
     return 0

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from testbed.redis_sentinel import RedisProcess
-from testbed.twilio import TwilioStandIn
 from tests.faults.traffic import Centre, Tally, centre_env, send_stream, stored
 from tests.support.polling import until
 
@@ -24,22 +21,6 @@ pytestmark = [pytest.mark.faults, pytest.mark.slow]
 BEFORE_STOP = 60
 OUTAGE_ACKS = 20  # webhooks acknowledged from the spool while Redis is down
 AFTER = 30
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[RedisProcess]:
-    process = RedisProcess(tmp_path / "redis")
-    await asyncio.to_thread(process.start)
-    yield process
-    await asyncio.to_thread(process.stop)
-
-
-@pytest.fixture
-async def twilio_base() -> AsyncIterator[str]:
-    standin = TestServer(TwilioStandIn().app(), host="127.0.0.1")
-    await standin.start_server()
-    yield str(standin.make_url("")).rstrip("/")
-    await standin.close()
 
 
 async def test_a_redis_restart_during_traffic_loses_no_acknowledged_message(

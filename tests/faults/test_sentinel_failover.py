@@ -11,10 +11,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from testbed.redis_sentinel import SentinelSet
-from testbed.twilio import TwilioStandIn
 from tests.faults.traffic import Centre, Tally, centre_env, send_stream, stored
 from tests.support.polling import until
 
@@ -31,14 +29,6 @@ async def sentinels(tmp_path: Path) -> AsyncIterator[SentinelSet]:
     await asyncio.to_thread(topology.start)
     yield topology
     await asyncio.to_thread(topology.stop)
-
-
-@pytest.fixture
-async def twilio_base() -> AsyncIterator[str]:
-    server = TestServer(TwilioStandIn().app(), host="127.0.0.1")
-    await server.start_server()
-    yield str(server.make_url("")).rstrip("/")
-    await server.close()
 
 
 async def test_a_failover_during_traffic_loses_no_acknowledged_message(

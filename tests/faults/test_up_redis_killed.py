@@ -12,13 +12,10 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestServer
 
-from testbed.twilio import TwilioStandIn
 from tests.faults.traffic import Tally, send_stream, stored
 from tests.faults.up import Up, status
 from tests.support.polling import until
@@ -27,14 +24,6 @@ pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 BEFORE_KILL = 60  # acknowledged messages before redis-server is killed
 AFTER = 30  # messages sent once the centre is ready again: all taken at once
-
-
-@pytest.fixture
-async def twilio_base() -> AsyncIterator[str]:
-    standin = TestServer(TwilioStandIn().app(), host="127.0.0.1")
-    await standin.start_server()
-    yield str(standin.make_url("")).rstrip("/")
-    await standin.close()
 
 
 async def watch_site(base: str, stop: asyncio.Event, seen: collections.Counter[int]) -> None:

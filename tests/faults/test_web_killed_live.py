@@ -15,13 +15,11 @@ import signal
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 from playwright.async_api import async_playwright, expect
 
 from crisis.cli.runtime import command_context
@@ -30,7 +28,6 @@ from crisis.types import Role
 from testbed.nginx import start_nginx
 from testbed.ports import free_port
 from testbed.redis_sentinel import RedisProcess
-from testbed.twilio import TwilioStandIn
 from tests.channels.conftest import sms_form
 from tests.channels.test_console_pages import CONSOLE_PUBLIC_URL, signed
 from tests.conftest import ADMIN
@@ -42,22 +39,6 @@ from tests.support.polling import until
 pytestmark = [pytest.mark.faults, pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "correct horse battery staple"
 CITIZEN = "+33611223344"
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[RedisProcess]:
-    process = RedisProcess(tmp_path / "redis")
-    await asyncio.to_thread(process.start)
-    yield process
-    await asyncio.to_thread(process.stop)
-
-
-@pytest.fixture
-async def twilio_base() -> AsyncIterator[str]:
-    standin = TestServer(TwilioStandIn().app(), host="127.0.0.1")
-    await standin.start_server()
-    yield str(standin.make_url("")).rstrip("/")
-    await standin.close()
 
 
 def balancer_config(folder: Path, routes: dict[int, tuple[int, int]]) -> Path:

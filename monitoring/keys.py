@@ -14,6 +14,7 @@
 | watch:feeds                  | hash   | until `crisis feeds remove` (feed name -> JSON feed)      |
 | watch:feed:{name}:state      | hash   | as long as the feed (ETag, Last-Modified, health, reason, failures) |
 | watch:feed:{name}:seen       | zset   | as long as the feed, the last 5,000 entries (entry id or link -> first seen) |
+| watch:polls                  | hash   | forever (date, institute, question, answer -> JSON poll result) |
 """
 
 from __future__ import annotations
@@ -72,3 +73,7 @@ class WatchKeys:
 
     def feed_seen(self, name: str) -> str:
         return self.keys.scoped("watch", "feed", name, "seen")
+
+    @property
+    def polls(self) -> str:
+        return self.keys.scoped("watch", "polls")

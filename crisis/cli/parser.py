@@ -192,6 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
     feeds_list.add_argument("--json", action="store_true", help="one JSON object per line")
     feeds_remove = feeds.add_parser("remove", help="stop watching a feed")
     feeds_remove.add_argument("name")
+    polls = sub.add_parser("polls", help="opinion polls in the watch") \
+        .add_subparsers(dest="action", required=True)
+    polls_import = polls.add_parser("import", help="poll results from a UTF-8 CSV file (date, "
+                                    "institute, question, answer, share, sample size, method); "
+                                    "every row is checked before any is written")
+    polls_import.add_argument("file", metavar="FILE.csv")
 
     site = sub.add_parser("site", help="the static site").add_subparsers(dest="action", required=True)
     build = site.add_parser("build", help="full build of the static site")

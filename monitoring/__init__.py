@@ -14,6 +14,7 @@ from crisis.types import EventType
 from monitoring.contact_signals import CitizenMessageReader, watch_citizen_message
 from monitoring.intake import run_normaliser
 from monitoring.keys import WatchKeys
+from monitoring.report_pages import setup_report_pages
 from monitoring.signals_api import setup_signals_api
 from monitoring.situation_page import setup_situation_page
 from monitoring.watch_keywords import WATCH_KEYWORD_EVENTS, keywords_key, update_watch_keywords
@@ -28,6 +29,7 @@ def setup(app: web.Application, ctx: Context, *,
     inbound message of the contact centre (handed in by the composition root)."""
     keys = WatchKeys(ctx.keys)
     setup_situation_page(app)
+    setup_report_pages(app)
     setup_signals_api(app)
     ctx.subscribe("watch-keywords", lambda event: update_watch_keywords(ctx, event),
                   types=WATCH_KEYWORD_EVENTS)

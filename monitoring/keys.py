@@ -14,6 +14,8 @@
 | watch:feeds                  | hash   | until `crisis feeds remove` (feed name -> JSON feed)      |
 | watch:feed:{name}:state      | hash   | as long as the feed (ETag, Last-Modified, health, reason, failures) |
 | watch:feed:{name}:seen       | zset   | as long as the feed, the last 5,000 entries (entry id or link -> first seen) |
+| watch:reports                | list   | the last 200 situation reports (JSON: id, time, period, author; newest first) |
+| watch:report:{id}            | string | 180 days (JSON: one situation report's data) |
 | watch:polls                  | hash   | forever (date, institute, question, answer -> JSON poll result) |
 """
 
@@ -77,3 +79,10 @@ class WatchKeys:
     @property
     def polls(self) -> str:
         return self.keys.scoped("watch", "polls")
+
+    @property
+    def reports(self) -> str:
+        return self.keys.scoped("watch", "reports")
+
+    def report(self, report_id: str) -> str:
+        return self.keys.scoped("watch", "report", report_id)

@@ -16,6 +16,7 @@
 | watch:feed:{name}:seen       | zset   | as long as the feed, the last 5,000 entries (entry id or link -> first seen) |
 | watch:reports                | list   | the last 200 situation reports (JSON: id, time, period, author; newest first) |
 | watch:report:{id}            | string | 180 days (JSON: one situation report's data) |
+| watch:demo:player            | string | 10 s, renewed (the process playing the demo signal stream; `crisis up --demo` only) |
 | watch:polls                  | hash   | forever (date, institute, question, answer -> JSON poll result) |
 """
 
@@ -86,3 +87,7 @@ class WatchKeys:
 
     def report(self, report_id: str) -> str:
         return self.keys.scoped("watch", "report", report_id)
+
+    @property
+    def demo_player(self) -> str:
+        return self.keys.scoped("watch", "demo", "player")

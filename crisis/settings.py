@@ -94,6 +94,8 @@ class Settings:
     mail_sandbox: bool = False
     smtp_messages_per_second: int = 50  # replies handed to CRISIS_SMTP_RELAY, every worker together
     # --- end of e-mail ---
+    # `crisis up --demo`: the events process plays the demo signal stream into the watch.
+    demo_watch: bool = False
     max_body_bytes: int = 1_048_576
     session_hours: int = 12
     log_format: str = "auto"
@@ -358,6 +360,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
      _positive),
     ("CRISIS_SMTP_MESSAGES_PER_SECOND", "smtp_messages_per_second", _positive),
     ("CRISIS_MAIL_SANDBOX", "mail_sandbox", _choice_flag),
+    ("CRISIS_DEMO_WATCH", "demo_watch", _choice_flag),
     # --- end of e-mail ---
     ("CRISIS_MAX_BODY_BYTES", "max_body_bytes", _positive),
     ("CRISIS_SESSION_HOURS", "session_hours", _positive),

@@ -12,8 +12,10 @@ from crisis.context import Context
 from crisis.events import consumer_name
 from crisis.types import EventType
 from monitoring.contact_signals import CitizenMessageReader, watch_citizen_message
+from monitoring.demo_watch import play_demo_signals, setup_demo_feed
 from monitoring.intake import run_normaliser
 from monitoring.keys import WatchKeys
+from monitoring.report_pages import setup_report_pages
 from monitoring.signals_api import setup_signals_api
 from monitoring.situation_page import setup_situation_page
 from monitoring.watch_keywords import WATCH_KEYWORD_EVENTS, keywords_key, update_watch_keywords
@@ -28,7 +30,10 @@ def setup(app: web.Application, ctx: Context, *,
     inbound message of the contact centre (handed in by the composition root)."""
     keys = WatchKeys(ctx.keys)
     setup_situation_page(app)
+    setup_report_pages(app)
     setup_signals_api(app)
+    if ctx.settings.demo_watch:
+        setup_demo_feed(app)
     ctx.subscribe("watch-keywords", lambda event: update_watch_keywords(ctx, event),
                   types=WATCH_KEYWORD_EVENTS)
     ctx.add_situation("watch", lambda: watch_section(ctx.redis, keys))
@@ -43,7 +48,11 @@ def setup(app: web.Application, ctx: Context, *,
         stop = asyncio.Event()
         task = asyncio.create_task(run_normaliser(ctx.redis, keys, keywords_key(ctx),
                                                   consumer_name(), stop), name="watch-normaliser")
+        tasks = [task]
+        if ctx.settings.demo_watch:  # `crisis up --demo` only: the watch moves on its own
+            tasks.append(asyncio.create_task(play_demo_signals(
+                ctx.redis, keys, consumer_name(), stop), name="watch-demo-signals"))
         yield
         stop.set()
-        await cancel_and_wait([task])
+        await cancel_and_wait(tasks)
     app.cleanup_ctx.append(normaliser)

@@ -14,6 +14,10 @@
 | watch:feeds                  | hash   | until `crisis feeds remove` (feed name -> JSON feed)      |
 | watch:feed:{name}:state      | hash   | as long as the feed (ETag, Last-Modified, health, reason, failures) |
 | watch:feed:{name}:seen       | zset   | as long as the feed, the last 5,000 entries (entry id or link -> first seen) |
+| watch:reports                | list   | the last 200 situation reports (JSON: id, time, period, author; newest first) |
+| watch:report:{id}            | string | 180 days (JSON: one situation report's data) |
+| watch:demo:player            | string | 10 s, renewed (the process playing the demo signal stream; `crisis up --demo` only) |
+| watch:polls                  | hash   | forever (date, institute, question, answer -> JSON poll result) |
 """
 
 from __future__ import annotations
@@ -72,3 +76,18 @@ class WatchKeys:
 
     def feed_seen(self, name: str) -> str:
         return self.keys.scoped("watch", "feed", name, "seen")
+
+    @property
+    def polls(self) -> str:
+        return self.keys.scoped("watch", "polls")
+
+    @property
+    def reports(self) -> str:
+        return self.keys.scoped("watch", "reports")
+
+    def report(self, report_id: str) -> str:
+        return self.keys.scoped("watch", "report", report_id)
+
+    @property
+    def demo_player(self) -> str:
+        return self.keys.scoped("watch", "demo", "player")

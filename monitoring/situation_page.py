@@ -22,6 +22,7 @@ from crisis.web.shell import (
 )
 from crisis.web.situation_api import situation_body
 from monitoring.messages import MESSAGES
+from monitoring.poll_chart import poll_chart
 
 PAGES = PageTemplates("monitoring", CELL, messages=MESSAGES)
 page = PAGES.page
@@ -122,7 +123,8 @@ def watch_view(section: Mapping[str, Any]) -> dict[str, Any]:
             "terms": list(dict(section.get("terms") or {}).get("trending", [])),
             "terms_warming": bool(dict(section.get("terms") or {}).get("warming_up", True)),
             "sentiment": sentiment, "feeds": list(section.get("feeds", [])),
-            "latest": list(section.get("latest", [])), "spark_w": SPARK_W, "spark_h": SPARK_H}
+            "latest": list(section.get("latest", [])), "spark_w": SPARK_W, "spark_h": SPARK_H,
+            "polls": [{**q, "chart": poll_chart(q)} for q in section.get("polls", [])]}
 
 
 ALERT_CHANNELS = ("sms", "telegram", "email", "push")

@@ -1,5 +1,6 @@
 """The watch's section of /api/situation and of the situation page: intake, trends, spikes,
-rumours, sentiment per source, feeds and the latest signals."""
+rumours, sentiment per source, feeds, poll trends (each share with its 95 % margin) and the
+latest signals."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from monitoring.feeds import Feeds
 from monitoring.intake import intake_figures
 from monitoring.keys import WatchKeys
 from monitoring.normalise import NormalisedSignal
+from monitoring.polls import Polls, poll_trends
 from monitoring.term_store import stored_trending
 from monitoring.watchlist import Rumours
 
@@ -60,6 +62,7 @@ async def watch_section(redis: aioredis.Redis, keys: WatchKeys, *,
         "terms": await stored_trending(redis, keys),
         "sentiment": sentiment_by_source(intake["totals"]),
         "feeds": await Feeds(redis, keys).listing(),
+        "polls": poll_trends(await Polls(redis, keys).all()),
         "latest": [{"source": s.source, "time": s.time, "text": s.text[:280], "url": s.url,
                     "lang": s.lang, "area": s.area, "sentiment": s.sentiment,
                     "keywords": list(s.keywords), "rumours": list(s.rumours)} for s in latest],

@@ -63,6 +63,8 @@ COMMANDS: dict[tuple[str, str | None], str] = {
     ("feeds", "add"): "watch_commands:feeds_add",
     ("feeds", "list"): "watch_commands:feeds_list",
     ("feeds", "remove"): "watch_commands:feeds_remove",
+    ("polls", "import"): "watch_commands:polls_import",
+    ("report", None): "report_commands:report",
 }
 
 

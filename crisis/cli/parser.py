@@ -192,6 +192,25 @@ def build_parser() -> argparse.ArgumentParser:
     feeds_list.add_argument("--json", action="store_true", help="one JSON object per line")
     feeds_remove = feeds.add_parser("remove", help="stop watching a feed")
     feeds_remove.add_argument("name")
+    polls = sub.add_parser("polls", help="opinion polls in the watch") \
+        .add_subparsers(dest="action", required=True)
+    polls_import = polls.add_parser("import", help="poll results from a UTF-8 CSV file (date, "
+                                    "institute, question, answer, share, sample size, method); "
+                                    "every row is checked before any is written")
+    polls_import.add_argument("file", metavar="FILE.csv")
+    report = sub.add_parser("report", help="the situation report (\"point de situation\") for "
+                            "the cell's briefings: crises, contact centre, trends, rumours, "
+                            "polls, publications of the period")
+    report.add_argument("--from", dest="start", metavar="TIME", default=None,
+                        help="start: ISO 8601 (UTC unless it has an offset) or a time ago "
+                             "(30m, 12h, 7d); default 24 hours before --to")
+    report.add_argument("--to", dest="end", metavar="TIME", default=None,
+                        help="end, in the same forms (default: now)")
+    report.add_argument("--format", default="md", choices=("md", "html"),
+                        help="Markdown (default) or a printable HTML document")
+    report.add_argument("--lang", default="fr", choices=("fr", "en"))
+    report.add_argument("--out", metavar="FILE", default=None,
+                        help="write to FILE instead of standard output")
 
     site = sub.add_parser("site", help="the static site").add_subparsers(dest="action", required=True)
     build = site.add_parser("build", help="full build of the static site")

@@ -215,6 +215,20 @@ async def _prepare_demo(settings: Settings, url: str, as_user: str | None) -> No
             say(f"  {name:<12} {password}")
 
 
+async def _prepare_demo_watch(settings: Settings, url: str) -> None:
+    """Once the web answers: the demo feed (served by the centre itself) registered and its
+    first poll queued, the demo rumour and polls; the events process plays the signals."""
+    from monitoring.demo_watch import prepare_demo_watch
+    from monitoring.keys import WatchKeys
+
+    async with command_context(settings, url) as ctx:
+        jobs = ctx.jobs
+
+        def enqueue_poll(name: str, chain: str) -> None:
+            jobs.enqueue("monitoring.feed_polling.poll_feed_job", name, chain, retries=0)
+        await prepare_demo_watch(ctx.redis, WatchKeys(ctx.keys), settings.base_url, enqueue_poll)
+
+
 async def _first_site_build(settings: Settings, url: str) -> None:
     """A fresh data dir has no site yet: build it now so / answers from the first second."""
     async with command_context(settings, url) as ctx:
@@ -256,7 +270,7 @@ def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str])
     prepare_data_dir(settings)
     base = f"http://{settings.host}:{settings.port}"
     if args.demo:
-        env = {**env, **demo_sandbox_env(settings)}
+        env = {**env, **demo_sandbox_env(settings), "CRISIS_DEMO_WATCH": "1"}
         settings = load_settings(env)  # the channels the sandboxes stand in for are now on
     supervisor = Supervisor(env, settings.data_dir / "metrics")
     # Before anything starts: a Ctrl-C during start-up must still stop what was started.
@@ -293,7 +307,10 @@ def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str])
         if supervisor.wait_ready(f"{base}/readyz") is not None:
             say(f"ready in {seconds_since_start():.1f} s; Ctrl-C stops everything")
         if args.demo:
+            asyncio.run(_prepare_demo_watch(settings, url))
             say(f"try     the web chat: {base}/chat/ ; operators answer at {base}/console/")
+            say(f"try     the watch: {base}/cell/situation (log in as cell): a demo signal "
+                "every 2 s, a demo feed, polls and a rumour to follow")
             if "TWILIO_API_BASE" in env and env["TWILIO_API_BASE"].endswith("/sandbox/twilio"):
                 say(f"try     an SMS (sandbox, nothing is sent): {_sms_try_line(settings.base_url, env)}")
                 say(f"        the replies it would send: {base}/sandbox/sms (log in as supervisor1)")

@@ -1,4 +1,5 @@
-"""CLI commands of the watch (`crisis signals import`, `crisis feeds add|list|remove`)."""
+"""CLI commands of the watch (`crisis signals import`, `crisis feeds add|list|remove`,
+`crisis polls import`)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import asyncio
 import json
 from pathlib import Path
 
+from crisis.accounts import require_role
 from crisis.cli.core_commands import say
 from crisis.context import Context
-from crisis.types import Principal
+from crisis.types import Principal, Role
 from monitoring.feeds import Feeds, parse_every
 from monitoring.keys import WatchKeys
+from monitoring.polls import Polls, read_poll_file
 from monitoring.signal_batches import import_file
 
 POLL_JOB = "monitoring.feed_polling.poll_feed_job"
@@ -50,3 +53,12 @@ async def feeds_list(ctx: Context, actor: Principal, args: argparse.Namespace) -
 async def feeds_remove(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
     await Feeds(ctx.redis, WatchKeys(ctx.keys)).remove(args.name)
     say(f"feed {args.name} removed (its pending poll stops by itself)")
+
+
+async def polls_import(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+    """Every row checked first (a bad row named by its line: nothing written); then all at once."""
+    require_role(actor, Role.CELL, "import polls")
+    results = await asyncio.to_thread(read_poll_file, Path(args.file))
+    written = await Polls(ctx.redis, WatchKeys(ctx.keys)).put(results)
+    questions = len({r.question for r in results})
+    say(f"imported {written} poll results ({questions} question(s)) into the watch")

@@ -95,6 +95,7 @@ def test_up_demo_serves_the_demo_crisis_and_stops_cleanly(tmp_path: Path) -> Non
         ready = float(re.search(r"ready in ([0-9.]+) s", output).group(1))  # type: ignore[union-attr]
         assert ready >= ready_seen - 0.5, (ready, ready_seen)
         _try_the_printed_sms(output, base, env, tmp_path)
+        _the_demo_watch_moves(output, base)
         processes = children_of(up.pid)
         # redis, web, two events processes, two workers, the SMTP listener
         assert len(processes) >= 7
@@ -206,3 +207,35 @@ def _try_the_printed_sms(output: str, base: str, env: dict[str, str], cwd: Path)
     assert publish.returncode == 0, publish
     wait_until(lambda: any(str(i["body"]).startswith("Les quais de Seine sont fermés.")
                            for i in sandboxed("sms")), 60)
+
+
+def _the_demo_watch_moves(output: str, base: str) -> None:
+    """The demo's watch, out of the box: signals played and analysed, the demo feed read by
+    a worker (healthy, its entries counted), polls and the demo rumour in /api/situation."""
+    import http.cookiejar
+    assert "try     the watch:" in output
+    password = re.search(r"supervisor1\s+(\S+)", output).group(1)  # type: ignore[union-attr]
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(
+        http.cookiejar.CookieJar()))
+    login = urllib.request.Request(f"{base}/api/session", method="POST",
+                                   data=json.dumps({"name": "supervisor1",
+                                                    "password": password}).encode(),
+                                   headers={"Content-Type": "application/json"})
+    opener.open(login, timeout=5).read()
+
+    def watch() -> dict[str, object]:
+        with opener.open(f"{base}/api/situation", timeout=5) as response:
+            return dict(json.loads(response.read())["watch"])
+
+    def moving() -> bool:
+        section = watch()
+        intake = dict(section["intake"])  # type: ignore[call-overload]
+        feeds = list(section["feeds"])  # type: ignore[call-overload]
+        return (int(intake["normalised"]) >= 3 and bool(feeds)
+                and feeds[0]["health"] == "ok" and int(feeds[0]["entries"]) == 5)
+
+    wait_until(moving, 30)
+    section = watch()
+    assert section["polls"] and section["rumours"]
+    first = int(dict(section["intake"])["received"])  # type: ignore[call-overload]
+    wait_until(lambda: int(dict(watch()["intake"])["received"]) > first, 10)  # type: ignore[call-overload]

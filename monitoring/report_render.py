@@ -1,0 +1,118 @@
+"""The situation report rendered: Markdown (for a message or a wiki), a standalone HTML
+document (the command line; its print stylesheet inlined) and the body the cell's page shows
+through the page shell. French first, English available (monitoring/messages.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+import jinja2
+
+from crisis.i18n import translate
+from monitoring.messages import MESSAGES
+
+
+def t(key: str, lang: str) -> str:
+    return translate(MESSAGES, key, lang)
+
+
+def when(iso: str) -> str:
+    """A report's time as people read it in a briefing: 2026-12-02 14:05 UTC."""
+    return f"{dt.datetime.fromisoformat(iso).astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" if iso else ""
+
+
+def signed(value: float | None) -> str:
+    return "" if value is None else f"{value:+.1f}"
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("monitoring", "templates"),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined)
+    env.globals["t"] = t
+    env.filters["when"] = when
+    env.filters["signed"] = signed
+    return env
+
+
+_ENV = _env()
+HELPERS: Mapping[str, Any] = {"when": when, "signed": signed}
+
+
+def report_html(report: Mapping[str, Any], lang: str = "fr") -> str:
+    """A whole HTML document (screen and print styles inlined): `crisis report --format html`."""
+    css = (resources.files("monitoring") / "static" / "situation_report.css").read_text("utf-8")
+    return _ENV.get_template("report_document.html").render(report=report, lang=lang, css=css)
+
+
+def _contact_md(contact: Mapping[str, Any] | None, lang: str) -> list[str]:
+    c = t("sit.colon", lang)
+    if contact is None:
+        return [t("sit.unavailable", lang)]
+    lines = [f"- {t('rep.contacts_total', lang)}{c}{contact['total']}"
+             f" ({t('rep.auto', lang)} {contact['auto_answered']},"
+             f" {t('rep.abandoned', lang)} {contact['abandoned']})"]
+    lines += [f"  - {t('channel.' + kind, lang)}{c}{figures['contacts']}"
+              for kind, figures in contact["channels"].items()]
+    lines.append(f"- {t('sit.queue_length', lang)}{c}{contact['queue_length']}")
+    lines.append(f"- {t('rep.operators', lang)}{c}{contact['operators_signed_in']}")
+    return lines
+
+
+def _watch_md(report: Mapping[str, Any], lang: str) -> list[str]:
+    c = t("sit.colon", lang)
+    signals, watch = report["signals"], report["watch"]
+    lines = [f"- {t('rep.signals', lang)}{c}{signals['all']}"]
+    lines += [f"  - {name.removeprefix('source:')}{c}{n}"
+              for name, n in sorted(signals.items()) if name != "all"]
+    if watch is None:
+        return [*lines, t("sit.unavailable", lang)]
+    for spike in watch["spikes"]:
+        lines.append(f"- {t('rep.spike', lang)}{c}{spike['kind']} {spike['value']}"
+                     f" ({spike['count']}, {t('watch.col.baseline', lang)} {spike['baseline']})")
+    for term in watch["terms"]:
+        lines.append(f"- {t('rep.term', lang)}{c}{term['term']} ({term['scope']}, x {term['ratio']})")
+    if not watch["spikes"] and not watch["terms"]:
+        lines.append(f"- {t('rep.no_trend', lang)}")
+    return lines
+
+
+def report_markdown(report: Mapping[str, Any], lang: str = "fr") -> str:
+    """The report as Markdown: one `##` section each, in the briefing's order."""
+    c = t("sit.colon", lang)
+    out = [f"# {t('rep.title', lang)}", "",
+           f"{t('rep.period', lang)}{c}{when(report['from'])} → {when(report['to'])}  ",
+           f"{t('rep.written', lang)}{c}{when(report['at'])} ({report['by']})", "",
+           f"## {t('sit.crises', lang)}", ""]
+    out += [f"- {cr['title']} · {t('rep.level', lang)} {cr['level']} · "
+            f"{', '.join(cr['areas']) or t('sit.national', lang)}" for cr in report["crises"]] \
+        or [t("rep.no_crisis", lang)]
+    out += ["", f"## {t('sit.contacts', lang)}", "", *_contact_md(report["contact"], lang)]
+    if report["kb"] is not None and report["kb"]["automatic_share"] is not None:
+        out.append(f"- {t('sit.automatic_share', lang)}{c}"
+                   f"{round(float(report['kb']['automatic_share']) * 100)} %")
+    out += ["", f"## {t('rep.trends', lang)}", "", *_watch_md(report, lang)]
+    out += ["", f"## {t('watch.rumours', lang)}", ""]
+    rumours = (report["watch"] or {}).get("rumours", [])
+    out += [f"- « {r['claim']} »{c}{r['count']}" + (f" ({t('watch.rising', lang)})"
+                                                    if r["rising"] else "") for r in rumours] \
+        or [t("watch.no_rumour", lang)]
+    out += ["", f"## {t('poll.title', lang)}", ""]
+    for question in report["polls"]:
+        out.append(f"- {question['question']}")
+        for a in question["answers"]:
+            change = "" if a["change_pct"] is None else (
+                f", {signed(a['change_pct'])} " + t("rep.significant" if a["significant"]
+                                                    else "rep.within_margin", lang))
+            out.append(f"  - {a['answer']}{c}{a['share_pct']} % ± {a['margin_pct']}"
+                       f" ({a['date']}, {a['institute']}{change})")
+    if not report["polls"]:
+        out.append(t("rep.no_poll", lang))
+    out += ["", f"## {t('rep.publications', lang)}", ""]
+    out += [f"- {when(p['published_at'])} · {p['title']}"
+            + (f" ({t('rep.withdrawn', lang)})" if p["withdrawn"] else "")
+            for p in report["publications"]] or [t("rep.no_publication", lang)]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,121 @@
+"""The situation report ("point de situation"): `crisis report` writes every section (crises,
+contact centre, trends, rumours, polls, publications of the period) in Markdown and HTML;
+the cell's button writes one, archives it, and Chromium reads its visible text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from playwright.async_api import async_playwright, expect
+
+from crisis.activation import activate_scenario
+from crisis.context import Context
+from crisis.settings import Settings
+from crisis.types import Role
+from monitoring.detection import window_of
+from monitoring.keys import WatchKeys
+from monitoring.polls import Polls, parse_polls
+from monitoring.situation_report import period_of
+from monitoring.watchlist import Claim, Rumours
+from tests.conftest import ADMIN, CELL
+from tests.support.browser import axe_violations, launch_chromium, log_in
+
+PASSWORD = "correct horse battery staple"
+POLLS = """date,institute,question,answer,share,sample size,method
+2026-11-20,Ifop,Faites-vous confiance aux consignes ?,Oui,52,1000,en ligne
+2026-11-27,Elabe,Faites-vous confiance aux consignes ?,Oui,60,1000,téléphone
+"""
+
+
+async def _situation(ctx: Context) -> None:
+    """A live crisis (its first instructions published now), a poll, a rumour, signals."""
+    await activate_scenario(ctx.crises, ctx.publications, "inondation", areas=["44"], level=2,
+                            actor=CELL, title="Crue de la Loire")
+    keys = WatchKeys(ctx.keys)
+    await Polls(ctx.redis, keys).put(parse_polls(POLLS))
+    await Rumours(ctx.redis, keys).put(Claim(id="barrage", claim="le barrage va céder"))
+    now = window_of(dt.datetime.now(dt.UTC).timestamp())
+    await ctx.redis.hset(keys.counts(str(now - 1)), mapping={"all:all": 30, "source:rss": 30})
+    await ctx.redis.hset(keys.counts(str(now)), mapping={"all:all": 12, "source:contact": 12})
+    await ctx.redis.hset(keys.counts(str(now - 400)), mapping={"all:all": 999})  # days ago
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "crisis", *args],
+                          env={**env, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+                          timeout=120)
+
+
+async def test_the_command_writes_every_section_of_the_period(
+        env: dict[str, str], ctx: Context) -> None:
+    await _situation(ctx)
+    result = run(env, "report", "--from", "24h")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    headings = re.findall(r"^##? .*$", text, flags=re.M)
+    assert headings == ["# Point de situation", "## Crises en cours", "## Centre de contact",
+                        "## Veille : signaux et tendances", "## Rumeurs surveillées",
+                        "## Sondages", "## Publications de la période"]
+    assert "- Crue de la Loire · niveau 2 · 44" in text
+    assert "- Contacts (depuis le début) : 0" in text
+    assert "- Signaux reçus sur la période : 42" in text and "  - rss : 30" in text
+    assert "- « le barrage va céder » : 0" in text
+    assert ("  - Oui : 60.0 % ± 3.0 (2026-11-27, Elabe, +8.0 pts, au-delà de la marge)"
+            in text)
+    publications = text.split("## Publications de la période")[1]
+    assert "aucune publication" not in publications and " · " in publications
+    earlier = run(env, "report", "--from", "2026-01-01", "--to", "2026-01-02")
+    assert "aucune publication sur la période" in earlier.stdout
+    assert "- Signaux reçus sur la période : 0" in earlier.stdout
+    html = run(env, "report", "--format", "html", "--lang", "en").stdout
+    assert html.startswith("<!doctype html>") and "@media print" in html
+    assert '<h2 id="rep-polls">Polls</h2>' in html and "Crue de la Loire" in html
+    reversed_period = run(env, "report", "--from", "1h", "--to", "2h")
+    assert reversed_period.returncode == 1 and "the period is empty" in reversed_period.stderr
+
+
+def test_the_default_period_is_the_last_day() -> None:
+    now = dt.datetime(2026, 12, 2, 12, tzinfo=dt.UTC)
+    assert period_of(None, None, now=now) == (now - dt.timedelta(hours=24), now)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+async def test_the_cell_writes_reads_and_finds_a_report_in_chromium(
+        aiohttp_server: Any, ctx: Context, settings: Settings, redis_url: str) -> None:
+    from crisis.app import build_app
+    await _situation(ctx)
+    server = await aiohttp_server(build_app(settings, redis_url))
+    base = str(server.make_url("")).rstrip("/")
+    await ctx.accounts.create_account("cellule", Role.CELL, PASSWORD, actor=ADMIN)
+    async with async_playwright() as p:
+        browser = await launch_chromium(p)
+        page = await (await browser.new_context(locale="fr-FR")).new_page()
+        page.set_default_timeout(8000)
+        await log_in(page, base, "cellule", PASSWORD, "/cell/situation")
+        await page.get_by_role("button", name="Point de situation").click()
+        await page.wait_for_url(re.compile(r"/cell/reports/\d{8}T\d{6}Z-[0-9a-f]{4}$"))
+        report = page.locator("#report")
+        await expect(report.get_by_role("heading", level=1)).to_have_text("Point de situation")
+        text = await report.inner_text()
+        for expected in ("Crue de la Loire · niveau 2 · 44", "Signaux reçus sur la période : 42",
+                         "« le barrage va céder » : 0",
+                         "Oui : 60.0 % ± 3.0 (2026-11-27, Elabe, +8.0 pts, au-delà de la marge)",
+                         "(cellule)"):
+            assert expected in text, text
+        assert "aucune publication sur la période" not in text
+        await page.screenshot(path="/tmp/screens/situation-report.png", full_page=True)
+        await page.emulate_media(media="print")
+        await expect(page.locator("nav.menu")).to_be_hidden()
+        await expect(report).to_be_visible()
+        await page.emulate_media(media="screen")
+        assert await axe_violations(page) == []
+        await page.goto(f"{base}/cell/reports")
+        await expect(page.locator("#report-list tbody tr")).to_have_count(1)
+        assert await axe_violations(page) == []
+        await browser.close()

@@ -193,12 +193,33 @@ def decide_inbound(facts: InboundFacts) -> Need | Actions:
         return _command(facts)
     if conversation.channel in OPT_OUT_CHANNELS and (codes := alert_request(text)) is not None:
         return _alerts(facts, codes)
+    if conversation.status is ConversationStatus.CLOSED:
+        return _closed_meanwhile(facts)
     if conversation.status in OPEN_FOR_A_PERSON:
         return (Transition(ConversationAction.CITIZEN_REPLY, "citizen"),
                 PublishLive("message", conversation.operator))
     if conversation.status is ConversationStatus.QUEUED:
         return (PublishLive("message", None),)
     return _first_answer(facts)
+
+
+def _closed_meanwhile(facts: InboundFacts) -> Need | Actions:
+    """A message stored while its conversation was open, handled after an operator closed it
+    (a race of a few seconds under load): answered from the knowledge base when it is sure,
+    else told that writing again opens a new conversation (the store opens one for the next
+    message). A closed conversation is never queued or moved again."""
+    conversation = facts.conversation
+    if facts.answer is None:
+        return Need(Fact.ANSWER)
+    answer = facts.answer
+    if answer.answer_id is not None:
+        if answer.answer_id not in facts.articles:
+            return Need(Fact.ARTICLE, answer.answer_id)
+        article = facts.articles[answer.answer_id]
+        if article is not None:
+            return (Send(auto_answer(article, conversation.channel, conversation.lang),
+                         article.id), CountAutoAnswer())
+    return (Send(say("closed_meanwhile", conversation.lang)),)
 
 
 def _command(facts: InboundFacts) -> Need | Actions:

@@ -187,6 +187,12 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "Unknown département: {codes}. Write the département numbers separated by "
               "spaces, e.g. 75, 2A (Corse-du-Sud) or 971 (Guadeloupe).",
     },
+    "closed_meanwhile": {
+        "fr": "Cette conversation a été close par un conseiller. Si vous avez encore une "
+              "question, écrivez-la : elle ouvrira une nouvelle conversation.",
+        "en": "An adviser closed this conversation. If you still have a question, write it: "
+              "it will open a new conversation.",
+    },
     "feedback_thanks": {
         "fr": "Merci, votre avis aide à améliorer nos réponses.",
         "en": "Thank you, your opinion helps us improve our answers.",

@@ -375,3 +375,16 @@ def test_telegram_commands() -> None:
     [vote, thanks, *_] = settle(facts("/useful art-1 yes", chat))[0]
     assert vote == RecordFeedback("art-1", True) and isinstance(thanks, Send)
     assert decide_inbound(facts("/info", chat)) == Need(Fact.URGENT_KEYWORDS)
+
+
+def test_a_message_handled_after_its_conversation_was_closed_is_answered_not_queued() -> None:
+    """Stored while open, handled after an operator closed it: never queued again (that was a
+    dead-lettered event and a citizen without answer)."""
+    closed = conversation(ConversationStatus.CLOSED)
+    sure = answer("eau-potable")
+    actions, _ = settle(facts("leau du robinet est potable ?", closed), kb=sure)
+    assert isinstance(actions[0], Send) and actions[0].article_id == "eau-potable"
+    assert not any(isinstance(a, (Queue, Transition)) for a in actions)
+    unsure = answer(None, 0.3, best="eau-potable")
+    actions, _ = settle(facts("et pour mon chien ?", closed), kb=unsure)
+    assert actions == (Send(say("closed_meanwhile", "fr")),)

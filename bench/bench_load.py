@@ -181,8 +181,9 @@ def from_load_process(target: str, *args: Any) -> dict[str, Any]:
 class Centre:
     """The Twilio stand-in, the bare handler and our processes, on one embedded Redis."""
 
-    def __init__(self, fsync: str) -> None:
-        self.data = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    def __init__(self, fsync: str, under: Path | None = None) -> None:
+        # The AOF's disk is what `always` pays for: --data-under puts it on the disk to measure.
+        self.data = Path(tempfile.mkdtemp(prefix="bench-load-", dir=under))
         self.redis = EmbeddedRedis(self.data, fsync)
         self.port, self.bare_port, self.twilio_port = free_port(), free_port(), free_port()
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -336,7 +337,7 @@ def machine_load() -> str:
 # --- the two benchmarks ------------------------------------------------------------------
 
 def run_load(args: argparse.Namespace) -> None:
-    centre = Centre(args.fsync)
+    centre = Centre(args.fsync, args.data_under)
     centre.start()
     try:
         r = client(centre)
@@ -381,18 +382,22 @@ def run_load(args: argparse.Namespace) -> None:
 
 
 def run_fsync_comparison(args: argparse.Namespace) -> None:
-    centre = Centre("everysec")
+    centre = Centre("everysec", args.data_under)
     centre.start()
     try:
         r = client(centre)
         print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average "
-              f"{machine_load()}; {args.rounds} alternating rounds of {args.messages} SMS at "
+              f"{machine_load()}; data under {centre.data}; {args.rounds} alternating rounds of {args.messages} SMS at "
               f"concurrency {args.concurrency} (SMS only, the pipeline drained between rounds)")
         rates: dict[str, list[float]] = {"bare": [], "everysec": [], "always": []}
         p99: dict[str, list[float]] = {"bare": [], "everysec": [], "always": []}
         first = 0
-        for _ in range(args.rounds):
-            for phase in rates:
+        for number in range(args.rounds):
+            # The order of the two policies alternates too: a phase right after the bare one
+            # (the pipeline idle) is not the same as one after a drain.
+            order = ["bare", "everysec", "always"] if number % 2 == 0 else \
+                ["bare", "always", "everysec"]
+            for phase in order:
                 if phase == "bare":
                     url = f"http://127.0.0.1:{centre.bare_port}/hooks/twilio/sms"
                 else:
@@ -425,7 +430,10 @@ def main() -> None:
     parser.add_argument("--fsync", choices=("everysec", "always"), default="everysec")
     parser.add_argument("--compare-fsync", action="store_true",
                         help="SMS webhook throughput with appendfsync everysec vs always")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--data-under", type=Path, default=None, metavar="DIR",
+                        help="the centre's data dir (and so the AOF) under DIR (default: the "
+                        "system temp dir)")
     args = parser.parse_args()
     if args.quick:
         args.messages = 1_000 if args.compare_fsync else 2_000

@@ -337,6 +337,7 @@ def machine_load() -> str:
 # --- the two benchmarks ------------------------------------------------------------------
 
 def run_load(args: argparse.Namespace) -> None:
+    ok = False
     centre = Centre(args.fsync, args.data_under)
     centre.start()
     try:
@@ -379,6 +380,8 @@ def run_load(args: argparse.Namespace) -> None:
               + ("yes" if ok else "NO"))
     finally:
         centre.stop()
+    if not ok:
+        sys.exit(1)  # a lost, unrouted or twice-answered message fails the run (CI)
 
 
 def run_fsync_comparison(args: argparse.Namespace) -> None:

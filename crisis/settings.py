@@ -131,6 +131,9 @@ class Settings:
     redis_min_replicas: int = 0
     # Webhooks in flight per web process above which new ones are shed with 503.
     max_inflight: int = 256
+    # When the embedded Redis fsyncs its append-only file: "everysec" (up to ~1 s of
+    # acknowledged writes lost if Redis is killed with the machine) or "always" (none, slower).
+    redis_fsync: str = "everysec"
     # --- end of fault tolerance ---
     # --- Web Push and e-mail alert subscriptions (channels/push/, channels/alerts/web.py) ---
     # The VAPID `sub` claim: a contact the push services can reach (mailto: or https:).
@@ -395,6 +398,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     # --- Fault tolerance ---
     ("CRISIS_REDIS_MIN_REPLICAS", "redis_min_replicas", _bounded(0, 16)),
     ("CRISIS_MAX_INFLIGHT", "max_inflight", _positive),
+    ("CRISIS_REDIS_FSYNC", "redis_fsync", _choice("everysec", "always")),
     # --- end of fault tolerance ---
     # --- Web Push and e-mail alert subscriptions ---
     ("CRISIS_VAPID_SUBJECT", "vapid_subject", _vapid_subject),

@@ -3,7 +3,8 @@
     python -m testbed.twilio_server PORT
 
 Besides Twilio's REST API (testbed/twilio.py), `GET /count` answers how many SMS it received
-and `GET /times` their arrival times (then forgets them): what a benchmark checks.
+`GET /times` their arrival times (then forgets them), and `GET /messages` the recipient and
+text of each (to count an SMS answered twice): what a benchmark checks.
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ def main(port: int) -> None:
         standin.messages.clear()
         return web.json_response(stamps)
 
+    async def messages(request: web.Request) -> web.Response:
+        return web.json_response([{"To": m.get("To", ""), "Body": m.get("Body", "")}
+                                  for m in standin.messages])
+
     app.router.add_get("/count", count)
+    app.router.add_get("/messages", messages)
     app.router.add_get("/times", times)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 

@@ -275,7 +275,7 @@ def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str])
     supervisor = Supervisor(env, settings.data_dir / "metrics")
     # Before anything starts: a Ctrl-C during start-up must still stop what was started.
     supervisor.install_signal_handlers()
-    embedded = None if settings.redis_url else EmbeddedRedis(settings.data_dir)
+    embedded = None if settings.redis_url else EmbeddedRedis(settings.data_dir, settings.redis_fsync)
     try:
         if embedded is not None:
             embedded.start()

@@ -38,7 +38,7 @@ def redis_url_for(settings: Settings) -> Iterator[str]:
     if settings.redis_url:
         yield settings.redis_url
         return
-    embedded = EmbeddedRedis(settings.data_dir)
+    embedded = EmbeddedRedis(settings.data_dir, settings.redis_fsync)
     if embedded.is_running():
         yield embedded.url
         return

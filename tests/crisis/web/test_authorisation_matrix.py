@@ -186,6 +186,10 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("GET", "/cell/static/{name}"): PUBLIC,  # each package's page files (crisis.web.shell.assets)
     ("GET", "/cell/"): CELL,
     ("GET", "/cell/situation"): SUP,
+    # The situation reports (monitoring/report_pages.py): the cell writes and reads them.
+    ("GET", "/cell/reports"): CELL,
+    ("POST", "/cell/reports"): CELL,
+    ("GET", "/cell/reports/{report_id}"): CELL,
     ("GET", "/cell/activate"): CELL,
     ("POST", "/cell/activate"): CELL,
     ("POST", "/cell/crises/{crisis_id}/{action}"): CELL,
@@ -368,7 +372,7 @@ async def _real_ids(client: Any, ctx: Context) -> dict[str, str]:
             "{broadcast_id}": broadcast_id,
             "{article_id}": articles[0].id, "{scenario_id}": "inondation",
             "{proposal_id}": "no-such-proposal", "{sid}": ACCOUNT_SID,
-            "{conversation_id}": received.conversation_id, "{broadcast_id}": "no-such-broadcast",
+            "{conversation_id}": received.conversation_id, "{broadcast_id}": "no-such-broadcast", "{report_id}": "no-such-report",
             "{claim_id}": "no-such-claim"}
 
 

@@ -5,6 +5,7 @@ through the page shell. French first, English available (monitoring/messages.py)
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import jinja2
 
 from crisis.i18n import translate
+from crisis.local_time import local_time
 from monitoring.messages import MESSAGES
 
 
@@ -19,9 +21,12 @@ def t(key: str, lang: str) -> str:
     return translate(MESSAGES, key, lang)
 
 
-def when(iso: str) -> str:
-    """A report's time as people read it in a briefing: 2026-12-02 14:05 UTC."""
-    return f"{dt.datetime.fromisoformat(iso).astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" if iso else ""
+def when(iso: str, zone: str = "Europe/Paris", lang: str = "fr") -> str:
+    """A report's time as people read it in a briefing, in the centre's time zone
+    (CRISIS_TIMEZONE, recorded with the report): 02/12/2026 à 15:05."""
+    if not iso:
+        return ""
+    return local_time(dt.datetime.fromisoformat(iso), ZoneInfo(zone), lang, "datetime")
 
 
 def signed(value: float | None) -> str:
@@ -83,9 +88,10 @@ def _watch_md(report: Mapping[str, Any], lang: str) -> list[str]:
 def report_markdown(report: Mapping[str, Any], lang: str = "fr") -> str:
     """The report as Markdown: one `##` section each, in the briefing's order."""
     c = t("sit.colon", lang)
+    zone = str(report.get("timezone", "UTC"))
     out = [f"# {t('rep.title', lang)}", "",
-           f"{t('rep.period', lang)}{c}{when(report['from'])} → {when(report['to'])}  ",
-           f"{t('rep.written', lang)}{c}{when(report['at'])} ({report['by']})", "",
+           f"{t('rep.period', lang)}{c}{when(report['from'], zone, lang)} → {when(report['to'], zone, lang)}  ",
+           f"{t('rep.written', lang)}{c}{when(report['at'], zone, lang)} ({report['by']})", "",
            f"## {t('sit.crises', lang)}", ""]
     out += [f"- {cr['title']} · {t('rep.level', lang)} {cr['level']} · "
             f"{', '.join(cr['areas']) or t('sit.national', lang)}" for cr in report["crises"]] \
@@ -112,7 +118,7 @@ def report_markdown(report: Mapping[str, Any], lang: str = "fr") -> str:
     if not report["polls"]:
         out.append(t("rep.no_poll", lang))
     out += ["", f"## {t('rep.publications', lang)}", ""]
-    out += [f"- {when(p['published_at'])} · {p['title']}"
+    out += [f"- {when(p['published_at'], zone, lang)} · {p['title']}"
             + (f" ({t('rep.withdrawn', lang)})" if p["withdrawn"] else "")
             for p in report["publications"]] or [t("rep.no_publication", lang)]
     return "\n".join(out) + "\n"

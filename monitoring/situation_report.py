@@ -136,6 +136,7 @@ async def build_report(ctx: Context, start: dt.datetime, end: dt.datetime, *, by
     return {
         "id": f"{at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}", "at": at.isoformat(),
         "from": start.isoformat(), "to": end.isoformat(), "by": by,
+        "timezone": ctx.settings.timezone,  # its times are read in the centre's zone
         "crises": [{"title": c["title"], "level": c["level"], "state": str(c["state"]),
                     "areas": list(c["areas"])} for c in body.get("crises", [])],
         "contact": contact_summary(_section(body, "contact_centre")),
@@ -161,7 +162,8 @@ class ReportArchive:
         self.keys = keys
 
     async def put(self, report: Mapping[str, Any]) -> None:
-        entry = json.dumps({k: report[k] for k in ("id", "at", "from", "to", "by")})
+        entry = json.dumps({k: report[k] for k in ("id", "at", "from", "to", "by", "timezone")
+                            if k in report})
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(self.keys.report(report["id"]), json.dumps(report, ensure_ascii=False),
                      ex=REPORT_TTL_S)

@@ -19,7 +19,8 @@ from aiohttp.test_utils import TestServer
 
 from testbed.twilio import TwilioStandIn
 from tests.faults.traffic import Tally, citizen, send_stream, stored
-from tests.faults.up import Up, alive, children_of
+from tests.faults.up import Up
+from tests.support.processes import alive, children_of
 from tests.support.polling import until
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]

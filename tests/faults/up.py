@@ -15,6 +15,7 @@ import aiohttp
 from crisis.redis_server import socket_path_for
 from testbed.ports import free_port
 from tests.faults.traffic import centre_env
+from tests.support.processes import children_of
 from tests.support.polling import until
 
 
@@ -67,27 +68,6 @@ class Up:
         except TimeoutError:
             self.process.kill()
             return await self.process.wait()
-
-
-def children_of(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.add(int(entry.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return False
-    return fields[0] != "Z"
 
 
 async def status(url: str, expected: int | None = None) -> int | bool:

@@ -299,7 +299,7 @@ async def _run_every_script(ctx: Context) -> None:
         "---\ntitle: Alerte\narea: [75]\n---\nRestez chez vous.\n"), actor=ADMIN)
     broadcast_id, _ = await broadcasts.create(publication, "https://x.example", ("sms",))
     await broadcasts.snapshot(broadcast_id)
-    sender = BroadcastSender(ctx.redis, keys, None, {})  # type: ignore[arg-type]
+    sender = BroadcastSender(ctx.redis, keys, ctx.secret, {})
     assert await sender.take_lease(broadcast_id, "sms", "t1")
     assert not await sender.take_lease(broadcast_id, "sms", "t2")
     assert await sender._claim(keys=[keys.broadcast_to(broadcast_id, "sms"),

@@ -28,8 +28,10 @@ import redis.asyncio as aioredis
 
 from channels.alerts.broadcasts import CANCELLED, DONE, PREPARING, SENDING, Broadcasts
 from channels.keys import ChannelKeys
-from channels.outbound import Outbound, outbound_kit
+from channels.alerts.subscriptions import Subscriptions
+from channels.outbound import outbound_kit
 from channels.pacing import Pacer
+from crisis.alert_texts import STOP_HINT
 from crisis.errors import ChannelError
 from crisis.jobs import Jobs
 from crisis.lua_scripts import register_lua
@@ -50,13 +52,6 @@ RENEW_S = 3.0
 QUEUED_LEASE_S = 120  # a continuation waiting behind replies keeps the channel reserved
 PREPARE_JOB = "channels.alerts.sending.prepare_broadcast_job"
 SEND_JOB = "channels.alerts.sending.send_broadcast_job"
-STOP_HINT = {
-    "sms": {"fr": "STOP pour ne plus recevoir", "en": "STOP to unsubscribe"},
-    "telegram": {"fr": "/stop pour ne plus recevoir", "en": "/stop to unsubscribe"},
-    "email": {"fr": "Pour ne plus recevoir ces alertes, répondez STOP.",
-              "en": "To stop these alerts, reply STOP."},
-    "push": {"fr": "", "en": ""},
-}
 
 
 def channel_rates(settings: Settings) -> dict[str, float]:
@@ -71,7 +66,7 @@ def channel_rates(settings: Settings) -> dict[str, float]:
 class BroadcastSender:
     """One worker process's broadcast machinery (kept in its WorkerContext)."""
 
-    def __init__(self, redis: aioredis.Redis, keys: ChannelKeys, kit: Outbound,
+    def __init__(self, redis: aioredis.Redis, keys: ChannelKeys, secret: bytes,
                  adapters: Mapping[str, ChannelAdapter], share: float = 0.8,
                  email_footer: Callable[[str, str], dict[str, str]] | None = None) -> None:
         self.redis = redis
@@ -79,7 +74,7 @@ class BroadcastSender:
         self.email_footer = email_footer  # (address, lang) -> the unsubscribe line and link
         self.k = keys
         self.broadcasts = Broadcasts(redis, keys)
-        self.kit = kit
+        self.subscriptions = Subscriptions(redis, keys, secret)
         self.adapters = adapters
         self.pacer = Pacer(redis, keys)
         self._renewed = 0.0
@@ -114,12 +109,7 @@ class BroadcastSender:
         to_key = self.k.broadcast_to(broadcast_id, channel)
         claimed_key = self.k.broadcast_claimed(broadcast_id, channel)
         if record["state"] == CANCELLED or adapter is None:
-            if adapter is None:  # the channel is not configured: its recipients fail
-                left = int(await self.redis.scard(to_key))
-                await self.redis.hincrby(self.k.broadcast(broadcast_id), f"failed:{channel}", left)
-                await self.redis.hincrby(self.k.broadcast(broadcast_id),
-                                         f"reason:{channel}:channel not configured", left)
-            await self.redis.delete(to_key)
+            await self._drop_remaining(broadcast_id, channel, failed=adapter is None)
             return True
         await self.recover(broadcast_id, channel, token)
         deadline = time.monotonic() + SLICE_S
@@ -134,8 +124,22 @@ class BroadcastSender:
                                    for member in members))
             await self.take_lease(broadcast_id, channel, token)  # renewed each batch
             if (await self.broadcasts.get(broadcast_id))["state"] == CANCELLED:
-                return await self.run_slice(broadcast_id, channel, token)
+                await self._drop_remaining(broadcast_id, channel, failed=False)
+                return True
         return not await self.redis.exists(to_key) and not await self.redis.hlen(claimed_key)
+
+    async def _drop_remaining(self, broadcast_id: str, channel: str, *, failed: bool) -> None:
+        """Nobody left on `channel` gets it: the broadcast was stopped, or (`failed`) the
+        channel is not configured here, and its recipients count as failed."""
+        to_key = self.k.broadcast_to(broadcast_id, channel)
+        if failed:
+            left = int(await self.redis.scard(to_key))
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.hincrby(self.k.broadcast(broadcast_id), f"failed:{channel}", left)
+                pipe.hincrby(self.k.broadcast(broadcast_id),
+                             f"reason:{channel}:channel not configured", left)
+                await pipe.execute()
+        await self.redis.delete(to_key)
 
     async def _send_one(self, limit: asyncio.Semaphore, record: Mapping[str, str],
                         adapter: ChannelAdapter, channel: str, citizen: str, token: str) -> None:
@@ -202,9 +206,7 @@ class BroadcastSender:
     async def _forget(self, channel: str, citizen: str, reason: str) -> None:
         """A recipient the provider says is gone (blocked bot, invalid number, expired push
         endpoint): their subscription on that channel ends."""
-        from channels.alerts.subscriptions import Subscriptions  # no cycle: same package
-
-        await Subscriptions(self.redis, self.k, b"").unsubscribe_citizen(channel, citizen)
+        await self.subscriptions.unsubscribe_citizen(channel, citizen)
         log.info("alert subscription removed", extra={"channel": channel, "reason": reason})
 
 
@@ -226,7 +228,7 @@ def sender_of(ctx: WorkerContext) -> BroadcastSender:
         adapters["push"] = WebPush(ctx.settings)  # its VAPID keys are in the data dir
         secret = resolve_secret_key(ctx.settings)
         return BroadcastSender(
-            ctx.redis, ChannelKeys(ctx.keys), kit, adapters, ctx.settings.broadcast_share,
+            ctx.redis, ChannelKeys(ctx.keys), secret, adapters, ctx.settings.broadcast_share,
             lambda address, lang: alert_email_footer(ctx.settings, secret, address, lang))
     return ctx.resource("channels.alerts", build)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from crisis.alert_texts import STOP_HINT
 from crisis.i18n import translate
 from crisis.state_labels import state_label
 from crisis.types import EventType
@@ -102,9 +103,9 @@ FORM_WORDS: Final[Mapping[str, Mapping[str, str]]] = {
     "channel.telegram": {"fr": "Telegram", "en": "Telegram"},
     "channel.email": {"fr": "e-mail", "en": "e-mail"},
     "channel.push": {"fr": "notification", "en": "notification"},
-    # What channels/alerts/sending.py adds to an SMS alert (STOP_HINT): its longest form, for
-    # the count (an edge package cannot import another's words).
-    "stop_hint": {"fr": "STOP pour ne plus recevoir", "en": "STOP pour ne plus recevoir"},
+    # What the broadcast adds to an SMS alert (crisis/alert_texts.py), in its longest form
+    # (French), for the count whatever the page's language.
+    "stop_hint": {"fr": STOP_HINT["sms"]["fr"], "en": STOP_HINT["sms"]["fr"]},
 }
 
 

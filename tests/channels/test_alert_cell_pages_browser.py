@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from channels.alerts.sending import STOP_HINT
+from crisis.alert_texts import STOP_HINT
 from channels.keys import ChannelKeys
 from crisis.context import Context
 from crisis.publication_file import parse_publication

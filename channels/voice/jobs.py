@@ -6,12 +6,11 @@ call a second) by a per-second counter in Redis shared by every worker.
 
 from __future__ import annotations
 
-import time
-
 from channels.answer_forms import fit_sms
 from channels.addresses import citizen_id
 from channels.keys import ChannelKeys
 from channels.outbound import outbound_kit
+from channels.pacing import Pacer
 from channels.store import ConversationStore
 from channels.voice.adapter import TwilioVoice
 from channels.voice.calls import Calls
@@ -22,29 +21,10 @@ from crisis.keys import Keys
 from crisis.metrics import CALLBACKS
 from crisis.redis_client import async_redis, sync_redis
 from crisis.secret_key import resolve_secret_key
+from crisis.ports import Pace
 from crisis.types import ChannelKind, OutboundMessage
 from crisis.worker import worker_settings
 from crisis.worker_context import WorkerContext, with_worker_context
-
-_PACE_TIMEOUT_S = 60.0
-
-
-def _wait_for_call_slot(keys: ChannelKeys, url: str, per_second: int) -> None:
-    """Block until this second has room for one more outbound call (all workers together)."""
-    client = sync_redis(url)
-    deadline = time.monotonic() + _PACE_TIMEOUT_S
-    try:
-        while time.monotonic() < deadline:
-            second = int(time.time())
-            key = keys.send_rate("calls", second)
-            count = client.incr(key)
-            client.expire(key, 2)
-            if int(count) <= per_second:
-                return
-            time.sleep(max(0.0, second + 1 - time.time()))
-    finally:
-        client.close()
-
 
 def ensure_queue_job(name: str) -> str:
     """Create or resize Twilio queue `name` to CRISIS_VOICE_QUEUE_MAX; remember its sid."""
@@ -74,7 +54,8 @@ async def place_callback_job(conversation_id: str, operator: str) -> str:
         to = await store.address_of(conversation)
         facts = await calls.facts(conversation_id)
         attempts = int(facts.get("callback_attempts") or 0) + 1
-        _wait_for_call_slot(keys, url, settings.twilio_calls_per_second)
+        # Every worker together, as replies are paced (channels/pacing.py).
+        await Pacer(client, keys).wait([Pace("calls", settings.twilio_calls_per_second)])
         urls = VoiceUrls(settings.base_url)
         try:
             sid = TwilioVoice(settings).place_call(

@@ -127,7 +127,6 @@ def watch_view(section: Mapping[str, Any]) -> dict[str, Any]:
             "polls": [{**q, "chart": poll_chart(q)} for q in section.get("polls", [])]}
 
 
-ALERT_CHANNELS = ("sms", "telegram", "email", "push")
 TOP_AREAS = 5
 
 
@@ -144,7 +143,7 @@ def alerts_view(section: Mapping[str, Any]) -> dict[str, Any]:
         broadcasts.append({"title": item.get("title", ""), "state": item.get("state", ""),
                            "sent": sum(int(c.get("sent", 0)) for c in channels),
                            "total": sum(int(c.get("total", 0)) for c in channels)})
-    return {"channels": [(c, int(totals.get(c, 0))) for c in ALERT_CHANNELS],
+    return {"channels": [(c, int(totals.get(c, 0))) for c in section.get("channels", totals)],
             "total": sum(int(v) for v in totals.values()), "areas": areas[:TOP_AREAS],
             "broadcasts": broadcasts}
 

@@ -159,7 +159,8 @@ class Broadcasts:
     async def situation(self, subscriptions: Any, rates: Mapping[str, float]) -> dict[str, Any]:
         """The alerts' part of /api/situation: subscribers per département and channel, their
         totals per channel, and the broadcasts under way or of the last few."""
-        return {"subscribers": await subscriptions.counts(),
+        return {"channels": list(ALERT_CHANNELS),  # the order to show them in
+                "subscribers": await subscriptions.counts(),
                 "subscribers_per_channel": await subscriptions.totals(),
                 "broadcasts": [await self.progress(i, rates) for i in await self.recent(5)]}
 

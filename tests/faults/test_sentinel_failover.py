@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from testbed.redis_sentinel import SentinelSet
-from tests.faults.traffic import Centre, Tally, centre_env, send_stream, stored
+from tests.faults.traffic import Centre, Tally, centre_env, nothing_lost, send_stream
 from tests.support.polling import until
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
@@ -53,25 +53,7 @@ async def test_a_failover_during_traffic_loses_no_acknowledged_message(
         stop.set()
         sent = await stream
 
-        after = Tally()
-        await send_stream(centre.base, sent + 1000, AFTER, after, concurrency=4)
-        assert len(after.acknowledged) == AFTER and after.statuses[503] == 0, after
-
-        async def all_answered() -> bool:
-            kept = await stored(sentinels.primary_url(), prefix)
-            return kept.unanswered == 0 and after.acknowledged <= kept.provider_ids \
-                and tally.acknowledged <= kept.provider_ids  # the spool replayed too
-        await until(all_answered, 60)
-        kept = await stored(sentinels.primary_url(), prefix)
-        lost = tally.acknowledged - kept.provider_ids
-        print(f"\nfailover: sent {sent}, acknowledged {len(tally.acknowledged)}, "
-              f"present {len(tally.acknowledged & kept.provider_ids)}, lost {len(lost)}, "
-              f"statuses {dict(tally.statuses)}, connection errors {tally.connection_errors}, "
-              f"answered twice {kept.answered_twice}")
-        assert not lost, sorted(lost)[:5]
-        assert 500 not in tally.statuses and not tally.given_up
-        assert all(centre.alive().values()), centre.alive()
-        for name in ("web", "events", "worker"):
-            assert "quitting" not in centre.log_text(name), name
+        await nothing_lost(centre, sentinels.primary_url(), prefix, tally, sent,
+                           label="failover", after_count=AFTER)
     finally:
         await centre.stop()

@@ -168,3 +168,30 @@ async def stored(redis_url: str, prefix: str) -> Stored:
         return Stored(found, replies)
     finally:
         await client.aclose()
+
+
+async def nothing_lost(centre: Centre, redis_url: str, prefix: str, tally: Tally, sent: int,
+                       *, label: str, after_count: int, note: str = "") -> None:
+    """After a fault: new messages are taken at once, every message acknowledged during the
+    stream ends up stored (the spool replays what came while Redis was down), nothing was
+    answered 500, and no process quit. Prints the figures docs/operations.md reports."""
+    after = Tally()
+    await send_stream(centre.base, sent + 1000, after_count, after, concurrency=4)
+    assert len(after.acknowledged) == after_count and after.statuses[503] == 0, after
+
+    async def all_answered() -> bool:
+        kept = await stored(redis_url, prefix)
+        return kept.unanswered == 0 and after.acknowledged <= kept.provider_ids \
+            and tally.acknowledged <= kept.provider_ids
+    await until(all_answered, 60)
+    kept = await stored(redis_url, prefix)
+    lost = tally.acknowledged - kept.provider_ids
+    print(f"\n{label}: sent {sent}, acknowledged {len(tally.acknowledged)}, "
+          f"present {len(tally.acknowledged & kept.provider_ids)}, lost {len(lost)}, "
+          f"statuses {dict(tally.statuses)}, connection errors {tally.connection_errors}, "
+          f"answered twice {kept.answered_twice}{note}")
+    assert not lost, sorted(lost)[:5]
+    assert 500 not in tally.statuses and not tally.given_up
+    assert all(centre.alive().values()), centre.alive()
+    for name in ("web", "events", "worker"):
+        assert "quitting" not in centre.log_text(name), name

@@ -104,52 +104,10 @@ async def _register_telegram(adapter: ChannelAdapter, public_url: str) -> None:
                     "and that Telegram can reach CRISIS_PUBLIC_URL", exc_info=True)
 
 
-def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
-    """Register the channels' routes, event subscriptions and background tasks; the desk
-    answers citizens from `kb`, the process's one knowledge base."""
-    desk, hub = build_desk(ctx, kb)
-    app[DESK] = desk
-    app[CHAT_HUB] = hub
-    ctx.subscribe("channels-greetings", lambda event: update_greetings(ctx, event),
-                  types=GREETING_EVENTS)
-
-    async def on_event(event: Event) -> None:
-        if event.type == EventType.CONVERSATION_MESSAGE_RECEIVED:
-            await desk.process_inbound(event.subject, new=bool(event.data.get("new")),
-                                       message_id=event.data.get("message"),
-                                       seq=int(event.data.get("seq") or 0))
-        elif event.type == EventType.CRISIS_CLOSED:
-            days = ctx.settings.retention_days
-            await asyncio.to_thread(ctx.jobs.enqueue_in, dt.timedelta(days=days),
-                                    "channels.retention.purge_job", days)
-    broadcasts = Broadcasts(ctx.redis, desk.k)
-
-    async def on_published(event: Event) -> None:
-        """A publication marked `push: true` is broadcast to its areas' subscribers."""
-        publication = await ctx.publications.get(event.subject)
-        if publication.push and publication.status is PublicationStatus.PUBLISHED:
-            broadcast_id, created = await broadcasts.create(publication, ctx.settings.base_url)
-            if created:
-                await ctx.jobs.enqueue_async(PREPARE_JOB, broadcast_id, queue="bulk",
-                                             retries=0)
-    ctx.subscribe("channels-alerts", on_published, types=(EventType.PUBLICATION_PUBLISHED,))
-    setup_broadcast_api(app, ctx, broadcasts, desk.alerts)
-    # Before static_site.setup, whose /cell/{tail} catch-all would hide the page.
-    setup_broadcast_pages(app, ctx, broadcasts, desk.alerts)
-    ctx.subscribe("channels-inbound", on_event,
-                  types=(EventType.CONVERSATION_MESSAGE_RECEIVED, EventType.CRISIS_CLOSED))
-
-    async def background(app: web.Application) -> AsyncIterator[None]:
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(hub.run(stop)), asyncio.create_task(_sweep_offers(desk, stop)),
-                 asyncio.create_task(replay_forever(
-                     spool, desk.store.receive, lambda r: desk.store.delivery_by_provider(
-                         r.provider_id, r.status), stop, is_outage))]
-        yield
-        stop.set()
-        await cancel_and_wait(tasks)
-    app.cleanup_ctx.append(background)
-
+def _setup_webhooks(app: web.Application, ctx: Context, desk: Desk) -> Spool:
+    """The providers' webhooks of every adapter, with the local spool that keeps what they
+    bring while Redis is down (replayed by `background`); the adapters closed at the end;
+    Telegram's webhook registered once the process listens."""
     app[BODY_CAPS]["/hooks/"] = MAX_WEBHOOK_BYTES  # providers' webhooks are small: cap the stream
     adapters = desk.outbox.adapters
     spool = Spool(ctx.settings.data_dir / "spool")
@@ -172,22 +130,83 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
             yield
             await cancel_and_wait([task])
         app.cleanup_ctx.append(register)
+    return spool
+
+
+def _setup_alerts(app: web.Application, ctx: Context, desk: Desk) -> None:
+    """Broadcasts of publications marked `push: true`, their API and cell pages, the site's
+    subscription routes, and the alerts' part of the situation."""
+    broadcasts = Broadcasts(ctx.redis, desk.k)
+
+    async def on_published(event: Event) -> None:
+        publication = await ctx.publications.get(event.subject)
+        if publication.push and publication.status is PublicationStatus.PUBLISHED:
+            broadcast_id, created = await broadcasts.create(publication, ctx.settings.base_url)
+            if created:
+                await ctx.jobs.enqueue_async(PREPARE_JOB, broadcast_id, queue="bulk",
+                                             retries=0)
+    ctx.subscribe("channels-alerts", on_published, types=(EventType.PUBLICATION_PUBLISHED,))
+    setup_broadcast_api(app, ctx, broadcasts, desk.alerts)
+    # Before static_site.setup, whose /cell/{tail} catch-all would hide the page.
+    setup_broadcast_pages(app, ctx, broadcasts, desk.alerts)
+    setup_alert_web(app, ctx)  # subscribing from the site: Web Push, e-mail double opt-in
+    rates = channel_rates(ctx.settings)
+    ctx.add_situation("alerts", lambda: broadcasts.situation(desk.alerts, rates))
+
+
+def _setup_sandboxes(app: web.Application, ctx: Context) -> None:
+    """The demo's stand-ins for the providers (only when the settings point at them)."""
+    keys = ChannelKeys(ctx.keys)
+    if sandbox_enabled(ctx):
+        setup_sandbox(app, ctx, keys)
+        setup_simulator(app, ctx)  # the phone simulator (channels/voice/simulator.py)
+    if telegram_sandbox_enabled(ctx):
+        setup_telegram_sandbox(app, ctx, keys)
+    if ctx.settings.mail_sandbox:  # the relay itself is served by `crisis smtp`
+        app.router.add_get("/sandbox/mail", listing(ctx.redis, keys.sandbox("mail")))
+
+
+def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
+    """Register the channels' routes, event subscriptions and background tasks; the desk
+    answers citizens from `kb`, the process's one knowledge base."""
+    desk, hub = build_desk(ctx, kb)
+    app[DESK] = desk
+    app[CHAT_HUB] = hub
+    ctx.subscribe("channels-greetings", lambda event: update_greetings(ctx, event),
+                  types=GREETING_EVENTS)
+
+    async def on_event(event: Event) -> None:
+        if event.type == EventType.CONVERSATION_MESSAGE_RECEIVED:
+            await desk.process_inbound(event.subject, new=bool(event.data.get("new")),
+                                       message_id=event.data.get("message"),
+                                       seq=int(event.data.get("seq") or 0))
+        elif event.type == EventType.CRISIS_CLOSED:
+            days = ctx.settings.retention_days
+            await asyncio.to_thread(ctx.jobs.enqueue_in, dt.timedelta(days=days),
+                                    "channels.retention.purge_job", days)
+    ctx.subscribe("channels-inbound", on_event,
+                  types=(EventType.CONVERSATION_MESSAGE_RECEIVED, EventType.CRISIS_CLOSED))
+    spool = _setup_webhooks(app, ctx, desk)
+    _setup_alerts(app, ctx, desk)
+
+    async def background(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(hub.run(stop)), asyncio.create_task(_sweep_offers(desk, stop)),
+                 asyncio.create_task(replay_forever(
+                     spool, desk.store.receive, lambda r: desk.store.delivery_by_provider(
+                         r.provider_id, r.status), stop, is_outage))]
+        yield
+        stop.set()
+        await cancel_and_wait(tasks)
+    app.cleanup_ctx.append(background)
+
     if ctx.settings.twilio_enabled:
         setup_voice(app, ctx, desk)  # the telephone's IVR (channels/voice/)
     # The operators' browser phone token: 404 naming the missing settings when not set up.
     setup_browser_phone(app, ctx.settings)
-    if sandbox_enabled(ctx):
-        setup_sandbox(app, ctx, ChannelKeys(ctx.keys))
-        setup_simulator(app, ctx)  # the phone simulator (channels/voice/simulator.py)
-    if telegram_sandbox_enabled(ctx):
-        setup_telegram_sandbox(app, ctx, ChannelKeys(ctx.keys))
-    if ctx.settings.mail_sandbox:  # the relay itself is served by `crisis smtp`
-        app.router.add_get("/sandbox/mail", listing(ctx.redis, ChannelKeys(ctx.keys).sandbox("mail")))
+    _setup_sandboxes(app, ctx)
     app.router.add_get("/chat/ws", hub.handle)
     app.router.add_static("/chat/static/", str(resources.files("channels.chat") / "static"))
     setup_api(app)
-    setup_alert_web(app, ctx)  # subscribing from the site: Web Push, e-mail double opt-in
     setup_console(app, desk, ctx)
     ctx.add_situation("contact_centre", desk.situation)
-    rates = channel_rates(ctx.settings)
-    ctx.add_situation("alerts", lambda: broadcasts.situation(desk.alerts, rates))

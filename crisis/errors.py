@@ -104,6 +104,14 @@ class BuildFailed(CrisisError):
     http_status = 500
 
 
+class Unavailable(CrisisError):
+    """This installation lacks what the feature needs (a system library, an optional
+    package); the message says what to install. The rest of the centre works."""
+
+    code = "unavailable"
+    http_status = 501
+
+
 class TryLater(CrisisError):
     """Refused for now: try again after `retry_after_s` seconds (sent as Retry-After)."""
 

@@ -206,8 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "(30m, 12h, 7d); default 24 hours before --to")
     report.add_argument("--to", dest="end", metavar="TIME", default=None,
                         help="end, in the same forms (default: now)")
-    report.add_argument("--format", default="md", choices=("md", "html"),
-                        help="Markdown (default) or a printable HTML document")
+    report.add_argument("--format", default="md", choices=("md", "html", "pdf"),
+                        help="Markdown (default), a printable HTML document, or PDF "
+                             "(WeasyPrint; best with --out FILE.pdf)")
     report.add_argument("--lang", default="fr", choices=("fr", "en"))
     report.add_argument("--out", metavar="FILE", default=None,
                         help="write to FILE instead of standard output")

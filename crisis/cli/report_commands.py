@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from crisis.accounts import require_role
@@ -12,6 +13,7 @@ from crisis.context import Context
 from crisis.types import Principal, Role
 from crisis.web.app_keys import CONTEXT
 from crisis.web.situation_api import situation_body
+from monitoring.report_pdf import report_pdf
 from monitoring.report_render import report_html, report_markdown
 from monitoring.situation_report import build_report, period_of
 
@@ -31,6 +33,14 @@ async def report(ctx: Context, actor: Principal, args: argparse.Namespace) -> No
     finally:
         await app_ctx.close()
     data = await build_report(ctx, start, end, by=actor.name, body=body)
+    if args.format == "pdf":
+        pdf = report_pdf(data, args.lang)
+        if args.out:
+            Path(args.out).write_bytes(pdf)
+            say(f"situation report written to {args.out} ({len(pdf) // 1024} KiB)")
+        else:
+            sys.stdout.buffer.write(pdf)
+        return
     text = report_html(data, args.lang) if args.format == "html" else report_markdown(data, args.lang)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")

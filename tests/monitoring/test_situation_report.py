@@ -5,21 +5,26 @@ the cell's button writes one, archives it, and Chromium reads its visible text."
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.async_api import async_playwright, expect
+from pypdf import PdfReader
 
 from crisis.activation import activate_scenario
 from crisis.context import Context
+from crisis.errors import Unavailable
 from crisis.settings import Settings
 from crisis.types import Role
 from monitoring.detection import window_of
 from monitoring.keys import WatchKeys
 from monitoring.polls import Polls, parse_polls
+from monitoring.report_pdf import report_pdf
 from monitoring.situation_report import period_of
 from monitoring.watchlist import Claim, Rumours
 from tests.conftest import ADMIN, CELL
@@ -51,8 +56,15 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
                           timeout=120)
 
 
+def pdf_text_of(pdf: bytes) -> str:
+    """The text a reader of the PDF sees, page after page (lines joined)."""
+    assert pdf.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
 async def test_the_command_writes_every_section_of_the_period(
-        env: dict[str, str], ctx: Context) -> None:
+        env: dict[str, str], ctx: Context, tmp_path: Path) -> None:
     await _situation(ctx)
     result = run(env, "report", "--from", "24h")
     assert result.returncode == 0, result.stderr
@@ -75,6 +87,13 @@ async def test_the_command_writes_every_section_of_the_period(
     html = run(env, "report", "--format", "html", "--lang", "en").stdout
     assert html.startswith("<!doctype html>") and "@media print" in html
     assert '<h2 id="rep-polls">Polls</h2>' in html and "Crue de la Loire" in html
+    pdf_path = tmp_path / "point.pdf"
+    written = run(env, "report", "--format", "pdf", "--out", str(pdf_path))
+    assert written.returncode == 0, written.stderr
+    assert "situation report written to" in written.stderr + written.stdout
+    pdf_text = pdf_text_of(pdf_path.read_bytes())
+    for expected in ("Point de situation", "Crue de la Loire", "le barrage va céder", "Sondages"):
+        assert expected in pdf_text, pdf_text
     reversed_period = run(env, "report", "--from", "1h", "--to", "2h")
     assert reversed_period.returncode == 1 and "the period is empty" in reversed_period.stderr
 
@@ -110,6 +129,13 @@ async def test_the_cell_writes_reads_and_finds_a_report_in_chromium(
             assert expected in text, text
         assert "aucune publication sur la période" not in text
         await page.screenshot(path="/tmp/screens/situation-report.png", full_page=True)
+        async with page.expect_download() as download_info:
+            await page.get_by_role("link", name="Télécharger en PDF").click()
+        download = await download_info.value
+        assert re.fullmatch(r"point-de-situation-\d{8}T\d{6}Z\.pdf", download.suggested_filename)
+        await download.save_as("/tmp/screens/situation-report.pdf")
+        pdf_text = pdf_text_of(Path(await download.path()).read_bytes())
+        assert "Point de situation" in pdf_text and "Crue de la Loire" in pdf_text, pdf_text
         await page.emulate_media(media="print")
         await expect(page.locator("nav.menu")).to_be_hidden()
         await expect(report).to_be_visible()
@@ -119,3 +145,12 @@ async def test_the_cell_writes_reads_and_finds_a_report_in_chromium(
         await expect(page.locator("#report-list tbody tr")).to_have_count(1)
         assert await axe_violations(page) == []
         await browser.close()
+
+
+def test_without_weasyprint_the_pdf_alone_is_refused_saying_what_to_install(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if Pango or the package were absent
+    with pytest.raises(Unavailable) as refused:
+        report_pdf({"id": "x"}, "fr")
+    assert "apt-get install libpango" in refused.value.message
+    assert refused.value.http_status == 501 and "--format html" in refused.value.message

@@ -42,6 +42,9 @@ from knowledge_base.importing import import_articles
 from knowledge_base.learning import record_unanswered
 from knowledge_base.retention import purge_citizen_text
 from knowledge_base.store import ArticleStore
+from monitoring.keys import WatchKeys
+from monitoring.normalise import NormalisedSignal
+from monitoring.term_store import TermTally
 from tests.conftest import ADMIN, OPERATOR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -307,6 +310,11 @@ async def _run_every_script(ctx: Context) -> None:
                                args=[10, "c:t1"])
 
     await Pacer(ctx.redis, keys).wait([Pace("sms:+33700000000", 1000)], spread=True)
+
+    tally = TermTally()
+    tally.add([NormalisedSignal(id="s1", source="rss", time=utcnow(), lang="fr",
+                                text="le barrage va céder", terms=("barrag", "ced"))])
+    await tally.flush(ctx.redis, WatchKeys(ctx.keys))
 
     limit = WindowLimit(ctx.redis, 1, 60)
     assert (await limit.hit(keys.limit("sms", "citizen"))).allowed

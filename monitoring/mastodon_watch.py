@@ -30,6 +30,7 @@ import time
 from typing import Any, Final
 
 import redis.asyncio as aioredis
+import requests
 from mastodon import Mastodon
 from mastodon.errors import (MastodonAPIError, MastodonError, MastodonNetworkError,
                              MastodonRatelimitError, MastodonServerError,
@@ -56,6 +57,7 @@ MAX_KEYWORDS: Final = 50
 MAX_SEARCH_CHARS: Final = 100
 SEEN_KEPT: Final = 20_000
 REQUEST_TIMEOUT_S: Final = 20
+MAX_ANSWER_BYTES: Final = 5 * 1024 * 1024
 MAX_BACKOFF_S: Final = 3600
 USER_AGENT: Final = "crisis-centre-watch/0.1 (Mastodon.py)"
 
@@ -100,6 +102,29 @@ def queries_for(keywords: set[str], *, with_search: bool) -> list[Query]:
     return out
 
 
+class AnswerTooLarge(requests.RequestException):
+    """An answer over MAX_ANSWER_BYTES (decompressed): read no further."""
+
+
+class BoundedSession(requests.Session):
+    """requests' Session reading each answer as a stream, decompressed, up to
+    MAX_ANSWER_BYTES: an instance (or a proxy in front of it) answering without end, or a
+    gzip bomb, costs at most that much memory. Mastodon.py reads `.content` afterwards."""
+
+    def request(self, method: str, url: str | bytes, *args: Any,
+                **kwargs: Any) -> requests.Response:
+        kwargs["stream"] = True
+        response = super().request(method, url, *args, **kwargs)
+        body = bytearray()
+        for chunk in response.iter_content(64 * 1024):
+            body.extend(chunk)
+            if len(body) > MAX_ANSWER_BYTES:
+                response.close()
+                raise AnswerTooLarge(f"answer larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MiB")
+        response._content = bytes(body)
+        return response
+
+
 def client_for(settings: Settings) -> Mastodon:
     """The Mastodon.py client: "throw" on rate limits (the job reschedules instead of
     sleeping), version checks off (the watch calls two endpoints every Mastodon since 3.0
@@ -110,7 +135,8 @@ def client_for(settings: Settings) -> Mastodon:
     return Mastodon(api_base_url=settings.mastodon_api_base,
                     access_token=token.reveal() if token is not None else None,
                     ratelimit_method="throw", request_timeout=REQUEST_TIMEOUT_S,
-                    version_check_mode="none", user_agent=USER_AGENT)
+                    version_check_mode="none", user_agent=USER_AGENT,
+                    session=BoundedSession())
 
 
 def _budget_spent(api: Mastodon) -> float | None:
@@ -156,7 +182,12 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, MastodonUnauthorizedError):
         return "token refused by the instance (HTTP 401): check MASTODON_ACCESS_TOKEN"
     if isinstance(error, MastodonNetworkError):
-        return f"unreachable: {str(error)[:160]}"
+        detail = str(error).removeprefix("Could not complete request: ")
+        if "answer larger than" in detail:
+            return f"{detail[detail.index('answer larger than'):][:60]}: not read"
+        if "timed out" in detail.lower():
+            return f"no answer within {REQUEST_TIMEOUT_S} s (timeout)"
+        return f"unreachable: {detail[:160]}"
     if isinstance(error, MastodonServerError):
         return f"HTTP {error.args[1] if len(error.args) > 1 else '5xx'} from the instance"
     if isinstance(error, MastodonAPIError) and str(error.args[0] if error.args else "").startswith(

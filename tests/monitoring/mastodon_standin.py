@@ -10,12 +10,15 @@ hashtag timeline and a statuses search, answering as Mastodon does.
   as Mastodon's per-token or per-IP budget), 429 once it is spent, until the reset.
 
 Tests steer it through `StandIn`: add statuses, set the budget, make the next answers fail
-(`fail_next`: a status code, `"garbage"` for a body that is not JSON), read the requests made.
+(`fail_next`: a status code, `"garbage"` for a body that is not JSON, `"huge"` for a
+gzip bomb, `"slow"` for an answer after 3 s), read the requests made.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import gzip
 import datetime as dt
 import email.utils
 import time
@@ -112,6 +115,17 @@ def standin_app(state: StandIn) -> web.Application:
         headers["X-RateLimit-Remaining"] = str(state.remaining)
         if state.fail_next:
             failure = state.fail_next.pop(0)
+            if failure == "slow":
+                await asyncio.sleep(3)
+                failure = 200
+            if failure == "huge":  # 6 MiB of a JSON list, gzipped to a few KiB
+                body = gzip.compress(b"[" + b"0," * (3 * 1024 * 1024) + b"0]")
+                return web.Response(body=body, content_type="application/json",
+                                    headers={**headers, "Content-Encoding": "gzip"})
+            if failure == 200:
+                response = await handler(request)
+                response.headers.update(headers)
+                return response
             if failure == "garbage":
                 response: web.StreamResponse = web.Response(
                     text="<html><body>Bad gateway, try later</body></html>",

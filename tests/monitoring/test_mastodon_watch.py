@@ -161,12 +161,15 @@ async def test_a_429_is_a_pause_until_the_reset_not_a_failure(
     (500, "HTTP 500 from the instance"),
     (503, "HTTP 503 from the instance"),
     ("garbage", "the instance answered something that is not JSON"),
+    ("huge", "answer larger than 5 MiB: not read"),
+    ("slow", "no answer within 20 s (timeout)"),
 ])
 async def test_a_failing_instance_is_unhealthy_with_its_reason_then_recovers(
         ctx: Any, settings: Settings, instance: StandIn, failure: int | str, reason: str) -> None:
     keys = WatchKeys(ctx.keys)
     instance.add_status("<p>#crue</p>", tags=("crue",))
     api = client_for(_settings(settings, instance))
+    api.request_timeout = 1  # what REQUEST_TIMEOUT_S is in production, shortened for "slow"
     await read_mastodon(ctx.redis, keys, api, {"crue"}, with_search=False)  # instance read, cached
     instance.add_status("<p>encore #crue</p>", tags=("crue",))
     instance.fail_next = [failure]

@@ -33,10 +33,10 @@ import redis.asyncio as aioredis
 import requests
 from mastodon import Mastodon
 from mastodon.errors import (MastodonAPIError, MastodonError, MastodonNetworkError,
-                             MastodonRatelimitError, MastodonServerError,
-                             MastodonUnauthorizedError)
+                             MastodonNotFoundError, MastodonRatelimitError,
+                             MastodonServerError, MastodonUnauthorizedError)
 
-from crisis.errors import InvalidInput
+from crisis.errors import ChannelError, ConfigError, InvalidInput
 from crisis.jobs import Jobs
 from crisis.redis_client import sync_redis
 from crisis.settings import Settings
@@ -130,7 +130,7 @@ def client_for(settings: Settings) -> Mastodon:
     sleeping), version checks off (the watch calls two endpoints every Mastodon since 3.0
     has; "created" would cost an extra /api/v1/instance request for nothing)."""
     if not settings.mastodon_api_base:
-        raise InvalidInput("MASTODON_API_BASE is not set")
+        raise ConfigError("MASTODON_API_BASE is not set: the watch's Mastodon source is off")
     token = settings.mastodon_access_token
     return Mastodon(api_base_url=settings.mastodon_api_base,
                     access_token=token.reveal() if token is not None else None,
@@ -196,6 +196,41 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, MastodonAPIError) and len(error.args) > 1:
         return f"HTTP {error.args[1]} from the instance: {str(error.args[-1])[:120]}"
     return f"{type(error).__name__}: {str(error)[:160]}"
+
+
+def check_instance(api: Mastodon, keywords: list[str], *, with_search: bool) -> list[str]:
+    """`crisis mastodon check`: what the watch would read, as lines for a person; nothing is
+    written. Blocking (run it in a thread). ChannelError with the reason when it fails."""
+    try:
+        try:
+            info: Any = api.instance_v2()
+        except MastodonNotFoundError:  # Mastodon before 4.0
+            info = api.instance_v1()
+        domain = info.get("domain") or info.get("uri") or "?"
+        lines = [f"instance  {domain}, version {info.get('version', '?')}: reachable"]
+        for keyword in keywords[:MAX_KEYWORDS]:
+            tag = hashtag_of(keyword)
+            page = api.timeline_hashtag(tag, limit=PAGE) if tag else []
+            lines.append(f"hashtag   #{tag}: {len(page)} recent statuses" if tag else
+                         f"hashtag   none for {keyword!r} (digits only)")
+        if with_search:
+            found = api.search_v2(keywords[0] if keywords else "crise", result_type="statuses",
+                                  resolve=False, limit=PAGE)
+            lines.append(f"search    token accepted ({len(found.get('statuses') or [])} "
+                         "statuses for the first keyword)")
+        else:
+            lines.append("search    off (no MASTODON_ACCESS_TOKEN: hashtags only)")
+    except MastodonRatelimitError:
+        raise ChannelError("the instance's rate limit is spent; try after its reset",
+                           retryable=True) from None
+    except MastodonError as error:
+        raise ChannelError(_reason(error), retryable=not isinstance(
+            error, MastodonUnauthorizedError)) from None
+    reset = api.ratelimit_reset
+    until = dt.datetime.fromtimestamp(reset, dt.timezone.utc).strftime("%H:%M:%S UTC") if reset else "?"
+    lines.append(f"budget    {api.ratelimit_remaining} of {api.ratelimit_limit} requests left "
+                 f"until {until}")
+    return lines
 
 
 async def _keep_new(redis: aioredis.Redis, keys: WatchKeys,

@@ -4,7 +4,9 @@ situation view shows its line (health, reason, statuses read) in Debian's Chromi
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import sys
 from typing import Any
 
 import pytest
@@ -99,3 +101,33 @@ async def test_the_cell_reads_the_mastodon_line_in_chromium(
         await page.screenshot(path="/tmp/screens/mastodon-limited.png")
         assert await axe_violations(page) == []
         await browser.close()
+
+
+async def _crisis(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    """`crisis ARGS` in a subprocess, awaited (the stand-in answers on this loop meanwhile)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "crisis", *args, env={**env, "PATH": "/usr/bin:/bin"},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_mastodon_check_reads_the_instance_once_and_names_what_fails(
+        env: dict[str, str], instance: StandIn) -> None:
+    instance.add_status("<p>#crue</p>", tags=("crue",))
+    configured = {**env, "MASTODON_API_BASE": instance.base}  # type: ignore[attr-defined]
+    code, out, err = await _crisis(configured, "mastodon", "check", "Crue", "Évacuation")
+    assert code == 0, err
+    assert out.splitlines()[:4] == [
+        "instance  example.social, version 4.3.2: reachable",
+        "hashtag   #crue: 1 recent statuses", "hashtag   #evacuation: 0 recent statuses",
+        "search    off (no MASTODON_ACCESS_TOKEN: hashtags only)"]
+    assert out.splitlines()[4].startswith("budget    ")
+
+    wrong = {**configured, "MASTODON_ACCESS_TOKEN": "not-the-token"}
+    code, out, err = await _crisis(wrong, "mastodon", "check", "crue")
+    assert code == 1 and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == ("crisis: error: token refused by the instance "
+                                            "(HTTP 401): check MASTODON_ACCESS_TOKEN")
+    code, _, err = await _crisis(env, "mastodon", "check")
+    assert code == 1 and "MASTODON_API_BASE is not set" in err.strip().splitlines()[-1]

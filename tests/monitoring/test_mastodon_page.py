@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import sys
 from typing import Any
 
@@ -21,9 +22,11 @@ from crisis.types import Role
 from monitoring.keys import WatchKeys
 from monitoring.mastodon_state import JOB
 from monitoring.mastodon_watch import client_for, read_mastodon
+from monitoring.watch_keywords import keywords_key_of
 from tests.conftest import ADMIN, login
 from tests.monitoring.mastodon_standin import StandIn, standin_app
 from tests.support.browser import axe_violations, launch_chromium, log_in
+from tests.channels.test_sms import run_worker_burst
 from tests.support.polling import until
 
 PASSWORD = "correct horse battery staple"
@@ -42,13 +45,15 @@ def _queued_runs(ctx: Context, redis_url: str) -> list[str]:
     return [job.func_name for job in queue.get_jobs()]
 
 
-async def test_the_events_process_starts_the_chain_only_when_configured(
-        aiohttp_client: Any, ctx: Context, settings: Settings, redis_url: str,
-        instance: Any) -> None:
+async def test_the_events_process_starts_the_chain_and_a_real_worker_reads_the_instance(
+        aiohttp_client: Any, ctx: Context, settings: Settings, env: dict[str, str],
+        redis_url: str, instance: Any) -> None:
     from crisis.app import build_app
     await aiohttp_client(build_app(settings, redis_url))  # MASTODON_API_BASE unset
     assert JOB not in _queued_runs(ctx, redis_url)
 
+    await ctx.redis.hset(keywords_key_of(ctx.keys), "crisis-1", '["inondation"]')
+    instance.add_status("<p>Crue à Nantes <a href='#'>#inondation</a></p>", tags=("inondation",))
     configured = dataclasses.replace(settings, mastodon_api_base=instance.base,
                                      mastodon_access_token=Secret(instance.token))
     client = await aiohttp_client(build_app(configured, redis_url))
@@ -57,7 +62,20 @@ async def test_the_events_process_starts_the_chain_only_when_configured(
     await login(client, ctx, "chef", Role.CELL)
     line = (await (await client.get("/api/situation")).json())["watch"]["mastodon"]
     assert (line["name"], line["health"], line["statuses"]) == ("mastodon", "new", 0)
-    assert instance.token not in str(await (await client.get("/api/situation")).text())
+
+    await run_worker_burst({**env, "MASTODON_API_BASE": instance.base,
+                            "MASTODON_ACCESS_TOKEN": instance.token})
+
+    async def latest_from_mastodon() -> list[dict[str, Any]]:
+        body = await (await client.get("/api/situation")).json()
+        return [s for s in body["watch"]["latest"] if s["source"] == "mastodon"]
+    (signal,) = await until(latest_from_mastodon)
+    assert (signal["text"], signal["area"]) == ("Crue à Nantes #inondation", "44")
+    body = await (await client.get("/api/situation")).text()
+    line = json.loads(body)["watch"]["mastodon"]
+    assert (line["health"], line["statuses"], line["queries"]) == ("ok", 1, 2)  # tag + search
+    assert instance.token not in body
+    assert any(r.startswith("/api/v2/search?q=inondation") for r in instance.requests)
 
 
 async def _async(value: bool) -> bool:

@@ -173,8 +173,10 @@ def read_query(api: Mastodon, query: Query, cursor: str) -> tuple[list[Any], str
             break
         if ids:
             cursor = max([cursor, *ids], key=id_order) if cursor else max(ids, key=id_order)
-        if not kwargs.get("min_id") or len(page) < PAGE:
-            break  # first read (newest page only) or nothing more after this page
+        if not kwargs.get("min_id") or len(page) < PAGE or query.kind == "search":
+            # First read (newest page only), nothing more after this page, or a search:
+            # its results come newest first, so a second page after min_id would not follow.
+            break
     return found, cursor
 
 
@@ -252,6 +254,10 @@ async def read_mastodon(redis: aioredis.Redis, keys: WatchKeys, api: Mastodon,
     stamp = now.isoformat(timespec="seconds")
     state = await mastodon_state(redis, keys)
     queries = queries_for(keywords, with_search=with_search)
+    # The query a spent budget stopped at goes first: with more queries than one budget
+    # holds, each is read in turn rather than the last ones never.
+    first = next((i for i, q in enumerate(queries) if q.field == state.get("resume_query")), 0)
+    queries = queries[first:] + queries[:first]
     await redis.hset(keys.mastodon_state, mapping={"last_try": stamp, "queries": len(queries)})
     stored_reset = float(state.get("rate_reset") or 0)
     if state.get("rate_remaining") == "0" and stored_reset > time.time():
@@ -262,6 +268,7 @@ async def read_mastodon(redis: aioredis.Redis, keys: WatchKeys, api: Mastodon,
     if stale:
         await redis.hdel(keys.mastodon_cursors, *stale)  # keywords of a closed crisis
     fresh = skipped = 0
+    query = queries[0] if queries else None
     try:
         for query in queries:
             statuses, cursor = await asyncio.to_thread(read_query, api, query,
@@ -277,8 +284,10 @@ async def read_mastodon(redis: aioredis.Redis, keys: WatchKeys, api: Mastodon,
                 await redis.hset(keys.mastodon_cursors, query.field, cursor)
             await _remember_budget(redis, keys, api)
     except RateLimited as limited:
+        await redis.hset(keys.mastodon_state, "resume_query", query.field if query else "")
         return await _limited(redis, keys, limited.reset, fresh, skipped, len(queries))
     except MastodonRatelimitError:  # a 429: Mastodon.py read the reset from its headers
+        await redis.hset(keys.mastodon_state, "resume_query", query.field if query else "")
         await _remember_budget(redis, keys, api)
         reset = api.ratelimit_reset or time.time() + next_delay_s(60, int(state.get("failures") or 0))
         return await _limited(redis, keys, float(reset), fresh, skipped, len(queries), status=429)
@@ -287,7 +296,7 @@ async def read_mastodon(redis: aioredis.Redis, keys: WatchKeys, api: Mastodon,
         return await _failed(redis, keys, _reason(error), fresh, skipped, len(queries))
     await redis.hset(keys.mastodon_state, mapping={
         "health": "ok", "reason": "" if queries else "no watch keyword (no live crisis)",
-        "failures": 0, "last_ok": stamp})
+        "failures": 0, "last_ok": stamp, "resume_query": ""})
     await _count(redis, keys, fresh, skipped)
     return WatchOutcome(ok=True, health="ok", new_statuses=fresh, skipped=skipped,
                         queries=len(queries))

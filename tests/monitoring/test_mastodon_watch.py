@@ -142,6 +142,8 @@ async def test_a_spent_budget_stops_the_run_and_no_request_is_sent_until_the_res
     resumed = await read_mastodon(ctx.redis, keys, client_for(_settings(settings, instance)),
                                   {"crue", "digue", "pluie", "vent"}, with_search=False)
     assert (resumed.health, resumed.new_statuses) == ("ok", 2)
+    resumed_paths = [r.split("?")[0] for r in _timeline_requests(instance)[-4:]]
+    assert resumed_paths[0] == "/api/v1/timelines/tag/pluie"  # where the spent budget stopped
 
 
 async def test_a_429_is_a_pause_until_the_reset_not_a_failure(

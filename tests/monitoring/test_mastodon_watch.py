@@ -248,3 +248,26 @@ def test_a_token_needs_its_instance() -> None:
         load_settings({"MASTODON_ACCESS_TOKEN": "x"})
     settings = load_settings({"MASTODON_API_BASE": "https://mastodon.example/", "MASTODON_EVERY_S": "120"})
     assert (settings.mastodon_api_base, settings.mastodon_every_s) == ("https://mastodon.example", 120)
+
+
+async def test_a_lost_chain_is_started_again_and_the_old_one_stops(
+        ctx: Any, settings: Settings, instance: StandIn, redis_url: str) -> None:
+    keys = WatchKeys(ctx.keys)
+    started: list[str] = []
+
+    async def enqueue(chain: str) -> None:
+        started.append(chain)
+    old = await ensure_chain(ctx.redis, keys, enqueue)
+    await ctx.redis.hset(keys.mastodon_state, "due", f"{time.time() - 301:.0f}")  # its run lost
+    assert await ensure_chain(ctx.redis, keys, enqueue) is None  # another process is starting one
+    await ctx.redis.delete(keys.mastodon_starting)  # a minute later
+    new = await ensure_chain(ctx.redis, keys, enqueue)
+    assert new is not None and started == [old, new] and new != old
+    context = WorkerContext(_settings(settings, instance), redis_url)
+    try:
+        assert await watch_mastodon_job(context, str(old)) == {"stopped": old}
+    finally:
+        if context._redis is not None:
+            await context._redis.aclose()
+        context.loop.close()
+    assert instance.requests == []

@@ -148,6 +148,11 @@ class Settings:
     alert_signups_per_ip_per_hour: int = 20  # push and e-mail subscriptions from one address
     alert_confirm_hours: int = 48  # an e-mail confirmation link expires after this
     # --- end of Web Push ---
+    # --- The watch's Mastodon source (monitoring/mastodon_watch.py) ---
+    mastodon_api_base: str | None = None  # unset: the source is off
+    mastodon_access_token: Secret | None = None  # hashtags need none; search needs one
+    mastodon_every_s: int = 60
+    # --- end of Mastodon ---
 
     @property
     def zone(self) -> ZoneInfo:
@@ -408,6 +413,11 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("CRISIS_ALERT_SIGNUPS_PER_IP_PER_HOUR", "alert_signups_per_ip_per_hour", _positive),
     ("CRISIS_ALERT_CONFIRM_HOURS", "alert_confirm_hours", _bounded(1, 24 * 30)),
     # --- end of Web Push ---
+    # --- The watch's Mastodon source ---
+    ("MASTODON_API_BASE", "mastodon_api_base", _http_url),
+    ("MASTODON_ACCESS_TOKEN", "mastodon_access_token", Secret),
+    ("MASTODON_EVERY_S", "mastodon_every_s", _bounded(30, 3600)),
+    # --- end of Mastodon ---
 )
 
 
@@ -442,6 +452,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
                             "go together)")
     if values.get("telegram_bot_token") and "telegram_webhook_secret" not in values:
         problems.append("TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_BOT_TOKEN is set")
+    if values.get("mastodon_access_token") and "mastodon_api_base" not in values:
+        problems.append("MASTODON_API_BASE: required when MASTODON_ACCESS_TOKEN is set "
+                        "(the instance the token belongs to)")
     if problems:
         raise ConfigError("invalid configuration: " + "; ".join(problems))
     return Settings(**values)

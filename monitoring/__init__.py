@@ -15,6 +15,7 @@ from monitoring.contact_signals import CitizenMessageReader, watch_citizen_messa
 from monitoring.demo_watch import play_demo_signals, setup_demo_feed
 from monitoring.intake import run_normaliser
 from monitoring.keys import WatchKeys
+from monitoring.mastodon_state import keep_mastodon_chain
 from monitoring.report_pages import setup_report_pages
 from monitoring.signals_api import setup_signals_api
 from monitoring.situation_page import setup_situation_page
@@ -52,6 +53,9 @@ def setup(app: web.Application, ctx: Context, *,
         if ctx.settings.demo_watch:  # `crisis up --demo` only: the watch moves on its own
             tasks.append(asyncio.create_task(play_demo_signals(
                 ctx.redis, keys, consumer_name(), stop), name="watch-demo-signals"))
+        if ctx.settings.mastodon_api_base:  # the Mastodon source's runs are RQ jobs
+            tasks.append(asyncio.create_task(keep_mastodon_chain(
+                ctx.redis, keys, ctx.jobs, stop), name="watch-mastodon-keeper"))
         yield
         stop.set()
         await cancel_and_wait(tasks)

@@ -14,6 +14,10 @@
 | watch:feeds                  | hash   | until `crisis feeds remove` (feed name -> JSON feed)      |
 | watch:feed:{name}:state      | hash   | as long as the feed (ETag, Last-Modified, health, reason, failures) |
 | watch:feed:{name}:seen       | zset   | as long as the feed, the last 5,000 entries (entry id or link -> first seen) |
+| watch:mastodon:state         | hash   | forever (the Mastodon source's health, reason, counts, rate-limit budget, chain) |
+| watch:mastodon:cursors       | hash   | while the keyword is watched ("tag:x" or "search:x" -> newest status id read) |
+| watch:mastodon:seen          | zset   | forever, the last 20,000 statuses (URI -> first seen) |
+| watch:mastodon:starting      | string | 60 s (the process starting a new chain of Mastodon runs) |
 | watch:reports                | list   | the last 200 situation reports (JSON: id, time, period, author; newest first) |
 | watch:report:{id}            | string | 180 days (JSON: one situation report's data) |
 | watch:demo:player            | string | 10 s, renewed (the process playing the demo signal stream; `crisis up --demo` only) |
@@ -76,6 +80,22 @@ class WatchKeys:
 
     def feed_seen(self, name: str) -> str:
         return self.keys.scoped("watch", "feed", name, "seen")
+
+    @property
+    def mastodon_state(self) -> str:
+        return self.keys.scoped("watch", "mastodon", "state")
+
+    @property
+    def mastodon_cursors(self) -> str:
+        return self.keys.scoped("watch", "mastodon", "cursors")
+
+    @property
+    def mastodon_seen(self) -> str:
+        return self.keys.scoped("watch", "mastodon", "seen")
+
+    @property
+    def mastodon_starting(self) -> str:
+        return self.keys.scoped("watch", "mastodon", "starting")
 
     @property
     def polls(self) -> str:

@@ -123,8 +123,20 @@ def watch_view(section: Mapping[str, Any]) -> dict[str, Any]:
             "terms": list(dict(section.get("terms") or {}).get("trending", [])),
             "terms_warming": bool(dict(section.get("terms") or {}).get("warming_up", True)),
             "sentiment": sentiment, "feeds": list(section.get("feeds", [])),
+            "mastodon": mastodon_view(section.get("mastodon")),
             "latest": list(section.get("latest", [])), "spark_w": SPARK_W, "spark_h": SPARK_H,
             "polls": [{**q, "chart": poll_chart(q)} for q in section.get("polls", [])]}
+
+
+def mastodon_view(line: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The Mastodon source's line, its last read as a time the page shows in its zone."""
+    if not line:
+        return None
+    try:
+        last = dt.datetime.fromisoformat(str(line.get("last_try", "")))
+    except ValueError:
+        last = None
+    return {**line, "last_try": last}
 
 
 TOP_AREAS = 5
@@ -165,7 +177,7 @@ async def situation_page(request: web.Request) -> web.Response:
         watch=watch_view(watch) if watch is not None else None,
         alerts=alerts_view(alerts) if alerts is not None else None,
         # Supervisors see this page too: the links to the cell's pages only for the cell.
-        cell=principal.role.at_least(Role.CELL))
+        cell=principal.role.at_least(Role.CELL), clock=clock_of(request, lang_of(request)))
     if request.query.get("fragment") == "1":
         return page(request, "situation_figures.html", **values)
     return page(request, "situation.html", **values)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from crisis.context import Context
+from crisis.keys import Keys
 from crisis.scenarios import get_scenario
 from crisis.types import Event, EventType
 
@@ -17,7 +18,12 @@ WATCH_KEYWORD_EVENTS = frozenset({*LOADED_ON, EventType.CRISIS_CLOSED})
 
 
 def keywords_key(ctx: Context) -> str:
-    return ctx.keys.scoped("watch", "keywords")
+    return keywords_key_of(ctx.keys)
+
+
+def keywords_key_of(keys: Keys) -> str:
+    """The same key for a process without a Context (a worker's job)."""
+    return keys.scoped("watch", "keywords")
 
 
 async def update_watch_keywords(ctx: Context, event: Event) -> None:

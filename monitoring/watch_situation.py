@@ -14,6 +14,7 @@ from monitoring.detection import WINDOW_S, read_windows, trends_of
 from monitoring.feeds import Feeds
 from monitoring.intake import intake_figures
 from monitoring.keys import WatchKeys
+from monitoring.mastodon_state import mastodon_health
 from monitoring.normalise import NormalisedSignal
 from monitoring.polls import Polls, poll_trends
 from monitoring.term_store import stored_trending
@@ -62,6 +63,7 @@ async def watch_section(redis: aioredis.Redis, keys: WatchKeys, *,
         "terms": await stored_trending(redis, keys),
         "sentiment": sentiment_by_source(intake["totals"]),
         "feeds": await Feeds(redis, keys).listing(),
+        "mastodon": await mastodon_health(redis, keys),
         "polls": poll_trends(await Polls(redis, keys).all()),
         "latest": [{"source": s.source, "time": s.time, "text": s.text[:280], "url": s.url,
                     "lang": s.lang, "area": s.area, "sentiment": s.sentiment,

@@ -64,6 +64,7 @@ COMMANDS: dict[tuple[str, str | None], str] = {
     ("feeds", "list"): "watch_commands:feeds_list",
     ("feeds", "remove"): "watch_commands:feeds_remove",
     ("polls", "import"): "watch_commands:polls_import",
+    ("mastodon", "check"): "watch_commands:mastodon_check",
     ("report", None): "report_commands:report",
 }
 

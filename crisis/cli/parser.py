@@ -192,6 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
     feeds_list.add_argument("--json", action="store_true", help="one JSON object per line")
     feeds_remove = feeds.add_parser("remove", help="stop watching a feed")
     feeds_remove.add_argument("name")
+    mastodon = sub.add_parser("mastodon", help="the watch's Mastodon source") \
+        .add_subparsers(dest="action", required=True)
+    mastodon_check = mastodon.add_parser("check", help="read MASTODON_API_BASE once as the "
+                                         "watch would (nothing written): instance, hashtags, "
+                                         "token, rate-limit budget")
+    mastodon_check.add_argument("keyword", nargs="*",
+                                help="keywords to try (default: the live crises' watch keywords)")
     polls = sub.add_parser("polls", help="opinion polls in the watch") \
         .add_subparsers(dest="action", required=True)
     polls_import = polls.add_parser("import", help="poll results from a UTF-8 CSV file (date, "

@@ -122,7 +122,7 @@ async def _consume_events(settings: Settings, url: str) -> None:
 # fork that imported the channels package itself paid ~1.7 s per SMS (bench_reply_jobs.py).
 JOB_MODULES = ("channels.outbound", "channels.alerts.sending", "channels.alerts.email_optin",
                "channels.retention", "static_site.jobs", "monitoring.feed_polling",
-               "channels.voice.jobs")
+               "monitoring.mastodon_watch", "channels.voice.jobs")
 
 
 def preload_job_modules() -> None:

@@ -1,5 +1,5 @@
 """CLI commands of the watch (`crisis signals import`, `crisis feeds add|list|remove`,
-`crisis polls import`)."""
+`crisis polls import`, `crisis mastodon check`)."""
 
 from __future__ import annotations
 
@@ -62,3 +62,18 @@ async def polls_import(ctx: Context, actor: Principal, args: argparse.Namespace)
     written = await Polls(ctx.redis, WatchKeys(ctx.keys)).put(results)
     questions = len({r.question for r in results})
     say(f"imported {written} poll results ({questions} question(s)) into the watch")
+
+
+async def mastodon_check(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+    """Reads the instance once as the watch would (nothing written); exit 1 with the reason."""
+    from monitoring.mastodon_watch import check_instance, client_for  # Mastodon.py: here only
+    from monitoring.watch_keywords import keywords_key_of
+    from monitoring.watchlist import keywords_from_hash
+
+    keywords = list(args.keyword) or sorted(
+        keywords_from_hash(await ctx.redis.hvals(keywords_key_of(ctx.keys))))
+    api = client_for(ctx.settings)
+    say(f"checking {ctx.settings.mastodon_api_base} for {len(keywords)} keyword(s)")
+    for line in await asyncio.to_thread(check_instance, api, keywords,
+                                        with_search=ctx.settings.mastodon_access_token is not None):
+        print(line)

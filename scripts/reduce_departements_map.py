@@ -1,7 +1,8 @@
 """Reduce pygal_maps_fr's fr.departments.svg (LGPL-3.0-or-later, Kozea) to the small map the
 watch ships (monitoring/data/fr_departements.svg): absolute coordinates rounded to whole
 units of a 1000-wide box, Bézier curves flattened to their end points, points closer than one
-unit dropped; the groups' classes (z<code> departement map-element) kept for pygal's BaseMap.
+unit dropped, then each ring simplified (Ramer-Douglas-Peucker, TOLERANCE units); the
+groups' classes (z<code> departement map-element) kept for pygal's BaseMap.
 
 Run once by hand: python scripts/reduce_departements_map.py SOURCE.svg OUT.svg
 (SOURCE from `pip download pygal_maps_fr==1.1.0`, inside the wheel.)
@@ -15,6 +16,7 @@ import xml.etree.ElementTree as ET
 
 NS = "{http://www.w3.org/2000/svg}"
 SCALE = 0.5  # 2000 -> 1000 units wide: one unit is still under a pixel on a wall screen
+TOLERANCE = 0.6  # a point off the simplified line by less than this is dropped
 TOKEN = re.compile(r"[MmCcLlZzHhVv]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -82,9 +84,31 @@ def rings(d: str, dx: float, dy: float) -> list[list[tuple[int, int]]]:
             p = (round((px + dx) * SCALE), round((py + dy) * SCALE))
             if not pts or p != pts[-1]:
                 pts.append(p)
+        # A closed ring: split at its farthest point so both ends are kept.
+        if len(pts) >= 3:
+            far = max(range(len(pts)), key=lambda i: (pts[i][0] - pts[0][0]) ** 2
+                      + (pts[i][1] - pts[0][1]) ** 2)
+            pts = simplified(pts[:far + 1])[:-1] + simplified(pts[far:] + [pts[0]])[:-1]
         if len(pts) >= 3:
             result.append(pts)
     return result
+
+
+def simplified(points: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Ramer-Douglas-Peucker: the points farther than TOLERANCE from the line of the ones kept."""
+    if len(points) < 3:
+        return points
+    (x1, y1), (x2, y2) = points[0], points[-1]
+    length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
+    far, index = 0.0, 0
+    for i, (x, y) in enumerate(points[1:-1], start=1):
+        d = (abs((y2 - y1) * x - (x2 - x1) * y + x2 * y1 - y2 * x1) / length if length
+             else ((x - x1) ** 2 + (y - y1) ** 2) ** 0.5)
+        if d > far:
+            far, index = d, i
+    if far <= TOLERANCE:
+        return [points[0], points[-1]]
+    return simplified(points[:index + 1])[:-1] + simplified(points[index:])
 
 
 def path_data(rs: list[list[tuple[int, int]]]) -> str:

@@ -105,6 +105,10 @@ def _watch_md(report: Mapping[str, Any], lang: str) -> list[str]:
     lines = [f"- {t('rep.signals', lang)}{c}{signals['all']}"]
     lines += [f"  - {name.removeprefix('source:')}{c}{n}"
               for name, n in sorted(signals.items()) if name != "all"]
+    top = charts.top_areas(dict(report.get("areas") or {}).items(), 10)
+    if top:
+        lines.append(f"- {t('map.most', lang)}{c}"
+                     + ", ".join(f"{code} {name} {n}" for code, name, n in top))
     if watch is None:
         return [*lines, t("sit.unavailable", lang)]
     for spike in watch["spikes"]:

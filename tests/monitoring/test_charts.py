@@ -30,6 +30,10 @@ from tests.conftest import ADMIN, login
 from tests.support.browser import axe_violations, launch_chromium, log_in
 
 PASSWORD = "correct horse battery staple"
+# Every chart brings ids (its own, its title's and description's): none may be there twice.
+DUPLICATE_IDS = """(() => { const seen = new Set(), twice = [];
+  for (const e of document.querySelectorAll("[id]")) { if (seen.has(e.id)) twice.push(e.id); seen.add(e.id); }
+  return twice; })()"""
 POLLS = """date,institute,question,answer,share,sample size,method
 2026-11-06,Ifop,Avez-vous reçu la consigne ?,Oui,41,1000,en ligne
 2026-11-06,Ifop,Avez-vous reçu la consigne ?,Non,57,1000,en ligne
@@ -187,6 +191,7 @@ async def test_the_cell_reads_the_charts_and_the_map_in_chromium(
             await page.evaluate(f"document.getElementById('{anchor}').scrollIntoView()")
             await page.screenshot(path=f"/tmp/screens/charts-{name}.png")
         assert await axe_violations(page) == []
+        assert await page.evaluate(DUPLICATE_IDS) == []
         # Nothing blocked by the CSP (an inline style or script would be); Chromium's own
         # favicon request is the one 404 (the cell's pages link no icon).
         assert [e for e in errors if "404" not in e] == [], errors
@@ -208,4 +213,6 @@ async def test_the_cell_reads_the_charts_and_the_map_in_chromium(
             "img", name="Évolution des réponses : Avez-vous reçu la consigne ?")).to_have_count(1)
         await page.screenshot(path="/tmp/screens/charts-report.png", full_page=True)
         assert await axe_violations(page) == []
+        assert await page.evaluate(DUPLICATE_IDS) == []
+
         await browser.close()

@@ -63,7 +63,7 @@ STYLE: Final = Style(
 # Every chart: no XML declaration inside HTML, no JavaScript, no CDN, no fixed pixel size.
 COMMON: Final[dict[str, Any]] = dict(
     style=STYLE, js=[], disable_xml_declaration=True, explicit_size=False, pretty_print=False,
-    show_legend=False, tooltip_border_radius=0, margin=8)
+    show_legend=False, tooltip_border_radius=0, margin=8, no_data_text="–")
 _PLACEHOLDER: Final = "chart-cached"
 # The map's steps, light to dark (a sequential scale of the same blue; the darkest is the
 # State's blue): more signals, darker; the legend gives each step's counts.
@@ -284,7 +284,9 @@ def map_steps(most: int) -> list[tuple[int, int, int]]:
 @functools.lru_cache(maxsize=CACHED_CHARTS)
 def _map_svg(counts: tuple[tuple[str, int], ...], series_title: str) -> str:
     chart = DepartementMap(**{**COMMON, "margin": 0}, width=800, height=760)
-    chart.add(series_title, [(code, n) for code, n in counts if n > 0])
+    # pygal writes "No data" instead of the map when a series is empty: a quiet hour still
+    # shows France, through an area code that is on no map.
+    chart.add(series_title, [(code, n) for code, n in counts if n > 0] or [("none", 0)])
     svg = _render(chart)
     # pygal shades an area with an inline style (blocked by the pages' CSP, and overridden by
     # its own .reactive rule): a class per step instead, coloured by charts.css.

@@ -97,7 +97,9 @@ def test_the_map_has_every_departement_and_shades_by_count() -> None:
     assert "concernés : 13 Bouches-du-Rhône 50, 2A Corse-du-Sud 5</desc>" in svg  # not "99"
     assert charts.map_steps(50) == [(1, 1, 10), (2, 11, 20), (3, 21, 30), (4, 31, 40), (5, 41, 50)]
     assert charts.map_steps(2) == [(1, 1, 1), (3, 2, 2)]  # no empty step in the legend
-    assert "aucun signal localisé" in charts.departement_map("m", "Signaux", [], "fr")
+    quiet = str(charts.departement_map("m", "Signaux", [], "fr"))
+    assert "aucun signal localisé" in quiet and "No data" not in quiet
+    assert quiet.count("departement map-element") == quiet.count("departement map-element\"") > 100
 
 
 def test_signals_per_area_are_the_last_hour_and_only_departements() -> None:

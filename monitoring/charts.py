@@ -123,6 +123,8 @@ def charts_css() -> str:
             f" stylesheet for monitoring/charts.py's STYLE: do not edit. */\n{css}\n"
             ".pygal-chart .map-element path{fill:#f6f6f6;stroke:#6a6a6a;stroke-width:1}"
             ".pygal-chart.chart-split .text-overlay text{fill:#ffffff;font-weight:700}"
+            # The operator's share is not an alarm: grey, not the second series' red.
+            ".pygal-chart.chart-split .color-1{fill:#6a6a6a;stroke:#6a6a6a}"
             ".pygal-chart.chart-bars .text-overlay text{transform:translateX(8px)}"
             f".pygal-chart .map-element.series path{{stroke:{INK}}}{levels}\n")
 
@@ -159,7 +161,7 @@ def _split_svg(parts: tuple[tuple[str, int], ...]) -> str:
         **{**COMMON, "show_legend": True}, width=800, height=150, legend_at_bottom=True,
         legend_at_bottom_columns=len(parts), show_x_labels=False, show_y_labels=False,
         show_y_guides=False, print_values=True, spacing=4, legend_box_size=TEXT,
-        classes=["pygal-chart", "chart-split"],
+        classes=["pygal-chart", "chart-split"], range=(0, max(sum(n for _, n in parts), 1)),
         value_formatter=lambda v: f"{v:.0f}")
     for label, value in parts:
         chart.add(label, [value])

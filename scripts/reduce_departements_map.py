@@ -23,7 +23,7 @@ TOKEN = re.compile(r"[MmCcLlZzHhVv]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 def rings(d: str, dx: float, dy: float) -> list[list[tuple[int, int]]]:
     """The path's subpaths as absolute points (curves by their end points)."""
     tokens = TOKEN.findall(d)
-    out: list[list[tuple[int, int]]] = []
+    out: list[list[tuple[float, float]]] = []
     x = y = 0.0
     start = (0.0, 0.0)
     cmd = ""
@@ -41,7 +41,7 @@ def rings(d: str, dx: float, dy: float) -> list[list[tuple[int, int]]]:
             i += 1
             if cmd in "Zz":
                 if ring:
-                    out.append(ring)  # type: ignore[arg-type]
+                    out.append(ring)
                 ring = []
                 x, y = start
                 continue
@@ -51,7 +51,7 @@ def rings(d: str, dx: float, dy: float) -> list[list[tuple[int, int]]]:
             nx, ny = num(), num()
             x, y = (x + nx, y + ny) if rel else (nx, ny)
             if ring:
-                out.append(ring)  # type: ignore[arg-type]
+                out.append(ring)
             ring = [(x, y)]
             start = (x, y)
             cmd = "l" if rel else "L"
@@ -76,7 +76,7 @@ def rings(d: str, dx: float, dy: float) -> list[list[tuple[int, int]]]:
         else:
             raise ValueError(f"path command {cmd!r} not handled")
     if ring:
-        out.append(ring)  # type: ignore[arg-type]
+        out.append(ring)
     result = []
     for r in out:
         pts: list[tuple[int, int]] = []

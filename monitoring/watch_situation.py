@@ -1,6 +1,6 @@
 """The watch's section of /api/situation and of the situation page: intake, trends, spikes,
-rumours, sentiment per source, feeds, poll trends (each share with its 95 % margin) and the
-latest signals."""
+rumours, sentiment per source, signals per département over the last hour, feeds, poll trends
+(each share with its 95 % margin) and the latest signals."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any, Final
 import msgspec
 import redis.asyncio as aioredis
 
+from crisis.areas import DEPARTEMENTS
 from monitoring.detection import WINDOW_S, read_windows, trends_of
 from monitoring.feeds import Feeds
 from monitoring.intake import intake_figures
@@ -23,6 +24,22 @@ from monitoring.watchlist import Rumours
 TOP_TRENDS: Final = 15
 LATEST_SHOWN: Final = 10
 SENTIMENTS: Final = ("negative", "neutral", "positive")
+
+
+HOUR_WINDOWS: Final = 3600 // WINDOW_S
+
+
+def signals_per_area(windows: list[dict[str, int]]) -> list[dict[str, Any]]:
+    """Signals per département in the last hour (the last HOUR_WINDOWS windows), most first;
+    only the codes of crisis.areas (a stray counter is not a département)."""
+    totals: dict[str, int] = {}
+    for counts in windows[-HOUR_WINDOWS:]:
+        for field, count in counts.items():
+            kind, _, code = field.partition(":")
+            if kind == "area" and code in DEPARTEMENTS:
+                totals[code] = totals.get(code, 0) + int(count)
+    return [{"code": code, "name": DEPARTEMENTS[code], "signals": n}
+            for code, n in sorted(totals.items(), key=lambda a: (-a[1], a[0])) if n > 0]
 
 
 def sentiment_by_source(totals: dict[str, int]) -> list[dict[str, Any]]:
@@ -40,7 +57,8 @@ async def watch_section(redis: aioredis.Redis, keys: WatchKeys, *,
                         now_s: float | None = None) -> dict[str, Any]:
     now_s = time.time() if now_s is None else now_s
     intake = await intake_figures(redis, keys)
-    trends = trends_of(await read_windows(redis, keys, now_s=now_s))
+    windows = await read_windows(redis, keys, now_s=now_s)
+    trends = trends_of(windows)
     claims = await Rumours(redis, keys).all()
     by_claim = {t.value: t for t in trends if t.kind == "rumour"}
     rumours: list[dict[str, Any]] = []
@@ -62,6 +80,7 @@ async def watch_section(redis: aioredis.Redis, keys: WatchKeys, *,
         "rumours": rumours,
         "terms": await stored_trending(redis, keys),
         "sentiment": sentiment_by_source(intake["totals"]),
+        "areas": signals_per_area(windows),
         "feeds": await Feeds(redis, keys).listing(),
         "mastodon": await mastodon_health(redis, keys),
         "polls": poll_trends(await Polls(redis, keys).all()),

@@ -190,6 +190,7 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("GET", "/cell/reports"): CELL,
     ("POST", "/cell/reports"): CELL,
     ("GET", "/cell/reports/{report_id}"): CELL,
+    ("GET", "/cell/reports/{report_id}.pdf"): CELL,
     ("GET", "/cell/activate"): CELL,
     ("POST", "/cell/activate"): CELL,
     ("POST", "/cell/crises/{crisis_id}/{action}"): CELL,

@@ -93,12 +93,12 @@ async def record_unanswered(store: ArticleStore, question: str, *, lang: str, ch
     if not key:
         return
     now = at or utcnow()
-    at = msgspec.json.encode(now).decode().strip('"')
+    stamp = msgspec.json.encode(now).decode().strip('"')
     # A script, not WATCH + MULTI on the one hash every question shares: under a burst of
     # unanswered SMS the concurrent handlers kept invalidating each other's WATCH and retried,
     # the pipeline's costliest step.
     await store.record_unanswered_script(keys=[store.keys.unanswered], args=[
-        f"{lang}:{key}", MAX_UNANSWERED, lang, question[:MAX_QUESTION], channel, at,
+        f"{lang}:{key}", MAX_UNANSWERED, lang, question[:MAX_QUESTION], channel, stamp,
         int(now.timestamp()) // 3600])
 
 

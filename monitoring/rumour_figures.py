@@ -14,6 +14,7 @@ from typing import Any, Final
 import redis.asyncio as aioredis
 
 from knowledge_base import KnowledgeBase
+from monitoring.contact_signals import anonymise
 from monitoring.detection import (
     BASELINE_WINDOWS, MIN_RUMOUR_COUNT, RUMOUR_Z, read_windows, rumour_breakdown, score, window_of,
 )
@@ -71,11 +72,13 @@ async def rising_rumours(redis: aioredis.Redis, keys: WatchKeys, *,
 async def unanswered_by_growth(kb: KnowledgeBase, *, now_s: float | None = None,
                                limit: int = TOP_UNANSWERED) -> list[dict[str, Any]]:
     """Missing answers asked in the last two clock hours, the fastest growing first (growth:
-    asked this clock hour minus the hour before)."""
+    asked this clock hour minus the hour before), their wordings anonymised."""
     now = dt.datetime.fromtimestamp(time.time() if now_s is None else now_s, dt.timezone.utc)
     clusters = [c for c in await kb.missing_answers(now=now) if c.last_hour or c.hour_before]
     clusters.sort(key=lambda c: (-c.growth, -c.last_hour, -c.count, c.key))
-    return [{"key": c.key, "question": c.label, "lang": c.lang, "count": c.count,
+    # Citizens' own words leave the knowledge base here: masked as the contact signals are
+    # (names, numbers, addresses), since the situation view goes on wall screens.
+    return [{"question": anonymise(c.label), "lang": c.lang, "count": c.count,
              "last_hour": c.last_hour, "hour_before": c.hour_before, "growth": c.growth,
-             "channels": c.channels, "questions": list(c.questions[:3]),
+             "channels": c.channels, "questions": [anonymise(q) for q in c.questions[:3]],
              "answer_at": "/cell/kb#missing"} for c in clusters[:limit]]

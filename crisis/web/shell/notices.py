@@ -32,7 +32,8 @@ class CellNotice:
 
 NoticeSource = Callable[[web.Request, str], Awaitable[list[CellNotice]]]
 CELL_NOTICES: Final = web.AppKey("cell_notices", list[NoticeSource])
-NOTICES: Final = "cell_notices"  # the request's notices, read by the layout
+# The request's notices, read by the layout.
+NOTICES: Final = web.RequestKey("cell_notices", tuple)
 MAX_SHOWN: Final = 3
 
 

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
         MAX_QUESTION, SMS_MAX_SEPTETS, Article, derive_sms_text, gsm7_alphabet, gsm7_septets,
         parse_article_lines,
     )
-    from knowledge_base.char_similarity import Profile, char_profile, cosine, coverage, words_profile
+    from knowledge_base.char_similarity import (
+        Profile, char_grams, char_profile, cosine, coverage, words_profile,
+    )
     from knowledge_base.clusters import MissingAnswer
     from knowledge_base.importing import ImportReport, read_article_files
     from knowledge_base.intents import Intent
@@ -39,7 +41,7 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(("MAX_QUESTION_CHARS", "AutoAnswer"), "answer"),
     **dict.fromkeys(("MAX_QUESTION", "SMS_MAX_SEPTETS", "Article", "derive_sms_text", "gsm7_alphabet",
                      "gsm7_septets", "parse_article_lines"), "article"),
-    **dict.fromkeys(("Profile", "char_profile", "cosine", "coverage", "words_profile"), "char_similarity"),
+    **dict.fromkeys(("Profile", "char_grams", "char_profile", "cosine", "coverage", "words_profile"), "char_similarity"),
     "MissingAnswer": "clusters",
     **dict.fromkeys(("ImportReport", "read_article_files"), "importing"),
     "Intent": "intents",
@@ -55,7 +57,8 @@ __all__ = [
     "AlternateProposal", "AnswerSnapshot", "Article", "ArticleAction", "ArticleVersion", "AutoAnswer",
     "CitizenTextPurge", "ImportReport", "Intent", "KnowledgeBase", "MissingAnswer", "Suggestion",
     "Profile", "ValidatedAlternates",
-    "char_profile", "cosine", "coverage", "derive_sms_text", "fold_words", "group_by_article", "gsm7_alphabet", "gsm7_septets", "parse_article_lines", "question_of",
+    "char_grams", "char_profile", "cosine", "coverage", "derive_sms_text", "fold_words",
+    "group_by_article", "gsm7_alphabet", "gsm7_septets", "parse_article_lines", "question_of",
     "read_article_files", "stem", "tokenise", "words_profile",
 ]
 

@@ -43,7 +43,17 @@ def cosine(a: Profile, b: Profile) -> float:
     return sum(w * large.get(gram, 0.0) for gram, w in small.items())
 
 
-def coverage(part: Profile, whole: Profile) -> float:
+def char_grams(words: Sequence[str]) -> set[str]:
+    """The 4-grams of `words` (folded) as a set: the `whole` of `coverage` when its weights do
+    not matter, without the cost of a profile."""
+    grams: set[str] = set()
+    for word in words:
+        padded = f" {word} "
+        grams.update(padded[i:i + GRAM] for i in range(max(len(padded) - GRAM + 1, 1)))
+    return grams
+
+
+def coverage(part: Profile, whole: Profile | set[str]) -> float:
     """How much of `part` is found in `whole`: the share of its squared weight on 4-grams that
     `whole` also has (1.0 when every one is there, whatever else `whole` holds). Unlike the
     cosine it is not diluted by a long `whole`: a short claim inside a long article scores high."""

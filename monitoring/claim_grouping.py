@@ -15,7 +15,7 @@ NEAR_THRESHOLD was measured on a labelled set (tests/monitoring/data/rumour_para
 "le barrage va céder") apart and groups a word inflected or misspelt (about 0.75).
 
 Cost: only a signal that shares a stem with some variant and does not match it exactly is
-scored (an inverted index from stem to variants), and its profile is built once.
+scored (an inverted index from stem to variants), and its 4-grams are gathered once.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-from knowledge_base import Profile, coverage, words_profile
+from knowledge_base import Profile, char_grams, coverage, words_profile
 from monitoring.text_terms import content_words, stem
 
 NEAR_THRESHOLD: Final = 0.7
@@ -43,11 +43,11 @@ class VariantWords:
         words = content_words(text)
         return cls(claim_id, tuple(stem(w) for w in words), tuple(words_profile([w]) for w in words))
 
-    def score(self, stems: frozenset[str], profile: Profile) -> float:
+    def score(self, stems: frozenset[str], grams: set[str]) -> float:
         """Mean over the variant's words: 1 for a stem in the signal, else its 4-grams' share."""
         if not self.stems:
             return 0.0
-        total = sum(1.0 if s in stems else coverage(p, profile)
+        total = sum(1.0 if s in stems else coverage(p, grams)
                     for s, p in zip(self.stems, self.profiles, strict=True))
         return total / len(self.stems)
 
@@ -79,15 +79,15 @@ class ClaimGrouping:
         present = frozenset(stems)
         done = set(skip)
         candidates = sorted({n for s in present for n in self.by_stem.get(s, ())})
-        profile: Profile | None = None
+        grams: set[str] | None = None
         found: list[str] = []
         for number in candidates:
             variant = self.variants[number]
             if variant.claim_id in done:
                 continue
-            if profile is None:
-                profile = words_profile(words)
-            if variant.score(present, profile) >= self.threshold:
+            if grams is None:
+                grams = char_grams(words)
+            if variant.score(present, grams) >= self.threshold:
                 done.add(variant.claim_id)
                 found.append(variant.claim_id)
         return found

@@ -124,6 +124,8 @@ async def test_one_click_drafts_a_denial_and_an_article_with_the_claims_text(
     assert claim.variants == ("l'eau est contaminée", "on a empoisonné l'eau")
     page = await (await client.get("/cell/rumours")).text()
     assert "« L&#39;eau du robinet est empoisonnée »" in page and "Rédiger un démenti" in page
+    english = await (await client.get("/cell/rumours?lang=en")).text()
+    assert "Draft a denial" in english and "Watch this rumour" in english
 
     denial = await client.post(f"/cell/rumours/{claim.id}/denial", data={"csrf_token": csrf},
                                allow_redirects=False)

@@ -49,6 +49,7 @@ async def cell_notices_middleware(request: web.Request,
     principal = request.get(PRINCIPAL)
     if (request.method == "GET" and request.path.startswith("/cell/")
             and not request.path.startswith("/cell/static/")
+            and "fragment" not in request.query  # a page's region swapped in: no layout
             and principal is not None and principal.role.at_least(Role.CELL)):
         notices: list[CellNotice] = []
         lang = lang_of(request)

@@ -81,14 +81,17 @@ async def remove_rumour(request: web.Request) -> web.StreamResponse:
 
 
 async def denial_draft(request: web.Request) -> web.StreamResponse:
-    """One click: a draft publication denying the claim, then its page (review, publish)."""
+    """One click: a draft publication denying the claim, then its edit form (then its page:
+    preview, submit, validate, publish)."""
     actor = cell_user(request)
     claim = await _claim(request)
     try:
         publication_id = await draft_denial(ctx_of(request), claim, actor=actor)
     except CrisisError as err:
         return await _render(request, status=400, error=err.message)
-    raise back(request, f"/cell/publications/{publication_id}")
+    query = lang_query(request)
+    separator = "&" if query else "?"
+    raise web.HTTPSeeOther(f"/cell/publications{query}{separator}edit={publication_id}#new")
 
 
 async def article_draft(request: web.Request) -> web.StreamResponse:

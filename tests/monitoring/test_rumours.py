@@ -130,16 +130,26 @@ async def test_one_click_drafts_a_denial_and_an_article_with_the_claims_text(
     denial = await client.post(f"/cell/rumours/{claim.id}/denial", data={"csrf_token": csrf},
                                allow_redirects=False)
     assert denial.status == 303
-    publication_id = denial.headers["Location"].rsplit("/", 1)[-1]
+    location = denial.headers["Location"]
+    assert location.startswith("/cell/publications?edit=") and location.endswith("#new")
+    publication_id = location.removesuffix("#new").rsplit("=", 1)[-1]
     publication = await ctx.publications.get(publication_id)
     assert publication.status.value == "draft"
     assert "L'eau du robinet est empoisonnée" in publication.title
     assert "Cette information est fausse" in publication.body
-    shown = await client.get(denial.headers["Location"])
-    assert shown.status == 200 and "Fausse information" in await shown.text()
+    form = await (await client.get(location)).text()
+    assert "Modifier le brouillon « " + publication_id in form
+    assert 'value="Fausse information : « L&#39;eau du robinet est empoisonnée »"' in form
+    edited = await client.post("/cell/publications", data={
+        "csrf_token": csrf, "id": publication_id, "title": publication.title,
+        "body": "L'eau du robinet est potable : l'ARS la contrôle chaque jour.", "lang": "fr",
+        "priority": "high", "crisis": "", "areas": "", "easy_read": "", "sms": ""},
+        allow_redirects=False)
+    assert edited.headers["Location"] == f"/cell/publications/{publication_id}"
+    assert (await ctx.publications.get(publication_id)).version == 2
     again = await client.post(f"/cell/rumours/{claim.id}/denial", data={"csrf_token": csrf},
                               allow_redirects=False)
-    assert again.headers["Location"] == denial.headers["Location"]  # no second draft
+    assert again.headers["Location"] == location  # the draft started, not a second one
 
     article = await client.post(f"/cell/rumours/{claim.id}/article", data={"csrf_token": csrf},
                                 allow_redirects=False)

@@ -111,11 +111,19 @@ async def test_the_cell_watches_a_rumour_and_drafts_a_denial_in_chromium(
 
         await page.goto(base + "/cell/rumours")
         await page.get_by_role("button", name="Rédiger un démenti").click()
-        await expect(page).to_have_url(re.compile(r"/cell/publications/dementi-le-barrage-va-ceder$"))
-        await expect(page.get_by_role("heading", level=1)).to_have_text(
+        await expect(page).to_have_url(re.compile(
+            r"/cell/publications\?edit=dementi-le-barrage-va-ceder#new$"))
+        await expect(page.locator("#new")).to_have_text(
+            "Modifier le brouillon « dementi-le-barrage-va-ceder »")
+        await expect(page.get_by_label("Titre")).to_have_value(
             "Fausse information : « le barrage va céder »")
-        await expect(page.locator("#status")).to_have_text("brouillon")
+        await expect(page.get_by_label("Texte (Markdown)")).to_contain_text("Cette information est fausse")
+        await page.locator("#new").scroll_into_view_if_needed()
         await page.screenshot(path="/tmp/screens/rumours-denial-draft.png")
+        await page.get_by_role("button", name="Enregistrer le brouillon").click()
+        await expect(page).to_have_url(re.compile(r"/cell/publications/dementi-le-barrage-va-ceder$"))
+        await expect(page.locator("#status")).to_have_text("brouillon")
+        await expect(page.get_by_role("link", name="Modifier le brouillon")).to_be_visible()
 
         await page.goto(base + "/cell/rumours")
         await page.get_by_role("button", name="Rédiger un article").click()

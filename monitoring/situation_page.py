@@ -117,6 +117,7 @@ def watch_view(section: Mapping[str, Any], lang: str = "fr") -> dict[str, Any]:
     return {"received": int(intake.get("received", 0)), "normalised": int(intake.get("normalised", 0)),
             "lag": duration(float(intake.get("lag_s", 0) or 0)), "length": int(intake.get("length", 0)),
             "trends": trends, "spikes": list(section.get("spikes", [])), "rumours": rumours,
+            "unanswered": list(section.get("unanswered", [])),
             "terms": list(dict(section.get("terms") or {}).get("trending", [])),
             "terms_warming": bool(dict(section.get("terms") or {}).get("warming_up", True)),
             "sentiment": sentiment, "feeds": list(section.get("feeds", [])),

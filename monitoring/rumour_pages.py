@@ -15,14 +15,15 @@ from crisis.errors import CrisisError
 from crisis.i18n import translate
 from crisis.types import Role
 from crisis.web.shell import (
-    CellNotice, add_cell_notices, add_page_roles, back, cell_user, ctx_of, lang_query,
+    CellNotice, add_cell_notices, add_page_roles, back, cell_user, ctx_of, lang_of, lang_query,
 )
 from knowledge_base import KNOWLEDGE_BASE
 from monitoring.keys import WatchKeys
 from monitoring.messages import MESSAGES
 from monitoring.rumour_drafts import draft_article, draft_denial
 from monitoring.rumour_figures import rising_rumours, rumour_figures
-from monitoring.situation_page import PAGES, SPARK_H, SPARK_W, sparkline
+from monitoring import charts
+from monitoring.situation_page import PAGES
 from monitoring.watchlist import Claim, Rumours, check_claim
 
 PATH = "/cell/rumours"
@@ -39,11 +40,13 @@ def _area_name(code: str) -> str:
 async def _render(request: web.Request, *, status: int = 200, error: str = "",
                   form: dict[str, str] | None = None) -> web.Response:
     rumours: list[dict[str, Any]] = []
-    for figures in await rumour_figures(ctx_of(request).redis, _keys(request)):
-        rumours.append({**figures, "points": sparkline(list(figures["series"])),
+    lang = lang_of(request)
+    for i, figures in enumerate(await rumour_figures(ctx_of(request).redis, _keys(request))):
+        rumours.append({**figures, "spark": charts.sparkline(
+                            f"spark-claim-{i}", f"« {figures['claim']} »", list(figures["series"]), lang),
                         "areas": {_area_name(code): n for code, n in figures["areas"].items()}})
     return PAGES.page(request, "rumours.html", status=status, error=error, rumours=rumours,
-                      form=form or {"claim": "", "variants": ""}, spark_w=SPARK_W, spark_h=SPARK_H)
+                      form=form or {"claim": "", "variants": ""})
 
 
 async def rumours_page(request: web.Request) -> web.Response:

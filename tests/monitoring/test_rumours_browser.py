@@ -84,8 +84,10 @@ async def test_the_cell_watches_a_rumour_and_drafts_a_denial_in_chromium(
         await expect(claim.locator(".claim-hour")).to_have_text("21")
         await expect(claim.locator(".claim-sources")).to_have_text("mastodon 18, rss 3")
         await expect(claim.locator(".claim-areas")).to_have_text("30 Gard 7, 34 Hérault 2")
-        await expect(claim.get_by_role("img", name=re.compile(
-            r"^« le barrage va céder » : 1, 1, .*, 9 \(signaux par fenêtre"))).to_have_count(1)
+        spark = claim.get_by_role("img", name="« le barrage va céder »")
+        await expect(spark).to_have_count(1)
+        await expect(spark).to_have_accessible_description(
+            re.compile(r"^1, 1, .*, 9 \(signaux par fenêtre"))
         await page.screenshot(path="/tmp/screens/rumours-page.png", full_page=True)
         assert await axe_violations(page) == []
 

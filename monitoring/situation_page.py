@@ -4,7 +4,8 @@ bar chart, the queue, the knowledge base, the watch: trends with sparklines, rum
 sentiment per source, feeds, latest signals).
 
 The figures come from the same function as the JSON route (no HTTP call to ourselves);
-`?fragment=1` returns only the figures region, which cell_situation.js swaps in every 5 s.
+`?fragment=1` returns only the figures region; cell_situation.js swaps in the frames of the
+live stream (monitoring/situation_stream.py), or polls that fragment when it cannot stream.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from crisis.web.shell import (
 from crisis.web.situation_api import situation_body
 from monitoring.messages import MESSAGES
 from monitoring.poll_chart import poll_chart
+from monitoring.situation_stream import setup_situation_stream
 
 PAGES = PageTemplates("monitoring", CELL, messages=MESSAGES)
 page = PAGES.page
@@ -160,10 +162,9 @@ def alerts_view(section: Mapping[str, Any]) -> dict[str, Any]:
             "broadcasts": broadcasts}
 
 
-async def situation_page(request: web.Request) -> web.Response:
-    """GET /cell/situation (cell and supervisors); `?fragment=1`: the figures region only."""
-    principal = require(request, Role.SUPERVISOR)
-    body = await situation_body(ctx_of(request))
+def figures_values(request: web.Request, body: Mapping[str, Any], cell: bool) -> dict[str, Any]:
+    """The figures region's values for `body` (situation_body), in the request's language;
+    `cell`: the reader may open the cell's pages (links to them)."""
     at: dt.datetime = body["at"]
     contact = section_of(body, "contact_centre")
     knowledge = section_of(body, "knowledge_base")
@@ -177,7 +178,20 @@ async def situation_page(request: web.Request) -> web.Response:
         watch=watch_view(watch) if watch is not None else None,
         alerts=alerts_view(alerts) if alerts is not None else None,
         # Supervisors see this page too: the links to the cell's pages only for the cell.
-        cell=principal.role.at_least(Role.CELL), clock=clock_of(request, lang_of(request)))
+        cell=cell, clock=clock_of(request, lang_of(request)))
+    return values
+
+
+def figures_html(request: web.Request, body: Mapping[str, Any], cell: bool) -> str:
+    """The figures region alone: the `?fragment=1` answer and the live stream's frames."""
+    return PAGES.render(request, "situation_figures.html", **figures_values(request, body, cell))
+
+
+async def situation_page(request: web.Request) -> web.Response:
+    """GET /cell/situation (cell and supervisors); `?fragment=1`: the figures region only."""
+    principal = require(request, Role.SUPERVISOR)
+    values = figures_values(request, await situation_body(ctx_of(request)),
+                            principal.role.at_least(Role.CELL))
     if request.query.get("fragment") == "1":
         return page(request, "situation_figures.html", **values)
     return page(request, "situation.html", **values)
@@ -188,3 +202,4 @@ def setup_situation_page(app: web.Application) -> None:
     add_page_assets(app, "monitoring")
     app.router.add_get("/cell/situation", situation_page)
     add_page_roles(app, {"/cell/situation": Role.SUPERVISOR})
+    setup_situation_stream(app, figures_html)  # the wall screens' live stream

@@ -192,6 +192,9 @@ class SituationStream:
         if request[PRINCIPAL] is None:
             raise web.HTTPUnauthorized(text="log in first")
         principal = require(request, Role.SUPERVISOR)
+        if request.method == "HEAD":  # headers only (a body would follow a HEAD answer)
+            return web.Response(content_type="text/event-stream", headers={
+                "Cache-Control": "no-store"})
         if len(self.subscribers) >= self.max_streams:
             raise TryLater(f"this process already serves {self.max_streams} live screens; "
                            "the page refreshes itself meanwhile", retry_after_s=30)

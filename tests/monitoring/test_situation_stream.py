@@ -218,6 +218,8 @@ async def test_roles_are_enforced_and_an_ended_session_ends_the_stream(
     operator_token = await bearer(ctx, "robot", Role.OPERATOR)
     assert (await client.get("/cell/situation/stream", headers=operator_token)).status == 403
     csrf = await login(client, ctx, "sup", Role.SUPERVISOR)
+    head = await client.head("/cell/situation/stream")
+    assert head.status == 200 and head.content_type == "text/event-stream"
     async with client.get("/cell/situation/stream") as response:
         assert response.status == 200 and (await next_event(response)).name == "hello"
         assert (await next_event(response)).name == "figures"

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from prometheus_client import Counter, Gauge
 
 from crisis.context import Context
 from crisis.errors import TryLater
@@ -59,6 +60,13 @@ RETRY_MS = 3000  # the browser's reconnection delay after a dropped stream
 KEEP_ALIVE = b": keep-alive\n\n"
 # The region's "updated at" time changes at every render: not a change of the figures.
 _UPDATED_TIME = re.compile(r'<time[^>]*id="situation-updated"[^>]*>[^<]*</time>')
+
+STREAMS_OPEN = Gauge(
+    "crisis_situation_streams", "Situation view live streams open (wall screens), summed over "
+    "web processes.", multiprocess_mode="livesum")
+FRAMES_DROPPED = Counter(
+    "crisis_situation_frames_dropped_total",
+    "Situation frames a slow screen never got (its queue full, the oldest frame dropped).")
 
 # The figures region rendered for a request (situation_page.figures_html), handed in at setup.
 FiguresRenderer = Callable[[web.Request, Mapping[str, Any], bool], str]
@@ -100,6 +108,7 @@ class Subscriber:
         """Queue `frame`; when the queue is full the oldest frame goes (counted)."""
         if len(self.frames) == self.frames.maxlen:
             self.dropped += 1
+            FRAMES_DROPPED.inc()
         self.frames.append(frame)
         self.ready.set()
 
@@ -131,6 +140,7 @@ class SituationStream:
 
     def _join(self, subscriber: Subscriber) -> None:
         self.subscribers.add(subscriber)
+        STREAMS_OPEN.inc()
         latest = self._latest.get(subscriber.variant)
         if latest is not None:
             subscriber.push(latest[1])  # at most one period old; the next cycle follows
@@ -141,6 +151,7 @@ class SituationStream:
 
     def _leave(self, subscriber: Subscriber) -> None:
         self.subscribers.discard(subscriber)
+        STREAMS_OPEN.dec()
         if not any(s.variant == subscriber.variant for s in self.subscribers):
             self._latest.pop(subscriber.variant, None)
         if not self.subscribers:

@@ -302,4 +302,13 @@ async def test_the_wall_screen_updates_live_without_reloading_in_chromium(
         stream.publish_once = working  # type: ignore[method-assign]
         await expect(page.locator("#situation-live")).to_contain_text("En direct")
         assert await page.evaluate("window.notReloaded === true")
+        # Without JavaScript: the figures, and a hint that says to refresh (no false promise).
+        static = await (await browser.new_context(locale="fr-FR", java_script_enabled=False)
+                        ).new_page()
+        await log_in(static, base, "cellule", PASSWORD, "/cell/situation")
+        await expect(static.locator("#situation-live")).to_have_text(
+            "Actualisez la page pour voir les derniers chiffres.")
+        await static.get_by_role("link", name="Actualiser").click()
+        await expect(static.locator(".sit-crises")).to_contain_text("Canicule en Provence")
+        await static.screenshot(path="/tmp/screens/sse-nojs.png")
         await browser.close()

@@ -171,6 +171,33 @@ class SignalCounter:
 
 # --- measures ---
 
+async def breakdown(redis_url: str, env: dict[str, str], count: int) -> tuple[list[float], list[float]]:
+    """Where a render's time goes, in this process on the same data: the figures from Redis
+    (situation_body, every package's section) and the figures region's template."""
+    from aiohttp.test_utils import make_mocked_request
+
+    from crisis.app import build_app
+    from crisis.settings import load_settings
+    from crisis.types import Principal, Role
+    from crisis.web.app_keys import CONTEXT, PRINCIPAL
+    from crisis.web.situation_api import situation_body
+    from monitoring.situation_page import figures_html
+
+    app = build_app(load_settings(env), redis_url, consume_events=False)
+    request = make_mocked_request("GET", "/cell/situation/stream", app=app)
+    request[PRINCIPAL] = Principal("bench", Role.CELL, "session")
+    computing, rendering = [], []
+    for _ in range(count):
+        started = time.perf_counter()
+        body = await situation_body(app[CONTEXT])
+        computed = time.perf_counter()
+        figures_html(request, body, True)
+        rendering.append(time.perf_counter() - computed)
+        computing.append(computed - started)
+    await app[CONTEXT].close()
+    return computing, rendering
+
+
 async def timed_gets(http: aiohttp.ClientSession, url: str, count: int,
                      headers: dict[str, str] | None = None) -> tuple[list[float], int]:
     times, size = [], 0
@@ -255,6 +282,11 @@ async def measure(base: str, bare: str, cookie: str, redis_url: str, env: dict[s
                   f"{statistics.median(base_times) * 1000:5.2f} ms, p99 "
                   f"{percentile(base_times, 0.99) * 1000:5.2f} ms | ratio of p99s "
                   f"{percentile(ours, 0.99) / percentile(base_times, 0.99):.1f}")
+
+        computing, rendering = await breakdown(redis_url, env, args.requests // 2)
+        print(f"  of which, in-process: the figures (situation_body) p50 "
+              f"{statistics.median(computing) * 1000:.1f} ms, the region's template p50 "
+              f"{statistics.median(rendering) * 1000:.1f} ms")
 
         # (b) ours: screens on the stream, a signal counted per change.
         screens = Screens()

@@ -131,7 +131,6 @@ class SituationStream:
         self.send_timeout_s = SEND_TIMEOUT_S
         self.queue_frames = QUEUE_FRAMES
         self.subscribers: set[Subscriber] = set()
-        self.cycles = 0  # publisher cycles run (the benchmark and tests read it)
         self._latest: dict[Variant, tuple[str, bytes]] = {}  # digest, figures frame
         self._wake = asyncio.Event()
         self._publisher: asyncio.Task[None] | None = None
@@ -173,7 +172,6 @@ class SituationStream:
 
     async def publish_once(self) -> None:
         """One cycle: compute, render per variant, push changes (or a `checked` event)."""
-        self.cycles += 1
         body = await situation_body(self.ctx)
         groups: dict[Variant, list[Subscriber]] = {}
         for subscriber in list(self.subscribers):
@@ -186,13 +184,18 @@ class SituationStream:
             if previous is None or previous[0] != digest:
                 frame = event("figures", html, digest)
                 self._latest[variant] = (digest, frame)
-            else:
-                at = body["at"]
-                frame = event("checked", json.dumps({
-                    "at": at.isoformat(timespec="seconds"),
-                    "label": clock_of(request, variant.lang)(at, "seconds")}))
+                for subscriber in members:
+                    subscriber.push(frame)
+                continue
+            at = body["at"]
+            checked = event("checked", json.dumps({
+                "at": at.isoformat(timespec="seconds"),
+                "label": clock_of(request, variant.lang)(at, "seconds")}))
             for subscriber in members:
-                subscriber.push(frame)
+                # Only to a screen with nothing waiting: a check never pushes figures out of
+                # a slow screen's queue (its newest figures would be lost behind the times).
+                if not subscriber.frames:
+                    subscriber.push(checked)
 
     # --- one screen ---
 

@@ -6,8 +6,8 @@
    periods the page is marked stale (the time shows how old the figures are); EventSource
    reconnects by itself. Without EventSource, or when the stream fails repeatedly (refused,
    503 when the process serves too many screens), the script falls back to fetching
-   ?fragment=1 every 5 s. Without this script the page works and its "Actualiser" link reloads
-   it. */
+   ?fragment=1 every 5 s, and tries the stream again every minute. Without this script the
+   page works and its "Actualiser" link reloads it. */
 (function () {
   "use strict";
   var region = document.getElementById("situation-figures");
@@ -15,10 +15,12 @@
   var status = document.getElementById("situation-live");
   var POLL_MS = 5000;
   var MAX_FAILURES = 3;  // stream errors in a row before falling back to polling
+  var RETRY_STREAM_MS = 60000;  // while polling, try the stream again this often
   var period = 2000;
   var lastEvent = Date.now();
   var failures = 0;
   var polling = false;
+  var pollingSince = 0;
   var source = null;
   var fragment = new URL(window.location.href);
   fragment.searchParams.set("fragment", "1");
@@ -58,6 +60,12 @@
   // Logged out (or refused) meanwhile: the fetch follows the redirect to the login page;
   // reload the whole page (it goes to the login form) rather than swapping that form in.
   function poll() {
+    // A wall screen stays up for days: after a restart or a busy spell, back to the stream.
+    if (window.EventSource && Date.now() - pollingSince >= RETRY_STREAM_MS) {
+      polling = false;
+      listen();
+      return;
+    }
     fetch(fragment.toString(), {credentials: "same-origin", headers: {"Accept": "text/html"}})
       .then(function (response) {
         if (response.redirected) { window.location.reload(); throw new Error("logged out"); }
@@ -73,6 +81,8 @@
     if (source) { source.close(); source = null; }
     if (polling) { return; }
     polling = true;
+    pollingSince = Date.now();
+    failures = 0;
     say("polling");
     poll();
   }

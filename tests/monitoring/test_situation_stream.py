@@ -181,6 +181,29 @@ async def test_a_slow_screen_holds_bounded_memory_and_is_cut_off(
         raw.close()
 
 
+async def test_a_screen_behind_keeps_its_newest_figures(ctx: Context) -> None:
+    """Checks only go to a screen with nothing waiting, so a slow screen's queue holds
+    figures, the newest last, never figures pushed out by the times of later checks."""
+    from aiohttp.test_utils import make_mocked_request
+    from crisis.web.app_keys import CONTEXT
+    from monitoring.situation_stream import Subscriber, Variant
+
+    versions = iter(["<p>un</p>", "<p>deux</p>"] + ["<p>deux</p>"] * 20)
+    stream = SituationStream(ctx, lambda request, body, cell: next(versions), period_s=60,
+                             max_streams=5)
+    app = web.Application()
+    app[CONTEXT] = ctx
+    slow = Subscriber(Variant("fr", "", True), make_mocked_request("GET", "/", app=app), 8)
+    stream.subscribers.add(slow)  # as _join does, without starting the publisher
+    for _ in range(12):
+        await stream.publish_once()
+    assert [f.split(b"\n")[1] for f in slow.frames] == [b"event: figures"] * 2
+    assert b"data: <p>deux</p>" in slow.frames[-1]
+    slow.frames.clear()
+    await stream.publish_once()
+    assert len(slow.frames) == 1 and slow.frames[0].startswith(b"event: checked\n")
+
+
 async def _first(stream: SituationStream) -> Any:
     return next(iter(stream.subscribers), None)
 

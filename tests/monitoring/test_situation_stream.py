@@ -325,6 +325,13 @@ async def test_the_wall_screen_updates_live_without_reloading_in_chromium(
         stream.publish_once = working  # type: ignore[method-assign]
         await expect(page.locator("#situation-live")).to_contain_text("En direct")
         assert await page.evaluate("window.notReloaded === true")
+        # The session ends (sign-out elsewhere, expiry): the stream ends, its reconnection
+        # gets 401, and the wall screen goes to the login form.
+        stream.recheck_s = 0.3
+        cookie = next(c["value"] for c in await page.context.cookies()
+                      if c["name"] == "crisis_session")
+        await ctx.accounts.close_session(cookie)
+        await page.wait_for_url(re.compile(r"/login\?next=/cell/situation"), timeout=15000)
         # Without JavaScript: the figures, and a hint that says to refresh (no false promise).
         static = await (await browser.new_context(locale="fr-FR", java_script_enabled=False)
                         ).new_page()

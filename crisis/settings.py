@@ -153,6 +153,10 @@ class Settings:
     mastodon_access_token: Secret | None = None  # hashtags need none; search needs one
     mastodon_every_s: int = 60
     # --- end of Mastodon ---
+    # --- The situation view's live stream (monitoring/situation_stream.py) ---
+    situation_period_ms: int = 2000  # how often the figures are computed for the wall screens
+    situation_streams: int = 200  # open streams per web process; more get 503 + Retry-After
+    # --- end of the situation stream ---
 
     @property
     def zone(self) -> ZoneInfo:
@@ -418,6 +422,8 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("MASTODON_ACCESS_TOKEN", "mastodon_access_token", Secret),
     ("MASTODON_EVERY_S", "mastodon_every_s", _bounded(30, 3600)),
     # --- end of Mastodon ---
+    ("CRISIS_SITUATION_PERIOD_MS", "situation_period_ms", _bounded(200, 60_000)),
+    ("CRISIS_SITUATION_STREAMS", "situation_streams", _bounded(1, 10_000)),
 )
 
 

@@ -10,8 +10,17 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "sit.title": {"fr": "Situation en direct", "en": "Live situation"},
     "sit.refresh": {"fr": "Actualiser", "en": "Refresh"},
     "sit.updated": {"fr": "Mis à jour à", "en": "Updated at"},
+    # The hint beside "Actualiser": without JavaScript, live, polling (no stream), stale.
+    "sit.manual": {"fr": "Actualisez la page pour voir les derniers chiffres.",
+                   "en": "Refresh the page to see the latest figures."},
+    "sit.live": {"fr": "En direct : les chiffres se mettent à jour dès qu'ils changent.",
+                 "en": "Live: the figures update as soon as they change."},
     "sit.auto_refresh": {"fr": "Les chiffres se mettent à jour toutes les 5 secondes.",
                          "en": "The figures update every 5 seconds."},
+    "sit.stale": {"fr": "Connexion perdue : ces chiffres ne sont peut-être plus à jour "
+                        "(voir l'heure ci-dessous). Nouvelle tentative en cours.",
+                  "en": "Connection lost: these figures may be out of date (see the time "
+                        "below). Trying again."},
     "sit.unavailable": {"fr": "indisponible", "en": "unavailable"},
     "sit.crises": {"fr": "Crises en cours", "en": "Live crises"},
     "sit.national": {"fr": "national", "en": "national"},

@@ -5,7 +5,8 @@ of signals per département, sentiment per source, feeds, poll trends, latest si
 charts are pygal's (monitoring/charts.py), each beside its table.
 
 The figures come from the same function as the JSON route (no HTTP call to ourselves);
-`?fragment=1` returns only the figures region, which cell_situation.js swaps in every 5 s.
+`?fragment=1` returns only the figures region; cell_situation.js swaps in the frames of the
+live stream (monitoring/situation_stream.py), or polls that fragment when it cannot stream.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from crisis.i18n import translate
 from crisis.web.situation_api import situation_body
 from monitoring import charts
 from monitoring.messages import MESSAGES
+from monitoring.situation_stream import setup_situation_stream
 
 PAGES = PageTemplates("monitoring", CELL, messages=MESSAGES)
 page = PAGES.page
@@ -170,10 +172,9 @@ def chart_views(contact: Mapping[str, Any] | None, knowledge: Mapping[str, Any] 
             "watch": watch_view(watch, lang) if watch is not None else None}
 
 
-async def situation_page(request: web.Request) -> web.Response:
-    """GET /cell/situation (cell and supervisors); `?fragment=1`: the figures region only."""
-    principal = require(request, Role.SUPERVISOR)
-    body = await situation_body(ctx_of(request))
+async def figures_values(request: web.Request, body: Mapping[str, Any], cell: bool) -> dict[str, Any]:
+    """The figures region's values for `body` (situation_body), in the request's language;
+    `cell`: the reader may open the cell's pages (links to them)."""
     lang = lang_of(request)
     at: dt.datetime = body["at"]
     contact = section_of(body, "contact_centre")
@@ -188,11 +189,26 @@ async def situation_page(request: web.Request) -> web.Response:
         updated_iso=at.isoformat(timespec="seconds"), **views,
         alerts=alerts_view(alerts) if alerts is not None else None,
         # Supervisors see this page too: the links to the cell's pages only for the cell.
-        cell=principal.role.at_least(Role.CELL), clock=clock_of(request, lang))
+        cell=cell, clock=clock_of(request, lang))
+    return values
+
+
+async def figures_html(request: web.Request, body: Mapping[str, Any], cell: bool) -> str:
+    """The figures region alone: the live stream's frames (the same as `?fragment=1`)."""
+    return PAGES.render(request, "situation_figures.html",
+                        **await figures_values(request, body, cell))
+
+
+async def situation_page(request: web.Request) -> web.Response:
+    """GET /cell/situation (cell and supervisors); `?fragment=1`: the figures region only."""
+    principal = require(request, Role.SUPERVISOR)
+    values = await figures_values(request, await situation_body(ctx_of(request)),
+                                  principal.role.at_least(Role.CELL))
     template = "situation_figures.html" if request.query.get("fragment") == "1" else "situation.html"
     response = page(request, template, **values)
     # The charts' SVG (the map most) make the fragment ~100 KB, refetched every few seconds
-    # by every wall screen: gzip, when the browser accepts it, makes it about five times less.
+    # by every wall screen that has no stream: gzip, when the browser accepts it, makes it
+    # about five times less.
     response.enable_compression()
     return response
 
@@ -202,3 +218,4 @@ def setup_situation_page(app: web.Application) -> None:
     add_page_assets(app, "monitoring")
     app.router.add_get("/cell/situation", situation_page)
     add_page_roles(app, {"/cell/situation": Role.SUPERVISOR})
+    setup_situation_stream(app, figures_html)  # the wall screens' live stream

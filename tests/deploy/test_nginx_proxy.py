@@ -69,6 +69,7 @@ def _standin(number: int) -> web.Application:
     app.router.add_get("/chat/ws", socket)
     app.router.add_get("/console/ws", socket)
     app.router.add_get("/events", events)
+    app.router.add_get("/cell/situation/stream", events)  # its own location (long timeouts)
     app.router.add_get("/metrics", page)
     app.router.add_get("/{path:.*}", page)
     return app
@@ -114,11 +115,13 @@ async def test_websockets_are_upgraded_through_the_proxy(proxy: str) -> None:
 
 
 async def test_server_sent_events_arrive_while_the_stream_is_open(proxy: str) -> None:
+    """Any path, and the situation view's stream in its own location (the wall screens)."""
     async with aiohttp.ClientSession() as session:
-        async with session.get(proxy + "/events") as response:
-            assert response.headers["Content-Type"] == "text/event-stream"
-            first = await asyncio.wait_for(response.content.readline(), timeout=2)
-            assert first == b"data: first\n"
+        for path in ("/events", "/cell/situation/stream"):
+            async with session.get(proxy + path) as response:
+                assert response.headers["Content-Type"] == "text/event-stream"
+                first = await asyncio.wait_for(response.content.readline(), timeout=2)
+                assert first == b"data: first\n", path
 
 
 async def test_requests_are_spread_and_metrics_are_not_forwarded(proxy: str) -> None:

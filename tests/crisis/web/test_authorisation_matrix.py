@@ -186,6 +186,7 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("GET", "/cell/static/{name}"): PUBLIC,  # each package's page files (crisis.web.shell.assets)
     ("GET", "/cell/"): CELL,
     ("GET", "/cell/situation"): SUP,
+    ("GET", "/cell/situation/stream"): SUP,  # the wall screens' live stream (server-sent events)
     # The situation reports (monitoring/report_pages.py): the cell writes and reads them.
     ("GET", "/cell/reports"): CELL,
     ("GET", "/cell/rumours"): CELL,
@@ -423,7 +424,8 @@ async def _ask(client: Any, case: Case, caller: Caller) -> tuple[int, str]:
     elif case.method != "GET":
         kwargs["data"] = {}
     async with client.request(case.method, case.url, **kwargs) as response:
-        await response.read()
+        if response.content_type != "text/event-stream":  # a stream never ends: status only
+            await response.read()
         return response.status, response.headers.get("Location", "")
 
 

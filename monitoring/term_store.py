@@ -80,7 +80,8 @@ def _load(raw: bytes | str | None) -> Baseline:
         return Baseline({})
     data = json.loads(raw)
     return Baseline({str(k): float(v) for k, v in data["rates"].items()},
-                     data.get("last_minute"), int(data.get("minutes", 0)))
+                     data.get("last_minute"), int(data.get("minutes", 0)),
+                     float(data.get("cutoff", 0.0)))
 
 
 async def _minutes(redis: aioredis.Redis, keys: WatchKeys, minutes: range) -> list[dict[str, int]]:
@@ -119,7 +120,8 @@ async def trend_cycle(redis: aioredis.Redis, keys: WatchKeys, *, now_s: float | 
                        "trending": found})
     async with redis.pipeline(transaction=False) as pipe:
         pipe.set(keys.term_baseline, json.dumps({"rates": baseline.rates, "minutes": baseline.minutes,
-                                                 "last_minute": baseline.last_minute}))
+                                                 "last_minute": baseline.last_minute,
+                                                 "cutoff": baseline.cutoff}))
         pipe.set(keys.term_trending, body, ex=TRENDING_TTL_S)
         await pipe.execute()
     return found

@@ -70,6 +70,11 @@ class Baseline:
     rates: dict[str, float]
     last_minute: int | None = None
     minutes: int = 0  # how many minutes are behind it (the warm-up)
+    # The highest rate the last roll dropped to stay within MAX_BASELINE (0 when it dropped
+    # none): a gram not kept had at most this rate, so it is expected at least that often.
+    # Without it, in a crisis busy enough to fill the baseline, every gram that fell off the
+    # end would look new (expected = the floor) and trend at once.
+    cutoff: float = 0.0
 
     def roll(self, minute: int, counts: Mapping[str, int]) -> None:
         """Fold one closed minute's counts in; minutes skipped since the last one count as
@@ -77,11 +82,15 @@ class Baseline:
         gap = 1 if self.last_minute is None else max(1, minute - self.last_minute)
         keep = (1 - ALPHA) ** gap
         rates = {name: rate * keep for name, rate in self.rates.items()}
+        unknown = self.cutoff * keep  # a gram not kept is taken to be at the cutoff (see rate)
         for name, count in counts.items():
-            rates[name] = rates.get(name, 0.0) + ALPHA * count
+            rates[name] = rates.get(name, unknown) + ALPHA * count
         live = [(name, rate) for name, rate in rates.items() if rate >= MIN_RATE]
+        self.cutoff = 0.0
         if len(live) > MAX_BASELINE:
-            live = sorted(live, key=lambda item: -item[1])[:MAX_BASELINE]
+            live.sort(key=lambda item: -item[1])
+            self.cutoff = live[MAX_BASELINE][1]
+            del live[MAX_BASELINE:]
         self.rates = dict(live)
         self.last_minute = minute
         self.minutes += gap
@@ -91,7 +100,7 @@ class Baseline:
         m minutes the weights sum to 1 - (1 - ALPHA)^m, not 1), so a young baseline does not
         see every steady term as three times its usual self."""
         weight = 1 - (1 - ALPHA) ** self.minutes if self.minutes else 1.0
-        return self.rates.get(name, 0.0) / weight
+        return self.rates.get(name, self.cutoff) / weight
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,21 +168,23 @@ def poisson_tail(k: int, mu: float) -> float:
 
 def _longest_phrases(found: Iterable[TermTrend]) -> list[TermTrend]:
     """A phrase trending with its words ("barrag ced", "barrag", "ced") is shown once, as the
-    phrase, when its words trend no more than it does (they move because it moves)."""
+    phrase, when its words trend no more than it does (they move because it moves).
+    Linear in the trends found: each phrase looks up its own parts (at most 5 for a 3-gram),
+    never every other trend (at a crisis's start thousands of grams jump at once)."""
     items = list(found)
-    by_scope: dict[str, list[TermTrend]] = {}
+    by_scope: dict[str, dict[str, TermTrend]] = {}
     for trend in items:
-        by_scope.setdefault(trend.scope, []).append(trend)
+        by_scope.setdefault(trend.scope, {})[trend.gram] = trend
     hidden: set[tuple[str, str]] = set()
-    for scope, trends in by_scope.items():
-        for phrase in trends:
+    for scope, grams_found in by_scope.items():
+        for phrase in grams_found.values():
             words = phrase.gram.split()
             if len(words) < 2:
                 continue
-            for other in trends:
-                if other is not phrase and other.gram in _parts(words) \
-                        and other.count <= phrase.count * 1.5:
-                    hidden.add((scope, other.gram))
+            for part in _parts(words):
+                other = grams_found.get(part)
+                if other is not None and other.count <= phrase.count * 1.5:
+                    hidden.add((scope, part))
     return [t for t in items if (t.scope, t.gram) not in hidden]
 
 

@@ -111,3 +111,25 @@ def test_the_baseline_is_bounded_and_forgets_what_went_quiet() -> None:
 
 def test_numbers_make_no_gram() -> None:
     assert grams(["coupur", "12", "rue"]) == {"coupur", "rue", "coupur rue"}
+
+
+def test_steady_grams_beyond_the_bound_do_not_trend_when_they_fall_off_the_baseline() -> None:
+    """A busy crisis says more distinct grams than the baseline keeps: the ones it drops are
+    expected at the highest rate it dropped, not as new, so steady talk raises no alarm."""
+    steady = {f"all{SEP}g{i}": 3 + i % 5 for i in range(MAX_BASELINE + 5_000)}
+    baseline = Baseline({})
+    for minute in range(WARMUP_MIN + 5):
+        baseline.roll(minute, steady)
+    assert len(baseline.rates) == MAX_BASELINE and baseline.cutoff > 0
+    window = {name: count * WINDOW_MIN for name, count in steady.items()}
+    window[f"all{SEP}digu ced"] = 40  # one real surge among them
+    found = trending(baseline, window, WINDOW_MIN)
+    assert [t.gram for t in found] == ["digu ced"]
+
+
+def test_a_phrase_hides_its_words_among_thousands_of_trends_in_linear_time() -> None:
+    baseline = Baseline({}, minutes=WARMUP_MIN)
+    window = {f"all{SEP}w{i} x{i} y{i}": 50 for i in range(20_000)}
+    window |= {f"all{SEP}w{i}": 50 for i in range(20_000)}
+    found = trending(baseline, window, WINDOW_MIN, top=100_000)
+    assert len(found) == 20_000 and all(" " in t.gram for t in found)  # each word under its phrase

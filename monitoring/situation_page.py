@@ -160,6 +160,27 @@ def alerts_view(section: Mapping[str, Any]) -> dict[str, Any]:
             "broadcasts": broadcasts}
 
 
+def pulses_view(section: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
+    """The latest pulse questions (channels' "pulses" section): per answer its share and
+    95 % margin as people read them ("62,5 % ± 4,1"), and the response rate."""
+    def pct(value: Any) -> str:
+        text = f"{float(value) * 100:.1f}"
+        return (text if lang == "en" else text.replace(".", ",")) + "\u202f%"
+    pulses = []
+    for item in list(section.get("pulses", []))[:3]:
+        answered = int(item.get("answers", 0))
+        options = [{"number": o.get("number"), "option": o.get("option", ""),
+                    "share": pct(o.get("share", 0)) if answered else "–",
+                    "margin": f"± {pct(o['margin'])}" if o.get("margin") is not None else ""}
+                   for o in item.get("options", [])]
+        rate = item.get("response_rate")
+        pulses.append({"id": item.get("id", ""), "question": item.get("question", ""),
+                       "state": item.get("state", ""), "answers": answered,
+                       "sent": int(item.get("sent", 0)),
+                       "rate": pct(rate) if rate is not None else "–", "options": options})
+    return pulses
+
+
 async def situation_page(request: web.Request) -> web.Response:
     """GET /cell/situation (cell and supervisors); `?fragment=1`: the figures region only."""
     principal = require(request, Role.SUPERVISOR)
@@ -169,6 +190,7 @@ async def situation_page(request: web.Request) -> web.Response:
     knowledge = section_of(body, "knowledge_base")
     watch = section_of(body, "watch")
     alerts = section_of(body, "alerts")
+    pulses = section_of(body, "pulses")
     values = dict(
         crises=body["crises"], updated=clock_of(request, lang_of(request))(at, "seconds"),
         updated_iso=at.isoformat(timespec="seconds"),
@@ -176,6 +198,7 @@ async def situation_page(request: web.Request) -> web.Response:
         kb=knowledge_view(knowledge) if knowledge is not None else None,
         watch=watch_view(watch) if watch is not None else None,
         alerts=alerts_view(alerts) if alerts is not None else None,
+        pulses=pulses_view(pulses, lang_of(request)) if pulses is not None else None,
         # Supervisors see this page too: the links to the cell's pages only for the cell.
         cell=principal.role.at_least(Role.CELL), clock=clock_of(request, lang_of(request)))
     if request.query.get("fragment") == "1":

@@ -78,7 +78,7 @@ def check_draft(form: Mapping[str, str], options: list[str],
     answers, answers_en = _options(options), _options(options_en)
     if not MIN_OPTIONS <= len(answers) <= MAX_OPTIONS or len(options) > MAX_OPTIONS:
         problems.append(("err.options", {"count": str(len(answers))}))
-    if answers_en and (len(answers_en) != len(answers) or not question_en):
+    if (answers_en or question_en) and (len(answers_en) != len(answers) or not question_en):
         problems.append(("err.options_en", {}))
     if any(len(a) > MAX_OPTION for a in (*answers, *answers_en)):
         problems.append(("err.option_long", {"max": str(MAX_OPTION)}))

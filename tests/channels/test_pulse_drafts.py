@@ -33,6 +33,8 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_english_needs_the_question_and_as_many_answers() -> None:
     assert _draft(question_en="Did you get it?", options_en=["yes"]) == [("err.options_en", {})]
+    assert _draft(question_en="Did you get it?") == [("err.options_en", {})]
+    assert _draft(options_en=["yes", "no"]) == [("err.options_en", {})]
     draft = _draft(question_en="Did you get it?", options_en=["yes", "no"])
     assert isinstance(draft, PulseDraft) and draft.options_en == ("yes", "no")
 

@@ -1,7 +1,9 @@
 """What to do with a citizen's message: a pure decision, carried out by the desk.
 
 `decide_inbound` reads what the desk knows (`InboundFacts`) and returns the actions to take,
-in order; it does no I/O. The order of the checks: opt-out keywords (SMS), a reply in a
+in order; it does no I/O. The order of the checks: opt-out keywords (SMS), Telegram commands
+and alert requests, a bare option number answering an open pulse question that drew the
+citizen (counted and thanked, channels/alerts/pulses.py), a reply in a
 conversation a person holds or that waits in the queue, then urgent keywords (tell them to
 call 112, queue first), a request for a person (queue), the surge menu's "1" and "2", then the
 knowledge base's auto-answer (answer at once when confident; in surge, self-service first),

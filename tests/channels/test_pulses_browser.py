@@ -71,6 +71,7 @@ async def test_the_cell_sends_a_pulse_and_follows_its_answers(
         # What was typed is kept: only the sample size needs fixing.
         assert await page.input_value("#question") == "Avez-vous reçu la consigne d'évacuation ?"
         await page.screenshot(path=str(SCREENS / "pulse-errors.png"), full_page=True)
+        assert await axe_violations(page) == []
         await page.fill("#sample_size", "12")
         await page.locator("#send-pulse").focus()
         await page.keyboard.press("Enter")

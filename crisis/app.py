@@ -40,7 +40,7 @@ from crisis.web.middleware import auth_middleware, error_middleware, security_he
 from crisis.web.redis_outage import redis_unavailable, replicated_acknowledgement
 from crisis.web.publication_api import setup_publication_api
 from crisis.web.session_api import setup_session_routes
-from crisis.web.shell import setup_page_assets
+from crisis.web.shell import cell_notices_middleware, setup_page_assets
 from crisis.web.situation_api import setup_situation_api
 from knowledge_base import KNOWLEDGE_BASE, KnowledgeBase
 
@@ -125,7 +125,8 @@ def build_app(settings: Settings, redis_url: str, *, consume_events: bool = True
     middlewares = [load_shedding(settings.max_inflight), error_middleware, redis_unavailable]
     if settings.redis_min_replicas:
         middlewares.append(replicated_acknowledgement(settings.redis_min_replicas))
-    app = web.Application(middlewares=[*middlewares, body_middleware, auth_middleware],
+    app = web.Application(middlewares=[*middlewares, body_middleware, auth_middleware,
+                                       cell_notices_middleware],
                           client_max_size=settings.max_body_bytes)
     app[CONTEXT] = ctx
     # The process's one knowledge base (its index is built once, kept fresh by one loop):
@@ -148,7 +149,7 @@ def build_app(settings: Settings, redis_url: str, *, consume_events: bool = True
     setup_crisis_pages(app)
     knowledge_base.web.setup(app, ctx, kb)
     channels.setup(app, ctx, kb)
-    monitoring.setup(app, ctx, citizen_messages=_citizen_messages(app),
+    monitoring.setup(app, ctx, kb, citizen_messages=_citizen_messages(app),
                      run_consumers=consume_events)
     static_site.setup(app, ctx)  # last: it serves the site at / and below
     log.debug("app built", extra={"pid": os.getpid()})

@@ -39,6 +39,7 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "nav.crises": {"fr": "Crises", "en": "Crises"},
     "nav.situation": {"fr": "Situation", "en": "Situation"},
     "nav.live_situation": {"fr": "Situation en direct", "en": "Live situation"},
+    "nav.rumours": {"fr": "Rumeurs", "en": "Rumours"},
     "nav.activate": {"fr": "Activer un scénario", "en": "Activate a scenario"},
     "nav.publications": {"fr": "Publications", "en": "Publications"},
     "nav.kb": {"fr": "Base de connaissances", "en": "Knowledge base"},

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
         MAX_QUESTION, SMS_MAX_SEPTETS, Article, derive_sms_text, gsm7_alphabet, gsm7_septets,
         parse_article_lines,
     )
+    from knowledge_base.char_similarity import (
+        Profile, char_grams, char_profile, cosine, coverage, words_profile,
+    )
     from knowledge_base.clusters import MissingAnswer
     from knowledge_base.importing import ImportReport, read_article_files
     from knowledge_base.intents import Intent
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     from knowledge_base.service import KNOWLEDGE_BASE, KnowledgeBase, Suggestion, question_of
     from knowledge_base.snapshot import AnswerSnapshot
     from knowledge_base.store import ArticleVersion
+    from knowledge_base.text import fold_words, stem, tokenise
 
 # Public name -> the module that defines it (the imports above, for the type checker).
 _HOMES: dict[str, str] = {
@@ -37,6 +41,7 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(("MAX_QUESTION_CHARS", "AutoAnswer"), "answer"),
     **dict.fromkeys(("MAX_QUESTION", "SMS_MAX_SEPTETS", "Article", "derive_sms_text", "gsm7_alphabet",
                      "gsm7_septets", "parse_article_lines"), "article"),
+    **dict.fromkeys(("Profile", "char_grams", "char_profile", "cosine", "coverage", "words_profile"), "char_similarity"),
     "MissingAnswer": "clusters",
     **dict.fromkeys(("ImportReport", "read_article_files"), "importing"),
     "Intent": "intents",
@@ -45,14 +50,16 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(("KNOWLEDGE_BASE", "KnowledgeBase", "Suggestion", "question_of"), "service"),
     "AnswerSnapshot": "snapshot",
     "ArticleVersion": "store",
+    **dict.fromkeys(("fold_words", "stem", "tokenise"), "text"),
 }
 __all__ = [
     "KNOWLEDGE_BASE", "MAX_QUESTION", "MAX_QUESTION_CHARS", "SMS_MAX_SEPTETS",
     "AlternateProposal", "AnswerSnapshot", "Article", "ArticleAction", "ArticleVersion", "AutoAnswer",
     "CitizenTextPurge", "ImportReport", "Intent", "KnowledgeBase", "MissingAnswer", "Suggestion",
-    "ValidatedAlternates",
-    "derive_sms_text", "group_by_article", "gsm7_alphabet", "gsm7_septets", "parse_article_lines", "question_of",
-    "read_article_files",
+    "Profile", "ValidatedAlternates",
+    "char_grams", "char_profile", "cosine", "coverage", "derive_sms_text", "fold_words",
+    "group_by_article", "gsm7_alphabet", "gsm7_septets", "parse_article_lines", "question_of",
+    "read_article_files", "stem", "tokenise", "words_profile",
 ]
 
 

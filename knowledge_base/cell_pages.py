@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+import msgspec
 from aiohttp import web
 
 from crisis.errors import CrisisError, NotFound
@@ -20,6 +21,16 @@ PATH = "/cell/kb"
 # French first; the words every cell page shares are the core's, these are the KB page's own.
 MESSAGES: Mapping[str, Mapping[str, str]] = {
     "title": {"fr": "Base de connaissances", "en": "Knowledge base"},
+    "edit_title": {"fr": "Brouillon d'article", "en": "Draft article"},
+    "edit_help": {"fr": "Complétez la réponse, enregistrez, puis soumettez-la à validation.",
+                  "en": "Complete the answer, save it, then submit it for validation."},
+    "question": {"fr": "Question", "en": "Question"},
+    "answer": {"fr": "Réponse", "en": "Answer"},
+    "phrasings": {"fr": "Autres formulations (une par ligne)", "en": "Other phrasings (one per line)"},
+    "save_draft": {"fr": "Enregistrer le brouillon", "en": "Save the draft"},
+    "submit": {"fr": "Soumettre à validation", "en": "Submit for validation"},
+    "not_draft": {"fr": "Cet article n'est plus un brouillon : il est en relecture ci-dessous.",
+                  "en": "This article is no longer a draft: it is under review below."},
     "review": {"fr": "Articles à valider", "en": "Articles to validate"},
     "none": {"fr": "Rien en attente.", "en": "Nothing pending."},
     "diff": {"fr": "Modifications par rapport à la version en ligne", "en": "Changes from the live version"},
@@ -142,7 +153,8 @@ async def kb_review(request: web.Request) -> web.Response:
 
 async def kb_article_action(request: web.Request) -> web.StreamResponse:
     actor = cell_user(request)
-    action = {"validate": ArticleAction.VALIDATE, "publish": ArticleAction.PUBLISH,
+    action = {"submit": ArticleAction.SUBMIT, "validate": ArticleAction.VALIDATE,
+              "publish": ArticleAction.PUBLISH,
               "reject": ArticleAction.REJECT}.get(request.match_info["action"])
     if action is None:
         raise web.HTTPNotFound()
@@ -214,6 +226,40 @@ async def kb_write_from_cluster(request: web.Request) -> web.StreamResponse:
     raise back(request, PATH)
 
 
+async def _draft_page(request: web.Request, status: int = 200, error: str = "",
+                      form: Mapping[str, str] | None = None) -> web.Response:
+    version = await request.app[KNOWLEDGE_BASE].get(request.match_info["article_id"])
+    article = version.article
+    form = form or {"question": article.question, "answer": article.answer,
+                    "alternates": "\n".join(article.alternates)}
+    return page(request, "kb_edit.html", status=status, error=error, tk=tk, version=version,
+                form=form)
+
+
+async def kb_draft(request: web.Request) -> web.Response:
+    """A draft article's edit page (NotFound: 404 through the error middleware)."""
+    cell_user(request)
+    return await _draft_page(request)
+
+
+async def kb_draft_save(request: web.Request) -> web.StreamResponse:
+    """The draft's new text saved as a new draft version; back to its edit page."""
+    actor = cell_user(request)
+    kb = request.app[KNOWLEDGE_BASE]
+    data = await request.post()
+    form = {k: str(data.get(k, "")).strip() for k in ("question", "answer", "alternates")}
+    version = await kb.get(request.match_info["article_id"])
+    try:
+        article = msgspec.structs.replace(
+            version.article, question=form["question"], answer=form["answer"],
+            alternates=[a.strip() for a in form["alternates"].splitlines() if a.strip()][:50])
+        await kb.save_draft(article, actor=actor, reason="edited in the cell")
+    except (CrisisError, ValueError) as err:
+        message = err.message if isinstance(err, CrisisError) else str(err)
+        return await _draft_page(request, 400, message, form)
+    raise back(request, f"{PATH}/drafts/{version.id}")
+
+
 def setup_kb_pages(app: web.Application) -> None:
     """The review page and its forms at /cell/kb (the cell role: /cell/ pages need it), and
     their script and stylesheet at /cell/static/."""
@@ -224,3 +270,5 @@ def setup_kb_pages(app: web.Application) -> None:
     router.add_post(PATH + "/alternates", kb_alternates_decision)
     router.add_post(PATH + "/alternates/{proposal_id}/{decision:accept|refuse}", kb_alternate_action)
     router.add_post(PATH + "/missing", kb_write_from_cluster)
+    router.add_get(PATH + "/drafts/{article_id}", kb_draft)
+    router.add_post(PATH + "/drafts/{article_id}", kb_draft_save)

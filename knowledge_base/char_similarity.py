@@ -23,8 +23,13 @@ Profile = dict[str, float]
 def char_profile(text: str, lang: str, *, limit: int | None = None) -> Profile:
     """Unit vector of the (1 + log tf)-weighted 4-grams of the content words of `text` (SMS
     spellings expanded, stop words out), each word padded with a space on both sides."""
+    return words_profile(normalise_words(text, lang, limit=limit))
+
+
+def words_profile(words: Sequence[str]) -> Profile:
+    """The profile of words already folded and without stop words (as char_profile makes them)."""
     counts: Counter[str] = Counter()
-    for word in normalise_words(text, lang, limit=limit):
+    for word in words:
         padded = f" {word} "
         counts.update(padded[i:i + GRAM] for i in range(max(len(padded) - GRAM + 1, 1)))
     weights = {gram: 1.0 + math.log(tf) for gram, tf in counts.items()}
@@ -36,6 +41,23 @@ def cosine(a: Profile, b: Profile) -> float:
     """Cosine of two unit profiles (0 when either is empty)."""
     small, large = (a, b) if len(a) <= len(b) else (b, a)
     return sum(w * large.get(gram, 0.0) for gram, w in small.items())
+
+
+def char_grams(words: Sequence[str]) -> set[str]:
+    """The 4-grams of `words` (folded) as a set: the `whole` of `coverage` when its weights do
+    not matter, without the cost of a profile."""
+    grams: set[str] = set()
+    for word in words:
+        padded = f" {word} "
+        grams.update(padded[i:i + GRAM] for i in range(max(len(padded) - GRAM + 1, 1)))
+    return grams
+
+
+def coverage(part: Profile, whole: Profile | set[str]) -> float:
+    """How much of `part` is found in `whole`: the share of its squared weight on 4-grams that
+    `whole` also has (1.0 when every one is there, whatever else `whole` holds). Unlike the
+    cosine it is not diluted by a long `whole`: a short claim inside a long article scores high."""
+    return sum(w * w for gram, w in part.items() if gram in whole)
 
 
 class CharSimilarity:

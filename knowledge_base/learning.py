@@ -27,6 +27,9 @@ class UnansweredQuestion(msgspec.Struct, kw_only=True):
     count: int
     channels: dict[str, int]
     last_at: dt.datetime
+    first_at: dt.datetime | None = None  # None: recorded before first_at was kept
+    # Questions per hour ("<epoch // 3600>" -> count), the current hour and the one before only.
+    hours: dict[str, int] = {}
 
 
 async def count_answer(store: ArticleStore, article_id: str, source: str) -> None:
@@ -82,18 +85,21 @@ def unanswered_key(question: str, lang: str) -> str:
     return " ".join(sorted(set(tokenise(question, lang))))[:300]
 
 
-async def record_unanswered(store: ArticleStore, question: str, *, lang: str, channel: str) -> None:
+async def record_unanswered(store: ArticleStore, question: str, *, lang: str, channel: str,
+                            at: dt.datetime | None = None) -> None:
     """Remember a question that got no automatic answer (bounded: at most MAX_UNANSWERED), in
-    one atomic step (knowledge_base/learning_record_unanswered.lua)."""
+    one atomic step (knowledge_base/learning_record_unanswered.lua); `at`: now unless given."""
     key = unanswered_key(question, lang)
     if not key:
         return
-    at = msgspec.json.encode(utcnow()).decode().strip('"')
+    now = at or utcnow()
+    stamp = msgspec.json.encode(now).decode().strip('"')
     # A script, not WATCH + MULTI on the one hash every question shares: under a burst of
     # unanswered SMS the concurrent handlers kept invalidating each other's WATCH and retried,
     # the pipeline's costliest step.
     await store.record_unanswered_script(keys=[store.keys.unanswered], args=[
-        f"{lang}:{key}", MAX_UNANSWERED, lang, question[:MAX_QUESTION], channel, at])
+        f"{lang}:{key}", MAX_UNANSWERED, lang, question[:MAX_QUESTION], channel, stamp,
+        int(now.timestamp()) // 3600])
 
 
 async def unanswered_questions(store: ArticleStore) -> list[UnansweredQuestion]:

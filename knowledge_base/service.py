@@ -24,7 +24,7 @@ from crisis.errors import InvalidInput, NotFound
 from crisis.events import EventBus
 from crisis.keys import Keys
 from crisis.scenarios import starter_articles_text
-from crisis.types import ChannelKind, Event, EventType, LANGS, Principal, Role
+from crisis.types import ChannelKind, Event, EventType, LANGS, Principal, Role, utcnow
 from knowledge_base import alternates, learning
 from knowledge_base.alternates import AlternateProposal, ValidatedAlternates
 from knowledge_base.answer import MAX_QUESTION_CHARS, AutoAnswer, auto_answer
@@ -172,9 +172,16 @@ class KnowledgeBase:
         except InvalidInput:
             return None  # only emoji or punctuation: nothing a search could learn from
 
-    async def missing_answers(self) -> list[MissingAnswer]:
-        """Clusters of questions that got no automatic answer, most asked first."""
-        return cluster_unanswered(await learning.unanswered_questions(self.store))
+    async def missing_answers(self, *, now: dt.datetime | None = None) -> list[MissingAnswer]:
+        """Clusters of questions that got no automatic answer, most asked first, each with its
+        count in the clock hour of `now` (default: now) and the hour before."""
+        hour = int((now or utcnow()).timestamp()) // 3600
+        return cluster_unanswered(await learning.unanswered_questions(self.store), hour=hour)
+
+    async def save_draft(self, article: Article, *, actor: Principal, reason: str) -> ArticleVersion:
+        """Save `article` as a draft (a new article, or a new draft version of one): the cell
+        completes and validates it through the review (cell role)."""
+        return await self.store.save_draft(article, actor=actor, reason=reason)
 
     async def write_article_from_cluster(self, article: Article, members: Sequence[str], *,
                                          actor: Principal) -> ArticleVersion:

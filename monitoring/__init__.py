@@ -11,33 +11,37 @@ from crisis.background_tasks import cancel_and_wait
 from crisis.context import Context
 from crisis.events import consumer_name
 from crisis.types import EventType
+from knowledge_base import KnowledgeBase
 from monitoring.contact_signals import CitizenMessageReader, watch_citizen_message
 from monitoring.demo_watch import play_demo_signals, setup_demo_feed
 from monitoring.intake import run_normaliser
 from monitoring.keys import WatchKeys
 from monitoring.mastodon_state import keep_mastodon_chain
 from monitoring.report_pages import setup_report_pages
+from monitoring.rumour_pages import setup_rumour_pages
 from monitoring.signals_api import setup_signals_api
 from monitoring.situation_page import setup_situation_page
 from monitoring.watch_keywords import WATCH_KEYWORD_EVENTS, keywords_key, update_watch_keywords
 from monitoring.watch_situation import watch_section
 
 
-def setup(app: web.Application, ctx: Context, *,
+def setup(app: web.Application, ctx: Context, kb: KnowledgeBase | None = None, *,
           citizen_messages: CitizenMessageReader | None = None,
           run_consumers: bool = True) -> None:
     """Register the watch's pages (the situation view), API, event subscriptions and, in a
     process that runs the consumers, the signal normaliser. `citizen_messages` reads an
-    inbound message of the contact centre (handed in by the composition root)."""
+    inbound message of the contact centre (handed in by the composition root); `kb`, the
+    knowledge base, gives the watch its missing answers (the questions without an answer)."""
     keys = WatchKeys(ctx.keys)
     setup_situation_page(app)
     setup_report_pages(app)
+    setup_rumour_pages(app)
     setup_signals_api(app)
     if ctx.settings.demo_watch:
         setup_demo_feed(app)
     ctx.subscribe("watch-keywords", lambda event: update_watch_keywords(ctx, event),
                   types=WATCH_KEYWORD_EVENTS)
-    ctx.add_situation("watch", lambda: watch_section(ctx.redis, keys))
+    ctx.add_situation("watch", lambda: watch_section(ctx.redis, keys, kb=kb))
     if citizen_messages is not None:
         reader = citizen_messages
         ctx.subscribe("watch-contact", lambda event: watch_citizen_message(

@@ -2,7 +2,9 @@
 
 Every normalised signal adds one to its window's counters (one Redis hash per window,
 `watch:counts:{window}`): "all:all", "source:<source>", "area:<code>", "keyword:<keyword>",
-"rumour:<claim id>", "sentiment:<label>". A window is the 5 minutes the signal's own time
+"rumour:<claim id>", "sentiment:<label>", and per rumour its sources and areas,
+"rumour-source:<claim id>:<source>" and "rumour-area:<claim id>:<code>" (breakdowns, not
+scored as trends). A window is the 5 minutes the signal's own time
 falls in (a late item counts where it belongs).
 
 A spike: the count of the current window against the same counter's moving baseline, the
@@ -44,8 +46,30 @@ def counter_fields(signal: NormalisedSignal) -> list[str]:
     if signal.area:
         fields.append(f"area:{signal.area}")
     fields.extend(f"keyword:{keyword}" for keyword in signal.keywords)
-    fields.extend(f"rumour:{claim}" for claim in signal.rumours)
+    for claim in signal.rumours:
+        fields.append(f"rumour:{claim}")
+        fields.append(f"rumour-source:{claim}:{signal.source}")
+        if signal.area:
+            fields.append(f"rumour-area:{claim}:{signal.area}")
     return fields
+
+
+BREAKDOWNS: Final = ("rumour-source", "rumour-area")
+
+
+def rumour_breakdown(windows: Sequence[Mapping[str, int]], claim_id: str) -> dict[str, dict[str, int]]:
+    """A claim's matches over `windows` per source and per area, most first."""
+    out: dict[str, dict[str, int]] = {"sources": {}, "areas": {}}
+    for kind, name in zip(BREAKDOWNS, ("sources", "areas"), strict=True):
+        prefix = f"{kind}:{claim_id}:"
+        counts = out[name]
+        for window in windows:
+            for field, count in window.items():
+                if field.startswith(prefix):
+                    value = field[len(prefix):]
+                    counts[value] = counts.get(value, 0) + int(count)
+        out[name] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    return out
 
 
 def add_counts(pipe: aioredis.client.Pipeline, keys: WatchKeys,
@@ -97,6 +121,8 @@ def trends_of(windows: Sequence[Mapping[str, int]]) -> list[Trend]:
     out: list[Trend] = []
     for field in windows[-1]:
         kind, _, value = field.partition(":")
+        if kind in BREAKDOWNS:
+            continue
         series = tuple(int(w.get(field, 0)) for w in windows)
         rumour = kind == "rumour"
         mean, z, spike = score(series, z_needed=RUMOUR_Z if rumour else SPIKE_Z,

@@ -14,7 +14,7 @@ from monitoring.gazetteer import area_of
 from monitoring.language import detect_language
 from monitoring.sentiment import compound, sentiment_of
 from monitoring.signal import Signal
-from monitoring.text_terms import fold, terms_of
+from monitoring.text_terms import content_words_of, fold, terms_of
 from monitoring.watchlist import Watchlist
 
 MAX_TERMS = 64  # a long article's first 64 content words say what it is about
@@ -46,9 +46,10 @@ def normalise(signal: Signal, signal_id: str, watchlist: Watchlist) -> Normalise
     stems = terms_of(words, lang)[:MAX_TERMS]
     area, area_from = (signal.area, "source") if signal.area else (area_of(signal.text), "text")
     score = compound(signal.text, words=words) if lang == "fr" else 0.0
+    content = content_words_of(words)[:MAX_TERMS] if watchlist.grouping else None
     return NormalisedSignal(
         id=signal_id, source=signal.source, time=signal.time, text=signal.text, lang=lang,
         url=signal.url, area=area, area_from=area_from if area else "",
         author_kind=signal.author_kind, reach=signal.reach, terms=tuple(stems),
         sentiment=sentiment_of(score).value, score=round(score, 3),
-        keywords=tuple(watchlist.keywords_in(stems)), rumours=tuple(watchlist.claims_in(stems)))
+        keywords=tuple(watchlist.keywords_in(stems)), rumours=tuple(watchlist.claims_in(stems, content)))

@@ -1,6 +1,8 @@
 """The situation report rendered: Markdown (for a message or a wiki), a standalone HTML
-document (the command line; its print stylesheet inlined) and the body the cell's page shows
-through the page shell. French first, English available (monitoring/messages.py)."""
+document (the command line; its print stylesheet and the charts' inlined) and the body the
+cell's page shows through the page shell, with its charts (monitoring/charts.py: contacts per
+channel, signals per source, the map by département, each poll question's trend). French
+first, English available (monitoring/messages.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,10 @@ from typing import Any
 import jinja2
 
 from crisis.i18n import translate
+from markupsafe import Markup
+
 from crisis.local_time import local_time
+from monitoring import charts
 from monitoring.messages import MESSAGES
 
 
@@ -33,23 +38,50 @@ def signed(value: float | None) -> str:
     return "" if value is None else f"{value:+.1f}"
 
 
+def report_charts(report: Mapping[str, Any], lang: str = "fr") -> dict[str, Any]:
+    """The report's charts (an archived report from before the charts has no map or trends:
+    those are left out). Cached by their data like the live page's."""
+    out: dict[str, Any] = {"contacts": Markup(""), "sources": Markup(""), "map": Markup(""),
+                           "polls": {}}
+    contact = report.get("contact")
+    if contact is not None and contact.get("total"):
+        out["contacts"] = charts.bar_chart(
+            "rep-chart-contacts", t("sit.by_channel", lang),
+            [(t(f"channel.{kind}", lang), int(f["contacts"]))
+             for kind, f in contact["channels"].items()])
+    sources = [(name.removeprefix("source:"), int(n))
+               for name, n in sorted(report["signals"].items()) if name != "all"]
+    if sources:
+        out["sources"] = charts.bar_chart("rep-chart-sources", t("rep.signals", lang), sources)
+    if "areas" in report:
+        out["map"] = charts.departement_map("rep-map", t("map.report_title", lang),
+                                            sorted(report["areas"].items()), lang)
+        out["map_top"] = charts.top_areas(report["areas"].items(), 10)
+    for index, question in enumerate(report.get("poll_trends", []), start=1):
+        out["polls"][question["question"]] = charts.poll_chart(f"rep-poll-{index}", question, lang)
+    return out
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("monitoring", "templates"),
                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined)
     env.globals["t"] = t
+    env.globals["report_charts"] = report_charts
     env.filters["when"] = when
     env.filters["signed"] = signed
     return env
 
 
 _ENV = _env()
-HELPERS: Mapping[str, Any] = {"when": when, "signed": signed}
+HELPERS: Mapping[str, Any] = {"when": when, "signed": signed, "report_charts": report_charts}
 
 
 def report_html(report: Mapping[str, Any], lang: str = "fr") -> str:
     """A whole HTML document (screen and print styles inlined): `crisis report --format html`."""
-    css = (resources.files("monitoring") / "static" / "situation_report.css").read_text("utf-8")
+    static = resources.files("monitoring") / "static"
+    css = "\n".join((static / name).read_text("utf-8")
+                    for name in ("situation_report.css", "charts.css"))
     return _ENV.get_template("report_document.html").render(report=report, lang=lang, css=css)
 
 
@@ -73,6 +105,10 @@ def _watch_md(report: Mapping[str, Any], lang: str) -> list[str]:
     lines = [f"- {t('rep.signals', lang)}{c}{signals['all']}"]
     lines += [f"  - {name.removeprefix('source:')}{c}{n}"
               for name, n in sorted(signals.items()) if name != "all"]
+    top = charts.top_areas(dict(report.get("areas") or {}).items(), 10)
+    if top:
+        lines.append(f"- {t('map.most', lang)}{c}"
+                     + ", ".join(f"{code} {name} {n}" for code, name, n in top))
     if watch is None:
         return [*lines, t("sit.unavailable", lang)]
     for spike in watch["spikes"]:

@@ -1,7 +1,8 @@
 """The cell's live situation page (/cell/situation, the watch's view): the figures of
 /api/situation, server-rendered for people under stress (crises, contacts per channel with a
-bar chart, the queue, the knowledge base, the watch: trends with sparklines, rumours,
-sentiment per source, feeds, latest signals).
+bar chart, the queue, the knowledge base, the watch: trends with sparklines, rumours, the map
+of signals per département, sentiment per source, feeds, poll trends, latest signals). The
+charts are pygal's (monitoring/charts.py), each beside its table.
 
 The figures come from the same function as the JSON route (no HTTP call to ourselves);
 `?fragment=1` returns only the figures region, which cell_situation.js swaps in every 5 s.
@@ -9,6 +10,7 @@ The figures come from the same function as the JSON route (no HTTP call to ourse
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
@@ -20,17 +22,17 @@ from crisis.types import ChannelKind, Role
 from crisis.web.shell import (
     CELL, PageTemplates, add_page_assets, add_page_roles, clock_of, ctx_of, lang_of, require,
 )
+from crisis.i18n import translate
 from crisis.web.situation_api import situation_body
+from monitoring import charts
 from monitoring.messages import MESSAGES
-from monitoring.poll_chart import poll_chart
 
 PAGES = PageTemplates("monitoring", CELL, messages=MESSAGES)
 page = PAGES.page
 
-# The contact chart's drawing (SVG user units; it scales to the page's width).
-CHART_LABEL_W = 90
-CHART_BAR_MAX = 170
-CHART_ROW_H = 28
+
+def t(key: str, lang: str) -> str:
+    return translate(MESSAGES, key, lang)
 
 
 def section_of(body: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
@@ -53,8 +55,8 @@ def duration(seconds: float | None) -> str:
     return f"{total // 3600} h {total % 3600 // 60:02d} min"
 
 
-def contact_view(section: Mapping[str, Any]) -> dict[str, Any]:
-    """Rows per channel (in the channels' fixed order), totals, and the chart's bar widths."""
+def contact_view(section: Mapping[str, Any], lang: str = "fr") -> dict[str, Any]:
+    """Rows per channel (in the channels' fixed order), totals, and their bar chart."""
     channels = section.get("channels", {})
     rows: list[dict[str, Any]] = []
     for kind in ChannelKind:
@@ -63,23 +65,20 @@ def contact_view(section: Mapping[str, Any]) -> dict[str, Any]:
                      "auto_answered": int(figures.get("auto_answered", 0)),
                      "abandoned": int(figures.get("abandoned", 0)),
                      "first_reply": duration(figures.get("mean_first_reply_s"))})
-    most = max((r["contacts"] for r in rows), default=0)
-    for index, row in enumerate(rows):
-        row["bar"] = round(CHART_BAR_MAX * row["contacts"] / most) if most else 0
-        row["y"] = index * CHART_ROW_H
     queue = section.get("queue", {})
     return {"rows": rows, "total": sum(r["contacts"] for r in rows),
             "total_auto": sum(r["auto_answered"] for r in rows),
             "total_abandoned": sum(r["abandoned"] for r in rows),
-            "chart": {"label_w": CHART_LABEL_W, "bar_max": CHART_BAR_MAX, "row_h": CHART_ROW_H,
-                      "height": CHART_ROW_H * len(rows)},
+            "chart": charts.bar_chart(
+                "chart-contacts", t("sit.by_channel", lang),
+                [(t(f"channel.{r['channel']}", lang), r["contacts"]) for r in rows]),
             "queue_length": int(queue.get("length", 0)),
             "oldest_wait": duration(float(queue.get("oldest_wait_s", 0) or 0)),
             "estimated_wait": duration(float(section.get("estimated_wait_s", 0) or 0)),
             "capacity": int(section.get("available_capacity", 0))}
 
 
-def knowledge_view(section: Mapping[str, Any]) -> dict[str, Any]:
+def knowledge_view(section: Mapping[str, Any], lang: str = "fr") -> dict[str, Any]:
     """The automatic share as a percentage and the two answer counts as a split bar."""
     automatic = int(section.get("automatic_answers", 0))
     operator = int(section.get("operator_answers", 0))
@@ -87,31 +86,29 @@ def knowledge_view(section: Mapping[str, Any]) -> dict[str, Any]:
     answered = automatic + operator
     return {"automatic": automatic, "operator": operator, "answered": answered,
             "share_pct": round(float(share) * 100) if share is not None else 0,
-            "auto_w": round(300 * automatic / answered) if answered else 0,
+            "chart": charts.split_chart(
+                "chart-answers", t("sit.answers_chart", lang),
+                [(t("sit.automatic", lang), automatic), (t("sit.by_operator", lang), operator)]),
             "unanswered": int(section.get("unanswered_questions", 0)),
             "pending": int(section.get("pending_phrasings", 0)),
             "top": list(section.get("top_articles", []))}
 
 
-SPARK_W = 120
-SPARK_H = 24
+TOP_MAP_AREAS = 10
 
 
-def sparkline(series: list[int]) -> str:
-    """The points of an SVG polyline drawing `series` in SPARK_W x SPARK_H (top = highest)."""
-    if not series:
-        return ""
-    top = max(max(series), 1)
-    step = SPARK_W / max(len(series) - 1, 1)
-    return " ".join(f"{i * step:.1f},{SPARK_H - 2 - (SPARK_H - 4) * v / top:.1f}"
-                    for i, v in enumerate(series))
-
-
-def watch_view(section: Mapping[str, Any]) -> dict[str, Any]:
-    """The watch's figures with a sparkline per trend and rumour, and sentiment bar widths."""
+def watch_view(section: Mapping[str, Any], lang: str = "fr") -> dict[str, Any]:
+    """The watch's figures with a sparkline per trend and rumour, the map of signals per
+    département, a chart per poll question, and sentiment bar widths."""
     intake = section.get("intake", {})
-    trends = [{**t, "points": sparkline(list(t.get("series", [])))} for t in section.get("trends", [])]
-    rumours = [{**r, "points": sparkline(list(r.get("series", [])))} for r in section.get("rumours", [])]
+    trends = [{**tr, "spark": charts.sparkline(f"spark-trend-{i}", str(tr.get("value", "")),
+                                               list(tr.get("series", [])), lang)}
+              for i, tr in enumerate(section.get("trends", []))]
+    rumours = [{**r, "spark": charts.sparkline(f"spark-rumour-{i}", str(r.get("claim", "")),
+                                               list(r.get("series", [])), lang)}
+               for i, r in enumerate(section.get("rumours", []))]
+    areas = [(str(a["code"]), int(a["signals"])) for a in section.get("areas", [])]
+    most = max((n for _, n in areas), default=0)
     sentiment = []
     for row in section.get("sentiment", []):
         total = max(int(row.get("total", 0)), 1)
@@ -120,12 +117,17 @@ def watch_view(section: Mapping[str, Any]) -> dict[str, Any]:
     return {"received": int(intake.get("received", 0)), "normalised": int(intake.get("normalised", 0)),
             "lag": duration(float(intake.get("lag_s", 0) or 0)), "length": int(intake.get("length", 0)),
             "trends": trends, "spikes": list(section.get("spikes", [])), "rumours": rumours,
+            "unanswered": list(section.get("unanswered", [])),
             "terms": list(dict(section.get("terms") or {}).get("trending", [])),
             "terms_warming": bool(dict(section.get("terms") or {}).get("warming_up", True)),
             "sentiment": sentiment, "feeds": list(section.get("feeds", [])),
             "mastodon": mastodon_view(section.get("mastodon")),
-            "latest": list(section.get("latest", [])), "spark_w": SPARK_W, "spark_h": SPARK_H,
-            "polls": [{**q, "chart": poll_chart(q)} for q in section.get("polls", [])]}
+            "latest": list(section.get("latest", [])),
+            "map": charts.departement_map("map-signals", t("map.title", lang), areas, lang),
+            "map_top": charts.top_areas(areas, TOP_MAP_AREAS),
+            "map_steps": charts.map_steps(most),
+            "polls": [{**q, "chart": charts.poll_chart(f"poll-{i}-chart", q, lang)}
+                      for i, q in enumerate(section.get("polls", []), start=1)]}
 
 
 def mastodon_view(line: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -181,29 +183,41 @@ def pulses_view(section: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
     return pulses
 
 
+def chart_views(contact: Mapping[str, Any] | None, knowledge: Mapping[str, Any] | None,
+                watch: Mapping[str, Any] | None, lang: str) -> dict[str, Any]:
+    """The sections that carry charts, as the template reads them (None: unavailable)."""
+    return {"contact": contact_view(contact, lang) if contact is not None else None,
+            "kb": knowledge_view(knowledge, lang) if knowledge is not None else None,
+            "watch": watch_view(watch, lang) if watch is not None else None}
+
+
 async def situation_page(request: web.Request) -> web.Response:
     """GET /cell/situation (cell and supervisors); `?fragment=1`: the figures region only."""
     principal = require(request, Role.SUPERVISOR)
     body = await situation_body(ctx_of(request))
+    lang = lang_of(request)
     at: dt.datetime = body["at"]
     contact = section_of(body, "contact_centre")
     knowledge = section_of(body, "knowledge_base")
     watch = section_of(body, "watch")
     alerts = section_of(body, "alerts")
     pulses = section_of(body, "pulses")
+    # The charts are drawn here when their data changed (tens of ms for all of them, pure
+    # Python): in a thread, so the event loop keeps serving the chats meanwhile.
+    views = await asyncio.to_thread(chart_views, contact, knowledge, watch, lang)
     values = dict(
-        crises=body["crises"], updated=clock_of(request, lang_of(request))(at, "seconds"),
-        updated_iso=at.isoformat(timespec="seconds"),
-        contact=contact_view(contact) if contact is not None else None,
-        kb=knowledge_view(knowledge) if knowledge is not None else None,
-        watch=watch_view(watch) if watch is not None else None,
+        crises=body["crises"], updated=clock_of(request, lang)(at, "seconds"),
+        updated_iso=at.isoformat(timespec="seconds"), **views,
         alerts=alerts_view(alerts) if alerts is not None else None,
-        pulses=pulses_view(pulses, lang_of(request)) if pulses is not None else None,
+        pulses=pulses_view(pulses, lang) if pulses is not None else None,
         # Supervisors see this page too: the links to the cell's pages only for the cell.
-        cell=principal.role.at_least(Role.CELL), clock=clock_of(request, lang_of(request)))
-    if request.query.get("fragment") == "1":
-        return page(request, "situation_figures.html", **values)
-    return page(request, "situation.html", **values)
+        cell=principal.role.at_least(Role.CELL), clock=clock_of(request, lang))
+    template = "situation_figures.html" if request.query.get("fragment") == "1" else "situation.html"
+    response = page(request, template, **values)
+    # The charts' SVG (the map most) make the fragment ~100 KB, refetched every few seconds
+    # by every wall screen: gzip, when the browser accepts it, makes it about five times less.
+    response.enable_compression()
+    return response
 
 
 def setup_situation_page(app: web.Application) -> None:

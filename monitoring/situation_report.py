@@ -17,13 +17,14 @@ from typing import Any, Final
 
 import redis.asyncio as aioredis
 
+from crisis.areas import DEPARTEMENTS
 from crisis.context import Context
 from crisis.errors import InvalidInput, NotFound
 from crisis.types import utcnow
 from crisis.web.situation_api import situation_body
 from monitoring.detection import WINDOW_S, window_of
 from monitoring.keys import WatchKeys
-from monitoring.polls import Polls, PollResult
+from monitoring.polls import Polls, PollResult, poll_trends
 
 DEFAULT_PERIOD: Final = dt.timedelta(hours=24)
 MAX_WINDOWS: Final = 2 * 24 * 3600 // WINDOW_S  # the window counters are kept 2 days
@@ -43,24 +44,42 @@ def period_of(start: dt.datetime | None, end: dt.datetime | None,
     return start, end
 
 
-async def signals_in_period(redis: aioredis.Redis, keys: WatchKeys, start: dt.datetime,
-                            end: dt.datetime) -> dict[str, int]:
-    """Signals counted in the 5-minute windows of the period (the last 2 days at most): all,
-    and per source."""
+async def _period_windows(redis: aioredis.Redis, keys: WatchKeys, start: dt.datetime,
+                          end: dt.datetime) -> list[dict[str, int]]:
+    """The counters of the period's 5-minute windows (the last 2 days at most)."""
     last = window_of(end.timestamp() - 1e-6)
     first = max(window_of(start.timestamp()), last - MAX_WINDOWS + 1)
     async with redis.pipeline(transaction=False) as pipe:
         for window in range(first, last + 1):
             pipe.hgetall(keys.counts(str(window)))
         windows = await pipe.execute()
+    return [{(f.decode() if isinstance(f, bytes) else str(f)): int(v) for f, v in counts.items()}
+            for counts in windows]
+
+
+async def signals_in_period(redis: aioredis.Redis, keys: WatchKeys, start: dt.datetime,
+                            end: dt.datetime) -> dict[str, int]:
+    """Signals counted in the 5-minute windows of the period (the last 2 days at most): all,
+    and per source."""
     totals: dict[str, int] = {"all": 0}
-    for counts in windows:
-        for field, value in counts.items():
-            name = field.decode() if isinstance(field, bytes) else str(field)
+    for counts in await _period_windows(redis, keys, start, end):
+        for name, value in counts.items():
             if name == "all:all":
-                totals["all"] += int(value)
+                totals["all"] += value
             elif name.startswith("source:"):
-                totals[name] = totals.get(name, 0) + int(value)
+                totals[name] = totals.get(name, 0) + value
+    return totals
+
+
+async def areas_in_period(redis: aioredis.Redis, keys: WatchKeys, start: dt.datetime,
+                          end: dt.datetime) -> dict[str, int]:
+    """Signals per département (its code) in the period's windows: the report's map."""
+    totals: dict[str, int] = {}
+    for counts in await _period_windows(redis, keys, start, end):
+        for name, value in counts.items():
+            kind, _, code = name.partition(":")
+            if kind == "area" and code in DEPARTEMENTS and value > 0:
+                totals[code] = totals.get(code, 0) + value
     return totals
 
 
@@ -131,6 +150,7 @@ async def build_report(ctx: Context, start: dt.datetime, end: dt.datetime, *, by
     keys = WatchKeys(ctx.keys)
     at = utcnow()
     kb = _section(body, "knowledge_base")
+    polls = await Polls(ctx.redis, keys).all()
     publications = [p for p in await ctx.publications.list()
                     if p.published_at is not None and start <= p.published_at < end]
     return {
@@ -145,7 +165,10 @@ async def build_report(ctx: Context, start: dt.datetime, end: dt.datetime, *, by
             "unanswered": int(kb.get("unanswered_questions", 0) or 0)},
         "signals": await signals_in_period(ctx.redis, keys, start, end),
         "watch": watch_summary(_section(body, "watch")),
-        "polls": polls_until(await Polls(ctx.redis, keys).all(), end),
+        "areas": await areas_in_period(ctx.redis, keys, start, end),
+        "polls": polls_until(polls, end),
+        # Each question's polls up to the period's end, for its chart (error bars included).
+        "poll_trends": poll_trends([r for r in polls if r.date <= end.date()]),
         "publications": [{"id": p.id, "title": p.title, "status": str(p.status),
                           "published_at": p.published_at.isoformat() if p.published_at else "",
                           "withdrawn": p.withdrawn_at is not None}

@@ -1,29 +1,29 @@
-"""The terms of a signal: folded, stop words out, Snowball stems, as the knowledge base's French
-analysis makes them (knowledge_base/text.py: fold, stop words, stems).
+"""The terms of a signal: folded, stop words out, Snowball stems, with the knowledge base's
+French analysis (`from knowledge_base import fold_words, stem`): a stem here means what it
+means in the knowledge base, so the watch's rumours and the knowledge base's missing answers
+speak of the same words.
 
-Stand-in: the knowledge base does not export its analysis yet (`from knowledge_base import
-tokenise` is asked for in the watch's report); until it does, this module applies the same
-steps with the same stemmer (Snowball, through PyStemmer when present), so that when the
-export lands this becomes one import and the terms do not change meaning.
+Two things stay the watch's own: its stop words (the knowledge base drops words that frame a
+citizen's question, "nuit", "vraiment", "partout", which are news in a media headline) and
+stemmers for the languages the knowledge base does not serve (Spanish, German...).
 """
 
 from __future__ import annotations
 
-import re
 import threading
-import unicodedata
 from functools import lru_cache
 from typing import Any, Final
 
 import snowballstemmer
+
+from knowledge_base import fold_words
+from knowledge_base import stem as kb_stem
 
 try:  # the C build of the same Snowball algorithms (a dependency of the project)
     import Stemmer as _c_stemmer
 except ImportError:  # pragma: no cover - the pure-Python stemmer gives identical stems
     _c_stemmer = None
 
-_NON_WORD = re.compile(r"[\W_]+")
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
 STOP_WORDS: Final = frozenset(
     "a ai au aux avec c ca ce ces cet cette d dans de des du elle elles en est et etre eu il ils "
     "j je l la le les leur lui m ma mais me mes mon n ne nos notre nous on ont ou par pas plus "
@@ -35,24 +35,10 @@ _STEMMER_NAMES: Final = {"fr": "french", "en": "english", "es": "spanish", "de":
 _per_thread = threading.local()
 
 
-def _strip_marks(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-# The Latin letters with marks (é, ç, ô...) mapped once: one str.translate instead of a
-# decomposition of every character (the decomposition stays for anything else).
-_ACCENTS: Final = str.maketrans({chr(c): _strip_marks(chr(c)) for c in range(0xC0, 0x250)
-                                 if _strip_marks(chr(c)).isascii()})
-
-
 def fold(text: str) -> str:
-    """Casefolded, accents stripped, every run of non-word characters one space."""
-    plain = text.casefold().translate(_LIGATURES)
-    if not plain.isascii():
-        plain = plain.translate(_ACCENTS)
-        if not plain.isascii():
-            plain = _strip_marks(plain)
-    return _NON_WORD.sub(" ", plain).strip()
+    """Casefolded, accents stripped, every run of non-word characters one space (the
+    knowledge base's folding)."""
+    return " ".join(fold_words(text))
 
 
 def _stemmer(lang: str) -> Any:
@@ -64,8 +50,14 @@ def _stemmer(lang: str) -> Any:
     return stemmers[lang]
 
 
+_KB_LANGS: Final = frozenset({"fr", "en"})
+
+
 @lru_cache(maxsize=100_000)
 def stem(word: str, lang: str = "fr") -> str:
+    """The knowledge base's stem for French and English, Snowball's own for the others."""
+    if lang in _KB_LANGS or lang not in _STEMMER_NAMES:
+        return kb_stem(word, lang if lang in _KB_LANGS else "fr")
     if word.isdigit() or len(word) <= 2:
         return word
     result: str = _stemmer(lang).stemWord(word)

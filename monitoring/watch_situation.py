@@ -1,6 +1,7 @@
 """The watch's section of /api/situation and of the situation page: intake, trends, spikes,
-rumours, sentiment per source, feeds, poll trends (each share with its 95 % margin) and the
-latest signals."""
+rumours (with their matches per source and area), the questions without an answer ranked by
+growth, sentiment per source, signals per département over the last hour, feeds, poll trends
+(each share with its 95 % margin) and the latest signals."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any, Final
 import msgspec
 import redis.asyncio as aioredis
 
+from crisis.areas import DEPARTEMENTS
+from knowledge_base import KnowledgeBase
 from monitoring.detection import WINDOW_S, read_windows, trends_of
 from monitoring.feeds import Feeds
 from monitoring.intake import intake_figures
@@ -18,11 +21,27 @@ from monitoring.mastodon_state import mastodon_health
 from monitoring.normalise import NormalisedSignal
 from monitoring.polls import Polls, poll_trends
 from monitoring.term_store import stored_trending
-from monitoring.watchlist import Rumours
+from monitoring.rumour_figures import rumour_figures, unanswered_by_growth
 
 TOP_TRENDS: Final = 15
 LATEST_SHOWN: Final = 10
 SENTIMENTS: Final = ("negative", "neutral", "positive")
+
+
+HOUR_WINDOWS: Final = 3600 // WINDOW_S
+
+
+def signals_per_area(windows: list[dict[str, int]]) -> list[dict[str, Any]]:
+    """Signals per département in the last hour (the last HOUR_WINDOWS windows), most first;
+    only the codes of crisis.areas (a stray counter is not a département)."""
+    totals: dict[str, int] = {}
+    for counts in windows[-HOUR_WINDOWS:]:
+        for field, count in counts.items():
+            kind, _, code = field.partition(":")
+            if kind == "area" and code in DEPARTEMENTS:
+                totals[code] = totals.get(code, 0) + int(count)
+    return [{"code": code, "name": DEPARTEMENTS[code], "signals": n}
+            for code, n in sorted(totals.items(), key=lambda a: (-a[1], a[0])) if n > 0]
 
 
 def sentiment_by_source(totals: dict[str, int]) -> list[dict[str, Any]]:
@@ -37,21 +56,13 @@ def sentiment_by_source(totals: dict[str, int]) -> list[dict[str, Any]]:
 
 
 async def watch_section(redis: aioredis.Redis, keys: WatchKeys, *,
+                        kb: KnowledgeBase | None = None,
                         now_s: float | None = None) -> dict[str, Any]:
     now_s = time.time() if now_s is None else now_s
     intake = await intake_figures(redis, keys)
-    trends = trends_of(await read_windows(redis, keys, now_s=now_s))
-    claims = await Rumours(redis, keys).all()
-    by_claim = {t.value: t for t in trends if t.kind == "rumour"}
-    rumours: list[dict[str, Any]] = []
-    for claim in claims:
-        trend = by_claim.get(claim.id)
-        rumours.append({"id": claim.id, "claim": claim.claim, "variants": list(claim.variants),
-                        "count": trend.count if trend else 0,
-                        "baseline": round(trend.baseline, 2) if trend else 0.0,
-                        "rising": bool(trend and trend.spike),
-                        "series": list(trend.series) if trend else []})
-    rumours.sort(key=lambda r: (not r["rising"], -int(r["count"]), str(r["id"])))
+    windows = await read_windows(redis, keys, now_s=now_s)
+    trends = trends_of(windows)
+    rumours = await rumour_figures(redis, keys, windows=windows)
     latest = [msgspec.json.decode(raw, type=NormalisedSignal)
               for raw in await redis.lrange(keys.latest, 0, LATEST_SHOWN - 1)]
     return {
@@ -60,8 +71,10 @@ async def watch_section(redis: aioredis.Redis, keys: WatchKeys, *,
         "trends": [t.as_json() for t in trends if t.kind != "rumour"][:TOP_TRENDS],
         "spikes": [t.as_json() for t in trends if t.spike and t.kind != "rumour"],
         "rumours": rumours,
+        "unanswered": await unanswered_by_growth(kb, now_s=now_s) if kb is not None else [],
         "terms": await stored_trending(redis, keys),
         "sentiment": sentiment_by_source(intake["totals"]),
+        "areas": signals_per_area(windows),
         "feeds": await Feeds(redis, keys).listing(),
         "mastodon": await mastodon_health(redis, keys),
         "polls": poll_trends(await Polls(redis, keys).all()),

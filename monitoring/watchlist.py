@@ -4,7 +4,8 @@ watchlist (claims, each with variants, in one Redis hash the cell edits through 
 Matching is on stems (monitoring/text_terms.py), so "inondations" matches the keyword
 "inondation": a keyword matches when its stems appear in a row in the signal; a claim when all
 the stems of one of its variants appear anywhere in the signal ("le barrage va céder" matches
-"on dit que le barrage risque de céder cette nuit").
+"on dit que le barrage risque de céder cette nuit"). A signal that says a claim in other words
+is grouped under it too (monitoring/claim_grouping.py: the knowledge base's similarity).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import msgspec
 import redis.asyncio as aioredis
 
 from crisis.errors import InvalidInput, NotFound
+from monitoring.claim_grouping import ClaimGrouping
 from monitoring.keys import WatchKeys
 from monitoring.text_terms import fold, terms
 
@@ -41,22 +43,36 @@ class Watchlist:
 
     keywords: tuple[tuple[str, str], ...]  # (keyword, " stem stem ")
     claims: tuple[tuple[str, tuple[frozenset[str], ...]], ...]  # (claim id, variants' stems)
+    grouping: ClaimGrouping | None = None  # near-duplicates; None: exact variants only
 
     @classmethod
-    def build(cls, keywords: Iterable[str], claims: Iterable[Claim]) -> Watchlist:
+    def build(cls, keywords: Iterable[str], claims: Iterable[Claim], *,
+              near: bool = True) -> Watchlist:
+        claims = list(claims)
         words = tuple((k, f" {' '.join(terms(k))} ") for k in sorted(set(keywords)) if terms(k))
         rumours = tuple((c.id, tuple(frozenset(terms(v)) for v in (c.claim, *c.variants)
                                      if terms(v))) for c in claims)
-        return cls(words, rumours)
+        grouping = ClaimGrouping.build((c.id, (c.claim, *c.variants)) for c in claims) \
+            if near and claims else None
+        return cls(words, rumours, grouping)
 
     def keywords_in(self, stems: Sequence[str]) -> list[str]:
         joined = f" {' '.join(stems)} "
         return [keyword for keyword, pattern in self.keywords if pattern in joined]
 
-    def claims_in(self, stems: Sequence[str]) -> list[str]:
+    def claims_in(self, stems: Sequence[str], words: Sequence[str] | None = None) -> list[str]:
+        """Claims said in the signal: every stem of a variant in it, or (given its folded
+        content `words`) a near-duplicate of one."""
         present = set(stems)
-        return [claim_id for claim_id, variants in self.claims
-                if any(variant <= present for variant in variants)]
+        exact = [claim_id for claim_id, variants in self.claims
+                 if any(variant <= present for variant in variants)]
+        if self.grouping is None or words is None:
+            return exact
+        near = self.grouping.near_claims(stems, words, skip=exact)
+        if not near:
+            return exact
+        order = {claim_id: n for n, (claim_id, _) in enumerate(self.claims)}
+        return sorted([*exact, *near], key=order.__getitem__)
 
 
 def claim_id_for(text: str) -> str:

@@ -13,6 +13,7 @@ from crisis.types import EventType
 
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "pub.new": {"fr": "Nouvelle publication", "en": "New publication"},
+    "pub.edit_draft": {"fr": "Modifier le brouillon", "en": "Edit the draft"},
     "pub.id": {"fr": "Identifiant (lettres minuscules, chiffres, tirets ; facultatif)",
                "en": "Id (lowercase letters, digits, dashes; optional)"},
     "pub.title": {"fr": "Titre", "en": "Title"},

@@ -28,7 +28,7 @@ FIELDS = ("id", "title", "body", "lang", "priority", "crisis", "areas", "easy_re
 
 
 async def _list_page(request: web.Request, form: dict[str, str], error: str = "",
-                     status: int = 200) -> web.Response:
+                     status: int = 200, *, editing: bool = False) -> web.Response:
     """The publications and the form; the form's script gets its words, the SMS alphabet
     (knowledge_base's, for the segment counter) and the site's address (the alert's link)."""
     ctx = ctx_of(request)
@@ -36,14 +36,29 @@ async def _list_page(request: web.Request, form: dict[str, str], error: str = ""
     return page(request, "publications.html", status=status,
                 publications=await ctx.publications.list(),
                 crises=await ctx.crises.list(include_closed=False), form=form, error=error,
+                editing=editing,
                 langs=LANGS, priorities=list(Priority),
                 script={"words": form_words(lang_of(request)), "gsm7": basic,
                         "gsm7_extended": extended, "site": ctx.settings.base_url,
                         "max_sms": MAX_SMS})
 
 
+def _form_of(publication: Publication) -> dict[str, str]:
+    """The form prefilled with a publication's text: a new draft version when saved."""
+    return {"id": publication.id, "title": publication.title, "body": publication.body,
+            "lang": publication.lang, "priority": publication.priority.value,
+            "crisis": publication.crisis_id or "", "areas": ",".join(publication.areas),
+            "easy_read": publication.easy_read, "push": "yes" if publication.push else "",
+            "sms": publication.sms}
+
+
 async def publication_list(request: web.Request) -> web.Response:
+    """The list and the form; `?edit=<id>`: the form holds that draft (404 if unknown)."""
     cell_user(request)
+    edit = request.query.get("edit", "")
+    if edit:
+        publication = await ctx_of(request).publications.get(edit)
+        return await _list_page(request, _form_of(publication), editing=True)
     return await _list_page(request, {})
 
 

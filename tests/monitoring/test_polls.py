@@ -19,7 +19,7 @@ from crisis.errors import InvalidInput
 from crisis.settings import Settings
 from crisis.types import Role
 from monitoring.keys import WatchKeys
-from monitoring.poll_chart import poll_chart
+from monitoring.charts import poll_chart
 from monitoring.polls import Polls, margin_of_error, parse_polls, poll_trends, read_poll_file
 from tests.conftest import ADMIN, login
 from tests.support.browser import axe_violations, launch_chromium, log_in
@@ -50,11 +50,22 @@ def test_the_margin_is_1_96_standard_errors() -> None:
 
 
 def test_the_chart_has_an_error_bar_at_every_poll() -> None:
-    chart = poll_chart(poll_trends(parse_polls(GOOD))[0])
-    assert [s["answer"] for s in chart["series"]] == ["Non", "Oui"]
-    for series in chart["series"]:
-        for mark in series["marks"]:
-            assert mark["y_high"] < mark["y"] < mark["y_low"]  # SVG y grows downwards
+    """pygal's chart: at each poll a dot, and an error bar centred on it whose height is the
+    95 % margin on both sides (the same scale for every bar: a wider margin, a longer bar)."""
+    question = poll_trends(parse_polls(GOOD.replace("1 002", "250").replace("1002", "250")))[0]
+    svg = str(poll_chart("poll-1-chart", question, "fr"))
+    dots = [float(y) for y in re.findall(r'<circle cx="[\d.]+" cy="([\d.]+)"[^>]*class="dot', svg)]
+    bars = [[float(y) for y in re.findall(r"[ML][\d.]+ ([\d.]+)", path)]
+            for path in re.findall(r'<g class="ci"><path d="([^"]+)"', svg)]
+    assert len(dots) == len(bars) == 4  # two answers, two polls each
+    margins = [p["margin_pct"] for a in question["answers"] for p in a["points"]]
+    assert margins == [3.1, 6.0, 3.1, 6.1]  # Non, Oui; the second poll asked 250 people
+    spans = [max(b) - min(b) for b in bars]
+    for dot, bar in zip(dots, bars):
+        assert min(bar) < dot < max(bar) and abs((min(bar) + max(bar)) / 2 - dot) < 0.5
+    unit = spans[0] / (2 * margins[0])  # SVG units per percentage point
+    for span, margin in zip(spans, margins):
+        assert span == pytest.approx(2 * margin * unit, rel=0.01)
 
 
 async def test_a_good_file_is_imported_and_again_replaces_itself(
@@ -123,11 +134,13 @@ async def test_the_cell_reads_the_poll_chart_and_table_in_chromium(
         page.set_default_timeout(5000)
         await log_in(page, base, "cellule", PASSWORD, "/cell/situation")
         await expect(page.get_by_role("heading", name="Sondages")).to_be_visible()
-        chart = page.get_by_role("img", name=re.compile(
-            r"^Évolution des réponses : Faites-vous confiance aux consignes \?\. dernier sondage : "
-            r"Non 39\.0 % ± 3\.0 \(2026-11-27, Elabe\) ; Oui 58\.5 % ± 3\.1"))
+        chart = page.get_by_role(
+            "img", name="Évolution des réponses : Faites-vous confiance aux consignes ?")
         await expect(chart).to_have_count(1)
-        assert await chart.locator("line.poll-error").count() == 4 * 3  # a bar and two caps
+        await expect(chart).to_have_accessible_description(re.compile(
+            r"^dernier sondage : Non 39\.0 % ± 3\.0 \(2026-11-27, Elabe\) ; Oui 58\.5 % ± 3\.1"))
+        assert await chart.locator("g.ci path").count() == 4  # an error bar at every poll
+        assert await chart.locator("g.ci path").first.bounding_box() is not None
         table = page.get_by_role("table", name="Faites-vous confiance aux consignes ?")
         await expect(table.get_by_role("row").nth(1)).to_have_text(
             re.compile(r"2026-11-20\s*Ifop\s*Non\s*45\.0 %\s*± 3\.1\s*1000\s*en ligne"))

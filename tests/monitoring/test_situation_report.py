@@ -45,7 +45,8 @@ async def _situation(ctx: Context) -> None:
     await Polls(ctx.redis, keys).put(parse_polls(POLLS))
     await Rumours(ctx.redis, keys).put(Claim(id="barrage", claim="le barrage va céder"))
     now = window_of(dt.datetime.now(dt.UTC).timestamp())
-    await ctx.redis.hset(keys.counts(str(now - 1)), mapping={"all:all": 30, "source:rss": 30})
+    await ctx.redis.hset(keys.counts(str(now - 1)), mapping={"all:all": 30, "source:rss": 30,
+                                                             "area:44": 30})
     await ctx.redis.hset(keys.counts(str(now)), mapping={"all:all": 12, "source:contact": 12})
     await ctx.redis.hset(keys.counts(str(now - 400)), mapping={"all:all": 999})  # days ago
 
@@ -87,6 +88,12 @@ async def test_the_command_writes_every_section_of_the_period(
     html = run(env, "report", "--format", "html", "--lang", "en").stdout
     assert html.startswith("<!doctype html>") and "@media print" in html
     assert '<h2 id="rep-polls">Polls</h2>' in html and "Crue de la Loire" in html
+    # Its charts (pygal's SVG, their stylesheet inlined) with their text alternatives.
+    assert '<title id="rep-map-title">Signals of the period by département</title>' in html
+    assert "Départements with the most: 44 Loire-Atlantique 30</desc>" in html
+    assert '<title id="rep-poll-1-title">Answers over time: Faites-vous confiance' in html
+    assert ".pygal-chart .map-element.level-5 path" in html and "<script" not in html
+    assert "- Départements les plus concernés : 44 Loire-Atlantique 30" in text
     pdf_path = tmp_path / "point.pdf"
     written = run(env, "report", "--format", "pdf", "--out", str(pdf_path))
     assert written.returncode == 0, written.stderr

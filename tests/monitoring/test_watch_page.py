@@ -68,8 +68,10 @@ async def test_the_cell_reads_spikes_rumours_and_feeds_in_chromium(
         rumour = page.locator("#watch-rumour-list li").first
         await expect(rumour).to_contain_text("« le barrage va céder » · 4 mentions dans la fenêtre")
         await expect(rumour).to_contain_text("en hausse")
-        await expect(page.get_by_role("img", name=re.compile(
-            r"^crue : 2, 2, .*, 14 \(signaux par fenêtre"))).to_have_count(1)
+        spark = page.get_by_role("img", name="crue", exact=True)
+        await expect(spark).to_have_count(1)
+        await expect(spark).to_have_accessible_description(
+            re.compile(r"^2, 2, .*, 14 \(signaux par fenêtre"))
         await expect(page.locator("#watch-feed-list")).to_contain_text(
             "radio-locale · en échec (HTTP 500)")
         await expect(page.locator("#watch-term-table")).to_contain_text(

@@ -24,6 +24,7 @@ from crisis.web.app_keys import CONTEXT, PRINCIPAL
 from crisis.web.shell.header import account_bar_of, clock_of, csrf_of
 from crisis.web.shell.language import lang_of, lang_query, other_lang
 from crisis.web.shell.navigation import Area, MenuLink, menu
+from crisis.web.shell.notices import NOTICES, CellNotice
 
 # The shell's own templates ("shell/cell.html", the cell pages' layout), behind each package's.
 _SHELL_TEMPLATES = jinja2.PackageLoader("crisis.web.shell", "templates")
@@ -37,6 +38,7 @@ class Layout:
     lang: str
     title: str
     menu: tuple[MenuLink, ...]
+    notices: tuple[CellNotice, ...] = ()  # banners above the content (shell/notices.py)
 
     @property
     def home(self) -> str:
@@ -51,7 +53,7 @@ def layout_of(request: web.Request, area: Area, lang: str) -> Layout:
     principal = request.get(PRINCIPAL)
     links = menu(request.app, area, principal.role if principal else None, request.path, lang,
                  lang_query(request))
-    return Layout(lang, t(area.title, lang), links)
+    return Layout(lang, t(area.title, lang), links, tuple(request.get(NOTICES, ())))
 
 
 class PageTemplates:

@@ -7,7 +7,7 @@ setup, `access.add_page_roles`), so a menu never offers a page that would answer
 - a supervisor: the console with supervision and the live situation; on the cell's pages,
   the situation only, with a way back to supervision;
 - a cell member or an administrator: every cell page (crises, situation, activation,
-  publications, alert broadcasts, knowledge base, site builds).
+  rumours, publications, alert broadcasts, knowledge base, site builds).
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ class MenuLink:
 CELL = Area("cell.title", (
     NavItem("/cell/", "nav.crises"),
     NavItem("/cell/situation", "nav.situation"),
+    NavItem("/cell/rumours", "nav.rumours", section=True),
     NavItem("/cell/activate", "nav.activate"),
     NavItem("/cell/publications", "nav.publications", section=True),
     NavItem("/cell/broadcasts", "nav.broadcasts"),

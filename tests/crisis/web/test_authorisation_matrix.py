@@ -188,8 +188,14 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("GET", "/cell/situation"): SUP,
     # The situation reports (monitoring/report_pages.py): the cell writes and reads them.
     ("GET", "/cell/reports"): CELL,
+    ("GET", "/cell/rumours"): CELL,
+    ("POST", "/cell/rumours"): CELL,
+    ("POST", "/cell/rumours/{claim_id}/remove"): CELL,
+    ("POST", "/cell/rumours/{claim_id}/denial"): CELL,
+    ("POST", "/cell/rumours/{claim_id}/article"): CELL,
     ("POST", "/cell/reports"): CELL,
     ("GET", "/cell/reports/{report_id}"): CELL,
+    ("GET", "/cell/reports/{report_id}.pdf"): CELL,
     ("GET", "/cell/activate"): CELL,
     ("POST", "/cell/activate"): CELL,
     ("POST", "/cell/crises/{crisis_id}/{action}"): CELL,
@@ -214,6 +220,8 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("POST", "/cell/kb/alternates/{proposal_id}/accept"): CELL,
     ("POST", "/cell/kb/alternates/{proposal_id}/refuse"): CELL,
     ("POST", "/cell/kb/missing"): CELL,
+    ("GET", "/cell/kb/drafts/{article_id}"): CELL,
+    ("POST", "/cell/kb/drafts/{article_id}"): CELL,
     ("GET", "/cell/{tail}"): PUBLIC,  # the app's 404 page, to anyone: it holds nothing
     # The citizens' information site, last: everything else below /.
     ("GET", "/{path}"): PUBLIC,

@@ -20,7 +20,7 @@ from tests.conftest import login
 
 # Every cell page, whichever package serves it: the core, the site, the knowledge base, the watch.
 CELL_PAGES = ("/cell/", "/cell/activate", "/cell/publications", "/cell/kb", "/cell/builds",
-              "/cell/situation", "/cell/broadcasts", "/cell/pulses")
+              "/cell/situation", "/cell/broadcasts", "/cell/rumours", "/cell/pulses")
 
 
 def _menu(html: str) -> list[tuple[str, str]]:
@@ -58,7 +58,7 @@ async def test_every_cell_page_has_the_same_header_and_menu(client: Any, ctx: Co
         assert current == [path], (path, current)
     assert len({tuple(m) for m in menus.values()}) == 1, menus
     assert menus["/cell/"] == [
-        ("/cell/", "Crises"), ("/cell/situation", "Situation"),
+        ("/cell/", "Crises"), ("/cell/situation", "Situation"), ("/cell/rumours", "Rumeurs"),
         ("/cell/activate", "Activer un scénario"), ("/cell/publications", "Publications"),
         ("/cell/broadcasts", "Diffusions d&#39;alertes"), ("/cell/pulses", "Sondages éclair"),
         ("/cell/kb", "Base de connaissances"),
@@ -75,7 +75,7 @@ async def test_every_cell_page_has_the_same_header_and_menu(client: Any, ctx: Co
     (Role.SUPERVISOR, "/console/", ["/console/", "/console/supervisor", "/cell/situation"]),
     (Role.SUPERVISOR, "/cell/situation", ["/cell/situation", "/cell/pulses",
                                           "/console/supervisor", "/"]),
-    (Role.CELL, "/cell/situation", ["/cell/", "/cell/situation", "/cell/activate",
+    (Role.CELL, "/cell/situation", ["/cell/", "/cell/situation", "/cell/rumours", "/cell/activate",
                                     "/cell/publications", "/cell/broadcasts", "/cell/pulses",
                                     "/cell/kb",
                                     "/cell/builds", "/"]),

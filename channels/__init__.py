@@ -19,6 +19,7 @@ from channels.alerts.api import setup_broadcast_api
 from channels.alerts.web import setup_alert_web
 from channels.alerts.broadcasts import Broadcasts
 from channels.alerts.cell_pages import setup_broadcast_pages
+from channels.alerts.pulse_pages import setup_pulse_pages
 from channels.alerts.sending import PREPARE_JOB, channel_rates, resume_stalled
 from channels.desk import Desk
 from channels.greetings import GREETING_EVENTS, update_greetings
@@ -152,6 +153,9 @@ def _setup_alerts(app: web.Application, ctx: Context, desk: Desk) -> None:
     setup_alert_web(app, ctx)  # subscribing from the site: Web Push, e-mail double opt-in
     rates = channel_rates(ctx.settings)
     ctx.add_situation("alerts", lambda: broadcasts.situation(desk.alerts, rates))
+    # Pulse questions to a sample of subscribers, their live results (also in the situation).
+    setup_pulse_pages(app, ctx, desk.pulses)
+    ctx.add_situation("pulses", desk.pulses.situation)
 
 
 def _setup_sandboxes(app: web.Application, ctx: Context) -> None:

@@ -18,12 +18,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any, assert_never, cast
 
 from channels.access import ConversationAccess
+from channels.alerts.pulses import Pulses
 from channels.alerts.subscriptions import Subscriptions
 from channels.desk_reads import DeskReads
 from channels.greetings import live_greetings
 from channels.inbound import (
-    PROVIDER_KEYWORDS, Actions, ConfirmOptOut, CountAutoAnswer, EndAlerts, Fact, InboundFacts,
-    Need, PublishLive, Queue, RecordFeedback, Send, SetOptOut, SetTopic, Subscribe, Transition,
+    NO_PULSE, PROVIDER_KEYWORDS, Actions, ConfirmOptOut, CountAutoAnswer, CountPulseAnswer,
+    EndAlerts, Fact, InboundFacts, Need, OpenPulse, PublishLive, Queue, RecordFeedback, Send, SetOptOut, SetTopic, Subscribe, Transition,
     decide_inbound, fold,
 )
 from channels.inbound_order import InboundTurns
@@ -76,6 +77,7 @@ class Desk(DeskReads):
         self.answerer: Answerer = kb.answer_citizen
         self.turns = InboundTurns(store)
         self.alerts = Subscriptions(ctx.redis, store.k, ctx.secret)
+        self.pulses = Pulses(ctx.redis, store.k)
         self.provider_keywords = PROVIDER_KEYWORDS[ctx.settings.twilio_keyword_replies]
 
     async def process_inbound(self, conversation_id: str, *, new: bool = False,
@@ -133,6 +135,11 @@ class Desk(DeskReads):
                                                             conversation.citizen)
                 return dataclasses.replace(
                     facts, alert_areas=subscription.areas if subscription else ())
+            case Fact.PULSE:
+                pulse_id, options = await self.pulses.open_for(conversation.channel.value,
+                                                               conversation.citizen)
+                return dataclasses.replace(
+                    facts, pulse=OpenPulse(pulse_id, options) if pulse_id else NO_PULSE)
             case Fact.WAIT:
                 position = await self.router.queue_length() + 1
                 return dataclasses.replace(facts, wait_s=await self.waits.seconds_for(position))
@@ -175,6 +182,9 @@ class Desk(DeskReads):
                 case EndAlerts():
                     await self.alerts.unsubscribe_citizen(conversation.channel.value,
                                                           conversation.citizen)
+                case CountPulseAnswer(pulse_id, option):
+                    await self.pulses.record_answer(pulse_id, conversation.channel.value,
+                                                    conversation.citizen, option)
                 case RecordFeedback(article_id, useful):
                     try:
                         await self.kb.record_feedback(article_id, useful)

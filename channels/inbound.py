@@ -1,7 +1,9 @@
 """What to do with a citizen's message: a pure decision, carried out by the desk.
 
 `decide_inbound` reads what the desk knows (`InboundFacts`) and returns the actions to take,
-in order; it does no I/O. The order of the checks: opt-out keywords (SMS), a reply in a
+in order; it does no I/O. The order of the checks: opt-out keywords (SMS), Telegram commands
+and alert requests, a bare option number answering an open pulse question that drew the
+citizen (counted and thanked, channels/alerts/pulses.py), a reply in a
 conversation a person holds or that waits in the queue, then urgent keywords (tell them to
 call 112, queue first), a request for a person (queue), the surge menu's "1" and "2", then the
 knowledge base's auto-answer (answer at once when confident; in surge, self-service first),
@@ -40,6 +42,8 @@ HUMAN_WORDS = frozenset({"0", "agent", "humain", "conseiller", "operateur"})
 OPT_OUT_CHANNELS = frozenset({ChannelKind.SMS, ChannelKind.EMAIL})
 ALERT_WORDS = frozenset({"alerte", "alertes", "alert", "alerts"})
 AREA_TOKEN = re.compile(r"^(\d{1,3}|2[ab])$")
+# A reply to a pulse question: one digit, maybe a full stop or a parenthesis after it.
+PULSE_OPTION = re.compile(r"^([1-9])\s*[.)]?$")
 # Which of our keywords the SMS provider confirms itself (TWILIO_KEYWORD_REPLIES): the
 # citizen must get one confirmation, not two, and not none. Twilio's standard STOP filtering
 # on a long code answers its English words with its own text and blocks the number; the
@@ -75,6 +79,18 @@ class Fact(StrEnum):
     ARTICLE = "article"  # one live article (Need.article_id)
     WAIT = "wait"  # the estimated wait of a new place in the queue
     ALERT_AREAS = "alert_areas"  # the citizen's alert subscription on this channel
+    PULSE = "pulse"  # the open pulse question that drew the citizen on this channel
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class OpenPulse:
+    """The open pulse question whose sample holds the citizen on this channel."""
+
+    pulse_id: str
+    options: int  # answers 1..options count
+
+
+NO_PULSE = OpenPulse("", 0)  # no open pulse question drew this citizen
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -101,6 +117,8 @@ class InboundFacts:
     wait_s: float | None = None
     # The citizen's alert areas on this channel (() when not subscribed), fetched for "ALERTE ?".
     alert_areas: tuple[str, ...] | None = None
+    # Fetched only for a message that is a bare option number ("1", "2."); NO_PULSE if none.
+    pulse: OpenPulse | None = None
 
 
 # The actions, carried out in order by the desk.
@@ -167,6 +185,14 @@ class RecordFeedback:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class CountPulseAnswer:
+    """A citizen's answer to a pulse question (channels/alerts/pulses.py)."""
+
+    pulse_id: str
+    option: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class CountAutoAnswer:
     """One more message answered by the knowledge base (service levels)."""
 
@@ -180,7 +206,7 @@ class PublishLive:
 
 
 Action = Send | ConfirmOptOut | SetOptOut | Queue | Transition | SetTopic | CountAutoAnswer \
-    | PublishLive | RecordFeedback | Subscribe | EndAlerts
+    | PublishLive | RecordFeedback | Subscribe | EndAlerts | CountPulseAnswer
 Actions = tuple[Action, ...]
 
 
@@ -193,6 +219,11 @@ def decide_inbound(facts: InboundFacts) -> Need | Actions:
         return _command(facts)
     if conversation.channel in OPT_OUT_CHANNELS and (codes := alert_request(text)) is not None:
         return _alerts(facts, codes)
+    if (option := pulse_option(text)) is not None:
+        if facts.pulse is None:
+            return Need(Fact.PULSE)
+        if 1 <= option <= facts.pulse.options:
+            return _pulse_answer(facts, facts.pulse.pulse_id, option)
     if conversation.status is ConversationStatus.CLOSED:
         return _closed_meanwhile(facts)
     if conversation.status in OPEN_FOR_A_PERSON:
@@ -251,6 +282,27 @@ def _command(facts: InboundFacts) -> Need | Actions:
     if conversation.status is ConversationStatus.NEW:
         return (*said, Transition(ConversationAction.AUTO_ANSWER, "knowledge-base"))
     return said
+
+
+def pulse_option(text: str) -> int | None:
+    """The number of a reply that is only an option number: "1", " 2 ", "2.", "3)"."""
+    match = PULSE_OPTION.match(text)
+    return int(match.group(1)) if match else None
+
+
+def _pulse_answer(facts: InboundFacts, pulse_id: str, option: int) -> Actions:
+    """Counted and thanked, whatever the conversation's state; no operator is asked for.
+    When a person holds the conversation the message reaches them too (they may have asked
+    something a "1" answers); a queued one stays in the queue."""
+    conversation = facts.conversation
+    counted: Actions = (CountPulseAnswer(pulse_id, option),
+                        Send(say("pulse_thanks", conversation.lang, conversation.channel)))
+    if conversation.status is ConversationStatus.NEW:
+        return (*counted, Transition(ConversationAction.AUTO_ANSWER, "pulse"))
+    if conversation.status in OPEN_FOR_A_PERSON:
+        return (*counted, Transition(ConversationAction.CITIZEN_REPLY, "citizen"),
+                PublishLive("message", conversation.operator))
+    return counted
 
 
 def alert_request(text: str) -> str | None:

@@ -152,6 +152,33 @@ class ChannelKeys:
     def broadcast_lease(self, broadcast_id: str, channel: str) -> str:
         """Held by the job sending a broadcast on `channel`; gone means resume it."""
         return self._k("alert", "bc", broadcast_id, "lease", channel)
+
+    # pulse questions (channels/alerts/pulses.py)
+    @property
+    def pulses(self) -> str:
+        """Every pulse question id by creation time."""
+        return self._k("alert", "pulses")
+
+    @property
+    def pulses_open(self) -> str:
+        """The open pulse questions: id -> end time (what the desk checks a reply against)."""
+        return self._k("alert", "pulses", "open")
+
+    def pulse(self, pulse_id: str) -> str:
+        """A pulse question: question, options, scope, sample, seed, times."""
+        return self._k("alert", "pulse", pulse_id)
+
+    def pulse_sample(self, pulse_id: str, channel: str) -> str:
+        """The citizens drawn for a pulse question on `channel` (whose replies count)."""
+        return self._k("alert", "pulse", pulse_id, "sample", channel)
+
+    def pulse_answers(self, pulse_id: str) -> str:
+        """Each answering citizen's option ("channel:citizen" -> number)."""
+        return self._k("alert", "pulse", pulse_id, "answers")
+
+    def pulse_counts(self, pulse_id: str) -> str:
+        """Answers per option (kept in step with pulse_answers by pulse_answer.lua)."""
+        return self._k("alert", "pulse", pulse_id, "counts")
     # --- end of alerts ---
 
     def sending(self, message_id: str) -> str:

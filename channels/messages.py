@@ -145,6 +145,11 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
               "For a question, just write it.",
     },
     # --- alerts (channels/alerts/): ALERTE 75 92, ALERTE ?, /alerte ---
+    "pulse_thanks": {
+        "fr": "Merci, votre réponse est enregistrée. Vous pouvez la changer en répondant "
+              "un autre numéro.",
+        "en": "Thank you, your answer is recorded. You can change it by replying another number.",
+    },
     "alert_subscribed": {
         "fr": "Alertes activées pour : {areas}. Vous recevrez les consignes officielles pour "
               "ces départements. ALERTE ? pour les revoir, STOP pour arrêter.",

@@ -45,6 +45,7 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "nav.kb": {"fr": "Base de connaissances", "en": "Knowledge base"},
     "nav.builds": {"fr": "Publications du site", "en": "Site builds"},
     "nav.broadcasts": {"fr": "Diffusions d'alertes", "en": "Alert broadcasts"},
+    "nav.pulses": {"fr": "Sondages éclair", "en": "Pulse questions"},
     "nav.site": {"fr": "Voir le site", "en": "View the site"},
     "nav.supervision": {"fr": "Supervision", "en": "Supervision"},
     "nav.mine": {"fr": "Mes conversations", "en": "My conversations"},

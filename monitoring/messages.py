@@ -56,6 +56,13 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "sit.broadcasts": {"fr": "Dernières diffusions", "en": "Latest broadcasts"},
     "sit.broadcast_line": {"fr": "{title} : {state}, {sent} envoyés sur {total}",
                            "en": "{title}: {state}, {sent} sent of {total}"},
+    "sit.pulses": {"fr": "Sondages éclair", "en": "Pulse questions"},
+    "sit.pulse_line": {"fr": "{state} · {answers} réponses pour {sent} envois (taux {rate}) · "
+                             "marge à 95 %",
+                       "en": "{state} · {answers} answers to {sent} sent (rate {rate}) · "
+                             "95 % margin"},
+    "sit.pulse.open": {"fr": "ouvert", "en": "open"},
+    "sit.pulse.closed": {"fr": "clos", "en": "closed"},
     "sit.all_broadcasts": {"fr": "Toutes les diffusions", "en": "All broadcasts"},
     "broadcast.preparing": {"fr": "en préparation", "en": "preparing"},
     "broadcast.sending": {"fr": "envoi en cours", "en": "sending"},

@@ -22,10 +22,10 @@ from typing import Any, Final
 import redis.asyncio as aioredis
 
 from crisis.errors import InvalidInput, NotFound
+from crisis.survey_margin import margin_of_error
 from monitoring.keys import WatchKeys
 
 COLUMNS: Final = ("date", "institute", "question", "answer", "share", "sample_size", "method")
-Z_95: Final = 1.96
 MAX_FILE_BYTES: Final = 20 * 1024 * 1024
 MAX_REPORTED: Final = 20
 SEP: Final = "\x1f"
@@ -55,14 +55,6 @@ class PollResult:
         return {"date": self.date.isoformat(), "institute": self.institute,
                 "question": self.question, "answer": self.answer, "share": self.share,
                 "sample_size": self.sample_size, "method": self.method}
-
-
-def margin_of_error(share: float, sample_size: int) -> float:
-    """The 95 % margin of error of a proportion: 1.96 * sqrt(p (1 - p) / n), as a fraction.
-
-    The simple random sample's formula: quota samples (most French polls) have no exact
-    margin, and this is the convention the Commission des sondages asks to publish."""
-    return Z_95 * math.sqrt(share * (1 - share) / sample_size)
 
 
 def _header(row: list[str]) -> list[str]:

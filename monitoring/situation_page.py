@@ -164,6 +164,27 @@ def alerts_view(section: Mapping[str, Any]) -> dict[str, Any]:
             "broadcasts": broadcasts}
 
 
+def pulses_view(section: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
+    """The latest pulse questions (channels' "pulses" section): per answer its share and
+    95 % margin as people read them ("62,5 % ± 4,1"), and the response rate."""
+    def pct(value: Any) -> str:
+        text = f"{float(value) * 100:.1f}"
+        return (text if lang == "en" else text.replace(".", ",")) + "\u202f%"
+    pulses = []
+    for item in list(section.get("pulses", []))[:3]:
+        answered = int(item.get("answers", 0))
+        options = [{"number": o.get("number"), "option": o.get("option", ""),
+                    "share": pct(o.get("share", 0)) if answered else "–",
+                    "margin": f"± {pct(o['margin'])}" if o.get("margin") is not None else ""}
+                   for o in item.get("options", [])]
+        rate = item.get("response_rate")
+        pulses.append({"id": item.get("id", ""), "question": item.get("question", ""),
+                       "state": item.get("state", ""), "answers": answered,
+                       "sent": int(item.get("sent", 0)),
+                       "rate": pct(rate) if rate is not None else "–", "options": options})
+    return pulses
+
+
 def chart_views(contact: Mapping[str, Any] | None, knowledge: Mapping[str, Any] | None,
                 watch: Mapping[str, Any] | None, lang: str) -> dict[str, Any]:
     """The sections that carry charts, as the template reads them (None: unavailable)."""
@@ -181,6 +202,7 @@ async def figures_values(request: web.Request, body: Mapping[str, Any], cell: bo
     knowledge = section_of(body, "knowledge_base")
     watch = section_of(body, "watch")
     alerts = section_of(body, "alerts")
+    pulses = section_of(body, "pulses")
     # The charts are drawn here when their data changed (tens of ms for all of them, pure
     # Python): in a thread, so the event loop keeps serving the chats meanwhile.
     views = await asyncio.to_thread(chart_views, contact, knowledge, watch, lang)
@@ -188,6 +210,7 @@ async def figures_values(request: web.Request, body: Mapping[str, Any], cell: bo
         crises=body["crises"], updated=clock_of(request, lang)(at, "seconds"),
         updated_iso=at.isoformat(timespec="seconds"), **views,
         alerts=alerts_view(alerts) if alerts is not None else None,
+        pulses=pulses_view(pulses, lang) if pulses is not None else None,
         # Supervisors see this page too: the links to the cell's pages only for the cell.
         cell=cell, clock=clock_of(request, lang))
     return values

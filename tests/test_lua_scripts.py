@@ -22,6 +22,7 @@ import pytest
 import redis
 
 from channels.alerts.broadcasts import Broadcasts
+from channels.alerts.pulses import Pulses
 from channels.alerts.sending import BroadcastSender
 from channels.alerts.subscriptions import Subscriptions
 from channels.inbound_order import InboundTurns
@@ -308,6 +309,9 @@ async def _run_every_script(ctx: Context) -> None:
     assert await sender._claim(keys=[keys.broadcast_to(broadcast_id, "sms"),
                                      keys.broadcast_claimed(broadcast_id, "sms")],
                                args=[10, "c:t1"])
+    pulses = Pulses(ctx.redis, keys)
+    assert await pulses.record_answer("p1", "sms", "zc", 1) == 1
+    assert await pulses.record_answer("p1", "sms", "zc", 2) == 2
 
     await Pacer(ctx.redis, keys).wait([Pace("sms:+33700000000", 1000)], spread=True)
 

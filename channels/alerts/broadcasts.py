@@ -150,6 +150,7 @@ class Broadcasts:
                 eta = max(eta, remaining / rates[channel])
         running = record["state"] in (PREPARING, SENDING)
         return {"id": broadcast_id, "publication": record["publication"],
+                "kind": record.get("kind", "publication"),  # or "pulse": a pulse question
                 "title": record["title"], "state": record["state"],
                 "areas": list(self.areas_of(record)) if record["areas"] else [],
                 "created_at": record["created_at"], "started_at": record.get("started_at"),

@@ -74,7 +74,9 @@ def broadcast_view(progress: Mapping[str, Any], lang: str) -> dict[str, Any]:
     total = sum(r["total"] for r in rows)
     handled = sum(r["handled"] for r in rows)
     running = progress["state"] not in (DONE, CANCELLED)
+    page = "pulses" if progress.get("kind") == "pulse" else "publications"
     return {"id": progress["id"], "publication": progress["publication"],
+            "link": f"/cell/{page}/{progress['publication']}",
             "title": progress["title"], "state": progress["state"], "running": running,
             "areas": progress["areas"], "created": _when(progress["created_at"]),
             "finished": _when(progress.get("finished_at")),

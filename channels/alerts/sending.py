@@ -186,7 +186,10 @@ class BroadcastSender:
         # Push: the notification's title and link, and a topic, so that a resend replaces
         # an alert not yet shown rather than adding a second one.
         thread = {"title": record["title"], "url": record["url"], "topic": record["id"][-32:]}
-        if channel == "email":
+        verbatim = record.get(f"text:{channel}:{'en' if lang == 'en' else 'fr'}")
+        if verbatim:  # a pulse question: its text says how to answer and to stop
+            text = verbatim
+        elif channel == "email":
             text = f"{record['full']}\n{STOP_HINT['email']['en' if lang == 'en' else 'fr']}"
             thread["subject_line"] = record["title"]
             if self.email_footer is not None:  # a signed one-click unsubscribe link

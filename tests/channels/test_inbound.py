@@ -16,7 +16,7 @@ import pytest
 from channels.answer_forms import auto_answer, offered_answer
 from channels.inbound import (
     PROVIDER_KEYWORDS, START_WORDS, STOP_WORDS, Actions, ConfirmOptOut, CountAutoAnswer, Fact,
-    EndAlerts, InboundFacts, Need, PublishLive, Queue, RecordFeedback, Send, SetOptOut, SetTopic,
+    NO_PULSE, OPEN_FOR_A_PERSON, CountPulseAnswer, EndAlerts, InboundFacts, Need, OpenPulse, PublishLive, Queue, RecordFeedback, Send, SetOptOut, SetTopic,
     Subscribe, Transition,
     decide_inbound, fold,
 )
@@ -64,7 +64,7 @@ def answer(answer_id: str | None, confidence: float = 0.95, *,
 
 def settle(start: InboundFacts, *, urgent: frozenset[str] = frozenset({"noie", "coince"}),
            kb: AutoAnswer | None = None, articles: Mapping[str, Article] = LIVE,
-           wait_s: float = 60.0) -> tuple[Actions, list[Need]]:
+           wait_s: float = 60.0, pulse: OpenPulse = NO_PULSE) -> tuple[Actions, list[Need]]:
     """What the desk does: ask, fetch what is needed, ask again. Returns the actions and the
     facts asked for, in order."""
     current, asked = start, []
@@ -81,6 +81,8 @@ def settle(start: InboundFacts, *, urgent: frozenset[str] = frozenset({"noie", "
         elif decision.fact is Fact.ARTICLE:
             current = dataclasses.replace(current, articles={
                 **current.articles, decision.article_id: articles.get(decision.article_id)})
+        elif decision.fact is Fact.PULSE:
+            current = dataclasses.replace(current, pulse=pulse)
         else:
             current = dataclasses.replace(current, wait_s=wait_s)
     raise AssertionError(f"the decision never settled: {asked}")
@@ -88,6 +90,7 @@ def settle(start: InboundFacts, *, urgent: frozenset[str] = frozenset({"noie", "
 
 URGENT_ONLY = [Need(Fact.URGENT_KEYWORDS)]
 TO_THE_KB = [Need(Fact.URGENT_KEYWORDS), Need(Fact.ANSWER)]
+PULSE_ASKED = Need(Fact.PULSE)
 
 # --- STOP and START (SMS) ---------------------------------------------------------------------
 
@@ -185,20 +188,20 @@ def test_asking_for_a_person_queues_without_asking_the_knowledge_base(text: str)
 
 def test_one_in_the_surge_menu_stays_in_the_queue() -> None:
     offered = conversation(ConversationStatus.AUTO_ANSWERED, tags=("surge",))
-    assert settle(facts("1", offered)) == ((Queue(),), URGENT_ONLY)
+    assert settle(facts("1", offered)) == ((Queue(),), [PULSE_ASKED, *URGENT_ONLY])
 
 
 @pytest.mark.parametrize("tag", ["surge", "overflow"])
 def test_two_after_a_surge_or_overflow_message_asks_for_a_callback(tag: str) -> None:
     offered = conversation(ConversationStatus.AUTO_ANSWERED, tags=(tag,))
     assert settle(facts("2", offered)) == (
-        (Send(say("callback", "fr")), Queue(tags=("callback",))), URGENT_ONLY)
+        (Send(say("callback", "fr")), Queue(tags=("callback",))), [PULSE_ASKED, *URGENT_ONLY])
 
 
 @pytest.mark.parametrize("text", ["1", "2"])
 def test_one_and_two_are_plain_text_outside_the_menu(text: str) -> None:
     actions, asked = settle(facts(text), kb=answer(None, 0.0, intent=Intent.EMPTY, best=None))
-    assert asked == TO_THE_KB
+    assert asked == [PULSE_ASKED, *TO_THE_KB]
     assert actions == (Send(say("intent_empty", "fr", ChannelKind.SMS)), AUTO)
 
 
@@ -388,3 +391,89 @@ def test_a_message_handled_after_its_conversation_was_closed_is_answered_not_que
     unsure = answer(None, 0.3, best="eau-potable")
     actions, _ = settle(facts("et pour mon chien ?", closed), kb=unsure)
     assert actions == (Send(say("closed_meanwhile", "fr")),)
+
+
+# --- pulse questions (channels/alerts/pulses.py) ---------------------------------------------
+
+POLL = OpenPulse("p1", 2)
+THANKS = say("pulse_thanks", "fr", ChannelKind.SMS)
+PULSE_AUTO = Transition(ConversationAction.AUTO_ANSWER, "pulse")
+
+
+@pytest.mark.parametrize(("text", "option"), [
+    ("1", 1), (" 2 ", 2), ("2.", 2), ("1)", 1), ("2 .", 2), ("\u00a01\n", 1)])
+@pytest.mark.parametrize("channel", [ChannelKind.SMS, ChannelKind.TELEGRAM])
+def test_an_option_number_of_an_open_pulse_is_counted_thanked_and_not_queued(
+        text: str, option: int, channel: ChannelKind) -> None:
+    new = conversation(channel=channel)
+    thanks = say("pulse_thanks", "fr", channel)
+    assert settle(facts(text, new), pulse=POLL) == (
+        (CountPulseAnswer("p1", option), Send(thanks), PULSE_AUTO), [PULSE_ASKED])
+
+
+def test_the_thanks_is_in_the_citizens_language() -> None:
+    english = conversation(lang="en")
+    actions, _ = settle(facts("1", english), pulse=POLL)
+    assert actions[1] == Send(say("pulse_thanks", "en", ChannelKind.SMS))
+    assert actions[1] != Send(THANKS)
+
+
+@pytest.mark.parametrize("status", [ConversationStatus.AUTO_ANSWERED, ConversationStatus.QUEUED,
+                                    ConversationStatus.CLOSED])
+def test_an_answer_in_an_older_conversation_is_counted_and_changes_nothing_else(
+        status: ConversationStatus) -> None:
+    older = conversation(status, tags=("surge",))  # even in surge: the pulse asked last
+    assert settle(facts("1", older), pulse=POLL)[0] == (CountPulseAnswer("p1", 1), Send(THANKS))
+
+
+@pytest.mark.parametrize("status", sorted(OPEN_FOR_A_PERSON))
+def test_an_answer_in_a_conversation_a_person_holds_reaches_them_too(
+        status: ConversationStatus) -> None:
+    held = conversation(status, operator="alice")
+    assert settle(facts("2", held), pulse=POLL)[0] == (
+        CountPulseAnswer("p1", 2), Send(THANKS),
+        Transition(ConversationAction.CITIZEN_REPLY, "citizen"), PublishLive("message", "alice"))
+
+
+@pytest.mark.parametrize("text", ["3", "9"])
+def test_a_number_that_is_no_option_goes_to_the_desk(text: str) -> None:
+    actions, asked = settle(facts(text), kb=answer(None, 0.0, intent=Intent.EMPTY), pulse=POLL)
+    assert actions == (Send(say("intent_empty", "fr", ChannelKind.SMS)), AUTO)
+    assert asked == [PULSE_ASKED, *TO_THE_KB]
+
+
+def test_zero_still_asks_for_a_person_whatever_pulse_is_open() -> None:
+    assert settle(facts("0"), pulse=POLL) == ((Queue(),), URGENT_ONLY)
+
+
+@pytest.mark.parametrize("text", ["1 oui", "12", "oui", "1 2", "1,5", "option 1", "un", "-1",
+                                  "1!", "", "1.."])
+def test_other_text_does_not_ask_for_the_pulse_and_goes_to_the_desk(text: str) -> None:
+    actions, asked = settle(facts(text), kb=answer(None, 0.0, intent=Intent.QUESTION),
+                            pulse=POLL)
+    assert PULSE_ASKED not in asked
+    assert not any(isinstance(a, CountPulseAnswer) for a in actions)
+
+
+def test_a_citizen_no_open_pulse_drew_goes_to_the_desk_as_before() -> None:
+    actions, asked = settle(facts("1"), kb=answer(None, 0.0, intent=Intent.EMPTY))
+    assert asked == [PULSE_ASKED, *TO_THE_KB]
+    assert actions == (Send(say("intent_empty", "fr", ChannelKind.SMS)), AUTO)
+
+
+def test_stop_and_alert_keywords_come_before_the_pulse() -> None:
+    assert settle(facts("STOP", provider="none"), pulse=POLL)[1] == []
+    assert not any(isinstance(a, CountPulseAnswer)
+                   for a in settle(facts("alerte 75"), pulse=POLL)[0])
+    telegram = conversation(channel=ChannelKind.TELEGRAM)
+    assert settle(facts("/stop", telegram), pulse=POLL)[1] == []
+
+
+@pytest.mark.parametrize("options", [2, 3, 4, 5])
+def test_every_option_of_the_pulse_and_none_beyond(options: int) -> None:
+    poll = OpenPulse("p9", options)
+    for number in range(1, 10):
+        actions, _ = settle(facts(str(number)), kb=answer(None, 0.0, intent=Intent.EMPTY),
+                            pulse=poll)
+        counted = [a for a in actions if isinstance(a, CountPulseAnswer)]
+        assert counted == ([CountPulseAnswer("p9", number)] if number <= options else [])

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import pytest
 
+import channels.alerts.pulse_messages
 import channels.messages
 import channels.voice.texts
 import crisis.i18n
@@ -16,6 +17,7 @@ import static_site.cell.messages
 TABLES: dict[str, Mapping[str, Mapping[str, str]]] = {
     "crisis.i18n": crisis.i18n.MESSAGES,
     "channels.messages": channels.messages.MESSAGES,
+    "channels.alerts.pulse_messages": channels.alerts.pulse_messages.MESSAGES,
     "channels.voice.texts": channels.voice.texts.TEXTS,
     "static_site.cell.messages": static_site.cell.messages.MESSAGES,
     "static_site.cell.messages.BUILD_KINDS": static_site.cell.messages.BUILD_KINDS,

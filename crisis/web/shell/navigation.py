@@ -57,6 +57,7 @@ CELL = Area("cell.title", (
     NavItem("/cell/activate", "nav.activate"),
     NavItem("/cell/publications", "nav.publications", section=True),
     NavItem("/cell/broadcasts", "nav.broadcasts"),
+    NavItem("/cell/pulses", "nav.pulses"),
     NavItem("/cell/kb", "nav.kb", section=True),
     NavItem("/cell/builds", "nav.builds"),
     # A supervisor opens the situation from the console: the way back. The cell has its menu.

@@ -210,6 +210,11 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("POST", "/cell/builds/rebuild"): CELL,
     ("GET", "/cell/broadcasts"): CELL,
     ("POST", "/cell/broadcasts/{broadcast_id}/cancel"): CELL,
+    # Pulse questions: supervisors read the results, the cell sends and closes.
+    ("GET", "/cell/pulses"): SUP,
+    ("POST", "/cell/pulses"): CELL,
+    ("GET", "/cell/pulses/{pulse_id}"): SUP,
+    ("POST", "/cell/pulses/{pulse_id}/close"): CELL,
     ("GET", "/cell/kb"): CELL,
     ("POST", "/cell/kb/articles/{article_id}/{action}"): CELL,
     ("POST", "/cell/kb/alternates"): CELL,
@@ -382,7 +387,7 @@ async def _real_ids(client: Any, ctx: Context) -> dict[str, str]:
             "{article_id}": articles[0].id, "{scenario_id}": "inondation",
             "{proposal_id}": "no-such-proposal", "{sid}": ACCOUNT_SID,
             "{conversation_id}": received.conversation_id, "{broadcast_id}": "no-such-broadcast", "{report_id}": "no-such-report",
-            "{claim_id}": "no-such-claim"}
+            "{claim_id}": "no-such-claim", "{pulse_id}": "no-such-pulse"}
 
 
 def _cases(app: web.Application, ids: dict[str, str]) -> list[Case]:

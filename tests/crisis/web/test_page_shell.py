@@ -20,7 +20,7 @@ from tests.conftest import login
 
 # Every cell page, whichever package serves it: the core, the site, the knowledge base, the watch.
 CELL_PAGES = ("/cell/", "/cell/activate", "/cell/publications", "/cell/kb", "/cell/builds",
-              "/cell/situation", "/cell/broadcasts", "/cell/rumours")
+              "/cell/situation", "/cell/broadcasts", "/cell/rumours", "/cell/pulses")
 
 
 def _menu(html: str) -> list[tuple[str, str]]:
@@ -60,7 +60,8 @@ async def test_every_cell_page_has_the_same_header_and_menu(client: Any, ctx: Co
     assert menus["/cell/"] == [
         ("/cell/", "Crises"), ("/cell/situation", "Situation"), ("/cell/rumours", "Rumeurs"),
         ("/cell/activate", "Activer un scénario"), ("/cell/publications", "Publications"),
-        ("/cell/broadcasts", "Diffusions d&#39;alertes"), ("/cell/kb", "Base de connaissances"),
+        ("/cell/broadcasts", "Diffusions d&#39;alertes"), ("/cell/pulses", "Sondages éclair"),
+        ("/cell/kb", "Base de connaissances"),
         ("/cell/builds", "Publications du site"),
         ("/", "Voir le site")]
     # A choice of language travels in the menu's links, except to the public site.
@@ -72,9 +73,11 @@ async def test_every_cell_page_has_the_same_header_and_menu(client: Any, ctx: Co
 @pytest.mark.parametrize(("role", "page", "expected"), [
     (Role.OPERATOR, "/console/", ["/console/"]),
     (Role.SUPERVISOR, "/console/", ["/console/", "/console/supervisor", "/cell/situation"]),
-    (Role.SUPERVISOR, "/cell/situation", ["/cell/situation", "/console/supervisor", "/"]),
+    (Role.SUPERVISOR, "/cell/situation", ["/cell/situation", "/cell/pulses",
+                                          "/console/supervisor", "/"]),
     (Role.CELL, "/cell/situation", ["/cell/", "/cell/situation", "/cell/rumours", "/cell/activate",
-                                    "/cell/publications", "/cell/broadcasts", "/cell/kb",
+                                    "/cell/publications", "/cell/broadcasts", "/cell/pulses",
+                                    "/cell/kb",
                                     "/cell/builds", "/"]),
     (Role.ADMIN, "/console/", ["/console/", "/console/supervisor", "/cell/situation"]),
 ])

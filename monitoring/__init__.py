@@ -17,6 +17,7 @@ from monitoring.demo_watch import play_demo_signals, setup_demo_feed
 from monitoring.intake import run_normaliser
 from monitoring.keys import WatchKeys
 from monitoring.mastodon_state import keep_mastodon_chain
+from monitoring.feed_pages import setup_feed_pages
 from monitoring.report_pages import setup_report_pages
 from monitoring.rumour_pages import setup_rumour_pages
 from monitoring.signals_api import setup_signals_api
@@ -35,6 +36,7 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase | None = None, *
     keys = WatchKeys(ctx.keys)
     setup_situation_page(app)
     setup_report_pages(app)
+    setup_feed_pages(app)
     setup_rumour_pages(app)
     setup_signals_api(app)
     if ctx.settings.demo_watch:

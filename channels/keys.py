@@ -26,6 +26,7 @@
 | ch:queue:skills                  | hash   | conversation id -> "lang|channel|topic|cost"|
 | ch:queue:since                   | hash   | conversation id -> time it entered the queue|
 | ch:stats                         | hash   | service-level totals (contacts, waits...)  |
+| ch:stats:contacts:{slot}         | hash   | 2 days: new conversations per channel in a 15-minute slot |
 | ch:rate:{sender}:{second}        | string | 2 s (SMS sent by that sender this second)  |
 | ch:op:{name}                     | hash   | operator state: status, capacity, load,    |
 |                                  |        | skills langs/topics/channels (kept on logout)|
@@ -245,6 +246,10 @@ class ChannelKeys:
     @property
     def stats(self) -> str:
         return self._k("stats")
+
+    def contacts_slot(self, slot: int) -> str:
+        """New conversations per channel in one SLOT_S slot (channels/service_levels.py)."""
+        return self._k("stats", "contacts", str(slot))
 
     def send_spread(self, sender: str) -> str:
         """When the next evenly spaced send of `sender` may go (channels/pacing_spread.lua)."""

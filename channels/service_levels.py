@@ -32,6 +32,11 @@ HANDLING = Histogram("crisis_contact_handling_seconds",
                      "Time from first message to closing, by channel.", ["channel"],
                      buckets=WAIT_BUCKETS)
 DEFAULT_HANDLING_S = 180.0  # until the first conversations close, assume three minutes
+# Contacts over time, for the situation view's chart: new conversations per channel in
+# 15-minute slots, the last SLOTS_SHOWN of them (12 hours: a crisis's night, read at a glance).
+SLOT_S = 900
+SLOTS_SHOWN = 48
+SLOT_TTL_S = 2 * 24 * 3600
 
 
 def _age(conversation: Conversation) -> float:
@@ -52,7 +57,26 @@ class ServiceLevels:
 
     async def contact(self, channel: ChannelKind) -> None:
         CONTACTS.labels(channel.value).inc()
-        await self._add(**{f"contacts:{channel.value}": 1})
+        slot = self.k.contacts_slot(int(time.time() // SLOT_S))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hincrbyfloat(self.key, f"contacts:{channel.value}", 1)
+            pipe.hincrby(slot, channel.value, 1)
+            pipe.expire(slot, SLOT_TTL_S)
+            await pipe.execute()
+
+    async def contacts_over_time(self, *, now_s: float | None = None) -> dict[str, Any]:
+        """New conversations per channel in each of the last SLOTS_SHOWN slots, oldest first
+        (the current, partly elapsed slot last): {"slot_s", "starts": [epoch s], "channels":
+        {channel: [counts]}}."""
+        current = int((time.time() if now_s is None else now_s) // SLOT_S)
+        slots = range(current - SLOTS_SHOWN + 1, current + 1)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for slot in slots:
+                pipe.hgetall(self.k.contacts_slot(slot))
+            raws = cast(list[dict[str, str]], await pipe.execute())
+        return {"slot_s": SLOT_S, "starts": [slot * SLOT_S for slot in slots],
+                "channels": {c.value: [int(raw.get(c.value, 0)) for raw in raws]
+                             for c in ChannelKind}}
 
     async def auto_answered(self, channel: ChannelKind) -> None:
         AUTO_ANSWERED.labels(channel.value).inc()
@@ -96,8 +120,8 @@ class ServiceLevels:
                 if replies else None,
             }
         oldest = round(time.time() - min(queue_since), 1) if queue_since else 0.0
-        return {"channels": per_channel, "queue": {"length": len(queue_since),
-                                                   "oldest_wait_s": oldest},
+        return {"channels": per_channel, "over_time": await self.contacts_over_time(),
+                "queue": {"length": len(queue_since), "oldest_wait_s": oldest},
                 "available_capacity": available_capacity,
                 "estimated_wait_s": await self.estimated_wait(len(queue_since), available_capacity)}
 

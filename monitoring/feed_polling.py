@@ -8,14 +8,22 @@ touches another feed's chain.
 
 Fetched with aiohttp rather than feedparser's own urllib: a size cap (MAX_FEED_BYTES, read
 on the stream), a timeout, at most MAX_REDIRECTS redirects, and ETag / Last-Modified sent
-back so an unchanged feed costs a 304. Entries are deduplicated by id, else link, in a
-bounded sorted set per feed.
+back so an unchanged feed costs a 304. The cap counts the bytes after aiohttp's gzip/deflate
+decoding, which aiohttp does a bounded step at a time: a gzip bomb stops at the cap. Entries
+are deduplicated by id, else link, in a bounded sorted set per feed.
+
+Bad input (docs/watch.md, "Bad input"): the XML goes through defusedxml's expat reader, which
+refuses any entity declaration or external reference: feedparser keeps "simple" internal
+entities, and 5 MiB of references to one 250-byte entity expand, under expat's own
+amplification limit, to ~440 MB of text. At most MAX_ENTRIES_PER_POLL entries are read per
+poll; entries without text or key are skipped, and counted in the feed's state.
 """
 
 from __future__ import annotations
 
 import asyncio
 import calendar
+import collections
 import dataclasses
 import datetime as dt
 import html
@@ -24,7 +32,9 @@ import re
 from typing import Any, Final
 
 import aiohttp
+import defusedxml
 import feedparser
+import feedparser.api
 import redis.asyncio as aioredis
 
 from crisis.jobs import Jobs
@@ -42,8 +52,14 @@ TIMEOUT_S: Final = 20
 MAX_REDIRECTS: Final = 5
 MAX_BACKOFF_S: Final = 3600
 SEEN_KEPT: Final = 5_000
+MAX_ENTRIES_PER_POLL: Final = 1_000
 USER_AGENT: Final = "crisis-centre-watch/0.1 (+feed reader)"
 _TAGS = re.compile(r"<[^>]+>")
+
+# feedparser reads this list on each parse (xml.sax.make_parser); a module's create_parser().
+# defusedxml's reader raises DefusedXmlException (not a SAXException, so feedparser does not
+# fall back to its loose parser) on an entity declaration or an external reference.
+feedparser.api.PREFERRED_XML_PARSERS = ["defusedxml.expatreader"]
 
 
 class FeedFailed(Exception):
@@ -56,6 +72,7 @@ class PollOutcome:
     new_entries: int = 0
     not_modified: bool = False
     reason: str = ""
+    skipped: str = ""
 
 
 async def fetch(session: aiohttp.ClientSession, url: str, etag: str,
@@ -76,11 +93,15 @@ async def fetch(session: aiohttp.ClientSession, url: str, etag: str,
                 return 304, b"", validators
             if response.status >= 400:
                 raise FeedFailed(f"HTTP {response.status}")
+            too_large = f"larger than {MAX_FEED_BYTES // (1024 * 1024)} MiB"
+            if (response.content_length or 0) > MAX_FEED_BYTES:
+                raise FeedFailed(too_large)
             body = bytearray()
+            # Decoded bytes (after gzip): the cap applies to what the parser would get.
             async for chunk in response.content.iter_chunked(64 * 1024):
                 body.extend(chunk)
                 if len(body) > MAX_FEED_BYTES:
-                    raise FeedFailed(f"larger than {MAX_FEED_BYTES // (1024 * 1024)} MiB")
+                    raise FeedFailed(too_large)
             return response.status, bytes(body), validators
     except aiohttp.TooManyRedirects:
         raise FeedFailed(f"more than {MAX_REDIRECTS} redirects") from None
@@ -92,17 +113,37 @@ def _plain(text: str) -> str:
     return " ".join(html.unescape(_TAGS.sub(" ", text)).split())
 
 
-def _entry_time(entry: Any, now: dt.datetime) -> dt.datetime:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+def _entry_time(entry: Any, now: dt.datetime) -> tuple[dt.datetime, bool]:
+    """(time, whether the entry's date was bad): no date counts now; so does an unreadable
+    date or one in the future (never in a later window), and that is counted."""
+    # dict.get: feedparser's own get maps updated_parsed to published_parsed, with a warning.
+    parsed = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     if not parsed:
-        return now
-    when = dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.timezone.utc)
-    return min(when, now)  # a feed dated in the future counts now, not ahead of time
+        return now, bool(dict.get(entry, "published") or dict.get(entry, "updated"))
+    try:
+        when = dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        return now, True
+    return (when, False) if when <= now else (now, True)
 
 
-def entries_of(body: bytes, feed: Feed, now: dt.datetime) -> list[tuple[str, Signal]]:
+class Skipped(collections.Counter[str]):
+    """Entries skipped or changed in one poll, by reason, as the feed's health shows them."""
+
+    def summary(self) -> str:
+        return "; ".join(f"{count} {'entry' if count == 1 else 'entries'} {reason}"
+                         for reason, count in sorted(self.items()))
+
+
+def entries_of(body: bytes, feed: Feed, now: dt.datetime,
+               skipped: Skipped | None = None) -> list[tuple[str, Signal]]:
     """(dedupe key, signal) per entry; FeedFailed when the body is not a feed."""
-    parsed = feedparser.parse(body)
+    skipped = Skipped() if skipped is None else skipped
+    try:
+        parsed = feedparser.parse(body)
+    except defusedxml.DefusedXmlException as refused:
+        raise FeedFailed("refused: the XML declares entities or refers to an external "
+                         f"document ({type(refused).__name__})") from None
     if not parsed.entries:
         if parsed.get("bozo"):
             raise FeedFailed(f"not a feed: {str(parsed.get('bozo_exception'))[:120]}")
@@ -111,14 +152,27 @@ def entries_of(body: bytes, feed: Feed, now: dt.datetime) -> list[tuple[str, Sig
         return []
     lang = str(parsed.feed.get("language", ""))[:2].lower()
     out: list[tuple[str, Signal]] = []
-    for entry in parsed.entries:
+    if len(parsed.entries) > MAX_ENTRIES_PER_POLL:
+        skipped[f"skipped: over {MAX_ENTRIES_PER_POLL} in one poll"] += (
+            len(parsed.entries) - MAX_ENTRIES_PER_POLL)
+    for entry in parsed.entries[:MAX_ENTRIES_PER_POLL]:
         link = str(entry.get("link", ""))[:MAX_URL_CHARS]
         key = str(entry.get("id") or link)
-        text = _plain(" ".join(filter(None, (str(entry.get("title", "")),
-                                             str(entry.get("summary", ""))))))[:MAX_TEXT_CHARS]
-        if not key or not text:
+        # Cut before the tag strip too: a 4 MB summary costs no more than a short one.
+        text = _plain(" ".join(filter(None, (str(entry.get("title", ""))[:4 * MAX_TEXT_CHARS],
+                                             str(entry.get("summary", ""))[:4 * MAX_TEXT_CHARS]))))
+        if not text:
+            skipped["skipped: no text"] += 1
             continue
-        out.append((key[:500], Signal(source="rss", time=_entry_time(entry, now), text=text,
+        if not key:
+            skipped["skipped: no id or link"] += 1
+            continue
+        if len(text) > MAX_TEXT_CHARS:
+            skipped[f"cut to {MAX_TEXT_CHARS} characters"] += 1
+        when, bad_date = _entry_time(entry, now)
+        if bad_date:
+            skipped["dated at fetch time (a date unreadable or in the future)"] += 1
+        out.append((key[:500], Signal(source="rss", time=when, text=text[:MAX_TEXT_CHARS],
                                       url=link, lang=lang if lang.isalpha() else "",
                                       author_kind=feed.author_kind)))
     return out
@@ -130,10 +184,13 @@ async def poll(redis: aioredis.Redis, keys: WatchKeys, session: aiohttp.ClientSe
     state_key = keys.feed_state(feed.name)
     state = await Feeds(redis, keys).state(feed.name)
     now = dt.datetime.now(dt.timezone.utc)
+    skipped = Skipped()
     try:
         status, body, headers = await fetch(session, feed.url, state.get("etag", ""),
                                             state.get("modified", ""))
-        entries = [] if status == 304 else entries_of(body, feed, now)
+        # A thread: 5 MiB of entries is seconds of parsing, the worker's loop stays free.
+        entries = [] if status == 304 else await asyncio.to_thread(entries_of, body, feed, now,
+                                                                    skipped)
     except FeedFailed as failure:
         await redis.hset(state_key, mapping={"health": "unhealthy", "reason": str(failure),
                                              "last_try": now.isoformat(timespec="seconds")})
@@ -156,10 +213,12 @@ async def poll(redis: aioredis.Redis, keys: WatchKeys, session: aiohttp.ClientSe
     if status != 304:
         mapping["etag"] = headers["etag"]
         mapping["modified"] = headers["modified"]
+        mapping["skipped"] = skipped.summary()  # the last read's, shown with the health
     await redis.hset(state_key, mapping=mapping)
     if fresh:
         await redis.hincrby(state_key, "entries", len(fresh))
-    return PollOutcome(ok=True, new_entries=len(fresh), not_modified=status == 304)
+    return PollOutcome(ok=True, new_entries=len(fresh), not_modified=status == 304,
+                       skipped=skipped.summary())
 
 
 def next_delay_s(feed: Feed, failures: int) -> int:

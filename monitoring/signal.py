@@ -5,7 +5,9 @@
 
 `source`, `time` and `text` are required; unknown keys are an error (a typo must not silently
 drop a field); a time more than FUTURE_SLACK in the future is refused (a clock or a unit error
-would otherwise sit at the head of every window).
+would otherwise sit at the head of every window), and so is one before 1970 (the same errors
+the other way). A sender can fix its line, so it is refused and named; a feed's entry, which
+nobody here can fix, is dated at fetch time instead (monitoring/feed_polling.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from crisis.errors import InvalidInput
 MAX_TEXT_CHARS: Final = 10_000
 MAX_URL_CHARS: Final = 2_000
 FUTURE_SLACK: Final = dt.timedelta(minutes=5)
+OLDEST: Final = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 FIELDS: Final = frozenset({"source", "time", "text", "url", "lang", "area", "author_kind", "reach"})
 _SOURCE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _LANG = re.compile(r"[a-z]{2,3}")
@@ -74,9 +77,15 @@ def _time(value: Any, now: dt.datetime) -> dt.datetime:
         raise InvalidInput(f"'time' is not ISO 8601: {value[:40]!r}") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)  # the contract: UTC unless an offset says
+    try:
+        when = when.astimezone(dt.timezone.utc)
+    except OverflowError:  # year 1 with a positive offset: before year 1 in UTC
+        raise InvalidInput(f"'time' is out of range: {value[:40]!r}") from None
     if when > now + FUTURE_SLACK:
         raise InvalidInput(f"'time' is in the future: {value[:40]}")
-    return when.astimezone(dt.timezone.utc)
+    if when < OLDEST:
+        raise InvalidInput(f"'time' is before 1970: {value[:40]}")
+    return when
 
 
 def signal_from_record(record: Any, *, now: dt.datetime | None = None) -> Signal:

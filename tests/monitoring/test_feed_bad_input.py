@@ -1,13 +1,17 @@
 """Bad feeds over real HTTP on loopback: a gzip bomb, an endless chunked body, redirect loops and
 chains, XML entity bombs and external entities, garbage and future dates, entries without text
 or key, a huge entry, 100,000 entries. Each one: a clear reason (or the entries kept and the
-skipped ones counted), memory bounded, and the next feed still read."""
+skipped ones counted), memory bounded, and the next feed still read. Then bad signal lines
+(missing fields, wrong types, future or ancient times, huge lines, invalid UTF-8), each named
+by POST /api/signals and by the file import."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tracemalloc
 import zlib
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -15,10 +19,13 @@ import pytest
 from aiohttp import web
 
 from crisis.context import Context
+from crisis.types import Role
 from monitoring.feed_polling import MAX_ENTRIES_PER_POLL, MAX_FEED_BYTES, PollOutcome, poll
 from monitoring.feeds import Feeds
 from monitoring.keys import WatchKeys
 from monitoring.signal import MAX_TEXT_CHARS, Signal, decode_signal
+from monitoring.signal_batches import import_file
+from tests.conftest import bearer
 
 GOOD = """<?xml version="1.0"?><rss version="2.0"><channel><title>Préfecture</title>
 <item><guid>g1</guid><title>Crue de la Loire</title><link>http://x/g1</link></item>
@@ -238,3 +245,50 @@ async def test_empty_huge_and_countless_entries_are_bounded_and_counted(
     assert states["many"]["health"] == "ok"
     huge = next(s for s in await signals(ctx) if s.text.startswith("énorme"))
     assert len(huge.text) == MAX_TEXT_CHARS
+
+
+def signal_line(**fields: Any) -> str:
+    record = {"source": "social", "time": dt.datetime.now(dt.timezone.utc).isoformat(),
+              "text": "Crue à Nantes", **fields}
+    return json.dumps({k: v for k, v in record.items() if v is not None}, ensure_ascii=False)
+
+
+# (line, what the error says about it): each kind of bad signal line, as the API and the file
+# import both name it.
+BAD_LINES = (
+    (signal_line(text=None), "'text' is required"),
+    (signal_line(time=1764669600), "'time' must be an ISO 8601 string"),
+    (signal_line(reach="1200"), "'reach' must be a whole number"),
+    (signal_line(source=["rss"]), "'source' must be a string"),
+    (signal_line(time=(dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)).isoformat()),
+     "'time' is in the future"),
+    (signal_line(time="0001-01-01T00:00:00+01:00"), "'time' is out of range"),
+    (signal_line(time="1900-01-01T00:00:00Z"), "'time' is before 1970"),
+    (signal_line(text="x" * 70_000), "longer than 65536 bytes"),
+)
+
+
+async def test_bad_signal_lines_are_named_by_the_api_and_nothing_is_taken(
+        client: Any, ctx: Context) -> None:
+    headers = await bearer(ctx, "veille", Role.SUPERVISOR)
+    body = b"\n".join([signal_line().encode()] + [bad.encode() for bad, _ in BAD_LINES]
+                      + [b'{"source": "rss", "text": "caf\xe9"}'])
+    refused = await client.post("/api/signals", data=body, headers=headers)
+    assert refused.status == 400
+    message = (await refused.json())["error"]["message"]
+    assert message.startswith(f"{len(BAD_LINES) + 1} bad line(s), nothing accepted")
+    for number, (_, reason) in enumerate(BAD_LINES, start=2):
+        assert f"line {number}: {reason}" in message, (number, message)
+    assert f"line {len(BAD_LINES) + 2}: not a JSON object (Invalid UTF-8" in message
+    assert await ctx.redis.xlen(WatchKeys(ctx.keys).signals) == 0
+
+
+async def test_a_file_skips_and_counts_bad_lines_when_asked(ctx: Context, tmp_path: Path) -> None:
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(b"\n".join([signal_line().encode()] + [bad.encode() for bad, _ in BAD_LINES]
+                                + [b"\xff\xfe not even json", signal_line(text="fin").encode()]))
+    written, errors = await import_file(ctx.redis, WatchKeys(ctx.keys), path, skip_bad=True,
+                                        progress=lambda _: None)
+    assert (written, errors.count) == (2, len(BAD_LINES) + 1)
+    assert "line 6: 'time' is in the future" in errors.summary()
+    assert [s.text for s in await signals(ctx)] == ["Crue à Nantes", "fin"]

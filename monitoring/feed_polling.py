@@ -27,6 +27,7 @@ import collections
 import dataclasses
 import datetime as dt
 import html
+import json
 import logging
 import re
 from typing import Any, Final
@@ -127,12 +128,22 @@ def _entry_time(entry: Any, now: dt.datetime) -> tuple[dt.datetime, bool]:
     return (when, False) if when <= now else (now, True)
 
 
+# Why entries of one read were skipped or changed: code -> English, for logs and the CLI
+# (the situation view says them in French first: watch.skipped.CODE in messages.py).
+SKIP_REASONS: Final = {
+    "no_text": "entries without text, skipped",
+    "no_key": "entries without id or link, skipped",
+    "over_cap": f"entries over {MAX_ENTRIES_PER_POLL} per read, skipped",
+    "cut": f"texts cut to {MAX_TEXT_CHARS} characters",
+    "bad_date": "unreadable or future dates, dated at reading",
+}
+
+
 class Skipped(collections.Counter[str]):
-    """Entries skipped or changed in one poll, by reason, as the feed's health shows them."""
+    """Entries skipped or changed in one read, by SKIP_REASONS code."""
 
     def summary(self) -> str:
-        return "; ".join(f"{count} {'entry' if count == 1 else 'entries'} {reason}"
-                         for reason, count in sorted(self.items()))
+        return "; ".join(f"{SKIP_REASONS[code]}: {count}" for code, count in sorted(self.items()))
 
 
 def entries_of(body: bytes, feed: Feed, now: dt.datetime,
@@ -153,7 +164,7 @@ def entries_of(body: bytes, feed: Feed, now: dt.datetime,
     lang = str(parsed.feed.get("language", ""))[:2].lower()
     out: list[tuple[str, Signal]] = []
     if len(parsed.entries) > MAX_ENTRIES_PER_POLL:
-        skipped[f"skipped: over {MAX_ENTRIES_PER_POLL} in one poll"] += (
+        skipped["over_cap"] += (
             len(parsed.entries) - MAX_ENTRIES_PER_POLL)
     for entry in parsed.entries[:MAX_ENTRIES_PER_POLL]:
         link = str(entry.get("link", ""))[:MAX_URL_CHARS]
@@ -162,16 +173,16 @@ def entries_of(body: bytes, feed: Feed, now: dt.datetime,
         text = _plain(" ".join(filter(None, (str(entry.get("title", ""))[:4 * MAX_TEXT_CHARS],
                                              str(entry.get("summary", ""))[:4 * MAX_TEXT_CHARS]))))
         if not text:
-            skipped["skipped: no text"] += 1
+            skipped["no_text"] += 1
             continue
         if not key:
-            skipped["skipped: no id or link"] += 1
+            skipped["no_key"] += 1
             continue
         if len(text) > MAX_TEXT_CHARS:
-            skipped[f"cut to {MAX_TEXT_CHARS} characters"] += 1
+            skipped["cut"] += 1
         when, bad_date = _entry_time(entry, now)
         if bad_date:
-            skipped["dated at fetch time (a date unreadable or in the future)"] += 1
+            skipped["bad_date"] += 1
         out.append((key[:500], Signal(source="rss", time=when, text=text[:MAX_TEXT_CHARS],
                                       url=link, lang=lang if lang.isalpha() else "",
                                       author_kind=feed.author_kind)))
@@ -213,7 +224,7 @@ async def poll(redis: aioredis.Redis, keys: WatchKeys, session: aiohttp.ClientSe
     if status != 304:
         mapping["etag"] = headers["etag"]
         mapping["modified"] = headers["modified"]
-        mapping["skipped"] = skipped.summary()  # the last read's, shown with the health
+        mapping["skipped"] = json.dumps(dict(skipped))  # the last read's, shown with the health
     await redis.hset(state_key, mapping=mapping)
     if fresh:
         await redis.hincrby(state_key, "entries", len(fresh))

@@ -9,6 +9,7 @@ or added again, so a feed is never polled twice over.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 from typing import Any, Final
@@ -118,10 +119,19 @@ class Feeds:
             state = await self.state(feed.name)
             out.append({"name": feed.name, "url": feed.url, "every_s": feed.every_s,
                         "author_kind": feed.author_kind, "health": state.get("health", "new"),
-                        "reason": state.get("reason", ""), "skipped": state.get("skipped", ""),
+                        "reason": state.get("reason", ""), "skipped": _counts(state.get("skipped", "")),
                         "failures": int(state.get("failures", 0) or 0),
                         "last_ok": state.get("last_ok", ""), "entries": int(state.get("entries", 0) or 0)})
         return out
+
+
+def _counts(raw: str) -> dict[str, int]:
+    """The last read's skipped entries by reason (monitoring.feed_polling.SKIP_REASONS)."""
+    try:
+        counts = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return {str(k): int(v) for k, v in counts.items()} if isinstance(counts, dict) else {}
 
 
 def _text(value: str | bytes) -> str:

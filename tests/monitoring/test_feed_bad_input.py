@@ -221,8 +221,8 @@ async def test_bad_dates_are_dated_at_fetch_time_and_counted(ctx: Context, bad_s
     for text in ("garbage", "far", "soon", "undated"):
         assert before <= times[text] <= after, (text, times[text])
     assert times["fine"] == dt.datetime(2026, 12, 2, 10, tzinfo=dt.timezone.utc)
-    assert (await listing(ctx))["dates"]["skipped"] == (
-        "3 entries dated at fetch time (a date unreadable or in the future)")
+    assert (await listing(ctx))["dates"]["skipped"] == {"bad_date": 3}
+    assert outcomes["dates"].skipped == "unreadable or future dates, dated at reading: 3"
 
 
 async def test_empty_huge_and_countless_entries_are_bounded_and_counted(
@@ -238,10 +238,8 @@ async def test_empty_huge_and_countless_entries_are_bounded_and_counted(
     assert outcomes["empty"].ok and outcomes["empty"].new_entries == 1
     assert outcomes["many"].ok and outcomes["many"].new_entries == MAX_ENTRIES_PER_POLL
     states = await listing(ctx)
-    assert states["empty"]["skipped"] == (
-        f"1 entry cut to {MAX_TEXT_CHARS} characters; 1 entry skipped: no id or link; "
-        "2 entries skipped: no text")
-    assert states["many"]["skipped"] == "99000 entries skipped: over 1000 in one poll"
+    assert states["empty"]["skipped"] == {"cut": 1, "no_key": 1, "no_text": 2}
+    assert states["many"]["skipped"] == {"over_cap": 99_000}
     assert states["many"]["health"] == "ok"
     huge = next(s for s in await signals(ctx) if s.text.startswith("énorme"))
     assert len(huge.text) == MAX_TEXT_CHARS

@@ -1,6 +1,6 @@
 """The watch in the situation view, in Debian's Chromium: the visible text of its figures,
 a spike and a rising rumour named in words, the sparklines' text alternatives, a failing
-feed with its reason; accessible (axe) and within 320 px."""
+feed with its reason, a feed's skipped entries counted; accessible (axe) and within 320 px."""
 
 from __future__ import annotations
 
@@ -39,6 +39,9 @@ async def _history(ctx: Context) -> None:
     await feeds.add("http://127.0.0.1:9/rss", name="radio-locale")
     await ctx.redis.hset(keys.feed_state("radio-locale"),
                          mapping={"health": "unhealthy", "reason": "HTTP 500"})
+    await feeds.add("http://127.0.0.1:9/prefecture.xml", name="prefecture")
+    await ctx.redis.hset(keys.feed_state("prefecture"), mapping={
+        "health": "ok", "entries": 12, "skipped": '{"no_text": 3, "bad_date": 1}'})
     assert WINDOW_S == 300
     minute = int(dt.datetime.now(dt.timezone.utc).timestamp() // 60)
     for offset in range(22, -1, -1):  # twenty steady minutes, then "digue cède" 15 x as often
@@ -74,6 +77,11 @@ async def test_the_cell_reads_spikes_rumours_and_feeds_in_chromium(
             re.compile(r"^2, 2, .*, 14 \(signaux par fenêtre"))
         await expect(page.locator("#watch-feed-list")).to_contain_text(
             "radio-locale · en échec (HTTP 500)")
+        await expect(page.locator("#watch-feed-list")).to_contain_text(
+            "prefecture · en bonne santé · 12 · entrées sans texte, ignorées : 3"
+            " · dates illisibles ou futures, datées à la lecture : 1")
+        await page.locator("#watch-feed-list").scroll_into_view_if_needed()
+        await page.screenshot(path="/tmp/screens/feedbad-feeds.png")
         await expect(page.locator("#watch-term-table")).to_contain_text(
             re.compile(r"digu ced\s*all\s*60"))
         await expect(page.locator("#watch-term-table")).not_to_contain_text("coupur")

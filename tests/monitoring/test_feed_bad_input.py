@@ -127,8 +127,8 @@ async def poll_all(ctx: Context, server: Any, paths: dict[str, str]) -> dict[str
 
 
 async def signals(ctx: Context) -> list[Signal]:
-    raw = await ctx.redis.xrange(WatchKeys(ctx.keys).signals)
-    return [decode_signal(fields.get(b"s") or fields["s"]) for _, fields in raw]
+    entries = await ctx.redis.xrange(WatchKeys(ctx.keys).signals)
+    return [decode_signal(fields["s"]) for _, fields in entries]
 
 
 async def listing(ctx: Context) -> dict[str, dict[str, Any]]:

@@ -148,6 +148,12 @@ async def test_the_cell_sends_a_pulse_and_follows_its_answers(
         table = _words(await page.locator("#pulses-table").inner_text())
         assert "Avez-vous reçu la consigne d'évacuation ? Closed 12 / 12 9 75.0 %" in table
         await page.screenshot(path=str(SCREENS / "pulse-list-en.png"), full_page=True)
+        await page.goto(f"{base}/cell/pulses/{pulse_id}?lang=en")
+        chart = page.get_by_role(
+            "img", name="Share of each answer, with its 95 % margin of error", exact=True)
+        await expect(chart).to_have_accessible_description(re.compile(
+            r"^1\. oui: 66\.7\s% ± [\d.]+\s% \(6 answers\); 2\. non: 33\.3"))
+        await expect(chart.locator("text", has_text="1. oui: 66.7")).to_be_visible()
         # Nothing blocked by the CSP (an inline style or script would be); the form's bad
         # sample size answered 400 and Chromium asks for a favicon: those are the only errors.
         assert [e for e in errors if "400" not in e and "404" not in e] == [], errors

@@ -20,6 +20,7 @@ import sys
 import time
 from typing import Any
 
+from crisis.web import charts as core_charts
 from monitoring import charts
 from monitoring.situation_page import PAGES, chart_views
 
@@ -65,7 +66,7 @@ def main(n: int) -> None:
                                **chart_views(contact, kb, watch, "fr"))
 
     def clear() -> None:
-        for cached in (charts._bars_svg, charts._split_svg, charts._spark_svg,
+        for cached in (core_charts.bars_svg, core_charts.split_svg, charts._spark_svg,
                        charts._poll_svg, charts._map_svg):
             cached.cache_clear()
 

@@ -79,9 +79,8 @@ HELPERS: Mapping[str, Any] = {"when": when, "signed": signed, "report_charts": r
 
 def report_html(report: Mapping[str, Any], lang: str = "fr") -> str:
     """A whole HTML document (screen and print styles inlined): `crisis report --format html`."""
-    static = resources.files("monitoring") / "static"
-    css = "\n".join((static / name).read_text("utf-8")
-                    for name in ("situation_report.css", "charts.css"))
+    css = "\n".join(((resources.files("monitoring") / "static" / "situation_report.css")
+                     .read_text("utf-8"), charts.stylesheet()))
     return _ENV.get_template("report_document.html").render(report=report, lang=lang, css=css)
 
 

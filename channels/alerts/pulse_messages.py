@@ -107,6 +107,11 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "interval": {"fr": "Intervalle", "en": "Interval"},
     "chart": {"fr": "Part de chaque réponse, avec sa marge d'erreur à 95 %",
               "en": "Share of each answer, with its 95 % margin of error"},
+    # A bar's label in the chart, and one answer in the chart's text alternative.
+    "chart.bar": {"fr": "{number}. {option} : {share}", "en": "{number}. {option}: {share}"},
+    "chart.figures": {"fr": "{number}. {option} : {share} {margin} ({answers} réponses)",
+                      "en": "{number}. {option}: {share} {margin} ({answers} answers)"},
+    "chart.join": {"fr": " ; ", "en": "; "},
     "margin.help": {"fr": "Marge d'erreur à 95 % d'un échantillon aléatoire simple, corrigée "
                           "de la population finie (les abonnés du périmètre). Elle ne mesure "
                           "pas le biais de non-réponse.",

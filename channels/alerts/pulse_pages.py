@@ -1,5 +1,6 @@
 """The cell's pulse-question pages: /cell/pulses (the recent ones, and the form to send one)
-and /cell/pulses/{id} (its live results: bar chart, table, response rate; closing it).
+and /cell/pulses/{id} (its live results: bar chart (pygal, crisis/web/charts.py), table,
+response rate; closing it).
 
 Supervisors may read them; sending and closing are the cell's. Server-rendered through the
 page shell; `?fragment=1` on a pulse's page returns its results region alone, which
@@ -92,7 +93,8 @@ def setup_pulse_pages(app: web.Application, ctx: Context, pulses: Pulses) -> Non
     async def one(request: web.Request) -> web.Response:
         principal = require(request, Role.SUPERVISOR)
         lang = lang_of(request)
-        item = pulse_view(await pulses.results(request.match_info["pulse_id"]), lang)
+        item = pulse_view(await pulses.results(request.match_info["pulse_id"]), lang,
+                          chart=True)
         now = dt.datetime.now(dt.timezone.utc)
         values: dict[str, Any] = {"item": item, "can_send": principal.role.at_least(Role.CELL),
                   "updated": clock_of(request, lang)(now, "seconds"),

@@ -1,21 +1,22 @@
 """What the pulse pages show of a pulse's results (`Pulses.results`): figures as their
-readers write them, and the geometry of the bar chart (server-side SVG: one bar per answer,
-its share, and an error bar of its 95 % margin). Pure: the templates draw what this computes."""
+readers write them, and the bar chart (the core's pygal chart of shares: one bar per answer,
+its share, and an error bar of its 95 % margin, with a text alternative giving every figure).
+Pure: the templates lay out what this computes."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from markupsafe import Markup
 
 from channels.alerts.cell_pages import grouped
+from channels.alerts.pulse_messages import MESSAGES
+from crisis.i18n import translate
+from crisis.web.charts import interval_chart
 
-WIDTH: Final = 520
-LABEL_W: Final = 170  # room for the answers' names
-BAR_MAX: Final = 260
-ROW_H: Final = 36
-BAR_H: Final = 20
-CAP: Final = 5
+CHART_ID = "pu-chart"
 
 
 def percent(fraction: float | None, lang: str, digits: int = 1) -> str:
@@ -26,29 +27,29 @@ def percent(fraction: float | None, lang: str, digits: int = 1) -> str:
     return (text if lang == "en" else text.replace(".", ",")) + "\u202f%"
 
 
-def chart_of(options: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """Bars, error bars and the 0-100 % grid of one pulse's answers."""
-    rows = []
-    for index, row in enumerate(options):
-        share, margin = float(row["share"]), float(row["margin"] or 0.0)
-        x0 = LABEL_W
-        rows.append({"y": index * ROW_H + 4, "mid": index * ROW_H + 4 + BAR_H / 2,
-                     "width": round(BAR_MAX * share, 1), "label_x": LABEL_W - 8,
-                     "low": round(x0 + BAR_MAX * max(share - margin, 0.0), 1),
-                     "high": round(x0 + BAR_MAX * min(share + margin, 1.0), 1),
-                     "text_x": round(x0 + BAR_MAX * min(share + margin, 1.0) + 8, 1)})
-    grid = [{"x": LABEL_W + BAR_MAX * p / 100, "pct": p} for p in (0, 25, 50, 75, 100)]
-    return {"width": WIDTH, "height": ROW_H * len(rows) + 24, "label_w": LABEL_W,
-            "bar_h": BAR_H, "cap": CAP, "rows": rows, "grid": grid,
-            "grid_y": ROW_H * len(rows) + 4}
+def results_chart(results: Mapping[str, Any], options: Sequence[Mapping[str, Any]],
+                  lang: str) -> Markup:
+    """The bar chart of each answer's share with its margin as an error bar; `options` are
+    pulse_view's rows (the figures as the table writes them)."""
+    def words(key: str, row: Mapping[str, Any]) -> str:
+        return translate(MESSAGES, key, lang).format(**row)
+
+    bars = [(words("chart.bar", view), float(row["share"]), float(row["margin"] or 0.0))
+            for row, view in zip(results["options"], options)]
+    desc = translate(MESSAGES, "chart.join", lang).join(
+        words("chart.figures", view) for view in options)
+    return interval_chart(CHART_ID, translate(MESSAGES, "chart", lang), desc, bars,
+                          percent="\u202f%")
 
 
 def _when(iso: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(iso) if iso else None
 
 
-def pulse_view(results: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """One pulse for the page: its texts, figures in `lang`, rows and chart."""
+def pulse_view(results: Mapping[str, Any], lang: str, *,
+               chart: bool = False) -> dict[str, Any]:
+    """One pulse for the page: its texts, figures in `lang`, rows, and with `chart` its bar
+    chart once someone has answered (None before)."""
     options = []
     for row in results["options"]:
         margin = row["margin"]
@@ -74,5 +75,5 @@ def pulse_view(results: Mapping[str, Any], lang: str) -> dict[str, Any]:
             "created": _when(results["created_at"]),
             "ends": dt.datetime.fromtimestamp(results["ends_at"], dt.timezone.utc),
             "closed": _when(results["closed_at"]), "options": options,
-            "chart": chart_of(results["options"]) if results["answers"] else None,
-            "chart_rows": list(zip(options, chart_of(results["options"])["rows"]))}
+            "chart": results_chart(results, options, lang)
+            if chart and results["answers"] else None}

@@ -20,6 +20,7 @@ from crisis.areas import DEPARTEMENTS
 from crisis.context import Context
 from crisis.settings import Settings
 from crisis.types import Role
+from crisis.web import charts as core_charts
 from monitoring import charts
 from monitoring.detection import BASELINE_WINDOWS, window_of
 from monitoring.keys import WatchKeys
@@ -66,13 +67,14 @@ def test_every_chart_is_clean_svg_with_a_text_alternative() -> None:
 
 
 def test_the_stylesheet_is_the_one_pygal_writes_for_our_style() -> None:
-    shipped = (resources.files("monitoring") / "static" / "charts.css").read_text("utf-8")
-    assert shipped == charts.charts_css(), "run: python -m monitoring.charts > monitoring/static/charts.css"
+    shipped = (resources.files("crisis.web.shell") / "static" / "charts.css").read_text("utf-8")
+    assert shipped == charts.charts_css(), \
+        "run: python -m crisis.web.charts > crisis/web/shell/static/charts.css"
     assert ".pygal-chart .color-1" in shipped and "&gt;" not in shipped
 
 
 def test_a_chart_is_drawn_once_per_data_and_named_per_place() -> None:
-    charts._bars_svg.cache_clear()
+    core_charts.bars_svg.cache_clear()
     rows = [("SMS", 3), ("Téléphone", 9)]
     started = time.perf_counter()
     first = charts.bar_chart("chart-a", "Contacts", rows)
@@ -80,7 +82,7 @@ def test_a_chart_is_drawn_once_per_data_and_named_per_place() -> None:
     started = time.perf_counter()
     second = charts.bar_chart("chart-b", "Contacts", rows)
     cached = time.perf_counter() - started
-    assert charts._bars_svg.cache_info().hits == 1 and cached < drawn
+    assert core_charts.bars_svg.cache_info().hits == 1 and cached < drawn
     assert first.replace("chart-a", "chart-b") == second
     assert charts.bar_chart("chart-a", "Contacts", [("SMS", 4), ("Téléphone", 9)]) != first
     assert "Téléphone 9" in charts.bar_chart("x", "Contacts", rows)  # its description

@@ -1,6 +1,6 @@
 """The cell pages' static files at /cell/static/<name>, each kept in the package whose
-pages use it (the shell's layout stylesheet, the knowledge base's and the situation's
-scripts...): the packages declare their folder at setup, the shell serves them all.
+pages use it (the shell's layout and charts stylesheets, the knowledge base's and the
+situation's scripts...): the packages declare their folder at setup, the shell serves them all.
 
 One flat namespace of names, checked when the app is built: two packages shipping the same
 file name is a start-up error, not a page that silently gets the other's file.
@@ -44,6 +44,7 @@ async def page_asset(request: web.Request) -> web.StreamResponse:
 
 
 def setup_page_assets(app: web.Application) -> None:
-    """The route, and the shell's own files (the layout's stylesheet)."""
+    """The route, and the shell's own files (the layout's stylesheet, and charts.css: the
+    stylesheet of every package's pygal charts, crisis/web/charts.py)."""
     add_page_assets(app, "crisis.web.shell")
     app.router.add_get(ASSETS_PATH + "{name}", page_asset)

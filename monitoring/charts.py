@@ -31,7 +31,8 @@ from monitoring.messages import MESSAGES
 
 __all__ = [
     "CACHED_CHARTS", "COLOURS", "COMMON", "FONT", "INK", "MAP_LEVELS", "MAP_SVG", "STYLE", "TEXT",
-    "DepartementMap", "bar_chart", "charts_css", "departement_map", "map_level", "map_steps",
+    "DepartementMap", "bar_chart", "charts_css", "contacts_over_time", "departement_map",
+    "map_level", "map_steps",
     "poll_chart", "sparkline", "split_chart", "stylesheet", "top_areas",
 ]
 
@@ -58,6 +59,37 @@ def sparkline(dom_id: str, label: str, series: Sequence[int], lang: str) -> Mark
         return Markup("")
     desc = f"{', '.join(str(int(v)) for v in series)} ({t('watch.series', lang)})"
     return accessible(_spark_svg(tuple(int(v) for v in series)), dom_id, label, desc)
+
+
+# ---- contacts over time -------------------------------------------------------------------
+
+OVER_TIME_LABEL_EVERY: Final = 8  # a time under every 8th bar: every 2 hours of 15-minute slots
+
+
+@functools.lru_cache(maxsize=CACHED_CHARTS)
+def _over_time_svg(labels: tuple[str, ...], series: tuple[tuple[str, tuple[int, ...]], ...]) -> str:
+    most = max((sum(column) for column in zip(*(values for _, values in series))), default=0)
+    chart = pygal.StackedBar(
+        **{**COMMON, "show_legend": True}, width=800, height=340, legend_at_bottom=True,
+        legend_at_bottom_columns=len(series), x_labels=list(labels),
+        x_labels_major_every=OVER_TIME_LABEL_EVERY, show_minor_x_labels=False, spacing=1,
+        show_x_guides=False, range=(0, max(most, 4)), min_scale=2, max_scale=5,
+        truncate_label=-1, value_formatter=lambda v: f"{v:.0f}",
+        classes=["pygal-chart", "chart-over-time"])
+    for name, values in series:
+        chart.add(name, list(values))
+    return render(chart)
+
+
+def contacts_over_time(dom_id: str, title: str, labels: Sequence[str],
+                       series: Sequence[tuple[str, Sequence[int]]], lang: str) -> Markup:
+    """New conversations per channel in each slot (stacked bars, oldest first); the text
+    alternative gives each channel's total and its last hour (the last four slots)."""
+    desc = "; ".join(f"{name} {sum(values)} ({t('sit.last_hour_short', lang)} {sum(values[-4:])})"
+                     for name, values in series)
+    drawing = _over_time_svg(tuple(labels), tuple((name, tuple(int(v) for v in values))
+                                                  for name, values in series))
+    return accessible(drawing, dom_id, title, desc)
 
 
 # ---- poll trends ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
+from markupsafe import Markup
 
 from crisis.areas import DEPARTEMENTS
 from crisis.types import ChannelKind, Role
@@ -74,10 +75,23 @@ def contact_view(section: Mapping[str, Any], lang: str = "fr") -> dict[str, Any]
             "chart": charts.bar_chart(
                 "chart-contacts", t("sit.by_channel", lang),
                 [(t(f"channel.{r['channel']}", lang), r["contacts"]) for r in rows]),
+            "over_time": over_time_chart(section, lang),
             "queue_length": int(queue.get("length", 0)),
             "oldest_wait": duration(float(queue.get("oldest_wait_s", 0) or 0)),
             "estimated_wait": duration(float(section.get("estimated_wait_s", 0) or 0)),
             "capacity": int(section.get("available_capacity", 0))}
+
+
+def over_time_chart(section: Mapping[str, Any], lang: str) -> Markup | None:
+    """Contacts per channel in 15-minute slots over 12 hours (stacked bars), or None when
+    the section has no series; `section["over_time"]["labels"]` are the slots' local times."""
+    over_time = section.get("over_time")
+    if not isinstance(over_time, Mapping) or not over_time.get("labels"):
+        return None
+    series = [(t(f"channel.{kind.value}", lang), list(over_time["channels"].get(kind.value, [])))
+              for kind in ChannelKind]
+    return charts.contacts_over_time("chart-contacts-time", t("sit.over_time", lang),
+                                     over_time["labels"], series, lang)
 
 
 def knowledge_view(section: Mapping[str, Any], lang: str = "fr") -> dict[str, Any]:
@@ -203,6 +217,13 @@ async def figures_values(request: web.Request, body: Mapping[str, Any], cell: bo
     watch = section_of(body, "watch")
     alerts = section_of(body, "alerts")
     pulses = section_of(body, "pulses")
+    clock = clock_of(request, lang)
+    if contact is not None and isinstance(contact.get("over_time"), Mapping):
+        # The slots' start times in the centre's zone, for the chart's axis.
+        over_time = contact["over_time"]
+        contact = {**contact, "over_time": {**over_time, "labels": [
+            clock(dt.datetime.fromtimestamp(start, dt.timezone.utc), "time")
+            for start in over_time.get("starts", [])]}}
     # The charts are drawn here when their data changed (tens of ms for all of them, pure
     # Python): in a thread, so the event loop keeps serving the chats meanwhile.
     views = await asyncio.to_thread(chart_views, contact, knowledge, watch, lang)

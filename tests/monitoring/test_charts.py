@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from playwright.async_api import async_playwright, expect
 
+from channels.keys import ChannelKeys
+from channels.service_levels import SLOT_S
 from crisis.areas import DEPARTEMENTS
 from crisis.context import Context
 from crisis.settings import Settings
@@ -160,7 +162,15 @@ async def test_the_cell_reads_the_charts_and_the_map_in_chromium(
         page.set_default_timeout(8000)
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        slot = int(time.time() // SLOT_S)  # contacts of this quarter hour, not in the totals
+        await ctx.redis.hset(ChannelKeys(ctx.keys).contacts_slot(slot), mapping={"sms": 3, "chat": 1})
         await log_in(page, base, "cellule", PASSWORD, "/cell/situation")
+        over_time = page.get_by_role("img", name="Nouveaux contacts par quart d'heure, 12 dernières heures")
+        await expect(over_time).to_have_accessible_description(
+            "SMS 3 (dernière heure 3); Téléphone 0 (dernière heure 0); Chat web 1 (dernière heure 1); "
+            "Telegram 0 (dernière heure 0); Courriel 0 (dernière heure 0)")
+        await expect(over_time.locator("text", has_text="Chat web").first).to_be_visible()
+        await over_time.screenshot(path="/tmp/screens/charts-contacts-over-time.png")
         contacts = page.get_by_role("img", name="Contacts par canal", exact=True)
         await expect(contacts).to_have_accessible_description(
             "SMS 0, Téléphone 0, Chat web 0, Telegram 0, Courriel 0")

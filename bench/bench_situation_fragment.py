@@ -42,7 +42,8 @@ def sections(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any], dict[s
                          "z": 1.0, "spike": i < 2, "series": series()} for i in range(15)],
              "spikes": [], "rumours": [{"id": f"r{i}", "claim": f"rumeur {i}", "variants": [],
                                         "count": 3, "baseline": 1.0, "rising": i == 0,
-                                        "series": series()} for i in range(5)],
+                                        "series": series(), "sources": {"rss": 2, "social": 1},
+                                        "areas": {"44": 2}} for i in range(5)],
              "terms": {"trending": [], "warming_up": False}, "sentiment": [], "feeds": [],
              "latest": [], "polls": polls,
              "areas": [{"code": c, "name": c, "signals": rng.randint(1, 60)} for c in CODES]}
@@ -62,7 +63,7 @@ def main(n: int) -> None:
 
     def render() -> str:
         return template.render(crises=[], updated="17:00:00", updated_iso="2026-12-02T17:00:00",
-                               alerts=None, cell=True, lang="fr", q="",
+                               alerts=None, pulses=None, cell=True, lang="fr", q="",
                                **chart_views(contact, kb, watch, "fr"))
 
     def clear() -> None:

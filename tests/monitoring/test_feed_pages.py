@@ -10,21 +10,18 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 from rq import Queue
 
 from crisis.context import Context
 from crisis.jobs import queue_name
 from crisis.redis_client import sync_redis
 from crisis.settings import Settings
-from crisis.types import Role
 from monitoring.feed_polling import poll
 from monitoring.feeds import Feeds
 from monitoring.keys import WatchKeys
-from tests.conftest import ADMIN
-from tests.support.browser import axe_violations, launch_chromium, log_in
+from tests.support.browser import axe_violations, signed_in_page
 
-PASSWORD = "correct horse battery staple"
 RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Préfecture</title>
 <item><guid>a1</guid><title>Crue de la Loire à Nantes</title><link>http://x/a1</link></item>
 <item><guid>a2</guid><title>Point de situation</title><link>http://x/a2</link></item>
@@ -35,7 +32,6 @@ RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Préfecture</ti
 @pytest.mark.slow
 async def test_the_cell_adds_reads_and_removes_feeds_in_chromium(
         aiohttp_server: Any, ctx: Context, settings: Settings, redis_url: str) -> None:
-    from crisis.app import build_app
 
     async def rss(request: web.Request) -> web.Response:
         return web.Response(text=RSS, content_type="application/rss+xml")
@@ -46,15 +42,9 @@ async def test_the_cell_adds_reads_and_removes_feeds_in_chromium(
     source.router.add_get("/rss", rss)
     source.router.add_get("/broken", broken)
     feeds_server = await aiohttp_server(source)
-    server = await aiohttp_server(build_app(settings, redis_url))
-    base = str(server.make_url("")).rstrip("/")
-    await ctx.accounts.create_account("cellule", Role.CELL, PASSWORD, actor=ADMIN)
     keys = WatchKeys(ctx.keys)
-    async with async_playwright() as p:
-        browser = await launch_chromium(p)
-        page = await (await browser.new_context(locale="fr-FR")).new_page()
-        page.set_default_timeout(8000)
-        await log_in(page, base, "cellule", PASSWORD, "/cell/situation")
+    async with signed_in_page(aiohttp_server, ctx, settings, redis_url, "/cell/situation",
+                              timeout_ms=8000) as (page, base):
         await page.get_by_role("link", name="Gérer les flux suivis").click()
         await expect(page.get_by_role("heading", level=1)).to_have_text("Flux RSS et Atom suivis")
         await expect(page.locator("#feeds-none")).to_be_visible()
@@ -95,4 +85,3 @@ async def test_the_cell_adds_reads_and_removes_feeds_in_chromium(
         await expect(page.locator("#feed-en-panne")).to_have_count(0)
         await expect(page.locator("#feed-prefecture")).to_be_visible()
         assert [f.name for f in await Feeds(ctx.redis, keys).all()] == ["prefecture"]
-        await browser.close()

@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 from rq import Queue
 
 from crisis.context import Context
@@ -23,14 +23,11 @@ from monitoring.keys import WatchKeys
 from monitoring.mastodon_state import JOB
 from monitoring.mastodon_watch import client_for, read_mastodon
 from monitoring.watch_keywords import keywords_key_of
-from tests.conftest import ADMIN, login
+from tests.conftest import login
 from tests.monitoring.mastodon_standin import StandIn, standin_app
-from tests.support.browser import axe_violations, launch_chromium, log_in
+from tests.support.browser import axe_violations, scroll_to, signed_in_page
 from tests.channels.test_sms import run_worker_burst
 from tests.support.polling import until
-
-PASSWORD = "correct horse battery staple"
-
 
 @pytest.fixture
 async def instance(aiohttp_server: Any) -> Any:
@@ -86,7 +83,6 @@ async def _async(value: bool) -> bool:
 async def test_the_cell_reads_the_mastodon_line_in_chromium(
         aiohttp_server: Any, ctx: Context, settings: Settings, redis_url: str,
         instance: StandIn) -> None:
-    from crisis.app import build_app
     keys = WatchKeys(ctx.keys)
     instance.add_status("<p>Crue à Nantes #inondation</p>", tags=("inondation",))
     instance.add_status("<p>Évacuation en cours #inondation</p>", tags=("inondation",), bot=True)
@@ -95,18 +91,12 @@ async def test_the_cell_reads_the_mastodon_line_in_chromium(
     instance.fail_next = [500]
     await read_mastodon(ctx.redis, keys, api, {"inondation"}, with_search=False)
 
-    server = await aiohttp_server(build_app(settings, redis_url))
-    base = str(server.make_url("")).rstrip("/")
-    await ctx.accounts.create_account("cellule", Role.CELL, PASSWORD, actor=ADMIN)
-    async with async_playwright() as p:
-        browser = await launch_chromium(p)
-        page = await (await browser.new_context(locale="fr-FR")).new_page()
-        page.set_default_timeout(5000)
-        await log_in(page, base, "cellule", PASSWORD, "/cell/situation")
+    async with signed_in_page(aiohttp_server, ctx, settings, redis_url, "/cell/situation",
+                              timeout_ms=5000) as (page, base):
         line = page.locator("#watch-mastodon")
         await expect(line).to_contain_text(
             "Mastodon · en échec (HTTP 500 from the instance) · messages lus : 2 · dernière lecture")
-        await line.scroll_into_view_if_needed()
+        await scroll_to(page, "watch-mastodon")
         await page.screenshot(path="/tmp/screens/mastodon-failing.png")
 
         instance.remaining, instance.reset_at = 0, instance.reset_at + 600
@@ -115,10 +105,9 @@ async def test_the_cell_reads_the_mastodon_line_in_chromium(
         await expect(line).to_contain_text(
             "Mastodon · paused (the instance's rate limit) (rate limited (HTTP 429); next read at ")
         await expect(line).to_contain_text("statuses read: 2")
-        await line.scroll_into_view_if_needed()
+        await scroll_to(page, "watch-mastodon")
         await page.screenshot(path="/tmp/screens/mastodon-limited.png")
         assert await axe_violations(page) == []
-        await browser.close()
 
 
 async def _crisis(env: dict[str, str], *args: str) -> tuple[int, str, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from crisis.context import Context
 from crisis.errors import InvalidInput
@@ -21,10 +21,9 @@ from crisis.types import Role
 from monitoring.keys import WatchKeys
 from monitoring.charts import poll_chart
 from monitoring.polls import Polls, margin_of_error, parse_polls, poll_trends, read_poll_file
-from tests.conftest import ADMIN, login
-from tests.support.browser import axe_violations, launch_chromium, log_in
+from tests.conftest import login
+from tests.support.browser import axe_violations, scroll_to, signed_in_page
 
-PASSWORD = "correct horse battery staple"
 GOOD = """date,institute,question,answer,share,sample size,method
 2026-11-20,Ifop,Faites-vous confiance aux consignes ?,Oui,52,1000,en ligne
 2026-11-20,Ifop,Faites-vous confiance aux consignes ?,Non,45,1000,en ligne
@@ -123,16 +122,9 @@ async def test_the_situation_api_gives_the_trends_with_margins(client: Any, ctx:
 @pytest.mark.slow
 async def test_the_cell_reads_the_poll_chart_and_table_in_chromium(
         aiohttp_server: Any, ctx: Context, settings: Settings, redis_url: str) -> None:
-    from crisis.app import build_app
     await Polls(ctx.redis, WatchKeys(ctx.keys)).put(parse_polls(GOOD))
-    server = await aiohttp_server(build_app(settings, redis_url))
-    base = str(server.make_url("")).rstrip("/")
-    await ctx.accounts.create_account("cellule", Role.CELL, PASSWORD, actor=ADMIN)
-    async with async_playwright() as p:
-        browser = await launch_chromium(p)
-        page = await (await browser.new_context(locale="fr-FR")).new_page()
-        page.set_default_timeout(5000)
-        await log_in(page, base, "cellule", PASSWORD, "/cell/situation")
+    async with signed_in_page(aiohttp_server, ctx, settings, redis_url, "/cell/situation",
+                              timeout_ms=5000) as (page, base):
         await expect(page.get_by_role("heading", name="Sondages")).to_be_visible()
         chart = page.get_by_role(
             "img", name="Évolution des réponses : Faites-vous confiance aux consignes ?")
@@ -145,7 +137,6 @@ async def test_the_cell_reads_the_poll_chart_and_table_in_chromium(
         await expect(table.get_by_role("row").nth(1)).to_have_text(
             re.compile(r"2026-11-20\s*Ifop\s*Non\s*45\.0 %\s*± 3\.1\s*1000\s*en ligne"))
         await expect(table).to_contain_text("58.5 %")
-        await page.locator("#watch-polls").scroll_into_view_if_needed()
+        await scroll_to(page, "watch-polls")
         await page.screenshot(path="/tmp/screens/watch-polls.png")
         assert await axe_violations(page) == []
-        await browser.close()

@@ -16,7 +16,6 @@ from monitoring.claim_grouping import NEAR_THRESHOLD
 from monitoring.detection import BASELINE_WINDOWS, WINDOW_S, window_of
 from monitoring.intake import add_signals, ensure_group, normalise_once
 from monitoring.keys import WatchKeys
-from monitoring.normalise import normalise
 from monitoring.signal import Signal
 from monitoring.text_terms import content_words, terms
 from monitoring.watch_situation import watch_section

@@ -19,7 +19,7 @@ from knowledge_base import KnowledgeBase
 from monitoring.detection import BASELINE_WINDOWS, window_of
 from monitoring.keys import WatchKeys
 from tests.conftest import ADMIN
-from tests.support.browser import axe_violations, launch_chromium, log_in
+from tests.support.browser import axe_violations, launch_chromium, log_in, scroll_to
 
 PASSWORD = "correct horse battery staple"
 
@@ -108,7 +108,7 @@ async def test_the_cell_watches_a_rumour_and_drafts_a_denial_in_chromium(
         await expect(unanswered.nth(1)).to_contain_text("0 cette heure, 1 l'heure d'avant")
         await expect(unanswered.first.get_by_role("link", name="Rédiger la réponse")).to_have_attribute(
             "href", "/cell/kb#missing")
-        await page.locator("#watch-unanswered").scroll_into_view_if_needed()
+        await scroll_to(page, "watch-unanswered")
         await page.screenshot(path="/tmp/screens/rumours-situation.png")
 
         await page.goto(base + "/cell/rumours")
@@ -120,7 +120,7 @@ async def test_the_cell_watches_a_rumour_and_drafts_a_denial_in_chromium(
         await expect(page.get_by_label("Titre")).to_have_value(
             "Fausse information : « le barrage va céder »")
         await expect(page.get_by_label("Texte (Markdown)")).to_contain_text("Cette information est fausse")
-        await page.locator("#new").scroll_into_view_if_needed()
+        await scroll_to(page, "new")
         await page.screenshot(path="/tmp/screens/rumours-denial-draft.png")
         await page.get_by_role("button", name="Enregistrer le brouillon").click()
         await expect(page).to_have_url(re.compile(r"/cell/publications/dementi-le-barrage-va-ceder$"))

@@ -13,24 +13,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 from pypdf import PdfReader
 
 from crisis.activation import activate_scenario
 from crisis.context import Context
 from crisis.errors import Unavailable
 from crisis.settings import Settings
-from crisis.types import Role
 from monitoring.detection import window_of
 from monitoring.keys import WatchKeys
 from monitoring.polls import Polls, parse_polls
 from monitoring.report_pdf import report_pdf
 from monitoring.situation_report import period_of
 from monitoring.watchlist import Claim, Rumours
-from tests.conftest import ADMIN, CELL
-from tests.support.browser import axe_violations, launch_chromium, log_in
+from tests.conftest import CELL
+from tests.support.browser import axe_violations, signed_in_page
 
-PASSWORD = "correct horse battery staple"
 POLLS = """date,institute,question,answer,share,sample size,method
 2026-11-20,Ifop,Faites-vous confiance aux consignes ?,Oui,52,1000,en ligne
 2026-11-27,Elabe,Faites-vous confiance aux consignes ?,Oui,60,1000,téléphone
@@ -114,16 +112,9 @@ def test_the_default_period_is_the_last_day() -> None:
 @pytest.mark.slow
 async def test_the_cell_writes_reads_and_finds_a_report_in_chromium(
         aiohttp_server: Any, ctx: Context, settings: Settings, redis_url: str) -> None:
-    from crisis.app import build_app
     await _situation(ctx)
-    server = await aiohttp_server(build_app(settings, redis_url))
-    base = str(server.make_url("")).rstrip("/")
-    await ctx.accounts.create_account("cellule", Role.CELL, PASSWORD, actor=ADMIN)
-    async with async_playwright() as p:
-        browser = await launch_chromium(p)
-        page = await (await browser.new_context(locale="fr-FR")).new_page()
-        page.set_default_timeout(8000)
-        await log_in(page, base, "cellule", PASSWORD, "/cell/situation")
+    async with signed_in_page(aiohttp_server, ctx, settings, redis_url, "/cell/situation",
+                              timeout_ms=8000) as (page, base):
         await page.get_by_role("button", name="Point de situation").click()
         await page.wait_for_url(re.compile(r"/cell/reports/\d{8}T\d{6}Z-[0-9a-f]{4}$"))
         report = page.locator("#report")
@@ -151,7 +142,6 @@ async def test_the_cell_writes_reads_and_finds_a_report_in_chromium(
         await page.goto(f"{base}/cell/reports")
         await expect(page.locator("#report-list tbody tr")).to_have_count(1)
         assert await axe_violations(page) == []
-        await browser.close()
 
 
 def test_without_weasyprint_the_pdf_alone_is_refused_saying_what_to_install(

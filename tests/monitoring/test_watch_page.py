@@ -9,21 +9,16 @@ import re
 from typing import Any
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from crisis.context import Context
 from crisis.settings import Settings
-from crisis.types import Role
 from monitoring.detection import BASELINE_WINDOWS, WINDOW_S, window_of
 from monitoring.feeds import Feeds
 from monitoring.keys import WatchKeys
 from monitoring.term_trends import SEP
 from monitoring.watchlist import Claim, Rumours
-from tests.conftest import ADMIN
-from tests.support.browser import axe_violations, launch_chromium, log_in
-
-PASSWORD = "correct horse battery staple"
-
+from tests.support.browser import axe_violations, scroll_to, signed_in_page
 
 async def _history(ctx: Context) -> None:
     """An hour of steady counts, then a jump of the keyword "crue" and of a rumour now."""
@@ -53,16 +48,9 @@ async def _history(ctx: Context) -> None:
 @pytest.mark.slow
 async def test_the_cell_reads_spikes_rumours_and_feeds_in_chromium(
         aiohttp_server: Any, ctx: Context, settings: Settings, redis_url: str) -> None:
-    from crisis.app import build_app
     await _history(ctx)
-    server = await aiohttp_server(build_app(settings, redis_url))
-    base = str(server.make_url("")).rstrip("/")
-    await ctx.accounts.create_account("cellule", Role.CELL, PASSWORD, actor=ADMIN)
-    async with async_playwright() as p:
-        browser = await launch_chromium(p)
-        page = await (await browser.new_context(locale="fr-FR")).new_page()
-        page.set_default_timeout(5000)
-        await log_in(page, base, "cellule", PASSWORD, "/cell/situation")
+    async with signed_in_page(aiohttp_server, ctx, settings, redis_url, "/cell/situation",
+                              timeout_ms=5000) as (page, base):
         await expect(page.get_by_role("heading", name="Veille")).to_be_visible()
         spikes = page.locator("#watch-spike-list")
         await expect(spikes).to_contain_text("Mot-clé : crue")
@@ -80,12 +68,12 @@ async def test_the_cell_reads_spikes_rumours_and_feeds_in_chromium(
         await expect(page.locator("#watch-feed-list")).to_contain_text(
             "prefecture · en bonne santé · 12 · entrées sans texte, ignorées : 3"
             " · dates illisibles ou futures, datées à la lecture : 1")
-        await page.locator("#watch-feed-list").scroll_into_view_if_needed()
+        await scroll_to(page, "watch-feed-list")
         await page.screenshot(path="/tmp/screens/feedbad-feeds.png")
         await expect(page.locator("#watch-term-table")).to_contain_text(
             re.compile(r"digu ced\s*all\s*60"))
         await expect(page.locator("#watch-term-table")).not_to_contain_text("coupur")
-        await page.locator("#watch-terms").scroll_into_view_if_needed()
+        await scroll_to(page, "watch-terms")
         await page.screenshot(path="/tmp/screens/watch-terms.png")
         assert await axe_violations(page) == []
         await page.set_viewport_size({"width": 320, "height": 640})
@@ -93,4 +81,3 @@ async def test_the_cell_reads_spikes_rumours_and_feeds_in_chromium(
         assert await page.evaluate("document.documentElement.scrollWidth") <= 320
         await page.goto(f"{base}/cell/situation?lang=en")
         await expect(page.locator("#watch-spike-list")).to_contain_text("Keyword: crue")
-        await browser.close()

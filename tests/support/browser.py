@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,42 @@ async def log_in(page: Any, base: str, name: str, password: str, landing: str) -
     await page.fill("#password", password)
     await page.keyboard.press("Enter")
     await page.wait_for_url(f"{base}{landing}")
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@contextlib.asynccontextmanager
+async def signed_in_page(aiohttp_server: Any, ctx: Any, settings: Any, redis_url: str,
+                         landing: str, *, name: str = "cellule", role: Any = None,
+                         locale: str = "fr-FR", timeout_ms: int = 8000,
+                         ) -> AsyncIterator[tuple[Any, str]]:
+    """The whole centre served on loopback, an account `name` (the cell's role unless told),
+    and a Chromium page signed in through the login form on `landing`: (page, base URL).
+    The browser is closed on the way out, failed or not."""
+    from playwright.async_api import async_playwright
+
+    from crisis.app import build_app
+    from crisis.types import Role
+    from tests.conftest import ADMIN
+    server = await aiohttp_server(build_app(settings, redis_url))
+    base = str(server.make_url("")).rstrip("/")
+    await ctx.accounts.create_account(name, role or Role.CELL, PASSWORD, actor=ADMIN)
+    async with async_playwright() as playwright:
+        browser = await launch_chromium(playwright)
+        try:
+            page = await (await browser.new_context(locale=locale)).new_page()
+            page.set_default_timeout(timeout_ms)
+            await log_in(page, base, name, PASSWORD, landing)
+            yield page, base
+        finally:
+            await browser.close()
+
+
+async def scroll_to(page: Any, element_id: str) -> None:
+    """Scroll the element into view in one step: on a live page (the situation view's stream
+    swaps its figures) a locator's find-then-scroll can lose the element in between."""
+    await page.evaluate("id => document.getElementById(id).scrollIntoView()", element_id)
 
 
 async def axe_violations(page: Any) -> list[dict[str, Any]]:

@@ -2,11 +2,15 @@
 
 Under `crisis up` every process writes its samples to PROMETHEUS_MULTIPROC_DIR (set by the
 supervisor before the children start, as prometheus-client requires), and /metrics in any
-web process aggregates all of them.
+web process aggregates all of them. A worker or events process in its own container has its
+own directory, which no web process reads: CRISIS_METRICS_PORT makes it serve its own
+(crisis/metrics_port.py), under the same access rule (`scrape_refusal`).
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from pathlib import Path
 
 from prometheus_client import (
@@ -14,6 +18,8 @@ from prometheus_client import (
 )
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
 from prometheus_client.multiprocess import MultiProcessCollector
+
+from crisis.settings import Secret
 
 HTTP_REQUESTS = Counter(
     "crisis_http_requests_total", "HTTP requests answered, by route and status class.",
@@ -25,6 +31,11 @@ HTTP_SECONDS = Histogram(
 )
 EVENTS_HANDLED = Counter(
     "crisis_events_handled_total", "Events handled by a subscriber group.", ["group", "type"],
+)
+# --- background jobs (crisis/worker.py) ---
+JOBS = Counter(
+    "crisis_jobs_total", "Background job runs a worker finished, by queue and outcome (done, "
+    "failed: a failed attempt, retried or not).", ["queue", "outcome"],
 )
 
 # --- alerts (channels/alerts/) ---
@@ -56,6 +67,31 @@ CALLBACKS = Counter("crisis_callbacks_total",
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     HTTP_REQUESTS.labels(method, route, f"{status // 100}xx").inc()
     HTTP_SECONDS.labels(route).observe(seconds)
+
+
+def loopback(remote: str | None) -> bool:
+    try:
+        return remote is not None and ipaddress.ip_address(remote).is_loopback
+    except ValueError:
+        return False
+
+
+def scrape_refusal(token: Secret | None, authorization: str, remote: str | None
+                   ) -> tuple[int, str] | None:
+    """Why a scrape is refused (status, plain-text reason), or None when it may read.
+
+    With CRISIS_METRICS_TOKEN set: `Authorization: Bearer <token>`, compared in constant
+    time, from anywhere. Without: clients on this machine only (queue sizes and rates tell
+    an attacker how stretched the centre is)."""
+    if token is not None:
+        if not hmac.compare_digest(authorization.encode("utf-8", "replace"),
+                                   f"Bearer {token.reveal()}".encode()):
+            return 401, "send the metrics token: Authorization: Bearer $CRISIS_METRICS_TOKEN\n"
+        return None
+    if not loopback(remote):
+        return 403, ("metrics are served to this machine only; set CRISIS_METRICS_TOKEN to let "
+                     "a Prometheus elsewhere scrape them with that bearer token\n")
+    return None
 
 
 def exposition(multiprocess_dir: Path | None) -> tuple[bytes, str]:

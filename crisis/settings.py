@@ -52,6 +52,43 @@ class HostPort:
         return f"{self.host}:{self.port}"
 
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclasses.dataclass(frozen=True)
+class TrustedProxies:
+    """The proxies whose X-Forwarded-For is believed: exact addresses and CIDR ranges.
+
+    Asked once per request (and per hop of the header), so an exact address is a set lookup;
+    only an address that misses it is parsed and tried against the few ranges. An IPv4
+    address seen as IPv4-mapped IPv6 (`::ffff:10.0.0.2`, a dual-stack listener) is the same
+    proxy."""
+
+    addresses: frozenset[str] = frozenset()
+    networks: tuple[IPNetwork, ...] = ()
+
+    def __contains__(self, address: object) -> bool:
+        if not isinstance(address, str):
+            return False
+        if address in self.addresses:
+            return True
+        if not self.addresses and not self.networks:
+            return False
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:  # a hop of X-Forwarded-For may be anything a client wrote
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if str(ip) in self.addresses:  # a mapped or non-canonical spelling of a listed one
+            return True
+        # A version mismatch is simply False (an IPv4 address is in no IPv6 range).
+        return any(ip in network for network in self.networks)
+
+    def __bool__(self) -> bool:
+        return bool(self.addresses or self.networks)
+
+
 @dataclasses.dataclass(frozen=True)
 class Settings:
     """Every setting of the centre; see docs/configuration.md (kept in sync by a test)."""
@@ -102,9 +139,13 @@ class Settings:
     log_level: str = "INFO"
     metrics_dir: Path | None = None
     metrics_token: Secret | None = None
+    # `crisis worker` (and --events) serve their own /metrics on this port: for processes
+    # in their own container or pod, whose samples no web process can read. None: off.
+    metrics_port: int | None = None
     retention_days: int = 30
-    # Security limits (docs/security.md): addresses whose X-Forwarded-For is believed.
-    trusted_proxies: frozenset[str] = frozenset()
+    # Security limits (docs/security.md): the proxies (addresses and ranges) whose
+    # X-Forwarded-For is believed.
+    trusted_proxies: TrustedProxies = TrustedProxies()
     body_timeout_s: int = 30
     chat_sockets_per_ip: int = 20
     chat_messages_per_ip_per_minute: int = 60
@@ -250,13 +291,36 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
-def _addresses(value: str) -> frozenset[str]:
-    found = set()
+def _listen_port(value: str) -> int:
+    port = int(value)
+    if not 1 <= port <= 65535:
+        raise ValueError("must be a port number 1-65535")
+    return port
+
+
+def _trusted_proxies(value: str) -> TrustedProxies:
+    """Addresses (`10.0.0.2`, `fd00::1`) and ranges (`10.0.0.0/8`, `fd00::/8`), by commas."""
+    addresses: set[str] = set()
+    networks: list[IPNetwork] = []
     for part in value.split(","):
         part = part.strip()
-        if part:
-            found.add(str(ipaddress.ip_address(part)))  # ValueError names a bad one
-    return frozenset(found)
+        if not part:
+            continue
+        try:
+            if "/" in part:
+                # strict: `10.0.0.1/8` (host bits set) is more likely a typo than a range.
+                network = ipaddress.ip_network(part, strict=True)
+                if network.num_addresses == 1:
+                    addresses.add(str(network.network_address))
+                elif network not in networks:
+                    networks.append(network)
+            else:
+                addresses.add(str(ipaddress.ip_address(part)))
+        except ValueError:
+            raise ValueError(f"{part!r} is neither an address (10.0.0.2, fd00::1) nor a "
+                             "range (10.0.0.0/8, fd00::/8; no bits set after the prefix)"
+                             ) from None
+    return TrustedProxies(frozenset(addresses), tuple(networks))
 
 
 # --- E-mail ---
@@ -380,8 +444,9 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("CRISIS_LOG_LEVEL", "log_level", _choice("debug", "info", "warning", "error")),
     ("PROMETHEUS_MULTIPROC_DIR", "metrics_dir", Path),
     ("CRISIS_METRICS_TOKEN", "metrics_token", Secret),
+    ("CRISIS_METRICS_PORT", "metrics_port", _listen_port),
     ("CRISIS_RETENTION_DAYS", "retention_days", _positive),
-    ("CRISIS_TRUSTED_PROXIES", "trusted_proxies", _addresses),
+    ("CRISIS_TRUSTED_PROXIES", "trusted_proxies", _trusted_proxies),
     ("CRISIS_BODY_TIMEOUT_S", "body_timeout_s", _positive),
     ("CRISIS_CHAT_SOCKETS_PER_IP", "chat_sockets_per_ip", _positive),
     ("CRISIS_CHAT_MESSAGES_PER_IP_PER_MINUTE", "chat_messages_per_ip_per_minute", _positive),

@@ -87,6 +87,10 @@ class Supervisor:
     def __init__(self, env: Mapping[str, str], metrics_dir: Path) -> None:
         self.env = dict(env)
         self.env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+        # Its children share one directory that every web process's /metrics reads; a port
+        # of their own is for a process alone in its container, and here several workers
+        # would fight for it (the second dying, again and again, on "address in use").
+        self.env.pop("CRISIS_METRICS_PORT", None)
         self.metrics_dir = metrics_dir
         self.children: list[Child] = []
         self.stopping = False

@@ -13,6 +13,7 @@ from rq.job import Job
 from crisis.abandoned_jobs import hand_back_jobs_of_dead_workers
 from crisis.jobs import QUEUE_NAMES, queue_name
 from crisis.keys import Keys
+from crisis.metrics import JOBS
 from crisis.settings import Settings
 from crisis.worker_context import CentreJob
 
@@ -24,6 +25,11 @@ IN_PROCESS_QUEUES = frozenset({"replies"})
 def queues(connection: redis.Redis, keys: Keys) -> list[Queue]:
     """The centre's queues, highest priority first (RQ workers listen in this order)."""
     return [Queue(queue_name(keys, n), connection=connection) for n in QUEUE_NAMES]
+
+
+def _short(queue: Queue) -> str:
+    """The queue's name without the centre's prefix: replies, default, bulk."""
+    return str(queue.name).rsplit("-", 1)[-1]
 
 
 class CentreWorker(Worker):
@@ -57,8 +63,19 @@ class CentreWorker(Worker):
         hand_back_jobs_of_dead_workers(self.connection, self.queues)
         super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
 
+    # Counted where RQ records the outcome: in the work horse for a forked job (its samples
+    # reach /metrics through PROMETHEUS_MULTIPROC_DIR), in the worker for a reply or for a
+    # work horse that died (the worker then fails its job).
+    def handle_job_success(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> None:
+        super().handle_job_success(job, queue, *args, **kwargs)
+        JOBS.labels(_short(queue), "done").inc()
+
+    def handle_job_failure(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> None:
+        super().handle_job_failure(job, queue, *args, **kwargs)
+        JOBS.labels(_short(queue), "failed").inc()
+
     def execute_job(self, job: Job, queue: Queue) -> None:
-        if queue.name.rsplit("-", 1)[-1] in IN_PROCESS_QUEUES:
+        if _short(queue) in IN_PROCESS_QUEUES:
             SimpleWorker.execute_job(self, job, queue)  # type: ignore[arg-type]
         else:
             super().execute_job(job, queue)

@@ -37,6 +37,7 @@ from crisis.worker import bind_worker_settings, queues
 from crisis.worker_context import bind_worker_context, close_worker_context
 from crisis.keys import Keys
 from crisis.logs import chatty_level
+from crisis.metrics_port import start_metrics_port
 from crisis.parent_death import forked_children_die_with_this_process
 from crisis.redis_client import sync_redis
 from crisis.redis_outage_worker import OutageTolerantWorker, wait_for_redis
@@ -131,13 +132,29 @@ def preload_job_modules() -> None:
 
 
 def run_worker(settings: Settings, args: argparse.Namespace) -> int:
-    if args.events:
-        with redis_url_for(settings) as url:
-            _check_schema(settings, url)
-            _watch_parent(args.parent_pid)
-            os.nice(EVENTS_NICENESS)
-            asyncio.run(_consume_events(settings, url))
-        return 0
+    # Before waiting for Redis: a process waiting for it can be seen doing so (and a port
+    # already taken is said at once). Off unless CRISIS_METRICS_PORT is set.
+    metrics_port = start_metrics_port(settings)
+    try:
+        if args.events:
+            _run_events(settings, args)
+        else:
+            _run_rq_worker(settings, args)
+    finally:
+        if metrics_port is not None:
+            metrics_port.close()
+    return 0
+
+
+def _run_events(settings: Settings, args: argparse.Namespace) -> None:
+    with redis_url_for(settings) as url:
+        _check_schema(settings, url)
+        _watch_parent(args.parent_pid)
+        os.nice(EVENTS_NICENESS)
+        asyncio.run(_consume_events(settings, url))
+
+
+def _run_rq_worker(settings: Settings, args: argparse.Namespace) -> None:
     with redis_url_for(settings) as url:
         _check_schema(settings, url)
         keys = Keys(settings.redis_prefix)
@@ -162,7 +179,6 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             stop_beating.set()
             close_worker_context()
-    return 0
 
 
 async def _serve_smtp(settings: Settings, url: str) -> None:

@@ -1,8 +1,9 @@
 """The client's address as the limits see it: the peer, or what a trusted proxy says.
 
 Behind nginx or a load balancer every request comes from the proxy; only a proxy named in
-CRISIS_TRUSTED_PROXIES is believed about the client (`X-Forwarded-For`, read from the right:
-the first address that is not itself a trusted proxy). Anyone else's header is ignored, or a
+CRISIS_TRUSTED_PROXIES (an address or a range: crisis/settings.py TrustedProxies) is believed
+about the client (`X-Forwarded-For`, read from the right: the first address that is not itself
+a trusted proxy). Anyone else's header is ignored, or a
 client could pick a fresh address for each request and walk past every per-address limit.
 """
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
-import ipaddress
 from collections.abc import Callable
 
 import redis.exceptions
@@ -14,7 +12,7 @@ from prometheus_client import generate_latest
 
 from crisis.heartbeat import EVENTS_KIND, alive
 from crisis.live_gauges import collect, registry_of
-from crisis.metrics import exposition
+from crisis.metrics import exposition, scrape_refusal
 from crisis.web.app_keys import CONTEXT
 
 # Checks edge packages add: each returns a problem to show, or None (channels: the spool).
@@ -53,28 +51,16 @@ async def readyz(request: web.Request) -> web.Response:
          "workers": len(workers), "event_consumers": len(consumers)}, status=status)
 
 
-def _loopback(remote: str | None) -> bool:
-    try:
-        return remote is not None and ipaddress.ip_address(remote).is_loopback
-    except ValueError:
-        return False
-
-
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus exposition: to `Authorization: Bearer $CRISIS_METRICS_TOKEN` when that is
     set, else only to clients on this machine (queue sizes and rates tell an attacker how
     stretched the centre is)."""
     # Plain-text refusals, not the login redirect that pages get: the client is a scraper.
     settings = request.app[CONTEXT].settings
-    if settings.metrics_token is not None:
-        expected = f"Bearer {settings.metrics_token.reveal()}"
-        if not hmac.compare_digest(request.headers.get("Authorization", ""), expected):
-            return web.Response(status=401, text="send the metrics token: "
-                                "Authorization: Bearer $CRISIS_METRICS_TOKEN\n")
-    elif not _loopback(request.remote):
-        return web.Response(status=403, text="metrics are served to this machine only; set "
-                            "CRISIS_METRICS_TOKEN to let a Prometheus elsewhere scrape them "
-                            "with that bearer token\n")
+    refusal = scrape_refusal(settings.metrics_token, request.headers.get("Authorization", ""),
+                             request.remote)
+    if refusal is not None:
+        return web.Response(status=refusal[0], text=refusal[1])
     body, content_type = exposition(settings.metrics_dir)
     # The centre-wide figures (queues, stream lag, processes alive) read from Redis now.
     body += generate_latest(registry_of(await collect(request.app[CONTEXT])))

@@ -38,13 +38,57 @@ def test_alert_rules_are_valid_and_their_unit_tests_pass() -> None:
     assert tested.returncode == 0, tested.stdout + tested.stderr
 
 
-def test_the_scrape_configuration_is_valid(tmp_path: Path) -> None:
+@pytest.mark.parametrize("config", ["prometheus.yml", "kubernetes.yml"])
+def test_the_scrape_configuration_is_valid(tmp_path: Path, config: str) -> None:
     promtool = _tool("promtool", "prometheus")
-    for name in ("prometheus.yml", "crisis.rules.yml"):
+    for name in (config, "crisis.rules.yml"):
         shutil.copy(PROMETHEUS / name, tmp_path / name)
     (tmp_path / "crisis-metrics-token").write_text("token\n")
-    checked = _run(promtool, "check", "config", "prometheus.yml", cwd=tmp_path)
+    checked = _run(promtool, "check", "config", config, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_worker_and_events_processes_are_scraped_on_their_metrics_port() -> None:
+    """CRISIS_METRICS_PORT: the same port in the ConfigMap, the pods' annotations and
+    container ports, the network policy, compose and the static scrape jobs."""
+    import yaml
+
+    kubernetes = ROOT / "deploy" / "kubernetes"
+    documents = [doc for path in sorted(kubernetes.glob("*.yaml"))
+                 for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
+    config = next(d for d in documents if d["kind"] == "ConfigMap")["data"]
+    port = int(config["CRISIS_METRICS_PORT"])
+    for name in ("worker", "events"):
+        pod = next(d for d in documents if d["kind"] == "Deployment"
+                   and d["metadata"]["name"] == name)["spec"]["template"]
+        ports = pod["spec"]["containers"][0]["ports"]
+        assert {"name": "metrics", "containerPort": port} in ports, name
+        # Prometheus finds each pod through a headless Service's DNS records.
+        service = next(d for d in documents if d["kind"] == "Service"
+                       and d["metadata"]["name"] == f"{name}-pods")["spec"]
+        assert service["clusterIP"] == "None"
+        assert service["selector"] == {"app.kubernetes.io/name": f"crisis-{name}"}
+        assert service["ports"] == [{"name": "metrics", "port": port, "targetPort": "metrics"}]
+    policy = next(d for d in documents if d["kind"] == "NetworkPolicy"
+                  and d["metadata"]["name"] == "metrics-from-prometheus")
+    assert policy["spec"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": port}]
+    assert set(policy["spec"]["podSelector"]["matchExpressions"][0]["values"]) == {
+        "crisis-worker", "crisis-events"}
+    compose = yaml.safe_load((ROOT / "deploy" / "compose" / "compose.yaml").read_text())
+    for name in ("worker", "events"):
+        service = compose["services"][name]
+        assert int(service["environment"]["CRISIS_METRICS_PORT"]) == port, name
+        assert service["environment"]["REDIS_URL"], name  # the anchor's, not lost
+        assert service["expose"] == [str(port)], name
+    for config, host in (("prometheus.yml", "{}"),
+                         ("kubernetes.yml", "{}-pods.crisis.svc.cluster.local")):
+        scrape = yaml.safe_load((PROMETHEUS / config).read_text())["scrape_configs"]
+        jobs = {job["job_name"]: job for job in scrape}
+        for name in ("worker", "events"):
+            job = jobs[f"crisis-{name}"]
+            assert job["dns_sd_configs"] == [
+                {"names": [host.format(name)], "type": "A", "port": port}], config
+            assert job["authorization"]["type"] == "Bearer", config
 
 
 def test_every_metric_a_rule_reads_is_exported_by_the_centre() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from crisis.settings import load_settings
-from crisis.web.health import _loopback
+from crisis.metrics import loopback as _loopback
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ from tests.support.polling import until
 pytestmark = [pytest.mark.faults]
 
 SURE = "leau du robinet est potable ?"
-UNSURE = "mon chat refuse ses croquettes depuis mardi, que faire ?"
+UNSURE = "quel est le score du match de rugby hier soir ?"
 URGENT = "je suis coince sur le toit"
 SITE_PAGE = "<!doctype html><title>Inondation</title><h1>Consignes</h1>"
 SURE_CITIZEN, UNSURE_CITIZEN, STOP_CITIZEN = "+33611000001", "+33611000002", "+33611000003"

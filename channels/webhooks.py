@@ -31,7 +31,7 @@ from crisis.ports import ChannelAdapter, DeliveryReport, InboundRequest, Webhook
 from crisis.rate_limits import WindowLimit
 from crisis.settings import Settings
 from crisis.types import InboundMessage
-from crisis.web.redis_outage import RETRY_AFTER_S, is_outage
+from crisis.web.redis_outage import RETRY_AFTER_S, is_outage, mark_spooled
 
 MAX_WEBHOOK_BYTES = 64 * 1024  # providers' webhooks are small: the body cap of their routes
 FORM = "application/x-www-form-urlencoded"
@@ -95,10 +95,11 @@ def _receiver(adapter: ChannelAdapter, store: ConversationStore, settings: Setti
     async def receive(request: web.Request) -> web.Response:
         messages = adapter.parse_inbound(await inbound_request(request, settings,
                                                                adapter.headers))
-        notice = None
+        notice, stored = None, False
         for message in messages:
             try:
                 notice = await _store(message) or notice
+                stored = True
             except Exception as err:  # noqa: BLE001 - is_outage decides; others re-raised
                 # Redis down: answered at once when sure, and the spooled line says so (the
                 # replay records the answer and does not send it again). The answer goes out
@@ -108,7 +109,10 @@ def _receiver(adapter: ChannelAdapter, store: ConversationStore, settings: Setti
                     message = msgspec.structs.replace(message, answered=answered)
                 _spooled(spool, message, err)
                 notice = answered.text if answered is not None else notice
-        return respond(adapter.acknowledge(messages, notice))
+        response = respond(adapter.acknowledge(messages, notice))
+        if messages and not stored:
+            mark_spooled(response)  # nothing in Redis for CRISIS_REDIS_MIN_REPLICAS to wait for
+        return response
 
     async def _store(message: InboundMessage) -> str | None:
         """Store one message unless its sender is over their limit; the notice to send
@@ -133,10 +137,12 @@ def _receipts(adapter: ChannelAdapter, store: ConversationStore, settings: Setti
     async def receive_status(request: web.Request) -> web.Response:
         report = adapter.parse_delivery(await inbound_request(request, settings,
                                                               adapter.headers))
+        response = respond(adapter.acknowledge([]))
         if report is not None:
             try:
                 await store.delivery_by_provider(report.provider_id, report.status)
             except Exception as err:  # noqa: BLE001 - is_outage decides; others re-raised
                 _spooled(spool, report, err)
-        return respond(adapter.acknowledge([]))
+                mark_spooled(response)
+        return response
     return receive_status

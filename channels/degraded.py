@@ -24,6 +24,7 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+import logging
 import time
 from collections.abc import Awaitable, Callable
 
@@ -36,6 +37,7 @@ from crisis.types import (
 )
 from knowledge_base import KnowledgeBase
 
+log = logging.getLogger(__name__)
 INSTANT_ANSWERS = Counter("crisis_degraded_answers_total",
                           "Answers given at once from memory in webhooks while Redis was "
                           "unreachable (degraded mode), by channel.", ["channel"])
@@ -75,7 +77,15 @@ class DegradedAnswers:
         return self.kb.held_snapshot(ChannelKind.SMS) is not None and self._urgent is not None
 
     def answer(self, message: InboundMessage) -> InstantReply | None:
-        """The answer to give at once to `message`, or None (only spooled). No I/O."""
+        """The answer to give at once to `message`, or None (only spooled). No I/O. Never
+        raises: an answer is a bonus, the spooling that follows it is not."""
+        try:
+            return self._answer(message)
+        except Exception:  # logged; the message is still spooled and answered at the replay
+            log.exception("degraded answer failed; the message is only spooled")
+            return None
+
+    def _answer(self, message: InboundMessage) -> InstantReply | None:
         snapshot = self.kb.held_snapshot(message.channel)
         if snapshot is None or self._urgent is None:
             return None  # nothing held yet: this process never reached Redis

@@ -98,3 +98,13 @@ async def test_the_memory_of_numbers_is_bounded(held: tuple[DegradedAnswers, Clo
         assert answers.answer(sms(SURE, number)) is not None
     # The first number was the least recently answered of three: forgotten, so answered again.
     assert answers.answer(sms(SURE, "+33600000001")) is not None
+
+
+async def test_a_failing_answer_leaves_the_message_to_the_spool(
+        held: tuple[DegradedAnswers, Clock], monkeypatch: pytest.MonkeyPatch) -> None:
+    answers, _ = held
+
+    def broken(channel: ChannelKind) -> None:
+        raise RuntimeError("a bug of ours")
+    monkeypatch.setattr(answers.kb, "held_snapshot", broken)
+    assert answers.answer(sms(SURE)) is None  # logged; the webhook still spools and acks

@@ -21,8 +21,9 @@ from channels.alerts.broadcasts import Broadcasts
 from channels.alerts.cell_pages import setup_broadcast_pages
 from channels.alerts.pulse_pages import setup_pulse_pages
 from channels.alerts.sending import PREPARE_JOB, channel_rates, resume_stalled
+from channels.degraded import DegradedAnswers
 from channels.desk import Desk
-from channels.greetings import GREETING_EVENTS, update_greetings
+from channels.greetings import GREETING_EVENTS, live_greetings, update_greetings
 from channels.keys import ChannelKeys
 from channels.router import Router
 from channels.outbox import Outbox
@@ -50,6 +51,7 @@ from knowledge_base import KnowledgeBase
 
 log = logging.getLogger(__name__)
 CHAT_HUB: web.AppKey[ChatHub] = web.AppKey("channels_chat_hub", ChatHub)
+DEGRADED: web.AppKey[DegradedAnswers] = web.AppKey("channels_degraded", DegradedAnswers)
 SWEEP_INTERVAL_S = 2.0
 RESUME_INTERVAL_S = 5  # how soon a broadcast whose worker died is taken up again
 TEND_INTERVAL_S = 10
@@ -105,14 +107,17 @@ async def _register_telegram(adapter: ChannelAdapter, public_url: str) -> None:
                     "and that Telegram can reach CRISIS_PUBLIC_URL", exc_info=True)
 
 
-def _setup_webhooks(app: web.Application, ctx: Context, desk: Desk) -> Spool:
+def _setup_webhooks(app: web.Application, ctx: Context, desk: Desk,
+                    degraded: DegradedAnswers) -> Spool:
     """The providers' webhooks of every adapter, with the local spool that keeps what they
-    bring while Redis is down (replayed by `background`); the adapters closed at the end;
-    Telegram's webhook registered once the process listens."""
+    bring while Redis is down (replayed by `background`) and the answers given at once from
+    memory meanwhile (`degraded`); the adapters closed at the end; Telegram's webhook
+    registered once the process listens."""
     app[BODY_CAPS]["/hooks/"] = MAX_WEBHOOK_BYTES  # providers' webhooks are small: cap the stream
     adapters = desk.outbox.adapters
     spool = Spool(ctx.settings.data_dir / "spool")
-    for path, handler in webhook_routes(adapters.values(), desk.store, ctx.settings, spool):
+    for path, handler in webhook_routes(adapters.values(), desk.store, ctx.settings, spool,
+                                        degraded):
         app.router.add_post(path, handler)
     app.setdefault(READINESS, []).append(
         lambda: "messages acknowledged while Redis was down wait in the local spool"
@@ -190,12 +195,14 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
                                     "channels.retention.purge_job", days)
     ctx.subscribe("channels-inbound", on_event,
                   types=(EventType.CONVERSATION_MESSAGE_RECEIVED, EventType.CRISIS_CLOSED))
-    spool = _setup_webhooks(app, ctx, desk)
+    degraded = app[DEGRADED] = DegradedAnswers(kb, lambda: live_greetings(ctx))
+    spool = _setup_webhooks(app, ctx, desk, degraded)
     _setup_alerts(app, ctx, desk)
 
     async def background(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
         tasks = [asyncio.create_task(hub.run(stop)), asyncio.create_task(_sweep_offers(desk, stop)),
+                 asyncio.create_task(degraded.keep_held(stop)),
                  asyncio.create_task(replay_forever(
                      spool, desk.store.receive, lambda r: desk.store.delivery_by_provider(
                          r.provider_id, r.status), stop, is_outage))]

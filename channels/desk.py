@@ -24,8 +24,8 @@ from channels.desk_reads import DeskReads
 from channels.greetings import live_greetings
 from channels.inbound import (
     NO_PULSE, PROVIDER_KEYWORDS, Actions, ConfirmOptOut, CountAutoAnswer, CountPulseAnswer,
-    EndAlerts, Fact, InboundFacts, Need, OpenPulse, PublishLive, Queue, RecordFeedback, Send, SetOptOut, SetTopic, Subscribe, Transition,
-    decide_inbound, fold,
+    EndAlerts, Fact, InboundFacts, Need, OpenPulse, PublishLive, Queue, RecordFeedback,
+    RecordSent, Send, SetOptOut, SetTopic, Subscribe, Transition, decide_inbound, fold,
 )
 from channels.inbound_order import InboundTurns
 from channels.keys import ChannelKeys
@@ -42,8 +42,8 @@ from crisis.errors import InvalidInput, InvalidTransition, NotFound
 from crisis.events import make_event
 from crisis.lifecycle import ConversationAction
 from crisis.types import (
-    ChannelKind, Conversation, ConversationStatus, EventType, Message, OperatorStatus, Principal,
-    utcnow,
+    ChannelKind, Conversation, ConversationStatus, DeliveryStatus, EventType, Message,
+    OperatorStatus, Principal, utcnow,
 )
 from knowledge_base import Article, AutoAnswer, KnowledgeBase, question_of
 
@@ -104,7 +104,8 @@ class Desk(DeskReads):
         facts = InboundFacts(conversation, fold(last.text),
                              surge_wait_s=(await self.policies.get()).surge_wait_s,
                              site_url=self.ctx.settings.base_url + "/",
-                             provider_keywords=self.provider_keywords)
+                             provider_keywords=self.provider_keywords,
+                             answered=last.answered)
         for _ in range(MAX_FACTS):
             decision = decide_inbound(facts)
             if not isinstance(decision, Need):
@@ -157,6 +158,12 @@ class Desk(DeskReads):
                     sent += 1
                     await self.send(conversation, text, author="auto", article_id=article_id,
                                     message_id=f"{reply_ids}{sent}" if reply_ids else None)
+                case RecordSent(text, article_id):
+                    # Numbered like a Send, so a redelivered event records it once too.
+                    sent += 1
+                    await self.store.add_outbound(
+                        conversation.id, text, "auto", article_id,
+                        f"{reply_ids}{sent}" if reply_ids else None, DeliveryStatus.SENT)
                 case ConfirmOptOut(text):
                     # Marked as the STOP's confirmation, so the channel still delivers it.
                     message = await self.store.add_opt_out_notice(conversation.id, text, "auto")

@@ -31,7 +31,7 @@ from channels.skills import topic_for_tags
 from crisis.areas import DEPARTEMENTS, parse_areas
 from crisis.errors import InvalidInput
 from crisis.lifecycle import ConversationAction
-from crisis.types import LANGS, ChannelKind, Conversation, ConversationStatus
+from crisis.types import LANGS, ChannelKind, Conversation, ConversationStatus, InstantReply
 from knowledge_base import Article, AutoAnswer, Intent
 
 STOP_WORDS = frozenset({"stop", "arret", "arreter", "unsubscribe", "desabonner"})
@@ -119,12 +119,24 @@ class InboundFacts:
     alert_areas: tuple[str, ...] | None = None
     # Fetched only for a message that is a bare option number ("1", "2."); NO_PULSE if none.
     pulse: OpenPulse | None = None
+    # What the citizen already got in the webhook's answer while Redis was down (degraded
+    # mode, channels/degraded.py): recorded, never sent again (`RecordSent`).
+    answered: InstantReply | None = None
 
 
 # The actions, carried out in order by the desk.
 @dataclasses.dataclass(frozen=True, slots=True)
 class Send:
     """An automatic message to the citizen: recorded, then handed to the channel."""
+
+    text: str
+    article_id: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RecordSent:
+    """An automatic message the citizen already got (in the webhook's own answer, degraded
+    mode): recorded as sent, not handed to the channel."""
 
     text: str
     article_id: str | None = None
@@ -205,13 +217,51 @@ class PublishLive:
     operator: str | None
 
 
-Action = Send | ConfirmOptOut | SetOptOut | Queue | Transition | SetTopic | CountAutoAnswer \
+Action = Send | RecordSent | ConfirmOptOut | SetOptOut | Queue | Transition | SetTopic | CountAutoAnswer \
     | PublishLive | RecordFeedback | Subscribe | EndAlerts | CountPulseAnswer
 Actions = tuple[Action, ...]
 
 
 def decide_inbound(facts: InboundFacts) -> Need | Actions:
     """The actions for the citizen's latest message, or the fact still needed to decide."""
+    decision = _decide(facts)
+    if facts.answered is None or isinstance(decision, Need):
+        return decision
+    return already_answered(decision, facts.answered)
+
+
+def already_answered(actions: Actions, answered: InstantReply) -> Actions:
+    """The actions once the citizen already got `answered` (degraded mode): the automatic
+    message that says the same (same article, else same text) is recorded as sent instead of
+    sent; when the decision now differs (the conversation was held by a person, the article
+    changed), the answer given is still recorded and counted first, and the rest is done."""
+    for n, action in enumerate(actions):
+        if isinstance(action, Send) and (action.article_id == answered.article_id
+                                         if answered.article_id else action.text == answered.text):
+            return (*actions[:n], RecordSent(answered.text, answered.article_id), *actions[n + 1:])
+    given: Actions = (RecordSent(answered.text, answered.article_id),)
+    if answered.article_id and not any(isinstance(a, CountAutoAnswer) for a in actions):
+        given = (*given, CountAutoAnswer())
+    return (*given, *actions)
+
+
+def instant_reply(actions: Actions) -> InstantReply | None:
+    """What of a decision can be answered at once, in the webhook's own response, while Redis
+    is down (channels/degraded.py): a sure answer of the knowledge base (the decision counts
+    it as an auto-answer), or the urgent message (call 112) of an urgent one. Nothing else:
+    a STOP, an alert request, a request for a person wait for the replay."""
+    if any(isinstance(a, CountAutoAnswer) for a in actions):
+        for action in actions:
+            if isinstance(action, Send) and action.article_id:
+                return InstantReply(text=action.text, article_id=action.article_id)
+    if any(isinstance(a, Queue) and a.urgent for a in actions):
+        for action in actions:
+            if isinstance(action, Send):
+                return InstantReply(text=action.text)
+    return None
+
+
+def _decide(facts: InboundFacts) -> Need | Actions:
     conversation, text = facts.conversation, facts.text
     if conversation.channel in OPT_OUT_CHANNELS and text in STOP_WORDS | START_WORDS:
         return _opt(facts, opted_out=text in STOP_WORDS)

@@ -117,7 +117,8 @@ class ConversationStore:
         random = secrets.token_hex(12)  # one system call for both ids
         message = Message(id="m" + random[:12], direction=Direction.INBOUND, text=inbound.text,
                           at=now, author="citizen", provider_id=inbound.provider_id,
-                          attachments=inbound.attachments, thread=inbound.thread)
+                          attachments=inbound.attachments, thread=inbound.thread,
+                          answered=inbound.answered)
         fresh = "c" + random[12:]
         fields = {"id": fresh, "channel": inbound.channel.value, "citizen": citizen,
                   "address_masked": mask(inbound.channel, inbound.address),
@@ -197,18 +198,19 @@ class ConversationStore:
 
     @staticmethod
     def outbound_message(text: str, author: str, article_id: str | None = None,
-                         message_id: str | None = None) -> Message:
+                         message_id: str | None = None,
+                         status: DeliveryStatus = DeliveryStatus.QUEUED) -> Message:
         """A new outbound message, not yet recorded (add_outbound or transition record it)."""
         return Message(id=message_id or new_id("m"), direction=Direction.OUTBOUND, text=text,
-                       at=utcnow(), author=author, status=DeliveryStatus.QUEUED,
-                       article_id=article_id)
+                       at=utcnow(), author=author, status=status, article_id=article_id)
 
     async def add_outbound(self, conversation_id: str, text: str, author: str,
-                           article_id: str | None = None, message_id: str | None = None
-                           ) -> Message:
+                           article_id: str | None = None, message_id: str | None = None,
+                           status: DeliveryStatus = DeliveryStatus.QUEUED) -> Message:
         """Append an outbound message and remember its index (see set_delivery). With a
-        `message_id` already recorded, nothing is added (a redelivered inbound event)."""
-        message = self.outbound_message(text, author, article_id, message_id)
+        `message_id` already recorded, nothing is added (a redelivered inbound event).
+        `status` SENT records one the citizen already got (degraded mode's instant answer)."""
+        message = self.outbound_message(text, author, article_id, message_id, status)
         await self._add_outbound(
             keys=[self.k.messages(conversation_id), self.k.outbound_index(conversation_id)],
             args=[msgspec.json.encode(message), message.id])

@@ -4,7 +4,9 @@ The hot path: the adapter verifies and parses (channels/adapters.py), the sender
 limit is checked, the message is stored (deduplicated on the provider's id) and announced,
 and the provider gets the adapter's acknowledgement. Deciding what to answer happens after,
 on the event stream, so a burst of thousands of messages a minute is acknowledged fast and
-never lost. A malformed request is refused with 400 and a forged one with 403 (crisis/web
+never lost. With Redis unreachable the message goes to the local spool instead, and, when the
+channel can answer in its acknowledgement, a sure answer is given at once from memory
+(degraded mode, channels/degraded.py). A malformed request is refused with 400 and a forged one with 403 (crisis/web
 maps the errors); the body was read within MAX_WEBHOOK_BYTES by crisis/web/body.py.
 """
 
@@ -12,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 
+import msgspec
 from aiohttp import web
 
 from channels.addresses import citizen_id
+from channels.degraded import DegradedAnswers
 from channels.inbound import START_WORDS, STOP_WORDS, fold
 from channels.inbound_limits import WINDOW_S
 from channels.messages import say
@@ -27,7 +31,7 @@ from crisis.ports import ChannelAdapter, DeliveryReport, InboundRequest, Webhook
 from crisis.rate_limits import WindowLimit
 from crisis.settings import Settings
 from crisis.types import InboundMessage
-from crisis.web.redis_outage import RETRY_AFTER_S, is_outage
+from crisis.web.redis_outage import RETRY_AFTER_S, is_outage, mark_spooled
 
 MAX_WEBHOOK_BYTES = 64 * 1024  # providers' webhooks are small: the body cap of their routes
 FORM = "application/x-www-form-urlencoded"
@@ -55,7 +59,8 @@ def respond(reply: WebhookReply) -> web.Response:
 
 
 def webhook_routes(adapters: Iterable[ChannelAdapter], store: ConversationStore,
-                   settings: Settings, spool: Spool) -> list[tuple[str, Handler]]:
+                   settings: Settings, spool: Spool,
+                   degraded: DegradedAnswers | None = None) -> list[tuple[str, Handler]]:
     # The limit's script goes over the pipelined connection of the hot path, like the store's
     # receive: a pooled EVALSHA per message was the webhook's largest cost.
     hit = PipelinedScript(store.redis, lua_source("crisis", "rate_limits_hit.lua"))
@@ -65,7 +70,8 @@ def webhook_routes(adapters: Iterable[ChannelAdapter], store: ConversationStore,
     for adapter in adapters:
         if adapter.inbound_path:
             routes.append((adapter.inbound_path,
-                           _receiver(adapter, store, settings, limit, spool)))
+                           _receiver(adapter, store, settings, limit, spool,
+                                     degraded if adapter.replies_in_acknowledgement else None)))
         if adapter.status_path:
             routes.append((adapter.status_path, _receipts(adapter, store, settings, spool)))
     return routes
@@ -84,17 +90,29 @@ def _spooled(spool: Spool, item: InboundMessage | DeliveryReport, err: BaseExcep
 
 
 def _receiver(adapter: ChannelAdapter, store: ConversationStore, settings: Settings,
-              limit: WindowLimit, spool: Spool) -> Handler:
+              limit: WindowLimit, spool: Spool, degraded: DegradedAnswers | None) -> Handler:
+    """`degraded`: given only for a channel that answers in its acknowledgement."""
     async def receive(request: web.Request) -> web.Response:
         messages = adapter.parse_inbound(await inbound_request(request, settings,
                                                                adapter.headers))
-        notice = None
+        notice, stored = None, False
         for message in messages:
             try:
                 notice = await _store(message) or notice
+                stored = True
             except Exception as err:  # noqa: BLE001 - is_outage decides; others re-raised
+                # Redis down: answered at once when sure, and the spooled line says so (the
+                # replay records the answer and does not send it again). The answer goes out
+                # only once the line is on disk: a refused spool answers 503 and nothing else.
+                answered = degraded.answer(message) if degraded and is_outage(err) else None
+                if answered is not None:
+                    message = msgspec.structs.replace(message, answered=answered)
                 _spooled(spool, message, err)
-        return respond(adapter.acknowledge(messages, notice))
+                notice = answered.text if answered is not None else notice
+        response = respond(adapter.acknowledge(messages, notice))
+        if messages and not stored:
+            mark_spooled(response)  # nothing in Redis for CRISIS_REDIS_MIN_REPLICAS to wait for
+        return response
 
     async def _store(message: InboundMessage) -> str | None:
         """Store one message unless its sender is over their limit; the notice to send
@@ -119,10 +137,12 @@ def _receipts(adapter: ChannelAdapter, store: ConversationStore, settings: Setti
     async def receive_status(request: web.Request) -> web.Response:
         report = adapter.parse_delivery(await inbound_request(request, settings,
                                                               adapter.headers))
+        response = respond(adapter.acknowledge([]))
         if report is not None:
             try:
                 await store.delivery_by_provider(report.provider_id, report.status)
             except Exception as err:  # noqa: BLE001 - is_outage decides; others re-raised
                 _spooled(spool, report, err)
-        return respond(adapter.acknowledge([]))
+                mark_spooled(response)
+        return response
     return receive_status

@@ -80,6 +80,13 @@ class ChannelAdapter(Protocol):
         ...
 
     @property
+    def replies_in_acknowledgement(self) -> bool:
+        """True when `acknowledge`'s notice reaches the sender as a message (TwiML's
+        <Message>): the webhook can then answer at once, without Redis or a provider call
+        (degraded mode, channels/degraded.py). False: a notice would be dropped."""
+        ...
+
+    @property
     def headers(self) -> tuple[str, ...]:
         """The request headers parse_inbound and parse_delivery read."""
         ...
@@ -93,7 +100,7 @@ class ChannelAdapter(Protocol):
                     ) -> WebhookReply:
         """The webhook's answer to the request that carried `messages`; `notice`, when given,
         is a short text for the sender that the channel can carry in the answer itself
-        (TwiML's <Message>), else it is dropped."""
+        (TwiML's <Message>, see `replies_in_acknowledgement`), else it is dropped."""
         ...
 
     def parse_delivery(self, request: InboundRequest) -> DeliveryReport | None:

@@ -298,6 +298,15 @@ class OperatorStatus(StrEnum):
     OFFLINE = "offline"
 
 
+class InstantReply(msgspec.Struct, frozen=True, kw_only=True):
+    """An automatic answer the citizen already got in the webhook's own response, given while
+    Redis was unreachable (degraded mode, channels/degraded.py): recorded when the message
+    is replayed from the spool, never sent again."""
+
+    text: str
+    article_id: str | None = None
+
+
 class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     """A citizen's message as any channel adapter hands it to the router."""
 
@@ -311,6 +320,7 @@ class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     # What the channel needs to answer in the same thread, kept with the message and handed
     # back to its adapter with every reply (an e-mail's Message-ID, References and subject).
     thread: dict[str, str] = msgspec.field(default_factory=dict)
+    answered: InstantReply | None = None  # what the webhook already answered (degraded mode)
 
 
 class Message(msgspec.Struct, frozen=True, kw_only=True):
@@ -326,6 +336,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
     article_id: str | None = None
     attachments: tuple[str, ...] = ()
     thread: dict[str, str] = msgspec.field(default_factory=dict)  # see InboundMessage.thread
+    answered: InstantReply | None = None  # see InboundMessage.answered
 
 
 class Conversation(msgspec.Struct, frozen=True, kw_only=True):

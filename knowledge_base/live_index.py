@@ -14,7 +14,7 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from knowledge_base.article import Article
 from knowledge_base.search import SearchIndex
@@ -80,12 +80,27 @@ class LiveIndex:
                 "seconds": round(time.monotonic() - started, 3)})
             return self._indexes
 
-    async def keep_fresh(self, stop: asyncio.Event) -> None:
-        """Background loop of a web process: check every interval until `stop` is set."""
+    @property
+    def held(self) -> Indexes | None:
+        """The last indexes built, without asking Redis (None before the first build): what
+        degraded mode answers from while Redis is unreachable."""
+        return self._indexes
+
+    async def keep_fresh(self, stop: asyncio.Event,
+                         also: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Background loop of a web process: check every interval until `stop` is set (and
+        run `also`, another read to keep in step, at each check)."""
+        failing = False
         while not stop.is_set():
             try:
                 await self.refresh()
+                if also is not None:
+                    await also()
+                failing = False
             except Exception:  # Redis down: keep serving the last index, retry next tick
-                log.warning("knowledge-base index refresh failed", exc_info=True)
+                if not failing:  # once per outage, not five times a second
+                    log.warning("knowledge-base index refresh failed; keeping the last one",
+                                exc_info=True)
+                failing = True
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), CHECK_INTERVAL_S)

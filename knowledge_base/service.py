@@ -37,7 +37,7 @@ from knowledge_base.live_index import LiveIndex
 from knowledge_base.retention import CitizenTextPurge, purge_citizen_text
 from knowledge_base.snapshot import AnswerSnapshot
 from knowledge_base.store import ArticleStore, ArticleVersion
-from knowledge_base.tuning import check_channel, threshold_for
+from knowledge_base.tuning import check_channel, threshold_for, thresholds
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ class KnowledgeBase:
     def __init__(self, redis: aioredis.Redis, keys: Keys, bus: EventBus) -> None:
         self.store = ArticleStore(redis, keys, bus)
         self.index = LiveIndex(self.store)
+        self._thresholds: dict[str, float] | None = None  # last read by keep_fresh
 
     @classmethod
     def from_context(cls, ctx: Context) -> KnowledgeBase:
@@ -270,8 +271,22 @@ class KnowledgeBase:
         return await purge_citizen_text(self.store.redis, self.store.core, before)
 
     async def keep_fresh(self, stop: asyncio.Event) -> None:
-        """Background loop of a web process: keep the index in step until `stop` is set."""
-        await self.index.keep_fresh(stop)
+        """Background loop of a web process: keep the index and the channels' thresholds in
+        step until `stop` is set. While Redis is down the last ones stay in memory, and
+        `held_snapshot` answers from them."""
+        async def read_thresholds() -> None:
+            self._thresholds = await thresholds(self.store)
+        await self.index.keep_fresh(stop, also=read_thresholds)
+
+    def held_snapshot(self, channel: ChannelKind) -> AnswerSnapshot | None:
+        """The auto-answer as this process last held it (the index and `channel`'s threshold
+        last read by `keep_fresh`), with no I/O: what degraded mode answers from while Redis
+        is unreachable. None until both were read once."""
+        indexes = self.index.held
+        if indexes is None or self._thresholds is None:
+            return None
+        return AnswerSnapshot(indexes.public, indexes.articles,
+                              self._thresholds[check_channel(channel.value)])
 
 
 # The app's one KnowledgeBase, for request handlers (set by the composition root).

@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from knowledge_base.answer import AutoAnswer, auto_answer
+from crisis.errors import InvalidInput
+from knowledge_base.answer import MAX_QUESTION_CHARS, AutoAnswer, auto_answer
 from knowledge_base.article import Article
+from knowledge_base.intents import Intent
 from knowledge_base.search import SearchIndex
 
 
@@ -22,6 +24,14 @@ class AnswerSnapshot:
     def answer(self, question: str, *, lang: str = "fr") -> AutoAnswer:
         """The automatic answer, or none; InvalidInput on an empty or over-long question."""
         return auto_answer(self.index, question, lang=lang, threshold=self.threshold)
+
+    def answer_citizen(self, text: str, *, lang: str = "fr") -> AutoAnswer:
+        """`KnowledgeBase.answer_citizen` without recording anything: a message searched on
+        its first MAX_QUESTION_CHARS characters, one with nothing to search an EMPTY intent."""
+        try:
+            return self.answer(text[:MAX_QUESTION_CHARS], lang=lang)
+        except InvalidInput:
+            return AutoAnswer(text, None, 0.0, (), Intent.EMPTY)
 
     def article(self, article_id: str) -> Article | None:
         return self.articles.get(article_id)

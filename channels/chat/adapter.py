@@ -43,6 +43,7 @@ class WebChat:
     inbound_path = None  # frames come on the socket (channels/chat/socket.py)
     status_path = None
     queued = False
+    replies_in_acknowledgement = False
     headers = ()
 
     def __init__(self, redis: aioredis.Redis, keys: ChannelKeys, secret: bytes) -> None:

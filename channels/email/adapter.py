@@ -96,6 +96,7 @@ class EmailAdapter:
     inbound_path: str | None = None  # mail comes through `crisis smtp` (channels/email/listener.py)
     status_path: str | None = None  # bounces come the same way
     queued = True
+    replies_in_acknowledgement = False
     headers: tuple[str, ...] = ()
 
     def __init__(self, settings: Settings) -> None:

@@ -80,6 +80,7 @@ class WebPush:
     inbound_path: str | None = None  # a browser never writes back through its push service
     status_path: str | None = None
     queued = True
+    replies_in_acknowledgement = False
     headers: tuple[str, ...] = ()
 
     def __init__(self, settings: Settings, keys: VapidKeys | None = None) -> None:

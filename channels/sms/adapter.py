@@ -46,6 +46,7 @@ class TwilioSms:
     inbound_path = "/hooks/twilio/sms"
     status_path = "/hooks/twilio/sms/status"
     queued = True
+    replies_in_acknowledgement = True  # TwiML's <Message>: Twilio sends it, no REST call
     headers = (SIGNATURE_HEADER,)
 
     def __init__(self, settings: Settings) -> None:

@@ -40,6 +40,7 @@ class TelegramBot:
     inbound_path: str | None = "/hooks/telegram"
     status_path: str | None = None  # Telegram has no delivery receipts
     queued = True
+    replies_in_acknowledgement = True  # the Bot API method given as the webhook's answer
     headers: tuple[str, ...] = (SECRET_HEADER,)
 
     def __init__(self, settings: Settings, *, connection_pool_size: int = 16) -> None:

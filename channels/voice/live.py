@@ -24,6 +24,7 @@ class LiveCall:
     inbound_path = None  # the IVR's own routes (channels/voice/webhooks.py)
     status_path = None
     queued = False
+    replies_in_acknowledgement = False
     headers = (SIGNATURE_HEADER,)
 
     def __init__(self, calls: Calls, voice: TwilioVoice) -> None:

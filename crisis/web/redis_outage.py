@@ -11,7 +11,10 @@ failover.
   (Redis WAIT). Replication is asynchronous: without this, a failover can lose a message
   the provider was told we had. When fewer replicas confirm within WAIT_MS, the webhook
   answers 503 and the provider retries; a retry of a message that was in fact kept is
-  dropped by the store's deduplication on the provider's id.
+  dropped by the store's deduplication on the provider's id. A webhook that wrote nothing
+  to Redis because it kept its messages in the local spool (`mark_spooled`) has nothing to
+  wait for: its 2xx leaves at once (the spool's fsync is what it acknowledges, and an
+  answer given in it, degraded mode, must reach the provider).
 """
 
 from __future__ import annotations
@@ -47,6 +50,18 @@ OUTAGE_ERRORS: tuple[type[Exception], ...] = (
 # Error replies that mean the same: a primary refusing writes for want of replicas
 # (min-replicas-to-write), a replica cut from its primary, a server loading its data.
 OUTAGE_REPLIES = ("NOREPLICAS", "MASTERDOWN", "LOADING", "READONLY", "TRYAGAIN")
+
+# Set on the response of a handler that kept everything it acknowledges in the local spool
+# (on the response: a middleware may hand the handler a clone of the request).
+_SPOOLED = web.ResponseKey("crisis_spooled", bool)
+
+
+def mark_spooled(response: web.StreamResponse) -> web.StreamResponse:
+    """The handler wrote nothing to Redis: its acknowledgement rests on the local spool
+    (channels/spool.py), so no replica has anything of it to confirm. Returns `response`."""
+    response[_SPOOLED] = True
+    return response
+
 
 REDIS_UNAVAILABLE = Counter(
     "crisis_redis_unavailable_total",
@@ -118,7 +133,7 @@ def replicated_acknowledgement(min_replicas: int) -> Middleware:
     async def wait_for_replicas(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
         if not (request.path.startswith("/hooks/") and request.method == "POST"
-                and 200 <= response.status < 300):
+                and 200 <= response.status < 300) or response.get(_SPOOLED):
             return response
         ctx = request.app[CONTEXT]
         try:

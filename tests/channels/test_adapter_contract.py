@@ -8,7 +8,9 @@ Outbound for a provider's channel, the desk's Outbox for a live one):
   - a reply is sent, once, with its delivery recorded;
   - a retryable provider failure raises for RQ to retry, and the retry sends it once;
   - a permanent failure is recorded on the message for the operator to see;
-  - a delivery receipt is recorded on the message.
+  - a delivery receipt is recorded on the message;
+  - a channel that says it answers in its acknowledgement (`replies_in_acknowledgement`,
+    what degraded mode relies on) carries the whole notice in it.
 """
 
 from __future__ import annotations
@@ -76,6 +78,15 @@ async def test_a_forged_request_is_refused(rig: Any) -> None:
     with pytest.raises(rig.refusal):
         rig.adapter.parse_inbound(rig.forged(request))
     assert len(rig.adapter.parse_inbound(request)) == 1  # the genuine one passes
+
+
+async def test_an_answer_in_the_acknowledgement_is_carried_whole(rig: Any) -> None:
+    if not rig.adapter.replies_in_acknowledgement:
+        pytest.skip("this channel answers by its own sends only")
+    messages = rig.adapter.parse_inbound(rig.inbound("l'eau est potable ?", "INack",
+                                                     rig.address(9)))
+    reply = rig.adapter.acknowledge(messages, REPLY + " Répondez 0.")
+    assert (REPLY + " Répondez 0.") in reply.body.decode("utf-8")
 
 
 async def test_a_redelivered_message_is_stored_once(rig: Any, store: ConversationStore) -> None:

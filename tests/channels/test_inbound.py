@@ -17,12 +17,12 @@ from channels.answer_forms import auto_answer, offered_answer
 from channels.inbound import (
     PROVIDER_KEYWORDS, START_WORDS, STOP_WORDS, Actions, ConfirmOptOut, CountAutoAnswer, Fact,
     NO_PULSE, OPEN_FOR_A_PERSON, CountPulseAnswer, EndAlerts, InboundFacts, Need, OpenPulse, PublishLive, Queue, RecordFeedback, Send, SetOptOut, SetTopic,
-    Subscribe, Transition,
-    decide_inbound, fold,
+    Subscribe, Transition, RecordSent,
+    decide_inbound, fold, instant_reply,
 )
 from channels.messages import say
 from crisis.lifecycle import ConversationAction
-from crisis.types import ChannelKind, Conversation, ConversationStatus, utcnow
+from crisis.types import ChannelKind, Conversation, ConversationStatus, InstantReply, utcnow
 from knowledge_base.answer import AutoAnswer
 from knowledge_base.article import Article
 from knowledge_base.intents import Intent
@@ -477,3 +477,53 @@ def test_every_option_of_the_pulse_and_none_beyond(options: int) -> None:
                             pulse=poll)
         counted = [a for a in actions if isinstance(a, CountPulseAnswer)]
         assert counted == ([CountPulseAnswer("p9", number)] if number <= options else [])
+
+
+# --- degraded mode: what can be answered at once, and the replay of what was -------------------
+
+WATER_SMS = auto_answer(WATER, ChannelKind.SMS, "fr")
+
+
+def test_a_sure_answer_can_be_given_at_once() -> None:
+    actions, _ = settle(facts("l'eau du robinet est potable ?"), kb=answer(WATER.id))
+    assert instant_reply(actions) == InstantReply(text=WATER_SMS, article_id=WATER.id)
+
+
+def test_an_urgent_message_is_told_to_call_112_at_once_never_an_article() -> None:
+    actions, _ = settle(facts("je suis coincé au grenier"), kb=answer(WATER.id))
+    assert instant_reply(actions) == InstantReply(text=say("urgent", "fr"))
+
+
+@pytest.mark.parametrize("text", ["STOP", "ARRÊT", "START", "alerte 75", "0", "bonjour"])
+def test_opt_out_alerts_a_person_and_small_talk_wait_for_the_replay(text: str) -> None:
+    actions, _ = settle(facts(text), kb=answer(None, 0.1, intent=Intent.GREETING))
+    assert instant_reply(actions) is None
+
+
+def test_an_unsure_answer_is_not_given_at_once() -> None:
+    actions, _ = settle(facts("mon chat a faim"), kb=answer(None, 0.3, best=WATER.id))
+    assert instant_reply(actions) is None
+
+
+def test_on_replay_the_answer_given_is_recorded_not_sent_and_still_counted() -> None:
+    given = InstantReply(text=WATER_SMS, article_id=WATER.id)
+    start = dataclasses.replace(facts("l'eau du robinet est potable ?"), answered=given)
+    actions, _ = settle(start, kb=answer(WATER.id))
+    assert actions == (SetTopic("eau"), RecordSent(WATER_SMS, WATER.id), AUTO, CountAutoAnswer())
+
+
+def test_on_replay_an_urgent_message_is_queued_and_its_112_message_recorded() -> None:
+    start = dataclasses.replace(facts("je me noie"),
+                                answered=InstantReply(text=say("urgent", "fr")))
+    actions, _ = settle(start)
+    assert actions == (RecordSent(say("urgent", "fr")), Queue(urgent=True))
+
+
+def test_on_replay_in_a_conversation_a_person_holds_the_answer_given_is_recorded_first() -> None:
+    held = conversation(ConversationStatus.ASSIGNED, operator="ana")
+    given = InstantReply(text=WATER_SMS, article_id=WATER.id)
+    start = dataclasses.replace(facts("l'eau est potable ?", held), answered=given)
+    actions, _ = settle(start)
+    assert actions == (RecordSent(WATER_SMS, WATER.id), CountAutoAnswer(),
+                       Transition(ConversationAction.CITIZEN_REPLY, "citizen"),
+                       PublishLive("message", "ana"))

@@ -63,8 +63,21 @@ _TAGS = re.compile(r"<[^>]+>")
 feedparser.api.PREFERRED_XML_PARSERS = ["defusedxml.expatreader"]
 
 
+# Every failure's code: each has its text in monitoring/messages.py (`feeds.reason.<code>`).
+REASON_CODES: Final = ("http", "too_large", "redirects", "unreachable", "entities", "not_feed",
+                       "no_feed_element")
+
+
 class FeedFailed(Exception):
-    """The feed could not be read; the message is the reason shown to the cell."""
+    """The feed could not be read. The message is the reason in English (logs, the command
+    line, the API); `code` and `detail` let the cell's pages say it in their language
+    (monitoring/messages.py `feeds.reason.<code>`, `{detail}` in it)."""
+
+    def __init__(self, message: str, *, code: str, detail: str = "") -> None:
+        super().__init__(message)
+        assert code in REASON_CODES, code  # a new failure needs its text in the messages
+        self.code = code
+        self.detail = detail
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,21 +106,25 @@ async def fetch(session: aiohttp.ClientSession, url: str, etag: str,
             if response.status == 304:
                 return 304, b"", validators
             if response.status >= 400:
-                raise FeedFailed(f"HTTP {response.status}")
-            too_large = f"larger than {MAX_FEED_BYTES // (1024 * 1024)} MiB"
+                raise FeedFailed(f"HTTP {response.status}", code="http",
+                                 detail=str(response.status))
+            mib = str(MAX_FEED_BYTES // (1024 * 1024))
+            too_large = f"larger than {mib} MiB"
             if (response.content_length or 0) > MAX_FEED_BYTES:
-                raise FeedFailed(too_large)
+                raise FeedFailed(too_large, code="too_large", detail=mib)
             body = bytearray()
             # Decoded bytes (after gzip): the cap applies to what the parser would get.
             async for chunk in response.content.iter_chunked(64 * 1024):
                 body.extend(chunk)
                 if len(body) > MAX_FEED_BYTES:
-                    raise FeedFailed(too_large)
+                    raise FeedFailed(too_large, code="too_large", detail=mib)
             return response.status, bytes(body), validators
     except aiohttp.TooManyRedirects:
-        raise FeedFailed(f"more than {MAX_REDIRECTS} redirects") from None
+        raise FeedFailed(f"more than {MAX_REDIRECTS} redirects", code="redirects",
+                         detail=str(MAX_REDIRECTS)) from None
     except (aiohttp.ClientError, TimeoutError, asyncio.TimeoutError) as err:
-        raise FeedFailed(f"unreachable: {type(err).__name__} {str(err)[:120]}".strip()) from None
+        detail = f"{type(err).__name__} {str(err)[:120]}".strip()
+        raise FeedFailed(f"unreachable: {detail}", code="unreachable", detail=detail) from None
 
 
 def _plain(text: str) -> str:
@@ -154,12 +171,14 @@ def entries_of(body: bytes, feed: Feed, now: dt.datetime,
         parsed = feedparser.parse(body)
     except defusedxml.DefusedXmlException as refused:
         raise FeedFailed("refused: the XML declares entities or refers to an external "
-                         f"document ({type(refused).__name__})") from None
+                         f"document ({type(refused).__name__})", code="entities",
+                         detail=type(refused).__name__) from None
     if not parsed.entries:
         if parsed.get("bozo"):
-            raise FeedFailed(f"not a feed: {str(parsed.get('bozo_exception'))[:120]}")
+            detail = str(parsed.get("bozo_exception"))[:120]
+            raise FeedFailed(f"not a feed: {detail}", code="not_feed", detail=detail)
         if not parsed.get("version"):
-            raise FeedFailed("not a feed (no RSS or Atom element)")
+            raise FeedFailed("not a feed (no RSS or Atom element)", code="no_feed_element")
         return []
     lang = str(parsed.feed.get("language", ""))[:2].lower()
     out: list[tuple[str, Signal]] = []
@@ -204,6 +223,8 @@ async def poll(redis: aioredis.Redis, keys: WatchKeys, session: aiohttp.ClientSe
                                                                     skipped)
     except FeedFailed as failure:
         await redis.hset(state_key, mapping={"health": "unhealthy", "reason": str(failure),
+                                             "reason_code": failure.code,
+                                             "reason_detail": failure.detail,
                                              "last_try": now.isoformat(timespec="seconds")})
         await redis.hincrby(state_key, "failures", 1)
         log.warning("feed failed", extra={"feed": feed.name, "reason": str(failure)})
@@ -218,7 +239,8 @@ async def poll(redis: aioredis.Redis, keys: WatchKeys, session: aiohttp.ClientSe
         fresh = [signal for (_, signal), new in zip(entries, added) if new]
         await redis.zremrangebyrank(seen_key, 0, -SEEN_KEPT - 1)
     await add_signals(redis, keys, fresh)
-    mapping: dict[Any, str | int] = {"health": "ok", "reason": "", "failures": 0,
+    mapping: dict[Any, str | int] = {"health": "ok", "reason": "", "reason_code": "",
+                                     "reason_detail": "", "failures": 0,
                "last_ok": now.isoformat(timespec="seconds"),
                "last_try": now.isoformat(timespec="seconds")}
     if status != 304:

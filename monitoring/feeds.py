@@ -119,7 +119,9 @@ class Feeds:
             state = await self.state(feed.name)
             out.append({"name": feed.name, "url": feed.url, "every_s": feed.every_s,
                         "author_kind": feed.author_kind, "health": state.get("health", "new"),
-                        "reason": state.get("reason", ""), "skipped": _counts(state.get("skipped", "")),
+                        "reason": state.get("reason", ""),
+                        "reason_code": state.get("reason_code", ""),
+                        "reason_detail": state.get("reason_detail", ""), "skipped": _counts(state.get("skipped", "")),
                         "failures": int(state.get("failures", 0) or 0),
                         "last_ok": state.get("last_ok", ""), "entries": int(state.get("entries", 0) or 0)})
         return out

@@ -142,6 +142,18 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "feeds.kind.media": {"fr": "média", "en": "media"},
     "feeds.kind.official": {"fr": "source officielle", "en": "official source"},
     "feeds.kind.other": {"fr": "autre", "en": "other"},
+    # A failing feed's reason, by the code monitoring/feed_polling.py gives it ({detail}).
+    "feeds.reason.http": {"fr": "le site répond HTTP {detail}", "en": "the site answers HTTP {detail}"},
+    "feeds.reason.too_large": {"fr": "plus de {detail} Mio", "en": "larger than {detail} MiB"},
+    "feeds.reason.redirects": {"fr": "plus de {detail} redirections", "en": "more than {detail} redirects"},
+    "feeds.reason.unreachable": {"fr": "injoignable ({detail})", "en": "unreachable ({detail})"},
+    "feeds.reason.entities": {"fr": "refusé : le XML déclare des entités ou renvoie à un document "
+                                    "externe ({detail})",
+                              "en": "refused: the XML declares entities or refers to an external "
+                                    "document ({detail})"},
+    "feeds.reason.not_feed": {"fr": "ce n'est pas un flux ({detail})", "en": "not a feed ({detail})"},
+    "feeds.reason.no_feed_element": {"fr": "ce n'est pas un flux (ni RSS ni Atom)",
+                                     "en": "not a feed (no RSS or Atom element)"},
     "feeds.remove": {"fr": "Retirer", "en": "Remove"},
     "feeds.add": {"fr": "Ajouter un flux", "en": "Add a feed"},
     "feeds.url": {"fr": "Adresse du flux", "en": "Feed address"},

@@ -77,11 +77,15 @@ async def test_the_cell_adds_reads_and_removes_feeds_in_chromium(
         row = page.locator("#feed-prefecture")
         await expect(row.get_by_role("cell").nth(0)).to_have_text("en bonne santé")
         await expect(row.get_by_role("cell").nth(2)).to_have_text("2")
-        await expect(page.locator("#feed-en-panne")).to_contain_text("en échec (HTTP 503) · 1 échec de suite")
+        await expect(page.locator("#feed-en-panne")).to_contain_text(
+            "en échec (le site répond HTTP 503) · 1 échec de suite")
         await page.screenshot(path="/tmp/screens/feeds-page.png", full_page=True)
         assert await axe_violations(page) == []
 
-        await page.get_by_role("button", name="Retirer en-panne").click()
+        await page.goto(f"{base}/cell/feeds?lang=en")
+        await expect(page.locator("#feed-en-panne")).to_contain_text(
+            "failing (the site answers HTTP 503) · 1 failure in a row")
+        await page.get_by_role("button", name="Remove en-panne").click()
         await expect(page.locator("#feed-en-panne")).to_have_count(0)
         await expect(page.locator("#feed-prefecture")).to_be_visible()
         assert [f.name for f in await Feeds(ctx.redis, keys).all()] == ["prefecture"]

@@ -12,9 +12,10 @@ from aiohttp import web
 
 from crisis.context import Context
 from crisis.errors import Conflict, InvalidInput
-from monitoring.feed_polling import next_delay_s, poll
+from monitoring.feed_polling import REASON_CODES, next_delay_s, poll
 from monitoring.feeds import Feeds, parse_every
 from monitoring.keys import WatchKeys
+from monitoring.messages import MESSAGES
 
 RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Préfecture</title>
 <language>fr</language>
@@ -87,6 +88,10 @@ async def test_failing_feeds_are_unhealthy_with_their_reason_and_others_go_on(
     by_name = {f["name"]: f for f in await feeds.listing()}
     assert by_name["page"]["health"] == "unhealthy" and "not a feed" in by_name["page"]["reason"]
     assert by_name["broken"]["reason"] == "HTTP 500" and by_name["broken"]["failures"] == 1
+    # The cell's pages say the reason in their language from its code.
+    assert (by_name["broken"]["reason_code"], by_name["broken"]["reason_detail"]) == ("http", "500")
+    assert by_name["page"]["reason_code"] == "not_feed" or by_name["page"]["reason_code"] == "no_feed_element"
+    assert by_name["good"]["reason_code"] == ""
     assert by_name["good"]["health"] == "ok"
     assert next_delay_s(broken, 0) == 60 and next_delay_s(broken, 3) == 480
     assert next_delay_s(broken, 20) == 3600
@@ -105,3 +110,9 @@ async def test_feed_list_rules(ctx: Context) -> None:
         parse_every("5s")
     await feeds.remove("example-fr")
     assert await feeds.all() == []
+
+
+def test_every_failure_reason_has_its_text_in_french_and_english() -> None:
+    for code in REASON_CODES:
+        texts = MESSAGES[f"feeds.reason.{code}"]
+        assert texts["fr"] and texts["en"] and texts["fr"] != texts["en"], code

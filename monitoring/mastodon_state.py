@@ -38,6 +38,9 @@ async def mastodon_health(redis: aioredis.Redis, keys: WatchKeys) -> dict[str, A
         return None
     return {"name": "mastodon", "health": state.get("health", "new"),
             "reason": state.get("reason", ""), "last_ok": state.get("last_ok", ""),
+            "reason_code": state.get("reason_code", ""),
+            "reason_detail": state.get("reason_detail", ""),
+            "rate_reset": state.get("rate_reset", ""),
             "last_try": state.get("last_try", ""), "statuses": int(state.get("statuses") or 0),
             "skipped": int(state.get("skipped") or 0), "queries": int(state.get("queries") or 0),
             "failures": int(state.get("failures") or 0)}

@@ -180,24 +180,40 @@ def read_query(api: Mastodon, query: Query, cursor: str) -> tuple[list[Any], str
     return found, cursor
 
 
-def _reason(error: BaseException) -> str:
+@dataclasses.dataclass(frozen=True)
+class Reason:
+    """Why a run failed: the English text (logs, the command line, the API) and a code with
+    its detail, which the cell's pages say in their language (`mastodon.reason.<code>`)."""
+
+    code: str
+    text: str
+    detail: str = ""
+
+
+def _reason(error: BaseException) -> Reason:
     if isinstance(error, MastodonUnauthorizedError):
-        return "token refused by the instance (HTTP 401): check MASTODON_ACCESS_TOKEN"
+        return Reason("token", "token refused by the instance (HTTP 401): check MASTODON_ACCESS_TOKEN")
     if isinstance(error, MastodonNetworkError):
         detail = str(error).removeprefix("Could not complete request: ")
         if "answer larger than" in detail:
-            return f"{detail[detail.index('answer larger than'):][:60]}: not read"
+            mib = str(MAX_ANSWER_BYTES // (1024 * 1024))
+            return Reason("too_large", f"{detail[detail.index('answer larger than'):][:60]}: not read", mib)
         if "timed out" in detail.lower():
-            return f"no answer within {REQUEST_TIMEOUT_S} s (timeout)"
-        return f"unreachable: {detail[:160]}"
+            return Reason("timeout", f"no answer within {REQUEST_TIMEOUT_S} s (timeout)",
+                          str(REQUEST_TIMEOUT_S))
+        return Reason("unreachable", f"unreachable: {detail[:160]}", detail[:160])
     if isinstance(error, MastodonServerError):
-        return f"HTTP {error.args[1] if len(error.args) > 1 else '5xx'} from the instance"
+        status = str(error.args[1] if len(error.args) > 1 else "5xx")
+        return Reason("http", f"HTTP {status} from the instance", status)
     if isinstance(error, MastodonAPIError) and str(error.args[0] if error.args else "").startswith(
             "Could not parse"):
-        return "the instance answered something that is not JSON"
+        return Reason("not_json", "the instance answered something that is not JSON")
     if isinstance(error, MastodonAPIError) and len(error.args) > 1:
-        return f"HTTP {error.args[1]} from the instance: {str(error.args[-1])[:120]}"
-    return f"{type(error).__name__}: {str(error)[:160]}"
+        detail = f"{error.args[1]}: {str(error.args[-1])[:120]}"
+        return Reason("http", f"HTTP {error.args[1]} from the instance: {str(error.args[-1])[:120]}",
+                      detail)
+    return Reason("other", f"{type(error).__name__}: {str(error)[:160]}",
+                  f"{type(error).__name__}: {str(error)[:160]}")
 
 
 def check_instance(api: Mastodon, keywords: list[str], *, with_search: bool) -> list[str]:
@@ -226,7 +242,7 @@ def check_instance(api: Mastodon, keywords: list[str], *, with_search: bool) -> 
         raise ChannelError("the instance's rate limit is spent; try after its reset",
                            retryable=True) from None
     except MastodonError as error:
-        raise ChannelError(_reason(error), retryable=not isinstance(
+        raise ChannelError(_reason(error).text, retryable=not isinstance(
             error, MastodonUnauthorizedError)) from None
     reset = api.ratelimit_reset
     until = dt.datetime.fromtimestamp(reset, dt.timezone.utc).strftime("%H:%M:%S UTC") if reset else "?"
@@ -296,6 +312,7 @@ async def read_mastodon(redis: aioredis.Redis, keys: WatchKeys, api: Mastodon,
         return await _failed(redis, keys, _reason(error), fresh, skipped, len(queries))
     await redis.hset(keys.mastodon_state, mapping={
         "health": "ok", "reason": "" if queries else "no watch keyword (no live crisis)",
+        "reason_code": "" if queries else "no_keyword", "reason_detail": "",
         "failures": 0, "last_ok": stamp, "resume_query": ""})
     await _count(redis, keys, fresh, skipped)
     return WatchOutcome(ok=True, health="ok", new_statuses=fresh, skipped=skipped,
@@ -321,6 +338,8 @@ async def _limited(redis: aioredis.Redis, keys: WatchKeys, reset: float, fresh: 
     reason = (f"rate limited (HTTP 429); next read at {until}" if status == 429
               else f"rate limit spent; next read at {until}")
     await redis.hset(keys.mastodon_state, mapping={"health": "limited", "reason": reason,
+                                                   "reason_code": "limited_429" if status == 429
+                                                   else "limited", "reason_detail": "",
                                                    "rate_remaining": 0, "rate_reset": f"{reset:.0f}"})
     await _count(redis, keys, fresh, skipped)
     log.info("mastodon rate limited", extra={"until": until})
@@ -328,14 +347,16 @@ async def _limited(redis: aioredis.Redis, keys: WatchKeys, reset: float, fresh: 
                         queries=queries, reason=reason, resume_at=reset)
 
 
-async def _failed(redis: aioredis.Redis, keys: WatchKeys, reason: str, fresh: int,
+async def _failed(redis: aioredis.Redis, keys: WatchKeys, reason: Reason, fresh: int,
                   skipped: int, queries: int) -> WatchOutcome:
-    await redis.hset(keys.mastodon_state, mapping={"health": "unhealthy", "reason": reason})
+    await redis.hset(keys.mastodon_state, mapping={"health": "unhealthy", "reason": reason.text,
+                                                   "reason_code": reason.code,
+                                                   "reason_detail": reason.detail})
     await redis.hincrby(keys.mastodon_state, "failures", 1)
     await _count(redis, keys, fresh, skipped)
-    log.warning("mastodon read failed", extra={"reason": reason})
+    log.warning("mastodon read failed", extra={"reason": reason.text})
     return WatchOutcome(ok=False, health="unhealthy", new_statuses=fresh, skipped=skipped,
-                        queries=queries, reason=reason)
+                        queries=queries, reason=reason.text)
 
 
 def next_delay_s(every_s: int, failures: int) -> int:

@@ -147,14 +147,19 @@ def watch_view(section: Mapping[str, Any], lang: str = "fr") -> dict[str, Any]:
 
 
 def mastodon_view(line: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The Mastodon source's line, its last read as a time the page shows in its zone."""
+    """The Mastodon source's line: its last read, and the rate limit's reset when it is
+    paused, as times the page shows in its zone."""
     if not line:
         return None
     try:
         last = dt.datetime.fromisoformat(str(line.get("last_try", "")))
     except ValueError:
         last = None
-    return {**line, "last_try": last}
+    try:
+        resume = dt.datetime.fromtimestamp(float(line.get("rate_reset") or ""), dt.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        resume = None
+    return {**line, "last_try": last, "resume_at": resume}
 
 
 TOP_AREAS = 5

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import json
 import sys
+from zoneinfo import ZoneInfo
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from playwright.async_api import expect
 from rq import Queue
 
 from crisis.context import Context
+from crisis.local_time import local_time
 from crisis.jobs import queue_name
 from crisis.redis_client import sync_redis
 from crisis.settings import Secret, Settings
@@ -95,15 +98,18 @@ async def test_the_cell_reads_the_mastodon_line_in_chromium(
                               timeout_ms=5000) as (page, base):
         line = page.locator("#watch-mastodon")
         await expect(line).to_contain_text(
-            "Mastodon · en échec (HTTP 500 from the instance) · messages lus : 2 · dernière lecture")
+            "Mastodon · en échec (l'instance répond HTTP 500) · messages lus : 2 · dernière lecture")
         await scroll_to(page, "watch-mastodon")
         await page.screenshot(path="/tmp/screens/mastodon-failing.png")
 
         instance.remaining, instance.reset_at = 0, instance.reset_at + 600
         await read_mastodon(ctx.redis, keys, api, {"inondation"}, with_search=False)
         await page.goto(f"{base}/cell/situation?lang=en")
+        # The reset in the centre's zone (Paris), as every time on the page.
+        reset = local_time(dt.datetime.fromtimestamp(instance.reset_at, dt.timezone.utc),
+                           ZoneInfo("Europe/Paris"), "en", "time")
         await expect(line).to_contain_text(
-            "Mastodon · paused (the instance's rate limit) (rate limited (HTTP 429); next read at ")
+            f"Mastodon · paused (the instance's rate limit) (rate limited (HTTP 429); next read at {reset})")
         await expect(line).to_contain_text("statuses read: 2")
         await scroll_to(page, "watch-mastodon")
         await page.screenshot(path="/tmp/screens/mastodon-limited.png")

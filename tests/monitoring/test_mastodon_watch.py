@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +20,9 @@ from crisis.redis_client import sync_redis
 from crisis.settings import Secret, Settings, load_settings
 from crisis.errors import ConfigError
 from crisis.worker_context import WorkerContext
+from monitoring import mastodon_watch
 from monitoring.keys import WatchKeys
+from monitoring.messages import MESSAGES
 from monitoring.mastodon_state import JOB, ensure_chain, mastodon_health, mastodon_state
 from monitoring.mastodon_statuses import hashtag_of, plain_text
 from monitoring.mastodon_watch import (client_for, delay_after, next_delay_s, read_mastodon,
@@ -271,3 +275,13 @@ async def test_a_lost_chain_is_started_again_and_the_old_one_stops(
             await context._redis.aclose()
         context.loop.close()
     assert instance.requests == []
+
+
+def test_every_reason_the_source_gives_has_its_text_in_french_and_english() -> None:
+    source = Path(mastodon_watch.__file__).read_text(encoding="utf-8")
+    codes = set(re.findall(r'Reason\("(\w+)"', source)) | set(re.findall(r'"(limited(?:_429)?)"', source))
+    codes |= set(re.findall(r'else "(no_keyword)"', source))
+    assert {"token", "http", "limited", "limited_429", "no_keyword"} <= codes
+    for code in codes:
+        texts = MESSAGES[f"mastodon.reason.{code}"]
+        assert texts["fr"] and texts["en"] and texts["fr"] != texts["en"], code

@@ -24,6 +24,7 @@ import redis
 from rq import Queue
 from rq.executions import Execution
 from rq.registry import StartedJobRegistry
+from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 from rq.utils import as_text, parse_composite_key
 
 log = logging.getLogger(__name__)
@@ -68,3 +69,40 @@ def hand_back_jobs_of_dead_workers(connection: redis.Redis, queues: list[Queue])
             registry.cleanup()
             handed_back += expired
     return handed_back
+
+
+def release_dead_schedulers(connection: redis.Redis, queues: list[Queue]) -> int:
+    """Free the scheduler locks held by a dead scheduler of this host; returns how many.
+
+    RQ's scheduler (a process the worker forks) moves retried and delayed jobs back to their
+    queues. When its worker is killed it dies too, but its lock lasts its TTL (61 s) and a
+    surviving worker tries to take it over only at its maintenance (every minute): a reply
+    job handed back above would wait that long. The lock names the scheduler; its record
+    (written by the scheduler at birth) gives its host and pid.
+    """
+    host = socket.gethostname()
+    released = 0
+    for queue in queues:
+        lock_key = RQScheduler.get_locking_key(queue.name)
+        holder = connection.get(lock_key)
+        if holder is None:
+            continue
+        record = cast(dict[bytes, bytes], connection.hgetall(SCHEDULER_KEY_TEMPLATE % as_text(holder)))
+        pid = as_text(record.get(b"pid", b""))
+        if as_text(record.get(b"hostname", b"")) != host or not pid.isdigit() \
+                or not _dead_local_pid(f"{host}-{pid}", host):
+            continue
+        with connection.pipeline() as pipe:
+            try:  # only if it still names the dead one (a live scheduler may have taken it)
+                pipe.watch(lock_key)  # type: ignore[no-untyped-call]
+                if pipe.get(lock_key) != holder:
+                    continue
+                pipe.multi()
+                pipe.delete(lock_key)
+                pipe.execute()
+            except redis.WatchError:
+                continue
+        released += 1
+        log.warning("scheduler lock of a dead scheduler released",
+                    extra={"queue": queue.name, "scheduler": as_text(holder)})
+    return released

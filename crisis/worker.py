@@ -10,7 +10,7 @@ import redis
 from rq import Queue, SimpleWorker, Worker
 from rq.job import Job
 
-from crisis.abandoned_jobs import hand_back_jobs_of_dead_workers
+from crisis.abandoned_jobs import hand_back_jobs_of_dead_workers, release_dead_schedulers
 from crisis.jobs import QUEUE_NAMES, queue_name
 from crisis.keys import Keys
 from crisis.metrics import JOBS
@@ -55,6 +55,10 @@ class CentreWorker(Worker):
         if time.monotonic() - self._handed_back_at > HAND_BACK_EVERY_S:
             self._handed_back_at = time.monotonic()
             hand_back_jobs_of_dead_workers(self.connection, self.queues)
+            # A dead neighbour's scheduler too: this worker takes it over now rather than at
+            # its next maintenance, so the jobs handed back (retried after 1 s) do not wait.
+            if release_dead_schedulers(self.connection, self.queues) and self.scheduler:
+                self.scheduler.acquire_locks(auto_start=True)  # type: ignore[no-untyped-call]
         return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
 
     def run_maintenance_tasks(self) -> None:

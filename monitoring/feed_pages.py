@@ -12,12 +12,11 @@ from aiohttp import web
 from crisis.errors import CrisisError
 from crisis.types import Role
 from crisis.web.shell import add_page_roles, back, cell_user, ctx_of, lang_query
-from monitoring.feeds import AUTHOR_KINDS, DEFAULT_EVERY_S, Feeds, parse_every
+from monitoring.feeds import AUTHOR_KINDS, DEFAULT_EVERY_S, POLL_JOB, Feeds, parse_every
 from monitoring.keys import WatchKeys
 from monitoring.situation_page import PAGES
 
 PATH: Final = "/cell/feeds"
-POLL_JOB: Final = "monitoring.feed_polling.poll_feed_job"
 EMPTY_FORM: Final = {"url": "", "name": "", "every": f"{DEFAULT_EVERY_S}s", "kind": "media"}
 
 

@@ -41,7 +41,7 @@ import redis.asyncio as aioredis
 from crisis.jobs import Jobs
 from crisis.redis_client import sync_redis
 from crisis.worker_context import WorkerContext, with_worker_context
-from monitoring.feeds import Feed, Feeds
+from monitoring.feeds import POLL_JOB, Feed, Feeds
 from monitoring.intake import add_signals
 from monitoring.keys import WatchKeys
 from monitoring.signal import MAX_TEXT_CHARS, MAX_URL_CHARS, Signal
@@ -283,6 +283,6 @@ async def poll_feed_job(context: WorkerContext, name: str, chain: str) -> dict[s
         delay = next_delay_s(feed, failures)
         await context.redis.hset(keys.feed_state(name), "next_s", delay)
         await asyncio.to_thread(context.resource("watch-jobs", _jobs).enqueue_in,
-                                dt.timedelta(seconds=delay), "monitoring.feed_polling.poll_feed_job",
+                                dt.timedelta(seconds=delay), POLL_JOB,
                                 name, chain)
     return dataclasses.asdict(outcome)

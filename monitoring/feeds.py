@@ -27,6 +27,8 @@ MAX_FEEDS: Final = 500
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 _EVERY = re.compile(r"(\d+)\s*(s|m|h)?")
 AUTHOR_KINDS: Final = ("media", "official", "other")
+# The RQ job that reads a feed (monitoring/feed_polling.py): queued by whoever adds one.
+POLL_JOB: Final = "monitoring.feed_polling.poll_feed_job"
 
 
 class Feed(msgspec.Struct, frozen=True, kw_only=True):

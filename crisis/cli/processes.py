@@ -235,13 +235,14 @@ async def _prepare_demo_watch(settings: Settings, url: str) -> None:
     """Once the web answers: the demo feed (served by the centre itself) registered and its
     first poll queued, the demo rumour and polls; the events process plays the signals."""
     from monitoring.demo_watch import prepare_demo_watch
+    from monitoring.feeds import POLL_JOB
     from monitoring.keys import WatchKeys
 
     async with command_context(settings, url) as ctx:
         jobs = ctx.jobs
 
         def enqueue_poll(name: str, chain: str) -> None:
-            jobs.enqueue("monitoring.feed_polling.poll_feed_job", name, chain, retries=0)
+            jobs.enqueue(POLL_JOB, name, chain, retries=0)
         await prepare_demo_watch(ctx.redis, WatchKeys(ctx.keys), settings.base_url, enqueue_poll)
 
 

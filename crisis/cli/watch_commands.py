@@ -12,13 +12,10 @@ from crisis.accounts import require_role
 from crisis.cli.core_commands import say
 from crisis.context import Context
 from crisis.types import Principal, Role
-from monitoring.feeds import Feeds, parse_every
+from monitoring.feeds import POLL_JOB, Feeds, parse_every
 from monitoring.keys import WatchKeys
 from monitoring.polls import Polls, read_poll_file
 from monitoring.signal_batches import import_file
-
-POLL_JOB = "monitoring.feed_polling.poll_feed_job"
-
 
 async def signals_import(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
     """Every line checked first; then all written (or, with --skip-bad, the valid ones)."""

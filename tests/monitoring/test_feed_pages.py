@@ -18,7 +18,7 @@ from crisis.jobs import queue_name
 from crisis.redis_client import sync_redis
 from crisis.settings import Settings
 from monitoring.feed_polling import poll
-from monitoring.feeds import Feeds
+from monitoring.feeds import POLL_JOB, Feeds
 from monitoring.keys import WatchKeys
 from tests.support.browser import axe_violations, signed_in_page
 
@@ -66,7 +66,7 @@ async def test_the_cell_adds_reads_and_removes_feeds_in_chromium(
         await expect(page.locator("#feed-prefecture")).to_contain_text("300 s")
         queue = Queue(queue_name(ctx.keys, "default"), connection=sync_redis(redis_url, decode=False))
         queued = [job for job in queue.get_jobs()
-                  if job.func_name == "monitoring.feed_polling.poll_feed_job"]
+                  if job.func_name == POLL_JOB]
         assert sorted(job.args[0] for job in queued) == ["en-panne", "prefecture"]
 
         # What the workers would do: one poll each; the page shows what came of it.

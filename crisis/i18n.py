@@ -141,3 +141,12 @@ def translate_count(table: Table, key: str, n: int, lang: str) -> str:
     (other placeholders are the caller's). French counts 0 and 1 as singular, English 1 only."""
     one = n == 1 or (lang != "en" and n == 0)
     return translate(table, f"{key}.{'one' if one else 'many'}", lang).replace("{n}", str(n))
+
+
+def percent(fraction: float | None, lang: str, digits: int = 1) -> str:
+    """A share as people read it: 0.625 -> "62,5 %" (French) or "62.5 %" (a narrow no-break
+    space before the sign); a dash when there is none."""
+    if fraction is None:
+        return "–"
+    text = f"{float(fraction) * 100:.{digits}f}"
+    return (text if lang == "en" else text.replace(".", ",")) + "\u202f%"

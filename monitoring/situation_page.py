@@ -24,7 +24,7 @@ from crisis.types import ChannelKind, Role
 from crisis.web.shell import (
     CELL, PageTemplates, add_page_assets, add_page_roles, clock_of, ctx_of, lang_of, require,
 )
-from crisis.i18n import translate
+from crisis.i18n import percent, translate
 from crisis.web.situation_api import situation_body
 from monitoring import charts
 from monitoring.messages import MESSAGES
@@ -186,21 +186,19 @@ def alerts_view(section: Mapping[str, Any]) -> dict[str, Any]:
 def pulses_view(section: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
     """The latest pulse questions (channels' "pulses" section): per answer its share and
     95 % margin as people read them ("62,5 % ± 4,1"), and the response rate."""
-    def pct(value: Any) -> str:
-        text = f"{float(value) * 100:.1f}"
-        return (text if lang == "en" else text.replace(".", ",")) + "\u202f%"
     pulses = []
     for item in list(section.get("pulses", []))[:3]:
         answered = int(item.get("answers", 0))
         options = [{"number": o.get("number"), "option": o.get("option", ""),
-                    "share": pct(o.get("share", 0)) if answered else "–",
-                    "margin": f"± {pct(o['margin'])}" if o.get("margin") is not None else ""}
+                    "share": percent(o.get("share", 0), lang) if answered else "–",
+                    "margin": f"± {percent(o['margin'], lang)}" if o.get("margin") is not None
+                    else ""}
                    for o in item.get("options", [])]
         rate = item.get("response_rate")
         pulses.append({"id": item.get("id", ""), "question": item.get("question", ""),
                        "state": item.get("state", ""), "answers": answered,
                        "sent": int(item.get("sent", 0)),
-                       "rate": pct(rate) if rate is not None else "–", "options": options})
+                       "rate": percent(rate, lang), "options": options})
     return pulses
 
 
@@ -233,12 +231,12 @@ async def figures_values(request: web.Request, body: Mapping[str, Any], cell: bo
     # Python): in a thread, so the event loop keeps serving the chats meanwhile.
     views = await asyncio.to_thread(chart_views, contact, knowledge, watch, lang)
     values = dict(
-        crises=body["crises"], updated=clock_of(request, lang)(at, "seconds"),
+        crises=body["crises"], updated=clock(at, "seconds"),
         updated_iso=at.isoformat(timespec="seconds"), **views,
         alerts=alerts_view(alerts) if alerts is not None else None,
         pulses=pulses_view(pulses, lang) if pulses is not None else None,
         # Supervisors see this page too: the links to the cell's pages only for the cell.
-        cell=cell, clock=clock_of(request, lang))
+        cell=cell, clock=clock)
     return values
 
 

@@ -13,18 +13,10 @@ from markupsafe import Markup
 
 from channels.alerts.cell_pages import grouped
 from channels.alerts.pulse_messages import MESSAGES
-from crisis.i18n import translate
+from crisis.i18n import percent, translate
 from crisis.web.charts import interval_chart
 
 CHART_ID = "pu-chart"
-
-
-def percent(fraction: float | None, lang: str, digits: int = 1) -> str:
-    """0.625 -> "62,5 %" (French) or "62.5 %"; a dash when there is none."""
-    if fraction is None:
-        return "–"
-    text = f"{fraction * 100:.{digits}f}"
-    return (text if lang == "en" else text.replace(".", ",")) + "\u202f%"
 
 
 def results_chart(results: Mapping[str, Any], options: Sequence[Mapping[str, Any]],

@@ -6,8 +6,9 @@ and the provider gets the adapter's acknowledgement. Deciding what to answer hap
 on the event stream, so a burst of thousands of messages a minute is acknowledged fast and
 never lost. With Redis unreachable the message goes to the local spool instead, and, when the
 channel can answer in its acknowledgement, a sure answer is given at once from memory
-(degraded mode, channels/degraded.py). A malformed request is refused with 400 and a forged one with 403 (crisis/web
-maps the errors); the body was read within MAX_WEBHOOK_BYTES by crisis/web/body.py.
+(degraded mode, channels/degraded.py). A malformed request is refused with 400 and a forged
+one with 403 (crisis/web maps the errors); the body was read within MAX_WEBHOOK_BYTES by
+crisis/web/body.py.
 """
 
 from __future__ import annotations

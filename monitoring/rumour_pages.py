@@ -18,11 +18,11 @@ from crisis.web.shell import (
     CellNotice, add_cell_notices, add_page_roles, back, cell_user, ctx_of, lang_of, lang_query,
 )
 from knowledge_base import KNOWLEDGE_BASE
+from monitoring import charts
 from monitoring.keys import WatchKeys
 from monitoring.messages import MESSAGES
 from monitoring.rumour_drafts import draft_article, draft_denial
 from monitoring.rumour_figures import rising_rumours, rumour_figures
-from monitoring import charts
 from monitoring.situation_page import PAGES
 from monitoring.watchlist import Claim, Rumours, check_claim
 

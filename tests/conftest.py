@@ -6,6 +6,7 @@ tests may run against the machine's shared Redis (REDIS_URL=redis://127.0.0.1:63
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import uuid
@@ -36,6 +37,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.option.basetemp:
         (ROOT / ".pytest_tmp").mkdir(exist_ok=True)
         tempfile.tempdir = str(ROOT / ".pytest_tmp")
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """Put the root logger back after each test: a test running the CLI in-process sets its
+    handler on the stream pytest captured for that test, which is closed afterwards, and every
+    later log line then printed a "Logging error" traceback (seen in CI)."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:], root.level = handlers, level
 
 
 @pytest.fixture(scope="session")

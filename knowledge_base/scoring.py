@@ -81,6 +81,16 @@ class TermImpacts:
             np.add.at(scores, docs, bonus)
         return scores
 
+    def add_scaled(self, scores: Float64Array, terms: list[int], factor: float) -> None:
+        """Add `factor` times the impacts of `terms` (distinct, none already summed) to `scores`."""
+        for t in terms:
+            row = self.dense_row.get(t)
+            if row is not None:
+                scores += factor * self.dense[row]
+            else:
+                lo, hi = self.offsets[t], self.offsets[t + 1]
+                np.add.at(scores, self.docs[lo:hi], factor * self.impact[lo:hi])
+
 
 @dataclass(frozen=True, slots=True)
 class PhrasingTable:

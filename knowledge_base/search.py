@@ -17,6 +17,7 @@ from knowledge_base.hits import QueryAnalysis, RankedHit, SearchHit
 from knowledge_base.index_build import bm25_postings, build_postings, offsets_of
 from knowledge_base.scoring import (PhrasingTable, Shared, TermImpacts, cover_and_recall, phrasing_vote,
                                     top_candidates)
+from knowledge_base.needs import EXPANSIONS, ROAD_EXPANSION, ROAD_NUMBER
 from knowledge_base.synonyms import DEFAULT_SYNONYMS
 from knowledge_base.text import (MAX_QUERY_WORDS, PLACE_MARKERS, ROAD_WORDS, SMS_SPELLINGS, STREET_WORDS, fold_words, pair_pattern,
                                  stem, stop_words, word_forms)
@@ -48,6 +49,15 @@ FALLBACK_MIN_SIMILARITY = 0.05
 # cached profiles): above this it is not tried, and such a question may have no candidate.
 # A crisis's base is a few hundred articles; a big one needs a 4-gram index first.
 FALLBACK_MAX_ARTICLES = 1000
+
+# Words a question's situation or specific words stand for (needs.py) count for this fraction of
+# their impact: enough to choose between articles the question's own words leave close, not
+# enough to outrank an article that shares the question's words.
+EXPANSION_WEIGHT = 0.5
+# An expanded term also weighs in the phrasing re-rank at this fraction of its idf.
+EXPANSION_RERANK = 0.0
+# ("a" is left out: "elle a 90 ans" is no motorway.)
+_ROAD_LETTERS = frozenset(("d", "n", "rd", "rn"))
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -88,6 +98,9 @@ class _LanguageIndex:
         built = build_postings(articles, FIELD_WEIGHTS, token_cache(lang, self.synonyms), fold_words, self._tokens,
                                lambda token: self._token_terms(token, build=True), lambda: len(self.terms))
         self._typos = TypoCorrector(self.vocabulary, lang)
+        self._expansions = EXPANSIONS
+        self._expansion_pairs = pair_pattern(EXPANSIONS)
+        self._expansion_heads = frozenset(key.split()[0] for key in EXPANSIONS if " " in key)
         self._build_postings(built.term, built.doc, built.tf, built.title, built.lengths)
         self.idf_list: list[float] = self.idf.tolist()
         self.written_phrasings: list[int] = built.doc_written.tolist()
@@ -193,20 +206,51 @@ class _LanguageIndex:
         result = result[:MAX_QUERY_WORDS]
         return result, sum(1 for t in result if t is None), corrected
 
+    def expansion_terms(self, query: str, known: list[int]) -> list[int]:
+        """Terms of the needs and general words the query's words stand for (needs.py) that the
+        index knows and the query does not already have, ascending."""
+        words = " ".join(SMS_SPELLINGS.get(w, w) for w in fold_words(query)[: MAX_QUERY_WORDS * 2]).split()
+        values: list[str] = []
+        for i, word in enumerate(words):
+            value = self._expansions.get(word)
+            if value is not None:
+                values.append(value)
+            elif ROAD_NUMBER.match(word) or (word in _ROAD_LETTERS and i + 1 < len(words)
+                                             and words[i + 1].isdigit() and len(words[i + 1]) <= 4):
+                values.append(ROAD_EXPANSION)
+        if self._expansion_pairs is not None and not self._expansion_heads.isdisjoint(words):
+            values.extend(self._expansions[key] for key in self._expansion_pairs.findall(" ".join(words)))
+        if not values:
+            return []
+        have = set(known)
+        found: set[int] = set()
+        for value in values:
+            for word in value.split():
+                for form in word_forms(word, self.lang, self.synonyms):
+                    term = self.terms.get(stem(form, self.lang))
+                    if term is not None and term not in have:
+                        found.add(term)
+        return sorted(found)
+
     def rank(self, query: str, limit: int) -> _Ranking:
         """The query's reading and its best `limit` docs, without the hits' evidence."""
         sequence, unknown, corrected = self.query_terms(query)
         known = sorted({t for t in sequence if t is not None})
         mass = sum(self.idf_list[t] for t in known) + unknown * self.max_idf
-        if not known:
+        extra = self.expansion_terms(query, known) if EXPANSION_WEIGHT > 0 else []
+        if not known and not extra:
             near, closeness = self._fallback(query, limit)
             return _Ranking(known, mass, unknown, corrected, near, closeness, [0.0] * len(near))
         pair_docs, pair_bonuses = self._adjacent_pairs(sequence)
         scores = self.impacts.scores(known, len(self.ids), pair_docs, pair_bonuses)
+        if extra:
+            self.impacts.add_scaled(scores, extra, EXPANSION_WEIGHT)
         candidates = top_candidates(scores, max(limit, RERANK_DEPTH))
         weight = np.zeros(self.n_terms, dtype=np.float64)
         for t in known:  # a few scalar stores cost less than building index arrays for them
             weight[t] = self.idf_list[t]
+        for t in extra:
+            weight[t] = EXPANSION_RERANK * self.idf_list[t]
         match = self.phrasings.best_match(candidates, weight, mass)
         final = scores[candidates] * (1.0 + RERANK_WEIGHT * match)
         order = np.lexsort((candidates, -final))[:limit]

@@ -31,11 +31,13 @@ _FOOD = "nourriture aliments"
 _DRINKING = "eau potable boire"
 _POWER = "electricite coupure"
 _DONATE = "dons donner aider"
+_GO_BAG = "kit urgence emporter"
+_HOME_AGAIN = "rentrer retour"
 
 # Situations told instead of asked, mapped to the need they express.
 SITUATION_NEEDS: Mapping[str, str] = {
     # nowhere to sleep
-    **dict.fromkeys(("nulle part", "a la rue", "dehors", "passer la nuit", "cette nuit", "ce soir", "pour la nuit",
+    **dict.fromkeys(("nulle part", "a la rue", "dehors", "passer la nuit", "pour la nuit",
                      "plus de maison", "plus de toit", "sans toit", "sans abri", "on va ou", "aller ou",
                      "on dort ou", "dormir ou"), _SHELTER),
     # told to leave
@@ -64,8 +66,15 @@ SITUATION_NEEDS: Mapping[str, str] = {
     **dict.fromkeys(("tout seul", "toute seule", "seul chez", "seule chez", "vit seul", "vit seule", "isole",
                      "isolee", "handicape", "handicapee", "handicap", "invalide", "alite", "alitee",
                      "grabataire", "dependant", "dependante", "en fauteuil"), _VULNERABLE),
+    # about to leave: what to take
+    **dict.fromkeys(("quoi prendre", "a prendre", "prendre avec", "quoi emporter", "a emporter", "rassembler",
+                     "affaires a", "preparer un sac", "sac a dos", "partir vite", "partir en vitesse",
+                     "filer vite", "filer en vitesse"), _GO_BAG),
+    # going back home
+    **dict.fromkeys(("retourner", "retourne", "regagner", "revenir", "reintegrer", "se reinstaller",
+                     "reinstaller", "rentrer chez"), _HOME_AGAIN),
     # giving things
-    **dict.fromkeys(("deposer des", "donner des", "a donner", "apporter des"), _DONATE),
+    **dict.fromkeys(("deposer des", "donner des", "a donner", "apporter des", "cagnotte", "collecte"), _DONATE),
 }
 
 # Specific words mapped to the general word an article would use (kinds of schools, animals,
@@ -84,7 +93,9 @@ HYPERNYMS: Mapping[str, str] = {
     # farm animals
     **dict.fromkeys(("vache", "vaches", "veau", "veaux", "brebis", "mouton", "moutons", "chevre", "chevres",
                      "cochon", "cochons", "porc", "porcs", "poule", "poules", "cheval", "chevaux", "troupeau",
-                     "troupeaux", "traite", "bergerie", "etable", "poulailler"), "animaux elevage"),
+                     "troupeaux", "traite", "bergerie", "etable", "poulailler", "genisse", "genisses", "taureau",
+                     "taureaux", "boeuf", "boeufs", "agneau", "agneaux", "canard", "canards", "eleveur",
+                     "exploitant agricole", "agriculteur", "ferme"), "animaux elevage"),
     # roads (numbered roads are matched by ROAD_NUMBER below)
     **dict.fromkeys(("departementale", "nationale", "autoroute", "rocade", "periph", "peripherique", "voie rapide",
                      "pont", "gue", "deviation", "deviations", "itineraire", "bouchon", "bouchons"), "route routes"),
@@ -93,13 +104,17 @@ HYPERNYMS: Mapping[str, str] = {
                      "break", "citadine", "berline", "poids lourd", "camion"), "voiture vehicule"),
     # frail people
     **dict.fromkeys(("vieille dame", "vieux monsieur", "personne agee", "personnes agees", "retraite", "retraitee",
-                     "voisine agee", "voisin age", "malentendant", "malentendante", "malvoyant", "malvoyante",
-                     "aveugle", "diabetique", "dialyse", "oxygene"), _VULNERABLE),
+                     "voisine agee", "voisin age", "malvoyant", "malvoyante", "aveugle", "diabetique", "dialyse",
+                     "oxygene"), _VULNERABLE),
+    # (hard of hearing is deaf: the word an article about calling for help without speaking uses)
+    **dict.fromkeys(("malentendant", "malentendante", "malentendants", "surdite"), "sourd sourds"),
+    # emergency services
+    **dict.fromkeys(("ambulance", "ambulances"), "secours urgence"),
     # where the evacuated sleep
     **dict.fromkeys(("gymnase", "salle des fetes", "salle polyvalente", "centre d accueil"), "hebergement centre"),
     # papers
     **dict.fromkeys(("permis de conduire", "passeport", "carte vitale", "carte d identite", "carte grise",
-                     "livret de famille", "diplome", "diplomes"), "papiers documents"),
+                     "livret de famille", "diplome", "diplomes", "permis"), "papiers documents"),
     # food
     **dict.fromkeys(("yaourt", "yaourts", "viande", "poisson", "lait", "fromage", "beurre", "oeufs", "legumes",
                      "glace", "glaces", "plats", "restes"), "aliments nourriture"),
@@ -109,8 +124,11 @@ HYPERNYMS: Mapping[str, str] = {
     # heating and gas appliances
     **dict.fromkeys(("chaudiere", "gaziniere", "cuisiniere a gaz"), "gaz chauffage"),
     "oeuf pourri": "odeur gaz",
+    # drinking water at home
+    **dict.fromkeys(("evier", "lavabo", "biberon", "biberons"), "eau robinet potable"),
     # mould
-    **dict.fromkeys(("taches noires", "champignons", "champignon", "moisi", "salpetre"), "moisissures humidite"),
+    **dict.fromkeys(("taches noires", "champignons", "champignon", "moisi", "salpetre", "renferme"),
+                    "moisissures humidite"),
     # English
     **dict.fromkeys(("dog", "dogs", "cat", "cats", "puppy", "kitten"), "pets animals"),
     **dict.fromkeys(("school", "college", "highschool"), "school schools"),

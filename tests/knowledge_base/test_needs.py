@@ -23,6 +23,8 @@ ARTICLES = [
     ("aides", "Quelles aides financières pour les sinistrés ?",
      "Une aide d'urgence est versée par la commune aux foyers sinistrés, sur demande."),
     ("secours", "Quand appeler les secours ?", "Appelez le 112 si une vie est en danger."),
+    ("sourds", "Je suis sourd, comment joindre les secours ?", "Envoyez un SMS au 114, ou utilisez l'application."),
+    ("retour", "Quand pourrai-je rentrer chez moi ?", "Le retour sera annoncé par la mairie quand l'eau sera partie."),
 ]
 
 
@@ -44,6 +46,7 @@ def top(index: SearchIndex, query: str) -> str | None:
     ("je peux venir avec mon caniche", "animaux"),
     ("le chat peut venir avec nous ?", "animaux"),
     ("mon voisin est handicapé et vit seul", "vulnerables"),
+    ("ma fille est malentendante, comment elle contacte les secours ?", "sourds"),
 ])
 def test_a_specific_word_finds_the_article_in_general_words(bare_index: SearchIndex, query: str,
                                                              expected: str) -> None:
@@ -55,6 +58,7 @@ def test_a_specific_word_finds_the_article_in_general_words(bare_index: SearchIn
     ("on a nulle part où aller", "hebergement"),
     ("ma mère répond plus au téléphone", "proches"),
     ("on a tout perdu", "aides"),
+    ("on peut retourner à la maison ?", "retour"),
 ])
 def test_a_told_situation_finds_the_article_about_its_need(bare_index: SearchIndex, query: str,
                                                            expected: str) -> None:

@@ -44,12 +44,12 @@ LEARNED_PHRASINGS = 12  # phrasings (question + alternates) from which LEARNED_M
 COLD_MODEL = ConfidenceModel(
     features=("coverage", "margin", "phrasing", "phrasing_margin", "unknown_share", "terms",
               "char_similarity", "char_margin", "explained_terms", "neighbour", "phrasings"),
-    bias=-2.909,
-    weights=(0.171, 2.294, 1.84, -0.781, -0.201, 0.959, 0.902, 1.927, 1.705, 0.888, -0.461))
+    bias=-2.91,
+    weights=(0.171, 2.296, 1.841, -0.782, -0.203, 0.959, 0.902, 1.927, 1.704, 0.887, -0.46))
 LEARNED_MODEL = ConfidenceModel(
     features=("coverage", "margin", "phrasing", "phrasing_margin", "unknown_share", "terms",
               "char_similarity", "char_margin", "phrasings", "vote"),
-    bias=-5.772,
+    bias=-5.771,
     weights=(2.811, 1.513, 2.275, 0.446, -0.277, 1.735, 3.579, 2.358, -0.274, 1.159))
 # Chosen by the same cross-validation for precision (a wrong automatic answer in a crisis is
 # worse than a short wait for an operator): the lowest threshold whose wrong answers, out of

@@ -99,8 +99,16 @@ class _LanguageIndex:
                                lambda token: self._token_terms(token, build=True), lambda: len(self.terms))
         self._typos = TypoCorrector(self.vocabulary, lang)
         self._expansions = EXPANSIONS
-        self._expansion_pairs = pair_pattern(EXPANSIONS)
-        self._expansion_heads = frozenset(key.split()[0] for key in EXPANSIONS if " " in key)
+        # First word of each phrase key -> the phrase lengths to try from it.
+        heads: dict[str, set[int]] = {}
+        for key in EXPANSIONS:
+            words = key.split()
+            if len(words) > 1:
+                heads.setdefault(words[0], set()).add(len(words))
+        self._expansion_heads = {head: tuple(sorted(sizes)) for head, sizes in heads.items()}
+        # Each distinct expansion's terms in this index, once (values are shared by many keys).
+        self._expansion_terms: dict[str, tuple[int, ...]] = {
+            value: self._known_terms_of(value) for value in {*EXPANSIONS.values(), ROAD_EXPANSION}}
         self._build_postings(built.term, built.doc, built.tf, built.title, built.lengths)
         self.idf_list: list[float] = self.idf.tolist()
         self.written_phrasings: list[int] = built.doc_written.tolist()
@@ -206,30 +214,33 @@ class _LanguageIndex:
         result = result[:MAX_QUERY_WORDS]
         return result, sum(1 for t in result if t is None), corrected
 
+    def _known_terms_of(self, value: str) -> tuple[int, ...]:
+        """The index's terms for the words of `value`, read as article text is (synonyms, stems)."""
+        terms = (self.terms.get(stem(form, self.lang)) for word in value.split()
+                 for form in word_forms(word, self.lang, self.synonyms))
+        return tuple(sorted({t for t in terms if t is not None}))
+
     def expansion_terms(self, query: str, known: list[int]) -> list[int]:
         """Terms of the needs and general words the query's words stand for (needs.py) that the
         index knows and the query does not already have, ascending."""
         words = " ".join(SMS_SPELLINGS.get(w, w) for w in fold_words(query)[: MAX_QUERY_WORDS * 2]).split()
         values: list[str] = []
+        expansions, heads = self._expansions, self._expansion_heads
         for i, word in enumerate(words):
-            value = self._expansions.get(word)
+            value = expansions.get(word)
             if value is not None:
                 values.append(value)
             elif ROAD_NUMBER.match(word) or (word in _ROAD_LETTERS and i + 1 < len(words)
                                              and words[i + 1].isdigit() and len(words[i + 1]) <= 4):
                 values.append(ROAD_EXPANSION)
-        if self._expansion_pairs is not None and not self._expansion_heads.isdisjoint(words):
-            values.extend(self._expansions[key] for key in self._expansion_pairs.findall(" ".join(words)))
+            for size in heads.get(word, ()):
+                value = expansions.get(" ".join(words[i:i + size]))
+                if value is not None:
+                    values.append(value)
         if not values:
             return []
         have = set(known)
-        found: set[int] = set()
-        for value in values:
-            for word in value.split():
-                for form in word_forms(word, self.lang, self.synonyms):
-                    term = self.terms.get(stem(form, self.lang))
-                    if term is not None and term not in have:
-                        found.add(term)
+        found = {t for value in values for t in self._expansion_terms[value] if t not in have}
         return sorted(found)
 
     def rank(self, query: str, limit: int) -> _Ranking:

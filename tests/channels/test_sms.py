@@ -23,6 +23,13 @@ from tests.channels.conftest import signed, sms_form, until
 from tests.conftest import ADMIN
 
 
+async def auto_answered(store: Any) -> list[Any]:
+    """The auto-answered conversations (the pipeline runs after the webhook: poll with until)."""
+    items, _, _ = await store.page(status=ConversationStatus.AUTO_ANSWERED.value,
+                                   channel=None, limit=5, cursor=None)
+    return list(items)
+
+
 async def test_forged_or_missing_signature_is_403(client: Any) -> None:
     headers, form = signed("/hooks/twilio/sms", sms_form("bonjour", "SM1"))
     forged = await client.post("/hooks/twilio/sms", data={**form, "Body": "changed"},
@@ -54,12 +61,7 @@ async def test_a_common_question_gets_an_automatic_answer_by_sms(
     assert (await client.post("/hooks/twilio/sms", data=form, headers=headers)).status == 200
     store = client.app[DESK].store
 
-    async def answered() -> Any:
-        items, _, _ = await store.page(status=ConversationStatus.AUTO_ANSWERED.value,
-                                       channel=None, limit=5, cursor=None)
-        return items
-
-    conversation = (await until(answered))[0]
+    conversation = (await until(lambda: auto_answered(store)))[0]
     outbound = [m for m in await store.messages(conversation.id)
                 if m.direction is Direction.OUTBOUND]
     assert outbound and outbound[0].article_id and "répondez 0" in outbound[0].text
@@ -90,12 +92,7 @@ async def test_a_tourists_english_sms_is_answered_from_the_english_article(
     assert (await client.post("/hooks/twilio/sms", data=form, headers=headers)).status == 200
     store = client.app[DESK].store
 
-    async def answered() -> Any:
-        items, _, _ = await store.page(status=ConversationStatus.AUTO_ANSWERED.value,
-                                       channel=None, limit=5, cursor=None)
-        return items
-
-    conversation = (await until(answered))[0]
+    conversation = (await until(lambda: auto_answered(store)))[0]
     assert conversation.lang == "en"
     [reply] = [m for m in await store.messages(conversation.id) if m.direction is Direction.OUTBOUND]
     assert reply.article_id == "drinking-water-en" and "bottled water" in reply.text
@@ -125,12 +122,7 @@ async def test_an_english_sms_at_a_centre_with_french_articles_only_says_the_ans
     assert (await client.post("/hooks/twilio/sms", data=form, headers=headers)).status == 200
     store = client.app[DESK].store
 
-    async def answered() -> Any:
-        items, _, _ = await store.page(status=ConversationStatus.AUTO_ANSWERED.value,
-                                       channel=None, limit=5, cursor=None)
-        return items
-
-    conversation = (await until(answered))[0]
+    conversation = (await until(lambda: auto_answered(store)))[0]
     [reply] = [m for m in await store.messages(conversation.id) if m.direction is Direction.OUTBOUND]
     assert conversation.lang == "en" and reply.article_id == "ecoles-fermees"
     assert reply.text.startswith("This answer is only available in French: ")
@@ -167,12 +159,7 @@ async def test_stop_opts_out_and_nothing_more_is_sent(
     headers, form = signed("/hooks/twilio/sms", sms_form("leau est potable ?", "SM11"))
     await client.post("/hooks/twilio/sms", data=form, headers=headers)
 
-    async def answered() -> Any:
-        items, _, _ = await desk.store.page(status="auto-answered", channel=None, limit=5,
-                                            cursor=None)
-        return items
-
-    await until(answered)
+    await until(lambda: auto_answered(desk.store))
     await run_worker_burst(env)
     # STOP is honoured by every outbound path; Twilio confirmed the STOP itself (its
     # standard filtering: TWILIO_KEYWORD_REPLIES=english), so the centre sent nothing.
@@ -182,10 +169,10 @@ async def test_stop_opts_out_and_nothing_more_is_sent(
 async def _closed(client: Any, count: int) -> list[Any]:
     store = client.app[DESK].store
 
-    async def closed() -> list[Any] | None:
+    async def closed() -> list[Any]:
         items, _, _ = await store.page(status="closed", channel=None, limit=10, cursor=None)
-        return items if len(items) >= count else None
-    return list(await until(closed))
+        return list(items)
+    return await until(closed, ok=lambda items: len(items) >= count)
 
 
 async def test_arret_is_confirmed_by_the_centre_and_nothing_more_is_sent(
@@ -201,11 +188,7 @@ async def test_arret_is_confirmed_by_the_centre_and_nothing_more_is_sent(
     await client.post("/hooks/twilio/sms", data=form, headers=headers)
     store = client.app[DESK].store
 
-    async def answered() -> Any:
-        items, _, _ = await store.page(status="auto-answered", channel=None, limit=5,
-                                       cursor=None)
-        return items
-    later = (await until(answered))[0]
+    later = (await until(lambda: auto_answered(store)))[0]
     await run_worker_burst(env)
     assert [(m["To"], m["Body"]) for m in standin.messages] == \
         [("+33612345678", say("opt_out", "fr"))]

@@ -94,11 +94,13 @@ def auto_answer(article: Article, channel: ChannelKind, lang: str) -> str:
     """The automatic answer as stored and sent on `channel`, with the channel's own way to
     reach an adviser."""
     hint = say("human_hint", lang, channel)
+    # An English question answered from a French article says so first.
+    note = say("answer_in_other_language", lang) if article.lang != lang else ""
     if channel is ChannelKind.SMS:
-        return fit_sms(article.sms, hint)
+        return fit_sms(article.sms, hint, prefix=note)
     if channel in FORMATTED:
-        return _cut(article.answer, MAX_MESSAGE_CHARS - len(hint) - 2) + f"\n\n{hint}"
-    return _cut(answer_plain(article.answer), MAX_MESSAGE_CHARS - len(hint) - 1) + f"\n{hint}"
+        return note + _cut(article.answer, MAX_MESSAGE_CHARS - len(note) - len(hint) - 2) + f"\n\n{hint}"
+    return note + _cut(answer_plain(article.answer), MAX_MESSAGE_CHARS - len(note) - len(hint) - 1) + f"\n{hint}"
 
 
 def offered_answer(article: Article, channel: ChannelKind, lang: str) -> str:

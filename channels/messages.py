@@ -43,6 +43,12 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "fr": "C'est noté : un conseiller vous rappellera au plus vite.",
         "en": "Noted: an adviser will call you back as soon as possible.",
     },
+    # Before an answer taken from an article in another language (an English question at a
+    # centre whose articles are all French).
+    "answer_in_other_language": {
+        "fr": "Cette réponse n'existe qu'en anglais : ",
+        "en": "This answer is only available in French: ",
+    },
     "human_hint": {
         "fr": "Pour parler à un conseiller, répondez 0.",
         "en": "To talk to an adviser, reply 0.",

@@ -150,3 +150,16 @@ def percent(fraction: float | None, lang: str, digits: int = 1) -> str:
         return "–"
     text = f"{float(fraction) * 100:.{digits}f}"
     return (text if lang == "en" else text.replace(".", ",")) + "\u202f%"
+
+
+def duration(seconds: float | None) -> str:
+    """A duration as people read it, in either language: 42 s, 3 min 05 s, 2 h 05 min; a dash
+    when there is none."""
+    if seconds is None:
+        return "–"
+    total = int(round(seconds))
+    if total < 60:
+        return f"{total} s"
+    if total < 3600:
+        return f"{total // 60} min {total % 60:02d} s"
+    return f"{total // 3600} h {total % 3600 // 60:02d} min"

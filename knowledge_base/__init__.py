@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from knowledge_base.clusters import MissingAnswer
     from knowledge_base.importing import ImportReport, read_article_files
     from knowledge_base.intents import Intent
+    from knowledge_base.language import citizen_language, detect_language
     from knowledge_base.lifecycle import ArticleAction
     from knowledge_base.retention import CitizenTextPurge
     from knowledge_base.service import KNOWLEDGE_BASE, KnowledgeBase, Suggestion, question_of
@@ -45,6 +46,7 @@ _HOMES: dict[str, str] = {
     "MissingAnswer": "clusters",
     **dict.fromkeys(("ImportReport", "read_article_files"), "importing"),
     "Intent": "intents",
+    **dict.fromkeys(("citizen_language", "detect_language"), "language"),
     "ArticleAction": "lifecycle",
     "CitizenTextPurge": "retention",
     **dict.fromkeys(("KNOWLEDGE_BASE", "KnowledgeBase", "Suggestion", "question_of"), "service"),
@@ -57,7 +59,8 @@ __all__ = [
     "AlternateProposal", "AnswerSnapshot", "Article", "ArticleAction", "ArticleVersion", "AutoAnswer",
     "CitizenTextPurge", "ImportReport", "Intent", "KnowledgeBase", "MissingAnswer", "Suggestion",
     "Profile", "ValidatedAlternates",
-    "char_grams", "char_profile", "cosine", "coverage", "derive_sms_text", "fold_words",
+    "char_grams", "char_profile", "citizen_language", "cosine", "coverage", "derive_sms_text",
+    "detect_language", "fold_words",
     "group_by_article", "gsm7_alphabet", "gsm7_septets", "parse_article_lines", "question_of",
     "read_article_files", "stem", "tokenise", "words_profile",
 ]

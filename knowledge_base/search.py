@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from knowledge_base.article import Article
 from knowledge_base.char_similarity import CharSimilarity
+from knowledge_base.english_to_french import to_french
 from knowledge_base.hits import QueryAnalysis, RankedHit, SearchHit
 from knowledge_base.index_build import bm25_postings, build_postings, offsets_of
 from knowledge_base.scoring import (PhrasingTable, Shared, TermImpacts, cover_and_recall, phrasing_vote,
@@ -383,18 +384,29 @@ class SearchIndex:
     def languages(self) -> frozenset[str]:
         return frozenset(self._languages)
 
+    def _for_language(self, query: str, lang: str) -> tuple[_LanguageIndex | None, str]:
+        """The index that answers `lang`, and the query to give it: an English question when
+        the cell wrote no English article goes to the French articles, translated word by word
+        (knowledge_base/english_to_french.py); the answer then says it is in French."""
+        index = self._languages.get(lang)
+        if index is None and lang == "en" and "fr" in self._languages:
+            return self._languages["fr"], to_french(query)
+        return index, query
+
     def analyse(self, query: str, *, lang: str = "fr", limit: int = 5, evidence: bool = True) -> QueryAnalysis:
         """Ranked hits, the top one with coverage evidence and every one with its character
         similarity when `evidence` (zeros otherwise); no hits for an unknown language or a query
-        with no known word."""
-        index = self._languages.get(lang)
+        with no known word. An English query with no English article is searched in French
+        (`_for_language`)."""
+        index, query = self._for_language(query, lang)
         if index is None or limit <= 0:
             return QueryAnalysis((), 0.0, 0)
         return index.analyse(query, limit, evidence)
 
     def search(self, query: str, *, lang: str = "fr", limit: int = 5) -> list[SearchHit]:
-        """Up to `limit` articles of language `lang`, best first."""
-        index = self._languages.get(lang)
+        """Up to `limit` articles of language `lang`, best first (French ones for an English
+        query when there is no English article)."""
+        index, query = self._for_language(query, lang)
         if index is None or limit <= 0:
             return []
         # A plain search needs no evidence: no RankedHit is built, only the ids and scores.

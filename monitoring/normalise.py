@@ -11,7 +11,7 @@ import datetime as dt
 import msgspec
 
 from monitoring.gazetteer import area_of
-from monitoring.language import detect_language
+from knowledge_base import detect_language
 from monitoring.sentiment import compound, sentiment_of
 from monitoring.signal import Signal
 from monitoring.text_terms import content_words_of, fold, terms_of

@@ -24,7 +24,7 @@ from crisis.types import ChannelKind, Role
 from crisis.web.shell import (
     CELL, PageTemplates, add_page_assets, add_page_roles, clock_of, ctx_of, lang_of, require,
 )
-from crisis.i18n import percent, translate
+from crisis.i18n import duration, percent, translate
 from crisis.web.situation_api import situation_body
 from monitoring import charts
 from monitoring.messages import MESSAGES
@@ -44,18 +44,6 @@ def section_of(body: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
     if not isinstance(section, Mapping) or "error" in section:
         return None
     return section
-
-
-def duration(seconds: float | None) -> str:
-    """A wait as people read it: 42 s, 3 min 05 s, 1 h 02 min; a dash when there is none."""
-    if seconds is None:
-        return "–"
-    total = int(round(seconds))
-    if total < 60:
-        return f"{total} s"
-    if total < 3600:
-        return f"{total // 60} min {total % 60:02d} s"
-    return f"{total // 3600} h {total % 3600 // 60:02d} min"
 
 
 def contact_view(section: Mapping[str, Any], lang: str = "fr") -> dict[str, Any]:

@@ -24,7 +24,7 @@ from channels.alerts.subscriptions import ALERT_CHANNELS, Subscriptions
 from crisis.areas import DEPARTEMENTS
 from crisis.context import Context
 from crisis.errors import CrisisError
-from crisis.i18n import translate
+from crisis.i18n import duration, translate
 from crisis.types import Role
 from crisis.web.shell import (
     CELL, PageTemplates, add_page_assets, add_page_roles, back, cell_user, clock_of, lang_of,
@@ -36,16 +36,6 @@ PATH = "/cell/broadcasts"
 def grouped(n: int, lang: str) -> str:
     """A count as its readers write it: 12 430 (a narrow no-break space) or 12,430."""
     return f"{n:,}".replace(",", "\u202f" if lang != "en" else ",")
-
-
-def duration(seconds: float) -> str:
-    """A duration as people read it: 42 s, 3 min 05 s, 2 h 05 min."""
-    total = int(round(seconds))
-    if total < 60:
-        return f"{total} s"
-    if total < 3600:
-        return f"{total // 60} min {total % 60:02d} s"
-    return f"{total // 3600} h {total % 3600 // 60:02d} min"
 
 
 def reason_words(reason: str, lang: str) -> str:

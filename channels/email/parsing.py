@@ -29,6 +29,7 @@ from channels.email.quotes import strip_quoted
 from crisis.errors import InvalidInput
 from crisis.ports import DeliveryReport
 from crisis.types import LANGS, ChannelKind, InboundMessage, utcnow
+from knowledge_base import citizen_language
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,6 @@ MAX_REFERENCES_CHARS = 2_000  # the last ids of References (RFC 5322 3.6.4 allow
 _ID = re.compile(r"<[^<>\s]{1,248}>")
 _FROM_LINE = re.compile(rb"^From:[^\r\n]*?([^\s<>\"']{1,64}@[^\s<>\"',;]{1,255})",
                         re.IGNORECASE | re.MULTILINE)
-_ENGLISH = frozenset("the and is are you what how where when can please thank thanks my i "
-                     "water help there have".split())
-_FRENCH = frozenset("le la les est et vous je nous que quoi comment où quand peut merci "
-                    "bonjour eau aide il y a des une un mon".split())
 
 
 class _RememberingHeaders(HeaderRegistry):
@@ -92,14 +89,11 @@ def _one_line(text: str, limit: int) -> str:
 
 
 def guess_lang(message: EmailMessage, text: str) -> str:
-    """Content-Language when it names one of ours; else a count of common words; else fr."""
+    """Content-Language when it names one of ours; else what the text's words say."""
     declared = _header(message, "Content-Language").lower()[:2]
     if declared in LANGS:
         return declared
-    words = re.findall(r"[a-zà-ÿ']+", text[:2000].lower())
-    english = sum(word in _ENGLISH for word in words)
-    french = sum(word in _FRENCH for word in words)
-    return "en" if english > french else "fr"
+    return citizen_language(text[:2000])
 
 
 def _sender(message: EmailMessage | None, raw: bytes, envelope_sender: str | None) -> str:

@@ -21,6 +21,7 @@ from crisis.errors import ChannelError, ConfigError, Forbidden, InvalidInput
 from crisis.ports import DeliveryReport, InboundRequest, Pace, WebhookReply
 from crisis.settings import Settings
 from crisis.types import ChannelKind, DeliveryStatus, InboundMessage, OutboundMessage, utcnow
+from knowledge_base import citizen_language
 
 MAX_INBOUND_CHARS = 1600  # Twilio concatenates at most 10 segments
 SIGNATURE_HEADER = "X-Twilio-Signature"
@@ -76,10 +77,14 @@ class TwilioSms:
             media = max(0, int(request.form.get("NumMedia", "0") or 0))
         except ValueError:
             raise InvalidInput("NumMedia must be a whole number") from None
+        text = request.form.get("Body", "")[:MAX_INBOUND_CHARS]
         return [InboundMessage(
             channel=ChannelKind.SMS, address=normalise_address(ChannelKind.SMS, sender),
-            text=request.form.get("Body", "")[:MAX_INBOUND_CHARS], provider_id=sid[:64],
-            received_at=utcnow(),
+            text=text, provider_id=sid[:64], received_at=utcnow(),
+            # An SMS carries no language: a tourist's English one is answered from the English
+            # articles and by an operator who speaks it (the conversation keeps its first
+            # message's language).
+            lang=citizen_language(text),
             attachments=tuple(request.form.get(f"MediaUrl{i}", "") for i in range(min(media, 10))))]
 
     def parse_delivery(self, request: InboundRequest) -> DeliveryReport | None:

@@ -12,7 +12,7 @@ from crisis.cli.core_commands import say
 from crisis.context import Context
 from crisis.errors import InvalidInput, NotFound
 from crisis.types import Principal
-from knowledge_base import AutoAnswer, KnowledgeBase, read_article_files
+from knowledge_base import AutoAnswer, KnowledgeBase, citizen_language, read_article_files
 
 MAX_EVAL_BYTES = 50_000_000
 
@@ -59,7 +59,7 @@ async def kb_ask(ctx: Context, actor: Principal, args: argparse.Namespace) -> No
     snapshot = await KnowledgeBase.from_context(ctx).snapshot("default")
     for number, question in _questions(args):
         try:
-            result = snapshot.answer(question, lang=args.lang)
+            result = snapshot.answer(question, lang=args.lang or citizen_language(question))
         except InvalidInput as err:
             raise InvalidInput(f"line {number}: {err.message}" if number else err.message) from None
         article = snapshot.article(result.answer_id) if result.answer_id else None

@@ -167,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask = kb.add_parser("ask", help="best answer for QUESTION, or for each line of stdin")
     ask.add_argument("question", nargs="?", default=None)
     ask.add_argument("--json", action="store_true", help="one JSON object per line")
-    ask.add_argument("--lang", default="fr", choices=("fr", "en"))
+    ask.add_argument("--lang", default=None, choices=("fr", "en"),
+                     help="the question's language (default: told from its words, as for an SMS)")
     evaluate = kb.add_parser("eval", help="accuracy of the auto-answer on {q, expected} lines")
     evaluate.add_argument("file", metavar="FILE.jsonl")
 

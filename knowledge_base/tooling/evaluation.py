@@ -12,6 +12,7 @@ import numpy as np
 from crisis.errors import InvalidInput
 from knowledge_base.answer import DEFAULT_THRESHOLD, auto_answer
 from knowledge_base.article import Article
+from knowledge_base.language import citizen_language
 from knowledge_base.search import SearchIndex
 from knowledge_base.text import tokenise
 
@@ -21,7 +22,7 @@ class EvalLine(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     q: str
     expected: str | None
-    lang: str = "fr"
+    lang: str = ""  # "": the language the SMS channel would detect (citizen_language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +72,12 @@ def parse_eval_lines(lines: Iterable[str]) -> list[EvalLine]:
     for number, line in enumerate(lines, start=1):
         if line.strip():
             try:
-                parsed.append(_LINE.decode(line))
+                item = _LINE.decode(line)
             except msgspec.DecodeError as err:
                 problems.append(f"line {number}: {str(err).replace('`', chr(39))}")
+                continue
+            # A line without a language is in the one the SMS channel would detect.
+            parsed.append(item if item.lang else msgspec.structs.replace(item, lang=citizen_language(item.q)))
     if problems:
         raise InvalidInput("; ".join(problems))
     return parsed

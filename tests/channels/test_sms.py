@@ -7,15 +7,27 @@ import re
 import sys
 from typing import Any
 
+import pytest
 from channels.api import DESK
 from channels.messages import say
 from crisis.app import build_app
 from crisis.context import Context
 from crisis.settings import load_settings
 from crisis.types import ConversationStatus, DeliveryStatus, Direction
-from knowledge_base.article import SMS_MAX_SEPTETS, gsm7_septets
+from knowledge_base.article import SMS_MAX_SEPTETS, gsm7_septets, parse_article_lines
+from knowledge_base.importing import import_articles
+from knowledge_base.store import ArticleStore
+from knowledge_base.tooling.calibration_sets import DATA
 from testbed.twilio import TwilioStandIn
 from tests.channels.conftest import signed, sms_form, until
+from tests.conftest import ADMIN
+
+
+async def auto_answered(store: Any) -> list[Any]:
+    """The auto-answered conversations (the pipeline runs after the webhook: poll with until)."""
+    items, _, _ = await store.page(status=ConversationStatus.AUTO_ANSWERED.value,
+                                   channel=None, limit=5, cursor=None)
+    return list(items)
 
 
 async def test_forged_or_missing_signature_is_403(client: Any) -> None:
@@ -49,12 +61,7 @@ async def test_a_common_question_gets_an_automatic_answer_by_sms(
     assert (await client.post("/hooks/twilio/sms", data=form, headers=headers)).status == 200
     store = client.app[DESK].store
 
-    async def answered() -> Any:
-        items, _, _ = await store.page(status=ConversationStatus.AUTO_ANSWERED.value,
-                                       channel=None, limit=5, cursor=None)
-        return items
-
-    conversation = (await until(answered))[0]
+    conversation = (await until(lambda: auto_answered(store)))[0]
     outbound = [m for m in await store.messages(conversation.id)
                 if m.direction is Direction.OUTBOUND]
     assert outbound and outbound[0].article_id and "répondez 0" in outbound[0].text
@@ -77,6 +84,49 @@ async def test_a_common_question_gets_an_automatic_answer_by_sms(
     assert (await client.post("/hooks/twilio/sms/status", data=receipt, headers=headers)).status == 200
     delivered = [m for m in await store.messages(conversation.id) if m.direction is Direction.OUTBOUND]
     assert delivered[0].status.value == "delivered"
+
+
+async def test_a_tourists_english_sms_is_answered_from_the_english_article(
+        kb: None, client: Any) -> None:
+    headers, form = signed("/hooks/twilio/sms", sms_form("hi, is the tap water ok to drink here?", "SM8"))
+    assert (await client.post("/hooks/twilio/sms", data=form, headers=headers)).status == 200
+    store = client.app[DESK].store
+
+    conversation = (await until(lambda: auto_answered(store)))[0]
+    assert conversation.lang == "en"
+    [reply] = [m for m in await store.messages(conversation.id) if m.direction is Direction.OUTBOUND]
+    assert reply.article_id == "drinking-water-en" and "bottled water" in reply.text
+    # A French SMS with an English word in it stays French.
+    headers, form = signed("/hooks/twilio/sms", sms_form("le camping est ok ? on peut boire l'eau ?", "SM10",
+                                                         sender="+33612345670"))
+    await client.post("/hooks/twilio/sms", data=form, headers=headers)
+
+    async def french() -> Any:
+        items, _, _ = await store.page(status=None, channel=None, limit=5, cursor=None)
+        return [c for c in items if c.id != conversation.id]
+
+    assert (await until(french))[0].lang == "fr"
+
+
+@pytest.fixture
+async def french_kb(ctx: Context) -> None:
+    """The flood articles without their English twins (imported before the app starts)."""
+    french = [a for a in parse_article_lines(
+        (DATA / "kb-inondation.jsonl").read_text(encoding="utf-8").splitlines()) if a.lang == "fr"]
+    await import_articles(ArticleStore(ctx.redis, ctx.keys, ctx.bus), french, actor=ADMIN)
+
+
+async def test_an_english_sms_at_a_centre_with_french_articles_only_says_the_answer_is_in_french(
+        french_kb: None, client: Any) -> None:
+    headers, form = signed("/hooks/twilio/sms", sms_form("is the school closed tomorrow", "SM11"))
+    assert (await client.post("/hooks/twilio/sms", data=form, headers=headers)).status == 200
+    store = client.app[DESK].store
+
+    conversation = (await until(lambda: auto_answered(store)))[0]
+    [reply] = [m for m in await store.messages(conversation.id) if m.direction is Direction.OUTBOUND]
+    assert conversation.lang == "en" and reply.article_id == "ecoles-fermees"
+    assert reply.text.startswith("This answer is only available in French: ")
+    assert reply.text.endswith("To talk to an adviser, reply 0.")
 
 
 async def test_asking_for_a_person_queues_and_says_the_position(kb: None, client: Any) -> None:
@@ -109,12 +159,7 @@ async def test_stop_opts_out_and_nothing_more_is_sent(
     headers, form = signed("/hooks/twilio/sms", sms_form("leau est potable ?", "SM11"))
     await client.post("/hooks/twilio/sms", data=form, headers=headers)
 
-    async def answered() -> Any:
-        items, _, _ = await desk.store.page(status="auto-answered", channel=None, limit=5,
-                                            cursor=None)
-        return items
-
-    await until(answered)
+    await until(lambda: auto_answered(desk.store))
     await run_worker_burst(env)
     # STOP is honoured by every outbound path; Twilio confirmed the STOP itself (its
     # standard filtering: TWILIO_KEYWORD_REPLIES=english), so the centre sent nothing.
@@ -124,10 +169,10 @@ async def test_stop_opts_out_and_nothing_more_is_sent(
 async def _closed(client: Any, count: int) -> list[Any]:
     store = client.app[DESK].store
 
-    async def closed() -> list[Any] | None:
+    async def closed() -> list[Any]:
         items, _, _ = await store.page(status="closed", channel=None, limit=10, cursor=None)
-        return items if len(items) >= count else None
-    return list(await until(closed))
+        return list(items)
+    return await until(closed, ok=lambda items: len(items) >= count)
 
 
 async def test_arret_is_confirmed_by_the_centre_and_nothing_more_is_sent(
@@ -143,11 +188,7 @@ async def test_arret_is_confirmed_by_the_centre_and_nothing_more_is_sent(
     await client.post("/hooks/twilio/sms", data=form, headers=headers)
     store = client.app[DESK].store
 
-    async def answered() -> Any:
-        items, _, _ = await store.page(status="auto-answered", channel=None, limit=5,
-                                       cursor=None)
-        return items
-    later = (await until(answered))[0]
+    later = (await until(lambda: auto_answered(store)))[0]
     await run_worker_burst(env)
     assert [(m["To"], m["Body"]) for m in standin.messages] == \
         [("+33612345678", say("opt_out", "fr"))]

@@ -39,6 +39,9 @@ def test_import_ask_eval_export(env: dict[str, str], tmp_path: Path) -> None:
     assert [r["answer_id"] for r in rows] == ["routes-coupees", None, None, None]
     assert all(set(r) == {"question", "answer_id", "confidence", "candidates"} for r in rows)
     assert rows[0]["candidates"][0] == {"id": "routes-coupees", "score": rows[0]["candidates"][0]["score"]}
+    # Without --lang, an English question is searched in English, as an SMS would be.
+    english = run(env, "kb", "ask", "--json", "is the tap water safe to drink?", cwd=tmp_path)
+    assert json.loads(english.stdout)["answer_id"] == "drinking-water-en"
     report = run(env, "kb", "eval", str(DATA / "kb-eval-inondation.jsonl"), cwd=tmp_path)
     assert report.returncode == 0, report.stderr
     assert "precision@1 on answerable" in report.stdout and "bm25" in report.stdout

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitoring.language import detect_language
+from knowledge_base.language import detect_language
 
 LABELLED = [
     ("fr", "peut on boire l'eau du robinet"), ("fr", "le pont est fermé ?"),
@@ -40,9 +40,9 @@ def test_the_french_fast_path_never_disagrees_with_lingua() -> None:
     lingua also calls French, and it takes none of the other languages' texts."""
     from pathlib import Path
 
-    from monitoring.language import LANGUAGES, _built, looks_french
+    from knowledge_base.language import LANGUAGES, _built, looks_french
 
-    sentiment_set = Path(__file__).parent / "data" / "sentiment_fr.tsv"
+    sentiment_set = Path(__file__).parent.parent / "monitoring" / "data" / "sentiment_fr.tsv"
     texts = [t for _, t in LABELLED] + [
         line.split("\t")[-1] for line in sentiment_set.read_text("utf-8").splitlines()
         if line and not line.startswith("#")]
@@ -52,3 +52,27 @@ def test_the_french_fast_path_never_disagrees_with_lingua() -> None:
     assert all(LANGUAGES.get(f) == "fr" for f in found if f is not None)
     print(f"fast path: {len(taken)}/{len(texts)} texts")
     assert len(taken) >= len(texts) // 3  # it must pay: most French signals take it
+
+
+def test_a_citizens_message_is_english_only_when_plainly_english() -> None:
+    """An SMS carries no language; French taken for English would wait for an English-speaking
+    operator. Measured on every question of the tuning evaluation sets (SMS spelling, typos,
+    place names): no French one is taken for English, every English one is."""
+    import json
+
+    from knowledge_base.language import citizen_language
+    from knowledge_base.tooling.calibration_sets import DATA
+
+    french: list[str] = []
+    english: list[str] = []
+    for path in sorted(DATA.glob("kb-eval-*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                (english if item.get("lang") == "en" else french).append(item["q"])
+    assert len(french) > 1000 and len(english) > 30
+    assert [q for q in french if citizen_language(q) == "en"] == []
+    assert [q for q in english if citizen_language(q) != "en"] == []
+    assert citizen_language("") == "fr" and citizen_language("ok") == "fr"
+    assert citizen_language("where can I sleep tonight, our hotel is flooded") == "en"
+    assert citizen_language("le bus 21 roule, is it ok ?") == "fr"

@@ -15,6 +15,7 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "other_lang": {"fr": "English", "en": "Français"},
     "status": {"fr": "Mon statut", "en": "My status"},
     "langs": {"fr": "Langues traitées", "en": "Languages I answer"},
+    "conversation.lang": {"fr": "Langue", "en": "Language"},
     "lang.fr": {"fr": "Français", "en": "French"},
     "lang.en": {"fr": "Anglais", "en": "English"},
     "save_status": {"fr": "Changer de statut", "en": "Change status"},

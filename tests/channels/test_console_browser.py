@@ -237,3 +237,31 @@ async def test_an_operator_transfers_to_a_topic_with_the_keyboard(
         await expect(specialist.locator("#topic-label")).to_have_text("Assurance, aides")
         await expect(agent.locator("#my-conversations")).to_contain_text("Aucune conversation")
         await browser.close()
+
+
+async def test_an_english_sms_shows_its_language_to_the_supervisor_and_on_the_conversation(
+        aiohttp_server: Any, ctx: Context, settings: Settings, redis_url: str, kb: None) -> None:
+    """An SMS carries no language: the centre tells an English one, and the console says so
+    where a supervisor decides who takes it."""
+    server, base = await _serve(aiohttp_server, settings, redis_url)
+    await ctx.accounts.create_account("chef", Role.SUPERVISOR, PASSWORD, actor=ADMIN)
+    await sms(server, "hi, I would like to talk to someone please", "SML1", CITIZEN)
+    await until(server.app[DESK].router.queue_length)
+    async with async_playwright() as p:
+        browser = await launch_chromium(p)
+        page = await (await browser.new_context(locale="fr-FR")).new_page()
+        await _log_in(page, base, "chef")
+        await page.goto(base + "/console/supervisor")
+        row = page.locator("#conversations tbody tr").first
+        await expect(row).to_contain_text("Anglais")
+        await expect(row).to_contain_text("hi, I would like to talk to someone please")
+        await row.get_by_role("link").click()
+        await page.wait_for_url(re.compile(r".*/console/c/c[0-9a-f]+$"))
+        await expect(page.locator("#conversation-lang")).to_have_text("Anglais")
+        visible = await page.locator("main").inner_text()
+        assert "Langue : Anglais" in visible
+        # The citizen was told, in English, that an adviser will answer.
+        assert "An adviser will answer you" in visible
+        Path("/tmp/screens").mkdir(exist_ok=True)
+        await page.screenshot(path="/tmp/screens/console-english-conversation.png", full_page=True)
+        await browser.close()

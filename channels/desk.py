@@ -17,6 +17,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, assert_never, cast
 
+import redis.asyncio as aioredis
+
 from channels.access import ConversationAccess
 from channels.alerts.pulses import Pulses
 from channels.alerts.subscriptions import Subscriptions
@@ -51,6 +53,7 @@ log = logging.getLogger(__name__)
 
 Answerer = Callable[[str, str, ChannelKind], Awaitable[AutoAnswer]]
 ArticleOf = Callable[[str], Awaitable[Article]]  # the live article of an id, or NotFound
+Later = Callable[[aioredis.client.Pipeline], None]  # a write queued on a message's last round trip
 
 MAX_REPLY_CHARS = 1600
 REQUEUABLE = frozenset({ConversationStatus.ASSIGNED, ConversationStatus.WAITING_CITIZEN})
@@ -85,18 +88,28 @@ class Desk(DeskReads):
         """Decide what to do with citizen message `message_id` (default: the latest) and do
         it, in its turn among the conversation's inbound messages (`seq`, see
         channels/inbound_order.py)."""
-        async with self.turns.turn(conversation_id, seq):
-            conversation = await self.store.get(conversation_id)
-            if new:
-                await self.levels.contact(conversation.channel)
-            last = await self.store.last_citizen_message(conversation_id, message_id)
+        async with self.turns.turn(conversation_id, seq) as turn:
+            conversation, last, handled = await self.store.inbound_view(conversation_id,
+                                                                        message_id)
             # Handled once: an event redelivered after a failover or a lost acknowledgement
             # is skipped; one that died half-way is handled again, and its replies, whose ids
             # derive from the message's (`_carry_out`), are not recorded or sent twice.
-            if last is not None and not await self.store.handled(last.id):
-                await self._carry_out(conversation, await self._decide(conversation, last),
-                                      reply_ids=f"{last.id}.")
-                await self.store.mark_handled(last.id)
+            if last is None or handled:
+                return
+            # The counters go with the marks, in the message's last round trip: written once
+            # the message is handled, so a retried one is not counted twice.
+            later: list[Later] = []
+            if new:
+                channel = conversation.channel
+                later.append(lambda pipe: self.levels.contact_to(pipe, channel))
+            await self._carry_out(conversation, await self._decide(conversation, last),
+                                  reply_ids=f"{last.id}.", later=later)
+            async with self.ctx.redis.pipeline(transaction=False) as pipe:
+                for write in later:
+                    write(pipe)
+                self.store.mark_handled_to(pipe, conversation_id, last.id, seq)
+                await pipe.execute()
+            turn.marked = True
 
     async def _decide(self, conversation: Conversation, last: Message) -> Actions:
         """Ask the decision (channels/inbound.py), fetching each fact it needs when it needs
@@ -148,9 +161,10 @@ class Desk(DeskReads):
                 assert_never(need.fact)
 
     async def _carry_out(self, conversation: Conversation, actions: Actions,
-                         reply_ids: str = "") -> None:
+                         reply_ids: str = "", later: list[Later] | None = None) -> None:
         """Carry out the decision's actions in order; the n-th automatic message gets the id
-        `reply_ids` + n, so carrying them out again records and sends nothing twice."""
+        `reply_ids` + n, so carrying them out again records and sends nothing twice. Counters
+        are queued on `later` (written by the caller with its last writes) when given."""
         sent = 0
         for action in actions:
             match action:
@@ -178,7 +192,11 @@ class Desk(DeskReads):
                 case SetTopic(topic):  # the queue then uses the topic that won
                     conversation = await self.store.guess_topic(conversation, topic)
                 case CountAutoAnswer():
-                    await self.levels.auto_answered(conversation.channel)
+                    if later is None:
+                        await self.levels.auto_answered(conversation.channel)
+                    else:
+                        channel = conversation.channel
+                        later.append(lambda pipe: self.levels.auto_answered_to(pipe, channel))
                 case PublishLive(kind, operator):
                     await self.publish_live(kind, conversation.id, operator)
                 case Subscribe(areas):

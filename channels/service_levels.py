@@ -56,13 +56,17 @@ class ServiceLevels:
             await pipe.execute()
 
     async def contact(self, channel: ChannelKind) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            self.contact_to(pipe, channel)
+            await pipe.execute()
+
+    def contact_to(self, pipe: aioredis.client.Pipeline, channel: ChannelKind) -> None:
+        """`contact`, its writes queued on `pipe` (counted in the metrics at once)."""
         CONTACTS.labels(channel.value).inc()
         slot = self.k.contacts_slot(int(time.time() // SLOT_S))
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hincrbyfloat(self.key, f"contacts:{channel.value}", 1)
-            pipe.hincrby(slot, channel.value, 1)
-            pipe.expire(slot, SLOT_TTL_S)
-            await pipe.execute()
+        pipe.hincrbyfloat(self.key, f"contacts:{channel.value}", 1)
+        pipe.hincrby(slot, channel.value, 1)
+        pipe.expire(slot, SLOT_TTL_S)
 
     async def contacts_over_time(self, *, now_s: float | None = None) -> dict[str, Any]:
         """New conversations per channel in each of the last SLOTS_SHOWN slots, oldest first
@@ -81,6 +85,11 @@ class ServiceLevels:
     async def auto_answered(self, channel: ChannelKind) -> None:
         AUTO_ANSWERED.labels(channel.value).inc()
         await self._add(**{f"auto:{channel.value}": 1})
+
+    def auto_answered_to(self, pipe: aioredis.client.Pipeline, channel: ChannelKind) -> None:
+        """`auto_answered`, its write queued on `pipe` (counted in the metrics at once)."""
+        AUTO_ANSWERED.labels(channel.value).inc()
+        pipe.hincrbyfloat(self.key, f"auto:{channel.value}", 1)
 
     async def first_reply(self, conversation: Conversation) -> None:
         seconds = _age(conversation)

@@ -101,7 +101,8 @@ class ConversationStore:
         self.window_s = window_s
         self._receive = PipelinedScript(redis, lua_source("channels", "store_receive.lua"))
         self._add_outbound = register_lua(redis, "channels", "store_add_outbound.lua")
-        self._mark_inbound_done = register_lua(redis, "channels", "inbound_order_mark_done.lua")
+        self._mark_inbound_done_source = lua_source("channels", "inbound_order_mark_done.lua")
+        self._mark_inbound_done = redis.register_script(self._mark_inbound_done_source)
         self._hints = ConversationHints()
         # KEYS 5-7 of the receive script: the events stream, every conversation, the new ones.
         self._receive_keys = [bus.keys.events, keys.conversations,
@@ -174,6 +175,31 @@ class ConversationStore:
                     return message
         return None
 
+    async def inbound_view(self, conversation_id: str, message_id: str | None, *,
+                           check_handled: bool = True,
+                           ) -> tuple[Conversation, Message | None, bool]:
+        """What handling citizen message `message_id` (default: the latest) starts from, in
+        one round trip: the conversation, the message (read from the last LOOKBACK messages;
+        the whole list only when it is older) and, with `check_handled`, whether the pipeline
+        handled it already (else False). NotFound when the conversation is gone."""
+        key = self.k.messages(conversation_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self.k.conversation(conversation_id))
+            pipe.lrange(key, -LOOKBACK, -1)
+            if message_id is not None and check_handled:
+                pipe.exists(self.k.handled(message_id))
+            fields, recent, *handled = await pipe.execute()
+        if not fields:
+            raise NotFound(f"no conversation {conversation_id!r}")
+        conversation = decode_conversation(cast(dict[str, str], fields))
+        last = _citizen_message(recent, message_id)
+        if last is None and len(recent) >= LOOKBACK:
+            last = _citizen_message(await self.redis.lrange(key, 0, -1), message_id)
+        if last is None or not check_handled:
+            return conversation, last, False
+        done = bool(handled[0]) if handled else await self.handled(last.id)
+        return conversation, last, done
+
     async def citizen_turn(self, conversation_id: str) -> list[Message]:
         """The citizen's messages since an operator last wrote, oldest first, the conversation's
         latest replies (the one just sent, automatic ones) aside: "bonjour", "ya de l'eau dans
@@ -222,6 +248,17 @@ class ConversationStore:
 
     async def mark_handled(self, message_id: str) -> None:
         await self.redis.set(self.k.handled(message_id), "1", ex=HANDLED_TTL_S)
+
+    def mark_handled_to(self, pipe: aioredis.client.Pipeline, conversation_id: str,
+                        message_id: str, seq: int) -> None:
+        """Queue on `pipe` what `mark_handled` and `mark_inbound_done` write (the inbound
+        pipeline's last round trip for a message, channels/desk.py)."""
+        pipe.set(self.k.handled(message_id), "1", ex=HANDLED_TTL_S)
+        if seq > 0:
+            # EVAL, not EVALSHA: a pipeline holding a script call first asks Redis whether it
+            # has the script (one more round trip); the body is short and Redis caches it.
+            pipe.eval(self._mark_inbound_done_source, 1, self.k.conversation(conversation_id),
+                      seq, INBOUND_DONE_FIELD)
 
     async def _index_of(self, conversation_id: str, message_id: str) -> int | None:
         """The outbound message's index in its list (written by add_outbound), one hash read."""
@@ -458,6 +495,15 @@ class ConversationStore:
         """When the longest-unchanged conversation in `status` last changed (epoch s)."""
         oldest = await self.redis.zrange(self.k.by_status(status.value), 0, 0, withscores=True)
         return float(oldest[0][1]) if oldest else None
+
+
+def _citizen_message(raws: list[Any], message_id: str | None) -> Message | None:
+    """The latest citizen message among `raws`, or the one with `message_id`."""
+    for raw in reversed(raws):
+        message = msgspec.json.decode(raw, type=Message)
+        if message.author == "citizen" and message_id in (None, message.id):
+            return message
+    return None
 
 
 def drop_conversation(pipe: aioredis.client.Pipeline, keys: ChannelKeys,

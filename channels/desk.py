@@ -188,7 +188,10 @@ class Desk(DeskReads):
                     await self.queue(conversation, urgent=urgent, tags=tags,
                                      notice_id=f"{reply_ids}q" if reply_ids else None)
                 case Transition(step, actor, fields):
-                    await self.store.transition(conversation.id, step, actor=actor, **dict(fields))
+                    # From the status read at the start (one round trip); when it changed
+                    # meanwhile, the store reads it again.
+                    await self.store.transition_from(conversation, step, actor=actor,
+                                                     **dict(fields))
                 case SetTopic(topic):  # the queue then uses the topic that won
                     conversation = await self.store.guess_topic(conversation, topic)
                 case CountAutoAnswer():

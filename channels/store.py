@@ -21,7 +21,7 @@ from channels.addresses import citizen_id, mask
 from channels.conversation_hints import ConversationHints
 from channels.keys import ChannelKeys
 from channels.pipelined_script import PipelinedScript
-from crisis.errors import Busy, NotFound
+from crisis.errors import Busy, InvalidTransition, NotFound
 from crisis.events import STREAM_MAXLEN, EventBus, make_event
 from crisis.lifecycle import (
     EVENT_FOR_CONVERSATION_ACTION, ConversationAction, next_conversation_status,
@@ -103,6 +103,8 @@ class ConversationStore:
         self._add_outbound = register_lua(redis, "channels", "store_add_outbound.lua")
         self._mark_inbound_done_source = lua_source("channels", "inbound_order_mark_done.lua")
         self._mark_inbound_done = redis.register_script(self._mark_inbound_done_source)
+        self._transition_from = PipelinedScript(
+            redis, lua_source("channels", "store_transition_from.lua"))
         self._hints = ConversationHints()
         # KEYS 5-7 of the receive script: the events stream, every conversation, the new ones.
         self._receive_keys = [bus.keys.events, keys.conversations,
@@ -306,6 +308,33 @@ class ConversationStore:
                          actor: str, **fields: str) -> Conversation:
         """Move a conversation through its lifecycle (optimistic transaction) with an event."""
         return await self.checked_transition(conversation_id, action, actor=actor, fields=fields)
+
+    async def transition_from(self, conversation: Conversation, action: ConversationAction, *,
+                              actor: str, **fields: str) -> Conversation:
+        """`transition` of a conversation the caller read in `conversation.status`, in one
+        round trip (the inbound pipeline's hot path): a script writes it only while the
+        conversation is still in that status. When it changed meanwhile, or the move is not
+        allowed from the status read, `transition` decides (InvalidTransition, NotFound)."""
+        try:
+            status = next_conversation_status(conversation.status, action)
+        except InvalidTransition:
+            return await self.transition(conversation.id, action, actor=actor, **fields)
+        now = utcnow()
+        event = msgspec.json.encode(make_event(
+            EVENT_FOR_CONVERSATION_ACTION[action], actor=actor, subject=conversation.id,
+            channel=conversation.channel.value, status=status.value,
+            previous=conversation.status.value))
+        mapping = {"status": status.value, "updated_at": str(now.timestamp()), **fields}
+        written = await self._transition_from(
+            [self.k.conversation(conversation.id), self.k.conversations,
+             self.k.by_status(conversation.status.value), self.k.by_status(status.value),
+             self.k.transitions(conversation.id), self.bus.keys.events],
+            [conversation.status.value, conversation.id, now.timestamp(),
+             f"{status.value} {_iso(now)}", event, STREAM_MAXLEN,
+             *[item for pair in mapping.items() for item in pair]])
+        if not written:
+            return await self.transition(conversation.id, action, actor=actor, **fields)
+        return msgspec.structs.replace(conversation, status=status, updated_at=now)
 
     async def checked_transition(
         self, conversation_id: str, action: ConversationAction, *, actor: str,

@@ -32,6 +32,7 @@ from channels.router import Router
 from channels.store import ConversationStore
 from channels.voice.calls import Calls
 from crisis.context import Context
+from crisis.lifecycle import ConversationAction
 from crisis.lua_scripts import lua_source
 from crisis.ports import Pace
 from crisis.publication_file import parse_publication
@@ -275,6 +276,12 @@ async def _run_every_script(ctx: Context) -> None:
     assert reopened is not None and reopened.created
     conversation = reopened.conversation_id
     await store.add_outbound(conversation, "réponse", "operator")
+    answered = await store.receive(InboundMessage(
+        channel=ChannelKind.SMS, address="+33698765432", text="eau potable ?", provider_id="SM9",
+        received_at=utcnow()))
+    assert answered is not None
+    held = await store.get(answered.conversation_id)
+    await store.transition_from(held, ConversationAction.AUTO_ANSWER, actor="knowledge-base")
     async with InboundTurns(store).turn(conversation, 1):
         pass
 

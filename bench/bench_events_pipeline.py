@@ -165,8 +165,9 @@ def main() -> None:
         replies = f"rq:queue:{PREFIX.rstrip(':')}-replies"
         before_jobs = int(client.llen(replies))
         load = os.getloadavg()
-        # Baseline 1 while the events process is stopped.
+        # The baselines while the events process is stopped.
         read, bare_s = asyncio.run(bare_stream(redis.url, stream))
+        kb_s = asyncio.run(kb_alone(redis.url, [texts[n % len(texts)] for n in range(args.sms)]))
         calls_before = command_calls(client)
         cpu_before = cpu_seconds(events.pid)
         started = time.perf_counter()
@@ -203,7 +204,6 @@ def main() -> None:
         auto = int(float(stats.get("auto:sms", 0)))
         dead = int(client.xlen(f"{PREFIX}events:dead:{GROUP}")) \
             if client.exists(f"{PREFIX}events:dead:{GROUP}") else 0
-        kb_s = asyncio.run(kb_alone(redis.url, [texts[n % len(texts)] for n in range(args.sms)]))
         rate = args.sms / drain_s
         print(f"{args.sms} inbound SMS events stored by the webhook in {filled:.1f} s "
               f"(backlog {backlog}); load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

@@ -101,10 +101,14 @@ class ConversationStore:
         self.window_s = window_s
         self._receive = PipelinedScript(redis, lua_source("channels", "store_receive.lua"))
         self._add_outbound = register_lua(redis, "channels", "store_add_outbound.lua")
+        # The same script alone (not in a transaction): every automatic reply, pipelined.
+        self._add_outbound_alone = PipelinedScript(
+            redis, lua_source("channels", "store_add_outbound.lua"))
         self._mark_inbound_done_source = lua_source("channels", "inbound_order_mark_done.lua")
         self._mark_inbound_done = redis.register_script(self._mark_inbound_done_source)
         self._transition_from = PipelinedScript(
             redis, lua_source("channels", "store_transition_from.lua"))
+        self._inbound_view = PipelinedScript(redis, lua_source("channels", "store_inbound_view.lua"))
         self._hints = ConversationHints()
         # KEYS 5-7 of the receive script: the events stream, every conversation, the new ones.
         self._receive_keys = [bus.keys.events, keys.conversations,
@@ -185,21 +189,20 @@ class ConversationStore:
         the whole list only when it is older) and, with `check_handled`, whether the pipeline
         handled it already (else False). NotFound when the conversation is gone."""
         key = self.k.messages(conversation_id)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(self.k.conversation(conversation_id))
-            pipe.lrange(key, -LOOKBACK, -1)
-            if message_id is not None and check_handled:
-                pipe.exists(self.k.handled(message_id))
-            fields, recent, *handled = await pipe.execute()
-        if not fields:
+        asked = message_id is not None and check_handled
+        pairs, recent, handled = await self._inbound_view(
+            [self.k.conversation(conversation_id), key,
+             *([self.k.handled(message_id)] if asked and message_id is not None else [])],
+            [LOOKBACK])
+        if not pairs:
             raise NotFound(f"no conversation {conversation_id!r}")
-        conversation = decode_conversation(cast(dict[str, str], fields))
+        conversation = decode_conversation(dict(zip(pairs[::2], pairs[1::2])))
         last = _citizen_message(recent, message_id)
         if last is None and len(recent) >= LOOKBACK:
             last = _citizen_message(await self.redis.lrange(key, 0, -1), message_id)
         if last is None or not check_handled:
             return conversation, last, False
-        done = bool(handled[0]) if handled else await self.handled(last.id)
+        done = bool(handled) if asked else await self.handled(last.id)
         return conversation, last, done
 
     async def citizen_turn(self, conversation_id: str) -> list[Message]:
@@ -239,9 +242,9 @@ class ConversationStore:
         `message_id` already recorded, nothing is added (a redelivered inbound event).
         `status` SENT records one the citizen already got (degraded mode's instant answer)."""
         message = self.outbound_message(text, author, article_id, message_id, status)
-        await self._add_outbound(
-            keys=[self.k.messages(conversation_id), self.k.outbound_index(conversation_id)],
-            args=[msgspec.json.encode(message), message.id])
+        await self._add_outbound_alone(
+            [self.k.messages(conversation_id), self.k.outbound_index(conversation_id)],
+            [msgspec.json.encode(message), message.id])
         return message
 
     async def handled(self, message_id: str) -> bool:

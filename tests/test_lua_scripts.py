@@ -282,6 +282,9 @@ async def _run_every_script(ctx: Context) -> None:
     assert answered is not None
     held = await store.get(answered.conversation_id)
     await store.transition_from(held, ConversationAction.AUTO_ANSWER, actor="knowledge-base")
+    _, asked, handled = await store.inbound_view(held.id, None)
+    assert asked is not None and not handled
+    assert (await store.inbound_view(held.id, asked.id))[2] is False
     async with InboundTurns(store).turn(conversation, 1):
         pass
 

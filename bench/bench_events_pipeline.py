@@ -200,8 +200,11 @@ def main() -> None:
         jobs = int(client.llen(replies)) - before_jobs
         from channels.keys import ChannelKeys
         from crisis.keys import Keys
-        stats = client.hgetall(ChannelKeys(Keys(PREFIX)).stats)
+        channel_keys = ChannelKeys(Keys(PREFIX))
+        stats = client.hgetall(channel_keys.stats)
         auto = int(float(stats.get("auto:sms", 0)))
+        statuses = {status: int(client.zcard(channel_keys.by_status(status)))
+                    for status in ("new", "auto-answered", "queued", "assigned", "closed")}
         dead = int(client.xlen(f"{PREFIX}events:dead:{GROUP}")) \
             if client.exists(f"{PREFIX}events:dead:{GROUP}") else 0
         rate = args.sms / drain_s
@@ -212,6 +215,7 @@ def main() -> None:
               f"({kb_s / args.sms * 1e6:.0f} us each)")
         print(f"events process, drained:   {rate:8.0f} events/s  ({jobs} reply jobs, "
               f"{dead} dead letters, auto-answer counter {auto}; {drain_s:.1f} s)")
+        print("conversations: " + ", ".join(f"{status} {n}" for status, n in statuses.items()))
         print(f"ratios: pipeline / bare stream {rate / (read / bare_s):.3f}, "
               f"pipeline / knowledge base alone {rate / (args.sms / kb_s):.2f}; "
               f"goal >= 1000 events/s: {'met' if rate >= 1000 else 'NOT met'}")

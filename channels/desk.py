@@ -17,8 +17,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, assert_never, cast
 
-import redis.asyncio as aioredis
-
 from channels.access import ConversationAccess
 from channels.alerts.pulses import Pulses
 from channels.alerts.subscriptions import Subscriptions
@@ -35,7 +33,7 @@ from channels.messages import say
 from channels.outbox import Outbox
 from channels.policy import PolicyCache, QueuePolicy
 from channels.router import OperatorState, Router, skill_of
-from channels.service_levels import ServiceLevels, WaitEstimates, capacity_of
+from channels.service_levels import Count, ServiceLevels, WaitEstimates, capacity_of
 from channels.skills import Skills
 from channels.store import ConversationStore
 from crisis.audit import audit_entry, write_audit
@@ -53,7 +51,6 @@ log = logging.getLogger(__name__)
 
 Answerer = Callable[[str, str, ChannelKind], Awaitable[AutoAnswer]]
 ArticleOf = Callable[[str], Awaitable[Article]]  # the live article of an id, or NotFound
-Later = Callable[[aioredis.client.Pipeline], None]  # a write queued on a message's last round trip
 
 MAX_REPLY_CHARS = 1600
 REQUEUABLE = frozenset({ConversationStatus.ASSIGNED, ConversationStatus.WAITING_CITIZEN})
@@ -98,17 +95,10 @@ class Desk(DeskReads):
                 return
             # The counters go with the marks, in the message's last round trip: written once
             # the message is handled, so a retried one is not counted twice.
-            later: list[Later] = []
-            if new:
-                channel = conversation.channel
-                later.append(lambda pipe: self.levels.contact_to(pipe, channel))
+            counts = self.levels.contact_counts(conversation.channel) if new else []
             await self._carry_out(conversation, await self._decide(conversation, last),
-                                  reply_ids=f"{last.id}.", later=later)
-            async with self.ctx.redis.pipeline(transaction=False) as pipe:
-                for write in later:
-                    write(pipe)
-                self.store.mark_handled_to(pipe, conversation_id, last.id, seq)
-                await pipe.execute()
+                                  reply_ids=f"{last.id}.", counts=counts)
+            await self.store.finish_inbound(conversation_id, last.id, seq, counts)
             turn.marked = True
 
     async def _decide(self, conversation: Conversation, last: Message) -> Actions:
@@ -161,10 +151,10 @@ class Desk(DeskReads):
                 assert_never(need.fact)
 
     async def _carry_out(self, conversation: Conversation, actions: Actions,
-                         reply_ids: str = "", later: list[Later] | None = None) -> None:
+                         reply_ids: str = "", counts: list[Count] | None = None) -> None:
         """Carry out the decision's actions in order; the n-th automatic message gets the id
         `reply_ids` + n, so carrying them out again records and sends nothing twice. Counters
-        are queued on `later` (written by the caller with its last writes) when given."""
+        are added to `counts` (written by the caller with its last writes) when given."""
         sent = 0
         for action in actions:
             match action:
@@ -195,11 +185,10 @@ class Desk(DeskReads):
                 case SetTopic(topic):  # the queue then uses the topic that won
                     conversation = await self.store.guess_topic(conversation, topic)
                 case CountAutoAnswer():
-                    if later is None:
+                    if counts is None:
                         await self.levels.auto_answered(conversation.channel)
                     else:
-                        channel = conversation.channel
-                        later.append(lambda pipe: self.levels.auto_answered_to(pipe, channel))
+                        counts += self.levels.auto_answered_counts(conversation.channel)
                 case PublishLive(kind, operator):
                     await self.publish_live(kind, conversation.id, operator)
                 case Subscribe(areas):

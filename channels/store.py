@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import msgspec
@@ -21,6 +21,7 @@ from channels.addresses import citizen_id, mask
 from channels.conversation_hints import ConversationHints
 from channels.keys import ChannelKeys
 from channels.pipelined_script import PipelinedScript
+from channels.service_levels import Count
 from crisis.errors import Busy, InvalidTransition, NotFound
 from crisis.events import STREAM_MAXLEN, EventBus, make_event
 from crisis.lifecycle import (
@@ -104,8 +105,9 @@ class ConversationStore:
         # The same script alone (not in a transaction): every automatic reply, pipelined.
         self._add_outbound_alone = PipelinedScript(
             redis, lua_source("channels", "store_add_outbound.lua"))
-        self._mark_inbound_done_source = lua_source("channels", "inbound_order_mark_done.lua")
-        self._mark_inbound_done = redis.register_script(self._mark_inbound_done_source)
+        self._mark_inbound_done = register_lua(redis, "channels", "inbound_order_mark_done.lua")
+        self._finish_inbound = PipelinedScript(redis, lua_source(
+            "channels", "inbound_order_mark_done.lua", "inbound_finish.lua"))
         self._transition_from = PipelinedScript(
             redis, lua_source("channels", "store_transition_from.lua"))
         self._inbound_view = PipelinedScript(redis, lua_source("channels", "store_inbound_view.lua"))
@@ -254,16 +256,18 @@ class ConversationStore:
     async def mark_handled(self, message_id: str) -> None:
         await self.redis.set(self.k.handled(message_id), "1", ex=HANDLED_TTL_S)
 
-    def mark_handled_to(self, pipe: aioredis.client.Pipeline, conversation_id: str,
-                        message_id: str, seq: int) -> None:
-        """Queue on `pipe` what `mark_handled` and `mark_inbound_done` write (the inbound
-        pipeline's last round trip for a message, channels/desk.py)."""
-        pipe.set(self.k.handled(message_id), "1", ex=HANDLED_TTL_S)
-        if seq > 0:
-            # EVAL, not EVALSHA: a pipeline holding a script call first asks Redis whether it
-            # has the script (one more round trip); the body is short and Redis caches it.
-            pipe.eval(self._mark_inbound_done_source, 1, self.k.conversation(conversation_id),
-                      seq, INBOUND_DONE_FIELD)
+    async def finish_inbound(self, conversation_id: str, message_id: str, seq: int,
+                             counts: Sequence[Count] = ()) -> None:
+        """Citizen message `message_id` (rank `seq`, 0: unnumbered) is handled: what
+        `mark_handled` and `mark_inbound_done` write, and `counts` added, in one round trip
+        (inbound_order_mark_done.lua then inbound_finish.lua, pipelined)."""
+        keys = [self.k.conversation(conversation_id), self.k.handled(message_id)]
+        args: list[str | bytes | int | float] = [seq, INBOUND_DONE_FIELD, HANDLED_TTL_S]
+        for count in counts:
+            keys.append(count.key)
+            args += [count.field, count.amount, "int" if isinstance(count.amount, int) else "float",
+                     count.ttl_s]
+        await self._finish_inbound(keys, args)
 
     async def _index_of(self, conversation_id: str, message_id: str) -> int | None:
         """The outbound message's index in its list (written by add_outbound), one hash read."""

@@ -17,8 +17,8 @@ Baselines, measured in the same run over the same entries and texts:
   2. the knowledge base alone: `KnowledgeBase.answer_citizen` over the same N texts
      (recording counted answers, as the pipeline does), one at a time, from this process.
 Prints events/s of each and the ratios, the events process's CPU per SMS, and the Redis
-commands per SMS (INFO commandstats around the drain). `--profile` records the events
-process with py-spy while it drains.
+commands per SMS (INFO commandstats around the drain; those run inside scripts included).
+`--profile` records the events process with py-spy while it drains.
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_sms_webhook import PUBLIC, TOKEN, cpu_seconds, form, pipeline_backlog  # noqa: E402
 from bench.bench_sms_webhook import wait_consuming  # noqa: E402
+from channels.keys import ChannelKeys  # noqa: E402
+from crisis.jobs import queue_name  # noqa: E402
+from crisis.keys import Keys  # noqa: E402
 from crisis.redis_server import EmbeddedRedis  # noqa: E402
 from testbed.ports import free_port, wait_listening  # noqa: E402
 
@@ -149,7 +152,7 @@ def main() -> None:
         web = subprocess.Popen([*crisis, "web", "--no-events"], env=env, cwd=data)
         events = subprocess.Popen([*crisis, "worker", "--events"], env=env, cwd=data)
         processes += [web, events]
-        stream = PREFIX + "events"
+        stream = Keys(PREFIX).events
         wait_consuming(client, stream, GROUP)
         time.sleep(1.0)  # the other groups and the index's first build
         events.send_signal(signal.SIGSTOP)
@@ -162,7 +165,7 @@ def main() -> None:
         web.terminate()
         web.wait()
         backlog = pipeline_backlog(client, stream, GROUP)
-        replies = f"rq:queue:{PREFIX.rstrip(':')}-replies"
+        replies = "rq:queue:" + queue_name(Keys(PREFIX), "replies")
         before_jobs = int(client.llen(replies))
         load = os.getloadavg()
         # The baselines while the events process is stopped.
@@ -198,15 +201,12 @@ def main() -> None:
             spy.send_signal(signal.SIGINT)
             spy.wait()
         jobs = int(client.llen(replies)) - before_jobs
-        from channels.keys import ChannelKeys
-        from crisis.keys import Keys
         channel_keys = ChannelKeys(Keys(PREFIX))
         stats = client.hgetall(channel_keys.stats)
         auto = int(float(stats.get("auto:sms", 0)))
         statuses = {status: int(client.zcard(channel_keys.by_status(status)))
                     for status in ("new", "auto-answered", "queued", "assigned", "closed")}
-        dead = int(client.xlen(f"{PREFIX}events:dead:{GROUP}")) \
-            if client.exists(f"{PREFIX}events:dead:{GROUP}") else 0
+        dead = int(client.xlen(Keys(PREFIX).dead_letters(GROUP)))
         rate = args.sms / drain_s
         print(f"{args.sms} inbound SMS events stored by the webhook in {filled:.1f} s "
               f"(backlog {backlog}); load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

@@ -21,7 +21,7 @@ from channels.access import ConversationAccess
 from channels.alerts.pulses import Pulses
 from channels.alerts.subscriptions import Subscriptions
 from channels.desk_reads import DeskReads
-from channels.greetings import live_greetings
+from channels.greetings import GREETINGS_TTL_S, live_greetings
 from channels.inbound import (
     NO_PULSE, PROVIDER_KEYWORDS, Actions, ConfirmOptOut, CountAutoAnswer, CountPulseAnswer,
     EndAlerts, Fact, InboundFacts, Need, OpenPulse, PublishLive, Queue, RecordFeedback,
@@ -36,6 +36,7 @@ from channels.router import OperatorState, Router, skill_of
 from channels.service_levels import Count, ServiceLevels, WaitEstimates, capacity_of
 from channels.skills import Skills
 from channels.store import ConversationStore
+from channels.ttl_cache import TtlCache
 from crisis.audit import audit_entry, write_audit
 from crisis.context import Context
 from crisis.errors import InvalidInput, InvalidTransition, NotFound
@@ -79,6 +80,10 @@ class Desk(DeskReads):
         self.alerts = Subscriptions(ctx.redis, store.k, ctx.secret)
         self.pulses = Pulses(ctx.redis, store.k)
         self.provider_keywords = PROVIDER_KEYWORDS[ctx.settings.twilio_keyword_replies]
+        # The live crises' greetings (urgent keywords), read again after GREETINGS_TTL_S: the
+        # process that handles a crisis's activation drops its copy at once (channels/
+        # __init__.py), the others within the TTL, as for the queue policy.
+        self.greetings = TtlCache(lambda: live_greetings(ctx), GREETINGS_TTL_S)
 
     async def process_inbound(self, conversation_id: str, *, new: bool = False,
                               message_id: str | None = None, seq: int = 0) -> None:
@@ -120,7 +125,7 @@ class Desk(DeskReads):
         conversation = facts.conversation
         match need.fact:
             case Fact.URGENT_KEYWORDS:
-                greetings = await live_greetings(self.ctx)
+                greetings = await self.greetings.get()
                 return dataclasses.replace(facts, urgent_keywords=frozenset(
                     word for greeting in greetings for word in greeting.urgent_keywords),
                     greetings=tuple(g.ivr.in_lang(conversation.lang) for g in greetings))

@@ -9,14 +9,13 @@ from typing import Any
 
 from channels.api import DESK
 from channels.messages import say
-from crisis.activation import activate_scenario
 from crisis.app import build_app
 from crisis.context import Context
 from crisis.settings import load_settings
 from crisis.types import ConversationStatus, DeliveryStatus, Direction
 from knowledge_base.article import SMS_MAX_SEPTETS, gsm7_septets
 from testbed.twilio import TwilioStandIn
-from tests.channels.conftest import CELL, signed, sms_form, until
+from tests.channels.conftest import signed, sms_form, until
 
 
 async def test_forged_or_missing_signature_is_403(client: Any) -> None:
@@ -232,33 +231,3 @@ async def test_outbound_sms_are_paced_to_the_senders_rate(
     # Six at two a second take three calendar seconds (unpaced, they go out within ~0.2 s).
     assert len({int(t) for t in times}) >= 3, times
 
-
-async def test_a_crisis_activated_meanwhile_makes_its_urgent_words_count_at_once(
-        kb: None, client: Any, ctx: Context) -> None:
-    """The pipeline keeps the live greetings (their urgent keywords) a moment per process;
-    the process that switches the greetings drops its copy, so an SMS right after the
-    activation is told to call 112, however long the copy would have lasted."""
-    desk = client.app[DESK]
-    desk.greetings.ttl_s = 3600.0  # only the activation may refresh it
-    store = desk.store
-
-    async def queued_with(text: str) -> bool:
-        items, _, _ = await store.page(status="queued", channel=None, limit=5, cursor=None)
-        for item in items:
-            if any(text in m.text for m in await store.messages(item.id)):
-                return True
-        return False
-
-    headers, form = signed("/hooks/twilio/sms", sms_form("je suis coince chez moi", "SMg1",
-                                                         "+33611111111"))
-    assert (await client.post("/hooks/twilio/sms", data=form, headers=headers)).status == 200
-    await until(lambda: store.page(status=None, channel=None, limit=5, cursor=None),
-                ok=lambda page: any(c.status is not ConversationStatus.NEW for c in page[0]))
-    assert not await queued_with("112")  # no crisis yet: not urgent
-    await activate_scenario(ctx.crises, ctx.publications, "inondation", areas="75", level=2,
-                            actor=CELL)
-    await until(lambda: ctx.redis.hlen(desk.k.greetings))
-    headers, form = signed("/hooks/twilio/sms", sms_form("je suis coince chez moi", "SMg2",
-                                                         "+33622222222"))
-    assert (await client.post("/hooks/twilio/sms", data=form, headers=headers)).status == 200
-    await until(lambda: queued_with("112"))

@@ -230,4 +230,3 @@ async def test_outbound_sms_are_paced_to_the_senders_rate(
     assert len(times) == 6
     # Six at two a second take three calendar seconds (unpaced, they go out within ~0.2 s).
     assert len({int(t) for t in times}) >= 3, times
-

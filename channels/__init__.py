@@ -181,8 +181,11 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
     desk, hub = build_desk(ctx, kb)
     app[DESK] = desk
     app[CHAT_HUB] = hub
-    ctx.subscribe("channels-greetings", lambda event: update_greetings(ctx, event),
-                  types=GREETING_EVENTS)
+    async def on_greetings(event: Event) -> None:
+        await update_greetings(ctx, event)
+        desk.greetings.invalidate()  # this process's next SMS sees them at once
+
+    ctx.subscribe("channels-greetings", on_greetings, types=GREETING_EVENTS)
 
     async def on_event(event: Event) -> None:
         if event.type == EventType.CONVERSATION_MESSAGE_RECEIVED:

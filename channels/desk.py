@@ -21,7 +21,7 @@ from channels.access import ConversationAccess
 from channels.alerts.pulses import Pulses
 from channels.alerts.subscriptions import Subscriptions
 from channels.desk_reads import DeskReads
-from channels.greetings import live_greetings
+from channels.greetings import GREETINGS_TTL_S, live_greetings
 from channels.inbound import (
     NO_PULSE, PROVIDER_KEYWORDS, Actions, ConfirmOptOut, CountAutoAnswer, CountPulseAnswer,
     EndAlerts, Fact, InboundFacts, Need, OpenPulse, PublishLive, Queue, RecordFeedback,
@@ -33,9 +33,10 @@ from channels.messages import say
 from channels.outbox import Outbox
 from channels.policy import PolicyCache, QueuePolicy
 from channels.router import OperatorState, Router, skill_of
-from channels.service_levels import ServiceLevels, WaitEstimates, capacity_of
+from channels.service_levels import Count, ServiceLevels, WaitEstimates, capacity_of
 from channels.skills import Skills
 from channels.store import ConversationStore
+from channels.ttl_cache import TtlCache
 from crisis.audit import audit_entry, write_audit
 from crisis.context import Context
 from crisis.errors import InvalidInput, InvalidTransition, NotFound
@@ -79,24 +80,31 @@ class Desk(DeskReads):
         self.alerts = Subscriptions(ctx.redis, store.k, ctx.secret)
         self.pulses = Pulses(ctx.redis, store.k)
         self.provider_keywords = PROVIDER_KEYWORDS[ctx.settings.twilio_keyword_replies]
+        # The live crises' greetings (urgent keywords), read again after GREETINGS_TTL_S: the
+        # process that handles a crisis's activation drops its copy at once (channels/
+        # __init__.py), the others within the TTL, as for the queue policy.
+        self.greetings = TtlCache(lambda: live_greetings(ctx), GREETINGS_TTL_S)
 
     async def process_inbound(self, conversation_id: str, *, new: bool = False,
                               message_id: str | None = None, seq: int = 0) -> None:
         """Decide what to do with citizen message `message_id` (default: the latest) and do
         it, in its turn among the conversation's inbound messages (`seq`, see
         channels/inbound_order.py)."""
-        async with self.turns.turn(conversation_id, seq):
-            conversation = await self.store.get(conversation_id)
-            if new:
-                await self.levels.contact(conversation.channel)
-            last = await self.store.last_citizen_message(conversation_id, message_id)
+        async with self.turns.turn(conversation_id, seq) as turn:
+            conversation, last, handled = await self.store.inbound_view(conversation_id,
+                                                                        message_id)
             # Handled once: an event redelivered after a failover or a lost acknowledgement
             # is skipped; one that died half-way is handled again, and its replies, whose ids
             # derive from the message's (`_carry_out`), are not recorded or sent twice.
-            if last is not None and not await self.store.handled(last.id):
-                await self._carry_out(conversation, await self._decide(conversation, last),
-                                      reply_ids=f"{last.id}.")
-                await self.store.mark_handled(last.id)
+            if last is None or handled:
+                return
+            # The counters go with the marks, in the message's last round trip: written once
+            # the message is handled, so a retried one is not counted twice.
+            counts = self.levels.contact_counts(conversation.channel) if new else []
+            await self._carry_out(conversation, await self._decide(conversation, last),
+                                  reply_ids=f"{last.id}.", counts=counts)
+            await self.store.finish_inbound(conversation_id, last.id, seq, counts)
+            turn.marked = True
 
     async def _decide(self, conversation: Conversation, last: Message) -> Actions:
         """Ask the decision (channels/inbound.py), fetching each fact it needs when it needs
@@ -117,7 +125,7 @@ class Desk(DeskReads):
         conversation = facts.conversation
         match need.fact:
             case Fact.URGENT_KEYWORDS:
-                greetings = await live_greetings(self.ctx)
+                greetings = await self.greetings.get()
                 return dataclasses.replace(facts, urgent_keywords=frozenset(
                     word for greeting in greetings for word in greeting.urgent_keywords),
                     greetings=tuple(g.ivr.in_lang(conversation.lang) for g in greetings))
@@ -148,9 +156,10 @@ class Desk(DeskReads):
                 assert_never(need.fact)
 
     async def _carry_out(self, conversation: Conversation, actions: Actions,
-                         reply_ids: str = "") -> None:
+                         reply_ids: str = "", counts: list[Count] | None = None) -> None:
         """Carry out the decision's actions in order; the n-th automatic message gets the id
-        `reply_ids` + n, so carrying them out again records and sends nothing twice."""
+        `reply_ids` + n, so carrying them out again records and sends nothing twice. Counters
+        are added to `counts` (written by the caller with its last writes) when given."""
         sent = 0
         for action in actions:
             match action:
@@ -174,11 +183,17 @@ class Desk(DeskReads):
                     await self.queue(conversation, urgent=urgent, tags=tags,
                                      notice_id=f"{reply_ids}q" if reply_ids else None)
                 case Transition(step, actor, fields):
-                    await self.store.transition(conversation.id, step, actor=actor, **dict(fields))
+                    # From the status read at the start (one round trip); when it changed
+                    # meanwhile, the store reads it again.
+                    await self.store.transition_from(conversation, step, actor=actor,
+                                                     **dict(fields))
                 case SetTopic(topic):  # the queue then uses the topic that won
                     conversation = await self.store.guess_topic(conversation, topic)
                 case CountAutoAnswer():
-                    await self.levels.auto_answered(conversation.channel)
+                    if counts is None:
+                        await self.levels.auto_answered(conversation.channel)
+                    else:
+                        counts += self.levels.auto_answered_counts(conversation.channel)
                 case PublishLive(kind, operator):
                     await self.publish_live(kind, conversation.id, operator)
                 case Subscribe(areas):

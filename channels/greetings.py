@@ -28,6 +28,10 @@ class Greeting(msgspec.Struct, frozen=True):
     ivr_menu: Text | None = None  # the scenario's IVR menu (channels/voice/ivr_texts.py)
 
 
+# How long a process's inbound pipeline keeps the greetings it read (channels/desk.py).
+GREETINGS_TTL_S = 1.0
+
+
 def greetings_key(ctx: Context) -> str:
     return ChannelKeys(ctx.keys).greetings
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import redis.asyncio as aioredis
 from prometheus_client import Counter, Histogram
@@ -43,6 +43,16 @@ def _age(conversation: Conversation) -> float:
     return (utcnow() - conversation.created_at).total_seconds()
 
 
+class Count(NamedTuple):
+    """An amount to add to a hash field (HINCRBY for an int, HINCRBYFLOAT for a float), the
+    hash then kept `ttl_s` seconds (0: no expiry)."""
+
+    key: str
+    field: str
+    amount: int | float
+    ttl_s: int = 0
+
+
 class ServiceLevels:
     def __init__(self, redis: aioredis.Redis, keys: ChannelKeys) -> None:
         self.redis = redis
@@ -56,12 +66,25 @@ class ServiceLevels:
             await pipe.execute()
 
     async def contact(self, channel: ChannelKind) -> None:
+        await self._add_counts(self.contact_counts(channel))
+
+    def contact_counts(self, channel: ChannelKind) -> list[Count]:
+        """What `contact` adds, for a caller that writes it with its own last writes (the
+        inbound pipeline: ConversationStore.finish_inbound); the metrics count it at once."""
         CONTACTS.labels(channel.value).inc()
         slot = self.k.contacts_slot(int(time.time() // SLOT_S))
+        return [Count(self.key, f"contacts:{channel.value}", 1.0),
+                Count(slot, channel.value, 1, SLOT_TTL_S)]
+
+    async def _add_counts(self, counts: list[Count]) -> None:
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hincrbyfloat(self.key, f"contacts:{channel.value}", 1)
-            pipe.hincrby(slot, channel.value, 1)
-            pipe.expire(slot, SLOT_TTL_S)
+            for count in counts:
+                if isinstance(count.amount, int):
+                    pipe.hincrby(count.key, count.field, count.amount)
+                else:
+                    pipe.hincrbyfloat(count.key, count.field, count.amount)
+                if count.ttl_s:
+                    pipe.expire(count.key, count.ttl_s)
             await pipe.execute()
 
     async def contacts_over_time(self, *, now_s: float | None = None) -> dict[str, Any]:
@@ -79,8 +102,12 @@ class ServiceLevels:
                              for c in ChannelKind}}
 
     async def auto_answered(self, channel: ChannelKind) -> None:
+        await self._add_counts(self.auto_answered_counts(channel))
+
+    def auto_answered_counts(self, channel: ChannelKind) -> list[Count]:
+        """What `auto_answered` adds (see contact_counts)."""
         AUTO_ANSWERED.labels(channel.value).inc()
-        await self._add(**{f"auto:{channel.value}": 1})
+        return [Count(self.key, f"auto:{channel.value}", 1.0)]
 
     async def first_reply(self, conversation: Conversation) -> None:
         seconds = _age(conversation)

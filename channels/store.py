@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import msgspec
@@ -21,7 +21,8 @@ from channels.addresses import citizen_id, mask
 from channels.conversation_hints import ConversationHints
 from channels.keys import ChannelKeys
 from channels.pipelined_script import PipelinedScript
-from crisis.errors import Busy, NotFound
+from channels.service_levels import Count
+from crisis.errors import Busy, InvalidTransition, NotFound
 from crisis.events import STREAM_MAXLEN, EventBus, make_event
 from crisis.lifecycle import (
     EVENT_FOR_CONVERSATION_ACTION, ConversationAction, next_conversation_status,
@@ -101,7 +102,15 @@ class ConversationStore:
         self.window_s = window_s
         self._receive = PipelinedScript(redis, lua_source("channels", "store_receive.lua"))
         self._add_outbound = register_lua(redis, "channels", "store_add_outbound.lua")
+        # The same script alone (not in a transaction): every automatic reply, pipelined.
+        self._add_outbound_alone = PipelinedScript(
+            redis, lua_source("channels", "store_add_outbound.lua"))
         self._mark_inbound_done = register_lua(redis, "channels", "inbound_order_mark_done.lua")
+        self._finish_inbound = PipelinedScript(redis, lua_source(
+            "channels", "inbound_order_mark_done.lua", "inbound_finish.lua"))
+        self._transition_from = PipelinedScript(
+            redis, lua_source("channels", "store_transition_from.lua"))
+        self._inbound_view = PipelinedScript(redis, lua_source("channels", "store_inbound_view.lua"))
         self._hints = ConversationHints()
         # KEYS 5-7 of the receive script: the events stream, every conversation, the new ones.
         self._receive_keys = [bus.keys.events, keys.conversations,
@@ -174,6 +183,30 @@ class ConversationStore:
                     return message
         return None
 
+    async def inbound_view(self, conversation_id: str, message_id: str | None, *,
+                           check_handled: bool = True,
+                           ) -> tuple[Conversation, Message | None, bool]:
+        """What handling citizen message `message_id` (default: the latest) starts from, in
+        one round trip: the conversation, the message (read from the last LOOKBACK messages;
+        the whole list only when it is older) and, with `check_handled`, whether the pipeline
+        handled it already (else False). NotFound when the conversation is gone."""
+        key = self.k.messages(conversation_id)
+        asked = message_id is not None and check_handled
+        pairs, recent, handled = await self._inbound_view(
+            [self.k.conversation(conversation_id), key,
+             *([self.k.handled(message_id)] if asked and message_id is not None else [])],
+            [LOOKBACK])
+        if not pairs:
+            raise NotFound(f"no conversation {conversation_id!r}")
+        conversation = decode_conversation(dict(zip(pairs[::2], pairs[1::2])))
+        last = _citizen_message(recent, message_id)
+        if last is None and len(recent) >= LOOKBACK:
+            last = _citizen_message(await self.redis.lrange(key, 0, -1), message_id)
+        if last is None or not check_handled:
+            return conversation, last, False
+        done = bool(handled) if asked else await self.handled(last.id)
+        return conversation, last, done
+
     async def citizen_turn(self, conversation_id: str) -> list[Message]:
         """The citizen's messages since an operator last wrote, oldest first, the conversation's
         latest replies (the one just sent, automatic ones) aside: "bonjour", "ya de l'eau dans
@@ -211,9 +244,9 @@ class ConversationStore:
         `message_id` already recorded, nothing is added (a redelivered inbound event).
         `status` SENT records one the citizen already got (degraded mode's instant answer)."""
         message = self.outbound_message(text, author, article_id, message_id, status)
-        await self._add_outbound(
-            keys=[self.k.messages(conversation_id), self.k.outbound_index(conversation_id)],
-            args=[msgspec.json.encode(message), message.id])
+        await self._add_outbound_alone(
+            [self.k.messages(conversation_id), self.k.outbound_index(conversation_id)],
+            [msgspec.json.encode(message), message.id])
         return message
 
     async def handled(self, message_id: str) -> bool:
@@ -222,6 +255,19 @@ class ConversationStore:
 
     async def mark_handled(self, message_id: str) -> None:
         await self.redis.set(self.k.handled(message_id), "1", ex=HANDLED_TTL_S)
+
+    async def finish_inbound(self, conversation_id: str, message_id: str, seq: int,
+                             counts: Sequence[Count] = ()) -> None:
+        """Citizen message `message_id` (rank `seq`, 0: unnumbered) is handled: what
+        `mark_handled` and `mark_inbound_done` write, and `counts` added, in one round trip
+        (inbound_order_mark_done.lua then inbound_finish.lua, pipelined)."""
+        keys = [self.k.conversation(conversation_id), self.k.handled(message_id)]
+        args: list[str | bytes | int | float] = [seq, INBOUND_DONE_FIELD, HANDLED_TTL_S]
+        for count in counts:
+            keys.append(count.key)
+            args += [count.field, count.amount, "int" if isinstance(count.amount, int) else "float",
+                     count.ttl_s]
+        await self._finish_inbound(keys, args)
 
     async def _index_of(self, conversation_id: str, message_id: str) -> int | None:
         """The outbound message's index in its list (written by add_outbound), one hash read."""
@@ -269,6 +315,33 @@ class ConversationStore:
                          actor: str, **fields: str) -> Conversation:
         """Move a conversation through its lifecycle (optimistic transaction) with an event."""
         return await self.checked_transition(conversation_id, action, actor=actor, fields=fields)
+
+    async def transition_from(self, conversation: Conversation, action: ConversationAction, *,
+                              actor: str, **fields: str) -> Conversation:
+        """`transition` of a conversation the caller read in `conversation.status`, in one
+        round trip (the inbound pipeline's hot path): a script writes it only while the
+        conversation is still in that status. When it changed meanwhile, or the move is not
+        allowed from the status read, `transition` decides (InvalidTransition, NotFound)."""
+        try:
+            status = next_conversation_status(conversation.status, action)
+        except InvalidTransition:
+            return await self.transition(conversation.id, action, actor=actor, **fields)
+        now = utcnow()
+        event = msgspec.json.encode(make_event(
+            EVENT_FOR_CONVERSATION_ACTION[action], actor=actor, subject=conversation.id,
+            channel=conversation.channel.value, status=status.value,
+            previous=conversation.status.value))
+        mapping = {"status": status.value, "updated_at": str(now.timestamp()), **fields}
+        written = await self._transition_from(
+            [self.k.conversation(conversation.id), self.k.conversations,
+             self.k.by_status(conversation.status.value), self.k.by_status(status.value),
+             self.k.transitions(conversation.id), self.bus.keys.events],
+            [conversation.status.value, conversation.id, now.timestamp(),
+             f"{status.value} {_iso(now)}", event, STREAM_MAXLEN,
+             *[item for pair in mapping.items() for item in pair]])
+        if not written:
+            return await self.transition(conversation.id, action, actor=actor, **fields)
+        return msgspec.structs.replace(conversation, status=status, updated_at=now)
 
     async def checked_transition(
         self, conversation_id: str, action: ConversationAction, *, actor: str,
@@ -458,6 +531,15 @@ class ConversationStore:
         """When the longest-unchanged conversation in `status` last changed (epoch s)."""
         oldest = await self.redis.zrange(self.k.by_status(status.value), 0, 0, withscores=True)
         return float(oldest[0][1]) if oldest else None
+
+
+def _citizen_message(raws: list[Any], message_id: str | None) -> Message | None:
+    """The latest citizen message among `raws`, or the one with `message_id`."""
+    for raw in reversed(raws):
+        message = msgspec.json.decode(raw, type=Message)
+        if message.author == "citizen" and message_id in (None, message.id):
+            return message
+    return None
 
 
 def drop_conversation(pipe: aioredis.client.Pipeline, keys: ChannelKeys,

@@ -99,12 +99,11 @@ def _citizen_messages(app: web.Application) -> CitizenMessageReader:
     """How the watch reads an inbound citizen message: through the contact centre's store
     (the watch does not import the channels package; the composition root connects them)."""
     async def read(conversation_id: str, message_id: str | None) -> CitizenMessage | None:
-        store = app[DESK].store
-        try:
-            conversation = await store.get(conversation_id)
+        try:  # one round trip
+            conversation, message, _ = await app[DESK].store.inbound_view(
+                conversation_id, message_id, check_handled=False)
         except NotFound:
             return None  # erased or purged before the watch read it
-        message = await store.last_citizen_message(conversation_id, message_id)
         if message is None:
             return None
         return CitizenMessage(channel=conversation.channel.value, text=message.text,

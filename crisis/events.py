@@ -9,7 +9,8 @@ Every group reads every event, and most groups want a few crisis events among th
 conversation events: a subscription names the event types it handles, and the others are
 acknowledged without being decoded. Acknowledgements go in one XACK per batch read (at-least-
 once delivery either way: a process that dies mid-batch has its unacknowledged events
-claimed by another one).
+claimed by another one); the consumer loop sends a batch's XACK with its next read, in one
+round trip.
 """
 
 from __future__ import annotations
@@ -142,15 +143,34 @@ class EventBus:
         connected()
         next_claim = 0.0
         loop = asyncio.get_running_loop()
+        handled: list[str] = []  # acknowledged with the next read, in its round trip
         while not stop.is_set():
             if loop.time() >= next_claim:
                 await self._claim_abandoned(group, name, handler, wanted)
                 next_claim = loop.time() + CLAIM_IDLE_MS / 1000
-            batch = cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None,
-                         await self.redis.xreadgroup(
-                             group, name, {self.keys.events: ">"}, count=100, block=block_ms))
+            batch = await self._acknowledge_and_read(group, name, handled, block_ms)
+            handled = []
             for _stream, entries in batch or []:
-                await self._deliver_batch(group, entries, handler, wanted)
+                await self._deliver_batch(group, entries, handler, wanted, acknowledge=False)
+                handled += [entry_id for entry_id, _ in entries]
+        if handled:
+            await self.redis.xack(self.keys.events, group, *handled)
+
+    async def _acknowledge_and_read(
+        self, group: str, name: str, handled: list[str], block_ms: int,
+    ) -> list[tuple[str, list[tuple[str, dict[str, str]]]]] | None:
+        """Acknowledge the batch just handled and read the next one, in one round trip (a
+        group reading small batches under load did each once per batch). Redis runs the XACK
+        before the read blocks, so nothing handled waits for an acknowledgement."""
+        if not handled:
+            return cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None,
+                        await self.redis.xreadgroup(group, name, {self.keys.events: ">"},
+                                                    count=100, block=block_ms))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xack(self.keys.events, group, *handled)
+            pipe.xreadgroup(group, name, {self.keys.events: ">"}, count=100, block=block_ms)
+            _acked, batch = await pipe.execute()
+        return cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None, batch)
 
     async def _deliver_own_pending(self, group: str, name: str, handler: Handler,
                                    wanted: frozenset[str] | None) -> None:
@@ -166,10 +186,11 @@ class EventBus:
             await self._deliver_batch(group, entries, handler, wanted)
 
     async def _deliver_batch(self, group: str, entries: list[tuple[str, dict[str, str]]],
-                             handler: Handler, wanted: frozenset[str] | None) -> None:
+                             handler: Handler, wanted: frozenset[str] | None, *,
+                             acknowledge: bool = True) -> None:
         """Events about different subjects run concurrently (a handler mostly waits on Redis);
         events about one subject (a conversation, a crisis) keep their order. The whole batch
-        is acknowledged at the end, in one command."""
+        is acknowledged at the end, in one command (by the caller, without `acknowledge`)."""
         by_subject: dict[str, list[tuple[str, dict[str, str]]]] = {}
         for entry_id, fields in entries:
             if not fields:
@@ -198,7 +219,7 @@ class EventBus:
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
-        if entries:
+        if entries and acknowledge:
             await self.redis.xack(self.keys.events, group, *(entry_id for entry_id, _ in entries))
 
     async def _claim_abandoned(self, group: str, name: str, handler: Handler,

@@ -29,9 +29,11 @@ from channels.inbound_order import InboundTurns
 from channels.keys import ChannelKeys
 from channels.pacing import Pacer
 from channels.router import Router
+from channels.service_levels import ServiceLevels
 from channels.store import ConversationStore
 from channels.voice.calls import Calls
 from crisis.context import Context
+from crisis.lifecycle import ConversationAction
 from crisis.lua_scripts import lua_source
 from crisis.ports import Pace
 from crisis.publication_file import parse_publication
@@ -52,6 +54,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("crisis", "channels", "knowledge_base", "static_site", "monitoring")
 # Run only before another script: the router's shared prelude (channels/router.py).
 PRELUDES = {"channels/router_lib.lua"}
+# Run after another script that also runs alone (its first writes, in the same call).
+RUN_AFTER = {"inbound_finish.lua": "inbound_order_mark_done.lua"}
 SCRIPT_MAKERS = {"register_script", "register_lua", "lua_source", "PipelinedScript"}
 
 
@@ -64,7 +68,8 @@ def _relative(path: Path) -> str:
 
 
 def _runnable_sources() -> dict[str, str]:
-    """Each script as Redis runs it: router_*.lua after router_lib.lua."""
+    """Each script as Redis runs it: router_*.lua after router_lib.lua, those of RUN_AFTER
+    after theirs."""
     sources = {}
     for path in _lua_files():
         relative = _relative(path)
@@ -72,7 +77,8 @@ def _runnable_sources() -> dict[str, str]:
             continue
         package = ".".join(path.parent.relative_to(ROOT).parts)  # channels.voice...
         name = path.name
-        parts = ("router_lib.lua", name) if name.startswith("router_") else (name,)
+        parts = ("router_lib.lua", name) if name.startswith("router_") else \
+            (RUN_AFTER[name], name) if name in RUN_AFTER else (name,)
         sources[relative] = lua_source(package, *parts)
     return sources
 
@@ -275,6 +281,18 @@ async def _run_every_script(ctx: Context) -> None:
     assert reopened is not None and reopened.created
     conversation = reopened.conversation_id
     await store.add_outbound(conversation, "réponse", "operator")
+    answered = await store.receive(InboundMessage(
+        channel=ChannelKind.SMS, address="+33698765432", text="eau potable ?", provider_id="SM9",
+        received_at=utcnow()))
+    assert answered is not None
+    held = await store.get(answered.conversation_id)
+    await store.transition_from(held, ConversationAction.AUTO_ANSWER, actor="knowledge-base")
+    _, asked, handled = await store.inbound_view(held.id, None)
+    assert asked is not None and not handled
+    assert (await store.inbound_view(held.id, asked.id))[2] is False
+    await store.finish_inbound(held.id, asked.id, 1, ServiceLevels(ctx.redis, keys).contact_counts(
+        ChannelKind.SMS))
+    assert (await store.inbound_view(held.id, asked.id))[2] is True
     async with InboundTurns(store).turn(conversation, 1):
         pass
 

@@ -3,10 +3,14 @@ marks, opt-out, deletion (the store is their only writer: test_store_is_the_only
 
 from __future__ import annotations
 
+import pytest
+
 from channels.keys import ChannelKeys
 from channels.store import ConversationStore, drop_conversation
 from crisis.context import Context
-from crisis.types import ChannelKind, ConversationStatus, InboundMessage, utcnow
+from crisis.errors import InvalidTransition
+from crisis.lifecycle import ConversationAction
+from crisis.types import ChannelKind, ConversationStatus, EventType, InboundMessage, utcnow
 
 
 def _store(ctx: Context) -> ConversationStore:
@@ -72,3 +76,44 @@ async def test_an_opted_out_citizen_gets_only_the_confirmation(ctx: Context) -> 
     assert [m.id for m in await store.messages(conversation.id)][-1] == notice.id
     await store.set_opted_out(conversation.citizen, False)
     assert await store.may_send(conversation, answer.id)
+
+
+async def test_a_transition_from_the_status_read_writes_what_the_watched_one_does(
+        ctx: Context) -> None:
+    """The inbound pipeline's one-round-trip transition: the same status, listings,
+    transition line and event as `transition`."""
+    store = _store(ctx)
+    held = await store.get(await _conversation(store))
+    after = await store.transition_from(held, ConversationAction.AUTO_ANSWER,
+                                        actor="knowledge-base", tags='["surge"]')
+    stored = await store.get(held.id)
+    assert after.status is stored.status is ConversationStatus.AUTO_ANSWERED
+    assert stored.tags == ("surge",)
+    assert await ctx.redis.zscore(store.k.by_status("auto-answered"), held.id) is not None
+    assert await ctx.redis.zscore(store.k.by_status("new"), held.id) is None
+    [line] = await ctx.redis.lrange(store.k.transitions(held.id), 0, -1)
+    assert line.startswith("auto-answered ")
+    event = (await ctx.bus.read_all())[-1]
+    assert (event.type, event.subject, event.actor) == (
+        EventType.CONVERSATION_AUTO_ANSWERED, held.id, "knowledge-base")
+    assert (event.data["previous"], event.data["status"]) == ("new", "auto-answered")
+
+
+async def test_a_transition_from_a_status_changed_meanwhile_is_decided_again(
+        ctx: Context) -> None:
+    """Read new, closed by an operator before the pipeline answered: nothing is written
+    from the stale status, and the refusal names the status it is in now."""
+    store = _store(ctx)
+    held = await store.get(await _conversation(store))
+    await store.transition(held.id, ConversationAction.CLOSE, actor="alice")
+    events = len(await ctx.bus.read_all())
+    with pytest.raises(InvalidTransition, match="closed"):
+        await store.transition_from(held, ConversationAction.AUTO_ANSWER, actor="knowledge-base")
+    assert (await store.get(held.id)).status is ConversationStatus.CLOSED
+    assert len(await ctx.bus.read_all()) == events
+    # Queued meanwhile: the move is allowed from there too, and made from the real status.
+    other = await store.get(await _conversation(store, "SMs2", "+33611111111"))
+    await store.transition(other.id, ConversationAction.QUEUE, actor="router")
+    await store.transition_from(other, ConversationAction.CLOSE, actor="citizen")
+    assert (await store.get(other.id)).status is ConversationStatus.CLOSED
+    assert await ctx.redis.zscore(store.k.by_status("queued"), other.id) is None

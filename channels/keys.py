@@ -187,6 +187,12 @@ class ChannelKeys:
         answered: still there on a retry means the call's outcome is unknown."""
         return self._k("sending", message_id)
 
+    @property
+    def reply_stream(self) -> str:
+        """Outbound replies waiting for a worker's reply consumer (channels/reply_stream.py):
+        one entry per reply, read in batches by the consumer group, deleted once handled."""
+        return self._k("replies")
+
     def handled(self, message_id: str) -> str:
         """Set once the inbound pipeline handled a citizen's message (channels/desk.py)."""
         return self._k("handled", message_id)

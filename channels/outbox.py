@@ -1,7 +1,8 @@
 """How the desk's recorded messages leave: through their channel's adapter.
 
 A queued channel (SMS, Telegram, e-mail: a provider call that may fail and must be paced) gets
-one `send_reply` job on the `replies` queue (channels/outbound.py); a live channel (the chat's
+one entry in the reply stream (channels/reply_stream.py), which the workers' reply consumers
+send in batches (channels/reply_consumer.py, through channels/outbound.py); a live channel (the chat's
 sockets, a call in progress) is handed the message at once in this process. A live send that
 cannot happen (the call is over) may fall back to another channel: an operator's written
 answer to a caller goes by SMS.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from channels.outbound import SEND_REPLY_JOB
+from channels.reply_stream import ReplyStream
 from channels.store import ConversationStore
 from crisis.errors import ChannelError
 from crisis.jobs import Jobs
@@ -31,6 +32,7 @@ class Outbox:
         self.store = store
         self.jobs = jobs
         self.adapters = adapters  # the table; a channel set up later adds itself (voice)
+        self.replies = ReplyStream(store.redis, store.k)
 
     async def hand_over(self, conversation: Conversation, message: Message,
                         via: ChannelKind | None = None) -> None:
@@ -43,9 +45,9 @@ class Outbox:
             await self.store.set_delivery(conversation.id, message.id, DeliveryStatus.FAILED)
             return
         if adapter.queued:
-            # A citizen is waiting: the `replies` queue goes before broadcasts (`bulk`).
-            await self.jobs.enqueue_async(SEND_REPLY_JOB, kind.value, conversation.id,
-                                          message.id, queue="replies", retries=3)
+            # A citizen is waiting: every worker consumes replies beside its jobs
+            # (broadcasts included), many at a time.
+            await self.replies.add(kind.value, conversation.id, message.id)
             return
         try:
             provider_id = await adapter.send(OutboundMessage(

@@ -43,6 +43,12 @@ def _dead_local_pid(worker_name: str, host: str) -> bool:
     return False
 
 
+def is_dead_local_process(process_name: str) -> bool:
+    """Whether `process_name` (`<host>-<pid>`, crisis.heartbeat.process_name) is a process of
+    this host that no longer exists (False when it cannot tell: another host, a bad name)."""
+    return _dead_local_pid(process_name, socket.gethostname())
+
+
 def hand_back_jobs_of_dead_workers(connection: redis.Redis, queues: list[Queue]) -> int:
     """Expire the started executions of this host's dead workers and let RQ retry (or fail)
     their jobs; returns how many were handed back."""

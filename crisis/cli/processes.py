@@ -25,6 +25,7 @@ from pathlib import Path
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
+from channels.reply_consumer import drain_replies, start_reply_consumer
 from crisis.app import build_app
 from crisis.web.app_keys import CONTEXT
 from crisis.cli.core_commands import say
@@ -173,10 +174,20 @@ def _run_rq_worker(settings: Settings, args: argparse.Namespace) -> None:
         worker = OutageTolerantWorker(queues(connection, keys), connection=connection,
                                       name=process_name(),
                                       maintenance_interval=MAINTENANCE_INTERVAL_S)
+        # Replies to citizens do not wait behind jobs: a consumer thread sends them in
+        # batches beside them (channels/reply_consumer.py); in burst mode, before and after.
+        name = process_name()
+        stop_replies = None if args.burst else start_reply_consumer(settings, url, name)
         try:
+            if args.burst:
+                drain_replies(settings, url, name)
             worker.work(burst=args.burst, with_scheduler=True,
                         logging_level=chatty_level(settings.log_level))
+            if args.burst:
+                drain_replies(settings, url, name)
         finally:
+            if stop_replies is not None:
+                stop_replies()
             stop_beating.set()
             close_worker_context()
 

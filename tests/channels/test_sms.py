@@ -219,26 +219,42 @@ async def test_without_twilios_keyword_handling_the_centre_confirms_stop_and_sta
     assert [m["Body"] for m in standin.messages] == [say("opt_out", "fr"), say("opt_in", "fr")]
 
 
-async def test_the_reply_worker_sends_on_one_kept_alive_connection(
+async def test_the_reply_worker_keeps_its_provider_connections_between_batches(
     kb: None, client: Any, env: dict[str, str], twilio: tuple[TwilioStandIn, str],
 ) -> None:
-    """Replies are sent by one worker with its Twilio client and Redis pool built once
-    (crisis/worker_context.py): the stand-in sees every SMS come on the same connection."""
+    """A running `crisis worker` sends replies as they come, with its Twilio client and
+    Redis pool built once (channels/reply_consumer.py): the SMS of a later batch come on
+    connections the first batch opened, not on new ones."""
     standin, _ = twilio
-    for n in range(3):
-        headers, form = signed("/hooks/twilio/sms", sms_form(
-            "leau du robinet est potable ?", f"SMkeep{n}", sender=f"+3361200010{n}"))
-        assert (await client.post("/hooks/twilio/sms", data=form, headers=headers)).status == 200
     store = client.app[DESK].store
 
-    async def all_answered() -> bool:
-        items, _, _ = await store.page(status="auto-answered", channel=None, limit=10, cursor=None)
-        return len(items) == 3
+    async def post(first: int) -> None:
+        for n in range(first, first + 3):
+            headers, form = signed("/hooks/twilio/sms", sms_form(
+                "leau du robinet est potable ?", f"SMkeep{n}", sender=f"+3361200010{n}"))
+            response = await client.post("/hooks/twilio/sms", data=form, headers=headers)
+            assert response.status == 200
 
-    await until(all_answered)
-    await run_worker_burst(env)
-    assert len(standin.messages) == 3
-    assert len({m["Peer"] for m in standin.messages}) == 1, standin.messages
+    async def sent(count: int) -> bool:
+        return len(standin.messages) >= count
+
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "crisis", "worker", env={**env, "PATH": "/usr/bin:/bin"},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    try:
+        await post(0)
+        await until(lambda: sent(3), 20)
+        first = {m["Peer"] for m in standin.messages}
+        await post(3)
+        await until(lambda: sent(6), 20)
+    finally:
+        worker.terminate()
+        output, _ = await asyncio.wait_for(worker.communicate(), 60)
+    assert worker.returncode == 0, output.decode()[-2000:]
+    assert len(standin.messages) == 6
+    assert {m["Peer"] for m in standin.messages[3:]} <= first, standin.messages
+    items, _, _ = await store.page(status="auto-answered", channel=None, limit=10, cursor=None)
+    assert len(items) == 6
 
 
 async def run_worker_burst(env: dict[str, str]) -> None:

@@ -1,0 +1,162 @@
+"""A worker's reply consumer: the replies of the stream (channels/reply_stream.py) sent in
+batches, concurrently, over the process's kept-alive provider sessions.
+
+One RQ job per reply cost more in RQ's own bookkeeping (dequeue, job hash, started and
+finished registries, result: several round trips and a pickle) than the send itself
+(docs/performance.md). Each `crisis worker` process instead runs one consumer in a thread of
+its own, with its own event loop, Redis pool and provider clients (a WorkerContext of its
+own): it reads up to BATCH replies in one XREADGROUP, sends them all at once through
+`Outbound.send` (which skips a reply already sent, honours STOP and the senders' pacing, and
+marks each provider call in flight), then acknowledges them in one round trip.
+
+A reply whose send fails in a way retrying can mend (a provider error, the pacing saturated,
+Redis gone for a moment) becomes a `send_reply` RQ job, due in RETRY_DELAY, retried with
+RQ's backoff: the failed registry keeps it for the supervisors if it never goes. A reply
+that could not even be handed over stays pending and is taken over later.
+Every TAKE_OVER_EVERY_S (and first thing) the consumer takes over the pending replies of dead
+consumers (a worker killed -9 mid-batch).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
+
+from channels.keys import ChannelKeys
+from channels.outbound import SEND_REPLY_JOB, Outbound, outbound_kit
+from channels.reply_stream import QueuedReply, ReplyStream
+from crisis.abandoned_jobs import is_dead_local_process
+from crisis.jobs import Jobs
+from crisis.metrics import JOBS
+from crisis.redis_client import sync_redis
+from crisis.settings import Settings
+from crisis.types import ChannelKind
+from crisis.worker_context import WorkerContext
+
+log = logging.getLogger(__name__)
+
+BATCH = 64  # replies read, and sent concurrently, at once
+BLOCK_MS = 1000  # an idle consumer waits this long for a reply, then looks at its stop flag
+TAKE_OVER_EVERY_S = 5.0
+RETRY_DELAY = dt.timedelta(seconds=1)
+RETRIES = 3
+STOP_WAIT_S = 60.0  # a stopping worker lets its batch finish (pacing waits are bounded)
+
+Retry = Callable[[QueuedReply], Awaitable[None]]
+
+
+class ReplyConsumer:
+    def __init__(self, kit: Outbound, stream: ReplyStream, name: str, retry: Retry,
+                 is_dead: Callable[[str], bool] = is_dead_local_process) -> None:
+        self.kit = kit
+        self.stream = stream
+        self.name = name
+        self.retry = retry
+        self.is_dead = is_dead
+
+    async def send_batch(self, replies: list[QueuedReply]) -> None:
+        """Send `replies` concurrently; acknowledge those sent, recorded failed or handed to
+        a retry job."""
+        handled = await asyncio.gather(*(self._send_one(reply) for reply in replies))
+        await self.stream.done([r.entry_id for r, ok in zip(replies, handled) if ok])
+
+    async def _send_one(self, reply: QueuedReply) -> bool:
+        try:
+            await self.kit.send(ChannelKind(reply.kind), reply.conversation_id,
+                                reply.message_id)
+            JOBS.labels("replies", "done").inc()
+            return True
+        except Exception as err:  # a failed job would be retried: this one is too
+            log.warning("reply send failed: retried by a job", extra={
+                "conversation": reply.conversation_id, "message_id": reply.message_id,
+                "error": str(err)})
+        try:
+            await self.retry(reply)
+            return True
+        except Exception:  # stays pending, taken over after CLAIM_IDLE_MS
+            log.exception("reply could not be handed to a retry job",
+                          extra={"message_id": reply.message_id})
+            return False
+
+    async def next_batch(self, block_ms: int | None, take_over: bool) -> list[QueuedReply]:
+        """Dead consumers' replies first (when `take_over`), then new ones."""
+        if take_over:
+            taken = await self.stream.take_over(self.name, self.is_dead, BATCH)
+            if taken:
+                log.warning("replies of a dead consumer taken over",
+                            extra={"count": len(taken), "consumer": self.name})
+                return taken
+        return await self.stream.read(self.name, BATCH, block_ms)
+
+    async def drain(self) -> int:
+        """Send every reply waiting (and every dead consumer's), then return how many."""
+        await self.stream.ensure_group()
+        sent = 0
+        while batch := await self.next_batch(None, take_over=True):
+            await self.send_batch(batch)
+            sent += len(batch)
+        return sent
+
+    async def run(self, stop: threading.Event) -> None:
+        """Consume until `stop` is set; Redis away is waited for, never a reason to stop."""
+        next_take_over = 0.0
+        ready = False
+        while not stop.is_set():
+            try:
+                if not ready:
+                    await self.stream.ensure_group()
+                    ready = True
+                take_over = time.monotonic() >= next_take_over
+                if take_over:
+                    next_take_over = time.monotonic() + TAKE_OVER_EVERY_S
+                batch = await self.next_batch(BLOCK_MS, take_over)
+                if batch:
+                    await self.send_batch(batch)
+            except Exception:  # logged, then tried again: the process goes on
+                log.exception("reply consumer: retrying in 1 s")
+                ready = False
+                await asyncio.sleep(1.0)
+
+
+def _consumer(ctx: WorkerContext, name: str) -> ReplyConsumer:
+    keys = ChannelKeys(ctx.keys)
+    jobs = Jobs(sync_redis(ctx.redis_url, decode=False), ctx.keys)
+
+    async def retry(reply: QueuedReply) -> None:
+        await asyncio.to_thread(jobs.enqueue_in, RETRY_DELAY, SEND_REPLY_JOB, reply.kind,
+                                reply.conversation_id, reply.message_id, queue="replies",
+                                retries=RETRIES)
+    return ReplyConsumer(outbound_kit(ctx), ReplyStream(ctx.redis, keys), name, retry)
+
+
+def drain_replies(settings: Settings, redis_url: str, name: str) -> int:
+    """`crisis worker --burst`: send every waiting reply in this thread; how many."""
+    ctx = WorkerContext(settings, redis_url)
+    try:
+        return ctx.run(_consumer(ctx, name).drain())
+    finally:
+        ctx.close()
+
+
+def start_reply_consumer(settings: Settings, redis_url: str, name: str) -> Callable[[], None]:
+    """Start the worker's consumer thread; returns the function that stops it."""
+    stop = threading.Event()
+
+    def consume() -> None:
+        ctx = WorkerContext(settings, redis_url)
+        try:
+            ctx.run(_consumer(ctx, name).run(stop))
+        finally:
+            ctx.close()
+
+    thread = threading.Thread(target=consume, name="reply-consumer", daemon=True)
+    thread.start()
+
+    def stop_consumer() -> None:
+        stop.set()
+        thread.join(STOP_WAIT_S)
+    return stop_consumer

@@ -1,21 +1,25 @@
-"""Outbound reply jobs per second (one SMS each, to the Twilio stand-in), by how a worker runs them.
+"""Outbound replies sent per second (one SMS each, to the Twilio stand-in) by one worker process,
+by how it takes them.
 
-    python bench/bench_reply_jobs.py [--jobs 400] [--rounds 2]
+    python bench/bench_reply_jobs.py [--jobs 400] [--rounds 2] [--kinds centre,stream]
 
 Starts an embedded Redis and the Twilio stand-in of the tests (testbed/twilio.py, real HTTP
-on loopback), stores `--jobs` conversations each with one automatic reply waiting, then, in
-alternating rounds, enqueues one `channels.outbound.send_reply` job per reply and lets one
-worker process drain the `replies` queue in burst mode:
-  1. baseline: RQ's forking `Worker` (a new process per job), as `crisis worker` first ran it,
-     each job opening its own Redis connection and Twilio client;
-  2. `CentreWorker` with a context built for each job and closed after it: reply sends in
-     the worker's own process, but new connections per job (what send_sms_job did);
-  3. ours: `CentreWorker` as `crisis worker` runs it: one event loop, Redis pool and Twilio
-     HTTP session per process (crisis/worker_context.py), kept across jobs.
-Prints jobs/s of each (first job started to last job ended, from RQ's own timestamps), the
-ratio to the baseline, and checks that the stand-in received every SMS once. The sender's
-rate limit is set out of the way (TWILIO_MESSAGES_PER_SECOND) so the workers, not the pacing,
-are measured.
+on loopback), stores `--jobs` conversations each with one automatic reply waiting per round,
+then, in alternating rounds, lets one worker process send them in one of these ways:
+  fork: RQ's forking `Worker` (a new process per job), as `crisis worker` first ran it, each
+     job opening its own Redis connection and Twilio client (one `send_reply` job per reply);
+  per-job: `CentreWorker` with a context built for each job and closed after it: reply sends
+     in the worker's own process, but new connections per job (what send_sms_job did);
+  centre: `CentreWorker` running one `send_reply` RQ job per reply on one event loop, Redis
+     pool and Twilio HTTP session per process (crisis/worker_context.py): the per-job path
+     `crisis worker` ran until the reply stream (the baseline of the ratios);
+  stream: the reply stream as `crisis worker` consumes it now (channels/reply_consumer.py):
+     up to 64 replies per XREADGROUP, sent concurrently, acknowledged in one round trip.
+Prints replies/s of each (for RQ, first job started to last job ended, from RQ's own
+timestamps; for the stream, the consumer's drain, its context built inside the timing), the
+ratio to `centre` measured in the same run, the load average, and checks that the stand-in
+received every SMS once. The sender's rate limit is set out of the way
+(TWILIO_MESSAGES_PER_SECOND) so the workers, not the pacing, are measured.
 """
 
 from __future__ import annotations
@@ -38,10 +42,12 @@ sys.path.insert(0, str(ROOT))
 
 from testbed.ports import free_port, wait_listening  # noqa: E402
 from channels.keys import ChannelKeys  # noqa: E402
+from channels.reply_stream import ReplyStream  # noqa: E402
 from channels.store import ConversationStore  # noqa: E402
 from crisis.context import open_context  # noqa: E402
 from crisis.jobs import queue_name  # noqa: E402
 from crisis.keys import Keys  # noqa: E402
+from crisis.redis_client import async_redis  # noqa: E402
 from crisis.redis_server import EmbeddedRedis  # noqa: E402
 from crisis.settings import load_settings  # noqa: E402
 from crisis.types import ChannelKind, InboundMessage, utcnow  # noqa: E402
@@ -75,10 +81,18 @@ url = settings.redis_url
 bind_worker_settings(settings, url)
 bind_worker_context(settings, url)
 connection = sync_redis(url, decode=False)
-kind = {"fork": ForkingWorker, "per-job": PerJobWorker, "centre": CentreWorker}[sys.argv[1]]
 preload_job_modules()  # as `crisis worker` does
-kind(queues(connection, Keys(settings.redis_prefix)), connection=connection).work(
-    burst=True, logging_level="WARNING")
+if sys.argv[1] == "stream":
+    import time
+    from channels.reply_consumer import drain_replies
+    from crisis.heartbeat import process_name
+    started = time.perf_counter()
+    sent = drain_replies(settings, url, process_name())
+    print(sent, time.perf_counter() - started)
+else:
+    kind = {"fork": ForkingWorker, "per-job": PerJobWorker, "centre": CentreWorker}[sys.argv[1]]
+    kind(queues(connection, Keys(settings.redis_prefix)), connection=connection).work(
+        burst=True, logging_level="WARNING")
 close_worker_context()
 """
 
@@ -110,7 +124,9 @@ async def prepare(env: dict[str, str], count: int, rounds: int
 
 
 def run_round(kind: str, env: dict[str, str], replies: list[tuple[str, str, str]]) -> float:
-    """Jobs per second of one worker process of `kind` draining one job per reply."""
+    """Replies per second of one worker process of `kind` sending `replies`."""
+    if kind == "stream":
+        return run_stream_round(env, replies)
     connection = redis.Redis.from_url(env["REDIS_URL"])
     settings = load_settings(env)
     queue = Queue(queue_name(Keys(settings.redis_prefix), "replies"), connection=connection)
@@ -124,11 +140,33 @@ def run_round(kind: str, env: dict[str, str], replies: list[tuple[str, str, str]
     return len(jobs) / (ended - started).total_seconds()
 
 
+def run_stream_round(env: dict[str, str], replies: list[tuple[str, str, str]]) -> float:
+    """The replies handed to the stream as the desk does (channels/outbox.py), then one
+    worker's consumer drains it."""
+    async def hand_over() -> None:
+        client = async_redis(env["REDIS_URL"])
+        stream = ReplyStream(client, ChannelKeys(Keys(load_settings(env).redis_prefix)))
+        for reply in replies:
+            await stream.add(*reply)
+        await client.aclose()
+    asyncio.run(hand_over())
+    output = subprocess.run([sys.executable, "-c", WORKER, "stream"], env=env, check=True,
+                            cwd=ROOT, capture_output=True, text=True).stdout.split()
+    sent, seconds = int(output[-2]), float(output[-1])
+    assert sent == len(replies), output
+    return sent / seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=400, help="jobs per round")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--kinds", default="centre,stream",
+                        help="comma-separated, of fork, per-job, centre, stream")
     args = parser.parse_args()
+    kinds = tuple(k for k in args.kinds.split(",") if k)
+    if "centre" not in kinds:
+        kinds = ("centre", *kinds)  # the baseline of the ratios
     data = Path(tempfile.mkdtemp(prefix="bench-jobs-"))
     server = EmbeddedRedis(data)
     server.start()
@@ -142,7 +180,6 @@ def main() -> None:
                "TWILIO_AUTH_TOKEN": "bench", "TWILIO_FROM": "+33700000000",
                "TWILIO_API_BASE": f"http://127.0.0.1:{port}", "TWILIO_MESSAGES_PER_SECOND": "100000",
                "CRISIS_LOG_LEVEL": "warning", "CRISIS_REDIS_PREFIX": "bench:"}
-        kinds = ("fork", "per-job", "centre")
         batches = iter(asyncio.run(prepare(env, args.jobs, args.rounds * len(kinds))))
         rates: dict[str, list[float]] = {kind: [] for kind in kinds}
         for _ in range(args.rounds):
@@ -151,13 +188,16 @@ def main() -> None:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/count") as response:
             received = int(response.read())
         mean = {kind: sum(v) / len(v) for kind, v in rates.items()}
-        print(f"{args.rounds} rounds of {args.jobs} send_reply jobs, one worker process each")
-        labels = {"fork": "RQ forking Worker, as started (baseline)",
+        print(f"{args.rounds} rounds of {args.jobs} replies, one worker process each; "
+              f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        labels = {"fork": "RQ forking Worker, a job per reply",
                   "per-job": "CentreWorker, new connections per job",
-                  "centre": "CentreWorker, as `crisis worker` runs it"}
-        for kind, label in labels.items():
-            print(f"{label:42} {mean[kind]:7.1f} jobs/s  ratio {mean[kind] / mean['fork']:6.2f}"
-                  "  (rounds: " + ", ".join(f"{r:.1f}" for r in rates[kind]) + ")")
+                  "centre": "CentreWorker, a job per reply (baseline)",
+                  "stream": "reply stream, batches (crisis worker)"}
+        for kind in kinds:
+            print(f"{labels[kind]:42} {mean[kind]:7.1f} replies/s  ratio "
+                  f"{mean[kind] / mean['centre']:6.2f}  (rounds: "
+                  + ", ".join(f"{r:.1f}" for r in rates[kind]) + ")")
         expected = len(rates) * args.rounds * args.jobs
         print(f"SMS received by the stand-in: {received} of {expected}")
         assert received == expected

@@ -89,8 +89,7 @@ class Outbound:
                 await asyncio.sleep(err.retry_after_s)
             raise
         await self.store.set_delivery(conversation_id, message_id, DeliveryStatus.SENT,
-                                      provider_id)
-        await self.store.redis.delete(mark)
+                                      provider_id, index=facts.index, sending_mark=mark)
         return provider_id
 
     async def aclose(self) -> None:

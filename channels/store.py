@@ -61,6 +61,7 @@ class ReplyFacts:
     may_send: bool  # False once the citizen sent STOP, except for the STOP's confirmation
     address: str
     thread: dict[str, str]
+    index: int  # the message's place in the conversation's list (for set_delivery)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -275,27 +276,35 @@ class ConversationStore:
         return None if raw is None else int(raw)
 
     async def set_delivery(self, conversation_id: str, message_id: str,
-                           status: DeliveryStatus, provider_id: str = "") -> None:
+                           status: DeliveryStatus, provider_id: str = "", *,
+                           index: int | None = None, sending_mark: str | None = None) -> None:
         """Record a delivery status (and the provider's id) on an outbound message.
 
-        Constant time: the index written by add_outbound points at the message; the update is
-        an optimistic transaction, so two receipts at once (sent, delivered) both land."""
-        index = await self._index_of(conversation_id, message_id)
+        Constant time: the index written by add_outbound points at the message (`index`, when
+        the caller read it already: ReplyFacts.index); the update is an optimistic
+        transaction, so two receipts at once (sent, delivered) both land. `sending_mark`
+        (channels/outbound.py) is deleted in the same transaction: the status and the end of
+        the provider call are recorded together."""
         if index is None:
+            index = await self._index_of(conversation_id, message_id)
+        if index is None:
+            if sending_mark is not None:
+                await self.redis.delete(sending_mark)
             return
         key = self.k.messages(conversation_id)
+        at = index
 
         async def step(pipe: aioredis.client.Pipeline) -> None:
-            raw = await pipe.lindex(key, index)
-            if raw is None:
-                return
-            message = msgspec.json.decode(raw, type=Message)
-            if message.id != message_id:
-                return  # the list was purged and rebuilt: nothing to update
+            raw = await pipe.lindex(key, at)
+            message = None if raw is None else msgspec.json.decode(raw, type=Message)
+            pipe.multi()  # type: ignore[no-untyped-call]
+            if sending_mark is not None:
+                pipe.delete(sending_mark)
+            if message is None or message.id != message_id:
+                return  # purged (and maybe rebuilt): nothing to update
             updated = msgspec.structs.replace(
                 message, status=status, provider_id=provider_id or message.provider_id)
-            pipe.multi()  # type: ignore[no-untyped-call]
-            pipe.lset(key, index, msgspec.json.encode(updated).decode())
+            pipe.lset(key, at, msgspec.json.encode(updated).decode())
             if provider_id:
                 pipe.set(self.k.provider(provider_id), f"{conversation_id}|{message_id}",
                          ex=SEEN_TTL_S)
@@ -525,7 +534,7 @@ class ConversationStore:
                 thread = earlier.thread
                 break
         may_send = not opted_out or fields.get(OPT_OUT_NOTICE_FIELD) == message_id
-        return ReplyFacts(conversation, message, may_send, str(address), thread)
+        return ReplyFacts(conversation, message, may_send, str(address), thread, int(index))
 
     async def oldest_change(self, status: ConversationStatus) -> float | None:
         """When the longest-unchanged conversation in `status` last changed (epoch s)."""

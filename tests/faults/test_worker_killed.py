@@ -1,7 +1,7 @@
-"""An RQ worker of `crisis up` killed -9 in the middle of a backlog of reply jobs: nothing of it
-is left behind (its scheduler, a forked child, dies with it: crisis/parent_death.py), the job
-it was running is handed back to RQ at once (crisis/abandoned_jobs.py) and sent by another
-worker, every citizen gets one answer, and the centre goes on."""
+"""A worker of `crisis up` killed -9 in the middle of a backlog of replies: nothing of it is
+left behind (its scheduler, a forked child, dies with it: crisis/parent_death.py), the replies
+its consumer had read but not acknowledged are taken over by the other worker at once
+(channels/reply_stream.py) and sent, every citizen gets one answer, and the centre goes on."""
 
 from __future__ import annotations
 
@@ -84,10 +84,12 @@ async def test_a_worker_killed_mid_jobs_leaves_nothing_and_its_jobs_are_retried(
             sms = collections.Counter(m["To"] for m in standin.messages)
             twice = {to: n for to, n in sms.items() if n > 1}
             handed_back = up.log().count("job of a dead worker handed back")
+            taken_over = up.log().count("replies of a dead consumer taken over")
             print(f"\nworker killed mid-jobs: {BURST} SMS, {len(standin.messages)} replies sent "
                   f"to {len(sms)} citizens, sent twice {len(twice)}, conversations answered "
                   f"twice {kept.answered_twice}, unanswered {kept.unanswered}, jobs handed "
-                  f"back {handed_back}, its forked children gone after {orphans_gone_s:.2f} s, "
+                  f"back {handed_back}, reply batches taken over {taken_over}, its forked "
+                  f"children gone after {orphans_gone_s:.2f} s, "
                   f"all answered {time.monotonic() - killed_at:.1f} s after the kill")
         assert set(sms) == {citizen(n) for n in range(BURST)}
         assert kept.answered_twice == 0

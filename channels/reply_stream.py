@@ -22,6 +22,7 @@ from typing import Any, cast
 
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
+from redis.typing import StreamIdT
 
 from channels.keys import ChannelKeys
 
@@ -81,8 +82,8 @@ class ReplyStream:
         if not response:
             return []
         if isinstance(response, dict):  # RESP3
-            return _replies(next(iter(response.values()))[0])
-        return _replies(response[0][1])
+            return _replies(cast(list[Any], next(iter(response.values()))[0]))
+        return _replies(cast(list[Any], response[0][1]))
 
     async def done(self, entry_ids: list[str]) -> None:
         """Acknowledge and delete handled entries, both or neither (one round trip)."""
@@ -99,7 +100,7 @@ class ReplyStream:
         the consumers `is_dead` names (forgotten once they hold nothing), then any idle for
         CLAIM_IDLE_MS."""
         taken: list[QueuedReply] = []
-        for info in cast(list[dict[str, Any]], await self.redis.xinfo_consumers(self.key, GROUP)):
+        for info in await self.redis.xinfo_consumers(self.key, GROUP):
             name = str(info["name"])
             if name == consumer or not is_dead(name):
                 continue
@@ -111,7 +112,7 @@ class ReplyStream:
                 rows = await self.redis.xpending_range(self.key, GROUP, min="-", max="+",
                                                        count=count - len(taken),
                                                        consumername=name)
-                ids = [row["message_id"] for row in rows]
+                ids: list[StreamIdT] = [row["message_id"] for row in rows]
                 if ids:
                     taken += _replies(await self.redis.xclaim(
                         self.key, GROUP, consumer, DEAD_CLAIM_IDLE_MS, ids))

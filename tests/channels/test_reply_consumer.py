@@ -158,7 +158,7 @@ async def test_provider_errors_become_a_retry_job_or_a_failed_status(
                                            if v[1] is DeliveryStatus.QUEUED]
     # The busy one waits for RQ's scheduler as a send_reply job with retries left.
     queue = Queue(queue_name(ctx.keys, "replies"), connection=ctx.jobs.connection)
-    [job_id] = ScheduledJobRegistry(queue=queue).get_job_ids()
+    [job_id] = ScheduledJobRegistry(queue=queue).get_job_ids()  # type: ignore[no-untyped-call]
     job = queue.fetch_job(job_id)
     assert job is not None and job.func_name == SEND_REPLY_JOB
     assert job.args == ("sms", busy_conversation, busy_id) and job.retries_left == RETRIES

@@ -82,17 +82,19 @@ bind_worker_settings(settings, url)
 bind_worker_context(settings, url)
 connection = sync_redis(url, decode=False)
 preload_job_modules()  # as `crisis worker` does
+import time
+cpu = time.process_time()  # this process's CPU from here on (a forked job's is not seen)
 if sys.argv[1] == "stream":
-    import time
     from channels.reply_consumer import drain_replies
     from crisis.heartbeat import process_name
     started = time.perf_counter()
     sent = drain_replies(settings, url, process_name())
-    print(sent, time.perf_counter() - started)
+    print(sent, time.perf_counter() - started, time.process_time() - cpu)
 else:
     kind = {"fork": ForkingWorker, "per-job": PerJobWorker, "centre": CentreWorker}[sys.argv[1]]
     kind(queues(connection, Keys(settings.redis_prefix)), connection=connection).work(
         burst=True, logging_level="WARNING")
+    print(time.process_time() - cpu)
 close_worker_context()
 """
 
@@ -123,24 +125,29 @@ async def prepare(env: dict[str, str], count: int, rounds: int
     return replies
 
 
-def run_round(kind: str, env: dict[str, str], replies: list[tuple[str, str, str]]) -> float:
-    """Replies per second of one worker process of `kind` sending `replies`."""
+def run_round(kind: str, env: dict[str, str], replies: list[tuple[str, str, str]]
+              ) -> tuple[float, float]:
+    """Replies per second of one worker process of `kind` sending `replies`, and the worker
+    process's CPU milliseconds per reply."""
     if kind == "stream":
         return run_stream_round(env, replies)
     connection = redis.Redis.from_url(env["REDIS_URL"])
     settings = load_settings(env)
     queue = Queue(queue_name(Keys(settings.redis_prefix), "replies"), connection=connection)
     jobs = [queue.enqueue("channels.outbound.send_reply", *reply) for reply in replies]
-    subprocess.run([sys.executable, "-c", WORKER, kind], env=env, check=True, cwd=ROOT)
+    output = subprocess.run([sys.executable, "-c", WORKER, kind], env=env, check=True,
+                            cwd=ROOT, capture_output=True, text=True).stdout.split()
     done = Job.fetch_many([j.id for j in jobs], connection=connection)
     assert all(j is not None and j.get_status() == "finished" for j in done), "a job failed"
     started = min(j.started_at for j in done if j and j.started_at)
     ended = max(j.ended_at for j in done if j and j.ended_at)
     connection.close()
-    return len(jobs) / (ended - started).total_seconds()
+    return (len(jobs) / (ended - started).total_seconds(),
+            1000 * float(output[-1]) / len(jobs))
 
 
-def run_stream_round(env: dict[str, str], replies: list[tuple[str, str, str]]) -> float:
+def run_stream_round(env: dict[str, str], replies: list[tuple[str, str, str]]
+                     ) -> tuple[float, float]:
     """The replies handed to the stream as the desk does (channels/outbox.py), then one
     worker's consumer drains it."""
     async def hand_over() -> None:
@@ -152,9 +159,9 @@ def run_stream_round(env: dict[str, str], replies: list[tuple[str, str, str]]) -
     asyncio.run(hand_over())
     output = subprocess.run([sys.executable, "-c", WORKER, "stream"], env=env, check=True,
                             cwd=ROOT, capture_output=True, text=True).stdout.split()
-    sent, seconds = int(output[-2]), float(output[-1])
+    sent, seconds, cpu = int(output[-3]), float(output[-2]), float(output[-1])
     assert sent == len(replies), output
-    return sent / seconds
+    return sent / seconds, 1000 * cpu / sent
 
 
 def main() -> None:
@@ -182,12 +189,16 @@ def main() -> None:
                "CRISIS_LOG_LEVEL": "warning", "CRISIS_REDIS_PREFIX": "bench:"}
         batches = iter(asyncio.run(prepare(env, args.jobs, args.rounds * len(kinds))))
         rates: dict[str, list[float]] = {kind: [] for kind in kinds}
+        cpu: dict[str, list[float]] = {kind: [] for kind in kinds}
         for _ in range(args.rounds):
             for kind in kinds:
-                rates[kind].append(run_round(kind, env, next(batches)))
+                rate, cpu_ms = run_round(kind, env, next(batches))
+                rates[kind].append(rate)
+                cpu[kind].append(cpu_ms)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/count") as response:
             received = int(response.read())
         mean = {kind: sum(v) / len(v) for kind, v in rates.items()}
+        cpu_mean = {kind: sum(v) / len(v) for kind, v in cpu.items()}
         print(f"{args.rounds} rounds of {args.jobs} replies, one worker process each; "
               f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         labels = {"fork": "RQ forking Worker, a job per reply",
@@ -196,8 +207,12 @@ def main() -> None:
                   "stream": "reply stream, batches (crisis worker)"}
         for kind in kinds:
             print(f"{labels[kind]:42} {mean[kind]:7.1f} replies/s  ratio "
-                  f"{mean[kind] / mean['centre']:6.2f}  (rounds: "
+                  f"{mean[kind] / mean['centre']:5.2f}  (rounds: "
                   + ", ".join(f"{r:.1f}" for r in rates[kind]) + ")")
+        print("worker CPU per reply (the forking worker's jobs run in its children, unseen):")
+        for kind in kinds:
+            print(f"{labels[kind]:42} {cpu_mean[kind]:7.2f} ms  "
+                  f"replies per CPU second, ratio {cpu_mean['centre'] / cpu_mean[kind]:5.2f}")
         expected = len(rates) * args.rounds * args.jobs
         print(f"SMS received by the stand-in: {received} of {expected}")
         assert received == expected

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from channels.adapters import provider_adapters
 from channels.keys import ChannelKeys
 from channels.pacing import Pacer
-from channels.store import ConversationStore
+from channels.store import ConversationStore, ReplyFacts
 from crisis.errors import ChannelError, NotFound
 from crisis.events import EventBus
 from crisis.ports import ChannelAdapter
@@ -43,6 +43,13 @@ MAX_INLINE_WAIT_S = 5.0
 ALREADY_SENT = frozenset({DeliveryStatus.SENT, DeliveryStatus.DELIVERED})
 
 
+class Purged:
+    """What reply_facts found of a reply whose conversation was purged: nothing."""
+
+
+PURGED = Purged()
+
+
 @dataclasses.dataclass
 class Outbound:
     """A worker process's sending kit."""
@@ -51,10 +58,24 @@ class Outbound:
     adapters: Mapping[ChannelKind, ChannelAdapter]
     pacer: Pacer
 
-    async def send(self, kind: ChannelKind, conversation_id: str, message_id: str) -> str:
-        try:
-            facts = await self.store.reply_facts(conversation_id, message_id)
-        except NotFound:
+    async def send_many(self, replies: list[tuple[ChannelKind, str, str]]
+                        ) -> list[str | BaseException]:
+        """Send (kind, conversation, message) `replies` concurrently, their facts read in
+        one go; each one's outcome as `send` returns it, or the exception it raised."""
+        read = await self.store.reply_facts_many([(c, m) for _, c, m in replies])
+        return await asyncio.gather(
+            *(self.send(kind, c, m, facts if facts is not None else PURGED)
+              for (kind, c, m), facts in zip(replies, read)), return_exceptions=True)
+
+    async def send(self, kind: ChannelKind, conversation_id: str, message_id: str,
+                   facts: ReplyFacts | Purged | None = None) -> str:
+        """Send one reply (`facts`: what reply_facts read for it already, if it was)."""
+        if facts is None:
+            try:
+                facts = await self.store.reply_facts(conversation_id, message_id)
+            except NotFound:
+                facts = PURGED
+        if isinstance(facts, Purged):
             return "purged"  # the conversation was purged (retention) meanwhile
         if facts.message.status in ALREADY_SENT:
             return "already sent"

@@ -47,6 +47,7 @@ RETRIES = 3
 STOP_WAIT_S = 60.0  # a stopping worker lets its batch finish (pacing waits are bounded)
 
 Retry = Callable[[QueuedReply], Awaitable[None]]
+KINDS = frozenset(kind.value for kind in ChannelKind)
 
 
 class ReplyConsumer:
@@ -61,19 +62,23 @@ class ReplyConsumer:
     async def send_batch(self, replies: list[QueuedReply]) -> None:
         """Send `replies` concurrently; acknowledge those sent, recorded failed or handed to
         a retry job."""
-        handled = await asyncio.gather(*(self._send_one(reply) for reply in replies))
+        sendable = [r for r in replies if r.kind in KINDS]
+        outcomes = dict(zip(sendable, await self.kit.send_many(
+            [(ChannelKind(r.kind), r.conversation_id, r.message_id) for r in sendable])))
+        handled = await asyncio.gather(*(
+            self._settle(r, outcomes.get(r, ValueError(f"unknown channel {r.kind!r}")))
+            for r in replies))
         await self.stream.done([r.entry_id for r, ok in zip(replies, handled) if ok])
 
-    async def _send_one(self, reply: QueuedReply) -> bool:
-        try:
-            await self.kit.send(ChannelKind(reply.kind), reply.conversation_id,
-                                reply.message_id)
+    async def _settle(self, reply: QueuedReply, outcome: str | BaseException) -> bool:
+        """Whether `reply` is done with: sent or recorded failed, or its failure (one
+        retrying may mend: a failed job would be retried) handed to a retry job."""
+        if not isinstance(outcome, BaseException):
             JOBS.labels("replies", "done").inc()
             return True
-        except Exception as err:  # a failed job would be retried: this one is too
-            log.warning("reply send failed: retried by a job", extra={
-                "conversation": reply.conversation_id, "message_id": reply.message_id,
-                "error": str(err)})
+        log.warning("reply send failed: retried by a job", extra={
+            "conversation": reply.conversation_id, "message_id": reply.message_id,
+            "error": str(outcome)})
         try:
             await self.retry(reply)
             return True

@@ -509,32 +509,51 @@ class ConversationStore:
         """What sending outbound message `message_id` needs, in two round trips: the
         conversation, the message, whether it may go (STOP), the address, and the thread of
         the citizen's latest message (an e-mail's Message-ID). NotFound when purged."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(self.k.conversation(conversation_id))
-            pipe.hget(self.k.outbound_index(conversation_id), message_id)
-            pipe.lrange(self.k.messages(conversation_id), -LOOKBACK, -1)
-            fields, index, recent = await pipe.execute()
-        if not fields or index is None:
+        [facts] = await self.reply_facts_many([(conversation_id, message_id)])
+        if facts is None:
             raise NotFound(f"no outbound message {message_id!r} in {conversation_id!r}")
-        conversation = decode_conversation(cast(dict[str, str], fields))
+        return facts
+
+    async def reply_facts_many(self, replies: list[tuple[str, str]]
+                               ) -> list[ReplyFacts | None]:
+        """`reply_facts` of many (conversation, message) pairs in the same two round trips
+        (a reply consumer's batch); None for one purged meanwhile."""
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.lindex(self.k.messages(conversation_id), int(index))
-            pipe.sismember(self.k.optout, conversation.citizen)
-            pipe.hget(self.k.citizen(conversation.citizen), conversation.channel.value)
-            raw, opted_out, address = await pipe.execute()
-        if raw is None or address is None:
-            raise NotFound("the conversation or the citizen's address was purged")
-        message = msgspec.json.decode(raw, type=Message)
-        if message.id != message_id:
-            raise NotFound(f"no outbound message {message_id!r} in {conversation_id!r}")
-        thread: dict[str, str] = {}
-        for item in reversed(recent):
-            earlier = msgspec.json.decode(item, type=Message)
-            if earlier.author == "citizen":
-                thread = earlier.thread
-                break
-        may_send = not opted_out or fields.get(OPT_OUT_NOTICE_FIELD) == message_id
-        return ReplyFacts(conversation, message, may_send, str(address), thread, int(index))
+            for conversation_id, message_id in replies:
+                pipe.hgetall(self.k.conversation(conversation_id))
+                pipe.hget(self.k.outbound_index(conversation_id), message_id)
+                pipe.lrange(self.k.messages(conversation_id), -LOOKBACK, -1)
+            first = await pipe.execute()
+        found: dict[int, tuple[dict[str, str], int, list[str], Conversation]] = {}
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for n, (conversation_id, _) in enumerate(replies):
+                fields, index, recent = first[3 * n:3 * n + 3]
+                if not fields or index is None:
+                    continue
+                conversation = decode_conversation(cast(dict[str, str], fields))
+                found[n] = (fields, int(index), recent, conversation)
+                pipe.lindex(self.k.messages(conversation_id), int(index))
+                pipe.sismember(self.k.optout, conversation.citizen)
+                pipe.hget(self.k.citizen(conversation.citizen), conversation.channel.value)
+            second = await pipe.execute() if found else []
+        facts: list[ReplyFacts | None] = [None] * len(replies)
+        for at, (n, (fields, index, recent, conversation)) in enumerate(found.items()):
+            raw, opted_out, address = second[3 * at:3 * at + 3]
+            message_id = replies[n][1]
+            if raw is None or address is None:
+                continue  # the conversation or the citizen's address was purged
+            message = msgspec.json.decode(raw, type=Message)
+            if message.id != message_id:
+                continue
+            thread: dict[str, str] = {}
+            for item in reversed(recent):
+                earlier = msgspec.json.decode(item, type=Message)
+                if earlier.author == "citizen":
+                    thread = earlier.thread
+                    break
+            may_send = not opted_out or fields.get(OPT_OUT_NOTICE_FIELD) == message_id
+            facts[n] = ReplyFacts(conversation, message, may_send, str(address), thread, index)
+        return facts
 
     async def oldest_change(self, status: ConversationStatus) -> float | None:
         """When the longest-unchanged conversation in `status` last changed (epoch s)."""

@@ -3,9 +3,8 @@ batches, concurrently, over the process's kept-alive provider sessions.
 
 One RQ job per reply cost more in RQ's own bookkeeping (dequeue, job hash, started and
 finished registries, result: several round trips and a pickle) than the send itself
-(docs/performance.md). Each `crisis worker` process instead runs one consumer in a thread of
-its own, with its own event loop, Redis pool and provider clients (a WorkerContext of its
-own): it reads up to BATCH replies in one XREADGROUP, sends them all at once through
+(docs/performance.md). Each `crisis worker` process instead forks one consumer process, with
+its own event loop, Redis pool and provider clients (a WorkerContext of its own): it reads up to BATCH replies in one XREADGROUP, sends them all at once through
 `Outbound.send` (which skips a reply already sent, honours STOP and the senders' pacing, and
 marks each provider call in flight), then acknowledges them in one round trip.
 
@@ -22,6 +21,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import multiprocessing
+import os
+import signal
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -30,8 +32,10 @@ from channels.keys import ChannelKeys
 from channels.outbound import SEND_REPLY_JOB, Outbound, outbound_kit
 from channels.reply_stream import QueuedReply, ReplyStream
 from crisis.abandoned_jobs import is_dead_local_process
+from crisis.heartbeat import process_name
 from crisis.jobs import Jobs
 from crisis.metrics import JOBS
+from crisis.parent_death import name_this_process
 from crisis.redis_client import sync_redis
 from crisis.settings import Settings
 from crisis.types import ChannelKind
@@ -45,6 +49,7 @@ TAKE_OVER_EVERY_S = 5.0
 RETRY_DELAY = dt.timedelta(seconds=1)
 RETRIES = 3
 STOP_WAIT_S = 60.0  # a stopping worker lets its batch finish (pacing waits are bounded)
+PROCESS_NAME = "crisis-replies"  # its name in ps and /proc/PID/comm
 
 Retry = Callable[[QueuedReply], Awaitable[None]]
 KINDS = frozenset(kind.value for kind in ChannelKind)
@@ -147,21 +152,40 @@ def drain_replies(settings: Settings, redis_url: str, name: str) -> int:
         ctx.close()
 
 
-def start_reply_consumer(settings: Settings, redis_url: str, name: str) -> Callable[[], None]:
-    """Start the worker's consumer thread; returns the function that stops it."""
-    stop = threading.Event()
-
-    def consume() -> None:
-        ctx = WorkerContext(settings, redis_url)
-        try:
-            ctx.run(_consumer(ctx, name).run(stop))
-        finally:
-            ctx.close()
-
-    thread = threading.Thread(target=consume, name="reply-consumer", daemon=True)
-    thread.start()
+def start_reply_consumer(settings: Settings, redis_url: str) -> Callable[[], None]:
+    """Fork the worker's consumer process; returns the function that stops it (it finishes
+    its batch). A process, not a thread: the worker forks a work horse per job, and a fork
+    while a thread holds a lock (a module being imported) left the horse waiting forever.
+    Forked like RQ's scheduler, it dies with the worker (crisis/parent_death.py): killed -9,
+    the worker leaves its consumer's unacknowledged replies to another worker's."""
+    process = multiprocessing.get_context("fork").Process(
+        target=_consume, args=(settings, redis_url, os.getpid()), name=PROCESS_NAME,
+        daemon=True)
+    process.start()
 
     def stop_consumer() -> None:
-        stop.set()
-        thread.join(STOP_WAIT_S)
+        process.terminate()
+        process.join(STOP_WAIT_S)
+        if process.is_alive():
+            process.kill()
+            process.join()
     return stop_consumer
+
+
+def _consume(settings: Settings, redis_url: str, worker_pid: int) -> None:
+    """The consumer process: sends until its worker asks it to stop (SIGTERM), or dies with
+    it (SIGTERM too, from the kernel: then at once, as a kill leaves it)."""
+    stop = threading.Event()
+
+    def on_term(signum: int, frame: object) -> None:
+        if os.getppid() != worker_pid:
+            os._exit(1)  # the worker is gone: another worker takes over what this one holds
+        stop.set()
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker stops it, after its jobs
+    name_this_process(PROCESS_NAME)
+    ctx = WorkerContext(settings, redis_url)
+    try:
+        ctx.run(_consumer(ctx, process_name()).run(stop))
+    finally:
+        ctx.close()

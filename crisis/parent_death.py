@@ -39,3 +39,15 @@ def forked_children_die_with_this_process() -> None:
     way of ending (the --parent-pid watch of ours)."""
     parent = os.getpid()
     os.register_at_fork(after_in_child=lambda: die_with_parent(parent))
+
+
+PR_SET_NAME = 15  # <linux/prctl.h>
+
+
+def name_this_process(name: str) -> None:
+    """Give this process `name` in ps and /proc/PID/comm (15 bytes at most), so a forked
+    child of a worker can be told from its siblings. A no-op outside Linux."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_NAME, ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)

@@ -174,10 +174,10 @@ def _run_rq_worker(settings: Settings, args: argparse.Namespace) -> None:
         worker = OutageTolerantWorker(queues(connection, keys), connection=connection,
                                       name=process_name(),
                                       maintenance_interval=MAINTENANCE_INTERVAL_S)
-        # Replies to citizens do not wait behind jobs: a consumer thread sends them in
+        # Replies to citizens do not wait behind jobs: a consumer process sends them in
         # batches beside them (channels/reply_consumer.py); in burst mode, before and after.
         name = process_name()
-        stop_replies = None if args.burst else start_reply_consumer(settings, url, name)
+        stop_replies = None if args.burst else start_reply_consumer(settings, url)
         try:
             if args.burst:
                 drain_replies(settings, url, name)

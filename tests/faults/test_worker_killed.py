@@ -1,7 +1,7 @@
 """A worker of `crisis up` killed -9 in the middle of a backlog of replies: nothing of it is
-left behind (its scheduler, a forked child, dies with it: crisis/parent_death.py), the replies
-its consumer had read but not acknowledged are taken over by the other worker at once
-(channels/reply_stream.py) and sent, every citizen gets one answer, and the centre goes on."""
+left behind (its scheduler and its reply consumer, forked children, die with it:
+crisis/parent_death.py), the replies its consumer had read but not acknowledged are taken over
+by the other worker's within seconds (channels/reply_stream.py) and sent, every citizen gets one answer, and the centre goes on."""
 
 from __future__ import annotations
 
@@ -49,9 +49,12 @@ async def test_a_worker_killed_mid_jobs_leaves_nothing_and_its_jobs_are_retried(
         assert len(workers) == 2, workers
 
         async def scheduler_started() -> dict[int, set[int]]:
-            return {pid: children_of(pid) for pid in workers if children_of(pid)}
-        # The worker that holds the scheduler's lock forks RQ's scheduler: kill that one.
+            return {pid: children_of(pid) for pid in workers
+                    if {_name(child) for child in children_of(pid)} - {"crisis-replies"}}
+        # The worker that holds the scheduler's lock forks RQ's scheduler (each worker also
+        # forks its reply consumer, named crisis-replies): kill that one.
         [(victim, forked)] = (await until(scheduler_started, 20)).items()
+        assert "crisis-replies" in {_name(child) for child in forked}
 
         tally = Tally()
         burst = asyncio.create_task(send_stream(up.base, 0, BURST, tally))
@@ -111,3 +114,10 @@ def _was_ours(pid: int, up: Up) -> bool:
     except OSError:
         return False
     return up.env["CRISIS_DATA_DIR"].encode() in environ
+
+
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""

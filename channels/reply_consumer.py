@@ -48,6 +48,7 @@ BLOCK_MS = 1000  # an idle consumer waits this long for a reply, then looks at i
 TAKE_OVER_EVERY_S = 5.0
 RETRY_DELAY = dt.timedelta(seconds=1)
 RETRIES = 3
+BATCH_TRIES = 3  # a batch failing as a whole (Redis away, bad data) is tried this often
 STOP_WAIT_S = 60.0  # a stopping worker lets its batch finish (pacing waits are bounded)
 PROCESS_NAME = "crisis-replies"  # its name in ps and /proc/PID/comm
 
@@ -115,6 +116,8 @@ class ReplyConsumer:
         """Consume until `stop` is set; Redis away is waited for, never a reason to stop."""
         next_take_over = 0.0
         ready = False
+        unfinished: list[QueuedReply] = []  # a batch an error interrupted: tried again first
+        failures = 0
         while not stop.is_set():
             try:
                 if not ready:
@@ -123,13 +126,24 @@ class ReplyConsumer:
                 take_over = time.monotonic() >= next_take_over
                 if take_over:
                     next_take_over = time.monotonic() + TAKE_OVER_EVERY_S
-                batch = await self.next_batch(BLOCK_MS, take_over)
-                if batch:
-                    await self.send_batch(batch)
+                unfinished = unfinished or await self.next_batch(BLOCK_MS, take_over)
+                if unfinished and failures >= BATCH_TRIES:
+                    await self.hand_to_jobs(unfinished)  # one of them may be what fails
+                elif unfinished:
+                    await self.send_batch(unfinished)
+                unfinished, failures = [], 0
             except Exception:  # logged, then tried again: the process goes on
                 log.exception("reply consumer: retrying in 1 s")
                 ready = False
+                failures += 1
                 await asyncio.sleep(1.0)
+
+    async def hand_to_jobs(self, replies: list[QueuedReply]) -> None:
+        """A batch that kept failing as a whole: each reply becomes a retry job (RQ's failed
+        registry keeps the one that never goes, for the supervisors)."""
+        handled = await asyncio.gather(*(
+            self._settle(r, RuntimeError("its batch kept failing")) for r in replies))
+        await self.stream.done([r.entry_id for r, ok in zip(replies, handled) if ok])
 
 
 def _consumer(ctx: WorkerContext, name: str) -> ReplyConsumer:
@@ -144,7 +158,7 @@ def _consumer(ctx: WorkerContext, name: str) -> ReplyConsumer:
 
 
 def drain_replies(settings: Settings, redis_url: str, name: str) -> int:
-    """`crisis worker --burst`: send every waiting reply in this thread; how many."""
+    """`crisis worker --burst`: send every waiting reply in this process; how many."""
     ctx = WorkerContext(settings, redis_url)
     try:
         return ctx.run(_consumer(ctx, name).drain())

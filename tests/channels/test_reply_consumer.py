@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import socket
 import subprocess
+import threading
 from collections.abc import AsyncIterator
 
 import pytest
@@ -163,3 +164,37 @@ async def test_provider_errors_become_a_retry_job_or_a_failed_status(
     assert job is not None and job.func_name == SEND_REPLY_JOB
     assert job.args == ("sms", busy_conversation, busy_id) and job.retries_left == RETRIES
     assert await ctx.redis.xlen(ReplyStream(ctx.redis, kit.store.k).key) == 0
+
+
+async def test_a_running_consumer_gets_past_a_batch_that_keeps_failing(
+        ctx: Context, kit: Outbound, twilio: tuple[TwilioStandIn, str]) -> None:
+    """A reply whose stored conversation cannot be read fails its whole batch: after a few
+    tries its batch goes to retry jobs (the failed registry keeps what never goes) and the
+    replies behind it are sent."""
+    standin, _ = twilio
+    stream = ReplyStream(ctx.redis, kit.store.k)
+    await ctx.redis.hset(kit.store.k.conversation("broken"), mapping={"not": "a conversation"})
+    await ctx.redis.hset(kit.store.k.outbound_index("broken"), "m1", "0")
+    await stream.add("sms", "broken", "m1")
+    running = consumer(ctx, kit, "runner")
+    stop = threading.Event()
+    task = asyncio.create_task(running.run(stop))
+    try:
+        queue = Queue(queue_name(ctx.keys, "replies"), connection=ctx.jobs.connection)
+        registry = ScheduledJobRegistry(queue=queue)  # type: ignore[no-untyped-call]
+
+        async def handed_to_a_job() -> list[str]:
+            return list(registry.get_job_ids())
+        [job_id] = await until(handed_to_a_job, 15)
+        job = queue.fetch_job(job_id)
+        assert job is not None and job.args == ("sms", "broken", "m1")
+        [(conversation_id, message)] = await hand_over(kit, ctx, 1)
+
+        async def sent() -> int:
+            return len(standin.messages)
+        await until(sent, 10)
+        assert await status(kit, conversation_id, message.id) is DeliveryStatus.SENT
+        assert await ctx.redis.xlen(stream.key) == 0
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5)

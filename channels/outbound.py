@@ -1,15 +1,16 @@
-"""The one outbound job: send a recorded message through its channel's adapter.
+"""The one send path of a recorded message: through its channel's adapter.
 
-`send_reply(kind, conversation_id, message_id)` runs in a worker (the `replies` queue, before
-broadcasts). It reads what the send needs in two round trips (ConversationStore.reply_facts),
-skips a message already sent (a job retried after a crash or a Redis failover must not
+`Outbound.send_many` sends a batch of the reply stream (channels/reply_consumer.py), and the
+job `send_reply(kind, conversation_id, message_id)` one reply whose send is retried (the
+`replies` queue, before broadcasts); both go through `Outbound.send`. It reads what the send
+needs in two round trips (ConversationStore.reply_facts, for a whole batch at once), skips a message already sent (a job retried after a crash or a Redis failover must not
 write to the citizen twice), respects STOP, waits for the provider's pace
 (channels/pacing.py), marks the message "sending", sends, and records the delivery. A retry
 that finds the mark of an attempt whose worker died during the provider call does not send
 again: the provider may have the message, none of ours can be asked, so it is recorded as
-failed for the operator to see and resend if need be (never twice). A failure that retrying cannot mend
-(a bad number, a blocked bot) is recorded on the message for the operator to see; any other
-raises, and RQ tries again (1 s, 5 s, 30 s).
+failed for the operator to see and resend if need be (never twice). A failure that retrying
+cannot mend (a bad number, a blocked bot) is recorded on the message for the operator to
+see; any other raises, and RQ tries again (1 s, 5 s, 30 s).
 
 The store, the adapters and their provider clients are built once per worker process and
 kept in its WorkerContext (crisis/worker_context.py): a reply costs the provider call and

@@ -3,9 +3,9 @@
 A queued channel (SMS, Telegram, e-mail: a provider call that may fail and must be paced) gets
 one entry in the reply stream (channels/reply_stream.py), which the workers' reply consumers
 send in batches (channels/reply_consumer.py, through channels/outbound.py); a live channel
-(the chat's sockets, a call in progress) is handed the message at once in this process. A live send that
-cannot happen (the call is over) may fall back to another channel: an operator's written
-answer to a caller goes by SMS.
+(the chat's sockets, a call in progress) is handed the message at once in this process. A
+live send that cannot happen (the call is over) may fall back to another channel: an
+operator's written answer to a caller goes by SMS.
 """
 
 from __future__ import annotations

@@ -52,7 +52,8 @@ async def test_the_watch_reads_the_demo_instance_end_to_end(
 
     first = await read_mastodon(ctx.redis, keys, api, words, with_search=False)
     assert (first.ok, first.health) == (True, "ok") and first.new_statuses >= len(demo_posts())
-    read = [decode_signal(fields["s"]) for _, fields in await ctx.redis.xrange(keys.signals)]
+    entries: Any = await ctx.redis.xrange(keys.signals)
+    read = [decode_signal(fields["s"]) for _, fields in entries]
     assert {s.source for s in read} == {"mastodon"}
     assert {post.text for post in demo_posts()} <= {s.text for s in read}  # each post, as text
     section = await _normalised(ctx, keys)

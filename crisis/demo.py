@@ -17,6 +17,9 @@ DEMO_ACCOUNTS = (("cell", Role.CELL), ("supervisor1", Role.SUPERVISOR),
 DEMO_SCENARIO = "inondation"
 DEMO_AREAS = "75,92,93,94"
 DEMO_TITLE = "Crue de la Seine en Île-de-France"
+# The demo's own Mastodon instance, served by the centre (monitoring/demo_mastodon.py).
+DEMO_MASTODON_PATH = "/demo/watch/mastodon"
+DEMO_MASTODON_EVERY_S = "30"  # the shortest MASTODON_EVERY_S: the demo's line moves
 
 
 def _free_port() -> int:
@@ -28,7 +31,9 @@ def _free_port() -> int:
 def demo_sandbox_env(settings: Settings) -> dict[str, str]:
     """Every channel the settings leave unconfigured, pointed at the centre's own sandbox:
     SMS (Twilio's REST API), Telegram (the Bot API) and e-mail (a listener on a free port,
-    its relay kept by `crisis smtp`), so the demo's tour tries each without an account."""
+    its relay kept by `crisis smtp`), so the demo's tour tries each without an account; and
+    the watch's Mastodon source, when no instance is configured, pointed at the demo's own
+    instance (hashtag timelines of the demo crisis's keywords; no token, so no search)."""
     env: dict[str, str] = {}
     if not settings.twilio_enabled:
         env.update(sandbox_twilio_env(settings.base_url))
@@ -41,6 +46,10 @@ def demo_sandbox_env(settings: Settings) -> dict[str, str]:
                     "CRISIS_MAIL_FROM": "Centre d'information (démo) <contact@demo.crise.local>",
                     "CRISIS_SMTP_LISTEN": f"127.0.0.1:{_free_port()}",
                     "CRISIS_SMTP_RELAY": f"127.0.0.1:{_free_port()}", "CRISIS_MAIL_SANDBOX": "1"})
+    if not settings.mastodon_api_base:
+        env["MASTODON_API_BASE"] = settings.base_url + DEMO_MASTODON_PATH
+        if settings.mastodon_every_s == Settings.mastodon_every_s:  # the default: not chosen
+            env["MASTODON_EVERY_S"] = DEMO_MASTODON_EVERY_S
     return env
 
 

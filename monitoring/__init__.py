@@ -13,6 +13,7 @@ from crisis.events import consumer_name
 from crisis.types import EventType
 from knowledge_base import KnowledgeBase
 from monitoring.contact_signals import CitizenMessageReader, watch_citizen_message
+from monitoring.demo_mastodon import setup_demo_mastodon
 from monitoring.demo_watch import play_demo_signals, setup_demo_feed
 from monitoring.intake import run_normaliser
 from monitoring.keys import WatchKeys
@@ -41,6 +42,7 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase | None = None, *
     setup_signals_api(app)
     if ctx.settings.demo_watch:
         setup_demo_feed(app)
+        setup_demo_mastodon(app)
     ctx.subscribe("watch-keywords", lambda event: update_watch_keywords(ctx, event),
                   types=WATCH_KEYWORD_EVENTS)
     ctx.add_situation("watch", lambda: watch_section(ctx.redis, keys, kb=kb))

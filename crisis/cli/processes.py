@@ -32,7 +32,7 @@ from crisis.cli.core_commands import say
 from crisis.cli.runtime import acting_principal, command_context, redis_url_for
 from crisis.data_dir import prepare_data_dir
 from crisis.errors import ConfigError
-from crisis.demo import DEMO_SCENARIO, demo_sandbox_env, ensure_demo
+from crisis.demo import DEMO_MASTODON_PATH, DEMO_SCENARIO, demo_sandbox_env, ensure_demo
 from crisis.heartbeat import process_name, start_beating_thread
 from crisis.worker import bind_worker_settings, queues
 from crisis.worker_context import bind_worker_context, close_worker_context
@@ -339,6 +339,9 @@ def run_up(settings: Settings, args: argparse.Namespace, env: Mapping[str, str])
             say(f"try     the web chat: {base}/chat/ ; operators answer at {base}/console/")
             say(f"try     the watch: {base}/cell/situation (log in as cell): a demo signal "
                 "every 2 s, a demo feed, polls and a rumour to follow")
+            if env.get("MASTODON_API_BASE", "").endswith(DEMO_MASTODON_PATH):
+                say(f"        and Mastodon: the demo instance at {env['MASTODON_API_BASE']} "
+                    f"(a new post every 15 s), read by the watch every {settings.mastodon_every_s} s")
             if "TWILIO_API_BASE" in env and env["TWILIO_API_BASE"].endswith("/sandbox/twilio"):
                 say(f"try     an SMS (sandbox, nothing is sent): {_sms_try_line(settings.base_url, env)}")
                 say(f"        the replies it would send: {base}/sandbox/sms (log in as supervisor1)")

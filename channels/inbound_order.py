@@ -31,7 +31,7 @@ TURN_POLL_S = 0.02
 @dataclasses.dataclass
 class Turn:
     """A held turn; `marked` says its holder wrote the done mark (ConversationStore's
-    `mark_handled_to`), so ending the turn need not write it again."""
+    `finish_inbound`), so ending the turn need not write it again."""
 
     marked: bool = False
 

@@ -176,13 +176,8 @@ class ConversationStore:
         """The citizen's latest message, or the one with `message_id`, read from the end: the
         hot path must not load a long conversation to find it (nearly always among the last few)."""
         key = self.k.messages(conversation_id)
-        for start in (-LOOKBACK, 0):
-            raws = await self.redis.lrange(key, start, -1)
-            for raw in reversed(raws):
-                message = msgspec.json.decode(raw, type=Message)
-                if message.author == "citizen" and message_id in (None, message.id):
-                    return message
-        return None
+        found = _citizen_message(await self.redis.lrange(key, -LOOKBACK, -1), message_id)
+        return found or _citizen_message(await self.redis.lrange(key, 0, -1), message_id)
 
     async def inbound_view(self, conversation_id: str, message_id: str | None, *,
                            check_handled: bool = True,
@@ -190,7 +185,8 @@ class ConversationStore:
         """What handling citizen message `message_id` (default: the latest) starts from, in
         one round trip: the conversation, the message (read from the last LOOKBACK messages;
         the whole list only when it is older) and, with `check_handled`, whether the pipeline
-        handled it already (else False). NotFound when the conversation is gone."""
+        handled it already (else False; the watch reads messages without it). NotFound when
+        the conversation is gone."""
         key = self.k.messages(conversation_id)
         asked = message_id is not None and check_handled
         pairs, recent, handled = await self._inbound_view(
@@ -205,6 +201,7 @@ class ConversationStore:
             last = _citizen_message(await self.redis.lrange(key, 0, -1), message_id)
         if last is None or not check_handled:
             return conversation, last, False
+        # Without an id the script could not look the mark up: one more read.
         done = bool(handled) if asked else await self.handled(last.id)
         return conversation, last, done
 
@@ -254,13 +251,10 @@ class ConversationStore:
         """Whether the inbound pipeline already handled citizen message `message_id`."""
         return bool(await self.redis.exists(self.k.handled(message_id)))
 
-    async def mark_handled(self, message_id: str) -> None:
-        await self.redis.set(self.k.handled(message_id), "1", ex=HANDLED_TTL_S)
-
     async def finish_inbound(self, conversation_id: str, message_id: str, seq: int,
                              counts: Sequence[Count] = ()) -> None:
-        """Citizen message `message_id` (rank `seq`, 0: unnumbered) is handled: what
-        `mark_handled` and `mark_inbound_done` write, and `counts` added, in one round trip
+        """Citizen message `message_id` (rank `seq`, 0: unnumbered) is handled: its handled
+        mark and what `mark_inbound_done` writes, and `counts` added, in one round trip
         (inbound_order_mark_done.lua then inbound_finish.lua, pipelined)."""
         keys = [self.k.conversation(conversation_id), self.k.handled(message_id)]
         args: list[str | bytes | int | float] = [seq, INBOUND_DONE_FIELD, HANDLED_TTL_S]

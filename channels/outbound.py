@@ -3,8 +3,9 @@
 `Outbound.send_many` sends a batch of the reply stream (channels/reply_consumer.py), and the
 job `send_reply(kind, conversation_id, message_id)` one reply whose send is retried (the
 `replies` queue, before broadcasts); both go through `Outbound.send`. It reads what the send
-needs in two round trips (ConversationStore.reply_facts, for a whole batch at once), skips a message already sent (a job retried after a crash or a Redis failover must not
-write to the citizen twice), respects STOP, waits for the provider's pace
+needs in two round trips (ConversationStore.reply_facts, for a whole batch at once), skips a
+message already sent (a job retried after a crash or a Redis failover must not write to the
+citizen twice), respects STOP, waits for the provider's pace
 (channels/pacing.py), marks the message "sending", sends, and records the delivery. A retry
 that finds the mark of an attempt whose worker died during the provider call does not send
 again: the provider may have the message, none of ours can be asked, so it is recorded as

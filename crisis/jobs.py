@@ -79,11 +79,9 @@ class Jobs:
                    queue: str = "default", retries: int = 0) -> str:
         """Run later (the worker's scheduler moves it to the queue when due); when it fails,
         retried `retries` times with backoff (1 s, 5 s, 30 s...)."""
-        if not retries:
-            return str(self._queues[queue].enqueue_in(delay, func_path, *args).id)
-        return str(self._queues[queue].enqueue_in(
-            delay, func_path, *args, retry=_retry(retries), failure_ttl=FAILURE_TTL_S,
-            result_ttl=RESULT_TTL_S).id)
+        retry: dict[str, Any] = {} if not retries else {
+            "retry": _retry(retries), "failure_ttl": FAILURE_TTL_S, "result_ttl": RESULT_TTL_S}
+        return str(self._queues[queue].enqueue_in(delay, func_path, *args, **retry).id)
 
     async def enqueue_async(
         self, func_path: str, *args: Any, queue: str = "default", job_id: str | None = None,

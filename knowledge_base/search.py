@@ -55,8 +55,6 @@ FALLBACK_MAX_ARTICLES = 1000
 # their impact: enough to choose between articles the question's own words leave close, not
 # enough to outrank an article that shares the question's words.
 EXPANSION_WEIGHT = 0.5
-# An expanded term also weighs in the phrasing re-rank at this fraction of its idf.
-EXPANSION_RERANK = 0.0
 # ("a" is left out: "elle a 90 ans" is no motorway.)
 _ROAD_LETTERS = frozenset(("d", "n", "rd", "rn"))
 
@@ -261,8 +259,8 @@ class _LanguageIndex:
         weight = np.zeros(self.n_terms, dtype=np.float64)
         for t in known:  # a few scalar stores cost less than building index arrays for them
             weight[t] = self.idf_list[t]
-        for t in extra:
-            weight[t] = EXPANSION_RERANK * self.idf_list[t]
+        # Expanded terms stay out of the phrasing re-rank (weighing them there measured no
+        # better: docs/knowledge-base.md, 2026-12-02 (2)).
         match = self.phrasings.best_match(candidates, weight, mass)
         final = scores[candidates] * (1.0 + RERANK_WEIGHT * match)
         order = np.lexsort((candidates, -final))[:limit]

@@ -4,7 +4,8 @@ batches, concurrently, over the process's kept-alive provider sessions.
 One RQ job per reply cost more in RQ's own bookkeeping (dequeue, job hash, started and
 finished registries, result: several round trips and a pickle) than the send itself
 (docs/performance.md). Each `crisis worker` process instead forks one consumer process, with
-its own event loop, Redis pool and provider clients (a WorkerContext of its own): it reads up to BATCH replies in one XREADGROUP, sends them all at once through
+its own event loop, Redis pool and provider clients (a WorkerContext of its own): it reads
+up to BATCH replies in one XREADGROUP, sends them all at once through
 `Outbound.send` (which skips a reply already sent, honours STOP and the senders' pacing, and
 marks each provider call in flight), then acknowledges them in one round trip.
 
@@ -71,10 +72,13 @@ class ReplyConsumer:
         sendable = [r for r in replies if r.kind in KINDS]
         outcomes = dict(zip(sendable, await self.kit.send_many(
             [(ChannelKind(r.kind), r.conversation_id, r.message_id) for r in sendable])))
-        handled = await asyncio.gather(*(
-            self._settle(r, outcomes.get(r, ValueError(f"unknown channel {r.kind!r}")))
-            for r in replies))
-        await self.stream.done([r.entry_id for r, ok in zip(replies, handled) if ok])
+        await self._settle_all([(r, outcomes.get(r, ValueError(f"unknown channel {r.kind!r}")))
+                                for r in replies])
+
+    async def _settle_all(self, outcomes: list[tuple[QueuedReply, str | BaseException]]) -> None:
+        """Settle each reply, then acknowledge in one round trip those done with."""
+        handled = await asyncio.gather(*(self._settle(r, outcome) for r, outcome in outcomes))
+        await self.stream.done([r.entry_id for (r, _), ok in zip(outcomes, handled) if ok])
 
     async def _settle(self, reply: QueuedReply, outcome: str | BaseException) -> bool:
         """Whether `reply` is done with: sent or recorded failed, or its failure (one
@@ -141,9 +145,7 @@ class ReplyConsumer:
     async def hand_to_jobs(self, replies: list[QueuedReply]) -> None:
         """A batch that kept failing as a whole: each reply becomes a retry job (RQ's failed
         registry keeps the one that never goes, for the supervisors)."""
-        handled = await asyncio.gather(*(
-            self._settle(r, RuntimeError("its batch kept failing")) for r in replies))
-        await self.stream.done([r.entry_id for r, ok in zip(replies, handled) if ok])
+        await self._settle_all([(r, RuntimeError("its batch kept failing")) for r in replies])
 
 
 def _consumer(ctx: WorkerContext, name: str) -> ReplyConsumer:

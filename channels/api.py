@@ -8,6 +8,7 @@ from aiohttp import web
 from channels.access import ConversationAccess
 from channels.answer_forms import reply_forms
 from channels.desk import Desk
+from channels.paging import PageCursor
 from channels.policy import QueuePolicy
 from channels.skills import Skills
 from crisis.errors import Forbidden, InvalidInput
@@ -58,7 +59,7 @@ async def list_conversations(request: web.Request) -> web.Response:
     query = request.query
     try:
         limit = int(query.get("limit", "50"))
-        cursor = float(query["cursor"]) if query.get("cursor") else None
+        cursor = PageCursor.parse(query["cursor"]) if query.get("cursor") else None
     except ValueError:
         raise InvalidInput("limit must be a whole number and cursor a value from `next`") from None
     if not 1 <= limit <= MAX_LIMIT:
@@ -69,7 +70,7 @@ async def list_conversations(request: web.Request) -> web.Response:
         status=status, channel=ChannelKind(channel) if channel else None, limit=limit,
         cursor=cursor, visible=None if access.sees_all else access.may_list)
     return json_response({"items": items, "total": total,
-                          "next": None if next_cursor is None else repr(next_cursor)})
+                          "next": None if next_cursor is None else str(next_cursor)})
 
 
 async def readable_conversation(request: web.Request) -> tuple[Desk, Conversation, Principal]:

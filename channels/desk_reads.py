@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from channels.paging import PageCursor
 from channels.policy import PolicyCache, QueuePolicy, load_policy
 from channels.router import OperatorState, Router
 from channels.service_levels import ServiceLevels, capacity_of
@@ -41,8 +42,8 @@ class DeskReads:
 
     async def conversations(
         self, *, status: str | None, channel: ChannelKind | None, limit: int,
-        cursor: float | None, visible: Callable[[Conversation], bool] | None = None,
-    ) -> tuple[list[Conversation], int, float | None]:
+        cursor: PageCursor | None, visible: Callable[[Conversation], bool] | None = None,
+    ) -> tuple[list[Conversation], int, PageCursor | None]:
         """A page of conversations, newest first (ConversationStore.page)."""
         return await self.store.page(status=status, channel=channel, limit=limit,
                                      cursor=cursor, visible=visible)

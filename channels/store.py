@@ -20,6 +20,7 @@ import redis.asyncio as aioredis
 from channels.addresses import citizen_id, mask
 from channels.conversation_hints import ConversationHints
 from channels.keys import ChannelKeys
+from channels.paging import PageCursor
 from channels.pipelined_script import PipelinedScript
 from channels.service_levels import Count
 from crisis.errors import Busy, InvalidTransition, NotFound
@@ -383,10 +384,11 @@ class ConversationStore:
         return await watched_update(self.redis, key, step)
 
     async def page(self, *, status: str | None, channel: ChannelKind | None, limit: int,
-                   cursor: float | None, visible: Callable[[Conversation], bool] | None = None,
+                   cursor: PageCursor | None,
+                   visible: Callable[[Conversation], bool] | None = None,
                    scan_budget: int = SCAN_BUDGET,
-                   ) -> tuple[list[Conversation], int, float | None]:
-        """Newest first; `cursor` is the last change time of the previous page's last item.
+                   ) -> tuple[list[Conversation], int, PageCursor | None]:
+        """Newest first; `cursor` is where the previous page's scan stopped (channels/paging.py).
 
         `visible` leaves out what the caller may not see (channels/access.py). At most
         `scan_budget` conversations are read per call, whatever the filters leave: a page
@@ -395,13 +397,15 @@ class ConversationStore:
         """
         key = self.k.by_status(status) if status else self.k.conversations
         total = int(await self.redis.zcard(key))
-        upper: float | str = f"({cursor}" if cursor is not None else "+inf"
+        # The scan's position: the score it stands at and how many members at that exact
+        # score it has passed. The range's upper bound is inclusive, the passed ones skipped.
+        at: float | str = "+inf" if cursor is None else cursor.score
+        passed = 0 if cursor is None else cursor.skip
         found: list[Conversation] = []
-        last_score: float | None = None
         scanned = 0
         while len(found) < limit and scanned < scan_budget:
             batch = cast(list[tuple[str, float]], await self.redis.zrevrangebyscore(
-                key, upper, "-inf", start=0, num=min(limit * 2, scan_budget - scanned),
+                key, at, "-inf", start=passed, num=min(limit * 2, scan_budget - scanned),
                 withscores=True))
             if not batch:
                 return found, total, None
@@ -410,9 +414,11 @@ class ConversationStore:
                     pipe.hgetall(self.k.conversation(str(member)))
                 rows = await pipe.execute()
             for (member, score), fields in zip(batch, rows):
-                upper = f"({score}"
+                if score == at:
+                    passed += 1
+                else:
+                    at, passed = float(score), 1
                 scanned += 1
-                last_score = float(score)
                 if not fields:
                     continue  # purged between the two reads
                 conversation = decode_conversation(fields)
@@ -422,9 +428,9 @@ class ConversationStore:
                     if len(found) == limit:
                         break
         # Stopped on a full page or on the budget: more may follow from where the scan stopped.
-        more = 0 if last_score is None else \
-            await self.redis.zcount(key, "-inf", f"({last_score}")
-        return found, total, last_score if more else None
+        if isinstance(at, str) or await self.redis.zcount(key, "-inf", at) <= passed:
+            return found, total, None
+        return found, total, PageCursor(at, passed)
 
     # Every other write to a conversation's keys is one of the methods below: nothing outside
     # this class writes them (tests/channels/test_store_is_the_only_writer.py checks), except

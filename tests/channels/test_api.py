@@ -39,7 +39,8 @@ async def test_listing_pages_filters_and_masks(kb: None, client: Any, ctx: Conte
     assert len(seen) == len(set(seen)) == 5
     assert (await (await client.get("/api/conversations?channel=chat", headers=operator)).json())["items"] == []
     for query, fragment in (("limit=0", "between 1 and 1000"), ("limit=5000", "between"),
-                            ("status=lost", "unknown status"), ("cursor=abc", "cursor")):
+                            ("status=lost", "unknown status"), ("cursor=abc", "cursor"),
+                            ("cursor=1.5:-1", "cursor"), ("cursor=nan", "cursor")):
         response = await client.get(f"/api/conversations?{query}", headers=operator)
         assert response.status == 400 and fragment in (await response.json())["error"]["message"]
 

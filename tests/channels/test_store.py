@@ -117,3 +117,23 @@ async def test_a_transition_from_a_status_changed_meanwhile_is_decided_again(
     await store.transition_from(other, ConversationAction.CLOSE, actor="citizen")
     assert (await store.get(other.id)).status is ConversationStatus.CLOSED
     assert await ctx.redis.zscore(store.k.by_status("queued"), other.id) is None
+
+
+@pytest.mark.parametrize("budget", [2, 5000])
+async def test_paging_lists_each_conversation_once_when_several_share_a_change_time(
+        ctx: Context, budget: int) -> None:
+    """A batch handled with one clock reading gives its conversations one score: paging
+    through them, by small pages or a small scan budget, must neither skip nor repeat one."""
+    store = _store(ctx)
+    ids = [await _conversation(store, f"SMt{n}", f"+3361222000{n}") for n in range(7)]
+    await ctx.redis.zadd(store.k.conversations, {i: 1_700_000_000.5 for i in ids[1:6]})
+    seen: list[str] = []
+    cursor = None
+    for _ in range(20):
+        items, total, cursor = await store.page(status=None, channel=None, limit=2,
+                                                cursor=cursor, scan_budget=budget)
+        assert total == 7
+        seen += [c.id for c in items]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(ids) and len(seen) == 7

@@ -21,7 +21,7 @@ from crisis.context import Context
 from crisis.settings import Settings
 from crisis.types import Role
 from tests.conftest import ADMIN
-from tests.support.browser import axe_violations, launch_chromium, log_in
+from tests.support.browser import axe_violations, drawn_box, launch_chromium, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "correct horse battery staple"
@@ -117,8 +117,8 @@ async def test_the_cell_sends_a_pulse_and_follows_its_answers(
         await expect(chart.locator("text", has_text="1. oui : 66,7")).to_be_visible()
         assert await chart.locator("rect.rect").count() == 2
         assert await chart.locator("g.ci path").count() == 2
-        bar = await chart.locator("rect.rect").first.bounding_box()
-        assert bar is not None and bar["width"] > 50 and bar["height"] > 20
+        bar = await drawn_box(chart.locator("rect.rect").first)
+        assert bar["width"] > 50 and bar["height"] > 20
         assert await chart.locator("g.ci path").first.evaluate(
             "e => getComputedStyle(e).strokeWidth") == "3px"
         assert await axe_violations(page) == []

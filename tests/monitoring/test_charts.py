@@ -30,7 +30,7 @@ from monitoring.polls import Polls, parse_polls, poll_trends
 from monitoring.watch_situation import signals_per_area
 from monitoring.watchlist import Claim, Rumours
 from tests.conftest import ADMIN, login
-from tests.support.browser import axe_violations, launch_chromium, log_in
+from tests.support.browser import axe_violations, drawn_box, launch_chromium, log_in
 
 PASSWORD = "correct horse battery staple"
 # Every chart brings ids (its own, its title's and description's): none may be there twice.
@@ -179,8 +179,7 @@ async def test_the_cell_reads_the_charts_and_the_map_in_chromium(
         label = contacts.locator("text", has_text="Téléphone").first
         await expect(label).to_be_visible()
         assert float(await label.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 20
-        box = await contacts.bounding_box()
-        assert box is not None and box["width"] >= 500
+        assert (await drawn_box(contacts))["width"] >= 500
         the_map = page.get_by_role("img", name="Signaux de la dernière heure par département")
         await expect(the_map).to_have_accessible_description(
             "Départements les plus concernés : 33 Gironde 57, 2B Haute-Corse 11, "

@@ -132,7 +132,9 @@ async def test_the_cell_reads_the_poll_chart_and_table_in_chromium(
         await expect(chart).to_have_accessible_description(re.compile(
             r"^dernier sondage : Non 39\.0 % ± 3\.0 \(2026-11-27, Elabe\) ; Oui 58\.5 % ± 3\.1"))
         assert await chart.locator("g.ci path").count() == 4  # an error bar at every poll
-        assert await chart.locator("g.ci path").first.bounding_box() is not None
+        # Drawn, not only present (to_be_visible retries: the live region may be swapped
+        # between two reads, which detaches the element a bare bounding_box() was reading).
+        await expect(chart.locator("g.ci path").first).to_be_visible()
         table = page.get_by_role("table", name="Faites-vous confiance aux consignes ?")
         await expect(table.get_by_role("row").nth(1)).to_have_text(
             re.compile(r"2026-11-20\s*Ifop\s*Non\s*45\.0 %\s*± 3\.1\s*1000\s*en ligne"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -62,6 +62,17 @@ async def scroll_to(page: Any, element_id: str) -> None:
     """Scroll the element into view in one step: on a live page (the situation view's stream
     swaps its figures) a locator's find-then-scroll can lose the element in between."""
     await page.evaluate("id => document.getElementById(id).scrollIntoView()", element_id)
+
+
+async def drawn_box(locator: Any, tries: int = 5) -> dict[str, float]:
+    """The element's box once it is drawn. On a live page the region holding it may be
+    swapped between Playwright's find and its measure, which reads a detached element (no
+    box): measured again, a few times, rather than failing on the swap."""
+    for _ in range(tries):
+        box = await locator.bounding_box()
+        if box is not None:
+            return cast(dict[str, float], box)
+    raise AssertionError(f"{locator} is never drawn")
 
 
 async def axe_violations(page: Any) -> list[dict[str, Any]]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from crisis.i18n import translate
+
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "sit.title": {"fr": "Situation en direct", "en": "Live situation"},
     "sit.refresh": {"fr": "Actualiser", "en": "Refresh"},
@@ -299,3 +301,24 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "rep.col.period": {"fr": "Période", "en": "Period"},
     "rep.col.by": {"fr": "Par", "en": "By"},
 }
+
+
+SENTIMENT_WORDS: Final = {"negative": "watch.negative", "neutral": "watch.neutral",
+                          "positive": "watch.positive"}
+
+
+def watch_label(kind: str, value: str, lang: str) -> str:
+    """What a trend or a spike counts, as the cell reads it: "Département : 94",
+    "Tonalité : Négatif", "Tous les signaux" (the counters' own names are "area", "all"...)."""
+    name = translate(MESSAGES, f"watch.kind.{kind}", lang)
+    if kind == "all":
+        return name
+    if kind == "sentiment" and value in SENTIMENT_WORDS:
+        value = translate(MESSAGES, SENTIMENT_WORDS[value], lang)
+    return f"{name}{translate(MESSAGES, 'sit.colon', lang)}{value}"
+
+
+def scope_label(scope: str, lang: str) -> str:
+    """A trending term's scope ("all", "source:rss", "area:75") as the cell reads it."""
+    kind, _, value = scope.partition(":")
+    return watch_label(kind, value, lang)

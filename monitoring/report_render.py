@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from crisis.local_time import local_time
 from monitoring import charts
-from monitoring.messages import MESSAGES
+from monitoring.messages import MESSAGES, scope_label, watch_label
 
 
 def t(key: str, lang: str) -> str:
@@ -62,19 +62,21 @@ def report_charts(report: Mapping[str, Any], lang: str = "fr") -> dict[str, Any]
     return out
 
 
+# What the report's templates call, here and on the cell's pages (report_pages.py).
+HELPERS: Mapping[str, Any] = {"when": when, "signed": signed, "report_charts": report_charts,
+                              "watch_label": watch_label, "scope_label": scope_label}
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("monitoring", "templates"),
                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined)
-    env.globals["t"] = t
-    env.globals["report_charts"] = report_charts
-    env.filters["when"] = when
-    env.filters["signed"] = signed
+    env.globals.update(HELPERS, t=t)
+    env.filters.update(when=when, signed=signed)
     return env
 
 
 _ENV = _env()
-HELPERS: Mapping[str, Any] = {"when": when, "signed": signed, "report_charts": report_charts}
 
 
 def report_html(report: Mapping[str, Any], lang: str = "fr") -> str:
@@ -111,10 +113,11 @@ def _watch_md(report: Mapping[str, Any], lang: str) -> list[str]:
     if watch is None:
         return [*lines, t("sit.unavailable", lang)]
     for spike in watch["spikes"]:
-        lines.append(f"- {t('rep.spike', lang)}{c}{spike['kind']} {spike['value']}"
+        lines.append(f"- {t('rep.spike', lang)}{c}{watch_label(spike['kind'], spike['value'], lang)}"
                      f" ({spike['count']}, {t('watch.col.baseline', lang)} {spike['baseline']})")
     for term in watch["terms"]:
-        lines.append(f"- {t('rep.term', lang)}{c}{term['term']} ({term['scope']}, x {term['ratio']})")
+        lines.append(f"- {t('rep.term', lang)}{c}{term['term']}"
+                     f" ({scope_label(term['scope'], lang)}, x {term['ratio']})")
     if not watch["spikes"] and not watch["terms"]:
         lines.append(f"- {t('rep.no_trend', lang)}")
     return lines

@@ -27,7 +27,7 @@ from crisis.web.shell import (
 from crisis.i18n import duration, percent, translate
 from crisis.web.situation_api import situation_body
 from monitoring import charts
-from monitoring.messages import MESSAGES
+from monitoring.messages import MESSAGES, scope_label, watch_label
 from monitoring.situation_stream import setup_situation_stream
 
 PAGES = PageTemplates("monitoring", CELL, messages=MESSAGES)
@@ -101,12 +101,17 @@ def knowledge_view(section: Mapping[str, Any], lang: str = "fr") -> dict[str, An
 TOP_MAP_AREAS = 10
 
 
+def _label(trend: Mapping[str, Any], lang: str) -> str:
+    return watch_label(str(trend.get("kind", "")), str(trend.get("value", "")), lang)
+
+
 def watch_view(section: Mapping[str, Any], lang: str = "fr") -> dict[str, Any]:
     """The watch's figures with a sparkline per trend and rumour, the map of signals per
     département, a chart per poll question, and sentiment bar widths."""
     intake = section.get("intake", {})
-    trends = [{**tr, "spark": charts.sparkline(f"spark-trend-{i}", str(tr.get("value", "")),
-                                               list(tr.get("series", [])), lang)}
+    trends = [{**tr, "label": _label(tr, lang),
+               "spark": charts.sparkline(f"spark-trend-{i}", str(tr.get("value", "")),
+                                         list(tr.get("series", [])), lang)}
               for i, tr in enumerate(section.get("trends", []))]
     rumours = [{**r, "spark": charts.sparkline(f"spark-rumour-{i}", str(r.get("claim", "")),
                                                list(r.get("series", [])), lang)}
@@ -120,9 +125,11 @@ def watch_view(section: Mapping[str, Any], lang: str = "fr") -> dict[str, Any]:
                                             for k in ("negative", "neutral", "positive")}})
     return {"received": int(intake.get("received", 0)), "normalised": int(intake.get("normalised", 0)),
             "lag": duration(float(intake.get("lag_s", 0) or 0)), "length": int(intake.get("length", 0)),
-            "trends": trends, "spikes": list(section.get("spikes", [])), "rumours": rumours,
+            "trends": trends, "rumours": rumours,
+            "spikes": [{**s, "label": _label(s, lang)} for s in section.get("spikes", [])],
             "unanswered": list(section.get("unanswered", [])),
-            "terms": list(dict(section.get("terms") or {}).get("trending", [])),
+            "terms": [{**tm, "scope_label": scope_label(str(tm.get("scope", "")), lang)}
+                      for tm in dict(section.get("terms") or {}).get("trending", [])],
             "terms_warming": bool(dict(section.get("terms") or {}).get("warming_up", True)),
             "sentiment": sentiment, "feeds": list(section.get("feeds", [])),
             "mastodon": mastodon_view(section.get("mastodon")),

@@ -151,3 +151,29 @@ def test_without_weasyprint_the_pdf_alone_is_refused_saying_what_to_install(
         report_pdf({"id": "x"}, "fr")
     assert "apt-get install libpango" in refused.value.message
     assert refused.value.http_status == 501 and "--format html" in refused.value.message
+
+
+def test_the_report_names_what_spiked_and_where_a_term_trends_in_words() -> None:
+    """The counters' own names (area, all, source:rss) never reach the cell's briefing."""
+    from monitoring.report_render import report_html, report_markdown
+    report = {"from": "2026-12-02T10:00:00+00:00", "to": "2026-12-03T10:00:00+00:00",
+              "at": "2026-12-03T10:00:00+00:00", "by": "chef", "timezone": "Europe/Paris",
+              "crises": [], "contact": None, "kb": None, "signals": {"all": 3},
+              "watch": {"spikes": [
+                  {"kind": "area", "value": "94", "count": 19, "baseline": 0.42},
+                  {"kind": "all", "value": "all", "count": 42, "baseline": 2.33},
+                  {"kind": "sentiment", "value": "negative", "count": 25, "baseline": 1.4}],
+                  "terms": [{"term": "digue", "scope": "source:rss", "count": 9,
+                             "expected": 0.5, "ratio": 18.0}],
+                  "rumours": []},
+              "polls": [], "publications": []}
+    text = report_markdown(report)
+    assert "- Pic : Département : 94 (19, Habituel (1 h) 0.42)" in text
+    assert "- Pic : Tous les signaux (42," in text
+    assert "- Pic : Tonalité : Négatif (25," in text
+    assert "digue (Source : rss, x 18.0)" in text
+    assert "area" not in text and "all all" not in text and "negative" not in text
+    english = report_markdown(report, "en")
+    assert "Département: 94" in english and "Sentiment: Negative" in english
+    html = report_html(report)
+    assert "Département : 94 (19" in html and "Source : rss, ×" in html

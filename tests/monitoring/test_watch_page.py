@@ -71,7 +71,7 @@ async def test_the_cell_reads_spikes_rumours_and_feeds_in_chromium(
         await scroll_to(page, "watch-feed-list")
         await page.screenshot(path="/tmp/screens/feedbad-feeds.png")
         await expect(page.locator("#watch-term-table")).to_contain_text(
-            re.compile(r"digu ced\s*all\s*60"))
+            re.compile(r"digu ced\s*Tous les signaux\s*60"))
         await expect(page.locator("#watch-term-table")).not_to_contain_text("coupur")
         await scroll_to(page, "watch-terms")
         await page.screenshot(path="/tmp/screens/watch-terms.png")

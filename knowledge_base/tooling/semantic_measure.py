@@ -339,8 +339,8 @@ def main() -> None:
           {n: fallback(VARIANTS[label]) for n, label in choice_c.items()})
     for v in ("q+a", "q"):
         table(f"(c') fallback to e5 alone ({v})", sets, fallback(e5_alone(v)), verbose=verbose)
-    empty_then = lambda r: (lambda q: q.lexical or r(q))  # noqa: E731
-    table("(c'') e5 only for an empty lexical list", sets, empty_then(e5_alone("q+a")), verbose=False)
+    alone = e5_alone("q+a")
+    table("(c'') e5 only for an empty lexical list", sets, lambda q: q.lexical or alone(q), verbose=False)
     for v in ("q+a", "q"):
         confidence_experiment(sets, v)
     print(f"\n{time.perf_counter() - start:.1f} s")

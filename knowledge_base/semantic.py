@@ -38,7 +38,7 @@ SEMANTIC_WEIGHT = 1.0  # chosen by leaving one tuning set out (0.25 / 0.5 / 1 / 
 SEMANTIC_DEPTH = 10  # lexical and semantic candidates taken into the fusion, each
 # Embedding an article costs 100-250 ms on one core (long answers): above this many public
 # articles the first build would take minutes, so the suggestions stay lexical.
-MAX_ARTICLES = 2_000
+MAX_ARTICLES = 1_000
 
 FloatArray = npt.NDArray[np.float32]
 

@@ -102,3 +102,18 @@ async def test_operators_get_the_article_and_the_automatic_answer_does_not_chang
         with_embeddings = await semantic_kb.answer_question(question, record=False)
         without = await knowledge.answer_question(question, record=False)
         assert (with_embeddings.answer_id, with_embeddings.candidates) == (without.answer_id, without.candidates)
+
+
+def test_the_evaluation_reports_the_suggestions_with_embeddings(fused: object) -> None:
+    """`crisis kb eval` prints this second report when the extra is installed."""
+    import json
+
+    from knowledge_base.semantic import SemanticIndex
+    from knowledge_base.tooling.evaluation import evaluate
+
+    assert isinstance(fused, SemanticIndex)
+    lines = [json.dumps({"q": q, "expected": e}) for q, e in UNSHARED]
+    index = SearchIndex(articles())
+    lexical, with_embeddings = evaluate(index, lines), evaluate(index, lines, semantic=fused)
+    assert (lexical.recall_at_3, with_embeddings.recall_at_3) == (0.0, 1.0)
+    assert with_embeddings.answered == lexical.answered == 0

@@ -120,13 +120,17 @@ class SemanticIndex:
         self._embedder = embedder
 
     @classmethod
-    def build(cls, articles: Sequence[Article], embedder: Embedder) -> SemanticIndex | None:
-        """Embed `articles` (cached ones are not embedded again); None above MAX_ARTICLES."""
+    def build(cls, articles: Sequence[Article], embedder: Embedder,
+              stop: threading.Event | None = None) -> SemanticIndex | None:
+        """Embed `articles` (cached ones are not embedded again); None above MAX_ARTICLES or
+        when `stop` is set (checked between articles: a build can take minutes)."""
         if len(articles) > MAX_ARTICLES:
             return None
         texts = [t for a in articles for t in _texts(a)]
         vectors = np.zeros((len(articles), 384), dtype=np.float32)
         for i, article in enumerate(articles):
+            if stop is not None and stop.is_set():
+                return None
             question, whole = _texts(article)
             vectors[i] = (embedder.passage(question) + embedder.passage(whole)) / 2
         if embedder.cached > 4 * MAX_ARTICLES:  # edits and archives leave old texts behind

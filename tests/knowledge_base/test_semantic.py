@@ -4,6 +4,7 @@ answer is unchanged. Skipped where the extra is not installed; the setting's tes
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -14,6 +15,7 @@ from knowledge_base import KnowledgeBase
 from knowledge_base.article import Article
 from knowledge_base.search import SearchIndex
 from tests.conftest import CELL
+from tests.support.polling import until
 
 # A chemical accident's first articles, written for these tests, bare (question and answer).
 ARTICLES = [
@@ -94,7 +96,18 @@ async def test_operators_get_the_article_and_the_automatic_answer_does_not_chang
         semantic_kb: KnowledgeBase, knowledge: KnowledgeBase) -> None:
     await semantic_kb.import_articles(articles(), actor=CELL)
     await semantic_kb.index.current()
-    assert await semantic_kb.index.semantic_ready() is not None
+    assert semantic_kb.index.semantic is None  # only a process that keeps its index fresh embeds
+    stop = asyncio.Event()
+    loop = asyncio.create_task(semantic_kb.keep_fresh(stop))
+    try:
+        await until(semantic_kb.index.semantic_ready, ok=lambda built: built is not None)
+        await check_suggestions(semantic_kb, knowledge)
+    finally:
+        stop.set()
+        await loop
+
+
+async def check_suggestions(semantic_kb: KnowledgeBase, knowledge: KnowledgeBase) -> None:
     for question, expected in UNSHARED:
         assert expected in [s.id for s in await semantic_kb.suggest(question, limit=3)], question
         # The same centre with the setting off (the test environment's): lexical suggestions.
@@ -117,3 +130,14 @@ def test_the_evaluation_reports_the_suggestions_with_embeddings(fused: object) -
     lexical, with_embeddings = evaluate(index, lines), evaluate(index, lines, semantic=fused)
     assert (lexical.recall_at_3, with_embeddings.recall_at_3) == (0.0, 1.0)
     assert with_embeddings.answered == lexical.answered == 0
+
+
+def test_a_build_stops_when_asked(fused: object) -> None:
+    """keep_fresh ends (the process shuts down): a build under way gives up between articles."""
+    import threading
+
+    from knowledge_base.semantic import Embedder, SemanticIndex
+
+    stop = threading.Event()
+    stop.set()
+    assert SemanticIndex.build(articles(), Embedder(), stop) is None

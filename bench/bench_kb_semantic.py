@@ -24,6 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from knowledge_base.answer import auto_answer  # noqa: E402
+from knowledge_base.article import Article  # noqa: E402
 from knowledge_base.search import SearchIndex  # noqa: E402
 from knowledge_base.semantic import SEMANTIC_DEPTH, Embedder, SemanticIndex, installed  # noqa: E402
 from knowledge_base.tooling.cold_start import DATA, FLOOD_SETS, bare_articles  # noqa: E402
@@ -44,7 +45,7 @@ def percentiles(seconds: list[float]) -> tuple[float, float]:
     return float(np.percentile(ms, 50)), float(np.percentile(ms, 99))
 
 
-def one_round(articles: list, asked: list[tuple[str, str]]) -> dict[str, float]:
+def one_round(articles: list[Article], asked: list[tuple[str, str]]) -> dict[str, float]:
     embedder = Embedder()  # a fresh cache: the first build embeds every article
     start = time.perf_counter()
     semantic = SemanticIndex.build(articles, embedder)
@@ -63,7 +64,7 @@ def one_round(articles: list, asked: list[tuple[str, str]]) -> dict[str, float]:
         t1 = time.perf_counter()
         auto_answer(index, q, lang=lang)
         t2 = time.perf_counter()
-        semantic.fuse(q, index.search(q, lang=lang, limit=SEMANTIC_DEPTH), 5)
+        semantic.fuse(q, index.search(q, lang=lang, limit=SEMANTIC_DEPTH), 5, lang)
         t3 = time.perf_counter()
         lexical_t.append(t1 - t0)
         answer_t.append(t2 - t1)

@@ -113,11 +113,21 @@ def _texts(article: Article) -> tuple[str, str]:
 class SemanticIndex:
     """The embeddings of a fixed set of articles, and the fusion of a lexical ranking with them."""
 
-    def __init__(self, ids: Sequence[str], vectors: FloatArray, embedder: Embedder) -> None:
+    def __init__(self, ids: Sequence[str], vectors: FloatArray, embedder: Embedder,
+                 langs: Sequence[str] | None = None) -> None:
         self.ids = list(ids)
         self._position = {a: i for i, a in enumerate(self.ids)}
         self._vectors = vectors
         self._embedder = embedder
+        self._langs = np.asarray(list(langs) if langs is not None else ["fr"] * len(self.ids))
+
+    def _searched_language(self, lang: str) -> str | None:
+        """The articles' language a question in `lang` is searched in, as SearchIndex does: its
+        own, or French for an English question when no article is in English."""
+        present = set(self._langs.tolist())
+        if lang in present:
+            return lang
+        return "fr" if lang == "en" and "fr" in present else None
 
     @classmethod
     def build(cls, articles: Sequence[Article], embedder: Embedder,
@@ -135,30 +145,32 @@ class SemanticIndex:
             vectors[i] = (embedder.passage(question) + embedder.passage(whole)) / 2
         if embedder.cached > 4 * MAX_ARTICLES:  # edits and archives leave old texts behind
             embedder.forget_except(texts)
-        return cls([a.id for a in articles], vectors, embedder)
+        return cls([a.id for a in articles], vectors, embedder, [a.lang for a in articles])
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def fuse(self, query: str, lexical: Sequence[SearchHit], limit: int) -> list[SearchHit]:
-        """`lexical` (best first, as SearchIndex.search gives it, up to SEMANTIC_DEPTH) fused with
-        the closest articles by meaning; up to `limit` hits.
+    def fuse(self, query: str, lexical: Sequence[SearchHit], limit: int, lang: str = "fr") -> list[SearchHit]:
+        """`lexical` (best first, as SearchIndex.search gives it for `lang`, up to SEMANTIC_DEPTH)
+        fused with the closest articles by meaning in the language searched; up to `limit` hits.
 
         The fused order takes the lexical scores' places: the n-th hit gets the n-th best lexical
         score (so they still compare with another index's scores as before); hits past the
         lexical list's length get its last score, and all get the fused value when the lexical
         list is empty."""
-        if not self.ids or limit <= 0:
+        searched = self._searched_language(lang)
+        if searched is None or limit <= 0:
             return list(lexical[:limit])
-        cosine = self._vectors @ self._embedder.query(query)
-        top, median = float(cosine.max()), float(np.median(cosine))
+        same = self._langs == searched  # the articles the lexical search could have given
+        cosine = np.where(same, self._vectors @ self._embedder.query(query), -np.inf)
+        top, median = float(cosine.max()), float(np.median(cosine[same]))
         closeness = (cosine - median) / (top - median) if top > median else np.zeros_like(cosine)
         best = lexical[0].score if lexical and lexical[0].score > 0 else 1.0
         fused: dict[str, float] = {h.article_id: h.score / best for h in lexical}
         for article_id in fused:
             if article_id in self._position:
                 fused[article_id] += SEMANTIC_WEIGHT * float(closeness[self._position[article_id]])
-        for doc in np.argsort(-cosine, kind="stable")[:SEMANTIC_DEPTH]:
+        for doc in np.argsort(-cosine, kind="stable")[:min(SEMANTIC_DEPTH, int(same.sum()))]:
             article_id = self.ids[int(doc)]
             if article_id not in fused:
                 fused[article_id] = SEMANTIC_WEIGHT * float(closeness[int(doc)])

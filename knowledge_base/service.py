@@ -130,7 +130,7 @@ class KnowledgeBase:
             lexical = indexes.public.search(question, lang=_check_lang(lang), limit=max(limit, SEMANTIC_DEPTH))
             # 20-90 ms of embedding: off the event loop. Embeddings a generation behind may
             # name an article archived since: left out.
-            public = [h for h in await asyncio.to_thread(semantic.fuse, question, lexical, limit + 5)
+            public = [h for h in await asyncio.to_thread(semantic.fuse, question, lexical, limit + 5, lang)
                       if h.article_id in indexes.articles][:limit]
         hits = [(h.score, h.article_id) for h in public]
         if operators:

@@ -112,7 +112,8 @@ def evaluate(index: SearchIndex, lines: Iterable[str], threshold: float = DEFAUL
     if semantic is None:
         ranked = [[h.article_id for h in index.search(i.q, lang=i.lang, limit=3)] for i in items]
     else:
-        ranked = [[h.article_id for h in semantic.fuse(i.q, index.search(i.q, lang=i.lang, limit=SEMANTIC_DEPTH), 3)]
+        ranked = [[h.article_id for h in semantic.fuse(i.q, index.search(i.q, lang=i.lang, limit=SEMANTIC_DEPTH), 3,
+                                                      i.lang)]
                   for i in items]
     answers = [auto_answer(index, i.q, lang=i.lang, threshold=threshold).answer_id for i in items]
     return _report("ours" if semantic is None else "ours + embeddings", items, ranked, answers)

@@ -38,6 +38,7 @@ E5_DEPTH = 10  # embedding candidates taken into a fusion
 class Question:
     set_name: str
     q: str
+    lang: str
     expected: str | None
     lexical: list[str]  # lexical ranking, up to LEXICAL_DEPTH ids
     lexical_scores: list[float]
@@ -79,7 +80,7 @@ def collect(model: Any) -> tuple[list[Question], list[float]]:
                 vector = model.query(item.q)
                 times.append(time.perf_counter() - start)
                 questions.append(Question(
-                    name.removeprefix("kb-eval-").removesuffix(".jsonl"), item.q, item.expected,
+                    name.removeprefix("kb-eval-").removesuffix(".jsonl"), item.q, item.lang, item.expected,
                     [h.article_id for h in hits], [h.score for h in hits], outcome.answer_id,
                     calibrated_confidence(analysis), analysis.known_terms, is_question, features,
                     {k: (p @ vector).astype(np.float64) for k, p in passages.items()}, ids, vector, shipped))
@@ -102,7 +103,7 @@ def runtime(q: Question) -> list[str]:
     """knowledge_base.semantic's fusion, as operators' suggestions use it."""
     assert q.shipped is not None
     lexical = [SearchHit(a, s) for a, s in zip(q.lexical, q.lexical_scores)]
-    return [h.article_id for h in q.shipped.fuse(q.q, lexical, LEXICAL_DEPTH)]
+    return [h.article_id for h in q.shipped.fuse(q.q, lexical, LEXICAL_DEPTH, q.lang)]
 
 
 # --- rankings -------------------------------------------------------------------------------

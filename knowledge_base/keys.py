@@ -74,6 +74,10 @@ class KbKeys:
     def unanswered(self) -> str:
         return self.keys.scoped(OWNER, "unanswered")
 
+    def embeddings(self, model: str) -> str:
+        """Sentence embeddings of article texts made by `model` (knowledge_base/semantic.py)."""
+        return self.keys.scoped(OWNER, "embeddings", model)
+
     def answers(self, source: str) -> str:
         """`source` is "auto" or "operator"; "useful" and "not-useful" count citizens' votes
         on an automatic answer (the buttons under a Telegram answer)."""

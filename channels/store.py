@@ -7,6 +7,7 @@ acknowledged to the provider is always stored, and stored once, whichever web pr
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import json
@@ -63,6 +64,16 @@ class ReplyFacts:
     address: str
     thread: dict[str, str]
     index: int  # the message's place in the conversation's list (for set_delivery)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class InboundView:
+    """What handling one citizen message starts from (`inbound_views`)."""
+
+    conversation: Conversation
+    message: Message | None  # None: not among the last LOOKBACK messages (or no such message)
+    handled: bool  # the pipeline handled it already (its handled mark)
+    done: int  # the rank of the conversation's last inbound message handled (inbound_order)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -206,6 +217,23 @@ class ConversationStore:
         done = bool(handled) if asked else await self.handled(last.id)
         return conversation, last, done
 
+    async def inbound_views(self, wanted: Sequence[tuple[str, str]]
+                            ) -> list[InboundView | None]:
+        """`inbound_view` of many (conversation, message id) pairs, their calls written
+        together (one round trip for an events batch), with each conversation's done mark;
+        None for a conversation that is gone. A message older than the last LOOKBACK ones is
+        not looked for further (None): the one-at-a-time path reads the whole list."""
+        async def one(conversation_id: str, message_id: str) -> InboundView | None:
+            pairs, recent, handled = await self._inbound_view(
+                [self.k.conversation(conversation_id), self.k.messages(conversation_id),
+                 self.k.handled(message_id)], [LOOKBACK])
+            if not pairs:
+                return None
+            fields = dict(zip(pairs[::2], pairs[1::2]))
+            return InboundView(decode_conversation(fields), _citizen_message(recent, message_id),
+                               bool(handled), int(fields.get(INBOUND_DONE_FIELD) or 0))
+        return list(await asyncio.gather(*(one(c, m) for c, m in wanted)))
+
     async def citizen_turn(self, conversation_id: str) -> list[Message]:
         """The citizen's messages since an operator last wrote, oldest first, the conversation's
         latest replies (the one just sent, automatic ones) aside: "bonjour", "ya de l'eau dans
@@ -327,9 +355,22 @@ class ConversationStore:
         conversation is still in that status. When it changed meanwhile, or the move is not
         allowed from the status read, `transition` decides (InvalidTransition, NotFound)."""
         try:
-            status = next_conversation_status(conversation.status, action)
+            next_conversation_status(conversation.status, action)
         except InvalidTransition:
             return await self.transition(conversation.id, action, actor=actor, **fields)
+        written = await self.transition_if_unchanged(conversation, action, actor=actor,
+                                                     **fields)
+        if written is None:
+            return await self.transition(conversation.id, action, actor=actor, **fields)
+        return written
+
+    async def transition_if_unchanged(self, conversation: Conversation,
+                                      action: ConversationAction, *, actor: str,
+                                      **fields: str) -> Conversation | None:
+        """The script of `transition_from` alone: the conversation moved and returned, or None
+        when it is no longer in the status read (nothing written). InvalidTransition when the
+        move is not allowed from the status read."""
+        status = next_conversation_status(conversation.status, action)
         now = utcnow()
         event = msgspec.json.encode(make_event(
             EVENT_FOR_CONVERSATION_ACTION[action], actor=actor, subject=conversation.id,
@@ -343,9 +384,8 @@ class ConversationStore:
             [conversation.status.value, conversation.id, now.timestamp(),
              f"{status.value} {_iso(now)}", event, STREAM_MAXLEN,
              *[item for pair in mapping.items() for item in pair]])
-        if not written:
-            return await self.transition(conversation.id, action, actor=actor, **fields)
-        return msgspec.structs.replace(conversation, status=status, updated_at=now)
+        return msgspec.structs.replace(conversation, status=status, updated_at=now) \
+            if written else None
 
     async def checked_transition(
         self, conversation_id: str, action: ConversationAction, *, actor: str,
@@ -456,6 +496,17 @@ class ConversationStore:
         if not await self.redis.hsetnx(self.k.conversation(conversation.id), "topic", topic):
             return await self.get(conversation.id)
         return msgspec.structs.replace(conversation, topic=topic)
+
+    async def guess_topics(self, guesses: Sequence[tuple[str, str]]) -> None:
+        """`guess_topic` of many (conversation id, topic) pairs, in one round trip, for
+        callers that do not read the conversation again (an operator's topic set meanwhile
+        wins all the same)."""
+        if not guesses:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for conversation_id, topic in guesses:
+                pipe.hsetnx(self.k.conversation(conversation_id), "topic", topic)
+            await pipe.execute()
 
     async def claim_wait_update(self, conversation_id: str, interval_s: int) -> bool:
         """True at most once per `interval_s` per conversation, across all processes: paces

@@ -10,13 +10,15 @@ conversation events: a subscription names the event types it handles, and the ot
 acknowledged without being decoded. Acknowledgements go in one XACK per batch read (at-least-
 once delivery either way: a process that dies mid-batch has its unacknowledged events
 claimed by another one); the consumer loop sends a batch's XACK with its next read, in one
-round trip.
+round trip. A group may also give a BatchHandler, which sees a read's events together first
+(the inbound pipeline handles them in phases: a few round trips for the whole batch).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import re
@@ -36,6 +38,12 @@ from crisis.types import Event, EventType, utcnow
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Event], Awaitable[None]]
+# Handles what it can of the events of one read (in stream order) and returns the ones it
+# left, which then go to the group's Handler one at a time. It may take an event only when it
+# takes every earlier event of the same subject in the batch (one subject's order), and must
+# not fail half-way on anything but a Redis outage: any other failure hands the whole batch
+# to the Handler, so both must be safe to run again on a handled event.
+BatchHandler = Callable[[list[Event]], Awaitable[list[Event]]]
 
 STREAM_MAXLEN = 100_000
 MAX_ATTEMPTS = 3
@@ -55,6 +63,14 @@ _SUBJECT = re.compile(r'"subject":"((?:[^"\\]|\\.)*)"')
 _TYPE = re.compile(r'"type":"((?:[^"\\]|\\.)*)"')
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Event)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Handlers:
+    """A group's handlers: `one` for an event, `batch` (optional) for a read's events first."""
+
+    one: Handler
+    batch: BatchHandler | None = None
 
 
 def make_event(
@@ -102,10 +118,11 @@ class EventBus:
     async def consume(
         self, group: str, handler: Handler, *, stop: asyncio.Event,
         consumer: str | None = None, block_ms: int = 1000,
-        types: Collection[EventType] | None = None,
+        types: Collection[EventType] | None = None, batch: BatchHandler | None = None,
     ) -> None:
         """Feed every event of the stream to `handler`, once per group, until `stop` is set;
-        with `types`, only events of those types (the others are acknowledged unread)."""
+        with `types`, only events of those types (the others are acknowledged unread); with
+        `batch`, each read's events go to it first, and those it leaves to `handler`."""
         wanted = frozenset(types) if types is not None else None
         name = consumer or consumer_name()
         pause = RECONNECT_FIRST_S
@@ -119,8 +136,9 @@ class EventBus:
 
         while not stop.is_set():
             try:
-                await self._consume_until_error(group, name, handler, wanted, stop, block_ms,
-                                                resume=lost, connected=reconnected)
+                await self._consume_until_error(group, name, _Handlers(handler, batch), wanted,
+                                                stop, block_ms, resume=lost,
+                                                connected=reconnected)
                 return
             except OUTAGE_ERRORS as err:
                 # A restart, a failover or a cut: wait, then read this consumer's own
@@ -134,7 +152,7 @@ class EventBus:
                 pause = min(pause * 2, RECONNECT_MAX_S)
 
     async def _consume_until_error(
-        self, group: str, name: str, handler: Handler, wanted: frozenset[str] | None,
+        self, group: str, name: str, handler: _Handlers, wanted: frozenset[str] | None,
         stop: asyncio.Event, block_ms: int, *, resume: bool, connected: Callable[[], None],
     ) -> None:
         await self.ensure_group(group)
@@ -172,7 +190,7 @@ class EventBus:
             _acked, batch = await pipe.execute()
         return cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None, batch)
 
-    async def _deliver_own_pending(self, group: str, name: str, handler: Handler,
+    async def _deliver_own_pending(self, group: str, name: str, handler: _Handlers,
                                    wanted: frozenset[str] | None) -> None:
         """Events this consumer was handed and did not acknowledge (id "0": its own pending
         list), delivered again, oldest first."""
@@ -186,12 +204,13 @@ class EventBus:
             await self._deliver_batch(group, entries, handler, wanted)
 
     async def _deliver_batch(self, group: str, entries: list[tuple[str, dict[str, str]]],
-                             handler: Handler, wanted: frozenset[str] | None, *,
+                             handler: _Handlers, wanted: frozenset[str] | None, *,
                              acknowledge: bool = True) -> None:
         """Events about different subjects run concurrently (a handler mostly waits on Redis);
         events about one subject (a conversation, a crisis) keep their order. The whole batch
         is acknowledged at the end, in one command (by the caller, without `acknowledge`)."""
         by_subject: dict[str, list[tuple[str, dict[str, str]]]] = {}
+        chosen: list[tuple[str, dict[str, str]]] = []  # the wanted ones, in stream order
         for entry_id, fields in entries:
             if not fields:
                 continue  # trimmed from the stream before it was claimed: nothing to deliver
@@ -203,10 +222,13 @@ class EventBus:
             match = _SUBJECT.search(raw)
             by_subject.setdefault(match.group(1) if match else entry_id, []).append(
                 (entry_id, fields))
+            chosen.append((entry_id, fields))
+        if handler.batch is not None and chosen:
+            by_subject = await self._deliver_together(group, chosen, by_subject, handler.batch)
 
         async def in_order(items: list[tuple[str, dict[str, str]]]) -> None:
             for entry_id, fields in items:
-                await self._deliver(group, entry_id, fields, handler)
+                await self._deliver(group, entry_id, fields, handler.one)
 
         async def bounded(items: list[tuple[str, dict[str, str]]]) -> None:
             async with self._concurrency:
@@ -222,7 +244,32 @@ class EventBus:
         if entries and acknowledge:
             await self.redis.xack(self.keys.events, group, *(entry_id for entry_id, _ in entries))
 
-    async def _claim_abandoned(self, group: str, name: str, handler: Handler,
+    async def _deliver_together(
+        self, group: str, entries: list[tuple[str, dict[str, str]]],
+        by_subject: dict[str, list[tuple[str, dict[str, str]]]], batch: BatchHandler,
+    ) -> dict[str, list[tuple[str, dict[str, str]]]]:
+        """The read's events (`entries`, in stream order) to the group's BatchHandler; returns
+        `by_subject` with only the entries it left (an undecodable one stays, for `_deliver`
+        to log)."""
+        decoded: list[tuple[str, Event]] = []
+        for entry_id, fields in entries:
+            try:
+                decoded.append((entry_id, _decoder.decode(fields["event"])))
+            except (KeyError, msgspec.DecodeError):
+                continue
+        try:
+            left = await batch([event for _, event in decoded])
+        except (asyncio.CancelledError, *OUTAGE_ERRORS):
+            raise  # Redis away: the batch stays unacknowledged, delivered again later
+        except Exception:  # a bug in the phases: the one-at-a-time path takes the whole batch
+            log.exception("event batch handler failed", extra={"group": group})
+            return by_subject
+        left_ids = {id(event) for event in left}
+        taken = {entry_id for entry_id, event in decoded if id(event) not in left_ids}
+        return {subject: kept for subject, items in by_subject.items()
+                if (kept := [item for item in items if item[0] not in taken])}
+
+    async def _claim_abandoned(self, group: str, name: str, handler: _Handlers,
                                wanted: frozenset[str] | None) -> None:
         start = "0-0"
         while True:

@@ -211,17 +211,15 @@ class InboundPhases:
                     case Transition() as move:
                         moves.append((p, move))
         # 3. The replies, the transitions, the topics and the answer counts.
-        recorded = asyncio.gather(*(self.store.add_outbound(
-            p.conversation.id, m.text, m.author, m.article_id, m.id) for p, m in replies))
-        moved = asyncio.gather(*(self.store.transition_if_unchanged(
-            p.conversation, move.action, actor=move.actor, **dict(move.fields))
-            for p, move in moves))
         answers = [(p.facts.answer, p.conversation.lang, p.conversation.channel)
                    for p in decided if p.facts.answer is not None]
-        await asyncio.gather(recorded, self.store.guess_topics(topics),
-                             self.desk.kb.record_answers(answers))
+        _, moved, _, _ = await asyncio.gather(
+            self.store.add_outbound_many([(p.conversation.id, m) for p, m in replies]),
+            self.store.transitions_if_unchanged([
+                (p.conversation, move.action, move.actor, dict(move.fields)) for p, move in moves]),
+            self.store.guess_topics(topics), self.desk.kb.record_answers(answers))
         left: set[int] = set()
-        for (p, move), written in zip(moves, await moved):
+        for (p, move), written in zip(moves, moved):
             if written is None:  # its status changed meanwhile: decided again, one at a time
                 left.add(p.at)
         # 4. Every recorded reply to its channel, as process_inbound hands them over before
@@ -230,8 +228,8 @@ class InboundPhases:
             [(p.conversation.channel.value, p.conversation.id, m.id) for p, m in replies])
         # 5. The handled marks, the in-order marks and the counters, last.
         finished = [p for p in decided if p.at not in left]
-        await asyncio.gather(*(self.store.finish_inbound(
-            p.conversation.id, p.message.id, p.item.seq, self._counts(p)) for p in finished))
+        await self.store.finish_inbound_many(
+            [(p.conversation.id, p.message.id, p.item.seq, self._counts(p)) for p in finished])
         return left
 
     def _counts(self, p: _Pending) -> list[Count]:

@@ -7,7 +7,6 @@ acknowledged to the provider is always stored, and stored once, whichever web pr
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import json
@@ -223,16 +222,19 @@ class ConversationStore:
         together (one round trip for an events batch), with each conversation's done mark;
         None for a conversation that is gone. A message older than the last LOOKBACK ones is
         not looked for further (None): the one-at-a-time path reads the whole list."""
-        async def one(conversation_id: str, message_id: str) -> InboundView | None:
-            pairs, recent, handled = await self._inbound_view(
-                [self.k.conversation(conversation_id), self.k.messages(conversation_id),
-                 self.k.handled(message_id)], [LOOKBACK])
+        replies = await self._inbound_view.many([
+            ([self.k.conversation(conversation_id), self.k.messages(conversation_id),
+              self.k.handled(message_id)], [LOOKBACK]) for conversation_id, message_id in wanted])
+        views: list[InboundView | None] = []
+        for (_, message_id), (pairs, recent, handled) in zip(wanted, replies):
             if not pairs:
-                return None
+                views.append(None)
+                continue
             fields = dict(zip(pairs[::2], pairs[1::2]))
-            return InboundView(decode_conversation(fields), _citizen_message(recent, message_id),
-                               bool(handled), int(fields.get(INBOUND_DONE_FIELD) or 0))
-        return list(await asyncio.gather(*(one(c, m) for c, m in wanted)))
+            views.append(InboundView(decode_conversation(fields),
+                                     _citizen_message(recent, message_id), bool(handled),
+                                     int(fields.get(INBOUND_DONE_FIELD) or 0)))
+        return views
 
     async def citizen_turn(self, conversation_id: str) -> list[Message]:
         """The citizen's messages since an operator last wrote, oldest first, the conversation's
@@ -271,10 +273,15 @@ class ConversationStore:
         `message_id` already recorded, nothing is added (a redelivered inbound event).
         `status` SENT records one the citizen already got (degraded mode's instant answer)."""
         message = self.outbound_message(text, author, article_id, message_id, status)
-        await self._add_outbound_alone(
-            [self.k.messages(conversation_id), self.k.outbound_index(conversation_id)],
-            [msgspec.json.encode(message), message.id])
+        await self.add_outbound_many([(conversation_id, message)])
         return message
+
+    async def add_outbound_many(self, messages: Sequence[tuple[str, Message]]) -> None:
+        """`add_outbound` of many (conversation id, message built by `outbound_message`),
+        written together: one round trip."""
+        await self._add_outbound_alone.many([
+            ([self.k.messages(conversation_id), self.k.outbound_index(conversation_id)],
+             [msgspec.json.encode(message), message.id]) for conversation_id, message in messages])
 
     async def handled(self, message_id: str) -> bool:
         """Whether the inbound pipeline already handled citizen message `message_id`."""
@@ -285,13 +292,22 @@ class ConversationStore:
         """Citizen message `message_id` (rank `seq`, 0: unnumbered) is handled: its handled
         mark and what `mark_inbound_done` writes, and `counts` added, in one round trip
         (inbound_order_mark_done.lua then inbound_finish.lua, pipelined)."""
-        keys = [self.k.conversation(conversation_id), self.k.handled(message_id)]
-        args: list[str | bytes | int | float] = [seq, INBOUND_DONE_FIELD, HANDLED_TTL_S]
-        for count in counts:
-            keys.append(count.key)
-            args += [count.field, count.amount, "int" if isinstance(count.amount, int) else "float",
-                     count.ttl_s]
-        await self._finish_inbound(keys, args)
+        await self.finish_inbound_many([(conversation_id, message_id, seq, counts)])
+
+    async def finish_inbound_many(self, finished: Sequence[tuple[str, str, int, Sequence[Count]]]
+                                  ) -> None:
+        """`finish_inbound` of many (conversation id, message id, seq, counts), written
+        together: one round trip."""
+        calls = []
+        for conversation_id, message_id, seq, counts in finished:
+            keys = [self.k.conversation(conversation_id), self.k.handled(message_id)]
+            args: list[str | bytes | int | float] = [seq, INBOUND_DONE_FIELD, HANDLED_TTL_S]
+            for count in counts:
+                keys.append(count.key)
+                args += [count.field, count.amount,
+                         "int" if isinstance(count.amount, int) else "float", count.ttl_s]
+            calls.append((keys, args))
+        await self._finish_inbound.many(calls)
 
     async def _index_of(self, conversation_id: str, message_id: str) -> int | None:
         """The outbound message's index in its list (written by add_outbound), one hash read."""
@@ -370,22 +386,34 @@ class ConversationStore:
         """The script of `transition_from` alone: the conversation moved and returned, or None
         when it is no longer in the status read (nothing written). InvalidTransition when the
         move is not allowed from the status read."""
-        status = next_conversation_status(conversation.status, action)
-        now = utcnow()
-        event = msgspec.json.encode(make_event(
-            EVENT_FOR_CONVERSATION_ACTION[action], actor=actor, subject=conversation.id,
-            channel=conversation.channel.value, status=status.value,
-            previous=conversation.status.value))
-        mapping = {"status": status.value, "updated_at": str(now.timestamp()), **fields}
-        written = await self._transition_from(
-            [self.k.conversation(conversation.id), self.k.conversations,
-             self.k.by_status(conversation.status.value), self.k.by_status(status.value),
-             self.k.transitions(conversation.id), self.bus.keys.events],
-            [conversation.status.value, conversation.id, now.timestamp(),
-             f"{status.value} {_iso(now)}", event, STREAM_MAXLEN,
-             *[item for pair in mapping.items() for item in pair]])
-        return msgspec.structs.replace(conversation, status=status, updated_at=now) \
-            if written else None
+        [moved] = await self.transitions_if_unchanged([(conversation, action, actor, fields)])
+        return moved
+
+    async def transitions_if_unchanged(
+        self, moves: Sequence[tuple[Conversation, ConversationAction, str, dict[str, str]]],
+    ) -> list[Conversation | None]:
+        """`transition_if_unchanged` of many (conversation, action, actor, fields), written
+        together: one round trip."""
+        calls = []
+        moved: list[Conversation] = []
+        for conversation, action, actor, fields in moves:
+            status = next_conversation_status(conversation.status, action)
+            now = utcnow()
+            event = msgspec.json.encode(make_event(
+                EVENT_FOR_CONVERSATION_ACTION[action], actor=actor, subject=conversation.id,
+                channel=conversation.channel.value, status=status.value,
+                previous=conversation.status.value))
+            mapping = {"status": status.value, "updated_at": str(now.timestamp()), **fields}
+            calls.append((
+                [self.k.conversation(conversation.id), self.k.conversations,
+                 self.k.by_status(conversation.status.value), self.k.by_status(status.value),
+                 self.k.transitions(conversation.id), self.bus.keys.events],
+                [conversation.status.value, conversation.id, now.timestamp(),
+                 f"{status.value} {_iso(now)}", event, STREAM_MAXLEN,
+                 *[item for pair in mapping.items() for item in pair]]))
+            moved.append(msgspec.structs.replace(conversation, status=status, updated_at=now))
+        written = await self._transition_from.many(calls)
+        return [after if done else None for after, done in zip(moved, written)]
 
     async def checked_transition(
         self, conversation_id: str, action: ConversationAction, *, actor: str,

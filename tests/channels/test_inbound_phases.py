@@ -12,11 +12,9 @@ from channels import build_desk
 from channels.desk import Desk
 from channels.inbound_phases import InboundItem, InboundPhases
 from crisis.context import Context
-from crisis.events import EventBus
 from crisis.lifecycle import ConversationAction
-from crisis.types import ChannelKind, ConversationStatus, Direction, Event, InboundMessage, utcnow
+from crisis.types import ChannelKind, ConversationStatus, Direction, InboundMessage, utcnow
 from knowledge_base import AutoAnswer, KnowledgeBase
-from tests.support.polling import until
 
 QUESTION = "leau du robinet est potable ?"
 
@@ -120,38 +118,3 @@ async def test_a_message_in_its_turn_goes_through_the_phases(kb: None, ctx: Cont
     assert await phases.handle([second]) == []
     assert len(await _replies(desk, first.conversation_id)) == 2
     assert await desk.store.inbound_done(first.conversation_id) == 2
-
-
-async def test_a_batch_handler_leaves_events_to_the_handler_and_fails_safe(
-        ctx: Context) -> None:
-    """The bus gives a read's events to the batch handler first, then those it left to the
-    one-at-a-time handler; a batch handler that fails hands the whole read to the handler."""
-    bus = EventBus(ctx.redis, ctx.keys)
-    for subject in ("a", "b", "c"):
-        await bus.publish(Event(type="test.event", at=utcnow(), actor="t", subject=subject))
-    one: list[str] = []
-    together: list[list[str]] = []
-
-    async def handler(event: Event) -> None:
-        one.append(event.subject)
-
-    async def batch(events: list[Event]) -> list[Event]:
-        together.append([e.subject for e in events])
-        if len(together) == 1:
-            return [e for e in events if e.subject == "b"]
-        raise ValueError("a bug in the phases")
-
-    async def handled() -> list[str]:
-        return one
-
-    stop = asyncio.Event()
-    task = asyncio.create_task(bus.consume("g", handler, stop=stop, block_ms=50, batch=batch))
-    try:
-        assert await until(handled, ok=lambda seen: seen == ["b"]) == ["b"]
-        assert together == [["a", "b", "c"]]
-        await bus.publish(Event(type="test.event", at=utcnow(), actor="t", subject="d"))
-        assert await until(handled, ok=lambda seen: seen == ["b", "d"]) == ["b", "d"]
-        assert together == [["a", "b", "c"], ["d"]]
-    finally:
-        stop.set()
-        await task

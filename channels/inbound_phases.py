@@ -102,7 +102,8 @@ class InboundPhases:
                 case False:
                     left.add(at)
         decided = await self._decide(pending)
-        left.update(p.at for p in pending if p not in decided)
+        taken = {p.at for p in decided}
+        left.update(p.at for p in pending if p.at not in taken)
         left.update(await self._carry_out(decided))
         return sorted(left)
 
@@ -163,8 +164,8 @@ class InboundPhases:
         keywords = frozenset(word for g in greetings for word in g.urgent_keywords)
         for p, need in needs:
             if need.fact is Fact.ARTICLE:
-                p.facts = dataclasses.replace(
-                    p.facts, articles={**p.facts.articles, need.article_id: articles[need.article_id]})
+                known = {**p.facts.articles, need.article_id: articles[need.article_id]}
+                p.facts = dataclasses.replace(p.facts, articles=known)
             elif need.fact is Fact.URGENT_KEYWORDS:
                 p.facts = dataclasses.replace(p.facts, urgent_keywords=keywords, greetings=tuple(
                     g.ivr.in_lang(p.conversation.lang) for g in greetings))

@@ -24,8 +24,8 @@ async def _received(desk: Desk, texts: Sequence[tuple[str, str]]) -> list[Inboun
     items = []
     for sender, text in texts:
         received = await desk.store.receive(InboundMessage(
-            channel=ChannelKind.SMS, address=sender, text=text, provider_id=f"SM{secrets.token_hex(8)}",
-            received_at=utcnow()))
+            channel=ChannelKind.SMS, address=sender, text=text,
+            provider_id=f"SM{secrets.token_hex(8)}", received_at=utcnow()))
         assert received is not None
         seq = int(await desk.ctx.redis.hget(desk.k.conversation(received.conversation_id),
                                             "inbound_seq") or 0)

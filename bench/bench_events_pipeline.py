@@ -1,4 +1,4 @@
-"""One events process draining inbound SMS to reply jobs, against baselines, in one run.
+"""One events process draining inbound SMS to queued replies, against baselines, in one run.
 
     python bench/bench_events_pipeline.py [--sms 5000] [--concurrency 64] [--profile FILE.svg]
 
@@ -8,8 +8,9 @@ kb-inondation.jsonl: 52 published articles), starts `crisis web --no-events` and
 posts N signed SMS to the real /hooks/twilio/sms (a new citizen each; the bodies cycle over
 the articles' own questions, so nearly every one is auto-answered): the stream then holds N
 inbound events exactly as the webhook stores them. The web process is stopped, the events
-process continued, and timed until the pipeline's group has nothing pending and N reply jobs
-wait in the `replies` queue (no RQ worker runs: their sending is not part of this figure).
+process continued, and timed until the pipeline's group has nothing pending and N replies
+wait in the reply stream (channels/reply_stream.py; no worker runs: their sending is not part
+of this figure).
 
 Baselines, measured in the same run over the same entries and texts:
   1. bare stream: XREADGROUP (100 at a time, as the consumer reads) + XACK of the same
@@ -43,7 +44,6 @@ sys.path.insert(0, str(ROOT))
 from bench.bench_sms_webhook import PUBLIC, TOKEN, cpu_seconds, form, pipeline_backlog  # noqa: E402
 from bench.bench_sms_webhook import wait_consuming  # noqa: E402
 from channels.keys import ChannelKeys  # noqa: E402
-from crisis.jobs import queue_name  # noqa: E402
 from crisis.keys import Keys  # noqa: E402
 from crisis.redis_server import EmbeddedRedis  # noqa: E402
 from testbed.ports import free_port, wait_listening  # noqa: E402
@@ -165,8 +165,10 @@ def main() -> None:
         web.terminate()
         web.wait()
         backlog = pipeline_backlog(client, stream, GROUP)
-        replies = "rq:queue:" + queue_name(Keys(PREFIX), "replies")
-        before_jobs = int(client.llen(replies))
+        # Replies to the SMS channel go to the reply stream (channels/reply_stream.py), one
+        # entry each; no worker runs, so they stay there.
+        replies = ChannelKeys(Keys(PREFIX)).reply_stream
+        before_jobs = int(client.xlen(replies))
         load = os.getloadavg()
         # The baselines while the events process is stopped.
         read, bare_s = asyncio.run(bare_stream(redis.url, stream))
@@ -187,7 +189,9 @@ def main() -> None:
                                        stdout=open(args.monitor, "wb"))
         deadline = started + 600
         while time.perf_counter() < deadline:
-            if int(client.llen(replies)) - before_jobs >= args.sms \
+            # XLEN first: the backlog's XRANGE of thousands of entries every 10 ms would
+            # weigh on the Redis the events process waits for.
+            if int(client.xlen(replies)) - before_jobs >= args.sms \
                     and pipeline_backlog(client, stream, GROUP) == 0:
                 break
             time.sleep(0.01)
@@ -200,7 +204,7 @@ def main() -> None:
         if spy is not None:
             spy.send_signal(signal.SIGINT)
             spy.wait()
-        jobs = int(client.llen(replies)) - before_jobs
+        jobs = int(client.xlen(replies)) - before_jobs
         channel_keys = ChannelKeys(Keys(PREFIX))
         stats = client.hgetall(channel_keys.stats)
         auto = int(float(stats.get("auto:sms", 0)))
@@ -213,7 +217,7 @@ def main() -> None:
         print(f"bare XREADGROUP+XACK:      {read / bare_s:8.0f} events/s")
         print(f"knowledge base alone:      {args.sms / kb_s:8.0f} answers/s "
               f"({kb_s / args.sms * 1e6:.0f} us each)")
-        print(f"events process, drained:   {rate:8.0f} events/s  ({jobs} reply jobs, "
+        print(f"events process, drained:   {rate:8.0f} events/s  ({jobs} replies queued, "
               f"{dead} dead letters, auto-answer counter {auto}; {drain_s:.1f} s)")
         print("conversations: " + ", ".join(f"{status} {n}" for status, n in statuses.items()))
         print(f"ratios: pipeline / bare stream {rate / (read / bare_s):.3f}, "

@@ -23,6 +23,7 @@ from channels.alerts.pulse_pages import setup_pulse_pages
 from channels.alerts.sending import PREPARE_JOB, channel_rates, resume_stalled
 from channels.degraded import DegradedAnswers
 from channels.desk import Desk
+from channels.inbound_phases import InboundItem, InboundPhases
 from channels.greetings import GREETING_EVENTS, live_greetings, update_greetings
 from channels.keys import ChannelKeys
 from channels.router import Router
@@ -196,8 +197,21 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
             days = ctx.settings.retention_days
             await asyncio.to_thread(ctx.jobs.enqueue_in, dt.timedelta(days=days),
                                     "channels.retention.purge_job", days)
+    phases = InboundPhases(desk)
+
+    async def on_events(events: list[Event]) -> list[Event]:
+        """A read's citizen messages through the phases first (channels/inbound_phases.py);
+        those it leaves, and the other events, go to `on_event` one at a time."""
+        received = [e for e in events if e.type == EventType.CONVERSATION_MESSAGE_RECEIVED]
+        left = await phases.handle([InboundItem(
+            e.subject, e.data.get("message"), int(e.data.get("seq") or 0),
+            bool(e.data.get("new"))) for e in received])
+        kept = {id(received[at]) for at in left}
+        return [e for e in events
+                if e.type != EventType.CONVERSATION_MESSAGE_RECEIVED or id(e) in kept]
     ctx.subscribe("channels-inbound", on_event,
-                  types=(EventType.CONVERSATION_MESSAGE_RECEIVED, EventType.CRISIS_CLOSED))
+                  types=(EventType.CONVERSATION_MESSAGE_RECEIVED, EventType.CRISIS_CLOSED),
+                  batch=on_events)
     degraded = app[DEGRADED] = DegradedAnswers(kb, lambda: live_greetings(ctx))
     spool = _setup_webhooks(app, ctx, desk, degraded)
     _setup_alerts(app, ctx, desk)

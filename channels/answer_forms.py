@@ -73,6 +73,7 @@ def _cut(text: str, limit: int) -> str:
     return (cut[:space] if space > 0 else cut).rstrip(" ,;:") + "…"
 
 
+@functools.lru_cache(maxsize=1024)  # every SMS answer: the same live answers and hints all day
 def fit_sms(body: str, suffix: str = "", prefix: str = "") -> str:
     """`prefix` + `body`, then `suffix` on its own line, within three GSM-7 SMS segments: the
     body is cut on a word boundary when all do not fit (prefix and instruction stay whole)."""

@@ -293,6 +293,8 @@ class Desk(DeskReads):
             raise InvalidInput(f"the reply is too long: at most {MAX_REPLY_CHARS} characters")
         return text
 
+    checked_text = _checked  # for the inbound phases (channels/inbound_phases.py)
+
     async def _hand_over(self, conversation: Conversation, message: Message) -> None:
         """Give a recorded outbound message to its channel (channels/outbox.py)."""
         await self.outbox.hand_over(conversation, message)

@@ -17,7 +17,7 @@ worker died, is decided by the send itself (channels/outbound.py): never sent tw
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import redis.asyncio as aioredis
@@ -64,6 +64,16 @@ class ReplyStream:
         """Queue one reply for the workers (one round trip)."""
         await self.redis.xadd(self.key, {"kind": kind, "conversation": conversation_id,
                                          "message": message_id})
+
+    async def add_many(self, replies: Sequence[tuple[str, str, str]]) -> None:
+        """`add` of many (kind, conversation id, message id), in one round trip."""
+        if not replies:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for kind, conversation_id, message_id in replies:
+                pipe.xadd(self.key, {"kind": kind, "conversation": conversation_id,
+                                     "message": message_id})
+            await pipe.execute()
 
     async def ensure_group(self) -> None:
         """Create the consumer group (and the stream) if need be; entries added before it

@@ -65,6 +65,16 @@ class ReplyFacts:
     index: int  # the message's place in the conversation's list (for set_delivery)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class InboundView:
+    """What handling one citizen message starts from (`inbound_views`)."""
+
+    conversation: Conversation
+    message: Message | None  # None: not among the last LOOKBACK messages (or no such message)
+    handled: bool  # the pipeline handled it already (its handled mark)
+    done: int  # the rank of the conversation's last inbound message handled (inbound_order)
+
+
 @dataclasses.dataclass(frozen=True)
 class Received:
     conversation_id: str
@@ -206,6 +216,26 @@ class ConversationStore:
         done = bool(handled) if asked else await self.handled(last.id)
         return conversation, last, done
 
+    async def inbound_views(self, wanted: Sequence[tuple[str, str]]
+                            ) -> list[InboundView | None]:
+        """`inbound_view` of many (conversation, message id) pairs, their calls written
+        together (one round trip for an events batch), with each conversation's done mark;
+        None for a conversation that is gone. A message older than the last LOOKBACK ones is
+        not looked for further (None): the one-at-a-time path reads the whole list."""
+        replies = await self._inbound_view.many([
+            ([self.k.conversation(conversation_id), self.k.messages(conversation_id),
+              self.k.handled(message_id)], [LOOKBACK]) for conversation_id, message_id in wanted])
+        views: list[InboundView | None] = []
+        for (_, message_id), (pairs, recent, handled) in zip(wanted, replies):
+            if not pairs:
+                views.append(None)
+                continue
+            fields = dict(zip(pairs[::2], pairs[1::2]))
+            views.append(InboundView(decode_conversation(fields),
+                                     _citizen_message(recent, message_id), bool(handled),
+                                     int(fields.get(INBOUND_DONE_FIELD) or 0)))
+        return views
+
     async def citizen_turn(self, conversation_id: str) -> list[Message]:
         """The citizen's messages since an operator last wrote, oldest first, the conversation's
         latest replies (the one just sent, automatic ones) aside: "bonjour", "ya de l'eau dans
@@ -243,10 +273,15 @@ class ConversationStore:
         `message_id` already recorded, nothing is added (a redelivered inbound event).
         `status` SENT records one the citizen already got (degraded mode's instant answer)."""
         message = self.outbound_message(text, author, article_id, message_id, status)
-        await self._add_outbound_alone(
-            [self.k.messages(conversation_id), self.k.outbound_index(conversation_id)],
-            [msgspec.json.encode(message), message.id])
+        await self.add_outbound_many([(conversation_id, message)])
         return message
+
+    async def add_outbound_many(self, messages: Sequence[tuple[str, Message]]) -> None:
+        """`add_outbound` of many (conversation id, message built by `outbound_message`),
+        written together: one round trip."""
+        await self._add_outbound_alone.many([
+            ([self.k.messages(conversation_id), self.k.outbound_index(conversation_id)],
+             [msgspec.json.encode(message), message.id]) for conversation_id, message in messages])
 
     async def handled(self, message_id: str) -> bool:
         """Whether the inbound pipeline already handled citizen message `message_id`."""
@@ -257,13 +292,22 @@ class ConversationStore:
         """Citizen message `message_id` (rank `seq`, 0: unnumbered) is handled: its handled
         mark and what `mark_inbound_done` writes, and `counts` added, in one round trip
         (inbound_order_mark_done.lua then inbound_finish.lua, pipelined)."""
-        keys = [self.k.conversation(conversation_id), self.k.handled(message_id)]
-        args: list[str | bytes | int | float] = [seq, INBOUND_DONE_FIELD, HANDLED_TTL_S]
-        for count in counts:
-            keys.append(count.key)
-            args += [count.field, count.amount, "int" if isinstance(count.amount, int) else "float",
-                     count.ttl_s]
-        await self._finish_inbound(keys, args)
+        await self.finish_inbound_many([(conversation_id, message_id, seq, counts)])
+
+    async def finish_inbound_many(self, finished: Sequence[tuple[str, str, int, Sequence[Count]]]
+                                  ) -> None:
+        """`finish_inbound` of many (conversation id, message id, seq, counts), written
+        together: one round trip."""
+        calls = []
+        for conversation_id, message_id, seq, counts in finished:
+            keys = [self.k.conversation(conversation_id), self.k.handled(message_id)]
+            args: list[str | bytes | int | float] = [seq, INBOUND_DONE_FIELD, HANDLED_TTL_S]
+            for count in counts:
+                keys.append(count.key)
+                args += [count.field, count.amount,
+                         "int" if isinstance(count.amount, int) else "float", count.ttl_s]
+            calls.append((keys, args))
+        await self._finish_inbound.many(calls)
 
     async def _index_of(self, conversation_id: str, message_id: str) -> int | None:
         """The outbound message's index in its list (written by add_outbound), one hash read."""
@@ -327,25 +371,49 @@ class ConversationStore:
         conversation is still in that status. When it changed meanwhile, or the move is not
         allowed from the status read, `transition` decides (InvalidTransition, NotFound)."""
         try:
-            status = next_conversation_status(conversation.status, action)
+            next_conversation_status(conversation.status, action)
         except InvalidTransition:
             return await self.transition(conversation.id, action, actor=actor, **fields)
-        now = utcnow()
-        event = msgspec.json.encode(make_event(
-            EVENT_FOR_CONVERSATION_ACTION[action], actor=actor, subject=conversation.id,
-            channel=conversation.channel.value, status=status.value,
-            previous=conversation.status.value))
-        mapping = {"status": status.value, "updated_at": str(now.timestamp()), **fields}
-        written = await self._transition_from(
-            [self.k.conversation(conversation.id), self.k.conversations,
-             self.k.by_status(conversation.status.value), self.k.by_status(status.value),
-             self.k.transitions(conversation.id), self.bus.keys.events],
-            [conversation.status.value, conversation.id, now.timestamp(),
-             f"{status.value} {_iso(now)}", event, STREAM_MAXLEN,
-             *[item for pair in mapping.items() for item in pair]])
-        if not written:
+        written = await self.transition_if_unchanged(conversation, action, actor=actor,
+                                                     **fields)
+        if written is None:
             return await self.transition(conversation.id, action, actor=actor, **fields)
-        return msgspec.structs.replace(conversation, status=status, updated_at=now)
+        return written
+
+    async def transition_if_unchanged(self, conversation: Conversation,
+                                      action: ConversationAction, *, actor: str,
+                                      **fields: str) -> Conversation | None:
+        """The script of `transition_from` alone: the conversation moved and returned, or None
+        when it is no longer in the status read (nothing written). InvalidTransition when the
+        move is not allowed from the status read."""
+        [moved] = await self.transitions_if_unchanged([(conversation, action, actor, fields)])
+        return moved
+
+    async def transitions_if_unchanged(
+        self, moves: Sequence[tuple[Conversation, ConversationAction, str, dict[str, str]]],
+    ) -> list[Conversation | None]:
+        """`transition_if_unchanged` of many (conversation, action, actor, fields), written
+        together: one round trip."""
+        calls = []
+        moved: list[Conversation] = []
+        for conversation, action, actor, fields in moves:
+            status = next_conversation_status(conversation.status, action)
+            now = utcnow()
+            event = msgspec.json.encode(make_event(
+                EVENT_FOR_CONVERSATION_ACTION[action], actor=actor, subject=conversation.id,
+                channel=conversation.channel.value, status=status.value,
+                previous=conversation.status.value))
+            mapping = {"status": status.value, "updated_at": str(now.timestamp()), **fields}
+            calls.append((
+                [self.k.conversation(conversation.id), self.k.conversations,
+                 self.k.by_status(conversation.status.value), self.k.by_status(status.value),
+                 self.k.transitions(conversation.id), self.bus.keys.events],
+                [conversation.status.value, conversation.id, now.timestamp(),
+                 f"{status.value} {_iso(now)}", event, STREAM_MAXLEN,
+                 *[item for pair in mapping.items() for item in pair]]))
+            moved.append(msgspec.structs.replace(conversation, status=status, updated_at=now))
+        written = await self._transition_from.many(calls)
+        return [after if done else None for after, done in zip(moved, written)]
 
     async def checked_transition(
         self, conversation_id: str, action: ConversationAction, *, actor: str,
@@ -456,6 +524,17 @@ class ConversationStore:
         if not await self.redis.hsetnx(self.k.conversation(conversation.id), "topic", topic):
             return await self.get(conversation.id)
         return msgspec.structs.replace(conversation, topic=topic)
+
+    async def guess_topics(self, guesses: Sequence[tuple[str, str]]) -> None:
+        """`guess_topic` of many (conversation id, topic) pairs, in one round trip, for
+        callers that do not read the conversation again (an operator's topic set meanwhile
+        wins all the same)."""
+        if not guesses:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for conversation_id, topic in guesses:
+                pipe.hsetnx(self.k.conversation(conversation_id), "topic", topic)
+            await pipe.execute()
 
     async def claim_wait_update(self, conversation_id: str, interval_s: int) -> bool:
         """True at most once per `interval_s` per conversation, across all processes: paces

@@ -24,7 +24,7 @@ from crisis.errors import NotFound
 from monitoring.contact_signals import CitizenMessage, CitizenMessageReader
 from crisis.background_tasks import cancel_and_wait
 from crisis.context import Context, open_context
-from crisis.events import Handler
+from crisis.events import BatchHandler, Handler
 from crisis.heartbeat import EVENTS_KIND, INTERVAL_S, beat
 from crisis.metrics import EVENTS_HANDLED
 from crisis.settings import Settings
@@ -63,13 +63,28 @@ def _counted(group: str, handler: Handler) -> Handler:
     return run
 
 
+def _counted_batch(group: str, batch: BatchHandler | None) -> BatchHandler | None:
+    if batch is None:
+        return None
+
+    async def run(events: list[Event]) -> list[Event]:
+        left = await batch(events)
+        left_ids = {id(event) for event in left}
+        for event in events:
+            if id(event) not in left_ids:
+                EVENTS_HANDLED.labels(group, event.type).inc()
+        return left
+    return run
+
+
 async def _background(app: web.Application) -> AsyncIterator[None]:
     """Event consumers and the heartbeat run as long as the app does."""
     ctx = app[CONTEXT]
     stop = asyncio.Event()
     groups = ctx.subscriptions.items() if app[CONSUME_EVENTS] else ()
     tasks = [asyncio.create_task(ctx.bus.consume(group, _counted(group, sub.handler), stop=stop,
-                                                 types=sub.types),
+                                                 types=sub.types,
+                                                 batch=_counted_batch(group, sub.batch)),
                                  name=f"events-{group}")
              for group, sub in groups]
     # A process that consumes events also beats as one, so readiness can tell when no

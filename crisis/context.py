@@ -15,7 +15,7 @@ import redis.asyncio as aioredis
 
 from crisis.accounts import Accounts
 from crisis.crises import Crises
-from crisis.events import EventBus, Handler
+from crisis.events import BatchHandler, EventBus, Handler
 from crisis.jobs import Jobs
 from crisis.keys import Keys
 from crisis.publications import Publications
@@ -34,6 +34,7 @@ class Subscription:
 
     handler: Handler
     types: frozenset[EventType] | None
+    batch: BatchHandler | None = None  # sees each read's events first (crisis/events.py)
 
 
 @dataclasses.dataclass
@@ -52,12 +53,15 @@ class Context:
     situation: dict[str, SituationSource] = dataclasses.field(default_factory=dict)
 
     def subscribe(self, group: str, handler: Handler, *,
-                  types: Collection[EventType] | None = None) -> None:
+                  types: Collection[EventType] | None = None,
+                  batch: BatchHandler | None = None) -> None:
         """Run `handler` on every event of `types` (all when None), once per group across all
-        processes. Name the types: a group that reads everything pays for every SMS event."""
+        processes. Name the types: a group that reads everything pays for every SMS event.
+        With `batch`, each read's events go to it first, and those it leaves to `handler`."""
         if group in self.subscriptions:
             raise ValueError(f"event group {group!r} is subscribed twice")
-        self.subscriptions[group] = Subscription(handler, frozenset(types) if types is not None else None)
+        self.subscriptions[group] = Subscription(
+            handler, frozenset(types) if types is not None else None, batch)
 
     def add_situation(self, section: str, source: SituationSource) -> None:
         """Contribute a section to /api/situation (the cell's live view) without an import."""

@@ -10,13 +10,15 @@ conversation events: a subscription names the event types it handles, and the ot
 acknowledged without being decoded. Acknowledgements go in one XACK per batch read (at-least-
 once delivery either way: a process that dies mid-batch has its unacknowledged events
 claimed by another one); the consumer loop sends a batch's XACK with its next read, in one
-round trip.
+round trip. A group may also give a BatchHandler, which sees a read's events together first
+(the inbound pipeline handles them in phases: a few round trips for the whole batch).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import re
@@ -36,10 +38,20 @@ from crisis.types import Event, EventType, utcnow
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Event], Awaitable[None]]
+# Handles what it can of the events of one read (in stream order) and returns the ones it
+# left, which then go to the group's Handler one at a time. It may take an event only when it
+# takes every earlier event of the same subject in the batch (one subject's order), and must
+# not fail half-way on anything but a Redis outage: any other failure hands the whole batch
+# to the Handler, so both must be safe to run again on a handled event. A group with one has
+# IN_FLIGHT reads handled at once, like as many processes sharing the group: one subject's
+# order across reads is the handlers' to keep (the inbound pipeline's turns,
+# channels/inbound_order.py, which already order a conversation across processes).
+BatchHandler = Callable[[list[Event]], Awaitable[list[Event]]]
 
 STREAM_MAXLEN = 100_000
 MAX_ATTEMPTS = 3
 HANDLER_CONCURRENCY = 16  # subjects handled at once per group and process
+IN_FLIGHT = 2  # reads handled at once by a group with a batch handler (see BatchHandler)
 # A message pending this long belongs to a consumer that died: another one takes it over.
 CLAIM_IDLE_MS = 30_000
 
@@ -55,6 +67,14 @@ _SUBJECT = re.compile(r'"subject":"((?:[^"\\]|\\.)*)"')
 _TYPE = re.compile(r'"type":"((?:[^"\\]|\\.)*)"')
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Event)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Handlers:
+    """A group's handlers: `one` for an event, `batch` (optional) for a read's events first."""
+
+    one: Handler
+    batch: BatchHandler | None = None
 
 
 def make_event(
@@ -102,10 +122,11 @@ class EventBus:
     async def consume(
         self, group: str, handler: Handler, *, stop: asyncio.Event,
         consumer: str | None = None, block_ms: int = 1000,
-        types: Collection[EventType] | None = None,
+        types: Collection[EventType] | None = None, batch: BatchHandler | None = None,
     ) -> None:
         """Feed every event of the stream to `handler`, once per group, until `stop` is set;
-        with `types`, only events of those types (the others are acknowledged unread)."""
+        with `types`, only events of those types (the others are acknowledged unread); with
+        `batch`, each read's events go to it first, and those it leaves to `handler`."""
         wanted = frozenset(types) if types is not None else None
         name = consumer or consumer_name()
         pause = RECONNECT_FIRST_S
@@ -119,8 +140,9 @@ class EventBus:
 
         while not stop.is_set():
             try:
-                await self._consume_until_error(group, name, handler, wanted, stop, block_ms,
-                                                resume=lost, connected=reconnected)
+                await self._consume_until_error(group, name, _Handlers(handler, batch), wanted,
+                                                stop, block_ms, resume=lost,
+                                                connected=reconnected)
                 return
             except OUTAGE_ERRORS as err:
                 # A restart, a failover or a cut: wait, then read this consumer's own
@@ -134,7 +156,7 @@ class EventBus:
                 pause = min(pause * 2, RECONNECT_MAX_S)
 
     async def _consume_until_error(
-        self, group: str, name: str, handler: Handler, wanted: frozenset[str] | None,
+        self, group: str, name: str, handler: _Handlers, wanted: frozenset[str] | None,
         stop: asyncio.Event, block_ms: int, *, resume: bool, connected: Callable[[], None],
     ) -> None:
         await self.ensure_group(group)
@@ -144,20 +166,50 @@ class EventBus:
         next_claim = 0.0
         loop = asyncio.get_running_loop()
         handled: list[str] = []  # acknowledged with the next read, in its round trip
-        while not stop.is_set():
-            if loop.time() >= next_claim:
-                await self._claim_abandoned(group, name, handler, wanted)
-                next_claim = loop.time() + CLAIM_IDLE_MS / 1000
-            batch = await self._acknowledge_and_read(group, name, handled, block_ms)
-            handled = []
-            for _stream, entries in batch or []:
-                await self._deliver_batch(group, entries, handler, wanted, acknowledge=False)
-                handled += [entry_id for entry_id, _ in entries]
+        # With a batch handler, the next read's events start while the previous ones' still
+        # wait for Redis (at most IN_FLIGHT reads): its phases are mostly round trips, and
+        # one read at a time left the process idle a fifth of the time under a flood.
+        in_flight: list[tuple[asyncio.Task[None], list[str]]] = []
+        try:
+            while not stop.is_set():
+                if loop.time() >= next_claim:
+                    await self._claim_abandoned(group, name, handler, wanted)
+                    next_claim = loop.time() + CLAIM_IDLE_MS / 1000
+                # Not blocking while events are in flight: they are acknowledged sooner.
+                batch = await self._acknowledge_and_read(group, name, handled,
+                                                         None if in_flight else block_ms)
+                handled = []
+                entries = [entry for _stream, items in batch or [] for entry in items]
+                if handler.batch is None:
+                    await self._deliver_batch(group, entries, handler, wanted,
+                                              acknowledge=False)
+                    handled += [entry_id for entry_id, _ in entries]
+                    continue
+                if entries:
+                    in_flight.append((asyncio.create_task(self._deliver_batch(
+                        group, entries, handler, wanted, acknowledge=False)),
+                        [entry_id for entry_id, _ in entries]))
+                # The oldest first: an entry is acknowledged only once handled.
+                while in_flight and (len(in_flight) >= IN_FLIGHT or not entries):
+                    task, ids = in_flight[0]
+                    await task
+                    in_flight.pop(0)
+                    handled += ids
+            for task, ids in in_flight:  # stopping: what is in flight ends, acknowledged
+                await task
+                handled += ids
+            in_flight.clear()
+        finally:
+            # A failure (Redis away) leaves what was in flight unacknowledged: ended first,
+            # then delivered again on reconnection (`_deliver_own_pending`).
+            for task, _ in in_flight:
+                task.cancel()
+            await asyncio.gather(*(task for task, _ in in_flight), return_exceptions=True)
         if handled:
             await self.redis.xack(self.keys.events, group, *handled)
 
     async def _acknowledge_and_read(
-        self, group: str, name: str, handled: list[str], block_ms: int,
+        self, group: str, name: str, handled: list[str], block_ms: int | None,
     ) -> list[tuple[str, list[tuple[str, dict[str, str]]]]] | None:
         """Acknowledge the batch just handled and read the next one, in one round trip (a
         group reading small batches under load did each once per batch). Redis runs the XACK
@@ -172,7 +224,7 @@ class EventBus:
             _acked, batch = await pipe.execute()
         return cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None, batch)
 
-    async def _deliver_own_pending(self, group: str, name: str, handler: Handler,
+    async def _deliver_own_pending(self, group: str, name: str, handler: _Handlers,
                                    wanted: frozenset[str] | None) -> None:
         """Events this consumer was handed and did not acknowledge (id "0": its own pending
         list), delivered again, oldest first."""
@@ -186,12 +238,13 @@ class EventBus:
             await self._deliver_batch(group, entries, handler, wanted)
 
     async def _deliver_batch(self, group: str, entries: list[tuple[str, dict[str, str]]],
-                             handler: Handler, wanted: frozenset[str] | None, *,
+                             handler: _Handlers, wanted: frozenset[str] | None, *,
                              acknowledge: bool = True) -> None:
         """Events about different subjects run concurrently (a handler mostly waits on Redis);
         events about one subject (a conversation, a crisis) keep their order. The whole batch
         is acknowledged at the end, in one command (by the caller, without `acknowledge`)."""
         by_subject: dict[str, list[tuple[str, dict[str, str]]]] = {}
+        chosen: list[tuple[str, dict[str, str]]] = []  # the wanted ones, in stream order
         for entry_id, fields in entries:
             if not fields:
                 continue  # trimmed from the stream before it was claimed: nothing to deliver
@@ -203,10 +256,13 @@ class EventBus:
             match = _SUBJECT.search(raw)
             by_subject.setdefault(match.group(1) if match else entry_id, []).append(
                 (entry_id, fields))
+            chosen.append((entry_id, fields))
+        if handler.batch is not None and chosen:
+            by_subject = await self._deliver_together(group, chosen, by_subject, handler.batch)
 
         async def in_order(items: list[tuple[str, dict[str, str]]]) -> None:
             for entry_id, fields in items:
-                await self._deliver(group, entry_id, fields, handler)
+                await self._deliver(group, entry_id, fields, handler.one)
 
         async def bounded(items: list[tuple[str, dict[str, str]]]) -> None:
             async with self._concurrency:
@@ -222,7 +278,32 @@ class EventBus:
         if entries and acknowledge:
             await self.redis.xack(self.keys.events, group, *(entry_id for entry_id, _ in entries))
 
-    async def _claim_abandoned(self, group: str, name: str, handler: Handler,
+    async def _deliver_together(
+        self, group: str, entries: list[tuple[str, dict[str, str]]],
+        by_subject: dict[str, list[tuple[str, dict[str, str]]]], batch: BatchHandler,
+    ) -> dict[str, list[tuple[str, dict[str, str]]]]:
+        """The read's events (`entries`, in stream order) to the group's BatchHandler; returns
+        `by_subject` with only the entries it left (an undecodable one stays, for `_deliver`
+        to log)."""
+        decoded: list[tuple[str, Event]] = []
+        for entry_id, fields in entries:
+            try:
+                decoded.append((entry_id, _decoder.decode(fields["event"])))
+            except (KeyError, msgspec.DecodeError):
+                continue
+        try:
+            left = await batch([event for _, event in decoded])
+        except (asyncio.CancelledError, *OUTAGE_ERRORS):
+            raise  # Redis away: the batch stays unacknowledged, delivered again later
+        except Exception:  # a bug in the phases: the one-at-a-time path takes the whole batch
+            log.exception("event batch handler failed", extra={"group": group})
+            return by_subject
+        left_ids = {id(event) for event in left}
+        taken = {entry_id for entry_id, event in decoded if id(event) not in left_ids}
+        return {subject: kept for subject, items in by_subject.items()
+                if (kept := [item for item in items if item[0] not in taken])}
+
+    async def _claim_abandoned(self, group: str, name: str, handler: _Handlers,
                                wanted: frozenset[str] | None) -> None:
         start = "0-0"
         while True:

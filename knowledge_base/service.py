@@ -117,6 +117,44 @@ class KnowledgeBase:
         except InvalidInput:
             return AutoAnswer(text, None, 0.0, (), Intent.EMPTY)
 
+    # A batch of citizens' messages (the events process's phases, channels/inbound_phases.py):
+    # one read of the thresholds and no write for the whole batch; the caller records the
+    # answers it acts on (`record_answers`) with its own last writes, so a message it leaves to
+    # the one-at-a-time path (`answer_citizen`, which records) is not counted twice.
+
+    async def answer_citizens(self, messages: Sequence[tuple[str, str, ChannelKind]]
+                              ) -> list[AutoAnswer]:
+        """`answer_citizen` of each (text, lang, channel), not recorded."""
+        if not messages:
+            return []
+        indexes = await self.index.current()
+        limits = await thresholds(self.store)
+        answers = []
+        for text, lang, channel in messages:
+            try:
+                answers.append(auto_answer(
+                    indexes.public, text[:MAX_QUESTION_CHARS], lang=_check_lang(lang),
+                    threshold=limits[check_channel(channel.value)]))
+            except InvalidInput:
+                answers.append(AutoAnswer(text, None, 0.0, (), Intent.EMPTY))
+        return answers
+
+    async def record_answers(self, answered: Sequence[tuple[AutoAnswer, str, ChannelKind]]
+                             ) -> None:
+        """What `answer_citizen` records, for answers of `answer_citizens` acted on: the
+        answer counts in one round trip, each unanswered question kept for the cell."""
+        await learning.count_answers(
+            self.store, [a.answer_id for a, _, _ in answered if a.answer_id is not None], "auto")
+        for answer, lang, channel in answered:
+            if answer.answer_id is None and answer.intent is Intent.QUESTION:
+                await learning.record_unanswered(self.store, answer.question[:MAX_QUESTION_CHARS],
+                                                 lang=lang, channel=channel.value)
+
+    async def live_articles(self, article_ids: Iterable[str]) -> dict[str, Article | None]:
+        """`live_article` of each id, in one round trip."""
+        return {article_id: None if version is None else version.article
+                for article_id, version in (await self.store.get_live_many(article_ids)).items()}
+
     async def suggest(self, question: str, *, lang: str = "fr", limit: int = 5,
                       operators: bool = True) -> list[Suggestion]:
         """Ranked articles for a question: public ones, then (for operators) operators-only ones

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import cast
 
 import msgspec
@@ -105,6 +105,17 @@ class ArticleStore:
     async def get_live(self, article_id: str) -> ArticleVersion | None:
         raw = await self.redis.get(self.keys.live(_check_id(article_id)))
         return None if raw is None else _decode(raw)
+
+    async def get_live_many(self, article_ids: Iterable[str]) -> dict[str, ArticleVersion | None]:
+        """`get_live` of each id, in one round trip."""
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return {}
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for article_id in ids:
+                pipe.get(self.keys.live(_check_id(article_id)))
+            raws = await pipe.execute()
+        return {i: None if raw is None else _decode(raw) for i, raw in zip(ids, raws)}
 
     async def history(self, article_id: str) -> list[ArticleVersion]:
         raws = await self.redis.lrange(self.keys.versions(_check_id(article_id)), 0, -1)

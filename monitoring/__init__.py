@@ -12,7 +12,9 @@ from crisis.context import Context
 from crisis.events import consumer_name
 from crisis.types import EventType
 from knowledge_base import KnowledgeBase
-from monitoring.contact_signals import CitizenMessageReader, watch_citizen_message
+from monitoring.contact_signals import (
+    CitizenMessageReader, watch_citizen_message, watch_citizen_messages,
+)
 from monitoring.demo_mastodon import setup_demo_mastodon
 from monitoring.demo_watch import play_demo_signals, setup_demo_feed
 from monitoring.intake import run_normaliser
@@ -49,7 +51,8 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase | None = None, *
     if citizen_messages is not None:
         reader = citizen_messages
         ctx.subscribe("watch-contact", lambda event: watch_citizen_message(
-            ctx.redis, keys, reader, event), types=(EventType.CONVERSATION_MESSAGE_RECEIVED,))
+            ctx.redis, keys, reader, event), types=(EventType.CONVERSATION_MESSAGE_RECEIVED,),
+            batch=lambda events: watch_citizen_messages(ctx.redis, keys, reader, events))
     if not run_consumers:
         return
 

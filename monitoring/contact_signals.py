@@ -11,6 +11,7 @@ package's store), since the watch does not import the contact centre.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import re
@@ -83,3 +84,15 @@ async def watch_citizen_message(redis: aioredis.Redis, keys: WatchKeys,
     signal = signal_of(message)
     if signal is not None:
         await add_signals(redis, keys, [signal])
+
+
+async def watch_citizen_messages(redis: aioredis.Redis, keys: WatchKeys,
+                                 read: CitizenMessageReader, events: list[Event]) -> list[Event]:
+    """`watch_citizen_message` of a read's events together (the bus's batch handler): the
+    reads started at once (the store writes them together), the signals in one round trip.
+    Handles them all: none is left."""
+    messages = await asyncio.gather(*(read(event.subject, str(message_id) if (
+        message_id := event.data.get("message")) else None) for event in events))
+    await add_signals(redis, keys, [signal for message in messages if message is not None
+                                    and (signal := signal_of(message)) is not None])
+    return []

@@ -252,7 +252,10 @@ async def test_the_reply_worker_keeps_its_provider_connections_between_batches(
         output, _ = await asyncio.wait_for(worker.communicate(), 60)
     assert worker.returncode == 0, output.decode()[-2000:]
     assert len(standin.messages) == 6
-    assert {m["Peer"] for m in standin.messages[3:]} <= first, standin.messages
+    # A client built per batch would come on new connections only. Not "a subset": the events
+    # process may hand a batch's replies over together (channels/inbound_phases.py), sent
+    # concurrently on more connections than one-by-one replies opened.
+    assert {m["Peer"] for m in standin.messages[3:]} & first, standin.messages
     items, _, _ = await store.page(status="auto-answered", channel=None, limit=10, cursor=None)
     assert len(items) == 6
 

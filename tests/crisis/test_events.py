@@ -10,8 +10,8 @@ import textwrap
 from pathlib import Path
 
 from crisis.context import Context
-from crisis.events import make_event
-from crisis.types import Event
+from crisis.events import EventBus, make_event
+from crisis.types import Event, utcnow
 from tests.support.polling import until
 
 CONSUMER = textwrap.dedent("""
@@ -133,3 +133,77 @@ async def test_a_group_gets_only_its_types_and_every_event_is_acknowledged(ctx: 
                     "test.last last"]
     pending = await ctx.redis.xpending(ctx.keys.events, "crisis-only")
     assert pending["pending"] == 0, "skipped or handled events left unacknowledged"
+
+
+async def test_a_batch_handler_leaves_events_to_the_handler_and_fails_safe(
+        ctx: Context) -> None:
+    """The bus gives a read's events to the batch handler first, then those it left to the
+    one-at-a-time handler; a batch handler that fails hands the whole read to the handler."""
+    bus = EventBus(ctx.redis, ctx.keys)
+    for subject in ("a", "b", "c"):
+        await bus.publish(Event(type="test.event", at=utcnow(), actor="t", subject=subject))
+    one: list[str] = []
+    together: list[list[str]] = []
+
+    async def handler(event: Event) -> None:
+        one.append(event.subject)
+
+    async def batch(events: list[Event]) -> list[Event]:
+        together.append([e.subject for e in events])
+        if len(together) == 1:
+            return [e for e in events if e.subject == "b"]
+        raise ValueError("a bug in the phases")
+
+    async def handled() -> list[str]:
+        return one
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(bus.consume("g", handler, stop=stop, block_ms=50, batch=batch))
+    try:
+        assert await until(handled, ok=lambda seen: seen == ["b"]) == ["b"]
+        assert together == [["a", "b", "c"]]
+        await bus.publish(Event(type="test.event", at=utcnow(), actor="t", subject="d"))
+        assert await until(handled, ok=lambda seen: seen == ["b", "d"]) == ["b", "d"]
+        assert together == [["a", "b", "c"], ["d"]]
+    finally:
+        stop.set()
+        await task
+
+
+async def test_a_batch_groups_next_read_starts_before_the_last_ends_and_acks_wait(
+        ctx: Context) -> None:
+    """Two reads in flight at once: the second read's events are handled while the first's
+    still wait, and no event is acknowledged before its read, and the reads before it, are
+    handled (a crash then redelivers them)."""
+    bus = EventBus(ctx.redis, ctx.keys)
+    for n in range(150):  # two reads: 100, then 50
+        await bus.publish(Event(type="test.event", at=utcnow(), actor="t", subject=f"s{n}"))
+    release = asyncio.Event()
+    sizes: list[int] = []
+
+    async def handler(event: Event) -> None:
+        raise AssertionError("the batch handler takes them all")
+
+    async def batch(events: list[Event]) -> list[Event]:
+        sizes.append(len(events))
+        if events[0].subject == "s0":
+            await release.wait()
+        return []
+
+    async def seen() -> list[int]:
+        return sizes
+
+    async def pending() -> int:
+        return int((await ctx.redis.xpending(ctx.keys.events, "g"))["pending"])
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(bus.consume("g", handler, stop=stop, block_ms=50, batch=batch))
+    try:
+        await until(seen, ok=lambda got: got == [100, 50])
+        assert await pending() == 150  # the 50 are handled, but acknowledged after the 100
+        release.set()
+        assert await until(pending, ok=lambda n: n == 0) == 0
+    finally:
+        release.set()
+        stop.set()
+        await task

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import gc
 import importlib
 import logging
@@ -103,7 +104,9 @@ def run_web(settings: Settings, args: argparse.Namespace) -> int:
 async def _consume_events(settings: Settings, url: str) -> None:
     """The whole app, started without a port: every package's subscriptions and what they
     need (the knowledge-base index kept fresh...) run here until SIGTERM/SIGINT."""
-    app = build_app(settings, url, heartbeat_kind="events")
+    # No article embeddings here: they serve operators' suggestions, which only web processes
+    # give; the pipeline's automatic answers never use them (knowledge_base/semantic.py).
+    app = build_app(dataclasses.replace(settings, kb_semantic=False), url, heartbeat_kind="events")
     runner = web.AppRunner(app, handle_signals=False)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 CHAT_HUB: web.AppKey[ChatHub] = web.AppKey("channels_chat_hub", ChatHub)
 DEGRADED: web.AppKey[DegradedAnswers] = web.AppKey("channels_degraded", DegradedAnswers)
 SWEEP_INTERVAL_S = 2.0
+RESUME_INTERVAL_S = 5  # how soon a broadcast whose worker died is taken up again
 TEND_INTERVAL_S = 10
 
 
@@ -82,11 +83,8 @@ async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
             await desk.assign()
             # One process at a time tends the queue (overflow offers, paced wait updates).
             await desk.tend_queue_once(TEND_INTERVAL_S)
-            # Half the takeover delay (5 s by default): a broadcast whose worker died is
-            # looked for that often, once its lease has run out.
-            resume_every = max(1, desk.ctx.settings.broadcast_takeover_seconds // 2)
             if await desk.ctx.redis.set(keys.broadcast_lease("all", "tender"), "1", nx=True,
-                                        ex=resume_every):
+                                        ex=RESUME_INTERVAL_S):
                 await resume_stalled(desk.ctx.redis, keys, desk.ctx.jobs)
         except (InvalidTransition, NotFound):
             pass  # another process got there first

@@ -118,9 +118,6 @@ class Settings:
     telegram_messages_per_second: int = 30
     # The part of each provider's limit broadcasts may use; replies to citizens keep the rest.
     broadcast_share: float = 0.8
-    # How long a broadcast channel whose worker died (kill -9, out of memory) waits before
-    # another worker takes it up: the sending job's lease (channels/alerts/sending.py).
-    broadcast_takeover_seconds: int = 10
     smtp_listen: HostPort = HostPort("127.0.0.1", 2525)
     smtp_relay: HostPort | None = None
     mail_from: str | None = None
@@ -429,7 +426,6 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("TELEGRAM_API_BASE", "telegram_api_base", _http_url),
     ("TELEGRAM_MESSAGES_PER_SECOND", "telegram_messages_per_second", _positive),
     ("CRISIS_BROADCAST_SHARE", "broadcast_share", _share),
-    ("CRISIS_BROADCAST_TAKEOVER_SECONDS", "broadcast_takeover_seconds", _bounded(3, 600)),
     ("CRISIS_SMTP_LISTEN", "smtp_listen", _host_port),
     ("CRISIS_SMTP_RELAY", "smtp_relay", _host_port),
     ("CRISIS_MAIL_FROM", "mail_from", _mail_address),

@@ -47,9 +47,7 @@ log = logging.getLogger(__name__)
 BATCH = 200
 SLICE_S = 2.0
 CONCURRENCY = 16
-# The lease's default length (CRISIS_BROADCAST_TAKEOVER_SECONDS): renewed while the job sends,
-# at least every RENEW_S (a third of a shorter lease); a dead job's channel waits this long.
-LEASE_S = 10
+LEASE_S = 10  # renewed every RENEW_S while the job sends: a dead job's channel waits this long
 RENEW_S = 3.0
 QUEUED_LEASE_S = 120  # a continuation waiting behind replies keeps the channel reserved
 PREPARE_JOB = "channels.alerts.sending.prepare_broadcast_job"
@@ -70,12 +68,9 @@ class BroadcastSender:
 
     def __init__(self, redis: aioredis.Redis, keys: ChannelKeys, secret: bytes,
                  adapters: Mapping[str, ChannelAdapter], share: float = 0.8,
-                 email_footer: Callable[[str, str], dict[str, str]] | None = None,
-                 lease_s: int = LEASE_S) -> None:
+                 email_footer: Callable[[str, str], dict[str, str]] | None = None) -> None:
         self.redis = redis
         self.share = share
-        self.lease_s = lease_s
-        self.renew_s = min(RENEW_S, lease_s / 3)
         self.email_footer = email_footer  # (address, lang) -> the unsubscribe line and link
         self.k = keys
         self.broadcasts = Broadcasts(redis, keys)
@@ -88,7 +83,7 @@ class BroadcastSender:
 
     async def take_lease(self, broadcast_id: str, channel: str, token: str) -> bool:
         return bool(await self._lease(keys=[self.k.broadcast_lease(broadcast_id, channel)],
-                                      args=[token, self.lease_s]))
+                                      args=[token, LEASE_S]))
 
     async def recover(self, broadcast_id: str, channel: str, token: str) -> None:
         """Claims left by a dead job: never tried go back, being sent count as unknown."""
@@ -151,7 +146,7 @@ class BroadcastSender:
         broadcast_id = record["id"]
         claimed_key = self.k.broadcast_claimed(broadcast_id, channel)
         async with limit:
-            if time.monotonic() - self._renewed > self.renew_s:  # slow pacing: keep the channel
+            if time.monotonic() - self._renewed > RENEW_S:  # slow pacing: keep the channel
                 self._renewed = time.monotonic()
                 await self.take_lease(broadcast_id, channel, token)
             subscriber = cast(dict[str, str], await self.redis.hgetall(
@@ -237,8 +232,7 @@ def sender_of(ctx: WorkerContext) -> BroadcastSender:
         secret = resolve_secret_key(ctx.settings)
         return BroadcastSender(
             ctx.redis, ChannelKeys(ctx.keys), secret, adapters, ctx.settings.broadcast_share,
-            lambda address, lang: alert_email_footer(ctx.settings, secret, address, lang),
-            lease_s=ctx.settings.broadcast_takeover_seconds)
+            lambda address, lang: alert_email_footer(ctx.settings, secret, address, lang))
     return ctx.resource("channels.alerts", build)
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+RECANCEL_S = 0.1  # a task still running this long after its cancel is cancelled again
+
 
 async def cancel_and_wait(tasks: Iterable[asyncio.Task[Any]]) -> None:
     """Cancel the tasks and wait until each has ended. A task that had already failed is
@@ -18,6 +20,13 @@ async def cancel_and_wait(tasks: Iterable[asyncio.Task[Any]]) -> None:
     for task in tasks:
         task.cancel()
     for task in tasks:
+        # A cancellation can be lost on the way (seen with redis-py on Python 3.11: the watch's
+        # normaliser went on into its next 1 s XREADGROUP, and every app's shutdown waited for
+        # it): cancel again until the task has ended.
+        while not task.done():
+            await asyncio.wait({task}, timeout=RECANCEL_S)
+            if not task.done():
+                task.cancel()
         try:
             await task
         except asyncio.CancelledError:

@@ -6,19 +6,37 @@ Sentinel URLs name the monitored service in the path:
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 import redis
 import redis.asyncio as aioredis
 from redis.asyncio.sentinel import Sentinel as AsyncSentinel
-from redis.sentinel import Sentinel
+from redis.sentinel import Sentinel, SentinelManagedConnection
+from redis.utils import SENTINEL
 
 from crisis.errors import ConfigError
 
 
 MAX_CONNECTIONS = 256  # per process; Redis's own default limit is 10,000 clients
 POOL_TIMEOUT_S = 10
+
+
+class _ClosingSentinelConnection(SentinelManagedConnection):
+    """redis-py's blocking Sentinel connection, but dropped when a read is interrupted, as a
+    plain connection is: redis-py's default there keeps it (`disconnect_on_error=False`).
+
+    An RQ worker told to stop (SIGTERM) while idle is interrupted inside its BLPOP; the
+    connection went back to the pool with the BLPOP still blocking on the server, so the
+    worker's last write (register_death) read that BLPOP's answer instead of its own and
+    hung until that BLPOP timed out (minutes): a worker on Sentinel did not stop when told."""
+
+    def read_response(self, disable_decoding: bool = False, *, timeout: Any = SENTINEL,
+                      disconnect_on_error: bool | None = True,
+                      push_request: bool | None = False) -> Any:
+        return super().read_response(disable_decoding=disable_decoding, timeout=timeout,
+                                     disconnect_on_error=disconnect_on_error,
+                                     push_request=push_request)
 
 
 def _sentinel_parts(url: str) -> tuple[list[tuple[str, int]], str, int, str | None]:
@@ -57,5 +75,6 @@ def sync_redis(url: str, *, decode: bool = True) -> redis.Redis:
         hosts, service, db, password = _sentinel_parts(url)
         sentinel = Sentinel(hosts, password=password)  # type: ignore[no-untyped-call]
         return cast(redis.Redis, sentinel.master_for(  # type: ignore[no-untyped-call]
-            service, db=db, password=password, decode_responses=decode))
+            service, db=db, password=password, decode_responses=decode,
+            connection_class=_ClosingSentinelConnection))
     return redis.Redis.from_url(url, decode_responses=decode, health_check_interval=30)

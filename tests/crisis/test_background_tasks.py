@@ -24,3 +24,28 @@ async def test_running_tasks_end_and_a_failed_one_is_logged(caplog: pytest.LogCa
     [record] = caplog.records
     assert record.task == "relay" and record.exc_info is not None  # type: ignore[attr-defined]
     assert "relay lost its connection" in caplog.text
+
+
+async def test_a_task_that_lost_its_cancellation_is_cancelled_again() -> None:
+    """As the watch's normaliser did inside redis-py on Python 3.11: the first cancel is
+    swallowed and the task goes on into its next blocking read. The shutdown does not wait
+    for that read to end (every app's shutdown waited 1 s for it)."""
+    reads = 0
+
+    async def swallows_once() -> None:
+        nonlocal reads
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            pass  # lost on the way
+        reads += 1
+        await asyncio.sleep(3600)  # the next blocking read
+
+    task = asyncio.create_task(swallows_once())
+    await asyncio.sleep(0)
+    stopping = asyncio.create_task(cancel_and_wait([task]))
+    done, _ = await asyncio.wait({stopping}, timeout=10)  # not the hour
+    if not done:
+        task.cancel()
+        await asyncio.wait({stopping})
+    assert done and task.cancelled() and reads == 1

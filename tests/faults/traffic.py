@@ -70,18 +70,23 @@ class Centre:
     def log_text(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(errors="replace")
 
-    async def stop(self) -> None:
+    async def stop(self) -> list[str]:
+        """SIGTERM to each process; returns the names of those that had not stopped 20 s
+        later and were killed."""
+        killed: list[str] = []
         for process in self.processes.values():
             if process.returncode is None:
                 process.terminate()
-        for process in self.processes.values():
+        for name, process in self.processes.items():
             try:
                 await asyncio.wait_for(process.wait(), 20)
             except TimeoutError:
+                killed.append(name)
                 process.kill()
                 await process.wait()
         for log in self._log_files:
             log.close()
+        return killed
 
 
 def centre_env(redis_url: str, prefix: str, data_dir: Path, twilio_base: str,

@@ -1,4 +1,4 @@
-"""A broadcast to 20,000 subscribers on three channels survives its worker's kill -9 half-way:
+"""A broadcast to 10,000 subscribers on three channels survives its worker's kill -9 half-way:
 another worker takes it up, and nobody gets the alert twice. Counted from the providers'
 stand-ins (Twilio, Telegram, the SMTP relay), not from our own counters."""
 
@@ -25,7 +25,7 @@ from testbed.twilio import TwilioStandIn
 from tests.conftest import CELL
 from tests.support.polling import until
 
-SMS, TELEGRAM, EMAIL = 12_000, 6_000, 2_000
+SMS, TELEGRAM, EMAIL = 6_000, 3_000, 1_000
 NOTICE = """---
 title: Confinement immédiat
 area: [75, 92]

@@ -50,6 +50,13 @@ CONCURRENCY = 16
 LEASE_S = 10  # renewed every RENEW_S while the job sends: a dead job's channel waits this long
 RENEW_S = 3.0
 QUEUED_LEASE_S = 120  # a continuation waiting behind replies keeps the channel reserved
+# A job whose worker died between taking it and taking the channel's lease is handed back by
+# the next worker (crisis/abandoned_jobs.py): retried, it takes the channel up within seconds;
+# without a retry it failed, and the channel waited out QUEUED_LEASE_S (seen: 2 minutes of
+# a broadcast's SMS held back after a kill -9). Running twice is harmless: the lease lets one
+# job send, the other ends ("another job holds this channel"). Not the preparing job: run
+# again after its snapshot, it would put back recipients already sent.
+JOB_RETRIES = 2
 PREPARE_JOB = "channels.alerts.sending.prepare_broadcast_job"
 SEND_JOB = "channels.alerts.sending.send_broadcast_job"
 
@@ -247,7 +254,7 @@ async def enqueue_send(jobs: Jobs, redis: aioredis.Redis, keys: ChannelKeys,
                        broadcast_id: str, channel: str) -> None:
     """Reserve the channel for a continuation, then enqueue it (behind replies)."""
     await redis.set(keys.broadcast_lease(broadcast_id, channel), "queued", ex=QUEUED_LEASE_S)
-    await jobs.enqueue_async(SEND_JOB, broadcast_id, channel, queue="bulk", retries=0)
+    await jobs.enqueue_async(SEND_JOB, broadcast_id, channel, queue="bulk", retries=JOB_RETRIES)
 
 
 @with_worker_context

@@ -12,6 +12,7 @@ lives MINUTE_TTL_S; the baseline is bounded by monitoring/term_trends.py (MAX_BA
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import Counter
@@ -24,6 +25,7 @@ from redis.commands.core import AsyncScript
 from crisis.lua_scripts import register_lua
 from monitoring.keys import WatchKeys
 from monitoring.normalise import NormalisedSignal
+from monitoring.term_forms import forms_of, recent_texts
 from monitoring.term_trends import WARMUP_MIN, WINDOW_MIN, Baseline, counter_names, trending
 
 FLUSH_S: Final = 5.0
@@ -115,7 +117,10 @@ async def trend_cycle(redis: aioredis.Redis, keys: WatchKeys, *, now_s: float | 
     for counts in await _minutes(redis, keys, range(newest_closed + 1, current + 1)):
         window.update(counts)
     elapsed = WINDOW_MIN - 1 + max(now_s % 60, 1.0) / 60
-    found = [t.as_json() for t in trending(baseline, window, elapsed)]
+    trends = trending(baseline, window, elapsed)
+    forms = await asyncio.to_thread(forms_of, {t.gram for t in trends},
+                                    await recent_texts(redis, keys)) if trends else {}
+    found = [t.as_json(forms) for t in trends]
     body = json.dumps({"at": now_s, "warming_up": baseline.minutes < WARMUP_MIN,
                        "trending": found})
     async with redis.pipeline(transaction=False) as pipe:

@@ -133,3 +133,14 @@ def test_a_phrase_hides_its_words_among_thousands_of_trends_in_linear_time() -> 
     window |= {f"all{SEP}w{i}": 50 for i in range(20_000)}
     found = trending(baseline, window, WINDOW_MIN, top=100_000)
     assert len(found) == 20_000 and all(" " in t.gram for t in found)  # each word under its phrase
+
+
+def test_a_trending_gram_is_worded_as_people_wrote_it_most_often() -> None:
+    from monitoring.term_forms import forms_of, worded_grams
+
+    worded = worded_grams("La digue va céder à Saint-Pierre, l'eau monte !", "fr")
+    assert worded["digu ced"] == "digue céder" and worded["eau mont"] == "eau monte"
+    signals = [("la digue cède", "fr"), ("LA DIGUE CÈDE !!", "fr"), ("la digue va céder", "fr"),
+               ("the dam is breaking", "en"), ("Le pont de Cé", "")]
+    assert forms_of({"digu ced", "digu", "pont", "absent"}, signals) == {
+        "digu ced": "digue cède", "digu": "digue", "pont": "pont"}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import math
 import multiprocessing
 import os
 import signal
@@ -31,6 +32,7 @@ from collections.abc import Awaitable, Callable
 
 from channels.keys import ChannelKeys
 from channels.outbound import SEND_REPLY_JOB, Outbound, outbound_kit
+from channels.pacing import PACE_TIMEOUT_S
 from channels.reply_stream import QueuedReply, ReplyStream
 from crisis.abandoned_jobs import is_dead_local_process
 from crisis.heartbeat import process_name
@@ -44,7 +46,11 @@ from crisis.worker_context import WorkerContext
 
 log = logging.getLogger(__name__)
 
-BATCH = 64  # replies read, and sent concurrently, at once
+BATCH = 64  # replies read, and sent concurrently, at once (at most: see batch_size)
+# A batch's replies wait for the senders' pacing (channels/pacing.py) and give up after
+# PACE_TIMEOUT_S into retry jobs: every consumer together holds at most this many seconds
+# of the slowest sender's rate.
+HOLD_S = PACE_TIMEOUT_S / 3
 BLOCK_MS = 1000  # an idle consumer waits this long for a reply, then looks at its stop flag
 TAKE_OVER_EVERY_S = 5.0
 RETRY_DELAY = dt.timedelta(seconds=1)
@@ -54,17 +60,37 @@ STOP_WAIT_S = 60.0  # a stopping worker lets its batch finish (pacing waits are 
 PROCESS_NAME = "crisis-replies"  # its name in ps and /proc/PID/comm
 
 Retry = Callable[[QueuedReply], Awaitable[None]]
+
+
+def batch_size(slowest_per_second: float, consumers: int) -> int:
+    """Replies one consumer reads at once: BATCH, unless the consumers together would then
+    hold more than HOLD_S of the slowest sender's rate (with ten SMS a second and five
+    workers, 64 each would wait 32 s for the pacing and time out into retry jobs)."""
+    held = slowest_per_second * HOLD_S / max(1, consumers)
+    return BATCH if not math.isfinite(held) else max(1, min(BATCH, int(held)))
+
+
+def slowest_rate(settings: Settings) -> float:
+    """The lowest per-second limit of the senders replies go through (SMS, Telegram, SMTP)."""
+    rates = [settings.twilio_messages_per_second, settings.telegram_messages_per_second,
+             settings.smtp_messages_per_second]
+    if settings.twilio_account_messages_per_second:
+        rates.append(settings.twilio_account_messages_per_second)
+    return float(min(rates))
 KINDS = frozenset(kind.value for kind in ChannelKind)
 
 
 class ReplyConsumer:
     def __init__(self, kit: Outbound, stream: ReplyStream, name: str, retry: Retry,
-                 is_dead: Callable[[str], bool] = is_dead_local_process) -> None:
+                 is_dead: Callable[[str], bool] = is_dead_local_process,
+                 slowest_per_second: float = float("inf")) -> None:
         self.kit = kit
         self.stream = stream
         self.name = name
         self.retry = retry
         self.is_dead = is_dead
+        self.slowest_per_second = slowest_per_second
+        self.batch = BATCH  # sized again at each take-over look (batch_size)
 
     async def send_batch(self, replies: list[QueuedReply]) -> None:
         """Send `replies` concurrently; acknowledge those sent, recorded failed or handed to
@@ -100,12 +126,14 @@ class ReplyConsumer:
     async def next_batch(self, block_ms: int | None, take_over: bool) -> list[QueuedReply]:
         """Dead consumers' replies first (when `take_over`), then new ones."""
         if take_over:
-            taken = await self.stream.take_over(self.name, self.is_dead, BATCH)
+            self.batch = batch_size(self.slowest_per_second,
+                                    await self.stream.live_consumers(self.name, self.is_dead))
+            taken = await self.stream.take_over(self.name, self.is_dead, self.batch)
             if taken:
                 log.warning("replies of a dead consumer taken over",
                             extra={"count": len(taken), "consumer": self.name})
                 return taken
-        return await self.stream.read(self.name, BATCH, block_ms)
+        return await self.stream.read(self.name, self.batch, block_ms)
 
     async def drain(self) -> int:
         """Send every reply waiting (and every dead consumer's), then return how many."""
@@ -156,7 +184,8 @@ def _consumer(ctx: WorkerContext, name: str) -> ReplyConsumer:
         await asyncio.to_thread(jobs.enqueue_in, RETRY_DELAY, SEND_REPLY_JOB, reply.kind,
                                 reply.conversation_id, reply.message_id, queue="replies",
                                 retries=RETRIES)
-    return ReplyConsumer(outbound_kit(ctx), ReplyStream(ctx.redis, keys), name, retry)
+    return ReplyConsumer(outbound_kit(ctx), ReplyStream(ctx.redis, keys), name, retry,
+                         slowest_per_second=slowest_rate(ctx.settings))
 
 
 def drain_replies(settings: Settings, redis_url: str, name: str) -> int:

@@ -104,6 +104,13 @@ class ReplyStream:
             pipe.xdel(self.key, *entry_ids)
             await pipe.execute()
 
+    async def live_consumers(self, consumer: str, is_dead: Callable[[str], bool]) -> int:
+        """How many consumers share the group: `consumer`, and the others not known dead that
+        read within the last minute."""
+        infos = await self.redis.xinfo_consumers(self.key, GROUP)
+        return 1 + sum(1 for info in infos if str(info["name"]) != consumer
+                       and int(info.get("idle", 0)) < 60_000 and not is_dead(str(info["name"])))
+
     async def take_over(self, consumer: str, is_dead: Callable[[str], bool], count: int
                         ) -> list[QueuedReply]:
         """Up to `count` pending replies of dead consumers, now `consumer`'s: first those of

@@ -22,7 +22,7 @@ from channels.adapters import provider_adapters
 from channels.keys import ChannelKeys
 from channels.outbound import SEND_REPLY_JOB, Outbound
 from channels.outbox import Outbox
-from channels.pacing import Pacer
+from channels.pacing import PACE_TIMEOUT_S, Pacer
 from channels.reply_consumer import RETRIES, ReplyConsumer
 from channels.reply_stream import GROUP, QueuedReply, ReplyStream
 from channels.store import ConversationStore
@@ -198,3 +198,35 @@ async def test_a_running_consumer_gets_past_a_batch_that_keeps_failing(
     finally:
         stop.set()
         await asyncio.wait_for(task, 5)
+
+
+def test_a_batch_holds_no_more_than_the_slowest_sender_lets_out_in_time() -> None:
+    """Ten SMS a second and five workers: 64 replies each would wait 32 s for the pacing and
+    time out into retry jobs; each reads 20 (the consumers together hold 10 s of the rate)."""
+    from channels.reply_consumer import BATCH, HOLD_S, batch_size, slowest_rate
+
+    assert HOLD_S * 3 == PACE_TIMEOUT_S
+    assert batch_size(10, 5) == 20 and batch_size(10, 1) == BATCH and batch_size(1, 50) == 1
+    assert batch_size(float("inf"), 3) == BATCH
+    base = {"CRISIS_SECRET_KEY": "x" * 32}
+    assert slowest_rate(load_settings(base)) == 10
+    assert slowest_rate(load_settings({**base, "TWILIO_ACCOUNT_MESSAGES_PER_SECOND": "4"})) == 4
+
+
+async def test_the_batch_is_sized_by_the_consumers_sharing_the_sender(
+        ctx: Context, kit: Outbound, twilio: tuple[TwilioStandIn, str]) -> None:
+    """Two live consumers on a 10-a-second sender read 50 at a time each (a dead one does
+    not count); alone, one reads a whole BATCH."""
+    from channels.reply_consumer import BATCH
+    from channels.reply_stream import GROUP
+    await hand_over(kit, ctx, 120)
+    stream = ReplyStream(ctx.redis, kit.store.k)
+    await stream.ensure_group()
+    await stream.read("other-live-worker", 1, None)  # a consumer that read just now
+    await stream.read(dead_process_name(), 1, None)  # one whose process is gone
+    first = consumer(ctx, kit, f"{socket.gethostname()}-{os.getpid()}")
+    first.slowest_per_second = 10
+    assert len(await first.next_batch(None, take_over=True)) == 50
+    assert first.batch == 50
+    await ctx.redis.xgroup_delconsumer(stream.key, GROUP, "other-live-worker")
+    assert len(await first.next_batch(None, take_over=True)) == BATCH  # alone now

@@ -64,7 +64,7 @@ def one_round(articles: list[Article], asked: list[tuple[str, str]]) -> dict[str
         t1 = time.perf_counter()
         auto_answer(index, q, lang=lang)
         t2 = time.perf_counter()
-        semantic.fuse(q, index.search(q, lang=lang, limit=SEMANTIC_DEPTH), 5, lang)
+        semantic.suggest(index, q, 5, lang)
         t3 = time.perf_counter()
         lexical_t.append(t1 - t0)
         answer_t.append(t2 - t1)

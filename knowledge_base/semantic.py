@@ -35,6 +35,7 @@ import numpy.typing as npt
 
 from knowledge_base.article import Article
 from knowledge_base.hits import SearchHit
+from knowledge_base.search import SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +179,13 @@ class SemanticIndex:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def suggest(self, index: SearchIndex, question: str, limit: int,
+                lang: str = "fr") -> list[SearchHit]:
+        """Operators' suggestions for `question`: `index`'s lexical ranking (SEMANTIC_DEPTH
+        deep) fused with these embeddings; up to `limit` hits. 20-90 ms: off the event loop."""
+        lexical = index.search(question, lang=lang, limit=max(limit, SEMANTIC_DEPTH))
+        return self.fuse(question, lexical, limit, lang)
 
     def fuse(self, query: str, lexical: Sequence[SearchHit], limit: int, lang: str = "fr") -> list[SearchHit]:
         """`lexical` (best first, as SearchIndex.search gives it for `lang`, up to SEMANTIC_DEPTH)

@@ -36,7 +36,6 @@ from knowledge_base.embedding_store import EmbeddingStore, build_semantic_index
 from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.live_index import LiveIndex
 from knowledge_base.retention import CitizenTextPurge, purge_citizen_text
-from knowledge_base.semantic import SEMANTIC_DEPTH
 from knowledge_base.snapshot import AnswerSnapshot
 from knowledge_base.store import ArticleStore, ArticleVersion
 from knowledge_base.tuning import check_channel, threshold_for, thresholds
@@ -162,14 +161,13 @@ class KnowledgeBase:
         if not question.strip() or len(question) > MAX_QUESTION_CHARS:
             raise InvalidInput(f"a search needs 1 to {MAX_QUESTION_CHARS} characters")
         indexes = await self.index.current()
-        semantic = self.index.semantic
+        semantic, checked = self.index.semantic, _check_lang(lang)
         if semantic is None:
-            public = indexes.public.search(question, lang=_check_lang(lang), limit=limit)
+            public = indexes.public.search(question, lang=checked, limit=limit)
         else:
-            lexical = indexes.public.search(question, lang=_check_lang(lang), limit=max(limit, SEMANTIC_DEPTH))
-            # 20-90 ms of embedding: off the event loop. Embeddings a generation behind may
-            # name an article archived since: left out.
-            public = [h for h in await asyncio.to_thread(semantic.fuse, question, lexical, limit + 5, lang)
+            # Embeddings a generation behind may name an article archived since: left out.
+            public = [h for h in await asyncio.to_thread(semantic.suggest, indexes.public,
+                                                         question, limit + 5, checked)
                       if h.article_id in indexes.articles][:limit]
         hits = [(h.score, h.article_id) for h in public]
         if operators:

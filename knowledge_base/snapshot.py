@@ -11,7 +11,7 @@ from knowledge_base.article import Article
 from knowledge_base.hits import SearchHit
 from knowledge_base.intents import Intent
 from knowledge_base.search import SearchIndex
-from knowledge_base.semantic import SEMANTIC_DEPTH, SemanticIndex
+from knowledge_base.semantic import SemanticIndex
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,8 +43,7 @@ class AnswerSnapshot:
         answer never uses them)."""
         if self.semantic is None:
             return self.index.search(question, lang=lang, limit=limit)
-        lexical = self.index.search(question, lang=lang, limit=max(limit, SEMANTIC_DEPTH))
-        return self.semantic.fuse(question, lexical, limit, lang)
+        return self.semantic.suggest(self.index, question, limit, lang)
 
     def article(self, article_id: str) -> Article | None:
         return self.articles.get(article_id)

@@ -14,7 +14,7 @@ from knowledge_base.answer import DEFAULT_THRESHOLD, auto_answer
 from knowledge_base.article import Article
 from knowledge_base.language import citizen_language
 from knowledge_base.search import SearchIndex
-from knowledge_base.semantic import SEMANTIC_DEPTH, SemanticIndex
+from knowledge_base.semantic import SemanticIndex
 from knowledge_base.text import tokenise
 
 
@@ -112,9 +112,7 @@ def evaluate(index: SearchIndex, lines: Iterable[str], threshold: float = DEFAUL
     if semantic is None:
         ranked = [[h.article_id for h in index.search(i.q, lang=i.lang, limit=3)] for i in items]
     else:
-        ranked = [[h.article_id for h in semantic.fuse(i.q, index.search(i.q, lang=i.lang, limit=SEMANTIC_DEPTH), 3,
-                                                      i.lang)]
-                  for i in items]
+        ranked = [[h.article_id for h in semantic.suggest(index, i.q, 3, i.lang)] for i in items]
     answers = [auto_answer(index, i.q, lang=i.lang, threshold=threshold).answer_id for i in items]
     return _report("ours" if semantic is None else "ours + embeddings", items, ranked, answers)
 

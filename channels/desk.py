@@ -14,14 +14,14 @@ import dataclasses
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, assert_never, cast
 
 from channels.access import ConversationAccess
 from channels.alerts.pulses import Pulses
 from channels.alerts.subscriptions import Subscriptions
 from channels.desk_reads import DeskReads
-from channels.greetings import GREETINGS_TTL_S, live_greetings
+from channels.greetings import GREETINGS_TTL_S, Greeting, live_greetings
 from channels.inbound import (
     NO_PULSE, PROVIDER_KEYWORDS, Actions, ConfirmOptOut, CountAutoAnswer, CountPulseAnswer,
     EndAlerts, Fact, InboundFacts, Need, OpenPulse, PublishLive, Queue, RecordFeedback,
@@ -57,6 +57,14 @@ MAX_REPLY_CHARS = 1600
 REQUEUABLE = frozenset({ConversationStatus.ASSIGNED, ConversationStatus.WAITING_CITIZEN})
 # Facts one decision may ask for: the urgent keywords, the answer, two articles, the wait.
 MAX_FACTS = 8
+
+
+def with_greetings(facts: InboundFacts, greetings: Sequence[Greeting]) -> InboundFacts:
+    """`facts` with the live greetings' urgent keywords and their messages in the
+    conversation's language (Fact.URGENT_KEYWORDS)."""
+    return dataclasses.replace(facts, urgent_keywords=frozenset(
+        word for greeting in greetings for word in greeting.urgent_keywords),
+        greetings=tuple(g.ivr.in_lang(facts.conversation.lang) for g in greetings))
 
 
 class Desk(DeskReads):
@@ -109,11 +117,7 @@ class Desk(DeskReads):
     async def _decide(self, conversation: Conversation, last: Message) -> Actions:
         """Ask the decision (channels/inbound.py), fetching each fact it needs when it needs
         it: a STOP or an urgent message never asks the knowledge base."""
-        facts = InboundFacts(conversation, fold(last.text),
-                             surge_wait_s=(await self.policies.get()).surge_wait_s,
-                             site_url=self.ctx.settings.base_url + "/",
-                             provider_keywords=self.provider_keywords,
-                             answered=last.answered)
+        facts = self.inbound_facts(conversation, last, (await self.policies.get()).surge_wait_s)
         for _ in range(MAX_FACTS):
             decision = decide_inbound(facts)
             if not isinstance(decision, Need):
@@ -121,14 +125,19 @@ class Desk(DeskReads):
             facts = await self._fetch(facts, decision, last)
         raise RuntimeError(f"the inbound decision kept asking for facts ({decision})")
 
+    def inbound_facts(self, conversation: Conversation, message: Message,
+                      surge_wait_s: int) -> InboundFacts:
+        """What the decision knows of `message` before it asks for anything (the phases of
+        channels/inbound_phases.py start from the same)."""
+        return InboundFacts(conversation, fold(message.text), surge_wait_s=surge_wait_s,
+                            site_url=self.ctx.settings.base_url + "/",
+                            provider_keywords=self.provider_keywords, answered=message.answered)
+
     async def _fetch(self, facts: InboundFacts, need: Need, last: Message) -> InboundFacts:
         conversation = facts.conversation
         match need.fact:
             case Fact.URGENT_KEYWORDS:
-                greetings = await self.greetings.get()
-                return dataclasses.replace(facts, urgent_keywords=frozenset(
-                    word for greeting in greetings for word in greeting.urgent_keywords),
-                    greetings=tuple(g.ivr.in_lang(conversation.lang) for g in greetings))
+                return with_greetings(facts, await self.greetings.get())
             case Fact.ANSWER:
                 answer = await self.answerer(last.text, conversation.lang, conversation.channel)
                 return dataclasses.replace(facts, answer=answer)

@@ -33,10 +33,10 @@ import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 
-from channels.desk import MAX_FACTS, Desk
+from channels.desk import MAX_FACTS, Desk, with_greetings
 from channels.inbound import (
     Actions, CountAutoAnswer, Fact, InboundFacts, Need, Send, SetTopic, Transition,
-    decide_inbound, fold,
+    decide_inbound,
 )
 from channels.service_levels import Count
 from channels.store import InboundView
@@ -92,9 +92,10 @@ class InboundPhases:
                 candidates.append(at)
         views = await self.store.inbound_views(
             [(items[at].conversation_id, items[at].message_id or "") for at in candidates])
+        surge_wait_s = (await self.desk.policies.get()).surge_wait_s
         pending: list[_Pending] = []
         for at, view in zip(candidates, views):
-            match self._start(at, items[at], view):
+            match self._start(at, items[at], view, surge_wait_s):
                 case _Pending() as started:
                     pending.append(started)
                 case True:  # handled already (a redelivered event): nothing to do
@@ -107,8 +108,8 @@ class InboundPhases:
         left.update(await self._carry_out(decided))
         return sorted(left)
 
-    def _start(self, at: int, item: InboundItem, view: InboundView | None
-               ) -> _Pending | bool:
+    def _start(self, at: int, item: InboundItem, view: InboundView | None,
+               surge_wait_s: int) -> _Pending | bool:
         """The message's pending state; True when it was handled already, False when it is
         not for the phases."""
         if view is None or view.message is None:
@@ -119,19 +120,12 @@ class InboundPhases:
             return False  # an earlier message of the conversation is not handled yet: wait
         if view.message.answered is not None:
             return False  # answered in degraded mode: recorded as sent, a rare path
-        facts = InboundFacts(view.conversation, fold(view.message.text), surge_wait_s=0,
-                             site_url=self.desk.ctx.settings.base_url + "/",
-                             provider_keywords=self.desk.provider_keywords)
-        return _Pending(at, item, view.conversation, view.message, facts)
+        return _Pending(at, item, view.conversation, view.message,
+                        self.desk.inbound_facts(view.conversation, view.message, surge_wait_s))
 
     async def _decide(self, pending: list[_Pending]) -> list[_Pending]:
         """Each message's actions, the facts it needs fetched for all of them together; the
         messages whose decision is for the phases (`_for_phases`)."""
-        if not pending:
-            return []
-        surge_wait_s = (await self.desk.policies.get()).surge_wait_s
-        for p in pending:
-            p.facts = dataclasses.replace(p.facts, surge_wait_s=surge_wait_s)
         undecided = pending
         decided: list[_Pending] = []
         for _ in range(MAX_FACTS):
@@ -161,14 +155,12 @@ class InboundPhases:
         articles: dict[str, Article | None] = await self.desk.kb.live_articles(ids) if ids else {}
         greetings = await self.desk.greetings.get() \
             if any(need.fact is Fact.URGENT_KEYWORDS for _, need in needs) else []
-        keywords = frozenset(word for g in greetings for word in g.urgent_keywords)
         for p, need in needs:
             if need.fact is Fact.ARTICLE:
                 known = {**p.facts.articles, need.article_id: articles[need.article_id]}
                 p.facts = dataclasses.replace(p.facts, articles=known)
             elif need.fact is Fact.URGENT_KEYWORDS:
-                p.facts = dataclasses.replace(p.facts, urgent_keywords=keywords, greetings=tuple(
-                    g.ivr.in_lang(p.conversation.lang) for g in greetings))
+                p.facts = with_greetings(p.facts, greetings)
 
     def _for_phases(self, conversation: Conversation, actions: Actions) -> bool:
         """Whether the phases can carry the decision out: replies to a queued channel (the

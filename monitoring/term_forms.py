@@ -20,8 +20,7 @@ import redis.asyncio as aioredis
 from knowledge_base import detect_language
 from monitoring.keys import WatchKeys
 
-from monitoring.normalise import MAX_TERMS
-from monitoring.term_trends import MAX_GRAM_STEMS
+from monitoring.term_trends import gram_positions
 from monitoring.signal import decode_signal
 from monitoring.text_terms import STOP_WORDS, fold, stem
 
@@ -32,18 +31,19 @@ _WORD: Final = re.compile(r"\w+")
 def worded_grams(text: str, lang: str) -> dict[str, str]:
     """Each gram of `text`, as `grams` counts it from the normaliser's stems -> the words
     that made it (lowercase, accents kept)."""
-    pairs: list[tuple[str, str]] = []
+    stems: list[str] = []
+    written: list[str] = []
     for word in _WORD.findall(text.casefold()):
         for folded in fold(word).split():  # a ligature or a symbol can split a word
-            if folded not in STOP_WORDS and len(folded) > 1:
-                pairs.append((stem(folded, lang), word))
-    # The normaliser keeps MAX_TERMS stems, grams() their first MAX_GRAM_STEMS without numbers.
-    head = [(s, w) for s, w in pairs[:MAX_TERMS][:MAX_GRAM_STEMS] if not s.isdigit()]
-    stems = [s for s, _ in head]
+            if folded not in STOP_WORDS and len(folded) > 1:  # as text_terms.terms_of
+                stems.append(stem(folded, lang))
+                written.append(word)
+    places = gram_positions(stems)  # grams() counts these
+    head, words = [stems[i] for i in places], [written[i] for i in places]
     found: dict[str, str] = {}
     for n in (1, 2, 3):
         for i in range(len(head) - n + 1):
-            found.setdefault(" ".join(stems[i:i + n]), " ".join(w for _, w in head[i:i + n]))
+            found.setdefault(" ".join(head[i:i + n]), " ".join(words[i:i + n]))
     return found
 
 

@@ -49,8 +49,14 @@ def grams(stems: Sequence[str], n_max: int = 3) -> set[str]:
     """The distinct 1..n_max grams of consecutive stems (a signal counts each once). Numbers
     are left out (a ticket number, a time, a count: mostly unique, they would fill the
     counters with grams seen once)."""
-    head = [s for s in stems[:MAX_GRAM_STEMS] if not s.isdigit()]
+    head = [stems[i] for i in gram_positions(stems)]
     return {" ".join(head[i:i + n]) for n in range(1, n_max + 1) for i in range(len(head) - n + 1)}
+
+
+def gram_positions(stems: Sequence[str]) -> list[int]:
+    """The places in `stems` that grams are made of: the first MAX_GRAM_STEMS, numbers out
+    (monitoring/term_forms.py finds the words written there)."""
+    return [i for i, s in enumerate(stems[:MAX_GRAM_STEMS]) if not s.isdigit()]
 
 
 def scopes_of(source: str, area: str) -> list[str]:

@@ -112,6 +112,7 @@ class Desk(DeskReads):
             await self._carry_out(conversation, await self._decide(conversation, last),
                                   reply_ids=f"{last.id}.", counts=counts)
             await self.store.finish_inbound(conversation_id, last.id, seq, counts)
+            self.levels.counted(counts)
             turn.marked = True
 
     async def _decide(self, conversation: Conversation, last: Message) -> Actions:

@@ -220,9 +220,10 @@ class InboundPhases:
         await self.desk.outbox.replies.add_many(
             [(p.conversation.channel.value, p.conversation.id, m.id) for p, m in replies])
         # 5. The handled marks, the in-order marks and the counters, last.
-        finished = [p for p in decided if p.at not in left]
+        finished = [(p, self._counts(p)) for p in decided if p.at not in left]
         await self.store.finish_inbound_many(
-            [(p.conversation.id, p.message.id, p.item.seq, self._counts(p)) for p in finished])
+            [(p.conversation.id, p.message.id, p.item.seq, counts) for p, counts in finished])
+        self.desk.levels.counted([count for _, counts in finished for count in counts])
         return left
 
     def _counts(self, p: _Pending) -> list[Count]:

@@ -8,7 +8,7 @@ to one Redis hash.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NamedTuple, cast
 
 import redis.asyncio as aioredis
@@ -45,12 +45,14 @@ def _age(conversation: Conversation) -> float:
 
 class Count(NamedTuple):
     """An amount to add to a hash field (HINCRBY for an int, HINCRBYFLOAT for a float), the
-    hash then kept `ttl_s` seconds (0: no expiry)."""
+    hash then kept `ttl_s` seconds (0: no expiry); `metric`, the Prometheus counter (and its
+    channel label) that `ServiceLevels.counted` adds one to once the amount is written."""
 
     key: str
     field: str
     amount: int | float
     ttl_s: int = 0
+    metric: tuple[Counter, str] | None = None
 
 
 class ServiceLevels:
@@ -70,11 +72,20 @@ class ServiceLevels:
 
     def contact_counts(self, channel: ChannelKind) -> list[Count]:
         """What `contact` adds, for a caller that writes it with its own last writes (the
-        inbound pipeline: ConversationStore.finish_inbound); the metrics count it at once."""
-        CONTACTS.labels(channel.value).inc()
+        inbound pipeline: ConversationStore.finish_inbound), then calls `counted`."""
         slot = self.k.contacts_slot(int(time.time() // SLOT_S))
-        return [Count(self.key, f"contacts:{channel.value}", 1.0),
+        return [Count(self.key, f"contacts:{channel.value}", 1.0,
+                      metric=(CONTACTS, channel.value)),
                 Count(slot, channel.value, 1, SLOT_TTL_S)]
+
+    @staticmethod
+    def counted(counts: Sequence[Count]) -> None:
+        """The process's metrics of `counts`, once they are written: a batch whose write
+        failed (Redis away) and is handled again is not counted twice."""
+        for count in counts:
+            if count.metric is not None:
+                metric, channel = count.metric
+                metric.labels(channel).inc()
 
     async def _add_counts(self, counts: list[Count]) -> None:
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -86,6 +97,7 @@ class ServiceLevels:
                 if count.ttl_s:
                     pipe.expire(count.key, count.ttl_s)
             await pipe.execute()
+        self.counted(counts)
 
     async def contacts_over_time(self, *, now_s: float | None = None) -> dict[str, Any]:
         """New conversations per channel in each of the last SLOTS_SHOWN slots, oldest first
@@ -106,8 +118,8 @@ class ServiceLevels:
 
     def auto_answered_counts(self, channel: ChannelKind) -> list[Count]:
         """What `auto_answered` adds (see contact_counts)."""
-        AUTO_ANSWERED.labels(channel.value).inc()
-        return [Count(self.key, f"auto:{channel.value}", 1.0)]
+        return [Count(self.key, f"auto:{channel.value}", 1.0,
+                      metric=(AUTO_ANSWERED, channel.value))]
 
     async def first_reply(self, conversation: Conversation) -> None:
         seconds = _age(conversation)

@@ -29,6 +29,7 @@ from crisis.lifecycle import (
     EVENT_FOR_CONVERSATION_ACTION, ConversationAction, next_conversation_status,
 )
 from crisis.lua_scripts import lua_source, register_lua
+from crisis.rate_limits import Verdict
 from crisis.transactions import watched_update
 from crisis.types import (
     ChannelKind, Conversation, ConversationStatus, DeliveryStatus, Direction, EventType,
@@ -82,6 +83,18 @@ class Received:
     created: bool
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class SenderLimit:
+    """At most `limit` messages per `window_s` from one sender on one scope, counted by the
+    receive script itself (`receive_within`): a webhook's limit and store are one round trip,
+    not two. The counter is the one crisis/rate_limits.py keeps (`ChannelKeys.limit`)."""
+
+    scope: str  # the adapter's kind: "sms", ...
+    limit: int
+    window_s: int
+    exempt: bool = False  # counted, but stored even over the limit (STOP and START are heard)
+
+
 def new_id(prefix: str) -> str:
     return prefix + secrets.token_hex(6)
 
@@ -133,6 +146,14 @@ class ConversationStore:
         it (a retry). One round trip, the hot path of every channel; two when this process's
         hint of the citizen's conversation is missing or stale (channels/conversation_hints.py).
         Busy in the unlikely case the address changed conversation at every attempt."""
+        received = await self.receive_within(inbound, None)
+        assert not isinstance(received, Verdict)  # only a limit refuses
+        return received
+
+    async def receive_within(self, inbound: InboundMessage, limit: SenderLimit | None
+                             ) -> Received | Verdict | None:
+        """`receive`, with the sender's `limit` counted in the same script: the refusal's
+        Verdict (nothing stored) when the sender is over it and not exempt."""
         citizen = citizen_id(self.secret, inbound.address)
         now = inbound.received_at
         random = secrets.token_hex(12)  # one system call for both ids
@@ -152,15 +173,20 @@ class ConversationStore:
         keys = [self.k.seen(inbound.channel.value, inbound.provider_id), address,
                 self.k.citizen(citizen), self.k.citizen_conversations(citizen),
                 *self._receive_keys, self.k.conversation(fresh), self.k.messages(fresh)]
+        counter = [self.k.limit(limit.scope, citizen)] if limit is not None else []
         args: list[str | bytes | int | float] = [
             SEEN_TTL_S, fresh, self.window_s, now.timestamp(), msgspec.json.encode(message),
             inbound.channel.value, inbound.address, event, STREAM_MAXLEN, "",
+            limit.limit if limit is not None else 0, limit.window_s if limit is not None else 0,
+            1 if limit is not None and limit.exempt else 0,
             *[item for pair in fields.items() for item in pair]]
         believed = self._hints.get(address)
         for _ in range(RECEIVE_ATTEMPTS):
             args[9] = believed
             extra = [self.k.conversation(believed), self.k.messages(believed)] if believed else []
-            result = await self._receive(keys + extra, args)
+            result = await self._receive(keys + extra + counter, args)
+            if len(result) == 5 and limit is not None:  # over the limit: nothing written
+                return Verdict(False, int(result[3]), max(1, int(result[4])), limit.limit)
             if len(result) < 3:
                 break
             believed = str(result[2])  # the address is in another conversation: its keys

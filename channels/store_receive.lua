@@ -7,14 +7,28 @@
 --   8, 9 hash and messages of the new conversation (ARGV[2])
 --   10, 11 hash and messages of the conversation the caller believes this address is in
 --   (ARGV[10]); absent when it believes none.
+--   last: the sender's limit counter (crisis/rate_limits.py), when ARGV[11] is not 0.
 -- ARGV: 1 seen TTL, 2 new id, 3 window, 4 now, 5 message JSON, 6 channel, 7 raw address,
---   8 event template, 9 stream length, 10 the believed conversation id or '', then the new
---   conversation's fields (name, value pairs).
+--   8 event template, 9 stream length, 10 the believed conversation id or '', 11 the sender's
+--   limit per window (0: none), 12 its window in seconds, 13 1 when the message is stored
+--   even over the limit (STOP, START), then the new conversation's fields (name, value pairs).
 -- Returns {id, created}; {false, 0} for a provider's retry; {false, 0, other id} when the
 -- address is in another conversation than ARGV[10]: nothing is written, and the caller calls
--- again with that conversation's keys (a script may touch only the keys it was given).
+-- again with that conversation's keys (a script may touch only the keys it was given);
+-- {false, 0, false, count, seconds left} when the sender is over the limit: only the
+-- counter is written (the hit counted, as rate_limits_hit.lua does).
 local id = redis.call('GET', KEYS[2])
 if id and id ~= ARGV[10] then return {false, 0, id} end
+local limit = tonumber(ARGV[11])
+if limit > 0 then
+  local counter = KEYS[#KEYS]
+  local n = redis.call('INCR', counter)
+  -- A counter found without an expiry would refuse its sender forever: give it the window.
+  if n == 1 or redis.call('TTL', counter) < 0 then redis.call('EXPIRE', counter, ARGV[12]) end
+  if n > limit and ARGV[13] ~= '1' then
+    return {false, 0, false, n, redis.call('TTL', counter)}
+  end
+end
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return {false, 0} end
 local conv, messages, created = KEYS[10], KEYS[11], 0
 if id then
@@ -24,7 +38,7 @@ end
 if not id then
   id, conv, messages, created = ARGV[2], KEYS[8], KEYS[9], 1
   local fields = {}
-  for i = 11, #ARGV do fields[#fields + 1] = ARGV[i] end
+  for i = 14, #ARGV do fields[#fields + 1] = ARGV[i] end
   redis.call('HSET', conv, unpack(fields))
   redis.call('ZADD', KEYS[6], ARGV[4], id)
   redis.call('ZADD', KEYS[7], ARGV[4], id)

@@ -1,8 +1,8 @@
 """The providers' webhooks, one pair of routes per adapter that has them (inbound, receipts).
 
 The hot path: the adapter verifies and parses (channels/adapters.py), the sender's per-minute
-limit is checked, the message is stored (deduplicated on the provider's id) and announced,
-and the provider gets the adapter's acknowledgement. Deciding what to answer happens after,
+limit is counted and the message stored (deduplicated on the provider's id) and announced,
+in one script, and the provider gets the adapter's acknowledgement. Deciding what to answer happens after,
 on the event stream, so a burst of thousands of messages a minute is acknowledged fast and
 never lost. With Redis unreachable the message goes to the local spool instead, and, when the
 channel can answer in its acknowledgement, a sure answer is given at once from memory
@@ -23,13 +23,11 @@ from channels.degraded import DegradedAnswers
 from channels.inbound import START_WORDS, STOP_WORDS, fold
 from channels.inbound_limits import WINDOW_S
 from channels.messages import say
-from channels.store import ConversationStore
-from channels.pipelined_script import PipelinedScript
+from channels.store import ConversationStore, SenderLimit
 from channels.spool import Spool
 from crisis.errors import TryLater
-from crisis.lua_scripts import lua_source
 from crisis.ports import ChannelAdapter, DeliveryReport, InboundRequest, WebhookReply
-from crisis.rate_limits import WindowLimit
+from crisis.rate_limits import Verdict
 from crisis.settings import Settings
 from crisis.types import InboundMessage
 from crisis.web.redis_outage import RETRY_AFTER_S, is_outage, mark_spooled
@@ -62,16 +60,11 @@ def respond(reply: WebhookReply) -> web.Response:
 def webhook_routes(adapters: Iterable[ChannelAdapter], store: ConversationStore,
                    settings: Settings, spool: Spool,
                    degraded: DegradedAnswers | None = None) -> list[tuple[str, Handler]]:
-    # The limit's script goes over the pipelined connection of the hot path, like the store's
-    # receive: a pooled EVALSHA per message was the webhook's largest cost.
-    hit = PipelinedScript(store.redis, lua_source("crisis", "rate_limits_hit.lua"))
-    limit = WindowLimit(store.redis, settings.sms_messages_per_number_per_minute, WINDOW_S,
-                        run_hit=hit)
     routes: list[tuple[str, Handler]] = []
     for adapter in adapters:
         if adapter.inbound_path:
             routes.append((adapter.inbound_path,
-                           _receiver(adapter, store, settings, limit, spool,
+                           _receiver(adapter, store, settings, spool,
                                      degraded if adapter.replies_in_acknowledgement else None)))
         if adapter.status_path:
             routes.append((adapter.status_path, _receipts(adapter, store, settings, spool)))
@@ -91,8 +84,13 @@ def _spooled(spool: Spool, item: InboundMessage | DeliveryReport, err: BaseExcep
 
 
 def _receiver(adapter: ChannelAdapter, store: ConversationStore, settings: Settings,
-              limit: WindowLimit, spool: Spool, degraded: DegradedAnswers | None) -> Handler:
+              spool: Spool, degraded: DegradedAnswers | None) -> Handler:
     """`degraded`: given only for a channel that answers in its acknowledgement."""
+    # The sender's limit is counted by the store's receive script: one round trip a message.
+    limit = SenderLimit(adapter.kind.value, settings.sms_messages_per_number_per_minute,
+                        WINDOW_S)
+    heard = SenderLimit(limit.scope, limit.limit, limit.window_s, exempt=True)
+
     async def receive(request: web.Request) -> web.Response:
         messages = adapter.parse_inbound(await inbound_request(request, settings,
                                                                adapter.headers))
@@ -118,18 +116,16 @@ def _receiver(adapter: ChannelAdapter, store: ConversationStore, settings: Setti
     async def _store(message: InboundMessage) -> str | None:
         """Store one message unless its sender is over their limit; the notice to send
         them in the acknowledgement, if any."""
-        citizen = citizen_id(store.secret, message.address)
         opting = fold(message.text) in STOP_WORDS | START_WORDS  # always heard
-        verdict = await limit.hit(store.k.limit(adapter.kind.value, citizen))
-        if not verdict.allowed and not opting:
+        received = await store.receive_within(message, heard if opting else limit)
+        if isinstance(received, Verdict):
             # Not stored: a flood from one sender must not fill the queue the others
             # need. Told once per minute (in the acknowledgement where the channel can
             # carry it: no send job, no provider call), unless they opted out.
-            if verdict.first_refusal and not await store.opted_out(citizen):
+            citizen = citizen_id(store.secret, message.address)
+            if received.first_refusal and not await store.opted_out(citizen):
                 return say("rate_limited_sms", message.lang)
-            return None
-        await store.receive(message)  # None for a provider's retry: already stored
-        return None
+        return None  # stored, or a provider's retry (already stored)
     return receive
 
 

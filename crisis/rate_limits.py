@@ -9,9 +9,6 @@ The caller builds the key (each package's keys.py) and chooses what to do on ref
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
-
 import redis.asyncio as aioredis
 
 from crisis.lua_scripts import register_lua
@@ -34,20 +31,15 @@ class WindowLimit:
     """At most `limit` hits per `window_s` seconds per key (a fixed window started by the
     first hit)."""
 
-    def __init__(self, redis: aioredis.Redis, limit: int, window_s: int,
-                 run_hit: Callable[[Sequence[str], Sequence[int]], Awaitable[Any]] | None = None
-                 ) -> None:
-        """`run_hit`: how to run rate_limits_hit.lua, when the caller has a faster way than a
-        pooled EVALSHA (the webhooks' pipelined connection, channels/pipelined_script.py)."""
+    def __init__(self, redis: aioredis.Redis, limit: int, window_s: int) -> None:
         self.limit = limit
         self.window_s = window_s
-        hit = register_lua(redis, "crisis", "rate_limits_hit.lua")
-        self._run_hit = run_hit or (lambda keys, args: hit(keys=list(keys), args=list(args)))
+        self._hit = register_lua(redis, "crisis", "rate_limits_hit.lua")
         self._peek = register_lua(redis, "crisis", "rate_limits_peek.lua")
 
     async def hit(self, key: str) -> Verdict:
         """Count one hit on `key`; refused when it is over the limit."""
-        count, left = await self._run_hit([key], [self.window_s])
+        count, left = await self._hit(keys=[key], args=[self.window_s])
         allowed = int(count) <= self.limit
         return Verdict(allowed, int(count), 0 if allowed else max(1, int(left)), self.limit)
 

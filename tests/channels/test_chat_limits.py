@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from channels import CHAT_HUB
+from channels.addresses import citizen_id
 from channels.api import DESK
 from crisis.context import Context
 from tests.channels.conftest import signed, sms_form, until
@@ -151,3 +152,16 @@ async def test_sms_per_number_are_limited_and_the_sender_is_told_once(
         return bool(await ctx.redis.scard(desk.k.optout))
 
     await until(opted_out)
+
+
+async def test_an_sms_counter_without_expiry_gets_the_window(client: Any, ctx: Context) -> None:
+    """A counter left without an expiry (a restore, a manual edit) would refuse its number
+    for ever: the next SMS gives it the minute, and the number is heard again after it."""
+    desk = client.app[DESK]
+    sender = "+33655443322"
+    await _sms(client, "premier", "SMX1", sender)
+    counter = desk.k.limit("sms", citizen_id(ctx.secret, sender))
+    assert 0 < await ctx.redis.ttl(counter) <= 60
+    await ctx.redis.set(counter, 9)  # over the limit of 2, and no expiry
+    assert "<Message>" not in await _sms(client, "second", "SMX2", sender)
+    assert 0 < await ctx.redis.ttl(counter) <= 60

@@ -78,6 +78,10 @@ class KbKeys:
         """Sentence embeddings of article texts made by `model` (knowledge_base/semantic.py)."""
         return self.keys.scoped(OWNER, "embeddings", model)
 
+    def embedding_claim(self, model: str) -> str:
+        """The lock of the process making `model`'s missing embeddings (embedding_store.py)."""
+        return self.keys.scoped(OWNER, "embeddings", model, "claim")
+
     def answers(self, source: str) -> str:
         """`source` is "auto" or "operator"; "useful" and "not-useful" count citizens' votes
         on an automatic answer (the buttons under a Telegram answer)."""

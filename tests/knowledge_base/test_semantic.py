@@ -241,3 +241,44 @@ def test_kb_ask_json_gives_operators_candidates_and_the_same_automatic_answer(
     assert [(r["answer_id"], r["confidence"]) for r in fused] == \
         [(r["answer_id"], r["confidence"]) for r in plain]
     assert fused[-1]["answer_id"] == "fumee" and fused[-1]["candidates"][0]["id"] == "fumee"
+
+
+async def test_processes_starting_together_make_each_embedding_once(
+        semantic_kb: KnowledgeBase) -> None:
+    """Two processes (two Embedders) indexing the same new articles at once: one makes the
+    embeddings while it holds the claim, the other waits and reads them from Redis."""
+    from knowledge_base.embedding_store import EmbeddingStore, build_semantic_index
+    from knowledge_base.semantic import Embedder, article_texts, text_key
+
+    made: list[str] = []
+
+    class Counting(Embedder):
+        def passage(self, text: str) -> Any:
+            if not self.has(text_key(text)):
+                made.append(text)
+            return super().passage(text)
+
+    redis, keys = semantic_kb.store.redis, semantic_kb.store.keys
+    first, second = (EmbeddingStore(redis, keys, poll_s=0.05) for _ in range(2))
+    built = await asyncio.gather(build_semantic_index(first, articles(), Counting()),
+                                 build_semantic_index(second, articles(), Counting()))
+    assert all(index is not None for index in built)
+    assert sorted(made) == sorted(set(article_texts(articles())))  # each text once
+    assert not await redis.exists(first.claim_key)  # released at the end
+
+
+async def test_a_claim_left_by_a_dead_process_does_not_stop_the_embeddings(
+        semantic_kb: KnowledgeBase) -> None:
+    """A claim whose holder died ends with its expiry; meanwhile the waiter reads nothing
+    new, then takes the claim and makes the embeddings itself."""
+    from knowledge_base.embedding_store import EmbeddingStore, build_semantic_index
+    from knowledge_base.semantic import Embedder
+
+    redis, keys = semantic_kb.store.redis, semantic_kb.store.keys
+    store = EmbeddingStore(redis, keys, poll_s=0.05)
+    await redis.delete(store.key)  # nothing stored: the waiter must make them itself
+    await redis.set(store.claim_key, "a-dead-process", px=300)
+    embedder = Embedder()
+    built = await build_semantic_index(store, articles()[:2], embedder)
+    assert built is not None and len(built) == 2
+    assert await redis.hlen(store.key) == 4  # made here (two passages an article), stored

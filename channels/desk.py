@@ -67,6 +67,13 @@ def with_greetings(facts: InboundFacts, greetings: Sequence[Greeting]) -> Inboun
         greetings=tuple(g.ivr.in_lang(facts.conversation.lang) for g in greetings))
 
 
+def automatic_reply_id(message_id: str, n: int | str) -> str:
+    """The id of the n-th automatic message answering citizen message `message_id` ("q": the
+    queue notice). Derived, not drawn: whichever path handles the message, and however many
+    times, a reply is recorded and sent once (`process_inbound` and the events phases)."""
+    return f"{message_id}.{n}"
+
+
 class Desk(DeskReads):
     """The contact centre's one door: the pipeline, the console and the API act through its
     methods (reads in channels/desk_reads.py), never on its store or router directly."""
@@ -110,7 +117,7 @@ class Desk(DeskReads):
             # the message is handled, so a retried one is not counted twice.
             counts = self.levels.contact_counts(conversation.channel) if new else []
             await self._carry_out(conversation, await self._decide(conversation, last),
-                                  reply_ids=f"{last.id}.", counts=counts)
+                                  replying_to=last.id, counts=counts)
             await self.store.finish_inbound(conversation_id, last.id, seq, counts)
             self.levels.counted(counts)
             turn.marked = True
@@ -166,23 +173,28 @@ class Desk(DeskReads):
                 assert_never(need.fact)
 
     async def _carry_out(self, conversation: Conversation, actions: Actions,
-                         reply_ids: str = "", counts: list[Count] | None = None) -> None:
-        """Carry out the decision's actions in order; the n-th automatic message gets the id
-        `reply_ids` + n, so carrying them out again records and sends nothing twice. Counters
-        are added to `counts` (written by the caller with its last writes) when given."""
+                         replying_to: str | None = None, counts: list[Count] | None = None
+                         ) -> None:
+        """Carry out the decision's actions in order; with `replying_to` (the citizen message
+        answered) the automatic messages get `automatic_reply_id`s, so carrying them out
+        again records and sends nothing twice. Counters are added to `counts` (written by
+        the caller with its last writes) when given."""
+        def numbered(n: int | str) -> str | None:
+            return automatic_reply_id(replying_to, n) if replying_to else None
+
         sent = 0
         for action in actions:
             match action:
                 case Send(text, article_id):
                     sent += 1
                     await self.send(conversation, text, author="auto", article_id=article_id,
-                                    message_id=f"{reply_ids}{sent}" if reply_ids else None)
+                                    message_id=numbered(sent))
                 case RecordSent(text, article_id):
                     # Numbered like a Send, so a redelivered event records it once too.
                     sent += 1
                     await self.store.add_outbound(
                         conversation.id, text, "auto", article_id,
-                        f"{reply_ids}{sent}" if reply_ids else None, DeliveryStatus.SENT)
+                        numbered(sent), DeliveryStatus.SENT)
                 case ConfirmOptOut(text):
                     # Marked as the STOP's confirmation, so the channel still delivers it.
                     message = await self.store.add_opt_out_notice(conversation.id, text, "auto")
@@ -191,7 +203,7 @@ class Desk(DeskReads):
                     await self.store.set_opted_out(conversation.citizen, opted_out)
                 case Queue(urgent, tags):
                     await self.queue(conversation, urgent=urgent, tags=tags,
-                                     notice_id=f"{reply_ids}q" if reply_ids else None)
+                                     notice_id=numbered("q"))
                 case Transition(step, actor, fields):
                     # From the status read at the start (one round trip); when it changed
                     # meanwhile, the store reads it again.

@@ -33,7 +33,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 
-from channels.desk import MAX_FACTS, Desk, with_greetings
+from channels.desk import MAX_FACTS, Desk, automatic_reply_id, with_greetings
 from channels.inbound import (
     Actions, CountAutoAnswer, Fact, InboundFacts, Need, Send, SetTopic, Transition,
     decide_inbound,
@@ -195,10 +195,10 @@ class InboundPhases:
             for action in p.actions:
                 match action:
                     case Send(text, article_id):
-                        sent += 1  # numbered as process_inbound numbers them
+                        sent += 1
                         replies.append((p, self.store.outbound_message(
                             self.desk.checked_text(text), "auto", article_id,
-                            f"{p.message.id}.{sent}")))
+                            automatic_reply_id(p.message.id, sent))))
                     case SetTopic(topic) if not p.conversation.topic:
                         topics.append((p.conversation.id, topic))
                     case Transition() as move:

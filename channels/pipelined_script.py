@@ -19,19 +19,15 @@ import asyncio
 import hashlib
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
+import hiredis
 import redis.asyncio as aioredis
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 
 Arg = str | bytes | int | float
-
-
-def _bulk(item: Arg) -> bytes:
-    data = item if isinstance(item, bytes) else str(item).encode()
-    return b"$%d\r\n%s\r\n" % (len(data), data)
 
 
 class _Line:
@@ -117,35 +113,18 @@ class _Line:
 class PipelinedScript:
     """Calls one Lua script; `await script(keys, args)` returns the decoded reply."""
 
-    def __init__(self, redis: aioredis.Redis, source: str, *, remember: int = 0) -> None:
-        """`remember`: how many packed strings to keep for reuse, for a script called again
-        and again with many of the same keys and names (the router's assign); 0 for none."""
+    def __init__(self, redis: aioredis.Redis, source: str) -> None:
         self.redis = redis
         self._fallback = redis.register_script(source)  # loads the script on NOSCRIPT
-        sha = hashlib.sha1(source.encode()).hexdigest().encode()
-        self._head = b"$7\r\nEVALSHA\r\n" + _bulk(sha)
+        self._sha = hashlib.sha1(source.encode()).hexdigest().encode()
         self._line: _Line | None = None
         self._connect_lock = asyncio.Lock()
-        self._remember = remember
-        self._packed: dict[str, bytes] = {}
-
-    def _bulk_remembered(self, item: Arg) -> bytes:
-        if not isinstance(item, str):  # numbers change each call (and 1 == 1.0 as a dict key)
-            return _bulk(item)
-        packed = self._packed.get(item)
-        if packed is None:
-            packed = _bulk(item)
-            if len(self._packed) >= self._remember:
-                self._packed.clear()  # bounded; what is still in use comes back at once
-            self._packed[item] = packed
-        return packed
 
     def pack(self, keys: Sequence[str], args: Sequence[Arg]) -> bytes:
-        bulk = self._bulk_remembered if self._remember else _bulk
-        parts = [b"*%d\r\n" % (3 + len(keys) + len(args)), self._head, _bulk(len(keys))]
-        parts += [bulk(k) for k in keys]
-        parts += [bulk(a) for a in args]
-        return b"".join(parts)
+        # hiredis's packer (C; redis-py's own dependency here): a receive call's 27 arguments
+        # packed in Python were 5 % of a webhook's CPU, three times hiredis's cost.
+        command = (b"EVALSHA", self._sha, len(keys), *keys, *args)
+        return cast(bytes, hiredis.pack_command(command))  # type: ignore[arg-type]  # stub: 1-tuple
 
     async def __call__(self, keys: Sequence[str], args: Sequence[Arg]) -> Any:
         packed = self.pack(keys, args)

@@ -44,7 +44,6 @@ HEAD_BOOST = 1e12  # a requeued conversation goes before everything
 MOVE_ATTEMPTS = 3  # the holder read before the script changed: read it again
 ASSIGN_ATTEMPTS = 3  # the first look, and twice again if the queue changed in between
 SEEN_QUEUE_MAX = 2 * SCAN_LIMIT  # conversation keys sent with an assign, at most
-ASSIGN_PACKED_MAX = 20_000  # packed keys and names kept for assign (a few MB at most)
 
 @dataclasses.dataclass(frozen=True)
 class OperatorState:
@@ -84,9 +83,9 @@ class Router:
                                            ("release", "router_release.lua"),
                                            ("move", "router_move.lua"))}
         # Assign runs after every enqueue with the keys of every operator signed in: on its
-        # own pipelined connection, those keys and names packed once and reused.
+        # own pipelined connection.
         self._assign = PipelinedScript(redis, lua_source(
-            "channels", "router_lib.lua", "router_assign.lua"), remember=ASSIGN_PACKED_MAX)
+            "channels", "router_lib.lua", "router_assign.lua"))
         # Who was available or signed in (names, then their keys), and the queue's head
         # (conversation -> its key), at the assign script's last look, plus what this router
         # queued since: their keys go with the next assign, which asks for them again only

@@ -54,10 +54,14 @@ async def test_a_lost_connection_fails_the_calls_then_recovers(
     assert await script([f"{prefix}n"], []) >= 2
 
 
-async def test_remembered_packing_gives_the_same_replies(ctx: Context, prefix: str) -> None:
-    """Strings packed once and reused (more of them than it keeps, so it forgets too); numbers
-    are packed each time: 1 and 1.0 are equal dict keys but not the same argument."""
-    script = PipelinedScript(ctx.redis, "return {KEYS[1], ARGV[1], ARGV[2]}", remember=3)
-    calls = [([f"{prefix}k{n % 5}"], [f"v{n % 4}", 1 if n % 2 else 1.0]) for n in range(40)]
+async def test_every_kind_of_argument_reaches_the_script_as_written(ctx: Context,
+                                                                     prefix: str) -> None:
+    """Strings (accents too), bytes, integers and floats are packed as Redis reads them: a
+    float as Python writes it (a time stamp keeps its digits), 1 and 1.0 apart."""
+    script = PipelinedScript(ctx.redis, "return {KEYS[1], ARGV[1], ARGV[2], ARGV[3]}")
+    calls = [([f"{prefix}k{n % 5}"], [f"vé{n % 4}", 1 if n % 2 else 1.0, 1764738000.123456 + n])
+             for n in range(40)]
     replies = await asyncio.gather(*(script(keys, args) for keys, args in calls))
-    assert replies == [[keys[0], args[0], str(args[1])] for keys, args in calls]
+    assert replies == [[keys[0], args[0], str(args[1]), str(args[2])] for keys, args in calls]
+    raw = PipelinedScript(ctx.redis, "return {string.len(ARGV[1]), ARGV[2], ARGV[3]}")
+    assert await raw([f"{prefix}b"], [b"\x00\xffraw", "", 0]) == [5, "", "0"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest,
@@ -64,9 +65,23 @@ CALLBACKS = Counter("crisis_callbacks_total",
 # --- end of telephone ---
 
 
+# The labelled series of each (method, route, status class), looked up once: `labels()` takes
+# a lock and builds its key on every call, a few per cent of a webhook's CPU. Bounded: a
+# client may send any method name.
+_REQUEST_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+_REQUEST_SERIES_MAX = 1_000
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    HTTP_REQUESTS.labels(method, route, f"{status // 100}xx").inc()
-    HTTP_SECONDS.labels(route).observe(seconds)
+    key = (method, route, status // 100)
+    series = _REQUEST_SERIES.get(key)
+    if series is None:
+        if len(_REQUEST_SERIES) >= _REQUEST_SERIES_MAX:
+            _REQUEST_SERIES.clear()
+        series = _REQUEST_SERIES[key] = (HTTP_REQUESTS.labels(method, route, f"{key[2]}xx"),
+                                         HTTP_SECONDS.labels(route))
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def loopback(remote: str | None) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from crisis.context import Context
 from crisis.types import Role
 from tests.conftest import ADMIN, login
@@ -171,3 +173,24 @@ async def test_health_and_metrics(client: Any) -> None:
     await client.get("/api/openapi.json")
     metrics = await (await client.get("/metrics")).text()
     assert "crisis_http_requests_total" in metrics
+
+
+async def test_requests_are_counted_by_route_and_status_class(client: Any) -> None:
+    """Each answer counted once in its route's series: a route's series kept between
+    requests must go on counting (crisis/metrics.py looks them up once)."""
+    def count(text: str, route: str, status: str) -> float:
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == "crisis_http_requests_total" and sample.labels == {
+                        "method": "GET", "route": route, "status": status}:
+                    return float(sample.value)
+        return 0.0
+
+    before = await (await client.get("/metrics")).text()
+    for _ in range(3):
+        assert (await client.get("/healthz")).status == 200
+    assert (await client.get("/no/such/page")).status == 404
+    after = await (await client.get("/metrics")).text()
+    assert count(after, "/healthz", "2xx") - count(before, "/healthz", "2xx") == 3
+    # The site's catch-all route answered the unknown page: its template, not the path.
+    assert count(after, "/{path}", "4xx") - count(before, "/{path}", "4xx") == 1

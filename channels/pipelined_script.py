@@ -115,10 +115,26 @@ class PipelinedScript:
 
     def __init__(self, redis: aioredis.Redis, source: str) -> None:
         self.redis = redis
-        self._fallback = redis.register_script(source)  # loads the script on NOSCRIPT
+        self._source = source
         self._sha = hashlib.sha1(source.encode()).hexdigest().encode()
         self._line: _Line | None = None
         self._connect_lock = asyncio.Lock()
+        self._loading: asyncio.Future[Any] | None = None
+
+    async def _load(self) -> None:
+        """Load the script into Redis (a first call, a restarted or flushed Redis): once for
+        every call that got NOSCRIPT meanwhile. Each of them going the slow way on its own
+        was a pooled connection apiece: a burst's hundreds at once opened as many."""
+        if self._loading is None or self._loading.get_loop() is not asyncio.get_running_loop():
+            self._loading = asyncio.ensure_future(self.redis.script_load(self._source))
+            self._loading.add_done_callback(self._loaded)
+        await asyncio.shield(self._loading)
+
+    def _loaded(self, loading: asyncio.Future[Any]) -> None:
+        if self._loading is loading:
+            self._loading = None  # the next NOSCRIPT (a later flush) loads it again
+        if not loading.cancelled():
+            loading.exception()  # retrieved: a failure is its waiters' to raise
 
     def pack(self, keys: Sequence[str], args: Sequence[Arg]) -> bytes:
         # hiredis's packer (C; redis-py's own dependency here): a receive call's 27 arguments
@@ -131,8 +147,10 @@ class PipelinedScript:
         line = self._line if self._line is not None and self._line.usable else await self._connect()
         try:
             return await line.call(packed)
-        except NoScriptError:  # a restarted or flushed Redis: load it once, the slow way
-            return await self._fallback(keys=list(keys), args=list(args))
+        except NoScriptError:
+            await self._load()
+        line = self._line if self._line is not None and self._line.usable else await self._connect()
+        return await line.call(packed)
 
     async def many(self, calls: Sequence[tuple[Sequence[str], Sequence[Arg]]]) -> list[Any]:
         """The script called once per (keys, args) of `calls`, all written together; their
@@ -140,17 +158,21 @@ class PipelinedScript:
         Raises the first failure (a Redis error reply, the connection lost)."""
         if not calls:
             return []
-        line = self._line if self._line is not None and self._line.usable else await self._connect()
-        futures = [line.call(self.pack(keys, args)) for keys, args in calls]
-        replies = await asyncio.gather(*futures, return_exceptions=True)
-        results = []
-        for (keys, args), reply in zip(calls, replies):
-            if isinstance(reply, NoScriptError):  # a restarted or flushed Redis: load it once
-                reply = await self._fallback(keys=list(keys), args=list(args))
-            elif isinstance(reply, BaseException):
+        packed = [self.pack(keys, args) for keys, args in calls]
+        replies = await self._send_all(packed)
+        missing = [at for at, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+        if missing:  # a first call, a restarted or flushed Redis: loaded once, sent again
+            await self._load()
+            for at, reply in zip(missing, await self._send_all([packed[at] for at in missing])):
+                replies[at] = reply
+        for reply in replies:
+            if isinstance(reply, BaseException):
                 raise reply
-            results.append(reply)
-        return results
+        return replies
+
+    async def _send_all(self, packed: list[bytes]) -> list[Any]:
+        line = self._line if self._line is not None and self._line.usable else await self._connect()
+        return await asyncio.gather(*(line.call(p) for p in packed), return_exceptions=True)
 
     async def _connect(self) -> _Line:
         """A fresh line; the broken one's connection goes back to the pool to reconnect."""

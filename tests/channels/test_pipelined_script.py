@@ -30,6 +30,32 @@ async def test_a_flushed_script_cache_is_reloaded(ctx: Context, prefix: str) -> 
     assert await script([f"{prefix}echo"], ["b", 2]) == ["b", 3]
 
 
+async def test_a_burst_after_a_flush_loads_the_script_once(ctx: Context, prefix: str) -> None:
+    """Hundreds of calls in flight when Redis lost its scripts (a restart under load, the
+    first batch of a process) get NOSCRIPT together: the script is loaded once for all of
+    them and each call is answered, one at a time and in a batch (`many`)."""
+    script = PipelinedScript(ctx.redis, ECHO)
+    loads: list[str] = []
+    load = ctx.redis.script_load
+
+    async def counted(source: str) -> str:
+        loads.append(source)
+        return await load(source)
+
+    ctx.redis.script_load = counted  # type: ignore[method-assign]
+    try:
+        await ctx.redis.script_flush()
+        replies = await asyncio.gather(*(script([f"{prefix}echo:{n}"], [f"v{n}", n])
+                                         for n in range(300)))
+        assert replies == [[f"v{n}", n + 1] for n in range(300)]
+        await ctx.redis.script_flush()
+        many = await script.many([([f"{prefix}echo:{n}"], [f"w{n}", n]) for n in range(300)])
+        assert many == [[f"w{n}", n + 1] for n in range(300)]
+    finally:
+        del ctx.redis.script_load
+    assert loads == [ECHO, ECHO]  # once per flush
+
+
 async def test_an_error_reply_fails_one_call_only(ctx: Context, prefix: str) -> None:
     script = PipelinedScript(ctx.redis, ECHO)
     good, bad = await asyncio.gather(script([f"{prefix}e"], ["a", 1]),

@@ -83,9 +83,11 @@ async def body_middleware(request: web.Request, handler: Handler) -> web.StreamR
     cap = cap_for(request)
     length = request.content_length
     if length is not None and length <= min(cap, request.client_max_size) \
-            and request.content.is_eof():
+            and request.content.is_eof() and "Content-Encoding" not in request.headers:
         # All in already (a provider's webhook comes in one packet with its headers) and
-        # within both caps: read without a timer or a clone of the request.
+        # within both caps: read without a timer or a clone of the request. Not for a
+        # compressed body: its length says nothing of what it inflates to, which the
+        # clone's cap bounds.
         raw = await request.read()
     else:
         if cap != request.client_max_size:

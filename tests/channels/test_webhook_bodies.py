@@ -99,3 +99,15 @@ async def test_a_chunked_body_is_capped_on_the_stream(client: Any) -> None:
         "Content-Type": "application/x-www-form-urlencoded"})
     assert response.status == 413
     assert "too_large" in await response.text()
+
+
+async def test_a_compressed_body_is_capped_on_what_it_inflates_to(client: Any) -> None:
+    """A 1 KB gzip body that inflates past the webhooks' 64 KiB cap: refused (413), though
+    its Content-Length is small and it all came in one packet."""
+    import gzip
+    body = gzip.compress(b"Body=" + b"x" * 300_000)
+    assert len(body) < 2_000
+    response = await client.post(HOOK, data=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Content-Encoding": "gzip"})
+    assert response.status == 413
+    assert "too_large" in await response.text()

@@ -115,7 +115,9 @@ def citizen_language(text: str) -> str:
     never reaches lingua. Measured on the project's French and English evaluation questions
     (docs/knowledge-base.md)."""
     head = text[:1000]
-    words = [_plain(w) for w in _WORDS.findall(head.casefold())]
+    words = _WORDS.findall(_plain(head.casefold()))  # folded once, not word by word
+    if ENGLISH_MARKERS.isdisjoint(words):
+        return "fr"
     english = sum(w in ENGLISH_MARKERS for w in words)
     if not english:
         return "fr"

@@ -52,6 +52,10 @@ STREAM_MAXLEN = 100_000
 MAX_ATTEMPTS = 3
 HANDLER_CONCURRENCY = 16  # subjects handled at once per group and process
 IN_FLIGHT = 2  # reads handled at once by a group with a batch handler (see BatchHandler)
+# After a read holding none of a group's events, the group waits this long before the next
+# (see _consume_until_error): the latency those events may gain while the stream is busy.
+SKIPPING_PAUSE_S = 0.1
+READ_COUNT = 100  # events per read of a group
 # A message pending this long belongs to a consumer that died: another one takes it over.
 CLAIM_IDLE_MS = 30_000
 
@@ -169,7 +173,7 @@ class EventBus:
         # With a batch handler, the next read's events start while the previous ones' still
         # wait for Redis (at most IN_FLIGHT reads): its phases are mostly round trips, and
         # one read at a time left the process idle a fifth of the time under a flood.
-        in_flight: list[tuple[asyncio.Task[None], list[str]]] = []
+        in_flight: list[tuple[asyncio.Task[int], list[str]]] = []
         try:
             while not stop.is_set():
                 if loop.time() >= next_claim:
@@ -181,9 +185,18 @@ class EventBus:
                 handled = []
                 entries = [entry for _stream, items in batch or [] for entry in items]
                 if handler.batch is None:
-                    await self._deliver_batch(group, entries, handler, wanted,
-                                              acknowledge=False)
+                    delivered = await self._deliver_batch(group, entries, handler, wanted,
+                                                          acknowledge=False)
                     handled += [entry_id for entry_id, _ in entries]
+                    if entries and not delivered and len(entries) < READ_COUNT:
+                        # A flow of other groups' events (citizens' SMS), and this group
+                        # caught up: read it in larger batches, a read and an acknowledgement
+                        # per SKIPPING_PAUSE_S instead of one per few events (the groups'
+                        # reads were a third of Redis's time in a drain). What this group
+                        # handles may wait that much more; a full read goes on at once, so
+                        # a flood never leaves the group behind.
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(stop.wait(), SKIPPING_PAUSE_S)
                     continue
                 if entries:
                     in_flight.append((asyncio.create_task(self._deliver_batch(
@@ -217,10 +230,10 @@ class EventBus:
         if not handled:
             return cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None,
                         await self.redis.xreadgroup(group, name, {self.keys.events: ">"},
-                                                    count=100, block=block_ms))
+                                                    count=READ_COUNT, block=block_ms))
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.xack(self.keys.events, group, *handled)
-            pipe.xreadgroup(group, name, {self.keys.events: ">"}, count=100, block=block_ms)
+            pipe.xreadgroup(group, name, {self.keys.events: ">"}, count=READ_COUNT, block=block_ms)
             _acked, batch = await pipe.execute()
         return cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None, batch)
 
@@ -231,7 +244,7 @@ class EventBus:
         while True:
             batch = cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None,
                          await self.redis.xreadgroup(
-                             group, name, {self.keys.events: "0"}, count=100))
+                             group, name, {self.keys.events: "0"}, count=READ_COUNT))
             entries = [entry for _stream, items in batch or [] for entry in items]
             if not entries:
                 return
@@ -239,10 +252,11 @@ class EventBus:
 
     async def _deliver_batch(self, group: str, entries: list[tuple[str, dict[str, str]]],
                              handler: _Handlers, wanted: frozenset[str] | None, *,
-                             acknowledge: bool = True) -> None:
+                             acknowledge: bool = True) -> int:
         """Events about different subjects run concurrently (a handler mostly waits on Redis);
         events about one subject (a conversation, a crisis) keep their order. The whole batch
-        is acknowledged at the end, in one command (by the caller, without `acknowledge`)."""
+        is acknowledged at the end, in one command (by the caller, without `acknowledge`).
+        Returns how many of the entries the group handles (`wanted`)."""
         by_subject: dict[str, list[tuple[str, dict[str, str]]]] = {}
         chosen: list[tuple[str, dict[str, str]]] = []  # the wanted ones, in stream order
         for entry_id, fields in entries:
@@ -277,6 +291,7 @@ class EventBus:
                 raise outcome
         if entries and acknowledge:
             await self.redis.xack(self.keys.events, group, *(entry_id for entry_id, _ in entries))
+        return len(chosen)
 
     async def _deliver_together(
         self, group: str, entries: list[tuple[str, dict[str, str]]],
@@ -309,7 +324,7 @@ class EventBus:
         while True:
             result = await self.redis.xautoclaim(
                 self.keys.events, group, name, min_idle_time=CLAIM_IDLE_MS,
-                start_id=start, count=100,
+                start_id=start, count=READ_COUNT,
             )
             start, entries = cast(tuple[str, list[tuple[str, dict[str, str]]]], result[:2])
             await self._deliver_batch(group, entries, handler, wanted)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from crisis.context import Context
 from crisis.events import EventBus, make_event
@@ -207,3 +208,57 @@ async def test_a_batch_groups_next_read_starts_before_the_last_ends_and_acks_wai
         release.set()
         stop.set()
         await task
+
+
+async def test_a_group_skipping_a_flood_reads_it_in_batches_and_keeps_up(ctx: Context) -> None:
+    """While citizens' events stream in a few at a time, a group that handles none of them
+    reads them in larger batches (crisis/events.py SKIPPING_PAUSE_S), gets its own event
+    among them at once after its next read, and is never left behind: at the end of the
+    flood everything was read and acknowledged."""
+    seen: list[str] = []
+    reads = 0
+    stop = asyncio.Event()
+    read = ctx.bus._acknowledge_and_read
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        return await read(*args, **kwargs)
+
+    async def handler(event: Event) -> None:
+        seen.append(event.subject)
+
+    ctx.bus._acknowledge_and_read = counted  # type: ignore[method-assign]
+    consumer = asyncio.create_task(ctx.bus.consume("rare", handler, stop=stop, block_ms=50,
+                                                   types=("crisis.activated",)))
+    try:
+        await ctx.bus.ensure_group("rare")
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        for i in range(400):  # ~2 s of a steady flow, a few events at a time
+            await ctx.bus.publish(make_event("conversation.message_received", actor="test",
+                                             subject=f"c{i}"))
+            if i == 200:
+                await ctx.bus.publish(make_event("crisis.activated", actor="test", subject="k"))
+                activated = loop.time()
+            await asyncio.sleep(0.005)
+        flooded = loop.time() - started
+        async def got() -> bool:
+            return "k" in seen
+
+        await until(got)
+        assert seen == ["k"]
+        assert loop.time() - activated < flooded  # not held to the end of the flood
+
+        async def caught_up() -> bool:
+            info = {g["name"]: g for g in await ctx.redis.xinfo_groups(ctx.keys.events)}["rare"]
+            last = (await ctx.redis.xrevrange(ctx.keys.events, count=1))[0][0]
+            return info["last-delivered-id"] == last and info["pending"] == 0
+
+        await until(caught_up)
+    finally:
+        stop.set()
+        await consumer
+        del ctx.bus._acknowledge_and_read
+    # Reads of one or two events each would be hundreds: the pause gathers ~20 a read.
+    assert reads < 100, reads

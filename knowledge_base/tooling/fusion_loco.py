@@ -1,17 +1,20 @@
 """The operators' fused list (lexical top ∪ e5 top), its setting chosen by leaving one whole crisis out.
 
-The fusion that ships (knowledge_base.semantic.SemanticIndex.fuse: lexical top 10 ∪ e5 top 10,
-lexical score / top score + 1.0 × cosine rescaled per question between the median article and
-the closest one, article passage = mean of the question's and the question + answer's) was
-tuned on the flood sets only. Here every setting of a grid is scored on the eight crises of
-cold_confidence.py (same data lists, same loaders: the flood's eleven sets as one crisis, the
-storm and the six judged cold sets; nothing else of data/cold/ is read), and for each held-out
-crisis the setting with the best pooled recall@3 + precision@1 on the seven others is scored on
-it. Figures and decision: docs/knowledge-base.md, "2026-12-03 (4)".
+The fusion shipped until this study (SHIPPED: lexical top 10 ∪ e5 top 10, lexical score / top
+score + 1.0 × cosine rescaled per question between the median article and the closest one,
+article passage = mean of the question's and the question + answer's) was tuned on the flood
+sets only. Here every setting of a grid is scored on the eight crises of cold_confidence.py
+(same data lists, same loaders: the flood's eleven sets as one crisis, the storm and the six
+judged cold sets; nothing else of data/cold/ is read), and for each held-out crisis the setting
+with the best pooled recall@3 + precision@1 on the seven others is scored on it. Figures and
+decision: docs/knowledge-base.md, "2026-12-03 (4)".
 
-`python -m knowledge_base.tooling.fusion_loco [-v]`: 3-5 minutes of embedding the first time
+The winner now ships (PRODUCT, knowledge_base.semantic), which `product_mismatches` checks.
+
+`python -m knowledge_base.tooling.fusion_loco [-v]`: 6-9 minutes of embedding the first time
 (question, question + answer and answer passages, and every question; cached in $TMPDIR under
-cold_confidence's key), then about a minute of scoring.
+cold_confidence's key, whose cache the check against it fills too), then about a minute of
+scoring.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from knowledge_base.answer import auto_answer  # noqa: E402
 from knowledge_base.article import Article  # noqa: E402
 from knowledge_base.search import SearchIndex  # noqa: E402
-from knowledge_base.semantic import SEMANTIC_DEPTH, Embedder, SemanticIndex, installed  # noqa: E402
+from knowledge_base.semantic import LEXICAL_DEPTH, Embedder, SemanticIndex, installed  # noqa: E402
 from knowledge_base.tooling.cold_start import DATA, FLOOD_SETS, bare_articles  # noqa: E402
 from knowledge_base.tooling.evaluation import parse_eval_lines  # noqa: E402
 
@@ -60,7 +60,7 @@ def one_round(articles: list[Article], asked: list[tuple[str, str]]) -> dict[str
     fused_t: list[float] = []
     for q, lang in asked:
         t0 = time.perf_counter()
-        hits = index.search(q, lang=lang, limit=SEMANTIC_DEPTH)
+        hits = index.search(q, lang=lang, limit=LEXICAL_DEPTH)
         t1 = time.perf_counter()
         auto_answer(index, q, lang=lang)
         t2 = time.perf_counter()

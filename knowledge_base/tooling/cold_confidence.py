@@ -43,7 +43,6 @@ from knowledge_base.answer import COLD_MODEL, DEFAULT_THRESHOLD, calibrated_conf
 from knowledge_base.article import Article, parse_article_lines
 from knowledge_base.intents import Intent, detect_intent
 from knowledge_base.search import SearchIndex
-from knowledge_base.semantic import SEMANTIC_DEPTH, SEMANTIC_WEIGHT
 from knowledge_base.tooling.calibration import fit_logistic
 from knowledge_base.tooling.cold_start import DATA, FLOOD_SETS, bare
 from knowledge_base.tooling.evaluation import parse_eval_lines
@@ -60,6 +59,10 @@ CRISES: dict[str, tuple[Path, tuple[Path, ...]]] = {
     **{name: (DATA / "cold" / f"kb-{name}.jsonl", (DATA / "cold" / f"kb-eval-{name}.jsonl",))
        for name in JUDGED_COLD},
 }
+# The operators' fusion as it shipped when this study ran (2026-12-03 (3)): kept here so its
+# figures stay reproducible; knowledge_base.semantic has changed since (2026-12-03 (4)).
+SEMANTIC_DEPTH = 10
+SEMANTIC_WEIGHT = 1.0
 THRESHOLDS = tuple(round(0.50 + 0.01 * i, 2) for i in range(50))  # 0.50-0.99
 MAX_POOLED_WRONG = 0.015
 MAX_CRISIS_WRONG = 0.02
@@ -153,7 +156,7 @@ def cached_questions(with_e5: bool) -> list[Question]:
 # --- embedding features -----------------------------------------------------------------------
 
 def fused_ranking(q: Question) -> tuple[list[str], list[float]]:
-    """knowledge_base.semantic.SemanticIndex.fuse's order and fused values (one language)."""
+    """SemanticIndex.fuse's order and fused values as it shipped then (one language)."""
     assert q.cos is not None
     c = q.cos
     top, median = float(c.max()), float(np.median(c))

@@ -200,7 +200,7 @@ async def test_embeddings_are_made_once_for_every_process(semantic_kb: Knowledge
     edited = [msgspec.structs.replace(a, answer=a.answer + " Mise à jour.") if a.id == "ecoles" else a
               for a in articles()]
     await build_semantic_index(store, edited, other)
-    assert Counting.made == 1  # the edited answer only (its question's text is unchanged)
+    assert Counting.made == 2  # the edited answer's two passages (its question's is unchanged)
     # A damaged value is made again, not read as a vector.
     await semantic_kb.store.redis.hset(store.key, text_key(texts[0]).hex(), "pas un vecteur")
     fresh = Counting()
@@ -281,4 +281,4 @@ async def test_a_claim_left_by_a_dead_process_does_not_stop_the_embeddings(
     embedder = Embedder()
     built = await build_semantic_index(store, articles()[:2], embedder)
     assert built is not None and len(built) == 2
-    assert await redis.hlen(store.key) == 4  # made here (two passages an article), stored
+    assert await redis.hlen(store.key) == 6  # made here (three passages an article), stored

@@ -143,6 +143,8 @@ async def test_heartbeats_keep_a_quiet_stream_open(
     async with client.get("/cell/situation/stream?lang=en") as response:
         assert (await next_event(response)).name == "hello"
         first = await next_event(response)
+        while first == Event("comment", "keep-alive"):  # the first figures took > 0.3 s (load)
+            first = await next_event(response)
         assert first.name == "figures" and "Updated at" in first.data
         quiet = await events_for(response, 1.2)
         assert len(quiet) >= 2 and all(e == Event("comment", "keep-alive") for e in quiet), quiet

@@ -63,6 +63,17 @@ async def ensure_chain(redis: aioredis.Redis, keys: WatchKeys,
     return chain
 
 
+async def restart_chain(redis: aioredis.Redis, keys: WatchKeys,
+                        enqueue: Callable[[str], Awaitable[Any]]) -> str:
+    """Start a new chain of runs now, whatever the current one's next run: the old chain stops
+    itself on the token. For new keywords (a crisis activated), read at once rather than at the
+    current chain's next run, up to MASTODON_EVERY_S later. Returns the new token."""
+    chain = secrets.token_hex(8)
+    await redis.hset(keys.mastodon_state, mapping={"chain": chain, "due": f"{time.time():.0f}"})
+    await enqueue(chain)
+    return chain
+
+
 async def keep_mastodon_chain(redis: aioredis.Redis, keys: WatchKeys, jobs: Jobs,
                               stop: asyncio.Event) -> None:
     """In the events process: check every minute that a chain of runs is alive."""

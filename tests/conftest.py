@@ -39,6 +39,11 @@ def pytest_configure(config: pytest.Config) -> None:
         tempfile.tempdir = str(ROOT / ".pytest_tmp")
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from tests.support.browser import stop_shared_chromium
+    stop_shared_chromium()
+
+
 @pytest.fixture(autouse=True)
 def _root_logging_restored() -> Iterator[None]:
     """Put the root logger back after each test: a test running the CLI in-process sets its

@@ -216,8 +216,8 @@ def _the_demo_watch_moves(output: str, base: str) -> None:
     wait_until(moving, 30)
     section = watch()
     assert section["polls"] and section["rumours"]
-    # Mastodon, from the demo's own instance: read through Mastodon.py by a worker (its first
-    # run may come before the demo crisis's keywords are loaded: then the next one, 30 s on).
+    # Mastodon, from the demo's own instance: read through Mastodon.py by a worker, at once
+    # with the demo crisis's keywords (their loading starts a run; not the next one, 30 s on).
     assert "and Mastodon: the demo instance at" in output
     wait_until(lambda: (watch().get("mastodon") or {}).get("statuses", 0) >= 12, 75)
     assert dict(watch()["mastodon"])["health"] == "ok"  # type: ignore[call-overload]

@@ -19,6 +19,8 @@ from crisis.jobs import queue_name
 from crisis.redis_client import sync_redis
 from crisis.settings import Secret, Settings, load_settings
 from crisis.errors import ConfigError
+from crisis.context import open_context
+from crisis.types import Event, EventType
 from crisis.worker_context import WorkerContext
 from monitoring import mastodon_watch
 from monitoring.keys import WatchKeys
@@ -28,7 +30,7 @@ from monitoring.mastodon_statuses import hashtag_of, plain_text
 from monitoring.mastodon_watch import (client_for, delay_after, next_delay_s, read_mastodon,
                                        watch_mastodon_job)
 from monitoring.signal import Signal, decode_signal
-from monitoring.watch_keywords import keywords_key_of
+from monitoring.watch_keywords import keywords_key_of, update_watch_keywords
 from tests.monitoring.mastodon_standin import StandIn, standin_app
 
 import redis.asyncio as aioredis
@@ -285,3 +287,49 @@ def test_every_reason_the_source_gives_has_its_text_in_french_and_english() -> N
     for code in codes:
         texts = MESSAGES[f"mastodon.reason.{code}"]
         assert texts["fr"] and texts["en"] and texts["fr"] != texts["en"], code
+
+
+async def test_an_activated_crisis_is_read_at_once_not_at_the_next_run(
+        ctx: Any, settings: Settings, instance: StandIn, redis_url: str) -> None:
+    """A crisis's keywords reach Mastodon in the run its activation starts: the chain that
+    was waiting for its next run (up to MASTODON_EVERY_S) stops on its token."""
+    keys = WatchKeys(ctx.keys)
+    old = await ensure_chain(ctx.redis, keys, _nothing)
+    events = open_context(_settings(settings, instance), redis_url)  # the events process's
+    try:
+        activated = Event(type=EventType.CRISIS_ACTIVATED, at=dt.datetime.now(dt.timezone.utc),
+                          actor="cell", subject="c1", data={"scenario": "inondation"})
+        await update_watch_keywords(events, activated)
+        new = (await mastodon_state(ctx.redis, keys))["chain"]
+        assert new != old
+        re_escalated = Event(type=EventType.CRISIS_RE_ESCALATED, at=activated.at, actor="cell",
+                             subject="c1", data={"scenario": "inondation"})
+        await update_watch_keywords(events, re_escalated)  # the same keywords: nothing new
+        assert (await mastodon_state(ctx.redis, keys))["chain"] == new
+    finally:
+        await events.close()
+    queue = Queue(queue_name(ctx.keys, "default"), connection=sync_redis(redis_url, decode=False))
+    assert [(job.func_name, job.args) for job in queue.get_jobs()] == [(JOB, (new,))]
+    instance.add_status("<p>#inondation à Nantes</p>", tags=("inondation",))
+    context = WorkerContext(_settings(settings, instance), redis_url)
+    try:
+        assert await watch_mastodon_job(context, str(old)) == {"stopped": old}
+        assert (await watch_mastodon_job(context, new))["new_statuses"] == 1
+    finally:
+        if context._redis is not None:
+            await context._redis.aclose()
+        context.loop.close()
+
+
+async def test_without_mastodon_an_activation_starts_no_run(ctx: Any, redis_url: str) -> None:
+    activated = Event(type=EventType.CRISIS_ACTIVATED, at=dt.datetime.now(dt.timezone.utc),
+                      actor="cell", subject="c1", data={"scenario": "inondation"})
+    await update_watch_keywords(ctx, activated)
+    assert await ctx.redis.hexists(keywords_key_of(ctx.keys), "c1")
+    assert await mastodon_state(ctx.redis, WatchKeys(ctx.keys)) == {}
+    queue = Queue(queue_name(ctx.keys, "default"), connection=sync_redis(redis_url, decode=False))
+    assert queue.count == 0
+
+
+async def _nothing(chain: str) -> None:
+    return None

@@ -131,8 +131,9 @@ async def test_the_cell_writes_reads_and_finds_a_report_in_chromium(
             await page.get_by_role("link", name="Télécharger en PDF").click()
         download = await download_info.value
         assert re.fullmatch(r"point-de-situation-\d{8}T\d{6}Z\.pdf", download.suggested_filename)
-        await download.save_as("/tmp/screens/situation-report.pdf")
-        pdf_text = pdf_text_of(Path(await download.path()).read_bytes())
+        saved = Path("/tmp/screens/situation-report.pdf")
+        await download.save_as(saved)  # the browser's own copy: path() is not served remotely
+        pdf_text = pdf_text_of(saved.read_bytes())
         assert "Point de situation" in pdf_text and "Crue de la Loire" in pdf_text, pdf_text
         await page.emulate_media(media="print")
         await expect(page.locator("nav.menu")).to_be_hidden()

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import json
+import signal
+import subprocess
+import tempfile
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, cast
@@ -13,10 +19,66 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
+_shared: subprocess.Popen[bytes] | None = None
+_endpoint = ""
+
+
 async def launch_chromium(playwright: Any) -> Any:
-    """Headless Debian Chromium (never a downloaded browser)."""
-    return await playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                            args=CHROMIUM_ARGS)
+    """Headless Debian Chromium (never a downloaded browser): a connection to the test run's
+    one Chromium, launched by Playwright's own browser server at the first call.
+
+    Launching a Chromium per test, and closing it, cost about a second of each of some fifty
+    browser tests. Each test still has its own browser contexts (cookies, storage,
+    permissions), closed with its connection by `browser.close()`.
+    """
+    return await playwright.chromium.connect(_shared_endpoint())
+
+
+def _shared_endpoint() -> str:
+    """The browser server's WebSocket endpoint, the server started if it is not running.
+    Started from the calling (main) thread: PR_SET_PDEATHSIG ends it with that thread, so a
+    test run killed with -9 leaves no Chromium behind."""
+    global _shared, _endpoint
+    if _shared is not None and _shared.poll() is None:
+        return _endpoint
+    from playwright._impl._driver import compute_driver_executable
+
+    node, cli = compute_driver_executable()
+    folder = Path(tempfile.mkdtemp())
+    config, out = folder / "chromium.json", folder / "server.out"
+    config.write_text(json.dumps({"executablePath": CHROMIUM, "headless": True,
+                                  "args": CHROMIUM_ARGS}))
+    with out.open("wb") as output:  # a file, not a pipe nobody reads after the first line
+        _shared = subprocess.Popen([node, cli, "launch-server", "--browser", "chromium",
+                                    "--config", str(config)], stdout=output,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   preexec_fn=_die_with_parent)
+    deadline = time.monotonic() + 30
+    while not out.read_text().endswith("\n"):
+        if _shared.poll() is not None or time.monotonic() > deadline:
+            stop_shared_chromium()
+            raise RuntimeError(f"Playwright's browser server did not start: {out.read_text()}")
+        time.sleep(0.02)
+    _endpoint = out.read_text().splitlines()[0].strip()
+    return _endpoint
+
+
+def _die_with_parent() -> None:
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
+def stop_shared_chromium() -> None:
+    """End the browser server (and its Chromium) at the end of the test run."""
+    global _shared
+    if _shared is None:
+        return
+    _shared.terminate()
+    try:
+        _shared.wait(10)
+    except subprocess.TimeoutExpired:
+        _shared.kill()
+        _shared.wait()
+    _shared = None
 
 
 async def log_in(page: Any, base: str, name: str, password: str, landing: str) -> None:

@@ -63,16 +63,19 @@ MAX_FOLD_WRONG = 0.02
 FloatArray = npt.NDArray[np.float64]
 
 
-def fit_logistic(x: FloatArray, y: FloatArray, l2: float) -> tuple[float, tuple[float, ...]]:
-    """Bias and weights minimising the log loss plus l2/2 * |weights|^2 (Newton's method)."""
+def fit_logistic(x: FloatArray, y: FloatArray, l2: float,
+                 weights: FloatArray | None = None) -> tuple[float, tuple[float, ...]]:
+    """Bias and weights minimising the log loss (each line counted `weights` times, once
+    when None) plus l2/2 * |weights|^2 (Newton's method)."""
     a = np.hstack([np.ones((len(x), 1)), x])
+    counts = np.ones(len(x)) if weights is None else weights
     w = np.zeros(a.shape[1])
     penalty = np.full(a.shape[1], l2)
     penalty[0] = 0.0
     for _ in range(100):
         p = 1.0 / (1.0 + np.exp(-(a @ w)))
-        grad = a.T @ (p - y) + penalty * w
-        hessian = (a * (p * (1 - p))[:, None]).T @ a + np.diag(penalty) + 1e-9 * np.eye(len(w))
+        grad = a.T @ (counts * (p - y)) + penalty * w
+        hessian = (a * (counts * p * (1 - p))[:, None]).T @ a + np.diag(penalty) + 1e-9 * np.eye(len(w))
         step = np.linalg.solve(hessian, grad)
         w -= step
         if float(np.abs(step).max()) < 1e-10:

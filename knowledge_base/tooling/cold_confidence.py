@@ -275,23 +275,6 @@ def choose_threshold(data: Data, crises: Sequence[int], conf: FloatArray, lowest
     return float(grid[ok[0]]) if len(ok) else 1.0
 
 
-def fit_weighted(x: FloatArray, y: FloatArray, w: FloatArray, l2: float) -> tuple[float, tuple[float, ...]]:
-    """calibration.fit_logistic with a weight per line (Newton's method)."""
-    a = np.hstack([np.ones((len(x), 1)), x])
-    beta = np.zeros(a.shape[1])
-    penalty = np.full(a.shape[1], l2)
-    penalty[0] = 0.0
-    for _ in range(100):
-        p = 1.0 / (1.0 + np.exp(-(a @ beta)))
-        grad = a.T @ (w * (p - y)) + penalty * beta
-        hessian = (a * (w * p * (1 - p))[:, None]).T @ a + np.diag(penalty) + 1e-9 * np.eye(len(beta))
-        step = np.linalg.solve(hessian, grad)
-        beta -= step
-        if float(np.abs(step).max()) < 1e-10:
-            break
-    return float(beta[0]), tuple(float(v) for v in beta[1:])
-
-
 def fit(data: Data, mask: BoolArray, names: Sequence[str], l2: float,
         balanced: bool = False) -> tuple[float, tuple[float, ...]]:
     """Logistic fit on the answerable-at-all lines of `mask`; with `balanced` every crisis weighs
@@ -303,7 +286,7 @@ def fit(data: Data, mask: BoolArray, names: Sequence[str], l2: float,
     crisis = data.crisis[rows]
     sizes = np.bincount(crisis, minlength=len(data.names)).astype(np.float64)
     present = int((sizes > 0).sum())
-    return fit_weighted(x, y, len(y) / (present * sizes[crisis]), l2)
+    return fit_logistic(x, y, l2, len(y) / (present * sizes[crisis]))
 
 
 def out_of_fold(data: Data, crises: Sequence[int], names: Sequence[str], l2: float,

@@ -116,6 +116,9 @@ class PipelinedScript:
     def __init__(self, redis: aioredis.Redis, source: str) -> None:
         self.redis = redis
         self._source = source
+        # The slow way, through the pool, when the line still lacks the script after loading
+        # it: after a failover the line may be on another server than the pool's primary.
+        self._fallback = redis.register_script(source)
         self._sha = hashlib.sha1(source.encode()).hexdigest().encode()
         self._line: _Line | None = None
         self._connect_lock = asyncio.Lock()
@@ -150,7 +153,10 @@ class PipelinedScript:
         except NoScriptError:
             await self._load()
         line = self._line if self._line is not None and self._line.usable else await self._connect()
-        return await line.call(packed)
+        try:
+            return await line.call(packed)
+        except NoScriptError:
+            return await self._fallback(keys=list(keys), args=list(args))
 
     async def many(self, calls: Sequence[tuple[Sequence[str], Sequence[Arg]]]) -> list[Any]:
         """The script called once per (keys, args) of `calls`, all written together; their
@@ -164,6 +170,9 @@ class PipelinedScript:
         if missing:  # a first call, a restarted or flushed Redis: loaded once, sent again
             await self._load()
             for at, reply in zip(missing, await self._send_all([packed[at] for at in missing])):
+                if isinstance(reply, NoScriptError):  # the line is not where it was loaded
+                    keys, args = calls[at]
+                    reply = await self._fallback(keys=list(keys), args=list(args))
                 replies[at] = reply
         for reply in replies:
             if isinstance(reply, BaseException):

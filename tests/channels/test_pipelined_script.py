@@ -4,6 +4,7 @@ and a dropped connection."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -91,3 +92,30 @@ async def test_every_kind_of_argument_reaches_the_script_as_written(ctx: Context
     assert replies == [[keys[0], args[0], str(args[1]), str(args[2])] for keys, args in calls]
     raw = PipelinedScript(ctx.redis, "return {string.len(ARGV[1]), ARGV[2], ARGV[3]}")
     assert await raw([f"{prefix}b"], [b"\x00\xffraw", "", 0]) == [5, "", "0"]
+
+
+async def test_a_line_still_without_the_script_goes_through_the_pool(ctx: Context,
+                                                                     prefix: str) -> None:
+    """After a failover the pipelined line may be on another server than the one the pool
+    loaded the script into: calls still answered (the slow way), not failed with NOSCRIPT.
+    Here the first load is lost, as if it had gone to the other server."""
+    script = PipelinedScript(ctx.redis, ECHO)
+    load = ctx.redis.script_load
+    lost: list[str] = []
+
+    async def first_lost(source: str) -> str:
+        if not lost:
+            lost.append(source)
+            return hashlib.sha1(source.encode()).hexdigest()
+        return await load(source)
+
+    ctx.redis.script_load = first_lost  # type: ignore[method-assign]
+    try:
+        await ctx.redis.script_flush()
+        assert await script([f"{prefix}echo"], ["a", 1]) == ["a", 2]
+        await ctx.redis.script_flush()
+        lost.clear()
+        many = await script.many([([f"{prefix}echo:{n}"], [f"w{n}", n]) for n in range(20)])
+        assert many == [[f"w{n}", n + 1] for n in range(20)]
+    finally:
+        del ctx.redis.script_load

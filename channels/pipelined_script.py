@@ -147,12 +147,12 @@ class PipelinedScript:
 
     async def __call__(self, keys: Sequence[str], args: Sequence[Arg]) -> Any:
         packed = self.pack(keys, args)
-        line = self._line if self._line is not None and self._line.usable else await self._connect()
+        line = await self._current_line()
         try:
             return await line.call(packed)
         except NoScriptError:
             await self._load()
-        line = self._line if self._line is not None and self._line.usable else await self._connect()
+        line = await self._current_line()
         try:
             return await line.call(packed)
         except NoScriptError:
@@ -180,8 +180,12 @@ class PipelinedScript:
         return replies
 
     async def _send_all(self, packed: list[bytes]) -> list[Any]:
-        line = self._line if self._line is not None and self._line.usable else await self._connect()
+        line = await self._current_line()
         return await asyncio.gather(*(line.call(p) for p in packed), return_exceptions=True)
+
+    async def _current_line(self) -> _Line:
+        """The line in use, or a fresh one when it broke."""
+        return self._line if self._line is not None and self._line.usable else await self._connect()
 
     async def _connect(self) -> _Line:
         """A fresh line; the broken one's connection goes back to the pool to reconnect."""

@@ -1,9 +1,9 @@
 """The providers' webhooks, one pair of routes per adapter that has them (inbound, receipts).
 
-The hot path: the adapter verifies and parses (channels/adapters.py), the sender's per-minute
-limit is counted and the message stored (deduplicated on the provider's id) and announced,
-in one script, and the provider gets the adapter's acknowledgement. Deciding what to answer happens after,
-on the event stream, so a burst of thousands of messages a minute is acknowledged fast and
+The hot path: the adapter verifies and parses (channels/adapters.py); one script counts the
+sender's per-minute limit, stores the message (deduplicated on the provider's id) and
+announces it; the provider gets the adapter's acknowledgement. Deciding what to answer
+happens after, on the event stream, so a burst of thousands of messages a minute is acknowledged fast and
 never lost. With Redis unreachable the message goes to the local spool instead, and, when the
 channel can answer in its acknowledgement, a sure answer is given at once from memory
 (degraded mode, channels/degraded.py). A malformed request is refused with 400 and a forged

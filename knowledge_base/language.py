@@ -119,8 +119,6 @@ def citizen_language(text: str) -> str:
     if ENGLISH_MARKERS.isdisjoint(words):
         return "fr"
     english = sum(w in ENGLISH_MARKERS for w in words)
-    if not english:
-        return "fr"
     french = (sum(w in FRENCH_ONLY or w in FRENCH_SHARED for w in words)
               + len(_ELISION.findall(head)))
     if english <= french:

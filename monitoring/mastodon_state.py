@@ -57,10 +57,7 @@ async def ensure_chain(redis: aioredis.Redis, keys: WatchKeys,
     chain = secrets.token_hex(8)
     if not await redis.set(keys.mastodon_starting, chain, nx=True, ex=KEEPER_EVERY_S):
         return None  # another process starts it
-    await redis.hset(keys.mastodon_state, mapping={
-        "chain": chain, "due": f"{time.time():.0f}", "health": state.get("health", "new")})
-    await enqueue(chain)
-    return chain
+    return await _start_chain(redis, keys, enqueue, chain, health=state.get("health", "new"))
 
 
 async def restart_chain(redis: aioredis.Redis, keys: WatchKeys,
@@ -68,8 +65,18 @@ async def restart_chain(redis: aioredis.Redis, keys: WatchKeys,
     """Start a new chain of runs now, whatever the current one's next run: the old chain stops
     itself on the token. For new keywords (a crisis activated), read at once rather than at the
     current chain's next run, up to MASTODON_EVERY_S later. Returns the new token."""
-    chain = secrets.token_hex(8)
-    await redis.hset(keys.mastodon_state, mapping={"chain": chain, "due": f"{time.time():.0f}"})
+    return await _start_chain(redis, keys, enqueue, secrets.token_hex(8))
+
+
+async def _start_chain(redis: aioredis.Redis, keys: WatchKeys,
+                       enqueue: Callable[[str], Awaitable[Any]], chain: str,
+                       health: str | None = None) -> str:
+    """Make `chain` the current one, due now (with `health` when given), and enqueue its
+    first run."""
+    state = {"chain": chain, "due": f"{time.time():.0f}"}
+    if health is not None:
+        state["health"] = health
+    await redis.hset(keys.mastodon_state, mapping=state)  # type: ignore[arg-type]
     await enqueue(chain)
     return chain
 

@@ -108,7 +108,16 @@ async def test_a_filtered_listing_reads_a_bounded_number_per_page(kb: None, clie
         await _sms(client, "bonjour", f"SMB{n}", f"+3361100010{n}")
 
     async def five() -> bool:
-        return (await store.page(status=None, channel=None, limit=10, cursor=None))[1] == 5
+        """Five conversations, each message handled: the pipeline's writes move a
+        conversation to the top of the listing, which must not happen between the pages."""
+        items, total, _ = await store.page(status=None, channel=None, limit=10, cursor=None)
+        if total != 5:
+            return False
+        for conversation in items:
+            for message in await store.messages(conversation.id):
+                if message.author == "citizen" and not await store.handled(message.id):
+                    return False
+        return True
 
     await until(five)
     items, _, cursor = await store.page(status=None, channel=None, limit=10, cursor=None,

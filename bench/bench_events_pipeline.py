@@ -152,7 +152,7 @@ def main() -> None:
         web = subprocess.Popen([*crisis, "web", "--no-events"], env=env, cwd=data)
         events = subprocess.Popen([*crisis, "worker", "--events"], env=env, cwd=data)
         processes += [web, events]
-        stream = Keys(PREFIX).events
+        stream = Keys(PREFIX).conversation_events  # where the SMS events are
         wait_consuming(client, stream, GROUP)
         time.sleep(1.0)  # the other groups and the index's first build
         events.send_signal(signal.SIGSTOP)

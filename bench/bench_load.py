@@ -53,7 +53,7 @@ from crisis.redis_server import EmbeddedRedis  # noqa: E402
 from testbed.ports import free_port, wait_listening  # noqa: E402
 
 PREFIX = "load:"
-STREAM, GROUP = f"{PREFIX}events", "channels-inbound"
+STREAM, GROUP = f"{PREFIX}events:conversations", "channels-inbound"
 CHAT_MESSAGES = 3  # per chat session
 RETRY_PAUSE_S = 0.05  # after a 503 (load shedding), as Twilio would after Retry-After
 

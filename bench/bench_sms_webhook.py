@@ -185,7 +185,7 @@ def main() -> None:
             events_command, env=env, cwd=data)
         wait_listening(bare_port)
         wait_listening(port)
-        stream, group = "bench:events", "channels-inbound"
+        stream, group = "bench:events:conversations", "channels-inbound"
         if not args.without_pipeline:
             wait_consuming(client, stream, group)
         url = f"http://127.0.0.1:{port}/hooks/twilio/sms"

@@ -138,7 +138,8 @@ class ConversationStore:
         self._inbound_view = PipelinedScript(redis, lua_source("channels", "store_inbound_view.lua"))
         self._hints = ConversationHints()
         # KEYS 5-7 of the receive script: the events stream, every conversation, the new ones.
-        self._receive_keys = [bus.keys.events, keys.conversations,
+        self._receive_keys = [bus.stream_for(EventType.CONVERSATION_MESSAGE_RECEIVED),
+                              keys.conversations,
                               keys.by_status(ConversationStatus.NEW.value)]
 
     async def receive(self, inbound: InboundMessage) -> Received | None:
@@ -433,7 +434,8 @@ class ConversationStore:
             calls.append((
                 [self.k.conversation(conversation.id), self.k.conversations,
                  self.k.by_status(conversation.status.value), self.k.by_status(status.value),
-                 self.k.transitions(conversation.id), self.bus.keys.events],
+                 self.k.transitions(conversation.id),
+                 self.bus.stream_for(EVENT_FOR_CONVERSATION_ACTION[action])],
                 [conversation.status.value, conversation.id, now.timestamp(),
                  f"{status.value} {_iso(now)}", event, STREAM_MAXLEN,
                  *[item for pair in mapping.items() for item in pair]]))

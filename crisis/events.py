@@ -1,13 +1,18 @@
-"""The event bus: one Redis Stream, one consumer group per subscriber.
+"""The event bus: two Redis Streams, one consumer group per subscriber.
 
 Every web process runs one consumer per group, so each event is handled once per group
 however many processes run, and events written while nobody listened are read at restart.
 A handler that keeps failing does not block the stream: after MAX_ATTEMPTS the event goes to
 a dead-letter stream (`events:dead:{group}`) and is logged.
 
-Every group reads every event, and most groups want a few crisis events among thousands of
-conversation events: a subscription names the event types it handles, and the others are
-acknowledged without being decoded. Acknowledgements go in one XACK per batch read (at-least-
+Conversations' events (`conversation.*`: several per citizen's message) have a stream of their
+own, read only by the groups that handle some of them; every other event (crisis, publications,
+knowledge base, accounts: a few a minute) goes to the main stream, which every group reads. A
+flood of SMS then costs the site builder, the alerts or the greetings nothing (they were six of
+eight groups reading every SMS's events, a quarter of Redis's time in a drain). One subject's
+events are all of one kind, so they stay in one stream, in order. Within a stream, a
+subscription names the event types it handles, and the others are acknowledged without being
+decoded. Acknowledgements go in one XACK per batch read (at-least-
 once delivery either way: a process that dies mid-batch has its unacknowledged events
 claimed by another one); the consumer loop sends a batch's XACK with its next read, in one
 round trip. A group may also give a BatchHandler, which sees a read's events together first
@@ -48,7 +53,8 @@ Handler = Callable[[Event], Awaitable[None]]
 # channels/inbound_order.py, which already order a conversation across processes).
 BatchHandler = Callable[[list[Event]], Awaitable[list[Event]]]
 
-STREAM_MAXLEN = 100_000
+STREAM_MAXLEN = 100_000  # per stream
+CONVERSATION_TYPES_PREFIX = "conversation."  # these events go to Keys.conversation_events
 MAX_ATTEMPTS = 3
 HANDLER_CONCURRENCY = 16  # subjects handled at once per group and process
 IN_FLIGHT = 2  # reads handled at once by a group with a batch handler (see BatchHandler)
@@ -70,6 +76,8 @@ _SUBJECT = re.compile(r'"subject":"((?:[^"\\]|\\.)*)"')
 # The type, read the same way, to skip events a group does not handle.
 _TYPE = re.compile(r'"type":"((?:[^"\\]|\\.)*)"')
 _encoder = msgspec.json.Encoder()
+Entry = tuple[str, dict[str, str]]  # a stream entry: its id and fields
+Read = list[tuple[str, list[Entry]]] | None  # what XREADGROUP returns: entries by stream
 _decoder = msgspec.json.Decoder(Event)
 
 
@@ -102,26 +110,49 @@ class EventBus:
         # Enough to overlap Redis round trips, few enough to leave connections for requests.
         self._concurrency = asyncio.Semaphore(HANDLER_CONCURRENCY)
 
+    def stream_for(self, type_: str) -> str:
+        """The stream an event of this type is written to (a Lua script writing one is given
+        this key)."""
+        return (self.keys.conversation_events if type_.startswith(CONVERSATION_TYPES_PREFIX)
+                else self.keys.events)
+
+    @property
+    def streams(self) -> tuple[str, str]:
+        """Both streams: the main one first."""
+        return self.keys.events, self.keys.conversation_events
+
+    def streams_read(self, wanted: Collection[str] | None) -> tuple[str, ...]:
+        """The streams a group handling `wanted` types (all when None) reads. Always the main
+        one: it is small, and it still holds the conversation events written before the
+        streams were split, which a conversation group must not lose on an upgrade."""
+        if wanted is None or any(self.stream_for(t) == self.keys.conversation_events
+                                 for t in wanted):
+            return self.streams
+        return (self.keys.events,)
+
     def add_to(self, pipe: aioredis.client.Pipeline, event: Event) -> None:
         """Queue the event on a transaction pipeline, so it is written with the change."""
-        pipe.xadd(self.keys.events, {"event": _encoder.encode(event)},
+        pipe.xadd(self.stream_for(event.type), {"event": _encoder.encode(event)},
                   maxlen=STREAM_MAXLEN, approximate=True)
 
     async def publish(self, event: Event) -> str:
         """Write one event on its own; returns its stream id."""
         entry_id = await self.redis.xadd(
-            self.keys.events, {"event": _encoder.encode(event)},
+            self.stream_for(event.type), {"event": _encoder.encode(event)},
             maxlen=STREAM_MAXLEN, approximate=True,
         )
         return str(entry_id)
 
-    async def ensure_group(self, group: str) -> None:
-        """Create the group at the start of the stream (so nothing written before is missed)."""
-        try:
-            await self.redis.xgroup_create(self.keys.events, group, id="0", mkstream=True)
-        except ResponseError as err:
-            if "BUSYGROUP" not in str(err):
-                raise
+    async def ensure_group(self, group: str,
+                           types: Collection[str] | None = None) -> None:
+        """Create the group at the start of the streams it reads (so nothing written before is
+        missed)."""
+        for stream in self.streams_read(types):
+            try:
+                await self.redis.xgroup_create(stream, group, id="0", mkstream=True)
+            except ResponseError as err:
+                if "BUSYGROUP" not in str(err):
+                    raise
 
     async def consume(
         self, group: str, handler: Handler, *, stop: asyncio.Event,
@@ -163,32 +194,37 @@ class EventBus:
         self, group: str, name: str, handler: _Handlers, wanted: frozenset[str] | None,
         stop: asyncio.Event, block_ms: int, *, resume: bool, connected: Callable[[], None],
     ) -> None:
-        await self.ensure_group(group)
+        streams = self.streams_read(wanted)
+        await self.ensure_group(group, wanted)
         if resume:
-            await self._deliver_own_pending(group, name, handler, wanted)
+            await self._deliver_own_pending(group, name, streams, handler, wanted)
         connected()
         next_claim = 0.0
         loop = asyncio.get_running_loop()
-        handled: list[str] = []  # acknowledged with the next read, in its round trip
+        handled: dict[str, list[str]] = {}  # acknowledged with the next read, in its round trip
         # With a batch handler, the next read's events start while the previous ones' still
         # wait for Redis (at most IN_FLIGHT reads): its phases are mostly round trips, and
         # one read at a time left the process idle a fifth of the time under a flood.
-        in_flight: list[tuple[asyncio.Task[int], list[str]]] = []
+        in_flight: list[tuple[asyncio.Task[int], str, list[str]]] = []
         try:
             while not stop.is_set():
                 if loop.time() >= next_claim:
-                    await self._claim_abandoned(group, name, handler, wanted)
+                    for stream in streams:
+                        await self._claim_abandoned(group, name, stream, handler, wanted)
                     next_claim = loop.time() + CLAIM_IDLE_MS / 1000
                 # Not blocking while events are in flight: they are acknowledged sooner.
-                batch = await self._acknowledge_and_read(group, name, handled,
-                                                         None if in_flight else block_ms)
-                handled = []
-                entries = [entry for _stream, items in batch or [] for entry in items]
+                read = await self._acknowledge_and_read(group, name, streams, handled,
+                                                        None if in_flight else block_ms)
+                handled = {}
+                read = [(stream, items) for stream, items in read or [] if items]
                 if handler.batch is None:
-                    delivered = await self._deliver_batch(group, entries, handler, wanted,
-                                                          acknowledge=False)
-                    handled += [entry_id for entry_id, _ in entries]
-                    if entries and not delivered and len(entries) < READ_COUNT:
+                    delivered = 0
+                    for stream, items in read:
+                        delivered += await self._deliver_batch(group, stream, items, handler,
+                                                               wanted, acknowledge=False)
+                        handled[stream] = [entry_id for entry_id, _ in items]
+                    if read and not delivered and all(len(items) < READ_COUNT
+                                                      for _, items in read):
                         # A flow of other groups' events (citizens' SMS), and this group
                         # caught up: read it in larger batches, a read and an acknowledgement
                         # per SKIPPING_PAUSE_S instead of one per few events (the groups'
@@ -198,67 +234,68 @@ class EventBus:
                         with contextlib.suppress(TimeoutError):
                             await asyncio.wait_for(stop.wait(), SKIPPING_PAUSE_S)
                     continue
-                if entries:
+                for stream, items in read:
                     in_flight.append((asyncio.create_task(self._deliver_batch(
-                        group, entries, handler, wanted, acknowledge=False)),
-                        [entry_id for entry_id, _ in entries]))
+                        group, stream, items, handler, wanted, acknowledge=False)),
+                        stream, [entry_id for entry_id, _ in items]))
                 # The oldest first: an entry is acknowledged only once handled.
-                while in_flight and (len(in_flight) >= IN_FLIGHT or not entries):
-                    task, ids = in_flight[0]
+                while in_flight and (len(in_flight) >= IN_FLIGHT or not read):
+                    task, stream, ids = in_flight.pop(0)
                     await task
-                    in_flight.pop(0)
-                    handled += ids
-            for task, ids in in_flight:  # stopping: what is in flight ends, acknowledged
+                    handled.setdefault(stream, []).extend(ids)
+            for task, stream, ids in in_flight:  # stopping: what is in flight ends, acknowledged
                 await task
-                handled += ids
+                handled.setdefault(stream, []).extend(ids)
             in_flight.clear()
         finally:
             # A failure (Redis away) leaves what was in flight unacknowledged: ended first,
             # then delivered again on reconnection (`_deliver_own_pending`).
-            for task, _ in in_flight:
+            for task, _, _ in in_flight:
                 task.cancel()
-            await asyncio.gather(*(task for task, _ in in_flight), return_exceptions=True)
-        if handled:
-            await self.redis.xack(self.keys.events, group, *handled)
+            await asyncio.gather(*(task for task, _, _ in in_flight), return_exceptions=True)
+        for stream, ids in handled.items():
+            await self.redis.xack(stream, group, *ids)
 
     async def _acknowledge_and_read(
-        self, group: str, name: str, handled: list[str], block_ms: int | None,
-    ) -> list[tuple[str, list[tuple[str, dict[str, str]]]]] | None:
+        self, group: str, name: str, streams: tuple[str, ...], handled: dict[str, list[str]],
+        block_ms: int | None,
+    ) -> Read:
         """Acknowledge the batch just handled and read the next one, in one round trip (a
         group reading small batches under load did each once per batch). Redis runs the XACK
         before the read blocks, so nothing handled waits for an acknowledgement."""
+        fresh: dict[Any, Any] = dict.fromkeys(streams, ">")  # redis-py wants an invariant type
         if not handled:
-            return cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None,
-                        await self.redis.xreadgroup(group, name, {self.keys.events: ">"},
-                                                    count=READ_COUNT, block=block_ms))
+            return cast(Read, await self.redis.xreadgroup(group, name, fresh, count=READ_COUNT,
+                                                          block=block_ms))
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.xack(self.keys.events, group, *handled)
-            pipe.xreadgroup(group, name, {self.keys.events: ">"}, count=READ_COUNT, block=block_ms)
-            _acked, batch = await pipe.execute()
-        return cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None, batch)
+            for stream, ids in handled.items():
+                pipe.xack(stream, group, *ids)
+            pipe.xreadgroup(group, name, fresh, count=READ_COUNT, block=block_ms)
+            replies = await pipe.execute()
+        return cast(Read, replies[-1])
 
-    async def _deliver_own_pending(self, group: str, name: str, handler: _Handlers,
-                                   wanted: frozenset[str] | None) -> None:
+    async def _deliver_own_pending(self, group: str, name: str, streams: tuple[str, ...],
+                                   handler: _Handlers, wanted: frozenset[str] | None) -> None:
         """Events this consumer was handed and did not acknowledge (id "0": its own pending
         list), delivered again, oldest first."""
-        while True:
-            batch = cast(list[tuple[str, list[tuple[str, dict[str, str]]]]] | None,
-                         await self.redis.xreadgroup(
-                             group, name, {self.keys.events: "0"}, count=READ_COUNT))
-            entries = [entry for _stream, items in batch or [] for entry in items]
-            if not entries:
-                return
-            await self._deliver_batch(group, entries, handler, wanted)
+        for stream in streams:
+            while True:
+                read = cast(Read, await self.redis.xreadgroup(group, name, {stream: "0"},
+                                                              count=READ_COUNT))
+                entries = [entry for _stream, items in read or [] for entry in items]
+                if not entries:
+                    break
+                await self._deliver_batch(group, stream, entries, handler, wanted)
 
-    async def _deliver_batch(self, group: str, entries: list[tuple[str, dict[str, str]]],
+    async def _deliver_batch(self, group: str, stream: str, entries: list[Entry],
                              handler: _Handlers, wanted: frozenset[str] | None, *,
                              acknowledge: bool = True) -> int:
         """Events about different subjects run concurrently (a handler mostly waits on Redis);
         events about one subject (a conversation, a crisis) keep their order. The whole batch
         is acknowledged at the end, in one command (by the caller, without `acknowledge`).
         Returns how many of the entries the group handles (`wanted`)."""
-        by_subject: dict[str, list[tuple[str, dict[str, str]]]] = {}
-        chosen: list[tuple[str, dict[str, str]]] = []  # the wanted ones, in stream order
+        by_subject: dict[str, list[Entry]] = {}
+        chosen: list[Entry] = []  # the wanted ones, in stream order
         for entry_id, fields in entries:
             if not fields:
                 continue  # trimmed from the stream before it was claimed: nothing to deliver
@@ -274,11 +311,11 @@ class EventBus:
         if handler.batch is not None and chosen:
             by_subject = await self._deliver_together(group, chosen, by_subject, handler.batch)
 
-        async def in_order(items: list[tuple[str, dict[str, str]]]) -> None:
+        async def in_order(items: list[Entry]) -> None:
             for entry_id, fields in items:
                 await self._deliver(group, entry_id, fields, handler.one)
 
-        async def bounded(items: list[tuple[str, dict[str, str]]]) -> None:
+        async def bounded(items: list[Entry]) -> None:
             async with self._concurrency:
                 await in_order(items)
 
@@ -290,7 +327,7 @@ class EventBus:
             if isinstance(outcome, BaseException):
                 raise outcome
         if entries and acknowledge:
-            await self.redis.xack(self.keys.events, group, *(entry_id for entry_id, _ in entries))
+            await self.redis.xack(stream, group, *(entry_id for entry_id, _ in entries))
         return len(chosen)
 
     async def _deliver_together(
@@ -318,16 +355,16 @@ class EventBus:
         return {subject: kept for subject, items in by_subject.items()
                 if (kept := [item for item in items if item[0] not in taken])}
 
-    async def _claim_abandoned(self, group: str, name: str, handler: _Handlers,
+    async def _claim_abandoned(self, group: str, name: str, stream: str, handler: _Handlers,
                                wanted: frozenset[str] | None) -> None:
         start = "0-0"
         while True:
             result = await self.redis.xautoclaim(
-                self.keys.events, group, name, min_idle_time=CLAIM_IDLE_MS,
+                stream, group, name, min_idle_time=CLAIM_IDLE_MS,
                 start_id=start, count=READ_COUNT,
             )
-            start, entries = cast(tuple[str, list[tuple[str, dict[str, str]]]], result[:2])
-            await self._deliver_batch(group, entries, handler, wanted)
+            start, entries = cast(tuple[str, list[Entry]], result[:2])
+            await self._deliver_batch(group, stream, entries, handler, wanted)
             if start in ("0-0", b"0-0"):
                 return
 
@@ -354,7 +391,12 @@ class EventBus:
                                   cast(dict[Any, Any], fields), maxlen=10_000)
 
     async def read_all(self, count: int = 1000) -> list[Event]:
-        """The latest events, oldest first (for the cell's timeline and the tests)."""
-        entries = cast(list[tuple[str, dict[str, str]]],
-                       await self.redis.xrevrange(self.keys.events, count=count))
-        return [_decoder.decode(fields["event"]) for _id, fields in reversed(entries)]
+        """The latest events of both streams, oldest first (for the cell's timeline and the
+        tests): merged by the time each was made (stream ids are times in ms, too coarse to
+        order two streams' events made in the same millisecond)."""
+        events: list[Event] = []
+        for stream in self.streams:
+            entries = cast(list[Entry], await self.redis.xrevrange(stream, count=count))
+            events += (_decoder.decode(fields["event"]) for _id, fields in reversed(entries))
+        events.sort(key=lambda event: event.at)  # stable: each stream's order kept on ties
+        return events[-count:]

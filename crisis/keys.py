@@ -17,7 +17,8 @@
 | tokens                          | hash   | crisis.accounts | forever (token sha256 -> name; pruned when listed) |
 | session:{sha256}                | string | crisis.accounts | CRISIS_SESSION_HOURS (TTL)            |
 | account-sessions:{name}         | set    | crisis.accounts | as long as its newest session (session sha256s, to end them all) |
-| events                          | stream | crisis.events   | trimmed to ~100,000 entries           |
+| events                          | stream | crisis.events   | trimmed to ~100,000 entries (every event but the conversations') |
+| events:conversations            | stream | crisis.events   | trimmed to ~100,000 entries (`conversation.*` events) |
 | events:dead:{group}             | stream | crisis.events   | until read by a person (events a subscriber group kept failing on) |
 | audit                           | stream | crisis.audit    | trimmed to ~1,000,000 entries         |
 | heartbeats:{kind}               | zset   | crisis.heartbeat| process -> expiry (now + 15 s), every 5 s; kind web, worker or events |
@@ -94,6 +95,12 @@ class Keys:
     @property
     def events(self) -> str:
         return f"{self.prefix}events"
+
+    @property
+    def conversation_events(self) -> str:
+        """The conversations' events (`conversation.*`), apart from the rare crisis-wide ones
+        (crisis/events.py)."""
+        return f"{self.prefix}events:conversations"
 
     def dead_letters(self, group: str) -> str:
         """Events a subscriber group kept failing on (crisis/events.py)."""

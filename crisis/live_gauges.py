@@ -45,18 +45,26 @@ async def _stream_gauges(ctx: Context) -> list[GaugeMetricFamily]:
                                 "and not yet acknowledged.", labels=["group"])
     dead = GaugeMetricFamily("crisis_events_dead_letters", "Events a subscriber group kept "
                              "failing on, set aside for a person to read.", labels=["group"])
-    try:
-        groups = await ctx.redis.xinfo_groups(ctx.keys.events)
-    except redis.exceptions.ResponseError:  # no stream yet: nothing has happened
-        groups = []
+    # A group may read both streams (crisis/events.py): its lag is the older of the two, its
+    # pending the sum.
+    ages: dict[str, float] = {}
+    pendings: dict[str, float] = {}
     now_ms = time.time() * 1000
-    for group in groups:
-        name = str(group["name"])
-        last = str(group["last-delivered-id"])
-        oldest = await ctx.redis.xrange(ctx.keys.events, min=f"({last}", count=1)
-        age = max(0.0, now_ms - int(str(oldest[0][0]).split("-")[0])) / 1000 if oldest else 0.0
+    for stream in ctx.bus.streams:
+        try:
+            groups = await ctx.redis.xinfo_groups(stream)
+        except redis.exceptions.ResponseError:  # no stream yet: nothing has happened
+            groups = []
+        for group in groups:
+            name = str(group["name"])
+            last = str(group["last-delivered-id"])
+            oldest = await ctx.redis.xrange(stream, min=f"({last}", count=1)
+            age = max(0.0, now_ms - int(str(oldest[0][0]).split("-")[0])) / 1000 if oldest else 0.0
+            ages[name] = max(ages.get(name, 0.0), age)
+            pendings[name] = pendings.get(name, 0.0) + float(group.get("pending") or 0)
+    for name, age in ages.items():
         lag.add_metric([name], round(age, 3))
-        pending.add_metric([name], float(group.get("pending") or 0))
+        pending.add_metric([name], pendings[name])
         dead.add_metric([name], float(await ctx.redis.xlen(ctx.keys.dead_letters(name))))
     return [lag, pending, dead]
 

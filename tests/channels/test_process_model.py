@@ -76,7 +76,7 @@ async def test_the_web_acknowledges_and_the_events_process_answers(
         assert response.status == 503 and ready["event_consumers"] == 0
         assert any("--events" in problem for problem in ready["problems"])
     # Stored and announced, and nobody consumed it: the web process only acknowledged.
-    assert await ctx.redis.xlen(ctx.keys.events) >= 1
+    assert await ctx.redis.xlen(ctx.keys.conversation_events) >= 1
     assert "channels-inbound" not in await _groups(ctx)
 
     processes.append(await _start(env, "worker", "--events"))

@@ -229,17 +229,18 @@ async def test_a_group_skipping_a_flood_reads_it_in_batches_and_keeps_up(ctx: Co
         seen.append(event.subject)
 
     ctx.bus._acknowledge_and_read = counted  # type: ignore[method-assign]
+    # It handles one kind of conversation event, so it reads the conversations' stream.
     consumer = asyncio.create_task(ctx.bus.consume("rare", handler, stop=stop, block_ms=50,
-                                                   types=("crisis.activated",)))
+                                                   types=("conversation.assign",)))
     try:
-        await ctx.bus.ensure_group("rare")
+        await ctx.bus.ensure_group("rare", ("conversation.assign",))
         loop = asyncio.get_running_loop()
         started = loop.time()
         for i in range(400):  # ~2 s of a steady flow, a few events at a time
             await ctx.bus.publish(make_event("conversation.message_received", actor="test",
                                              subject=f"c{i}"))
             if i == 200:
-                await ctx.bus.publish(make_event("crisis.activated", actor="test", subject="k"))
+                await ctx.bus.publish(make_event("conversation.assign", actor="test", subject="k"))
                 activated = loop.time()
             await asyncio.sleep(0.005)
         flooded = loop.time() - started
@@ -251,8 +252,9 @@ async def test_a_group_skipping_a_flood_reads_it_in_batches_and_keeps_up(ctx: Co
         assert loop.time() - activated < flooded  # not held to the end of the flood
 
         async def caught_up() -> bool:
-            info = {g["name"]: g for g in await ctx.redis.xinfo_groups(ctx.keys.events)}["rare"]
-            last = (await ctx.redis.xrevrange(ctx.keys.events, count=1))[0][0]
+            stream = ctx.keys.conversation_events
+            info = {g["name"]: g for g in await ctx.redis.xinfo_groups(stream)}["rare"]
+            last = (await ctx.redis.xrevrange(stream, count=1))[0][0]
             return info["last-delivered-id"] == last and info["pending"] == 0
 
         await until(caught_up)
@@ -262,3 +264,60 @@ async def test_a_group_skipping_a_flood_reads_it_in_batches_and_keeps_up(ctx: Co
         del ctx.bus._acknowledge_and_read
     # Reads of one or two events each would be hundreds: the pause gathers ~20 a read.
     assert reads < 100, reads
+
+
+async def test_conversation_events_have_their_own_stream_read_only_by_their_groups(
+        ctx: Context) -> None:
+    """A flood of citizens' messages is not read at all by a group of crisis events (the
+    site builder, the alerts...): they are in another stream. The timeline still shows both
+    kinds, in the order they happened."""
+    await ctx.bus.publish(make_event("crisis.activated", actor="test", subject="k1"))
+    for i in range(50):
+        await ctx.bus.publish(make_event("conversation.message_received", actor="test",
+                                         subject=f"c{i}"))
+    await ctx.bus.publish(make_event("crisis.closed", actor="test", subject="k1"))
+    assert await ctx.redis.xlen(ctx.keys.events) == 2
+    assert await ctx.redis.xlen(ctx.keys.conversation_events) == 50
+
+    seen: list[str] = []
+    stop = asyncio.Event()
+
+    async def handler(event: Event) -> None:
+        seen.append(event.type)
+        if event.type == "crisis.closed":
+            stop.set()
+
+    await asyncio.wait_for(ctx.bus.consume("crisis-only", handler, stop=stop, block_ms=50,
+                                           types=("crisis.activated", "crisis.closed")), 10)
+    assert seen == ["crisis.activated", "crisis.closed"]
+    groups = {g["name"] for g in await ctx.redis.xinfo_groups(ctx.keys.conversation_events)}
+    assert "crisis-only" not in groups, "a crisis group read the conversations' stream"
+
+    timeline = await ctx.bus.read_all()
+    assert [e.subject for e in timeline] == ["k1", *(f"c{i}" for i in range(50)), "k1"]
+
+
+async def test_a_conversation_group_still_gets_events_from_before_the_split(
+        ctx: Context) -> None:
+    """A group handling only citizens' messages (the watch's) still reads the main stream:
+    a message event written there by a version before the split (an upgrade with a backlog)
+    is delivered, once, with the new ones."""
+    old = make_event("conversation.message_received", actor="test", subject="before")
+    await ctx.redis.xadd(ctx.keys.events, {"event": json.dumps({
+        "type": old.type, "at": old.at.isoformat(), "actor": old.actor,
+        "subject": old.subject, "reason": "", "data": {}})})
+    await ctx.bus.publish(make_event("conversation.message_received", actor="test",
+                                     subject="after"))
+    seen: list[str] = []
+    stop = asyncio.Event()
+
+    async def handler(event: Event) -> None:
+        seen.append(event.subject)
+        if len(seen) == 2:
+            stop.set()
+
+    await asyncio.wait_for(ctx.bus.consume("watch", handler, stop=stop, block_ms=50,
+                                           types=("conversation.message_received",)), 10)
+    assert sorted(seen) == ["after", "before"]
+    for stream in ctx.bus.streams:
+        assert (await ctx.redis.xpending(stream, "watch"))["pending"] == 0

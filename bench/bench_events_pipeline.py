@@ -175,6 +175,8 @@ def main() -> None:
         kb_s = asyncio.run(kb_alone(redis.url, [texts[n % len(texts)] for n in range(args.sms)]))
         calls_before = command_calls(client)
         cpu_before = cpu_seconds(events.pid)
+        redis_pid = int(client.info("server")["process_id"])
+        redis_cpu_before = cpu_seconds(redis_pid)
         started = time.perf_counter()
         events.send_signal(signal.SIGCONT)
         spy = None  # attached once running (py-spy cannot attach to a stopped process)
@@ -197,6 +199,7 @@ def main() -> None:
             time.sleep(0.01)
         drain_s = time.perf_counter() - started
         events_cpu = cpu_seconds(events.pid) - cpu_before
+        redis_cpu = cpu_seconds(redis_pid) - redis_cpu_before
         calls_after = command_calls(client)
         if monitor is not None:
             monitor.terminate()
@@ -225,6 +228,8 @@ def main() -> None:
               f"goal >= 1000 events/s: {'met' if rate >= 1000 else 'NOT met'}")
         print(f"events process CPU {events_cpu:.1f} s = {events_cpu / args.sms * 1e6:.0f} us "
               f"per SMS (of which the knowledge base alone: {kb_s / args.sms * 1e6:.0f} us)")
+        print(f"Redis CPU {redis_cpu:.1f} s = {redis_cpu / args.sms * 1e6:.0f} us per SMS "
+              "(the bench's own polls included)")
         delta = {name: calls_after.get(name, 0) - calls_before.get(name, 0)
                  for name in calls_after}
         delta = {name: n for name, n in delta.items() if n > 0}

@@ -125,7 +125,8 @@ class ConversationStore:
         self.bus = bus
         self.secret = secret
         self.window_s = window_s
-        self._receive = PipelinedScript(redis, lua_source("channels", "store_receive.lua"))
+        self._receive = PipelinedScript(redis, lua_source(
+            "channels", "crisis:window_hit.lua", "store_receive.lua"))
         self._add_outbound = register_lua(redis, "channels", "store_add_outbound.lua")
         # The same script alone (not in a transaction): every automatic reply, pipelined.
         self._add_outbound_alone = PipelinedScript(

@@ -16,15 +16,13 @@
 -- address is in another conversation than ARGV[10]: nothing is written, and the caller calls
 -- again with that conversation's keys (a script may touch only the keys it was given);
 -- {false, 0, false, count, seconds left} when the sender is over the limit: only the
--- counter is written (the hit counted, as rate_limits_hit.lua does).
+-- counter is written (the hit counted, as crisis/rate_limits_hit.lua does).
 local id = redis.call('GET', KEYS[2])
 if id and id ~= ARGV[10] then return {false, 0, id} end
 local limit = tonumber(ARGV[11])
 if limit > 0 then
   local counter = KEYS[#KEYS]
-  local n = redis.call('INCR', counter)
-  -- A counter found without an expiry would refuse its sender forever: give it the window.
-  if n == 1 or redis.call('TTL', counter) < 0 then redis.call('EXPIRE', counter, ARGV[12]) end
+  local n = window_hit(counter, ARGV[12])  -- the prelude crisis/window_hit.lua
   if n > limit and ARGV[13] ~= '1' then
     return {false, 0, false, n, redis.call('TTL', counter)}
   end

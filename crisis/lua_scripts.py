@@ -19,9 +19,13 @@ from redis.commands.core import AsyncScript
 @functools.cache
 def lua_source(package: str, *names: str) -> str:
     """The text of `package`'s .lua files `names`, joined in that order (a shared prelude
-    first). FileNotFoundError names the missing file: a packaging mistake, found at start."""
-    folder = resources.files(package)
-    return "\n".join((folder / name).read_text(encoding="utf-8") for name in names)
+    first); a name "other_package:file.lua" is another package's file (a prelude shared
+    across packages, such as crisis/window_hit.lua). FileNotFoundError names the missing
+    file: a packaging mistake, found at start."""
+    def text(name: str) -> str:
+        owner, _, file = name.rpartition(":")
+        return (resources.files(owner or package) / file).read_text(encoding="utf-8")
+    return "\n".join(text(name) for name in names)
 
 
 def register_lua(redis: aioredis.Redis, package: str, *names: str) -> AsyncScript:

@@ -34,7 +34,7 @@ class WindowLimit:
     def __init__(self, redis: aioredis.Redis, limit: int, window_s: int) -> None:
         self.limit = limit
         self.window_s = window_s
-        self._hit = register_lua(redis, "crisis", "rate_limits_hit.lua")
+        self._hit = register_lua(redis, "crisis", "window_hit.lua", "rate_limits_hit.lua")
         self._peek = register_lua(redis, "crisis", "rate_limits_peek.lua")
 
     async def hit(self, key: str) -> Verdict:

@@ -52,8 +52,12 @@ from tests.conftest import ADMIN, OPERATOR
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("crisis", "channels", "knowledge_base", "static_site", "monitoring")
-# Run only before another script: the router's shared prelude (channels/router.py).
-PRELUDES = {"channels/router_lib.lua"}
+# Run only before another script: the router's shared prelude (channels/router.py), the
+# fixed-window counter's (crisis/window_hit.lua).
+PRELUDES = {"channels/router_lib.lua", "crisis/window_hit.lua"}
+# Scripts that start with a prelude, named as lua_source takes them.
+AFTER_PRELUDE = {"rate_limits_hit.lua": "window_hit.lua",
+                 "store_receive.lua": "crisis:window_hit.lua"}
 # Run after another script that also runs alone (its first writes, in the same call).
 RUN_AFTER = {"inbound_finish.lua": "inbound_order_mark_done.lua"}
 SCRIPT_MAKERS = {"register_script", "register_lua", "lua_source", "PipelinedScript"}
@@ -78,7 +82,8 @@ def _runnable_sources() -> dict[str, str]:
         package = ".".join(path.parent.relative_to(ROOT).parts)  # channels.voice...
         name = path.name
         parts = ("router_lib.lua", name) if name.startswith("router_") else \
-            (RUN_AFTER[name], name) if name in RUN_AFTER else (name,)
+            (RUN_AFTER[name], name) if name in RUN_AFTER else \
+            (AFTER_PRELUDE[name], name) if name in AFTER_PRELUDE else (name,)
         sources[relative] = lua_source(package, *parts)
     return sources
 

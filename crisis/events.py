@@ -8,8 +8,8 @@ a dead-letter stream (`events:dead:{group}`) and is logged.
 Conversations' events (`conversation.*`: several per citizen's message) have a stream of their
 own, read only by the groups that handle some of them; every other event (crisis, publications,
 knowledge base, accounts: a few a minute) goes to the main stream, which every group reads. A
-flood of SMS then costs the site builder, the alerts or the greetings nothing (they were six of
-eight groups reading every SMS's events, a quarter of Redis's time in a drain). One subject's
+flood of SMS then costs the site builder, the alerts or the greetings nothing (five of the eight
+groups read every SMS's events for nothing: with the others, a quarter of Redis's time in a drain). One subject's
 events are all of one kind, so they stay in one stream, in order. Within a stream, a
 subscription names the event types it handles, and the others are acknowledged without being
 decoded. Acknowledgements go in one XACK per batch read (at-least-

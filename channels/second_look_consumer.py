@@ -18,6 +18,7 @@ path asks for none: everything is as before.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 BLOCK_MS = 1000  # an idle consumer waits this long for a request, then looks at its stop flag
 ABANDONED_EVERY_S = 5.0  # how often dead consumers' requests are taken back (and dropped)
 STOP_WAIT_S = 10.0
+READY_POLL_S = 0.2
 PROCESS_NAME = "crisis-second-look"
 
 
@@ -111,6 +113,15 @@ class SecondLookConsumer:
                 await asyncio.sleep(1.0)
 
 
+async def _embeddings_built(kb: KnowledgeBase, stop: asyncio.Event) -> None:
+    """Wait for the first build of the articles' embeddings (read from Redis, or made), so the
+    first requests are looked at rather than counted unavailable; requests asked meanwhile are
+    read afterwards (the group starts at the stream's beginning) and dropped if old by then."""
+    while not stop.is_set() and kb.index.semantic is None and kb.index.embedder is not None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), READY_POLL_S)
+
+
 async def consume_second_looks(settings: Settings, redis_url: str, stop: asyncio.Event) -> None:
     """The consumer over a context of its own until `stop` is set: the knowledge base kept
     fresh (its articles' embeddings read from Redis, made if missing) beside it."""
@@ -119,6 +130,7 @@ async def consume_second_looks(settings: Settings, redis_url: str, stop: asyncio
     desk, _ = build_desk(ctx, kb)
     fresh = asyncio.create_task(kb.keep_fresh(stop))
     try:
+        await _embeddings_built(kb, stop)
         await SecondLookConsumer(desk, desk.second_looks, process_name()).run(stop)
     finally:
         stop.set()

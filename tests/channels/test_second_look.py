@@ -12,13 +12,17 @@ import json
 import secrets
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
+import aiohttp
 import msgspec
 import pytest
+from redis.exceptions import ResponseError
 
 from channels import build_desk
 from channels.answer_forms import auto_answer
 from channels.desk import SECOND_LOOK_ACTOR, Desk
+from channels.keys import ChannelKeys
 from channels.second_look_consumer import SecondLookConsumer, start_second_look_consumer
 from channels import second_look_requests
 from crisis.context import Context
@@ -28,6 +32,11 @@ from crisis.types import (
     ChannelKind, ConversationStatus, Direction, InboundMessage, OperatorStatus, utcnow,
 )
 from knowledge_base import KnowledgeBase
+from knowledge_base.embedding_store import EmbeddingStore, build_semantic_index
+from knowledge_base.semantic import shared_embedder
+from testbed.twilio import TwilioStandIn
+from tests.channels.conftest import signed, sms_form
+from tests.channels.test_process_model import _free_port, _start, processes  # noqa: F401 (fixture)
 from tests.conftest import CELL
 from tests.knowledge_base.test_semantic import articles
 from tests.support.polling import until
@@ -238,3 +247,43 @@ async def test_with_the_embeddings_on_a_bare_top_waits_for_the_second_look(centr
     assert await _answers(centre.desk, conversation_id) == [None]  # queued, asked
     await _look_once(centre)
     assert await _answers(centre.desk, conversation_id) == [None, SURE_TODAY[1]]
+
+
+@pytest.mark.slow
+async def test_the_processes_of_crisis_up_answer_by_the_second_look(
+        env: dict[str, str], ctx: Context, twilio: tuple[TwilioStandIn, str],
+        processes: list[Any]) -> None:
+    """`crisis web --no-events`, `crisis worker --events` and `crisis worker` as `crisis up`
+    runs them: the SMS is queued by the events process, looked at by the worker's forked
+    consumer, and its answer sent by the worker's reply consumer."""
+    kb = KnowledgeBase.from_context(ctx)
+    await kb.import_articles(articles(), actor=CELL)
+    # The embeddings made once for the centre (as a web process would have): the worker's
+    # consumer reads them instead of spending seconds on them.
+    await build_semantic_index(EmbeddingStore(ctx.redis, kb.store.keys), articles(), shared_embedder())
+    port = _free_port()
+    env = {**env, "CRISIS_PORT": str(port)}
+    for args in (("web", "--no-events"), ("worker", "--events"), ("worker",)):
+        processes.append(await _start(env, *args))
+    looks = ChannelKeys(ctx.keys).second_looks
+
+    async def looking() -> bool:
+        try:
+            return any(str(g["name"]) == "second-look" for g in await ctx.redis.xinfo_groups(looks))
+        except ResponseError:  # no stream yet
+            return False
+    await until(looking, 60)
+    async with aiohttp.ClientSession() as http:
+        headers, form = signed("/hooks/twilio/sms", sms_form(BY_MEANING[0], "SMlook1"))
+        async with http.post(f"http://127.0.0.1:{port}/hooks/twilio/sms", data=form,
+                             headers=headers) as response:
+            assert response.status == 200
+    standin = twilio[0]
+    article = await kb.answer_article(BY_MEANING[1])
+    expected = auto_answer(article, ChannelKind.SMS, "fr")
+
+    async def answered() -> list[str]:
+        return [m["Body"] for m in standin.messages]
+    bodies = await until(answered, 60, ok=lambda sent: expected in sent)
+    assert len(bodies) == 2  # the queue's notice, then the answer
+    assert await ctx.redis.zcard(ChannelKeys(ctx.keys).queue) == 0

@@ -13,11 +13,16 @@ Features are generic (scores, margins, cosines, agreement), never an article's i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from knowledge_base.answer import ConfidenceModel, feature_values, second_look_decides
+import numpy as np
+import numpy.typing as npt
+
+from knowledge_base.answer import CANDIDATES, ConfidenceModel, feature_values, second_look_decides
 from knowledge_base.hits import QueryAnalysis
-from knowledge_base.semantic import FusedRanking, installed
+from knowledge_base.search import SearchIndex
+from knowledge_base.semantic import LEXICAL_DEPTH, FusedRanking, SemanticIndex, installed
 
 # Fitted by `python -m knowledge_base.tooling.second_look_fit` on ten crises with bare articles:
 # features and L2 chosen by leaving one crisis out, the threshold by the rule fixed in advance
@@ -76,3 +81,12 @@ def decide(analysis: QueryAnalysis, ranking: FusedRanking | None,
     confidence = model.confidence(embedding_features(analysis, ranking))
     top = ranking.ids[0]
     return SecondLook(top if confidence >= threshold else None, round(confidence, 4), top)
+
+
+def look(index: SearchIndex, semantic: SemanticIndex,
+         embed: Callable[[str], npt.NDArray[np.float32]], question: str, lang: str = "fr") -> SecondLook:
+    """The second look at `question`: the lexical analysis and list, the question's embedding
+    (`embed`: 30-90 ms of one core), the fusion and the decision. Blocking: off the event loop."""
+    analysis = index.analyse(question, lang=lang, limit=CANDIDATES)
+    lexical = index.search(question, lang=lang, limit=LEXICAL_DEPTH)
+    return decide(analysis, semantic.fused(embed(question), lexical, lang))

@@ -27,7 +27,7 @@ from crisis.scenarios import starter_articles_text
 from crisis.types import ChannelKind, Event, EventType, LANGS, Principal, Role, utcnow
 from knowledge_base import alternates, learning
 from knowledge_base.alternates import AlternateProposal, ValidatedAlternates
-from knowledge_base.answer import CANDIDATES, MAX_QUESTION_CHARS, AutoAnswer, auto_answer
+from knowledge_base.answer import MAX_QUESTION_CHARS, AutoAnswer, auto_answer
 from knowledge_base.article import MAX_QUESTION, Article, parse_article_lines
 from knowledge_base.clusters import MissingAnswer, cluster_unanswered
 from knowledge_base.importing import ImportReport, Progress, export_lines, import_articles
@@ -35,8 +35,7 @@ from knowledge_base.intents import Intent, detect_intent
 from knowledge_base.embedding_store import EmbeddingStore, build_semantic_index
 from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.live_index import LiveIndex
-from knowledge_base.second_look import SecondLook, decide, second_look_available
-from knowledge_base.semantic import LEXICAL_DEPTH
+from knowledge_base.second_look import SecondLook, look, second_look_available
 from knowledge_base.retention import CitizenTextPurge, purge_citizen_text
 from knowledge_base.snapshot import AnswerSnapshot
 from knowledge_base.store import ArticleStore, ArticleVersion
@@ -174,17 +173,14 @@ class KnowledgeBase:
             return SecondLook(None, 0.0, None)
         checked = _check_lang(lang)
 
-        def look() -> SecondLook:
-            analysis = indexes.public.analyse(question, lang=checked, limit=CANDIDATES)
-            lexical = indexes.public.search(question, lang=checked, limit=LEXICAL_DEPTH)
-            ranking = semantic.fused(embedder.query(question), lexical, checked)
-            decided = decide(analysis, ranking)
+        def looked() -> SecondLook:
+            decided = look(indexes.public, semantic, embedder.query, question, checked)
             # Embeddings a generation behind may name an article archived since: no answer.
             if decided.answer_id is not None and decided.answer_id not in indexes.articles:
                 return SecondLook(None, decided.confidence, decided.proposed)
             return decided
 
-        return await asyncio.to_thread(look)
+        return await asyncio.to_thread(looked)
 
     async def count_automatic_answer(self, article_id: str) -> None:
         """An automatic answer the second look gave, counted for its article as the fast

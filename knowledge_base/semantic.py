@@ -9,10 +9,12 @@ A question that shares no word with its article then still finds it among the ca
 Measured on the bare tuning sets in docs/knowledge-base.md ("2026-12-03"); the setting chosen
 by leaving one whole crisis out of eight ("2026-12-03 (4)").
 
-The automatic answer never uses it: its confidence and candidates are the lexical engine's, its
-latency budget (p99 under 5 ms) is not the 20-90 ms of a question's embedding. Only the list an
-operator reads (the console's suggestions, GET /api/kb/search) does, and the question is then
-with an operator already.
+The automatic answer's fast path never uses it: its confidence and candidates are the lexical
+engine's, its latency budget (p99 under 5 ms) is not the 20-90 ms of a question's embedding.
+The list an operator reads (the console's suggestions, GET /api/kb/search) does, and so does
+the second look (knowledge_base/second_look.py), which decides in a worker, off that path, the
+questions whose top article is bare (`SemanticIndex.fused` gives it the fused values and
+cosines).
 
 The articles' embeddings are kept in Redis (knowledge_base/embedding_store.py), so each is made
 once for every process of the centre and survives restarts: a web process embeds what a

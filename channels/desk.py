@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, assert_never, cast
+from typing import Any, Protocol, assert_never, cast
 
 from channels.access import ConversationAccess
 from channels.alerts.pulses import Pulses
@@ -52,7 +52,14 @@ from knowledge_base import Article, AutoAnswer, KnowledgeBase, question_of
 
 log = logging.getLogger(__name__)
 
-Answerer = Callable[[str, str, ChannelKind], Awaitable[AutoAnswer]]
+
+class Answerer(Protocol):
+    """The knowledge base's answer to a citizen's message (`KnowledgeBase.answer_citizen`)."""
+
+    def __call__(self, text: str, lang: str, channel: ChannelKind, *,
+                 second_look: bool = True) -> Awaitable[AutoAnswer]: ...
+
+
 ArticleOf = Callable[[str], Awaitable[Article]]  # the live article of an id, or NotFound
 
 MAX_REPLY_CHARS = 1600
@@ -151,7 +158,10 @@ class Desk(DeskReads):
             case Fact.URGENT_KEYWORDS:
                 return with_greetings(facts, await self.greetings.get())
             case Fact.ANSWER:
-                answer = await self.answerer(last.text, conversation.lang, conversation.channel)
+                # A message answered from memory while Redis was down (by the fast path
+                # alone): the replay keeps that path's decision, no second look.
+                answer = await self.answerer(last.text, conversation.lang, conversation.channel,
+                                             second_look=last.answered is None)
                 return dataclasses.replace(facts, answer=answer)
             case Fact.ARTICLE:
                 try:

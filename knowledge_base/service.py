@@ -115,13 +115,15 @@ class KnowledgeBase:
             await learning.record_unanswered(self.store, question, lang=lang, channel=channel)
         return result
 
-    async def answer_citizen(self, text: str, lang: str, channel: ChannelKind) -> AutoAnswer:
+    async def answer_citizen(self, text: str, lang: str, channel: ChannelKind, *,
+                             second_look: bool = True) -> AutoAnswer:
         """`answer_question` for a citizen's message on a channel, recorded: an over-long message
         is searched on its first MAX_QUESTION_CHARS characters, and one with nothing to search
-        (empty once cleaned) is an EMPTY intent rather than an error."""
+        (empty once cleaned) is an EMPTY intent rather than an error. Without `second_look`,
+        the fast path decides even a bare-top question (as without the embeddings)."""
         try:
             return await self.answer_question(text[:MAX_QUESTION_CHARS], lang=lang,
-                                              channel=channel.value, second_look=True)
+                                              channel=channel.value, second_look=second_look)
         except InvalidInput:
             return AutoAnswer(text, None, 0.0, (), Intent.EMPTY)
 

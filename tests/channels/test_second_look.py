@@ -29,7 +29,8 @@ from crisis.context import Context
 from crisis.metrics import SECOND_LOOKS
 from crisis.settings import Settings
 from crisis.types import (
-    ChannelKind, ConversationStatus, Direction, InboundMessage, OperatorStatus, utcnow,
+    ChannelKind, ConversationStatus, Direction, InboundMessage, InstantReply, OperatorStatus,
+    utcnow,
 )
 from knowledge_base import KnowledgeBase
 from knowledge_base.embedding_store import EmbeddingStore, build_semantic_index
@@ -224,6 +225,25 @@ async def test_a_top_article_with_phrasings_is_still_answered_at_once(centre: Ce
         actor=CELL)
     conversation_id, _, _ = await _ask(centre.desk, SURE_TODAY[0])
     assert await _answers(centre.desk, conversation_id) == [SURE_TODAY[1]]
+    assert await centre.worker.second_looks.backlog() == 0
+
+
+async def test_an_answer_given_while_redis_was_down_is_kept_at_the_replay(centre: Centre) -> None:
+    """Degraded mode answers from the fast path alone (no embeddings in the webhook): the
+    replay records that answer, and neither queues the question nor asks for a look."""
+    desk = centre.desk
+    article = await desk.kb.answer_article(SURE_TODAY[1])
+    given = auto_answer(article, ChannelKind.SMS, "fr")
+    received = await desk.store.receive(InboundMessage(
+        channel=ChannelKind.SMS, address="+33698765432", text=SURE_TODAY[0],
+        provider_id=f"SM{secrets.token_hex(8)}", received_at=utcnow(),
+        answered=InstantReply(text=given, article_id=article.id)))
+    assert received is not None
+    await desk.process_inbound(received.conversation_id, new=True,
+                               message_id=received.message.id, seq=1)
+    conversation = await desk.store.get(received.conversation_id)
+    assert conversation.status is ConversationStatus.AUTO_ANSWERED
+    assert await _answers(desk, received.conversation_id) == [article.id]
     assert await centre.worker.second_looks.backlog() == 0
 
 

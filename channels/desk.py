@@ -15,15 +15,16 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, assert_never, cast
+from typing import Any, Protocol, assert_never, cast
 
 from channels.access import ConversationAccess
 from channels.alerts.pulses import Pulses
 from channels.alerts.subscriptions import Subscriptions
 from channels.desk_reads import DeskReads
 from channels.greetings import GREETINGS_TTL_S, Greeting, live_greetings
+from channels.answer_forms import auto_answer
 from channels.inbound import (
-    NO_PULSE, PROVIDER_KEYWORDS, Actions, ConfirmOptOut, CountAutoAnswer, CountPulseAnswer,
+    NO_PULSE, PROVIDER_KEYWORDS, Actions, AskSecondLook, ConfirmOptOut, CountAutoAnswer, CountPulseAnswer,
     EndAlerts, Fact, InboundFacts, Need, OpenPulse, PublishLive, Queue, RecordFeedback,
     RecordSent, Send, SetOptOut, SetTopic, Subscribe, Transition, decide_inbound, fold,
 )
@@ -35,11 +36,12 @@ from channels.policy import PolicyCache, QueuePolicy
 from channels.router import OperatorState, Router, skill_of
 from channels.service_levels import Count, ServiceLevels, WaitEstimates, capacity_of
 from channels.skills import Skills
+from channels.second_look_requests import SecondLookRequests
 from channels.store import ConversationStore
 from channels.ttl_cache import TtlCache
 from crisis.audit import audit_entry, write_audit
 from crisis.context import Context
-from crisis.errors import InvalidInput, InvalidTransition, NotFound
+from crisis.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from crisis.events import make_event
 from crisis.lifecycle import ConversationAction
 from crisis.types import (
@@ -50,13 +52,21 @@ from knowledge_base import Article, AutoAnswer, KnowledgeBase, question_of
 
 log = logging.getLogger(__name__)
 
-Answerer = Callable[[str, str, ChannelKind], Awaitable[AutoAnswer]]
+
+class Answerer(Protocol):
+    """The knowledge base's answer to a citizen's message (`KnowledgeBase.answer_citizen`)."""
+
+    def __call__(self, text: str, lang: str, channel: ChannelKind, *,
+                 second_look: bool = True) -> Awaitable[AutoAnswer]: ...
+
+
 ArticleOf = Callable[[str], Awaitable[Article]]  # the live article of an id, or NotFound
 
 MAX_REPLY_CHARS = 1600
 REQUEUABLE = frozenset({ConversationStatus.ASSIGNED, ConversationStatus.WAITING_CITIZEN})
 # Facts one decision may ask for: the urgent keywords, the answer, two articles, the wait.
 MAX_FACTS = 8
+SECOND_LOOK_ACTOR = "second-look"  # who answered, in the conversation's transition event
 
 
 def with_greetings(facts: InboundFacts, greetings: Sequence[Greeting]) -> InboundFacts:
@@ -94,6 +104,7 @@ class Desk(DeskReads):
         self.turns = InboundTurns(store)
         self.alerts = Subscriptions(ctx.redis, store.k, ctx.secret)
         self.pulses = Pulses(ctx.redis, store.k)
+        self.second_looks = SecondLookRequests(ctx.redis, store.k)
         self.provider_keywords = PROVIDER_KEYWORDS[ctx.settings.twilio_keyword_replies]
         # The live crises' greetings (urgent keywords), read again after GREETINGS_TTL_S: the
         # process that handles a crisis's activation drops its copy at once (channels/
@@ -117,7 +128,7 @@ class Desk(DeskReads):
             # the message is handled, so a retried one is not counted twice.
             counts = self.levels.contact_counts(conversation.channel) if new else []
             await self._carry_out(conversation, await self._decide(conversation, last),
-                                  replying_to=last.id, counts=counts)
+                                  replying_to=last.id, counts=counts, seq=seq)
             await self.store.finish_inbound(conversation_id, last.id, seq, counts)
             self.levels.counted(counts)
             turn.marked = True
@@ -147,7 +158,10 @@ class Desk(DeskReads):
             case Fact.URGENT_KEYWORDS:
                 return with_greetings(facts, await self.greetings.get())
             case Fact.ANSWER:
-                answer = await self.answerer(last.text, conversation.lang, conversation.channel)
+                # A message answered from memory while Redis was down (by the fast path
+                # alone): the replay keeps that path's decision, no second look.
+                answer = await self.answerer(last.text, conversation.lang, conversation.channel,
+                                             second_look=last.answered is None)
                 return dataclasses.replace(facts, answer=answer)
             case Fact.ARTICLE:
                 try:
@@ -173,8 +187,8 @@ class Desk(DeskReads):
                 assert_never(need.fact)
 
     async def _carry_out(self, conversation: Conversation, actions: Actions,
-                         replying_to: str | None = None, counts: list[Count] | None = None
-                         ) -> None:
+                         replying_to: str | None = None, counts: list[Count] | None = None,
+                         seq: int = 0) -> None:
         """Carry out the decision's actions in order; with `replying_to` (the citizen message
         answered) the automatic messages get `automatic_reply_id`s, so carrying them out
         again records and sends nothing twice. Counters are added to `counts` (written by
@@ -234,6 +248,11 @@ class Desk(DeskReads):
                         await self.kb.record_feedback(article_id, useful)
                     except NotFound:  # an old button of an article since withdrawn
                         log.info("feedback on an unknown article", extra={"article": article_id})
+                case AskSecondLook() if replying_to and seq:
+                    # (An unnumbered message could not be told from a newer one: not asked.)
+                    await self.second_looks.ask(conversation.id, replying_to, seq)
+                case AskSecondLook():
+                    pass
                 case _:
                     assert_never(action)
 
@@ -293,6 +312,33 @@ class Desk(DeskReads):
             position=position, minutes=minutes), author="auto", message_id=notice_id)
         await self.publish_live("queued", conversation.id, None)
         await self.assign()
+
+    async def answer_after_second_look(self, conversation: Conversation, message_id: str,
+                                       seq: int, article: Article) -> bool:
+        """The second look's automatic answer to citizen message `message_id` (its `seq`-th):
+        recorded, the conversation moved to auto-answered and taken off the queue in one
+        transaction, only while it is queued, no operator holds it and the citizen's latest
+        message is still that one; then sent as the fast path's answers are. False, nothing
+        written, when an operator or a newer message came first."""
+        message = self.store.outbound_message(
+            self._checked(auto_answer(article, conversation.channel, conversation.lang)), "auto",
+            article.id, automatic_reply_id(message_id, "look"))
+
+        def unclaimed(now: Conversation) -> None:
+            if now.status is not ConversationStatus.QUEUED or now.operator:
+                raise Conflict("an operator has the conversation")
+        try:
+            answered = await self.store.checked_transition(
+                conversation.id, ConversationAction.AUTO_ANSWER, actor=SECOND_LOOK_ACTOR,
+                fields={}, guard=unclaimed, outbound=message, latest_seq=seq, unqueue=True)
+        except (Conflict, InvalidTransition, NotFound):
+            return False
+        self.router.forget(conversation.id)
+        await self._hand_over(answered, message)
+        await self.levels.auto_answered(conversation.channel)
+        await self.kb.count_automatic_answer(article.id)
+        await self.publish_live("auto-answered", conversation.id, None)  # off the queue's panel
+        return True
 
     async def assign(self) -> None:
         policy = await self.policies.get()

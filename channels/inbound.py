@@ -205,6 +205,12 @@ class CountPulseAnswer:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class AskSecondLook:
+    """Once queued, the question goes to the second look (knowledge_base/second_look.py): a
+    worker may still answer it automatically, unless an operator takes it first."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class CountAutoAnswer:
     """One more message answered by the knowledge base (service levels)."""
 
@@ -218,7 +224,7 @@ class PublishLive:
 
 
 Action = Send | RecordSent | ConfirmOptOut | SetOptOut | Queue | Transition | SetTopic | CountAutoAnswer \
-    | PublishLive | RecordFeedback | Subscribe | EndAlerts | CountPulseAnswer
+    | PublishLive | RecordFeedback | Subscribe | EndAlerts | CountPulseAnswer | AskSecondLook
 Actions = tuple[Action, ...]
 
 
@@ -461,6 +467,8 @@ def _answer(facts: InboundFacts, answer: AutoAnswer) -> Need | Actions:
         if conversation.status is ConversationStatus.NEW:
             return (*said, Transition(ConversationAction.AUTO_ANSWER, "knowledge-base"))
         return said
+    if answer.second_look:  # its top article is bare: the second look decides, meanwhile queued
+        return (Queue(), AskSecondLook())
     return (Queue(),)
 
 

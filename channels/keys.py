@@ -40,6 +40,8 @@
 | ch:chat:{citizen}                | pubsub | outbound chat messages to the citizen's socket |
 | ch:console:presence:{name}       | zset   | socket id -> expiry (operator presence)    |
 | ch:sandbox:sms                   | list   | the last 1,000 SMS the sandbox "sent"      |
+| ch:second-looks                  | stream | questions waiting for a second look (at    |
+|                                  |        | most 200; deleted once handled or dropped) |
 | channels:greetings               | hash   | while the crisis is live (crisis id ->     |
 |                                  |        | JSON greeting: IVR text, SMS keywords)     |
 | ch:legal-hold                    | string | until released (JSON: who, when, why: the  |
@@ -192,6 +194,12 @@ class ChannelKeys:
         """Outbound replies waiting for a worker's reply consumer (channels/reply_stream.py):
         one entry per reply, read in batches by the consumer group, deleted once handled."""
         return self._k("replies")
+
+    @property
+    def second_looks(self) -> str:
+        """Citizens' questions waiting for a second look (channels/second_look_requests.py):
+        one entry per question, bounded, deleted once handled or dropped."""
+        return self._k("second-looks")
 
     def handled(self, message_id: str) -> str:
         """Set once the inbound pipeline handled a citizen's message (channels/desk.py)."""

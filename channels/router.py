@@ -118,6 +118,10 @@ class Router:
             self._seen_queue[conversation_id] = self.k.conversation(conversation_id)
         return queued
 
+    def forget(self, conversation_id: str) -> None:
+        """A conversation another way took off the queue: not offered to the next assign."""
+        self._seen_queue.pop(conversation_id, None)
+
     async def dequeue(self, conversation_id: str) -> None:
         self._seen_queue.pop(conversation_id, None)
         async with self.redis.pipeline(transaction=True) as pipe:

@@ -23,7 +23,7 @@ from channels.keys import ChannelKeys
 from channels.paging import PageCursor
 from channels.pipelined_script import PipelinedScript
 from channels.service_levels import Count
-from crisis.errors import Busy, InvalidTransition, NotFound
+from crisis.errors import Busy, Conflict, InvalidTransition, NotFound
 from crisis.events import STREAM_MAXLEN, EventBus, make_event
 from crisis.lifecycle import (
     EVENT_FOR_CONVERSATION_ACTION, ConversationAction, next_conversation_status,
@@ -447,21 +447,31 @@ class ConversationStore:
     async def checked_transition(
         self, conversation_id: str, action: ConversationAction, *, actor: str,
         fields: dict[str, str], guard: Callable[[Conversation], object] | None = None,
-        outbound: Message | None = None,
+        outbound: Message | None = None, latest_seq: int | None = None, unqueue: bool = False,
     ) -> Conversation:
         """`transition` writing `fields`, where `guard` sees the conversation as it is inside
         the transaction and may raise to refuse (nothing is written), and `outbound` is a
         message appended in the same transaction: recorded if and only if the transition was
-        allowed (InvalidTransition otherwise) and the guard let it through."""
+        allowed (InvalidTransition otherwise) and the guard let it through. With `latest_seq`,
+        Conflict unless the citizen's latest message is still that one (its rank,
+        channels/inbound_order.py); with `unqueue`, the conversation leaves the operators'
+        queue in the same transaction."""
         key = self.k.conversation(conversation_id)
 
         async def step(pipe: aioredis.client.Pipeline) -> Conversation:
-            before = decode_conversation(cast(dict[str, str], await pipe.hgetall(key)))
+            raw = cast(dict[str, str], await pipe.hgetall(key))
+            before = decode_conversation(raw)
             status = next_conversation_status(before.status, action)
             if guard is not None:
                 guard(before)
+            if latest_seq is not None and int(raw.get("inbound_seq") or 0) != latest_seq:
+                raise Conflict("the citizen wrote again meanwhile")
             now = utcnow()
             pipe.multi()  # type: ignore[no-untyped-call]
+            if unqueue:
+                pipe.zrem(self.k.queue, conversation_id)
+                pipe.hdel(self.k.queue_skills, conversation_id)
+                pipe.hdel(self.k.queue_since, conversation_id)
             if outbound is not None:
                 await self._add_outbound(
                     keys=[self.k.messages(conversation_id), self.k.outbound_index(conversation_id)],

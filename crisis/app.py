@@ -127,12 +127,14 @@ def _citizen_messages(app: web.Application) -> CitizenMessageReader:
 
 
 def build_app(settings: Settings, redis_url: str, *, consume_events: bool = True,
-              heartbeat_kind: str = "web") -> web.Application:
+              heartbeat_kind: str = "web", second_look: bool | None = None) -> web.Application:
     """The whole web application, ready for web.run_app or the aiohttp test client.
 
     `consume_events=False`: the process only serves (acknowledges webhooks fast); another
     process runs the event consumers. `crisis worker --events` builds the same app with
-    `heartbeat_kind="events"` and starts it without opening a port."""
+    `heartbeat_kind="events"` and starts it without opening a port. `second_look`: whether the
+    automatic answer leaves bare-top questions to the workers' second look (default: as
+    `settings.kb_semantic`; the events process embeds nothing itself but still asks)."""
     ctx = open_context(settings, redis_url)
     # Outermost first: shedding costs nothing on a refused webhook; a Redis outage anywhere
     # below (sessions, the handler, the replicas' wait) becomes a 503 with Retry-After.
@@ -145,7 +147,7 @@ def build_app(settings: Settings, redis_url: str, *, consume_events: bool = True
     app[CONTEXT] = ctx
     # The process's one knowledge base (its index is built once, kept fresh by one loop):
     # handed to the packages that use it, and to request handlers as CONTEXT is.
-    kb = KnowledgeBase.from_context(ctx)
+    kb = KnowledgeBase.from_context(ctx, second_look=second_look)
     app[KNOWLEDGE_BASE] = kb
     app[BODY_CAPS] = {}  # path prefix -> smaller body cap, set by the packages
     app[CONSUME_EVENTS] = consume_events

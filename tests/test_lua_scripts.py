@@ -29,6 +29,7 @@ from channels.inbound_order import InboundTurns
 from channels.keys import ChannelKeys
 from channels.pacing import Pacer
 from channels.router import Router
+from channels.second_look_requests import SecondLookRequests
 from channels.service_levels import ServiceLevels
 from channels.store import ConversationStore
 from channels.voice.calls import Calls
@@ -300,6 +301,8 @@ async def _run_every_script(ctx: Context) -> None:
     assert (await store.inbound_view(held.id, asked.id))[2] is True
     async with InboundTurns(store).turn(conversation, 1):
         pass
+
+    assert await SecondLookRequests(ctx.redis, keys).ask(held.id, asked.id, 1)
 
     router = Router(ctx.redis, keys)
     for name in ("alice", "bob"):

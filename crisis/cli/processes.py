@@ -27,6 +27,7 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 
 from channels.reply_consumer import drain_replies, start_reply_consumer
+from channels.second_look_consumer import start_second_look_consumer
 from crisis.app import build_app
 from crisis.web.app_keys import CONTEXT
 from crisis.cli.core_commands import say
@@ -105,8 +106,11 @@ async def _consume_events(settings: Settings, url: str) -> None:
     """The whole app, started without a port: every package's subscriptions and what they
     need (the knowledge-base index kept fresh...) run here until SIGTERM/SIGINT."""
     # No article embeddings here: they serve operators' suggestions, which only web processes
-    # give; the pipeline's automatic answers never use them (knowledge_base/semantic.py).
-    app = build_app(dataclasses.replace(settings, kb_semantic=False), url, heartbeat_kind="events")
+    # give, and the workers' second look; the automatic answer's fast path never uses them
+    # (knowledge_base/semantic.py), but with them on it leaves bare-top questions to the
+    # second look (channels/second_look_consumer.py).
+    app = build_app(dataclasses.replace(settings, kb_semantic=False), url, heartbeat_kind="events",
+                    second_look=settings.kb_semantic)
     runner = web.AppRunner(app, handle_signals=False)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -181,6 +185,9 @@ def _run_rq_worker(settings: Settings, args: argparse.Namespace) -> None:
         # batches beside them (channels/reply_consumer.py); in burst mode, before and after.
         name = process_name()
         stop_replies = None if args.burst else start_reply_consumer(settings, url)
+        # Questions whose top article is bare, decided with the embeddings beside the jobs
+        # (channels/second_look_consumer.py); none when the embeddings are off.
+        stop_looks = None if args.burst else start_second_look_consumer(settings, url)
         try:
             if args.burst:
                 drain_replies(settings, url, name)
@@ -191,6 +198,8 @@ def _run_rq_worker(settings: Settings, args: argparse.Namespace) -> None:
         finally:
             if stop_replies is not None:
                 stop_replies()
+            if stop_looks is not None:
+                stop_looks()
             stop_beating.set()
             close_worker_context()
 

@@ -53,11 +53,17 @@ BoolArray = npt.NDArray[np.bool_]
 # Judged once each (docs/knowledge-base.md, 2026-12-02 (3) and 2026-12-03 (2)): tuning data now.
 # Named one by one: never a glob, so a blind set added later is never read.
 JUDGED_COLD = ("accident-industriel", "canicule", "cyberattaque", "epidemie", "coupure-eau", "seisme")
+
+
+def cold_crisis(name: str) -> tuple[Path, tuple[Path, ...]]:
+    """(articles, eval sets) of one judged set of data/cold/, by its name."""
+    return DATA / "cold" / f"kb-{name}.jsonl", (DATA / "cold" / f"kb-eval-{name}.jsonl",)
+
+
 CRISES: dict[str, tuple[Path, tuple[Path, ...]]] = {
     "inondation": (DATA / "kb-inondation.jsonl", tuple(DATA / s for s in FLOOD_SETS)),
     "tempete": (DATA / "kb-tempete.jsonl", (DATA / "kb-eval-tempete.jsonl",)),
-    **{name: (DATA / "cold" / f"kb-{name}.jsonl", (DATA / "cold" / f"kb-eval-{name}.jsonl",))
-       for name in JUDGED_COLD},
+    **{name: cold_crisis(name) for name in JUDGED_COLD},
 }
 # The operators' fusion as it shipped when this study ran (2026-12-03 (3)): kept here so its
 # figures stay reproducible; knowledge_base.semantic has changed since (2026-12-03 (4)).

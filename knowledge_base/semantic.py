@@ -195,6 +195,11 @@ class SemanticIndex:
             embedder.forget_except(texts)
         return cls([a.id for a in articles], vectors, embedder, [a.lang for a in articles])
 
+    @property
+    def embedder(self) -> Embedder:
+        """The model these embeddings were made with (a question is embedded with it too)."""
+        return self._embedder
+
     def __len__(self) -> int:
         return len(self.ids)
 

@@ -145,7 +145,7 @@ async def test_a_bare_article_matched_by_meaning_is_answered_by_the_second_look(
     assert answer.id in [fields["message"] for _, fields in entries]
     # The transition says who answered; the service levels count it as automatic.
     events = [json.loads(fields["event"]) for _, fields in
-              await centre.desk.ctx.redis.xrange(centre.desk.ctx.keys.events)]
+              await centre.desk.ctx.redis.xrange(centre.desk.ctx.keys.conversation_events)]
     assert any(e["subject"] == conversation_id and e["actor"] == SECOND_LOOK_ACTOR
                and e["data"]["status"] == "auto-answered" for e in events)
     assert float((await centre.desk.ctx.redis.hgetall(centre.desk.k.stats)).get("auto:sms", 0)) == 1

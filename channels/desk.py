@@ -248,11 +248,13 @@ class Desk(DeskReads):
                         await self.kb.record_feedback(article_id, useful)
                     except NotFound:  # an old button of an article since withdrawn
                         log.info("feedback on an unknown article", extra={"article": article_id})
-                case AskSecondLook() if replying_to and seq:
+                case AskSecondLook(question):
                     # (An unnumbered message could not be told from a newer one: not asked.)
-                    await self.second_looks.ask(conversation.id, replying_to, seq)
-                case AskSecondLook():
-                    pass
+                    asked = bool(replying_to and seq) and await self.second_looks.ask(
+                        conversation.id, replying_to or "", seq)
+                    if not asked:  # nobody will look: a missing answer for the cell now
+                        await self.kb.record_unanswered(question, conversation.lang,
+                                                        conversation.channel)
                 case _:
                     assert_never(action)
 

@@ -209,6 +209,8 @@ class AskSecondLook:
     """Once queued, the question goes to the second look (knowledge_base/second_look.py): a
     worker may still answer it automatically, unless an operator takes it first."""
 
+    question: str  # kept for the cell's missing answers if no look can be asked
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class CountAutoAnswer:
@@ -468,7 +470,7 @@ def _answer(facts: InboundFacts, answer: AutoAnswer) -> Need | Actions:
             return (*said, Transition(ConversationAction.AUTO_ANSWER, "knowledge-base"))
         return said
     if answer.second_look:  # its top article is bare: the second look decides, meanwhile queued
-        return (Queue(), AskSecondLook())
+        return (Queue(), AskSecondLook(answer.question))
     return (Queue(),)
 
 

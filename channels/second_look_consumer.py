@@ -34,7 +34,7 @@ from crisis.heartbeat import process_name
 from crisis.metrics import SECOND_LOOK_SECONDS, SECOND_LOOKS
 from crisis.parent_death import name_this_process
 from crisis.settings import Settings
-from crisis.types import ConversationStatus
+from crisis.types import Conversation, ConversationStatus
 from knowledge_base import KnowledgeBase, second_look_available
 
 log = logging.getLogger(__name__)
@@ -55,18 +55,28 @@ class SecondLookConsumer:
         self.clock = clock
 
     async def look(self, request: SecondLookRequest) -> str:
-        """Decide one request and carry it out; its outcome (the metric's label)."""
-        if self.clock() - request.asked_at > MAX_AGE_S:
-            return "dropped-old"
+        """Decide one request and carry it out; its outcome (the metric's label). A question
+        not answered here, for whatever reason, is kept for the cell's missing answers (the
+        fast path left that to the second look)."""
         store = self.desk.store
         conversation = await store.get(request.conversation_id)
-        if conversation.status is not ConversationStatus.QUEUED or conversation.operator:
-            return "too-late"  # an operator has it already: no embedding spent on it
         message = await store.last_citizen_message(request.conversation_id, request.message_id)
         if message is None:
-            return "too-late"
+            return "too-late"  # gone (retention): nothing to look at or to record
+        outcome = await self._decide(request, conversation, message.text)
+        if outcome != "answered":
+            await self.desk.kb.record_unanswered(message.text, conversation.lang,
+                                                 conversation.channel)
+        return outcome
+
+    async def _decide(self, request: SecondLookRequest, conversation: Conversation,
+                      text: str) -> str:
+        if self.clock() - request.asked_at > MAX_AGE_S:
+            return "dropped-old"
+        if conversation.status is not ConversationStatus.QUEUED or conversation.operator:
+            return "too-late"  # an operator has it already: no embedding spent on it
         started = time.perf_counter()
-        decided = await self.desk.kb.second_look(message.text, conversation.lang)
+        decided = await self.desk.kb.second_look(text, conversation.lang)
         SECOND_LOOK_SECONDS.observe(time.perf_counter() - started)
         if decided is None:
             return "unavailable"

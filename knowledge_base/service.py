@@ -111,7 +111,8 @@ class KnowledgeBase:
                              second_look=second_look and self.second_look_on)
         if record and result.answer_id is not None:
             await learning.count_answer(self.store, result.answer_id, "auto")
-        elif record and result.intent is Intent.QUESTION:
+        elif record and result.intent is Intent.QUESTION and not result.second_look:
+            # (One left to the second look is recorded by it, unless it answers.)
             await learning.record_unanswered(self.store, question, lang=lang, channel=channel)
         return result
 
@@ -156,9 +157,18 @@ class KnowledgeBase:
         await learning.count_answers(
             self.store, [a.answer_id for a, _, _ in answered if a.answer_id is not None], "auto")
         for answer, lang, channel in answered:
-            if answer.answer_id is None and answer.intent is Intent.QUESTION:
-                await learning.record_unanswered(self.store, answer.question[:MAX_QUESTION_CHARS],
-                                                 lang=lang, channel=channel.value)
+            # One left to the second look is recorded by it, unless it answers
+            # (`record_unanswered`): the cell's missing answers are the questions nobody
+            # answered automatically.
+            if answer.answer_id is None and answer.intent is Intent.QUESTION \
+                    and not answer.second_look:
+                await self.record_unanswered(answer.question, lang, channel)
+
+    async def record_unanswered(self, question: str, lang: str, channel: ChannelKind) -> None:
+        """A citizen's question no automatic answer was given to, kept for the cell's missing
+        answers (the learning loop)."""
+        await learning.record_unanswered(self.store, question[:MAX_QUESTION_CHARS], lang=lang,
+                                         channel=channel.value)
 
     async def second_look(self, text: str, lang: str) -> SecondLook | None:
         """The second look at a citizen's question the fast path left to it: the fused list's

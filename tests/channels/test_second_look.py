@@ -38,6 +38,7 @@ from knowledge_base.semantic import shared_embedder
 from testbed.twilio import TwilioStandIn
 from tests.channels.conftest import signed, sms_form
 from tests.channels.test_process_model import _free_port, _start, processes  # noqa: F401 (fixture)
+from knowledge_base.learning import unanswered_questions
 from tests.conftest import CELL
 from tests.knowledge_base.test_semantic import articles
 from tests.support.polling import until
@@ -106,6 +107,11 @@ async def _look_once(centre: Centre) -> None:
     await centre.consumer.handle(await centre.worker.second_looks.read("test-looker", 10, None))
 
 
+async def _missing(desk: Desk) -> list[str]:
+    """The questions kept for the cell's missing answers (the learning loop)."""
+    return [q.question for q in await unanswered_questions(desk.kb.store)]
+
+
 def _counted(outcome: str) -> float:
     return float(SECOND_LOOKS.labels(outcome)._value.get())
 
@@ -118,6 +124,7 @@ async def test_a_bare_article_matched_by_meaning_is_answered_by_the_second_look(
     conversation_id, message_id, _ = await _ask(centre.desk, question)
     # Queued for the operators as ever (the citizen is told their place), and asked.
     assert (await centre.desk.store.get(conversation_id)).status is ConversationStatus.QUEUED
+    assert question not in await _missing(centre.desk)  # the second look's to say
     assert await _answers(centre.desk, conversation_id) == [None]
     assert await centre.desk.router.position(conversation_id) == 1
     answered = _counted("answered")
@@ -159,6 +166,8 @@ async def test_a_bare_article_matched_by_meaning_is_answered_by_the_second_look(
     await live.aclose()
     assert "auto-answered" in kinds
     assert await centre.worker.second_looks.backlog() == 0
+    # Answered automatically: not among the cell's missing answers.
+    assert question not in await _missing(centre.desk)
 
 
 async def test_an_operator_who_takes_the_conversation_first_wins(centre: Centre) -> None:
@@ -170,6 +179,8 @@ async def test_an_operator_who_takes_the_conversation_first_wins(centre: Centre)
     assert _counted("too-late") == too_late + 1
     assert await _answers(centre.desk, conversation_id) == [None]
     assert (await centre.desk.store.get(conversation_id)).status is ConversationStatus.ASSIGNED
+    # Not answered automatically: kept once for the cell's missing answers, as without it.
+    assert (await _missing(centre.desk)).count(BY_MEANING[0]) == 1
 
 
 async def test_an_operator_offered_it_between_the_look_and_the_answer_wins(centre: Centre) -> None:

@@ -6,6 +6,10 @@ to the Outbox (channels/outbox.py), which looks the channel's adapter up in the 
 reply job for a provider's channel, at once for a live one. The desk never branches on the
 channel. The conversation records themselves are written by the
 ConversationStore only.
+
+Over 500 lines (the house's mark for a justification): every change of a conversation's state
+that the console, the pipeline and the second look make goes through here, so the one place to
+read who may move a conversation stays one; its reads are in channels/desk_reads.py.
 """
 
 from __future__ import annotations

@@ -76,7 +76,7 @@ class SecondLookConsumer:
         if conversation.status is not ConversationStatus.QUEUED or conversation.operator:
             return "too-late"  # an operator has it already: no embedding spent on it
         started = time.perf_counter()
-        decided = await self.desk.kb.second_look(text, conversation.lang)
+        decided = await self.desk.kb.second_look(text, conversation.lang, conversation.channel)
         SECOND_LOOK_SECONDS.observe(time.perf_counter() - started)
         if decided is None:
             return "unavailable"

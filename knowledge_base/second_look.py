@@ -19,7 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from knowledge_base.answer import CANDIDATES, ConfidenceModel, feature_values, second_look_decides
+from knowledge_base.answer import (
+    CANDIDATES, DEFAULT_THRESHOLD, ConfidenceModel, feature_values, second_look_decides,
+)
 from knowledge_base.hits import QueryAnalysis
 from knowledge_base.search import SearchIndex
 from knowledge_base.semantic import LEXICAL_DEPTH, FusedRanking, SemanticIndex, installed
@@ -83,10 +85,21 @@ def decide(analysis: QueryAnalysis, ranking: FusedRanking | None,
     return SecondLook(top if confidence >= threshold else None, round(confidence, 4), top)
 
 
+def threshold_for_channel(channel_threshold: float, default: float = DEFAULT_THRESHOLD) -> float:
+    """The second look's threshold on a channel whose fast-path threshold the cell set to
+    `channel_threshold`: moved by as much as the cell moved that one from its default, so a
+    channel the cell made stricter is stricter here too; 1 or more (the cell's "never
+    automatically") never answers."""
+    if channel_threshold >= 1.0:
+        return float("inf")
+    return min(1.0, SECOND_LOOK_THRESHOLD + channel_threshold - default)
+
+
 def look(index: SearchIndex, semantic: SemanticIndex,
-         embed: Callable[[str], npt.NDArray[np.float32]], question: str, lang: str = "fr") -> SecondLook:
+         embed: Callable[[str], npt.NDArray[np.float32]], question: str, lang: str = "fr",
+         threshold: float = SECOND_LOOK_THRESHOLD) -> SecondLook:
     """The second look at `question`: the lexical analysis and list, the question's embedding
     (`embed`: 30-90 ms of one core), the fusion and the decision. Blocking: off the event loop."""
     analysis = index.analyse(question, lang=lang, limit=CANDIDATES)
     lexical = index.search(question, lang=lang, limit=LEXICAL_DEPTH)
-    return decide(analysis, semantic.fused(embed(question), lexical, lang))
+    return decide(analysis, semantic.fused(embed(question), lexical, lang), threshold=threshold)

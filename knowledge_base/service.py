@@ -35,7 +35,7 @@ from knowledge_base.intents import Intent, detect_intent
 from knowledge_base.embedding_store import EmbeddingStore, build_semantic_index
 from knowledge_base.lifecycle import ArticleAction
 from knowledge_base.live_index import LiveIndex
-from knowledge_base.second_look import SecondLook, look, second_look_available
+from knowledge_base.second_look import SecondLook, look, second_look_available, threshold_for_channel
 from knowledge_base.retention import CitizenTextPurge, purge_citizen_text
 from knowledge_base.snapshot import AnswerSnapshot
 from knowledge_base.store import ArticleStore, ArticleVersion
@@ -170,9 +170,11 @@ class KnowledgeBase:
         await learning.record_unanswered(self.store, question[:MAX_QUESTION_CHARS], lang=lang,
                                          channel=channel.value)
 
-    async def second_look(self, text: str, lang: str) -> SecondLook | None:
+    async def second_look(self, text: str, lang: str, channel: ChannelKind) -> SecondLook | None:
         """The second look at a citizen's question the fast path left to it: the fused list's
-        top hit, answered when the second look's model is sure enough (nothing recorded). None
+        top hit, answered when the second look's model is sure enough for `channel` (its
+        threshold moved as the cell moved the channel's: `threshold_for_channel`; nothing
+        recorded). None
         when this process has no embeddings of the articles (off, not installed, or the first
         build not done yet: the question stays with the operators). 30-90 ms of one core (the
         question's embedding), in a thread."""
@@ -184,9 +186,11 @@ class KnowledgeBase:
         if not question.strip() or detect_intent(question) is not Intent.QUESTION:
             return SecondLook(None, 0.0, None)
         checked = _check_lang(lang)
+        # The cell's threshold for the channel moves the second look's as much (1: never).
+        threshold = threshold_for_channel(await threshold_for(self.store, channel.value))
 
         def looked() -> SecondLook:
-            decided = look(indexes.public, semantic, embedder.query, question, checked)
+            decided = look(indexes.public, semantic, embedder.query, question, checked, threshold)
             # Embeddings a generation behind may name an article archived since: no answer.
             if decided.answer_id is not None and decided.answer_id not in indexes.articles:
                 return SecondLook(None, decided.confidence, decided.proposed)

@@ -38,7 +38,10 @@ from knowledge_base.semantic import shared_embedder
 from testbed.twilio import TwilioStandIn
 from tests.channels.conftest import signed, sms_form
 from tests.channels.test_process_model import _free_port, _start, processes  # noqa: F401 (fixture)
+from knowledge_base.answer import DEFAULT_THRESHOLD
 from knowledge_base.learning import unanswered_questions
+from knowledge_base.second_look import SECOND_LOOK_THRESHOLD, threshold_for_channel
+from knowledge_base.tuning import set_threshold
 from tests.conftest import CELL
 from tests.knowledge_base.test_semantic import articles
 from tests.support.polling import until
@@ -225,6 +228,27 @@ async def test_old_requests_and_a_full_backlog_are_dropped(
     assert [await requests.ask(conversation_id, message_id, seq) for _ in range(3)] == [True, True, False]
     assert _counted("dropped-backlog") == full + 1
     assert await requests.backlog() == 2
+
+
+async def test_the_cells_threshold_for_the_channel_holds_for_the_second_look(
+        centre: Centre) -> None:
+    """The cell set SMS to "never automatically" (threshold 1): the look declines what it would
+    have answered, and the question stays with the operators."""
+    await set_threshold(centre.desk.kb.store, "sms", 1.0, actor=CELL)
+    conversation_id, _, _ = await _ask(centre.desk, BY_MEANING[0])
+    declined = _counted("declined")
+    await _look_once(centre)
+    assert _counted("declined") == declined + 1
+    assert await _answers(centre.desk, conversation_id) == [None]
+    assert (await centre.desk.store.get(conversation_id)).status is ConversationStatus.QUEUED
+
+
+def test_the_second_look_threshold_moves_with_the_channels() -> None:
+    assert threshold_for_channel(DEFAULT_THRESHOLD) == SECOND_LOOK_THRESHOLD
+    assert threshold_for_channel(DEFAULT_THRESHOLD + 0.05) == pytest.approx(SECOND_LOOK_THRESHOLD + 0.05)
+    assert threshold_for_channel(DEFAULT_THRESHOLD - 0.1) == pytest.approx(SECOND_LOOK_THRESHOLD - 0.1)
+    assert threshold_for_channel(0.999) <= 1.0
+    assert threshold_for_channel(1.0) > 1.0  # never: no confidence reaches it
 
 
 async def test_a_top_article_with_phrasings_is_still_answered_at_once(centre: Centre) -> None:

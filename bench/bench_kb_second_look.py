@@ -29,17 +29,10 @@ from knowledge_base.answer import auto_answer  # noqa: E402
 from knowledge_base.search import SearchIndex  # noqa: E402
 from knowledge_base.second_look import look  # noqa: E402
 from knowledge_base.semantic import Embedder, SemanticIndex, installed  # noqa: E402
-from knowledge_base.tooling.cold_start import DATA, FLOOD_SETS, bare_articles  # noqa: E402
-from knowledge_base.tooling.evaluation import parse_eval_lines  # noqa: E402
+from knowledge_base.tooling.cold_start import bare_articles  # noqa: E402
+from bench.bench_kb_semantic import questions  # noqa: E402  (the same 1,000 tuning questions)
 
-QUERIES = 1_000
 ROUNDS = 2
-
-
-def questions() -> list[tuple[str, str]]:
-    lines = [item for name in FLOOD_SETS
-             for item in parse_eval_lines((DATA / name).read_text(encoding="utf-8").splitlines())]
-    return [(item.q, item.lang) for item in lines[:QUERIES]]
 
 
 def percentiles(ms: list[float]) -> tuple[float, float]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
+from channels import reply_consumer, second_look_consumer
 from testbed.twilio import TwilioStandIn
 from tests.faults.traffic import Tally, citizen, send_stream, stored
 from tests.faults.up import Up
@@ -28,6 +29,9 @@ pytestmark = [pytest.mark.faults, pytest.mark.slow]
 BURST = 150  # signed SMS, each from its own citizen: as many reply jobs
 KILL_AFTER_SENT = 40  # replies the provider has taken when a worker is killed
 PACE = 30  # SMS a second (TWILIO_MESSAGES_PER_SECOND)
+# The consumers every worker forks, as /proc/PID/comm names them (15 characters at most).
+CONSUMERS = {name[:15] for name in (reply_consumer.PROCESS_NAME,
+                                    second_look_consumer.PROCESS_NAME)}
 
 
 @pytest.fixture
@@ -54,9 +58,10 @@ async def test_a_worker_killed_mid_jobs_leaves_nothing_and_its_jobs_are_retried(
 
         async def scheduler_started() -> dict[int, set[int]]:
             return {pid: children_of(pid) for pid in workers
-                    if {_name(child) for child in children_of(pid)} - {"crisis-replies"}}
+                    if {_name(child) for child in children_of(pid)} - CONSUMERS}
         # The worker that holds the scheduler's lock forks RQ's scheduler (each worker also
-        # forks its reply consumer, named crisis-replies): kill that one.
+        # forks its reply consumer, crisis-replies, and its second look's, crisis-second-look):
+        # kill that one.
         [(victim, forked)] = (await until(scheduler_started, 20)).items()
         assert "crisis-replies" in {_name(child) for child in forked}
 

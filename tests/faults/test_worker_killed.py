@@ -1,13 +1,22 @@
 """A worker of `crisis up` killed -9 in the middle of a backlog of replies: nothing of it is
 left behind (its scheduler and its reply consumer, forked children, die with it:
 crisis/parent_death.py), the replies its consumer had read but not acknowledged are taken over
-by the other worker's within seconds (channels/reply_stream.py) and sent, every citizen gets one answer, and the centre goes on."""
+by the other worker's within seconds (channels/reply_stream.py) and sent, every conversation
+gets one answer, and the centre goes on.
+
+No citizen gets two SMS: a reply caught in its provider call by the kill (its "sending" mark
+set, the provider may or may not have it) is not sent again but recorded failed, for the
+operator to resend (channels/outbound.py, docs/operations.md). How many are caught so
+depends on the instant of the kill, which comes as the provider takes a second's sends:
+none in 13 of 20 runs on a loaded machine, 1-30 in the others (the pace is 30 a second);
+every other citizen gets its SMS."""
 
 from __future__ import annotations
 
 import asyncio
 import collections
 import os
+import re
 import signal
 import time
 import uuid
@@ -17,6 +26,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
+from channels import reply_consumer, second_look_consumer
 from testbed.twilio import TwilioStandIn
 from tests.faults.traffic import Tally, citizen, send_stream, stored
 from tests.faults.up import Up
@@ -28,6 +38,9 @@ pytestmark = [pytest.mark.faults, pytest.mark.slow]
 BURST = 150  # signed SMS, each from its own citizen: as many reply jobs
 KILL_AFTER_SENT = 40  # replies the provider has taken when a worker is killed
 PACE = 30  # SMS a second (TWILIO_MESSAGES_PER_SECOND)
+# The consumers every worker forks, as /proc/PID/comm names them (15 characters at most).
+CONSUMERS = {name[:15] for name in (reply_consumer.PROCESS_NAME,
+                                    second_look_consumer.PROCESS_NAME)}
 
 
 @pytest.fixture
@@ -54,9 +67,10 @@ async def test_a_worker_killed_mid_jobs_leaves_nothing_and_its_jobs_are_retried(
 
         async def scheduler_started() -> dict[int, set[int]]:
             return {pid: children_of(pid) for pid in workers
-                    if {_name(child) for child in children_of(pid)} - {"crisis-replies"}}
+                    if {_name(child) for child in children_of(pid)} - CONSUMERS}
         # The worker that holds the scheduler's lock forks RQ's scheduler (each worker also
-        # forks its reply consumer, named crisis-replies): kill that one.
+        # forks its reply consumer, crisis-replies, and its second look's, crisis-second-look):
+        # kill that one.
         [(victim, forked)] = (await until(scheduler_started, 20)).items()
         assert "crisis-replies" in {_name(child) for child in forked}
 
@@ -77,9 +91,12 @@ async def test_a_worker_killed_mid_jobs_leaves_nothing_and_its_jobs_are_retried(
         assert len(tally.acknowledged) == BURST, tally
 
         async def all_answered() -> bool:
+            # Every reply settled: sent (recorded once the provider took it), or failed
+            # (caught in its provider call by the kill, not sent again); none still queued.
             kept = await stored(up.redis_url, prefix)
+            settled = kept.reply_statuses["sent"] + kept.reply_statuses["failed"]
             return (len(kept.replies_per_conversation) == BURST and kept.unanswered == 0
-                    and len({m["To"] for m in standin.messages}) == BURST)
+                    and settled == BURST)
         try:
             # The killed worker held RQ's scheduler, which moves a retried job (1 s back-off)
             # back to its queue: the surviving worker frees the dead scheduler's lock and takes
@@ -92,17 +109,26 @@ async def test_a_worker_killed_mid_jobs_leaves_nothing_and_its_jobs_are_retried(
             twice = {to: n for to, n in sms.items() if n > 1}
             handed_back = up.log().count("job of a dead worker handed back")
             taken_over = up.log().count("replies of a dead consumer taken over")
+            in_doubt = up.log().count("a previous attempt died during the provider call")
             print(f"\nworker killed mid-jobs: {BURST} SMS, {len(standin.messages)} replies sent "
-                  f"to {len(sms)} citizens, sent twice {len(twice)}, conversations answered "
+                  f"to {len(sms)} citizens, caught in their provider call and recorded "
+                  f"failed {in_doubt}, sent twice {len(twice)}, conversations answered "
                   f"twice {kept.answered_twice}, unanswered {kept.unanswered}, jobs handed "
                   f"back {handed_back}, reply batches taken over {taken_over}, its forked "
                   f"children gone after {orphans_gone_s:.2f} s, "
                   f"all answered {time.monotonic() - killed_at:.1f} s after the kill")
-        assert set(sms) == {citizen(n) for n in range(BURST)}
+        assert set(sms) <= {citizen(n) for n in range(BURST)}
         assert kept.answered_twice == 0
-        # A job killed inside its provider call was taken by the provider but not recorded:
-        # at most that one may go twice until channels/outbound.py marks a send in flight.
-        assert len(twice) <= 1, twice
+        # The only replies not known sent are those the kill caught in their provider call,
+        # each told in the log and shown failed (the provider may have taken some of them):
+        # replies of the dead consumer's batch, taken over by the other one.
+        batch = sum(int(n) for n in re.findall(
+            r"replies of a dead consumer taken over\s+count=(\d+)", up.log()))
+        assert kept.reply_statuses["failed"] == in_doubt <= batch, (kept.reply_statuses,
+                                                                    in_doubt, batch)
+        assert BURST - in_doubt <= len(sms) <= BURST
+        # Never twice: a reply caught in its provider call is not sent again.
+        assert not twice, twice
         assert not [p for p in children_of(1) if _was_ours(p, up)], "orphans under init"
         assert up.process is not None and up.process.returncode is None
         assert len(up.children("worker")) == 2  # the supervisor started another one

@@ -145,6 +145,9 @@ async def send_stream(base: str, first: int, count: int, tally: Tally, *,
 class Stored:
     provider_ids: set[str]
     replies_per_conversation: list[int]
+    # The replies' delivery statuses (sent; failed, e.g. caught in a provider call by a kill)
+    reply_statuses: collections.Counter[str] = dataclasses.field(
+        default_factory=collections.Counter)
 
     @property
     def answered_twice(self) -> int:
@@ -164,13 +167,16 @@ async def stored(redis_url: str, prefix: str) -> Stored:
         ids = [str(i) for i in await client.zrange(keys.conversations, 0, -1)]
         found: set[str] = set()
         replies: list[int] = []
+        statuses: collections.Counter[str] = collections.Counter()
         for conversation_id in ids:
             messages = [json.loads(raw) for raw in
                         await client.lrange(keys.messages(conversation_id), 0, -1)]
             found.update(m.get("provider_id", "") for m in messages
                          if m["author"] == "citizen")
             replies.append(sum(1 for m in messages if m["author"] != "citizen"))
-        return Stored(found, replies)
+            statuses.update(str(m.get("status", "")) for m in messages
+                            if m["author"] != "citizen")
+        return Stored(found, replies, statuses)
     finally:
         await client.aclose()
 

@@ -35,9 +35,10 @@ from crisis.types import (
 from knowledge_base import KnowledgeBase
 from knowledge_base.embedding_store import EmbeddingStore, build_semantic_index
 from knowledge_base.semantic import shared_embedder
+from testbed.ports import free_port
 from testbed.twilio import TwilioStandIn
 from tests.channels.conftest import signed, sms_form
-from tests.channels.test_process_model import _free_port, _start, processes  # noqa: F401 (fixture)
+from tests.channels.test_process_model import _start, processes  # noqa: F401 (fixture)
 from knowledge_base.learning import unanswered_questions
 from tests.conftest import CELL
 from tests.knowledge_base.test_semantic import articles
@@ -292,7 +293,7 @@ async def test_the_processes_of_crisis_up_answer_by_the_second_look(
     # The embeddings made once for the centre (as a web process would have): the worker's
     # consumer reads them instead of spending seconds on them.
     await build_semantic_index(EmbeddingStore(ctx.redis, kb.store.keys), articles(), shared_embedder())
-    port = _free_port()
+    port = free_port()
     env = {**env, "CRISIS_PORT": str(port)}
     for args in (("web", "--no-events"), ("worker", "--events"), ("worker",)):
         processes.append(await _start(env, *args))

@@ -30,13 +30,51 @@ SUPERVISOR = Principal("supervisor-tester", Role.SUPERVISOR, "test")
 OPERATOR = Principal("operator-tester", Role.OPERATOR, "test")
 
 
+# At most this many pytest-xdist workers for `-n auto` (pyproject's addopts): each worker
+# has its own embedded Redis and Chromium, and the fault tests' processes; more than a few
+# would cost a large CI machine memory rather than save time. PYTEST_XDIST_AUTO_NUM_WORKERS
+# still chooses any number.
+MAX_AUTO_WORKERS = 4
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Temporary files under the project, not /tmp: on these machines /tmp creates files about
     # ten times slower, and the site tests write thousands of them. Cleaned at each run.
     # Numbered run directories (pytest-of-user/pytest-N) keep concurrent runs apart.
-    if not config.option.basetemp:
+    # pytest-xdist gives each worker a --basetemp of its own under the controller's run
+    # directory (pytest-N/popen-gwN): the worker's other temporary files go under the project too.
+    if not config.option.basetemp or os.environ.get("PYTEST_XDIST_WORKER"):
         (ROOT / ".pytest_tmp").mkdir(exist_ok=True)
         tempfile.tempdir = str(ROOT / ".pytest_tmp")
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # pytest-xdist's own hook reads it
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(cores or 1, MAX_AUTO_WORKERS)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """--dist loadgroup (pyproject's addopts), with the fault tests (tests/faults/) one group:
+    they run one at a time on one worker while the others run the rest. Each starts Redis
+    servers, a centre's processes and traffic, and its deadlines assume it does not share two
+    cores with another of them.
+
+    The group is given here rather than by `xdist_group` marks: pytest-xdist 3.8 tells the
+    groups by a suffix it writes into each test's node id, which pytest 9.2 no longer keeps
+    (pytest-dev/pytest-xdist#1386: the marks are silently ignored)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None  # another --dist on the command line: pytest-xdist's own scheduler
+    from xdist.scheduler import LoadGroupScheduling
+
+    class FaultsTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/faults/"):
+                return "faults"
+            return super()._split_scope(nodeid)
+
+    return FaultsTogether(config, log)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -55,26 +55,35 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     return min(cores or 1, MAX_AUTO_WORKERS)
 
 
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """--dist loadgroup (pyproject's addopts), with the fault tests (tests/faults/) one group:
-    they run one at a time on one worker while the others run the rest. Each starts Redis
-    servers, a centre's processes and traffic, and its deadlines assume it does not share two
-    cores with another of them.
+# Tests run one at a time on one pytest-xdist worker, by group (the start of their node ids).
+XDIST_GROUPS = {
+    # Each starts Redis servers, a centre's processes and traffic, and its deadlines assume it
+    # does not share two cores with another of them; the other workers run the rest meanwhile.
+    "tests/faults/": "faults",
+    # These empty the server's whole script cache (SCRIPT FLUSH) and count the loads that
+    # follow: with REDIS_URL (one server for every worker) one's flush would land in another.
+    "tests/channels/test_pipelined_script.py": "script-cache",
+}
 
-    The group is given here rather than by `xdist_group` marks: pytest-xdist 3.8 tells the
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """--dist loadgroup (pyproject's addopts), with XDIST_GROUPS as groups.
+
+    The groups are given here rather than by `xdist_group` marks: pytest-xdist 3.8 tells the
     groups by a suffix it writes into each test's node id, which pytest 9.2 no longer keeps
     (pytest-dev/pytest-xdist#1386: the marks are silently ignored)."""
     if config.getvalue("dist") != "loadgroup":
         return None  # another --dist on the command line: pytest-xdist's own scheduler
     from xdist.scheduler import LoadGroupScheduling
 
-    class FaultsTogether(LoadGroupScheduling):
+    class Grouped(LoadGroupScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            if nodeid.startswith("tests/faults/"):
-                return "faults"
+            for start, group in XDIST_GROUPS.items():
+                if nodeid.startswith(start):
+                    return group
             return super()._split_scope(nodeid)
 
-    return FaultsTogether(config, log)
+    return Grouped(config, log)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

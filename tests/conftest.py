@@ -2,6 +2,11 @@
 
 Each test gets its own key prefix on that server and its keys are deleted afterwards, so
 tests may run against the machine's shared Redis (REDIS_URL=redis://127.0.0.1:6379/0).
+
+The suite runs on pytest-xdist (pyproject's addopts). Each worker is a test session of its
+own: its own embedded Redis (or REDIS_URL's server, shared, the tests kept apart by their
+prefixes), its own --basetemp, Chromium (tests/support/browser.py) and band of loopback ports
+(testbed/ports.py). Tests that must not run beside one another are in XDIST_GROUPS below.
 """
 
 from __future__ import annotations

@@ -53,6 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
         tempfile.tempdir = str(ROOT / ".pytest_tmp")
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hooks: without it (-p no:xdist) unused
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # pytest-xdist's own hook reads it
@@ -71,6 +72,7 @@ XDIST_GROUPS = {
 }
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """--dist loadgroup (pyproject's addopts), with XDIST_GROUPS as groups.
 

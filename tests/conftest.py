@@ -2,6 +2,11 @@
 
 Each test gets its own key prefix on that server and its keys are deleted afterwards, so
 tests may run against the machine's shared Redis (REDIS_URL=redis://127.0.0.1:6379/0).
+
+The suite runs on pytest-xdist (pyproject's addopts). Each worker is a test session of its
+own: its own embedded Redis (or REDIS_URL's server, shared, the tests kept apart by their
+prefixes), its own --basetemp, Chromium (tests/support/browser.py) and band of loopback ports
+(testbed/ports.py). Tests that must not run beside one another are in XDIST_GROUPS below.
 """
 
 from __future__ import annotations
@@ -30,13 +35,62 @@ SUPERVISOR = Principal("supervisor-tester", Role.SUPERVISOR, "test")
 OPERATOR = Principal("operator-tester", Role.OPERATOR, "test")
 
 
+# At most this many pytest-xdist workers for `-n auto` (pyproject's addopts): each worker
+# has its own embedded Redis and Chromium, and the fault tests' processes; more than a few
+# would cost a large CI machine memory rather than save time. PYTEST_XDIST_AUTO_NUM_WORKERS
+# still chooses any number.
+MAX_AUTO_WORKERS = 4
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Temporary files under the project, not /tmp: on these machines /tmp creates files about
     # ten times slower, and the site tests write thousands of them. Cleaned at each run.
     # Numbered run directories (pytest-of-user/pytest-N) keep concurrent runs apart.
-    if not config.option.basetemp:
+    # pytest-xdist gives each worker a --basetemp of its own under the controller's run
+    # directory (pytest-N/popen-gwN): the worker's other temporary files go under the project too.
+    if not config.option.basetemp or os.environ.get("PYTEST_XDIST_WORKER"):
         (ROOT / ".pytest_tmp").mkdir(exist_ok=True)
         tempfile.tempdir = str(ROOT / ".pytest_tmp")
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hooks: without it (-p no:xdist) unused
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # pytest-xdist's own hook reads it
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(cores or 1, MAX_AUTO_WORKERS)
+
+
+# Tests run one at a time on one pytest-xdist worker, by group (the start of their node ids).
+XDIST_GROUPS = {
+    # Each starts Redis servers, a centre's processes and traffic, and its deadlines assume it
+    # does not share two cores with another of them; the other workers run the rest meanwhile.
+    "tests/faults/": "faults",
+    # These empty the server's whole script cache (SCRIPT FLUSH) and count the loads that
+    # follow: with REDIS_URL (one server for every worker) one's flush would land in another.
+    "tests/channels/test_pipelined_script.py": "script-cache",
+}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """--dist loadgroup (pyproject's addopts), with XDIST_GROUPS as groups.
+
+    The groups are given here rather than by `xdist_group` marks: pytest-xdist 3.8 tells the
+    groups by a suffix it writes into each test's node id, which pytest 9.2 no longer keeps
+    (pytest-dev/pytest-xdist#1386: the marks are silently ignored)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None  # another --dist on the command line: pytest-xdist's own scheduler
+    from xdist.scheduler import LoadGroupScheduling
+
+    class Grouped(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            for start, group in XDIST_GROUPS.items():
+                if nodeid.startswith(start):
+                    return group
+            return super()._split_scope(nodeid)
+
+    return Grouped(config, log)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

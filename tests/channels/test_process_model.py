@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
@@ -17,13 +16,8 @@ from redis.exceptions import ResponseError
 from channels.keys import ChannelKeys
 from channels.messages import say
 from crisis.context import Context
+from testbed.ports import free_port
 from tests.channels.conftest import signed, sms_form, until
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _start(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
@@ -55,7 +49,7 @@ async def _groups(ctx: Context) -> set[str]:
 
 async def test_the_web_acknowledges_and_the_events_process_answers(
         env: dict[str, str], ctx: Context, processes: list[Any]) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**env, "CRISIS_PORT": str(port)}
     processes.append(await _start(env, "web", "--no-events"))
     base = f"http://127.0.0.1:{port}"
@@ -98,7 +92,7 @@ async def test_two_events_processes_answer_each_conversation_in_the_order_it_wro
         env: dict[str, str], ctx: Context, processes: list[Any]) -> None:
     """Three quick messages per citizen, read by two events processes sharing the groups: each
     message is answered once, and the answers come in the citizen's order."""
-    port = _free_port()
+    port = free_port()
     env = {**env, "CRISIS_PORT": str(port)}
     processes.append(await _start(env, "web", "--no-events"))
     processes.append(await _start(env, "worker", "--events"))

@@ -35,9 +35,10 @@ from crisis.types import (
 from knowledge_base import KnowledgeBase
 from knowledge_base.embedding_store import EmbeddingStore, build_semantic_index
 from knowledge_base.semantic import shared_embedder
+from testbed.ports import free_port
 from testbed.twilio import TwilioStandIn
 from tests.channels.conftest import signed, sms_form
-from tests.channels.test_process_model import _free_port, _start, processes  # noqa: F401 (fixture)
+from tests.channels.test_process_model import _start, processes  # noqa: F401 (fixture)
 from knowledge_base.answer import DEFAULT_THRESHOLD
 from knowledge_base.learning import unanswered_questions
 from knowledge_base.second_look import SECOND_LOOK_THRESHOLD, threshold_for_channel
@@ -316,7 +317,7 @@ async def test_the_processes_of_crisis_up_answer_by_the_second_look(
     # The embeddings made once for the centre (as a web process would have): the worker's
     # consumer reads them instead of spending seconds on them.
     await build_semantic_index(EmbeddingStore(ctx.redis, kb.store.keys), articles(), shared_embedder())
-    port = _free_port()
+    port = free_port()
     env = {**env, "CRISIS_PORT": str(port)}
     for args in (("web", "--no-events"), ("worker", "--events"), ("worker",)):
         processes.append(await _start(env, *args))

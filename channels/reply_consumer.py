@@ -23,7 +23,6 @@ import asyncio
 import datetime as dt
 import logging
 import math
-import multiprocessing
 import os
 import signal
 import threading
@@ -38,7 +37,7 @@ from crisis.abandoned_jobs import is_dead_local_process
 from crisis.heartbeat import process_name
 from crisis.jobs import Jobs
 from crisis.metrics import JOBS
-from crisis.parent_death import name_this_process
+from crisis.parent_death import fork_child, name_this_process
 from crisis.redis_client import sync_redis
 from crisis.settings import Settings
 from crisis.types import ChannelKind
@@ -203,18 +202,7 @@ def start_reply_consumer(settings: Settings, redis_url: str) -> Callable[[], Non
     while a thread holds a lock (a module being imported) left the horse waiting forever.
     Forked like RQ's scheduler, it dies with the worker (crisis/parent_death.py): killed -9,
     the worker leaves its consumer's unacknowledged replies to another worker's."""
-    process = multiprocessing.get_context("fork").Process(
-        target=_consume, args=(settings, redis_url, os.getpid()), name=PROCESS_NAME,
-        daemon=True)
-    process.start()
-
-    def stop_consumer() -> None:
-        process.terminate()
-        process.join(STOP_WAIT_S)
-        if process.is_alive():
-            process.kill()
-            process.join()
-    return stop_consumer
+    return fork_child(_consume, (settings, redis_url, os.getpid()), PROCESS_NAME, STOP_WAIT_S)
 
 
 def _consume(settings: Settings, redis_url: str, worker_pid: int) -> None:

@@ -55,6 +55,18 @@ def _replies(entries: list[Any] | None) -> list[QueuedReply]:
     return replies
 
 
+async def acknowledge_and_delete(redis: aioredis.Redis, key: str, group: str,
+                                 entry_ids: list[str]) -> None:
+    """Acknowledge and delete handled entries of a work stream, both or neither (one round
+    trip): its length is then its backlog (the reply and second-look streams)."""
+    if not entry_ids:
+        return
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.xack(key, group, *entry_ids)
+        pipe.xdel(key, *entry_ids)
+        await pipe.execute()
+
+
 class ReplyStream:
     def __init__(self, redis: aioredis.Redis, keys: ChannelKeys) -> None:
         self.redis = redis
@@ -97,12 +109,7 @@ class ReplyStream:
 
     async def done(self, entry_ids: list[str]) -> None:
         """Acknowledge and delete handled entries, both or neither (one round trip)."""
-        if not entry_ids:
-            return
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xack(self.key, GROUP, *entry_ids)
-            pipe.xdel(self.key, *entry_ids)
-            await pipe.execute()
+        await acknowledge_and_delete(self.redis, self.key, GROUP, entry_ids)
 
     async def live_consumers(self, consumer: str, is_dead: Callable[[str], bool]) -> int:
         """How many consumers share the group: `consumer`, and the others not known dead that

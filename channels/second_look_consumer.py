@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import multiprocessing
 import os
 import signal
 import time
@@ -32,7 +31,7 @@ from channels.second_look_requests import MAX_AGE_S, SecondLookRequest, SecondLo
 from crisis.context import open_context
 from crisis.heartbeat import process_name
 from crisis.metrics import SECOND_LOOK_SECONDS, SECOND_LOOKS
-from crisis.parent_death import name_this_process
+from crisis.parent_death import fork_child, name_this_process
 from crisis.settings import Settings
 from crisis.types import Conversation, ConversationStatus
 from knowledge_base import KnowledgeBase, second_look_available
@@ -154,17 +153,7 @@ def start_second_look_consumer(settings: Settings, redis_url: str) -> Callable[[
     worker forks a work horse per job: no thread of ours may hold a lock then)."""
     if not second_look_available(settings.kb_semantic):
         return None
-    process = multiprocessing.get_context("fork").Process(
-        target=_consume, args=(settings, redis_url, os.getpid()), name=PROCESS_NAME, daemon=True)
-    process.start()
-
-    def stop_consumer() -> None:
-        process.terminate()
-        process.join(STOP_WAIT_S)
-        if process.is_alive():
-            process.kill()
-            process.join()
-    return stop_consumer
+    return fork_child(_consume, (settings, redis_url, os.getpid()), PROCESS_NAME, STOP_WAIT_S)
 
 
 def _consume(settings: Settings, redis_url: str, worker_pid: int) -> None:

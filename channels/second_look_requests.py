@@ -20,6 +20,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from channels.keys import ChannelKeys
+from channels.reply_stream import acknowledge_and_delete
 from crisis.lua_scripts import register_lua
 from crisis.metrics import SECOND_LOOKS
 
@@ -101,12 +102,7 @@ class SecondLookRequests:
 
     async def done(self, entry_ids: list[str]) -> None:
         """Acknowledge and delete handled entries, both or neither (one round trip)."""
-        if not entry_ids:
-            return
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xack(self.key, GROUP, *entry_ids)
-            pipe.xdel(self.key, *entry_ids)
-            await pipe.execute()
+        await acknowledge_and_delete(self.redis, self.key, GROUP, entry_ids)
 
     async def backlog(self) -> int:
         """Requests waiting or being looked at."""

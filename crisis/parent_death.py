@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import multiprocessing
 import os
 import signal
 import sys
+from collections.abc import Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -51,3 +54,22 @@ def name_this_process(name: str) -> None:
         return
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_NAME, ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)
+
+
+def fork_child(target: Callable[..., None], args: tuple[Any, ...], name: str,
+               stop_wait_s: float) -> Callable[[], None]:
+    """Fork a daemon child running `target(*args)` beside a worker (its reply or second-look
+    consumer); returns the function that stops it: SIGTERM, up to `stop_wait_s` for it to
+    finish, then SIGKILL. Forked, not a thread: the worker forks a work horse per job, and a
+    fork while a thread holds a lock (a module being imported) left the horse waiting."""
+    process = multiprocessing.get_context("fork").Process(target=target, args=args, name=name,
+                                                          daemon=True)
+    process.start()
+
+    def stop() -> None:
+        process.terminate()
+        process.join(stop_wait_s)
+        if process.is_alive():
+            process.kill()
+            process.join()
+    return stop

@@ -15,6 +15,7 @@ from crisis.types import (
 from crisis.web.middleware import SESSION_COOKIE
 from tests.channels.conftest import signed, sms_form, until
 from tests.conftest import ADMIN, bearer
+from tests.support.handled import all_handled
 
 
 def _conversation(status: ConversationStatus, operator: str | None) -> Conversation:
@@ -107,19 +108,9 @@ async def test_a_filtered_listing_reads_a_bounded_number_per_page(kb: None, clie
     for n in range(5):
         await _sms(client, "bonjour", f"SMB{n}", f"+3361100010{n}")
 
-    async def five() -> bool:
-        """Five conversations, each message handled: the pipeline's writes move a
-        conversation to the top of the listing, which must not happen between the pages."""
-        items, total, _ = await store.page(status=None, channel=None, limit=10, cursor=None)
-        if total != 5:
-            return False
-        for conversation in items:
-            for message in await store.messages(conversation.id):
-                if message.author == "citizen" and not await store.handled(message.id):
-                    return False
-        return True
-
-    await until(five)
+    # Each message handled: the pipeline's writes move a conversation to the top of the
+    # listing, which must not happen between the pages.
+    await until(lambda: all_handled(store, 5))
     items, _, cursor = await store.page(status=None, channel=None, limit=10, cursor=None,
                                         visible=lambda c: False, scan_budget=3)
     assert items == [] and cursor is not None

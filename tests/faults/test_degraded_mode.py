@@ -38,6 +38,7 @@ from tests.channels.conftest import signed, sms_form
 from tests.channels.test_sms import run_worker_burst
 from tests.conftest import ADMIN
 from tests.faults.traffic import centre_env
+from tests.support.handled import all_handled
 from tests.support.polling import until
 
 pytestmark = [pytest.mark.faults]
@@ -187,18 +188,10 @@ async def test_with_redis_down_sure_answers_go_at_once_and_are_recorded_once_aft
 
 async def _all_handled(client: Any, conversations: int) -> bool:
     """Every spooled message stored and handled by the desk."""
-    store = client.app[DESK].store
     try:
-        items, total, _ = await store.page(status=None, channel=None, limit=50, cursor=None)
+        return await all_handled(client.app[DESK].store, conversations)
     except Exception:  # noqa: BLE001 - Redis still starting
         return False
-    if total != conversations:
-        return False
-    for conversation in items:
-        for message in await store.messages(conversation.id):
-            if message.author == "citizen" and not await store.handled(message.id):
-                return False
-    return True
 
 
 async def test_telegram_answers_at_once_in_the_webhooks_answer_too(

@@ -336,10 +336,10 @@ class Desk(DeskReads):
         try:
             answered = await self.store.checked_transition(
                 conversation.id, ConversationAction.AUTO_ANSWER, actor=SECOND_LOOK_ACTOR,
-                fields={}, guard=unclaimed, outbound=message, latest_seq=seq, unqueue=True)
+                fields={}, guard=unclaimed, outbound=message, latest_seq=seq,
+                also=lambda pipe: self.router.dequeue_in(pipe, conversation.id))
         except (Conflict, InvalidTransition, NotFound):
             return False
-        self.router.forget(conversation.id)
         await self._hand_over(answered, message)
         await self.levels.auto_answered(conversation.channel)
         await self.kb.count_automatic_answer(article.id)

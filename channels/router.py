@@ -118,16 +118,18 @@ class Router:
             self._seen_queue[conversation_id] = self.k.conversation(conversation_id)
         return queued
 
-    def forget(self, conversation_id: str) -> None:
-        """A conversation another way took off the queue: not offered to the next assign."""
+    def dequeue_in(self, pipe: aioredis.client.Pipeline, conversation_id: str) -> None:
+        """Queue the removal of the conversation from the operators' queue on `pipe` (a
+        transaction of the caller's: the second look's answer takes it off the queue with the
+        transition); no longer offered to this process's next assign."""
         self._seen_queue.pop(conversation_id, None)
+        pipe.zrem(self.k.queue, conversation_id)
+        pipe.hdel(self.k.queue_skills, conversation_id)
+        pipe.hdel(self.k.queue_since, conversation_id)
 
     async def dequeue(self, conversation_id: str) -> None:
-        self._seen_queue.pop(conversation_id, None)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.zrem(self.k.queue, conversation_id)
-            pipe.hdel(self.k.queue_skills, conversation_id)
-            pipe.hdel(self.k.queue_since, conversation_id)
+            self.dequeue_in(pipe, conversation_id)
             await pipe.execute()
 
     async def assign(self, *, skill_wait_s: int = DEFAULT_SKILL_WAIT_S,

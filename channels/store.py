@@ -447,15 +447,16 @@ class ConversationStore:
     async def checked_transition(
         self, conversation_id: str, action: ConversationAction, *, actor: str,
         fields: dict[str, str], guard: Callable[[Conversation], object] | None = None,
-        outbound: Message | None = None, latest_seq: int | None = None, unqueue: bool = False,
+        outbound: Message | None = None, latest_seq: int | None = None,
+        also: Callable[[aioredis.client.Pipeline], None] | None = None,
     ) -> Conversation:
         """`transition` writing `fields`, where `guard` sees the conversation as it is inside
         the transaction and may raise to refuse (nothing is written), and `outbound` is a
         message appended in the same transaction: recorded if and only if the transition was
         allowed (InvalidTransition otherwise) and the guard let it through. With `latest_seq`,
         Conflict unless the citizen's latest message is still that one (its rank,
-        channels/inbound_order.py); with `unqueue`, the conversation leaves the operators'
-        queue in the same transaction."""
+        channels/inbound_order.py); `also` queues other writes in the same transaction (the
+        router's removal from the queue: `Router.dequeue_in`)."""
         key = self.k.conversation(conversation_id)
 
         async def step(pipe: aioredis.client.Pipeline) -> Conversation:
@@ -468,10 +469,8 @@ class ConversationStore:
                 raise Conflict("the citizen wrote again meanwhile")
             now = utcnow()
             pipe.multi()  # type: ignore[no-untyped-call]
-            if unqueue:
-                pipe.zrem(self.k.queue, conversation_id)
-                pipe.hdel(self.k.queue_skills, conversation_id)
-                pipe.hdel(self.k.queue_since, conversation_id)
+            if also is not None:
+                also(pipe)
             if outbound is not None:
                 await self._add_outbound(
                     keys=[self.k.messages(conversation_id), self.k.outbound_index(conversation_id)],

@@ -133,16 +133,11 @@ def feature_values(analysis: QueryAnalysis) -> dict[str, float]:
     }
 
 
-def is_bare_top(analysis: QueryAnalysis) -> bool:
-    """Whether the top hit is an article with its question only (no alternate, no learned
-    phrasing): a crisis's first hours, the state the second look decides."""
-    return bool(analysis.hits) and analysis.hits[0].phrasings <= 1
-
-
 def second_look_decides(analysis: QueryAnalysis) -> bool:
     """Whether a question's answer is the second look's to decide: a hit on a known word (as
-    this path requires to answer at all) whose top article is bare."""
-    return analysis.known_terms > 0 and is_bare_top(analysis)
+    this path requires to answer at all) whose top article is bare, its question its only
+    phrasing (no alternate, no learned phrasing: a crisis's first hours)."""
+    return analysis.known_terms > 0 and bool(analysis.hits) and analysis.hits[0].phrasings <= 1
 
 
 def calibrated_confidence(analysis: QueryAnalysis) -> float:

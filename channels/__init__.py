@@ -82,6 +82,8 @@ async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
         try:
             await desk.requeue_expired_offers()
             await desk.assign()
+            # Queue notices held for a second look that never came (channels/second_look_requests.py).
+            await desk.release_overdue_notices()
             # One process at a time tends the queue (overflow offers, paced wait updates).
             await desk.tend_queue_once(TEND_INTERVAL_S)
             if await desk.ctx.redis.set(keys.broadcast_lease("all", "tender"), "1", nx=True,

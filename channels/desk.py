@@ -200,6 +200,9 @@ class Desk(DeskReads):
         def numbered(n: int | str) -> str | None:
             return automatic_reply_id(replying_to, n) if replying_to else None
 
+        # (An unnumbered message could not be told from a newer one: no look asked.)
+        looking = bool(replying_to and seq) and any(
+            isinstance(action, AskSecondLook) for action in actions)
         sent = 0
         for action in actions:
             match action:
@@ -220,8 +223,10 @@ class Desk(DeskReads):
                 case SetOptOut(opted_out):
                     await self.store.set_opted_out(conversation.citizen, opted_out)
                 case Queue(urgent, tags):
+                    # A question left to the second look: its notice waits for the look.
                     await self.queue(conversation, urgent=urgent, tags=tags,
-                                     notice_id=numbered("q"))
+                                     notice_id=numbered("q"),
+                                     notice_held_for=replying_to if looking else None)
                 case Transition(step, actor, fields):
                     # From the status read at the start (one round trip); when it changed
                     # meanwhile, the store reads it again.
@@ -253,10 +258,11 @@ class Desk(DeskReads):
                     except NotFound:  # an old button of an article since withdrawn
                         log.info("feedback on an unknown article", extra={"article": article_id})
                 case AskSecondLook(question):
-                    # (An unnumbered message could not be told from a newer one: not asked.)
-                    asked = bool(replying_to and seq) and await self.second_looks.ask(
+                    asked = looking and await self.second_looks.ask(
                         conversation.id, replying_to or "", seq)
                     if not asked:  # nobody will look: a missing answer for the cell now
+                        if looking:  # and the notice held for the look goes at once
+                            await self.release_notice(conversation.id, replying_to or "")
                         await self.kb.record_unanswered(question, conversation.lang,
                                                         conversation.channel)
                 case _:
@@ -304,20 +310,54 @@ class Desk(DeskReads):
                 await self.router.accept(conversation_id)
 
     async def queue(self, conversation: Conversation, *, urgent: bool = False,
-                    tags: tuple[str, ...] = (), notice_id: str | None = None) -> None:
+                    tags: tuple[str, ...] = (), notice_id: str | None = None,
+                    notice_held_for: str | None = None) -> None:
+        """Queue the conversation for the operators and tell the citizen their place; with
+        `notice_held_for` (the citizen message a second look is asked for) the notice waits
+        for the look (`release_notice`)."""
         await self.store.transition(conversation.id, ConversationAction.QUEUE, actor="router",
                                     priority="1" if urgent else "0",
                                     tags=json.dumps(sorted({*conversation.tags, *tags})))
-        # The "you are number N" message just sent counts as the first update.
+        # The "you are number N" message sent (or held) counts as the first update.
         await self.store.claim_wait_update(conversation.id,
                                            (await self.policies.get()).update_interval_s)
         await self.router.enqueue(conversation.id, self._skill(conversation), urgent=urgent)
+        if notice_held_for:
+            await self.second_looks.hold_notice(conversation.id, notice_held_for)
+        else:
+            await self._send_queue_notice(conversation, notice_id)
+        await self.publish_live("queued", conversation.id, None)
+        await self.assign()
+
+    async def _send_queue_notice(self, conversation: Conversation,
+                                 notice_id: str | None) -> None:
         position = await self.router.position(conversation.id) or 1
         minutes = await self.waits.minutes_for(position)
         await self.send(conversation, say("queued", conversation.lang).format(
             position=position, minutes=minutes), author="auto", message_id=notice_id)
-        await self.publish_live("queued", conversation.id, None)
-        await self.assign()
+
+    async def release_notice(self, conversation_id: str, message_id: str) -> bool:
+        """Send the queue notice held for citizen message `message_id` while a second look
+        decided (it did not answer); whether it was sent. Once, whoever calls first; not
+        when an operator has the conversation by now or it left the queue."""
+        if not await self.second_looks.claim_notice(conversation_id, message_id):
+            return False
+        try:
+            conversation = await self.store.get(conversation_id)
+        except NotFound:  # purged meanwhile
+            return False
+        if conversation.status is not ConversationStatus.QUEUED or conversation.operator:
+            return False
+        await self._send_queue_notice(conversation, automatic_reply_id(message_id, "q"))
+        return True
+
+    async def release_overdue_notices(self, now: float | None = None) -> int:
+        """Send the queue notices held longer than a second look may take (no worker looked:
+        none running, or killed mid-look); how many were sent."""
+        sent = 0
+        for conversation_id, message_id in await self.second_looks.overdue_notices(now):
+            sent += await self.release_notice(conversation_id, message_id)
+        return sent
 
     async def answer_after_second_look(self, conversation: Conversation, message_id: str,
                                        seq: int, article: Article) -> bool:
@@ -337,7 +377,7 @@ class Desk(DeskReads):
             answered = await self.store.checked_transition(
                 conversation.id, ConversationAction.AUTO_ANSWER, actor=SECOND_LOOK_ACTOR,
                 fields={}, guard=unclaimed, outbound=message, latest_seq=seq,
-                also=lambda pipe: self.router.dequeue_in(pipe, conversation.id))
+                also=lambda pipe: self._answered_by_look(pipe, conversation.id, message_id))
         except (Conflict, InvalidTransition, NotFound):
             return False
         await self._hand_over(answered, message)
@@ -345,6 +385,11 @@ class Desk(DeskReads):
         await self.kb.count_automatic_answer(article.id)
         await self.publish_live("auto-answered", conversation.id, None)  # off the queue's panel
         return True
+
+    def _answered_by_look(self, pipe: Any, conversation_id: str, message_id: str) -> None:
+        """In the look's answer's transaction: off the queue, and its held notice dropped."""
+        self.router.dequeue_in(pipe, conversation_id)
+        self.second_looks.drop_notice_in(pipe, conversation_id, message_id)
 
     async def assign(self) -> None:
         policy = await self.policies.get()

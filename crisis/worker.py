@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -50,16 +51,39 @@ class CentreWorker(Worker):
 
     def dequeue_job_and_maintain_ttl(self, timeout: int | None,
                                      max_idle_time: int | None = None) -> Any:
-        # A busy worker also looks for dead neighbours between jobs (a few Redis reads,
-        # at most every HAND_BACK_EVERY_S): their jobs need not wait for a restart.
-        if time.monotonic() - self._handed_back_at > HAND_BACK_EVERY_S:
-            self._handed_back_at = time.monotonic()
-            hand_back_jobs_of_dead_workers(self.connection, self.queues)
-            # A dead neighbour's scheduler too: this worker takes it over now rather than at
-            # its next maintenance, so the jobs handed back (retried after 1 s) do not wait.
-            if release_dead_schedulers(self.connection, self.queues) and self.scheduler:
-                self.scheduler.acquire_locks(auto_start=True)  # type: ignore[no-untyped-call]
-        return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        # RQ blocks an idle worker in one wait of up to `timeout` (405 s by default): this one
+        # wakes every HAND_BACK_EVERY_S to look after its dead neighbours, then listens again.
+        idle_since = time.monotonic()
+        while True:
+            self._tend_neighbours()
+            if timeout is None:  # burst: one look at the queues
+                return super().dequeue_job_and_maintain_ttl(None, max_idle_time)
+            wake = int(HAND_BACK_EVERY_S)
+            if max_idle_time is not None:
+                left = math.ceil(max_idle_time - (time.monotonic() - idle_since))
+                if left <= 0:
+                    return None
+                wake = min(wake, left)
+            # With an idle limit RQ's wait returns None at its end instead of waiting again.
+            found = super().dequeue_job_and_maintain_ttl(min(timeout, wake), wake)
+            if found is not None:
+                return found
+
+    def _tend_neighbours(self) -> None:
+        """At most every HAND_BACK_EVERY_S, busy or idle: the jobs of dead neighbours handed
+        back, and RQ's scheduler taken over when its holder died (a few Redis calls)."""
+        if time.monotonic() - self._handed_back_at <= HAND_BACK_EVERY_S:
+            return
+        self._handed_back_at = time.monotonic()
+        hand_back_jobs_of_dead_workers(self.connection, self.queues)
+        # A dead neighbour's scheduler on this machine: its lock freed now rather than at
+        # its TTL (61 s). Then, as RQ's maintenance does every 10 minutes, this worker bids
+        # for a free lock: the jobs handed back (retried after 1 s) do not wait, and a dead
+        # worker's scheduler on another machine is taken over when its lock expires.
+        release_dead_schedulers(self.connection, self.queues)
+        scheduler = self.scheduler
+        if scheduler and (not scheduler._process or not scheduler._process.is_alive()):
+            scheduler.acquire_locks(auto_start=True)  # type: ignore[no-untyped-call]
 
     def run_maintenance_tasks(self) -> None:
         # First thing at start-up too: a worker restarted after a kill -9 hands its

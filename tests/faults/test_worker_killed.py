@@ -24,19 +24,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import redis
 from aiohttp.test_utils import TestServer
-from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
-from rq.utils import as_text
 
 from channels import reply_consumer, second_look_consumer
-from crisis.keys import Keys
-from crisis.worker import queues
 from testbed.twilio import TwilioStandIn
 from tests.faults.traffic import Tally, citizen, send_stream, stored
 from tests.faults.up import Up
 from tests.support.processes import alive, children_of
 from tests.support.polling import until
+from tests.support.rq_scheduler import scheduler_pid
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -71,7 +67,7 @@ async def test_a_worker_killed_mid_jobs_leaves_nothing_and_its_jobs_are_retried(
         assert len(workers) == 2, workers
 
         async def scheduler_started() -> dict[int, set[int]]:
-            scheduler = _scheduler_pid(up.redis_url, prefix)
+            scheduler = scheduler_pid(up.redis_url, prefix)
             return {pid: children_of(pid) for pid in workers
                     if scheduler in children_of(pid)}
         # The worker that holds the scheduler's lock forks RQ's scheduler (each worker also
@@ -152,22 +148,6 @@ def _was_ours(pid: int, up: Up) -> bool:
     except OSError:
         return False
     return up.env["CRISIS_DATA_DIR"].encode() in environ
-
-
-def _scheduler_pid(redis_url: str, prefix: str) -> int | None:
-    """The pid of RQ's scheduler, read from its lock and its record (None before it starts)."""
-    connection = redis.Redis.from_url(redis_url)
-    try:
-        for queue in queues(connection, Keys(prefix)):
-            holder = connection.get(RQScheduler.get_locking_key(queue.name))
-            if holder is None:
-                continue
-            pid = connection.hget(SCHEDULER_KEY_TEMPLATE % as_text(holder), "pid")
-            if pid is not None:
-                return int(pid)
-        return None
-    finally:
-        connection.close()
 
 
 def _name(pid: int) -> str:

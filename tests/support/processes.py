@@ -20,6 +20,14 @@ def children_of(pid: int) -> set[int]:
     return found
 
 
+def parent_of(pid: int) -> int | None:
+    """The parent of `pid` (None when it is gone)."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+
+
 def alive(pid: int) -> bool:
     """Running, and not a zombie waiting for its parent to reap it."""
     try:

@@ -84,6 +84,8 @@ async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
             await desk.assign()
             # Queue notices held for a second look that never came (channels/second_look_requests.py).
             await desk.release_overdue_notices()
+            # The conversations' stream cut to what every group has read (crisis/events.py).
+            await desk.ctx.bus.trim_delivered()
             # One process at a time tends the queue (overflow offers, paced wait updates).
             await desk.tend_queue_once(TEND_INTERVAL_S)
             if await desk.ctx.redis.set(keys.broadcast_lease("all", "tender"), "1", nx=True,
@@ -223,8 +225,10 @@ def setup(app: web.Application, ctx: Context, kb: KnowledgeBase) -> None:
         tasks = [asyncio.create_task(hub.run(stop)), asyncio.create_task(_sweep_offers(desk, stop)),
                  asyncio.create_task(degraded.keep_held(stop)),
                  asyncio.create_task(replay_forever(
-                     spool, desk.store.receive, lambda r: desk.store.delivery_by_provider(
-                         r.provider_id, r.status), stop, is_outage))]
+                     # Acknowledged already: stored whatever the pipeline's backlog.
+                     spool, lambda message: desk.store.receive(message, bounded=False),
+                     lambda r: desk.store.delivery_by_provider(r.provider_id, r.status),
+                     stop, is_outage))]
         yield
         stop.set()
         await cancel_and_wait(tasks)

@@ -100,6 +100,14 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "Many messages came from your connection in a short time. Your message is not "
               "sent yet: it will go by itself in {seconds} s. If you are in danger, call 112.",
     },
+    "busy_chat": {
+        "fr": "Le centre reçoit énormément de messages en ce moment. Votre message n'est pas "
+              "encore transmis : il repartira tout seul dans {seconds} s. Les consignes sont "
+              "sur le site. En cas de danger, appelez le 112.",
+        "en": "The centre is receiving a great many messages right now. Your message is not "
+              "sent yet: it will go by itself in {seconds} s. The guidance is on the site. If "
+              "you are in danger, call 112.",
+    },
     "rate_limited_sms": {
         "fr": "Vous avez envoyé beaucoup de SMS en peu de temps : ceux de la prochaine minute "
               "ne seront pas lus. Renvoyez ensuite votre question. Danger : appelez le 112.",

@@ -24,11 +24,12 @@ from channels.paging import PageCursor
 from channels.pipelined_script import PipelinedScript
 from channels.service_levels import Count
 from crisis.errors import Busy, Conflict, InvalidTransition, NotFound
-from crisis.events import STREAM_MAXLEN, EventBus, make_event
+from crisis.events import CONVERSATION_BACKLOG_LIMIT, EventBus, make_event
 from crisis.lifecycle import (
     EVENT_FOR_CONVERSATION_ACTION, ConversationAction, next_conversation_status,
 )
 from crisis.lua_scripts import lua_source, register_lua
+from crisis.metrics import INBOUND_REFUSED_BACKLOG as REFUSED_BACKLOG
 from crisis.rate_limits import Verdict
 from crisis.transactions import watched_update
 from crisis.types import (
@@ -43,6 +44,9 @@ LOOKBACK = 10  # messages read from the end before reading a whole conversation
 DEFAULT_WINDOW_S = 24 * 3600
 SCAN_BUDGET = 5000  # conversations read at most per listing request (see page)
 RECEIVE_ATTEMPTS = 3  # a stale hint costs one more; a third is a race lost twice
+# A message refused because the pipeline is far behind: a minute's backlog drains in about as
+# long, and a provider's retry sooner would only be refused again.
+BACKLOG_RETRY_AFTER_S = 30
 
 # The citizen messages' order (channels/inbound_order.py): message n is handled once n - 1
 # is marked done. The mark only moves forward, and never recreates a purged conversation.
@@ -139,21 +143,26 @@ class ConversationStore:
         self._inbound_view = PipelinedScript(redis, lua_source("channels", "store_inbound_view.lua"))
         self._hints = ConversationHints()
         # KEYS 5-7 of the receive script: the events stream, every conversation, the new ones.
-        self._receive_keys = [bus.stream_for(EventType.CONVERSATION_MESSAGE_RECEIVED),
+        stream = bus.stream_for(EventType.CONVERSATION_MESSAGE_RECEIVED)
+        self._receive_cap = bus.maxlen_of(stream)
+        self._receive_keys = [stream,
                               keys.conversations,
                               keys.by_status(ConversationStatus.NEW.value)]
 
-    async def receive(self, inbound: InboundMessage) -> Received | None:
+    async def receive(self, inbound: InboundMessage, *, bounded: bool = True) -> Received | None:
         """Store an inbound message and announce it; None if the provider already delivered
         it (a retry). One round trip, the hot path of every channel; two when this process's
         hint of the citizen's conversation is missing or stale (channels/conversation_hints.py).
-        Busy in the unlikely case the address changed conversation at every attempt."""
-        received = await self.receive_within(inbound, None)
+        Busy, nothing stored, when the pipeline's backlog is at its bound (a message whose
+        sender can try again: `bounded`; a spooled message, already acknowledged, or a
+        caller's words in a call are stored whatever the backlog), or in the unlikely case
+        the address changed conversation at every attempt."""
+        received = await self.receive_within(inbound, None, bounded=bounded)
         assert not isinstance(received, Verdict)  # only a limit refuses
         return received
 
-    async def receive_within(self, inbound: InboundMessage, limit: SenderLimit | None
-                             ) -> Received | Verdict | None:
+    async def receive_within(self, inbound: InboundMessage, limit: SenderLimit | None, *,
+                             bounded: bool = True) -> Received | Verdict | None:
         """`receive`, with the sender's `limit` counted in the same script: the refusal's
         Verdict (nothing stored) when the sender is over it and not exempt."""
         citizen = citizen_id(self.secret, inbound.address)
@@ -178,15 +187,20 @@ class ConversationStore:
         counter = [self.k.limit(limit.scope, citizen)] if limit is not None else []
         args: list[str | bytes | int | float] = [
             SEEN_TTL_S, fresh, self.window_s, now.timestamp(), msgspec.json.encode(message),
-            inbound.channel.value, inbound.address, event, STREAM_MAXLEN, "",
+            inbound.channel.value, inbound.address, event,
+            CONVERSATION_BACKLOG_LIMIT if bounded else 0, "",
             limit.limit if limit is not None else 0, limit.window_s if limit is not None else 0,
-            1 if limit is not None and limit.exempt else 0,
+            1 if limit is not None and limit.exempt else 0, self._receive_cap,
             *[item for pair in fields.items() for item in pair]]
         believed = self._hints.get(address)
         for _ in range(RECEIVE_ATTEMPTS):
             args[9] = believed
             extra = [self.k.conversation(believed), self.k.messages(believed)] if believed else []
             result = await self._receive(keys + extra + counter, args)
+            if len(result) == 6:  # the pipeline too far behind: nothing written
+                REFUSED_BACKLOG.labels(inbound.channel.value).inc()
+                raise Busy(f"{int(result[5])} events wait for the pipeline: try again shortly",
+                           retry_after_s=BACKLOG_RETRY_AFTER_S)
             if len(result) == 5 and limit is not None:  # over the limit: nothing written
                 return Verdict(False, int(result[3]), max(1, int(result[4])), limit.limit)
             if len(result) < 3:
@@ -438,7 +452,8 @@ class ConversationStore:
                  self.k.transitions(conversation.id),
                  self.bus.stream_for(EVENT_FOR_CONVERSATION_ACTION[action])],
                 [conversation.status.value, conversation.id, now.timestamp(),
-                 f"{status.value} {_iso(now)}", event, STREAM_MAXLEN,
+                 f"{status.value} {_iso(now)}", event,
+                 self.bus.maxlen_of(self.bus.stream_for(EVENT_FOR_CONVERSATION_ACTION[action])),
                  *[item for pair in mapping.items() for item in pair]]))
             moved.append(msgspec.structs.replace(conversation, status=status, updated_at=now))
         written = await self._transition_from.many(calls)

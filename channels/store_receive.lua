@@ -9,16 +9,26 @@
 --   (ARGV[10]); absent when it believes none.
 --   last: the sender's limit counter (crisis/rate_limits.py), when ARGV[11] is not 0.
 -- ARGV: 1 seen TTL, 2 new id, 3 window, 4 now, 5 message JSON, 6 channel, 7 raw address,
---   8 event template, 9 stream length, 10 the believed conversation id or '', 11 the sender's
+--   8 event template, 9 the most events the stream may hold for a message to be taken (0:
+--   taken whatever the backlog), 10 the believed conversation id or '', 11 the sender's
 --   limit per window (0: none), 12 its window in seconds, 13 1 when the message is stored
---   even over the limit (STOP, START), then the new conversation's fields (name, value pairs).
+--   even over the limit (STOP, START), 14 the stream's length cap (a last resort: the
+--   stream is trimmed to what its groups have read, crisis/events.py), then the new
+--   conversation's fields (name, value pairs).
 -- Returns {id, created}; {false, 0} for a provider's retry; {false, 0, other id} when the
 -- address is in another conversation than ARGV[10]: nothing is written, and the caller calls
 -- again with that conversation's keys (a script may touch only the keys it was given);
 -- {false, 0, false, count, seconds left} when the sender is over the limit: only the
--- counter is written (the hit counted, as crisis/rate_limits_hit.lua does).
+-- counter is written (the hit counted, as crisis/rate_limits_hit.lua does);
+-- {false, 0, false, false, false, backlog} when ARGV[9] events already wait in the stream:
+-- nothing is written (the pipeline is that far behind; the provider tries again later).
 local id = redis.call('GET', KEYS[2])
 if id and id ~= ARGV[10] then return {false, 0, id} end
+local most = tonumber(ARGV[9])
+if most > 0 then
+  local backlog = redis.call('XLEN', KEYS[5])
+  if backlog >= most then return {false, 0, false, false, false, backlog} end
+end
 local limit = tonumber(ARGV[11])
 if limit > 0 then
   local counter = KEYS[#KEYS]
@@ -36,7 +46,7 @@ end
 if not id then
   id, conv, messages, created = ARGV[2], KEYS[8], KEYS[9], 1
   local fields = {}
-  for i = 14, #ARGV do fields[#fields + 1] = ARGV[i] end
+  for i = 15, #ARGV do fields[#fields + 1] = ARGV[i] end
   redis.call('HSET', conv, unpack(fields))
   redis.call('ZADD', KEYS[6], ARGV[4], id)
   redis.call('ZADD', KEYS[7], ARGV[4], id)
@@ -53,5 +63,5 @@ local seq = redis.call('HINCRBY', conv, 'inbound_seq', 1)
 local event = string.gsub(ARGV[8], '@@ID@@', id)
 event = string.gsub(event, '"@@NEW@@"', created == 1 and 'true' or 'false')
 event = string.gsub(event, '"@@SEQ@@"', tostring(seq))
-redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[9], '*', 'event', event)
+redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[14], '*', 'event', event)
 return {id, created}

@@ -53,7 +53,17 @@ Handler = Callable[[Event], Awaitable[None]]
 # channels/inbound_order.py, which already order a conversation across processes).
 BatchHandler = Callable[[list[Event]], Awaitable[list[Event]]]
 
-STREAM_MAXLEN = 100_000  # per stream
+STREAM_MAXLEN = 100_000  # the main stream's length (crisis events: a few a minute)
+# The conversations' stream is never cut by length: an event no group has read yet (the
+# message of a citizen not yet answered nor queued) must not be trimmed away behind a surge.
+# It is cut instead to what every group has read (`trim_delivered`, every 2 s), and the
+# citizens' messages are refused (503, the provider retries; channels/store_receive.lua)
+# while CONVERSATION_BACKLOG_LIMIT events wait in it: about 50,000 SMS auto-answered (two
+# events each), a minute of one events process's work.
+CONVERSATION_BACKLOG_LIMIT = 100_000
+# The last resort against memory running away if events other than the citizens' messages
+# pile up (they are not refused): several times the limit, never reached in normal work.
+CONVERSATION_STREAM_CAP = 1_000_000
 CONVERSATION_TYPES_PREFIX = "conversation."  # these events go to Keys.conversation_events
 MAX_ATTEMPTS = 3
 HANDLER_CONCURRENCY = 16  # subjects handled at once per group and process
@@ -96,6 +106,12 @@ def make_event(
     return Event(type=type_, at=utcnow(), actor=actor, subject=subject, reason=reason, data=data)
 
 
+def _entry_id(value: str) -> tuple[int, int]:
+    """A stream entry id as a comparable pair ("0-0" for a group that read nothing)."""
+    ms, _, seq = value.partition("-")
+    return int(ms or 0), int(seq or 0)
+
+
 def consumer_name() -> str:
     """Unique per process, readable in XINFO output."""
     return f"{socket.gethostname()}-{os.getpid()}"
@@ -130,18 +146,58 @@ class EventBus:
             return self.streams
         return (self.keys.events,)
 
+    def maxlen_of(self, stream: str) -> int:
+        """The length the stream is cut to when an event is added (see STREAM_MAXLEN)."""
+        return CONVERSATION_STREAM_CAP if stream == self.keys.conversation_events else STREAM_MAXLEN
+
     def add_to(self, pipe: aioredis.client.Pipeline, event: Event) -> None:
         """Queue the event on a transaction pipeline, so it is written with the change."""
-        pipe.xadd(self.stream_for(event.type), {"event": _encoder.encode(event)},
-                  maxlen=STREAM_MAXLEN, approximate=True)
+        stream = self.stream_for(event.type)
+        pipe.xadd(stream, {"event": _encoder.encode(event)},
+                  maxlen=self.maxlen_of(stream), approximate=True)
 
     async def publish(self, event: Event) -> str:
         """Write one event on its own; returns its stream id."""
+        stream = self.stream_for(event.type)
         entry_id = await self.redis.xadd(
-            self.stream_for(event.type), {"event": _encoder.encode(event)},
-            maxlen=STREAM_MAXLEN, approximate=True,
+            stream, {"event": _encoder.encode(event)},
+            maxlen=self.maxlen_of(stream), approximate=True,
         )
         return str(entry_id)
+
+    async def trim_delivered(self) -> int:
+        """Cut the conversations' stream to the events some group has not read or not
+        acknowledged yet (XTRIM MINID, exact: every 2 s it costs little, and the stream's
+        length is then the backlog the receive script bounds); returns how many went. Any process may call it, as often as it
+        likes. A stream without groups is left alone: the first events process reads it
+        from its start. A group nobody consumes any more holds the stream back: delete it
+        (docs/operations.md)."""
+        stream = self.keys.conversation_events
+        try:
+            groups = await self.redis.xinfo_groups(stream)
+        except ResponseError:  # no stream yet
+            return 0
+        if not groups:
+            return 0
+        bounds = []
+        for group in groups:
+            ms, seq = _entry_id(str(group["last-delivered-id"]))
+            bound = (ms, seq + 1)  # the first id after the last it read
+            if int(group.get("pending") or 0):  # read, not acknowledged: kept for a claim
+                summary = await self.redis.xpending(stream, str(group["name"]))
+                if summary.get("min"):
+                    bound = min(bound, _entry_id(str(summary["min"])))
+            bounds.append(bound)
+        oldest = min(bounds)
+        if oldest <= (0, 1):  # a group that read nothing yet
+            return 0
+        return int(await self.redis.xtrim(stream, minid=f"{oldest[0]}-{oldest[1]}",
+                                          approximate=False))
+
+    async def conversation_backlog(self) -> int:
+        """Events of the conversations' stream some group has not read or acknowledged (and
+        those read since the last trim)."""
+        return int(await self.redis.xlen(self.keys.conversation_events))
 
     async def ensure_group(self, group: str,
                            types: Collection[str] | None = None) -> None:

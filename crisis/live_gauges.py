@@ -19,6 +19,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from crisis.context import Context
+from crisis.events import CONVERSATION_BACKLOG_LIMIT
 from crisis.heartbeat import EVENTS_KIND, alive
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,13 @@ async def _stream_gauges(ctx: Context) -> list[GaugeMetricFamily]:
         lag.add_metric([name], round(age, 3))
         pending.add_metric([name], pendings[name])
         dead.add_metric([name], float(await ctx.redis.xlen(ctx.keys.dead_letters(name))))
-    return [lag, pending, dead]
+    backlog = _gauge("crisis_events_conversations_backlog", "Events of the conversations' "
+                     "stream some group has not read or acknowledged yet.",
+                     float(await ctx.bus.conversation_backlog()))
+    bound = _gauge("crisis_events_conversations_backlog_limit", "The backlog at which citizens' "
+                   "messages are refused (503, tried again later).",
+                   float(CONVERSATION_BACKLOG_LIMIT))
+    return [lag, pending, dead, backlog, bound]
 
 
 async def _contact_centre(ctx: Context) -> list[GaugeMetricFamily]:

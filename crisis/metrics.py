@@ -33,6 +33,11 @@ HTTP_SECONDS = Histogram(
 EVENTS_HANDLED = Counter(
     "crisis_events_handled_total", "Events handled by a subscriber group.", ["group", "type"],
 )
+INBOUND_REFUSED_BACKLOG = Counter(
+    "crisis_inbound_refused_backlog_total", "Citizens' messages refused (503, the provider or "
+    "the chat widget tries again) because the pipeline's backlog was at its bound "
+    "(crisis/events.py CONVERSATION_BACKLOG_LIMIT), by channel.", ["channel"],
+)
 # --- background jobs (crisis/worker.py) ---
 JOBS = Counter(
     "crisis_jobs_total", "Background job runs a worker finished, by queue and outcome (done, "

@@ -40,7 +40,7 @@ from channels.keys import ChannelKeys
 from channels.messages import say
 from channels.store import ConversationStore
 from crisis.context import Context
-from crisis.errors import Forbidden, InvalidInput, RateLimited
+from crisis.errors import Busy, Forbidden, InvalidInput, RateLimited
 from crisis.ports import InboundRequest
 from crisis.web.client_address import client_address
 
@@ -190,8 +190,15 @@ class ChatHub:
                 "message": say("rate_limited_chat", state.lang).format(
                     seconds=verdict.retry_after_s)})
             return
-        for message in messages:
-            await self.store.receive(message)
+        try:
+            for message in messages:
+                await self.store.receive(message)
+        except Busy as busy:  # the pipeline far behind: not taken, the widget sends it again
+            await socket.send_json({
+                "type": "error", "code": "busy", "id": client_id,
+                "retry_after": busy.retry_after_s,
+                "message": say("busy_chat", state.lang).format(seconds=busy.retry_after_s)})
+            return
         await socket.send_json({"type": "ack", "id": client_id})
 
     async def _replay(self, socket: web.WebSocketResponse, citizen: str, since: object) -> None:

@@ -144,9 +144,10 @@ class Ivr:
         """Record the caller's words on their voice conversation, then speak the outcome."""
         lang = lang_of(lang)
         provider = provider or f"{turn.sid}:p{await self._next_turn(turn.sid)}"
+        # A caller on the line cannot be told to call back: stored whatever the backlog.
         received = await self.desk.store.receive(InboundMessage(
             channel=ChannelKind.VOICE, address=turn.address, text=text, provider_id=provider,
-            received_at=utcnow(), lang=lang))
+            received_at=utcnow(), lang=lang), bounded=False)
         call = await self.calls.get(turn.sid)
         conversation_id = received.conversation_id if received else call.get("conversation", "")
         if not conversation_id:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from channels import store as store_module
 from channels.api import DESK
+from crisis.events import make_event
 from crisis.types import OperatorStatus, Principal, Role
 from tests.channels.conftest import until
 
@@ -99,4 +103,32 @@ async def test_an_operator_reply_reaches_the_citizen_socket(kb: None, client: An
                      Principal("op1", Role.OPERATOR))
     frames = await receive_until(socket, lambda f: f.get("author") == "operator")
     assert frames[-1]["text"] == "Bonjour, je suis Claire, je vous écoute."
+    await socket.close()
+
+
+async def test_a_pipeline_far_behind_leaves_the_message_pending_with_a_clear_notice(
+        client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At the pipeline's backlog bound the message is not acknowledged: the citizen reads why
+    and that it will go by itself, and the widget sends it again after `retry_after`."""
+    desk = client.app[DESK]
+    redis, stream = desk.ctx.redis, desk.ctx.keys.conversation_events
+    await redis.xgroup_create(stream, "stalled", id="$", mkstream=True)
+    # One event the stalled group holds, and the bound at it.
+    await desk.ctx.bus.publish(make_event("conversation.noted", actor="test", subject="c0"))
+    monkeypatch.setattr(store_module, "CONVERSATION_BACKLOG_LIMIT", await redis.xlen(stream))
+    socket = await client.ws_connect("/chat/ws")
+    await socket.send_json({"type": "hello"})
+    await socket.receive_json(timeout=5)
+    await socket.send_json({"type": "message", "id": "m1", "text": "ou dormir ce soir ?"})
+    refused = await socket.receive_json(timeout=5)
+    assert (refused["type"], refused["code"], refused["id"]) == ("error", "busy", "m1")
+    assert refused["retry_after"] == store_module.BACKLOG_RETRY_AFTER_S
+    assert "repartira tout seul" in refused["message"] and "112" in refused["message"]
+    _, total, _ = await desk.store.page(status=None, channel=None, limit=5, cursor=None)
+    assert total == 0
+    await redis.xgroup_destroy(stream, "stalled")
+    monkeypatch.setattr(store_module, "CONVERSATION_BACKLOG_LIMIT", 100_000)
+    await socket.send_json({"type": "message", "id": "m1", "text": "ou dormir ce soir ?"})
+    frames = await receive_until(socket, lambda f: f.get("type") == "ack")
+    assert frames[-1]["id"] == "m1"
     await socket.close()

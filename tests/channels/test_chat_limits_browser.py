@@ -9,6 +9,10 @@ from typing import Any
 import pytest
 from playwright.async_api import async_playwright, expect
 
+from channels import store as store_module
+from crisis.events import EventBus, make_event
+from crisis.keys import Keys
+from crisis.redis_client import async_redis
 from crisis.settings import Settings, load_settings
 from tests.support.browser import ROOT, launch_chromium
 
@@ -48,3 +52,47 @@ async def test_the_widget_says_the_message_waits(aiohttp_server: Any, settings: 
         if shots:
             await page.screenshot(path=str(ROOT / shots / "chat-rate-limited.png"), full_page=True)
         await browser.close()
+
+
+async def test_the_widget_sends_a_message_again_once_the_centre_catches_up(
+        aiohttp_server: Any, env: dict[str, str], redis_url: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipeline far behind (a group that reads nothing holds the conversations' stream at
+    its bound): the citizen reads that the centre is overwhelmed and that the message will go
+    by itself; it does, once the centre has caught up, with no action of theirs."""
+    from crisis.app import build_app
+    settings = load_settings(env)
+    monkeypatch.setattr(store_module, "BACKLOG_RETRY_AFTER_S", 1)
+    redis = async_redis(redis_url)
+    stream = Keys(settings.redis_prefix).conversation_events
+    await redis.xgroup_create(stream, "stalled", id="$", mkstream=True)
+    bus = EventBus(redis, Keys(settings.redis_prefix))
+    await bus.publish(make_event("conversation.noted", actor="test", subject="c0"))
+    monkeypatch.setattr(store_module, "CONVERSATION_BACKLOG_LIMIT", await redis.xlen(stream))
+    server = await aiohttp_server(build_app(settings, redis_url))
+    base = str(server.make_url("")).rstrip("/")
+    async with async_playwright() as playwright:
+        browser = await launch_chromium(playwright)
+        page = await browser.new_page(locale="fr-FR")
+        await page.goto(f"{base}/chat/")
+        status = page.locator(".chat-status")
+        await expect(status).to_have_text("Connecté")
+        await page.fill("#crisis-chat-input", "ou dormir ce soir ?")
+        await page.keyboard.press("Enter")
+        await expect(status).to_contain_text("Le centre reçoit énormément de messages")
+        await expect(status).to_contain_text("il repartira tout seul dans 1 s")
+        await expect(status).to_contain_text("appelez le 112")
+        pending = await page.evaluate("JSON.parse(localStorage.getItem('crisis-chat')).pending")
+        assert [m["text"] for m in pending] == ["ou dormir ce soir ?"]
+        shots = os.environ.get("CRISIS_SCREENSHOTS")
+        if shots:
+            await page.screenshot(path=str(ROOT / shots / "chat-busy.png"), full_page=True)
+        # The centre catches up: the widget's own retry gets the message through.
+        await redis.xgroup_destroy(stream, "stalled")
+        monkeypatch.setattr(store_module, "CONVERSATION_BACKLOG_LIMIT", 100_000)
+        await expect(status).to_have_text("Connecté", timeout=10_000)
+        await expect(page.locator(".chat-you")).to_have_count(1)
+        pending = await page.evaluate("JSON.parse(localStorage.getItem('crisis-chat')).pending")
+        assert pending == []
+        await browser.close()
+    await redis.aclose()

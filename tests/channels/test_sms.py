@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sys
 from typing import Any
 
 import pytest
+from channels import store as store_module
+from channels import SWEEP_INTERVAL_S
 from channels.api import DESK
 from channels.messages import say
 from crisis.app import build_app
@@ -290,3 +293,43 @@ async def test_outbound_sms_are_paced_to_the_senders_rate(
     assert len(times) == 6
     # Six at two a second take three calendar seconds (unpaced, they go out within ~0.2 s).
     assert len({int(t) for t in times}) >= 3, times
+
+
+async def test_a_pipeline_far_behind_refuses_new_sms_with_503_and_trims_nothing_unread(
+        kb: None, client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A group that reads nothing (an events process stopped, far behind) holds every event
+    written since: none is trimmed, however many come (a length cap used to drop the oldest
+    unread ones, messages acknowledged and then never answered nor queued). At the bound the
+    webhook answers 503 with Retry-After and stores nothing, so Twilio tries again; once the
+    group has caught up, the retry is taken."""
+    desk = client.app[DESK]
+    redis, stream = desk.ctx.redis, desk.ctx.keys.conversation_events
+    await redis.xgroup_create(stream, "stalled", id="$", mkstream=True)
+    monkeypatch.setattr(store_module, "CONVERSATION_BACKLOG_LIMIT", await redis.xlen(stream) + 4)
+    statuses: list[int] = []
+    for n in range(30):
+        headers, form = signed("/hooks/twilio/sms", sms_form(f"question {n} ?", f"SMfull{n}",
+                                                                f"+336100000{n:02d}"))
+        response = await client.post("/hooks/twilio/sms", data=form, headers=headers)
+        statuses.append(response.status)
+        if response.status != 200:
+            break
+    assert statuses[-1] == 503 and set(statuses[:-1]) == {200}, statuses
+    assert response.headers["Retry-After"] == str(store_module.BACKLOG_RETRY_AFTER_S)
+    taken = len(statuses) - 1
+    _, total, _ = await desk.store.page(status=None, channel=None, limit=50, cursor=None)
+    assert total == taken  # the refused one is not stored
+    await asyncio.sleep(2 * SWEEP_INTERVAL_S + 0.5)  # trims come and go: nothing unread goes
+    unread = await redis.xreadgroup("stalled", "s", {stream: ">"}, count=1000)
+    entries = unread[0][1] if unread else []
+    received = [entry_id for entry_id, fields in entries
+                if json.loads(fields["event"])["type"] == "conversation.message_received"]
+    assert len(received) == taken
+    await redis.xack(stream, "stalled", *[entry_id for entry_id, _ in entries])
+
+    async def retried() -> int:
+        again = await client.post("/hooks/twilio/sms", data=form, headers=headers)
+        return again.status
+    await until(retried, 3 * SWEEP_INTERVAL_S + 2, ok=lambda status: status == 200, every=0.5)
+    _, total, _ = await desk.store.page(status=None, channel=None, limit=50, cursor=None)
+    assert total == taken + 1

@@ -321,3 +321,32 @@ async def test_a_conversation_group_still_gets_events_from_before_the_split(
     assert sorted(seen) == ["after", "before"]
     for stream in ctx.bus.streams:
         assert (await ctx.redis.xpending(stream, "watch"))["pending"] == 0
+
+
+async def test_the_conversations_stream_keeps_what_a_group_has_not_read_or_acknowledged(
+        ctx: Context) -> None:
+    """Cut to what every group has read and acknowledged, never by length: behind a surge, an
+    event no group has handled yet is still there (a length cap trimmed it: a citizen's
+    message acknowledged, never answered nor queued)."""
+    stream = ctx.keys.conversation_events
+    ids = [await ctx.bus.publish(make_event("conversation.message_received", actor="test",
+                                            subject=f"c{i}")) for i in range(30)]
+    assert await ctx.bus.trim_delivered() == 0  # no group yet: the first reads from the start
+    for group in ("fast", "slow"):
+        await ctx.redis.xgroup_create(stream, group, id="0")
+    assert await ctx.bus.trim_delivered() == 0  # nobody read anything
+    await ctx.redis.xreadgroup("fast", "f", {stream: ">"}, count=30)
+    await ctx.redis.xack(stream, "fast", *ids)
+    read = await ctx.redis.xreadgroup("slow", "s", {stream: ">"}, count=20)
+    assert len(read[0][1]) == 20
+    await ctx.redis.xack(stream, "slow", *ids[:12])  # 8 read, not acknowledged: kept for a claim
+    assert await ctx.bus.trim_delivered() == 12
+    assert [entry_id for entry_id, _ in await ctx.redis.xrange(stream)] == ids[12:]
+    assert await ctx.bus.conversation_backlog() == 18
+    await ctx.redis.xack(stream, "slow", *ids[12:20])
+    assert await ctx.bus.trim_delivered() == 8
+    assert await ctx.bus.conversation_backlog() == 10  # the 10 the slow group has not read
+    # The main stream (crisis events, a few a minute) keeps its length cap, untouched here.
+    await ctx.bus.publish(make_event("crisis.activated", actor="test", subject="k1"))
+    await ctx.bus.trim_delivered()
+    assert await ctx.redis.xlen(ctx.keys.events) == 1

@@ -92,9 +92,10 @@
         state.since = data.id; save();
       } else if (data.type === "error") {
         status.textContent = data.message;
-        // Over the per-address limit the message was not taken: it stays pending and goes
-        // again once the window has passed.
-        if (data.code === "rate_limited" && data.retry_after && !retrying) {
+        // Over the per-address limit, or the centre too far behind, the message was not
+        // taken: it stays pending and goes again once the wait has passed.
+        if ((data.code === "rate_limited" || data.code === "busy") && data.retry_after
+            && !retrying) {
           retrying = setTimeout(function () {
             retrying = null;
             if (socket && socket.readyState === WebSocket.OPEN) { sendPending(); }

@@ -159,7 +159,6 @@ def _run_events(settings: Settings, args: argparse.Namespace) -> None:
         _check_schema(settings, url)
         _watch_parent(args.parent_pid)
         os.nice(EVENTS_NICENESS)
-        if os.environ.get("XX_IDLE"): os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
         asyncio.run(_consume_events(settings, url))
 
 

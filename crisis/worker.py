@@ -55,8 +55,10 @@ class CentreWorker(Worker):
         # wakes every HAND_BACK_EVERY_S to look after its dead neighbours, then listens again.
         idle_since = time.monotonic()
         while True:
-            self._tend_neighbours()
-            if timeout is None:  # burst: one look at the queues
+            # A burst worker (timeout None: one look at the queues, then it quits) never
+            # takes a scheduler over: RQ runs the scheduled jobs in it once, at its start.
+            self._tend_neighbours(scheduling=timeout is not None)
+            if timeout is None:
                 return super().dequeue_job_and_maintain_ttl(None, max_idle_time)
             wake = int(HAND_BACK_EVERY_S)
             if max_idle_time is not None:
@@ -69,7 +71,7 @@ class CentreWorker(Worker):
             if found is not None:
                 return found
 
-    def _tend_neighbours(self) -> None:
+    def _tend_neighbours(self, *, scheduling: bool) -> None:
         """At most every HAND_BACK_EVERY_S, busy or idle: the jobs of dead neighbours handed
         back, and RQ's scheduler taken over when its holder died (a few Redis calls)."""
         if time.monotonic() - self._handed_back_at <= HAND_BACK_EVERY_S:
@@ -80,6 +82,8 @@ class CentreWorker(Worker):
         # its TTL (61 s). Then, as RQ's maintenance does every 10 minutes, this worker bids
         # for a free lock: the jobs handed back (retried after 1 s) do not wait, and a dead
         # worker's scheduler on another machine is taken over when its lock expires.
+        if not scheduling:
+            return
         release_dead_schedulers(self.connection, self.queues)
         scheduler = self.scheduler
         if scheduler and (not scheduler._process or not scheduler._process.is_alive()):

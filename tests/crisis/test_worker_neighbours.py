@@ -13,6 +13,11 @@ import time
 from typing import Any
 
 import pytest
+from rq.scheduler import RQScheduler
+
+from crisis.keys import Keys
+from crisis.redis_client import sync_redis
+from crisis.worker import CentreWorker, queues
 
 from tests.channels.test_process_model import _start, processes  # noqa: F401 (fixture)
 from tests.support.polling import until
@@ -41,3 +46,17 @@ async def test_an_idle_worker_takes_over_a_dead_neighbours_scheduler_within_seco
     await until(scheduling_worker, 30, ok=lambda worker: worker == survivor)
     print(f"\nscheduler taken over by the idle worker {time.monotonic() - killed_at:.1f} s "
           "after its holder was killed")
+
+
+def test_a_burst_worker_never_forks_a_scheduler(redis_url: str, prefix: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`crisis worker --burst` runs the scheduled jobs once, in itself, and quits: looking
+    after its neighbours it must not bid for the scheduler's lock, which RQ has just freed, and
+    fork a scheduler whose end its exit then waits for (seen: a burst held up past a minute)."""
+    started: list[object] = []
+    monkeypatch.setattr(RQScheduler, "start", lambda self: started.append(self))
+    connection = sync_redis(redis_url, decode=False)
+    worker = CentreWorker(queues(connection, Keys(prefix)), connection=connection)
+    worker.work(burst=True, with_scheduler=True)
+    assert started == []
+    assert scheduler_pid(redis_url, prefix) is None

@@ -375,9 +375,10 @@ def run_load(args: argparse.Namespace) -> None:
               f"every reply sent in {drained:.1f} s")
         print("Redis: " + ", ".join(f"{k} {v}" for k, v in found.items()))
         ok = found["received"] == found["persisted"] == found["routed_or_answered"] \
-            == args.messages and found["duplicates"] == 0 and found["dead_letters"] == 0
-        print("received = persisted = routed or auto-answered, 0 duplicates, 0 dead letters: "
-              + ("yes" if ok else "NO"))
+            == args.messages and found["duplicates"] == 0 and found["dead_letters"] == 0 \
+            and ours["chat_acked"] == args.chats * CHAT_MESSAGES
+        print("received = persisted = routed or auto-answered, 0 duplicates, 0 dead letters, "
+              "every chat message acknowledged: " + ("yes" if ok else "NO"))
     finally:
         centre.stop()
     if not ok:

@@ -42,6 +42,7 @@ SEND_REPLY_JOB = "channels.outbound.send_reply"
 SENDING_TTL_S = 24 * 3600
 # A provider's own "retry after" up to this is waited for in the job; longer, RQ's backoff.
 MAX_INLINE_WAIT_S = 5.0
+REPLY_LANE = "replies"  # the replies' own schedule of evenly spaced sends (channels/pacing.py)
 ALREADY_SENT = frozenset({DeliveryStatus.SENT, DeliveryStatus.DELIVERED})
 
 
@@ -94,7 +95,10 @@ class Outbound:
             conversation_id=conversation_id, message_id=message_id,
             lang=facts.conversation.lang, article_id=facts.message.article_id,
             thread=facts.thread)
-        await self.pacer.wait(adapter.pacing(message))
+        # Evenly spaced, not a second's sends at once: a worker killed mid-send leaves at
+        # most the one or two replies then in their provider call in doubt (recorded failed,
+        # never sent twice), not a whole second's worth; and the provider gets no bursts.
+        await self.pacer.wait(adapter.pacing(message), spread=True, lane=REPLY_LANE)
         mark = self.store.k.sending(message_id)
         if not await self.store.redis.set(mark, "1", nx=True, ex=SENDING_TTL_S):
             log.warning("a previous attempt died during the provider call: not sent again",

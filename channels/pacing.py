@@ -47,15 +47,19 @@ class Pacer:
         await self.redis.decr(key)
         return False
 
-    async def wait(self, paces: Sequence[Pace], share: float = 1.0, spread: bool = False) -> None:
+    async def wait(self, paces: Sequence[Pace], share: float = 1.0, spread: bool = False,
+                   lane: str = "") -> None:
         """Return once this send fits every pace in the current second. A broadcast asks
         with `share` < 1: it stops at that part of the limit, replies keep the rest; and
-        `spread`: its sends evenly spaced over the second rather than in a burst."""
+        `spread`: its sends evenly spaced over the second rather than in a burst, on a
+        schedule of its `lane` (replies keep their own: behind a broadcast's thousands of
+        reserved slots they would wait for all of them)."""
         deadline = time.monotonic() + PACE_TIMEOUT_S
         if spread:
             for pace in paces:
                 rate = max(1e-3, pace.per_second * share)
-                wait_us = await self._spread(keys=[self.k.send_spread(pace.key)],
+                key = self.k.send_spread(f"{pace.key}:{lane}" if lane else pace.key)
+                wait_us = await self._spread(keys=[key],
                                              args=[int(1_000_000 * SPREAD_MARGIN / rate)])
                 if int(wait_us) > PACE_TIMEOUT_S * 1_000_000:
                     raise ChannelError(f"sending rate {pace.key} saturated", retryable=True)

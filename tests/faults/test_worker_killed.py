@@ -6,10 +6,10 @@ gets one answer, and the centre goes on.
 
 No citizen gets two SMS: a reply caught in its provider call by the kill (its "sending" mark
 set, the provider may or may not have it) is not sent again but recorded failed, for the
-operator to resend (channels/outbound.py, docs/operations.md). How many are caught so
-depends on the instant of the kill, which comes as the provider takes a second's sends:
-none in 13 of 20 runs on a loaded machine, 1-30 in the others (the pace is 30 a second);
-every other citizen gets its SMS."""
+operator to resend (channels/outbound.py, docs/operations.md). Replies are sent evenly spaced
+(one every 33 ms at the pace of 30 a second), so the kill catches at most the one or two then
+in their provider call: none in 10 runs of 10. When each second's sends went at once, a whole
+second's worth could be caught: 1-30 in 7 runs of 20. Every other citizen gets its SMS."""
 
 from __future__ import annotations
 
@@ -128,8 +128,8 @@ async def test_a_worker_killed_mid_jobs_leaves_nothing_and_its_jobs_are_retried(
         # replies of the dead consumer's batch, taken over by the other one.
         batch = sum(int(n) for n in re.findall(
             r"replies of a dead consumer taken over\s+count=(\d+)", up.log()))
-        assert kept.reply_statuses["failed"] == in_doubt <= batch, (kept.reply_statuses,
-                                                                    in_doubt, batch)
+        assert kept.reply_statuses["failed"] == in_doubt <= min(batch, 2), (
+            kept.reply_statuses, in_doubt, batch)
         assert BURST - in_doubt <= len(sms) <= BURST
         # Never twice: a reply caught in its provider call is not sent again.
         assert not twice, twice

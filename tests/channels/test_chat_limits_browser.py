@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
 from channels import store as store_module
 from crisis.events import EventBus, make_event
@@ -17,6 +17,21 @@ from crisis.settings import Settings, load_settings
 from tests.support.browser import ROOT, launch_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+async def _open_chat(browser: Browser, base: str) -> tuple[Page, Locator]:
+    """The chat page, French, once its socket is connected; and its status line."""
+    page = await browser.new_page(locale="fr-FR")
+    await page.goto(f"{base}/chat/")
+    status = page.locator(".chat-status")
+    await expect(status).to_have_text("Connecté")
+    return page, status
+
+
+async def _pending(page: Page) -> list[str]:
+    """The messages the widget keeps to send again (not acknowledged yet)."""
+    kept = await page.evaluate("JSON.parse(localStorage.getItem('crisis-chat')).pending")
+    return [m["text"] for m in kept]
 
 
 @pytest.fixture
@@ -31,10 +46,7 @@ async def test_the_widget_says_the_message_waits(aiohttp_server: Any, settings: 
     base = str(server.make_url("")).rstrip("/")
     async with async_playwright() as playwright:
         browser = await launch_chromium(playwright)
-        page = await browser.new_page(locale="fr-FR")
-        await page.goto(f"{base}/chat/")
-        status = page.locator(".chat-status")
-        await expect(status).to_have_text("Connecté")
+        page, status = await _open_chat(browser, base)
         await page.fill("#crisis-chat-input", "bonjour")
         await page.keyboard.press("Enter")
         await expect(page.locator(".chat-auto")).to_be_visible()
@@ -46,8 +58,7 @@ async def test_the_widget_says_the_message_waits(aiohttp_server: Any, settings: 
         await expect(status).to_contain_text("appelez le 112")
         # The refused message is still shown as the citizen's and kept to send again.
         await expect(page.locator(".chat-you")).to_have_count(2)
-        pending = await page.evaluate("JSON.parse(localStorage.getItem('crisis-chat')).pending")
-        assert [m["text"] for m in pending] == ["la route est-elle coupée ?"]
+        assert await _pending(page) == ["la route est-elle coupée ?"]
         shots = os.environ.get("CRISIS_SCREENSHOTS")
         if shots:
             await page.screenshot(path=str(ROOT / shots / "chat-rate-limited.png"), full_page=True)
@@ -73,17 +84,13 @@ async def test_the_widget_sends_a_message_again_once_the_centre_catches_up(
     base = str(server.make_url("")).rstrip("/")
     async with async_playwright() as playwright:
         browser = await launch_chromium(playwright)
-        page = await browser.new_page(locale="fr-FR")
-        await page.goto(f"{base}/chat/")
-        status = page.locator(".chat-status")
-        await expect(status).to_have_text("Connecté")
+        page, status = await _open_chat(browser, base)
         await page.fill("#crisis-chat-input", "ou dormir ce soir ?")
         await page.keyboard.press("Enter")
         await expect(status).to_contain_text("Le centre reçoit énormément de messages")
         await expect(status).to_contain_text("il repartira tout seul dans 1 s")
         await expect(status).to_contain_text("appelez le 112")
-        pending = await page.evaluate("JSON.parse(localStorage.getItem('crisis-chat')).pending")
-        assert [m["text"] for m in pending] == ["ou dormir ce soir ?"]
+        assert await _pending(page) == ["ou dormir ce soir ?"]
         shots = os.environ.get("CRISIS_SCREENSHOTS")
         if shots:
             await page.screenshot(path=str(ROOT / shots / "chat-busy.png"), full_page=True)
@@ -92,7 +99,6 @@ async def test_the_widget_sends_a_message_again_once_the_centre_catches_up(
         monkeypatch.setattr(store_module, "CONVERSATION_BACKLOG_LIMIT", 100_000)
         await expect(status).to_have_text("Connecté", timeout=10_000)
         await expect(page.locator(".chat-you")).to_have_count(1)
-        pending = await page.evaluate("JSON.parse(localStorage.getItem('crisis-chat')).pending")
-        assert pending == []
+        assert await _pending(page) == []
         await browser.close()
     await redis.aclose()

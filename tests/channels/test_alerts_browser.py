@@ -186,7 +186,8 @@ async def test_the_service_worker_shows_a_push_it_receives(browser: Any, centre:
         "data": json.dumps(payload)})
     shown = await page.evaluate("""async () => {
         const registration = await navigator.serviceWorker.ready;
-        for (let i = 0; i < 100; i += 1) {
+        // Up to 15 s: on a loaded machine the worker may take seconds to show it.
+        for (let i = 0; i < 300; i += 1) {
             const list = await registration.getNotifications();
             if (list.length) {
                 return list.map(n => ({title: n.title, body: n.body, url: n.data.url}));

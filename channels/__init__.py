@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import resources
 
 from aiohttp import web
@@ -75,26 +75,35 @@ def build_desk(ctx: Context, kb: KnowledgeBase) -> tuple[Desk, ChatHub]:
 
 
 async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
-    """Offers not accepted in time go back to the head of the queue; broadcasts whose
-    worker died are resumed."""
+    """Every SWEEP_INTERVAL_S, each step on its own (one failing does not hold back the
+    others: the stream's trim, say, must go on whatever an offer does): offers not accepted in
+    time back to the head of the queue, queue notices held for a second look that never came
+    (channels/second_look_requests.py), the conversations' stream cut to what every group has
+    read (crisis/events.py), the queue tended by one process at a time (overflow offers, paced
+    wait updates), broadcasts whose worker died resumed."""
     keys = desk.k
+
+    async def offers() -> None:
+        await desk.requeue_expired_offers()
+        await desk.assign()
+
+    async def stalled_broadcasts() -> None:
+        if await desk.ctx.redis.set(keys.broadcast_lease("all", "tender"), "1", nx=True,
+                                    ex=RESUME_INTERVAL_S):
+            await resume_stalled(desk.ctx.redis, keys, desk.ctx.jobs)
+
+    steps: tuple[Callable[[], Awaitable[object]], ...] = (
+        offers, desk.release_overdue_notices, desk.ctx.bus.trim_delivered,
+        lambda: desk.tend_queue_once(TEND_INTERVAL_S), stalled_broadcasts)
     while not stop.is_set():
-        try:
-            await desk.requeue_expired_offers()
-            await desk.assign()
-            # Queue notices held for a second look that never came (channels/second_look_requests.py).
-            await desk.release_overdue_notices()
-            # The conversations' stream cut to what every group has read (crisis/events.py).
-            await desk.ctx.bus.trim_delivered()
-            # One process at a time tends the queue (overflow offers, paced wait updates).
-            await desk.tend_queue_once(TEND_INTERVAL_S)
-            if await desk.ctx.redis.set(keys.broadcast_lease("all", "tender"), "1", nx=True,
-                                        ex=RESUME_INTERVAL_S):
-                await resume_stalled(desk.ctx.redis, keys, desk.ctx.jobs)
-        except (InvalidTransition, NotFound):
-            pass  # another process got there first
-        except Exception:  # Redis hiccup: try again next tick
-            log.warning("offer sweep failed", exc_info=True)
+        for step in steps:
+            try:
+                await step()
+            except (InvalidTransition, NotFound):
+                pass  # another process got there first
+            except Exception:  # Redis hiccup: try again next tick
+                log.warning("sweep step failed", extra={"step": getattr(step, "__name__", "?")},
+                            exc_info=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), SWEEP_INTERVAL_S)
 

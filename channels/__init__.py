@@ -101,9 +101,11 @@ async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
                 await step()
             except (InvalidTransition, NotFound):
                 pass  # another process got there first
-            except Exception:  # Redis hiccup: try again next tick
+            except Exception as err:  # tried again next tick
                 log.warning("sweep step failed", extra={"step": getattr(step, "__name__", "?")},
                             exc_info=True)
+                if is_outage(err):  # Redis away: the other steps would fail alike
+                    break
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), SWEEP_INTERVAL_S)
 

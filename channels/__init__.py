@@ -93,7 +93,8 @@ async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
             await resume_stalled(desk.ctx.redis, keys, desk.ctx.jobs)
 
     steps: tuple[Callable[[], Awaitable[object]], ...] = (
-        offers, desk.release_overdue_notices, desk.ctx.bus.trim_delivered,
+        offers, desk.release_overdue_notices,
+        lambda: desk.ctx.bus.trim_delivered(desk.ctx.subscriptions),
         lambda: desk.tend_queue_once(TEND_INTERVAL_S), stalled_broadcasts)
     while not stop.is_set():
         for step in steps:

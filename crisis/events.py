@@ -165,18 +165,22 @@ class EventBus:
         )
         return str(entry_id)
 
-    async def trim_delivered(self) -> int:
+    async def trim_delivered(self, subscribed: Collection[str] | None = None) -> int:
         """Cut the conversations' stream to the events some group has not read or not
         acknowledged yet (XTRIM MINID, exact: every 2 s it costs little, and the stream's
-        length is then the backlog the receive script bounds); returns how many went. Any process may call it, as often as it
-        likes. A stream without groups is left alone: the first events process reads it
-        from its start. A group nobody consumes any more holds the stream back: delete it
-        (docs/operations.md)."""
+        length is then the backlog the receive script bounds); returns how many went. Any
+        process may call it, as often as it likes. Only the `subscribed` groups are waited
+        for (None: every group on the stream): a group this version does not run (the
+        telephone's once Twilio is switched off, one a later version renamed) would
+        otherwise hold the stream until citizens' messages are refused. A stream none of
+        them has read yet is left alone: the first events process reads it from its start."""
         stream = self.keys.conversation_events
         try:
             groups = await self.redis.xinfo_groups(stream)
         except ResponseError:  # no stream yet
             return 0
+        if subscribed is not None:
+            groups = [g for g in groups if str(g["name"]) in subscribed]
         if not groups:
             return 0
         bounds = []

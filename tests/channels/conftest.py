@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from twilio.request_validator import RequestValidator
 
-from crisis.context import Context
+from crisis.context import Context, Subscription
 from crisis.settings import Settings, load_settings
 from knowledge_base.article import parse_article_lines
 from knowledge_base.importing import import_articles
@@ -86,4 +86,16 @@ def sms_form(body: str, sid: str, sender: str = "+33612345678") -> dict[str, str
             "ApiVersion": "2010-04-01"}
 
 
-__all__ = ["CELL", "signed", "sms_form", "until"]
+async def stall_a_group(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A consumer group of the conversations' stream that the centre waits for and that reads
+    nothing from now on, as when the events processes are far behind: created at the
+    stream's end and subscribed after the app's consumers started (so none runs for it). Its
+    name."""
+    async def never(event: object) -> None:
+        raise AssertionError("the stalled group was handed an event")
+    await ctx.redis.xgroup_create(ctx.keys.conversation_events, "stalled", id="$", mkstream=True)
+    monkeypatch.setitem(ctx.subscriptions, "stalled", Subscription(never, None))
+    return "stalled"
+
+
+__all__ = ["CELL", "signed", "sms_form", "stall_a_group", "until"]

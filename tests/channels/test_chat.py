@@ -10,7 +10,7 @@ from channels import store as store_module
 from channels.api import DESK
 from crisis.events import make_event
 from crisis.types import OperatorStatus, Principal, Role
-from tests.channels.conftest import until
+from tests.channels.conftest import stall_a_group, until
 
 
 async def receive_until(socket: Any, predicate: Any, limit: int = 20) -> list[dict[str, Any]]:
@@ -112,7 +112,7 @@ async def test_a_pipeline_far_behind_leaves_the_message_pending_with_a_clear_not
     and that it will go by itself, and the widget sends it again after `retry_after`."""
     desk = client.app[DESK]
     redis, stream = desk.ctx.redis, desk.ctx.keys.conversation_events
-    await redis.xgroup_create(stream, "stalled", id="$", mkstream=True)
+    await stall_a_group(desk.ctx, monkeypatch)
     # One event the stalled group holds, and the bound at it.
     await desk.ctx.bus.publish(make_event("conversation.noted", actor="test", subject="c0"))
     monkeypatch.setattr(store_module, "CONVERSATION_BACKLOG_LIMIT", await redis.xlen(stream))

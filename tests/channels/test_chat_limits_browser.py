@@ -10,10 +10,10 @@ import pytest
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
 from channels import store as store_module
-from crisis.events import EventBus, make_event
-from crisis.keys import Keys
-from crisis.redis_client import async_redis
+from crisis.events import make_event
+from crisis.web.app_keys import CONTEXT
 from crisis.settings import Settings, load_settings
+from tests.channels.conftest import stall_a_group
 from tests.support.browser import ROOT, launch_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -74,14 +74,14 @@ async def test_the_widget_sends_a_message_again_once_the_centre_catches_up(
     from crisis.app import build_app
     settings = load_settings(env)
     monkeypatch.setattr(store_module, "BACKLOG_RETRY_AFTER_S", 1)
-    redis = async_redis(redis_url)
-    stream = Keys(settings.redis_prefix).conversation_events
-    await redis.xgroup_create(stream, "stalled", id="$", mkstream=True)
-    bus = EventBus(redis, Keys(settings.redis_prefix))
-    await bus.publish(make_event("conversation.noted", actor="test", subject="c0"))
-    monkeypatch.setattr(store_module, "CONVERSATION_BACKLOG_LIMIT", await redis.xlen(stream))
-    server = await aiohttp_server(build_app(settings, redis_url))
+    app = build_app(settings, redis_url)
+    server = await aiohttp_server(app)
     base = str(server.make_url("")).rstrip("/")
+    ctx = app[CONTEXT]
+    redis, stream = ctx.redis, ctx.keys.conversation_events
+    await stall_a_group(ctx, monkeypatch)
+    await ctx.bus.publish(make_event("conversation.noted", actor="test", subject="c0"))
+    monkeypatch.setattr(store_module, "CONVERSATION_BACKLOG_LIMIT", await redis.xlen(stream))
     async with async_playwright() as playwright:
         browser = await launch_chromium(playwright)
         page, status = await _open_chat(browser, base)
@@ -101,4 +101,3 @@ async def test_the_widget_sends_a_message_again_once_the_centre_catches_up(
         await expect(page.locator(".chat-you")).to_have_count(1)
         assert await _pending(page) == []
         await browser.close()
-    await redis.aclose()

@@ -22,7 +22,7 @@ from knowledge_base.importing import import_articles
 from knowledge_base.store import ArticleStore
 from knowledge_base.tooling.calibration_sets import DATA
 from testbed.twilio import TwilioStandIn
-from tests.channels.conftest import signed, sms_form, until
+from tests.channels.conftest import signed, sms_form, stall_a_group, until
 from tests.conftest import ADMIN
 
 
@@ -304,7 +304,7 @@ async def test_a_pipeline_far_behind_refuses_new_sms_with_503_and_trims_nothing_
     group has caught up, the retry is taken."""
     desk = client.app[DESK]
     redis, stream = desk.ctx.redis, desk.ctx.keys.conversation_events
-    await redis.xgroup_create(stream, "stalled", id="$", mkstream=True)
+    await stall_a_group(desk.ctx, monkeypatch)
     monkeypatch.setattr(store_module, "CONVERSATION_BACKLOG_LIMIT", await redis.xlen(stream) + 4)
     statuses: list[int] = []
     for n in range(30):

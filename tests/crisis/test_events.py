@@ -350,3 +350,20 @@ async def test_the_conversations_stream_keeps_what_a_group_has_not_read_or_ackno
     await ctx.bus.publish(make_event("crisis.activated", actor="test", subject="k1"))
     await ctx.bus.trim_delivered()
     assert await ctx.redis.xlen(ctx.keys.events) == 1
+
+
+async def test_only_the_groups_this_version_runs_hold_the_conversations_stream(
+        ctx: Context) -> None:
+    """A group left on the stream that no process runs any more (the telephone's callbacks
+    once Twilio is switched off, a group a later version renamed) is not waited for: it would
+    hold every event until citizens' messages were refused."""
+    stream = ctx.keys.conversation_events
+    ids = [await ctx.bus.publish(make_event("conversation.message_received", actor="test",
+                                            subject=f"c{i}")) for i in range(10)]
+    for group in ("inbound", "abandoned"):
+        await ctx.redis.xgroup_create(stream, group, id="0")
+    await ctx.redis.xreadgroup("inbound", "i", {stream: ">"}, count=10)
+    await ctx.redis.xack(stream, "inbound", *ids)
+    assert await ctx.bus.trim_delivered() == 0  # every group: the abandoned one holds all
+    assert await ctx.bus.trim_delivered(subscribed={"inbound"}) == 10
+    assert await ctx.bus.trim_delivered(subscribed={"unknown"}) == 0  # none of ours: untouched

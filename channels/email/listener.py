@@ -24,7 +24,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from channels.email.parsing import MailKind, MailReader
-from crisis.errors import InvalidInput
+from crisis.errors import InvalidInput, TryLater
 from crisis.ports import DeliveryReport
 from crisis.types import InboundMessage
 
@@ -95,6 +95,11 @@ class MailHandler:
                 else:
                     await self.receive(read.message)
                     self.counts["citizen"] += 1
+        except TryLater as busy:  # the pipeline far behind: nothing stored, the relay retries
+            self.counts["busy"] += 1
+            log.info("e-mail refused for now; the relay will retry",
+                     extra={"reason": busy.message})
+            return "451 4.3.2 Too busy, try again later"
         except Exception:  # the store is unreachable: the relay keeps the mail and retries
             log.warning("e-mail not stored; the relay will retry", exc_info=True)
             return "451 4.3.0 Temporary failure, try again later"

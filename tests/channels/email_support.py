@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from channels.email.listener import Admit, MailHandler, start_listener
+from crisis.errors import Busy
 from crisis.ports import DeliveryReport
 from crisis.types import InboundMessage
 from testbed.ports import free_port
@@ -45,13 +46,15 @@ class Listening:
 
 @asynccontextmanager
 async def listening(*, max_bytes: int = 1_000_000, admit: Admit | None = None,
-                    fail: bool = False) -> AsyncIterator[Listening]:
+                    fail: bool = False, busy: bool = False) -> AsyncIterator[Listening]:
     received: list[InboundMessage] = []
     reports: list[DeliveryReport] = []
 
     async def receive(message: InboundMessage) -> None:
         if fail:
             raise ConnectionError("redis is down")
+        if busy:  # the store at the pipeline's backlog bound (channels/store.py)
+            raise Busy("100000 events wait for the pipeline: try again shortly", retry_after_s=30)
         received.append(message)
 
     async def report(delivery: DeliveryReport) -> None:

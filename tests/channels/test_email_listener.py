@@ -94,6 +94,16 @@ async def test_a_store_failure_asks_the_relay_to_retry() -> None:
     assert temporary.value.smtp_code == 451
 
 
+async def test_a_centre_far_behind_asks_the_relay_to_retry_and_says_why() -> None:
+    async with listening(busy=True) as server:
+        with pytest.raises(smtplib.SMTPDataError) as temporary:
+            await server.send(PLAIN)
+        assert server.handler.counts["busy"] == 1
+    assert temporary.value.smtp_code == 451
+    assert b"busy" in temporary.value.smtp_error.lower()
+    assert server.received == []
+
+
 async def test_a_flooding_sender_is_accepted_and_dropped() -> None:
     seen: list[str] = []
 

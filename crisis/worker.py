@@ -51,15 +51,15 @@ class CentreWorker(Worker):
 
     def dequeue_job_and_maintain_ttl(self, timeout: int | None,
                                      max_idle_time: int | None = None) -> Any:
+        if timeout is None:  # burst: one look at the queues, then the worker quits
+            # It never takes a scheduler over: RQ ran the scheduled jobs in it at its start.
+            self._tend_neighbours(scheduling=False)
+            return super().dequeue_job_and_maintain_ttl(None, max_idle_time)
         # RQ blocks an idle worker in one wait of up to `timeout` (405 s by default): this one
         # wakes every HAND_BACK_EVERY_S to look after its dead neighbours, then listens again.
         idle_since = time.monotonic()
         while True:
-            # A burst worker (timeout None: one look at the queues, then it quits) never
-            # takes a scheduler over: RQ runs the scheduled jobs in it once, at its start.
-            self._tend_neighbours(scheduling=timeout is not None)
-            if timeout is None:
-                return super().dequeue_job_and_maintain_ttl(None, max_idle_time)
+            self._tend_neighbours(scheduling=True)
             wake = int(HAND_BACK_EVERY_S)
             if max_idle_time is not None:
                 left = math.ceil(max_idle_time - (time.monotonic() - idle_since))

@@ -56,7 +56,10 @@ def test_a_burst_worker_never_forks_a_scheduler(redis_url: str, prefix: str,
     started: list[object] = []
     monkeypatch.setattr(RQScheduler, "start", lambda self: started.append(self))
     connection = sync_redis(redis_url, decode=False)
-    worker = CentreWorker(queues(connection, Keys(prefix)), connection=connection)
-    worker.work(burst=True, with_scheduler=True)
+    try:
+        worker = CentreWorker(queues(connection, Keys(prefix)), connection=connection)
+        worker.work(burst=True, with_scheduler=True)
+    finally:
+        connection.close()
     assert started == []
     assert scheduler_pid(redis_url, prefix) is None

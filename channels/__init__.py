@@ -92,10 +92,15 @@ async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
                                     ex=RESUME_INTERVAL_S):
             await resume_stalled(desk.ctx.redis, keys, desk.ctx.jobs)
 
+    async def trim_conversation_events() -> None:
+        await desk.ctx.bus.trim_delivered(desk.ctx.subscriptions)
+
+    async def tend_queue() -> None:
+        await desk.tend_queue_once(TEND_INTERVAL_S)
+
     steps: tuple[Callable[[], Awaitable[object]], ...] = (
-        offers, desk.release_overdue_notices,
-        lambda: desk.ctx.bus.trim_delivered(desk.ctx.subscriptions),
-        lambda: desk.tend_queue_once(TEND_INTERVAL_S), stalled_broadcasts)
+        offers, desk.release_overdue_notices, trim_conversation_events, tend_queue,
+        stalled_broadcasts)
     while not stop.is_set():
         for step in steps:
             try:
@@ -103,8 +108,7 @@ async def _sweep_offers(desk: Desk, stop: asyncio.Event) -> None:
             except (InvalidTransition, NotFound):
                 pass  # another process got there first
             except Exception as err:  # tried again next tick
-                log.warning("sweep step failed", extra={"step": getattr(step, "__name__", "?")},
-                            exc_info=True)
+                log.warning("sweep step failed", extra={"step": step.__name__}, exc_info=True)
                 if is_outage(err):  # Redis away: the other steps would fail alike
                     break
         with contextlib.suppress(TimeoutError):

@@ -441,19 +441,19 @@ class ConversationStore:
         for conversation, action, actor, fields in moves:
             status = next_conversation_status(conversation.status, action)
             now = utcnow()
+            event_type = EVENT_FOR_CONVERSATION_ACTION[action]
+            stream = self.bus.stream_for(event_type)
             event = msgspec.json.encode(make_event(
-                EVENT_FOR_CONVERSATION_ACTION[action], actor=actor, subject=conversation.id,
+                event_type, actor=actor, subject=conversation.id,
                 channel=conversation.channel.value, status=status.value,
                 previous=conversation.status.value))
             mapping = {"status": status.value, "updated_at": str(now.timestamp()), **fields}
             calls.append((
                 [self.k.conversation(conversation.id), self.k.conversations,
                  self.k.by_status(conversation.status.value), self.k.by_status(status.value),
-                 self.k.transitions(conversation.id),
-                 self.bus.stream_for(EVENT_FOR_CONVERSATION_ACTION[action])],
+                 self.k.transitions(conversation.id), stream],
                 [conversation.status.value, conversation.id, now.timestamp(),
-                 f"{status.value} {_iso(now)}", event,
-                 self.bus.maxlen_of(self.bus.stream_for(EVENT_FOR_CONVERSATION_ACTION[action])),
+                 f"{status.value} {_iso(now)}", event, self.bus.maxlen_of(stream),
                  *[item for pair in mapping.items() for item in pair]]))
             moved.append(msgspec.structs.replace(conversation, status=status, updated_at=now))
         written = await self._transition_from.many(calls)

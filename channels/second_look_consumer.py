@@ -61,14 +61,14 @@ class SecondLookConsumer:
         store = self.desk.store
         conversation = await store.get(request.conversation_id)
         message = await store.last_citizen_message(request.conversation_id, request.message_id)
-        if message is None:  # gone (retention): nothing to look at or to record
-            await self.desk.release_notice(request.conversation_id, request.message_id)
-            return "too-late"
-        outcome = await self._decide(request, conversation, message.text)
+        # A message gone (retention) is too late: nothing to look at or to record.
+        outcome = "too-late" if message is None else await self._decide(
+            request, conversation, message.text)
         if outcome != "answered":
             await self.desk.release_notice(request.conversation_id, request.message_id)
-            await self.desk.kb.record_unanswered(message.text, conversation.lang,
-                                                 conversation.channel)
+            if message is not None:
+                await self.desk.kb.record_unanswered(message.text, conversation.lang,
+                                                     conversation.channel)
         return outcome
 
     async def _decide(self, request: SecondLookRequest, conversation: Conversation,

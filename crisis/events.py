@@ -64,6 +64,9 @@ CONVERSATION_BACKLOG_LIMIT = 100_000
 # The last resort against memory running away if events other than the citizens' messages
 # pile up (they are not refused): several times the limit, never reached in normal work.
 CONVERSATION_STREAM_CAP = 1_000_000
+# A group no process of this version runs is still waited for by the trim while one of its
+# consumers read within this (another version's, during a rolling upgrade).
+LIVE_READER_MS = 60_000
 CONVERSATION_TYPES_PREFIX = "conversation."  # these events go to Keys.conversation_events
 MAX_ATTEMPTS = 3
 HANDLER_CONCURRENCY = 16  # subjects handled at once per group and process
@@ -169,18 +172,22 @@ class EventBus:
         """Cut the conversations' stream to the events some group has not read or not
         acknowledged yet (XTRIM MINID, exact: every 2 s it costs little, and the stream's
         length is then the backlog the receive script bounds); returns how many went. Any
-        process may call it, as often as it likes. Only the `subscribed` groups are waited
-        for (None: every group on the stream): a group this version does not run (the
-        telephone's once Twilio is switched off, one a later version renamed) would
-        otherwise hold the stream until citizens' messages are refused. A stream none of
-        them has read yet is left alone: the first events process reads it from its start."""
+        process may call it, as often as it likes. The `subscribed` groups are waited for
+        (None: every group on the stream), and any other group only while one of its
+        consumers read within LIVE_READER_MS: a group nothing runs any more (the telephone's
+        once Twilio is switched off, one a later version renamed) would otherwise hold the
+        stream until citizens' messages are refused, while one that another version's
+        processes run (a group added by a rolling upgrade, read by the new version only) must
+        not lose what it has not read. A stream none of them has read yet is left alone: the
+        first events process reads it from its start."""
         stream = self.keys.conversation_events
         try:
             groups = await self.redis.xinfo_groups(stream)
         except ResponseError:  # no stream yet
             return 0
         if subscribed is not None:
-            groups = [g for g in groups if str(g["name"]) in subscribed]
+            groups = [g for g in groups
+                      if str(g["name"]) in subscribed or await self._read_lately(stream, g)]
         if not groups:
             return 0
         bounds = []
@@ -197,6 +204,14 @@ class EventBus:
             return 0
         return int(await self.redis.xtrim(stream, minid=f"{oldest[0]}-{oldest[1]}",
                                           approximate=False))
+
+    async def _read_lately(self, stream: str, group: dict[str, Any]) -> bool:
+        """Whether some consumer of `group` asked for events within LIVE_READER_MS (a
+        blocking read counts: an idle reader asks every second)."""
+        if not int(group.get("consumers") or 0):
+            return False
+        consumers = await self.redis.xinfo_consumers(stream, str(group["name"]))
+        return any(int(consumer.get("idle") or 0) < LIVE_READER_MS for consumer in consumers)
 
     async def conversation_backlog(self) -> int:
         """Events of the conversations' stream some group has not read or acknowledged (and

@@ -367,3 +367,23 @@ async def test_only_the_groups_this_version_runs_hold_the_conversations_stream(
     assert await ctx.bus.trim_delivered() == 0  # every group: the abandoned one holds all
     assert await ctx.bus.trim_delivered(subscribed={"inbound"}) == 10
     assert await ctx.bus.trim_delivered(subscribed={"unknown"}) == 0  # none of ours: untouched
+
+
+async def test_a_group_another_version_reads_holds_the_conversations_stream(
+        ctx: Context) -> None:
+    """During a rolling upgrade, a group only the new version runs is not in the old
+    version's subscriptions: its processes still wait for it while its readers are alive, so
+    the old version's trims cut nothing it has not read."""
+    stream = ctx.keys.conversation_events
+    ids = [await ctx.bus.publish(make_event("conversation.message_received", actor="test",
+                                            subject=f"c{i}")) for i in range(10)]
+    for group in ("inbound", "added-by-the-new-version"):
+        await ctx.redis.xgroup_create(stream, group, id="0")
+    await ctx.redis.xreadgroup("inbound", "old-1", {stream: ">"}, count=10)
+    await ctx.redis.xack(stream, "inbound", *ids)
+    read = await ctx.redis.xreadgroup("added-by-the-new-version", "new-1", {stream: ">"},
+                                      count=4)
+    await ctx.redis.xack(stream, "added-by-the-new-version", *[i for i, _ in read[0][1]])
+    assert await ctx.bus.trim_delivered(subscribed={"inbound"}) == 4
+    assert [entry_id for entry_id, _ in await ctx.redis.xrange(stream)] == ids[4:]
+

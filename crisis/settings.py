@@ -175,6 +175,10 @@ class Settings:
     redis_min_replicas: int = 0
     # Webhooks in flight per web process above which new ones are shed with 503.
     max_inflight: int = 256
+    # Events processes run in the idle scheduling class (the webhooks first under a surge),
+    # keeping at least this share of one core each (crisis/idle_class.py); None: the normal
+    # class, at nice 5, as any process.
+    events_cpu_floor: float | None = 0.25
     # When the embedded Redis fsyncs its append-only file: "everysec" (up to ~1 s of
     # acknowledged writes lost if Redis is killed with the machine) or "always" (none, slower).
     redis_fsync: str = "everysec"
@@ -337,6 +341,19 @@ def _share(value: str) -> float:
     return share
 
 
+def _cpu_floor(value: str) -> float | None:
+    """A share of one core (0.05 to 64), or "off"."""
+    if value.strip().lower() == "off":
+        return None
+    try:
+        floor = float(value)
+    except ValueError:
+        raise ValueError("must be a share of one core such as 0.25, or off") from None
+    if not 0.05 <= floor <= 64:
+        raise ValueError("must be between 0.05 and 64 (cores), or off")
+    return floor
+
+
 def _choice_flag(value: str) -> bool:
     """A yes/no setting: 1/true/yes or 0/false/no."""
     folded = value.strip().lower()
@@ -476,6 +493,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     # --- Fault tolerance ---
     ("CRISIS_REDIS_MIN_REPLICAS", "redis_min_replicas", _bounded(0, 16)),
     ("CRISIS_MAX_INFLIGHT", "max_inflight", _positive),
+    ("CRISIS_EVENTS_CPU_FLOOR", "events_cpu_floor", _cpu_floor),
     ("CRISIS_REDIS_FSYNC", "redis_fsync", _choice("everysec", "always")),
     # --- end of fault tolerance ---
     # --- Web Push and e-mail alert subscriptions ---

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
@@ -82,6 +83,14 @@ async def test_the_web_acknowledges_and_the_events_process_answers(
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{base}/readyz") as response:
             assert (await response.json())["event_consumers"] == 1
+    events = processes[-1]
+    # The pipeline's thread gives way to the webhooks (crisis/idle_class.py): the idle class,
+    # at nice 5 (in the normal class for a few seconds when starved below its floor).
+    assert os.getpriority(os.PRIO_PROCESS, events.pid) == 5
+
+    async def idle_class() -> bool:
+        return os.sched_getscheduler(events.pid) == os.SCHED_IDLE
+    assert await until(idle_class, 15)
     events = processes.pop()
     await _stop(events)
     assert events.returncode == 0  # SIGTERM: a clean stop

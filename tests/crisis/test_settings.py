@@ -88,3 +88,12 @@ def test_the_time_zone_of_the_pages_is_paris_unless_set() -> None:
     for wrong in ("Mars/Olympus", "Europe", "/etc/localtime", "../Paris"):
         with pytest.raises(ConfigError, match="CRISIS_TIMEZONE=.*IANA time zone"):
             load_settings({"CRISIS_TIMEZONE": wrong})
+
+
+def test_the_events_processes_cpu_floor() -> None:
+    assert load_settings({}).events_cpu_floor == 0.25
+    assert load_settings({"CRISIS_EVENTS_CPU_FLOOR": "0.5"}).events_cpu_floor == 0.5
+    assert load_settings({"CRISIS_EVENTS_CPU_FLOOR": "OFF"}).events_cpu_floor is None
+    for wrong in ("0", "-1", "half", "100"):
+        with pytest.raises(ConfigError, match="CRISIS_EVENTS_CPU_FLOOR"):
+            load_settings({"CRISIS_EVENTS_CPU_FLOOR": wrong})

@@ -352,18 +352,25 @@ async def test_the_conversations_stream_keeps_what_a_group_has_not_read_or_ackno
     assert await ctx.redis.xlen(ctx.keys.events) == 1
 
 
+async def _ten_events_read_by_inbound(ctx: Context, other_group: str) -> list[str]:
+    """Ten conversation events, read and acknowledged by group "inbound"; `other_group`
+    created beside it, having read nothing."""
+    stream = ctx.keys.conversation_events
+    ids = [await ctx.bus.publish(make_event("conversation.message_received", actor="test",
+                                            subject=f"c{i}")) for i in range(10)]
+    for group in ("inbound", other_group):
+        await ctx.redis.xgroup_create(stream, group, id="0")
+    await ctx.redis.xreadgroup("inbound", "i", {stream: ">"}, count=10)
+    await ctx.redis.xack(stream, "inbound", *ids)
+    return ids
+
+
 async def test_only_the_groups_this_version_runs_hold_the_conversations_stream(
         ctx: Context) -> None:
     """A group left on the stream that no process runs any more (the telephone's callbacks
     once Twilio is switched off, a group a later version renamed) is not waited for: it would
     hold every event until citizens' messages were refused."""
-    stream = ctx.keys.conversation_events
-    ids = [await ctx.bus.publish(make_event("conversation.message_received", actor="test",
-                                            subject=f"c{i}")) for i in range(10)]
-    for group in ("inbound", "abandoned"):
-        await ctx.redis.xgroup_create(stream, group, id="0")
-    await ctx.redis.xreadgroup("inbound", "i", {stream: ">"}, count=10)
-    await ctx.redis.xack(stream, "inbound", *ids)
+    await _ten_events_read_by_inbound(ctx, "abandoned")
     assert await ctx.bus.trim_delivered() == 0  # every group: the abandoned one holds all
     assert await ctx.bus.trim_delivered(subscribed={"inbound"}) == 10
     assert await ctx.bus.trim_delivered(subscribed={"unknown"}) == 0  # none of ours: untouched
@@ -375,12 +382,7 @@ async def test_a_group_another_version_reads_holds_the_conversations_stream(
     version's subscriptions: its processes still wait for it while its readers are alive, so
     the old version's trims cut nothing it has not read."""
     stream = ctx.keys.conversation_events
-    ids = [await ctx.bus.publish(make_event("conversation.message_received", actor="test",
-                                            subject=f"c{i}")) for i in range(10)]
-    for group in ("inbound", "added-by-the-new-version"):
-        await ctx.redis.xgroup_create(stream, group, id="0")
-    await ctx.redis.xreadgroup("inbound", "old-1", {stream: ">"}, count=10)
-    await ctx.redis.xack(stream, "inbound", *ids)
+    ids = await _ten_events_read_by_inbound(ctx, "added-by-the-new-version")
     read = await ctx.redis.xreadgroup("added-by-the-new-version", "new-1", {stream: ">"},
                                       count=4)
     await ctx.redis.xack(stream, "added-by-the-new-version", *[i for i, _ in read[0][1]])

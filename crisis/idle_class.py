@@ -33,6 +33,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from crisis.metrics import EVENTS_FLOOR_RETURNS
+
 log = logging.getLogger(__name__)
 
 TICK_S = 0.05
@@ -154,5 +156,6 @@ class IdleClassWithFloor:
                 self.idle = move
                 if not move:
                     self.returns_to_normal += 1
+                    EVENTS_FLOOR_RETURNS.inc()
         except OSError as err:  # the thread ended meanwhile: the process is stopping
             log.debug("idle class watchdog ends: %s", err)

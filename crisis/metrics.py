@@ -38,6 +38,12 @@ INBOUND_REFUSED_BACKLOG = Counter(
     "the chat widget tries again) because the pipeline's backlog was at its bound "
     "(crisis/events.py CONVERSATION_BACKLOG_LIMIT), by channel.", ["channel"],
 )
+EVENTS_FLOOR_RETURNS = Counter(
+    "crisis_events_floor_returns_total", "Times an events process's pipeline, starved in the "
+    "idle scheduling class, was put back in the normal class to get its floor "
+    "(CRISIS_EVENTS_CPU_FLOOR, crisis/idle_class.py): the machine's CPU was saturated by "
+    "other processes for seconds.",
+)
 # --- background jobs (crisis/worker.py) ---
 JOBS = Counter(
     "crisis_jobs_total", "Background job runs a worker finished, by queue and outcome (done, "

@@ -102,7 +102,10 @@ SHARED_CORE = textwrap.dedent("""
         while time.monotonic() < deadline:
             pass
         ran = read_schedstat(threading.get_native_id())[0] - ran_before
-        print(json.dumps({"ran": ran, "returns": keeper.returns_to_normal if keeper else 0}))
+        from prometheus_client import REGISTRY
+        counted = REGISTRY.get_sample_value("crisis_events_floor_returns_total")
+        print(json.dumps({"ran": ran, "returns": keeper.returns_to_normal if keeper else 0,
+                          "counted": counted}))
         if keeper:
             keeper.stop()
     finally:
@@ -127,6 +130,8 @@ def test_the_floor_holds_against_a_cpu_hog() -> None:
     # slice (the first return came after 3.8 s).
     assert alone["ran"] < 0.15
     assert kept["ran"] > 0.08 * 8 and kept["returns"] >= 1
+    # Each return is counted for the operators (crisis_events_floor_returns_total).
+    assert kept["counted"] == kept["returns"] and alone["counted"] == 0
 
 
 def test_a_process_that_cannot_leave_the_idle_class_stays_in_the_normal_one() -> None:

@@ -27,11 +27,12 @@ nice value, as before, and says so once in the log.
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from crisis.metrics import EVENTS_FLOOR_RETURNS
 
@@ -126,7 +127,8 @@ class IdleClassWithFloor:
 
     def observe(self, now: float, ran: float, waited: float) -> bool | None:
         """Take the thread's cumulative seconds `ran` and `waited` (ready to run) at `now`;
-        the class to move it to (True: idle, False: normal), or None to leave it there."""
+        the class to move it to (True: idle, False: normal), now recorded as its class, or
+        None to leave it there."""
         self._samples.append((now, ran, waited))
         while len(self._samples) > 1 and now - self._samples[1][0] >= WINDOW_S:
             self._samples.popleft()
@@ -138,8 +140,11 @@ class IdleClassWithFloor:
         got = ran - started_ran
         wanted = got + (waited - started_waited)
         if self.idle and got < due <= wanted:
+            self.idle = False
+            self.returns_to_normal += 1
             return False
         if not self.idle and (got >= due or wanted < due):
+            self.idle = True
             return True
         return None
 
@@ -153,9 +158,22 @@ class IdleClassWithFloor:
                 if move is None:
                     continue
                 self._set_policy(tid, os.SCHED_IDLE if move else os.SCHED_OTHER)
-                self.idle = move
                 if not move:
-                    self.returns_to_normal += 1
                     EVENTS_FLOOR_RETURNS.inc()
         except OSError as err:  # the thread ended meanwhile: the process is stopping
             log.debug("idle class watchdog ends: %s", err)
+
+
+@contextlib.contextmanager
+def idle_class_with_floor(floor: float | None) -> Iterator[None]:
+    """The calling thread in the idle class with `floor` for the block (None: left in the
+    normal class), the watchdog stopped after it."""
+    if floor is None:
+        yield
+        return
+    keeper = IdleClassWithFloor(floor)
+    keeper.start()
+    try:
+        yield
+    finally:
+        keeper.stop()

@@ -36,7 +36,7 @@ from crisis.data_dir import prepare_data_dir
 from crisis.errors import ConfigError
 from crisis.demo import DEMO_MASTODON_PATH, DEMO_SCENARIO, demo_sandbox_env, ensure_demo
 from crisis.heartbeat import process_name, start_beating_thread
-from crisis.idle_class import IdleClassWithFloor
+from crisis.idle_class import idle_class_with_floor
 from crisis.worker import bind_worker_settings, queues
 from crisis.worker_context import bind_worker_context, close_worker_context
 from crisis.keys import Keys
@@ -162,15 +162,8 @@ def _run_events(settings: Settings, args: argparse.Namespace) -> None:
         os.nice(EVENTS_NICENESS)
         # The webhooks first under a surge, the pipeline never below its floor
         # (crisis/idle_class.py); only this, the event loop's thread, is moved.
-        floor = (IdleClassWithFloor(settings.events_cpu_floor)
-                 if settings.events_cpu_floor is not None else None)
-        if floor is not None:
-            floor.start()
-        try:
+        with idle_class_with_floor(settings.events_cpu_floor):
             asyncio.run(_consume_events(settings, url))
-        finally:
-            if floor is not None:
-                floor.stop()
 
 
 def _run_rq_worker(settings: Settings, args: argparse.Namespace) -> None:

@@ -16,17 +16,17 @@ from crisis.idle_class import WINDOW_S, IdleClassWithFloor, can_leave_idle_class
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _judge(floor: float, samples: list[tuple[float, float, float]]) -> list[bool | None]:
-    """Each sample's move, from an IdleClassWithFloor that starts in the idle class."""
+def _keeper(floor: float) -> IdleClassWithFloor:
+    """An IdleClassWithFloor as `start` leaves it (in the idle class), moving no thread."""
     keeper = IdleClassWithFloor(floor, set_policy=lambda tid, policy: None)
     keeper.idle = True
-    moves = []
-    for now, ran, waited in samples:
-        move = keeper.observe(now, ran, waited)
-        if move is not None:
-            keeper.idle = move
-        moves.append(move)
-    return moves
+    return keeper
+
+
+def _judge(floor: float, samples: list[tuple[float, float, float]]) -> list[bool | None]:
+    """Each sample's move, from a keeper that starts in the idle class."""
+    keeper = _keeper(floor)
+    return [keeper.observe(now, ran, waited) for now, ran, waited in samples]
 
 
 def _ticks(seconds: float, ran_share: float, waited_share: float, *, at: float = 0.0,
@@ -65,12 +65,9 @@ def test_the_window_forgets_old_starvation() -> None:
     # Then three windows with all it wants: judged on the last window only, so back to idle
     # and staying there, and the samples kept are one window's.
     fed = _ticks(3 * WINDOW_S, 1.0, 0.0, at=now, ran=ran, waited=waited)
-    keeper = IdleClassWithFloor(0.25, set_policy=lambda tid, policy: None)
-    keeper.idle = True
+    keeper = _keeper(0.25)
     for sample in starving + fed:
-        move = keeper.observe(*sample)
-        if move is not None:
-            keeper.idle = move
+        keeper.observe(*sample)
     assert keeper.idle
     assert len(keeper._samples) <= WINDOW_S * 10 + 2
 

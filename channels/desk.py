@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import textwrap
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, assert_never, cast
@@ -28,7 +29,8 @@ from channels.desk_reads import DeskReads
 from channels.greetings import GREETINGS_TTL_S, Greeting, live_greetings
 from channels.answer_forms import auto_answer
 from channels.inbound import (
-    NO_PULSE, PROVIDER_KEYWORDS, Actions, AskSecondLook, ConfirmOptOut, CountAutoAnswer, CountPulseAnswer,
+    NO_PULSE, PROVIDER_KEYWORDS, Actions, AnswerChosen, AskSecondLook, ConfirmOptOut,
+    CountAutoAnswer, CountPulseAnswer,
     EndAlerts, Fact, InboundFacts, Need, OpenPulse, PublishLive, Queue, RecordFeedback,
     RecordSent, Send, SetOptOut, SetTopic, Subscribe, Transition, decide_inbound, fold,
 )
@@ -71,6 +73,8 @@ REQUEUABLE = frozenset({ConversationStatus.ASSIGNED, ConversationStatus.WAITING_
 # Facts one decision may ask for: the urgent keywords, the answer, two articles, the wait.
 MAX_FACTS = 8
 SECOND_LOOK_ACTOR = "second-look"  # who answered, in the conversation's transition event
+CHOICE_ACTOR = "citizen-choice"  # the citizen picked the answer from the queue notice's menu
+CHOICE_TITLE_CHARS = 60  # an offered article's question, shortened: three must fit an SMS or two
 
 
 def with_greetings(facts: InboundFacts, greetings: Sequence[Greeting]) -> InboundFacts:
@@ -154,7 +158,8 @@ class Desk(DeskReads):
         channels/inbound_phases.py start from the same)."""
         return InboundFacts(conversation, fold(message.text), surge_wait_s=surge_wait_s,
                             site_url=self.ctx.settings.base_url + "/",
-                            provider_keywords=self.provider_keywords, answered=message.answered)
+                            provider_keywords=self.provider_keywords, answered=message.answered,
+                            max_choices=self.ctx.settings.kb_choices)
 
     async def _fetch(self, facts: InboundFacts, need: Need, last: Message) -> InboundFacts:
         conversation = facts.conversation
@@ -222,11 +227,13 @@ class Desk(DeskReads):
                     await self._hand_over(conversation, message)
                 case SetOptOut(opted_out):
                     await self.store.set_opted_out(conversation.citizen, opted_out)
-                case Queue(urgent, tags):
+                case Queue(urgent, tags, choices):
                     # A question left to the second look: its notice waits for the look.
-                    await self.queue(conversation, urgent=urgent, tags=tags,
+                    await self.queue(conversation, urgent=urgent, tags=tags, choices=choices,
                                      notice_id=numbered("q"),
                                      notice_held_for=replying_to if looking else None)
+                case AnswerChosen(article_id):
+                    await self.answer_chosen(conversation, replying_to or "", seq, article_id)
                 case Transition(step, actor, fields):
                     # From the status read at the start (one round trip); when it changed
                     # meanwhile, the store reads it again.
@@ -310,14 +317,18 @@ class Desk(DeskReads):
                 await self.router.accept(conversation_id)
 
     async def queue(self, conversation: Conversation, *, urgent: bool = False,
-                    tags: tuple[str, ...] = (), notice_id: str | None = None,
-                    notice_held_for: str | None = None) -> None:
-        """Queue the conversation for the operators and tell the citizen their place; with
-        `notice_held_for` (the citizen message a second look is asked for) the notice waits
-        for the look (`release_notice`)."""
+                    tags: tuple[str, ...] = (), choices: tuple[str, ...] = (),
+                    notice_id: str | None = None, notice_held_for: str | None = None) -> None:
+        """Queue the conversation for the operators and tell the citizen their place, with
+        the articles of `choices` to pick by number meanwhile; with `notice_held_for` (the
+        citizen message a second look is asked for) the notice waits for the look
+        (`release_notice`)."""
+        live = await self._articles(choices)
+        choices = tuple([c for c, article in zip(choices, live) if article is not None])
         await self.store.transition(conversation.id, ConversationAction.QUEUE, actor="router",
                                     priority="1" if urgent else "0",
-                                    tags=json.dumps(sorted({*conversation.tags, *tags})))
+                                    tags=json.dumps(sorted({*conversation.tags, *tags})),
+                                    choices=json.dumps(list(choices)))
         # The "you are number N" message sent (or held) counts as the first update.
         await self.store.claim_wait_update(conversation.id,
                                            (await self.policies.get()).update_interval_s)
@@ -325,21 +336,48 @@ class Desk(DeskReads):
         if notice_held_for:
             await self.second_looks.hold_notice(conversation.id, notice_held_for)
         else:
-            await self._send_queue_notice(conversation, notice_id)
+            await self._send_queue_notice(conversation, notice_id, choices)
         await self.publish_live("queued", conversation.id, None)
         await self.assign()
 
-    async def _send_queue_notice(self, conversation: Conversation,
-                                 notice_id: str | None) -> None:
+    async def _send_queue_notice(self, conversation: Conversation, notice_id: str | None,
+                                 choices: tuple[str, ...]) -> None:
         position = await self.router.position(conversation.id) or 1
         minutes = await self.waits.minutes_for(position)
-        await self.send(conversation, say("queued", conversation.lang).format(
-            position=position, minutes=minutes), author="auto", message_id=notice_id)
+        text = say("queued", conversation.lang).format(position=position, minutes=minutes)
+        await self.send(conversation, text + await self._menu(choices, conversation.lang),
+                        author="auto", message_id=notice_id)
 
-    async def release_notice(self, conversation_id: str, message_id: str) -> bool:
+    async def _articles(self, ids: Sequence[str]) -> list[Article | None]:
+        """The live articles of `ids`, None for one no longer published."""
+        found: list[Article | None] = []
+        for article_id in ids:
+            try:
+                found.append(await self.article_of(article_id))
+            except NotFound:
+                found.append(None)
+        return found
+
+    async def _menu(self, choices: tuple[str, ...], lang: str) -> str:
+        """The numbered questions of the articles in `choices`, for the queue notice; "" when
+        none. They were live when queued; one withdrawn since (a held notice) ends the list
+        there, so every number shown is still the choice it names."""
+        lines = []
+        for number, article in enumerate(await self._articles(choices), start=1):
+            if article is None:
+                break
+            title = textwrap.shorten(article.question, CHOICE_TITLE_CHARS, placeholder="…")
+            lines.append(f"{number}. {title}")
+        return "\n" + say("queue_choices", lang) + "\n" + "\n".join(lines) if lines else ""
+
+    async def release_notice(self, conversation_id: str, message_id: str,
+                             choices: tuple[str, ...] | None = None) -> bool:
         """Send the queue notice held for citizen message `message_id` while a second look
         decided (it did not answer); whether it was sent. Once, whoever calls first; not
-        when an operator has the conversation by now or it left the queue."""
+        when an operator has the conversation by now or it left the queue. `choices`: the
+        articles its menu offers instead of those chosen when it was queued (the look's
+        better ranked ones), stored only by the caller that sends the notice, so the numbers
+        a citizen reads are always the ones their answer picks from."""
         if not await self.second_looks.claim_notice(conversation_id, message_id):
             return False
         try:
@@ -348,8 +386,18 @@ class Desk(DeskReads):
             return False
         if conversation.status is not ConversationStatus.QUEUED or conversation.operator:
             return False
-        await self._send_queue_notice(conversation, automatic_reply_id(message_id, "q"))
+        if choices is not None:
+            choices = await self.offer(conversation_id, choices)
+        await self._send_queue_notice(conversation, automatic_reply_id(message_id, "q"),
+                                      conversation.choices if choices is None else choices)
         return True
+
+    async def offer(self, conversation_id: str, choices: tuple[str, ...]) -> tuple[str, ...]:
+        """Store the live ones of `choices` as the conversation's menu; those stored."""
+        live = tuple([c for c, article in zip(choices, await self._articles(choices))
+                      if article is not None])
+        await self.store.set_choices(conversation_id, live)
+        return live
 
     async def release_overdue_notices(self, now: float | None = None) -> int:
         """Send the queue notices held longer than a second look may take (no worker looked:
@@ -366,18 +414,48 @@ class Desk(DeskReads):
         transaction, only while it is queued, no operator holds it and the citizen's latest
         message is still that one; then sent as the fast path's answers are. False, nothing
         written, when an operator or a newer message came first."""
+        return await self._answer_from_queue(
+            conversation, article, actor=SECOND_LOOK_ACTOR, reply_id=automatic_reply_id(
+                message_id, "look"), seq=seq,
+            also=lambda pipe: self._answered_by_look(pipe, conversation.id, message_id))
+
+    async def answer_chosen(self, conversation: Conversation, message_id: str, seq: int,
+                            article_id: str) -> bool:
+        """The article a queued citizen picked by number (citizen message `message_id`, its
+        `seq`-th) sent, the conversation off the queue, as `answer_after_second_look` does;
+        when an operator took it first, the number reaches them as any message would."""
+        try:
+            article = await self.article_of(article_id)
+        except NotFound:
+            article = None
+        answered = article is not None and await self._answer_from_queue(
+            conversation, article, actor=CHOICE_ACTOR,
+            reply_id=automatic_reply_id(message_id, "chosen") if message_id else None,
+            seq=seq or None, also=lambda pipe: self.router.dequeue_in(pipe, conversation.id))
+        if not answered:
+            now = await self.store.get(conversation.id)
+            await self.publish_live("message", conversation.id, now.operator)
+        return answered
+
+    async def _answer_from_queue(self, conversation: Conversation, article: Article, *,
+                                 actor: str, reply_id: str | None, seq: int | None,
+                                 also: Callable[[Any], None]) -> bool:
+        """`article` recorded as the answer, the conversation moved to auto-answered (its
+        choices dropped) and `also` written, in one transaction, only while it is queued, no
+        operator holds it and (with `seq`) the citizen's latest message is that one; then
+        sent. False, nothing written, when an operator or a newer message came first."""
         message = self.store.outbound_message(
             self._checked(auto_answer(article, conversation.channel, conversation.lang)), "auto",
-            article.id, automatic_reply_id(message_id, "look"))
+            article.id, reply_id)
 
         def unclaimed(now: Conversation) -> None:
             if now.status is not ConversationStatus.QUEUED or now.operator:
                 raise Conflict("an operator has the conversation")
         try:
             answered = await self.store.checked_transition(
-                conversation.id, ConversationAction.AUTO_ANSWER, actor=SECOND_LOOK_ACTOR,
-                fields={}, guard=unclaimed, outbound=message, latest_seq=seq,
-                also=lambda pipe: self._answered_by_look(pipe, conversation.id, message_id))
+                conversation.id, ConversationAction.AUTO_ANSWER, actor=actor,
+                fields={"choices": "[]"}, guard=unclaimed, outbound=message, latest_seq=seq,
+                also=also)
         except (Conflict, InvalidTransition, NotFound):
             return False
         await self._hand_over(answered, message)

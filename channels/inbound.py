@@ -58,6 +58,9 @@ SURGE_SUGGESTION_CONFIDENCE = 0.5
 # A queued question takes the topic of the auto-answer's best guess from this confidence on:
 # a wrong topic only costs the skill wait, so the bar is lower than for answering.
 TOPIC_GUESS_CONFIDENCE = 0.2
+# Where a citizen can answer a menu with a number (a call's choices are its own IVR's).
+CHOICE_CHANNELS = frozenset({ChannelKind.SMS, ChannelKind.CHAT, ChannelKind.TELEGRAM,
+                             ChannelKind.EMAIL})
 OPEN_FOR_A_PERSON = frozenset({ConversationStatus.ASSIGNED, ConversationStatus.WAITING_CITIZEN})
 SMALL_TALK = frozenset({Intent.GREETING, Intent.THANKS, Intent.GOODBYE, Intent.EMPTY})
 
@@ -122,6 +125,7 @@ class InboundFacts:
     # What the citizen already got in the webhook's answer while Redis was down (degraded
     # mode, channels/degraded.py): recorded, never sent again (`RecordSent`).
     answered: InstantReply | None = None
+    max_choices: int = 0  # CRISIS_KB_CHOICES: articles offered with a queue notice (0: none)
 
 
 # The actions, carried out in order by the desk.
@@ -156,10 +160,21 @@ class SetOptOut:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Queue:
-    """Into the queue, telling the citizen their position and wait (`Desk.queue`)."""
+    """Into the queue, telling the citizen their position and wait (`Desk.queue`), and the
+    articles in `choices` to pick by number meanwhile (none: any earlier ones are dropped)."""
 
     urgent: bool = False
     tags: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AnswerChosen:
+    """A queued citizen picked an offered article by its number: it is sent and the
+    conversation leaves the queue, unless an operator took it meanwhile
+    (`Desk.answer_from_queue`)."""
+
+    article_id: str
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -226,7 +241,8 @@ class PublishLive:
 
 
 Action = Send | RecordSent | ConfirmOptOut | SetOptOut | Queue | Transition | SetTopic | CountAutoAnswer \
-    | PublishLive | RecordFeedback | Subscribe | EndAlerts | CountPulseAnswer | AskSecondLook
+    | PublishLive | RecordFeedback | Subscribe | EndAlerts | CountPulseAnswer | AskSecondLook \
+    | AnswerChosen
 Actions = tuple[Action, ...]
 
 
@@ -277,6 +293,12 @@ def _decide(facts: InboundFacts) -> Need | Actions:
         return _command(facts)
     if conversation.channel in OPT_OUT_CHANNELS and (codes := alert_request(text)) is not None:
         return _alerts(facts, codes)
+    # The menu of the queue notice was sent in this very conversation, and the citizen is
+    # still waiting on it: their number answers it rather than a pulse question.
+    if conversation.status is ConversationStatus.QUEUED and conversation.choices \
+            and (option := pulse_option(text)) is not None \
+            and 1 <= option <= len(conversation.choices):
+        return _chosen(facts, conversation.choices[option - 1])
     if (option := pulse_option(text)) is not None:
         if facts.pulse is None:
             return Need(Fact.PULSE)
@@ -290,6 +312,24 @@ def _decide(facts: InboundFacts) -> Need | Actions:
     if conversation.status is ConversationStatus.QUEUED:
         return (PublishLive("message", None),)
     return _first_answer(facts)
+
+
+def _chosen(facts: InboundFacts, article_id: str) -> Need | Actions:
+    """The article the citizen picked; withdrawn since, the operators see the number as any
+    message of a queued conversation."""
+    if article_id not in facts.articles:
+        return Need(Fact.ARTICLE, article_id)
+    if facts.articles[article_id] is None:
+        return (PublishLive("message", None),)
+    return (AnswerChosen(article_id),)
+
+
+def choices_for(facts: InboundFacts, answer: AutoAnswer) -> tuple[str, ...]:
+    """The articles to offer a queued question (`AutoAnswer.choices`): none where the
+    channel cannot take a numbered answer."""
+    if facts.conversation.channel not in CHOICE_CHANNELS:
+        return ()
+    return answer.choices(facts.max_choices)
 
 
 def _closed_meanwhile(facts: InboundFacts) -> Need | Actions:
@@ -469,9 +509,10 @@ def _answer(facts: InboundFacts, answer: AutoAnswer) -> Need | Actions:
         if conversation.status is ConversationStatus.NEW:
             return (*said, Transition(ConversationAction.AUTO_ANSWER, "knowledge-base"))
         return said
+    choices = choices_for(facts, answer)
     if answer.second_look:  # its top article is bare: the second look decides, meanwhile queued
-        return (Queue(), AskSecondLook(answer.question))
-    return (Queue(),)
+        return (Queue(choices=choices), AskSecondLook(answer.question))
+    return (Queue(choices=choices),)
 
 
 def _self_service(facts: InboundFacts, answer: AutoAnswer, wait_s: float) -> Need | Actions:

@@ -23,6 +23,10 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "An adviser will answer you. You are number {position} in the queue, "
               "estimated wait: {minutes} min.",
     },
+    "queue_choices": {
+        "fr": "En attendant, l'une de ces réponses peut vous aider : répondez par son numéro.",
+        "en": "Meanwhile, one of these answers may help: reply with its number.",
+    },
     "surge": {
         "fr": "Forte affluence : attente estimée {minutes} min. En attendant : {site}. "
               "Répondez 1 pour rester en file, 2 pour être rappelé.",

@@ -35,7 +35,7 @@ from crisis.metrics import SECOND_LOOK_SECONDS, SECOND_LOOKS
 from crisis.parent_death import fork_child, name_this_process
 from crisis.settings import Settings
 from crisis.types import Conversation, ConversationStatus
-from knowledge_base import KnowledgeBase, second_look_available
+from knowledge_base import KnowledgeBase, SecondLook, second_look_available
 
 log = logging.getLogger(__name__)
 
@@ -62,38 +62,42 @@ class SecondLookConsumer:
         conversation = await store.get(request.conversation_id)
         message = await store.last_citizen_message(request.conversation_id, request.message_id)
         # A message gone (retention) is too late: nothing to look at or to record.
-        outcome = "too-late" if message is None else await self._decide(
+        decided, outcome = (None, "too-late") if message is None else await self._decide(
             request, conversation, message.text)
         if outcome != "answered":
-            await self.desk.release_notice(request.conversation_id, request.message_id)
+            # A menu was to go with the notice: the fused list's articles, not the fast path's.
+            better = decided.ranked if decided is not None and conversation.choices else ()
+            await self.desk.release_notice(request.conversation_id, request.message_id,
+                                           better[:self.desk.ctx.settings.kb_choices] or None)
             if message is not None:
                 await self.desk.kb.record_unanswered(message.text, conversation.lang,
                                                      conversation.channel)
         return outcome
 
     async def _decide(self, request: SecondLookRequest, conversation: Conversation,
-                      text: str) -> str:
+                      text: str) -> tuple[SecondLook | None, str]:
+        """The look (None when none was made) and its outcome."""
         if self.clock() - request.asked_at > MAX_AGE_S:
-            return "dropped-old"
+            return None, "dropped-old"
         if conversation.status is not ConversationStatus.QUEUED or conversation.operator:
-            return "too-late"  # an operator has it already: no embedding spent on it
+            return None, "too-late"  # an operator has it already: no embedding spent on it
         started = time.perf_counter()
         decided = await self.desk.kb.second_look(text, conversation.lang, conversation.channel)
         SECOND_LOOK_SECONDS.observe(time.perf_counter() - started)
         if decided is None:
-            return "unavailable"
+            return None, "unavailable"
         if decided.answer_id is None:
-            return "declined"
+            return decided, "declined"
         article = await self.desk.kb.live_article(decided.answer_id)
         if article is None:  # unpublished since the index was built
-            return "declined"
+            return decided, "declined"
         answered = await self.desk.answer_after_second_look(
             conversation, request.message_id, request.seq, article)
         if answered:
             log.info("answered by the second look", extra={
                 "conversation": conversation.id, "article": article.id,
                 "confidence": decided.confidence})
-        return "answered" if answered else "too-late"
+        return decided, "answered" if answered else "too-late"
 
     async def handle(self, requests: list[SecondLookRequest]) -> None:
         """Look at each request in turn, then delete them all (one round trip)."""

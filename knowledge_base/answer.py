@@ -56,6 +56,10 @@ LEARNED_MODEL = ConfidenceModel(
 # fold and with the final fit, stay under 1.5% of the ten sets pooled and 2% of each, in
 # either state. Channels may pass a stricter one.
 DEFAULT_THRESHOLD = 0.91
+# A question not answered is offered its likeliest articles to pick by number (channels'
+# queue notice) from this confidence of the best one on: a wrong pick costs the citizen
+# nothing (they keep their place in the queue), but a menu of unrelated titles is noise.
+CHOICES_CONFIDENCE = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,13 @@ class AutoAnswer:
     # Not answered here because the top article is bare: the second look decides it in the
     # background (knowledge_base/second_look.py), with the embeddings this path cannot afford.
     second_look: bool = False
+
+    def choices(self, limit: int) -> tuple[str, ...]:
+        """The articles to offer for the citizen to pick, best first, at most `limit`: none
+        for what is not a question or barely recognised as one."""
+        if self.intent is not Intent.QUESTION or self.confidence < CHOICES_CONFIDENCE:
+            return ()
+        return tuple(article_id for article_id, _ in self.candidates[:limit])
 
 
 def feature_values(analysis: QueryAnalysis) -> dict[str, float]:

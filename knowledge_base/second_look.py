@@ -45,6 +45,9 @@ def second_look_available(enabled: bool) -> bool:
     return enabled and installed()
 
 
+RANKED = 5  # the fused list's articles kept: as many as a queue notice may offer (CRISIS_KB_CHOICES)
+
+
 @dataclass(frozen=True, slots=True)
 class SecondLook:
     """The decision on one question: `answer_id` is the fused top hit when sure enough, else None."""
@@ -52,6 +55,9 @@ class SecondLook:
     answer_id: str | None
     confidence: float
     proposed: str | None  # the fused top hit, answered or not
+    # The fused list's first articles, best first: the choices a queue notice offers when the
+    # look does not answer (better than the fast path's lexical ones).
+    ranked: tuple[str, ...] = ()
 
 
 def embedding_features(analysis: QueryAnalysis, ranking: FusedRanking) -> dict[str, float]:
@@ -78,11 +84,12 @@ def decide(analysis: QueryAnalysis, ranking: FusedRanking | None,
            threshold: float = SECOND_LOOK_THRESHOLD) -> SecondLook:
     """The second look's decision for a question already analysed and fused (no I/O, no
     embedding): the fused top hit when `model`'s confidence reaches `threshold`."""
+    ranked = tuple(ranking.ids[:RANKED]) if ranking else ()
     if ranking is None or not ranking.ids or not second_look_decides(analysis) or not model.features:
-        return SecondLook(None, 0.0, ranking.ids[0] if ranking and ranking.ids else None)
+        return SecondLook(None, 0.0, ranking.ids[0] if ranking and ranking.ids else None, ranked)
     confidence = model.confidence(embedding_features(analysis, ranking))
     top = ranking.ids[0]
-    return SecondLook(top if confidence >= threshold else None, round(confidence, 4), top)
+    return SecondLook(top if confidence >= threshold else None, round(confidence, 4), top, ranked)
 
 
 def threshold_for_channel(channel_threshold: float, default: float = DEFAULT_THRESHOLD) -> float:

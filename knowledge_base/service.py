@@ -191,10 +191,12 @@ class KnowledgeBase:
 
         def looked() -> SecondLook:
             decided = look(indexes.public, semantic, embedder.query, question, checked, threshold)
-            # Embeddings a generation behind may name an article archived since: no answer.
+            # Embeddings a generation behind may name an article archived since: no answer,
+            # and not among the choices offered.
+            live = tuple(a for a in decided.ranked if a in indexes.articles)
             if decided.answer_id is not None and decided.answer_id not in indexes.articles:
-                return SecondLook(None, decided.confidence, decided.proposed)
-            return decided
+                return SecondLook(None, decided.confidence, decided.proposed, live)
+            return dataclasses.replace(decided, ranked=live)
 
         return await asyncio.to_thread(looked)
 

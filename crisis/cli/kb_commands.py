@@ -95,7 +95,8 @@ async def kb_eval(ctx: Context, actor: Principal, args: argparse.Namespace) -> N
         raise InvalidInput("no published public article to evaluate; import some first "
                            "(crisis kb import FILE.jsonl)")
     say(f"{len(snapshot.index)} published public articles, threshold {snapshot.threshold}")
-    ours = evaluate(snapshot.index, lines, threshold=snapshot.threshold)
+    choices = ctx.settings.kb_choices  # the articles a queue notice offers, as configured
+    ours = evaluate(snapshot.index, lines, threshold=snapshot.threshold, choices=choices)
     print(format_report(ours, bm25_baseline(snapshot.public_articles(), lines)))
     if kb.index.embedder is not None:
         # Operators' suggestions with the embeddings (knowledge_base/semantic.py).
@@ -104,5 +105,5 @@ async def kb_eval(ctx: Context, actor: Principal, args: argparse.Namespace) -> N
         semantic = (await kb.snapshot("default", embeddings=True)).semantic
         if semantic is not None:
             fused = await asyncio.to_thread(evaluate, snapshot.index, lines, snapshot.threshold,
-                                            semantic)
+                                            semantic, choices)
             print(format_report(fused, ours))

@@ -11,6 +11,8 @@ import numpy as np
 
 from crisis.errors import InvalidInput
 from knowledge_base.answer import DEFAULT_THRESHOLD, auto_answer
+
+DEFAULT_CHOICES = 3  # CRISIS_KB_CHOICES's default: the articles a queue notice offers
 from knowledge_base.article import Article
 from knowledge_base.language import citizen_language
 from knowledge_base.search import SearchIndex
@@ -41,6 +43,12 @@ class EvalReport:
     wrong: int  # automatic answers that were not the expected article (null lines included)
     failures: tuple[str, ...] = ()
     empty: int = 0  # answerable lines that got no candidate at all
+    # Lines not answered automatically whose queue notice offers articles to pick by number
+    # (`AutoAnswer.choices`, as the channels offer them), and the answerable ones among them
+    # whose expected article is offered: what a citizen can answer themselves while waiting.
+    offered: int = 0
+    offered_right: int = 0
+    menus: bool = False  # whether this ranking offers menus at all (bm25's does not)
 
     @property
     def unanswerable(self) -> int:
@@ -58,6 +66,11 @@ class EvalReport:
     def answered_share(self) -> float:
         """Share of answerable lines that got the right automatic answer."""
         return self.answered_correct / self.answerable if self.answerable else 0.0
+
+    @property
+    def offered_right_share(self) -> float:
+        """Share of answerable lines left to the operators with the right article offered."""
+        return self.offered_right / self.answerable if self.answerable else 0.0
 
     @property
     def wrong_rate(self) -> float:
@@ -86,8 +99,11 @@ def parse_eval_lines(lines: Iterable[str]) -> list[EvalLine]:
 
 
 def _report(name: str, items: Sequence[EvalLine], ranked: Sequence[Sequence[str]],
-            answers: Sequence[str | None]) -> EvalReport:
+            answers: Sequence[str | None],
+            offers: Sequence[tuple[str, ...]] | None = None) -> EvalReport:
+    """`offers`: the articles each line's queue notice would offer (unanswered lines)."""
     answerable = [i for i, item in enumerate(items) if item.expected is not None]
+    offers = offers or [()] * len(items)
     failures = [f"{items[i].q!r}: expected {items[i].expected}, answered {answers[i]}"
                 for i in range(len(items)) if answers[i] is not None and answers[i] != items[i].expected]
     return EvalReport(
@@ -101,29 +117,41 @@ def _report(name: str, items: Sequence[EvalLine], ranked: Sequence[Sequence[str]
         wrong=len(failures),
         failures=tuple(failures),
         empty=sum(1 for i in answerable if not ranked[i]),
+        offered=sum(1 for i, offer in enumerate(offers) if offer and answers[i] is None),
+        offered_right=sum(1 for i in answerable
+                          if answers[i] is None and items[i].expected in offers[i]),
+        menus=any(offers),
     )
 
 
 def evaluate(index: SearchIndex, lines: Iterable[str], threshold: float = DEFAULT_THRESHOLD,
-             semantic: SemanticIndex | None = None) -> EvalReport:
+             semantic: SemanticIndex | None = None, choices: int = DEFAULT_CHOICES) -> EvalReport:
     """Run every line through search (for precision@1, recall@3) and the auto-answer; with
     `semantic`, as a centre with the embeddings runs: the ranking is operators' suggestions
     fused with embeddings, and the automatic answers are the fast path's except for the
     questions it leaves to the second look (top article bare), which the second look decides
-    (knowledge_base/second_look.py)."""
+    (knowledge_base/second_look.py). The articles a queue notice offers (at most `choices`)
+    are the fast path's, as the events process that queues the question has them, or the
+    fused list's when a second look declined it (channels/second_look_consumer.py)."""
     items = parse_eval_lines(lines)
     if semantic is None:
         ranked = [[h.article_id for h in index.search(i.q, lang=i.lang, limit=3)] for i in items]
-        answers = [auto_answer(index, i.q, lang=i.lang, threshold=threshold).answer_id
-                   for i in items]
-        return _report("ours", items, ranked, answers)
+        fast_answers = [auto_answer(index, i.q, lang=i.lang, threshold=threshold) for i in items]
+        return _report("ours", items, ranked, [a.answer_id for a in fast_answers],
+                       [a.choices(choices) for a in fast_answers])
     ranked = [[h.article_id for h in semantic.suggest(index, i.q, 3, i.lang)] for i in items]
-    answers = []
+    answers, offers = [], []
     for item in items:
         fast = auto_answer(index, item.q, lang=item.lang, threshold=threshold, second_look=True)
-        answers.append(look(index, semantic, semantic.embedder.query, item.q, item.lang).answer_id
-                       if fast.second_look else fast.answer_id)
-    return _report("ours + embeddings (second look)", items, ranked, answers)
+        offer = fast.choices(choices)
+        if fast.second_look:
+            decided = look(index, semantic, semantic.embedder.query, item.q, item.lang)
+            answers.append(decided.answer_id)
+            offers.append(decided.ranked[:choices] or offer if offer else ())
+        else:
+            answers.append(fast.answer_id)
+            offers.append(offer)
+    return _report("ours + embeddings (second look)", items, ranked, answers, offers)
 
 
 def bm25_baseline(articles: Sequence[Article], lines: Iterable[str]) -> EvalReport:
@@ -181,6 +209,10 @@ def format_report(ours: EvalReport, baseline: EvalReport) -> str:
         ("automatic answers given", lambda r: str(r.answered)),
         ("  right", lambda r: f"{r.answered_correct} ({r.answered_share:.1%} of answerable)"),
         ("  wrong (out of scope included)", lambda r: f"{r.wrong} ({r.wrong_rate:.1%} of all)"),
+        ("left to operators with a menu", lambda r: str(r.offered) if r.menus else "-"),
+        ("  the right article in it", lambda r: f"{r.offered_right} "
+                                                f"({r.offered_right_share:.1%} of answerable)"
+                                                if r.menus else "-"),
     ]
     width = max(len(label) for label, _ in rows)
     lines = [f"{'':{width}}  {ours.name:>24}  {baseline.name:>24}"]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestServer
 from twilio.request_validator import RequestValidator
 
+from channels.desk import Desk
+from channels.store import Received
 from crisis.context import Context, Subscription
+from crisis.types import ChannelKind, InboundMessage, utcnow
 from crisis.settings import Settings, load_settings
 from knowledge_base.article import parse_article_lines
 from knowledge_base.importing import import_articles
@@ -99,3 +103,15 @@ async def stall_a_group(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 __all__ = ["CELL", "signed", "sms_form", "stall_a_group", "until"]
+
+
+async def stored_sms(desk: Desk, text: str, sender: str) -> tuple[Received, int]:
+    """An SMS stored as the webhook stores it (no consumer runs): what the store answered and
+    the message's rank in its conversation (channels/inbound_order.py)."""
+    received = await desk.store.receive(InboundMessage(
+        channel=ChannelKind.SMS, address=sender, text=text,
+        provider_id=f"SM{secrets.token_hex(8)}", received_at=utcnow()))
+    assert received is not None
+    seq = int(await desk.ctx.redis.hget(desk.k.conversation(received.conversation_id),
+                                        "inbound_seq") or 0)
+    return received, seq

@@ -66,3 +66,47 @@ async def test_a_chat_citizen_reads_a_formatted_answer_and_asks_for_an_adviser(
                                        limit=5, cursor=None)
         return total == 2
     assert await until(both_queued)
+
+
+async def test_a_waiting_chat_citizen_picks_an_offered_answer_by_its_number(
+        aiohttp_server: Any, settings: Settings, redis_url: str, kb: None,
+        tmp_path: Path) -> None:
+    """A question the knowledge base is not sure of: the queue notice lists the likeliest
+    articles, one per line; typing a number reads that answer, formatted, at once."""
+    from crisis.app import build_app
+    server = await aiohttp_server(build_app(settings, redis_url))
+    base = str(server.make_url("")).rstrip("/")
+    async with async_playwright() as p:
+        browser = await launch_chromium(p)
+        citizen = await (await browser.new_context(locale="fr-FR")).new_page()
+        citizen.set_default_timeout(10_000)
+        await citizen.goto(f"{base}/chat/")
+        await citizen.fill("#crisis-chat-input", "le lycee de ma fille rouvre quand")
+        await citizen.keyboard.press("Enter")
+        notice = citizen.locator(".chat-auto").first
+        await expect(notice).to_contain_text("Un conseiller va vous répondre")
+        await expect(notice).to_contain_text(
+            "En attendant, l'une de ces réponses peut vous aider : répondez par son numéro.")
+        # The choices read as a numbered list (the chat formats its automatic messages), the
+        # first one the schools' question.
+        choices = notice.locator("ol > li")
+        await expect(choices).to_have_count(3)
+        await expect(choices.first).to_have_text("Les écoles sont-elles fermées ?")
+        assert await notice.locator("ol").get_attribute("start") in (None, "1")
+        await citizen.screenshot(path=str(tmp_path / "chat-choices.png"), full_page=True)
+        await citizen.fill("#crisis-chat-input", "1")
+        await citizen.keyboard.press("Enter")
+        answer = citizen.locator(".chat-auto").nth(1)
+        await expect(answer.locator(".chat-formatted")).to_be_visible()
+        text = await answer.inner_text()
+        assert "école" in text.lower() and "**" not in text
+        await citizen.screenshot(path=str(tmp_path / "chat-chosen.png"), full_page=True)
+        assert await axe_violations(citizen) == []
+        await browser.close()
+    store = server.app[DESK].store
+
+    async def answered() -> bool:  # off the operators' queue
+        _, total, _ = await store.page(status=ConversationStatus.AUTO_ANSWERED.value,
+                                       channel=None, limit=5, cursor=None)
+        return total == 1
+    assert await until(answered)

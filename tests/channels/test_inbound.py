@@ -11,13 +11,14 @@ import dataclasses
 import json
 from collections.abc import Mapping
 
+import msgspec
 import pytest
 
 from channels.answer_forms import auto_answer, offered_answer
 from channels.inbound import (
     PROVIDER_KEYWORDS, START_WORDS, STOP_WORDS, Actions, ConfirmOptOut, CountAutoAnswer, Fact,
     NO_PULSE, OPEN_FOR_A_PERSON, CountPulseAnswer, EndAlerts, InboundFacts, Need, OpenPulse, PublishLive, Queue, RecordFeedback, Send, SetOptOut, SetTopic,
-    Subscribe, Transition, RecordSent,
+    Subscribe, Transition, RecordSent, AnswerChosen,
     decide_inbound, fold, instant_reply,
 )
 from channels.messages import say
@@ -527,3 +528,70 @@ def test_on_replay_in_a_conversation_a_person_holds_the_answer_given_is_recorded
     assert actions == (RecordSent(WATER_SMS, WATER.id), CountAutoAnswer(),
                        Transition(ConversationAction.CITIZEN_REPLY, "citizen"),
                        PublishLive("message", "ana"))
+
+
+# --- the queue notice's choices -----------------------------------------------------------------
+
+def ranked(*candidates: str, confidence: float = 0.6) -> AutoAnswer:
+    """Not sure enough to answer: the candidates, best first."""
+    return AutoAnswer("q", None, confidence, tuple((c, 9.0 - n) for n, c in enumerate(candidates)),
+                      Intent.QUESTION)
+
+
+def offering(text: str, on: Conversation | None = None, max_choices: int = 3) -> InboundFacts:
+    return dataclasses.replace(facts(text, on), max_choices=max_choices)
+
+
+def test_a_queued_question_is_offered_its_likeliest_articles_up_to_the_setting() -> None:
+    kb = ranked(WATER.id, SHELTER.id, "routes", "ecoles")
+    actions, _ = settle(offering("on peut boire ?"), kb=kb)
+    assert Queue(choices=(WATER.id, SHELTER.id, "routes")) in actions
+    actions, _ = settle(offering("on peut boire ?", max_choices=1), kb=kb)
+    assert Queue(choices=(WATER.id,)) in actions
+    actions, _ = settle(offering("on peut boire ?", max_choices=0), kb=kb)  # CRISIS_KB_CHOICES=0
+    assert Queue() in actions
+
+
+@pytest.mark.parametrize("why, on, kb", [
+    ("barely recognised", None, ranked(WATER.id, confidence=0.1)),
+    ("a call: its choices are the IVR's", conversation(channel=ChannelKind.VOICE),
+     ranked(WATER.id)),
+    ("asks for a person", None, AutoAnswer("q", None, 0.9, ((WATER.id, 9.0),), Intent.HUMAN)),
+])
+def test_no_choices_where_a_menu_would_be_noise(why: str, on: Conversation | None,
+                                                kb: AutoAnswer) -> None:
+    actions, _ = settle(offering("on peut boire ?", on), kb=kb)
+    assert Queue() in actions, why
+
+
+def test_a_bare_number_of_the_menu_answers_it_while_queued() -> None:
+    waiting = msgspec.structs.replace(conversation(ConversationStatus.QUEUED),
+                                  choices=(WATER.id, SHELTER.id))
+    actions, asked = settle(offering(" 2. ", waiting))
+    assert actions == (AnswerChosen(SHELTER.id),)
+    assert asked == [Need(Fact.ARTICLE, SHELTER.id)]  # no search, no pulse looked up
+
+
+@pytest.mark.parametrize("text, on", [
+    ("3", msgspec.structs.replace(conversation(ConversationStatus.QUEUED), choices=(WATER.id,))),
+    ("1", conversation(ConversationStatus.QUEUED)),  # no menu was sent
+    ("1", msgspec.structs.replace(conversation(ConversationStatus.ASSIGNED, operator="op"),
+                              choices=(WATER.id,))),  # an operator has it: theirs to read
+])
+def test_other_numbers_reach_the_operators_as_before(text: str, on: Conversation) -> None:
+    actions, _ = settle(offering(text, on))
+    assert not any(isinstance(a, AnswerChosen) for a in actions)
+    assert any(isinstance(a, PublishLive) for a in actions)
+
+
+def test_a_chosen_article_withdrawn_since_leaves_the_number_to_the_operators() -> None:
+    waiting = msgspec.structs.replace(conversation(ConversationStatus.QUEUED), choices=("retire",))
+    actions, _ = settle(offering("1", waiting), articles={})
+    assert actions == (PublishLive("message", None),)
+
+
+def test_the_menu_wins_over_a_pulse_question_while_the_citizen_waits_on_it() -> None:
+    waiting = msgspec.structs.replace(conversation(ConversationStatus.QUEUED), choices=(WATER.id,))
+    actions, asked = settle(offering("1", waiting), pulse=POLL)
+    assert actions == (AnswerChosen(WATER.id),)
+    assert PULSE_ASKED not in asked

@@ -4,8 +4,8 @@ the phases cannot do is left to it."""
 
 from __future__ import annotations
 
+
 import asyncio
-import secrets
 from collections.abc import Sequence
 
 from channels import build_desk
@@ -13,8 +13,9 @@ from channels.desk import Desk
 from channels.inbound_phases import InboundItem, InboundPhases
 from crisis.context import Context
 from crisis.lifecycle import ConversationAction
-from crisis.types import ChannelKind, ConversationStatus, Direction, InboundMessage, utcnow
+from crisis.types import ChannelKind, ConversationStatus, Direction
 from knowledge_base import AutoAnswer, KnowledgeBase
+from tests.channels.conftest import stored_sms
 
 QUESTION = "leau du robinet est potable ?"
 
@@ -23,12 +24,7 @@ async def _received(desk: Desk, texts: Sequence[tuple[str, str]]) -> list[Inboun
     """The SMS stored as the webhook stores them (no consumer runs): their events' items."""
     items = []
     for sender, text in texts:
-        received = await desk.store.receive(InboundMessage(
-            channel=ChannelKind.SMS, address=sender, text=text,
-            provider_id=f"SM{secrets.token_hex(8)}", received_at=utcnow()))
-        assert received is not None
-        seq = int(await desk.ctx.redis.hget(desk.k.conversation(received.conversation_id),
-                                            "inbound_seq") or 0)
+        received, seq = await stored_sms(desk, text, sender)
         items.append(InboundItem(received.conversation_id, received.message.id, seq,
                                  received.created))
     return items

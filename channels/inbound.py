@@ -2,12 +2,13 @@
 
 `decide_inbound` reads what the desk knows (`InboundFacts`) and returns the actions to take,
 in order; it does no I/O. The order of the checks: opt-out keywords (SMS), Telegram commands
-and alert requests, a bare option number answering an open pulse question that drew the
+and alert requests, a bare number picking one of the articles the queue notice offered (sent,
+and off the queue), a bare option number answering an open pulse question that drew the
 citizen (counted and thanked, channels/alerts/pulses.py), a reply in a
 conversation a person holds or that waits in the queue, then urgent keywords (tell them to
 call 112, queue first), a request for a person (queue), the surge menu's "1" and "2", then the
 knowledge base's auto-answer (answer at once when confident; in surge, self-service first),
-else the queue with the expected wait.
+else the queue with the expected wait and, for a question, the likeliest articles to pick.
 
 Some facts cost a round trip or a search, so the desk does not gather them up front: when the
 decision needs one it does not have, it returns a `Need` instead of actions, and the desk asks

@@ -14,6 +14,7 @@ import pytest
 from channels import build_desk
 from channels.answer_forms import auto_answer
 from channels.desk import Desk
+from channels.inbound_phases import InboundItem, InboundPhases
 from channels.messages import say
 from crisis.context import Context
 from crisis.types import (
@@ -140,3 +141,18 @@ async def test_the_choices_are_the_cells_to_turn_off(ctx: Context) -> None:
     assert (await desk.store.get(conversation_id)).choices == ()
     [notice] = await _sent(desk, conversation_id)
     assert "\n" not in notice.text
+
+
+async def test_the_events_process_leaves_a_pick_to_the_one_at_a_time_path(desk: Desk) -> None:
+    """The batch phases carry out replies and plain transitions only: a pick (off the queue,
+    in a checked transaction) is left to `process_inbound`, which answers it."""
+    sender = _sender()
+    conversation_id = await _say(desk, UNSURE, sender)
+    number = (await desk.store.get(conversation_id)).choices.index(SCHOOLS) + 1
+    received, seq = await stored_sms(desk, str(number), sender)
+    item = InboundItem(conversation_id, received.message.id, seq, received.created)
+    assert await InboundPhases(desk).handle([item]) == [0]
+    assert (await desk.store.get(conversation_id)).status is ConversationStatus.QUEUED
+    await desk.process_inbound(conversation_id, message_id=received.message.id, seq=seq)
+    assert (await desk.store.get(conversation_id)).status is ConversationStatus.AUTO_ANSWERED
+    assert (await _sent(desk, conversation_id))[-1].article_id == SCHOOLS

@@ -583,6 +583,9 @@ class Desk(DeskReads):
             await self.router.release(conversation_id, operator)
         if conversation.status in REQUEUABLE:
             action = ConversationAction.REQUEUE
+            # An operator has talked with the citizen since the menu was offered: a bare
+            # number now answers them, not the menu.
+            changes = {**changes, "choices": "[]"}
         elif conversation.status is ConversationStatus.QUEUED and changes:
             action = ConversationAction.QUEUE  # a queued conversation moved to another skill
         else:

@@ -156,3 +156,17 @@ async def test_the_events_process_leaves_a_pick_to_the_one_at_a_time_path(desk: 
     await desk.process_inbound(conversation_id, message_id=received.message.id, seq=seq)
     assert (await desk.store.get(conversation_id)).status is ConversationStatus.AUTO_ANSWERED
     assert (await _sent(desk, conversation_id))[-1].article_id == SCHOOLS
+
+
+async def test_back_in_the_queue_after_an_operator_the_menu_is_gone(desk: Desk) -> None:
+    """An operator talked with the citizen, then gave the conversation back: a number is now
+    theirs to read, not a pick from a menu offered before."""
+    sender = _sender()
+    conversation_id = await _say(desk, UNSURE, sender)
+    await desk.set_operator_status("agent-3", OperatorStatus.AVAILABLE, actor="agent-3")
+    assert (await desk.store.get(conversation_id)).status is ConversationStatus.ASSIGNED
+    assert await desk.requeue(conversation_id, "agent-3", actor="agent-3")
+    back = await desk.store.get(conversation_id)
+    assert (back.status, back.choices) == (ConversationStatus.QUEUED, ())
+    await _say(desk, "1", sender)
+    assert (await desk.store.get(conversation_id)).status is ConversationStatus.QUEUED

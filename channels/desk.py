@@ -437,7 +437,14 @@ class Desk(DeskReads):
         if not answered:
             now = await self.store.get(conversation.id)
             await self.publish_live("message", conversation.id, now.operator)
-        return answered
+            return False
+        # The learning loop: the question the menu was offered for (the citizen's turn, the
+        # number aside) becomes a proposed phrasing of the article picked.
+        turn = await self.store.citizen_turn(conversation.id)
+        question = question_of([m.text for m in turn if m.id != message_id])
+        if question:
+            await self.kb.record_citizen_choice(question, article_id)
+        return True
 
     async def _answer_from_queue(self, conversation: Conversation, article: Article, *,
                                  actor: str, reply_id: str | None, seq: int | None,

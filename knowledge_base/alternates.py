@@ -27,7 +27,9 @@ class AlternateProposal(msgspec.Struct, frozen=True, kw_only=True):
     text: str
     proposed_by: str  # who proposed it first
     proposed_at: dt.datetime
-    source: str  # "operator-answer" (learnt from a reply) or "proposal"
+    # "operator-answer" (learnt from a reply), "citizen-choice" (a citizen's pick from a queue
+    # notice's menu) or "proposal"
+    source: str
     count: int = 1  # times proposed: read from kb:alternates:count (the stored JSON keeps 1)
 
 

@@ -63,6 +63,9 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "refuse_selection": {"fr": "Refuser la sélection", "en": "Refuse the selection"},
     "selection_actions": {"fr": "Décision sur la sélection", "en": "Decision on the selection"},
     "first_by": {"fr": "d'abord par", "en": "first by"},
+    "first_by_citizen_choice": {
+        "fr": "d'abord par un citoyen qui a choisi cet article dans le menu de la file d'attente",
+        "en": "first by a citizen who picked this article from the queue's menu"},
     "phrasings.one": {"fr": "{n} formulation", "en": "{n} phrasing"},
     "phrasings.many": {"fr": "{n} formulations", "en": "{n} phrasings"},
     "proposed_total.one": {"fr": "proposée {n} fois", "en": "proposed once"},

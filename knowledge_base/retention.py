@@ -2,8 +2,8 @@
 
 Two places keep a citizen's verbatim text outside the conversations: the questions left
 without an automatic answer (kb:unanswered, shown to the cell as "missing answers") and the
-phrasings learnt from operators' replies that wait for the cell's decision (kb:alternates,
-source "operator-answer"). The channels' retention job (channels/retention.py) calls
+phrasings learnt from operators' replies and from citizens' picks in a queue notice's menu that
+wait for the cell's decision (kb:alternates, sources "operator-answer" and "citizen-choice"). The channels' retention job (channels/retention.py) calls
 `purge_citizen_text` with the same cutoff as the conversations: an unanswered question last
 asked before it, and a learnt phrasing proposed before it and still pending, are deleted.
 A phrasing the cell validated has become the article's text (the service's words now, kept
@@ -28,7 +28,9 @@ from knowledge_base.alternates import AlternateProposal, phrasing_field
 from knowledge_base.keys import KbKeys
 from knowledge_base.learning import UnansweredQuestion
 
-LEARNT = "operator-answer"  # proposals whose text is the citizen's question
+# Proposals whose text is a citizen's question: learnt from an operator's answer, or from the
+# citizen's own pick in a queue notice's menu.
+LEARNT = frozenset({"operator-answer", "citizen-choice"})
 BATCH = 500
 
 
@@ -59,7 +61,7 @@ async def purge_citizen_text(redis: aioredis.Redis, keys: Keys, before: dt.datet
     learnt: list[str] = []
     for proposal_id, raw in await _scan(redis, kb.alternates):
         proposal = msgspec.json.decode(raw, type=AlternateProposal)
-        if proposal.source == LEARNT and proposal.proposed_at < before:
+        if proposal.source in LEARNT and proposal.proposed_at < before:
             learnt += [proposal_id, raw, phrasing_field(proposal.article_id, proposal.text)]
     delete_proposals = register_lua(redis, "knowledge_base", "retention_delete_proposals.lua")
     phrasings = 0

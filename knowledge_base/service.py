@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 # Who imports a scenario's starter articles when a crisis is activated (the audit names it).
 STARTER_ACTOR = Principal("starter-articles", Role.CELL, "event")
+# Who proposes the question of a citizen who picked an article from a queue notice's menu.
+CHOICE_PROPOSER = Principal("citizen-choice", Role.OPERATOR, "event")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -280,12 +282,27 @@ class KnowledgeBase:
         an alternate phrasing, pending the cell's validation (None when already known or unusable)."""
         await self.store.get(article_id)  # NotFound before anything is counted
         await learning.count_answer(self.store, article_id, "operator")
+        return await self._propose_learnt(question, article_id, operator, "operator-answer")
+
+    async def record_citizen_choice(self, question: str,
+                                    article_id: str) -> AlternateProposal | None:
+        """A citizen picked the article from a queue notice's menu for `question`: proposed as
+        an alternate phrasing, pending the cell's validation like an operator's answer's (a
+        citizen may pick a neighbour: the cell decides). None when already known or unusable."""
+        try:
+            return await self._propose_learnt(question, article_id, CHOICE_PROPOSER,
+                                              "citizen-choice")
+        except NotFound:  # withdrawn since the pick
+            return None
+
+    async def _propose_learnt(self, question: str, article_id: str, actor: Principal,
+                              source: str) -> AlternateProposal | None:
         text = " ".join(question.split())
         if not text or len(text) > MAX_QUESTION or detect_intent(text) is not Intent.QUESTION:
             return None  # nothing to learn from "merci" or "svp"
         try:
-            return await alternates.propose_alternate(self.store, article_id, text, actor=operator,
-                                                      source="operator-answer")
+            return await alternates.propose_alternate(self.store, article_id, text, actor=actor,
+                                                      source=source)
         except InvalidInput:
             return None  # only emoji or punctuation: nothing a search could learn from
 

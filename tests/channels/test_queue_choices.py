@@ -81,6 +81,11 @@ async def test_the_queue_notice_offers_the_likeliest_articles_and_a_number_answe
         SCHOOLS, auto_answer(schools, ChannelKind.SMS, "fr"))
     [last] = await desk.ctx.redis.lrange(desk.k.transitions(conversation_id), -1, -1)
     assert str(last).startswith("auto-answered ")
+    # The learning loop: the question (not the number) proposed as a phrasing of the article
+    # picked, for the cell to validate.
+    [learnt] = await desk.kb.pending_alternates(SCHOOLS)
+    assert (learnt.text, learnt.source, learnt.proposed_by) == (
+        UNSURE, "citizen-choice", "event:citizen-choice")
 
 
 async def test_a_number_off_the_menu_stays_with_the_operators(desk: Desk) -> None:

@@ -78,13 +78,16 @@ async def test_the_purge_covers_citizens_words_in_the_knowledge_base(kb: None, c
                             lang="fr", channel="sms")
     await propose_alternate(store, article.id, "ma fille Léa est à l'école Jaurès, que faire",
                             actor=operator, source="operator-answer")
+    # A citizen's pick from a queue notice's menu: their question, proposed for the cell.
+    await KnowledgeBase.from_context(ctx).record_citizen_choice(
+        "mon fils Tom est au collège Zola il rentre comment ?", article.id)
     await propose_alternate(store, article.id, "faut-il couper le gaz pendant la crue",
                             actor=operator)  # an operator's own proposal: not a citizen's
     cutoff = utcnow()
     await record_unanswered(store, "le pont de la mairie est-il fermé", lang="fr", channel="chat")
 
     report = await purge(ctx.redis, ctx.keys, KnowledgeBase.from_context(ctx), cutoff)
-    assert (report.unanswered_questions, report.learnt_phrasings) == (1, 1)
+    assert (report.unanswered_questions, report.learnt_phrasings) == (1, 2)
     assert [q.question for q in await unanswered_questions(store)] == [
         "le pont de la mairie est-il fermé"]
     assert [p.text for p in await pending_alternates(store)] == [

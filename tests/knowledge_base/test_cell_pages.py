@@ -186,6 +186,15 @@ async def test_the_cell_validates_two_phrasings_with_the_keyboard_in_chromium(
         await page.keyboard.press("Alt+R")
         await page.wait_for_url(f"{base}/cell/kb?done=rejected*")
         await expect(page.get_by_role("status")).to_have_text("1 formulation refusée.")
+        # Where a phrasing comes from, in words: a citizen's pick from a queue notice's menu
+        # (channels' learning loop) is not an operator's name.
+        picked = await knowledge.record_citizen_choice("on dort ou ce soir avec les petits ?",
+                                                       "hebergement")
+        assert picked is not None
+        await page.goto(f"{base}/cell/kb")
+        await expect(page.locator(f"label[for='p-{picked.id}']")).to_have_text(
+            "on dort ou ce soir avec les petits ? proposée 1 fois, d'abord par un citoyen qui "
+            "a choisi cet article dans le menu de la file d'attente")
         # On a small phone, with many proposals: no sideways scroll, and a checkbox reached with
         # Tab is never hidden under the decision buttons that stay at the bottom of the screen.
         more = [await _propose(store, "hebergement", f"ou dormir cette nuit quartier {n}") for n in range(12)]
@@ -200,6 +209,7 @@ async def test_the_cell_validates_two_phrasings_with_the_keyboard_in_chromium(
         await browser.close()
     alternates = (await store.get("sacs-sable")).article.alternates
     assert first.text in alternates and second.text in alternates and kept.text not in alternates
-    assert {p.id for p in await pending_alternates(store)} == {sleep.id, *(p.id for p in more)}
+    assert {p.id for p in await pending_alternates(store)} == {sleep.id, picked.id,
+                                                             *(p.id for p in more)}
     bad = {path: found for path, found in problems.items() if found}
     assert not bad, bad

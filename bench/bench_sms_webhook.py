@@ -19,10 +19,10 @@ forms prepared before the round, each with a new MessageSid and each sent once, 
 generator takes little of the 2 cores and the bare handler is measured at its own capacity;
 `--load python` uses the aiohttp client of earlier runs instead (signing as it goes, 180-260
 us of CPU a request: in the bare phase it, not the handler, is the limit, which flatters the
-ratio). The half-rate latency phase always uses the aiohttp client (wrk has no rate). Prints requests/s of both and the ratio, the
-CPU seconds each of our processes used, p50/p99 latency of ours at half its max rate, how
-long the pipeline took to catch up after the load, and checks that every acknowledged
-message was persisted.
+ratio). The half-rate latency phase always uses the aiohttp client (wrk has no rate).
+Prints requests/s of both and the ratio, the CPU seconds each of our processes used,
+p50/p99 latency of ours at half its max rate, how long the pipeline took to catch up after
+the load, and checks that every acknowledged message was persisted.
 """
 
 from __future__ import annotations
@@ -278,8 +278,7 @@ def main() -> None:
             if args.load == "python":
                 return run_load(target, args.seconds, args.concurrency, offset=offset)[0]
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            sent = run_wrk(target, int(args.seconds), args.concurrency, bodies, args.prepared,
-                           script)
+            sent = run_wrk(target, args.seconds, args.concurrency, bodies, args.prepared, script)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             LOADER_CPU.append(after.ru_utime + after.ru_stime
                               - before.ru_utime - before.ru_stime)

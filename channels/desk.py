@@ -43,7 +43,7 @@ from channels.router import OperatorState, Router, skill_of
 from channels.service_levels import Count, ServiceLevels, WaitEstimates, capacity_of
 from channels.skills import Skills
 from channels.second_look_requests import SecondLookRequests
-from channels.store import ConversationStore
+from channels.store import ConversationStore, choices_fields
 from channels.ttl_cache import TtlCache
 from crisis.audit import audit_entry, write_audit
 from crisis.context import Context
@@ -323,11 +323,11 @@ class Desk(DeskReads):
         the articles of `choices` to pick by number meanwhile; with `notice_held_for` (the
         citizen message a second look is asked for) the notice waits for the look
         (`release_notice`)."""
-        choices = await self._live(choices)
+        offered = await self._live_articles(choices)
         await self.store.transition(conversation.id, ConversationAction.QUEUE, actor="router",
                                     priority="1" if urgent else "0",
                                     tags=json.dumps(sorted({*conversation.tags, *tags})),
-                                    choices=json.dumps(list(choices)))
+                                    **choices_fields(a.id for a in offered))
         # The "you are number N" message sent (or held) counts as the first update.
         await self.store.claim_wait_update(conversation.id,
                                            (await self.policies.get()).update_interval_s)
@@ -335,39 +335,27 @@ class Desk(DeskReads):
         if notice_held_for:
             await self.second_looks.hold_notice(conversation.id, notice_held_for)
         else:
-            await self._send_queue_notice(conversation, notice_id, choices)
+            await self._send_queue_notice(conversation, notice_id, offered)
         await self.publish_live("queued", conversation.id, None)
         await self.assign()
 
     async def _send_queue_notice(self, conversation: Conversation, notice_id: str | None,
-                                 choices: tuple[str, ...]) -> None:
+                                 offered: Sequence[Article]) -> None:
+        """The citizen's place and wait, with the numbered menu of `offered` (the articles
+        stored as the conversation's choices, in their order)."""
         position = await self.router.position(conversation.id) or 1
         minutes = await self.waits.minutes_for(position)
         text = say("queued", conversation.lang).format(position=position, minutes=minutes)
-        await self.send(conversation, text + await self._menu(choices, conversation.lang),
-                        author="auto", message_id=notice_id)
+        if offered:
+            text += "\n".join(["", say("queue_choices", conversation.lang), *(
+                f"{n}. {textwrap.shorten(a.question, CHOICE_TITLE_CHARS, placeholder='…')}"
+                for n, a in enumerate(offered, start=1))])
+        await self.send(conversation, text, author="auto", message_id=notice_id)
 
-    async def _articles(self, ids: Sequence[str]) -> list[Article | None]:
-        """The live articles of `ids`, None for one no longer published."""
-        found: list[Article | None] = []
-        for article_id in ids:
-            try:
-                found.append(await self.article_of(article_id))
-            except NotFound:
-                found.append(None)
-        return found
-
-    async def _menu(self, choices: tuple[str, ...], lang: str) -> str:
-        """The numbered questions of the articles in `choices`, for the queue notice; "" when
-        none. They were live when queued; one withdrawn since (a held notice) ends the list
-        there, so every number shown is still the choice it names."""
-        lines = []
-        for number, article in enumerate(await self._articles(choices), start=1):
-            if article is None:
-                break
-            title = textwrap.shorten(article.question, CHOICE_TITLE_CHARS, placeholder="…")
-            lines.append(f"{number}. {title}")
-        return "\n" + say("queue_choices", lang) + "\n" + "\n".join(lines) if lines else ""
+    async def _live_articles(self, ids: Sequence[str]) -> list[Article]:
+        """The articles of `ids` still published, in order (one round trip)."""
+        found = await self.kb.live_articles(ids)
+        return [article for i in ids if (article := found.get(i)) is not None]
 
     async def release_notice(self, conversation_id: str, message_id: str,
                              choices: tuple[str, ...] | None = None) -> bool:
@@ -375,8 +363,8 @@ class Desk(DeskReads):
         decided (it did not answer); whether it was sent. Once, whoever calls first; not
         when an operator has the conversation by now or it left the queue. `choices`: the
         articles its menu offers instead of those chosen when it was queued (the look's
-        better ranked ones), stored only by the caller that sends the notice, so the numbers
-        a citizen reads are always the ones their answer picks from."""
+        better ranked ones). The menu sent is stored by the caller that sends the notice
+        (those still published), so the numbers a citizen reads are the ones a number picks."""
         if not await self.second_looks.claim_notice(conversation_id, message_id):
             return False
         try:
@@ -385,21 +373,12 @@ class Desk(DeskReads):
             return False
         if conversation.status is not ConversationStatus.QUEUED or conversation.operator:
             return False
-        if choices is not None:
-            choices = await self.offer(conversation_id, choices)
-        await self._send_queue_notice(conversation, automatic_reply_id(message_id, "q"),
-                                      conversation.choices if choices is None else choices)
+        offered = await self._live_articles(
+            conversation.choices if choices is None else choices)
+        if tuple(a.id for a in offered) != conversation.choices:
+            await self.store.set_choices(conversation_id, tuple(a.id for a in offered))
+        await self._send_queue_notice(conversation, automatic_reply_id(message_id, "q"), offered)
         return True
-
-    async def offer(self, conversation_id: str, choices: tuple[str, ...]) -> tuple[str, ...]:
-        """Store the live ones of `choices` as the conversation's menu; those stored."""
-        live = await self._live(choices)
-        await self.store.set_choices(conversation_id, live)
-        return live
-
-    async def _live(self, ids: tuple[str, ...]) -> tuple[str, ...]:
-        """The ids of `ids` whose article is still published, in order."""
-        return tuple([i for i, article in zip(ids, await self._articles(ids)) if article])
 
     async def release_overdue_notices(self, now: float | None = None) -> int:
         """Send the queue notices held longer than a second look may take (no worker looked:
@@ -463,7 +442,7 @@ class Desk(DeskReads):
         try:
             answered = await self.store.checked_transition(
                 conversation.id, ConversationAction.AUTO_ANSWER, actor=actor,
-                fields={"choices": "[]"}, guard=unclaimed, outbound=message, latest_seq=seq,
+                fields=choices_fields(), guard=unclaimed, outbound=message, latest_seq=seq,
                 also=also)
         except (Conflict, InvalidTransition, NotFound):
             return False
@@ -592,7 +571,7 @@ class Desk(DeskReads):
             action = ConversationAction.REQUEUE
             # An operator has talked with the citizen since the menu was offered: a bare
             # number now answers them, not the menu.
-            changes = {**changes, "choices": "[]"}
+            changes = {**changes, **choices_fields()}
         elif conversation.status is ConversationStatus.QUEUED and changes:
             action = ConversationAction.QUEUE  # a queued conversation moved to another skill
         else:

@@ -294,13 +294,12 @@ def _decide(facts: InboundFacts) -> Need | Actions:
         return _command(facts)
     if conversation.channel in OPT_OUT_CHANNELS and (codes := alert_request(text)) is not None:
         return _alerts(facts, codes)
-    # The menu of the queue notice was sent in this very conversation, and the citizen is
-    # still waiting on it: their number answers it rather than a pulse question.
-    if conversation.status is ConversationStatus.QUEUED and conversation.choices \
-            and (option := pulse_option(text)) is not None \
-            and 1 <= option <= len(conversation.choices):
-        return _chosen(facts, conversation.choices[option - 1])
     if (option := pulse_option(text)) is not None:
+        # The menu of the queue notice was sent in this very conversation, and the citizen
+        # is still waiting on it: their number answers it rather than a pulse question.
+        if conversation.status is ConversationStatus.QUEUED \
+                and 1 <= option <= len(conversation.choices):
+            return _chosen(facts, conversation.choices[option - 1])
         if facts.pulse is None:
             return Need(Fact.PULSE)
         if 1 <= option <= facts.pulse.options:

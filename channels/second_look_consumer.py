@@ -65,10 +65,10 @@ class SecondLookConsumer:
         decided, outcome = (None, "too-late") if message is None else await self._decide(
             request, conversation, message.text)
         if outcome != "answered":
-            # A menu was to go with the notice: the fused list's articles, not the fast path's.
-            better = decided.ranked if decided is not None and conversation.choices else ()
-            await self.desk.release_notice(request.conversation_id, request.message_id,
-                                           better[:self.desk.ctx.settings.kb_choices] or None)
+            # A menu goes with the notice: the look's ranking rather than the fast path's.
+            menu = None if decided is None else decided.menu(
+                conversation.choices, self.desk.ctx.settings.kb_choices)
+            await self.desk.release_notice(request.conversation_id, request.message_id, menu)
             if message is not None:
                 await self.desk.kb.record_unanswered(message.text, conversation.lang,
                                                      conversation.channel)

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
 import msgspec
@@ -105,6 +105,12 @@ def new_id(prefix: str) -> str:
 
 def _iso(moment: dt.datetime) -> str:
     return moment.isoformat()
+
+
+def choices_fields(choices: Iterable[str] = ()) -> dict[str, str]:
+    """The conversation hash's field for the queue notice's menu (`decode_conversation` reads
+    it), to write with a transition; no `choices`: the menu dropped."""
+    return {"choices": json.dumps(list(choices))}
 
 
 def decode_conversation(fields: dict[str, str]) -> Conversation:
@@ -566,8 +572,8 @@ class ConversationStore:
     async def set_choices(self, conversation_id: str, choices: tuple[str, ...]) -> None:
         """Replace the articles the conversation's queue notice offers, without a transition
         (channels/desk.py, `Desk.release_notice`)."""
-        await self.redis.hset(self.k.conversation(conversation_id), "choices",
-                              json.dumps(list(choices)))
+        await self.redis.hset(self.k.conversation(conversation_id),
+                              mapping=choices_fields(choices))  # type: ignore[arg-type]
 
     async def set_tags(self, conversation_id: str, tags: list[str] | tuple[str, ...],
                        topic: str | None = None) -> None:

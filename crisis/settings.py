@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from crisis.errors import ConfigError
 
 T = TypeVar("T")
-MAX_KB_CHOICES = 5  # numbered choices offered with a queue notice: more would not fit an SMS
+DEFAULT_KB_CHOICES = 3  # numbered choices offered with a queue notice (CRISIS_KB_CHOICES)
+MAX_KB_CHOICES = 5  # more would not fit an SMS
 
 
 class Secret:
@@ -139,7 +140,7 @@ class Settings:
     kb_semantic: bool = True
     # A queued question's likeliest articles offered with the queue notice, for the citizen
     # to pick by number while waiting (0: none offered).
-    kb_choices: int = 3
+    kb_choices: int = DEFAULT_KB_CHOICES
     max_body_bytes: int = 1_048_576
     session_hours: int = 12
     log_format: str = "auto"

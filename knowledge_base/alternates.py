@@ -19,6 +19,14 @@ from knowledge_base.article import MAX_QUESTION, with_alternates
 from knowledge_base.store import MAX_REASON, ArticleStore, ArticleVersion
 from knowledge_base.text import fold
 
+# Where a proposal comes from, when its text is a citizen's question (the retention purge
+# deletes those with the conversations): an operator answered it with the article, or the
+# citizen picked the article from a queue notice's menu.
+OPERATOR_ANSWER = "operator-answer"
+CITIZEN_CHOICE = "citizen-choice"
+LEARNT_SOURCES = frozenset({OPERATOR_ANSWER, CITIZEN_CHOICE})
+
+
 class AlternateProposal(msgspec.Struct, frozen=True, kw_only=True):
     """A phrasing proposed for an article, waiting for the cell."""
 
@@ -27,9 +35,7 @@ class AlternateProposal(msgspec.Struct, frozen=True, kw_only=True):
     text: str
     proposed_by: str  # who proposed it first
     proposed_at: dt.datetime
-    # "operator-answer" (learnt from a reply), "citizen-choice" (a citizen's pick from a queue
-    # notice's menu) or "proposal"
-    source: str
+    source: str  # OPERATOR_ANSWER, CITIZEN_CHOICE (LEARNT_SOURCES) or "proposal"
     count: int = 1  # times proposed: read from kb:alternates:count (the stored JSON keeps 1)
 
 

@@ -16,6 +16,7 @@ from crisis.i18n import translate, translate_count
 from crisis.types import ArticleStatus
 from crisis.web.shell import CELL, PageTemplates, add_page_assets, back, cell_user, lang_of
 from knowledge_base import KNOWLEDGE_BASE, Article, ArticleAction, KnowledgeBase, group_by_article
+from knowledge_base.alternates import CITIZEN_CHOICE
 
 PATH = "/cell/kb"
 # French first; the words every cell page shares are the core's, these are the KB page's own.
@@ -143,6 +144,7 @@ async def _render(request: web.Request, status: int = 200, error: str = "",
     groups = group_by_article(await kb.pending_alternates())
     questions = {article_id: (await kb.get(article_id)).article.question for article_id, _ in groups}
     return page(request, "kb_review.html", status=status, error=error, tk=tk, tn=tn,
+                citizen_choice=CITIZEN_CHOICE,
                 notice="" if error else _notice(request.query, lang_of(request)),
                 reviews=await _reviews(kb), groups=groups, questions=questions,
                 clusters=(await kb.missing_answers())[:30], top=await kb.top_articles(),

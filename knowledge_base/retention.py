@@ -24,13 +24,10 @@ import redis.asyncio as aioredis
 
 from crisis.keys import Keys
 from crisis.lua_scripts import register_lua
-from knowledge_base.alternates import AlternateProposal, phrasing_field
+from knowledge_base.alternates import LEARNT_SOURCES, AlternateProposal, phrasing_field
 from knowledge_base.keys import KbKeys
 from knowledge_base.learning import UnansweredQuestion
 
-# Proposals whose text is a citizen's question: learnt from an operator's answer, or from the
-# citizen's own pick in a queue notice's menu.
-LEARNT = frozenset({"operator-answer", "citizen-choice"})
 BATCH = 500
 
 
@@ -61,7 +58,7 @@ async def purge_citizen_text(redis: aioredis.Redis, keys: Keys, before: dt.datet
     learnt: list[str] = []
     for proposal_id, raw in await _scan(redis, kb.alternates):
         proposal = msgspec.json.decode(raw, type=AlternateProposal)
-        if proposal.source in LEARNT and proposal.proposed_at < before:
+        if proposal.source in LEARNT_SOURCES and proposal.proposed_at < before:
             learnt += [proposal_id, raw, phrasing_field(proposal.article_id, proposal.text)]
     delete_proposals = register_lua(redis, "knowledge_base", "retention_delete_proposals.lua")
     phrasings = 0

@@ -59,6 +59,12 @@ class SecondLook:
     # look does not answer (better than the fast path's lexical ones).
     ranked: tuple[str, ...] = ()
 
+    def menu(self, offered: tuple[str, ...], limit: int) -> tuple[str, ...]:
+        """The choices a queue notice offers once this look did not answer, where the fast
+        path had offered `offered`: the fused list's first `limit` (`offered` without one);
+        none where the fast path offered none (the channel or the question takes no menu)."""
+        return (self.ranked[:limit] or offered) if offered else ()
+
 
 def embedding_features(analysis: QueryAnalysis, ranking: FusedRanking) -> dict[str, float]:
     """The evidence for the fused top hit as the answer: the lexical top hit's features

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 # Who imports a scenario's starter articles when a crisis is activated (the audit names it).
 STARTER_ACTOR = Principal("starter-articles", Role.CELL, "event")
 # Who proposes the question of a citizen who picked an article from a queue notice's menu.
-CHOICE_PROPOSER = Principal("citizen-choice", Role.OPERATOR, "event")
+CHOICE_PROPOSER = Principal(alternates.CITIZEN_CHOICE, Role.OPERATOR, "event")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -282,7 +282,8 @@ class KnowledgeBase:
         an alternate phrasing, pending the cell's validation (None when already known or unusable)."""
         await self.store.get(article_id)  # NotFound before anything is counted
         await learning.count_answer(self.store, article_id, "operator")
-        return await self._propose_learnt(question, article_id, operator, "operator-answer")
+        return await self._propose_learnt(question, article_id, operator,
+                                          alternates.OPERATOR_ANSWER)
 
     async def record_citizen_choice(self, question: str,
                                     article_id: str) -> AlternateProposal | None:
@@ -291,7 +292,7 @@ class KnowledgeBase:
         citizen may pick a neighbour: the cell decides). None when already known or unusable."""
         try:
             return await self._propose_learnt(question, article_id, CHOICE_PROPOSER,
-                                              "citizen-choice")
+                                              alternates.CITIZEN_CHOICE)
         except NotFound:  # withdrawn since the pick
             return None
 

@@ -10,9 +10,8 @@ import msgspec
 import numpy as np
 
 from crisis.errors import InvalidInput
+from crisis.settings import DEFAULT_KB_CHOICES
 from knowledge_base.answer import DEFAULT_THRESHOLD, auto_answer
-
-DEFAULT_CHOICES = 3  # CRISIS_KB_CHOICES's default: the articles a queue notice offers
 from knowledge_base.article import Article
 from knowledge_base.language import citizen_language
 from knowledge_base.search import SearchIndex
@@ -48,7 +47,7 @@ class EvalReport:
     # whose expected article is offered: what a citizen can answer themselves while waiting.
     offered: int = 0
     offered_right: int = 0
-    menus: bool = False  # whether this ranking offers menus at all (bm25's does not)
+    menus: bool = False  # whether this engine offers menus at all (bm25 does not)
 
     @property
     def unanswerable(self) -> int:
@@ -101,9 +100,11 @@ def parse_eval_lines(lines: Iterable[str]) -> list[EvalLine]:
 def _report(name: str, items: Sequence[EvalLine], ranked: Sequence[Sequence[str]],
             answers: Sequence[str | None],
             offers: Sequence[tuple[str, ...]] | None = None) -> EvalReport:
-    """`offers`: the articles each line's queue notice would offer (unanswered lines)."""
+    """`offers`: the articles each line's queue notice would offer (unanswered lines); None
+    for an engine that offers no menu."""
     answerable = [i for i, item in enumerate(items) if item.expected is not None]
-    offers = offers or [()] * len(items)
+    menus = offers is not None
+    offers = offers if offers is not None else [()] * len(items)
     failures = [f"{items[i].q!r}: expected {items[i].expected}, answered {answers[i]}"
                 for i in range(len(items)) if answers[i] is not None and answers[i] != items[i].expected]
     return EvalReport(
@@ -120,12 +121,12 @@ def _report(name: str, items: Sequence[EvalLine], ranked: Sequence[Sequence[str]
         offered=sum(1 for i, offer in enumerate(offers) if offer and answers[i] is None),
         offered_right=sum(1 for i in answerable
                           if answers[i] is None and items[i].expected in offers[i]),
-        menus=any(offers),
+        menus=menus,
     )
 
 
 def evaluate(index: SearchIndex, lines: Iterable[str], threshold: float = DEFAULT_THRESHOLD,
-             semantic: SemanticIndex | None = None, choices: int = DEFAULT_CHOICES) -> EvalReport:
+             semantic: SemanticIndex | None = None, choices: int = DEFAULT_KB_CHOICES) -> EvalReport:
     """Run every line through search (for precision@1, recall@3) and the auto-answer; with
     `semantic`, as a centre with the embeddings runs: the ranking is operators' suggestions
     fused with embeddings, and the automatic answers are the fast path's except for the
@@ -147,7 +148,7 @@ def evaluate(index: SearchIndex, lines: Iterable[str], threshold: float = DEFAUL
         if fast.second_look:
             decided = look(index, semantic, semantic.embedder.query, item.q, item.lang)
             answers.append(decided.answer_id)
-            offers.append(decided.ranked[:choices] or offer if offer else ())
+            offers.append(decided.menu(offer, choices))
         else:
             answers.append(fast.answer_id)
             offers.append(offer)

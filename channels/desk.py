@@ -232,8 +232,8 @@ class Desk(DeskReads):
                     await self.queue(conversation, urgent=urgent, tags=tags, choices=choices,
                                      notice_id=numbered("q"),
                                      notice_held_for=replying_to if looking else None)
-                case AnswerChosen(article_id):
-                    await self.answer_chosen(conversation, replying_to or "", seq, article_id)
+                case AnswerChosen(article):
+                    await self.answer_chosen(conversation, replying_to or "", seq, article)
                 case Transition(step, actor, fields):
                     # From the status read at the start (one round trip); when it changed
                     # meanwhile, the store reads it again.
@@ -401,15 +401,11 @@ class Desk(DeskReads):
             also=lambda pipe: self._answered_by_look(pipe, conversation.id, message_id))
 
     async def answer_chosen(self, conversation: Conversation, message_id: str, seq: int,
-                            article_id: str) -> bool:
-        """The article a queued citizen picked by number (citizen message `message_id`, its
-        `seq`-th) sent, the conversation off the queue, as `answer_after_second_look` does;
-        when an operator took it first, the number reaches them as any message would."""
-        try:
-            article = await self.article_of(article_id)
-        except NotFound:
-            article = None
-        answered = article is not None and await self._answer_from_queue(
+                            article: Article) -> bool:
+        """`article`, which a queued citizen picked by number (citizen message `message_id`,
+        its `seq`-th), sent, the conversation off the queue, as `answer_after_second_look`
+        does; when an operator took it first, the number reaches them as any message would."""
+        answered = await self._answer_from_queue(
             conversation, article, actor=CHOICE_ACTOR,
             reply_id=automatic_reply_id(message_id, "chosen") if message_id else None,
             seq=seq or None, also=lambda pipe: self.router.dequeue_in(pipe, conversation.id))
@@ -422,7 +418,7 @@ class Desk(DeskReads):
         turn = await self.store.citizen_turn(conversation.id)
         question = question_of([m.text for m in turn if m.id != message_id])
         if question:
-            await self.kb.record_citizen_choice(question, article_id)
+            await self.kb.record_citizen_choice(question, article.id)
         return True
 
     async def _answer_from_queue(self, conversation: Conversation, article: Article, *,

@@ -173,9 +173,10 @@ class Queue:
 class AnswerChosen:
     """A queued citizen picked an offered article by its number: it is sent and the
     conversation leaves the queue, unless an operator took it meanwhile
-    (`Desk.answer_from_queue`)."""
+    (`Desk.answer_from_queue`). The article as the decision read it: the desk sends it
+    without reading it again."""
 
-    article_id: str
+    article: Article
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -319,9 +320,10 @@ def _chosen(facts: InboundFacts, article_id: str) -> Need | Actions:
     message of a queued conversation."""
     if article_id not in facts.articles:
         return Need(Fact.ARTICLE, article_id)
-    if facts.articles[article_id] is None:
+    article = facts.articles[article_id]
+    if article is None:
         return (PublishLive("message", None),)
-    return (AnswerChosen(article_id),)
+    return (AnswerChosen(article),)
 
 
 def choices_for(facts: InboundFacts, answer: AutoAnswer) -> tuple[str, ...]:

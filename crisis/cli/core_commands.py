@@ -123,6 +123,28 @@ async def audit(ctx: Context, actor: Principal, args: argparse.Namespace) -> Non
               f"{'  ' + change if change else ''}{where}")
 
 
+async def audit_archive(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
+    """Append the audit entries not yet archived to the day files of DIR (crisis/audit_archive.py)."""
+    from crisis.audit_archive import archive
+
+    require_role(actor, Role.ADMIN, "archive the audit trail")
+    folder = Path(args.folder)
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInput(f"{folder} is not a folder: give the archive's folder")
+
+    def progress(written: int) -> None:
+        if written % 100_000 == 0:  # a first run over a full trail: a few seconds
+            say(f"... {written:,} entries written")
+    report = await archive(ctx.redis, ctx.keys, folder, progress)
+    if report.trimmed_before_archive:
+        say(f"warning: the trail no longer holds the newest archived entry ({report.last_id}): "
+            "Redis trimmed past it before this run, so entries may be missing from the archive; "
+            "archive more often (docs/operations.md, \"The audit trail's archive\")")
+    files = f" to {', '.join(report.files)}" if report.files else ""
+    say(f"{report.written:,} audit entries archived{files} in {folder}"
+        + (f"; newest {report.last_id}" if report.last_id else "; the trail is empty"))
+
+
 async def tokens_create(ctx: Context, actor: Principal, args: argparse.Namespace) -> None:
     token = await ctx.accounts.create_token(args.name, parse_role(args.role), actor=actor,
                                             expires_days=args.expires_days)

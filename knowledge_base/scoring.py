@@ -223,7 +223,10 @@ def top_candidates(scores: Float64Array, depth: int) -> npt.NDArray[np.int64]:
     """
     bound = 0.0
     if len(scores) > 32 * depth:
-        bound = kth_largest(scores[::4], depth)
+        # Every 8th doc on large indexes: the bound is looser (a few hundred docs pass it
+        # instead of about a hundred) but half as costly to find; measured 30 against 41 us a
+        # query on 10,000 articles (docs/knowledge-base.md, "Speed work, 2026-12-03").
+        bound = kth_largest(scores[::8 if len(scores) > 64 * depth else 4], depth)
     # a bool mask: three times faster than on floats
     candidates = (scores >= bound).nonzero()[0] if bound > 0 else (scores > 0).nonzero()[0]
     if len(candidates) > depth:

@@ -17,6 +17,7 @@ any archive held them show there.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import re
@@ -27,10 +28,12 @@ from typing import IO, cast
 
 import redis.asyncio as aioredis
 
+from crisis.errors import InvalidInput
 from crisis.keys import Keys
 
 PAGE = 1_000  # entries read from Redis at a time: the memory of a run, whatever the trail's size
 FILE_NAME = re.compile(r"^audit-(\d{4}-\d{2}-\d{2})\.jsonl$")
+LOCK_NAME = ".archive.lock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +62,19 @@ def _last_line_id(path: Path) -> str | None:
         tail = f.read()
         if not tail.endswith(b"\n"):
             cut = tail.rfind(b"\n")
+            if cut < 0 and start > 0:  # 64 KiB without a line break: not a file of ours
+                raise InvalidInput(f"{path} does not end with archived audit entries; move it "
+                                   "away and run the archive again")
             f.truncate(start + cut + 1 if cut >= 0 else start)
             tail = tail[:cut + 1] if cut >= 0 else b""
         lines = tail.splitlines()
-        return str(json.loads(lines[-1])["id"]) if lines else None
+        if not lines:
+            return None
+        try:
+            return str(json.loads(lines[-1])["id"])
+        except (ValueError, KeyError, TypeError):
+            raise InvalidInput(f"{path}: its last line is not an archived audit entry; move the "
+                               "file away (or mend that line) and run the archive again") from None
 
 
 def resume_point(folder: Path) -> str | None:
@@ -109,8 +121,21 @@ async def entries_after(redis: aioredis.Redis, keys: Keys, after: str | None
 
 async def archive(redis: aioredis.Redis, keys: Keys, folder: Path,
                   progress: Callable[[int], None] | None = None) -> ArchiveReport:
-    """Append every entry after the archive's newest to its day file; see the module doc."""
+    """Append every entry after the archive's newest to its day file; see the module doc.
+    One run at a time per folder (two would append the same entries twice): InvalidInput when
+    another holds it."""
     folder.mkdir(parents=True, exist_ok=True)
+    with (folder / LOCK_NAME).open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InvalidInput(f"another `crisis audit archive` is writing to {folder}: "
+                               "let it finish") from None
+        return await _archive(redis, keys, folder, progress)
+
+
+async def _archive(redis: aioredis.Redis, keys: Keys, folder: Path,
+                   progress: Callable[[int], None] | None) -> ArchiveReport:
     after = resume_point(folder)
     oldest = cast(list[tuple[str, dict[str, str]]], await redis.xrange(keys.audit, count=1))
     trimmed = bool(oldest) and after is not None and _older(after, str(oldest[0][0]))

@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 from pathlib import Path
 
 import msgspec
+import pytest
 
 from crisis.audit import sign_in_entry, write_audit
-from crisis.audit_archive import archive, resume_point
+from crisis.audit_archive import LOCK_NAME, archive, resume_point
 from crisis.context import Context
+from crisis.errors import InvalidInput
 from crisis.types import AuditEntry, Role
 from tests.conftest import ADMIN
 from tests.crisis.test_cli import assert_one_line_error, run
@@ -110,3 +113,20 @@ async def test_entries_go_to_the_file_of_their_utc_day(ctx: Context, tmp_path: P
            for p in tmp_path.glob("audit-*.jsonl")}
     assert ids == {"audit-2025-12-03.jsonl": [f"{midnight - 2}-0", f"{midnight - 1}-0"],
                    "audit-2025-12-04.jsonl": [f"{midnight}-0", f"{midnight}-1"]}
+
+
+async def test_one_run_at_a_time_and_a_foreign_last_line_is_a_clear_error(
+        ctx: Context, tmp_path: Path) -> None:
+    await _write(ctx, range(2))
+    tmp_path.mkdir(exist_ok=True)
+    with (tmp_path / LOCK_NAME).open("a") as held:  # another run holds the folder
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(InvalidInput, match="another `crisis audit archive` is writing"):
+            await archive(ctx.redis, ctx.keys, tmp_path)
+    assert not list(tmp_path.glob("audit-*.jsonl"))  # it wrote nothing
+    await archive(ctx.redis, ctx.keys, tmp_path)
+    day_file = next(tmp_path.glob("audit-*.jsonl"))
+    with day_file.open("a", encoding="utf-8") as f:
+        f.write("someone's note\n")
+    with pytest.raises(InvalidInput, match="its last line is not an archived audit entry"):
+        await archive(ctx.redis, ctx.keys, tmp_path)

@@ -178,31 +178,39 @@ async def test_the_service_worker_shows_a_push_it_receives(browser: Any, centre:
     cdp.on("ServiceWorker.workerRegistrationUpdated",
            lambda event: registrations.extend(event["registrations"]))
     await cdp.send("ServiceWorker.enable")
-    registration = await until(_first(registrations))
+    registration = await until(_first(registrations, centre))
     payload = {"title": "Crue de la Seine", "body": "Évacuez les quais bas.",
                "url": centre + f"/crises/{CRISIS_ID}/", "lang": "fr"}
-    await cdp.send("ServiceWorker.deliverPushMessage", {
-        "origin": centre + "/", "registrationId": registration["registrationId"],
-        "data": json.dumps(payload)})
-    shown = await page.evaluate("""async () => {
-        const registration = await navigator.serviceWorker.ready;
-        // Up to 15 s: on a loaded machine the worker may take seconds to show it.
-        for (let i = 0; i < 300; i += 1) {
-            const list = await registration.getNotifications();
-            if (list.length) {
-                return list.map(n => ({title: n.title, body: n.body, url: n.data.url}));
+    # A push delivered while the worker is still starting can be dropped (it failed so in CI
+    # under load, twice): deliver again when nothing shows within 5 s. The notification's tag
+    # is the URL, so a second delivery replaces the first, never adds one.
+    shown: list[dict[str, Any]] = []
+    for _attempt in range(3):
+        await cdp.send("ServiceWorker.deliverPushMessage", {
+            "origin": centre + "/", "registrationId": registration["registrationId"],
+            "data": json.dumps(payload)})
+        shown = await page.evaluate("""async () => {
+            const registration = await navigator.serviceWorker.ready;
+            for (let i = 0; i < 100; i += 1) {
+                const list = await registration.getNotifications();
+                if (list.length) {
+                    return list.map(n => ({title: n.title, body: n.body, url: n.data.url}));
+                }
+                await new Promise(done => setTimeout(done, 50));
             }
-            await new Promise(done => setTimeout(done, 50));
-        }
-        return [];
-    }""")
+            return [];
+        }""")
+        if shown:
+            break
     assert shown == [{"title": "Crue de la Seine", "body": "Évacuez les quais bas.",
                       "url": payload["url"]}]
 
 
-def _first(found: list[dict[str, Any]]) -> Any:
+def _first(found: list[dict[str, Any]], origin: str) -> Any:
+    """The first live registration of the site at `origin`, once the browser has said it."""
     async def probe() -> dict[str, Any] | None:
-        return next((r for r in found if not r.get("isDeleted")), None)
+        return next((r for r in found if not r.get("isDeleted")
+                     and str(r.get("scopeURL", "")).startswith(origin)), None)
     return probe
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import json
 import os
 import re
 from collections.abc import AsyncIterator, Callable
@@ -34,6 +33,7 @@ from crisis.keys import Keys
 PAGE = 1_000  # entries read from Redis at a time: the memory of a run, whatever the trail's size
 FILE_NAME = re.compile(r"^audit-(\d{4}-\d{2}-\d{2})\.jsonl$")
 LOCK_NAME = ".archive.lock"
+LINE_ID = re.compile(rb'^\{"id": "(\d+-\d+)", "entry": ')  # how `archive` starts every line
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +70,13 @@ def _last_line_id(path: Path) -> str | None:
         lines = tail.splitlines()
         if not lines:
             return None
-        try:
-            return str(json.loads(lines[-1])["id"])
-        except (ValueError, KeyError, TypeError):
+        # Only the id, which every line of ours starts with: an entry's body is kept as Redis
+        # held it, and one that is not JSON must not stop the archive.
+        found = LINE_ID.match(lines[-1])
+        if found is None:
             raise InvalidInput(f"{path}: its last line is not an archived audit entry; move the "
-                               "file away (or mend that line) and run the archive again") from None
+                               "file away (or mend that line) and run the archive again")
+        return found.group(1).decode()
 
 
 def resume_point(folder: Path) -> str | None:
@@ -167,7 +169,7 @@ async def _archive(redis: aioredis.Redis, keys: Keys, folder: Path,
 
 
 def _older(a: str, b: str) -> bool:
-    """Stream id `a` comes before `b`, with at least one id between them possible."""
+    """Stream id `a` comes before `b`."""
     def parts(i: str) -> tuple[int, int]:
         ms, seq = i.split("-", 1)
         return int(ms), int(seq)

@@ -130,3 +130,13 @@ async def test_one_run_at_a_time_and_a_foreign_last_line_is_a_clear_error(
         f.write("someone's note\n")
     with pytest.raises(InvalidInput, match="its last line is not an archived audit entry"):
         await archive(ctx.redis, ctx.keys, tmp_path)
+
+
+async def test_an_entry_redis_holds_garbled_is_archived_as_it_is_and_stops_nothing(
+        ctx: Context, tmp_path: Path) -> None:
+    await ctx.redis.xadd(ctx.keys.audit, {"entry": "not json {"})
+    assert (await archive(ctx.redis, ctx.keys, tmp_path)).written == 1
+    await _write(ctx, range(1))
+    assert (await archive(ctx.redis, ctx.keys, tmp_path)).written == 1
+    lines = next(tmp_path.glob("audit-*.jsonl")).read_text(encoding="utf-8").splitlines()
+    assert lines[0].endswith('"entry": not json {}') and json.loads(lines[1])["entry"]["target"] == "user0"

@@ -173,7 +173,7 @@ class Queue:
 class AnswerChosen:
     """A queued citizen picked an offered article by its number: it is sent and the
     conversation leaves the queue, unless an operator took it meanwhile
-    (`Desk.answer_from_queue`). The article as the decision read it: the desk sends it
+    (`Desk.answer_chosen`). The article as the decision read it: the desk sends it
     without reading it again."""
 
     article: Article

@@ -29,6 +29,7 @@ import redis.asyncio as aioredis
 
 from crisis.errors import InvalidInput
 from crisis.keys import Keys
+from crisis.stream_ids import stream_id_parts, stream_id_seconds
 
 PAGE = 1_000  # entries read from Redis at a time: the memory of a run, whatever the trail's size
 FILE_NAME = re.compile(r"^audit-(\d{4}-\d{2}-\d{2})\.jsonl$")
@@ -102,8 +103,7 @@ def _by_day(page: list[tuple[str, str]]) -> list[tuple[str, list[tuple[str, str]
 
 
 def _day_of(stream_id: str) -> str:
-    millis = int(stream_id.split("-", 1)[0])
-    return dt.datetime.fromtimestamp(millis / 1000, dt.UTC).strftime("%Y-%m-%d")
+    return dt.datetime.fromtimestamp(stream_id_seconds(stream_id), dt.UTC).strftime("%Y-%m-%d")
 
 
 async def entries_after(redis: aioredis.Redis, keys: Keys, after: str | None
@@ -140,8 +140,10 @@ async def _archive(redis: aioredis.Redis, keys: Keys, folder: Path,
                    progress: Callable[[int], None] | None) -> ArchiveReport:
     after = resume_point(folder)
     oldest = cast(list[tuple[str, dict[str, str]]], await redis.xrange(keys.audit, count=1))
-    trimmed = bool(oldest) and after is not None and _older(after, str(oldest[0][0]))
-    written, files = 0, []
+    # The trail no longer holds the newest archived entry: Redis trimmed past it.
+    trimmed = bool(oldest) and after is not None \
+        and stream_id_parts(after) < stream_id_parts(oldest[0][0])
+    written, files = 0, list[str]()
     handle: IO[str] | None = None
     day = None
     try:
@@ -151,8 +153,9 @@ async def _archive(redis: aioredis.Redis, keys: Keys, folder: Path,
                     if handle is not None:
                         _close(handle)
                     day = run_day
-                    handle = (folder / f"audit-{day}.jsonl").open("a", encoding="utf-8")
-                    files.append(handle.name)
+                    name = f"audit-{day}.jsonl"
+                    handle = (folder / name).open("a", encoding="utf-8")
+                    files.append(name)
                 assert handle is not None
                 # The entry as stored, behind its id: no decoding, nothing lost or reformatted.
                 handle.write("".join([f'{{"id": "{i}", "entry": {encoded}}}\n' for i, encoded in run]))
@@ -165,15 +168,7 @@ async def _archive(redis: aioredis.Redis, keys: Keys, folder: Path,
             _close(handle)
     if after is not None:
         await redis.set(keys.audit_archived, after)
-    return ArchiveReport(written, tuple(Path(f).name for f in files), after, trimmed)
-
-
-def _older(a: str, b: str) -> bool:
-    """Stream id `a` comes before `b`."""
-    def parts(i: str) -> tuple[int, int]:
-        ms, seq = i.split("-", 1)
-        return int(ms), int(seq)
-    return parts(a) < parts(b)
+    return ArchiveReport(written, tuple(files), after, trimmed)
 
 
 def _close(handle: IO[str]) -> None:

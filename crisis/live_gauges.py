@@ -22,6 +22,7 @@ from crisis.audit import AUDIT_MAXLEN
 from crisis.context import Context
 from crisis.events import CONVERSATION_BACKLOG_LIMIT
 from crisis.heartbeat import EVENTS_KIND, alive
+from crisis.stream_ids import stream_id_seconds
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ async def _stream_gauges(ctx: Context) -> list[GaugeMetricFamily]:
             name = str(group["name"])
             last = str(group["last-delivered-id"])
             oldest = await ctx.redis.xrange(stream, min=f"({last}", count=1)
-            age = max(0.0, now_ms - int(str(oldest[0][0]).split("-")[0])) / 1000 if oldest else 0.0
+            age = max(0.0, now_ms / 1000 - stream_id_seconds(oldest[0][0])) if oldest else 0.0
             ages[name] = max(ages.get(name, 0.0), age)
             pendings[name] = pendings.get(name, 0.0) + float(group.get("pending") or 0)
     for name, age in ages.items():
@@ -77,29 +78,26 @@ async def _stream_gauges(ctx: Context) -> list[GaugeMetricFamily]:
     return [lag, pending, dead, backlog, bound]
 
 
-def _stream_time(stream_id: str) -> float:
-    """A stream id's time, in seconds since the epoch (ids are milliseconds-sequence)."""
-    return int(stream_id.split("-", 1)[0]) / 1000
-
-
 async def _audit(ctx: Context) -> list[GaugeMetricFamily]:
     """The audit trail against its cap and its archive (crisis/audit_archive.py): entries
     trimmed before any archive held them are lost for an inquiry."""
-    held = float(await ctx.redis.xlen(ctx.keys.audit))
-    oldest = await ctx.redis.xrange(ctx.keys.audit, count=1)
-    newest = await ctx.redis.xrevrange(ctx.keys.audit, count=1)
-    archived = await ctx.redis.get(ctx.keys.audit_archived)
+    async with ctx.redis.pipeline(transaction=False) as pipe:  # one round trip a scrape
+        pipe.xlen(ctx.keys.audit)
+        pipe.xrange(ctx.keys.audit, count=1)
+        pipe.xrevrange(ctx.keys.audit, count=1)
+        pipe.get(ctx.keys.audit_archived)
+        held, oldest, newest, archived = await pipe.execute()
     return [
-        _gauge("crisis_audit_entries", "Entries the audit trail holds in Redis.", held),
+        _gauge("crisis_audit_entries", "Entries the audit trail holds in Redis.", float(held)),
         _gauge("crisis_audit_entries_limit", "The trail's cap: past it Redis trims the oldest.",
                float(AUDIT_MAXLEN)),
         _gauge("crisis_audit_oldest_entry_timestamp_seconds", "Time of the oldest entry held "
-               "(0: none).", _stream_time(str(oldest[0][0])) if oldest else 0.0),
+               "(0: none).", stream_id_seconds(oldest[0][0]) if oldest else 0.0),
         _gauge("crisis_audit_newest_entry_timestamp_seconds", "Time of the newest entry "
-               "(0: none).", _stream_time(str(newest[0][0])) if newest else 0.0),
+               "(0: none).", stream_id_seconds(newest[0][0]) if newest else 0.0),
         _gauge("crisis_audit_archived_timestamp_seconds", "Time of the newest entry `crisis "
                "audit archive` has written to files (0: never archived).",
-               _stream_time(str(archived)) if archived else 0.0),
+               stream_id_seconds(archived) if archived else 0.0),
     ]
 
 

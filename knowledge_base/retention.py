@@ -3,7 +3,8 @@
 Two places keep a citizen's verbatim text outside the conversations: the questions left
 without an automatic answer (kb:unanswered, shown to the cell as "missing answers") and the
 phrasings learnt from operators' replies and from citizens' picks in a queue notice's menu that
-wait for the cell's decision (kb:alternates, sources "operator-answer" and "citizen-choice"). The channels' retention job (channels/retention.py) calls
+wait for the cell's decision (kb:alternates, sources "operator-answer" and "citizen-choice").
+The channels' retention job (channels/retention.py) calls
 `purge_citizen_text` with the same cutoff as the conversations: an unanswered question last
 asked before it, and a learnt phrasing proposed before it and still pending, are deleted.
 A phrasing the cell validated has become the article's text (the service's words now, kept

@@ -26,6 +26,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from crisis.stream_ids import stream_id_seconds
 from monitoring.detection import add_counts
 from monitoring.keys import SIGNALS_MAXLEN, WatchKeys
 from monitoring.normalise import NormalisedSignal, normalise
@@ -172,10 +173,10 @@ async def intake_figures(redis: aioredis.Redis, keys: WatchKeys) -> dict[str, An
         pending = int(group.get("pending") or 0)
         oldest = await redis.xrange(keys.signals, min=f"({group['last-delivered-id']}", count=1)
         if oldest:
-            lag_s = max(0.0, time.time() - int(str(oldest[0][0]).split("-")[0]) / 1000)
+            lag_s = max(0.0, time.time() - stream_id_seconds(oldest[0][0]))
     if not groups and length:  # nobody has ever normalised: the oldest entry's age
         first = cast(list[tuple[str, Any]], await redis.xrange(keys.signals, count=1))
-        lag_s = max(0.0, time.time() - int(str(first[0][0]).split("-")[0]) / 1000)
+        lag_s = max(0.0, time.time() - stream_id_seconds(first[0][0]))
     totals = {_text(k): int(v) for k, v in (await redis.hgetall(keys.totals)).items()}
     return {"length": length, "maxlen": SIGNALS_MAXLEN, "lag_s": round(lag_s, 3),
             "pending": pending, "received": totals.get("received", 0),

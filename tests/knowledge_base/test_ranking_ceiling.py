@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from knowledge_base.hits import SearchHit
+from knowledge_base.semantic import SEMANTIC_WEIGHT, Embedder, SemanticIndex
 from knowledge_base.tooling.ranking_ceiling import ALL_CRISES, Line, fused_top3, sentences
 
 
@@ -24,6 +26,21 @@ def test_the_fused_ranking_is_the_products() -> None:
     cos = line.cos["q"]
     assert fused_top3(line, cos, 0.0) == ["a", "c", "b"]  # lexical order; b only by meaning
     assert fused_top3(line, cos, 1.0)[0] == "b"
+    # At the product's weight the study's copy of the rule ranks as SemanticIndex.fused does
+    # (an index whose vectors are the identity turns a "query vector" into these cosines).
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n = int(rng.integers(3, 40))
+        ids = [f"a{i}" for i in range(n)]
+        lexical = sorted(rng.choice(ids, size=int(rng.integers(0, min(n, 20))), replace=False),
+                         key=str)
+        scores = sorted(rng.random(len(lexical)) * 10, reverse=True)
+        cosines = rng.random(n).astype(np.float32)
+        study = fused_top3(Line("x", None, list(lexical), list(scores), ids, {}),
+                           cosines.astype(np.float64), SEMANTIC_WEIGHT)
+        index = SemanticIndex(ids, np.eye(n, dtype=np.float32), Embedder())
+        ranking = index.fused(cosines, [SearchHit(a, float(v)) for a, v in zip(lexical, scores)])
+        assert ranking is not None and study == ranking.ids[:3]
 
 
 def test_every_crisis_is_named_and_on_disk() -> None:
